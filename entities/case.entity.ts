@@ -1,0 +1,129 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { CaseStatus, HarmCategory, Tlp } from './enums';
+
+@ObjectType({
+  description:
+    'An enforcement case (§A.3.a, §A.5). Its row and listing fields follow its TLP; its confidential tier is in ' +
+    '`confidential`, readable only by the lead agency’s people and the people a share reaches.',
+})
+@Entity('enforcement_case')
+export class Case {
+  @Field(() => ID)
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Field({ description: 'The lead agency’s reference, e.g. FTC-2004-017.' })
+  @Column('text')
+  reference: string;
+
+  @Field()
+  @Column('text')
+  title: string;
+
+  @Field(() => CaseStatus)
+  @Column('text')
+  status: CaseStatus;
+
+  @Field(() => [HarmCategory])
+  @Column('text', { array: true })
+  categories: HarmCategory[];
+
+  @Field(() => Tlp)
+  @Column('text')
+  tlp: Tlp;
+
+  @Column({ name: 'lead_agency_id', type: 'uuid' })
+  leadAgencyId: string;
+
+  @Field(() => Date)
+  @Column({ name: 'opened_at', type: 'timestamptz' })
+  openedAt: Date;
+
+  @Field(() => Int, {
+    description:
+      'Harm to victims, 0–100, for prioritising requests for assistance (§A.5). See the README for the formula: ' +
+      'min(100, round(12·log10(1+victims) + 8·log10(1+lossUsd/1000)) + 15 if victims are vulnerable + 10 if harm is ongoing + 5 per extra category).',
+  })
+  @Column({ name: 'harm_score', type: 'integer' })
+  harmScore: number;
+
+  @Column('text')
+  summary: string;
+
+  @Column('text', { array: true })
+  suspects: string[];
+
+  @Column('text', { nullable: true })
+  evidence: string | null;
+
+  @Column({ name: 'investigator_notes', type: 'text', nullable: true })
+  investigatorNotes: string | null;
+
+  @Column({ name: 'victim_count', type: 'integer' })
+  victimCount: number;
+
+  @Column({ name: 'estimated_loss_usd', type: 'bigint' })
+  estimatedLossUsd: number;
+
+  @Column({ name: 'vulnerable_victims', type: 'boolean' })
+  vulnerableVictims: boolean;
+
+  @Column({ name: 'ongoing_harm', type: 'boolean' })
+  ongoingHarm: boolean;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  /**
+   * Set by the case row scope in the same SQL statement that loaded the row: whether a share of this case
+   * reaches the viewer. Never set anywhere else; absent means no.
+   */
+  reachesViewer?: boolean;
+}
+
+@ObjectType({
+  description:
+    'The confidential tier of a case: only the lead agency’s people and the people a share reaches read it ' +
+    '(the plan’s confidentiality paragraph after §A.7; §D: nothing requires sharing confidential information).',
+})
+export class CaseConfidential {
+  @Field()
+  summary: string;
+
+  @Field(() => [String])
+  suspects: string[];
+
+  @Field(() => String, { nullable: true })
+  evidence: string | null;
+
+  @Field(() => String, { nullable: true })
+  investigatorNotes: string | null;
+
+  @Field(() => Int)
+  victimCount: number;
+
+  @Field(() => Number, { description: 'Estimated loss to victims in US dollars.' })
+  estimatedLossUsd: number;
+
+  @Field({ description: 'Whether the victims include vulnerable people (counts towards the harm score).' })
+  vulnerableVictims: boolean;
+
+  @Field({ description: 'Whether the harm is still going on (counts towards the harm score).' })
+  ongoingHarm: boolean;
+
+  /** The case this tier belongs to, for the `shares` resolver. */
+  caseId: string;
+}
+
+@ObjectType({ description: 'What the viewer may do with a case (DOMAIN §3), so a frontend can decide before it asks.' })
+export class CaseViewerCan {
+  @Field({ description: 'Read `confidential`.' })
+  readConfidential: boolean;
+
+  @Field({ description: 'Change the case (`updateCase`): the lead agency only.' })
+  edit: boolean;
+
+  @Field({ description: 'Grant and revoke shares (`shareCase`, `revokeShare`): the lead agency only.' })
+  share: boolean;
+}

@@ -1,0 +1,128 @@
+import { registerEnumType } from 'type-graphql';
+
+export enum ViewerKind {
+  ANONYMOUS = 'ANONYMOUS',
+  AGENCY = 'AGENCY',
+  COORDINATOR = 'COORDINATOR',
+  PRIVATE = 'PRIVATE',
+}
+registerEnumType(ViewerKind, {
+  name: 'ViewerKind',
+  description: 'Who the caller is (DOMAIN §2). COORDINATOR is an AGENCY viewer whose agency coordinates the network (§C).',
+});
+
+export enum ParticipantKind {
+  AGENCY = 'AGENCY',
+  PRIVATE_SECTOR = 'PRIVATE_SECTOR',
+}
+registerEnumType(ParticipantKind, { name: 'ParticipantKind', description: 'A government or public agency (§A), or a private-sector representative (§B).' });
+
+export enum ParticipantStatus {
+  APPLIED = 'APPLIED',
+  ENDORSED = 'ENDORSED',
+  REJECTED = 'REJECTED',
+  WITHDRAWN = 'WITHDRAWN',
+}
+registerEnumType(ParticipantStatus, {
+  name: 'ParticipantStatus',
+  description: 'Where a participant stands in the endorsement procedure (the paragraph after §D).',
+});
+
+export enum AgencyCompetence {
+  DATA_PROTECTION = 'DATA_PROTECTION',
+  TELECOMMUNICATIONS = 'TELECOMMUNICATIONS',
+  CONSUMER_PROTECTION = 'CONSUMER_PROTECTION',
+  CRIMINAL_LAW = 'CRIMINAL_LAW',
+  OTHER = 'OTHER',
+}
+registerEnumType(AgencyCompetence, { name: 'AgencyCompetence', description: "An agency's area of spam-enforcement competence." });
+
+export enum Sector {
+  FINANCIAL_INSTITUTION = 'FINANCIAL_INSTITUTION',
+  INTERNET_SERVICE_PROVIDER = 'INTERNET_SERVICE_PROVIDER',
+  TELECOMMUNICATIONS_COMPANY = 'TELECOMMUNICATIONS_COMPANY',
+  SECURITY_SOFTWARE_PROVIDER = 'SECURITY_SOFTWARE_PROVIDER',
+  MOBILE_OPERATOR = 'MOBILE_OPERATOR',
+  COURIER_SERVICE = 'COURIER_SERVICE',
+  COMMERCIAL_MAIL_RECEIVING_AGENCY = 'COMMERCIAL_MAIL_RECEIVING_AGENCY',
+  INDUSTRY_MEMBERSHIP_ORGANIZATION = 'INDUSTRY_MEMBERSHIP_ORGANIZATION',
+  CONSUMER_ORGANIZATION = 'CONSUMER_ORGANIZATION',
+  PAYMENT_SYSTEM_PROVIDER = 'PAYMENT_SYSTEM_PROVIDER',
+  CREDIT_REPORTING_AGENCY = 'CREDIT_REPORTING_AGENCY',
+  DOMAIN_REGISTRAR_OR_REGISTRY = 'DOMAIN_REGISTRAR_OR_REGISTRY',
+  DISPUTE_RESOLUTION_PROVIDER = 'DISPUTE_RESOLUTION_PROVIDER',
+}
+registerEnumType(Sector, { name: 'Sector', description: 'The kinds of private-sector representative the plan invites (its closing paragraph).' });
+
+export enum CaseStatus {
+  OPEN = 'OPEN',
+  INVESTIGATING = 'INVESTIGATING',
+  ENFORCEMENT_ACTION = 'ENFORCEMENT_ACTION',
+  CLOSED = 'CLOSED',
+}
+registerEnumType(CaseStatus, { name: 'CaseStatus', description: 'Where an enforcement case stands.' });
+
+export enum HarmCategory {
+  SPAM = 'SPAM',
+  PHISHING = 'PHISHING',
+  ONLINE_FRAUD = 'ONLINE_FRAUD',
+  MALWARE = 'MALWARE',
+  IDENTITY_THEFT = 'IDENTITY_THEFT',
+  OTHER = 'OTHER',
+}
+registerEnumType(HarmCategory, { name: 'HarmCategory', description: 'The spam-related problems the plan names (its purpose paragraph, §A.3.e).' });
+
+export enum Tlp {
+  CLEAR = 'CLEAR',
+  GREEN = 'GREEN',
+  AMBER = 'AMBER',
+  AMBER_STRICT = 'AMBER_STRICT',
+  RED = 'RED',
+}
+registerEnumType(Tlp, {
+  name: 'Tlp',
+  description:
+    'FIRST Traffic Light Protocol 2.0. CLEAR: no limit. GREEN: the community (every agency and private-sector member). ' +
+    'AMBER: agencies, and private-sector members a share reaches. AMBER_STRICT: as AMBER, shares to organizations only. ' +
+    "RED: the lead agency's people and the named persons of a share.",
+  valuesConfig: {
+    CLEAR: { description: 'No limit on disclosure: everyone, anonymous callers too.' },
+    GREEN: { description: 'The community: every AGENCY and PRIVATE viewer.' },
+    AMBER: { description: 'Every AGENCY viewer; a PRIVATE viewer only when a share reaches them.' },
+    AMBER_STRICT: { description: 'As AMBER: the recipient organization only.' },
+    RED: { description: "Named individual recipients only, and the lead agency's people." },
+  },
+});
+
+export enum AgendaTopic {
+  CASES = 'CASES',
+  LEGISLATIVE_DEVELOPMENTS = 'LEGISLATIVE_DEVELOPMENTS',
+  INVESTIGATIVE_TECHNIQUES = 'INVESTIGATIVE_TECHNIQUES',
+  ENFORCEMENT_OBSTACLES = 'ENFORCEMENT_OBSTACLES',
+  EDUCATION_PROJECTS = 'EDUCATION_PROJECTS',
+  TRAINING = 'TRAINING',
+  PRIVATE_SECTOR_REPORTS = 'PRIVATE_SECTOR_REPORTS',
+}
+registerEnumType(AgendaTopic, { name: 'AgendaTopic', description: 'What a call segment discusses: §A.3.a–f and §B.3.a.' });
+
+export enum SegmentAudience {
+  LAW_ENFORCEMENT_ONLY = 'LAW_ENFORCEMENT_ONLY',
+  PRIVATE_SECTOR_INVITED = 'PRIVATE_SECTOR_INVITED',
+}
+registerEnumType(SegmentAudience, {
+  name: 'SegmentAudience',
+  description: 'Whether invited private-sector members may take part in a segment (§B.3: some calls are for law enforcement only).',
+});
+
+export enum CaseOrder {
+  HARM = 'HARM',
+  OPENED_AT = 'OPENED_AT',
+}
+registerEnumType(CaseOrder, { name: 'CaseOrder', description: 'HARM: highest harm score first (§A.5). OPENED_AT: newest first. Ties break by id.' });
+
+export enum CallWindow {
+  UPCOMING = 'UPCOMING',
+  PAST = 'PAST',
+  ALL = 'ALL',
+}
+registerEnumType(CallWindow, { name: 'CallWindow', description: 'UPCOMING: calls not yet started, soonest first. PAST: started calls, latest first. ALL: by date.' });

@@ -1,0 +1,272 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Case, CaseConfidential, CaseViewerCan } from '../entities/case.entity';
+import { CaseShare } from '../entities/case-share.entity';
+import { Country } from '../entities/country.entity';
+import { CaseOrder, ParticipantStatus, Tlp } from '../entities/enums';
+import { Agency, Participant } from '../entities/participant.entity';
+import { Person } from '../entities/person.entity';
+import type { Context } from '../src/context';
+import { and, Sql, sql } from '../src/db/sql';
+import { Connection, toConnection } from '../src/graphql/connection';
+import { badInput, notFound } from '../src/graphql/errors';
+import { OrderKey, paginate } from '../src/graphql/paginate';
+import { harmScore } from '../src/harm';
+import { isUuid, required } from '../src/loaders';
+import { casePolicy } from '../src/policy/case.policy';
+import { CaseFilter, CasesArgs, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from './types/case.input';
+import { PageArgs } from './types/common.args';
+
+export const CaseConnection = Connection(Case, 'Case');
+export type CaseConnection = InstanceType<typeof CaseConnection>;
+
+const caseOrders: Record<CaseOrder, OrderKey[]> = {
+  [CaseOrder.HARM]: [
+    { expr: 'c.harm_score', direction: 'DESC', type: 'integer' },
+    { expr: 'c.id', direction: 'ASC', type: 'uuid' },
+  ],
+  [CaseOrder.OPENED_AT]: [
+    { expr: 'c.opened_at', direction: 'DESC', type: 'timestamptz' },
+    { expr: 'c.id', direction: 'ASC', type: 'uuid' },
+  ],
+};
+
+/** A page of the cases the viewer may see: the row scope and the filters in one statement, counted under both. */
+export async function caseConnection(ctx: Context, conditions: Sql[], args: PageArgs, order: CaseOrder): Promise<CaseConnection> {
+  const page = await paginate(ctx.loaders, {
+    from: sql`enforcement_case c`,
+    select: ctx.loaders.caseColumns('c'),
+    where: and([casePolicy.scope(ctx.viewer, 'c'), ...conditions]),
+    order: caseOrders[order],
+    first: args.first,
+    after: args.after,
+    hydrate: (rows) => ctx.loaders.hydrateCases(rows),
+  });
+  return toConnection(CaseConnection, page);
+}
+
+async function filterConditions(ctx: Context, filter: CaseFilter | null | undefined): Promise<Sql[]> {
+  if (!filter) return [];
+  const conditions: Sql[] = [];
+  if (filter.status) conditions.push(sql`c.status = ${filter.status}`);
+  if (filter.tlp) conditions.push(sql`c.tlp = ${filter.tlp}`);
+  if (filter.category) conditions.push(sql`${filter.category} = ANY (c.categories)`);
+  if (filter.countryCode) {
+    if (!(await ctx.loaders.countryByCode.load(filter.countryCode))) throw badInput('filter.countryCode', 'no country with this code');
+    conditions.push(sql`EXISTS (SELECT 1 FROM case_country cc WHERE cc.case_id = c.id AND cc.country_code = ${filter.countryCode})`);
+  }
+  if (filter.leadAgencyId) {
+    const lead = await ctx.loaders.participantById.load(filter.leadAgencyId);
+    if (!(lead instanceof Agency)) throw notFound('filter.leadAgencyId', 'agency');
+    conditions.push(sql`c.lead_agency_id = ${lead.id}`);
+  }
+  return conditions;
+}
+
+async function visibleCountries(ctx: Context, argument: string, codes: string[]): Promise<string[]> {
+  const unique = [...new Set(codes)];
+  const found = await ctx.loaders.countryByCode.loadMany(unique);
+  const missing = unique.filter((_, i) => !(found[i] instanceof Country));
+  if (missing.length) throw badInput(argument, `no country with code ${missing.join(', ')}`);
+  return unique;
+}
+
+/** Loads the case a mutation names, as the viewer sees it; a hidden case is answered as a missing one. */
+export async function visibleCase(ctx: Context, argument: string, id: string): Promise<Case> {
+  const c = await ctx.loaders.caseById.load(id);
+  if (!c) throw notFound(argument, 'case');
+  return c;
+}
+
+async function reload(ctx: Context, id: string): Promise<Case> {
+  ctx.loaders.caseById.clear(id);
+  ctx.loaders.countriesByCase.clear(id);
+  ctx.loaders.sharesByCase.clear(id);
+  return visibleCase(ctx, 'id', id);
+}
+
+function uniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === '23505';
+}
+
+@Resolver(() => Case)
+export class CaseResolver {
+  @Query(() => CaseConnection, { description: 'The cases the viewer may see, highest harm first by default (§A.5).' })
+  async cases(@Args() args: CasesArgs, @Ctx() ctx: Context): Promise<CaseConnection> {
+    return caseConnection(ctx, await filterConditions(ctx, args.filter), args, args.orderBy);
+  }
+
+  @Query(() => Case, { nullable: true, description: 'A case by id; null when it does not exist or the viewer may not see it.' })
+  case(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Case | null> {
+    return ctx.loaders.caseById.load(id);
+  }
+
+  @FieldResolver(() => [Country])
+  countries(@Root() c: Case, @Ctx() ctx: Context): Promise<Country[]> {
+    return ctx.loaders.countriesByCase.load(c.id);
+  }
+
+  @FieldResolver(() => Agency)
+  async leadAgency(@Root() c: Case, @Ctx() ctx: Context): Promise<Participant> {
+    return required(await ctx.loaders.participantById.load(c.leadAgencyId), 'lead agency');
+  }
+
+  @FieldResolver(() => CaseViewerCan)
+  viewerCan(@Root() c: Case, @Ctx() ctx: Context): CaseViewerCan {
+    return {
+      readConfidential: casePolicy.canReadConfidential(ctx.viewer, c),
+      edit: casePolicy.canEdit(ctx.viewer, c),
+      share: casePolicy.canShare(ctx.viewer, c),
+    };
+  }
+
+  @FieldResolver(() => CaseConfidential, {
+    nullable: true,
+    description:
+      'The confidential tier: the lead agency’s people and the people a share reaches. Null for anyone else, noted in ' +
+      '`extensions.redacted` (never an error).',
+  })
+  confidential(@Root() c: Case): CaseConfidential {
+    return {
+      summary: c.summary,
+      suspects: c.suspects,
+      evidence: c.evidence,
+      investigatorNotes: c.investigatorNotes,
+      victimCount: c.victimCount,
+      estimatedLossUsd: c.estimatedLossUsd,
+      vulnerableVictims: c.vulnerableVictims,
+      ongoingHarm: c.ongoingHarm,
+      caseId: c.id,
+    };
+  }
+
+  @Mutation(() => Case, { description: 'Opens a case with the viewer’s agency as lead agency (AGENCY viewers).' })
+  async openCase(@Arg('input') input: OpenCaseInput, @Ctx() ctx: Context): Promise<Case> {
+    const countries = await visibleCountries(ctx, 'input.countryCodes', input.countryCodes);
+    const lead = ctx.viewer.memberOrgId!;
+    const id = await ctx.ds
+      .transaction(async (m) => {
+        const [row] = (await m.query(
+          `INSERT INTO enforcement_case (reference, title, status, categories, tlp, lead_agency_id, harm_score, summary, suspects,
+             evidence, investigator_notes, victim_count, estimated_loss_usd, vulnerable_victims, ongoing_harm)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING id`,
+          [
+            input.reference, input.title, input.status, [...new Set(input.categories)], input.tlp, lead, harmScore(input),
+            input.summary, input.suspects, input.evidence ?? null, input.investigatorNotes ?? null, input.victimCount,
+            Math.round(input.estimatedLossUsd), input.vulnerableVictims, input.ongoingHarm,
+          ],
+        )) as Array<{ id: string }>;
+        await m.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [row.id, countries]);
+        return row.id;
+      })
+      .catch((err) => {
+        if (uniqueViolation(err)) throw badInput('input.reference', 'your agency already has a case with this reference');
+        throw err;
+      });
+    return reload(ctx, id);
+  }
+
+  @Mutation(() => Case, { description: 'Changes a case (its lead agency only).' })
+  async updateCase(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateCaseInput, @Ctx() ctx: Context): Promise<Case> {
+    const c = await visibleCase(ctx, 'id', id);
+    const countries = input.countryCodes ? await visibleCountries(ctx, 'input.countryCodes', input.countryCodes) : null;
+    const next = {
+      title: input.title ?? c.title,
+      status: input.status ?? c.status,
+      categories: input.categories ? [...new Set(input.categories)] : c.categories,
+      tlp: input.tlp ?? c.tlp,
+      summary: input.summary ?? c.summary,
+      suspects: input.suspects ?? c.suspects,
+      evidence: input.evidence !== undefined ? input.evidence : c.evidence,
+      investigatorNotes: input.investigatorNotes !== undefined ? input.investigatorNotes : c.investigatorNotes,
+      victimCount: input.victimCount ?? c.victimCount,
+      estimatedLossUsd: input.estimatedLossUsd !== undefined && input.estimatedLossUsd !== null ? Math.round(input.estimatedLossUsd) : c.estimatedLossUsd,
+      vulnerableVictims: input.vulnerableVictims ?? c.vulnerableVictims,
+      ongoingHarm: input.ongoingHarm ?? c.ongoingHarm,
+    };
+    if (next.tlp === Tlp.RED && c.tlp !== Tlp.RED) {
+      const shares = await ctx.loaders.sharesByCase.load(c.id);
+      if (shares.some((s) => s.recipientIds.length === 0)) {
+        throw badInput('input.tlp', 'TLP:RED is for named persons: narrow or revoke the shares to whole organizations first');
+      }
+    }
+    await ctx.ds.transaction(async (m) => {
+      await m.query(
+        `UPDATE enforcement_case SET title=$2, status=$3, categories=$4, tlp=$5, summary=$6, suspects=$7, evidence=$8,
+           investigator_notes=$9, victim_count=$10, estimated_loss_usd=$11, vulnerable_victims=$12, ongoing_harm=$13,
+           harm_score=$14, updated_at=now() WHERE id=$1`,
+        [
+          c.id, next.title, next.status, next.categories, next.tlp, next.summary, next.suspects, next.evidence, next.investigatorNotes,
+          next.victimCount, next.estimatedLossUsd, next.vulnerableVictims, next.ongoingHarm, harmScore(next),
+        ],
+      );
+      if (countries) {
+        await m.query(`DELETE FROM case_country WHERE case_id = $1`, [c.id]);
+        await m.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [c.id, countries]);
+      }
+    });
+    return reload(ctx, c.id);
+  }
+
+  @Mutation(() => CaseShare, {
+    description:
+      'Grants a case to a participant, or changes whom an existing grant names (the lead agency only). Takes effect on the next query.',
+  })
+  async shareCase(@Arg('input') input: ShareCaseInput, @Ctx() ctx: Context): Promise<CaseShare> {
+    const c = await visibleCase(ctx, 'input.caseId', input.caseId);
+    const participant = await ctx.loaders.participantById.load(input.participantId);
+    if (!participant || participant.status !== ParticipantStatus.ENDORSED) throw notFound('input.participantId', 'endorsed participant');
+    if (participant.id === c.leadAgencyId) throw badInput('input.participantId', 'the lead agency already reads its own case');
+    const recipientIds = [...new Set(input.recipientIds)];
+    if (c.tlp === Tlp.RED && recipientIds.length === 0) {
+      throw badInput('input.recipientIds', 'a TLP:RED case is shared with named persons only: name at least one');
+    }
+    const people = await ctx.loaders.personById.loadMany(recipientIds.filter(isUuid));
+    const strangers = recipientIds.filter((rid) => !people.some((p) => p instanceof Person && p.id === rid && p.organizationId === participant.id));
+    if (strangers.length) throw badInput('input.recipientIds', `not people of ${participant.name}: ${strangers.join(', ')}`);
+    const [row] = (await ctx.ds.query(
+      `INSERT INTO case_share (case_id, participant_id, recipient_ids, granted_by_id) VALUES ($1, $2, $3::uuid[], $4)
+       ON CONFLICT (case_id, participant_id) DO UPDATE SET recipient_ids = EXCLUDED.recipient_ids,
+         granted_by_id = EXCLUDED.granted_by_id, granted_at = now()
+       RETURNING id`,
+      [c.id, participant.id, recipientIds, ctx.viewer.personId],
+    )) as Array<{ id: string }>;
+    ctx.loaders.sharesByCase.clear(c.id);
+    const shares = await ctx.loaders.sharesByCase.load(c.id);
+    return shares.find((s) => s.id === row.id)!;
+  }
+
+  @Mutation(() => Case, { description: 'Revokes a share (the lead agency only); the participant loses access on its next query.' })
+  async revokeShare(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Case> {
+    // The rule has checked that the share exists and that the viewer leads its case.
+    const share = (await ctx.loaders.shareById.load(id))!;
+    await ctx.ds.query(`DELETE FROM case_share WHERE id = $1`, [share.id]);
+    return reload(ctx, share.caseId);
+  }
+}
+
+@Resolver(() => CaseConfidential)
+export class CaseConfidentialResolver {
+  @FieldResolver(() => [CaseShare], { description: 'Whom the lead agency has granted the case to.' })
+  shares(@Root() c: CaseConfidential, @Ctx() ctx: Context): Promise<CaseShare[]> {
+    return ctx.loaders.sharesByCase.load(c.caseId);
+  }
+}
+
+@Resolver(() => CaseShare)
+export class CaseShareResolver {
+  @FieldResolver(() => Participant)
+  async participant(@Root() s: CaseShare, @Ctx() ctx: Context): Promise<Participant> {
+    return required(await ctx.loaders.participantById.load(s.participantId), 'share participant');
+  }
+
+  @FieldResolver(() => [Person], { description: 'The named persons the share reaches; empty when it reaches the whole organization.' })
+  async recipients(@Root() s: CaseShare, @Ctx() ctx: Context): Promise<Person[]> {
+    const people = await ctx.loaders.personById.loadMany(s.recipientIds);
+    return people.filter((p): p is Person => p instanceof Person);
+  }
+
+  @FieldResolver(() => Person, { nullable: true, description: 'Who granted the share.' })
+  grantedBy(@Root() s: CaseShare, @Ctx() ctx: Context): Promise<Person | null> {
+    return ctx.loaders.personById.load(s.grantedById);
+  }
+}

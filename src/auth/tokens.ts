@@ -1,0 +1,79 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRemoteJWKSet, JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { Config, ConfigError } from '../config';
+
+export interface TokenClaims {
+  sub: string;
+  email?: string;
+}
+
+/**
+ * Bearer tokens: HS256 with JWT_SECRET, or an external identity provider's keys through JWKS_URL. Outside production,
+ * with neither set, a random secret is generated once and kept in the data folder (`jwt-secret`, mode 600), so
+ * `npm run token` and the hub agree without any configuration.
+ */
+export class TokenService {
+  private readonly secret: Uint8Array | null;
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | null;
+
+  constructor(private readonly config: Config) {
+    if (config.jwksUrl) {
+      this.jwks = createRemoteJWKSet(new URL(config.jwksUrl));
+      this.secret = null;
+    } else {
+      this.jwks = null;
+      this.secret = new TextEncoder().encode(config.jwtSecret ?? localSecret(config));
+    }
+  }
+
+  get canSign(): boolean {
+    return this.secret !== null;
+  }
+
+  async sign(personId: string, email: string): Promise<string> {
+    if (!this.secret) throw new ConfigError('tokens come from the identity provider when JWKS_URL is set');
+    let jwt = new SignJWT({ email }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setSubject(personId).setIssuedAt().setExpirationTime(this.config.tokenTtl);
+    if (this.config.jwtIssuer) jwt = jwt.setIssuer(this.config.jwtIssuer);
+    if (this.config.jwtAudience) jwt = jwt.setAudience(this.config.jwtAudience);
+    return jwt.sign(this.secret);
+  }
+
+  /** Verifies signature, expiry, issuer and audience; throws on anything wrong. */
+  async verify(token: string): Promise<TokenClaims> {
+    const options = {
+      issuer: this.config.jwtIssuer ?? undefined,
+      audience: this.config.jwtAudience ?? undefined,
+      requiredClaims: ['sub', 'exp'],
+    };
+    let payload: JWTPayload;
+    if (this.jwks) {
+      ({ payload } = await jwtVerify(token, this.jwks, options));
+    } else {
+      ({ payload } = await jwtVerify(token, this.secret!, { ...options, algorithms: ['HS256'] }));
+    }
+    return { sub: String(payload.sub), email: typeof payload.email === 'string' ? payload.email : undefined };
+  }
+}
+
+function localSecret(config: Config): string {
+  const file = path.join(config.dataDir, 'jwt-secret');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ConfigError(`cannot read the token secret ${file}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+  }
+  const secret = crypto.randomBytes(48).toString('base64url');
+  try {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    // Another process may have created it a moment ago: use theirs.
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return fs.readFileSync(file, 'utf8').trim();
+    throw new ConfigError(`DATA_DIR ${config.dataDir} is not writable: cannot keep the token secret there`);
+  }
+  return secret;
+}

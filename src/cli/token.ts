@@ -1,0 +1,114 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { ParticipantKind, ParticipantStatus } from '../../entities/enums';
+import { TokenService } from '../auth/tokens';
+import { viewerKindOf } from '../auth/viewer';
+import { Config, ConfigError, loadConfig } from '../config';
+import { describeUrl, openDatabase } from '../db/data-source';
+import { readLiveLock, startEmbedded } from '../db/embedded';
+import { isEmpty, loadDemo } from '../db/seed/demo';
+
+const usage = `usage: npm run token -- <email>     print a bearer token for that person
+       npm run token -- --list       list the people: email, organization, viewer kind`;
+
+interface PersonRow {
+  id: string;
+  email: string;
+  organization: string;
+  kind: ParticipantKind;
+  status: ParticipantStatus;
+  is_coordinator: boolean;
+}
+
+const peopleQuery = `SELECT pe.id, pe.email, p.name AS organization, p.kind, p.status, p.is_coordinator
+  FROM person pe JOIN participant p ON p.id = pe.organization_id ORDER BY p.name, pe.email`;
+
+/**
+ * Reads the people without ever opening the embedded database from a second process: when a hub holds the data
+ * folder, the CLI asks that hub's database port; otherwise it opens the folder itself (taking the same lock), applying
+ * the migrations and the demo data exactly as `npm start` would on a fresh install.
+ */
+async function readPeople(config: Config): Promise<PersonRow[]> {
+  if (config.databaseUrl) return queryUrl(config.databaseUrl);
+  const holder = readLiveLock(config.dataDir);
+  if (holder) {
+    if (!holder.port) throw new ConfigError('the hub is still starting; try again in a moment');
+    return queryUrl(`postgres://postgres@127.0.0.1:${holder.port}/postgres`);
+  }
+  const embedded = await startEmbedded(config.dataDir);
+  try {
+    const ds = await openDatabase(embedded.url, 1);
+    try {
+      if (config.seedDemo && (await isEmpty(ds))) await loadDemo(ds);
+      return (await ds.query(peopleQuery)) as PersonRow[];
+    } finally {
+      await ds.destroy();
+    }
+  } finally {
+    await embedded.stop();
+  }
+}
+
+async function queryUrl(url: string): Promise<PersonRow[]> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10000 });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new ConfigError(`cannot reach the database at ${describeUrl(url)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return (await client.query(peopleQuery)).rows as PersonRow[];
+  } catch (err) {
+    throw new ConfigError(`the database at ${describeUrl(url)} has no LAP Hub tables yet: start the hub once (${(err as Error).message})`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ options: { list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  if (values.list ? positionals.length > 0 : positionals.length !== 1) {
+    process.stderr.write(usage + '\n');
+    return 2;
+  }
+  const config = loadConfig();
+  const tokens = new TokenService(config);
+  const people = await readPeople(config);
+  if (values.list) {
+    const width = Math.max(...people.map((p) => p.email.length));
+    const orgWidth = Math.max(...people.map((p) => p.organization.length));
+    for (const p of people) {
+      process.stdout.write(`${p.email.padEnd(width)}  ${p.organization.padEnd(orgWidth)}  ${viewerKindOf(p)}\n`);
+    }
+    return 0;
+  }
+  if (!tokens.canSign) throw new ConfigError('with JWKS_URL set, tokens come from your identity provider');
+  const email = positionals[0].toLowerCase();
+  const person = people.find((p) => p.email.toLowerCase() === email);
+  if (!person) {
+    process.stderr.write(`no person with the email ${positionals[0]}; see npm run token -- --list\n`);
+    return 1;
+  }
+  process.stdout.write((await tokens.sign(person.id, person.email)) + '\n');
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`token: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+    process.exit(1);
+  },
+);

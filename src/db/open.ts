@@ -1,0 +1,36 @@
+import type { DataSource } from 'typeorm';
+import type { Config } from '../config';
+import { openDatabase } from './data-source';
+import { EmbeddedDatabase, startEmbedded } from './embedded';
+
+export interface OpenedDatabase {
+  ds: DataSource;
+  /** Where the data lives, for the start-up line (no credentials). */
+  description: string;
+  close(): Promise<void>;
+}
+
+/** The configured database: DATABASE_URL, or the embedded PGlite under DATA_DIR; migrations applied. */
+export async function openConfiguredDatabase(config: Config): Promise<OpenedDatabase> {
+  let embedded: EmbeddedDatabase | null = null;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbedded(config.dataDir);
+    url = embedded.url;
+  }
+  try {
+    // PGlite runs one statement at a time: one connection avoids transactions queueing behind each other.
+    const ds = await openDatabase(url, embedded ? 1 : 10);
+    return {
+      ds,
+      description: embedded ? `embedded PostgreSQL in ${config.dataDir}` : `PostgreSQL at ${new URL(url).host}${new URL(url).pathname}`,
+      async close() {
+        await ds.destroy();
+        if (embedded) await embedded.stop();
+      },
+    };
+  } catch (err) {
+    if (embedded) await embedded.stop();
+    throw err;
+  }
+}

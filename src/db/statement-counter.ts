@@ -1,0 +1,29 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+
+/**
+ * Counts the SQL statements sent on behalf of one unit of work (a GraphQL request). The counter rides on
+ * AsyncLocalStorage, so concurrent requests never mix their counts. Used by the query-count tests and the benchmark.
+ */
+const store = new AsyncLocalStorage<{ statements: number }>();
+let installed = false;
+
+export function installStatementCounter(): void {
+  if (installed) return;
+  installed = true;
+  const original = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
+    const counter = store.getStore();
+    if (counter) counter.statements++;
+    return original.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+}
+
+export function withStatementCounter<T>(fn: () => T): { result: T; counter: { statements: number } } {
+  const counter = { statements: 0 };
+  return { result: store.run(counter, fn), counter };
+}
+
+export function runCounted<T>(counter: { statements: number }, fn: () => T): T {
+  return store.run(counter, fn);
+}

@@ -1,0 +1,106 @@
+import { ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { badInput } from './errors';
+
+@ObjectType({ description: 'Relay page information.' })
+export class PageInfo {
+  @Field()
+  hasNextPage: boolean;
+
+  @Field()
+  hasPreviousPage: boolean;
+
+  @Field(() => String, { nullable: true })
+  startCursor: string | null;
+
+  @Field(() => String, { nullable: true })
+  endCursor: string | null;
+}
+
+export interface Page<T> {
+  nodes: T[];
+  cursors: string[];
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  /** Counts the rows the viewer may see under the same filters; run only when `totalCount` is asked for. */
+  count: () => Promise<number>;
+}
+
+export interface ConnectionShape<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  nodes: T[];
+  pageInfo: PageInfo;
+  totalCount(): Promise<number>;
+}
+
+/** A Relay connection type for `node` (edges, nodes, pageInfo, totalCount). */
+export function Connection<T extends object>(node: ClassType<T> | object, name: string) {
+  @ObjectType(`${name}Edge`, { description: `An edge to a ${name}.` })
+  class Edge {
+    @Field()
+    cursor: string;
+
+    @Field(() => node)
+    node: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} rows the viewer may see.` })
+  class ConnectionType {
+    @Field(() => [Edge])
+    edges: Edge[];
+
+    @Field(() => [node])
+    nodes: T[];
+
+    @Field(() => PageInfo)
+    pageInfo: PageInfo;
+
+    counter: () => Promise<number>;
+
+    @Field(() => Int, { description: 'How many rows the viewer may see under these filters, over all pages.' })
+    totalCount(): Promise<number> {
+      return this.counter();
+    }
+  }
+  return ConnectionType as ClassType<ConnectionShape<T> & { counter: () => Promise<number> }>;
+}
+
+export function toConnection<T, C extends { counter: () => Promise<number> }>(cls: ClassType<C>, page: Page<T>): C {
+  const c = new cls() as unknown as ConnectionShape<T> & { counter: () => Promise<number> };
+  c.nodes = page.nodes;
+  c.edges = page.nodes.map((node, i) => ({ cursor: page.cursors[i], node }));
+  c.pageInfo = Object.assign(new PageInfo(), {
+    hasNextPage: page.hasNextPage,
+    hasPreviousPage: page.hasPreviousPage,
+    startCursor: page.cursors[0] ?? null,
+    endCursor: page.cursors[page.cursors.length - 1] ?? null,
+  });
+  c.counter = page.count;
+  return c as unknown as C;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 1000;
+
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0) throw badInput('first', 'must be a whole number from 0 to 1000');
+  if (first > MAX_PAGE_SIZE) throw badInput('first', `must be at most ${MAX_PAGE_SIZE}`);
+  return first;
+}
+
+export function encodeCursor(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+/** Decodes a cursor made by `encodeCursor` with `arity` values; anything else is bad input. */
+export function decodeCursor(cursor: string, arity: number): unknown[] {
+  try {
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(values) && values.length === arity && values.every((v) => typeof v === 'string' || typeof v === 'number')) {
+      return values;
+    }
+  } catch {
+    // fall through
+  }
+  throw badInput('after', 'is not a cursor of this list');
+}

@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config';
+import { openConfiguredDatabase } from './db/open';
+import { isEmpty, loadDemo } from './db/seed/demo';
+import { createLogger } from './logger';
+import { createHub } from './server';
+
+/** `npm start`: configuration, database (embedded or DATABASE_URL), migrations, demo data on an empty database, HTTP. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config);
+  const db = await openConfiguredDatabase(config);
+  let hub;
+  try {
+    if (config.seedDemo && (await isEmpty(db.ds))) {
+      await loadDemo(db.ds);
+      logger.info('loaded the demo network into the empty database');
+    }
+    hub = await createHub({ config, ds: db.ds, logger });
+    const port = await hub.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
+      throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`);
+    });
+    logger.info({ port, database: db.description }, `LAP Hub is serving GraphQL and GraphiQL at http://localhost:${port}/graphql`);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'draining in-flight requests and closing the database');
+    const force = setTimeout(() => {
+      logger.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 5000);
+    force.unref();
+    try {
+      await hub!.stop();
+      await db.close();
+      logger.info('stopped cleanly');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'error while stopping');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`lap-hub: ${err.message}\n`);
+  } else {
+    process.stderr.write(`lap-hub: start-up failed: ${(err as Error)?.message ?? String(err)}\n`);
+  }
+  process.exit(1);
+});

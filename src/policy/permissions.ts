@@ -1,0 +1,261 @@
+import type { Case } from '../../entities/case.entity';
+import type { Participant } from '../../entities/participant.entity';
+import { badInput, notFound } from '../graphql/errors';
+import { callPolicy } from './call.policy';
+import { casePolicy } from './case.policy';
+import { participantPolicy } from './participant.policy';
+import { connectionPermissions, mutationRule, open, PermissionTree, rowRule, viewerRule } from './rules';
+import { isAgency, isMember, Viewer } from './viewer';
+
+/**
+ * The rule tree: every object type and every field of the schema, with the rule that guards it and why.
+ * Deny by default: a field missing here is denied at run time (graphql-shield's fallbackRule), and a test fails.
+ */
+
+const rowScoped = (type: string) => open(`the ${type} row scope decided visibility when the row was loaded`);
+const always = (why: string) => open(why);
+
+const participantFields = (type: string) => ({
+  id: open('endorsed participants are public (§C.1 disseminates them); others reach agencies only through the row scope'),
+  kind: open('public listing field of a visible participant'),
+  name: open('public listing field of a visible participant'),
+  status: open('public listing field of a visible participant (the endorsement paragraph after §D)'),
+  appliedAt: open('public listing field of a visible participant'),
+  endorsedAt: open('public listing field of a visible participant'),
+  country: open('public listing field of a visible participant (§A.2)'),
+  pointOfContact: rowRule<Participant>(
+    `${type}.pointOfContact`,
+    (v, p) => participantPolicy.canReadContacts(v, p),
+    'points of contact serve the network’s enforcement communications (§A.1, §B.1): members only',
+  ),
+  people: rowRule<Participant>(
+    `${type}.people`,
+    (v, p) => participantPolicy.canReadContacts(v, p),
+    'contact details are for the network’s members (§A.1, §B.1)',
+  ),
+});
+
+const caseTree: PermissionTree = {
+  Case: {
+    id: rowScoped('case'),
+    reference: rowScoped('case (TLP)'),
+    title: rowScoped('case (TLP)'),
+    status: rowScoped('case (TLP)'),
+    categories: rowScoped('case (TLP)'),
+    countries: rowScoped('case (TLP)'),
+    tlp: rowScoped('case (TLP)'),
+    leadAgency: rowScoped('case (TLP)'),
+    openedAt: rowScoped('case (TLP)'),
+    harmScore: open('listing field for prioritising by harm (§A.5), visible with the row'),
+    viewerCan: open('tells the viewer only about their own rights'),
+    confidential: rowRule<Case>(
+      'Case.confidential',
+      (v, c) => casePolicy.canReadConfidential(v, c),
+      'confidential when requested; originators determine what they share (paragraph after §A.7; §D)',
+    ),
+  },
+  CaseConfidential: Object.fromEntries(
+    ['summary', 'suspects', 'evidence', 'investigatorNotes', 'victimCount', 'estimatedLossUsd', 'vulnerableVictims', 'ongoingHarm', 'shares'].map(
+      (f) => [f, open('guarded as a whole by Case.confidential')],
+    ),
+  ),
+  CaseViewerCan: {
+    readConfidential: always('the viewer’s own rights'),
+    edit: always('the viewer’s own rights'),
+    share: always('the viewer’s own rights'),
+  },
+  CaseShare: {
+    id: open('reachable only inside Case.confidential'),
+    participant: open('reachable only inside Case.confidential'),
+    recipients: open('reachable only inside Case.confidential; people through the person row scope'),
+    grantedBy: open('reachable only inside Case.confidential; people through the person row scope'),
+    grantedAt: open('reachable only inside Case.confidential'),
+  },
+  ...connectionPermissions('Case'),
+};
+
+const callTree: PermissionTree = {
+  ConferenceCall: {
+    id: rowScoped('call'),
+    title: rowScoped('call'),
+    scheduledAt: rowScoped('call'),
+    durationMinutes: rowScoped('call'),
+    organizer: rowScoped('call'),
+    dialIn: viewerRule('ConferenceCall.dialIn', (v) => callPolicy.canReadDialIn(v), 'how to join: only on calls the viewer takes part in (§A.3, §B.3)'),
+    segments: open('each segment passes the segment row scope (§B.3)'),
+    exclusions: viewerRule(
+      'ConferenceCall.exclusions',
+      (v) => callPolicy.canReadExclusions(v),
+      'objections are the agencies’ business; a member never sees one, not even its own (§B.3, last ¶)',
+    ),
+    viewerCan: always('the viewer’s own rights'),
+  },
+  ConferenceCallViewerCan: {
+    addSegment: always('the viewer’s own rights'),
+    exclude: always('the viewer’s own rights'),
+    readExclusions: always('the viewer’s own rights'),
+  },
+  CallSegment: {
+    id: rowScoped('segment'),
+    order: rowScoped('segment'),
+    title: rowScoped('segment'),
+    topic: rowScoped('segment'),
+    audience: rowScoped('segment'),
+    minutes: rowScoped('segment (an exclusion hides the segment, minutes included)'),
+    minutesRecordedAt: rowScoped('segment'),
+    call: rowScoped('segment'),
+    invited: rowScoped('segment'),
+    discussedCases: open('each case passes the case row scope'),
+    viewerCan: always('the viewer’s own rights'),
+  },
+  CallSegmentViewerCan: {
+    manage: always('the viewer’s own rights'),
+    exclude: always('the viewer’s own rights'),
+  },
+  CallExclusion: Object.fromEntries(
+    ['id', 'call', 'segment', 'member', 'objectingAgency', 'objectedBy', 'reason', 'createdAt', 'withdrawnAt'].map((f) => [
+      f,
+      open('the exclusion row scope admits agencies only (§B.3, last ¶)'),
+    ]),
+  ),
+  CallCadence: {
+    year: always('computed under the call row scope'),
+    callsPerQuarter: always('computed under the call row scope'),
+    quartersWithoutCall: always('computed under the call row scope'),
+  },
+  ...connectionPermissions('ConferenceCall'),
+};
+
+const participantTree: PermissionTree = {
+  Agency: {
+    ...participantFields('Agency'),
+    competences: open('public listing field of an agency (§A)'),
+    isCoordinator: open('public: the coordinators convene the network (§C)'),
+    cases: open('each case passes the case row scope'),
+  },
+  PrivateSectorMember: {
+    ...participantFields('PrivateSectorMember'),
+    sector: open('public listing field of a private-sector member (the plan’s closing list of sectors)'),
+    requestGuidance: viewerRule(
+      'PrivateSectorMember.requestGuidance',
+      (v) => isMember(v),
+      'how agencies should frame requests (§B.4.c): for the network’s members',
+    ),
+  },
+  Person: Object.fromEntries(
+    ['id', 'name', 'email', 'phone', 'title', 'organization'].map((f) => [f, open('the person row scope admits members of the network and oneself')]),
+  ),
+  Country: {
+    code: open('countries are public (§A.2, §A.7)'),
+    name: open('countries are public'),
+    developing: open('public: the plan encourages less developed countries’ involvement (§A.7)'),
+    primaryContact: viewerRule(
+      'Country.primaryContact',
+      (v) => isMember(v),
+      'the coordinating contact of a country’s agencies (§A.2): for the network’s members',
+    ),
+    participants: open('each participant passes the participant row scope'),
+  },
+  Viewer: {
+    kind: always('the caller’s own identity'),
+    person: always('the caller’s own identity'),
+    organization: always('the caller’s own organization, also while its application is pending'),
+  },
+  PageInfo: {
+    hasNextPage: always('page structure'),
+    hasPreviousPage: always('page structure'),
+    startCursor: always('page structure'),
+    endCursor: always('page structure'),
+  },
+  ...connectionPermissions('Participant'),
+  ...connectionPermissions('Person'),
+  ...connectionPermissions('Country'),
+};
+
+const query: PermissionTree = {
+  Query: {
+    me: always('who the caller is'),
+    participants: open('rows pass the participant row scope'),
+    participant: open('the row passes the participant row scope'),
+    person: open('the row passes the person row scope'),
+    countries: open('countries are public'),
+    country: open('countries are public'),
+    cases: open('rows pass the case row scope; filters apply inside it'),
+    case: open('the row passes the case row scope'),
+    calls: open('rows pass the call row scope'),
+    call: open('the row passes the call row scope'),
+    callSegment: open('the row passes the segment row scope'),
+    callExclusion: open('the row passes the exclusion row scope'),
+    callCadence: viewerRule('Query.callCadence', (v) => isAgency(v), 'calls are due at least quarterly (§A.3); the agencies’ record'),
+  },
+};
+
+async function leadOf(viewer: Viewer, ctx: { loaders: { caseById: { load(id: string): Promise<Case | null> } } }, argument: string, id: string) {
+  const c = await ctx.loaders.caseById.load(id);
+  if (!c) return notFound(argument, 'case');
+  return casePolicy.canEdit(viewer, c);
+}
+
+const mutation: PermissionTree = {
+  Mutation: {
+    openCase: mutationRule('openCase', casePolicy.canOpen, null, 'agencies bring cases to the network (§A.3.a)'),
+    updateCase: mutationRule('updateCase', isAgency, (v, a, ctx) => leadOf(v, ctx, 'id', a.id), 'originator control: only the lead agency edits'),
+    shareCase: mutationRule(
+      'shareCase',
+      isAgency,
+      async (v, a, ctx) => {
+        const c = await ctx.loaders.caseById.load(a.input.caseId);
+        if (!c) return notFound('input.caseId', 'case');
+        return casePolicy.canShare(v, c);
+      },
+      'agencies retain the right to determine the information they share (paragraph after §A.7)',
+    ),
+    revokeShare: mutationRule(
+      'revokeShare',
+      isAgency,
+      async (v, a, ctx) => {
+        const share = await ctx.loaders.shareById.load(a.id);
+        const c = share ? await ctx.loaders.caseById.load(share.caseId) : null;
+        // A share is part of the confidential tier: whoever cannot read that tier learns nothing of it.
+        if (!c || !casePolicy.canReadConfidential(v, c)) return notFound('id', 'share');
+        return casePolicy.canShare(v, c);
+      },
+      'only the lead agency withdraws what it shared (paragraph after §A.7)',
+    ),
+    scheduleCall: mutationRule('scheduleCall', callPolicy.canManage, null, 'the coordinators set up the calls (§C.2)'),
+    addSegment: mutationRule('addSegment', callPolicy.canManage, null, 'the coordinators set up the calls (§C.2)'),
+    inviteToSegment: mutationRule('inviteToSegment', callPolicy.canManage, null, 'private-sector members take part as requested (§B.3; §C.2)'),
+    recordMinutes: mutationRule('recordMinutes', callPolicy.canManage, null, 'the coordinators keep the network’s records (§C.1, §C.2)'),
+    linkCaseToSegment: mutationRule('linkCaseToSegment', callPolicy.canManage, null, 'calls discuss cases (§A.3.a); coordinators set the agenda (§C.2)'),
+    excludeFromCall: mutationRule('excludeFromCall', callPolicy.canExclude, null, 'any agency may object to a private-sector member’s participation (§B.3, last ¶)'),
+    withdrawExclusion: mutationRule(
+      'withdrawExclusion',
+      isAgency,
+      async (v, a, ctx) => {
+        const e = await ctx.loaders.exclusionById.load(a.id);
+        if (!e) return notFound('id', 'exclusion');
+        return callPolicy.canWithdrawExclusion(v, e);
+      },
+      'only the objecting agency withdraws its objection (§B.3, last ¶)',
+    ),
+    designatePointOfContact: mutationRule(
+      'designatePointOfContact',
+      participantPolicy.canDesignatePointOfContact,
+      null,
+      'each participant designates its own point of contact (§A.1, §B.1)',
+    ),
+    designateCountryPrimaryContact: mutationRule(
+      'designateCountryPrimaryContact',
+      isAgency,
+      async (v, a, ctx) => {
+        const country = await ctx.loaders.countryByCode.load(String(a.countryCode));
+        if (!country) return badInput('countryCode', 'no country with this code');
+        const own = await ctx.loaders.participantById.load(v.memberOrgId!);
+        return participantPolicy.canDesignateCountryContact(v, own?.countryCode ?? null, country.code);
+      },
+      'the agencies of a country designate its primary contact (§A.2)',
+    ),
+  },
+};
+
+export const permissions: PermissionTree = { ...query, ...mutation, ...caseTree, ...callTree, ...participantTree };

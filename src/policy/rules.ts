@@ -1,0 +1,54 @@
+import { allow, chain, rule } from 'graphql-shield';
+import type { IRule } from 'graphql-shield';
+
+type ShieldRule = IRule | ReturnType<typeof chain>;
+import type { Context } from '../context';
+import type { Viewer } from './viewer';
+
+/** One entry of the rule tree: the graphql-shield rule and the one-line reason it exists (citing the plan). */
+export interface Permission {
+  rule: ShieldRule;
+  reason: string;
+}
+
+export type PermissionTree = Record<string, Record<string, Permission>>;
+
+/**
+ * A field anyone who can see the row may read: visibility was decided once, by the row scope that loaded the row.
+ * Left unwrapped at run time (no middleware call), but still an explicit entry of the deny-by-default tree.
+ */
+export function open(reason: string): Permission {
+  return { rule: allow, reason };
+}
+
+/** A rule on the viewer alone (kind of viewer): evaluated once per request and cached by name for that request. */
+export function viewerRule(name: string, predicate: (viewer: Viewer) => boolean, reason: string): Permission {
+  return { rule: rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => predicate(ctx.viewer)), reason };
+}
+
+/** A rule on the viewer and the row: never cached, evaluated for every row from what the row scope loaded with it. */
+export function rowRule<T>(name: string, predicate: (viewer: Viewer, row: T) => boolean, reason: string): Permission {
+  return { rule: rule(name, { cache: 'no_cache' })((parent: T, _args, ctx: Context) => predicate(ctx.viewer, parent)), reason };
+}
+
+type ArgsCheck = (viewer: Viewer, args: Record<string, any>, ctx: Context) => Promise<boolean | Error>;
+
+/**
+ * A mutation rule: the viewer kind first, then a check of the rows the arguments name, loaded through the scoped
+ * loaders (a row the viewer cannot see answers like a missing one).
+ */
+export function mutationRule(name: string, kind: (viewer: Viewer) => boolean, check: ArgsCheck | null, reason: string): Permission {
+  const kindRule = rule(`${name}:viewer`, { cache: 'contextual' })((_p, _a, ctx: Context) => kind(ctx.viewer));
+  if (!check) return { rule: kindRule, reason };
+  const rowsRule = rule(`${name}:rows`, { cache: 'no_cache' })((_p, args: Record<string, any>, ctx: Context) => check(ctx.viewer, args, ctx));
+  return { rule: chain(kindRule, rowsRule), reason };
+}
+
+/** The structural types of a Relay connection: nothing of their own to protect (their rows are scoped). */
+export function connectionPermissions(node: string): PermissionTree {
+  const why = `structure of a ${node} list; its rows come from the ${node} row scope`;
+  return {
+    [`${node}Connection`]: { edges: open(why), nodes: open(why), pageInfo: open(why), totalCount: open(`${why}, counted under the same scope`) },
+    [`${node}Edge`]: { cursor: open(why), node: open(why) },
+  };
+}

@@ -1,0 +1,112 @@
+import 'reflect-metadata';
+import { GraphQLError, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { applyMiddleware } from 'graphql-middleware';
+import { allow, deny, shield } from 'graphql-shield';
+import { validate as classValidate, ValidationError } from 'class-validator';
+import { buildSchema, ResolverData } from 'type-graphql';
+import { CallExclusionResolver, CallSegmentResolver, ConferenceCallResolver } from '../resolvers/call.resolver';
+import { CaseConfidentialResolver, CaseResolver, CaseShareResolver } from '../resolvers/case.resolver';
+import { AgencyResolver, CountryResolver, ParticipantResolver, PersonResolver } from '../resolvers/participant.resolver';
+import { ViewerResolver } from '../resolvers/viewer.resolver';
+import type { Context } from './context';
+import { badInput, forbidden } from './graphql/errors';
+import { permissions, } from './policy/permissions';
+import type { PermissionTree } from './policy/rules';
+
+export const resolvers = [
+  ViewerResolver,
+  ParticipantResolver,
+  AgencyResolver,
+  PersonResolver,
+  CountryResolver,
+  CaseResolver,
+  CaseConfidentialResolver,
+  CaseShareResolver,
+  ConferenceCallResolver,
+  CallSegmentResolver,
+  CallExclusionResolver,
+] as const;
+
+function firstProblem(errors: ValidationError[], prefix: string): { path: string; message: string } | null {
+  for (const e of errors) {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    if (e.constraints) {
+      const message = Object.values(e.constraints)[0].replace(new RegExp(`^(each value in )?${e.property} `), '$1');
+      return { path, message };
+    }
+    const nested = firstProblem(e.children ?? [], path);
+    if (nested) return nested;
+  }
+  return null;
+}
+
+/** class-validator on every input object, reported as BAD_USER_INPUT naming the argument (`input.title: …`). */
+async function validateArgument(value: unknown, _type: unknown, data: ResolverData<object>): Promise<void> {
+  if (value === null || typeof value !== 'object') return;
+  const argName = Object.entries(data.args).find(([, v]) => v === value)?.[0];
+  const items = Array.isArray(value) ? value : [value];
+  for (const item of items) {
+    if (item === null || typeof item !== 'object') continue;
+    const errors = await classValidate(item as object, { skipMissingProperties: true, forbidUnknownValues: false });
+    const problem = firstProblem(errors, argName ?? '');
+    if (problem) throw badInput(problem.path, problem.message);
+  }
+}
+
+/** The schema without authorization: what type-graphql builds from the entities and resolvers. */
+export async function buildBareSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers,
+    validateFn: validateArgument,
+  });
+}
+
+/** The committed `schema.graphql`: sorted, so that it changes only when the API does. */
+export function printSchemaFile(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}
+
+/**
+ * What a denied rule answers. On a mutation: a FORBIDDEN error, nothing written. On any other field (a part of a
+ * visible row, or a root query field): null, counted in `extensions.redacted` — never an entry in `errors`.
+ */
+function denied(err: unknown, _parent: unknown, _args: unknown, ctx: Context, info: GraphQLResolveInfo): unknown {
+  if (err) return err instanceof GraphQLError ? err : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  if (info.parentType.name === 'Mutation') return forbidden();
+  ctx.redactions.note(info.path);
+  return null;
+}
+
+type FieldMiddleware = Record<string, Record<string, unknown>>;
+
+/**
+ * Applies the rule tree with graphql-shield, deny by default. Fields whose rule is plain `allow` are left unwrapped:
+ * their visibility was decided by the row scope, and an async middleware call per field is the main cost of shield.
+ */
+export function applyPermissions(schema: GraphQLSchema, tree: PermissionTree = permissions): GraphQLSchema {
+  const rules = Object.fromEntries(
+    Object.entries(tree).map(([type, fields]) => [
+      type,
+      Object.fromEntries(Object.entries(fields).filter(([, p]) => p.rule !== allow).map(([f, p]) => [f, p.rule])),
+    ]),
+  );
+  const generator = shield(rules, {
+    fallbackRule: deny,
+    fallbackError: denied as never,
+    allowExternalErrors: true,
+    debug: false,
+  });
+  const generated = (generator as unknown as { generate(s: GraphQLSchema): FieldMiddleware }).generate(schema);
+  const wrapped: FieldMiddleware = {};
+  for (const [type, fields] of Object.entries(generated)) {
+    for (const [field, middleware] of Object.entries(fields)) {
+      if (tree[type]?.[field]?.rule === allow) continue;
+      (wrapped[type] ??= {})[field] = middleware;
+    }
+  }
+  return applyMiddleware(schema, wrapped as never);
+}
+
+export async function buildHubSchema(): Promise<GraphQLSchema> {
+  return applyPermissions(await buildBareSchema());
+}

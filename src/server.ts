@@ -1,0 +1,184 @@
+import http from 'node:http';
+import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import express from 'express';
+import { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { TokenService } from './auth/tokens';
+import { viewerFromHeader } from './auth/viewer';
+import type { Config } from './config';
+import type { Context } from './context';
+import { runCounted } from './db/statement-counter';
+import { GraphiqlPage } from './http/graphiql';
+import { Loaders } from './loaders';
+import { Redactions } from './policy/redaction';
+import { buildHubSchema } from './schema';
+
+export interface HubOptions {
+  config: Config;
+  ds: DataSource;
+  logger: Logger;
+  /** The clock; tests inject their own. */
+  now?: () => Date;
+  /** A prebuilt schema (the benchmark compares builds); the product always uses `buildHubSchema`. */
+  schema?: GraphQLSchema;
+}
+
+export interface Hub {
+  app: express.Express;
+  httpServer: http.Server;
+  listen(port: number, host: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const knownCodes = new Set([
+  'BAD_USER_INPUT', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE',
+]);
+
+type ContextWithCounter = Context & { statements: { statements: number } };
+
+/** Adds `extensions.redacted` (DOMAIN §3) and, when configured, the statement count of the request. */
+function responsePlugin(config: Config): ApolloServerPlugin<ContextWithCounter> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== 'single') return;
+          const { redactions } = contextValue;
+          if (redactions && redactions.size > 0) {
+            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, redacted: redactions.entries() };
+          }
+          if (config.reportSqlStatements && contextValue.statements) {
+            response.http.headers.set('x-sql-statements', String(contextValue.statements.statements));
+          }
+        },
+      };
+    },
+  };
+}
+
+export async function createHub(options: HubOptions): Promise<Hub> {
+  const { config, ds, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const development = config.nodeEnv === 'development';
+  const tokens = new TokenService(config);
+  const schema = options.schema ?? (await buildHubSchema());
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+
+  const armor = new ApolloArmor({
+    maxDepth: { n: config.maxQueryDepth },
+    maxAliases: { n: 50 },
+    maxDirectives: { n: 50 },
+    maxTokens: { n: 5000 },
+    costLimit: { maxCost: 20000 },
+    blockFieldSuggestion: { enabled: true },
+  }).protect();
+
+  const apollo = new ApolloServer<ContextWithCounter>({
+    schema,
+    introspection: true,
+    csrfPrevention: true,
+    includeStacktraceInErrorResponses: development,
+    hideSchemaDetailsFromClientErrors: !development,
+    allowBatchedHttpRequests: false,
+    validationRules: armor.validationRules,
+    plugins: [
+      ...(armor.plugins as ApolloServerPlugin<ContextWithCounter>[]),
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      responsePlugin(config),
+    ],
+    formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+      const code = formatted.extensions?.code as string | undefined;
+      if (code && knownCodes.has(code)) return formatted;
+      logger.error({ err: error }, 'unexpected error in a GraphQL request');
+      if (development) return formatted;
+      // Never SQL text, stacks or internals outside development.
+      return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    },
+  });
+  await apollo.start();
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await ds.query('SELECT 1');
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'database unavailable' });
+    }
+  });
+
+  let graphiql: GraphiqlPage | undefined;
+  app.get('/graphql', (req, res, next) => {
+    // A browser asking for a page, not a GET query: serve GraphiQL.
+    if (req.query.query !== undefined || req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
+    graphiql ??= new GraphiqlPage('/graphql');
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.setHeader('cache-control', 'no-cache');
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      res.setHeader('content-encoding', 'gzip');
+      res.end(graphiql.gzipped);
+    } else {
+      res.end(graphiql.html);
+    }
+  });
+
+  const graphqlHandler = expressMiddleware(apollo, {
+    context: async ({ req }): Promise<ContextWithCounter> => {
+      const viewer = await viewerFromHeader(req.headers.authorization, tokens, ds);
+      return {
+        viewer,
+        loaders: new Loaders(ds, viewer),
+        ds,
+        redactions: new Redactions(),
+        config,
+        now,
+        statements: (req as unknown as { statements: { statements: number } }).statements,
+      };
+    },
+  });
+  app.use('/graphql', express.json({ limit: '1mb' }), (req, res, next) => {
+    // Count the statements of this request (tests and the benchmark read them from a header).
+    const counter = { statements: 0 };
+    (req as unknown as { statements: typeof counter }).statements = counter;
+    runCounted(counter, () => graphqlHandler(req, res, next));
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not found' });
+  });
+  app.use((err: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (status === 500) logger.error({ err }, 'unexpected error');
+    res.status(status).json({ errors: [{ message: status === 500 ? 'Internal server error' : err.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  });
+
+  return {
+    app,
+    httpServer,
+    listen(port: number, host: string) {
+      return new Promise<number>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve((httpServer.address() as { port: number }).port);
+        });
+      });
+    },
+    async stop() {
+      // Stops accepting connections and drains in-flight requests (the drain plugin), then Apollo.
+      await apollo.stop();
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    },
+  };
+}
