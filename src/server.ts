@@ -88,6 +88,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     includeStacktraceInErrorResponses: development,
     hideSchemaDetailsFromClientErrors: !development,
     allowBatchedHttpRequests: false,
+    // main.ts drains and closes the database itself on SIGINT/SIGTERM.
+    stopOnTerminationSignals: false,
     validationRules: armor.validationRules,
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<ContextWithCounter>[]),

@@ -72,7 +72,10 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedDatabase> 
     // Connections are multiplexed onto PGlite's single session transaction by transaction.
     const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 8 });
     await server.start();
-    const port = Number(server.getServerConn().split(':').pop());
+    // Listening on port 0 picks a free port; the server object does not record which, its net.Server does.
+    const address = (server as unknown as { server?: { address(): { port: number } | null } }).server?.address();
+    const port = address?.port ?? Number(server.getServerConn().split(':').pop());
+    if (!port) throw new Error('the embedded database did not report its port');
     fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port }));
     let stopped = false;
     return {

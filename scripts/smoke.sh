@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs the hub the way the README's quick start does (`npm start` on a fresh data folder) and checks what a newcomer
+# would: health, GraphiQL, a token from `npm run token` while the hub runs, a persisted change across a restart,
+# clean shutdown, and one-line errors for a bad configuration.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA_DIR=$(mktemp -d)
+export DATA_DIR
+PORT=${SMOKE_PORT:-4617}
+export PORT
+LOG=$(mktemp)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$DATA_DIR" "$LOG"; }
+trap cleanup EXIT
+fail() { echo "smoke: FAIL: $*"; echo "--- hub log"; cat "$LOG"; exit 1; }
+
+start_hub() {
+  npm start >"$LOG" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 120); do
+    curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || fail "the hub exited during start-up"
+    sleep 0.5
+  done
+  fail "the hub did not answer /healthz"
+}
+stop_hub() {
+  # npm runs the hub in a child process; the data folder's lock file names it.
+  local node_pid
+  node_pid=$(sed -E 's/.*"pid":([0-9]+).*/\1/' "$DATA_DIR/hub.lock")
+  kill -TERM "$node_pid"
+  wait "$pid" || fail "the hub did not exit cleanly on SIGTERM"
+  pid=""
+  grep -q "stopped cleanly" "$LOG" || fail "no clean stop in the log"
+}
+gql() { curl -s -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' ${2:+-H "authorization: Bearer $2"} -d "$1"; }
+
+start_hub
+curl -sf "http://127.0.0.1:$PORT/readyz" | grep -q ready || fail "/readyz"
+PAGE="$DATA_DIR/graphiql.html"
+curl -sf -H 'accept: text/html' -o "$PAGE" "http://127.0.0.1:$PORT/graphql" || fail "GraphiQL page"
+grep -q 'YogaGraphiQL' "$PAGE" || fail "GraphiQL page"
+if grep -Eq '<(script|link)[^>]+(src|href)="https?://' "$PAGE"; then fail "GraphiQL loads from the network"; fi
+
+LIST=$(npm run --silent token -- --list)
+echo "$LIST" | grep -Eq '^ann.carter@ftc.example +US Federal Trade Commission +COORDINATOR$' || fail "token --list while running: $LIST"
+TOKEN=$(npm run --silent token -- isla.morgan@ico.example)
+gql '{"query":"{ me { kind } }"}' "$TOKEN" | grep -q '"kind":"AGENCY"' || fail "token for Isla Morgan"
+gql '{"query":"mutation { designatePointOfContact(personId: \"x\") { id } }"}' "$TOKEN" | grep -q BAD_USER_INPUT || fail "bad input"
+PERSON=$(gql '{"query":"{ me { person { id } } }"}' "$TOKEN" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+CALL=$(gql '{"query":"{ calls(first: 1) { nodes { id } } }"}' "$TOKEN" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+MEMBER=$(gql '{"query":"{ participants(filter: {kind: PRIVATE_SECTOR}, first: 1) { nodes { id } } }"}' "$TOKEN" | sed -E 's/.*"id":"([^"]+)".*/\1/')
+gql "{\"query\":\"mutation { excludeFromCall(input: {callId: \\\"$CALL\\\", memberId: \\\"$MEMBER\\\", reason: \\\"smoke test objection\\\"}) { id } }\"}" "$TOKEN" | grep -q '"excludeFromCall":{"id"' || fail "excludeFromCall"
+stop_hub
+
+echo "smoke: restart keeps the change"
+start_hub
+gql "{\"query\":\"{ call(id: \\\"$CALL\\\") { exclusions { reason } } }\"}" "$TOKEN" | grep -q 'smoke test objection' || fail "the exclusion did not survive a restart"
+echo "smoke: a second hub on the same data folder is refused"
+out=$(PORT=$((PORT + 1)) node dist/src/main.js 2>&1 || true)
+[ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q 'in use by process' || fail "second hub: $out"
+stop_hub
+
+echo "smoke: bad configuration stops start-up with one line"
+for bad in "DATABASE_URL=mysql://x" "DATABASE_URL=postgres://postgres@127.0.0.1:1/none" "DATA_DIR=/etc/hostname/lap-hub" "PORT=http" "NODE_ENV=production"; do
+  out=$(env $bad node dist/src/main.js 2>&1 || true)
+  [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q '^lap-hub: ' || fail "$bad gave: $out"
+  echo "  $bad -> $out"
+done
+echo "smoke: ok"

@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { GraphQLSchema, isObjectType } from 'graphql';
+import { allow } from 'graphql-shield';
+import { permissions } from '../../src/policy/permissions';
+import { buildBareSchema, printSchemaFile } from '../../src/schema';
+
+let schema: GraphQLSchema;
+beforeAll(async () => {
+  schema = await buildBareSchema();
+});
+
+function objectTypes() {
+  return Object.values(schema.getTypeMap()).filter((t) => isObjectType(t) && !t.name.startsWith('__')) as Array<
+    ReturnType<GraphQLSchema['getQueryType']> & object
+  >;
+}
+
+test('every object type and every field of the schema has an explicit rule with a reason', () => {
+  const missing: string[] = [];
+  for (const type of objectTypes()) {
+    for (const field of Object.keys(type.getFields())) {
+      const p = permissions[type.name]?.[field];
+      if (!p || !p.rule || p.reason.trim().length < 10) missing.push(`${type.name}.${field}`);
+    }
+  }
+  expect(missing).toEqual([]);
+});
+
+test('the rule tree names no type or field that the schema lacks', () => {
+  const extra: string[] = [];
+  for (const [type, fields] of Object.entries(permissions)) {
+    const t = schema.getType(type);
+    for (const field of Object.keys(fields)) {
+      if (!t || !isObjectType(t) || !t.getFields()[field]) extra.push(`${type}.${field}`);
+    }
+  }
+  expect(extra).toEqual([]);
+});
+
+test('every mutation has a rule other than allow', () => {
+  const mutation = schema.getMutationType()!;
+  const open = Object.keys(mutation.getFields()).filter((f) => permissions.Mutation[f].rule === allow);
+  expect(open).toEqual([]);
+});
+
+test('schema.graphql is what the code generates (run `npm run schema` after changing the API)', () => {
+  const committed = fs.readFileSync(path.join(__dirname, '../../schema.graphql'), 'utf8');
+  expect(committed).toEqual(printSchemaFile(schema));
+});

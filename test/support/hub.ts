@@ -1,0 +1,123 @@
+import 'reflect-metadata';
+import type { DataSource } from 'typeorm';
+import { TokenService } from '../../src/auth/tokens';
+import { Config, loadConfig } from '../../src/config';
+import { openDatabase } from '../../src/db/data-source';
+import { demoId, loadDemo } from '../../src/db/seed/demo';
+import { createLogger } from '../../src/logger';
+import { createHub, Hub } from '../../src/server';
+
+export const TEST_SECRET = 'test-secret-for-lap-hub-tests-only-0123456789';
+
+export interface GqlResult<T = any> {
+  status: number;
+  body: { data?: T; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }>; extensions?: Record<string, any> };
+  statements: number;
+}
+
+export interface TestHub {
+  ds: DataSource;
+  config: Config;
+  url: string;
+  /** Runs a GraphQL operation over HTTP, as the demo person with this email (or anonymously). */
+  gql<T = any>(query: string, options?: { as?: string | null; variables?: Record<string, unknown>; token?: string; headers?: Record<string, string> }): Promise<GqlResult<T>>;
+  /** Empties the database and loads the demo network again. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+  now: Date;
+}
+
+export function personId(email: string): string {
+  return demoId(`person:${email}`);
+}
+
+export function orgId(key: string): string {
+  return demoId(`org:${key}`);
+}
+
+export function caseId(reference: string): string {
+  return demoId(`case:${reference}`);
+}
+
+export function callId(key: string): string {
+  return demoId(`call:${key}`);
+}
+
+export function segmentId(key: string): string {
+  return demoId(`segment:${key}`);
+}
+
+export function exclusionId(key: string): string {
+  return demoId(`exclusion:${key}`);
+}
+
+const tables = [
+  'call_exclusion', 'call_segment_case', 'call_segment_invitation', 'call_segment', 'conference_call',
+  'case_share', 'case_country', 'enforcement_case', 'person', 'participant', 'country',
+];
+
+/** Empties every table of the hub (the migrations table stays). */
+export async function truncateAll(ds: DataSource): Promise<void> {
+  await ds.query(`TRUNCATE ${tables.join(', ')} CASCADE`);
+}
+
+/** A hub on the run's test database, listening on a free loopback port, with the demo network loaded. */
+export async function startTestHub(options: { now?: () => Date } = {}): Promise<TestHub> {
+  const dbUrl = process.env.LAPHUB_TEST_DB_URL;
+  if (!dbUrl) throw new Error('LAPHUB_TEST_DB_URL is not set: run the tests with jest (globalSetup)');
+  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: dbUrl, REPORT_SQL_STATEMENTS: 'true' });
+  const ds = await openDatabase(dbUrl, process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? 1 : 4);
+  const seededAt = new Date();
+  const reset = async () => {
+    await truncateAll(ds);
+    await loadDemo(ds, seededAt);
+  };
+  await reset();
+  const hub: Hub = await createHub({ config, ds, logger: createLogger(config), now: options.now });
+  const port = await hub.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const tokens = new TokenService(config);
+  const tokenCache = new Map<string, string>();
+
+  return {
+    ds,
+    config,
+    url,
+    now: seededAt,
+    reset,
+    async gql(query, opts = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(opts.headers ?? {}) };
+      let token = opts.token;
+      if (!token && opts.as) {
+        token = tokenCache.get(opts.as) ?? (await tokens.sign(personId(opts.as), opts.as));
+        tokenCache.set(opts.as, token);
+      }
+      if (token) headers.authorization = `Bearer ${token}`;
+      const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables: opts.variables }) });
+      const body = (await res.json()) as GqlResult['body'];
+      return { status: res.status, body, statements: Number(res.headers.get('x-sql-statements') ?? NaN) };
+    },
+    async close() {
+      await hub.stop();
+      await ds.destroy();
+    },
+  };
+}
+
+/** The demo people by role, as the README lists them. */
+export const cast = {
+  ann: 'ann.carter@ftc.example', // FTC, coordinator
+  ben: 'ben.ortiz@ftc.example', // FTC, coordinator
+  oliver: 'oliver.hughes@oft.example', // OFT, coordinator
+  isla: 'isla.morgan@ico.example', // ICO, agency
+  liam: 'liam.walsh@acma.example', // ACMA, agency
+  minjun: 'minjun.park@kisa.example', // KISA, agency
+  emeka: 'emeka.obi@efcc.example', // EFCC (Nigeria), agency
+  claire: 'claire.roy@crtc.example', // CRTC, agency
+  grace: 'grace.lin@northstar.example', // NorthStar Broadband, private
+  tom: 'tom.baker@meridianbank.example', // Meridian Bank, private (named on the RED phishing-kit share)
+  priya: 'priya.shah@meridianbank.example', // Meridian Bank, private (not named)
+  eva: 'eva.jansen@sentinel.example', // Sentinel Security, private
+  max: 'max.mueller@registro.example', // Registro Global, private (excluded from a segment)
+  paulo: 'paulo.souza@cgi.example', // CGI.br, applicant: anonymous plus own application
+} as const;
