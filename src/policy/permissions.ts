@@ -258,4 +258,18 @@ const mutation: PermissionTree = {
   },
 };
 
-export const permissions: PermissionTree = { ...query, ...mutation, ...caseTree, ...callTree, ...participantTree };
+/** Merges the areas' trees type by type; a field given two rules is a programming error. */
+export function mergeTrees(...trees: PermissionTree[]): PermissionTree {
+  const merged: PermissionTree = {};
+  for (const tree of trees) {
+    for (const [type, fields] of Object.entries(tree)) {
+      for (const [field, permission] of Object.entries(fields)) {
+        if (merged[type]?.[field]) throw new Error(`two rules for ${type}.${field}`);
+        (merged[type] ??= {})[field] = permission;
+      }
+    }
+  }
+  return merged;
+}
+
+export const permissions: PermissionTree = mergeTrees(query, mutation, caseTree, callTree, participantTree);

@@ -51,14 +51,12 @@ export function exclusionId(key: string): string {
   return demoId(`exclusion:${key}`);
 }
 
-const tables = [
-  'call_exclusion', 'call_segment_case', 'call_segment_invitation', 'call_segment', 'conference_call',
-  'case_share', 'case_country', 'enforcement_case', 'person', 'participant', 'country',
-];
-
 /** Empties every table of the hub (the migrations table stays). */
 export async function truncateAll(ds: DataSource): Promise<void> {
-  await ds.query(`TRUNCATE ${tables.join(', ')} CASCADE`);
+  const rows = (await ds.query(
+    `SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'migrations'`,
+  )) as Array<{ t: string }>;
+  await ds.query(`TRUNCATE ${rows.map((r) => r.t).join(', ')} CASCADE`);
 }
 
 /** A hub on the run's test database, listening on a free loopback port, with the demo network loaded. */
