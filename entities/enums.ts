@@ -126,3 +126,33 @@ export enum CallWindow {
   ALL = 'ALL',
 }
 registerEnumType(CallWindow, { name: 'CallWindow', description: 'UPCOMING: calls not yet started, soonest first. PAST: started calls, latest first. ALL: by date.' });
+
+export enum AssistanceStatus {
+  OPEN = 'OPEN',
+  ACKNOWLEDGED = 'ACKNOWLEDGED',
+  FULFILLED = 'FULFILLED',
+  DECLINED = 'DECLINED',
+  WITHDRAWN = 'WITHDRAWN',
+}
+registerEnumType(AssistanceStatus, {
+  name: 'AssistanceStatus',
+  description: 'OPEN → ACKNOWLEDGED → FULFILLED or DECLINED (by the recipient); WITHDRAWN by the requester while unanswered.',
+});
+
+export enum RequestDirection {
+  SENT = 'SENT',
+  RECEIVED = 'RECEIVED',
+}
+registerEnumType(RequestDirection, { name: 'RequestDirection', description: 'Requests your organization sent, or received.' });
+
+export enum ReportKind {
+  CASE = 'CASE',
+  TECHNOLOGY_TREND = 'TECHNOLOGY_TREND',
+  COOPERATION = 'COOPERATION',
+  OBSTACLE = 'OBSTACLE',
+  EARLY_WARNING = 'EARLY_WARNING',
+}
+registerEnumType(ReportKind, {
+  name: 'ReportKind',
+  description: 'What a sector report is about (§B.3.a.i–v): cases, technology and trends, ways of cooperating, obstacles, early warning.',
+});

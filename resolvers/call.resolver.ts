@@ -170,9 +170,10 @@ export class ConferenceCallResolver {
       const [{ last }] = (await m.query(`SELECT coalesce(max(position), 0)::int AS last FROM call_segment WHERE call_id = $1`, [call.id])) as Array<{ last: number }>;
       const position = input.order ?? last + 1;
       if (position > last + 1) throw badInput('input.order', `must be from 1 to ${last + 1}`);
-      // Shift later segments down in two steps so the unique (call, position) never clashes midway.
-      await m.query(`UPDATE call_segment SET position = -position - 1 WHERE call_id = $1 AND position >= $2`, [call.id, position]);
-      await m.query(`UPDATE call_segment SET position = -position WHERE call_id = $1 AND position < 0`, [call.id]);
+      // Shift later segments down in two steps, through positions above the last one, so that neither the unique
+      // (call, position) nor the check position >= 1 fails midway.
+      await m.query(`UPDATE call_segment SET position = position + $3 WHERE call_id = $1 AND position >= $2`, [call.id, position, last + 1]);
+      await m.query(`UPDATE call_segment SET position = position - $2 WHERE call_id = $1 AND position > $2`, [call.id, last]);
       const [row] = (await m.query(
         `INSERT INTO call_segment (call_id, position, title, topic, audience) VALUES ($1,$2,$3,$4,$5) RETURNING id`,
         [call.id, position, input.title, input.topic, input.audience],

@@ -31,6 +31,8 @@ export interface Config {
   /** Deepest selection a query may nest. */
   maxQueryDepth: number;
   shutdownGraceMs: number;
+  /** Days agencies have to object to an application (the paragraph after §D). */
+  endorsementObjectionDays: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -106,5 +108,6 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize: 1000,
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 3, 100),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+    endorsementObjectionDays: integer(env, 'ENDORSEMENT_OBJECTION_DAYS', 14, 1, 365),
   };
 }

@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from './config';
 import type { Loaders } from './loaders';
+import type { CooperationLoaders } from './loaders/cooperation';
+import type { OutreachLoaders } from './loaders/outreach';
 import type { Redactions } from './policy/redaction';
 import type { Viewer } from './policy/viewer';
 
@@ -8,6 +10,8 @@ import type { Viewer } from './policy/viewer';
 export interface Context {
   viewer: Viewer;
   loaders: Loaders;
+  cooperation: CooperationLoaders;
+  outreach: OutreachLoaders;
   ds: DataSource;
   redactions: Redactions;
   config: Config;

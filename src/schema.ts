@@ -8,6 +8,14 @@ import { CallExclusionResolver, CallSegmentResolver, ConferenceCallResolver } fr
 import { CaseConfidentialResolver, CaseResolver, CaseShareResolver } from '../resolvers/case.resolver';
 import { AgencyResolver, CountryResolver, ParticipantResolver, PersonResolver } from '../resolvers/participant.resolver';
 import { ViewerResolver } from '../resolvers/viewer.resolver';
+import { AssistanceRequestResolver } from '../resolvers/assistance.resolver';
+import { EndorsementObjectionResolver, EndorsementResolver } from '../resolvers/endorsement.resolver';
+import { NetworkReportResolver } from '../resolvers/network-report.resolver';
+import { SectorReportResolver } from '../resolvers/report.resolver';
+import { EducationProjectResolver } from '../resolvers/education.resolver';
+import { QuestionnaireAnswerResolver, QuestionnaireResolver, QuestionnaireResponseResolver } from '../resolvers/questionnaire.resolver';
+import { ResourceListResolver } from '../resolvers/resource-list.resolver';
+import { TrainingSessionResolver } from '../resolvers/training.resolver';
 import type { Context } from './context';
 import { badInput, forbidden } from './graphql/errors';
 import { permissions, } from './policy/permissions';
@@ -25,6 +33,12 @@ export const resolvers = [
   ConferenceCallResolver,
   CallSegmentResolver,
   CallExclusionResolver,
+  EndorsementResolver,
+  EndorsementObjectionResolver,
+  AssistanceRequestResolver,
+  SectorReportResolver,
+  NetworkReportResolver,
+  QuestionnaireResolver, QuestionnaireResponseResolver, QuestionnaireAnswerResolver, ResourceListResolver, TrainingSessionResolver, EducationProjectResolver,
 ] as const;
 
 function firstProblem(errors: ValidationError[], prefix: string): { path: string; message: string } | null {
@@ -43,7 +57,10 @@ function firstProblem(errors: ValidationError[], prefix: string): { path: string
 /** class-validator on every input object, reported as BAD_USER_INPUT naming the argument (`input.title: …`). */
 async function validateArgument(value: unknown, _type: unknown, data: ResolverData<object>): Promise<void> {
   if (value === null || typeof value !== 'object') return;
-  const argName = Object.entries(data.args).find(([, v]) => v === value)?.[0];
+  // The converted instance, or failing that the raw argument with the same fields (variables arrive as plain objects).
+  const keysOf = (v: unknown) => (v && typeof v === 'object' ? Object.keys(v).sort().join(',') : null);
+  const entries = Object.entries(data.args);
+  const argName = (entries.find(([, v]) => v === value) ?? entries.find(([, v]) => keysOf(v) === keysOf(value)))?.[0];
   const items = Array.isArray(value) ? value : [value];
   for (const item of items) {
     if (item === null || typeof item !== 'object') continue;

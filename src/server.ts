@@ -5,7 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express from 'express';
-import { GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { TokenService } from './auth/tokens';
@@ -13,9 +13,14 @@ import { viewerFromHeader } from './auth/viewer';
 import type { Config } from './config';
 import type { Context } from './context';
 import { runCounted } from './db/statement-counter';
+import { inputErrorsPlugin } from './graphql/input-errors';
 import { GraphiqlPage } from './http/graphiql';
 import { Loaders } from './loaders';
+import { CooperationLoaders } from './loaders/cooperation';
+import { OutreachLoaders } from './loaders/outreach';
+import { settleEndorsements } from './workflows/endorsement';
 import { Redactions } from './policy/redaction';
+import { NetworkReportData, networkReportCsv, networkReportQuery } from './http/network-report-csv';
 import { buildHubSchema } from './schema';
 
 export interface HubOptions {
@@ -96,6 +101,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       responsePlugin(config),
+      inputErrorsPlugin<ContextWithCounter>(),
     ],
     formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
       const code = formatted.extensions?.code as string | undefined;
@@ -135,25 +141,69 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     }
   });
 
+  /** The context of one request: endorsements settled at this moment, the viewer, fresh loaders. */
+  async function buildContext(req: express.Request): Promise<ContextWithCounter> {
+    await settleEndorsements(ds, now());
+    const viewer = await viewerFromHeader(req.headers.authorization, tokens, ds);
+    const loaders = new Loaders(ds, viewer);
+    return {
+      viewer,
+      loaders,
+      cooperation: new CooperationLoaders(ds, viewer, loaders),
+      outreach: new OutreachLoaders(ds, viewer),
+      ds,
+      redactions: new Redactions(),
+      config,
+      now,
+      statements: (req as unknown as { statements: { statements: number } }).statements,
+    };
+  }
+
   const graphqlHandler = expressMiddleware(apollo, {
-    context: async ({ req }): Promise<ContextWithCounter> => {
-      const viewer = await viewerFromHeader(req.headers.authorization, tokens, ds);
-      return {
-        viewer,
-        loaders: new Loaders(ds, viewer),
-        ds,
-        redactions: new Redactions(),
-        config,
-        now,
-        statements: (req as unknown as { statements: { statements: number } }).statements,
-      };
-    },
+    context: async ({ req }) => buildContext(req),
   });
   app.use('/graphql', express.json({ limit: '1mb' }), (req, res, next) => {
     // Count the statements of this request (tests and the benchmark read them from a header).
     const counter = { statements: 0 };
     (req as unknown as { statements: typeof counter }).statements = counter;
     runCounted(counter, () => graphqlHandler(req, res, next));
+  });
+
+  // The network report as CSV, through the same schema, rules and token as GraphQL.
+  app.get('/reports/network.csv', async (req, res, next) => {
+    try {
+      let context: ContextWithCounter;
+      try {
+        context = await buildContext(req);
+      } catch (err) {
+        if (err instanceof GraphQLError && err.extensions.code === 'UNAUTHENTICATED') {
+          res.status(401).json({ errors: [{ message: err.message, extensions: { code: 'UNAUTHENTICATED' } }] });
+          return;
+        }
+        throw err;
+      }
+      const result = await apollo.executeOperation(
+        { query: networkReportQuery, variables: { from: req.query.from, to: req.query.to } },
+        { contextValue: context },
+      );
+      if (result.body.kind !== 'single') throw new Error('unexpected incremental result');
+      const { data, errors } = result.body.singleResult;
+      if (errors?.length) {
+        const code = errors[0].extensions?.code;
+        res.status(code === 'INTERNAL_SERVER_ERROR' ? 500 : 400).json({ errors });
+        return;
+      }
+      const report = (data as { networkReport: NetworkReportData | null }).networkReport;
+      if (!report) {
+        res.status(403).json({ errors: [{ message: 'The network report is for agencies', extensions: { code: 'FORBIDDEN' } }] });
+        return;
+      }
+      res.setHeader('content-type', 'text/csv; charset=utf-8');
+      res.setHeader('content-disposition', 'attachment; filename="network-report.csv"');
+      res.end(networkReportCsv(report));
+    } catch (err) {
+      next(err);
+    }
   });
 
   app.use((_req, res) => {

@@ -48,9 +48,14 @@ export async function paginate<T>(loaders: Loaders, q: PageQuery<T>): Promise<Pa
   const rows =
     limit === 0
       ? []
-      : await loaders.rows(
-          sql`SELECT ${q.select}, ${keys} FROM ${q.from} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderBy} LIMIT ${limit + 1}`,
-        );
+      : await loaders
+          .rows(sql`SELECT ${q.select}, ${keys} FROM ${q.from} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderBy} LIMIT ${limit + 1}`)
+          .catch((err: { code?: unknown }) => {
+            // A cursor whose values pass the shape checks but not PostgreSQL's (an integer or a date out of range):
+            // a data exception (SQLSTATE class 22) is bad input, not an internal error.
+            if (q.after && typeof err.code === 'string' && err.code.startsWith('22')) throw badInput('after', 'is not a cursor of this list');
+            throw err;
+          });
   const hasNextPage = rows.length > limit;
   const pageRows = rows.slice(0, limit);
   const nodes = q.hydrate(pageRows);

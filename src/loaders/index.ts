@@ -33,6 +33,16 @@ export class Loaders {
     readonly viewer: Viewer,
   ) {}
 
+  /** Keys as a uuid[] parameter (non-UUID keys match nothing). */
+  uuids(ids: readonly string[]): Sql {
+    return uuidArray(ids);
+  }
+
+  /** Rows carrying `__key`, grouped under the given keys in order. */
+  group<V>(keys: readonly string[], rows: Row[], values: V[]): V[][] {
+    return groupBy(keys, rows, values);
+  }
+
   async rows(query: Sql): Promise<Row[]> {
     const { text, values } = query.compile();
     return this.ds.query(text, values) as Promise<Row[]>;

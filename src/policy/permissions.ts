@@ -2,6 +2,8 @@ import type { Case } from '../../entities/case.entity';
 import type { Participant } from '../../entities/participant.entity';
 import { badInput, notFound } from '../graphql/errors';
 import { callPolicy } from './call.policy';
+import { cooperationPermissions } from './cooperation.permissions';
+import { outreachPermissions } from './outreach.permissions';
 import { casePolicy } from './case.policy';
 import { participantPolicy } from './participant.policy';
 import { connectionPermissions, mutationRule, open, PermissionTree, rowRule, viewerRule } from './rules';
@@ -272,4 +274,4 @@ export function mergeTrees(...trees: PermissionTree[]): PermissionTree {
   return merged;
 }
 
-export const permissions: PermissionTree = mergeTrees(query, mutation, caseTree, callTree, participantTree);
+export const permissions: PermissionTree = mergeTrees(query, mutation, caseTree, callTree, participantTree, cooperationPermissions, outreachPermissions);

@@ -21,6 +21,8 @@ export interface TestHub {
   url: string;
   /** Runs a GraphQL operation over HTTP, as the demo person with this email (or anonymously). */
   gql<T = any>(query: string, options?: { as?: string | null; variables?: Record<string, unknown>; token?: string; headers?: Record<string, string> }): Promise<GqlResult<T>>;
+  /** A bearer token for any person by id (people created during a test). */
+  tokenFor(personId: string, email: string): Promise<string>;
   /** Empties the database and loads the demo network again. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -83,6 +85,7 @@ export async function startTestHub(options: { now?: () => Date } = {}): Promise<
     url,
     now: seededAt,
     reset,
+    tokenFor: (id, email) => tokens.sign(id, email),
     async gql(query, opts = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...(opts.headers ?? {}) };
       let token = opts.token;

@@ -1,4 +1,6 @@
 import { CoreSchema1764000000000 } from './1764000000000-CoreSchema';
+import { Cooperation1764050000000 } from './1764050000000-Cooperation';
+import { Outreach1764100000000 } from './1764100000000-Outreach';
 
 /** Every migration, oldest first. */
-export const migrations = [CoreSchema1764000000000];
+export const migrations = [CoreSchema1764000000000, Cooperation1764050000000, Outreach1764100000000];

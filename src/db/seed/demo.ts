@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   AgencyCompetence as C,
@@ -11,12 +10,11 @@ import {
   Tlp,
 } from '../../../entities/enums';
 import { harmScore } from '../../harm';
+import { loadCooperationDemo } from './cooperation';
+import { loadOutreachDemo } from './outreach';
+import { demoId } from './demo-ids';
 
-/** Stable ids for the demo rows, so that links and examples stay the same on every machine. */
-export function demoId(key: string): string {
-  const h = crypto.createHash('sha256').update(`lap-hub-demo:${key}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
+export { demoId } from './demo-ids';
 
 interface DemoPerson {
   name: string;
@@ -305,6 +303,8 @@ export async function loadDemo(ds: DataSource, now = new Date()): Promise<void> 
         ],
       );
     }
+    await loadCooperationDemo(m, now);
+    await loadOutreachDemo(m, now);
   });
 }
 

@@ -1,0 +1,204 @@
+import 'reflect-metadata';
+import http from 'node:http';
+import pg from 'pg';
+import { TokenService } from '../src/auth/tokens';
+import { loadConfig } from '../src/config';
+import { openDatabase } from '../src/db/data-source';
+import { createLogger } from '../src/logger';
+import { buildBareSchema } from '../src/schema';
+import { createHub } from '../src/server';
+
+/**
+ * The benchmark's comparison servers. Harness-only: started by `npm run bench` in their own process, on loopback,
+ * never part of the product (nothing under src/ imports this file).
+ *
+ *   BENCH_SERVER=bare  the hub's own createHub — same Apollo setup, context, loaders and resolvers — with the schema
+ *                      built WITHOUT the graphql-shield middleware (`buildBareSchema`). The R1 baseline.
+ *   BENCH_SERVER=raw   a plain HTTP endpoint, POST /cases {"first": n}, that verifies the same bearer token, runs
+ *                      hand-written SQL for the case board of that viewer (same row scope, columns, lead agency, countries,
+ *                      confidential summary where readable, viewerCan, totalCount) and JSON.stringify's it. The R2 floor.
+ *
+ * Environment: DATABASE_URL, PORT, JWT_SECRET, BENCH_POOL_SIZE (the hub's pool size for this kind of database).
+ */
+
+const mode = process.env.BENCH_SERVER;
+const port = Number(process.env.PORT);
+const poolSize = Number(process.env.BENCH_POOL_SIZE ?? '10');
+const databaseUrl = process.env.DATABASE_URL;
+
+async function startBare(): Promise<() => Promise<void>> {
+  const config = loadConfig(process.env);
+  const logger = createLogger(config);
+  const ds = await openDatabase(databaseUrl!, poolSize);
+  const hub = await createHub({ config, ds, logger, schema: await buildBareSchema() });
+  await hub.listen(port, '127.0.0.1');
+  return async () => {
+    await hub.stop();
+    await ds.destroy();
+  };
+}
+
+// ---- the raw SQL endpoint ----------------------------------------------------------------------------------------
+
+interface RawViewer {
+  kind: 'AGENCY' | 'PRIVATE' | 'ANONYMOUS';
+  personId: string | null;
+  orgId: string | null;
+}
+
+/** The SQL a database expert would write for one viewer's case board: scope, top-N by harm, then the page's details. */
+function boardSql(kind: RawViewer['kind']): { page: string; count: string } {
+  // $1 viewer organization, $2 viewer person, $3 page size.
+  const reaches = (alias: string) => `EXISTS (SELECT 1 FROM case_share s WHERE s.case_id = ${alias}.id AND s.participant_id = $1::uuid
+      AND (cardinality(s.recipient_ids) = 0 OR $2::uuid = ANY (s.recipient_ids)))`;
+  const scope =
+    kind === 'AGENCY'
+      ? `(c.tlp <> 'RED' OR c.lead_agency_id = $1::uuid OR ${reaches('c')})`
+      : kind === 'PRIVATE'
+        ? `(c.tlp IN ('CLEAR', 'GREEN') OR ${reaches('c')})`
+        : `(c.tlp = 'CLEAR' AND $1::uuid IS NULL AND $2::uuid IS NULL)`; // every statement takes the same parameters
+  const page = `SELECT c.id, c.reference, c.title, c.status, c.categories, c.tlp, c.opened_at, c.harm_score, c.lead_agency_id, c.summary
+      FROM enforcement_case c WHERE ${scope} ORDER BY c.harm_score DESC, c.id LIMIT $3`;
+  const readable = `(p.lead_agency_id = $1::uuid OR ${reaches('p')})`;
+  return {
+    page: `WITH p AS (${page})
+      SELECT p.id, p.reference, p.title, p.status, p.categories, p.tlp, p.opened_at, p.harm_score, p.lead_agency_id,
+        la.name AS lead_name, la.country_code::text AS lead_country,
+        ARRAY(SELECT cc.country_code::text FROM case_country cc WHERE cc.case_id = p.id ORDER BY cc.country_code) AS countries,
+        ${readable} AS readable, p.summary
+      FROM p JOIN participant la ON la.id = p.lead_agency_id
+      ORDER BY p.harm_score DESC, p.id`,
+    count: `SELECT count(*)::int AS n FROM enforcement_case c WHERE ${scope}`,
+  };
+}
+
+const statements = { AGENCY: boardSql('AGENCY'), PRIVATE: boardSql('PRIVATE'), ANONYMOUS: boardSql('ANONYMOUS') };
+
+interface BoardRow {
+  id: string;
+  reference: string;
+  title: string;
+  status: string;
+  categories: string[];
+  tlp: string;
+  opened_at: Date;
+  harm_score: number;
+  lead_agency_id: string;
+  lead_name: string;
+  lead_country: string;
+  countries: string[];
+  readable: boolean;
+  summary: string;
+}
+
+async function startRaw(): Promise<() => Promise<void>> {
+  const config = loadConfig(process.env);
+  const tokens = new TokenService(config);
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+
+  async function viewerOf(header: string | undefined): Promise<RawViewer | null> {
+    if (!header) return { kind: 'ANONYMOUS', personId: null, orgId: null };
+    const m = /^Bearer (\S+)$/.exec(header);
+    if (!m) return null;
+    let sub: string;
+    try {
+      sub = (await tokens.verify(m[1])).sub;
+    } catch {
+      return null;
+    }
+    const { rows } = await pool.query(
+      `SELECT pe.id, pe.organization_id, p.kind, p.status FROM person pe JOIN participant p ON p.id = pe.organization_id WHERE pe.id = $1`,
+      [sub],
+    );
+    if (rows.length === 0) return null;
+    const r = rows[0] as { id: string; organization_id: string; kind: string; status: string };
+    if (r.status !== 'ENDORSED') return { kind: 'ANONYMOUS', personId: null, orgId: null };
+    return { kind: r.kind === 'AGENCY' ? 'AGENCY' : 'PRIVATE', personId: r.id, orgId: r.organization_id };
+  }
+
+  async function board(viewer: RawViewer, first: number): Promise<string> {
+    const sqlOf = statements[viewer.kind];
+    const params = [viewer.orgId, viewer.personId, first];
+    const [page, count] = await Promise.all([
+      pool.query(sqlOf.page, params),
+      pool.query(sqlOf.count, params.slice(0, 2)),
+    ]);
+    const nodes = (page.rows as BoardRow[]).map((r) => {
+      const lead = viewer.kind === 'AGENCY' && r.lead_agency_id === viewer.orgId;
+      return {
+        id: r.id,
+        reference: r.reference,
+        title: r.title,
+        status: r.status,
+        categories: r.categories,
+        tlp: r.tlp,
+        openedAt: r.opened_at,
+        harmScore: r.harm_score,
+        leadAgency: { name: r.lead_name, country: { code: r.lead_country } },
+        countries: r.countries.map((code) => ({ code })),
+        confidential: r.readable === true ? { summary: r.summary } : null,
+        viewerCan: { readConfidential: r.readable === true, edit: lead, share: lead },
+      };
+    });
+    return JSON.stringify({ data: { cases: { totalCount: (count.rows[0] as { n: number }).n, nodes } } });
+  }
+
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (req.method !== 'POST' || req.url !== '/cases') {
+      res.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        try {
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { first?: number };
+          const first = Math.min(Math.max(Number(body.first ?? 50), 0), 1000);
+          const viewer = await viewerOf(req.headers.authorization);
+          if (!viewer) {
+            res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthenticated"}');
+            return;
+          }
+          const json = await board(viewer, first);
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+          res.end(json);
+        } catch (err) {
+          process.stderr.write(`raw endpoint: ${(err as Error).message}\n`);
+          res.writeHead(500).end();
+        }
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await pool.end();
+  };
+}
+
+async function main(): Promise<void> {
+  if (!databaseUrl || !Number.isInteger(port) || port <= 0) throw new Error('DATABASE_URL and PORT are required');
+  const stop = mode === 'bare' ? await startBare() : mode === 'raw' ? await startRaw() : null;
+  if (!stop) throw new Error('BENCH_SERVER must be bare or raw');
+  process.stdout.write(`bench ${mode} server listening on 127.0.0.1:${port}\n`);
+  const onSignal = () => {
+    const force = setTimeout(() => process.exit(1), 10000);
+    force.unref();
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench ${mode} server: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exit(1);
+});

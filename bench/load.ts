@@ -1,0 +1,99 @@
+import autocannon from 'autocannon';
+
+/** One kind of request against one server. */
+export interface Target {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export interface Bounds {
+  /** Concurrent connections, each sending its next request as soon as the previous one is answered. */
+  connections: number;
+  /** Stops after this many requests … */
+  maxRequests: number;
+  /** … or after this many seconds, whichever comes first. */
+  maxSeconds: number;
+}
+
+export interface Measurement {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  /** Non-2xx answers, connection errors and timeouts. */
+  failures: number;
+}
+
+/** Nearest-rank percentile of an ascending list. */
+export function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+
+export function median(values: number[]): number {
+  const finite = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (finite.length === 0) return NaN;
+  const mid = finite.length >> 1;
+  return finite.length % 2 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
+}
+
+/**
+ * Drives one target with autocannon at a fixed concurrency, bounded in requests and in time. Latencies are taken from
+ * autocannon's per-response event (sub-millisecond resolution) rather than its histogram (whole milliseconds), so that
+ * fast operations still give meaningful ratios.
+ */
+export function measure(target: Target, bounds: Bounds): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    let failures = 0;
+    const started = performance.now();
+    let last = started;
+    const instance = autocannon(
+      {
+        url: target.url,
+        method: 'POST',
+        headers: target.headers,
+        body: target.body,
+        connections: Math.min(bounds.connections, bounds.maxRequests),
+        maxOverallRequests: bounds.maxRequests,
+        duration: bounds.maxSeconds,
+        timeout: 30,
+        sampleInt: 50,
+      },
+      (err) => {
+        clearTimeout(guard);
+        if (err) {
+          reject(err);
+          return;
+        }
+        latencies.sort((a, b) => a - b);
+        const seconds = (last - started) / 1000;
+        const result = {
+          requests: latencies.length,
+          seconds,
+          rps: seconds > 0 ? latencies.length / seconds : NaN,
+          p50: percentile(latencies, 0.5),
+          p99: percentile(latencies, 0.99),
+          failures,
+        };
+        // A run stopped by its time limit leaves up to `connections` requests in flight that the server still works on;
+        // let them finish so that they do not slow down the next measurement (of this or another server).
+        const endedByTime = latencies.length + failures < bounds.maxRequests;
+        const settle = endedByTime ? Math.min(5000, 1.2 * (latencies[latencies.length - 1] ?? 1000)) : 0;
+        setTimeout(() => resolve(result), settle);
+      },
+    );
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+      last = performance.now();
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+      else failures++;
+    });
+    instance.on('reqError', () => {
+      failures++;
+    });
+    // Belt and braces: whatever happens, the run stops by itself shortly after its time is up.
+    const guard = setTimeout(() => instance.stop(), (bounds.maxSeconds + 35) * 1000);
+  });
+}

@@ -1,0 +1,505 @@
+import 'reflect-metadata';
+import { ChildProcess, spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { TokenService } from '../src/auth/tokens';
+import { loadConfig } from '../src/config';
+import { BenchDatabase, createBenchDatabase } from './database';
+import { BenchViewer, FULL_SCALE, generateNetwork, SMOKE_SCALE } from './generate';
+import { Bounds, measure, Measurement, median, Target } from './load';
+
+/**
+ * `npm run bench`: generates a network at scale into a fresh database, starts the hub (NODE_ENV=production) and the
+ * harness-only comparison servers in their own processes, drives them over loopback HTTP with autocannon at a fixed
+ * concurrency and prints one table with the goals of issue 4. Every load loop is bounded in requests and in seconds.
+ *
+ * Environment:
+ *   BENCH_DATABASE_URL   a PostgreSQL server to create (and drop) the benchmark database on; unset: embedded PGlite,
+ *                        a network a tenth the size (the smoke run)
+ *   BENCH_CONNECTIONS    concurrency (default 4)
+ *   BENCH_ROUNDS         measured rounds of the side-by-side ratios, after one warm-up round (default 5)
+ *   BENCH_RATIO_VIEWERS  the viewers the ratios are measured for (default AGENCY; e.g. AGENCY,PRIVATE,COORDINATOR)
+ *   BENCH_HUB_NODE_ARGS  extra node arguments for the hub process, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof
+ */
+
+const root = path.resolve(__dirname, '..', '..');
+const connections = intEnv('BENCH_CONNECTIONS', 4, 1, 64);
+const rounds = intEnv('BENCH_ROUNDS', 5, 1, 50);
+const ratioViewers = (process.env.BENCH_RATIO_VIEWERS ?? 'AGENCY')
+  .split(',')
+  .map((s) => s.trim().toUpperCase())
+  .filter(Boolean);
+
+function intEnv(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+const log = (line = '') => process.stdout.write(line + '\n');
+
+// ---- the operations --------------------------------------------------------------------------------------------------
+
+const BOARD = `query CaseBoard($first: Int!) {
+  cases(first: $first, orderBy: HARM) {
+    totalCount
+    nodes {
+      id reference title status categories tlp openedAt harmScore
+      leadAgency { name country { code } }
+      countries { code }
+      confidential { summary }
+      viewerCan { readConfidential edit share }
+    }
+  }
+}`;
+
+const DETAIL = `query CaseDetail($id: ID!) {
+  case(id: $id) {
+    id reference title status categories tlp openedAt harmScore
+    countries { code name developing }
+    leadAgency { id kind name status appliedAt endorsedAt competences isCoordinator country { code name developing } }
+    viewerCan { readConfidential edit share }
+    confidential {
+      summary suspects evidence investigatorNotes victimCount estimatedLossUsd vulnerableVictims ongoingHarm
+      shares {
+        id grantedAt
+        grantedBy { id name email phone title }
+        participant { id kind name status country { code } }
+        recipients { id name email phone title }
+      }
+    }
+  }
+}`;
+
+const AGENDA = `query CallAgenda {
+  calls(first: 20, when: UPCOMING) {
+    totalCount
+    nodes {
+      id title scheduledAt durationMinutes dialIn
+      organizer { name }
+      segments {
+        order title topic audience minutes
+        discussedCases { id reference title tlp harmScore }
+      }
+    }
+  }
+}`;
+
+const ME = `query Me { me { kind person { id name email } organization { id name kind } } }`;
+
+type OpKey = 'board' | 'detail' | 'agenda' | 'me';
+const OPS: Array<{ key: OpKey; label: string }> = [
+  { key: 'board', label: 'case board, first 500' },
+  { key: 'detail', label: 'case detail' },
+  { key: 'agenda', label: 'call agenda, next 20' },
+  { key: 'me', label: 'me' },
+];
+
+function gqlBody(op: OpKey | 'board100' | 'board1000' | 'board10', viewer: BenchViewer): string {
+  switch (op) {
+    case 'board':
+      return JSON.stringify({ query: BOARD, variables: { first: 500 } });
+    case 'board10':
+      return JSON.stringify({ query: BOARD, variables: { first: 10 } });
+    case 'board100':
+      return JSON.stringify({ query: BOARD, variables: { first: 100 } });
+    case 'board1000':
+      return JSON.stringify({ query: BOARD, variables: { first: 1000 } });
+    case 'detail':
+      return JSON.stringify({ query: DETAIL, variables: { id: viewer.detailCaseId } });
+    case 'agenda':
+      return JSON.stringify({ query: AGENDA });
+    case 'me':
+      return JSON.stringify({ query: ME });
+  }
+}
+
+// ---- processes -------------------------------------------------------------------------------------------------------
+
+interface Server {
+  name: string;
+  base: string;
+  child: ChildProcess;
+  logPath: string;
+  exited: Promise<number | null>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function startServer(name: string, script: string, env: Record<string, string>, logDir: string, nodeArgs: string[] = []): Promise<Server> {
+  const port = await freePort();
+  const logPath = path.join(logDir, `${name}.log`);
+  const out = fs.openSync(logPath, 'w');
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, script)], {
+    cwd: root,
+    // A clean environment: only what the server is given here, never the caller's DATABASE_URL or secrets.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: os.tmpdir(), ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (dead) throw new Error(`the ${name} server exited during start-up:\n${tail(logPath)}`);
+    try {
+      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the ${name} server did not answer /healthz within 120 s:\n${tail(logPath)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { name, base, child, logPath, exited };
+}
+
+async function stopServer(s: Server): Promise<void> {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+  s.child.kill('SIGTERM');
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
+  await s.exited;
+  clearTimeout(timer);
+}
+
+/** Peak resident memory of a process: the kernel's high-water mark, and the largest VmRSS seen by sampling. */
+class RssSampler {
+  private maxRss = 0;
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly pid: number) {
+    this.timer = setInterval(() => this.sample(), 200);
+    this.timer.unref();
+  }
+  private read(field: 'VmRSS' | 'VmHWM'): number {
+    try {
+      const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : 0;
+    } catch {
+      return 0;
+    }
+  }
+  sample(): void {
+    this.maxRss = Math.max(this.maxRss, this.read('VmRSS'));
+  }
+  /** Bytes; read before the process exits. */
+  peak(): number {
+    this.sample();
+    return Math.max(this.maxRss, this.read('VmHWM'));
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+// ---- checks -----------------------------------------------------------------------------------------------------------
+
+interface GqlAnswer {
+  status: number;
+  statements: number;
+  body: { data?: any; errors?: unknown[]; extensions?: unknown };
+}
+
+async function post(target: Target): Promise<GqlAnswer> {
+  const res = await fetch(target.url, { method: 'POST', headers: target.headers, body: target.body, signal: AbortSignal.timeout(60_000) });
+  const text = await res.text();
+  let body: GqlAnswer['body'];
+  try {
+    body = JSON.parse(text) as GqlAnswer['body'];
+  } catch {
+    body = { errors: [text.slice(0, 200)] };
+  }
+  return { status: res.status, statements: Number(res.headers.get('x-sql-statements') ?? NaN), body };
+}
+
+function check(condition: unknown, what: string): void {
+  if (!condition) throw new Error(`benchmark check failed: ${what}`);
+}
+
+/** What the raw endpoint must reproduce of the hub's case board: the same rows in the same order, with the same fields. */
+function boardFingerprint(cases: any): string {
+  return JSON.stringify({
+    totalCount: cases.totalCount,
+    nodes: cases.nodes.map((n: any) => [
+      n.id, n.reference, n.title, n.status, n.categories, n.tlp, new Date(n.openedAt).toISOString(), n.harmScore,
+      n.leadAgency.name, n.leadAgency.country.code, n.countries.map((c: any) => c.code), n.confidential?.summary ?? null,
+      n.viewerCan.readConfidential, n.viewerCan.edit, n.viewerCan.share,
+    ]),
+  });
+}
+
+// ---- formatting -------------------------------------------------------------------------------------------------------
+
+const ms = (v: number) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) : '—');
+const fixed = (v: number, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : '—');
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+
+// ---- main -------------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const serverUrl = process.env.BENCH_DATABASE_URL?.trim() || undefined;
+  const scale = serverUrl ? FULL_SCALE : SMOKE_SCALE;
+  const runStarted = performance.now();
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  log(`LAP Hub benchmark — ${new Date().toISOString()}`);
+  log(`machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+  log(`database: ${serverUrl ? 'PostgreSQL (BENCH_DATABASE_URL), full network' : 'embedded PGlite, smoke run (a tenth of the network)'}`);
+  log(`load: autocannon, ${connections} concurrent connections, loopback; ratios: ${rounds} alternating rounds after a warm-up, medians`);
+  const busy = os.loadavg()[0];
+  log(`machine load before the run (1-min load average): ${busy.toFixed(1)}${busy > os.cpus().length / 2 ? ' — other work is running: absolute figures will be noisy' : ''}`);
+  log();
+
+  const db: BenchDatabase = await createBenchDatabase(serverUrl);
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'laphub-bench-logs-'));
+  const servers: Server[] = [];
+  let cleaning: Promise<void> | null = null;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const s of servers.reverse()) await stopServer(s).catch(() => undefined);
+      await db.cleanup().catch((err: Error) => log(`could not remove the benchmark database: ${err.message}`));
+    })());
+  const onSignal = () => {
+    log('interrupted: stopping the servers and removing the benchmark database');
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  let failed = false;
+  try {
+    // 1. The network.
+    log(`generating the network into ${db.description} …`);
+    const genStarted = performance.now();
+    const gen = await db.openForGeneration();
+    let network;
+    try {
+      network = await generateNetwork(gen.ds, scale);
+    } finally {
+      await gen.close();
+    }
+    const genSeconds = (performance.now() - genStarted) / 1000;
+    const c = network.counts;
+    log(
+      `generated in ${genSeconds.toFixed(1)} s (migrations, bulk inserts, VACUUM ANALYZE): ${c.participant} participants in ${c.country} countries, ` +
+        `${c.person} people, ${c.enforcement_case} cases, ${c.case_share} shares (${c['case_share naming recipients']} naming recipients, every RED one), ` +
+        `${c.conference_call} calls, ${c.call_segment} segments, ${c.call_segment_invitation} invitations, ${c.call_segment_case} discussed cases, ` +
+        `${c.call_exclusion} exclusions`,
+    );
+    log(`  ${network.steps.map((s) => (Number.isFinite(s.ms) ? `${s.step} ${(s.ms / 1000).toFixed(1)} s` : s.step)).join('; ')}`);
+
+    // 2. The servers: the hub as `npm start` runs it, then the two harness-only comparison servers.
+    const secret = crypto.randomBytes(36).toString('base64url');
+    const common = { NODE_ENV: 'production', JWT_SECRET: secret, REPORT_SQL_STATEMENTS: 'true' };
+    const hubArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const hub = await startServer('hub', 'dist/src/main.js', { ...common, SEED_DEMO: 'false', ...db.hubEnv }, logDir, hubArgs);
+    servers.push(hub);
+    const rss = new RssSampler(hub.child.pid!);
+    const harnessEnv = { ...common, DATABASE_URL: db.harnessUrl(), BENCH_POOL_SIZE: String(db.poolSize) };
+    const bare = await startServer('no-shield', 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: 'bare' }, logDir);
+    servers.push(bare);
+    const raw = await startServer('raw-sql', 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: 'raw' }, logDir);
+    servers.push(raw);
+    log(`servers: hub (pid ${hub.child.pid}, NODE_ENV=production), no-shield hub (pid ${bare.child.pid}), raw SQL endpoint (pid ${raw.child.pid})`);
+
+    const tokens = new TokenService(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }));
+    const auth = new Map<string, Record<string, string>>();
+    for (const v of network.viewers) {
+      auth.set(v.kind, { 'content-type': 'application/json', authorization: `Bearer ${await tokens.sign(v.personId, v.email)}` });
+    }
+    const gql = (server: Server, op: Parameters<typeof gqlBody>[0], v: BenchViewer): Target => ({
+      url: `${server.base}/graphql`,
+      body: gqlBody(op, v),
+      headers: auth.get(v.kind)!,
+    });
+    const rawBoard = (v: BenchViewer, first: number): Target => ({
+      url: `${raw.base}/cases`,
+      body: JSON.stringify({ first }),
+      headers: auth.get(v.kind)!,
+    });
+
+    // 3. Every operation answers, for every viewer, with data and without errors; the statements it takes.
+    const statementsOf = new Map<string, number>();
+    for (const v of network.viewers) {
+      for (const op of OPS) {
+        const a = await post(gql(hub, op.key, v));
+        check(a.status === 200 && !a.body.errors && a.body.data, `${op.label} as ${v.kind}: ${a.status} ${JSON.stringify(a.body).slice(0, 300)}`);
+        const d = a.body.data;
+        if (op.key === 'board') check(d.cases.nodes.length === Math.min(500, d.cases.totalCount) && d.cases.nodes.length > 0, `case board rows as ${v.kind}`);
+        if (op.key === 'detail') check(d.case?.confidential?.shares?.length > 0, `case detail as ${v.kind} reads the confidential tier and shares`);
+        if (op.key === 'agenda') check(d.calls.nodes.length > 0, `call agenda as ${v.kind} has calls`);
+        if (op.key === 'me') check(d.me.kind === v.kind, `me as ${v.kind}`);
+        statementsOf.set(`${op.key}:${v.kind}`, a.statements);
+      }
+      // The floor must be the same rows: compare the raw endpoint's answer with the hub's, field by field.
+      const hubBoard = await post(gql(hub, 'board', v));
+      const rawAnswer = await post(rawBoard(v, 500));
+      check(rawAnswer.status === 200, `raw SQL endpoint as ${v.kind}: ${rawAnswer.status}`);
+      check(
+        boardFingerprint(hubBoard.body.data.cases) === boardFingerprint(rawAnswer.body.data.cases),
+        `the raw SQL endpoint returns the hub's case board as ${v.kind}`,
+      );
+      const noShield = await post(gql(bare, 'board', v));
+      check(noShield.status === 200 && !noShield.body.errors, `no-shield hub as ${v.kind}`);
+      check(
+        JSON.stringify(noShield.body.data.cases.nodes.map((n: any) => n.id)) === JSON.stringify(hubBoard.body.data.cases.nodes.map((n: any) => n.id)),
+        `the no-shield hub lists the same cases as ${v.kind}`,
+      );
+    }
+    log('checks: every operation answers with data and no errors for every viewer; the raw SQL endpoint returns the same case-board rows and fields');
+
+    // 4. The per-operation table on the hub. One warm-up pass first.
+    const tableBounds = (op: OpKey): Bounds =>
+      op === 'board' ? { connections, maxRequests: 100, maxSeconds: 7 } : { connections, maxRequests: 600, maxSeconds: 2.5 };
+    for (const v of network.viewers) {
+      for (const op of OPS) await measure(gql(hub, op.key, v), { connections, maxRequests: 40, maxSeconds: 1.5 });
+    }
+    const table: Array<{ op: string; viewer: string; m: Measurement; statements: number }> = [];
+    const boardCells = new Map<string, Measurement>();
+    for (const op of OPS) {
+      for (const v of network.viewers) {
+        const m = await measure(gql(hub, op.key, v), tableBounds(op.key));
+        table.push({ op: op.label, viewer: v.kind, m, statements: statementsOf.get(`${op.key}:${v.kind}`)! });
+        if (op.key === 'board') boardCells.set(v.kind, m);
+      }
+    }
+
+    // 5. R3: statements per case-board request at 10, 100 and 1,000 rows.
+    const r3 = new Map<string, number[]>();
+    for (const v of network.viewers) {
+      const counts: number[] = [];
+      for (const op of ['board10', 'board100', 'board1000'] as const) {
+        const a = await post(gql(hub, op, v));
+        check(a.status === 200 && !a.body.errors, `${op} as ${v.kind}`);
+        counts.push(a.statements);
+      }
+      r3.set(v.kind, counts);
+    }
+
+    // 6. The side-by-side ratios: the variants alternate within each round (the order reversed every other round),
+    //    a warm-up round first; per round the ratio of p50s; the median over the rounds.
+    type Variant = { key: string; target: Target; bounds: Bounds };
+    const variants: Variant[] = [];
+    const boardB: Bounds = { connections, maxRequests: 80, maxSeconds: 2.5 };
+    const detailB: Bounds = { connections, maxRequests: 300, maxSeconds: 1.2 };
+    const ratioOf = network.viewers.filter((v) => ratioViewers.includes(v.kind));
+    check(ratioOf.length > 0, 'BENCH_RATIO_VIEWERS names AGENCY, PRIVATE or COORDINATOR');
+    for (const v of ratioOf) {
+      variants.push({ key: `hub:board:${v.kind}`, target: gql(hub, 'board', v), bounds: boardB });
+      variants.push({ key: `bare:board:${v.kind}`, target: gql(bare, 'board', v), bounds: boardB });
+      variants.push({ key: `raw:board:${v.kind}`, target: rawBoard(v, 500), bounds: boardB });
+      variants.push({ key: `hub:detail:${v.kind}`, target: gql(hub, 'detail', v), bounds: detailB });
+      variants.push({ key: `bare:detail:${v.kind}`, target: gql(bare, 'detail', v), bounds: detailB });
+    }
+    const r4Viewer = ratioOf[0];
+    variants.push({ key: `hub:board100:${r4Viewer.kind}`, target: gql(hub, 'board100', r4Viewer), bounds: { connections, maxRequests: 150, maxSeconds: 1.2 } });
+    variants.push({ key: `hub:board1000:${r4Viewer.kind}`, target: gql(hub, 'board1000', r4Viewer), bounds: { connections, maxRequests: 40, maxSeconds: 3 } });
+    const p50s = new Map<string, number[]>();
+    const roundFailures: string[] = [];
+    for (let round = 0; round <= rounds; round++) {
+      const order = round % 2 ? [...variants].reverse() : variants;
+      for (const variant of order) {
+        const m = await measure(variant.target, variant.bounds);
+        if (m.failures) roundFailures.push(`${variant.key}: ${m.failures} failed requests`);
+        if (round === 0) continue;
+        if (!p50s.has(variant.key)) p50s.set(variant.key, []);
+        p50s.get(variant.key)!.push(m.p50);
+      }
+    }
+    const ratio = (num: string, den: string) => {
+      const a = p50s.get(num)!;
+      const b = p50s.get(den)!;
+      return { value: median(a.map((x, i) => x / b[i])), num: median(a), den: median(b) };
+    };
+
+    const peakRss = rss.peak();
+    rss.stop();
+
+    // 7. The table.
+    log();
+    log(`Hub over HTTP, ${connections} connections (latency in ms; SQL = statements per request, X-SQL-Statements)`);
+    log(`${pad('operation', 24)}${pad('viewer', 13)}${lpad('req/s', 8)}${lpad('p50', 9)}${lpad('p99', 9)}${lpad('SQL', 5)}${lpad('requests', 10)}`);
+    for (const row of table) {
+      const flag = row.m.failures ? `  (${row.m.failures} failed)` : '';
+      log(
+        `${pad(row.op, 24)}${pad(row.viewer, 13)}${lpad(fixed(row.m.rps, 1), 8)}${lpad(ms(row.m.p50), 9)}${lpad(ms(row.m.p99), 9)}` +
+          `${lpad(String(row.statements), 5)}${lpad(String(row.m.requests), 10)}${flag}`,
+      );
+      if (row.m.failures) failed = true;
+    }
+    log(`hub peak RSS: ${(peakRss / 2 ** 20).toFixed(0)} MB`);
+    log();
+
+    const results: Array<{ id: string; what: string; goal: string; figure: string; pass: boolean }> = [];
+    for (const v of ratioOf) {
+      const b = ratio(`hub:board:${v.kind}`, `bare:board:${v.kind}`);
+      results.push({ id: 'R1', what: `case board ${v.kind}: hub p50 / no-shield p50`, goal: '≤ 1.15', figure: `${fixed(b.value)} (${ms(b.num)} / ${ms(b.den)} ms)`, pass: b.value <= 1.15 });
+    }
+    for (const v of ratioOf) {
+      const d = ratio(`hub:detail:${v.kind}`, `bare:detail:${v.kind}`);
+      results.push({ id: 'R1', what: `case detail ${v.kind}: hub p50 / no-shield p50`, goal: '≤ 1.05', figure: `${fixed(d.value)} (${ms(d.num)} / ${ms(d.den)} ms)`, pass: d.value <= 1.05 });
+    }
+    for (const v of ratioOf) {
+      const f = ratio(`hub:board:${v.kind}`, `raw:board:${v.kind}`);
+      results.push({ id: 'R2', what: `case board ${v.kind}: hub p50 / raw SQL p50`, goal: '≤ 3.0', figure: `${fixed(f.value)} (${ms(f.num)} / ${ms(f.den)} ms)`, pass: f.value <= 3.0 });
+    }
+    for (const v of network.viewers) {
+      const counts = r3.get(v.kind)!;
+      results.push({ id: 'R3', what: `case board ${v.kind}: SQL statements at 10 / 100 / 1,000 rows`, goal: 'equal', figure: counts.join(' / '), pass: counts.every((n) => n === counts[0] && Number.isFinite(n)) });
+    }
+    const r4 = ratio(`hub:board1000:${r4Viewer.kind}`, `hub:board100:${r4Viewer.kind}`);
+    results.push({ id: 'R4', what: `case board ${r4Viewer.kind}: p50 at 1,000 rows / p50 at 100 rows`, goal: '≤ 12', figure: `${fixed(r4.value)} (${ms(r4.num)} / ${ms(r4.den)} ms)`, pass: r4.value <= 12 });
+    results.push({ id: 'R5', what: 'hub peak RSS during the run', goal: '≤ 300 MB', figure: `${(peakRss / 2 ** 20).toFixed(0)} MB`, pass: peakRss <= 300 * 2 ** 20 });
+    for (const v of network.viewers) {
+      const m = boardCells.get(v.kind)!;
+      results.push({ id: 'R6', what: `case board ${v.kind}: p99 / p50 at ${connections} connections`, goal: '≤ 4', figure: `${fixed(m.p99 / m.p50)} (${ms(m.p99)} / ${ms(m.p50)} ms)`, pass: m.p99 / m.p50 <= 4 });
+    }
+    log(`Goals (ratios measured side by side in this run; R1, R2, R4: median over ${rounds} rounds of the per-round ratio of p50s)`);
+    log(`${pad('', 4)}${pad('figure', 60)}${pad('goal', 10)}${pad('measured', 28)}result`);
+    for (const r of results) log(`${pad(r.id, 4)}${pad(r.what, 60)}${pad(r.goal, 10)}${pad(r.figure, 28)}${r.pass ? 'PASS' : 'FAIL'}`);
+    if (roundFailures.length) {
+      failed = true;
+      log(`failed requests during the ratio rounds: ${roundFailures.join('; ')}`);
+    }
+    log();
+    log(
+      `run: ${((performance.now() - runStarted) / 1000).toFixed(0)} s in all (generation ${genSeconds.toFixed(0)} s); ` +
+        `1-min load average at the end ${os.loadavg()[0].toFixed(1)}; ` +
+        `${results.filter((r) => !r.pass).length} of ${results.length} goals not met`,
+    );
+  } catch (err) {
+    failed = true;
+    log(`benchmark failed: ${(err as Error).message}`);
+    for (const s of servers) log(`--- ${s.name} log (last lines)\n${tail(s.logPath)}`);
+  } finally {
+    await cleanup();
+    fs.rmSync(logDir, { recursive: true, force: true });
+  }
+  // The goals are reported, not enforced: the exit code says only whether the run itself worked.
+  process.exit(failed ? 1 : 0);
+}
+
+void main();

@@ -1,0 +1,161 @@
+import { ArrayMaxSize, ArrayMinSize, IsEmail, IsOptional, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
+import {
+  AgencyCompetence,
+  AssistanceStatus,
+  HarmCategory,
+  ParticipantKind,
+  ParticipantStatus,
+  ReportKind,
+  RequestDirection,
+  Sector,
+  Tlp,
+} from '../../entities/enums';
+import { PageArgs } from './common.args';
+
+@InputType({ description: 'The applicant’s single contact for enforcement communications (§A.1, §B.1).' })
+export class ContactInput {
+  @Field()
+  @Length(2, 200)
+  name: string;
+
+  @Field()
+  @IsEmail({}, { message: 'must be an e-mail address' })
+  @MaxLength(320)
+  email: string;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(50)
+  phone?: string | null;
+
+  @Field(() => String, { nullable: true })
+  @IsOptional()
+  @MaxLength(200)
+  title?: string | null;
+}
+
+@InputType({ description: 'An application to endorse the plan, recorded by a coordinator (§C.1).' })
+export class RecordApplicationInput {
+  @Field()
+  @Length(2, 200)
+  name: string;
+
+  @Field(() => ParticipantKind)
+  kind: ParticipantKind;
+
+  @Field()
+  @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code such as GB' })
+  countryCode: string;
+
+  @Field(() => Sector, { nullable: true, description: 'Required for a private-sector applicant, not allowed for an agency.' })
+  sector?: Sector | null;
+
+  @Field(() => [AgencyCompetence], { nullable: true, description: 'For an agency applicant.' })
+  @IsOptional()
+  @ArrayMaxSize(5)
+  competences?: AgencyCompetence[] | null;
+
+  @Field(() => ContactInput)
+  @ValidateNested()
+  pointOfContact: ContactInput;
+}
+
+@ArgsType()
+export class EndorsementsArgs extends PageArgs {
+  @Field(() => ParticipantStatus, { nullable: true })
+  status?: ParticipantStatus | null;
+}
+
+@InputType({ description: 'A request for assistance (§A.5).' })
+export class RequestAssistanceInput {
+  @Field(() => ID, { description: 'An endorsed participant other than your own organization.' })
+  recipientId: string;
+
+  @Field(() => ID, { nullable: true, description: 'A case you can see that the request is about.' })
+  caseId?: string | null;
+
+  @Field()
+  @Length(3, 200)
+  title: string;
+
+  @Field()
+  @Length(1, 10000)
+  description: string;
+
+  @Field(() => [HarmCategory])
+  @ArrayMinSize(1)
+  @ArrayMaxSize(6)
+  categories: HarmCategory[];
+
+  @Field(() => Int)
+  @Min(0)
+  @Max(2_000_000_000)
+  victimCount: number;
+
+  @Field()
+  @Min(0)
+  @Max(1e13)
+  estimatedLossUsd: number;
+
+  @Field({ defaultValue: false })
+  vulnerableVictims: boolean;
+
+  @Field({ defaultValue: false })
+  ongoingHarm: boolean;
+}
+
+@InputType({ description: 'Filters on the requests the viewer may see.' })
+export class AssistanceRequestFilter {
+  @Field(() => AssistanceStatus, { nullable: true })
+  status?: AssistanceStatus;
+
+  @Field(() => RequestDirection, { nullable: true })
+  direction?: RequestDirection;
+
+  @Field(() => ParticipantKind, { nullable: true, description: 'Requests to agencies or to private-sector members.' })
+  recipientKind?: ParticipantKind;
+}
+
+@ArgsType()
+export class AssistanceRequestsArgs extends PageArgs {
+  @Field(() => AssistanceRequestFilter, { nullable: true })
+  filter?: AssistanceRequestFilter | null;
+}
+
+@ArgsType()
+export class AnswerRequestArgs {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  @Length(1, 10000)
+  response: string;
+}
+
+@InputType({ description: 'A report to the network (§B.3.a). TLP:RED reports must name their recipients.' })
+export class PublishReportInput {
+  @Field(() => ReportKind)
+  kind: ReportKind;
+
+  @Field()
+  @Length(3, 200)
+  title: string;
+
+  @Field()
+  @Length(1, 20000)
+  body: string;
+
+  @Field(() => Tlp)
+  tlp: Tlp;
+
+  @Field(() => [ID], { defaultValue: [], description: 'Named persons the report reaches whatever its TLP; required for RED.' })
+  @ArrayMaxSize(100)
+  recipientIds: string[];
+}
+
+@ArgsType()
+export class ReportsArgs extends PageArgs {
+  @Field(() => ReportKind, { nullable: true })
+  kind?: ReportKind | null;
+}

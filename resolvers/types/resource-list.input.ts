@@ -1,0 +1,48 @@
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, ValidateNested } from 'class-validator';
+import { ArgsType, Field, ID, InputType } from 'type-graphql';
+import { Sector } from '../../entities/enums';
+import { PageArgs } from './common.args';
+
+const language = /^[a-z]{2}$/;
+
+@InputType({ description: 'Filters on the resource list; a filter never reveals a hidden entry.' })
+export class ResourceListFilter {
+  @Field(() => Sector, { nullable: true, description: 'People of members of this sector.' })
+  sector?: Sector | null;
+
+  @Field(() => String, { nullable: true, description: 'People of members of this country (ISO 3166-1 alpha-2).' })
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code such as GB' })
+  countryCode?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'People who work in this language (ISO 639-1, e.g. fr).' })
+  @IsOptional()
+  @Matches(language, { message: 'must be an ISO 639-1 code such as fr' })
+  language?: string | null;
+}
+
+@ArgsType()
+export class ResourceListArgs extends PageArgs {
+  @Field(() => ResourceListFilter, { nullable: true })
+  @IsOptional()
+  @ValidateNested()
+  filter?: ResourceListFilter | null;
+}
+
+@InputType({ description: 'A person of your organization to put on the resource list (§B.2).' })
+export class AddResourceListEntryInput {
+  @Field(() => ID)
+  personId: string;
+
+  @Field(() => [String], { description: 'What the person can help with: 1–20 items of 2–100 characters.' })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @Length(2, 100, { each: true })
+  expertise: string[];
+
+  @Field(() => [String], { description: 'Languages the person works in: 1–20 ISO 639-1 codes, e.g. en.' })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @Matches(language, { each: true, message: 'must be ISO 639-1 codes such as en' })
+  languages: string[];
+}

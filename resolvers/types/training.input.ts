@@ -1,0 +1,60 @@
+import { ArrayMaxSize, ArrayMinSize, IsOptional, IsUrl, Length, Max, MaxLength, Min } from 'class-validator';
+import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
+import { TrainingAudience } from '../../entities/outreach.enums';
+import { PageArgs } from './common.args';
+
+/** An https:// URL with a host name: where training materials or a project's public material live. */
+export const httpsUrl = { protocols: ['https'], require_protocol: true, require_valid_protocol: true, require_tld: true };
+
+@InputType({ description: 'Filters on the training sessions the viewer may see.' })
+export class TrainingFilter {
+  @Field(() => TrainingAudience, { nullable: true })
+  audience?: TrainingAudience | null;
+
+  @Field(() => Date, { nullable: true, description: 'Sessions at or after this time.' })
+  from?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Sessions before this time.' })
+  to?: Date | null;
+}
+
+@ArgsType()
+export class TrainingsArgs extends PageArgs {
+  @Field(() => TrainingFilter, { nullable: true })
+  filter?: TrainingFilter | null;
+}
+
+@InputType({ description: 'A training session to schedule (§A.3.f, §B.3.b); the viewer’s agency organizes it.' })
+export class ScheduleTrainingInput {
+  @Field()
+  @Length(3, 200)
+  title: string;
+
+  @Field(() => TrainingAudience)
+  audience: TrainingAudience;
+
+  @Field(() => [ID], { description: 'The endorsed participants hosting the session (1–20); agencies only for AGENCIES_ONLY sessions.' })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  hostIds: string[];
+
+  @Field(() => [String], { description: 'What the session covers: 1–20 topics of 2–200 characters.' })
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @Length(2, 200, { each: true })
+  topics: string[];
+
+  @Field(() => Date)
+  scheduledAt: Date;
+
+  @Field(() => Int, { defaultValue: 120, description: 'From 15 to 1,440 minutes.' })
+  @Min(15)
+  @Max(1440)
+  durationMinutes: number;
+
+  @Field(() => String, { nullable: true, description: 'Where the materials are: an https:// URL.' })
+  @IsOptional()
+  @MaxLength(2000)
+  @IsUrl(httpsUrl, { message: 'must be an https:// URL' })
+  materialsUrl?: string | null;
+}

@@ -1,0 +1,74 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, Kind, OperationDefinitionNode, visit } from 'graphql';
+
+/**
+ * The argument path (`input`, `input.title`) where an operation passes variable `name`, or null when it does not.
+ * A variable inside an input-object literal maps to the literal's field path.
+ */
+export function argumentPathOfVariable(operation: OperationDefinitionNode, name: string): string | null {
+  let found: string | null = null;
+  const path: string[] = [];
+  visit(operation, {
+    Argument: {
+      enter(node) {
+        path.push(node.name.value);
+      },
+      leave() {
+        path.pop();
+      },
+    },
+    ObjectField: {
+      enter(node) {
+        path.push(node.name.value);
+      },
+      leave() {
+        path.pop();
+      },
+    },
+    Variable(node) {
+      // Only variables used as (part of) an argument: the operation's own variable definitions sit outside any argument.
+      if (found === null && node.name.value === name && path.length > 0) found = path.join('.');
+    },
+  });
+  return found;
+}
+
+const suggestion = /\s*(Did you mean\b[^?]*\?|\[Suggestion hidden\]\??)/g;
+
+/**
+ * DOMAIN §3: bad input is BAD_USER_INPUT "naming the argument and the problem". GraphQL reports a variable whose value
+ * does not fit its type (a wrong enum value, a malformed date) by the variable's name (`Variable "$i" got invalid value
+ * … at "i.tlp"; …`); this rewrites such errors as `input.tlp: <problem>`, like the hub's own input errors, and drops
+ * "Did you mean" suggestions from every error (ENGINEERING: no suggestions in responses).
+ */
+export function inputErrorsPlugin<T extends object>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, operation }) {
+          for (const error of errors as GraphQLError[]) {
+            error.message = error.message.replace(suggestion, '');
+            const definition = error.nodes?.[0];
+            if (!operation || error.extensions?.code !== 'BAD_USER_INPUT' || definition?.kind !== Kind.VARIABLE_DEFINITION) continue;
+            const variable = definition.variable.name.value;
+            const argument = argumentPathOfVariable(operation, variable);
+            if (!argument) continue;
+            // Variable names are [_A-Za-z][_0-9A-Za-z]*: nothing to escape.
+            const invalid =
+              new RegExp(`^Variable "\\$${variable}" got invalid value [\\s\\S]*? at "${variable}((?:[.[][^"]*)?)"; ([\\s\\S]*)$`).exec(error.message) ??
+              new RegExp(`^Variable "\\$${variable}" got invalid value [\\s\\S]*?; ()([\\s\\S]*)$`).exec(error.message);
+            const missing = new RegExp(`^Variable "\\$${variable}" of (?:required|non-null) type "([^"]+)" (was not provided|must not be null)\\.$`).exec(error.message);
+            if (invalid) {
+              const at = `${argument}${invalid[1]}`;
+              error.message = `${at}: ${invalid[2]}`;
+              error.extensions.argument = at;
+            } else if (missing) {
+              error.message = `${argument}: ${missing[2] === 'was not provided' ? 'is required' : missing[2]} (${missing[1]})`;
+              error.extensions.argument = argument;
+            }
+          }
+        },
+      };
+    },
+  };
+}

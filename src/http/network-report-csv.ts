@@ -1,0 +1,66 @@
+/** The network report as CSV (`GET /reports/network.csv?from=…&to=…`): one row per figure. */
+export const networkReportQuery = `query NetworkReportCsv($from: DateTimeISO!, $to: DateTimeISO!) {
+  networkReport(from: $from, to: $to) {
+    from to
+    participantsByKind { key count }
+    participantsBySector { key count }
+    participantsByCountry { country { code name developing } agencies privateSectorMembers }
+    developingCountriesParticipating
+    callsHeld quartersWithoutCall callsPerQuarter { year quarter calls }
+    casesByCategory { key count }
+    casesByStatus { key count }
+    assistanceRequestsByStatus { key count }
+    medianHoursToAnswer
+    questionnaires { title audience responded outstanding }
+  }
+}`;
+
+interface KeyCount {
+  key: string;
+  count: number;
+}
+
+export interface NetworkReportData {
+  from: string;
+  to: string;
+  participantsByKind: KeyCount[];
+  participantsBySector: KeyCount[];
+  participantsByCountry: Array<{ country: { code: string; name: string; developing: boolean }; agencies: number; privateSectorMembers: number }>;
+  developingCountriesParticipating: number;
+  callsHeld: number;
+  quartersWithoutCall: number;
+  callsPerQuarter: Array<{ year: number; quarter: number; calls: number }>;
+  casesByCategory: KeyCount[];
+  casesByStatus: KeyCount[];
+  assistanceRequestsByStatus: KeyCount[];
+  medianHoursToAnswer: number | null;
+  questionnaires: Array<{ title: string; audience: string; responded: number; outstanding: number }>;
+}
+
+function cell(value: string | number | boolean | null): string {
+  const text = value === null ? '' : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function networkReportCsv(r: NetworkReportData): string {
+  const rows: Array<Array<string | number | boolean | null>> = [['section', 'key', 'detail', 'value']];
+  rows.push(['period', 'from', '', r.from], ['period', 'to', '', r.to]);
+  for (const k of r.participantsByKind) rows.push(['participants_by_kind', k.key, '', k.count]);
+  for (const k of r.participantsBySector) rows.push(['participants_by_sector', k.key, '', k.count]);
+  for (const c of r.participantsByCountry) {
+    const detail = c.country.developing ? 'developing' : '';
+    rows.push(['participants_by_country', c.country.code, `agencies${detail ? ' (developing)' : ''}`, c.agencies]);
+    rows.push(['participants_by_country', c.country.code, `private_sector${detail ? ' (developing)' : ''}`, c.privateSectorMembers]);
+  }
+  rows.push(['participants', 'developing_countries', '', r.developingCountriesParticipating]);
+  rows.push(['calls', 'held', '', r.callsHeld], ['calls', 'quarters_without_call', '', r.quartersWithoutCall]);
+  for (const q of r.callsPerQuarter) rows.push(['calls_per_quarter', `${q.year}-Q${q.quarter}`, '', q.calls]);
+  for (const k of r.casesByCategory) rows.push(['cases_by_category', k.key, '', k.count]);
+  for (const k of r.casesByStatus) rows.push(['cases_by_status', k.key, '', k.count]);
+  for (const k of r.assistanceRequestsByStatus) rows.push(['assistance_requests_by_status', k.key, '', k.count]);
+  rows.push(['assistance_requests', 'median_hours_to_answer', '', r.medianHoursToAnswer]);
+  for (const q of r.questionnaires) {
+    rows.push(['questionnaires', q.title, `${q.audience} responded`, q.responded], ['questionnaires', q.title, `${q.audience} outstanding`, q.outstanding]);
+  }
+  return rows.map((row) => row.map(cell).join(',')).join('\r\n') + '\r\n';
+}

@@ -1,0 +1,166 @@
+import { cast, caseId, orgId, startTestHub, TestHub } from '../support/hub';
+import { demoId } from '../../src/db/seed/demo';
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await startTestHub();
+});
+afterAll(() => hub.close());
+beforeEach(() => hub.reset());
+
+const req = (key: string) => demoId(`request:${key}`);
+const list = `{ assistanceRequests { totalCount nodes { title harmScore status requester { name } recipient { name } details { description response } recipientGuidance } } }`;
+const titles = async (who: string | null, query = `{ assistanceRequests { totalCount nodes { title } } }`) => {
+  const r = await hub.gql(query, { as: who });
+  expect(r.body.errors).toBeUndefined();
+  return { total: r.body.data.assistanceRequests.totalCount, titles: r.body.data.assistanceRequests.nodes.map((n: { title: string }) => n.title) };
+};
+
+describe('who sees which requests (requester, recipient, coordinators)', () => {
+  // Harm scores: ACMA→NorthStar 90, FTC→OFT 79, EFCC→FTC 78, ICO→Meridian 66, KISA→ACMA 32 (the formula in src/harm.ts).
+  test.each([
+    ['ann (FTC, coordinator)', cast.ann, ['Preserve logs of two command servers', 'Identify UK money mules', 'Trace wire transfers to US accounts', 'Confirm customers in a harvested list', 'Proxy operators in Australia']],
+    ['oliver (OFT, coordinator)', cast.oliver, ['Preserve logs of two command servers', 'Identify UK money mules', 'Trace wire transfers to US accounts', 'Confirm customers in a harvested list', 'Proxy operators in Australia']],
+    ['liam (ACMA)', cast.liam, ['Preserve logs of two command servers', 'Proxy operators in Australia']],
+    ['isla (ICO)', cast.isla, ['Confirm customers in a harvested list']],
+    ['claire (CRTC)', cast.claire, []],
+    ['grace (NorthStar)', cast.grace, ['Preserve logs of two command servers']],
+    ['tom (Meridian)', cast.tom, ['Confirm customers in a harvested list']],
+    ['eva (Sentinel)', cast.eva, []],
+    ['paulo (applicant)', cast.paulo, []],
+    ['anonymous', null, []],
+  ])('%s', async (_name, who, expected) => {
+    expect(await titles(who)).toEqual({ total: expected.length, titles: expected });
+  });
+
+  test('ordered by harm score, highest first, then age', async () => {
+    const r = await hub.gql(`{ assistanceRequests { nodes { harmScore createdAt } } }`, { as: cast.ann });
+    const nodes = r.body.data.assistanceRequests.nodes as Array<{ harmScore: number; createdAt: string }>;
+    const sorted = [...nodes].sort((a, b) => b.harmScore - a.harmScore || a.createdAt.localeCompare(b.createdAt));
+    expect(nodes).toEqual(sorted);
+    expect(nodes.map((n) => n.harmScore)).toEqual([...nodes.map((n) => n.harmScore)].sort((a, b) => b - a));
+  });
+
+  test('a coordinator who is neither party sees the row but not the details', async () => {
+    const r = await hub.gql(`{ assistanceRequest(id: "${req('ico-meridian-accounts')}") { title details { description } viewerCan { readDetails answer withdraw } } }`, { as: cast.oliver });
+    expect(r.body).toEqual({
+      data: { assistanceRequest: { title: 'Confirm customers in a harvested list', details: null, viewerCan: { readDetails: false, answer: false, withdraw: false } } },
+      extensions: { redacted: [{ path: 'assistanceRequest.details', code: 'FORBIDDEN', count: 1 }] },
+    });
+  });
+
+  test('the recipient reads the details and, on requests to private-sector members, its own request guidance', async () => {
+    const r = await hub.gql(`{ assistanceRequest(id: "${req('acma-northstar-logs')}") { details { response } recipientGuidance case { reference confidential { summary } } } }`, { as: cast.grace });
+    expect(r.body).toEqual({
+      data: {
+        assistanceRequest: {
+          details: { response: 'Logs preserved for 180 days; export sent to the ACMA contact.' },
+          recipientGuidance: expect.stringMatching(/^Send requests to the abuse desk/),
+          case: { reference: 'ACMA-2004-011', confidential: { summary: expect.any(String) } },
+        },
+      },
+    });
+  });
+
+  test('the case of a request follows the case rules: hidden from a coordinator who cannot see it', async () => {
+    const r = await hub.gql(`{ assistanceRequest(id: "${req('ftc-oft-mules')}") { case { reference } } }`, { as: cast.ann });
+    expect(r.body.data.assistanceRequest.case).toEqual({ reference: 'FTC-2004-021' });
+    const other = await hub.gql(`{ assistanceRequest(id: "${req('ftc-oft-mules')}") { case { reference } } }`, { as: cast.oliver });
+    // Oliver is named on the RED share of FTC-2004-021 and is the recipient.
+    expect(other.body.data.assistanceRequest.case).toEqual({ reference: 'FTC-2004-021' });
+  });
+
+  test('filters: direction, status, recipient kind', async () => {
+    expect(await titles(cast.liam, `{ assistanceRequests(filter: {direction: SENT}) { totalCount nodes { title } } }`)).toEqual({ total: 1, titles: ['Preserve logs of two command servers'] });
+    expect(await titles(cast.liam, `{ assistanceRequests(filter: {direction: RECEIVED}) { totalCount nodes { title } } }`)).toEqual({ total: 1, titles: ['Proxy operators in Australia'] });
+    expect(await titles(cast.ann, `{ assistanceRequests(filter: {recipientKind: PRIVATE_SECTOR}) { totalCount nodes { title } } }`)).toEqual({
+      total: 2,
+      titles: ['Preserve logs of two command servers', 'Confirm customers in a harvested list'],
+    });
+    expect(await titles(cast.ann, `{ assistanceRequests(filter: {status: OPEN}) { totalCount nodes { title } } }`)).toEqual({
+      total: 2,
+      titles: ['Identify UK money mules', 'Trace wire transfers to US accounts'],
+    });
+  });
+});
+
+describe('the request lifecycle and who may move it', () => {
+  const rowOf = async (id: string) => (await hub.ds.query(`SELECT status, response, answered_at FROM assistance_request WHERE id = $1`, [id]))[0];
+  const ask = `mutation($input: RequestAssistanceInput!) { requestAssistance(input: $input) { id status harmScore requester { name } recipient { name } } }`;
+  const input = { recipientId: orgId('sentinel'), title: 'Samples of dialer malware', description: 'Please send samples.', categories: ['MALWARE'], victimCount: 9000, estimatedLossUsd: 700000 };
+
+  test('an agency requests assistance; the harm score follows the documented formula', async () => {
+    const r = await hub.gql(ask, { as: cast.claire, variables: { input } });
+    expect(r.body.data.requestAssistance).toMatchObject({ status: 'OPEN', harmScore: 70, requester: { name: 'Canadian Radio-television and Telecommunications Commission' }, recipient: { name: 'Sentinel Security' } });
+  });
+
+  test.each([[null], [cast.grace], [cast.paulo]])('%s may not request assistance', async (who) => {
+    const before = await hub.ds.query(`SELECT count(*)::int AS n FROM assistance_request`);
+    const r = await hub.gql(ask, { as: who, variables: { input } });
+    expect(r.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(await hub.ds.query(`SELECT count(*)::int AS n FROM assistance_request`)).toEqual(before);
+  });
+
+  test('bad input: negative counts, unknown recipient, own organization, a case the requester cannot see', async () => {
+    const before = await hub.ds.query(`SELECT count(*)::int AS n FROM assistance_request`);
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ ...input, victimCount: -1 }, 'input.victimCount: must not be less than 0'],
+      [{ ...input, estimatedLossUsd: -5 }, 'input.estimatedLossUsd: must not be less than 0'],
+      [{ ...input, recipientId: '00000000-0000-4000-8000-000000000000' }, 'input.recipientId: no endorsed participant with this id'],
+      [{ ...input, recipientId: orgId('cgi') }, 'input.recipientId: no endorsed participant with this id'],
+      [{ ...input, recipientId: orgId('crtc') }, 'input.recipientId: is your own organization'],
+      [{ ...input, caseId: caseId('EFCC-2004-001') }, 'input.caseId: no case with this id'],
+      [{ ...input, title: 'x'.repeat(201) }, 'input.title:'],
+    ];
+    for (const [variables, message] of bad) {
+      const r = await hub.gql(ask, { as: cast.claire, variables: { input: variables } });
+      expect(r.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(r.body.errors?.[0].message.slice(0, message.length)).toBe(message);
+    }
+    expect(await hub.ds.query(`SELECT count(*)::int AS n FROM assistance_request`)).toEqual(before);
+  });
+
+  test('the recipient acknowledges and fulfils; others are refused and nothing changes', async () => {
+    const id = req('ftc-oft-mules');
+    for (const who of [cast.ann, cast.isla, cast.tom]) {
+      const r = await hub.gql(`mutation { acknowledgeRequest(id: "${id}") { status } }`, { as: who });
+      // Ann (requester, coordinator) and Isla (a stranger: the row is hidden from her) may not answer.
+      expect(r.body.errors?.[0].extensions?.code).toBe(who === cast.ann ? 'FORBIDDEN' : 'BAD_USER_INPUT');
+      expect(await rowOf(id)).toEqual({ status: 'OPEN', response: null, answered_at: null });
+    }
+    expect((await hub.gql(`mutation { acknowledgeRequest(id: "${id}") { status } }`, { as: cast.oliver })).body.data).toEqual({ acknowledgeRequest: { status: 'ACKNOWLEDGED' } });
+    const done = await hub.gql(`mutation { fulfilRequest(id: "${id}", response: "Three account holders identified.") { status details { response } } }`, { as: cast.oliver });
+    expect(done.body.data).toEqual({ fulfilRequest: { status: 'FULFILLED', details: { response: 'Three account holders identified.' } } });
+    const again = await hub.gql(`mutation { declineRequest(id: "${id}", response: "No") { status } }`, { as: cast.oliver });
+    expect(again.body.errors?.[0]).toMatchObject({ message: 'id: the request is FULFILLED', extensions: { code: 'BAD_USER_INPUT' } });
+    expect((await rowOf(id)).status).toBe('FULFILLED');
+  });
+
+  test('only the requester withdraws', async () => {
+    const id = req('efcc-ftc-payments');
+    const refused = await hub.gql(`mutation { withdrawRequest(id: "${id}") { status } }`, { as: cast.ann });
+    expect(refused.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await rowOf(id)).status).toBe('OPEN');
+    const ok = await hub.gql(`mutation { withdrawRequest(id: "${id}") { status } }`, { as: cast.emeka });
+    expect(ok.body.data).toEqual({ withdrawRequest: { status: 'WITHDRAWN' } });
+  });
+
+  test('a private-sector recipient declines with a reason', async () => {
+    const id = req('ico-meridian-accounts');
+    const r = await hub.gql(`mutation { declineRequest(id: "${id}", response: "Customer data cannot be confirmed without a court order.") { status viewerCan { answer } } }`, { as: cast.priya });
+    expect(r.body.data).toEqual({ declineRequest: { status: 'DECLINED', viewerCan: { answer: false } } });
+  });
+});
+
+test('a full listing as a requester shows everything of its own requests', async () => {
+  const r = await hub.gql(list, { as: cast.liam });
+  expect(r.body.data.assistanceRequests.nodes[0]).toEqual({
+    title: 'Preserve logs of two command servers',
+    harmScore: 90,
+    status: 'FULFILLED',
+    requester: { name: 'Australian Communications and Media Authority' },
+    recipient: { name: 'NorthStar Broadband' },
+    details: { description: 'Please preserve connection logs of the two botnet command servers in your network.', response: 'Logs preserved for 180 days; export sent to the ACMA contact.' },
+    recipientGuidance: expect.stringMatching(/^Send requests to the abuse desk/),
+  });
+});

@@ -1,0 +1,172 @@
+import { cast, orgId, personId, startTestHub, TestHub } from '../support/hub';
+
+const DAY = 86_400_000;
+let clock: Date;
+let hub: TestHub;
+
+beforeAll(async () => {
+  clock = new Date();
+  hub = await startTestHub({ now: () => clock });
+});
+afterAll(() => hub.close());
+beforeEach(async () => {
+  clock = new Date(hub.now);
+  await hub.reset();
+});
+
+const list = `{ endorsements { totalCount nodes { applicant { name } status objections { reason withdrawnAt agency { name } } } } }`;
+
+describe('who sees applications', () => {
+  test('agencies see every application with its objections', async () => {
+    const r = await hub.gql(list, { as: cast.minjun });
+    expect(r.body).toEqual({
+      data: {
+        endorsements: {
+          totalCount: 2,
+          nodes: [
+            { applicant: { name: 'CGI.br Anti-Spam Working Group' }, status: 'APPLIED', objections: [] },
+            {
+              applicant: { name: 'QuickSend Marketing Association' },
+              status: 'APPLIED',
+              objections: [{ reason: 'Several member companies are under investigation for spam.', withdrawnAt: null, agency: { name: 'UK Information Commissioner’s Office' } }],
+            },
+          ],
+        },
+      },
+    });
+  });
+
+  test('an applicant reads its own application but not the objections', async () => {
+    const r = await hub.gql(list, { as: cast.paulo });
+    expect(r.body).toEqual({
+      data: { endorsements: { totalCount: 1, nodes: [{ applicant: { name: 'CGI.br Anti-Spam Working Group' }, status: 'APPLIED', objections: null }] } },
+      extensions: { redacted: [{ path: 'endorsements.nodes.objections', code: 'FORBIDDEN', count: 1 }] },
+    });
+  });
+
+  test.each([[null], [cast.grace], [cast.tom]])('%s sees no application at all', async (who) => {
+    const r = await hub.gql(`{ endorsements { totalCount nodes { id } } endorsement(id: "${orgId('quicksend')}") { id } }`, { as: who });
+    expect(r.body).toEqual({ data: { endorsements: { totalCount: 0, nodes: [] }, endorsement: null } });
+  });
+});
+
+async function record(name: string, email: string) {
+  const r = await hub.gql(
+    `mutation($input: RecordApplicationInput!) { recordApplication(input: $input) { id status objectionDeadline applicant { pointOfContact { id email } } } }`,
+    {
+      as: cast.ann,
+      variables: { input: { name, kind: 'PRIVATE_SECTOR', countryCode: 'FR', sector: 'MOBILE_OPERATOR', pointOfContact: { name: 'Léa Petit', email } } },
+    },
+  );
+  expect(r.body.errors).toBeUndefined();
+  const e = r.body.data.recordApplication;
+  expect(e.status).toBe('APPLIED');
+  expect(new Date(e.objectionDeadline).getTime()).toBe(clock.getTime() + 14 * DAY);
+  return { id: e.id as string, personId: e.applicant.pointOfContact.id as string };
+}
+
+async function statusAndKind(id: string, person: { id: string; email: string }) {
+  const token = await hub.tokenFor(person.id, person.email);
+  const mine = await hub.gql(`{ me { kind } }`, { token });
+  const theirs = await hub.gql(`{ endorsement(id: "${id}") { status } participant(id: "${id}") { status endorsedAt } }`, { as: cast.isla });
+  return { kind: mine.body.data.me.kind, ...theirs.body.data };
+}
+
+describe('the silent procedure over the deadline (injectable clock)', () => {
+  test('no objection: ENDORSED after the deadline, and its people become PRIVATE viewers with no other step', async () => {
+    const app = await record('Mobilis SA', 'lea@mobilis.example');
+    const person = { id: app.personId, email: 'lea@mobilis.example' };
+    clock = new Date(clock.getTime() + 14 * DAY - 1000);
+    expect(await statusAndKind(app.id, person)).toEqual({ kind: 'ANONYMOUS', endorsement: { status: 'APPLIED' }, participant: { status: 'APPLIED', endorsedAt: null } });
+    const deadline = new Date(clock.getTime() + 1000);
+    clock = new Date(clock.getTime() + 2000);
+    expect(await statusAndKind(app.id, person)).toEqual({
+      kind: 'PRIVATE',
+      endorsement: { status: 'ENDORSED' },
+      participant: { status: 'ENDORSED', endorsedAt: deadline.toISOString() },
+    });
+  });
+
+  test('an objection withdrawn in time: ENDORSED', async () => {
+    const app = await record('Mobilis SA', 'lea@mobilis.example');
+    const objected = await hub.gql(`mutation { objectToEndorsement(endorsementId: "${app.id}", reason: "Unknown operator") { id } }`, { as: cast.liam });
+    const objectionId = objected.body.data.objectToEndorsement.id;
+    clock = new Date(clock.getTime() + 3 * DAY);
+    const withdrawn = await hub.gql(`mutation { withdrawEndorsementObjection(id: "${objectionId}") { withdrawnAt } }`, { as: cast.liam });
+    expect(withdrawn.body.data.withdrawEndorsementObjection.withdrawnAt).toBe(clock.toISOString());
+    clock = new Date(clock.getTime() + 12 * DAY);
+    expect(await statusAndKind(app.id, { id: app.personId, email: 'lea@mobilis.example' })).toMatchObject({ kind: 'PRIVATE', endorsement: { status: 'ENDORSED' } });
+  });
+
+  test('an objection standing at the deadline: REJECTED, its people stay anonymous', async () => {
+    const app = await record('Mobilis SA', 'lea@mobilis.example');
+    await hub.gql(`mutation { objectToEndorsement(endorsementId: "${app.id}", reason: "Unknown operator") { id } }`, { as: cast.liam });
+    clock = new Date(clock.getTime() + 15 * DAY);
+    expect(await statusAndKind(app.id, { id: app.personId, email: 'lea@mobilis.example' })).toEqual({
+      kind: 'ANONYMOUS',
+      endorsement: { status: 'REJECTED' },
+      participant: { status: 'REJECTED', endorsedAt: null },
+    });
+    // Too late to withdraw or object now.
+    const late = await hub.gql(`mutation { objectToEndorsement(endorsementId: "${app.id}", reason: "Late objection") { id } }`, { as: cast.isla });
+    expect(late.body.errors?.[0]).toMatchObject({ message: 'endorsementId: the objection window has closed', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  test('the demo applicant with a standing objection is REJECTED once its deadline passes', async () => {
+    clock = new Date(clock.getTime() + 6 * DAY);
+    const r = await hub.gql(`{ endorsement(id: "${orgId('quicksend')}") { status } cgi: endorsement(id: "${orgId('cgi')}") { status } }`, { as: cast.isla });
+    expect(r.body.data).toEqual({ endorsement: { status: 'REJECTED' }, cgi: { status: 'APPLIED' } });
+  });
+});
+
+describe('who may act', () => {
+  const count = async (table: string) => Number((await hub.ds.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n);
+
+  test.each([[null], [cast.grace], [cast.paulo]])('%s may not object (FORBIDDEN, nothing written)', async (who) => {
+    const before = await count('endorsement_objection');
+    const r = await hub.gql(`mutation { objectToEndorsement(endorsementId: "${orgId('cgi')}", reason: "No reason") { id } }`, { as: who });
+    expect(r.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(r.body.data).toBeNull();
+    expect(await count('endorsement_objection')).toBe(before);
+  });
+
+  test.each([[cast.isla], [cast.grace], [null]])('%s may not record an application (coordinators only)', async (who) => {
+    const before = await count('participant');
+    const r = await hub.gql(
+      `mutation { recordApplication(input: {name: "X Corp", kind: AGENCY, countryCode: "FR", pointOfContact: {name: "X", email: "x@x.example"}}) { id } }`,
+      { as: who },
+    );
+    expect(r.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(await count('participant')).toBe(before);
+  });
+
+  test('only the objecting agency withdraws its objection', async () => {
+    const id = (await hub.ds.query(`SELECT id FROM endorsement_objection`))[0].id;
+    const r = await hub.gql(`mutation { withdrawEndorsementObjection(id: "${id}") { id } }`, { as: cast.liam });
+    expect(r.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await hub.ds.query(`SELECT withdrawn_at FROM endorsement_objection`))[0].withdrawn_at).toBeNull();
+  });
+
+  test('an agency objects once; a second objection is bad input', async () => {
+    const r = await hub.gql(`mutation { objectToEndorsement(endorsementId: "${orgId('quicksend')}", reason: "Again") { id } }`, { as: cast.isla });
+    expect(r.body.errors?.[0]).toMatchObject({ message: 'endorsementId: your agency already objects to this application', extensions: { code: 'BAD_USER_INPUT' } });
+  });
+
+  test('bad input names the argument and writes nothing', async () => {
+    const before = await count('participant');
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ name: 'X', kind: 'AGENCY', countryCode: 'FR', pointOfContact: { name: 'Xavier', email: 'x@x.example' } }, 'input.name:'],
+      [{ name: 'X Corp', kind: 'AGENCY', countryCode: 'ZZ', pointOfContact: { name: 'Xavier', email: 'x@x.example' } }, 'input.countryCode: no country with this code'],
+      [{ name: 'X Corp', kind: 'PRIVATE_SECTOR', countryCode: 'FR', pointOfContact: { name: 'Xavier', email: 'x@x.example' } }, 'input.sector: a private-sector applicant needs a sector'],
+      [{ name: 'X Corp', kind: 'AGENCY', countryCode: 'FR', pointOfContact: { name: 'Xavier', email: 'not-an-email' } }, 'input.pointOfContact.email: must be an e-mail address'],
+      [{ name: 'X Corp', kind: 'AGENCY', countryCode: 'FR', pointOfContact: { name: 'Xavier', email: cast.tom } }, 'input.pointOfContact.email: a person with this e-mail already exists'],
+    ];
+    for (const [input, message] of cases) {
+      const r = await hub.gql(`mutation($input: RecordApplicationInput!) { recordApplication(input: $input) { id } }`, { as: cast.oliver, variables: { input } });
+      expect(r.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect(r.body.errors?.[0].message.slice(0, message.length)).toBe(message);
+    }
+    expect(await count('participant')).toBe(before);
+    expect(personId(cast.tom)).toBeTruthy();
+  });
+});

@@ -1,0 +1,268 @@
+import { parse, validate } from 'graphql';
+import type { DataSource } from 'typeorm';
+import { loadConfig, NodeEnv } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { buildBareSchema } from '../../src/schema';
+import { createHub, Hub } from '../../src/server';
+import { TokenService } from '../../src/auth/tokens';
+import { cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
+
+/**
+ * The hub over HTTP (ENGINEERING "Errors and safety defaults"): health endpoints, the self-contained GraphiQL page,
+ * GraphQL over GET with Apollo's CSRF prevention, mutations over POST only, and error responses that never carry a
+ * stack trace, SQL text or a "Did you mean" suggestion — in the test configuration and in production.
+ */
+
+let hub: TestHub;
+let base: string;
+beforeAll(async () => {
+  hub = await startTestHub();
+  base = hub.url.replace(/\/graphql$/, '');
+});
+afterAll(() => hub.close());
+
+/** Another hub on the test database in the given NODE_ENV; `ds` may be a stand-in whose queries fail. */
+async function otherHub(nodeEnv: NodeEnv, ds: DataSource = hub.ds): Promise<{ url: string; hub: Hub }> {
+  const config = loadConfig({ NODE_ENV: nodeEnv, JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
+  const other = await createHub({ config, ds, logger: createLogger({ nodeEnv: 'test' }) });
+  const port = await other.listen(0, '127.0.0.1');
+  return { url: `http://127.0.0.1:${port}/graphql`, hub: other };
+}
+
+/**
+ * The test database, except that every statement reading `enforcement_case` names a table that does not exist: a real
+ * PostgreSQL error, with the SQL text in it, on every path to cases.
+ */
+function brokenCases(ds: DataSource): DataSource {
+  return new Proxy(ds, {
+    get(target, property, receiver) {
+      if (property === 'query') {
+        return (text: string, parameters?: unknown[]) => target.query(text.replace(/\benforcement_case\b/g, 'enforcement_case_gone'), parameters);
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
+function tokenFor(email: string): Promise<string> {
+  return new TokenService(hub.config).sign(personId(email), email);
+}
+
+async function post(url: string, query: string, variables?: Record<string, unknown>) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  return { status: res.status, text: await res.text() };
+}
+
+describe('health', () => {
+  test('GET /healthz: the process is up', async () => {
+    const res = await fetch(`${base}/healthz`);
+    expect([res.status, res.headers.get('content-type'), await res.json()]).toEqual([200, 'application/json; charset=utf-8', { status: 'ok' }]);
+  });
+
+  test('GET /readyz: the database answers', async () => {
+    const res = await fetch(`${base}/readyz`);
+    expect([res.status, await res.json()]).toEqual([200, { status: 'ready' }]);
+  });
+
+  test('GET /readyz: 503 when the database fails, without the database’s error', async () => {
+    const failing = new Proxy(hub.ds, {
+      get: (target, property, receiver) =>
+        property === 'query' ? () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) : Reflect.get(target, property, receiver),
+    });
+    const other = await otherHub('production', failing);
+    try {
+      const res = await fetch(other.url.replace(/\/graphql$/, '/readyz'));
+      expect([res.status, await res.json()]).toEqual([503, { status: 'database unavailable' }]);
+    } finally {
+      await other.hub.stop();
+    }
+  });
+
+  test('an unknown route is a 404 in JSON', async () => {
+    for (const [method, path] of [['GET', '/nope'], ['POST', '/graphql/extra'], ['GET', '/']]) {
+      const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+      expect({ path, status: res.status, type: res.headers.get('content-type'), body: await res.json() }).toEqual({
+        path,
+        status: 404,
+        type: 'application/json; charset=utf-8',
+        body: { error: 'not found' },
+      });
+    }
+  });
+});
+
+describe('GraphiQL', () => {
+  test('GET /graphql asking for HTML serves a self-contained GraphiQL page: no script or stylesheet from the network', async () => {
+    const res = await fetch(hub.url, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await res.text();
+    expect(html).toContain('<title>LAP Hub — GraphiQL</title>');
+    expect(html).toContain('<div id="root"></div>');
+    expect(html.length).toBeGreaterThan(100_000); // the bundle is inlined
+    expect(html).not.toMatch(/<script\b[^>]*\bsrc\s*=/i);
+    const links = html.match(/<link\b[^>]*>/gi) ?? [];
+    expect(links.filter((l) => !/\bhref\s*=\s*["']?data:/i.test(l))).toEqual([]);
+    expect(html).not.toMatch(/@import\s+(url\()?["']?(https?:)?\/\//i);
+    expect(html).not.toMatch(/unpkg\.com|jsdelivr|cdnjs|esm\.sh|googleapis/i);
+  });
+
+  test('the page is served compressed when the browser accepts gzip', async () => {
+    const res = await fetch(hub.url, { headers: { accept: 'text/html', 'accept-encoding': 'gzip' } });
+    expect([res.status, res.headers.get('content-encoding')]).toEqual([200, 'gzip']);
+    expect(await res.text()).toContain('<title>LAP Hub — GraphiQL</title>');
+  });
+});
+
+describe('GraphQL over GET', () => {
+  const query = encodeURIComponent('{ me { kind } cases { totalCount } }');
+
+  test.each([
+    ['apollo-require-preflight', { 'apollo-require-preflight': 'true' }],
+    ['a JSON content type', { 'content-type': 'application/json' }],
+    ['x-apollo-operation-name', { 'x-apollo-operation-name': 'Board' }],
+  ])('a query over GET with a non-simple header (%s) runs', async (_what, headers) => {
+    const res = await fetch(`${hub.url}?query=${query}`, { headers });
+    expect([res.status, await res.json()]).toEqual([200, { data: { me: { kind: 'ANONYMOUS' }, cases: { totalCount: 1 } } }]);
+  });
+
+  test('a query over GET runs as the token’s viewer (a bearer token travels in a header, which a cross-site form cannot set)', async () => {
+    const res = await fetch(`${hub.url}?query=${encodeURIComponent('{ me { kind } }')}`, {
+      headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${await tokenFor(cast.ann)}` },
+    });
+    expect([res.status, await res.json()]).toEqual([200, { data: { me: { kind: 'COORDINATOR' } } }]);
+  });
+
+  test.each([
+    ['no header at all', {}],
+    ['a simple content type', { 'content-type': 'text/plain' }],
+  ])('a simple GET (%s) is refused as a potential CSRF, nothing run', async (_what, headers) => {
+    const res = await fetch(`${hub.url}?query=${query}`, { headers });
+    const body = await res.json();
+    expect(res.status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
+    expect(body.errors[0].message).toMatch(/^This operation has been blocked as a potential Cross-Site Request Forgery \(CSRF\)/);
+  });
+
+  test('a simple cross-site POST (text/plain) is refused as well', async () => {
+    const before = await hub.ds.query('SELECT count(*)::int AS n FROM conference_call');
+    const res = await fetch(hub.url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: 'mutation { scheduleCall(input: { title: "CSRF", scheduledAt: "2031-01-01T00:00:00Z" }) { id } }' }),
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).errors[0].extensions).toEqual({ code: 'BAD_REQUEST' });
+    expect(await hub.ds.query('SELECT count(*)::int AS n FROM conference_call')).toEqual(before);
+  });
+
+  test('a mutation over GET is refused (405), nothing written — even with a good token', async () => {
+    const before = await hub.ds.query('SELECT count(*)::int AS n FROM conference_call');
+    const token = await tokenFor(cast.ann);
+    const mutation = encodeURIComponent('mutation { scheduleCall(input: { title: "Over GET", scheduledAt: "2031-01-01T00:00:00Z" }) { id } }');
+    const res = await fetch(`${hub.url}?query=${mutation}`, { headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${token}` } });
+    expect([res.status, await res.json()]).toEqual([
+      405,
+      { errors: [{ message: 'GET requests only support query operations, not mutation operations', extensions: { code: 'BAD_REQUEST' } }] },
+    ]);
+    expect(await hub.ds.query('SELECT count(*)::int AS n FROM conference_call')).toEqual(before);
+  });
+});
+
+describe('error responses', () => {
+  const noLeak = (text: string) => {
+    expect(text).not.toMatch(/Did you mean|Suggestion/i);
+    expect(text).not.toMatch(/stacktrace|\bat \S+ \(|\.ts:\d+|\.js:\d+/i);
+    expect(text).not.toMatch(/\bSELECT\b|\bFROM\b|enforcement_case|relation "|QueryFailedError/);
+  };
+
+  /** Misspellings whose plain graphql-js messages would suggest the right name. */
+  const misspellings: Array<[string, string, Record<string, unknown> | undefined, number, string]> = [
+    ['a field', '{ caess { totalCount } }', undefined, 400, 'Cannot query field "caess" on type "Query".'],
+    ['a nested field', '{ cases { nodes { refrence } } }', undefined, 400, 'Cannot query field "refrence" on type "Case".'],
+    ['an argument', '{ cases(frist: 1) { totalCount } }', undefined, 400, 'Unknown argument "frist" on field "Query.cases".'],
+    ['an enum value', '{ cases(orderBy: HARMM) { totalCount } }', undefined, 400, 'Value "HARMM" does not exist in "CaseOrder" enum.'],
+    ['a type in a fragment', '{ cases { nodes { ... on Cas { id } } } }', undefined, 400, 'Unknown type "Cas".'],
+    ['an enum value in a variable', 'query($o: CaseOrder!) { cases(orderBy: $o) { totalCount } }', { o: 'HARMM' }, 400,
+      'orderBy: Value "HARMM" does not exist in "CaseOrder" enum.'],
+    ['an input field in a variable', 'query($f: CaseFilter) { cases(filter: $f) { totalCount } }', { f: { tlpp: 'RED' } }, 400,
+      'filter: Field "tlpp" is not defined by type "CaseFilter".'],
+  ];
+
+  test('graphql-js itself would suggest names for these misspellings (the control for the tests below)', async () => {
+    const schema = await buildBareSchema();
+    const suggested = misspellings
+      .filter(([, , variables]) => !variables)
+      .map(([, query]) => validate(schema, parse(query)).map((e) => e.message).join(' '));
+    expect(suggested.every((m) => /Did you mean/.test(m))).toBe(true);
+  });
+
+  for (const nodeEnv of ['test', 'production'] as const) {
+    describe(`NODE_ENV=${nodeEnv}`, () => {
+      let url: string;
+      let other: Hub | undefined;
+      beforeAll(async () => {
+        if (nodeEnv === 'test') {
+          url = hub.url;
+        } else {
+          ({ url, hub: other } = await otherHub('production'));
+        }
+      });
+      afterAll(async () => {
+        await other?.stop();
+      });
+
+      test.each(misspellings)('a misspelled %s: the error names the problem, with no suggestion', async (_what, query, variables, status, message) => {
+        const r = await post(url, query, variables);
+        noLeak(r.text);
+        const body = JSON.parse(r.text);
+        expect({ status: r.status, messages: body.errors.map((e: { message: string }) => e.message), data: body.data }).toEqual({
+          status,
+          messages: [message],
+          data: undefined,
+        });
+      });
+
+      test('a database error is an opaque internal error: no SQL text, no stack trace', async () => {
+        const broken = await otherHub(nodeEnv, brokenCases(hub.ds));
+        try {
+          const r = await post(broken.url, '{ me { kind } cases { totalCount } }');
+          noLeak(r.text);
+          expect({ status: r.status, body: JSON.parse(r.text) }).toEqual({
+            status: 200,
+            body: { data: null, errors: [{ message: 'Internal server error', path: ['cases'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }] },
+          });
+        } finally {
+          await broken.hub.stop();
+        }
+      });
+
+      test('a forged cursor is bad input, never an error from the database', async () => {
+        const id = '00000000-0000-4000-8000-000000000000';
+        for (const keys of [['9999999999', id], ['2024-02-30 00:00:00+00', id]]) {
+          const after = Buffer.from(JSON.stringify(keys)).toString('base64url');
+          const orderBy = keys[0].includes('-') ? 'OPENED_AT' : 'HARM';
+          const r = await post(url, `query($after: String) { cases(orderBy: ${orderBy}, after: $after) { totalCount } }`, { after });
+          noLeak(r.text);
+          const body = JSON.parse(r.text);
+          expect(body.errors.map((e: { message: string; extensions: { code: string } }) => [e.message, e.extensions.code])).toEqual([
+            ['after: is not a cursor of this list', 'BAD_USER_INPUT'],
+          ]);
+        }
+      });
+    });
+  }
+
+  test('in development the same database error shows its details: the failure the tests above hide is real', async () => {
+    const broken = await otherHub('development', brokenCases(hub.ds));
+    try {
+      const r = await post(broken.url, '{ cases { totalCount } }');
+      expect(r.text).toContain('relation \\"enforcement_case_gone\\" does not exist');
+      expect(r.text).toContain('stacktrace');
+    } finally {
+      await broken.hub.stop();
+    }
+  });
+});
