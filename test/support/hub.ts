@@ -61,6 +61,18 @@ export async function truncateAll(ds: DataSource): Promise<void> {
   await ds.query(`TRUNCATE ${rows.map((r) => r.t).join(', ')} CASCADE`);
 }
 
+/** Copies every hub table into the `demo_snapshot` schema; returns the table names. */
+async function snapshot(ds: DataSource): Promise<string[]> {
+  const rows = (await ds.query(
+    `SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'migrations' ORDER BY tablename`,
+  )) as Array<{ t: string }>;
+  const tables = rows.map((r) => r.t);
+  await ds.query(`DROP SCHEMA IF EXISTS demo_snapshot CASCADE`);
+  await ds.query(`CREATE SCHEMA demo_snapshot`);
+  for (const t of tables) await ds.query(`CREATE TABLE demo_snapshot.${t} AS TABLE ${t}`);
+  return tables;
+}
+
 /** A hub on the run's test database, listening on a free loopback port, with the demo network loaded. */
 export async function startTestHub(options: { now?: () => Date } = {}): Promise<TestHub> {
   const dbUrl = process.env.LAPHUB_TEST_DB_URL;
@@ -68,11 +80,17 @@ export async function startTestHub(options: { now?: () => Date } = {}): Promise<
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: dbUrl, REPORT_SQL_STATEMENTS: 'true' });
   const ds = await openDatabase(dbUrl, process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? 1 : 4);
   const seededAt = new Date();
+  // The demo network is loaded once per file and kept in a snapshot schema; a reset copies it back in one transaction.
+  await truncateAll(ds);
+  await loadDemo(ds, seededAt);
+  const tables = await snapshot(ds);
   const reset = async () => {
-    await truncateAll(ds);
-    await loadDemo(ds, seededAt);
+    await ds.transaction(async (m) => {
+      await m.query(`SET LOCAL session_replication_role = replica`);
+      await m.query(`TRUNCATE ${tables.join(', ')} CASCADE`);
+      for (const t of tables) await m.query(`INSERT INTO ${t} SELECT * FROM demo_snapshot.${t}`);
+    });
   };
-  await reset();
   const hub: Hub = await createHub({ config, ds, logger: createLogger(config), now: options.now });
   const port = await hub.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}/graphql`;
