@@ -7,7 +7,7 @@ import { hydrate } from '../db/hydrate';
 import { sql } from '../db/sql';
 import { assistancePolicy, endorsementPolicy, reportPolicy } from '../policy/cooperation.policy';
 import type { Viewer } from '../policy/viewer';
-import { Loaders } from './index';
+import { groupBy, Loaders, uuidArray } from './index';
 
 /** Per-request loaders of the cooperation workflows, each applying its row scope in SQL. */
 export class CooperationLoaders {
@@ -29,7 +29,7 @@ export class CooperationLoaders {
 
   readonly endorsementById = new DataLoader<string, Endorsement | null>(async (ids) => {
     const rows = await this.base.rows(
-      sql`SELECT p.* FROM participant p WHERE p.id = ANY (${this.base.uuids(ids)}) AND ${endorsementPolicy.scope(this.viewer, 'p')}`,
+      sql`SELECT p.* FROM participant p WHERE p.id = ANY (${uuidArray(ids)}) AND ${endorsementPolicy.scope(this.viewer, 'p')}`,
     );
     const map = new Map(rows.map((r) => [r.id as string, CooperationLoaders.endorsementFromRow(r)]));
     return ids.map((id) => map.get(id) ?? null);
@@ -38,22 +38,22 @@ export class CooperationLoaders {
   readonly objectionsByParticipant = new DataLoader<string, EndorsementObjection[]>(async (ids) => {
     if (!endorsementPolicy.canReadObjections(this.viewer)) return ids.map(() => []);
     const rows = await this.base.rows(
-      sql`SELECT o.participant_id AS __key, o.* FROM endorsement_objection o WHERE o.participant_id = ANY (${this.base.uuids(ids)})
+      sql`SELECT o.participant_id AS __key, o.* FROM endorsement_objection o WHERE o.participant_id = ANY (${uuidArray(ids)})
           ORDER BY o.created_at, o.id`,
     );
-    return this.base.group(ids, rows, hydrate(this.ds, EndorsementObjection, rows));
+    return groupBy(ids, rows, hydrate(this.ds, EndorsementObjection, rows));
   });
 
   readonly objectionById = new DataLoader<string, EndorsementObjection | null>(async (ids) => {
     if (!endorsementPolicy.canReadObjections(this.viewer)) return ids.map(() => null);
-    const rows = await this.base.rows(sql`SELECT o.* FROM endorsement_objection o WHERE o.id = ANY (${this.base.uuids(ids)})`);
+    const rows = await this.base.rows(sql`SELECT o.* FROM endorsement_objection o WHERE o.id = ANY (${uuidArray(ids)})`);
     const objections = hydrate(this.ds, EndorsementObjection, rows);
     return ids.map((id) => objections.find((o) => o.id === id) ?? null);
   });
 
   readonly requestById = new DataLoader<string, AssistanceRequest | null>(async (ids) => {
     const rows = await this.base.rows(
-      sql`SELECT r.* FROM assistance_request r WHERE r.id = ANY (${this.base.uuids(ids)}) AND ${assistancePolicy.scope(this.viewer, 'r')}`,
+      sql`SELECT r.* FROM assistance_request r WHERE r.id = ANY (${uuidArray(ids)}) AND ${assistancePolicy.scope(this.viewer, 'r')}`,
     );
     const requests = hydrate(this.ds, AssistanceRequest, rows);
     return ids.map((id) => requests.find((r) => r.id === id) ?? null);
@@ -61,7 +61,7 @@ export class CooperationLoaders {
 
   readonly reportById = new DataLoader<string, SectorReport | null>(async (ids) => {
     const rows = await this.base.rows(
-      sql`SELECT r.* FROM sector_report r WHERE r.id = ANY (${this.base.uuids(ids)}) AND ${reportPolicy.scope(this.viewer, 'r')}`,
+      sql`SELECT r.* FROM sector_report r WHERE r.id = ANY (${uuidArray(ids)}) AND ${reportPolicy.scope(this.viewer, 'r')}`,
     );
     const reports = hydrate(this.ds, SectorReport, rows);
     return ids.map((id) => reports.find((r) => r.id === id) ?? null);

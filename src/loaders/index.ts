@@ -33,16 +33,6 @@ export class Loaders {
     readonly viewer: Viewer,
   ) {}
 
-  /** Keys as a uuid[] parameter (non-UUID keys match nothing). */
-  uuids(ids: readonly string[]): Sql {
-    return uuidArray(ids);
-  }
-
-  /** Rows carrying `__key`, grouped under the given keys in order. */
-  group<V>(keys: readonly string[], rows: Row[], values: V[]): V[][] {
-    return groupBy(keys, rows, values);
-  }
-
   async rows(query: Sql): Promise<Row[]> {
     const { text, values } = query.compile();
     return this.ds.query(text, values) as Promise<Row[]>;
@@ -188,17 +178,17 @@ export function isUuid(id: string): boolean {
 }
 
 /** Keys as a uuid[] parameter; keys that are not UUIDs match nothing (an unknown id, never an SQL error). */
-function uuidArray(ids: readonly string[]): Sql {
+export function uuidArray(ids: readonly string[]): Sql {
   return sql`${ids.filter(isUuid)}::uuid[]`;
 }
 
-function byKey<K, V>(keys: readonly K[], values: V[], key: (v: V) => K): (V | null)[] {
+export function byKey<K, V>(keys: readonly K[], values: V[], key: (v: V) => K): (V | null)[] {
   const map = new Map<K, V>();
   for (const v of values) map.set(key(v), v);
   return keys.map((k) => map.get(k) ?? null);
 }
 
-function groupBy<V>(keys: readonly string[], rows: Row[], values: V[]): V[][] {
+export function groupBy<V>(keys: readonly string[], rows: Row[], values: V[]): V[][] {
   const map = new Map<string, V[]>();
   for (const k of keys) map.set(k, []);
   rows.forEach((row, i) => map.get(String(row.__key))?.push(values[i]));

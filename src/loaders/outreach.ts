@@ -16,9 +16,7 @@ import { questionnairePolicy } from '../policy/questionnaire.policy';
 import { resourceListPolicy } from '../policy/resource-list.policy';
 import { trainingPolicy } from '../policy/training.policy';
 import type { Viewer } from '../policy/viewer';
-import { isUuid, participantClass } from './index';
-
-type Row = Record<string, unknown>;
+import { byKey, groupBy, participantClass, uuidArray } from './index';
 
 /**
  * The request's loaders for questionnaires, the resource list, trainings and education projects: like `Loaders`, a
@@ -30,9 +28,9 @@ export class OutreachLoaders {
     readonly viewer: Viewer,
   ) {}
 
-  private async rows(query: Sql): Promise<Row[]> {
+  private async rows(query: Sql): Promise<Record<string, unknown>[]> {
     const { text, values } = query.compile();
-    return this.ds.query(text, values) as Promise<Row[]>;
+    return this.ds.query(text, values) as Promise<Record<string, unknown>[]>;
   }
 
   // ---- questionnaires --------------------------------------------------------------------------------------------
@@ -127,22 +125,4 @@ export class OutreachLoaders {
     );
     return groupBy(projectIds, rows, hydrate(this.ds, Participant, rows, participantClass));
   });
-}
-
-/** Keys as a uuid[] parameter; keys that are not UUIDs match nothing (an unknown id, never an SQL error). */
-function uuidArray(ids: readonly string[]): Sql {
-  return sql`${ids.filter(isUuid)}::uuid[]`;
-}
-
-function byKey<K, V>(keys: readonly K[], values: V[], key: (v: V) => K): (V | null)[] {
-  const map = new Map<K, V>();
-  for (const v of values) map.set(key(v), v);
-  return keys.map((k) => map.get(k) ?? null);
-}
-
-function groupBy<V>(keys: readonly string[], rows: Row[], values: V[]): V[][] {
-  const map = new Map<string, V[]>();
-  for (const k of keys) map.set(k, []);
-  rows.forEach((row, i) => map.get(String(row.__key))?.push(values[i]));
-  return keys.map((k) => map.get(k) ?? []);
 }
