@@ -82,7 +82,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     maxAliases: { n: 50 },
     maxDirectives: { n: 50 },
     maxTokens: { n: 5000 },
-    costLimit: { maxCost: 20000 },
+    // Generous enough for a full page (first: 1000) of a dashboard's case board; nested pages multiply.
+    costLimit: { maxCost: 250000 },
     blockFieldSuggestion: { enabled: true },
   }).protect();
 

@@ -31,9 +31,14 @@ const peopleQuery = `SELECT pe.id, pe.email, p.name AS organization, p.kind, p.s
  */
 async function readPeople(config: Config): Promise<PersonRow[]> {
   if (config.databaseUrl) return queryUrl(config.databaseUrl);
-  const holder = readLiveLock(config.dataDir);
+  let holder = readLiveLock(config.dataDir);
+  // A hub that is still migrating or loading the demo network: wait for it rather than read half a database.
+  for (let waited = 0; holder && !holder.ready && waited < 60_000; waited += 250) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    holder = readLiveLock(config.dataDir);
+  }
   if (holder) {
-    if (!holder.port) throw new ConfigError('the hub is still starting; try again in a moment');
+    if (!holder.ready) throw new ConfigError('the hub is still starting; try again in a moment');
     return queryUrl(`postgres://postgres@127.0.0.1:${holder.port}/postgres`);
   }
   const embedded = await startEmbedded(config.dataDir);

@@ -14,12 +14,16 @@ import { ConfigError } from '../config';
  */
 export interface EmbeddedDatabase {
   url: string;
+  /** Tells other processes (the token CLI) that the database is migrated and loaded. */
+  markReady(): void;
   stop(): Promise<void>;
 }
 
 interface LockInfo {
   pid: number;
   port: number;
+  /** Set once the holder has applied the migrations and loaded its data: other processes may read then. */
+  ready?: boolean;
 }
 
 const lockName = 'hub.lock';
@@ -80,6 +84,9 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedDatabase> 
     let stopped = false;
     return {
       url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      markReady() {
+        fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port, ready: true }));
+      },
       async stop() {
         if (stopped) return;
         stopped = true;

@@ -7,6 +7,8 @@ export interface OpenedDatabase {
   ds: DataSource;
   /** Where the data lives, for the start-up line (no credentials). */
   description: string;
+  /** Call once the data is loaded: the embedded database then admits readers from other processes. */
+  markReady(): void;
   close(): Promise<void>;
 }
 
@@ -24,6 +26,9 @@ export async function openConfiguredDatabase(config: Config): Promise<OpenedData
     return {
       ds,
       description: embedded ? `embedded PostgreSQL in ${config.dataDir}` : `PostgreSQL at ${new URL(url).host}${new URL(url).pathname}`,
+      markReady() {
+        embedded?.markReady();
+      },
       async close() {
         await ds.destroy();
         if (embedded) await embedded.stop();

@@ -45,10 +45,8 @@ export async function paginate<T>(loaders: Loaders, q: PageQuery<T>): Promise<Pa
     ', ',
   );
   const orderBy = raw(q.order.map((k) => `${k.expr} ${k.direction}`).join(', '));
-  const rows =
-    limit === 0
-      ? []
-      : await loaders
+  // first + 1 rows (also for first: 0), to know whether there is a next page.
+  const rows = await loaders
           .rows(sql`SELECT ${q.select}, ${keys} FROM ${q.from} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderBy} LIMIT ${limit + 1}`)
           .catch((err: { code?: unknown }) => {
             // A cursor whose values pass the shape checks but not PostgreSQL's (an integer or a date out of range):

@@ -182,10 +182,11 @@ export function uuidArray(ids: readonly string[]): Sql {
   return sql`${ids.filter(isUuid)}::uuid[]`;
 }
 
+/** Values in the order of their keys; keys compare case-insensitively (an upper-case UUID is the same id). */
 export function byKey<K, V>(keys: readonly K[], values: V[], key: (v: V) => K): (V | null)[] {
-  const map = new Map<K, V>();
-  for (const v of values) map.set(key(v), v);
-  return keys.map((k) => map.get(k) ?? null);
+  const map = new Map<string, V>();
+  for (const v of values) map.set(String(key(v)).toLowerCase(), v);
+  return keys.map((k) => map.get(String(k).toLowerCase()) ?? null);
 }
 
 export function groupBy<V>(keys: readonly string[], rows: Row[], values: V[]): V[][] {

@@ -28,6 +28,9 @@ export class Redactions {
   }
 
   entries(): RedactionEntry[] {
-    return [...this.counts].map(([path, count]) => ({ path, code: 'FORBIDDEN', count }));
+    // Sorted, so that the same query always gets the same extensions whatever order resolvers finished in.
+    return [...this.counts]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([path, count]) => ({ path, code: 'FORBIDDEN', count }));
   }
 }

@@ -13,7 +13,11 @@ beforeAll(async () => {
   hub = await startTestHub();
 });
 beforeEach(() => hub.reset());
-afterAll(() => hub.close());
+afterAll(async () => {
+  // Leave the demo network as it was for whatever runs next.
+  await hub.reset();
+  await hub.close();
+});
 
 const leadPerson: Record<string, string> = {
   ftc: 'ann.carter@ftc.example',
@@ -71,11 +75,11 @@ function expectedRow(c: ExtraCase, reads: boolean): Row {
   };
 }
 
-/** Highest harm first; the harm scores of the extra cases are distinct. */
+/** Highest harm first (for cases whose harm scores are distinct). */
 const byHarm = (a: ExtraCase, b: ExtraCase) => b.harm - a.harm;
 
 describe('a page of 500 where Isla (ICO) reads exactly half of the confidential tiers', () => {
-  // Eight kinds of row, in turn; Isla sees every row; she reads the tier of the first four kinds.
+  // Eight kinds of row: Isla sees every row, and reads the tier of the first four kinds only.
   const kinds: Array<{ lead: string; tlp: string; shares: ExtraCase['shares']; reads: boolean }> = [
     { lead: 'ico', tlp: 'AMBER', shares: [], reads: true }, // ICO leads
     { lead: 'acma', tlp: 'AMBER_STRICT', shares: [{ to: 'ico', names: [] }], reads: true }, // shared with ICO as a whole
