@@ -163,7 +163,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const graphqlHandler = expressMiddleware(apollo, {
     context: async ({ req }) => buildContext(req),
   });
-  app.use('/graphql', express.json({ limit: '1mb' }), (req, res, next) => {
+  app.all('/graphql', express.json({ limit: '1mb' }), (req, res, next) => {
     // Count the statements of this request (tests and the benchmark read them from a header).
     const counter = { statements: 0 };
     (req as unknown as { statements: typeof counter }).statements = counter;

@@ -79,7 +79,7 @@ describe('health', () => {
   });
 
   test('an unknown route is a 404 in JSON', async () => {
-    for (const [method, path] of [['GET', '/nope'], ['POST', '/graphql/extra'], ['GET', '/']]) {
+    for (const [method, path] of [['GET', '/nope'], ['POST', '/graphiql'], ['GET', '/']]) {
       const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
       expect({ path, status: res.status, type: res.headers.get('content-type'), body: await res.json() }).toEqual({
         path,
@@ -180,14 +180,14 @@ describe('error responses', () => {
 
   /** Misspellings whose plain graphql-js messages would suggest the right name. */
   const misspellings: Array<[string, string, Record<string, unknown> | undefined, number, string]> = [
-    ['a field', '{ caess { totalCount } }', undefined, 400, 'Cannot query field "caess" on type "Query".'],
-    ['a nested field', '{ cases { nodes { refrence } } }', undefined, 400, 'Cannot query field "refrence" on type "Case".'],
-    ['an argument', '{ cases(frist: 1) { totalCount } }', undefined, 400, 'Unknown argument "frist" on field "Query.cases".'],
-    ['an enum value', '{ cases(orderBy: HARMM) { totalCount } }', undefined, 400, 'Value "HARMM" does not exist in "CaseOrder" enum.'],
-    ['a type in a fragment', '{ cases { nodes { ... on Cas { id } } } }', undefined, 400, 'Unknown type "Cas".'],
-    ['an enum value in a variable', 'query($o: CaseOrder!) { cases(orderBy: $o) { totalCount } }', { o: 'HARMM' }, 400,
+    ['field', '{ caess { totalCount } }', undefined, 400, 'Cannot query field "caess" on type "Query".'],
+    ['nested field', '{ cases { nodes { refrence } } }', undefined, 400, 'Cannot query field "refrence" on type "Case".'],
+    ['argument', '{ cases(frist: 1) { totalCount } }', undefined, 400, 'Unknown argument "frist" on field "Query.cases".'],
+    ['enum value', '{ cases(orderBy: HARMM) { totalCount } }', undefined, 400, 'Value "HARMM" does not exist in "CaseOrder" enum.'],
+    ['type in a fragment', '{ cases { nodes { ... on Cas { id } } } }', undefined, 400, 'Unknown type "Cas".'],
+    ['enum value in a variable', 'query($o: CaseOrder!) { cases(orderBy: $o) { totalCount } }', { o: 'HARMM' }, 400,
       'orderBy: Value "HARMM" does not exist in "CaseOrder" enum.'],
-    ['an input field in a variable', 'query($f: CaseFilter) { cases(filter: $f) { totalCount } }', { f: { tlpp: 'RED' } }, 400,
+    ['input field in a variable', 'query($f: CaseFilter) { cases(filter: $f) { totalCount } }', { f: { tlpp: 'RED' } }, 400,
       'filter: Field "tlpp" is not defined by type "CaseFilter".'],
   ];
 

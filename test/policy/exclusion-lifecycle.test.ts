@@ -293,8 +293,8 @@ describe('a private-sector member never sees an exclusion, not even its own', ()
         },
         extensions: {
           redacted: [
-            { path: 'calls.nodes.exclusions', code: 'FORBIDDEN', count: nodes.length },
             { path: 'call.exclusions', code: 'FORBIDDEN', count: 1 },
+            { path: 'calls.nodes.exclusions', code: 'FORBIDDEN', count: nodes.length },
           ],
         },
       });
