@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import autocannon from 'autocannon';
 
 /** One kind of request against one server. */
@@ -24,6 +25,21 @@ export interface Measurement {
   p99: number;
   /** Non-2xx answers, connection errors and timeouts. */
   failures: number;
+  /** CPU time (user + system) the server process spent per answered request; NaN without a pid. */
+  cpuMsPerRequest: number;
+}
+
+/** CPU time a process has used so far, in milliseconds (Linux /proc; NaN elsewhere). */
+export function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may contain spaces) start at state; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Nearest-rank percentile of an ascending list. */
@@ -44,9 +60,10 @@ export function median(values: number[]): number {
  * autocannon's per-response event (sub-millisecond resolution) rather than its histogram (whole milliseconds), so that
  * fast operations still give meaningful ratios.
  */
-export function measure(target: Target, bounds: Bounds): Promise<Measurement> {
+export function measure(target: Target, bounds: Bounds, serverPid?: number): Promise<Measurement> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
+    const cpuBefore = cpuMs(serverPid);
     let failures = 0;
     const started = performance.now();
     let last = started;
@@ -77,12 +94,18 @@ export function measure(target: Target, bounds: Bounds): Promise<Measurement> {
           p50: percentile(latencies, 0.5),
           p99: percentile(latencies, 0.99),
           failures,
+          cpuMsPerRequest: NaN,
         };
         // A run stopped by its time limit leaves up to `connections` requests in flight that the server still works on;
         // let them finish so that they do not slow down the next measurement (of this or another server).
         const endedByTime = latencies.length + failures < bounds.maxRequests;
         const settle = endedByTime ? Math.min(5000, 1.2 * (latencies[latencies.length - 1] ?? 1000)) : 0;
-        setTimeout(() => resolve(result), settle);
+        setTimeout(() => {
+          // Requests cut off by the time limit were still served (during the settle time): count them too.
+          const served = latencies.length + (endedByTime ? Math.min(bounds.connections, bounds.maxRequests) : 0);
+          result.cpuMsPerRequest = (cpuMs(serverPid) - cpuBefore) / served;
+          resolve(result);
+        }, settle);
       },
     );
     instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {

@@ -9,7 +9,7 @@ import { TokenService } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
 import { BenchDatabase, createBenchDatabase } from './database';
 import { BenchViewer, FULL_SCALE, generateNetwork, SMOKE_SCALE } from './generate';
-import { Bounds, measure, Measurement, median, Target } from './load';
+import { Bounds, measure as measureLoad, Measurement, median, Target } from './load';
 
 /**
  * `npm run bench`: generates a network at scale into a fresh database, starts the hub (NODE_ENV=production) and the
@@ -22,7 +22,7 @@ import { Bounds, measure, Measurement, median, Target } from './load';
  *   BENCH_CONNECTIONS    concurrency (default 4)
  *   BENCH_ROUNDS         measured rounds of the side-by-side ratios, after one warm-up round (default 5)
  *   BENCH_RATIO_VIEWERS  the viewers the ratios are measured for (default AGENCY; e.g. AGENCY,PRIVATE,COORDINATOR)
- *   BENCH_HUB_NODE_ARGS  extra node arguments for the hub process, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof
+ *   BENCH_HUB_NODE_ARGS  extra node arguments for the hub process, e.g. --cpu-prof --cpu-prof-dir=prof
  */
 
 const root = path.resolve(__dirname, '..', '..');
@@ -288,6 +288,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // Whatever happens, no server outlives the run.
+  process.on('exit', () => {
+    for (const s of servers) if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+  });
 
   let failed = false;
   try {
@@ -330,6 +334,9 @@ async function main(): Promise<void> {
     for (const v of network.viewers) {
       auth.set(v.kind, { 'content-type': 'application/json', authorization: `Bearer ${await tokens.sign(v.personId, v.email)}` });
     }
+    // Every target carries the pid of the server that answers it, so that its CPU time per request can be read.
+    const pidOf = new Map<string, number>(servers.map((s) => [s.base, s.child.pid!]));
+    const measure = (t: Target, b: Bounds) => measureLoad(t, b, pidOf.get(new URL(t.url).origin));
     const gql = (server: Server, op: Parameters<typeof gqlBody>[0], v: BenchViewer): Target => ({
       url: `${server.base}/graphql`,
       body: gqlBody(op, v),
@@ -371,7 +378,55 @@ async function main(): Promise<void> {
     }
     log('checks: every operation answers with data and no errors for every viewer; the raw SQL endpoint returns the same case-board rows and fields');
 
-    // 4. The per-operation table on the hub. One warm-up pass first.
+    // 4. The side-by-side ratios, before anything else loads the servers, so that the hub and the comparison servers
+    //    come to them equally warmed up. The variants alternate within each round (the order reversed every other
+    //    round), a warm-up round first; per round the ratio of p50s; the median over the rounds. R1 and R2 first, then
+    //    R4 (its 1,000-row pages grow the hub's heap, which would favour the hub in the R1 rounds). Each phase has its
+    //    own warm-up round.
+    type Variant = { key: string; target: Target; bounds: Bounds };
+    const boardB: Bounds = { connections, maxRequests: 80, maxSeconds: 2.5 };
+    const detailB: Bounds = { connections, maxRequests: 300, maxSeconds: 1.2 };
+    const ratioOf = network.viewers.filter((v) => ratioViewers.includes(v.kind));
+    check(ratioOf.length > 0, 'BENCH_RATIO_VIEWERS names AGENCY, PRIVATE or COORDINATOR');
+    // One phase per operation: a server's detail requests should not pay for the garbage its board requests left.
+    const boards: Variant[] = [];
+    const details: Variant[] = [];
+    for (const v of ratioOf) {
+      boards.push({ key: `hub:board:${v.kind}`, target: gql(hub, 'board', v), bounds: boardB });
+      boards.push({ key: `bare:board:${v.kind}`, target: gql(bare, 'board', v), bounds: boardB });
+      boards.push({ key: `raw:board:${v.kind}`, target: rawBoard(v, 500), bounds: boardB });
+      details.push({ key: `hub:detail:${v.kind}`, target: gql(hub, 'detail', v), bounds: detailB });
+      details.push({ key: `bare:detail:${v.kind}`, target: gql(bare, 'detail', v), bounds: detailB });
+    }
+    const r4Viewer = ratioOf[0];
+    const scaling: Variant[] = [
+      { key: `hub:board100:${r4Viewer.kind}`, target: gql(hub, 'board100', r4Viewer), bounds: { connections, maxRequests: 150, maxSeconds: 1.2 } },
+      { key: `hub:board1000:${r4Viewer.kind}`, target: gql(hub, 'board1000', r4Viewer), bounds: { connections, maxRequests: 40, maxSeconds: 3 } },
+    ];
+    const p50s = new Map<string, number[]>();
+    const cpus = new Map<string, number[]>();
+    const roundFailures: string[] = [];
+    for (const variants of [boards, details, scaling]) {
+      for (let round = 0; round <= rounds; round++) {
+        const order = round % 2 ? [...variants].reverse() : variants;
+        for (const variant of order) {
+          const m = await measure(variant.target, variant.bounds);
+          if (m.failures) roundFailures.push(`${variant.key}: ${m.failures} failed requests`);
+          if (round === 0) continue;
+          if (!p50s.has(variant.key)) p50s.set(variant.key, []);
+          p50s.get(variant.key)!.push(m.p50);
+          if (!cpus.has(variant.key)) cpus.set(variant.key, []);
+          cpus.get(variant.key)!.push(m.cpuMsPerRequest);
+        }
+      }
+    }
+    const ratio = (num: string, den: string) => {
+      const a = p50s.get(num)!;
+      const b = p50s.get(den)!;
+      return { value: median(a.map((x, i) => x / b[i])), num: median(a), den: median(b) };
+    };
+
+    // 5. The per-operation table on the hub (R6 is read from its case-board rows). One short warm-up pass first.
     const tableBounds = (op: OpKey): Bounds =>
       op === 'board' ? { connections, maxRequests: 100, maxSeconds: 7 } : { connections, maxRequests: 600, maxSeconds: 2.5 };
     for (const v of network.viewers) {
@@ -387,7 +442,7 @@ async function main(): Promise<void> {
       }
     }
 
-    // 5. R3: statements per case-board request at 10, 100 and 1,000 rows.
+    // 6. R3: statements per case-board request at 10, 100 and 1,000 rows.
     const r3 = new Map<string, number[]>();
     for (const v of network.viewers) {
       const counts: number[] = [];
@@ -399,54 +454,19 @@ async function main(): Promise<void> {
       r3.set(v.kind, counts);
     }
 
-    // 6. The side-by-side ratios: the variants alternate within each round (the order reversed every other round),
-    //    a warm-up round first; per round the ratio of p50s; the median over the rounds.
-    type Variant = { key: string; target: Target; bounds: Bounds };
-    const variants: Variant[] = [];
-    const boardB: Bounds = { connections, maxRequests: 80, maxSeconds: 2.5 };
-    const detailB: Bounds = { connections, maxRequests: 300, maxSeconds: 1.2 };
-    const ratioOf = network.viewers.filter((v) => ratioViewers.includes(v.kind));
-    check(ratioOf.length > 0, 'BENCH_RATIO_VIEWERS names AGENCY, PRIVATE or COORDINATOR');
-    for (const v of ratioOf) {
-      variants.push({ key: `hub:board:${v.kind}`, target: gql(hub, 'board', v), bounds: boardB });
-      variants.push({ key: `bare:board:${v.kind}`, target: gql(bare, 'board', v), bounds: boardB });
-      variants.push({ key: `raw:board:${v.kind}`, target: rawBoard(v, 500), bounds: boardB });
-      variants.push({ key: `hub:detail:${v.kind}`, target: gql(hub, 'detail', v), bounds: detailB });
-      variants.push({ key: `bare:detail:${v.kind}`, target: gql(bare, 'detail', v), bounds: detailB });
-    }
-    const r4Viewer = ratioOf[0];
-    variants.push({ key: `hub:board100:${r4Viewer.kind}`, target: gql(hub, 'board100', r4Viewer), bounds: { connections, maxRequests: 150, maxSeconds: 1.2 } });
-    variants.push({ key: `hub:board1000:${r4Viewer.kind}`, target: gql(hub, 'board1000', r4Viewer), bounds: { connections, maxRequests: 40, maxSeconds: 3 } });
-    const p50s = new Map<string, number[]>();
-    const roundFailures: string[] = [];
-    for (let round = 0; round <= rounds; round++) {
-      const order = round % 2 ? [...variants].reverse() : variants;
-      for (const variant of order) {
-        const m = await measure(variant.target, variant.bounds);
-        if (m.failures) roundFailures.push(`${variant.key}: ${m.failures} failed requests`);
-        if (round === 0) continue;
-        if (!p50s.has(variant.key)) p50s.set(variant.key, []);
-        p50s.get(variant.key)!.push(m.p50);
-      }
-    }
-    const ratio = (num: string, den: string) => {
-      const a = p50s.get(num)!;
-      const b = p50s.get(den)!;
-      return { value: median(a.map((x, i) => x / b[i])), num: median(a), den: median(b) };
-    };
-
     const peakRss = rss.peak();
     rss.stop();
 
-    // 7. The table.
+    // 7. The printout.
     log();
-    log(`Hub over HTTP, ${connections} connections (latency in ms; SQL = statements per request, X-SQL-Statements)`);
-    log(`${pad('operation', 24)}${pad('viewer', 13)}${lpad('req/s', 8)}${lpad('p50', 9)}${lpad('p99', 9)}${lpad('SQL', 5)}${lpad('requests', 10)}`);
+    log(`Hub over HTTP, ${connections} connections (latency in ms; SQL = statements per request from X-SQL-Statements;`);
+    log(`CPU = CPU time of the hub process per request, in ms${db.kind === 'embedded' ? ', the embedded database included' : ''})`);
+    log(`${pad('operation', 24)}${pad('viewer', 13)}${lpad('req/s', 8)}${lpad('p50', 9)}${lpad('p99', 9)}${lpad('SQL', 5)}${lpad('CPU', 8)}${lpad('requests', 10)}`);
     for (const row of table) {
       const flag = row.m.failures ? `  (${row.m.failures} failed)` : '';
       log(
         `${pad(row.op, 24)}${pad(row.viewer, 13)}${lpad(fixed(row.m.rps, 1), 8)}${lpad(ms(row.m.p50), 9)}${lpad(ms(row.m.p99), 9)}` +
-          `${lpad(String(row.statements), 5)}${lpad(String(row.m.requests), 10)}${flag}`,
+          `${lpad(String(row.statements), 5)}${lpad(ms(row.m.cpuMsPerRequest), 8)}${lpad(String(row.m.requests), 10)}${flag}`,
       );
       if (row.m.failures) failed = true;
     }
@@ -478,8 +498,20 @@ async function main(): Promise<void> {
       results.push({ id: 'R6', what: `case board ${v.kind}: p99 / p50 at ${connections} connections`, goal: '≤ 4', figure: `${fixed(m.p99 / m.p50)} (${ms(m.p99)} / ${ms(m.p50)} ms)`, pass: m.p99 / m.p50 <= 4 });
     }
     log(`Goals (ratios measured side by side in this run; R1, R2, R4: median over ${rounds} rounds of the per-round ratio of p50s)`);
-    log(`${pad('', 4)}${pad('figure', 60)}${pad('goal', 10)}${pad('measured', 28)}result`);
-    for (const r of results) log(`${pad(r.id, 4)}${pad(r.what, 60)}${pad(r.goal, 10)}${pad(r.figure, 28)}${r.pass ? 'PASS' : 'FAIL'}`);
+    log(`${pad('', 4)}${pad('figure', 64)}${pad('goal', 10)}${pad('measured', 28)}result`);
+    for (const r of results) log(`${pad(r.id, 4)}${pad(r.what, 64)}${pad(r.goal, 10)}${pad(r.figure, 28)}${r.pass ? 'PASS' : 'FAIL'}`);
+    const cpuOf = (key: string) => ms(median(cpus.get(key) ?? []));
+    for (const v of ratioOf) {
+      log(
+        `    CPU ms per request, ${v.kind} (median over the rounds): case board hub ${cpuOf(`hub:board:${v.kind}`)}, no-shield ${cpuOf(`bare:board:${v.kind}`)}, ` +
+          `raw SQL endpoint ${cpuOf(`raw:board:${v.kind}`)} (its Node process only); case detail hub ${cpuOf(`hub:detail:${v.kind}`)}, no-shield ${cpuOf(`bare:detail:${v.kind}`)}`,
+      );
+    }
+    if (db.kind === 'embedded') {
+      log('    embedded run: PGlite runs inside the hub process, so the no-shield and raw SQL servers, in processes of their own, have');
+      log('    their SQL done on the hub\'s thread while they work on another core: R1 and R2 are not like for like here, and R5');
+      log('    includes the database. The goals are for PostgreSQL (BENCH_DATABASE_URL).');
+    }
     if (roundFailures.length) {
       failed = true;
       log(`failed requests during the ratio rounds: ${roundFailures.join('; ')}`);
