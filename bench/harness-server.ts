@@ -25,11 +25,13 @@ const mode = process.env.BENCH_SERVER;
 const port = Number(process.env.PORT);
 const poolSize = Number(process.env.BENCH_POOL_SIZE ?? '10');
 const databaseUrl = process.env.DATABASE_URL;
+// As the hub does: JIT off on a real server (pool > 1), untouched on the embedded one.
+const disableJit = poolSize > 1;
 
 async function startBare(): Promise<() => Promise<void>> {
   const config = loadConfig(process.env);
   const logger = createLogger(config);
-  const ds = await openDatabase(databaseUrl!, poolSize);
+  const ds = await openDatabase(databaseUrl!, poolSize, disableJit);
   const hub = await createHub({ config, ds, logger, schema: await buildBareSchema() });
   await hub.listen(port, '127.0.0.1');
   return async () => {
@@ -94,7 +96,7 @@ interface BoardRow {
 async function startRaw(): Promise<() => Promise<void>> {
   const config = loadConfig(process.env);
   const tokens = new TokenService(config);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize });
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, ...(disableJit ? { options: '-c jit=off' } : {}) });
 
   async function viewerOf(header: string | undefined): Promise<RawViewer | null> {
     if (!header) return { kind: 'ANONYMOUS', personId: null, orgId: null };

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express from 'express';
@@ -97,10 +97,14 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     // main.ts drains and closes the database itself on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     validationRules: armor.validationRules,
+    // Compact JSON: a 500-row page is large enough without indentation.
+    stringifyResult: (value) => JSON.stringify(value),
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<ContextWithCounter>[]),
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
+      // No cache hints are used; the implicit cache-control plugin would otherwise hook every field.
+      ApolloServerPluginCacheControlDisabled(),
       responsePlugin(config),
       inputErrorsPlugin<ContextWithCounter>(),
     ],
@@ -164,7 +168,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     context: async ({ req }) => buildContext(req),
   });
   app.all('/graphql', express.json({ limit: '1mb' }), (req, res, next) => {
-    // Count the statements of this request (tests and the benchmark read them from a header).
+    // Count the statements of this request when asked to (tests and the benchmark read them from a header).
+    if (!config.reportSqlStatements) return graphqlHandler(req, res, next);
     const counter = { statements: 0 };
     (req as unknown as { statements: typeof counter }).statements = counter;
     runCounted(counter, () => graphqlHandler(req, res, next));

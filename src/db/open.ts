@@ -22,7 +22,7 @@ export async function openConfiguredDatabase(config: Config): Promise<OpenedData
   }
   try {
     // PGlite runs one statement at a time: one connection avoids transactions queueing behind each other.
-    const ds = await openDatabase(url, embedded ? 1 : 10);
+    const ds = await openDatabase(url, embedded ? 1 : 10, !embedded);
     return {
       ds,
       description: embedded ? `embedded PostgreSQL in ${config.dataDir}` : `PostgreSQL at ${new URL(url).host}${new URL(url).pathname}`,

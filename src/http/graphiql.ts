@@ -1,5 +1,4 @@
 import zlib from 'node:zlib';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 
 const defaultQuery = `# Welcome to LAP Hub.
 #
@@ -33,6 +32,9 @@ export class GraphiqlPage {
   readonly gzipped: Buffer;
 
   constructor(endpoint: string) {
+    // Loaded on the first page view only: the bundle costs tens of megabytes of memory.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { renderGraphiQL } = require('@graphql-yoga/render-graphiql') as typeof import('@graphql-yoga/render-graphiql');
     this.html = Buffer.from(
       renderGraphiQL({
         title: 'LAP Hub — GraphiQL',

@@ -208,8 +208,8 @@ describe('outstanding answers (coordinators only, §C.1)', () => {
       data: { oecd: { outstanding: null }, b4: { outstanding: null } },
       extensions: {
         redacted: [
-          { path: 'oecd.outstanding', code: 'FORBIDDEN', count: 1 },
           { path: 'b4.outstanding', code: 'FORBIDDEN', count: 1 },
+          { path: 'oecd.outstanding', code: 'FORBIDDEN', count: 1 },
         ],
       },
     });

@@ -78,7 +78,8 @@ export async function startTestHub(options: { now?: () => Date } = {}): Promise<
   const dbUrl = process.env.LAPHUB_TEST_DB_URL;
   if (!dbUrl) throw new Error('LAPHUB_TEST_DB_URL is not set: run the tests with jest (globalSetup)');
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: dbUrl, REPORT_SQL_STATEMENTS: 'true' });
-  const ds = await openDatabase(dbUrl, process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? 1 : 4);
+  const pglite = process.env.LAPHUB_TEST_DB_KIND === 'pglite';
+  const ds = await openDatabase(dbUrl, pglite ? 1 : 4, !pglite);
   const seededAt = new Date();
   // The demo network is loaded once per file and kept in a snapshot schema; a reset copies it back in one transaction.
   await truncateAll(ds);
