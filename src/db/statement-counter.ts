@@ -19,11 +19,6 @@ export function installStatementCounter(): void {
   } as typeof pg.Client.prototype.query;
 }
 
-export function withStatementCounter<T>(fn: () => T): { result: T; counter: { statements: number } } {
-  const counter = { statements: 0 };
-  return { result: store.run(counter, fn), counter };
-}
-
 export function runCounted<T>(counter: { statements: number }, fn: () => T): T {
   return store.run(counter, fn);
 }

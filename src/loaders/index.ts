@@ -57,9 +57,7 @@ export class Loaders {
     const rows = await this.rows(
       sql`SELECT ${this.caseColumns('c')} FROM enforcement_case c WHERE c.id = ANY (${uuidArray(ids)}) AND ${casePolicy.scope(this.viewer, 'c')}`,
     );
-    const cases = hydrate(this.ds, Case, rows);
-    cases.forEach((c, i) => (c.reachesViewer = rows[i].__reaches === true));
-    return byKey(ids, cases, (c) => c.id);
+    return byKey(ids, this.hydrateCases(rows), (c) => c.id);
   });
 
   readonly countriesByCase = new DataLoader<string, Country[]>(async (caseIds) => {

@@ -1,5 +1,6 @@
 import type { Case } from '../../entities/case.entity';
 import type { Participant } from '../../entities/participant.entity';
+import type { Context } from '../context';
 import { badInput, notFound } from '../graphql/errors';
 import { callPolicy } from './call.policy';
 import { cooperationPermissions } from './cooperation.permissions';
@@ -7,7 +8,7 @@ import { outreachPermissions } from './outreach.permissions';
 import { casePolicy } from './case.policy';
 import { participantPolicy } from './participant.policy';
 import { connectionPermissions, mutationRule, open, PermissionTree, rowRule, viewerRule } from './rules';
-import { isAgency, isMember, Viewer } from './viewer';
+import { isAgency, isMember } from './viewer';
 
 /**
  * The rule tree: every object type and every field of the schema, with the rule that guards it and why.
@@ -192,24 +193,20 @@ const query: PermissionTree = {
   },
 };
 
-async function leadOf(viewer: Viewer, ctx: { loaders: { caseById: { load(id: string): Promise<Case | null> } } }, argument: string, id: string) {
+/** A check on the case a mutation names, loaded through the case row scope: a hidden case answers like a missing one. */
+async function onCase(ctx: Context, argument: string, id: string, check: (c: Case) => boolean): Promise<boolean | Error> {
   const c = await ctx.loaders.caseById.load(id);
-  if (!c) return notFound(argument, 'case');
-  return casePolicy.canEdit(viewer, c);
+  return c ? check(c) : notFound(argument, 'case');
 }
 
 const mutation: PermissionTree = {
   Mutation: {
     openCase: mutationRule('openCase', casePolicy.canOpen, null, 'agencies bring cases to the network (§A.3.a)'),
-    updateCase: mutationRule('updateCase', isAgency, (v, a, ctx) => leadOf(v, ctx, 'id', a.id), 'originator control: only the lead agency edits'),
+    updateCase: mutationRule('updateCase', isAgency, (v, a, ctx) => onCase(ctx, 'id', a.id, (c) => casePolicy.canEdit(v, c)), 'originator control: only the lead agency edits'),
     shareCase: mutationRule(
       'shareCase',
       isAgency,
-      async (v, a, ctx) => {
-        const c = await ctx.loaders.caseById.load(a.input.caseId);
-        if (!c) return notFound('input.caseId', 'case');
-        return casePolicy.canShare(v, c);
-      },
+      (v, a, ctx) => onCase(ctx, 'input.caseId', a.input.caseId, (c) => casePolicy.canShare(v, c)),
       'agencies retain the right to determine the information they share (paragraph after §A.7)',
     ),
     revokeShare: mutationRule(
