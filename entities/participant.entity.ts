@@ -2,11 +2,16 @@ import { Field, ID, InterfaceType, ObjectType } from 'type-graphql';
 import { ChildEntity, Column, Entity, PrimaryColumn, TableInheritance } from 'typeorm';
 import { AgencyCompetence, ParticipantKind, ParticipantStatus, Sector } from './enums';
 
+/** The concrete GraphQL type of a participant row. Synchronous: the executor calls it once per participant in a list. */
+export function participantTypeName(p: { kind: ParticipantKind }): 'Agency' | 'PrivateSectorMember' {
+  return p.kind === ParticipantKind.AGENCY ? 'Agency' : 'PrivateSectorMember';
+}
+
 @InterfaceType({
   description:
     'An endorsing government or public agency (§A) or private-sector representative (§B). ' +
     'Endorsed participants are public; applicants and rejected participants are visible to agencies only.',
-  resolveType: (p: { kind: ParticipantKind }) => (p.kind === ParticipantKind.AGENCY ? 'Agency' : 'PrivateSectorMember'),
+  resolveType: participantTypeName,
 })
 @Entity('participant')
 @TableInheritance({ column: { name: 'kind', type: 'text' } })

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { GraphQLError, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { GraphQLError, GraphQLInterfaceType, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, shield } from 'graphql-shield';
 import { validate as classValidate, ValidationError } from 'class-validator';
 import { buildSchema, ResolverData } from 'type-graphql';
+import { participantTypeName } from '../entities/participant.entity';
 import { CallExclusionResolver, CallSegmentResolver, ConferenceCallResolver } from '../resolvers/call.resolver';
 import { CaseConfidentialResolver, CaseResolver, CaseShareResolver } from '../resolvers/case.resolver';
 import { AgencyResolver, CountryResolver, ParticipantResolver, PersonResolver } from '../resolvers/participant.resolver';
@@ -72,10 +73,14 @@ async function validateArgument(value: unknown, _type: unknown, data: ResolverDa
 
 /** The schema without authorization: what type-graphql builds from the entities and resolvers. */
 export async function buildBareSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers,
     validateFn: validateArgument,
   });
+  // type-graphql wraps `resolveType` in an async function; graphql-jit (src/graphql/executor.ts) needs the type name
+  // itself, so the interface gets its synchronous resolver back.
+  (schema.getType('Participant') as GraphQLInterfaceType).resolveType = participantTypeName;
+  return schema;
 }
 
 /** The committed `schema.graphql`: sorted, so that it changes only when the API does. */

@@ -13,6 +13,7 @@ import { viewerFromHeader } from './auth/viewer';
 import type { Config } from './config';
 import type { Context } from './context';
 import { runCounted } from './db/statement-counter';
+import { jitGateway } from './graphql/executor';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { GraphiqlPage } from './http/graphiql';
 import { Loaders } from './loaders';
@@ -88,7 +89,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   }).protect();
 
   const apollo = new ApolloServer<ContextWithCounter>({
-    schema,
+    gateway: jitGateway(schema),
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: development,
