@@ -32,6 +32,11 @@ export interface HubOptions {
   now?: () => Date;
   /** A prebuilt schema (the benchmark compares builds); the product always uses `buildHubSchema`. */
   schema?: GraphQLSchema;
+  /**
+   * How operations execute: compiled by graphql-jit (the product, always), or by graphql-js's `execute` — for the
+   * tests that check that both answer every query alike.
+   */
+  executor?: 'jit' | 'graphql-js';
 }
 
 export interface Hub {
@@ -89,7 +94,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   }).protect();
 
   const apollo = new ApolloServer<ContextWithCounter>({
-    gateway: jitGateway(schema),
+    ...(options.executor === 'graphql-js' ? { schema } : { gateway: jitGateway(schema) }),
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: development,
