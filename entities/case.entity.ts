@@ -9,6 +9,9 @@ import { CaseStatus, HarmCategory, Tlp } from './enums';
 })
 @Entity('enforcement_case')
 export class Case {
+  // The row and listing columns only: lists select exactly these (`Loaders.caseColumns`). The confidential tier's
+  // columns are read by `Loaders.confidentialByCase`, for the cases whose tier the viewer may read, when it is asked for.
+
   @Field(() => ID)
   @PrimaryColumn('uuid')
   id: string;
@@ -48,33 +51,6 @@ export class Case {
   @Column({ name: 'harm_score', type: 'integer' })
   harmScore: number;
 
-  @Column('text')
-  summary: string;
-
-  @Column('text', { array: true })
-  suspects: string[];
-
-  @Column('text', { nullable: true })
-  evidence: string | null;
-
-  @Column({ name: 'investigator_notes', type: 'text', nullable: true })
-  investigatorNotes: string | null;
-
-  @Column({ name: 'victim_count', type: 'integer' })
-  victimCount: number;
-
-  @Column({ name: 'estimated_loss_usd', type: 'bigint' })
-  estimatedLossUsd: number;
-
-  @Column({ name: 'vulnerable_victims', type: 'boolean' })
-  vulnerableVictims: boolean;
-
-  @Column({ name: 'ongoing_harm', type: 'boolean' })
-  ongoingHarm: boolean;
-
-  @Column({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
-
   /**
    * Set by the case row scope in the same SQL statement that loaded the row: whether a share of this case
    * reaches the viewer. Never set anywhere else; absent means no.
@@ -88,6 +64,9 @@ export class Case {
     '(the plan’s confidentiality paragraph after §A.7; §D: nothing requires sharing confidential information).',
 })
 export class CaseConfidential {
+  /** The case this tier belongs to, for the `shares` resolver. */
+  caseId: string;
+
   @Field()
   summary: string;
 
@@ -111,9 +90,6 @@ export class CaseConfidential {
 
   @Field({ description: 'Whether the harm is still going on (counts towards the harm score).' })
   ongoingHarm: boolean;
-
-  /** The case this tier belongs to, for the `shares` resolver. */
-  caseId: string;
 }
 
 @ObjectType({ description: 'What the viewer may do with a case (DOMAIN §3), so a frontend can decide before it asks.' })

@@ -79,6 +79,7 @@ export async function visibleCase(ctx: Context, argument: string, id: string): P
 
 async function reload(ctx: Context, id: string): Promise<Case> {
   ctx.loaders.caseById.clear(id);
+  ctx.loaders.confidentialByCase.clear(id);
   ctx.loaders.countriesByCase.clear(id);
   ctx.loaders.sharesByCase.clear(id);
   return visibleCase(ctx, 'id', id);
@@ -125,18 +126,9 @@ export class CaseResolver {
       'The confidential tier: the lead agency’s people and the people a share reaches. Null for anyone else, noted in ' +
       '`extensions.redacted` (never an error).',
   })
-  confidential(@Root() c: Case): CaseConfidential {
-    return {
-      summary: c.summary,
-      suspects: c.suspects,
-      evidence: c.evidence,
-      investigatorNotes: c.investigatorNotes,
-      victimCount: c.victimCount,
-      estimatedLossUsd: c.estimatedLossUsd,
-      vulnerableVictims: c.vulnerableVictims,
-      ongoingHarm: c.ongoingHarm,
-      caseId: c.id,
-    };
+  async confidential(@Root() c: Case, @Ctx() ctx: Context): Promise<CaseConfidential | null> {
+    // The rule has decided; the loader applies the same policy in SQL, so a tier is never read past it.
+    return ctx.loaders.confidentialByCase.load(c.id);
   }
 
   @Mutation(() => Case, { description: 'Opens a case with the viewer’s agency as lead agency (AGENCY viewers).' })
@@ -168,20 +160,22 @@ export class CaseResolver {
   @Mutation(() => Case, { description: 'Changes a case (its lead agency only).' })
   async updateCase(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateCaseInput, @Ctx() ctx: Context): Promise<Case> {
     const c = await visibleCase(ctx, 'id', id);
+    // The rule has checked that the viewer leads the case, so its confidential tier is theirs to read.
+    const tier = required(await ctx.loaders.confidentialByCase.load(c.id), 'confidential tier of a case the viewer leads');
     const countries = input.countryCodes ? await visibleCountries(ctx, 'input.countryCodes', input.countryCodes) : null;
     const next = {
       title: input.title ?? c.title,
       status: input.status ?? c.status,
       categories: input.categories ? [...new Set(input.categories)] : c.categories,
       tlp: input.tlp ?? c.tlp,
-      summary: input.summary ?? c.summary,
-      suspects: input.suspects ?? c.suspects,
-      evidence: input.evidence !== undefined ? input.evidence : c.evidence,
-      investigatorNotes: input.investigatorNotes !== undefined ? input.investigatorNotes : c.investigatorNotes,
-      victimCount: input.victimCount ?? c.victimCount,
-      estimatedLossUsd: input.estimatedLossUsd !== undefined && input.estimatedLossUsd !== null ? Math.round(input.estimatedLossUsd) : c.estimatedLossUsd,
-      vulnerableVictims: input.vulnerableVictims ?? c.vulnerableVictims,
-      ongoingHarm: input.ongoingHarm ?? c.ongoingHarm,
+      summary: input.summary ?? tier.summary,
+      suspects: input.suspects ?? tier.suspects,
+      evidence: input.evidence !== undefined ? input.evidence : tier.evidence,
+      investigatorNotes: input.investigatorNotes !== undefined ? input.investigatorNotes : tier.investigatorNotes,
+      victimCount: input.victimCount ?? tier.victimCount,
+      estimatedLossUsd: input.estimatedLossUsd !== undefined && input.estimatedLossUsd !== null ? Math.round(input.estimatedLossUsd) : tier.estimatedLossUsd,
+      vulnerableVictims: input.vulnerableVictims ?? tier.vulnerableVictims,
+      ongoingHarm: input.ongoingHarm ?? tier.ongoingHarm,
     };
     if (next.tlp === Tlp.RED && c.tlp !== Tlp.RED) {
       const shares = await ctx.loaders.sharesByCase.load(c.id);

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { DataSource } from 'typeorm';
 import { CallExclusion } from '../../entities/call-exclusion.entity';
 import { CallSegment } from '../../entities/call-segment.entity';
-import { Case } from '../../entities/case.entity';
+import { Case, CaseConfidential } from '../../entities/case.entity';
 import { CaseShare } from '../../entities/case-share.entity';
 import { ConferenceCall } from '../../entities/conference-call.entity';
 import { Country } from '../../entities/country.entity';
@@ -39,9 +39,13 @@ export class Loaders {
   }
 
   // ---- cases -------------------------------------------------------------------------------------------------
-  /** `SELECT` list of a scoped case row: its columns and whether a share reaches the viewer. */
+  /**
+   * `SELECT` list of a scoped case row: the entity's row and listing columns (never the confidential tier's, see
+   * `confidentialByCase`) and whether a share reaches the viewer.
+   */
   caseColumns(alias: string): Sql {
-    return sql`${raw(alias)}.*, ${casePolicy.reachesColumn(this.viewer, alias)} AS __reaches`;
+    const columns = this.ds.getMetadata(Case).columns.map((c) => `${alias}.${c.databaseName}`);
+    return sql`${raw(columns.join(', '))}, ${casePolicy.reachesColumn(this.viewer, alias)} AS __reaches`;
   }
 
   hydrateCases(rows: Row[]): Case[] {
@@ -58,6 +62,33 @@ export class Loaders {
       sql`SELECT ${this.caseColumns('c')} FROM enforcement_case c WHERE c.id = ANY (${uuidArray(ids)}) AND ${casePolicy.scope(this.viewer, 'c')}`,
     );
     return byKey(ids, this.hydrateCases(rows), (c) => c.id);
+  });
+
+  /**
+   * The confidential tier of cases, under its own scope in SQL (the lead agency's people, the people a share reaches):
+   * null for a case whose tier the viewer may not read, whatever asked for it. Read only when the tier is asked for.
+   */
+  readonly confidentialByCase = new DataLoader<string, CaseConfidential | null>(async (ids) => {
+    const rows = await this.rows(
+      sql`SELECT c.id, c.summary, c.suspects, c.evidence, c.investigator_notes, c.victim_count, c.estimated_loss_usd,
+            c.vulnerable_victims, c.ongoing_harm
+          FROM enforcement_case c WHERE c.id = ANY (${uuidArray(ids)}) AND ${casePolicy.confidentialScope(this.viewer, 'c')}`,
+    );
+    const tiers = rows.map(
+      (r): CaseConfidential => ({
+        caseId: r.id as string,
+        summary: r.summary as string,
+        suspects: r.suspects as string[],
+        evidence: r.evidence as string | null,
+        investigatorNotes: r.investigator_notes as string | null,
+        victimCount: r.victim_count as number,
+        // bigint arrives as text
+        estimatedLossUsd: Number(r.estimated_loss_usd),
+        vulnerableVictims: r.vulnerable_victims as boolean,
+        ongoingHarm: r.ongoing_harm as boolean,
+      }),
+    );
+    return byKey(ids, tiers, (t) => t.caseId);
   });
 
   readonly countriesByCase = new DataLoader<string, Country[]>(async (caseIds) => {

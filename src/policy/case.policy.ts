@@ -42,6 +42,12 @@ export const casePolicy = {
     return shareReachesViewer(viewer, alias);
   },
 
+  /** SQL twin of `canReadConfidential`: the cases whose confidential tier the viewer reads. */
+  confidentialScope(viewer: Viewer, alias: string): Sql {
+    if (!viewer.memberOrgId) return FALSE;
+    return sql`(${raw(alias)}.lead_agency_id = ${viewer.memberOrgId} OR ${shareReachesViewer(viewer, alias)})`;
+  },
+
   /**
    * The confidential tier: the lead agency's people and the people a share reaches. Agencies keep shared information
    * confidential when requested and retain the right to determine what they share (paragraph after §A.7).
