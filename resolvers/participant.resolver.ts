@@ -74,8 +74,10 @@ export class ParticipantResolver {
   }
 
   @FieldResolver(() => Country)
-  async country(@Root() p: Participant, @Ctx() ctx: Context): Promise<Country> {
-    return required(await ctx.loaders.countryByCode.load(p.countryCode), 'participant country');
+  country(@Root() p: Participant, @Ctx() ctx: Context): Country | Promise<Country> {
+    const country = ctx.loaders.countryByCode.peek(p.countryCode);
+    if (country !== undefined) return required(country, 'participant country');
+    return ctx.loaders.countryByCode.load(p.countryCode).then((c) => required(c, 'participant country'));
   }
 
   @FieldResolver(() => Person, {

@@ -18,7 +18,8 @@ export class PageInfo {
 
 export interface Page<T> {
   nodes: T[];
-  cursors: string[];
+  /** The cursor of the i-th node, made when asked for (a list that selects no cursor pays for none). */
+  cursor: (i: number) => string;
   hasNextPage: boolean;
   hasPreviousPage: boolean;
   /** Counts the rows the viewer may see under the same filters; run only when `totalCount` is asked for. */
@@ -26,10 +27,15 @@ export interface Page<T> {
 }
 
 export interface ConnectionShape<T> {
-  edges: Array<{ cursor: string; node: T }>;
   nodes: T[];
   pageInfo: PageInfo;
+  edges(): Array<{ cursor: string; node: T }>;
   totalCount(): Promise<number>;
+}
+
+interface ConnectionState<T> {
+  counter: () => Promise<number>;
+  cursor: (i: number) => string;
 }
 
 /** A Relay connection type for `node` (edges, nodes, pageInfo, totalCount). */
@@ -45,9 +51,6 @@ export function Connection<T extends object>(node: ClassType<T> | object, name: 
 
   @ObjectType(`${name}Connection`, { description: `A page of ${name} rows the viewer may see.` })
   class ConnectionType {
-    @Field(() => [Edge])
-    edges: Edge[];
-
     @Field(() => [node])
     nodes: T[];
 
@@ -56,25 +59,33 @@ export function Connection<T extends object>(node: ClassType<T> | object, name: 
 
     counter: () => Promise<number>;
 
+    cursor: (i: number) => string;
+
+    @Field(() => [Edge])
+    edges(): Edge[] {
+      return this.nodes.map((n, i) => ({ cursor: this.cursor(i), node: n }));
+    }
+
     @Field(() => Int, { description: 'How many rows the viewer may see under these filters, over all pages.' })
     totalCount(): Promise<number> {
       return this.counter();
     }
   }
-  return ConnectionType as ClassType<ConnectionShape<T> & { counter: () => Promise<number> }>;
+  return ConnectionType as ClassType<ConnectionShape<T> & ConnectionState<T>>;
 }
 
-export function toConnection<T, C extends { counter: () => Promise<number> }>(cls: ClassType<C>, page: Page<T>): C {
-  const c = new cls() as unknown as ConnectionShape<T> & { counter: () => Promise<number> };
+export function toConnection<T, C extends ConnectionState<T>>(cls: ClassType<C>, page: Page<T>): C {
+  const c = new cls() as unknown as ConnectionShape<T> & ConnectionState<T>;
+  const last = page.nodes.length - 1;
   c.nodes = page.nodes;
-  c.edges = page.nodes.map((node, i) => ({ cursor: page.cursors[i], node }));
   c.pageInfo = Object.assign(new PageInfo(), {
     hasNextPage: page.hasNextPage,
     hasPreviousPage: page.hasPreviousPage,
-    startCursor: page.cursors[0] ?? null,
-    endCursor: page.cursors[page.cursors.length - 1] ?? null,
+    startCursor: last >= 0 ? page.cursor(0) : null,
+    endCursor: last >= 0 ? page.cursor(last) : null,
   });
   c.counter = page.count;
+  c.cursor = page.cursor;
   return c as unknown as C;
 }
 

@@ -57,11 +57,11 @@ export async function paginate<T>(loaders: Loaders, q: PageQuery<T>): Promise<Pa
   const hasNextPage = rows.length > limit;
   const pageRows = rows.slice(0, limit);
   const nodes = q.hydrate(pageRows);
-  const cursors = pageRows.map((r) => encodeCursor(q.order.map((_, i) => r[`__o${i}`] as string)));
+  const cursor = (n: number) => encodeCursor(q.order.map((_, i) => pageRows[n][`__o${i}`] as string));
   let counted: Promise<number> | undefined;
   return {
     nodes,
-    cursors,
+    cursor,
     hasNextPage,
     hasPreviousPage: !!q.after,
     count: () =>

@@ -18,6 +18,49 @@ import type { Viewer } from '../policy/viewer';
 
 type Row = Record<string, unknown>;
 
+/**
+ * A DataLoader that also answers synchronously for keys it has already loaded (`peek`), so that a list whose rows were
+ * prefetched in one batch resolves each row's field without a promise per row. Same request-scoped cache, same
+ * clearing: a cleared key is forgotten by both.
+ */
+export class PeekLoader<K, V> extends DataLoader<K, V> {
+  private readonly loaded: Map<K, V>;
+
+  constructor(batch: (keys: readonly K[]) => Promise<V[]>) {
+    const loaded = new Map<K, V>();
+    super(async (keys) => {
+      const values = await batch(keys);
+      keys.forEach((k, i) => loaded.set(k, values[i]));
+      return values;
+    });
+    this.loaded = loaded;
+  }
+
+  /** The value loaded for this key in this request, or undefined when it has not been loaded (yet). */
+  peek(key: K): V | undefined {
+    return this.loaded.get(key);
+  }
+
+  clear(key: K): this {
+    this.loaded.delete(key);
+    return super.clear(key);
+  }
+
+  clearAll(): this {
+    this.loaded.clear();
+    return super.clearAll();
+  }
+
+  prime(key: K, value: V | PromiseLike<V> | Error): this {
+    if (!this.loaded.has(key) && !(value instanceof Error) && !isThenable(value)) this.loaded.set(key, value);
+    return super.prime(key, value);
+  }
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
 export function participantClass(row: Row) {
   return row.kind === ParticipantKind.AGENCY ? Agency : PrivateSectorMember;
 }
@@ -91,7 +134,7 @@ export class Loaders {
     return byKey(ids, tiers, (t) => t.caseId);
   });
 
-  readonly countriesByCase = new DataLoader<string, Country[]>(async (caseIds) => {
+  readonly countriesByCase = new PeekLoader<string, Country[]>(async (caseIds) => {
     const rows = await this.rows(
       sql`SELECT cc.case_id AS __key, co.* FROM case_country cc JOIN country co ON co.code = cc.country_code
           WHERE cc.case_id = ANY (${uuidArray(caseIds)}) ORDER BY co.code`,
@@ -116,7 +159,7 @@ export class Loaders {
   });
 
   // ---- participants, people, countries ------------------------------------------------------------------------
-  readonly participantById = new DataLoader<string, Participant | null>(async (ids) => {
+  readonly participantById = new PeekLoader<string, Participant | null>(async (ids) => {
     const rows = await this.rows(
       sql`SELECT p.* FROM participant p WHERE p.id = ANY (${uuidArray(ids)}) AND ${participantPolicy.scope(this.viewer, 'p')}`,
     );
@@ -130,7 +173,7 @@ export class Loaders {
     return byKey(ids, hydrate(this.ds, Person, rows), (p) => p.id);
   });
 
-  readonly countryByCode = new DataLoader<string, Country | null>(async (codes) => {
+  readonly countryByCode = new PeekLoader<string, Country | null>(async (codes) => {
     const rows = await this.rows(sql`SELECT co.* FROM country co WHERE co.code = ANY (${[...codes]}::text[])`);
     return byKey(codes, hydrate(this.ds, Country, rows), (c) => c.code.trim());
   });

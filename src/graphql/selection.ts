@@ -1,0 +1,36 @@
+import { FieldNode, GraphQLResolveInfo, Kind, SelectionSetNode } from 'graphql';
+
+/**
+ * The names of the fields selected under `path` below the current field (`['nodes']`, `['edges', 'node']` …),
+ * through named and inline fragments. An over-approximation: `@skip`/`@include` and type conditions are not evaluated,
+ * so it is for prefetching — never for deciding what anyone may see.
+ */
+export function selectedFields(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, path: string[]): Set<string> {
+  let level: SelectionSetNode[] = info.fieldNodes.flatMap((f) => (f.selectionSet ? [f.selectionSet] : []));
+  for (const name of path) level = fieldsOf(info, level).filter((f) => f.name.value === name && f.selectionSet).map((f) => f.selectionSet!);
+  return new Set(fieldsOf(info, level).map((f) => f.name.value));
+}
+
+/** The fields of selection sets, fragments flattened. */
+function fieldsOf(info: Pick<GraphQLResolveInfo, 'fragments'>, sets: SelectionSetNode[]): FieldNode[] {
+  const out: FieldNode[] = [];
+  const seen = new Set<string>();
+  const visit = (set: SelectionSetNode) => {
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) out.push(s);
+      else if (s.kind === Kind.INLINE_FRAGMENT) visit(s.selectionSet);
+      else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        const fragment = info.fragments[s.name.value];
+        if (fragment) visit(fragment.selectionSet);
+      }
+    }
+  };
+  sets.forEach(visit);
+  return out;
+}
+
+/** The fields selected on the rows of a connection, whether through `nodes` or `edges { node }`. */
+export function selectedOnRows(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>): Set<string> {
+  return new Set([...selectedFields(info, ['nodes']), ...selectedFields(info, ['edges', 'node'])]);
+}
