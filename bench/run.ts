@@ -215,6 +215,14 @@ class RssSampler {
   }
 }
 
+/** The node options of the `start` script in package.json (`node <options> dist/src/main.js`). */
+function startScriptNodeArgs(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const m = /^node\s+(.*?)\s*dist\/src\/main\.js$/.exec(pkg.scripts.start.trim());
+  if (!m) throw new Error(`cannot read the node options of the start script: ${pkg.scripts.start}`);
+  return m[1].split(/\s+/).filter(Boolean);
+}
+
 // ---- checks -----------------------------------------------------------------------------------------------------------
 
 interface GqlAnswer {
@@ -318,16 +326,18 @@ async function main(): Promise<void> {
     // 2. The servers: the hub as `npm start` runs it, then the two harness-only comparison servers.
     const secret = crypto.randomBytes(36).toString('base64url');
     const common = { NODE_ENV: 'production', JWT_SECRET: secret, REPORT_SQL_STATEMENTS: 'true' };
-    const hubArgs = (process.env.BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    // Every server runs with the node options of `npm start` (the heap settings), the hub with any extra ones asked for.
+    const startArgs = startScriptNodeArgs();
+    const hubArgs = [...startArgs, ...(process.env.BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
     const hub = await startServer('hub', 'dist/src/main.js', { ...common, SEED_DEMO: 'false', ...db.hubEnv }, logDir, hubArgs);
     servers.push(hub);
     const rss = new RssSampler(hub.child.pid!);
     const harnessEnv = { ...common, DATABASE_URL: db.harnessUrl(), BENCH_POOL_SIZE: String(db.poolSize) };
-    const bare = await startServer('no-shield', 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: 'bare' }, logDir);
+    const bare = await startServer('no-shield', 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: 'bare' }, logDir, startArgs);
     servers.push(bare);
-    const raw = await startServer('raw-sql', 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: 'raw' }, logDir);
+    const raw = await startServer('raw-sql', 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: 'raw' }, logDir, startArgs);
     servers.push(raw);
-    log(`servers: hub (pid ${hub.child.pid}, NODE_ENV=production), no-shield hub (pid ${bare.child.pid}), raw SQL endpoint (pid ${raw.child.pid})`);
+    log(`servers: hub (pid ${hub.child.pid}, NODE_ENV=production${startArgs.length ? `, ${startArgs.join(' ')} as npm start` : ''}), no-shield hub (pid ${bare.child.pid}), raw SQL endpoint (pid ${raw.child.pid})`);
 
     const tokens = new TokenService(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }));
     const auth = new Map<string, Record<string, string>>();

@@ -81,6 +81,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const schema = options.schema ?? (await buildHubSchema());
   const app = express();
   app.disable('x-powered-by');
+  // No ETags: GraphQL answers are POSTed and per viewer, and hashing a 500-row answer on every request costs CPU.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
 
   const armor = new ApolloArmor({
