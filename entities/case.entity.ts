@@ -9,8 +9,8 @@ import { CaseStatus, HarmCategory, Tlp } from './enums';
 })
 @Entity('enforcement_case')
 export class Case {
-  // The row and listing columns only: lists select exactly these (`Loaders.caseColumns`). The confidential tier's
-  // columns are read by `Loaders.confidentialByCase`, for the cases whose tier the viewer may read, when it is asked for.
+  // The row and listing columns: lists select exactly these (`Loaders.caseColumns`), plus the confidential tier of the
+  // rows whose tier the viewer may read (`confidentialTier`).
 
   @Field(() => ID)
   @PrimaryColumn('uuid')
@@ -56,6 +56,12 @@ export class Case {
    * reaches the viewer. Never set anywhere else; absent means no.
    */
   reachesViewer?: boolean;
+
+  /**
+   * Set by the same statement: the confidential tier where its SQL scope lets the viewer read it, else null. The
+   * `Case.confidential` rule decides first; this is what it then returns.
+   */
+  confidentialTier?: CaseConfidential | null;
 }
 
 @ObjectType({

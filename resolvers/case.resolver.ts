@@ -104,7 +104,6 @@ export async function visibleCase(ctx: Context, argument: string, id: string): P
 
 async function reload(ctx: Context, id: string): Promise<Case> {
   ctx.loaders.caseById.clear(id);
-  ctx.loaders.confidentialByCase.clear(id);
   ctx.loaders.countriesByCase.clear(id);
   ctx.loaders.sharesByCase.clear(id);
   return visibleCase(ctx, 'id', id);
@@ -153,9 +152,9 @@ export class CaseResolver {
       'The confidential tier: the lead agency’s people and the people a share reaches. Null for anyone else, noted in ' +
       '`extensions.redacted` (never an error).',
   })
-  async confidential(@Root() c: Case, @Ctx() ctx: Context): Promise<CaseConfidential | null> {
-    // The rule has decided; the loader applies the same policy in SQL, so a tier is never read past it.
-    return ctx.loaders.confidentialByCase.load(c.id);
+  confidential(@Root() c: Case): CaseConfidential | null {
+    // The rule has decided; the row's statement applied the same policy in SQL, so a tier is never read past it.
+    return c.confidentialTier ?? null;
   }
 
   @Mutation(() => Case, { description: 'Opens a case with the viewer’s agency as lead agency (AGENCY viewers).' })
@@ -188,7 +187,7 @@ export class CaseResolver {
   async updateCase(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateCaseInput, @Ctx() ctx: Context): Promise<Case> {
     const c = await visibleCase(ctx, 'id', id);
     // The rule has checked that the viewer leads the case, so its confidential tier is theirs to read.
-    const tier = required(await ctx.loaders.confidentialByCase.load(c.id), 'confidential tier of a case the viewer leads');
+    const tier = required(c.confidentialTier ?? null, 'confidential tier of a case the viewer leads');
     const countries = input.countryCodes ? await visibleCountries(ctx, 'input.countryCodes', input.countryCodes) : null;
     const next = {
       title: input.title ?? c.title,

@@ -83,18 +83,28 @@ export class Loaders {
 
   // ---- cases -------------------------------------------------------------------------------------------------
   /**
-   * `SELECT` list of a scoped case row: the entity's row and listing columns (never the confidential tier's, see
-   * `confidentialByCase`) and whether a share reaches the viewer.
+   * `SELECT` list of a scoped case row: the entity's row and listing columns, whether a share reaches the viewer, and
+   * the confidential tier as one JSON value — only where the tier's own SQL scope lets the viewer read it (the lead
+   * agency's people, the people a share reaches), NULL for every other row. So a list carries the tier of exactly the
+   * rows whose tier may be read, in the same statement, and nothing of the others.
    */
   caseColumns(alias: string): Sql {
     const columns = this.ds.getMetadata(Case).columns.map((c) => `${alias}.${c.databaseName}`);
-    return sql`${raw(columns.join(', '))}, ${casePolicy.reachesColumn(this.viewer, alias)} AS __reaches`;
+    const c = raw(alias);
+    return sql`${raw(columns.join(', '))}, ${casePolicy.reachesColumn(this.viewer, alias)} AS __reaches,
+      CASE WHEN ${casePolicy.confidentialScope(this.viewer, alias)} THEN json_build_object(
+        'summary', ${c}.summary, 'suspects', ${c}.suspects, 'evidence', ${c}.evidence,
+        'investigatorNotes', ${c}.investigator_notes, 'victimCount', ${c}.victim_count,
+        'estimatedLossUsd', ${c}.estimated_loss_usd, 'vulnerableVictims', ${c}.vulnerable_victims,
+        'ongoingHarm', ${c}.ongoing_harm) END AS __confidential`;
   }
 
   hydrateCases(rows: Row[]): Case[] {
     const cases = hydrate(this.ds, Case, rows);
     cases.forEach((c, i) => {
       c.reachesViewer = rows[i].__reaches === true;
+      const tier = rows[i].__confidential as Omit<CaseConfidential, 'caseId'> | null;
+      c.confidentialTier = tier ? { ...tier, caseId: c.id } : null;
       this.caseById.prime(c.id, c);
     });
     return cases;
@@ -105,33 +115,6 @@ export class Loaders {
       sql`SELECT ${this.caseColumns('c')} FROM enforcement_case c WHERE c.id = ANY (${uuidArray(ids)}) AND ${casePolicy.scope(this.viewer, 'c')}`,
     );
     return byKey(ids, this.hydrateCases(rows), (c) => c.id);
-  });
-
-  /**
-   * The confidential tier of cases, under its own scope in SQL (the lead agency's people, the people a share reaches):
-   * null for a case whose tier the viewer may not read, whatever asked for it. Read only when the tier is asked for.
-   */
-  readonly confidentialByCase = new DataLoader<string, CaseConfidential | null>(async (ids) => {
-    const rows = await this.rows(
-      sql`SELECT c.id, c.summary, c.suspects, c.evidence, c.investigator_notes, c.victim_count, c.estimated_loss_usd,
-            c.vulnerable_victims, c.ongoing_harm
-          FROM enforcement_case c WHERE c.id = ANY (${uuidArray(ids)}) AND ${casePolicy.confidentialScope(this.viewer, 'c')}`,
-    );
-    const tiers = rows.map(
-      (r): CaseConfidential => ({
-        caseId: r.id as string,
-        summary: r.summary as string,
-        suspects: r.suspects as string[],
-        evidence: r.evidence as string | null,
-        investigatorNotes: r.investigator_notes as string | null,
-        victimCount: r.victim_count as number,
-        // bigint arrives as text
-        estimatedLossUsd: Number(r.estimated_loss_usd),
-        vulnerableVictims: r.vulnerable_victims as boolean,
-        ongoingHarm: r.ongoing_harm as boolean,
-      }),
-    );
-    return byKey(ids, tiers, (t) => t.caseId);
   });
 
   readonly countriesByCase = new PeekLoader<string, Country[]>(async (caseIds) => {
