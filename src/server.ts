@@ -13,7 +13,7 @@ import { viewerFromHeader } from './auth/viewer';
 import type { Config } from './config';
 import type { Context } from './context';
 import { runCounted } from './db/statement-counter';
-import { jitGateway } from './graphql/executor';
+import { hubGateway, reservedNamesRule } from './graphql/executor';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { GraphiqlPage } from './http/graphiql';
 import { Loaders } from './loaders';
@@ -33,8 +33,8 @@ export interface HubOptions {
   /** A prebuilt schema (the benchmark compares builds); the product always uses `buildHubSchema`. */
   schema?: GraphQLSchema;
   /**
-   * How operations execute: compiled by graphql-jit (the product, always), or by graphql-js's `execute` — for the
-   * tests that check that both answer every query alike.
+   * How queries execute: compiled by graphql-jit (the product, always), or by graphql-js's `execute` with the same
+   * checks around it — for the tests that check that both answer every query alike (src/graphql/executor.ts).
    */
   executor?: 'jit' | 'graphql-js';
 }
@@ -96,7 +96,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   }).protect();
 
   const apollo = new ApolloServer<ContextWithCounter>({
-    ...(options.executor === 'graphql-js' ? { schema } : { gateway: jitGateway(schema) }),
+    gateway: hubGateway(schema, options.executor ?? 'jit'),
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: development,
@@ -104,7 +104,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     allowBatchedHttpRequests: false,
     // main.ts drains and closes the database itself on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
-    validationRules: armor.validationRules,
+    validationRules: [...armor.validationRules, reservedNamesRule],
     // Compact JSON: a 500-row page is large enough without indentation.
     stringifyResult: (value) => JSON.stringify(value),
     plugins: [

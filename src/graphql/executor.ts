@@ -1,24 +1,34 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
-import { DocumentNode, ExecutionResult, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, isAbstractType } from 'graphql';
+import {
+  DocumentNode, execute, ExecutionResult, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, isAbstractType, Kind,
+  OperationTypeNode, ValidationRule, visit,
+} from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
 type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
 
 /**
- * Executes operations with graphql-jit instead of graphql-js's interpreter: each operation document is compiled once
- * into a JavaScript function for this schema, which then runs the same resolvers — the same shield middleware and
- * rules, row scopes and loaders — without graphql-js's per-field bookkeeping (a resolve-info object, an arguments
- * object and a path for every field of every row, default resolvers included). On a 500-row case board that
- * bookkeeping was most of the hub's CPU time and garbage.
+ * Executes queries with graphql-jit instead of graphql-js's interpreter: each query document is compiled once into a
+ * JavaScript function for this schema, which then runs the same resolvers — the same shield middleware and rules, row
+ * scopes and loaders — without graphql-js's per-field bookkeeping (a resolve-info object, an arguments object and a
+ * path for every field of every row, default resolvers included). On a 500-row case board that bookkeeping was most of
+ * the hub's CPU time and garbage.
  *
  * Apollo Server plugs a custom executor in through its gateway interface: Apollo still parses, validates (with the
- * armor limits), runs the plugins and formats errors; only execution is ours.
+ * armor limits and `reservedNamesRule`), runs the plugins and formats errors; only execution is ours.
  *
- * Variables are coerced by graphql-js first, so that a bad variable gets exactly graphql-js's error (and Apollo's 400 and
- * BAD_USER_INPUT) and input fields get their defaults; graphql-jit then runs on the coerced values.
+ * - Variables are coerced by graphql-js first, so that a bad variable gets exactly graphql-js's error (and Apollo's 400
+ *   and BAD_USER_INPUT) and input fields get their defaults; graphql-jit then runs on the coerced values.
+ * - `@skip`/`@include` whose `if` is a variable that is null is refused as bad input (graphql-js fails it as an
+ *   internal error, graphql-jit would silently drop the field).
+ * - Mutations run on graphql-js: its serial execution stops at the first failed field, where graphql-jit would go on
+ *   writing the fields after it. So do documents without a runnable operation (graphql-js's errors for them).
+ * - A subscription is refused with 400 BAD_REQUEST: the schema has none.
+ *
+ * `engine: 'graphql-js'` runs everything on graphql-js with the same checks: the tests compare the two engines.
  */
-export function jitGateway(schema: GraphQLSchema, cacheSize = 500): Gateway {
+export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' = 'jit', cacheSize = 500): Gateway {
   // graphql-jit takes the value a type resolver returns as the type name; a promise would fail every abstract field.
   for (const type of Object.values(schema.getTypeMap())) {
     if (isAbstractType(type) && type.resolveType?.constructor.name === 'AsyncFunction') {
@@ -33,11 +43,19 @@ export function jitGateway(schema: GraphQLSchema, cacheSize = 500): Gateway {
     const { document, request } = rc;
     const operationName = request.operationName ?? undefined;
     const operation = getOperationAST(document, operationName);
-    if (!operation) return { errors: [new GraphQLError(operationName ? `Unknown operation named "${operationName}".` : 'Must provide operation.')] };
+    const interpreted = () =>
+      execute({ schema, document, contextValue: rc.context, variableValues: request.variables, operationName }) as Promise<ExecutionResult>;
+    if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
+      return { errors: [new GraphQLError('This hub has no subscriptions.', { nodes: operation, extensions: { code: 'BAD_REQUEST', http: { status: 400 } } })] };
+    }
+    if (!operation || operation.operation !== OperationTypeNode.QUERY) return interpreted();
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 50 });
     if (coerced.errors) return { errors: coerced.errors };
+    const nullCondition = nullDirectiveCondition(document, coerced.coerced);
+    if (nullCondition) return { errors: [nullCondition] };
+    if (engine === 'graphql-js') return interpreted();
     const query = compiled.get(schema, document, operationName);
-    if (!isCompiledQuery(query)) return query;
+    if (!isCompiledQuery(query)) return { ...query, errors: query.errors?.map(asGraphQLError) };
     // The coerced values (defaults of input fields filled in, which graphql-jit's own coercion skips for non-null
     // fields); coercing them again is the identity: every enum's value is its name, DateTimeISO takes a Date.
     const result = await query.query(undefined, rc.context, coerced.coerced);
@@ -60,6 +78,42 @@ export function jitGateway(schema: GraphQLSchema, cacheSize = 500): Gateway {
     },
   };
 }
+
+/** The first `@skip(if: $v)` / `@include(if: $v)` of the document whose variable is null, as a BAD_USER_INPUT error. */
+function nullDirectiveCondition(document: DocumentNode, variables: Record<string, unknown>): GraphQLError | null {
+  let found: GraphQLError | null = null;
+  visit(document, {
+    Directive(node) {
+      if (found || (node.name.value !== 'skip' && node.name.value !== 'include')) return;
+      const arg = node.arguments?.find((a) => a.name.value === 'if');
+      if (arg?.value.kind === Kind.VARIABLE && (variables[arg.value.name.value] ?? null) === null) {
+        found = new GraphQLError(`Argument "if" of @${node.name.value} must not be null (variable "$${arg.value.name.value}").`, {
+          nodes: arg,
+          extensions: { code: 'BAD_USER_INPUT' },
+        });
+      }
+    },
+  });
+  return found;
+}
+
+/**
+ * Variables and aliases whose names start with `__` are refused: names with two leading underscores are reserved for
+ * introspection (GraphQL spec §2.1.9), and `$__proto__` or an alias `__proto__` would only meet JavaScript's object
+ * machinery in the executors.
+ */
+export const reservedNamesRule: ValidationRule = (context) => ({
+  VariableDefinition(node) {
+    if (node.variable.name.value.startsWith('__')) {
+      context.reportError(new GraphQLError(`Variable "$${node.variable.name.value}": names starting with "__" are reserved.`, { nodes: node }));
+    }
+  },
+  Field(node) {
+    if (node.alias?.value.startsWith('__')) {
+      context.reportError(new GraphQLError(`Alias "${node.alias.value}": names starting with "__" are reserved.`, { nodes: node.alias }));
+    }
+  },
+});
 
 /**
  * graphql-jit reports errors as objects of its own that only look like graphql-js's GraphQLError (read-only message, no

@@ -73,8 +73,10 @@ async function snapshot(ds: DataSource): Promise<string[]> {
   return tables;
 }
 
+export type ExecutorKind = 'jit' | 'graphql-js';
+
 /** A hub on the run's test database, listening on a free loopback port, with the demo network loaded. */
-export async function startTestHub(options: { now?: () => Date } = {}): Promise<TestHub> {
+export async function startTestHub(options: { now?: () => Date; executor?: ExecutorKind } = {}): Promise<TestHub> {
   const dbUrl = process.env.LAPHUB_TEST_DB_URL;
   if (!dbUrl) throw new Error('LAPHUB_TEST_DB_URL is not set: run the tests with jest (globalSetup)');
   const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: dbUrl, REPORT_SQL_STATEMENTS: 'true' });
@@ -92,18 +94,49 @@ export async function startTestHub(options: { now?: () => Date } = {}): Promise<
       for (const t of tables) await m.query(`INSERT INTO ${t} SELECT * FROM demo_snapshot.${t}`);
     });
   };
-  const hub: Hub = await createHub({ config, ds, logger: createLogger(config), now: options.now });
+  const hub: Hub = await createHub({ config, ds, logger: createLogger(config), now: options.now, executor: options.executor });
+  const client = await listening(hub, config);
+  return {
+    ds,
+    config,
+    now: seededAt,
+    reset,
+    ...client,
+    async close() {
+      await hub.stop();
+      await ds.destroy();
+    },
+  };
+}
+
+/**
+ * A second hub over the same database and data as `base` (no truncation, no seeding: the demo data and its
+ * timestamps stay exactly as `base` loaded them), e.g. with the other executor. `reset` is `base`'s; `close` stops
+ * only this hub and leaves the data source to `base`.
+ */
+export async function startSiblingHub(base: TestHub, options: { now?: () => Date; executor?: ExecutorKind } = {}): Promise<TestHub> {
+  const hub: Hub = await createHub({ config: base.config, ds: base.ds, logger: createLogger(base.config), now: options.now, executor: options.executor });
+  const client = await listening(hub, base.config);
+  return {
+    ds: base.ds,
+    config: base.config,
+    now: base.now,
+    reset: base.reset,
+    ...client,
+    async close() {
+      await hub.stop();
+    },
+  };
+}
+
+/** Starts `hub` on a free loopback port; returns its URL and an HTTP client for it. */
+async function listening(hub: Hub, config: Config): Promise<Pick<TestHub, 'url' | 'gql' | 'tokenFor'>> {
   const port = await hub.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}/graphql`;
   const tokens = new TokenService(config);
   const tokenCache = new Map<string, string>();
-
   return {
-    ds,
-    config,
     url,
-    now: seededAt,
-    reset,
     tokenFor: (id, email) => tokens.sign(id, email),
     async gql(query, opts = {}) {
       const headers: Record<string, string> = { 'content-type': 'application/json', ...(opts.headers ?? {}) };
@@ -116,10 +149,6 @@ export async function startTestHub(options: { now?: () => Date } = {}): Promise<
       const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables: opts.variables }) });
       const body = (await res.json()) as GqlResult['body'];
       return { status: res.status, body, statements: Number(res.headers.get('x-sql-statements') ?? NaN) };
-    },
-    async close() {
-      await hub.stop();
-      await ds.destroy();
     },
   };
 }
