@@ -89,7 +89,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     maxDepth: { n: config.maxQueryDepth },
     maxAliases: { n: 50 },
     maxDirectives: { n: 50 },
-    maxTokens: { n: 5000 },
+    // The token limit is graphql-js's own (parseOptions below): armor's version re-parses in a plugin hook, where a
+    // syntax error became a 500 instead of Apollo's 400 GRAPHQL_PARSE_FAILED.
+    maxTokens: { enabled: false },
     // Generous enough for a full page (first: 1000) of a dashboard's case board; nested pages multiply.
     costLimit: { maxCost: 250000 },
     blockFieldSuggestion: { enabled: true },
@@ -104,6 +106,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     allowBatchedHttpRequests: false,
     // main.ts drains and closes the database itself on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
+    parseOptions: { maxTokens: 5000 },
     validationRules: [...armor.validationRules, reservedNamesRule],
     // Compact JSON: a 500-row page is large enough without indentation.
     stringifyResult: (value) => JSON.stringify(value),

@@ -225,6 +225,30 @@ describe('error responses', () => {
         });
       });
 
+      test('a syntax error and a document over 5,000 tokens are 400 GRAPHQL_PARSE_FAILED, never a server error', async () => {
+        const answers = [];
+        for (const query of ['{ cases { nodes { reference }', `{ me { ${'kind '.repeat(5000)}} }`]) {
+          const r = await post(url, query);
+          noLeak(r.text);
+          const body = JSON.parse(r.text);
+          answers.push({ status: r.status, codes: body.errors.map((e: { extensions: { code: string } }) => e.extensions.code), data: body.data });
+        }
+        expect(answers).toEqual([
+          { status: 400, codes: ['GRAPHQL_PARSE_FAILED'], data: undefined },
+          { status: 400, codes: ['GRAPHQL_PARSE_FAILED'], data: undefined },
+        ]);
+      });
+
+      test('variables and aliases named with a leading __ are refused before execution', async () => {
+        const r1 = await post(url, 'query($__proto__: ID!) { case(id: $__proto__) { id } }', { __proto__: 'x' });
+        const r2 = await post(url, '{ __proto__: me { kind } }');
+        expect([r1.status, r2.status]).toEqual([400, 400]);
+        expect([JSON.parse(r1.text).errors[0].extensions.code, JSON.parse(r2.text).errors[0].extensions.code]).toEqual([
+          'GRAPHQL_VALIDATION_FAILED',
+          'GRAPHQL_VALIDATION_FAILED',
+        ]);
+      });
+
       test('a database error is an opaque internal error: no SQL text, no stack trace', async () => {
         const broken = await otherHub(nodeEnv, brokenCases(hub.ds));
         try {
