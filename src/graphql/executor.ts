@@ -1,6 +1,6 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import {
-  DocumentNode, execute, ExecutionResult, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, isAbstractType, Kind,
+  ArgumentNode, DocumentNode, execute, ExecutionResult, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, isAbstractType, Kind,
   OperationTypeNode, ValidationRule, visit,
 } from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
@@ -28,7 +28,7 @@ type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
  *
  * `engine: 'graphql-js'` runs everything on graphql-js with the same checks: the tests compare the two engines.
  */
-export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' = 'jit', cacheSize = 500): Gateway {
+export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' = 'jit', cacheSize = 200): Gateway {
   // graphql-jit takes the value a type resolver returns as the type name; a promise would fail every abstract field.
   for (const type of Object.values(schema.getTypeMap())) {
     if (isAbstractType(type) && type.resolveType?.constructor.name === 'AsyncFunction') {
@@ -79,22 +79,30 @@ export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' =
   };
 }
 
+/** Per document: its `@skip(if: $v)` / `@include(if: $v)` conditions, found once (documents are reused by Apollo). */
+const conditionsOf = new WeakMap<DocumentNode, Array<{ directive: string; variable: string; node: ArgumentNode }>>();
+
 /** The first `@skip(if: $v)` / `@include(if: $v)` of the document whose variable is null, as a BAD_USER_INPUT error. */
 function nullDirectiveCondition(document: DocumentNode, variables: Record<string, unknown>): GraphQLError | null {
-  let found: GraphQLError | null = null;
-  visit(document, {
-    Directive(node) {
-      if (found || (node.name.value !== 'skip' && node.name.value !== 'include')) return;
-      const arg = node.arguments?.find((a) => a.name.value === 'if');
-      if (arg?.value.kind === Kind.VARIABLE && (variables[arg.value.name.value] ?? null) === null) {
-        found = new GraphQLError(`Argument "if" of @${node.name.value} must not be null (variable "$${arg.value.name.value}").`, {
-          nodes: arg,
-          extensions: { code: 'BAD_USER_INPUT' },
-        });
-      }
-    },
+  let conditions = conditionsOf.get(document);
+  if (!conditions) {
+    const found: Array<{ directive: string; variable: string; node: ArgumentNode }> = [];
+    visit(document, {
+      Directive(node) {
+        if (node.name.value !== 'skip' && node.name.value !== 'include') return;
+        const arg = node.arguments?.find((a) => a.name.value === 'if');
+        if (arg?.value.kind === Kind.VARIABLE) found.push({ directive: node.name.value, variable: arg.value.name.value, node: arg });
+      },
+    });
+    conditions = found;
+    conditionsOf.set(document, conditions);
+  }
+  const bad = conditions.find((c) => (variables[c.variable] ?? null) === null);
+  if (!bad) return null;
+  return new GraphQLError(`Argument "if" of @${bad.directive} must not be null (variable "$${bad.variable}").`, {
+    nodes: bad.node,
+    extensions: { code: 'BAD_USER_INPUT' },
   });
-  return found;
 }
 
 /**
