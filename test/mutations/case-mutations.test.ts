@@ -176,6 +176,24 @@ describe('updateCase', () => {
     }
   });
 
+  test('two updates in one document: each answer shows the countries and confidential tier it wrote, nothing cached from before', async () => {
+    const id = caseId('FTC-2004-021');
+    const r = await hub.gql(
+      `mutation($id: ID!) {
+        first: updateCase(id: $id, input: { countryCodes: ["US", "NG"], victimCount: 7, summary: "First" }) { countries { code } confidential { summary victimCount } }
+        second: updateCase(id: $id, input: { countryCodes: ["GB"], victimCount: 9, summary: "Second" }) { countries { code } confidential { summary victimCount } }
+      }`,
+      { as: cast.ann, variables: { id } },
+    );
+    expect(r.body).toEqual({
+      data: {
+        first: { countries: [{ code: 'NG' }, { code: 'US' }], confidential: { summary: 'First', victimCount: 7 } },
+        second: { countries: [{ code: 'GB' }], confidential: { summary: 'Second', victimCount: 9 } },
+      },
+    });
+    expect(await hub.ds.query('SELECT country_code FROM case_country WHERE case_id = $1', [id])).toEqual([{ country_code: 'GB' }]);
+  });
+
   test('an agency a share reaches may still not edit: ICO on OFT-2004-003 is FORBIDDEN', async () => {
     await expectRefused(hub, cast.isla, UPDATE, { id: caseId('OFT-2004-003'), input: { title: 'Renamed' } }, { code: 'FORBIDDEN' });
   });
