@@ -11,7 +11,7 @@ import { and, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, notFound } from '../src/graphql/errors';
 import { OrderKey, paginate } from '../src/graphql/paginate';
-import { selectedFields, selectedOnRows } from '../src/graphql/selection';
+import { selectedOnRows } from '../src/graphql/selection';
 import { harmScore } from '../src/harm';
 import { isUuid, required } from '../src/loaders';
 import { casePolicy } from '../src/policy/case.policy';
@@ -57,7 +57,7 @@ async function prefetchListing(ctx: Context, cases: Case[], info: GraphQLResolve
   const fields = selectedOnRows(info);
   const tasks: Promise<unknown>[] = [];
   if (fields.has('leadAgency')) {
-    const leadCountries = selectedFields(info, ['nodes', 'leadAgency']).has('country') || selectedFields(info, ['edges', 'node', 'leadAgency']).has('country');
+    const leadCountries = selectedOnRows(info, ['leadAgency']).has('country');
     tasks.push(
       ctx.loaders.participantById.loadMany([...new Set(cases.map((c) => c.leadAgencyId))]).then((leads) => {
         const codes = leads.flatMap((p) => (p instanceof Participant ? [p.countryCode] : []));

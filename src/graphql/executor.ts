@@ -129,8 +129,8 @@ export const reservedNamesRule: ValidationRule = (context) => ({
  */
 function asGraphQLError(e: GraphQLError): GraphQLError {
   if (e.constructor === GraphQLError) return e;
-  const original = e.originalError ?? undefined;
-  const error = new GraphQLError(e.message, { path: e.path, originalError: original, extensions: e.extensions ?? original?.['extensions' as never] });
+  // graphql-jit's error already carries its original error's extensions (a resolver's code, such as BAD_USER_INPUT).
+  const error = new GraphQLError(e.message, { path: e.path, originalError: e.originalError ?? undefined, extensions: e.extensions });
   if (e.locations) (error as { locations?: GraphQLError['locations'] }).locations = e.locations;
   return error;
 }

@@ -30,7 +30,7 @@ function fieldsOf(info: Pick<GraphQLResolveInfo, 'fragments'>, sets: SelectionSe
   return out;
 }
 
-/** The fields selected on the rows of a connection, whether through `nodes` or `edges { node }`. */
-export function selectedOnRows(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>): Set<string> {
-  return new Set([...selectedFields(info, ['nodes']), ...selectedFields(info, ['edges', 'node'])]);
+/** The fields selected on the rows of a connection (or under `path` below them), through `nodes` or `edges { node }`. */
+export function selectedOnRows(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, path: string[] = []): Set<string> {
+  return new Set([...selectedFields(info, ['nodes', ...path]), ...selectedFields(info, ['edges', 'node', ...path])]);
 }

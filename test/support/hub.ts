@@ -5,7 +5,7 @@ import { Config, loadConfig } from '../../src/config';
 import { openDatabase } from '../../src/db/data-source';
 import { demoId, loadDemo } from '../../src/db/seed/demo';
 import { createLogger } from '../../src/logger';
-import { createHub, Hub } from '../../src/server';
+import { createHub, Hub, HubOptions } from '../../src/server';
 
 export const TEST_SECRET = 'test-secret-for-lap-hub-tests-only-0123456789';
 
@@ -73,7 +73,7 @@ async function snapshot(ds: DataSource): Promise<string[]> {
   return tables;
 }
 
-export type ExecutorKind = 'jit' | 'graphql-js';
+export type ExecutorKind = NonNullable<HubOptions['executor']>;
 
 /** A hub on the run's test database, listening on a free loopback port, with the demo network loaded. */
 export async function startTestHub(options: { now?: () => Date; executor?: ExecutorKind } = {}): Promise<TestHub> {
