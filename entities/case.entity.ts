@@ -52,8 +52,8 @@ export class Case {
   harmScore: number;
 
   /**
-   * Set by the case row scope in the same SQL statement that loaded the row: whether a share of this case
-   * reaches the viewer. Never set anywhere else; absent means no.
+   * Whether a share of this case reaches the viewer: derived from the statement that loaded the row (its confidential
+   * tier came back, and the viewer's agency does not lead the case). Never set anywhere else; absent means no.
    */
   reachesViewer?: boolean;
 

@@ -83,15 +83,15 @@ export class Loaders {
 
   // ---- cases -------------------------------------------------------------------------------------------------
   /**
-   * `SELECT` list of a scoped case row: the entity's row and listing columns, whether a share reaches the viewer, and
-   * the confidential tier as one JSON value — only where the tier's own SQL scope lets the viewer read it (the lead
-   * agency's people, the people a share reaches), NULL for every other row. So a list carries the tier of exactly the
-   * rows whose tier may be read, in the same statement, and nothing of the others.
+   * `SELECT` list of a scoped case row: the entity's row and listing columns, and the confidential tier as one JSON
+   * value — only where the tier's own SQL scope lets the viewer read it (the lead agency's people, the people a share
+   * reaches), NULL for every other row. So a list carries the tier of exactly the rows whose tier may be read, in the
+   * same statement, and nothing of the others.
    */
   caseColumns(alias: string): Sql {
     const columns = this.ds.getMetadata(Case).columns.map((c) => `${alias}.${c.databaseName}`);
     const c = raw(alias);
-    return sql`${raw(columns.join(', '))}, ${casePolicy.reachesColumn(this.viewer, alias)} AS __reaches,
+    return sql`${raw(columns.join(', '))},
       CASE WHEN ${casePolicy.confidentialScope(this.viewer, alias)} THEN json_build_object(
         'summary', ${c}.summary, 'suspects', ${c}.suspects, 'evidence', ${c}.evidence,
         'investigatorNotes', ${c}.investigator_notes, 'victimCount', ${c}.victim_count,
@@ -102,9 +102,10 @@ export class Loaders {
   hydrateCases(rows: Row[]): Case[] {
     const cases = hydrate(this.ds, Case, rows);
     cases.forEach((c, i) => {
-      c.reachesViewer = rows[i].__reaches === true;
       const tier = rows[i].__confidential as Omit<CaseConfidential, 'caseId'> | null;
       c.confidentialTier = tier ? { ...tier, caseId: c.id } : null;
+      // The tier came back, and not because the viewer's agency leads the case: a share reaches the viewer.
+      c.reachesViewer = tier !== null && c.leadAgencyId !== this.viewer.memberOrgId;
       this.caseById.prime(c.id, c);
     });
     return cases;

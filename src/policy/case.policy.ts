@@ -37,11 +37,6 @@ export const casePolicy = {
     return sql`${c}.tlp = ${Tlp.CLEAR}`;
   },
 
-  /** SQL computed beside each scoped row, read by `canReadConfidential`. */
-  reachesColumn(viewer: Viewer, alias: string): Sql {
-    return shareReachesViewer(viewer, alias);
-  },
-
   /** SQL twin of `canReadConfidential`: the cases whose confidential tier the viewer reads. */
   confidentialScope(viewer: Viewer, alias: string): Sql {
     if (!viewer.memberOrgId) return FALSE;
