@@ -51,15 +51,12 @@ export class Case {
   @Column({ name: 'harm_score', type: 'integer' })
   harmScore: number;
 
-  /**
-   * Whether a share of this case reaches the viewer: derived from the statement that loaded the row (its confidential
-   * tier came back, and the viewer's agency does not lead the case). Never set anywhere else; absent means no.
-   */
-  reachesViewer?: boolean;
+  /** Whether the viewer may edit the case and grant its shares: `lap.case_editable`, in the statement that loaded the row. */
+  editable?: boolean;
 
   /**
-   * Set by the same statement: the confidential tier where its SQL scope lets the viewer read it, else null. The
-   * `Case.confidential` rule decides first; this is what it then returns.
+   * Set by the same statement: the confidential tier where row-level security on `case_confidential` returned it
+   * (lap.case_tier_readable), else null.
    */
   confidentialTier?: CaseConfidential | null;
 }

@@ -26,7 +26,7 @@ async function move(ctx: Context, id: string, from: AssistanceStatus[], set: Sql
   if (!from.includes(request.status)) throw badInput('id', `the request is ${request.status}`);
   // The status guard in SQL keeps two concurrent answers from both succeeding.
   const { text, values } = sql`UPDATE assistance_request SET ${set} WHERE id = ${request.id} AND status = ANY (${from}::text[]) RETURNING id`.compile();
-  const rows = (await ctx.ds.query(text, values)) as unknown[];
+  const rows = (await ctx.db.query(text, values)) as unknown[];
   if (rows.length === 0) throw badInput('id', 'the request changed meanwhile; reload it');
   ctx.cooperation.requestById.clear(request.id);
   return required(await ctx.cooperation.requestById.load(request.id), 'request');
@@ -57,7 +57,7 @@ export class AssistanceRequestResolver {
       ],
       first: args.first,
       after: args.after,
-      hydrate: (rows) => hydrate(ctx.ds, AssistanceRequest, rows),
+      hydrate: (rows) => ctx.db.hydrate(AssistanceRequest, rows),
     });
     return toConnection(AssistanceRequestConnection, page);
   }
@@ -133,7 +133,7 @@ export class AssistanceRequestResolver {
       caseId = c.id;
     }
     const assessment = { ...input, categories: [...new Set(input.categories)], estimatedLossUsd: Math.round(input.estimatedLossUsd) };
-    const [{ id }] = (await ctx.ds.query(
+    const [{ id }] = (await ctx.db.query(
       `INSERT INTO assistance_request (requester_id, requested_by_id, recipient_id, case_id, title, description, categories, victim_count,
          estimated_loss_usd, vulnerable_victims, ongoing_harm, harm_score, status, created_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'OPEN',$13) RETURNING id`,

@@ -80,7 +80,7 @@ export class ConferenceCallResolver {
       order,
       first: args.first,
       after: args.after,
-      hydrate: (rows) => hydrate(ctx.ds, ConferenceCall, rows),
+      hydrate: (rows) => ctx.db.hydrate(ConferenceCall, rows),
     });
     return toConnection(ConferenceCallConnection, page);
   }
@@ -154,7 +154,7 @@ export class ConferenceCallResolver {
   @Mutation(() => ConferenceCall, { description: 'Schedules a conference call organized by the viewer’s agency (coordinators, §C.2).' })
   async scheduleCall(@Arg('input') input: ScheduleCallInput, @Ctx() ctx: Context): Promise<ConferenceCall> {
     if (Number.isNaN(input.scheduledAt.getTime())) throw badInput('input.scheduledAt', 'is not a date');
-    const [row] = (await ctx.ds.query(
+    const [row] = (await ctx.db.query(
       `INSERT INTO conference_call (title, scheduled_at, duration_minutes, organizer_id, dial_in) VALUES ($1,$2,$3,$4,$5) RETURNING id`,
       [input.title, input.scheduledAt, input.durationMinutes, ctx.viewer.memberOrgId, input.dialIn ?? null],
     )) as Array<{ id: string }>;
@@ -164,7 +164,7 @@ export class ConferenceCallResolver {
   @Mutation(() => CallSegment, { description: 'Adds a segment to a call (coordinators).' })
   async addSegment(@Arg('input') input: AddSegmentInput, @Ctx() ctx: Context): Promise<CallSegment> {
     const call = await visibleCall(ctx, 'input.callId', input.callId);
-    const id = await ctx.ds.transaction(async (m) => {
+    const id = await ctx.db.transaction(async (m) => {
       // Serialise position changes on one call.
       await m.query(`SELECT 1 FROM conference_call WHERE id = $1 FOR UPDATE`, [call.id]);
       const [{ last }] = (await m.query(`SELECT coalesce(max(position), 0)::int AS last FROM call_segment WHERE call_id = $1`, [call.id])) as Array<{ last: number }>;
@@ -194,14 +194,14 @@ export class ConferenceCallResolver {
       throw badInput('segmentId', 'is a LAW_ENFORCEMENT_ONLY segment: private-sector members cannot be invited');
     }
     const member = await endorsedMember(ctx, 'memberId', memberId);
-    await ctx.ds.query(`INSERT INTO call_segment_invitation (segment_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [segment.id, member.id]);
+    await ctx.db.query(`INSERT INTO call_segment_invitation (segment_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [segment.id, member.id]);
     return reloadSegment(ctx, segment.id);
   }
 
   @Mutation(() => CallSegment, { description: 'Records (replaces) the minutes of a segment (coordinators).' })
   async recordMinutes(@Args() args: RecordMinutesArgs, @Ctx() ctx: Context): Promise<CallSegment> {
     const segment = await visibleSegment(ctx, 'segmentId', args.segmentId);
-    await ctx.ds.query(`UPDATE call_segment SET minutes = $2, minutes_recorded_at = now() WHERE id = $1`, [segment.id, args.minutes]);
+    await ctx.db.query(`UPDATE call_segment SET minutes = $2, minutes_recorded_at = now() WHERE id = $1`, [segment.id, args.minutes]);
     return reloadSegment(ctx, segment.id);
   }
 
@@ -213,7 +213,7 @@ export class ConferenceCallResolver {
   ): Promise<CallSegment> {
     const segment = await visibleSegment(ctx, 'segmentId', segmentId);
     const c = await visibleCase(ctx, 'caseId', caseId);
-    await ctx.ds.query(`INSERT INTO call_segment_case (segment_id, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [segment.id, c.id]);
+    await ctx.db.query(`INSERT INTO call_segment_case (segment_id, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [segment.id, c.id]);
     return reloadSegment(ctx, segment.id);
   }
 
@@ -231,7 +231,7 @@ export class ConferenceCallResolver {
       segmentId = segment.id;
     }
     const member = await endorsedMember(ctx, 'input.memberId', input.memberId);
-    const [row] = (await ctx.ds.query(
+    const [row] = (await ctx.db.query(
       `INSERT INTO call_exclusion (call_id, segment_id, member_id, objecting_agency_id, objected_by_id, reason)
        VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`,
       [call.id, segmentId, member.id, ctx.viewer.memberOrgId, ctx.viewer.personId, input.reason],
@@ -244,7 +244,7 @@ export class ConferenceCallResolver {
     // The rule has loaded the exclusion and checked that the viewer's agency made it.
     const exclusion = (await ctx.loaders.exclusionById.load(id))!;
     if (exclusion.withdrawnAt) throw badInput('id', 'this objection is already withdrawn');
-    await ctx.ds.query(`UPDATE call_exclusion SET withdrawn_at = now() WHERE id = $1`, [exclusion.id]);
+    await ctx.db.query(`UPDATE call_exclusion SET withdrawn_at = now() WHERE id = $1`, [exclusion.id]);
     ctx.loaders.exclusionById.clear(exclusion.id);
     return required(await ctx.loaders.exclusionById.load(exclusion.id), 'exclusion');
   }

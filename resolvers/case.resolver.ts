@@ -3,13 +3,13 @@ import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Roo
 import { Case, CaseConfidential, CaseViewerCan } from '../entities/case.entity';
 import { CaseShare } from '../entities/case-share.entity';
 import { Country } from '../entities/country.entity';
-import { CaseOrder, ParticipantStatus, Tlp } from '../entities/enums';
+import { CaseOrder, HarmCategory, ParticipantStatus, Tlp } from '../entities/enums';
 import { Agency, Participant } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
-import { and, Sql, sql } from '../src/db/sql';
+import { and, join, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
-import { badInput, notFound } from '../src/graphql/errors';
+import { badInput, forbidden, notFound, refusedByPolicy } from '../src/graphql/errors';
 import { OrderKey, paginate } from '../src/graphql/paginate';
 import { selectedOnRows } from '../src/graphql/selection';
 import { harmScore } from '../src/harm';
@@ -37,7 +37,7 @@ export async function caseConnection(ctx: Context, conditions: Sql[], args: Page
   const page = await paginate(ctx.loaders, {
     from: sql`enforcement_case c`,
     select: ctx.loaders.caseColumns('c'),
-    where: and([casePolicy.scope(ctx.viewer, 'c'), ...conditions]),
+    where: and(conditions),
     order: caseOrders[order],
     first: args.first,
     after: args.after,
@@ -138,12 +138,9 @@ export class CaseResolver {
   }
 
   @FieldResolver(() => CaseViewerCan)
-  viewerCan(@Root() c: Case, @Ctx() ctx: Context): CaseViewerCan {
-    return {
-      readConfidential: casePolicy.canReadConfidential(ctx.viewer, c),
-      edit: casePolicy.canEdit(ctx.viewer, c),
-      share: casePolicy.canShare(ctx.viewer, c),
-    };
+  viewerCan(@Root() c: Case): CaseViewerCan {
+    // Both answers came with the row, from the policy's own SQL functions (lap.case_tier_readable, lap.case_editable).
+    return { readConfidential: c.confidentialTier != null, edit: c.editable === true, share: c.editable === true };
   }
 
   @FieldResolver(() => CaseConfidential, {
@@ -160,25 +157,28 @@ export class CaseResolver {
   @Mutation(() => Case, { description: 'Opens a case with the viewer’s agency as lead agency (AGENCY viewers).' })
   async openCase(@Arg('input') input: OpenCaseInput, @Ctx() ctx: Context): Promise<Case> {
     const countries = await visibleCountries(ctx, 'input.countryCodes', input.countryCodes);
-    const lead = ctx.viewer.memberOrgId!;
-    const id = await ctx.ds
+    const id = await ctx.db
       .transaction(async (m) => {
-        const [row] = (await m.query(
-          `INSERT INTO enforcement_case (reference, title, status, categories, tlp, lead_agency_id, harm_score, summary, suspects,
-             evidence, investigator_notes, victim_count, estimated_loss_usd, vulnerable_victims, ongoing_harm)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15) RETURNING id`,
+        // The lead agency is the viewer's own; the policy (lap.case_editable) refuses any other.
+        const [row] = await m.query<{ id: string; lead_agency_id: string }>(
+          `INSERT INTO enforcement_case (reference, title, status, categories, tlp, lead_agency_id, harm_score)
+           VALUES ($1,$2,$3,$4,$5,lap.viewer_org(),$6) RETURNING id, lead_agency_id`,
+          [input.reference, input.title, input.status, [...new Set(input.categories)], input.tlp, harmScore(input)],
+        );
+        await m.query(
+          `INSERT INTO case_confidential (case_id, lead_agency_id, summary, suspects, evidence, investigator_notes, victim_count,
+             estimated_loss_usd, vulnerable_victims, ongoing_harm) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
           [
-            input.reference, input.title, input.status, [...new Set(input.categories)], input.tlp, lead, harmScore(input),
-            input.summary, input.suspects, input.evidence ?? null, input.investigatorNotes ?? null, input.victimCount,
+            row.id, row.lead_agency_id, input.summary, input.suspects, input.evidence ?? null, input.investigatorNotes ?? null, input.victimCount,
             Math.round(input.estimatedLossUsd), input.vulnerableVictims, input.ongoingHarm,
           ],
-        )) as Array<{ id: string }>;
+        );
         await m.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [row.id, countries]);
         return row.id;
       })
       .catch((err) => {
         if (uniqueViolation(err)) throw badInput('input.reference', 'your agency already has a case with this reference');
-        throw err;
+        throw refusedByPolicy(err);
       });
     return reload(ctx, id);
   }
@@ -186,43 +186,54 @@ export class CaseResolver {
   @Mutation(() => Case, { description: 'Changes a case (its lead agency only).' })
   async updateCase(@Arg('id', () => ID) id: string, @Arg('input') input: UpdateCaseInput, @Ctx() ctx: Context): Promise<Case> {
     const c = await visibleCase(ctx, 'id', id);
-    // The rule has checked that the viewer leads the case, so its confidential tier is theirs to read.
-    const tier = required(c.confidentialTier ?? null, 'confidential tier of a case the viewer leads');
     const countries = input.countryCodes ? await visibleCountries(ctx, 'input.countryCodes', input.countryCodes) : null;
-    const next = {
-      title: input.title ?? c.title,
-      status: input.status ?? c.status,
-      categories: input.categories ? [...new Set(input.categories)] : c.categories,
-      tlp: input.tlp ?? c.tlp,
-      summary: input.summary ?? tier.summary,
-      suspects: input.suspects ?? tier.suspects,
-      evidence: input.evidence !== undefined ? input.evidence : tier.evidence,
-      investigatorNotes: input.investigatorNotes !== undefined ? input.investigatorNotes : tier.investigatorNotes,
-      victimCount: input.victimCount ?? tier.victimCount,
-      estimatedLossUsd: input.estimatedLossUsd !== undefined && input.estimatedLossUsd !== null ? Math.round(input.estimatedLossUsd) : tier.estimatedLossUsd,
-      vulnerableVictims: input.vulnerableVictims ?? tier.vulnerableVictims,
-      ongoingHarm: input.ongoingHarm ?? tier.ongoingHarm,
-    };
-    if (next.tlp === Tlp.RED && c.tlp !== Tlp.RED) {
-      const shares = await ctx.loaders.sharesByCase.load(c.id);
-      if (shares.some((s) => s.recipientIds.length === 0)) {
-        throw badInput('input.tlp', 'TLP:RED is for named persons: narrow or revoke the shares to whole organizations first');
-      }
-    }
-    await ctx.ds.transaction(async (m) => {
-      await m.query(
-        `UPDATE enforcement_case SET title=$2, status=$3, categories=$4, tlp=$5, summary=$6, suspects=$7, evidence=$8,
-           investigator_notes=$9, victim_count=$10, estimated_loss_usd=$11, vulnerable_victims=$12, ongoing_harm=$13,
-           harm_score=$14, updated_at=now() WHERE id=$1`,
-        [
-          c.id, next.title, next.status, next.categories, next.tlp, next.summary, next.suspects, next.evidence, next.investigatorNotes,
-          next.victimCount, next.estimatedLossUsd, next.vulnerableVictims, next.ongoingHarm, harmScore(next),
-        ],
+    await ctx.db.transaction(async (m) => {
+      // Lock the row and its tier (the UPDATE policy: the lead agency only), then change only the given fields: two
+      // editors changing different fields of one case both stick, one after the other.
+      const [row] = await m.query<{ title: string; status: string; categories: string[]; tlp: string }>(
+        `SELECT title, status, categories, tlp FROM enforcement_case WHERE id = $1 FOR UPDATE`,
+        [c.id],
       );
+      const [tier] = await m.query<{ victim_count: number; estimated_loss_usd: number; vulnerable_victims: boolean; ongoing_harm: boolean }>(
+        `SELECT victim_count, estimated_loss_usd, vulnerable_victims, ongoing_harm FROM case_confidential WHERE case_id = $1 FOR UPDATE`,
+        [c.id],
+      );
+      if (!row || !tier) throw forbidden('only the lead agency edits a case');
+      const categories = input.categories ? [...new Set(input.categories)] : (row.categories as HarmCategory[]);
+      const tlp = input.tlp ?? (row.tlp as Tlp);
+      if (tlp === Tlp.RED && row.tlp !== Tlp.RED) {
+        const [{ n }] = await m.query<{ n: number }>(`SELECT count(*)::int AS n FROM case_share WHERE case_id = $1 AND cardinality(recipient_ids) = 0`, [c.id]);
+        if (n > 0) throw badInput('input.tlp', 'TLP:RED is for named persons: narrow or revoke the shares to whole organizations first');
+      }
+      const assessment = {
+        victimCount: input.victimCount ?? tier.victim_count,
+        estimatedLossUsd: input.estimatedLossUsd !== undefined && input.estimatedLossUsd !== null ? Math.round(input.estimatedLossUsd) : tier.estimated_loss_usd,
+        vulnerableVictims: input.vulnerableVictims ?? tier.vulnerable_victims,
+        ongoingHarm: input.ongoingHarm ?? tier.ongoing_harm,
+        categories,
+      };
+      const caseSet: Sql[] = [sql`harm_score = ${harmScore(assessment)}`, sql`updated_at = now()`];
+      if (input.title !== undefined && input.title !== null) caseSet.push(sql`title = ${input.title}`);
+      if (input.status !== undefined && input.status !== null) caseSet.push(sql`status = ${input.status}`);
+      if (input.categories) caseSet.push(sql`categories = ${categories}`);
+      if (input.tlp !== undefined && input.tlp !== null) caseSet.push(sql`tlp = ${input.tlp}`);
+      await m.rows(sql`UPDATE enforcement_case SET ${join(caseSet, ', ')} WHERE id = ${c.id}`);
+      const tierSet: Sql[] = [];
+      if (input.summary !== undefined && input.summary !== null) tierSet.push(sql`summary = ${input.summary}`);
+      if (input.suspects !== undefined && input.suspects !== null) tierSet.push(sql`suspects = ${input.suspects}`);
+      if (input.evidence !== undefined) tierSet.push(sql`evidence = ${input.evidence}`);
+      if (input.investigatorNotes !== undefined) tierSet.push(sql`investigator_notes = ${input.investigatorNotes}`);
+      if (input.victimCount !== undefined && input.victimCount !== null) tierSet.push(sql`victim_count = ${assessment.victimCount}`);
+      if (input.estimatedLossUsd !== undefined && input.estimatedLossUsd !== null) tierSet.push(sql`estimated_loss_usd = ${assessment.estimatedLossUsd}`);
+      if (input.vulnerableVictims !== undefined && input.vulnerableVictims !== null) tierSet.push(sql`vulnerable_victims = ${assessment.vulnerableVictims}`);
+      if (input.ongoingHarm !== undefined && input.ongoingHarm !== null) tierSet.push(sql`ongoing_harm = ${assessment.ongoingHarm}`);
+      if (tierSet.length) await m.rows(sql`UPDATE case_confidential SET ${join(tierSet, ', ')} WHERE case_id = ${c.id}`);
       if (countries) {
         await m.query(`DELETE FROM case_country WHERE case_id = $1`, [c.id]);
         await m.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [c.id, countries]);
       }
+    }).catch((err) => {
+      throw refusedByPolicy(err);
     });
     return reload(ctx, c.id);
   }
@@ -243,7 +254,7 @@ export class CaseResolver {
     const people = await ctx.loaders.personById.loadMany(recipientIds.filter(isUuid));
     const strangers = recipientIds.filter((rid) => !people.some((p) => p instanceof Person && p.id === rid && p.organizationId === participant.id));
     if (strangers.length) throw badInput('input.recipientIds', `not people of ${participant.name}: ${strangers.join(', ')}`);
-    const [row] = (await ctx.ds.query(
+    const [row] = (await ctx.db.query(
       `INSERT INTO case_share (case_id, participant_id, recipient_ids, granted_by_id) VALUES ($1, $2, $3::uuid[], $4)
        ON CONFLICT (case_id, participant_id) DO UPDATE SET recipient_ids = EXCLUDED.recipient_ids,
          granted_by_id = EXCLUDED.granted_by_id, granted_at = now()
@@ -259,7 +270,7 @@ export class CaseResolver {
   async revokeShare(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Case> {
     // The rule has checked that the share exists and that the viewer leads its case.
     const share = (await ctx.loaders.shareById.load(id))!;
-    await ctx.ds.query(`DELETE FROM case_share WHERE id = $1`, [share.id]);
+    await ctx.db.query(`DELETE FROM case_share WHERE id = $1`, [share.id]);
     return reload(ctx, share.caseId);
   }
 }

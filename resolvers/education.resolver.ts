@@ -57,7 +57,7 @@ export class EducationProjectResolver {
       ],
       first: args.first,
       after: args.after,
-      hydrate: (rows) => hydrate(ctx.ds, EducationProject, rows),
+      hydrate: (rows) => ctx.db.hydrate(EducationProject, rows),
     });
     return toConnection(EducationProjectConnection, page);
   }
@@ -94,7 +94,7 @@ export class EducationProjectResolver {
     const lead = ctx.viewer.memberOrgId!;
     const partnerIds = await partnersOf(ctx, input.partnerIds, lead);
     const now = ctx.now();
-    const id = await ctx.ds.transaction(async (m) => {
+    const id = await ctx.db.transaction(async (m) => {
       const [row] = (await m.query(
         `INSERT INTO education_project (title, description, themes, status, website_url, lead_organization_id, started_by_id, started_at, updated_at)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$8) RETURNING id`,
@@ -118,7 +118,7 @@ export class EducationProjectResolver {
       throw badInput('input.status', `a ${project.status} project cannot go back to ${input.status}`);
     }
     const partnerIds = input.partnerIds ? await partnersOf(ctx, input.partnerIds, project.leadOrganizationId) : null;
-    await ctx.ds.transaction(async (m) => {
+    await ctx.db.transaction(async (m) => {
       await m.query(
         `UPDATE education_project SET title = $2, description = $3, themes = $4, status = $5, website_url = $6, updated_at = $7 WHERE id = $1`,
         [

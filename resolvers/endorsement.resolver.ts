@@ -86,7 +86,7 @@ export class EndorsementResolver {
     if (!agency && input.competences?.length) throw badInput('input.competences', 'only agencies have competences');
     const now = ctx.now();
     const deadline = new Date(now.getTime() + ctx.config.endorsementObjectionDays * 86_400_000);
-    const id = await ctx.ds
+    const id = await ctx.db
       .transaction(async (m) => {
         const [{ id: participantId }] = (await m.query(
           `INSERT INTO participant (kind, name, country_code, status, applied_at, objection_deadline, competences, is_coordinator, sector, recorded_by_id)
@@ -120,7 +120,7 @@ export class EndorsementResolver {
     if (!endorsementPolicy.windowOpen(e.status, e.objectionDeadline, now)) throw badInput('endorsementId', 'the objection window has closed');
     const standing = (await ctx.cooperation.objectionsByParticipant.load(e.id)).some((o) => o.agencyId === ctx.viewer.memberOrgId && !o.withdrawnAt);
     if (standing) throw badInput('endorsementId', 'your agency already objects to this application');
-    const [{ id }] = (await ctx.ds.query(
+    const [{ id }] = (await ctx.db.query(
       `INSERT INTO endorsement_objection (participant_id, agency_id, objected_by_id, reason, created_at) VALUES ($1,$2,$3,$4,$5) RETURNING id`,
       [e.id, ctx.viewer.memberOrgId, ctx.viewer.personId, reason, now],
     )) as Array<{ id: string }>;
@@ -135,7 +135,7 @@ export class EndorsementResolver {
     const e = await visibleEndorsement(ctx, 'id', objection.participantId);
     const now = ctx.now();
     if (!endorsementPolicy.windowOpen(e.status, e.objectionDeadline, now)) throw badInput('id', 'the objection window has closed');
-    await ctx.ds.query(`UPDATE endorsement_objection SET withdrawn_at = $2 WHERE id = $1`, [objection.id, now]);
+    await ctx.db.query(`UPDATE endorsement_objection SET withdrawn_at = $2 WHERE id = $1`, [objection.id, now]);
     ctx.cooperation.objectionById.clear(objection.id);
     return required(await ctx.cooperation.objectionById.load(objection.id), 'objection');
   }

@@ -151,7 +151,7 @@ export class NetworkReportResolver {
       keys.forEach((k) => m.set(k, (m.get(k) ?? 0) + 1));
       return [...m].sort(([a], [b]) => a.localeCompare(b)).map(([key, count]) => ({ key, count }));
     };
-    const countries = hydrate(ctx.ds, Country, byCountry);
+    const countries = ctx.db.hydrate(Country, byCountry);
     const perQuarter = quarters as unknown as QuarterCalls[];
     return {
       from,

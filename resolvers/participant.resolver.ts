@@ -34,7 +34,7 @@ async function participantConnection(ctx: Context, conditions: Sql[], args: Page
     ],
     first: args.first,
     after: args.after,
-    hydrate: (rows) => hydrate(ctx.ds, Participant, rows, participantClass),
+    hydrate: (rows) => ctx.db.hydrate(Participant, rows, participantClass),
   });
   return toConnection(ParticipantConnection, page);
 }
@@ -100,7 +100,7 @@ export class ParticipantResolver {
       ],
       first: args.first,
       after: args.after,
-      hydrate: (rows) => hydrate(ctx.ds, Person, rows),
+      hydrate: (rows) => ctx.db.hydrate(Person, rows),
     });
     return toConnection(PersonConnection, page);
   }
@@ -109,7 +109,7 @@ export class ParticipantResolver {
   async designatePointOfContact(@Arg('personId', () => ID) personId: string, @Ctx() ctx: Context): Promise<Participant> {
     const person = await visiblePerson(ctx, 'personId', personId);
     if (person.organizationId !== ctx.viewer.memberOrgId) throw badInput('personId', 'is not a person of your organization');
-    await ctx.ds.query(`UPDATE participant SET point_of_contact_id = $2 WHERE id = $1`, [person.organizationId, person.id]);
+    await ctx.db.query(`UPDATE participant SET point_of_contact_id = $2 WHERE id = $1`, [person.organizationId, person.id]);
     ctx.loaders.participantById.clear(person.organizationId);
     return required(await ctx.loaders.participantById.load(person.organizationId), 'own organization');
   }
@@ -128,7 +128,7 @@ export class ParticipantResolver {
     if (!org || org.kind !== ParticipantKind.AGENCY || org.status !== ParticipantStatus.ENDORSED || org.countryCode !== countryCode) {
       throw badInput('personId', `is not a person of an endorsed agency of ${countryCode}`);
     }
-    await ctx.ds.query(`UPDATE country SET primary_contact_id = $2 WHERE code = $1`, [countryCode, person.id]);
+    await ctx.db.query(`UPDATE country SET primary_contact_id = $2 WHERE code = $1`, [countryCode, person.id]);
     ctx.loaders.countryByCode.clear(countryCode);
     return required(await ctx.loaders.countryByCode.load(countryCode), 'country');
   }
@@ -162,7 +162,7 @@ export class CountryResolver {
       order: [{ expr: 'co.code', direction: 'ASC', type: 'text' }],
       first: args.first,
       after: args.after,
-      hydrate: (rows) => hydrate(ctx.ds, Country, rows),
+      hydrate: (rows) => ctx.db.hydrate(Country, rows),
     });
     return toConnection(CountryConnection, page);
   }

@@ -77,7 +77,7 @@ export class QuestionnaireResolver {
       ],
       first: args.first,
       after: args.after,
-      hydrate: (rows) => hydrate(ctx.ds, Questionnaire, rows),
+      hydrate: (rows) => ctx.db.hydrate(Questionnaire, rows),
     });
     return toConnection(QuestionnaireConnection, page);
   }
@@ -116,7 +116,7 @@ export class QuestionnaireResolver {
       ],
       first: args.first,
       after: args.after,
-      hydrate: (rows) => hydrate(ctx.ds, QuestionnaireResponse, rows),
+      hydrate: (rows) => ctx.db.hydrate(QuestionnaireResponse, rows),
     });
     return toConnection(QuestionnaireResponseConnection, page);
   }
@@ -143,7 +143,7 @@ export class QuestionnaireResolver {
       ],
       first: args.first,
       after: args.after,
-      hydrate: (rows) => hydrate(ctx.ds, Participant, rows, participantClass),
+      hydrate: (rows) => ctx.db.hydrate(Participant, rows, participantClass),
     });
     return toConnection(ParticipantConnection, page);
   }
@@ -180,7 +180,7 @@ export class QuestionnaireResolver {
     if (await ctx.outreach.ownResponseByQuestionnaire.load(q.id)) throw alreadyAnswered();
     const answers = await checkedAnswers(ctx, q, input.answers);
     const now = ctx.now();
-    const id = await ctx.ds
+    const id = await ctx.db
       .transaction(async (m) => {
         const [row] = (await m.query(
           `INSERT INTO questionnaire_response (questionnaire_id, participant_id, submitted_by_id, confidential, submitted_at, updated_at)
@@ -217,7 +217,7 @@ export class QuestionnaireResolver {
     if (!hasAnswers && !hasConfidential) throw badInput('input', 'give answers, confidential or both');
     const q = required(await ctx.outreach.questionnaireById.load(response.questionnaireId), 'response questionnaire');
     const answers = hasAnswers ? await checkedAnswers(ctx, q, input.answers!) : [];
-    await ctx.ds.transaction(async (m) => {
+    await ctx.db.transaction(async (m) => {
       await m.query(`UPDATE questionnaire_response SET confidential = coalesce($2, confidential), updated_at = $3 WHERE id = $1`, [
         response.id,
         hasConfidential ? input.confidential : null,

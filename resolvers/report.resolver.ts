@@ -28,7 +28,7 @@ async function reportConnection(ctx: Context, conditions: Sql[], args: PageArgs)
     ],
     first: args.first,
     after: args.after,
-    hydrate: (rows) => hydrate(ctx.ds, SectorReport, rows),
+    hydrate: (rows) => ctx.db.hydrate(SectorReport, rows),
   });
   return toConnection(SectorReportConnection, page);
 }
@@ -73,7 +73,7 @@ export class SectorReportResolver {
     const people = await ctx.loaders.personById.loadMany(recipientIds.filter(isUuid));
     const unknown = recipientIds.filter((id) => !people.some((p) => p instanceof Person && p.id === id));
     if (unknown.length) throw badInput('input.recipientIds', `no person with id ${unknown.join(', ')}`);
-    const [{ id }] = (await ctx.ds.query(
+    const [{ id }] = (await ctx.db.query(
       `INSERT INTO sector_report (author_org_id, author_id, kind, title, body, tlp, recipient_ids, published_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7::uuid[],$8) RETURNING id`,
       [ctx.viewer.memberOrgId, ctx.viewer.personId, input.kind, input.title, input.body, input.tlp, recipientIds, ctx.now()],

@@ -49,7 +49,7 @@ export class ResourceListResolver {
       ],
       first: args.first,
       after: args.after,
-      hydrate: (rows) => hydrate(ctx.ds, ResourceListEntry, rows),
+      hydrate: (rows) => ctx.db.hydrate(ResourceListEntry, rows),
     });
     return toConnection(ResourceListEntryConnection, page);
   }
@@ -98,7 +98,7 @@ export class ResourceListResolver {
     if (!person) throw notFound('input.personId', 'person');
     if (person.organizationId !== ctx.viewer.memberOrgId) throw badInput('input.personId', 'is not a person of your organization');
     const duplicate = () => badInput('input.personId', 'is already on the resource list');
-    const [row] = (await ctx.ds
+    const [row] = (await ctx.db
       .query(
         `INSERT INTO resource_list_entry (person_id, organization_id, expertise, languages, added_by_id, added_at)
          VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`,
@@ -115,7 +115,7 @@ export class ResourceListResolver {
   async removeResourceListEntry(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<string> {
     // The rule has loaded the entry through its row scope and checked that it is of the viewer's organization.
     const entry = (await ctx.outreach.resourceEntryById.load(id))!;
-    await ctx.ds.query(`DELETE FROM resource_list_entry WHERE id = $1`, [entry.id]);
+    await ctx.db.query(`DELETE FROM resource_list_entry WHERE id = $1`, [entry.id]);
     ctx.outreach.resourceEntryById.clear(entry.id);
     return entry.id;
   }

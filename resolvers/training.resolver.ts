@@ -60,7 +60,7 @@ export class TrainingSessionResolver {
       ],
       first: args.first,
       after: args.after,
-      hydrate: (rows) => hydrate(ctx.ds, TrainingSession, rows),
+      hydrate: (rows) => ctx.db.hydrate(TrainingSession, rows),
     });
     return toConnection(TrainingSessionConnection, page);
   }
@@ -99,7 +99,7 @@ export class TrainingSessionResolver {
         throw badInput('input.hostIds', `an AGENCIES_ONLY session is hosted by agencies only, not ${privateHosts.map((h) => h.name).join(', ')}`);
       }
     }
-    const id = await ctx.ds.transaction(async (m) => {
+    const id = await ctx.db.transaction(async (m) => {
       const [row] = (await m.query(
         `INSERT INTO training_session (title, audience, topics, scheduled_at, duration_minutes, materials_url, organizer_id, scheduled_by_id, created_at)
          VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,

@@ -1,5 +1,5 @@
-import type { DataSource } from 'typeorm';
 import type { Config } from './config';
+import type { ViewerDb } from './db/viewer-db';
 import type { Loaders } from './loaders';
 import type { CooperationLoaders } from './loaders/cooperation';
 import type { OutreachLoaders } from './loaders/outreach';
@@ -12,7 +12,8 @@ export interface Context {
   loaders: Loaders;
   cooperation: CooperationLoaders;
   outreach: OutreachLoaders;
-  ds: DataSource;
+  /** The database as this viewer sees it (row-level security), in the request's one transaction. */
+  db: ViewerDb;
   redactions: Redactions;
   config: Config;
   /** The clock; tests inject their own. */

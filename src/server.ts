@@ -19,7 +19,7 @@ import { GraphiqlPage } from './http/graphiql';
 import { Loaders } from './loaders';
 import { CooperationLoaders } from './loaders/cooperation';
 import { OutreachLoaders } from './loaders/outreach';
-import { settleEndorsements } from './workflows/endorsement';
+import { ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
 import { NetworkReportData, networkReportCsv, networkReportQuery } from './http/network-report-csv';
 import { buildHubSchema } from './schema';
@@ -54,12 +54,25 @@ const knownCodes = new Set([
 type ContextWithCounter = Context & { statements: { statements: number } };
 
 /** Adds `extensions.redacted` (DOMAIN §3) and, when configured, the statement count of the request. */
-function responsePlugin(config: Config): ApolloServerPlugin<ContextWithCounter> {
+function responsePlugin(config: Config, logger: Logger): ApolloServerPlugin<ContextWithCounter> {
   return {
     async requestDidStart() {
       return {
+        async didResolveOperation({ operation, contextValue }) {
+          // A query reads one snapshot, read only; a mutation writes in the same transaction, each in a savepoint.
+          if (contextValue.db) contextValue.db.readOnly = operation?.operation === 'query';
+        },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
+          // Commit before anything is sent: a write the database refuses at commit must not be answered as done.
+          try {
+            await contextValue.db?.finish();
+          } catch (err) {
+            logger.error({ err }, 'the request transaction could not be committed');
+            response.body.singleResult.data = null;
+            response.body.singleResult.errors = [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
+            response.http.status = 500;
+          }
           const { redactions } = contextValue;
           if (redactions && redactions.size > 0) {
             response.body.singleResult.extensions = { ...response.body.singleResult.extensions, redacted: redactions.entries() };
@@ -116,7 +129,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are used; the implicit cache-control plugin would otherwise hook every field.
       ApolloServerPluginCacheControlDisabled(),
-      responsePlugin(config),
+      responsePlugin(config, logger),
       inputErrorsPlugin<ContextWithCounter>(),
     ],
     formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
@@ -157,26 +170,33 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     }
   });
 
-  /** The context of one request: endorsements settled at this moment, the viewer, fresh loaders. */
-  async function buildContext(req: express.Request): Promise<ContextWithCounter> {
-    await settleEndorsements(ds, now());
-    const viewer = await viewerFromHeader(req.headers.authorization, tokens, ds);
-    const loaders = new Loaders(ds, viewer);
+  /**
+   * The context of one request: the viewer, the database as that viewer sees it (one transaction, begun by the first
+   * statement, ended before the response is sent or when the connection closes), fresh loaders over it.
+   */
+  async function buildContext(req: express.Request, res: express.Response): Promise<ContextWithCounter> {
+    const at = now();
+    const viewer = await viewerFromHeader(req.headers.authorization, tokens, ds, at);
+    const db = new ViewerDb(ds, viewer, at);
+    res.once('close', () => {
+      db.finish().catch((err) => logger.error({ err }, 'the request transaction could not be ended'));
+    });
+    const loaders = new Loaders(db, viewer);
     return {
       viewer,
       loaders,
-      cooperation: new CooperationLoaders(ds, viewer, loaders),
-      outreach: new OutreachLoaders(ds, viewer),
-      ds,
+      cooperation: new CooperationLoaders(db, viewer, loaders),
+      outreach: new OutreachLoaders(db, viewer),
+      db,
       redactions: new Redactions(),
       config,
-      now,
+      now: () => at,
       statements: (req as unknown as { statements: { statements: number } }).statements,
     };
   }
 
   const graphqlHandler = expressMiddleware(apollo, {
-    context: async ({ req }) => buildContext(req),
+    context: async ({ req, res }) => buildContext(req, res),
   });
   app.all('/graphql', express.json({ limit: '1mb' }), (req, res, next) => {
     // Count the statements of this request when asked to (tests and the benchmark read them from a header).
@@ -191,7 +211,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     try {
       let context: ContextWithCounter;
       try {
-        context = await buildContext(req);
+        context = await buildContext(req, res);
       } catch (err) {
         if (err instanceof GraphQLError && err.extensions.code === 'UNAUTHENTICATED') {
           res.status(401).json({ errors: [{ message: err.message, extensions: { code: 'UNAUTHENTICATED' } }] });

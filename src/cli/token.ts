@@ -1,9 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { ParticipantKind, ParticipantStatus } from '../../entities/enums';
 import { TokenService } from '../auth/tokens';
-import { viewerKindOf } from '../auth/viewer';
 import { Config, ConfigError, loadConfig } from '../config';
 import { describeUrl, openDatabase } from '../db/data-source';
 import { readLiveLock, startEmbedded } from '../db/embedded';
@@ -16,13 +14,13 @@ interface PersonRow {
   id: string;
   email: string;
   organization: string;
-  kind: ParticipantKind;
-  status: ParticipantStatus;
-  is_coordinator: boolean;
+  /** The kind of viewer a token of theirs makes now (lap.viewer_of, as a request would ask). */
+  viewer: string;
 }
 
-const peopleQuery = `SELECT pe.id, pe.email, p.name AS organization, p.kind, p.status, p.is_coordinator
-  FROM person pe JOIN participant p ON p.id = pe.organization_id ORDER BY p.name, pe.email`;
+const peopleQuery = `SELECT pe.id, pe.email, p.name AS organization, v.kind AS viewer
+  FROM person pe JOIN participant p ON p.id = pe.organization_id CROSS JOIN LATERAL lap.viewer_of(pe.id, NULL, now()) v
+  ORDER BY p.name, pe.email`;
 
 /**
  * Reads the people without ever opening the embedded database from a second process: when a hub holds the data
@@ -95,7 +93,7 @@ async function main(): Promise<number> {
     const width = Math.max(...people.map((p) => p.email.length));
     const orgWidth = Math.max(...people.map((p) => p.organization.length));
     for (const p of people) {
-      process.stdout.write(`${p.email.padEnd(width)}  ${p.organization.padEnd(orgWidth)}  ${viewerKindOf(p)}\n`);
+      process.stdout.write(`${p.email.padEnd(width)}  ${p.organization.padEnd(orgWidth)}  ${p.viewer}\n`);
     }
     return 0;
   }

@@ -6,8 +6,16 @@ export function badInput(argument: string, problem: string): GraphQLError {
 }
 
 /** A refused mutation (or query field): nothing was written. */
-export function forbidden(): GraphQLError {
+export function forbidden(_why?: string): GraphQLError {
   return new GraphQLError('Not allowed', { extensions: { code: 'FORBIDDEN' } });
+}
+
+/**
+ * A write the database's row-level security refused (a `WITH CHECK` or `USING` policy: SQLSTATE 42501) is FORBIDDEN;
+ * any other error passes through unchanged (a database failure stays an internal error).
+ */
+export function refusedByPolicy(err: unknown): unknown {
+  return (err as { code?: string } | null)?.code === '42501' ? forbidden() : err;
 }
 
 export function unauthenticated(message: string): GraphQLError {

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { DataSource } from 'typeorm';
+import type { ViewerDb } from '../db/viewer-db';
 import { AssistanceRequest } from '../../entities/assistance-request.entity';
 import { Endorsement, EndorsementObjection } from '../../entities/endorsement.entity';
 import { SectorReport } from '../../entities/sector-report.entity';
@@ -12,7 +12,7 @@ import { groupBy, Loaders, uuidArray } from './index';
 /** Per-request loaders of the cooperation workflows, each applying its row scope in SQL. */
 export class CooperationLoaders {
   constructor(
-    readonly ds: DataSource,
+    readonly db: ViewerDb,
     readonly viewer: Viewer,
     readonly base: Loaders,
   ) {}
@@ -41,13 +41,13 @@ export class CooperationLoaders {
       sql`SELECT o.participant_id AS __key, o.* FROM endorsement_objection o WHERE o.participant_id = ANY (${uuidArray(ids)})
           ORDER BY o.created_at, o.id`,
     );
-    return groupBy(ids, rows, hydrate(this.ds, EndorsementObjection, rows));
+    return groupBy(ids, rows, this.db.hydrate(EndorsementObjection, rows));
   });
 
   readonly objectionById = new DataLoader<string, EndorsementObjection | null>(async (ids) => {
     if (!endorsementPolicy.canReadObjections(this.viewer)) return ids.map(() => null);
     const rows = await this.base.rows(sql`SELECT o.* FROM endorsement_objection o WHERE o.id = ANY (${uuidArray(ids)})`);
-    const objections = hydrate(this.ds, EndorsementObjection, rows);
+    const objections = this.db.hydrate(EndorsementObjection, rows);
     return ids.map((id) => objections.find((o) => o.id === id) ?? null);
   });
 
@@ -55,7 +55,7 @@ export class CooperationLoaders {
     const rows = await this.base.rows(
       sql`SELECT r.* FROM assistance_request r WHERE r.id = ANY (${uuidArray(ids)}) AND ${assistancePolicy.scope(this.viewer, 'r')}`,
     );
-    const requests = hydrate(this.ds, AssistanceRequest, rows);
+    const requests = this.db.hydrate(AssistanceRequest, rows);
     return ids.map((id) => requests.find((r) => r.id === id) ?? null);
   });
 
@@ -63,7 +63,7 @@ export class CooperationLoaders {
     const rows = await this.base.rows(
       sql`SELECT r.* FROM sector_report r WHERE r.id = ANY (${uuidArray(ids)}) AND ${reportPolicy.scope(this.viewer, 'r')}`,
     );
-    const reports = hydrate(this.ds, SectorReport, rows);
+    const reports = this.db.hydrate(SectorReport, rows);
     return ids.map((id) => reports.find((r) => r.id === id) ?? null);
   });
 }

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { DataSource } from 'typeorm';
+import type { ViewerDb } from '../db/viewer-db';
 import { CallExclusion } from '../../entities/call-exclusion.entity';
 import { CallSegment } from '../../entities/call-segment.entity';
 import { Case, CaseConfidential } from '../../entities/case.entity';
@@ -12,7 +12,6 @@ import { Person } from '../../entities/person.entity';
 import { hydrate } from '../db/hydrate';
 import { raw, Sql, sql } from '../db/sql';
 import { callPolicy } from '../policy/call.policy';
-import { casePolicy } from '../policy/case.policy';
 import { participantPolicy } from '../policy/participant.policy';
 import type { Viewer } from '../policy/viewer';
 
@@ -72,40 +71,39 @@ export function participantClass(row: Row) {
  */
 export class Loaders {
   constructor(
-    readonly ds: DataSource,
+    readonly db: ViewerDb,
     readonly viewer: Viewer,
   ) {}
 
   async rows(query: Sql): Promise<Row[]> {
     const { text, values } = query.compile();
-    return this.ds.query(text, values) as Promise<Row[]>;
+    return this.db.query<Row>(text, values);
   }
 
   // ---- cases -------------------------------------------------------------------------------------------------
   /**
-   * `SELECT` list of a scoped case row: the entity's row and listing columns, and the confidential tier as one JSON
-   * value — only where the tier's own SQL scope lets the viewer read it (the lead agency's people, the people a share
-   * reaches), NULL for every other row. So a list carries the tier of exactly the rows whose tier may be read, in the
-   * same statement, and nothing of the others.
+   * `SELECT` list of a case row: the entity's row and listing columns, and the confidential tier as one JSON value —
+   * from `case_confidential`, whose row-level security returns the tier only to the lead agency's people and the
+   * people a share reaches (lap.case_tier_readable), so the value is NULL for every other row.
    */
   caseColumns(alias: string): Sql {
-    const columns = this.ds.getMetadata(Case).columns.map((c) => `${alias}.${c.databaseName}`);
+    const columns = this.db.metadata(Case).columns.map((c) => `${alias}.${c.databaseName}`);
     const c = raw(alias);
     return sql`${raw(columns.join(', '))},
-      CASE WHEN ${casePolicy.confidentialScope(this.viewer, alias)} THEN json_build_object(
-        'summary', ${c}.summary, 'suspects', ${c}.suspects, 'evidence', ${c}.evidence,
-        'investigatorNotes', ${c}.investigator_notes, 'victimCount', ${c}.victim_count,
-        'estimatedLossUsd', ${c}.estimated_loss_usd, 'vulnerableVictims', ${c}.vulnerable_victims,
-        'ongoingHarm', ${c}.ongoing_harm) END AS __confidential`;
+      (SELECT json_build_object(
+        'summary', t.summary, 'suspects', t.suspects, 'evidence', t.evidence,
+        'investigatorNotes', t.investigator_notes, 'victimCount', t.victim_count,
+        'estimatedLossUsd', t.estimated_loss_usd, 'vulnerableVictims', t.vulnerable_victims,
+        'ongoingHarm', t.ongoing_harm) FROM case_confidential t WHERE t.case_id = ${c}.id) AS __confidential,
+      lap.case_editable(${c}.lead_agency_id) AS __editable`;
   }
 
   hydrateCases(rows: Row[]): Case[] {
-    const cases = hydrate(this.ds, Case, rows);
+    const cases = this.db.hydrate(Case, rows);
     cases.forEach((c, i) => {
       const tier = rows[i].__confidential as Omit<CaseConfidential, 'caseId'> | null;
       c.confidentialTier = tier ? { ...tier, caseId: c.id } : null;
-      // The tier came back, and not because the viewer's agency leads the case: a share reaches the viewer.
-      c.reachesViewer = tier !== null && c.leadAgencyId !== this.viewer.memberOrgId;
+      c.editable = rows[i].__editable === true;
       this.caseById.prime(c.id, c);
     });
     return cases;
@@ -113,7 +111,7 @@ export class Loaders {
 
   readonly caseById = new DataLoader<string, Case | null>(async (ids) => {
     const rows = await this.rows(
-      sql`SELECT ${this.caseColumns('c')} FROM enforcement_case c WHERE c.id = ANY (${uuidArray(ids)}) AND ${casePolicy.scope(this.viewer, 'c')}`,
+      sql`SELECT ${this.caseColumns('c')} FROM enforcement_case c WHERE c.id = ANY (${uuidArray(ids)})`,
     );
     return byKey(ids, this.hydrateCases(rows), (c) => c.id);
   });
@@ -123,14 +121,14 @@ export class Loaders {
       sql`SELECT cc.case_id AS __key, co.* FROM case_country cc JOIN country co ON co.code = cc.country_code
           WHERE cc.case_id = ANY (${uuidArray(caseIds)}) ORDER BY co.code`,
     );
-    return groupBy(caseIds, rows, hydrate(this.ds, Country, rows));
+    return groupBy(caseIds, rows, this.db.hydrate(Country, rows));
   });
 
   readonly sharesByCase = new DataLoader<string, CaseShare[]>(async (caseIds) => {
     const rows = await this.rows(
       sql`SELECT s.case_id AS __key, s.* FROM case_share s WHERE s.case_id = ANY (${uuidArray(caseIds)}) ORDER BY s.granted_at, s.id`,
     );
-    return groupBy(caseIds, rows, hydrate(this.ds, CaseShare, rows));
+    return groupBy(caseIds, rows, this.db.hydrate(CaseShare, rows));
   });
 
   /**
@@ -139,7 +137,7 @@ export class Loaders {
    */
   readonly shareById = new DataLoader<string, CaseShare | null>(async (ids) => {
     const rows = await this.rows(sql`SELECT s.* FROM case_share s WHERE s.id = ANY (${uuidArray(ids)})`);
-    return byKey(ids, hydrate(this.ds, CaseShare, rows), (s) => s.id);
+    return byKey(ids, this.db.hydrate(CaseShare, rows), (s) => s.id);
   });
 
   // ---- participants, people, countries ------------------------------------------------------------------------
@@ -147,19 +145,19 @@ export class Loaders {
     const rows = await this.rows(
       sql`SELECT p.* FROM participant p WHERE p.id = ANY (${uuidArray(ids)}) AND ${participantPolicy.scope(this.viewer, 'p')}`,
     );
-    return byKey(ids, hydrate(this.ds, Participant, rows, participantClass), (p) => p.id);
+    return byKey(ids, this.db.hydrate(Participant, rows, participantClass), (p) => p.id);
   });
 
   readonly personById = new DataLoader<string, Person | null>(async (ids) => {
     const rows = await this.rows(
       sql`SELECT pe.* FROM person pe WHERE pe.id = ANY (${uuidArray(ids)}) AND ${participantPolicy.personScope(this.viewer, 'pe')}`,
     );
-    return byKey(ids, hydrate(this.ds, Person, rows), (p) => p.id);
+    return byKey(ids, this.db.hydrate(Person, rows), (p) => p.id);
   });
 
   readonly countryByCode = new PeekLoader<string, Country | null>(async (codes) => {
     const rows = await this.rows(sql`SELECT co.* FROM country co WHERE co.code = ANY (${[...codes]}::text[])`);
-    return byKey(codes, hydrate(this.ds, Country, rows), (c) => c.code.trim());
+    return byKey(codes, this.db.hydrate(Country, rows), (c) => c.code.trim());
   });
 
   // ---- calls ----------------------------------------------------------------------------------------------------
@@ -167,14 +165,14 @@ export class Loaders {
     const rows = await this.rows(
       sql`SELECT c.* FROM conference_call c WHERE c.id = ANY (${uuidArray(ids)}) AND ${callPolicy.callScope(this.viewer, 'c')}`,
     );
-    return byKey(ids, hydrate(this.ds, ConferenceCall, rows), (c) => c.id);
+    return byKey(ids, this.db.hydrate(ConferenceCall, rows), (c) => c.id);
   });
 
   readonly segmentById = new DataLoader<string, CallSegment | null>(async (ids) => {
     const rows = await this.rows(
       sql`SELECT s.* FROM call_segment s WHERE s.id = ANY (${uuidArray(ids)}) AND ${callPolicy.segmentScope(this.viewer, 's')}`,
     );
-    return byKey(ids, hydrate(this.ds, CallSegment, rows), (s) => s.id);
+    return byKey(ids, this.db.hydrate(CallSegment, rows), (s) => s.id);
   });
 
   readonly segmentsByCall = new DataLoader<string, CallSegment[]>(async (callIds) => {
@@ -182,7 +180,7 @@ export class Loaders {
       sql`SELECT s.call_id AS __key, s.* FROM call_segment s
           WHERE s.call_id = ANY (${uuidArray(callIds)}) AND ${callPolicy.segmentScope(this.viewer, 's')} ORDER BY s.position`,
     );
-    return groupBy(callIds, rows, hydrate(this.ds, CallSegment, rows));
+    return groupBy(callIds, rows, this.db.hydrate(CallSegment, rows));
   });
 
   readonly invitedBySegment = new DataLoader<string, PrivateSectorMember[]>(async (segmentIds) => {
@@ -190,13 +188,13 @@ export class Loaders {
       sql`SELECT i.segment_id AS __key, p.* FROM call_segment_invitation i JOIN participant p ON p.id = i.member_id
           WHERE i.segment_id = ANY (${uuidArray(segmentIds)}) AND ${participantPolicy.scope(this.viewer, 'p')} ORDER BY p.name, p.id`,
     );
-    return groupBy(segmentIds, rows, hydrate(this.ds, PrivateSectorMember, rows));
+    return groupBy(segmentIds, rows, this.db.hydrate(PrivateSectorMember, rows));
   });
 
   readonly discussedCasesBySegment = new DataLoader<string, Case[]>(async (segmentIds) => {
     const rows = await this.rows(
       sql`SELECT sc.segment_id AS __key, ${this.caseColumns('c')} FROM call_segment_case sc JOIN enforcement_case c ON c.id = sc.case_id
-          WHERE sc.segment_id = ANY (${uuidArray(segmentIds)}) AND ${casePolicy.scope(this.viewer, 'c')}
+          WHERE sc.segment_id = ANY (${uuidArray(segmentIds)})
           ORDER BY c.harm_score DESC, c.id`,
     );
     return groupBy(segmentIds, rows, this.hydrateCases(rows));
@@ -207,14 +205,14 @@ export class Loaders {
       sql`SELECT e.call_id AS __key, e.* FROM call_exclusion e
           WHERE e.call_id = ANY (${uuidArray(callIds)}) AND ${callPolicy.exclusionScope(this.viewer)} ORDER BY e.created_at, e.id`,
     );
-    return groupBy(callIds, rows, hydrate(this.ds, CallExclusion, rows));
+    return groupBy(callIds, rows, this.db.hydrate(CallExclusion, rows));
   });
 
   readonly exclusionById = new DataLoader<string, CallExclusion | null>(async (ids) => {
     const rows = await this.rows(
       sql`SELECT e.* FROM call_exclusion e WHERE e.id = ANY (${uuidArray(ids)}) AND ${callPolicy.exclusionScope(this.viewer)}`,
     );
-    return byKey(ids, hydrate(this.ds, CallExclusion, rows), (e) => e.id);
+    return byKey(ids, this.db.hydrate(CallExclusion, rows), (e) => e.id);
   });
 }
 

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { DataSource } from 'typeorm';
+import type { ViewerDb } from '../db/viewer-db';
 import { EducationProject } from '../../entities/education-project.entity';
 import { Participant } from '../../entities/participant.entity';
 import { Question } from '../../entities/question.entity';
@@ -24,13 +24,13 @@ import { byKey, groupBy, participantClass, uuidArray } from './index';
  */
 export class OutreachLoaders {
   constructor(
-    readonly ds: DataSource,
+    readonly db: ViewerDb,
     readonly viewer: Viewer,
   ) {}
 
   private async rows(query: Sql): Promise<Record<string, unknown>[]> {
     const { text, values } = query.compile();
-    return this.ds.query(text, values) as Promise<Record<string, unknown>[]>;
+    return this.db.query<Record<string, unknown>>(text, values);
   }
 
   // ---- questionnaires --------------------------------------------------------------------------------------------
@@ -38,7 +38,7 @@ export class OutreachLoaders {
     const rows = await this.rows(
       sql`SELECT q.* FROM questionnaire q WHERE q.id = ANY (${uuidArray(ids)}) AND ${questionnairePolicy.questionnaireScope(this.viewer)}`,
     );
-    return byKey(ids, hydrate(this.ds, Questionnaire, rows), (q) => q.id);
+    return byKey(ids, this.db.hydrate(Questionnaire, rows), (q) => q.id);
   });
 
   readonly questionsByQuestionnaire = new DataLoader<string, Question[]>(async (questionnaireIds) => {
@@ -47,21 +47,21 @@ export class OutreachLoaders {
           WHERE qq.questionnaire_id = ANY (${uuidArray(questionnaireIds)}) AND ${questionnairePolicy.questionnaireScope(this.viewer)}
           ORDER BY qq.position`,
     );
-    return groupBy(questionnaireIds, rows, hydrate(this.ds, Question, rows));
+    return groupBy(questionnaireIds, rows, this.db.hydrate(Question, rows));
   });
 
   readonly questionById = new DataLoader<string, Question | null>(async (ids) => {
     const rows = await this.rows(
       sql`SELECT qq.* FROM questionnaire_question qq WHERE qq.id = ANY (${uuidArray(ids)}) AND ${questionnairePolicy.questionnaireScope(this.viewer)}`,
     );
-    return byKey(ids, hydrate(this.ds, Question, rows), (q) => q.id);
+    return byKey(ids, this.db.hydrate(Question, rows), (q) => q.id);
   });
 
   readonly responseById = new DataLoader<string, QuestionnaireResponse | null>(async (ids) => {
     const rows = await this.rows(
       sql`SELECT r.* FROM questionnaire_response r WHERE r.id = ANY (${uuidArray(ids)}) AND ${questionnairePolicy.responseScope(this.viewer, 'r')}`,
     );
-    return byKey(ids, hydrate(this.ds, QuestionnaireResponse, rows), (r) => r.id);
+    return byKey(ids, this.db.hydrate(QuestionnaireResponse, rows), (r) => r.id);
   });
 
   /** The response of the viewer's own organization to each questionnaire; none for viewers without one. */
@@ -72,7 +72,7 @@ export class OutreachLoaders {
           WHERE r.questionnaire_id = ANY (${uuidArray(questionnaireIds)}) AND r.participant_id = ${this.viewer.memberOrgId}
             AND ${questionnairePolicy.responseScope(this.viewer, 'r')}`,
     );
-    return byKey(questionnaireIds, hydrate(this.ds, QuestionnaireResponse, rows), (r) => r.questionnaireId);
+    return byKey(questionnaireIds, this.db.hydrate(QuestionnaireResponse, rows), (r) => r.questionnaireId);
   });
 
   /** The answers of responses, in question order; only of responses the viewer may see. */
@@ -84,7 +84,7 @@ export class OutreachLoaders {
           WHERE a.response_id = ANY (${uuidArray(responseIds)}) AND ${questionnairePolicy.responseScope(this.viewer, 'r')}
           ORDER BY qq.position`,
     );
-    return groupBy(responseIds, rows, hydrate(this.ds, QuestionnaireAnswer, rows));
+    return groupBy(responseIds, rows, this.db.hydrate(QuestionnaireAnswer, rows));
   });
 
   // ---- resource list ---------------------------------------------------------------------------------------------
@@ -92,7 +92,7 @@ export class OutreachLoaders {
     const rows = await this.rows(
       sql`SELECT r.* FROM resource_list_entry r WHERE r.id = ANY (${uuidArray(ids)}) AND ${resourceListPolicy.scope(this.viewer, 'r')}`,
     );
-    return byKey(ids, hydrate(this.ds, ResourceListEntry, rows), (e) => e.id);
+    return byKey(ids, this.db.hydrate(ResourceListEntry, rows), (e) => e.id);
   });
 
   // ---- trainings and education projects -------------------------------------------------------------------------
@@ -100,7 +100,7 @@ export class OutreachLoaders {
     const rows = await this.rows(
       sql`SELECT t.* FROM training_session t WHERE t.id = ANY (${uuidArray(ids)}) AND ${trainingPolicy.scope(this.viewer, 't')}`,
     );
-    return byKey(ids, hydrate(this.ds, TrainingSession, rows), (t) => t.id);
+    return byKey(ids, this.db.hydrate(TrainingSession, rows), (t) => t.id);
   });
 
   readonly hostsByTraining = new DataLoader<string, Participant[]>(async (trainingIds) => {
@@ -108,14 +108,14 @@ export class OutreachLoaders {
       sql`SELECT h.training_id AS __key, p.* FROM training_host h JOIN participant p ON p.id = h.participant_id
           WHERE h.training_id = ANY (${uuidArray(trainingIds)}) AND ${participantPolicy.scope(this.viewer, 'p')} ORDER BY p.name, p.id`,
     );
-    return groupBy(trainingIds, rows, hydrate(this.ds, Participant, rows, participantClass));
+    return groupBy(trainingIds, rows, this.db.hydrate(Participant, rows, participantClass));
   });
 
   readonly projectById = new DataLoader<string, EducationProject | null>(async (ids) => {
     const rows = await this.rows(
       sql`SELECT ep.* FROM education_project ep WHERE ep.id = ANY (${uuidArray(ids)}) AND ${educationPolicy.scope(this.viewer)}`,
     );
-    return byKey(ids, hydrate(this.ds, EducationProject, rows), (p) => p.id);
+    return byKey(ids, this.db.hydrate(EducationProject, rows), (p) => p.id);
   });
 
   readonly partnersByProject = new DataLoader<string, Participant[]>(async (projectIds) => {
@@ -123,6 +123,6 @@ export class OutreachLoaders {
       sql`SELECT pp.project_id AS __key, p.* FROM education_project_partner pp JOIN participant p ON p.id = pp.participant_id
           WHERE pp.project_id = ANY (${uuidArray(projectIds)}) AND ${participantPolicy.scope(this.viewer, 'p')} ORDER BY p.name, p.id`,
     );
-    return groupBy(projectIds, rows, hydrate(this.ds, Participant, rows, participantClass));
+    return groupBy(projectIds, rows, this.db.hydrate(Participant, rows, participantClass));
   });
 }

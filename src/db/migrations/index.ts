@@ -1,6 +1,7 @@
 import { CoreSchema1764000000000 } from './1764000000000-CoreSchema';
 import { Cooperation1764050000000 } from './1764050000000-Cooperation';
 import { Outreach1764100000000 } from './1764100000000-Outreach';
+import { RowLevelSecurity1764200000000 } from './1764200000000-RowLevelSecurity';
 
 /** Every migration, oldest first. */
-export const migrations = [CoreSchema1764000000000, Cooperation1764050000000, Outreach1764100000000];
+export const migrations = [CoreSchema1764000000000, Cooperation1764050000000, Outreach1764100000000, RowLevelSecurity1764200000000];

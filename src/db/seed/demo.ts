@@ -255,13 +255,14 @@ export async function loadDemo(ds: DataSource, now = new Date()): Promise<void> 
     for (const c of demoCases) {
       const assessment = { victimCount: c.victims, estimatedLossUsd: c.loss, vulnerableVictims: !!c.vulnerable, ongoingHarm: !!c.ongoing, categories: c.categories };
       await m.query(
-        `INSERT INTO enforcement_case (id, reference, title, status, categories, tlp, lead_agency_id, opened_at, harm_score, summary, suspects,
-           evidence, investigator_notes, victim_count, estimated_loss_usd, vulnerable_victims, ongoing_harm, updated_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$8)`,
-        [
-          caseId(c.reference), c.reference, c.title, c.status, c.categories, c.tlp, orgId(c.lead), days(now, -c.daysAgo), harmScore(assessment),
-          c.summary, c.suspects, c.evidence, c.notes, c.victims, c.loss, !!c.vulnerable, !!c.ongoing,
-        ],
+        `INSERT INTO enforcement_case (id, reference, title, status, categories, tlp, lead_agency_id, opened_at, harm_score, updated_at)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$8)`,
+        [caseId(c.reference), c.reference, c.title, c.status, c.categories, c.tlp, orgId(c.lead), days(now, -c.daysAgo), harmScore(assessment)],
+      );
+      await m.query(
+        `INSERT INTO case_confidential (case_id, lead_agency_id, summary, suspects, evidence, investigator_notes, victim_count, estimated_loss_usd,
+           vulnerable_victims, ongoing_harm) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+        [caseId(c.reference), orgId(c.lead), c.summary, c.suspects, c.evidence, c.notes, c.victims, c.loss, !!c.vulnerable, !!c.ongoing],
       );
       await m.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [caseId(c.reference), c.countries]);
       for (const s of c.shares ?? []) {
