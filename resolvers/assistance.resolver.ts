@@ -11,7 +11,7 @@ import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, notFound } from '../src/graphql/errors';
 import { paginate } from '../src/graphql/paginate';
 import { harmScore } from '../src/harm';
-import { required } from '../src/loaders';
+import { required } from '../src/data/batch';
 import { assistancePolicy } from '../src/policy/cooperation.policy';
 import { AnswerRequestArgs, AssistanceRequestsArgs, RequestAssistanceInput } from './types/cooperation.input';
 
@@ -22,14 +22,14 @@ const unanswered = [AssistanceStatus.OPEN, AssistanceStatus.ACKNOWLEDGED];
 
 async function move(ctx: Context, id: string, from: AssistanceStatus[], set: Sql): Promise<AssistanceRequest> {
   // The rule has checked that the viewer may act on this request.
-  const request = (await ctx.cooperation.requestById.load(id))!;
+  const request = (await ctx.data.cooperation.requestById.load(id))!;
   if (!from.includes(request.status)) throw badInput('id', `the request is ${request.status}`);
   // The status guard in SQL keeps two concurrent answers from both succeeding.
   const { text, values } = sql`UPDATE assistance_request SET ${set} WHERE id = ${request.id} AND status = ANY (${from}::text[]) RETURNING id`.compile();
   const rows = (await ctx.db.query(text, values)) as unknown[];
   if (rows.length === 0) throw badInput('id', 'the request changed meanwhile; reload it');
-  ctx.cooperation.requestById.clear(request.id);
-  return required(await ctx.cooperation.requestById.load(request.id), 'request');
+  ctx.data.cooperation.requestById.clear(request.id);
+  return required(await ctx.data.cooperation.requestById.load(request.id), 'request');
 }
 
 @Resolver(() => AssistanceRequest)
@@ -46,7 +46,7 @@ export class AssistanceRequestResolver {
       conditions.push(!org ? FALSE : f.direction === RequestDirection.SENT ? sql`r.requester_id = ${org}` : sql`r.recipient_id = ${org}`);
     }
     if (f?.recipientKind) conditions.push(sql`EXISTS (SELECT 1 FROM participant rp WHERE rp.id = r.recipient_id AND rp.kind = ${f.recipientKind})`);
-    const page = await paginate(ctx.loaders, {
+    const page = await paginate(ctx.db, {
       from: sql`assistance_request r`,
       select: sql`r.*`,
       where: and(conditions),
@@ -64,22 +64,22 @@ export class AssistanceRequestResolver {
 
   @Query(() => AssistanceRequest, { nullable: true, description: 'A request by id; null when the viewer may not see it.' })
   assistanceRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<AssistanceRequest | null> {
-    return ctx.cooperation.requestById.load(id);
+    return ctx.data.cooperation.requestById.load(id);
   }
 
   @FieldResolver(() => Agency)
   async requester(@Root() r: AssistanceRequest, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(r.requesterId), 'requester');
+    return required(await ctx.data.participants.participantById.load(r.requesterId), 'requester');
   }
 
   @FieldResolver(() => Person, { nullable: true })
   requestedBy(@Root() r: AssistanceRequest, @Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.loaders.personById.load(r.requestedById);
+    return ctx.data.participants.personById.load(r.requestedById);
   }
 
   @FieldResolver(() => Participant)
   async recipient(@Root() r: AssistanceRequest, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(r.recipientId), 'recipient');
+    return required(await ctx.data.participants.participantById.load(r.recipientId), 'recipient');
   }
 
   @FieldResolver(() => String, {
@@ -87,13 +87,13 @@ export class AssistanceRequestResolver {
     description: 'How the recipient asks to receive requests (§B.4.c), on requests to private-sector members.',
   })
   async recipientGuidance(@Root() r: AssistanceRequest, @Ctx() ctx: Context): Promise<string | null> {
-    const recipient = await ctx.loaders.participantById.load(r.recipientId);
+    const recipient = await ctx.data.participants.participantById.load(r.recipientId);
     return recipient instanceof PrivateSectorMember ? recipient.requestGuidance : null;
   }
 
   @FieldResolver(() => Case, { nullable: true, description: 'The case the request is about, when the viewer may see it (the case rules apply).' })
   case(@Root() r: AssistanceRequest, @Ctx() ctx: Context): Promise<Case | null> {
-    return r.caseId ? ctx.loaders.caseById.load(r.caseId) : Promise.resolve(null);
+    return r.caseId ? ctx.data.cases.caseById.load(r.caseId) : Promise.resolve(null);
   }
 
   @FieldResolver(() => AssistanceRequestDetails, {
@@ -123,12 +123,12 @@ export class AssistanceRequestResolver {
 
   @Mutation(() => AssistanceRequest, { description: 'Requests assistance from another endorsed participant (agencies, §A.5).' })
   async requestAssistance(@Arg('input') input: RequestAssistanceInput, @Ctx() ctx: Context): Promise<AssistanceRequest> {
-    const recipient = await ctx.loaders.participantById.load(input.recipientId);
+    const recipient = await ctx.data.participants.participantById.load(input.recipientId);
     if (!recipient || recipient.status !== ParticipantStatus.ENDORSED) throw notFound('input.recipientId', 'endorsed participant');
     if (recipient.id === ctx.viewer.memberOrgId) throw badInput('input.recipientId', 'is your own organization');
     let caseId: string | null = null;
     if (input.caseId) {
-      const c = await ctx.loaders.caseById.load(input.caseId);
+      const c = await ctx.data.cases.caseById.load(input.caseId);
       if (!c) throw notFound('input.caseId', 'case');
       caseId = c.id;
     }
@@ -142,7 +142,7 @@ export class AssistanceRequestResolver {
         input.victimCount, assessment.estimatedLossUsd, input.vulnerableVictims, input.ongoingHarm, harmScore(assessment), ctx.now(),
       ],
     )) as Array<{ id: string }>;
-    return required(await ctx.cooperation.requestById.load(id), 'new request');
+    return required(await ctx.data.cooperation.requestById.load(id), 'new request');
   }
 
   @Mutation(() => AssistanceRequest, { description: 'Acknowledges receipt of a request (the recipient).' })

@@ -12,7 +12,7 @@ import { and, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, notFound } from '../src/graphql/errors';
 import { OrderKey, paginate } from '../src/graphql/paginate';
-import { required } from '../src/loaders';
+import { required } from '../src/data/batch';
 import { callPolicy } from '../src/policy/call.policy';
 import { visibleCase } from './case.resolver';
 import { AddSegmentInput, CallsArgs, ExcludeFromCallInput, RecordMinutesArgs, ScheduleCallInput } from './types/call.input';
@@ -33,19 +33,19 @@ export class CallCadence {
 }
 
 async function visibleCall(ctx: Context, argument: string, id: string): Promise<ConferenceCall> {
-  const call = await ctx.loaders.callById.load(id);
+  const call = await ctx.data.calls.callById.load(id);
   if (!call) throw notFound(argument, 'call');
   return call;
 }
 
 async function visibleSegment(ctx: Context, argument: string, id: string): Promise<CallSegment> {
-  const segment = await ctx.loaders.segmentById.load(id);
+  const segment = await ctx.data.calls.segmentById.load(id);
   if (!segment) throw notFound(argument, 'segment');
   return segment;
 }
 
 async function endorsedMember(ctx: Context, argument: string, id: string): Promise<PrivateSectorMember> {
-  const p = await ctx.loaders.participantById.load(id);
+  const p = await ctx.data.participants.participantById.load(id);
   if (!p || p.kind !== ParticipantKind.PRIVATE_SECTOR || p.status !== ParticipantStatus.ENDORSED) {
     throw notFound(argument, 'endorsed private-sector member');
   }
@@ -53,9 +53,9 @@ async function endorsedMember(ctx: Context, argument: string, id: string): Promi
 }
 
 async function reloadSegment(ctx: Context, id: string): Promise<CallSegment> {
-  ctx.loaders.segmentById.clear(id);
-  ctx.loaders.invitedBySegment.clear(id);
-  ctx.loaders.discussedCasesBySegment.clear(id);
+  ctx.data.calls.segmentById.clear(id);
+  ctx.data.calls.invitedBySegment.clear(id);
+  ctx.data.calls.discussedCasesBySegment.clear(id);
   return visibleSegment(ctx, 'segmentId', id);
 }
 
@@ -73,7 +73,7 @@ export class ConferenceCallResolver {
       { expr: 'c.scheduled_at', direction, type: 'timestamptz' },
       { expr: 'c.id', direction: 'ASC', type: 'uuid' },
     ];
-    const page = await paginate(ctx.loaders, {
+    const page = await paginate(ctx.db, {
       from: sql`conference_call c`,
       select: sql`c.*`,
       where: and([callPolicy.callScope(ctx.viewer, 'c'), window]),
@@ -87,17 +87,17 @@ export class ConferenceCallResolver {
 
   @Query(() => ConferenceCall, { nullable: true, description: 'A call by id; null when it does not exist or the viewer may not see it.' })
   call(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ConferenceCall | null> {
-    return ctx.loaders.callById.load(id);
+    return ctx.data.calls.callById.load(id);
   }
 
   @Query(() => CallSegment, { nullable: true, description: 'A call segment by id; null when it does not exist or the viewer may not see it.' })
   callSegment(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<CallSegment | null> {
-    return ctx.loaders.segmentById.load(id);
+    return ctx.data.calls.segmentById.load(id);
   }
 
   @Query(() => CallExclusion, { nullable: true, description: 'An exclusion by id (agencies only); null otherwise.' })
   callExclusion(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<CallExclusion | null> {
-    return ctx.loaders.exclusionById.load(id);
+    return ctx.data.calls.exclusionById.load(id);
   }
 
   @Query(() => CallCadence, {
@@ -106,7 +106,7 @@ export class ConferenceCallResolver {
   })
   async callCadence(@Arg('year', () => Int) year: number, @Ctx() ctx: Context): Promise<CallCadence> {
     if (!Number.isInteger(year) || year < 2004 || year > 2200) throw badInput('year', 'must be a year from 2004 to 2200');
-    const rows = await ctx.loaders.rows(
+    const rows = await ctx.db.rows(
       sql`SELECT extract(quarter FROM c.scheduled_at AT TIME ZONE 'UTC')::int AS q, count(*)::int AS n FROM conference_call c
           WHERE ${callPolicy.callScope(ctx.viewer, 'c')} AND extract(year FROM c.scheduled_at AT TIME ZONE 'UTC') = ${year}
           GROUP BY 1`,
@@ -121,7 +121,7 @@ export class ConferenceCallResolver {
 
   @FieldResolver(() => Agency)
   async organizer(@Root() call: ConferenceCall, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(call.organizerId), 'call organizer');
+    return required(await ctx.data.participants.participantById.load(call.organizerId), 'call organizer');
   }
 
   @FieldResolver(() => String, { nullable: true, description: 'How to join the call.' })
@@ -131,7 +131,7 @@ export class ConferenceCallResolver {
 
   @FieldResolver(() => [CallSegment], { description: 'The segments the viewer may see, in order.' })
   segments(@Root() call: ConferenceCall, @Ctx() ctx: Context): Promise<CallSegment[]> {
-    return ctx.loaders.segmentsByCall.load(call.id);
+    return ctx.data.calls.segmentsByCall.load(call.id);
   }
 
   @FieldResolver(() => [CallExclusion], {
@@ -139,7 +139,7 @@ export class ConferenceCallResolver {
     description: 'Objections keeping private-sector members out of this call or its segments, withdrawn ones included. Agencies only.',
   })
   exclusions(@Root() call: ConferenceCall, @Ctx() ctx: Context): Promise<CallExclusion[]> {
-    return ctx.loaders.exclusionsByCall.load(call.id);
+    return ctx.data.calls.exclusionsByCall.load(call.id);
   }
 
   @FieldResolver(() => ConferenceCallViewerCan)
@@ -236,17 +236,17 @@ export class ConferenceCallResolver {
        VALUES ($1,$2,$3,$4,$5,$6) RETURNING id`,
       [call.id, segmentId, member.id, ctx.viewer.memberOrgId, ctx.viewer.personId, input.reason],
     )) as Array<{ id: string }>;
-    return required(await ctx.loaders.exclusionById.load(row.id), 'new exclusion');
+    return required(await ctx.data.calls.exclusionById.load(row.id), 'new exclusion');
   }
 
   @Mutation(() => CallExclusion, { description: 'Withdraws an objection (the objecting agency only).' })
   async withdrawExclusion(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<CallExclusion> {
     // The rule has loaded the exclusion and checked that the viewer's agency made it.
-    const exclusion = (await ctx.loaders.exclusionById.load(id))!;
+    const exclusion = (await ctx.data.calls.exclusionById.load(id))!;
     if (exclusion.withdrawnAt) throw badInput('id', 'this objection is already withdrawn');
     await ctx.db.query(`UPDATE call_exclusion SET withdrawn_at = now() WHERE id = $1`, [exclusion.id]);
-    ctx.loaders.exclusionById.clear(exclusion.id);
-    return required(await ctx.loaders.exclusionById.load(exclusion.id), 'exclusion');
+    ctx.data.calls.exclusionById.clear(exclusion.id);
+    return required(await ctx.data.calls.exclusionById.load(exclusion.id), 'exclusion');
   }
 }
 
@@ -255,17 +255,17 @@ export class CallSegmentResolver {
   @FieldResolver(() => ConferenceCall)
   async call(@Root() segment: CallSegment, @Ctx() ctx: Context): Promise<ConferenceCall> {
     // A segment the viewer sees makes its call visible to them (the call scope is the union of visible segments).
-    return required(await ctx.loaders.callById.load(segment.callId), 'segment call');
+    return required(await ctx.data.calls.callById.load(segment.callId), 'segment call');
   }
 
   @FieldResolver(() => [PrivateSectorMember], { description: 'The private-sector members invited to this segment.' })
   invited(@Root() segment: CallSegment, @Ctx() ctx: Context): Promise<PrivateSectorMember[]> {
-    return ctx.loaders.invitedBySegment.load(segment.id);
+    return ctx.data.calls.invitedBySegment.load(segment.id);
   }
 
   @FieldResolver(() => [Case], { description: 'Cases discussed in this segment that the viewer may see (the case rules apply).' })
   discussedCases(@Root() segment: CallSegment, @Ctx() ctx: Context): Promise<Case[]> {
-    return ctx.loaders.discussedCasesBySegment.load(segment.id);
+    return ctx.data.calls.discussedCasesBySegment.load(segment.id);
   }
 
   @FieldResolver(() => CallSegmentViewerCan)
@@ -278,26 +278,26 @@ export class CallSegmentResolver {
 export class CallExclusionResolver {
   @FieldResolver(() => ConferenceCall)
   async call(@Root() e: CallExclusion, @Ctx() ctx: Context): Promise<ConferenceCall> {
-    return required(await ctx.loaders.callById.load(e.callId), 'exclusion call');
+    return required(await ctx.data.calls.callById.load(e.callId), 'exclusion call');
   }
 
   @FieldResolver(() => CallSegment, { nullable: true, description: 'The segment; null when the exclusion covers the whole call.' })
   segment(@Root() e: CallExclusion, @Ctx() ctx: Context): Promise<CallSegment | null> {
-    return e.segmentId ? ctx.loaders.segmentById.load(e.segmentId) : Promise.resolve(null);
+    return e.segmentId ? ctx.data.calls.segmentById.load(e.segmentId) : Promise.resolve(null);
   }
 
   @FieldResolver(() => PrivateSectorMember)
   async member(@Root() e: CallExclusion, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(e.memberId), 'excluded member');
+    return required(await ctx.data.participants.participantById.load(e.memberId), 'excluded member');
   }
 
   @FieldResolver(() => Agency)
   async objectingAgency(@Root() e: CallExclusion, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(e.objectingAgencyId), 'objecting agency');
+    return required(await ctx.data.participants.participantById.load(e.objectingAgencyId), 'objecting agency');
   }
 
   @FieldResolver(() => Person, { nullable: true })
   objectedBy(@Root() e: CallExclusion, @Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.loaders.personById.load(e.objectedById);
+    return ctx.data.participants.personById.load(e.objectedById);
   }
 }

@@ -13,7 +13,7 @@ import { badInput, forbidden, notFound, refusedByPolicy } from '../src/graphql/e
 import { OrderKey, paginate } from '../src/graphql/paginate';
 import { selectedOnRows } from '../src/graphql/selection';
 import { harmScore } from '../src/harm';
-import { isUuid, required } from '../src/loaders';
+import { isUuid, required } from '../src/data/batch';
 import { casePolicy } from '../src/policy/case.policy';
 import { CaseFilter, CasesArgs, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from './types/case.input';
 import { PageArgs } from './types/common.args';
@@ -34,14 +34,14 @@ const caseOrders: Record<CaseOrder, OrderKey[]> = {
 
 /** A page of the cases the viewer may see: the row scope and the filters in one statement, counted under both. */
 export async function caseConnection(ctx: Context, conditions: Sql[], args: PageArgs, order: CaseOrder, info?: GraphQLResolveInfo): Promise<CaseConnection> {
-  const page = await paginate(ctx.loaders, {
+  const page = await paginate(ctx.db, {
     from: sql`enforcement_case c`,
-    select: ctx.loaders.caseColumns('c'),
+    select: ctx.data.cases.caseColumns('c'),
     where: and(conditions),
     order: caseOrders[order],
     first: args.first,
     after: args.after,
-    hydrate: (rows) => ctx.loaders.hydrateCases(rows),
+    hydrate: (rows) => ctx.data.cases.hydrateCases(rows),
   });
   if (info) await prefetchListing(ctx, page.nodes, info);
   return toConnection(CaseConnection, page);
@@ -59,13 +59,13 @@ async function prefetchListing(ctx: Context, cases: Case[], info: GraphQLResolve
   if (fields.has('leadAgency')) {
     const leadCountries = selectedOnRows(info, ['leadAgency']).has('country');
     tasks.push(
-      ctx.loaders.participantById.loadMany([...new Set(cases.map((c) => c.leadAgencyId))]).then((leads) => {
+      ctx.data.participants.participantById.loadMany([...new Set(cases.map((c) => c.leadAgencyId))]).then((leads) => {
         const codes = leads.flatMap((p) => (p instanceof Participant ? [p.countryCode] : []));
-        return leadCountries ? ctx.loaders.countryByCode.loadMany([...new Set(codes)]) : undefined;
+        return leadCountries ? ctx.data.participants.countryByCode.loadMany([...new Set(codes)]) : undefined;
       }),
     );
   }
-  if (fields.has('countries')) tasks.push(ctx.loaders.countriesByCase.loadMany(cases.map((c) => c.id)));
+  if (fields.has('countries')) tasks.push(ctx.data.cases.countriesByCase.loadMany(cases.map((c) => c.id)));
   await Promise.all(tasks);
 }
 
@@ -76,11 +76,11 @@ async function filterConditions(ctx: Context, filter: CaseFilter | null | undefi
   if (filter.tlp) conditions.push(sql`c.tlp = ${filter.tlp}`);
   if (filter.category) conditions.push(sql`${filter.category} = ANY (c.categories)`);
   if (filter.countryCode) {
-    if (!(await ctx.loaders.countryByCode.load(filter.countryCode))) throw badInput('filter.countryCode', 'no country with this code');
+    if (!(await ctx.data.participants.countryByCode.load(filter.countryCode))) throw badInput('filter.countryCode', 'no country with this code');
     conditions.push(sql`EXISTS (SELECT 1 FROM case_country cc WHERE cc.case_id = c.id AND cc.country_code = ${filter.countryCode})`);
   }
   if (filter.leadAgencyId) {
-    const lead = await ctx.loaders.participantById.load(filter.leadAgencyId);
+    const lead = await ctx.data.participants.participantById.load(filter.leadAgencyId);
     if (!(lead instanceof Agency)) throw notFound('filter.leadAgencyId', 'agency');
     conditions.push(sql`c.lead_agency_id = ${lead.id}`);
   }
@@ -89,7 +89,7 @@ async function filterConditions(ctx: Context, filter: CaseFilter | null | undefi
 
 async function visibleCountries(ctx: Context, argument: string, codes: string[]): Promise<string[]> {
   const unique = [...new Set(codes)];
-  const found = await ctx.loaders.countryByCode.loadMany(unique);
+  const found = await ctx.data.participants.countryByCode.loadMany(unique);
   const missing = unique.filter((_, i) => !(found[i] instanceof Country));
   if (missing.length) throw badInput(argument, `no country with code ${missing.join(', ')}`);
   return unique;
@@ -97,15 +97,15 @@ async function visibleCountries(ctx: Context, argument: string, codes: string[])
 
 /** Loads the case a mutation names, as the viewer sees it; a hidden case is answered as a missing one. */
 export async function visibleCase(ctx: Context, argument: string, id: string): Promise<Case> {
-  const c = await ctx.loaders.caseById.load(id);
+  const c = await ctx.data.cases.caseById.load(id);
   if (!c) throw notFound(argument, 'case');
   return c;
 }
 
 async function reload(ctx: Context, id: string): Promise<Case> {
-  ctx.loaders.caseById.clear(id);
-  ctx.loaders.countriesByCase.clear(id);
-  ctx.loaders.sharesByCase.clear(id);
+  ctx.data.cases.caseById.clear(id);
+  ctx.data.cases.countriesByCase.clear(id);
+  ctx.data.cases.sharesByCase.clear(id);
   return visibleCase(ctx, 'id', id);
 }
 
@@ -122,19 +122,19 @@ export class CaseResolver {
 
   @Query(() => Case, { nullable: true, description: 'A case by id; null when it does not exist or the viewer may not see it.' })
   case(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Case | null> {
-    return ctx.loaders.caseById.load(id);
+    return ctx.data.cases.caseById.load(id);
   }
 
   @FieldResolver(() => [Country])
   countries(@Root() c: Case, @Ctx() ctx: Context): Country[] | Promise<Country[]> {
-    return ctx.loaders.countriesByCase.peek(c.id) ?? ctx.loaders.countriesByCase.load(c.id);
+    return ctx.data.cases.countriesByCase.peek(c.id) ?? ctx.data.cases.countriesByCase.load(c.id);
   }
 
   @FieldResolver(() => Agency)
   leadAgency(@Root() c: Case, @Ctx() ctx: Context): Participant | Promise<Participant> {
-    const lead = ctx.loaders.participantById.peek(c.leadAgencyId);
+    const lead = ctx.data.participants.participantById.peek(c.leadAgencyId);
     if (lead !== undefined) return required(lead, 'lead agency');
-    return ctx.loaders.participantById.load(c.leadAgencyId).then((p) => required(p, 'lead agency'));
+    return ctx.data.participants.participantById.load(c.leadAgencyId).then((p) => required(p, 'lead agency'));
   }
 
   @FieldResolver(() => CaseViewerCan)
@@ -244,14 +244,14 @@ export class CaseResolver {
   })
   async shareCase(@Arg('input') input: ShareCaseInput, @Ctx() ctx: Context): Promise<CaseShare> {
     const c = await visibleCase(ctx, 'input.caseId', input.caseId);
-    const participant = await ctx.loaders.participantById.load(input.participantId);
+    const participant = await ctx.data.participants.participantById.load(input.participantId);
     if (!participant || participant.status !== ParticipantStatus.ENDORSED) throw notFound('input.participantId', 'endorsed participant');
     if (participant.id === c.leadAgencyId) throw badInput('input.participantId', 'the lead agency already reads its own case');
     const recipientIds = [...new Set(input.recipientIds)];
     if (c.tlp === Tlp.RED && recipientIds.length === 0) {
       throw badInput('input.recipientIds', 'a TLP:RED case is shared with named persons only: name at least one');
     }
-    const people = await ctx.loaders.personById.loadMany(recipientIds.filter(isUuid));
+    const people = await ctx.data.participants.personById.loadMany(recipientIds.filter(isUuid));
     const strangers = recipientIds.filter((rid) => !people.some((p) => p instanceof Person && p.id === rid && p.organizationId === participant.id));
     if (strangers.length) throw badInput('input.recipientIds', `not people of ${participant.name}: ${strangers.join(', ')}`);
     const [row] = (await ctx.db.query(
@@ -261,15 +261,15 @@ export class CaseResolver {
        RETURNING id`,
       [c.id, participant.id, recipientIds, ctx.viewer.personId],
     )) as Array<{ id: string }>;
-    ctx.loaders.sharesByCase.clear(c.id);
-    const shares = await ctx.loaders.sharesByCase.load(c.id);
+    ctx.data.cases.sharesByCase.clear(c.id);
+    const shares = await ctx.data.cases.sharesByCase.load(c.id);
     return shares.find((s) => s.id === row.id)!;
   }
 
   @Mutation(() => Case, { description: 'Revokes a share (the lead agency only); the participant loses access on its next query.' })
   async revokeShare(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Case> {
     // The rule has checked that the share exists and that the viewer leads its case.
-    const share = (await ctx.loaders.shareById.load(id))!;
+    const share = (await ctx.data.cases.shareById.load(id))!;
     await ctx.db.query(`DELETE FROM case_share WHERE id = $1`, [share.id]);
     return reload(ctx, share.caseId);
   }
@@ -279,7 +279,7 @@ export class CaseResolver {
 export class CaseConfidentialResolver {
   @FieldResolver(() => [CaseShare], { description: 'Whom the lead agency has granted the case to.' })
   shares(@Root() c: CaseConfidential, @Ctx() ctx: Context): Promise<CaseShare[]> {
-    return ctx.loaders.sharesByCase.load(c.caseId);
+    return ctx.data.cases.sharesByCase.load(c.caseId);
   }
 }
 
@@ -287,17 +287,17 @@ export class CaseConfidentialResolver {
 export class CaseShareResolver {
   @FieldResolver(() => Participant)
   async participant(@Root() s: CaseShare, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(s.participantId), 'share participant');
+    return required(await ctx.data.participants.participantById.load(s.participantId), 'share participant');
   }
 
   @FieldResolver(() => [Person], { description: 'The named persons the share reaches; empty when it reaches the whole organization.' })
   async recipients(@Root() s: CaseShare, @Ctx() ctx: Context): Promise<Person[]> {
-    const people = await ctx.loaders.personById.loadMany(s.recipientIds);
+    const people = await ctx.data.participants.personById.loadMany(s.recipientIds);
     return people.filter((p): p is Person => p instanceof Person);
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'Who granted the share.' })
   grantedBy(@Root() s: CaseShare, @Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.loaders.personById.load(s.grantedById);
+    return ctx.data.participants.personById.load(s.grantedById);
   }
 }

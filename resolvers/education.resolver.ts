@@ -9,7 +9,7 @@ import { and, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, notFound } from '../src/graphql/errors';
 import { paginate } from '../src/graphql/paginate';
-import { required } from '../src/loaders';
+import { required } from '../src/data/batch';
 import { educationPolicy } from '../src/policy/education.policy';
 import { EducationProjectsArgs, StartEducationProjectInput, UpdateEducationProjectInput } from './types/education.input';
 import { endorsedParticipants } from './training.resolver';
@@ -27,9 +27,9 @@ async function partnersOf(ctx: Context, ids: string[], leadId: string): Promise<
 }
 
 async function reloadProject(ctx: Context, id: string): Promise<EducationProject> {
-  ctx.outreach.projectById.clear(id);
-  ctx.outreach.partnersByProject.clear(id);
-  return required(await ctx.outreach.projectById.load(id), 'education project');
+  ctx.data.outreach.projectById.clear(id);
+  ctx.data.outreach.partnersByProject.clear(id);
+  return required(await ctx.data.outreach.projectById.load(id), 'education project');
 }
 
 @Resolver(() => EducationProject)
@@ -43,11 +43,11 @@ export class EducationProjectResolver {
     if (f?.theme) conditions.push(sql`${f.theme} = ANY (ep.themes)`);
     if (f?.status) conditions.push(sql`ep.status = ${f.status}`);
     if (f?.leadOrganizationId) {
-      const lead = await ctx.loaders.participantById.load(f.leadOrganizationId);
+      const lead = await ctx.data.participants.participantById.load(f.leadOrganizationId);
       if (!lead) throw notFound('filter.leadOrganizationId', 'participant');
       conditions.push(sql`ep.lead_organization_id = ${lead.id}`);
     }
-    const page = await paginate(ctx.loaders, {
+    const page = await paginate(ctx.db, {
       from: sql`education_project ep`,
       select: sql`ep.*`,
       where: and(conditions),
@@ -64,22 +64,22 @@ export class EducationProjectResolver {
 
   @Query(() => EducationProject, { nullable: true, description: 'An education project by id; null when it does not exist or the viewer may not see it.' })
   educationProject(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<EducationProject | null> {
-    return ctx.outreach.projectById.load(id);
+    return ctx.data.outreach.projectById.load(id);
   }
 
   @FieldResolver(() => Participant, { description: 'The organization leading the project; only it changes the project.' })
   async leadOrganization(@Root() p: EducationProject, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(p.leadOrganizationId), 'project lead');
+    return required(await ctx.data.participants.participantById.load(p.leadOrganizationId), 'project lead');
   }
 
   @FieldResolver(() => [Participant], { description: 'The participants working on the project with the leading organization.' })
   partners(@Root() p: EducationProject, @Ctx() ctx: Context): Promise<Participant[]> {
-    return ctx.outreach.partnersByProject.load(p.id);
+    return ctx.data.outreach.partnersByProject.load(p.id);
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'Who started the project.' })
   startedBy(@Root() p: EducationProject, @Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.loaders.personById.load(p.startedById);
+    return ctx.data.participants.personById.load(p.startedById);
   }
 
   @FieldResolver(() => EducationProjectViewerCan)
@@ -113,7 +113,7 @@ export class EducationProjectResolver {
     @Ctx() ctx: Context,
   ): Promise<EducationProject> {
     // The rule has loaded the project through its row scope and checked that the viewer's organization leads it.
-    const project = required(await ctx.outreach.projectById.load(id), 'education project');
+    const project = required(await ctx.data.outreach.projectById.load(id), 'education project');
     if (input.status && statusOrder.indexOf(input.status) < statusOrder.indexOf(project.status)) {
       throw badInput('input.status', `a ${project.status} project cannot go back to ${input.status}`);
     }

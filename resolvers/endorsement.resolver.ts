@@ -8,8 +8,8 @@ import { and, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, notFound } from '../src/graphql/errors';
 import { paginate } from '../src/graphql/paginate';
-import { CooperationLoaders } from '../src/loaders/cooperation';
-import { required } from '../src/loaders';
+import { CooperationData } from '../src/data/cooperation';
+import { required } from '../src/data/batch';
 import { endorsementPolicy } from '../src/policy/cooperation.policy';
 import { EndorsementsArgs, RecordApplicationInput } from './types/cooperation.input';
 
@@ -17,7 +17,7 @@ export const EndorsementConnection = Connection(Endorsement, 'Endorsement');
 export type EndorsementConnection = InstanceType<typeof EndorsementConnection>;
 
 async function visibleEndorsement(ctx: Context, argument: string, id: string): Promise<Endorsement> {
-  const e = await ctx.cooperation.endorsementById.load(id);
+  const e = await ctx.data.cooperation.endorsementById.load(id);
   if (!e) throw notFound(argument, 'application');
   return e;
 }
@@ -30,7 +30,7 @@ export class EndorsementResolver {
   async endorsements(@Args() args: EndorsementsArgs, @Ctx() ctx: Context): Promise<EndorsementConnection> {
     const conditions: Sql[] = [endorsementPolicy.scope(ctx.viewer, 'p')];
     if (args.status) conditions.push(sql`p.status = ${args.status}`);
-    const page = await paginate(ctx.loaders, {
+    const page = await paginate(ctx.db, {
       from: sql`participant p`,
       select: sql`p.*`,
       where: and(conditions),
@@ -40,24 +40,24 @@ export class EndorsementResolver {
       ],
       first: args.first,
       after: args.after,
-      hydrate: (rows) => rows.map(CooperationLoaders.endorsementFromRow),
+      hydrate: (rows) => rows.map(CooperationData.endorsementFromRow),
     });
     return toConnection(EndorsementConnection, page);
   }
 
   @Query(() => Endorsement, { nullable: true, description: 'An application by its applicant’s id; null when the viewer may not see it.' })
   endorsement(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Endorsement | null> {
-    return ctx.cooperation.endorsementById.load(id);
+    return ctx.data.cooperation.endorsementById.load(id);
   }
 
   @FieldResolver(() => Participant)
   async applicant(@Root() e: Endorsement, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(e.id), 'applicant');
+    return required(await ctx.data.participants.participantById.load(e.id), 'applicant');
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'The coordinator who recorded the application.' })
   recordedBy(@Root() e: Endorsement, @Ctx() ctx: Context): Promise<Person | null> {
-    return e.recordedById ? ctx.loaders.personById.load(e.recordedById) : Promise.resolve(null);
+    return e.recordedById ? ctx.data.participants.personById.load(e.recordedById) : Promise.resolve(null);
   }
 
   @FieldResolver(() => [EndorsementObjection], {
@@ -65,7 +65,7 @@ export class EndorsementResolver {
     description: 'Objections, withdrawn ones included, with their reasons. Agencies only.',
   })
   objections(@Root() e: Endorsement, @Ctx() ctx: Context): Promise<EndorsementObjection[]> {
-    return ctx.cooperation.objectionsByParticipant.load(e.id);
+    return ctx.data.cooperation.objectionsByParticipant.load(e.id);
   }
 
   @FieldResolver(() => EndorsementViewerCan)
@@ -79,7 +79,7 @@ export class EndorsementResolver {
       'ENDORSEMENT_OBJECTION_DAYS ahead.',
   })
   async recordApplication(@Arg('input') input: RecordApplicationInput, @Ctx() ctx: Context): Promise<Endorsement> {
-    if (!(await ctx.loaders.countryByCode.load(input.countryCode))) throw badInput('input.countryCode', 'no country with this code');
+    if (!(await ctx.data.participants.countryByCode.load(input.countryCode))) throw badInput('input.countryCode', 'no country with this code');
     const agency = input.kind === ParticipantKind.AGENCY;
     if (agency && input.sector) throw badInput('input.sector', 'an agency has competences, not a sector');
     if (!agency && !input.sector) throw badInput('input.sector', 'a private-sector applicant needs a sector');
@@ -118,26 +118,26 @@ export class EndorsementResolver {
     if (reason.trim().length < 3 || reason.length > 2000) throw badInput('reason', 'must be 3 to 2000 characters');
     const now = ctx.now();
     if (!endorsementPolicy.windowOpen(e.status, e.objectionDeadline, now)) throw badInput('endorsementId', 'the objection window has closed');
-    const standing = (await ctx.cooperation.objectionsByParticipant.load(e.id)).some((o) => o.agencyId === ctx.viewer.memberOrgId && !o.withdrawnAt);
+    const standing = (await ctx.data.cooperation.objectionsByParticipant.load(e.id)).some((o) => o.agencyId === ctx.viewer.memberOrgId && !o.withdrawnAt);
     if (standing) throw badInput('endorsementId', 'your agency already objects to this application');
     const [{ id }] = (await ctx.db.query(
       `INSERT INTO endorsement_objection (participant_id, agency_id, objected_by_id, reason, created_at) VALUES ($1,$2,$3,$4,$5) RETURNING id`,
       [e.id, ctx.viewer.memberOrgId, ctx.viewer.personId, reason, now],
     )) as Array<{ id: string }>;
-    return required(await ctx.cooperation.objectionById.load(id), 'new objection');
+    return required(await ctx.data.cooperation.objectionById.load(id), 'new objection');
   }
 
   @Mutation(() => EndorsementObjection, { description: 'Withdraws your agency’s objection before the deadline (the objecting agency only).' })
   async withdrawEndorsementObjection(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<EndorsementObjection> {
     // The rule has loaded the objection and checked that the viewer's agency made it.
-    const objection = (await ctx.cooperation.objectionById.load(id))!;
+    const objection = (await ctx.data.cooperation.objectionById.load(id))!;
     if (objection.withdrawnAt) throw badInput('id', 'this objection is already withdrawn');
     const e = await visibleEndorsement(ctx, 'id', objection.participantId);
     const now = ctx.now();
     if (!endorsementPolicy.windowOpen(e.status, e.objectionDeadline, now)) throw badInput('id', 'the objection window has closed');
     await ctx.db.query(`UPDATE endorsement_objection SET withdrawn_at = $2 WHERE id = $1`, [objection.id, now]);
-    ctx.cooperation.objectionById.clear(objection.id);
-    return required(await ctx.cooperation.objectionById.load(objection.id), 'objection');
+    ctx.data.cooperation.objectionById.clear(objection.id);
+    return required(await ctx.data.cooperation.objectionById.load(objection.id), 'objection');
   }
 }
 
@@ -145,17 +145,17 @@ export class EndorsementResolver {
 export class EndorsementObjectionResolver {
   @FieldResolver(() => Agency)
   async agency(@Root() o: EndorsementObjection, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(o.agencyId), 'objecting agency');
+    return required(await ctx.data.participants.participantById.load(o.agencyId), 'objecting agency');
   }
 
   @FieldResolver(() => Person, { nullable: true })
   objectedBy(@Root() o: EndorsementObjection, @Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.loaders.personById.load(o.objectedById);
+    return ctx.data.participants.personById.load(o.objectedById);
   }
 
   @FieldResolver(() => Endorsement, { nullable: true })
   endorsement(@Root() o: EndorsementObjection, @Ctx() ctx: Context): Promise<Endorsement | null> {
-    return ctx.cooperation.endorsementById.load(o.participantId);
+    return ctx.data.cooperation.endorsementById.load(o.participantId);
   }
 }
 

@@ -116,7 +116,7 @@ export class NetworkReportResolver {
     if (Number.isNaN(to.getTime())) throw badInput('to', 'is not a date');
     if (to.getTime() <= from.getTime()) throw badInput('to', 'must be after from');
     if (to.getTime() - from.getTime() > 10 * 366 * 86_400_000) throw badInput('to', 'the period may span at most ten years');
-    const q = (s: ReturnType<typeof sql>) => ctx.loaders.rows(s);
+    const q = (s: ReturnType<typeof sql>) => ctx.db.rows(s);
     const now = ctx.now();
     const [byKind, bySector, byCountry, quarters, cases, requests, median, questionnaires] = await Promise.all([
       q(sql`SELECT kind AS key, count(*)::int AS count FROM participant WHERE status = 'ENDORSED' AND endorsed_at < ${to} GROUP BY kind ORDER BY kind`),

@@ -9,7 +9,8 @@ import { and, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, notFound } from '../src/graphql/errors';
 import { paginate } from '../src/graphql/paginate';
-import { participantClass, required } from '../src/loaders';
+import { required } from '../src/data/batch';
+import { participantClass } from '../src/data/participants';
 import { participantPolicy } from '../src/policy/participant.policy';
 import { CaseConnection, caseConnection } from './case.resolver';
 import { PageArgs } from './types/common.args';
@@ -24,7 +25,7 @@ export const CountryConnection = Connection(Country, 'Country');
 export type CountryConnection = InstanceType<typeof CountryConnection>;
 
 async function participantConnection(ctx: Context, conditions: Sql[], args: PageArgs): Promise<ParticipantConnection> {
-  const page = await paginate(ctx.loaders, {
+  const page = await paginate(ctx.db, {
     from: sql`participant p`,
     select: sql`p.*`,
     where: and([participantPolicy.scope(ctx.viewer, 'p'), ...conditions]),
@@ -40,7 +41,7 @@ async function participantConnection(ctx: Context, conditions: Sql[], args: Page
 }
 
 async function visiblePerson(ctx: Context, argument: string, id: string): Promise<Person> {
-  const person = await ctx.loaders.personById.load(id);
+  const person = await ctx.data.participants.personById.load(id);
   if (!person) throw notFound(argument, 'person');
   return person;
 }
@@ -57,7 +58,7 @@ export class ParticipantResolver {
     if (f?.status) conditions.push(sql`p.status = ${f.status}`);
     if (f?.sector) conditions.push(sql`p.sector = ${f.sector}`);
     if (f?.countryCode) {
-      if (!(await ctx.loaders.countryByCode.load(f.countryCode))) throw badInput('filter.countryCode', 'no country with this code');
+      if (!(await ctx.data.participants.countryByCode.load(f.countryCode))) throw badInput('filter.countryCode', 'no country with this code');
       conditions.push(sql`p.country_code = ${f.countryCode}`);
     }
     return participantConnection(ctx, conditions, args);
@@ -65,19 +66,19 @@ export class ParticipantResolver {
 
   @Query(() => Participant, { nullable: true, description: 'A participant by id; null when it does not exist or the viewer may not see it.' })
   participant(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Participant | null> {
-    return ctx.loaders.participantById.load(id);
+    return ctx.data.participants.participantById.load(id);
   }
 
   @Query(() => Person, { nullable: true, description: 'A person by id; null when it does not exist or the viewer may not see them.' })
   person(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.loaders.personById.load(id);
+    return ctx.data.participants.personById.load(id);
   }
 
   @FieldResolver(() => Country)
   country(@Root() p: Participant, @Ctx() ctx: Context): Country | Promise<Country> {
-    const country = ctx.loaders.countryByCode.peek(p.countryCode);
+    const country = ctx.data.participants.countryByCode.peek(p.countryCode);
     if (country !== undefined) return required(country, 'participant country');
-    return ctx.loaders.countryByCode.load(p.countryCode).then((c) => required(c, 'participant country'));
+    return ctx.data.participants.countryByCode.load(p.countryCode).then((c) => required(c, 'participant country'));
   }
 
   @FieldResolver(() => Person, {
@@ -85,12 +86,12 @@ export class ParticipantResolver {
     description: 'The single contact for enforcement communications (§A.1, §B.1). Members of the network only.',
   })
   pointOfContact(@Root() p: Participant, @Ctx() ctx: Context): Promise<Person | null> {
-    return p.pointOfContactId ? ctx.loaders.personById.load(p.pointOfContactId) : Promise.resolve(null);
+    return p.pointOfContactId ? ctx.data.participants.personById.load(p.pointOfContactId) : Promise.resolve(null);
   }
 
   @FieldResolver(() => PersonConnection, { nullable: true, description: 'The participant’s people. Members of the network only.' })
   async people(@Root() p: Participant, @Args() args: PageArgs, @Ctx() ctx: Context): Promise<PersonConnection> {
-    const page = await paginate(ctx.loaders, {
+    const page = await paginate(ctx.db, {
       from: sql`person pe`,
       select: sql`pe.*`,
       where: and([participantPolicy.personScope(ctx.viewer, 'pe'), sql`pe.organization_id = ${p.id}`]),
@@ -110,8 +111,8 @@ export class ParticipantResolver {
     const person = await visiblePerson(ctx, 'personId', personId);
     if (person.organizationId !== ctx.viewer.memberOrgId) throw badInput('personId', 'is not a person of your organization');
     await ctx.db.query(`UPDATE participant SET point_of_contact_id = $2 WHERE id = $1`, [person.organizationId, person.id]);
-    ctx.loaders.participantById.clear(person.organizationId);
-    return required(await ctx.loaders.participantById.load(person.organizationId), 'own organization');
+    ctx.data.participants.participantById.clear(person.organizationId);
+    return required(await ctx.data.participants.participantById.load(person.organizationId), 'own organization');
   }
 
   @Mutation(() => Country, {
@@ -124,13 +125,13 @@ export class ParticipantResolver {
   ): Promise<Country> {
     // The rule has checked that the country exists and that the viewer's agency is in it.
     const person = await visiblePerson(ctx, 'personId', personId);
-    const org = await ctx.loaders.participantById.load(person.organizationId);
+    const org = await ctx.data.participants.participantById.load(person.organizationId);
     if (!org || org.kind !== ParticipantKind.AGENCY || org.status !== ParticipantStatus.ENDORSED || org.countryCode !== countryCode) {
       throw badInput('personId', `is not a person of an endorsed agency of ${countryCode}`);
     }
     await ctx.db.query(`UPDATE country SET primary_contact_id = $2 WHERE code = $1`, [countryCode, person.id]);
-    ctx.loaders.countryByCode.clear(countryCode);
-    return required(await ctx.loaders.countryByCode.load(countryCode), 'country');
+    ctx.data.participants.countryByCode.clear(countryCode);
+    return required(await ctx.data.participants.countryByCode.load(countryCode), 'country');
   }
 }
 
@@ -147,7 +148,7 @@ export class PersonResolver {
   @FieldResolver(() => Participant)
   async organization(@Root() person: Person, @Ctx() ctx: Context): Promise<Participant> {
     // A visible person's organization is visible: people of endorsed participants, and agencies see every participant.
-    return required(await ctx.loaders.participantById.load(person.organizationId), 'person organization');
+    return required(await ctx.data.participants.participantById.load(person.organizationId), 'person organization');
   }
 }
 
@@ -155,7 +156,7 @@ export class PersonResolver {
 export class CountryResolver {
   @Query(() => CountryConnection, { description: 'The countries of the network, by code.' })
   async countries(@Args() args: PageArgs, @Ctx() ctx: Context): Promise<CountryConnection> {
-    const page = await paginate(ctx.loaders, {
+    const page = await paginate(ctx.db, {
       from: sql`country co`,
       select: sql`co.*`,
       where: sql`TRUE`,
@@ -169,7 +170,7 @@ export class CountryResolver {
 
   @Query(() => Country, { nullable: true, description: 'A country by ISO 3166-1 alpha-2 code.' })
   country(@Arg('code') code: string, @Ctx() ctx: Context): Promise<Country | null> {
-    return ctx.loaders.countryByCode.load(code.toUpperCase());
+    return ctx.data.participants.countryByCode.load(code.toUpperCase());
   }
 
   @FieldResolver(() => Person, {
@@ -177,7 +178,7 @@ export class CountryResolver {
     description: 'The primary contact coordinating enforcement cooperation among the country’s agencies (§A.2). Members only.',
   })
   primaryContact(@Root() country: Country, @Ctx() ctx: Context): Promise<Person | null> {
-    return country.primaryContactId ? ctx.loaders.personById.load(country.primaryContactId) : Promise.resolve(null);
+    return country.primaryContactId ? ctx.data.participants.personById.load(country.primaryContactId) : Promise.resolve(null);
   }
 
   @FieldResolver(() => ParticipantConnection, { description: 'The participants of this country the viewer may see.' })

@@ -13,7 +13,8 @@ import { and, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, notFound } from '../src/graphql/errors';
 import { paginate } from '../src/graphql/paginate';
-import { participantClass, required } from '../src/loaders';
+import { required } from '../src/data/batch';
+import { participantClass } from '../src/data/participants';
 import { participantPolicy } from '../src/policy/participant.policy';
 import { audienceKind, questionnairePolicy } from '../src/policy/questionnaire.policy';
 import { ParticipantConnection } from './participant.resolver';
@@ -26,20 +27,20 @@ export const QuestionnaireResponseConnection = Connection(QuestionnaireResponse,
 export type QuestionnaireResponseConnection = InstanceType<typeof QuestionnaireResponseConnection>;
 
 async function visibleQuestionnaire(ctx: Context, argument: string, id: string): Promise<Questionnaire> {
-  const q = await ctx.outreach.questionnaireById.load(id);
+  const q = await ctx.data.outreach.questionnaireById.load(id);
   if (!q) throw notFound(argument, 'questionnaire');
   return q;
 }
 
 async function visibleResponse(ctx: Context, argument: string, id: string): Promise<QuestionnaireResponse> {
-  const r = await ctx.outreach.responseById.load(id);
+  const r = await ctx.data.outreach.responseById.load(id);
   if (!r) throw notFound(argument, 'questionnaire response');
   return r;
 }
 
 /** The answers as given, checked against the questionnaire's questions: each question once, each of this questionnaire. */
 async function checkedAnswers(ctx: Context, q: Questionnaire, answers: AnswerInput[]): Promise<AnswerInput[]> {
-  const questions = await ctx.outreach.questionsByQuestionnaire.load(q.id);
+  const questions = await ctx.data.outreach.questionsByQuestionnaire.load(q.id);
   const seen = new Set<string>();
   for (const a of answers) {
     if (!questions.some((question) => question.id === a.questionId)) {
@@ -56,8 +57,8 @@ function audienceName(audience: QuestionnaireAudience): string {
 }
 
 async function reloadResponse(ctx: Context, id: string): Promise<QuestionnaireResponse> {
-  ctx.outreach.responseById.clear(id);
-  ctx.outreach.answersByResponse.clear(id);
+  ctx.data.outreach.responseById.clear(id);
+  ctx.data.outreach.answersByResponse.clear(id);
   return visibleResponse(ctx, 'id', id);
 }
 
@@ -67,7 +68,7 @@ export class QuestionnaireResolver {
   async questionnaires(@Args() args: QuestionnairesArgs, @Ctx() ctx: Context): Promise<QuestionnaireConnection> {
     const conditions: Sql[] = [questionnairePolicy.questionnaireScope(ctx.viewer)];
     if (args.audience) conditions.push(sql`q.audience = ${args.audience}`);
-    const page = await paginate(ctx.loaders, {
+    const page = await paginate(ctx.db, {
       from: sql`questionnaire q`,
       select: sql`q.*`,
       where: and(conditions),
@@ -84,7 +85,7 @@ export class QuestionnaireResolver {
 
   @Query(() => Questionnaire, { nullable: true, description: 'A questionnaire by id; null when it does not exist or the viewer may not see it.' })
   questionnaire(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Questionnaire | null> {
-    return ctx.outreach.questionnaireById.load(id);
+    return ctx.data.outreach.questionnaireById.load(id);
   }
 
   @Query(() => QuestionnaireResponse, {
@@ -92,12 +93,12 @@ export class QuestionnaireResolver {
     description: 'A questionnaire response by id; null when it does not exist or the viewer may not see it.',
   })
   questionnaireResponse(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<QuestionnaireResponse | null> {
-    return ctx.outreach.responseById.load(id);
+    return ctx.data.outreach.responseById.load(id);
   }
 
   @FieldResolver(() => [Question], { description: 'The questions, in order.' })
   questions(@Root() q: Questionnaire, @Ctx() ctx: Context): Promise<Question[]> {
-    return ctx.outreach.questionsByQuestionnaire.load(q.id);
+    return ctx.data.outreach.questionsByQuestionnaire.load(q.id);
   }
 
   @FieldResolver(() => QuestionnaireResponseConnection, {
@@ -106,7 +107,7 @@ export class QuestionnaireResolver {
       'own for agencies; their own for private-sector members.',
   })
   async responses(@Root() q: Questionnaire, @Args() args: PageArgs, @Ctx() ctx: Context): Promise<QuestionnaireResponseConnection> {
-    const page = await paginate(ctx.loaders, {
+    const page = await paginate(ctx.db, {
       from: sql`questionnaire_response r`,
       select: sql`r.*`,
       where: and([questionnairePolicy.responseScope(ctx.viewer, 'r'), sql`r.questionnaire_id = ${q.id}`]),
@@ -128,7 +129,7 @@ export class QuestionnaireResolver {
       'anyone else, noted in `extensions.redacted`.',
   })
   async outstanding(@Root() q: Questionnaire, @Args() args: PageArgs, @Ctx() ctx: Context): Promise<ParticipantConnection> {
-    const page = await paginate(ctx.loaders, {
+    const page = await paginate(ctx.db, {
       from: sql`participant p`,
       select: sql`p.*`,
       where: and([
@@ -153,14 +154,14 @@ export class QuestionnaireResolver {
     description: 'The response of the viewer’s own organization; null when it has not answered (or the viewer has no organization).',
   })
   viewerResponse(@Root() q: Questionnaire, @Ctx() ctx: Context): Promise<QuestionnaireResponse | null> {
-    return ctx.outreach.ownResponseByQuestionnaire.load(q.id);
+    return ctx.data.outreach.ownResponseByQuestionnaire.load(q.id);
   }
 
   @FieldResolver(() => QuestionnaireViewerCan)
   async viewerCan(@Root() q: Questionnaire, @Ctx() ctx: Context): Promise<QuestionnaireViewerCan> {
     const audience = questionnairePolicy.isAudience(ctx.viewer, q);
     return {
-      respond: audience && !(await ctx.outreach.ownResponseByQuestionnaire.load(q.id)),
+      respond: audience && !(await ctx.data.outreach.ownResponseByQuestionnaire.load(q.id)),
       readOutstanding: questionnairePolicy.canReadOutstanding(ctx.viewer),
     };
   }
@@ -177,7 +178,7 @@ export class QuestionnaireResolver {
     }
     const alreadyAnswered = () =>
       badInput('input.questionnaireId', 'your organization has already answered this questionnaire: change it with updateQuestionnaireResponse');
-    if (await ctx.outreach.ownResponseByQuestionnaire.load(q.id)) throw alreadyAnswered();
+    if (await ctx.data.outreach.ownResponseByQuestionnaire.load(q.id)) throw alreadyAnswered();
     const answers = await checkedAnswers(ctx, q, input.answers);
     const now = ctx.now();
     const id = await ctx.db
@@ -198,7 +199,7 @@ export class QuestionnaireResolver {
         if ((err as { code?: string }).code === '23505') throw alreadyAnswered();
         throw err;
       });
-    ctx.outreach.ownResponseByQuestionnaire.clear(q.id);
+    ctx.data.outreach.ownResponseByQuestionnaire.clear(q.id);
     return reloadResponse(ctx, id);
   }
 
@@ -215,7 +216,7 @@ export class QuestionnaireResolver {
     const hasAnswers = !!input.answers && input.answers.length > 0;
     const hasConfidential = input.confidential !== undefined && input.confidential !== null;
     if (!hasAnswers && !hasConfidential) throw badInput('input', 'give answers, confidential or both');
-    const q = required(await ctx.outreach.questionnaireById.load(response.questionnaireId), 'response questionnaire');
+    const q = required(await ctx.data.outreach.questionnaireById.load(response.questionnaireId), 'response questionnaire');
     const answers = hasAnswers ? await checkedAnswers(ctx, q, input.answers!) : [];
     await ctx.db.transaction(async (m) => {
       await m.query(`UPDATE questionnaire_response SET confidential = coalesce($2, confidential), updated_at = $3 WHERE id = $1`, [
@@ -240,22 +241,22 @@ export class QuestionnaireResponseResolver {
   @FieldResolver(() => Questionnaire)
   async questionnaire(@Root() r: QuestionnaireResponse, @Ctx() ctx: Context): Promise<Questionnaire> {
     // A visible response belongs to a member viewer, who sees both questionnaires.
-    return required(await ctx.outreach.questionnaireById.load(r.questionnaireId), 'response questionnaire');
+    return required(await ctx.data.outreach.questionnaireById.load(r.questionnaireId), 'response questionnaire');
   }
 
   @FieldResolver(() => Participant, { description: 'The participant that answered.' })
   async participant(@Root() r: QuestionnaireResponse, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(r.participantId), 'responding participant');
+    return required(await ctx.data.participants.participantById.load(r.participantId), 'responding participant');
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'Who submitted the response.' })
   submittedBy(@Root() r: QuestionnaireResponse, @Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.loaders.personById.load(r.submittedById);
+    return ctx.data.participants.personById.load(r.submittedById);
   }
 
   @FieldResolver(() => [QuestionnaireAnswer], { description: 'The answers, in question order.' })
   answers(@Root() r: QuestionnaireResponse, @Ctx() ctx: Context): Promise<QuestionnaireAnswer[]> {
-    return ctx.outreach.answersByResponse.load(r.id);
+    return ctx.data.outreach.answersByResponse.load(r.id);
   }
 
   @FieldResolver(() => QuestionnaireResponseViewerCan)
@@ -268,6 +269,6 @@ export class QuestionnaireResponseResolver {
 export class QuestionnaireAnswerResolver {
   @FieldResolver(() => Question)
   async question(@Root() a: QuestionnaireAnswer, @Ctx() ctx: Context): Promise<Question> {
-    return required(await ctx.outreach.questionById.load(a.questionId), 'answered question');
+    return required(await ctx.data.outreach.questionById.load(a.questionId), 'answered question');
   }
 }

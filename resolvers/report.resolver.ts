@@ -9,7 +9,7 @@ import { and, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput } from '../src/graphql/errors';
 import { paginate } from '../src/graphql/paginate';
-import { isUuid, required } from '../src/loaders';
+import { isUuid, required } from '../src/data/batch';
 import { reportPolicy } from '../src/policy/cooperation.policy';
 import { PageArgs } from './types/common.args';
 import { PublishReportInput, ReportsArgs } from './types/cooperation.input';
@@ -18,7 +18,7 @@ export const SectorReportConnection = Connection(SectorReport, 'SectorReport');
 export type SectorReportConnection = InstanceType<typeof SectorReportConnection>;
 
 async function reportConnection(ctx: Context, conditions: Sql[], args: PageArgs): Promise<SectorReportConnection> {
-  const page = await paginate(ctx.loaders, {
+  const page = await paginate(ctx.db, {
     from: sql`sector_report r`,
     select: sql`r.*`,
     where: and([reportPolicy.scope(ctx.viewer, 'r'), ...conditions]),
@@ -47,22 +47,22 @@ export class SectorReportResolver {
 
   @Query(() => SectorReport, { nullable: true, description: 'A report by id; null when the viewer may not see it.' })
   report(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<SectorReport | null> {
-    return ctx.cooperation.reportById.load(id);
+    return ctx.data.cooperation.reportById.load(id);
   }
 
   @FieldResolver(() => Participant, { description: 'The author’s organization.' })
   async authorOrganization(@Root() r: SectorReport, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(r.authorOrgId), 'report author organization');
+    return required(await ctx.data.participants.participantById.load(r.authorOrgId), 'report author organization');
   }
 
   @FieldResolver(() => Person, { nullable: true })
   author(@Root() r: SectorReport, @Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.loaders.personById.load(r.authorId);
+    return ctx.data.participants.personById.load(r.authorId);
   }
 
   @FieldResolver(() => [Person], { nullable: true, description: 'The named recipients. The author’s organization only.' })
   async recipients(@Root() r: SectorReport, @Ctx() ctx: Context): Promise<Person[]> {
-    const people = await ctx.loaders.personById.loadMany(r.recipientIds);
+    const people = await ctx.data.participants.personById.loadMany(r.recipientIds);
     return people.filter((p): p is Person => p instanceof Person);
   }
 
@@ -70,7 +70,7 @@ export class SectorReportResolver {
   async publishReport(@Arg('input') input: PublishReportInput, @Ctx() ctx: Context): Promise<SectorReport> {
     const recipientIds = [...new Set(input.recipientIds)];
     if (input.tlp === Tlp.RED && recipientIds.length === 0) throw badInput('input.recipientIds', 'a TLP:RED report must name its recipients');
-    const people = await ctx.loaders.personById.loadMany(recipientIds.filter(isUuid));
+    const people = await ctx.data.participants.personById.loadMany(recipientIds.filter(isUuid));
     const unknown = recipientIds.filter((id) => !people.some((p) => p instanceof Person && p.id === id));
     if (unknown.length) throw badInput('input.recipientIds', `no person with id ${unknown.join(', ')}`);
     const [{ id }] = (await ctx.db.query(
@@ -78,6 +78,6 @@ export class SectorReportResolver {
        VALUES ($1,$2,$3,$4,$5,$6,$7::uuid[],$8) RETURNING id`,
       [ctx.viewer.memberOrgId, ctx.viewer.personId, input.kind, input.title, input.body, input.tlp, recipientIds, ctx.now()],
     )) as Array<{ id: string }>;
-    return required(await ctx.cooperation.reportById.load(id), 'new report');
+    return required(await ctx.data.cooperation.reportById.load(id), 'new report');
   }
 }

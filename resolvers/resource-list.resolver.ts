@@ -10,7 +10,7 @@ import { and, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, notFound } from '../src/graphql/errors';
 import { paginate } from '../src/graphql/paginate';
-import { required } from '../src/loaders';
+import { required } from '../src/data/batch';
 import { resourceListPolicy } from '../src/policy/resource-list.policy';
 import { AddResourceListEntryInput, ResourceListArgs } from './types/resource-list.input';
 
@@ -19,7 +19,7 @@ export type ResourceListEntryConnection = InstanceType<typeof ResourceListEntryC
 
 async function organizationOf(ctx: Context, e: ResourceListEntry): Promise<PrivateSectorMember> {
   // The entry scope admits entries of endorsed organizations only, which are public.
-  return required(await ctx.loaders.participantById.load(e.organizationId), 'resource-list organization') as PrivateSectorMember;
+  return required(await ctx.data.participants.participantById.load(e.organizationId), 'resource-list organization') as PrivateSectorMember;
 }
 
 @Resolver(() => ResourceListEntry)
@@ -34,11 +34,11 @@ export class ResourceListResolver {
     const conditions: Sql[] = [resourceListPolicy.scope(ctx.viewer, 'r')];
     if (f?.sector) conditions.push(sql`o.sector = ${f.sector}`);
     if (f?.countryCode) {
-      if (!(await ctx.loaders.countryByCode.load(f.countryCode))) throw badInput('filter.countryCode', 'no country with this code');
+      if (!(await ctx.data.participants.countryByCode.load(f.countryCode))) throw badInput('filter.countryCode', 'no country with this code');
       conditions.push(sql`o.country_code = ${f.countryCode}`);
     }
     if (f?.language) conditions.push(sql`${f.language} = ANY (r.languages)`);
-    const page = await paginate(ctx.loaders, {
+    const page = await paginate(ctx.db, {
       from: sql`resource_list_entry r JOIN participant o ON o.id = r.organization_id JOIN person pe ON pe.id = r.person_id`,
       select: sql`r.*`,
       where: and(conditions),
@@ -56,12 +56,12 @@ export class ResourceListResolver {
 
   @Query(() => ResourceListEntry, { nullable: true, description: 'A resource-list entry by id; null when it does not exist or the viewer may not see it.' })
   resourceListEntry(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<ResourceListEntry | null> {
-    return ctx.outreach.resourceEntryById.load(id);
+    return ctx.data.outreach.resourceEntryById.load(id);
   }
 
   @FieldResolver(() => Person, { description: 'The listed person.' })
   async person(@Root() e: ResourceListEntry, @Ctx() ctx: Context): Promise<Person> {
-    return required(await ctx.loaders.personById.load(e.personId), 'listed person');
+    return required(await ctx.data.participants.personById.load(e.personId), 'listed person');
   }
 
   @FieldResolver(() => PrivateSectorMember, { description: 'The listed person’s organization.' })
@@ -77,12 +77,12 @@ export class ResourceListResolver {
   @FieldResolver(() => Country, { description: 'Their organization’s country.' })
   async country(@Root() e: ResourceListEntry, @Ctx() ctx: Context): Promise<Country> {
     const org = await organizationOf(ctx, e);
-    return required(await ctx.loaders.countryByCode.load(org.countryCode), 'organization country');
+    return required(await ctx.data.participants.countryByCode.load(org.countryCode), 'organization country');
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'Who put the person on the list.' })
   addedBy(@Root() e: ResourceListEntry, @Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.loaders.personById.load(e.addedById);
+    return ctx.data.participants.personById.load(e.addedById);
   }
 
   @FieldResolver(() => ResourceListEntryViewerCan)
@@ -94,7 +94,7 @@ export class ResourceListResolver {
     description: 'Puts a person of your organization on the resource list (private-sector members, §B.2); once per person.',
   })
   async addResourceListEntry(@Arg('input') input: AddResourceListEntryInput, @Ctx() ctx: Context): Promise<ResourceListEntry> {
-    const person = await ctx.loaders.personById.load(input.personId);
+    const person = await ctx.data.participants.personById.load(input.personId);
     if (!person) throw notFound('input.personId', 'person');
     if (person.organizationId !== ctx.viewer.memberOrgId) throw badInput('input.personId', 'is not a person of your organization');
     const duplicate = () => badInput('input.personId', 'is already on the resource list');
@@ -108,15 +108,15 @@ export class ResourceListResolver {
         if ((err as { code?: string }).code === '23505') throw duplicate();
         throw err;
       })) as Array<{ id: string }>;
-    return required(await ctx.outreach.resourceEntryById.load(row.id), 'new resource-list entry');
+    return required(await ctx.data.outreach.resourceEntryById.load(row.id), 'new resource-list entry');
   }
 
   @Mutation(() => ID, { description: 'Takes an entry off the resource list (the listed person’s organization only); returns its id.' })
   async removeResourceListEntry(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<string> {
     // The rule has loaded the entry through its row scope and checked that it is of the viewer's organization.
-    const entry = (await ctx.outreach.resourceEntryById.load(id))!;
+    const entry = (await ctx.data.outreach.resourceEntryById.load(id))!;
     await ctx.db.query(`DELETE FROM resource_list_entry WHERE id = $1`, [entry.id]);
-    ctx.outreach.resourceEntryById.clear(entry.id);
+    ctx.data.outreach.resourceEntryById.clear(entry.id);
     return entry.id;
   }
 }

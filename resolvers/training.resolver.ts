@@ -10,7 +10,7 @@ import { and, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput } from '../src/graphql/errors';
 import { paginate } from '../src/graphql/paginate';
-import { isUuid, required } from '../src/loaders';
+import { isUuid, required } from '../src/data/batch';
 import { trainingPolicy } from '../src/policy/training.policy';
 import { ScheduleTrainingInput, TrainingsArgs } from './types/training.input';
 
@@ -23,7 +23,7 @@ export type TrainingSessionConnection = InstanceType<typeof TrainingSessionConne
  */
 export async function endorsedParticipants(ctx: Context, argument: string, ids: string[]): Promise<Participant[]> {
   const unique = [...new Set(ids)];
-  const found = await ctx.loaders.participantById.loadMany(unique.filter(isUuid));
+  const found = await ctx.data.participants.participantById.loadMany(unique.filter(isUuid));
   const byId = new Map<string, Participant>();
   for (const p of found) if (p instanceof Participant && p.status === ParticipantStatus.ENDORSED) byId.set(p.id, p);
   const missing = unique.filter((id) => !byId.has(id));
@@ -50,7 +50,7 @@ export class TrainingSessionResolver {
     if (f?.audience) conditions.push(sql`t.audience = ${f.audience}`);
     if (f?.from) conditions.push(sql`t.scheduled_at >= ${f.from}`);
     if (f?.to) conditions.push(sql`t.scheduled_at < ${f.to}`);
-    const page = await paginate(ctx.loaders, {
+    const page = await paginate(ctx.db, {
       from: sql`training_session t`,
       select: sql`t.*`,
       where: and(conditions),
@@ -67,22 +67,22 @@ export class TrainingSessionResolver {
 
   @Query(() => TrainingSession, { nullable: true, description: 'A training session by id; null when it does not exist or the viewer may not see it.' })
   training(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<TrainingSession | null> {
-    return ctx.outreach.trainingById.load(id);
+    return ctx.data.outreach.trainingById.load(id);
   }
 
   @FieldResolver(() => Agency, { description: 'The agency that scheduled the session.' })
   async organizer(@Root() t: TrainingSession, @Ctx() ctx: Context): Promise<Participant> {
-    return required(await ctx.loaders.participantById.load(t.organizerId), 'training organizer');
+    return required(await ctx.data.participants.participantById.load(t.organizerId), 'training organizer');
   }
 
   @FieldResolver(() => [Participant], { description: 'The participants hosting the session.' })
   hosts(@Root() t: TrainingSession, @Ctx() ctx: Context): Promise<Participant[]> {
-    return ctx.outreach.hostsByTraining.load(t.id);
+    return ctx.data.outreach.hostsByTraining.load(t.id);
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'Who scheduled the session.' })
   scheduledBy(@Root() t: TrainingSession, @Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.loaders.personById.load(t.scheduledById);
+    return ctx.data.participants.personById.load(t.scheduledById);
   }
 
   @Mutation(() => TrainingSession, {
@@ -111,6 +111,6 @@ export class TrainingSessionResolver {
       await m.query(`INSERT INTO training_host (training_id, participant_id) SELECT $1, unnest($2::uuid[])`, [row.id, hosts.map((h) => h.id)]);
       return row.id;
     });
-    return required(await ctx.outreach.trainingById.load(id), 'new training session');
+    return required(await ctx.data.outreach.trainingById.load(id), 'new training session');
   }
 }

@@ -13,7 +13,7 @@ export class ViewerResolver {
 
   @FieldResolver(() => Person, { nullable: true, description: 'The caller; null when anonymous.' })
   person(@Ctx() ctx: Context): Promise<Person | null> {
-    return ctx.viewer.personId ? ctx.loaders.personById.load(ctx.viewer.personId) : Promise.resolve(null);
+    return ctx.viewer.personId ? ctx.data.participants.personById.load(ctx.viewer.personId) : Promise.resolve(null);
   }
 
   @FieldResolver(() => Participant, {
@@ -21,6 +21,6 @@ export class ViewerResolver {
     description: 'The caller’s organization (also while its application is pending); null without a token.',
   })
   organization(@Ctx() ctx: Context): Promise<Participant | null> {
-    return ctx.viewer.ownOrgId ? ctx.loaders.participantById.load(ctx.viewer.ownOrgId) : Promise.resolve(null);
+    return ctx.viewer.ownOrgId ? ctx.data.participants.participantById.load(ctx.viewer.ownOrgId) : Promise.resolve(null);
   }
 }

@@ -16,9 +16,7 @@ import { runCounted } from './db/statement-counter';
 import { hubGateway, reservedNamesRule } from './graphql/executor';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { GraphiqlPage } from './http/graphiql';
-import { Loaders } from './loaders';
-import { CooperationLoaders } from './loaders/cooperation';
-import { OutreachLoaders } from './loaders/outreach';
+import { Data } from './data';
 import { ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
 import { NetworkReportData, networkReportCsv, networkReportQuery } from './http/network-report-csv';
@@ -181,12 +179,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     res.once('close', () => {
       db.finish().catch((err) => logger.error({ err }, 'the request transaction could not be ended'));
     });
-    const loaders = new Loaders(db, viewer);
     return {
       viewer,
-      loaders,
-      cooperation: new CooperationLoaders(db, viewer, loaders),
-      outreach: new OutreachLoaders(db, viewer),
+      data: new Data(db, viewer),
       db,
       redactions: new Redactions(),
       config,

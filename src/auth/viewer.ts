@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { ViewerKind } from '../../entities/enums';
 import { lookupViewer } from '../db/viewer-db';
 import { unauthenticated } from '../graphql/errors';
-import { isUuid } from '../loaders';
+import { isUuid } from '../data/batch';
 import { anonymousViewer, Viewer } from '../policy/viewer';
 import type { TokenService } from './tokens';
 

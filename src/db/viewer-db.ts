@@ -44,6 +44,8 @@ export class ViewerDb {
   private begun: Promise<pg.PoolClient> | null = null;
   private finished = false;
   private savepoints = 0;
+  /** Statements go to the connection one after another (resolvers of one request run concurrently). */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly ds: DataSource,
@@ -73,8 +75,9 @@ export class ViewerDb {
   /** Runs one statement as the viewer; rows as plain objects. */
   async query<T = Row>(text: string, values?: unknown[]): Promise<T[]> {
     const client = await this.begin();
-    const result = await client.query(text, values as unknown[]);
-    return result.rows as T[];
+    const run = this.queue.then(() => client.query(text, values as unknown[]));
+    this.queue = run.catch(() => undefined);
+    return (await run).rows as T[];
   }
 
   /** Runs a fragment built with `sql` as the viewer. */
@@ -95,7 +98,7 @@ export class ViewerDb {
       await this.query(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (err) {
-      if (this.client && !this.finished) await this.client.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+      if (this.client && !this.finished) await this.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
       throw err;
     }
   }
@@ -127,6 +130,7 @@ export class ViewerDb {
       return;
     }
     try {
+      await this.queue;
       await client.query('COMMIT');
       client.release();
     } catch (err) {

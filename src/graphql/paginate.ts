@@ -1,5 +1,5 @@
 import { join, raw, Sql, sql } from '../db/sql';
-import type { Loaders } from '../loaders';
+import type { ViewerDb } from '../db/viewer-db';
 import { badInput } from './errors';
 import { decodeCursor, encodeCursor, Page, pageSize } from './connection';
 
@@ -30,7 +30,7 @@ export interface PageQuery<T> {
  * page) and, only if `totalCount` is asked for, one count under the same scope and filters. Cursors carry the sort
  * keys as PostgreSQL text, so they are exact to the microsecond.
  */
-export async function paginate<T>(loaders: Loaders, q: PageQuery<T>): Promise<Page<T>> {
+export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T>> {
   const limit = pageSize(q.first);
   const conditions = [q.where];
   if (q.after) {
@@ -46,7 +46,7 @@ export async function paginate<T>(loaders: Loaders, q: PageQuery<T>): Promise<Pa
   );
   const orderBy = raw(q.order.map((k) => `${k.expr} ${k.direction}`).join(', '));
   // first + 1 rows (also for first: 0), to know whether there is a next page.
-  const rows = await loaders
+  const rows = await db
           .rows(sql`SELECT ${q.select}, ${keys} FROM ${q.from} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderBy} LIMIT ${limit + 1}`)
           .catch((err: { code?: unknown }) => {
             // A cursor whose values pass the shape checks but not PostgreSQL's (an integer or a date out of range):
@@ -65,7 +65,7 @@ export async function paginate<T>(loaders: Loaders, q: PageQuery<T>): Promise<Pa
     hasNextPage,
     hasPreviousPage: !!q.after,
     count: () =>
-      (counted ??= loaders
+      (counted ??= db
         .rows(sql`SELECT count(*)::int AS n FROM ${q.from} WHERE ${q.where}`)
         .then((r) => Number(r[0].n))),
   };

@@ -16,7 +16,7 @@ async function requestFor(
   id: string,
   check: (v: Viewer, r: AssistanceRequest) => boolean,
 ): Promise<boolean | Error> {
-  const r = await ctx.cooperation.requestById.load(id);
+  const r = await ctx.data.cooperation.requestById.load(id);
   if (!r) return notFound('id', 'request');
   return check(v, r);
 }
@@ -39,7 +39,7 @@ export const cooperationPermissions: PermissionTree = {
       'withdrawEndorsementObjection',
       isAgency,
       async (v, a, ctx) => {
-        const o = await ctx.cooperation.objectionById.load(a.id);
+        const o = await ctx.data.cooperation.objectionById.load(a.id);
         if (!o) return notFound('id', 'objection');
         return endorsementPolicy.canWithdrawObjection(v, o);
       },

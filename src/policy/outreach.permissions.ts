@@ -138,7 +138,7 @@ const mutation: PermissionTree = {
       'updateQuestionnaireResponse',
       questionnairePolicy.canRespondAtAll,
       async (v, a, ctx) => {
-        const r = await ctx.outreach.responseById.load(a.id);
+        const r = await ctx.data.outreach.responseById.load(a.id);
         if (!r) return notFound('id', 'questionnaire response');
         return questionnairePolicy.canUpdate(v, r);
       },
@@ -154,7 +154,7 @@ const mutation: PermissionTree = {
       'removeResourceListEntry',
       resourceListPolicy.canAdd,
       async (v, a, ctx) => {
-        const e = await ctx.outreach.resourceEntryById.load(a.id);
+        const e = await ctx.data.outreach.resourceEntryById.load(a.id);
         if (!e) return notFound('id', 'resource-list entry');
         return resourceListPolicy.canRemove(v, e);
       },
@@ -176,7 +176,7 @@ const mutation: PermissionTree = {
       'updateEducationProject',
       educationPolicy.canStart,
       async (v, a, ctx) => {
-        const p = await ctx.outreach.projectById.load(a.id);
+        const p = await ctx.data.outreach.projectById.load(a.id);
         if (!p) return notFound('id', 'education project');
         return educationPolicy.canUpdate(v, p);
       },

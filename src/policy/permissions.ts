@@ -195,7 +195,7 @@ const query: PermissionTree = {
 
 /** A check on the case a mutation names, loaded through the case row scope: a hidden case answers like a missing one. */
 async function onCase(ctx: Context, argument: string, id: string, check: (c: Case) => boolean): Promise<boolean | Error> {
-  const c = await ctx.loaders.caseById.load(id);
+  const c = await ctx.data.cases.caseById.load(id);
   return c ? check(c) : notFound(argument, 'case');
 }
 
@@ -213,8 +213,8 @@ const mutation: PermissionTree = {
       'revokeShare',
       isAgency,
       async (v, a, ctx) => {
-        const share = await ctx.loaders.shareById.load(a.id);
-        const c = share ? await ctx.loaders.caseById.load(share.caseId) : null;
+        const share = await ctx.data.cases.shareById.load(a.id);
+        const c = share ? await ctx.data.cases.caseById.load(share.caseId) : null;
         // A share is part of the confidential tier: whoever cannot read that tier learns nothing of it.
         if (!c || !casePolicy.canReadConfidential(v, c)) return notFound('id', 'share');
         return casePolicy.canShare(v, c);
@@ -231,7 +231,7 @@ const mutation: PermissionTree = {
       'withdrawExclusion',
       isAgency,
       async (v, a, ctx) => {
-        const e = await ctx.loaders.exclusionById.load(a.id);
+        const e = await ctx.data.calls.exclusionById.load(a.id);
         if (!e) return notFound('id', 'exclusion');
         return callPolicy.canWithdrawExclusion(v, e);
       },
@@ -247,9 +247,9 @@ const mutation: PermissionTree = {
       'designateCountryPrimaryContact',
       isAgency,
       async (v, a, ctx) => {
-        const country = await ctx.loaders.countryByCode.load(String(a.countryCode));
+        const country = await ctx.data.participants.countryByCode.load(String(a.countryCode));
         if (!country) return badInput('countryCode', 'no country with this code');
-        const own = await ctx.loaders.participantById.load(v.memberOrgId!);
+        const own = await ctx.data.participants.participantById.load(v.memberOrgId!);
         return participantPolicy.canDesignateCountryContact(v, own?.countryCode ?? null, country.code);
       },
       'the agencies of a country designate its primary contact (§A.2)',

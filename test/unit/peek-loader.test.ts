@@ -1,4 +1,4 @@
-import { PeekLoader } from '../../src/loaders';
+import { PeekLoader } from '../../src/data/batch';
 
 /** PeekLoader answers synchronously only with what this request loaded, and forgets what is cleared. */
 describe('PeekLoader', () => {

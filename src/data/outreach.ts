@@ -16,21 +16,27 @@ import { questionnairePolicy } from '../policy/questionnaire.policy';
 import { resourceListPolicy } from '../policy/resource-list.policy';
 import { trainingPolicy } from '../policy/training.policy';
 import type { Viewer } from '../policy/viewer';
-import { byKey, groupBy, participantClass, uuidArray } from './index';
+import { byKey, groupBy, uuidArray } from './batch';
+import type { Data } from './index';
+import { participantClass } from './participants';
 
 /**
  * The request's loaders for questionnaires, the resource list, trainings and education projects: like `Loaders`, a
  * fresh set per request, and every loader applies its type's row scope in SQL.
  */
-export class OutreachLoaders {
-  constructor(
-    readonly db: ViewerDb,
-    readonly viewer: Viewer,
-  ) {}
+export class OutreachData {
+  constructor(private readonly data: Data) {}
 
-  private async rows(query: Sql): Promise<Record<string, unknown>[]> {
-    const { text, values } = query.compile();
-    return this.db.query<Record<string, unknown>>(text, values);
+  private get db(): ViewerDb {
+    return this.data.db;
+  }
+
+  private get viewer(): Viewer {
+    return this.data.viewer;
+  }
+
+  private rows(query: Sql): Promise<Record<string, unknown>[]> {
+    return this.db.rows<Record<string, unknown>>(query);
   }
 
   // ---- questionnaires --------------------------------------------------------------------------------------------

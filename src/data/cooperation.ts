@@ -7,15 +7,20 @@ import { hydrate } from '../db/hydrate';
 import { sql } from '../db/sql';
 import { assistancePolicy, endorsementPolicy, reportPolicy } from '../policy/cooperation.policy';
 import type { Viewer } from '../policy/viewer';
-import { groupBy, Loaders, uuidArray } from './index';
+import { groupBy, uuidArray } from './batch';
+import type { Data } from './index';
 
 /** Per-request loaders of the cooperation workflows, each applying its row scope in SQL. */
-export class CooperationLoaders {
-  constructor(
-    readonly db: ViewerDb,
-    readonly viewer: Viewer,
-    readonly base: Loaders,
-  ) {}
+export class CooperationData {
+  constructor(private readonly data: Data) {}
+
+  private get db(): ViewerDb {
+    return this.data.db;
+  }
+
+  private get viewer(): Viewer {
+    return this.data.viewer;
+  }
 
   static endorsementFromRow(row: Record<string, unknown>): Endorsement {
     return Object.assign(new Endorsement(), {
@@ -28,16 +33,16 @@ export class CooperationLoaders {
   }
 
   readonly endorsementById = new DataLoader<string, Endorsement | null>(async (ids) => {
-    const rows = await this.base.rows(
+    const rows = await this.db.rows(
       sql`SELECT p.* FROM participant p WHERE p.id = ANY (${uuidArray(ids)}) AND ${endorsementPolicy.scope(this.viewer, 'p')}`,
     );
-    const map = new Map(rows.map((r) => [r.id as string, CooperationLoaders.endorsementFromRow(r)]));
+    const map = new Map(rows.map((r) => [r.id as string, CooperationData.endorsementFromRow(r)]));
     return ids.map((id) => map.get(id) ?? null);
   });
 
   readonly objectionsByParticipant = new DataLoader<string, EndorsementObjection[]>(async (ids) => {
     if (!endorsementPolicy.canReadObjections(this.viewer)) return ids.map(() => []);
-    const rows = await this.base.rows(
+    const rows = await this.db.rows(
       sql`SELECT o.participant_id AS __key, o.* FROM endorsement_objection o WHERE o.participant_id = ANY (${uuidArray(ids)})
           ORDER BY o.created_at, o.id`,
     );
@@ -46,13 +51,13 @@ export class CooperationLoaders {
 
   readonly objectionById = new DataLoader<string, EndorsementObjection | null>(async (ids) => {
     if (!endorsementPolicy.canReadObjections(this.viewer)) return ids.map(() => null);
-    const rows = await this.base.rows(sql`SELECT o.* FROM endorsement_objection o WHERE o.id = ANY (${uuidArray(ids)})`);
+    const rows = await this.db.rows(sql`SELECT o.* FROM endorsement_objection o WHERE o.id = ANY (${uuidArray(ids)})`);
     const objections = this.db.hydrate(EndorsementObjection, rows);
     return ids.map((id) => objections.find((o) => o.id === id) ?? null);
   });
 
   readonly requestById = new DataLoader<string, AssistanceRequest | null>(async (ids) => {
-    const rows = await this.base.rows(
+    const rows = await this.db.rows(
       sql`SELECT r.* FROM assistance_request r WHERE r.id = ANY (${uuidArray(ids)}) AND ${assistancePolicy.scope(this.viewer, 'r')}`,
     );
     const requests = this.db.hydrate(AssistanceRequest, rows);
@@ -60,7 +65,7 @@ export class CooperationLoaders {
   });
 
   readonly reportById = new DataLoader<string, SectorReport | null>(async (ids) => {
-    const rows = await this.base.rows(
+    const rows = await this.db.rows(
       sql`SELECT r.* FROM sector_report r WHERE r.id = ANY (${uuidArray(ids)}) AND ${reportPolicy.scope(this.viewer, 'r')}`,
     );
     const reports = this.db.hydrate(SectorReport, rows);
