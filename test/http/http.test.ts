@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { parse, validate } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { loadConfig, NodeEnv } from '../../src/config';
@@ -34,14 +35,24 @@ async function otherHub(nodeEnv: NodeEnv, ds: DataSource = hub.ds): Promise<{ ur
  * PostgreSQL error, with the SQL text in it, on every path to cases.
  */
 function brokenCases(ds: DataSource): DataSource {
-  return new Proxy(ds, {
+  // Every statement a request sends goes through a client of the data source's pool: rename the cases table in them.
+  const pool = (ds.driver as unknown as { master: pg.Pool }).master;
+  const brokenPool = new Proxy(pool, {
     get(target, property, receiver) {
-      if (property === 'query') {
-        return (text: string, parameters?: unknown[]) => target.query(text.replace(/\benforcement_case\b/g, 'enforcement_case_gone'), parameters);
-      }
-      return Reflect.get(target, property, receiver);
+      if (property !== 'connect') return Reflect.get(target, property, receiver);
+      return async () => {
+        const client = await target.connect();
+        return new Proxy(client, {
+          get(c, p, r) {
+            if (p !== 'query') return Reflect.get(c, p, r);
+            return (text: string, ...rest: unknown[]) => (c.query as (...a: unknown[]) => unknown)(text.replace(/\benforcement_case\b/g, 'enforcement_case_gone'), ...rest);
+          },
+        });
+      };
     },
   });
+  const driver = new Proxy(ds.driver, { get: (t, p, r) => (p === 'master' ? brokenPool : Reflect.get(t, p, r)) });
+  return new Proxy(ds, { get: (t, p, r) => (p === 'driver' ? driver : Reflect.get(t, p, r)) });
 }
 
 function tokenFor(email: string): Promise<string> {

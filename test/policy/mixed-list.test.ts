@@ -38,13 +38,18 @@ interface ExtraCase {
   shares: Array<{ to: string; names: string[] }>;
 }
 
-/** Inserts the cases in bulk (three statements), all with the category OTHER and a summary naming the reference. */
+/** Inserts the cases in bulk (four statements), all with the category OTHER and a summary naming the reference. */
 async function insertCases(cases: ExtraCase[]): Promise<void> {
   await hub.ds.query(
-    `INSERT INTO enforcement_case (reference, title, status, categories, tlp, lead_agency_id, harm_score, summary, victim_count)
-     SELECT x.r, 'Mixed-list case ' || x.r, 'OPEN', ARRAY['OTHER'], x.t, x.l, x.h, 'summary of ' || x.r, x.h
+    `INSERT INTO enforcement_case (reference, title, status, categories, tlp, lead_agency_id, harm_score)
+     SELECT x.r, 'Mixed-list case ' || x.r, 'OPEN', ARRAY['OTHER'], x.t, x.l, x.h
      FROM unnest($1::text[], $2::text[], $3::uuid[], $4::int[]) AS x(r, t, l, h)`,
     [cases.map((c) => c.reference), cases.map((c) => c.tlp), cases.map((c) => orgId(c.lead)), cases.map((c) => c.harm)],
+  );
+  await hub.ds.query(
+    `INSERT INTO case_confidential (case_id, lead_agency_id, summary, victim_count)
+     SELECT c.id, c.lead_agency_id, 'summary of ' || c.reference, c.harm_score FROM enforcement_case c WHERE c.reference = ANY ($1::text[])`,
+    [cases.map((c) => c.reference)],
   );
   await hub.ds.query(
     `INSERT INTO case_country (case_id, country_code) SELECT c.id, 'GB' FROM enforcement_case c WHERE c.reference = ANY ($1::text[])`,
