@@ -181,8 +181,7 @@ export async function generateNetwork(ds: DataSource, scale: Scale): Promise<Gen
                        WHEN g % 20 < 17 THEN 'AMBER_STRICT' ELSE 'RED' END)`;
   await step('cases', () =>
     ds.query(
-      `INSERT INTO enforcement_case (id, reference, title, status, categories, tlp, lead_agency_id, opened_at, harm_score, summary,
-         suspects, evidence, investigator_notes, victim_count, estimated_loss_usd, vulnerable_victims, ongoing_harm, updated_at)
+      `INSERT INTO enforcement_case (id, reference, title, status, categories, tlp, lead_agency_id, opened_at, harm_score, updated_at)
        SELECT md5('c:' || g)::uuid,
          'BN-' || lpad(g::text, 6, '0'),
          (ARRAY['Bulk spam run', 'Phishing kit', 'Advance-fee fraud', 'Botnet', 'Fake pharmacy', 'Lottery scam', 'Card-not-present fraud',
@@ -196,6 +195,17 @@ export async function generateNetwork(ds: DataSource, scale: Scale): Promise<Gen
          md5('p:' || ${leadIdx})::uuid,
          now() - interval '1 hour' * (g % 20000),
          ${h(`'harm' || g`)} % 101,
+         now() - interval '1 hour' * (g % 5000)
+       FROM generate_series(0, $4 - 1) g`,
+      [endorsedAgencies, CASE_STATUSES, CATEGORIES, scale.cases],
+    ),
+  );
+
+  await step('confidential tiers', () =>
+    ds.query(
+      `INSERT INTO case_confidential (case_id, lead_agency_id, summary, suspects, evidence, investigator_notes, victim_count, estimated_loss_usd,
+         vulnerable_victims, ongoing_harm)
+       SELECT md5('c:' || g)::uuid, md5('p:' || ${leadIdx})::uuid,
          'Case ' || g || ': ' || repeat('Messages sent through compromised hosts to consumers in several countries; ', 2 + g % 4),
          ARRAY['Suspect ' || g || '-A', 'Suspect ' || g || '-B'],
          'Evidence log ' || g || ': ' || repeat('headers, payment trails and domain registrations; ', 2 + g % 3),
@@ -203,10 +213,9 @@ export async function generateNetwork(ds: DataSource, scale: Scale): Promise<Gen
          ${h(`'victims' || g`)} % 100000,
          ${h(`'loss' || g`)} % 50000000,
          g % 7 = 0,
-         g % 3 = 0,
-         now() - interval '1 hour' * (g % 5000)
-       FROM generate_series(0, $4 - 1) g`,
-      [endorsedAgencies, CASE_STATUSES, CATEGORIES, scale.cases],
+         g % 3 = 0
+       FROM generate_series(0, $2 - 1) g`,
+      [endorsedAgencies, scale.cases],
     ),
   );
 
@@ -312,7 +321,7 @@ export async function generateNetwork(ds: DataSource, scale: Scale): Promise<Gen
 
   const counts: Record<string, number> = {};
   for (const table of [
-    'country', 'participant', 'person', 'enforcement_case', 'case_country', 'case_share', 'conference_call', 'call_segment',
+    'country', 'participant', 'person', 'enforcement_case', 'case_confidential', 'case_country', 'case_share', 'conference_call', 'call_segment',
     'call_segment_invitation', 'call_segment_case', 'call_exclusion',
   ]) {
     const [row] = (await ds.query(`SELECT count(*)::int AS n FROM ${table}`)) as Array<{ n: number }>;

@@ -18,6 +18,9 @@ import { createHub } from '../src/server';
  *                      hand-written SQL for the case board of that viewer (same row scope, columns, lead agency, countries,
  *                      confidential summary where readable, viewerCan, totalCount) and JSON.stringify's it. The R2 floor.
  *
+ *   BENCH_SERVER=owner the hub itself (with its rule tree), but every request runs as the database owner, so that
+ *                      row-level security is bypassed: the R7 baseline, what the policies cost.
+ *
  * Environment: DATABASE_URL, PORT, JWT_SECRET, BENCH_POOL_SIZE (the hub's pool size for this kind of database).
  */
 
@@ -28,11 +31,11 @@ const databaseUrl = process.env.DATABASE_URL;
 // As the hub does: JIT off on a real server (pool > 1), untouched on the embedded one.
 const disableJit = poolSize > 1;
 
-async function startBare(): Promise<() => Promise<void>> {
+async function startBare(owner = false): Promise<() => Promise<void>> {
   const config = loadConfig(process.env);
   const logger = createLogger(config);
   const ds = await openDatabase(databaseUrl!, poolSize, disableJit);
-  const hub = await createHub({ config, ds, logger, schema: await buildBareSchema() });
+  const hub = await createHub(owner ? { config, ds, logger, bypassRowSecurity: true } : { config, ds, logger, schema: await buildBareSchema() });
   await hub.listen(port, '127.0.0.1');
   return async () => {
     await hub.stop();
@@ -59,7 +62,7 @@ function boardSql(kind: RawViewer['kind']): { page: string; count: string } {
       : kind === 'PRIVATE'
         ? `(c.tlp IN ('CLEAR', 'GREEN') OR ${reaches('c')})`
         : `(c.tlp = 'CLEAR' AND $1::uuid IS NULL AND $2::uuid IS NULL)`; // every statement takes the same parameters
-  const page = `SELECT c.id, c.reference, c.title, c.status, c.categories, c.tlp, c.opened_at, c.harm_score, c.lead_agency_id, c.summary
+  const page = `SELECT c.id, c.reference, c.title, c.status, c.categories, c.tlp, c.opened_at, c.harm_score, c.lead_agency_id
       FROM enforcement_case c WHERE ${scope} ORDER BY c.harm_score DESC, c.id LIMIT $3`;
   const readable = `(p.lead_agency_id = $1::uuid OR ${reaches('p')})`;
   return {
@@ -67,8 +70,8 @@ function boardSql(kind: RawViewer['kind']): { page: string; count: string } {
       SELECT p.id, p.reference, p.title, p.status, p.categories, p.tlp, p.opened_at, p.harm_score, p.lead_agency_id,
         la.name AS lead_name, la.country_code::text AS lead_country,
         ARRAY(SELECT cc.country_code::text FROM case_country cc WHERE cc.case_id = p.id ORDER BY cc.country_code) AS countries,
-        ${readable} AS readable, p.summary
-      FROM p JOIN participant la ON la.id = p.lead_agency_id
+        ${readable} AS readable, t.summary
+      FROM p JOIN participant la ON la.id = p.lead_agency_id JOIN case_confidential t ON t.case_id = p.id
       ORDER BY p.harm_score DESC, p.id`,
     count: `SELECT count(*)::int AS n FROM enforcement_case c WHERE ${scope}`,
   };
@@ -185,8 +188,8 @@ async function startRaw(): Promise<() => Promise<void>> {
 
 async function main(): Promise<void> {
   if (!databaseUrl || !Number.isInteger(port) || port <= 0) throw new Error('DATABASE_URL and PORT are required');
-  const stop = mode === 'bare' ? await startBare() : mode === 'raw' ? await startRaw() : null;
-  if (!stop) throw new Error('BENCH_SERVER must be bare or raw');
+  const stop = mode === 'bare' ? await startBare() : mode === 'owner' ? await startBare(true) : mode === 'raw' ? await startRaw() : null;
+  if (!stop) throw new Error('BENCH_SERVER must be bare, owner or raw');
   process.stdout.write(`bench ${mode} server listening on 127.0.0.1:${port}\n`);
   const onSignal = () => {
     const force = setTimeout(() => process.exit(1), 10000);

@@ -337,7 +337,12 @@ async function main(): Promise<void> {
     servers.push(bare);
     const raw = await startServer('raw-sql', 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: 'raw' }, logDir, startArgs);
     servers.push(raw);
-    log(`servers: hub (pid ${hub.child.pid}, NODE_ENV=production${startArgs.length ? `, ${startArgs.join(' ')} as npm start` : ''}), no-shield hub (pid ${bare.child.pid}), raw SQL endpoint (pid ${raw.child.pid})`);
+    const owner = await startServer('owner', 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: 'owner' }, logDir, startArgs);
+    servers.push(owner);
+    log(
+      `servers: hub (pid ${hub.child.pid}, NODE_ENV=production${startArgs.length ? `, ${startArgs.join(' ')} as npm start` : ''}), ` +
+        `no-shield hub (pid ${bare.child.pid}), raw SQL endpoint (pid ${raw.child.pid}), hub bypassing row-level security (pid ${owner.child.pid})`,
+    );
 
     const tokens = new TokenService(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }));
     const auth = new Map<string, Record<string, string>>();
@@ -407,8 +412,10 @@ async function main(): Promise<void> {
       boards.push({ key: `hub:board:${v.kind}`, target: gql(hub, 'board', v), bounds: boardB });
       boards.push({ key: `bare:board:${v.kind}`, target: gql(bare, 'board', v), bounds: boardB });
       boards.push({ key: `raw:board:${v.kind}`, target: rawBoard(v, 500), bounds: boardB });
+      boards.push({ key: `owner:board:${v.kind}`, target: gql(owner, 'board', v), bounds: boardB });
       details.push({ key: `hub:detail:${v.kind}`, target: gql(hub, 'detail', v), bounds: detailB });
       details.push({ key: `bare:detail:${v.kind}`, target: gql(bare, 'detail', v), bounds: detailB });
+      details.push({ key: `owner:detail:${v.kind}`, target: gql(owner, 'detail', v), bounds: detailB });
     }
     const r4Viewer = ratioOf[0];
     const scaling: Variant[] = [
@@ -505,18 +512,26 @@ async function main(): Promise<void> {
     const r4 = ratio(`hub:board1000:${r4Viewer.kind}`, `hub:board100:${r4Viewer.kind}`);
     results.push({ id: 'R4', what: `case board ${r4Viewer.kind}: p50 at 1,000 rows / p50 at 100 rows`, goal: '≤ 12', figure: `${fixed(r4.value)} (${ms(r4.num)} / ${ms(r4.den)} ms)`, pass: r4.value <= 12 });
     results.push({ id: 'R5', what: 'hub peak RSS during the run', goal: '≤ 300 MB', figure: `${(peakRss / 2 ** 20).toFixed(0)} MB`, pass: peakRss <= 300 * 2 ** 20 });
+    for (const v of ratioOf) {
+      for (const op of ['board', 'detail'] as const) {
+        const o = ratio(`hub:${op}:${v.kind}`, `owner:${op}:${v.kind}`);
+        const what = `${op === 'board' ? 'case board' : 'case detail'} ${v.kind}: hub p50 / hub bypassing RLS p50`;
+        results.push({ id: 'R7', what, goal: '≤ 1.15', figure: `${fixed(o.value)} (${ms(o.num)} / ${ms(o.den)} ms)`, pass: o.value <= 1.15 });
+      }
+    }
     for (const v of network.viewers) {
       const m = boardCells.get(v.kind)!;
       results.push({ id: 'R6', what: `case board ${v.kind}: p99 / p50 at ${connections} connections`, goal: '≤ 4', figure: `${fixed(m.p99 / m.p50)} (${ms(m.p99)} / ${ms(m.p50)} ms)`, pass: m.p99 / m.p50 <= 4 });
     }
-    log(`Goals (ratios measured side by side in this run; R1, R2, R4: median over ${rounds} rounds of the per-round ratio of p50s)`);
+    log(`Goals (ratios measured side by side in this run; R1, R2, R4, R7: median over ${rounds} rounds of the per-round ratio of p50s)`);
     log(`${pad('', 4)}${pad('figure', 64)}${pad('goal', 10)}${pad('measured', 28)}result`);
     for (const r of results) log(`${pad(r.id, 4)}${pad(r.what, 64)}${pad(r.goal, 10)}${pad(r.figure, 28)}${r.pass ? 'PASS' : 'FAIL'}`);
     const cpuOf = (key: string) => ms(median(cpus.get(key) ?? []));
     for (const v of ratioOf) {
       log(
         `    CPU ms per request, ${v.kind} (median over the rounds): case board hub ${cpuOf(`hub:board:${v.kind}`)}, no-shield ${cpuOf(`bare:board:${v.kind}`)}, ` +
-          `raw SQL endpoint ${cpuOf(`raw:board:${v.kind}`)} (its Node process only); case detail hub ${cpuOf(`hub:detail:${v.kind}`)}, no-shield ${cpuOf(`bare:detail:${v.kind}`)}`,
+          `raw SQL endpoint ${cpuOf(`raw:board:${v.kind}`)} (its Node process only), bypassing RLS ${cpuOf(`owner:board:${v.kind}`)}; ` +
+          `case detail hub ${cpuOf(`hub:detail:${v.kind}`)}, no-shield ${cpuOf(`bare:detail:${v.kind}`)}, bypassing RLS ${cpuOf(`owner:detail:${v.kind}`)}`,
       );
     }
     if (db.kind === 'embedded') {

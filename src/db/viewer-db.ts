@@ -51,6 +51,11 @@ export class ViewerDb {
     private readonly ds: DataSource,
     readonly viewer: Viewer,
     private readonly now: Date,
+    /**
+     * Benchmark only (R7, the cost of row-level security): stay the pool's owner role, which bypasses RLS. No
+     * configuration reaches it; `createHub` passes it only from a harness's `HubOptions`.
+     */
+    private readonly asOwner = false,
   ) {}
 
   private begin(): Promise<pg.PoolClient> {
@@ -61,7 +66,8 @@ export class ViewerDb {
       const mode = this.readOnly ? 'ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'READ WRITE';
       try {
         // One round trip (simple protocol, several statements): the values are escaped literals.
-        await client.query(`BEGIN ${mode}; SET LOCAL ROLE ${VIEWER_ROLE}; ${settings(this.viewer, this.now)}`);
+        const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
+        await client.query(`BEGIN ${mode}; ${role}${settings(this.viewer, this.now)}`);
       } catch (err) {
         this.client = null;
         client.release(err as Error);
