@@ -34,7 +34,7 @@ export class CaseData {
         'investigatorNotes', t.investigator_notes, 'victimCount', t.victim_count,
         'estimatedLossUsd', t.estimated_loss_usd, 'vulnerableVictims', t.vulnerable_victims,
         'ongoingHarm', t.ongoing_harm) FROM case_confidential t WHERE t.case_id = ${c}.id) AS __confidential,
-      lap.case_editable(${c}.lead_agency_id) AS __editable`;
+      lap.case_editable(${c}.lead_agency_id = (SELECT lap.viewer_org()), (SELECT lap.is_agency())) AS __editable`;
   }
 
   hydrateCases(rows: Row[]): Case[] {

@@ -117,12 +117,6 @@ export class RowLevelSecurity1764200000000 implements MigrationInterface {
         AS $f$ SELECT CASE WHEN $1 = 'APPLIED' AND $2 <= lap.now() AND lap.settled_status($3, $2) = 'ENDORSED' THEN $2 ELSE $4 END $f$;
       COMMENT ON FUNCTION lap.participant_endorsed_at(text, timestamptz, uuid, timestamptz) IS 'When the participant was endorsed: its deadline, for the silent procedure.';
 
-      CREATE FUNCTION lap.org_listed(org uuid) RETURNS boolean
-        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-        AS $f$ SELECT EXISTS (SELECT 1 FROM participant p WHERE p.id = $1
-                 AND lap.participant_status(p.status, p.objection_deadline, p.id) = 'ENDORSED') $f$;
-      COMMENT ON FUNCTION lap.org_listed(uuid) IS 'The participant is endorsed now: its people and resource-list entries are the network''s (§A.1, §B.1, §B.2).';
-
       -- The viewer of a token: a person is a member only while their organization is endorsed (DOMAIN §2).
       CREATE FUNCTION lap.viewer_of(person uuid, email text, at timestamptz)
         RETURNS TABLE (person_id uuid, own_org uuid, kind text)
@@ -139,9 +133,31 @@ export class RowLevelSecurity1764200000000 implements MigrationInterface {
         $f$;
       COMMENT ON FUNCTION lap.viewer_of(uuid, text, timestamptz) IS 'Who a verified token names, and as which kind of viewer (DOMAIN §2).';
 
+      -- ---- how the rules are written ---------------------------------------------------------------------------
+      -- Each rule is a pure SQL function of facts about the row and the viewer, every argument used once, so that
+      -- PostgreSQL inlines it into the policy. The policy passes the viewer's facts as one-time sub-selects
+      -- ((SELECT lap.is_agency()) is evaluated once per statement, not per row) and sets as hashed sub-plans
+      -- (id IN (SELECT lap.viewer_shared_case_ids())). A function holding a sub-select is never inlined and would
+      -- run once per row; SECURITY DEFINER set-returning functions read what the viewer's own policies hide.
+
+      CREATE FUNCTION lap.listed_org_ids() RETURNS SETOF uuid
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $f$ SELECT p.id FROM participant p WHERE lap.participant_status(p.status, p.objection_deadline, p.id) = 'ENDORSED' $f$;
+      COMMENT ON FUNCTION lap.listed_org_ids() IS 'The participants endorsed now: their people and resource-list entries are the network''s (§A.1, §B.1, §B.2).';
+
+      CREATE FUNCTION lap.participant_visible(is_agency boolean, status_now text, own boolean) RETURNS boolean LANGUAGE sql IMMUTABLE
+        AS $f$ SELECT $1 OR $2 IN ('ENDORSED', 'WITHDRAWN') OR $3 $f$;
+      COMMENT ON FUNCTION lap.participant_visible(boolean, text, boolean) IS
+        'Endorsed (and withdrawn) participants are public (§C.1 disseminates the network); applicants and rejected ones are for agencies, which may object (endorsement ¶ after §D), and for their own people.';
+
+      CREATE FUNCTION lap.person_visible(is_agency boolean, self boolean, member_sees_listed boolean) RETURNS boolean LANGUAGE sql IMMUTABLE
+        AS $f$ SELECT $1 OR $2 OR $3 $f$;
+      COMMENT ON FUNCTION lap.person_visible(boolean, boolean, boolean) IS
+        'Contact details are for the network (§A.1, §B.1 points of contact): agencies see every person, members the people of endorsed participants, everyone themself; anonymous callers nobody else.';
+
       -- ---- cases -------------------------------------------------------------------------------------------------
-      -- Whether a share reaches a person: to their organization, naming nobody or naming them. Pure: inlines, and
-      -- can be evaluated for a set of viewers in one statement.
+      -- Whether a share reaches a person: to their organization, naming nobody or naming them. Pure: can also be
+      -- evaluated for a set of viewers in one statement.
       CREATE FUNCTION lap.share_reaches(participant_id uuid, recipient_ids uuid[], org uuid, person uuid) RETURNS boolean
         LANGUAGE sql IMMUTABLE
         AS $f$ SELECT $1 = $3 AND (cardinality($2) = 0 OR $4 = ANY ($2)) $f$;
@@ -154,28 +170,25 @@ export class RowLevelSecurity1764200000000 implements MigrationInterface {
                WHERE s.participant_id = lap.viewer_org() AND lap.share_reaches(s.participant_id, s.recipient_ids, lap.viewer_org(), lap.viewer_person()) $f$;
       COMMENT ON FUNCTION lap.viewer_shared_case_ids() IS 'The cases a share reaches the viewer on (¶ after §A.7: originators decide what they share).';
 
-      CREATE FUNCTION lap.case_row_visible(tlp text, lead_agency_id uuid, case_id uuid) RETURNS boolean LANGUAGE sql STABLE
-        AS $f$ SELECT $1 = 'CLEAR'
-              OR ($1 = 'GREEN' AND lap.is_member())
-              OR ($1 IN ('AMBER', 'AMBER_STRICT') AND lap.is_agency())
-              OR ($2 = lap.viewer_org() AND lap.is_agency())
-              OR $3 IN (SELECT lap.viewer_shared_case_ids()) $f$;
-      COMMENT ON FUNCTION lap.case_row_visible(text, uuid, uuid) IS
-        'TLP 2.0 on a case row: CLEAR everyone; GREEN the community; AMBER/AMBER_STRICT every agency (§A need-to-know among agencies) and private members a share reaches; RED the lead agency and the people a share reaches (§A.3.a, confidentiality ¶ after §A.7).';
+      CREATE FUNCTION lap.case_row_visible(tlp text, is_member boolean, is_agency boolean, viewer_leads boolean, shared boolean)
+        RETURNS boolean LANGUAGE sql IMMUTABLE
+        AS $f$ SELECT $1 = 'CLEAR' OR ($1 = 'GREEN' AND $2) OR ($1 IN ('AMBER', 'AMBER_STRICT') AND $3) OR $4 OR $5 $f$;
+      COMMENT ON FUNCTION lap.case_row_visible(text, boolean, boolean, boolean, boolean) IS
+        'TLP 2.0 on a case row: CLEAR everyone; GREEN the community; AMBER/AMBER_STRICT every agency (§A need-to-know among agencies) and the private members a share reaches; RED only the lead agency (viewer_leads: only agencies lead cases) and the people a share reaches (§A.3.a, confidentiality ¶ after §A.7).';
 
-      CREATE FUNCTION lap.case_tier_readable(lead_agency_id uuid, case_id uuid) RETURNS boolean LANGUAGE sql STABLE
-        AS $f$ SELECT ($1 = lap.viewer_org() AND lap.is_agency()) OR $2 IN (SELECT lap.viewer_shared_case_ids()) $f$;
-      COMMENT ON FUNCTION lap.case_tier_readable(uuid, uuid) IS
+      CREATE FUNCTION lap.case_tier_readable(viewer_leads boolean, shared boolean) RETURNS boolean LANGUAGE sql IMMUTABLE
+        AS $f$ SELECT $1 OR $2 $f$;
+      COMMENT ON FUNCTION lap.case_tier_readable(boolean, boolean) IS
         'The confidential tier: the lead agency''s people and the people a share reaches; coordinators get no extra access (¶ after §A.7, §C, §D).';
 
-      CREATE FUNCTION lap.case_editable(lead_agency_id uuid) RETURNS boolean LANGUAGE sql STABLE
-        AS $f$ SELECT lap.is_agency() AND $1 = lap.viewer_org() $f$;
-      COMMENT ON FUNCTION lap.case_editable(uuid) IS 'Originator control: only the lead agency edits a case and grants or revokes its shares (¶ after §A.7).';
+      CREATE FUNCTION lap.case_editable(viewer_leads boolean, is_agency boolean) RETURNS boolean LANGUAGE sql IMMUTABLE
+        AS $f$ SELECT $1 AND $2 $f$;
+      COMMENT ON FUNCTION lap.case_editable(boolean, boolean) IS 'Originator control: only the lead agency edits a case and grants or revokes its shares (¶ after §A.7).';
 
       CREATE FUNCTION lap.case_lead(case_id uuid) RETURNS uuid
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
         AS $f$ SELECT c.lead_agency_id FROM enforcement_case c WHERE c.id = $1 $f$;
-      COMMENT ON FUNCTION lap.case_lead(uuid) IS 'The lead agency of a case, for the policies of its parts.';
+      COMMENT ON FUNCTION lap.case_lead(uuid) IS 'The lead agency of a case, for the write policies of its parts.';
 
       CREATE FUNCTION lap.case_tlp(case_id uuid) RETURNS text
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
@@ -197,43 +210,49 @@ export class RowLevelSecurity1764200000000 implements MigrationInterface {
       COMMENT ON FUNCTION lap.viewer_segment_ids() IS
         'Segments open to the private-sector viewer: PRIVATE_SECTOR_INVITED, inviting its organization, no standing exclusion (§B.3).';
 
-      CREATE FUNCTION lap.segment_visible(segment_id uuid) RETURNS boolean LANGUAGE sql STABLE
-        AS $f$ SELECT lap.is_agency() OR $1 IN (SELECT lap.viewer_segment_ids()) $f$;
-      COMMENT ON FUNCTION lap.segment_visible(uuid) IS
+      CREATE FUNCTION lap.viewer_call_ids() RETURNS SETOF uuid
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $f$ SELECT DISTINCT s.call_id FROM call_segment s WHERE s.id IN (SELECT lap.viewer_segment_ids()) $f$;
+      COMMENT ON FUNCTION lap.viewer_call_ids() IS 'Calls with a segment the private-sector viewer takes part in (§B.3: "only in selected calls").';
+
+      CREATE FUNCTION lap.segment_visible(is_agency boolean, takes_part boolean) RETURNS boolean LANGUAGE sql IMMUTABLE
+        AS $f$ SELECT $1 OR $2 $f$;
+      COMMENT ON FUNCTION lap.segment_visible(boolean, boolean) IS
         'Agencies see every segment (§A.3); a private-sector member only the segments it takes part in (§B.3), never LAW_ENFORCEMENT_ONLY ones.';
 
-      CREATE FUNCTION lap.call_visible(call_id uuid) RETURNS boolean LANGUAGE sql STABLE
-        AS $f$ SELECT lap.is_agency()
-              OR $1 IN (SELECT s.call_id FROM call_segment s WHERE s.id IN (SELECT lap.viewer_segment_ids())) $f$;
-      COMMENT ON FUNCTION lap.call_visible(uuid) IS
-        'Agencies see every call (§A.3); private-sector members only calls with a segment they take part in (§B.3: "only in selected calls").';
+      CREATE FUNCTION lap.call_visible(is_agency boolean, takes_part boolean) RETURNS boolean LANGUAGE sql IMMUTABLE
+        AS $f$ SELECT $1 OR $2 $f$;
+      COMMENT ON FUNCTION lap.call_visible(boolean, boolean) IS
+        'Agencies see every call (§A.3); private-sector members only calls with a segment they take part in (§B.3: "only in selected calls"), never one they are excluded from as a whole.';
 
       -- ---- cooperation -----------------------------------------------------------------------------------------------
-      CREATE FUNCTION lap.report_row_visible(tlp text, author_org uuid, recipient_ids uuid[]) RETURNS boolean LANGUAGE sql STABLE
-        AS $f$ SELECT $1 = 'CLEAR'
-              OR ($1 = 'GREEN' AND lap.is_member())
-              OR ($1 IN ('AMBER', 'AMBER_STRICT') AND lap.is_agency())
-              OR ($2 = lap.viewer_org() AND lap.is_member())
-              OR (lap.is_member() AND lap.viewer_person() = ANY ($3)) $f$;
-      COMMENT ON FUNCTION lap.report_row_visible(text, uuid, uuid[]) IS
-        'Sector reports follow the case TLP rules with the author''s organization as lead and the named recipients as the share (§B.3.a).';
+      CREATE FUNCTION lap.report_row_visible(tlp text, is_member boolean, is_agency boolean, own boolean, named boolean)
+        RETURNS boolean LANGUAGE sql IMMUTABLE
+        AS $f$ SELECT $1 = 'CLEAR' OR ($1 = 'GREEN' AND $2) OR ($1 IN ('AMBER', 'AMBER_STRICT') AND $3) OR $4 OR $5 $f$;
+      COMMENT ON FUNCTION lap.report_row_visible(text, boolean, boolean, boolean, boolean) IS
+        'Sector reports follow the case TLP rules with the author''s organization as lead (own) and the named recipients as the share (named) (§B.3.a).';
 
-      CREATE FUNCTION lap.response_visible(participant_id uuid, confidential boolean) RETURNS boolean LANGUAGE sql STABLE
-        AS $f$ SELECT lap.is_coordinator()
-              OR (lap.is_agency() AND NOT $2)
-              OR (lap.is_member() AND $1 = lap.viewer_org()) $f$;
-      COMMENT ON FUNCTION lap.response_visible(uuid, boolean) IS
+      CREATE FUNCTION lap.response_visible(is_coordinator boolean, is_agency boolean, confidential boolean, own boolean) RETURNS boolean
+        LANGUAGE sql IMMUTABLE
+        AS $f$ SELECT $1 OR ($2 AND NOT $3) OR $4 $f$;
+      COMMENT ON FUNCTION lap.response_visible(boolean, boolean, boolean, boolean) IS
         'Questionnaire responses: coordinators collect them all (§C.1); agencies the ones not marked confidential (¶ after §A.7); every member its own (§A.6, §B.4).';
 
       CREATE FUNCTION lap.questionnaire_response_visible(response_id uuid) RETURNS boolean
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-        AS $f$ SELECT EXISTS (SELECT 1 FROM questionnaire_response r WHERE r.id = $1 AND lap.response_visible(r.participant_id, r.confidential)) $f$;
+        AS $f$ SELECT EXISTS (SELECT 1 FROM questionnaire_response r WHERE r.id = $1
+                 AND lap.response_visible(lap.is_coordinator(), lap.is_agency(), r.confidential, lap.is_member() AND r.participant_id = lap.viewer_org())) $f$;
       COMMENT ON FUNCTION lap.questionnaire_response_visible(uuid) IS 'An answer is read with its response (§A.6, §B.4).';
 
       CREATE FUNCTION lap.questionnaire_response_owned(response_id uuid) RETURNS boolean
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
         AS $f$ SELECT EXISTS (SELECT 1 FROM questionnaire_response r WHERE r.id = $1 AND r.participant_id = lap.viewer_org() AND lap.is_member()) $f$;
       COMMENT ON FUNCTION lap.questionnaire_response_owned(uuid) IS 'A participant answers for itself (§A.6, §B.4).';
+
+      CREATE FUNCTION lap.training_visible(is_agency boolean, is_private boolean, audience text) RETURNS boolean LANGUAGE sql IMMUTABLE
+        AS $f$ SELECT $1 OR ($2 AND $3 = 'JOINT') $f$;
+      COMMENT ON FUNCTION lap.training_visible(boolean, boolean, text) IS
+        'Agencies see every training (§A.3.f); private-sector members JOINT sessions only, "with private sector representatives" (§B.3.b).';
     `);
 
     await q.query(policies);
@@ -276,10 +295,8 @@ const policies = `
   -- endorsed (and withdrawn) participants are public (§C.1); applicants and rejected ones are for agencies, which may
   -- object (endorsement ¶ after §D), and for their own people
   GRANT SELECT, INSERT, UPDATE (point_of_contact_id) ON participant TO lap_viewer;
-  CREATE POLICY participant_read ON participant FOR SELECT TO lap_viewer USING (
-    (SELECT lap.is_agency())
-    OR lap.participant_status(status, objection_deadline, id) IN ('ENDORSED', 'WITHDRAWN')
-    OR id = (SELECT lap.viewer_own_org()));
+  CREATE POLICY participant_read ON participant FOR SELECT TO lap_viewer USING (lap.participant_visible(
+    (SELECT lap.is_agency()), lap.participant_status(status, objection_deadline, id), id = (SELECT lap.viewer_own_org())));
   CREATE POLICY participant_apply ON participant FOR INSERT TO lap_viewer
     WITH CHECK ((SELECT lap.is_coordinator()) AND status = 'APPLIED' AND recorded_by_id = (SELECT lap.viewer_person()));
   CREATE POLICY participant_contact ON participant FOR UPDATE TO lap_viewer
@@ -291,50 +308,63 @@ const policies = `
   -- people and their contact details: the network's members (§A.1, §B.1) see the people of endorsed participants,
   -- agencies every person, everyone themself; anonymous callers nobody else
   GRANT SELECT, INSERT ON person TO lap_viewer;
-  CREATE POLICY person_read ON person FOR SELECT TO lap_viewer USING (
-    (SELECT lap.is_agency())
-    OR id = (SELECT lap.viewer_person())
-    OR ((SELECT lap.is_member()) AND lap.org_listed(organization_id)));
+  CREATE POLICY person_read ON person FOR SELECT TO lap_viewer USING (lap.person_visible(
+    (SELECT lap.is_agency()), id = (SELECT lap.viewer_person()),
+    (SELECT lap.is_member()) AND organization_id IN (SELECT lap.listed_org_ids())));
   CREATE POLICY person_apply ON person FOR INSERT TO lap_viewer WITH CHECK (
     (SELECT lap.is_coordinator())
     AND EXISTS (SELECT 1 FROM participant p WHERE p.id = organization_id AND p.status = 'APPLIED' AND p.recorded_by_id = (SELECT lap.viewer_person())));
 
   -- cases (§A.3.a, §A.5, confidentiality ¶ after §A.7)
   GRANT SELECT, INSERT, UPDATE (title, status, categories, tlp, harm_score, updated_at) ON enforcement_case TO lap_viewer;
-  CREATE POLICY case_read ON enforcement_case FOR SELECT TO lap_viewer USING (lap.case_row_visible(tlp, lead_agency_id, id));
-  CREATE POLICY case_open ON enforcement_case FOR INSERT TO lap_viewer WITH CHECK (lap.case_editable(lead_agency_id));
+  CREATE POLICY case_read ON enforcement_case FOR SELECT TO lap_viewer USING (lap.case_row_visible(
+    tlp, (SELECT lap.is_member()), (SELECT lap.is_agency()), lead_agency_id = (SELECT lap.viewer_org()),
+    id IN (SELECT lap.viewer_shared_case_ids())));
+  CREATE POLICY case_open ON enforcement_case FOR INSERT TO lap_viewer
+    WITH CHECK (lap.case_editable(lead_agency_id = (SELECT lap.viewer_org()), (SELECT lap.is_agency())));
   CREATE POLICY case_edit ON enforcement_case FOR UPDATE TO lap_viewer
-    USING (lap.case_editable(lead_agency_id)) WITH CHECK (lap.case_editable(lead_agency_id));
+    USING (lap.case_editable(lead_agency_id = (SELECT lap.viewer_org()), (SELECT lap.is_agency())))
+    WITH CHECK (lap.case_editable(lead_agency_id = (SELECT lap.viewer_org()), (SELECT lap.is_agency())));
 
   GRANT SELECT, INSERT, UPDATE (summary, suspects, evidence, investigator_notes, victim_count, estimated_loss_usd, vulnerable_victims, ongoing_harm)
     ON case_confidential TO lap_viewer;
-  CREATE POLICY case_confidential_read ON case_confidential FOR SELECT TO lap_viewer USING (lap.case_tier_readable(lead_agency_id, case_id));
-  CREATE POLICY case_confidential_open ON case_confidential FOR INSERT TO lap_viewer WITH CHECK (lap.case_editable(lead_agency_id));
+  CREATE POLICY case_confidential_read ON case_confidential FOR SELECT TO lap_viewer USING (lap.case_tier_readable(
+    lead_agency_id = (SELECT lap.viewer_org()) AND (SELECT lap.is_agency()), case_id IN (SELECT lap.viewer_shared_case_ids())));
+  CREATE POLICY case_confidential_open ON case_confidential FOR INSERT TO lap_viewer
+    WITH CHECK (lap.case_editable(lead_agency_id = (SELECT lap.viewer_org()), (SELECT lap.is_agency())));
   CREATE POLICY case_confidential_edit ON case_confidential FOR UPDATE TO lap_viewer
-    USING (lap.case_editable(lead_agency_id)) WITH CHECK (lap.case_editable(lead_agency_id));
+    USING (lap.case_editable(lead_agency_id = (SELECT lap.viewer_org()), (SELECT lap.is_agency())))
+    WITH CHECK (lap.case_editable(lead_agency_id = (SELECT lap.viewer_org()), (SELECT lap.is_agency())));
 
   GRANT SELECT, INSERT, DELETE ON case_country TO lap_viewer;
   CREATE POLICY case_country_read ON case_country FOR SELECT TO lap_viewer
     USING (EXISTS (SELECT 1 FROM enforcement_case c WHERE c.id = case_id));
-  CREATE POLICY case_country_add ON case_country FOR INSERT TO lap_viewer WITH CHECK (lap.case_editable(lap.case_lead(case_id)));
-  CREATE POLICY case_country_remove ON case_country FOR DELETE TO lap_viewer USING (lap.case_editable(lap.case_lead(case_id)));
+  CREATE POLICY case_country_add ON case_country FOR INSERT TO lap_viewer
+    WITH CHECK (lap.case_editable(lap.case_lead(case_id) = (SELECT lap.viewer_org()), (SELECT lap.is_agency())));
+  CREATE POLICY case_country_remove ON case_country FOR DELETE TO lap_viewer
+    USING (lap.case_editable(lap.case_lead(case_id) = (SELECT lap.viewer_org()), (SELECT lap.is_agency())));
 
   -- shares are part of the confidential tier; only the lead agency grants and revokes them; RED names persons
   GRANT SELECT, INSERT, UPDATE (recipient_ids, granted_by_id, granted_at), DELETE ON case_share TO lap_viewer;
+  -- (a share is readable with its case's tier: the tier's own policy decides, through the correlated EXISTS)
   CREATE POLICY case_share_read ON case_share FOR SELECT TO lap_viewer
-    USING (lap.case_tier_readable(lap.case_lead(case_id), case_id));
+    USING (EXISTS (SELECT 1 FROM case_confidential t WHERE t.case_id = case_share.case_id));
   CREATE POLICY case_share_grant ON case_share FOR INSERT TO lap_viewer WITH CHECK (
-    lap.case_editable(lap.case_lead(case_id)) AND granted_by_id = (SELECT lap.viewer_person())
+    lap.case_editable(lap.case_lead(case_id) = (SELECT lap.viewer_org()), (SELECT lap.is_agency()))
+    AND granted_by_id = (SELECT lap.viewer_person())
     AND (lap.case_tlp(case_id) <> 'RED' OR cardinality(recipient_ids) > 0));
   CREATE POLICY case_share_change ON case_share FOR UPDATE TO lap_viewer
-    USING (lap.case_editable(lap.case_lead(case_id)))
-    WITH CHECK (lap.case_editable(lap.case_lead(case_id)) AND granted_by_id = (SELECT lap.viewer_person())
+    USING (lap.case_editable(lap.case_lead(case_id) = (SELECT lap.viewer_org()), (SELECT lap.is_agency())))
+    WITH CHECK (lap.case_editable(lap.case_lead(case_id) = (SELECT lap.viewer_org()), (SELECT lap.is_agency()))
+      AND granted_by_id = (SELECT lap.viewer_person())
       AND (lap.case_tlp(case_id) <> 'RED' OR cardinality(recipient_ids) > 0));
-  CREATE POLICY case_share_revoke ON case_share FOR DELETE TO lap_viewer USING (lap.case_editable(lap.case_lead(case_id)));
+  CREATE POLICY case_share_revoke ON case_share FOR DELETE TO lap_viewer
+    USING (lap.case_editable(lap.case_lead(case_id) = (SELECT lap.viewer_org()), (SELECT lap.is_agency())));
 
   -- conference calls (§A.3, §B.3, §C.2): coordinators set them up
   GRANT SELECT, INSERT, UPDATE (title) ON conference_call TO lap_viewer;
-  CREATE POLICY call_read ON conference_call FOR SELECT TO lap_viewer USING (lap.call_visible(id));
+  CREATE POLICY call_read ON conference_call FOR SELECT TO lap_viewer
+    USING (lap.call_visible((SELECT lap.is_agency()), id IN (SELECT lap.viewer_call_ids())));
   CREATE POLICY call_schedule ON conference_call FOR INSERT TO lap_viewer
     WITH CHECK ((SELECT lap.is_coordinator()) AND organizer_id = (SELECT lap.viewer_org()));
   -- UPDATE only so that a coordinator may lock a call while reordering its segments (SELECT … FOR UPDATE)
@@ -342,7 +372,8 @@ const policies = `
     USING ((SELECT lap.is_coordinator())) WITH CHECK ((SELECT lap.is_coordinator()));
 
   GRANT SELECT, INSERT, UPDATE (position, minutes, minutes_recorded_at) ON call_segment TO lap_viewer;
-  CREATE POLICY segment_read ON call_segment FOR SELECT TO lap_viewer USING (lap.segment_visible(id));
+  CREATE POLICY segment_read ON call_segment FOR SELECT TO lap_viewer
+    USING (lap.segment_visible((SELECT lap.is_agency()), id IN (SELECT lap.viewer_segment_ids())));
   CREATE POLICY segment_add ON call_segment FOR INSERT TO lap_viewer WITH CHECK ((SELECT lap.is_coordinator()));
   CREATE POLICY segment_manage ON call_segment FOR UPDATE TO lap_viewer
     USING ((SELECT lap.is_coordinator())) WITH CHECK ((SELECT lap.is_coordinator()));
@@ -393,7 +424,9 @@ const policies = `
 
   -- sector reports (§B.3.a)
   GRANT SELECT, INSERT ON sector_report TO lap_viewer;
-  CREATE POLICY report_read ON sector_report FOR SELECT TO lap_viewer USING (lap.report_row_visible(tlp, author_org_id, recipient_ids));
+  CREATE POLICY report_read ON sector_report FOR SELECT TO lap_viewer USING (lap.report_row_visible(
+    tlp, (SELECT lap.is_member()), (SELECT lap.is_agency()), author_org_id = (SELECT lap.viewer_org()),
+    (SELECT lap.is_member()) AND (SELECT lap.viewer_person()) = ANY (recipient_ids)));
   CREATE POLICY report_publish ON sector_report FOR INSERT TO lap_viewer WITH CHECK (
     (SELECT lap.is_member()) AND author_org_id = (SELECT lap.viewer_org()) AND author_id = (SELECT lap.viewer_person()));
 
@@ -403,7 +436,9 @@ const policies = `
   CREATE POLICY question_read ON questionnaire_question FOR SELECT TO lap_viewer USING ((SELECT lap.is_member()));
 
   GRANT SELECT, INSERT, UPDATE (confidential, updated_at) ON questionnaire_response TO lap_viewer;
-  CREATE POLICY response_read ON questionnaire_response FOR SELECT TO lap_viewer USING (lap.response_visible(participant_id, confidential));
+  CREATE POLICY response_read ON questionnaire_response FOR SELECT TO lap_viewer USING (lap.response_visible(
+    (SELECT lap.is_coordinator()), (SELECT lap.is_agency()), confidential,
+    (SELECT lap.is_member()) AND participant_id = (SELECT lap.viewer_org())));
   CREATE POLICY response_answer ON questionnaire_response FOR INSERT TO lap_viewer WITH CHECK (
     (SELECT lap.is_member()) AND participant_id = (SELECT lap.viewer_org()) AND submitted_by_id = (SELECT lap.viewer_person()));
   CREATE POLICY response_change ON questionnaire_response FOR UPDATE TO lap_viewer
@@ -420,7 +455,7 @@ const policies = `
   -- list and unlist their own people
   GRANT SELECT, INSERT, DELETE ON resource_list_entry TO lap_viewer;
   CREATE POLICY resource_read ON resource_list_entry FOR SELECT TO lap_viewer
-    USING ((SELECT lap.is_member()) AND lap.org_listed(organization_id));
+    USING ((SELECT lap.is_member()) AND organization_id IN (SELECT lap.listed_org_ids()));
   CREATE POLICY resource_add ON resource_list_entry FOR INSERT TO lap_viewer WITH CHECK (
     (SELECT lap.is_private()) AND organization_id = (SELECT lap.viewer_org()) AND added_by_id = (SELECT lap.viewer_person()));
   CREATE POLICY resource_remove ON resource_list_entry FOR DELETE TO lap_viewer
@@ -429,7 +464,7 @@ const policies = `
   -- trainings (§A.3.f, §B.3.b): agencies every session, private-sector members JOINT ones; agencies schedule
   GRANT SELECT, INSERT ON training_session TO lap_viewer;
   CREATE POLICY training_read ON training_session FOR SELECT TO lap_viewer
-    USING ((SELECT lap.is_agency()) OR ((SELECT lap.is_private()) AND audience = 'JOINT'));
+    USING (lap.training_visible((SELECT lap.is_agency()), (SELECT lap.is_private()), audience));
   CREATE POLICY training_schedule ON training_session FOR INSERT TO lap_viewer WITH CHECK (
     (SELECT lap.is_agency()) AND organizer_id = (SELECT lap.viewer_org()) AND scheduled_by_id = (SELECT lap.viewer_person()));
   GRANT SELECT, INSERT ON training_host TO lap_viewer;
