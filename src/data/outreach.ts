@@ -213,6 +213,9 @@ export class OutreachData {
         await this.insertAnswers(row.id, questionnaireId, answers, false);
         return row.id;
       });
+    } catch (err) {
+      if (isDuplicate(err)) return null;
+      throw err;
     } finally {
       this.forgetResponses(questionnaireId);
     }
