@@ -46,6 +46,9 @@ export class EducationProject {
   @Field(() => Date)
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+
+  /** Set by the statement that loaded the row: the viewer may change it (`lap.education_project_editable`). */
+  editable?: boolean;
 }
 
 @ObjectType({ description: 'What the viewer may do with an education project.' })

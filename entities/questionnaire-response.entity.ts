@@ -37,6 +37,9 @@ export class QuestionnaireResponse {
   @Field(() => Date)
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+
+  /** Set by the statement that loaded the row: the viewer may change it (`lap.response_editable`). */
+  editable?: boolean;
 }
 
 @ObjectType({ description: 'What the viewer may do with a questionnaire response.' })

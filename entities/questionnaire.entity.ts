@@ -33,6 +33,15 @@ export class Questionnaire {
   @Field({ description: 'The paragraph of the London Action Plan that asks for it, e.g. §A.6.' })
   @Column({ name: 'plan_reference', type: 'text' })
   planReference: string;
+
+  /** Set by the statement that loaded the row: the questionnaire is addressed to the viewer's kind of participant (`lap.questionnaire_addressed`). */
+  addressed?: boolean;
+
+  /** Set by the same statement: the viewer may submit its organization's response (`lap.questionnaire_respondable`). */
+  respondable?: boolean;
+
+  /** Set by the same statement: the viewer may see who has not answered yet (`lap.questionnaire_outstanding_readable`). */
+  outstandingReadable?: boolean;
 }
 
 @ObjectType({ description: 'What the viewer may do with a questionnaire.' })

@@ -32,6 +32,9 @@ export class ResourceListEntry {
   @Field(() => Date)
   @Column({ name: 'added_at', type: 'timestamptz' })
   addedAt: Date;
+
+  /** Set by the statement that loaded the row: the viewer may take it off the list (`lap.resource_entry_manageable`). */
+  removable?: boolean;
 }
 
 @ObjectType({ description: 'What the viewer may do with a resource-list entry.' })

@@ -1,5 +1,4 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ParticipantStatus } from '../entities/enums';
 import { Participant } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
 import { Question } from '../entities/question.entity';
@@ -8,15 +7,9 @@ import { Questionnaire, QuestionnaireViewerCan } from '../entities/questionnaire
 import { QuestionnaireResponse, QuestionnaireResponseViewerCan } from '../entities/questionnaire-response.entity';
 import { QuestionnaireAudience } from '../entities/outreach.enums';
 import type { Context } from '../src/context';
-import { hydrate } from '../src/db/hydrate';
-import { and, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, notFound } from '../src/graphql/errors';
-import { paginate } from '../src/graphql/paginate';
 import { required } from '../src/data/batch';
-import { participantClass } from '../src/data/participants';
-import { participantPolicy } from '../src/policy/participant.policy';
-import { audienceKind, questionnairePolicy } from '../src/policy/questionnaire.policy';
 import { ParticipantConnection } from './participant.resolver';
 import { PageArgs } from './types/common.args';
 import { AnswerInput, QuestionnairesArgs, SubmitQuestionnaireResponseInput, UpdateQuestionnaireResponseInput } from './types/questionnaire.input';
@@ -57,30 +50,14 @@ function audienceName(audience: QuestionnaireAudience): string {
 }
 
 async function reloadResponse(ctx: Context, id: string): Promise<QuestionnaireResponse> {
-  ctx.data.outreach.responseById.clear(id);
-  ctx.data.outreach.answersByResponse.clear(id);
-  return visibleResponse(ctx, 'id', id);
+  return required(await ctx.data.outreach.responseById.load(id), 'written questionnaire response');
 }
 
 @Resolver(() => Questionnaire)
 export class QuestionnaireResolver {
   @Query(() => QuestionnaireConnection, { description: 'The built-in questionnaires (§A.6, §B.4). Members of the network only.' })
   async questionnaires(@Args() args: QuestionnairesArgs, @Ctx() ctx: Context): Promise<QuestionnaireConnection> {
-    const conditions: Sql[] = [questionnairePolicy.questionnaireScope(ctx.viewer)];
-    if (args.audience) conditions.push(sql`q.audience = ${args.audience}`);
-    const page = await paginate(ctx.db, {
-      from: sql`questionnaire q`,
-      select: sql`q.*`,
-      where: and(conditions),
-      order: [
-        { expr: 'q.plan_reference', direction: 'ASC', type: 'text' },
-        { expr: 'q.id', direction: 'ASC', type: 'uuid' },
-      ],
-      first: args.first,
-      after: args.after,
-      hydrate: (rows) => ctx.db.hydrate(Questionnaire, rows),
-    });
-    return toConnection(QuestionnaireConnection, page);
+    return toConnection(QuestionnaireConnection, await ctx.data.outreach.questionnaires({ audience: args.audience }, args));
   }
 
   @Query(() => Questionnaire, { nullable: true, description: 'A questionnaire by id; null when it does not exist or the viewer may not see it.' })
@@ -107,19 +84,7 @@ export class QuestionnaireResolver {
       'own for agencies; their own for private-sector members.',
   })
   async responses(@Root() q: Questionnaire, @Args() args: PageArgs, @Ctx() ctx: Context): Promise<QuestionnaireResponseConnection> {
-    const page = await paginate(ctx.db, {
-      from: sql`questionnaire_response r`,
-      select: sql`r.*`,
-      where: and([questionnairePolicy.responseScope(ctx.viewer, 'r'), sql`r.questionnaire_id = ${q.id}`]),
-      order: [
-        { expr: 'r.submitted_at', direction: 'ASC', type: 'timestamptz' },
-        { expr: 'r.id', direction: 'ASC', type: 'uuid' },
-      ],
-      first: args.first,
-      after: args.after,
-      hydrate: (rows) => ctx.db.hydrate(QuestionnaireResponse, rows),
-    });
-    return toConnection(QuestionnaireResponseConnection, page);
+    return toConnection(QuestionnaireResponseConnection, await ctx.data.outreach.responses(q.id, args));
   }
 
   @FieldResolver(() => ParticipantConnection, {
@@ -129,24 +94,7 @@ export class QuestionnaireResolver {
       'anyone else, noted in `extensions.redacted`.',
   })
   async outstanding(@Root() q: Questionnaire, @Args() args: PageArgs, @Ctx() ctx: Context): Promise<ParticipantConnection> {
-    const page = await paginate(ctx.db, {
-      from: sql`participant p`,
-      select: sql`p.*`,
-      where: and([
-        participantPolicy.scope(ctx.viewer, 'p'),
-        sql`p.status = ${ParticipantStatus.ENDORSED}`,
-        sql`p.kind = ${audienceKind(q.audience)}`,
-        sql`NOT EXISTS (SELECT 1 FROM questionnaire_response r WHERE r.questionnaire_id = ${q.id} AND r.participant_id = p.id)`,
-      ]),
-      order: [
-        { expr: 'p.name', direction: 'ASC', type: 'text' },
-        { expr: 'p.id', direction: 'ASC', type: 'uuid' },
-      ],
-      first: args.first,
-      after: args.after,
-      hydrate: (rows) => ctx.db.hydrate(Participant, rows, participantClass),
-    });
-    return toConnection(ParticipantConnection, page);
+    return toConnection(ParticipantConnection, await ctx.data.outreach.outstanding(q, args));
   }
 
   @FieldResolver(() => QuestionnaireResponse, {
@@ -158,12 +106,9 @@ export class QuestionnaireResolver {
   }
 
   @FieldResolver(() => QuestionnaireViewerCan)
-  async viewerCan(@Root() q: Questionnaire, @Ctx() ctx: Context): Promise<QuestionnaireViewerCan> {
-    const audience = questionnairePolicy.isAudience(ctx.viewer, q);
-    return {
-      respond: audience && !(await ctx.data.outreach.ownResponseByQuestionnaire.load(q.id)),
-      readOutstanding: questionnairePolicy.canReadOutstanding(ctx.viewer),
-    };
+  viewerCan(@Root() q: Questionnaire): QuestionnaireViewerCan {
+    // Both answers came with the row, from the policy's functions (lap.questionnaire_respondable, lap.questionnaire_outstanding_readable).
+    return { respond: q.respondable === true, readOutstanding: q.outstandingReadable === true };
   }
 
   @Mutation(() => QuestionnaireResponse, {
@@ -173,33 +118,16 @@ export class QuestionnaireResolver {
   })
   async submitQuestionnaireResponse(@Arg('input') input: SubmitQuestionnaireResponseInput, @Ctx() ctx: Context): Promise<QuestionnaireResponse> {
     const q = await visibleQuestionnaire(ctx, 'input.questionnaireId', input.questionnaireId);
-    if (!questionnairePolicy.isAudience(ctx.viewer, q)) {
+    if (!q.addressed) {
       throw badInput('input.questionnaireId', `this questionnaire is answered by ${audienceName(q.audience)}, not by your organization`);
     }
     const alreadyAnswered = () =>
       badInput('input.questionnaireId', 'your organization has already answered this questionnaire: change it with updateQuestionnaireResponse');
-    if (await ctx.data.outreach.ownResponseByQuestionnaire.load(q.id)) throw alreadyAnswered();
+    if (!q.respondable) throw alreadyAnswered();
     const answers = await checkedAnswers(ctx, q, input.answers);
-    const now = ctx.now();
-    const id = await ctx.db
-      .transaction(async (m) => {
-        const [row] = (await m.query(
-          `INSERT INTO questionnaire_response (questionnaire_id, participant_id, submitted_by_id, confidential, submitted_at, updated_at)
-           VALUES ($1,$2,$3,$4,$5,$5) RETURNING id`,
-          [q.id, ctx.viewer.memberOrgId, ctx.viewer.personId, input.confidential, now],
-        )) as Array<{ id: string }>;
-        await m.query(
-          `INSERT INTO questionnaire_answer (response_id, questionnaire_id, question_id, text) SELECT $1, $2, unnest($3::uuid[]), unnest($4::text[])`,
-          [row.id, q.id, answers.map((a) => a.questionId), answers.map((a) => a.text)],
-        );
-        return row.id;
-      })
-      .catch((err) => {
-        // Two people of one organization answering at the same moment: the unique (questionnaire, participant) decides.
-        if ((err as { code?: string }).code === '23505') throw alreadyAnswered();
-        throw err;
-      });
-    ctx.data.outreach.ownResponseByQuestionnaire.clear(q.id);
+    // Two people of one organization answering at the same moment: the unique (questionnaire, participant) decides.
+    const id = await ctx.data.outreach.submitResponse(q.id, input.confidential, answers, ctx.now());
+    if (!id) throw alreadyAnswered();
     return reloadResponse(ctx, id);
   }
 
@@ -211,27 +139,14 @@ export class QuestionnaireResolver {
     @Arg('input') input: UpdateQuestionnaireResponseInput,
     @Ctx() ctx: Context,
   ): Promise<QuestionnaireResponse> {
-    // The rule has loaded the response through its row scope and checked that it is the viewer's organization's.
     const response = await visibleResponse(ctx, 'id', id);
-    const hasAnswers = !!input.answers && input.answers.length > 0;
-    const hasConfidential = input.confidential !== undefined && input.confidential !== null;
-    if (!hasAnswers && !hasConfidential) throw badInput('input', 'give answers, confidential or both');
+    const given = input.answers ?? [];
+    const confidential = input.confidential ?? null;
+    if (given.length === 0 && confidential === null) throw badInput('input', 'give answers, confidential or both');
     const q = required(await ctx.data.outreach.questionnaireById.load(response.questionnaireId), 'response questionnaire');
-    const answers = hasAnswers ? await checkedAnswers(ctx, q, input.answers!) : [];
-    await ctx.db.transaction(async (m) => {
-      await m.query(`UPDATE questionnaire_response SET confidential = coalesce($2, confidential), updated_at = $3 WHERE id = $1`, [
-        response.id,
-        hasConfidential ? input.confidential : null,
-        ctx.now(),
-      ]);
-      if (answers.length) {
-        await m.query(
-          `INSERT INTO questionnaire_answer (response_id, questionnaire_id, question_id, text) SELECT $1, $2, unnest($3::uuid[]), unnest($4::text[])
-           ON CONFLICT (response_id, question_id) DO UPDATE SET text = EXCLUDED.text`,
-          [response.id, q.id, answers.map((a) => a.questionId), answers.map((a) => a.text)],
-        );
-      }
-    });
+    const answers = given.length ? await checkedAnswers(ctx, q, given) : [];
+    // The database decides whether the viewer may change it (lap.response_editable): FORBIDDEN, nothing written, if not.
+    await ctx.data.outreach.updateResponse(response, { confidential, answers }, ctx.now());
     return reloadResponse(ctx, response.id);
   }
 }
@@ -260,8 +175,9 @@ export class QuestionnaireResponseResolver {
   }
 
   @FieldResolver(() => QuestionnaireResponseViewerCan)
-  viewerCan(@Root() r: QuestionnaireResponse, @Ctx() ctx: Context): QuestionnaireResponseViewerCan {
-    return { update: questionnairePolicy.canUpdate(ctx.viewer, r) };
+  viewerCan(@Root() r: QuestionnaireResponse): QuestionnaireResponseViewerCan {
+    // Came with the row, from the policy's function (lap.response_editable).
+    return { update: r.editable === true };
   }
 }
 

@@ -5,14 +5,10 @@ import { Agency, Participant } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
 import { TrainingSession } from '../entities/training-session.entity';
 import type { Context } from '../src/context';
-import { hydrate } from '../src/db/hydrate';
-import { and, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput } from '../src/graphql/errors';
-import { paginate } from '../src/graphql/paginate';
 import { isUuid, required } from '../src/data/batch';
-import { trainingPolicy } from '../src/policy/training.policy';
-import { ScheduleTrainingInput, TrainingsArgs } from './types/training.input';
+import { ScheduleTrainingInput, TrainingFilter, TrainingsArgs } from './types/training.input';
 
 export const TrainingSessionConnection = Connection(TrainingSession, 'TrainingSession');
 export type TrainingSessionConnection = InstanceType<typeof TrainingSessionConnection>;
@@ -43,26 +39,10 @@ export class TrainingSessionResolver {
       'members, none for anonymous callers.',
   })
   async trainings(@Args() args: TrainingsArgs, @Ctx() ctx: Context): Promise<TrainingSessionConnection> {
-    const f = args.filter;
-    validDate('filter.from', f?.from);
-    validDate('filter.to', f?.to);
-    const conditions: Sql[] = [trainingPolicy.scope(ctx.viewer, 't')];
-    if (f?.audience) conditions.push(sql`t.audience = ${f.audience}`);
-    if (f?.from) conditions.push(sql`t.scheduled_at >= ${f.from}`);
-    if (f?.to) conditions.push(sql`t.scheduled_at < ${f.to}`);
-    const page = await paginate(ctx.db, {
-      from: sql`training_session t`,
-      select: sql`t.*`,
-      where: and(conditions),
-      order: [
-        { expr: 't.scheduled_at', direction: 'ASC', type: 'timestamptz' },
-        { expr: 't.id', direction: 'ASC', type: 'uuid' },
-      ],
-      first: args.first,
-      after: args.after,
-      hydrate: (rows) => ctx.db.hydrate(TrainingSession, rows),
-    });
-    return toConnection(TrainingSessionConnection, page);
+    const f: TrainingFilter = args.filter ?? {};
+    validDate('filter.from', f.from);
+    validDate('filter.to', f.to);
+    return toConnection(TrainingSessionConnection, await ctx.data.outreach.trainings(f, args));
   }
 
   @Query(() => TrainingSession, { nullable: true, description: 'A training session by id; null when it does not exist or the viewer may not see it.' })
@@ -99,18 +79,19 @@ export class TrainingSessionResolver {
         throw badInput('input.hostIds', `an AGENCIES_ONLY session is hosted by agencies only, not ${privateHosts.map((h) => h.name).join(', ')}`);
       }
     }
-    const id = await ctx.db.transaction(async (m) => {
-      const [row] = (await m.query(
-        `INSERT INTO training_session (title, audience, topics, scheduled_at, duration_minutes, materials_url, organizer_id, scheduled_by_id, created_at)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
-        [
-          input.title, input.audience, [...new Set(input.topics)], input.scheduledAt, input.durationMinutes, input.materialsUrl ?? null,
-          ctx.viewer.memberOrgId, ctx.viewer.personId, ctx.now(),
-        ],
-      )) as Array<{ id: string }>;
-      await m.query(`INSERT INTO training_host (training_id, participant_id) SELECT $1, unnest($2::uuid[])`, [row.id, hosts.map((h) => h.id)]);
-      return row.id;
-    });
+    // Organized by the viewer's agency, scheduled by the viewer: the database decides (lap.training_schedulable).
+    const id = await ctx.data.outreach.scheduleTraining(
+      {
+        title: input.title,
+        audience: input.audience,
+        topics: [...new Set(input.topics)],
+        scheduledAt: input.scheduledAt,
+        durationMinutes: input.durationMinutes,
+        materialsUrl: input.materialsUrl ?? null,
+      },
+      hosts.map((h) => h.id),
+      ctx.now(),
+    );
     return required(await ctx.data.outreach.trainingById.load(id), 'new training session');
   }
 }

@@ -1,17 +1,21 @@
+import type { Questionnaire } from '../../entities/questionnaire.entity';
 import { notFound } from '../graphql/errors';
 import { educationPolicy } from './education.policy';
 import { questionnairePolicy } from './questionnaire.policy';
 import { resourceListPolicy } from './resource-list.policy';
-import { connectionPermissions, mutationRule, open, PermissionTree, viewerRule } from './rules';
+import { connectionPermissions, mutationRule, open, PermissionTree, rowRule } from './rules';
 import { trainingPolicy } from './training.policy';
 
 /**
  * The rule tree of questionnaires (§A.6, §B.4, §C.1), the resource list (§B.2), trainings (§A.3.f, §B.3.b) and education
  * projects (§A.3.e), merged into the hub's tree by `permissions.ts`. Deny by default: every field is listed here.
+ * Row-level security decides the rows (migrations RowLevelSecurity and OutreachPolicies); the row rules here read what
+ * the policies' `lap` functions answered in the statement that loaded the row, and the mutation rules give the friendly
+ * FORBIDDEN before the database refuses the write itself.
  */
 
 const rowScoped = (type: string, why?: string) =>
-  open(`the ${type} row scope decided visibility when the row was loaded${why ? ` (${why})` : ''}`);
+  open(`row-level security on the ${type} table decided visibility when the row was loaded${why ? ` (${why})` : ''}`);
 const own = open('the viewer’s own rights');
 
 const questionnaireTree: PermissionTree = {
@@ -22,14 +26,14 @@ const questionnaireTree: PermissionTree = {
     description: rowScoped('questionnaire'),
     audience: rowScoped('questionnaire'),
     planReference: rowScoped('questionnaire'),
-    questions: open('questions go with their questionnaire, under its row scope'),
-    responses: open('each response passes the response row scope (confidential ones for coordinators and their author only)'),
-    outstanding: viewerRule(
+    questions: open('questions go with their questionnaire, under row-level security'),
+    responses: open('each response passes row-level security (lap.response_visible: confidential ones for coordinators and their author only)'),
+    outstanding: rowRule<Questionnaire>(
       'Questionnaire.outstanding',
-      (v) => questionnairePolicy.canReadOutstanding(v),
-      'the coordinators collect the responses to questionnaires (§C.1) and so follow up who has not answered',
+      (v, q) => questionnairePolicy.canReadOutstanding(v, q),
+      'the coordinators collect the responses to questionnaires (§C.1) and so follow up who has not answered (lap.questionnaire_outstanding_readable)',
     ),
-    viewerResponse: open('the viewer’s own organization’s response, through the response row scope'),
+    viewerResponse: open('the viewer’s own organization’s response, under row-level security'),
     viewerCan: own,
   },
   QuestionnaireViewerCan: { respond: own, readOutstanding: own },
@@ -46,14 +50,14 @@ const questionnaireTree: PermissionTree = {
     updatedAt: rowScoped('response'),
     questionnaire: rowScoped('response', 'its reader is a member, who sees the questionnaires'),
     participant: rowScoped('response'),
-    submittedBy: open('the person passes the person row scope'),
-    answers: open('answers are loaded under the response row scope: whoever sees the response reads it whole (§C.1)'),
+    submittedBy: open('the person passes row-level security on people'),
+    answers: open('answers pass row-level security with their response (lap.questionnaire_response_visible): whoever sees the response reads it whole (§C.1)'),
     viewerCan: own,
   },
   QuestionnaireResponseViewerCan: { update: own },
   QuestionnaireAnswer: {
-    text: open('reachable only through a response that passed its row scope'),
-    question: open('reachable only through a response that passed its row scope'),
+    text: open('reachable only through a response that passed row-level security'),
+    question: open('reachable only through a response that passed row-level security'),
   },
   ...connectionPermissions('Questionnaire'),
   ...connectionPermissions('QuestionnaireResponse'),
@@ -69,7 +73,7 @@ const resourceListTree: PermissionTree = {
     organization: rowScoped('resource-list entry', 'endorsed organizations are public'),
     sector: rowScoped('resource-list entry', '§B.2: individuals within particular sectors'),
     country: open('countries are public'),
-    addedBy: open('the person passes the person row scope'),
+    addedBy: open('the person passes row-level security on people'),
     viewerCan: own,
   },
   ResourceListEntryViewerCan: { remove: own },
@@ -87,8 +91,8 @@ const trainingTree: PermissionTree = {
     materialsUrl: rowScoped('training', 'materials are for the session’s audience, §A.3.f, §B.3.b'),
     createdAt: rowScoped('training'),
     organizer: rowScoped('training'),
-    hosts: open('each host passes the participant row scope'),
-    scheduledBy: open('the person passes the person row scope'),
+    hosts: open('each host passes row-level security on participants'),
+    scheduledBy: open('the person passes row-level security on people'),
   },
   ...connectionPermissions('TrainingSession'),
 };
@@ -104,8 +108,8 @@ const educationTree: PermissionTree = {
     startedAt: rowScoped('education project'),
     updatedAt: rowScoped('education project'),
     leadOrganization: rowScoped('education project'),
-    partners: open('each partner passes the participant row scope'),
-    startedBy: open('the person passes the person row scope'),
+    partners: open('each partner passes row-level security on participants'),
+    startedBy: open('the person passes row-level security on people'),
     viewerCan: own,
   },
   EducationProjectViewerCan: { update: own },
@@ -114,15 +118,15 @@ const educationTree: PermissionTree = {
 
 const query: PermissionTree = {
   Query: {
-    questionnaires: open('rows pass the questionnaire row scope (members only, §A.6, §B.4)'),
-    questionnaire: open('the row passes the questionnaire row scope'),
-    questionnaireResponse: open('the row passes the response row scope (§C.1; confidential when requested)'),
-    resourceList: open('rows pass the resource-list row scope (members only, §B.2)'),
-    resourceListEntry: open('the row passes the resource-list row scope'),
-    trainings: open('rows pass the training row scope (§A.3.f)'),
-    training: open('the row passes the training row scope'),
-    educationProjects: open('rows pass the education-project row scope (§A.3.e)'),
-    educationProject: open('the row passes the education-project row scope'),
+    questionnaires: open('rows pass row-level security on questionnaires (members only, §A.6, §B.4)'),
+    questionnaire: open('the row passes row-level security on questionnaires'),
+    questionnaireResponse: open('the row passes row-level security on responses (§C.1; confidential when requested)'),
+    resourceList: open('rows pass row-level security on the resource list (members only, §B.2)'),
+    resourceListEntry: open('the row passes row-level security on the resource list'),
+    trainings: open('rows pass row-level security on trainings (§A.3.f)'),
+    training: open('the row passes row-level security on trainings'),
+    educationProjects: open('rows pass row-level security on education projects (§A.3.e)'),
+    educationProject: open('the row passes row-level security on education projects'),
   },
 };
 

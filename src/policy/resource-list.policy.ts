@@ -1,29 +1,20 @@
-import { ParticipantStatus } from '../../entities/enums';
 import type { ResourceListEntry } from '../../entities/resource-list-entry.entity';
-import { FALSE, raw, Sql, sql } from '../db/sql';
-import { isMember, isPrivate, Viewer } from './viewer';
+import { isPrivate, Viewer } from './viewer';
 
 /**
  * The resource list (DOMAIN §4 "Participants, people, countries"; §B.2): private-sector representatives list the
- * individuals of their sectors who work on spam enforcement.
+ * individuals of their sectors who work on spam enforcement. The rules live in the database: every member sees the
+ * entries of endorsed organizations (`lap.org_listed`), anonymous callers none; each organization lists and unlists its
+ * own people only (`lap.resource_entry_manageable`).
  */
 export const resourceListPolicy = {
-  /**
-   * Row scope: AGENCY and PRIVATE viewers see every entry of an endorsed organization (contact details are for the
-   * network, §B.1–2); anonymous callers none. An organization that is no longer endorsed drops off the list.
-   */
-  scope(viewer: Viewer, alias: string): Sql {
-    if (!isMember(viewer)) return FALSE;
-    return sql`EXISTS (SELECT 1 FROM participant ro WHERE ro.id = ${raw(alias)}.organization_id AND ro.status = ${ParticipantStatus.ENDORSED})`;
-  },
-
-  /** Private-sector representatives establish the list, each for its own people (§B.2). */
+  /** Private-sector representatives establish the list (§B.2): the viewer kind, for the friendly FORBIDDEN. */
   canAdd(viewer: Viewer): boolean {
     return isPrivate(viewer);
   },
 
-  /** Only the listed person's organization takes an entry off the list (§B.2). */
-  canRemove(viewer: Viewer, e: ResourceListEntry): boolean {
-    return isPrivate(viewer) && e.organizationId === viewer.memberOrgId;
+  /** Only the listed person's organization takes an entry off the list (`lap.resource_entry_manageable`, with the row). */
+  canRemove(_viewer: Viewer, e: ResourceListEntry): boolean {
+    return e.removable === true;
   },
 };

@@ -111,11 +111,11 @@ export async function startTestHub(options: { now?: () => Date; executor?: Execu
 
 /**
  * A second hub over the same database and data as `base` (no truncation, no seeding: the demo data and its
- * timestamps stay exactly as `base` loaded them), e.g. with the other executor. `reset` is `base`'s; `close` stops
+ * timestamps stay exactly as `base` loaded them), e.g. with the other executor or rule tree. `reset` is `base`'s; `close` stops
  * only this hub and leaves the data source to `base`.
  */
-export async function startSiblingHub(base: TestHub, options: { now?: () => Date; executor?: ExecutorKind } = {}): Promise<TestHub> {
-  const hub: Hub = await createHub({ config: base.config, ds: base.ds, logger: createLogger(base.config), now: options.now, executor: options.executor });
+export async function startSiblingHub(base: TestHub, options: Pick<HubOptions, 'now' | 'executor' | 'schema'> = {}): Promise<TestHub> {
+  const hub: Hub = await createHub({ config: base.config, ds: base.ds, logger: createLogger(base.config), ...options });
   const client = await listening(hub, base.config);
   return {
     ds: base.ds,

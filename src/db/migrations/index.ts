@@ -2,6 +2,13 @@ import { CoreSchema1764000000000 } from './1764000000000-CoreSchema';
 import { Cooperation1764050000000 } from './1764050000000-Cooperation';
 import { Outreach1764100000000 } from './1764100000000-Outreach';
 import { RowLevelSecurity1764200000000 } from './1764200000000-RowLevelSecurity';
+import { OutreachPolicies1764220000000 } from './1764220000000-OutreachPolicies';
 
 /** Every migration, oldest first. */
-export const migrations = [CoreSchema1764000000000, Cooperation1764050000000, Outreach1764100000000, RowLevelSecurity1764200000000];
+export const migrations = [
+  CoreSchema1764000000000,
+  Cooperation1764050000000,
+  Outreach1764100000000,
+  RowLevelSecurity1764200000000,
+  OutreachPolicies1764220000000,
+];
