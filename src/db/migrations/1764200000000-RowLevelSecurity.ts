@@ -196,19 +196,33 @@ export class RowLevelSecurity1764200000000 implements MigrationInterface {
       COMMENT ON FUNCTION lap.case_tlp(uuid) IS 'The TLP of a case, for the rule that a RED share names persons (TLP:RED is for individuals).';
 
       -- ---- conference calls ----------------------------------------------------------------------------------------
-      CREATE FUNCTION lap.member_excluded(call_id uuid, segment_id uuid, member uuid) RETURNS boolean
+      -- Who takes part in which segment, for the segments the private-sector viewer is invited to: a member takes part
+      -- in a PRIVATE_SECTOR_INVITED segment that invites it unless a standing objection keeps it out of the whole call
+      -- or of that segment (§B.3, last ¶). Set-based (an anti-join), once per statement.
+      CREATE FUNCTION lap.viewer_segment_participants() RETURNS TABLE (segment_id uuid, member_id uuid)
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-        AS $f$ SELECT EXISTS (SELECT 1 FROM call_exclusion e WHERE e.call_id = $1 AND e.member_id = $3 AND e.withdrawn_at IS NULL
-                 AND (e.segment_id IS NULL OR e.segment_id = $2)) $f$;
-      COMMENT ON FUNCTION lap.member_excluded(uuid, uuid, uuid) IS
-        'A standing objection keeps the member out of the whole call or of this segment (§B.3, last ¶).';
+        AS $f$
+          WITH invited AS (
+            SELECT s.id, s.call_id FROM call_segment s
+            JOIN call_segment_invitation mine ON mine.segment_id = s.id AND mine.member_id = lap.viewer_org()
+            WHERE lap.is_private() AND s.audience = 'PRIVATE_SECTOR_INVITED')
+          SELECT i.segment_id, i.member_id FROM invited s JOIN call_segment_invitation i ON i.segment_id = s.id
+          WHERE NOT EXISTS (SELECT 1 FROM call_exclusion e WHERE e.call_id = s.call_id AND e.member_id = i.member_id
+                              AND e.withdrawn_at IS NULL AND (e.segment_id IS NULL OR e.segment_id = s.id))
+        $f$;
+      COMMENT ON FUNCTION lap.viewer_segment_participants() IS
+        'Who takes part in the segments the private-sector viewer is invited to: invited and not excluded by a standing objection — never who was kept out (§B.3, last ¶).';
 
       CREATE FUNCTION lap.viewer_segment_ids() RETURNS SETOF uuid
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-        AS $f$ SELECT s.id FROM call_segment s JOIN call_segment_invitation i ON i.segment_id = s.id AND i.member_id = lap.viewer_org()
-               WHERE lap.is_private() AND s.audience = 'PRIVATE_SECTOR_INVITED' AND NOT lap.member_excluded(s.call_id, s.id, lap.viewer_org()) $f$;
+        AS $f$ SELECT p.segment_id FROM lap.viewer_segment_participants() p WHERE p.member_id = lap.viewer_org() $f$;
       COMMENT ON FUNCTION lap.viewer_segment_ids() IS
-        'Segments open to the private-sector viewer: PRIVATE_SECTOR_INVITED, inviting its organization, no standing exclusion (§B.3).';
+        'Segments the private-sector viewer takes part in: PRIVATE_SECTOR_INVITED, inviting its organization, no standing exclusion (§B.3).';
+
+      CREATE FUNCTION lap.invitation_visible(is_agency boolean, takes_part boolean) RETURNS boolean LANGUAGE sql IMMUTABLE
+        AS $f$ SELECT $1 OR $2 $f$;
+      COMMENT ON FUNCTION lap.invitation_visible(boolean, boolean) IS
+        'Agencies see every invitation, excluded members included; a private-sector member sees the members taking part in its segments (§B.3).';
 
       CREATE FUNCTION lap.viewer_call_ids() RETURNS SETOF uuid
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
@@ -381,10 +395,8 @@ const policies = `
   -- who takes part: agencies see every invitation; a member sees the members taking part in its segments (invited
   -- and not excluded), never who was kept out (§B.3, last ¶)
   GRANT SELECT, INSERT ON call_segment_invitation TO lap_viewer;
-  CREATE POLICY invitation_read ON call_segment_invitation FOR SELECT TO lap_viewer USING (
-    (SELECT lap.is_agency())
-    OR (segment_id IN (SELECT lap.viewer_segment_ids())
-        AND NOT lap.member_excluded((SELECT s.call_id FROM call_segment s WHERE s.id = segment_id), segment_id, member_id)));
+  CREATE POLICY invitation_read ON call_segment_invitation FOR SELECT TO lap_viewer USING (lap.invitation_visible(
+    (SELECT lap.is_agency()), (segment_id, member_id) IN (SELECT p.segment_id, p.member_id FROM lap.viewer_segment_participants() p)));
   CREATE POLICY invitation_add ON call_segment_invitation FOR INSERT TO lap_viewer WITH CHECK ((SELECT lap.is_coordinator()));
 
   GRANT SELECT, INSERT ON call_segment_case TO lap_viewer;
