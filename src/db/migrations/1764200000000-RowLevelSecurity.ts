@@ -400,8 +400,9 @@ const policies = `
   CREATE POLICY invitation_add ON call_segment_invitation FOR INSERT TO lap_viewer WITH CHECK ((SELECT lap.is_coordinator()));
 
   GRANT SELECT, INSERT ON call_segment_case TO lap_viewer;
+  -- a link is seen only when both ends are: a visible segment and a case the viewer may see (the case rules)
   CREATE POLICY segment_case_read ON call_segment_case FOR SELECT TO lap_viewer
-    USING (EXISTS (SELECT 1 FROM call_segment s WHERE s.id = segment_id));
+    USING (EXISTS (SELECT 1 FROM call_segment s WHERE s.id = segment_id) AND EXISTS (SELECT 1 FROM enforcement_case c WHERE c.id = case_id));
   CREATE POLICY segment_case_link ON call_segment_case FOR INSERT TO lap_viewer
     WITH CHECK ((SELECT lap.is_coordinator()) AND EXISTS (SELECT 1 FROM enforcement_case c WHERE c.id = case_id));
 
