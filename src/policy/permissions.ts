@@ -1,7 +1,9 @@
+import { rule } from 'graphql-shield';
 import type { Case } from '../../entities/case.entity';
+import type { Country } from '../../entities/country.entity';
 import type { Participant } from '../../entities/participant.entity';
 import type { Context } from '../context';
-import { badInput, notFound } from '../graphql/errors';
+import { notFound } from '../graphql/errors';
 import { callPolicy } from './call.policy';
 import { cooperationPermissions } from './cooperation.permissions';
 import { outreachPermissions } from './outreach.permissions';
@@ -18,6 +20,37 @@ import { isAgency, isMember } from './viewer';
 const rowScoped = (type: string) => open(`the ${type} row scope decided visibility when the row was loaded`);
 const always = (why: string) => open(why);
 
+/**
+ * A contact (a person) on a row the viewer sees: what the database returned (person_read decides who sees whom). When
+ * it returned nothing for a contact the row names — or for any contact, when the viewer is not a member of the network
+ * (so that a missing contact looks the same as a withheld one) — the field is null and noted in `extensions.redacted`.
+ * A member reading a row that names no contact gets a plain null.
+ */
+function contactRule(name: string, contactId: (row: any) => string | null, reason: string) {
+  return {
+    rule: rule(name, { cache: 'no_cache' })(async (row: unknown, _args, ctx: Context) => {
+      const id = contactId(row);
+      if (!id) return participantPolicy.readsContacts(ctx.viewer);
+      return (await ctx.data.participants.personById.load(id)) !== null;
+    }),
+    reason,
+  };
+}
+
+/**
+ * An organization's people on a row the viewer sees: members of the network get the list the database returns
+ * (person_read); anyone else gets it only where the database returns some of them (their own person, on their own
+ * organization), and null, noted in `extensions.redacted`, everywhere else.
+ */
+function peopleRule(name: string, reason: string) {
+  return {
+    rule: rule(name, { cache: 'no_cache' })(async (p: Participant, _args, ctx: Context) =>
+      participantPolicy.readsContacts(ctx.viewer) || ctx.data.participants.hasVisiblePeople.load(p.id),
+    ),
+    reason,
+  };
+}
+
 const participantFields = (type: string) => ({
   id: open('endorsed participants are public (§C.1 disseminates them); others reach agencies only through the row scope'),
   kind: open('public listing field of a visible participant'),
@@ -26,16 +59,12 @@ const participantFields = (type: string) => ({
   appliedAt: open('public listing field of a visible participant'),
   endorsedAt: open('public listing field of a visible participant'),
   country: open('public listing field of a visible participant (§A.2)'),
-  pointOfContact: rowRule<Participant>(
+  pointOfContact: contactRule(
     `${type}.pointOfContact`,
-    (v, p) => participantPolicy.canReadContacts(v, p),
-    'points of contact serve the network’s enforcement communications (§A.1, §B.1): members only',
+    (p: Participant) => p.pointOfContactId,
+    'points of contact serve the network’s enforcement communications (§A.1, §B.1): members only (person_read)',
   ),
-  people: rowRule<Participant>(
-    `${type}.people`,
-    (v, p) => participantPolicy.canReadContacts(v, p),
-    'contact details are for the network’s members (§A.1, §B.1)',
-  ),
+  people: peopleRule(`${type}.people`, 'contact details are for the network’s members (§A.1, §B.1), and oneself (person_read)'),
 });
 
 const caseTree: PermissionTree = {
@@ -85,7 +114,7 @@ const callTree: PermissionTree = {
     durationMinutes: rowScoped('call'),
     organizer: rowScoped('call'),
     dialIn: viewerRule('ConferenceCall.dialIn', (v) => callPolicy.canReadDialIn(v), 'how to join: only on calls the viewer takes part in (§A.3, §B.3)'),
-    segments: open('each segment passes the segment row scope (§B.3)'),
+    segments: open('each segment passes the segment policy (lap.segment_visible, §B.3); `order` counts only those'),
     exclusions: viewerRule(
       'ConferenceCall.exclusions',
       (v) => callPolicy.canReadExclusions(v),
@@ -107,7 +136,7 @@ const callTree: PermissionTree = {
     minutes: rowScoped('segment (an exclusion hides the segment, minutes included)'),
     minutesRecordedAt: rowScoped('segment'),
     call: rowScoped('segment'),
-    invited: rowScoped('segment'),
+    invited: open('the invitation policy: every invited member for agencies, only the members taking part for a private-sector member (§B.3)'),
     discussedCases: open('each case passes the case row scope'),
     viewerCan: always('the viewer’s own rights'),
   },
@@ -152,10 +181,10 @@ const participantTree: PermissionTree = {
     code: open('countries are public (§A.2, §A.7)'),
     name: open('countries are public'),
     developing: open('public: the plan encourages less developed countries’ involvement (§A.7)'),
-    primaryContact: viewerRule(
+    primaryContact: contactRule(
       'Country.primaryContact',
-      (v) => isMember(v),
-      'the coordinating contact of a country’s agencies (§A.2): for the network’s members',
+      (c: Country) => c.primaryContactId,
+      'the coordinating contact of a country’s agencies (§A.2): for the network’s members (person_read)',
     ),
     participants: open('each participant passes the participant row scope'),
   },
@@ -213,10 +242,10 @@ const mutation: PermissionTree = {
       'revokeShare',
       isAgency,
       async (v, a, ctx) => {
+        // A share is part of the confidential tier: row-level security returns it only to whoever reads that tier.
         const share = await ctx.data.cases.shareById.load(a.id);
         const c = share ? await ctx.data.cases.caseById.load(share.caseId) : null;
-        // A share is part of the confidential tier: whoever cannot read that tier learns nothing of it.
-        if (!c || !casePolicy.canReadConfidential(v, c)) return notFound('id', 'share');
+        if (!c) return notFound('id', 'share');
         return casePolicy.canShare(v, c);
       },
       'only the lead agency withdraws what it shared (paragraph after §A.7)',
@@ -230,10 +259,10 @@ const mutation: PermissionTree = {
     withdrawExclusion: mutationRule(
       'withdrawExclusion',
       isAgency,
-      async (v, a, ctx) => {
+      async (_v, a, ctx) => {
+        // Whether the viewer's agency made the objection is the exclusion_withdraw policy's to decide, at the write.
         const e = await ctx.data.calls.exclusionById.load(a.id);
-        if (!e) return notFound('id', 'exclusion');
-        return callPolicy.canWithdrawExclusion(v, e);
+        return e ? true : notFound('id', 'exclusion');
       },
       'only the objecting agency withdraws its objection (§B.3, last ¶)',
     ),
@@ -245,14 +274,9 @@ const mutation: PermissionTree = {
     ),
     designateCountryPrimaryContact: mutationRule(
       'designateCountryPrimaryContact',
-      isAgency,
-      async (v, a, ctx) => {
-        const country = await ctx.data.participants.countryByCode.load(String(a.countryCode));
-        if (!country) return badInput('countryCode', 'no country with this code');
-        const own = await ctx.data.participants.participantById.load(v.memberOrgId!);
-        return participantPolicy.canDesignateCountryContact(v, own?.countryCode ?? null, country.code);
-      },
-      'the agencies of a country designate its primary contact (§A.2)',
+      participantPolicy.canDesignateCountryContact,
+      null,
+      'the agencies of a country designate its primary contact (§A.2); which country is the country_contact policy’s',
     ),
   },
 };
