@@ -138,7 +138,12 @@ export function applyMutationSavepoints(schema: GraphQLSchema): GraphQLSchema {
   const mutation = schema.getMutationType();
   if (!mutation) return schema;
   const inSavepoint = (resolve: GraphQLFieldResolver<unknown, Context>, parent: unknown, args: unknown, ctx: Context, info: GraphQLResolveInfo) =>
-    ctx.db.atomically(async () => resolve(parent, args as Record<string, unknown>, ctx, info));
+    ctx.db.atomically(async () => {
+      const result: unknown = await resolve(parent, args as Record<string, unknown>, ctx, info);
+      // graphql-shield returns (not throws) a resolver's error and a denied rule's: a failure all the same.
+      if (result instanceof Error) throw result;
+      return result;
+    });
   const fields = Object.fromEntries(Object.keys(mutation.getFields()).map((f) => [f, inSavepoint]));
   return applyMiddleware(schema, { [mutation.name]: fields } as never);
 }

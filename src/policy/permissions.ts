@@ -17,7 +17,7 @@ import { isAgency, isMember } from './viewer';
  * Deny by default: a field missing here is denied at run time (graphql-shield's fallbackRule), and a test fails.
  */
 
-const rowScoped = (type: string) => open(`the ${type} row scope decided visibility when the row was loaded`);
+const rowScoped = (type: string) => open(`row-level security (the ${type} policy) decided visibility when the row was loaded`);
 const always = (why: string) => open(why);
 
 /**
@@ -52,7 +52,7 @@ function peopleRule(name: string, reason: string) {
 }
 
 const participantFields = (type: string) => ({
-  id: open('endorsed participants are public (§C.1 disseminates them); others reach agencies only through the row scope'),
+  id: open('endorsed participants are public (§C.1 disseminates them); others reach agencies only through the policy'),
   kind: open('public listing field of a visible participant'),
   name: open('public listing field of a visible participant'),
   status: open('public listing field of a visible participant (the endorsement paragraph after §D)'),
@@ -99,8 +99,8 @@ const caseTree: PermissionTree = {
   CaseShare: {
     id: open('reachable only inside Case.confidential'),
     participant: open('reachable only inside Case.confidential'),
-    recipients: open('reachable only inside Case.confidential; people through the person row scope'),
-    grantedBy: open('reachable only inside Case.confidential; people through the person row scope'),
+    recipients: open('reachable only inside Case.confidential; people through the person policy'),
+    grantedBy: open('reachable only inside Case.confidential; people through the person policy'),
     grantedAt: open('reachable only inside Case.confidential'),
   },
   ...connectionPermissions('Case'),
@@ -137,7 +137,7 @@ const callTree: PermissionTree = {
     minutesRecordedAt: rowScoped('segment'),
     call: rowScoped('segment'),
     invited: open('the invitation policy: every invited member for agencies, only the members taking part for a private-sector member (§B.3)'),
-    discussedCases: open('each case passes the case row scope'),
+    discussedCases: open('each case passes the case policy'),
     viewerCan: always('the viewer’s own rights'),
   },
   CallSegmentViewerCan: {
@@ -147,13 +147,13 @@ const callTree: PermissionTree = {
   CallExclusion: Object.fromEntries(
     ['id', 'call', 'segment', 'member', 'objectingAgency', 'objectedBy', 'reason', 'createdAt', 'withdrawnAt'].map((f) => [
       f,
-      open('the exclusion row scope admits agencies only (§B.3, last ¶)'),
+      open('the exclusion policy admits agencies only (§B.3, last ¶)'),
     ]),
   ),
   CallCadence: {
-    year: always('computed under the call row scope'),
-    callsPerQuarter: always('computed under the call row scope'),
-    quartersWithoutCall: always('computed under the call row scope'),
+    year: always('computed under the call policy'),
+    callsPerQuarter: always('computed under the call policy'),
+    quartersWithoutCall: always('computed under the call policy'),
   },
   ...connectionPermissions('ConferenceCall'),
 };
@@ -163,7 +163,7 @@ const participantTree: PermissionTree = {
     ...participantFields('Agency'),
     competences: open('public listing field of an agency (§A)'),
     isCoordinator: open('public: the coordinators convene the network (§C)'),
-    cases: open('each case passes the case row scope'),
+    cases: open('each case passes the case policy'),
   },
   PrivateSectorMember: {
     ...participantFields('PrivateSectorMember'),
@@ -175,7 +175,7 @@ const participantTree: PermissionTree = {
     ),
   },
   Person: Object.fromEntries(
-    ['id', 'name', 'email', 'phone', 'title', 'organization'].map((f) => [f, open('the person row scope admits members of the network and oneself')]),
+    ['id', 'name', 'email', 'phone', 'title', 'organization'].map((f) => [f, open('the person policy admits members of the network and oneself')]),
   ),
   Country: {
     code: open('countries are public (§A.2, §A.7)'),
@@ -186,7 +186,7 @@ const participantTree: PermissionTree = {
       (c: Country) => c.primaryContactId,
       'the coordinating contact of a country’s agencies (§A.2): for the network’s members (person_read)',
     ),
-    participants: open('each participant passes the participant row scope'),
+    participants: open('each participant passes the participant policy'),
   },
   Viewer: {
     kind: always('the caller’s own identity'),
@@ -207,22 +207,22 @@ const participantTree: PermissionTree = {
 const query: PermissionTree = {
   Query: {
     me: always('who the caller is'),
-    participants: open('rows pass the participant row scope'),
-    participant: open('the row passes the participant row scope'),
-    person: open('the row passes the person row scope'),
+    participants: open('rows pass the participant policy'),
+    participant: open('the row passes the participant policy'),
+    person: open('the row passes the person policy'),
     countries: open('countries are public'),
     country: open('countries are public'),
-    cases: open('rows pass the case row scope; filters apply inside it'),
-    case: open('the row passes the case row scope'),
-    calls: open('rows pass the call row scope'),
-    call: open('the row passes the call row scope'),
-    callSegment: open('the row passes the segment row scope'),
-    callExclusion: open('the row passes the exclusion row scope'),
+    cases: open('rows pass the case policy; filters apply inside it'),
+    case: open('the row passes the case policy'),
+    calls: open('rows pass the call policy'),
+    call: open('the row passes the call policy'),
+    callSegment: open('the row passes the segment policy'),
+    callExclusion: open('the row passes the exclusion policy'),
     callCadence: viewerRule('Query.callCadence', (v) => isAgency(v), 'calls are due at least quarterly (§A.3); the agencies’ record'),
   },
 };
 
-/** A check on the case a mutation names, loaded through the case row scope: a hidden case answers like a missing one. */
+/** A check on the case a mutation names, loaded through the case policy: a hidden case answers like a missing one. */
 async function onCase(ctx: Context, argument: string, id: string, check: (c: Case) => boolean): Promise<boolean | Error> {
   const c = await ctx.data.cases.caseById.load(id);
   return c ? check(c) : notFound(argument, 'case');

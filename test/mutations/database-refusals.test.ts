@@ -4,7 +4,8 @@ import { Data } from '../../src/data';
 import { demoId } from '../../src/db/seed/demo';
 import { withViewer, ViewerDb } from '../../src/db/viewer-db';
 import type { Viewer } from '../../src/policy/viewer';
-import { applyMutationSavepoints } from '../../src/schema';
+import { rule } from 'graphql-shield';
+import { applyMutationSavepoints, applyPermissions } from '../../src/schema';
 import { callId, caseId, cast, exclusionId, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
 import { coreTables, tableRows } from '../support/rows';
 
@@ -127,6 +128,14 @@ describe('every mutation runs in a savepoint', () => {
     const result = await withViewer(hub.ds, as.ann, new Date(), (db) => Promise.resolve(execute({ schema: applyMutationSavepoints(schema), document, contextValue: { db } })), false);
     expect(result.data).toEqual({ first: null, second: 'Second' });
     expect(result.errors?.map((e) => [e.path, e.message])).toEqual([[['first'], 'failed after writing']]);
+    expect(await titles()).toEqual(['Second']);
+  });
+
+  test('the same behind graphql-shield, which hands a resolver’s error back as a value instead of throwing it', async () => {
+    const allowed = { rule: rule('schedule', { cache: 'no_cache' })(() => true), reason: 'test' };
+    const shielded = applyPermissions(schema, { Query: { ok: allowed }, Mutation: { schedule: allowed } });
+    const result = await withViewer(hub.ds, as.ann, new Date(), (db) => Promise.resolve(execute({ schema: applyMutationSavepoints(shielded), document, contextValue: { db } })), false);
+    expect(result.data).toEqual({ first: null, second: 'Second' });
     expect(await titles()).toEqual(['Second']);
   });
 
