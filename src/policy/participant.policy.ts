@@ -1,4 +1,3 @@
-import { TRUE, type Sql } from '../db/sql';
 import { isAgency, isMember, Viewer } from './viewer';
 
 /**
@@ -10,14 +9,6 @@ import { isAgency, isMember, Viewer } from './viewer';
  * tree's friendly first answer.
  */
 export const participantPolicy = {
-  /**
-   * @deprecated Row-level security (participant_read) decides which participants a statement returns; this adds no
-   * condition. Kept only so that callers of other areas compile until they drop it.
-   */
-  scope(_viewer: Viewer, _alias: string): Sql {
-    return TRUE;
-  },
-
   /** Contact details serve the network's enforcement communications (§A.1, §B.1): its members. */
   readsContacts(viewer: Viewer): boolean {
     return isMember(viewer);
