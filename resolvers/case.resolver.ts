@@ -9,7 +9,6 @@ import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
 import { required } from '../src/data/batch';
 import type { CaseQuery } from '../src/data/cases';
-import type { Sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { selectedOnRows } from '../src/graphql/selection';
 import { CasesArgs, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from './types/case.input';
@@ -18,18 +17,9 @@ import { PageArgs } from './types/common.args';
 export const CaseConnection = Connection(Case, 'Case');
 export type CaseConnection = InstanceType<typeof CaseConnection>;
 
-/**
- * A page of the cases the viewer may see (row-level security), as a connection. `query` is what the list asks for
- * (filters, a lead agency); an array of conditions on the alias `c` is still accepted from callers of other areas.
- */
-export async function caseConnection(
-  ctx: Context,
-  query: CaseQuery | Sql[],
-  args: PageArgs,
-  order: CaseOrder,
-  info?: GraphQLResolveInfo,
-): Promise<CaseConnection> {
-  const page = await ctx.data.cases.page(Array.isArray(query) ? { where: query } : query, args, order);
+/** A page of the cases the viewer may see (row-level security) that `query` asks for (filters, a lead agency), as a connection. */
+export async function caseConnection(ctx: Context, query: CaseQuery, args: PageArgs, order: CaseOrder, info?: GraphQLResolveInfo): Promise<CaseConnection> {
+  const page = await ctx.data.cases.page(query, args, order);
   if (info) await prefetchListing(ctx, page.nodes, info);
   return toConnection(CaseConnection, page);
 }

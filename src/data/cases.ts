@@ -30,13 +30,11 @@ const caseOrders: Record<CaseOrder, OrderKey[]> = {
 
 /**
  * Which cases a list asks for, within what row-level security lets the viewer read: the filters of `cases(filter:)`,
- * the cases an agency leads (`Agency.cases`), or — for callers outside this module that still build their own —
- * conditions on the alias `c`.
+ * or the cases an agency leads (`Agency.cases`).
  */
 export interface CaseQuery {
   filter?: CaseFilter | null;
   leadAgencyId?: string;
-  where?: Sql[];
 }
 
 function uniqueViolation(err: unknown): boolean {
@@ -122,7 +120,7 @@ export class CaseData {
    * input, answered alike for one the viewer cannot see.
    */
   async page(query: CaseQuery, args: PageArgs, order: CaseOrder): Promise<Page<Case>> {
-    const conditions = [...(await this.filterConditions(query.filter)), ...(query.where ?? [])];
+    const conditions = await this.filterConditions(query.filter);
     if (query.leadAgencyId !== undefined) conditions.push(sql`c.lead_agency_id = ${query.leadAgencyId}`);
     return paginate(this.db, {
       from: sql`enforcement_case c`,

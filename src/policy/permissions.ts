@@ -26,9 +26,9 @@ const always = (why: string) => open(why);
  * (so that a missing contact looks the same as a withheld one) — the field is null and noted in `extensions.redacted`.
  * A member reading a row that names no contact gets a plain null.
  */
-function contactRule(name: string, contactId: (row: any) => string | null, reason: string) {
+function contactRule<T>(name: string, contactId: (row: T) => string | null, reason: string) {
   return {
-    rule: rule(name, { cache: 'no_cache' })(async (row: unknown, _args, ctx: Context) => {
+    rule: rule(name, { cache: 'no_cache' })(async (row: T, _args, ctx: Context) => {
       const id = contactId(row);
       if (!id) return participantPolicy.readsContacts(ctx.viewer);
       return (await ctx.data.participants.personById.load(id)) !== null;
