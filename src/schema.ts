@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { GraphQLError, GraphQLInterfaceType, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { GraphQLError, GraphQLFieldResolver, GraphQLInterfaceType, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, shield } from 'graphql-shield';
 import { validate as classValidate, ValidationError } from 'class-validator';
@@ -129,6 +129,25 @@ export function applyPermissions(schema: GraphQLSchema, tree: PermissionTree = p
   return applyMiddleware(schema, wrapped as never);
 }
 
+/**
+ * Runs every mutation field in a savepoint of the request's transaction (`ViewerDb.atomically`), around its rule and
+ * its resolver: a mutation that is refused (a policy's 42501, a write that changed no row) or fails writes nothing,
+ * and the transaction stays usable for the document's next mutation. Its answer's fields resolve after it, as reads.
+ */
+export function applyMutationSavepoints(schema: GraphQLSchema): GraphQLSchema {
+  const mutation = schema.getMutationType();
+  if (!mutation) return schema;
+  const inSavepoint = (resolve: GraphQLFieldResolver<unknown, Context>, parent: unknown, args: unknown, ctx: Context, info: GraphQLResolveInfo) =>
+    ctx.db.atomically(async () => {
+      const result: unknown = await resolve(parent, args as Record<string, unknown>, ctx, info);
+      // graphql-shield returns (not throws) a resolver's error and a denied rule's: a failure all the same.
+      if (result instanceof Error) throw result;
+      return result;
+    });
+  const fields = Object.fromEntries(Object.keys(mutation.getFields()).map((f) => [f, inSavepoint]));
+  return applyMiddleware(schema, { [mutation.name]: fields } as never);
+}
+
 export async function buildHubSchema(): Promise<GraphQLSchema> {
-  return applyPermissions(await buildBareSchema());
+  return applyMutationSavepoints(applyPermissions(await buildBareSchema()));
 }

@@ -3,15 +3,33 @@ import { CallExclusion } from '../../entities/call-exclusion.entity';
 import { CallSegment } from '../../entities/call-segment.entity';
 import { Case } from '../../entities/case.entity';
 import { ConferenceCall } from '../../entities/conference-call.entity';
+import { CallWindow, ParticipantKind, ParticipantStatus, SegmentAudience } from '../../entities/enums';
 import { PrivateSectorMember } from '../../entities/participant.entity';
+import type { AddSegmentInput, ExcludeFromCallInput, ScheduleCallInput } from '../../resolvers/types/call.input';
+import type { PageArgs } from '../../resolvers/types/common.args';
 import { raw, Sql, sql } from '../db/sql';
-import { byKey, groupBy, uuidArray } from './batch';
+import type { Page } from '../graphql/connection';
+import { badInput, forbidden, notFound, refusedByPolicy } from '../graphql/errors';
+import { OrderKey, paginate } from '../graphql/paginate';
+import { byKey, groupBy, isUuid, uuidArray } from './batch';
 import type { Data } from './index';
 import { participantColumns } from './participants';
 
 type Row = Record<string, unknown>;
 
-/** Conference calls, segments, invitations, exclusions (DOMAIN §4 "Conference calls"), batched per request. */
+/** Calls per quarter of one year (§A.3: calls at least quarterly). */
+export interface Cadence {
+  year: number;
+  callsPerQuarter: number[];
+  quartersWithoutCall: number[];
+}
+
+/**
+ * Conference calls, segments, invitations, exclusions (DOMAIN §4 "Conference calls"), batched per request. Row-level
+ * security decides every row: lap.call_visible, lap.segment_visible, the invitation policy (a private-sector member
+ * sees only the members taking part), exclusions for agencies only; and every write (coordinators manage calls, any
+ * agency objects, only the objecting agency withdraws).
+ */
 export class CallData {
   constructor(private readonly data: Data) {}
 
@@ -87,4 +105,202 @@ export class CallData {
     );
     return byKey(ids, this.db.hydrate(CallExclusion, rows), (e) => e.id);
   });
+
+  // ---- lists ---------------------------------------------------------------------------------------------------------
+
+  /** The calls the viewer may see in a window of time: upcoming ones soonest first, past ones latest first. */
+  page(when: CallWindow, now: Date, args: PageArgs): Promise<Page<ConferenceCall>> {
+    const window = when === CallWindow.UPCOMING ? sql`c.scheduled_at >= ${now}` : when === CallWindow.PAST ? sql`c.scheduled_at < ${now}` : sql`TRUE`;
+    const direction = when === CallWindow.PAST ? 'DESC' : 'ASC';
+    const order: OrderKey[] = [
+      { expr: 'c.scheduled_at', direction, type: 'timestamptz' },
+      { expr: 'c.id', direction: 'ASC', type: 'uuid' },
+    ];
+    return paginate(this.db, {
+      from: sql`conference_call c`,
+      select: sql`c.*`,
+      where: window,
+      order,
+      first: args.first,
+      after: args.after,
+      hydrate: (rows) => this.db.hydrate(ConferenceCall, rows),
+    });
+  }
+
+  /** The calls the viewer may see in each quarter of `year` (UTC), and the quarters with none. */
+  async cadence(year: number): Promise<Cadence> {
+    if (!Number.isInteger(year) || year < 2004 || year > 2200) throw badInput('year', 'must be a year from 2004 to 2200');
+    const rows = await this.rows(
+      sql`SELECT extract(quarter FROM c.scheduled_at AT TIME ZONE 'UTC')::int AS q, count(*)::int AS n FROM conference_call c
+          WHERE extract(year FROM c.scheduled_at AT TIME ZONE 'UTC') = ${year}
+          GROUP BY 1`,
+    );
+    const callsPerQuarter = [1, 2, 3, 4].map((q) => Number(rows.find((r) => r.q === q)?.n ?? 0));
+    return { year, callsPerQuarter, quartersWithoutCall: callsPerQuarter.flatMap((n, i) => (n === 0 ? [i + 1] : [])) };
+  }
+
+  // ---- writes --------------------------------------------------------------------------------------------------------
+
+  /** The call a mutation names, as the viewer sees it; a hidden call is answered exactly like a missing one. */
+  async visibleCall(argument: string, id: string): Promise<ConferenceCall> {
+    const call = await this.callById.load(id);
+    if (!call) throw notFound(argument, 'call');
+    return call;
+  }
+
+  /** The segment a mutation names, as the viewer sees it; a hidden segment is answered exactly like a missing one. */
+  async visibleSegment(argument: string, id: string): Promise<CallSegment> {
+    const segment = await this.segmentById.load(id);
+    if (!segment) throw notFound(argument, 'segment');
+    return segment;
+  }
+
+  private async endorsedMember(argument: string, id: string): Promise<PrivateSectorMember> {
+    const p = await this.data.participants.participantById.load(id);
+    if (!p || p.kind !== ParticipantKind.PRIVATE_SECTOR || p.status !== ParticipantStatus.ENDORSED) {
+      throw notFound(argument, 'endorsed private-sector member');
+    }
+    return p as PrivateSectorMember;
+  }
+
+  /** The segment as it is now, after a write of this request. */
+  private reloadSegment(id: string): Promise<CallSegment> {
+    this.segmentById.clear(id);
+    this.invitedBySegment.clear(id);
+    this.discussedCasesBySegment.clear(id);
+    return this.visibleSegment('segmentId', id);
+  }
+
+  /** Runs a write; a policy refusal (SQLSTATE 42501) is FORBIDDEN. */
+  private write<T>(fn: () => Promise<T>): Promise<T> {
+    return this.db.atomically(fn).catch((err) => {
+      throw refusedByPolicy(err);
+    });
+  }
+
+  /** Schedules a call organized by the viewer's agency: the call_schedule policy admits coordinators only (§C.2). */
+  async schedule(input: ScheduleCallInput): Promise<ConferenceCall> {
+    if (Number.isNaN(input.scheduledAt.getTime())) throw badInput('input.scheduledAt', 'is not a date');
+    const [row] = await this.write(() =>
+      this.db.query<{ id: string }>(
+        `INSERT INTO conference_call (title, scheduled_at, duration_minutes, organizer_id, dial_in) VALUES ($1,$2,$3,lap.viewer_org(),$4) RETURNING id`,
+        [input.title, input.scheduledAt, input.durationMinutes, input.dialIn ?? null],
+      ),
+    );
+    return this.visibleCall('id', row.id);
+  }
+
+  /**
+   * Adds a segment at a position (after the last by default), moving later ones down. The call is locked first
+   * (call_manage: coordinators only — a call the viewer sees but may not manage locks nothing, FORBIDDEN), so that
+   * position changes on one call run one after another.
+   */
+  async addSegment(input: AddSegmentInput): Promise<CallSegment> {
+    const call = await this.visibleCall('input.callId', input.callId);
+    const id = await this.write(async () => {
+      const locked = await this.db.query(`SELECT 1 FROM conference_call WHERE id = $1 FOR UPDATE`, [call.id]);
+      if (locked.length !== 1) throw forbidden();
+      const [{ last }] = await this.db.query<{ last: number }>(`SELECT coalesce(max(position), 0)::int AS last FROM call_segment WHERE call_id = $1`, [call.id]);
+      const position = input.order ?? last + 1;
+      if (position > last + 1) throw badInput('input.order', `must be from 1 to ${last + 1}`);
+      // Shift later segments down in two steps, through positions above the last one, so that neither the unique
+      // (call, position) nor the check position >= 1 fails midway.
+      await this.db.query(`UPDATE call_segment SET position = position + $3 WHERE call_id = $1 AND position >= $2`, [call.id, position, last + 1]);
+      await this.db.query(`UPDATE call_segment SET position = position - $2 WHERE call_id = $1 AND position > $2`, [call.id, last]);
+      const [row] = await this.db.query<{ id: string }>(
+        `INSERT INTO call_segment (call_id, position, title, topic, audience) VALUES ($1,$2,$3,$4,$5) RETURNING id`,
+        [call.id, position, input.title, input.topic, input.audience],
+      );
+      return row.id;
+    });
+    this.segmentsByCall.clear(call.id);
+    return this.reloadSegment(id);
+  }
+
+  /** Invites an endorsed private-sector member to a PRIVATE_SECTOR_INVITED segment (invitation_add: coordinators). */
+  async invite(segmentId: string, memberId: string): Promise<CallSegment> {
+    const segment = await this.visibleSegment('segmentId', segmentId);
+    if (segment.audience !== SegmentAudience.PRIVATE_SECTOR_INVITED) {
+      throw badInput('segmentId', 'is a LAW_ENFORCEMENT_ONLY segment: private-sector members cannot be invited');
+    }
+    const member = await this.endorsedMember('memberId', memberId);
+    await this.write(() =>
+      this.db.query(`INSERT INTO call_segment_invitation (segment_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [segment.id, member.id]),
+    );
+    return this.reloadSegment(segment.id);
+  }
+
+  /** Records (replaces) a segment's minutes (segment_manage: coordinators; a refused update changes no row: FORBIDDEN). */
+  async recordMinutes(segmentId: string, minutes: string): Promise<CallSegment> {
+    const segment = await this.visibleSegment('segmentId', segmentId);
+    const rows = await this.write(() =>
+      this.db.query(`UPDATE call_segment SET minutes = $2, minutes_recorded_at = now() WHERE id = $1 RETURNING id`, [segment.id, minutes]),
+    );
+    if (rows.length !== 1) throw forbidden();
+    return this.reloadSegment(segment.id);
+  }
+
+  /** Links a case the viewer can see to a segment (segment_case_link: coordinators, and only a case they see). */
+  async linkCase(segmentId: string, caseId: string): Promise<CallSegment> {
+    const segment = await this.visibleSegment('segmentId', segmentId);
+    const c = await this.data.cases.visible('caseId', caseId);
+    await this.write(() =>
+      this.db.query(`INSERT INTO call_segment_case (segment_id, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [segment.id, c.id]),
+    );
+    return this.reloadSegment(segment.id);
+  }
+
+  /**
+   * Records the viewer's agency's objection to a member's participation in a whole call or one segment
+   * (exclusion_object: any agency, as itself). It takes effect at once: the segment and call policies read it.
+   */
+  async exclude(input: ExcludeFromCallInput): Promise<CallExclusion> {
+    const call = await this.visibleCall('input.callId', input.callId);
+    let segmentId: string | null = null;
+    if (input.segmentId) {
+      const segment = await this.visibleSegment('input.segmentId', input.segmentId);
+      if (segment.callId !== call.id) throw badInput('input.segmentId', 'is not a segment of this call');
+      segmentId = segment.id;
+    }
+    const member = await this.endorsedMember('input.memberId', input.memberId);
+    const [row] = await this.write(() =>
+      this.db.query<{ id: string }>(
+        `INSERT INTO call_exclusion (call_id, segment_id, member_id, objecting_agency_id, objected_by_id, reason)
+         VALUES ($1,$2,$3,lap.viewer_org(),lap.viewer_person(),$4) RETURNING id`,
+        [call.id, segmentId, member.id, input.reason],
+      ),
+    );
+    this.exclusionsByCall.clear(call.id);
+    const exclusion = await this.exclusionById.load(row.id);
+    if (!exclusion) throw forbidden();
+    return exclusion;
+  }
+
+  /**
+   * Withdraws an objection. The exclusion_withdraw policy lets only the objecting agency change it: an exclusion the
+   * viewer sees but did not make changes no row, FORBIDDEN. The statement also tells whether it was already withdrawn
+   * (then it is bad input, and the savepoint undoes the statement's no-op write).
+   */
+  async withdrawExclusion(id: string): Promise<CallExclusion> {
+    if (!isUuid(id)) throw notFound('id', 'exclusion');
+    const rows = await this.write(async () => {
+      const changed = await this.db.query<{ was: Date | null; call_id: string }>(
+        `UPDATE call_exclusion e SET withdrawn_at = coalesce(e.withdrawn_at, now())
+         FROM (SELECT id, withdrawn_at FROM call_exclusion WHERE id = $1) AS before
+         WHERE e.id = before.id RETURNING before.withdrawn_at AS was, e.call_id`,
+        [id],
+      );
+      if (changed.length === 1 && changed[0].was !== null) throw badInput('id', 'this objection is already withdrawn');
+      return changed;
+    });
+    if (rows.length !== 1) {
+      if (!(await this.exclusionById.load(id))) throw notFound('id', 'exclusion');
+      throw forbidden();
+    }
+    this.exclusionById.clear(id);
+    this.exclusionsByCall.clear(rows[0].call_id);
+    const exclusion = await this.exclusionById.load(id);
+    if (!exclusion) throw forbidden();
+    return exclusion;
+  }
 }

@@ -2,11 +2,44 @@ import DataLoader from 'dataloader';
 import { Case, CaseConfidential } from '../../entities/case.entity';
 import { CaseShare } from '../../entities/case-share.entity';
 import { Country } from '../../entities/country.entity';
-import { raw, Sql, sql } from '../db/sql';
-import { byKey, groupBy, PeekLoader, uuidArray } from './batch';
+import { CaseOrder, HarmCategory, ParticipantStatus, Tlp } from '../../entities/enums';
+import { Agency } from '../../entities/participant.entity';
+import { Person } from '../../entities/person.entity';
+import type { CaseFilter, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from '../../resolvers/types/case.input';
+import type { PageArgs } from '../../resolvers/types/common.args';
+import { and, join, raw, Sql, sql } from '../db/sql';
+import type { Page } from '../graphql/connection';
+import { badInput, forbidden, notFound, refusedByPolicy } from '../graphql/errors';
+import { OrderKey, paginate } from '../graphql/paginate';
+import { harmScore } from '../harm';
+import { byKey, groupBy, isUuid, PeekLoader, uuidArray } from './batch';
 import type { Data } from './index';
 
 type Row = Record<string, unknown>;
+
+const caseOrders: Record<CaseOrder, OrderKey[]> = {
+  [CaseOrder.HARM]: [
+    { expr: 'c.harm_score', direction: 'DESC', type: 'integer' },
+    { expr: 'c.id', direction: 'ASC', type: 'uuid' },
+  ],
+  [CaseOrder.OPENED_AT]: [
+    { expr: 'c.opened_at', direction: 'DESC', type: 'timestamptz' },
+    { expr: 'c.id', direction: 'ASC', type: 'uuid' },
+  ],
+};
+
+/**
+ * Which cases a list asks for, within what row-level security lets the viewer read: the filters of `cases(filter:)`,
+ * or the cases an agency leads (`Agency.cases`).
+ */
+export interface CaseQuery {
+  filter?: CaseFilter | null;
+  leadAgencyId?: string;
+}
+
+function uniqueViolation(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === '23505';
+}
 
 /** Cases, their countries and shares (DOMAIN §4 "Cases"): what row-level security lets the viewer read, batched per request. */
 export class CaseData {
@@ -71,12 +104,229 @@ export class CaseData {
   });
 
   /**
-   * A share by id, unscoped: for the revokeShare rule only, which then checks the share's case through the scoped
-   * `caseById` and the confidential-tier policy before anything is revealed.
+   * A share by id: row-level security returns it only to those who read its case's confidential tier
+   * (lap.case_tier_readable), so for anyone else it does not exist.
    */
   readonly shareById = new DataLoader<string, CaseShare | null>(async (ids) => {
     const rows = await this.rows(sql`SELECT s.* FROM case_share s WHERE s.id = ANY (${uuidArray(ids)})`);
     return byKey(ids, this.db.hydrate(CaseShare, rows), (s) => s.id);
   });
 
+  // ---- lists ---------------------------------------------------------------------------------------------------------
+
+  /**
+   * A page of the cases the viewer may see (row-level security: lap.case_row_visible) that match the query, in the
+   * given order; `count` counts under the same policy and filters. A filter naming an unknown country or agency is bad
+   * input, answered alike for one the viewer cannot see.
+   */
+  async page(query: CaseQuery, args: PageArgs, order: CaseOrder): Promise<Page<Case>> {
+    const conditions = await this.filterConditions(query.filter);
+    if (query.leadAgencyId !== undefined) conditions.push(sql`c.lead_agency_id = ${query.leadAgencyId}`);
+    return paginate(this.db, {
+      from: sql`enforcement_case c`,
+      select: this.caseColumns('c'),
+      where: and(conditions),
+      order: caseOrders[order],
+      first: args.first,
+      after: args.after,
+      hydrate: (rows) => this.hydrateCases(rows),
+    });
+  }
+
+  private async filterConditions(filter: CaseFilter | null | undefined): Promise<Sql[]> {
+    if (!filter) return [];
+    const conditions: Sql[] = [];
+    if (filter.status) conditions.push(sql`c.status = ${filter.status}`);
+    if (filter.tlp) conditions.push(sql`c.tlp = ${filter.tlp}`);
+    if (filter.category) conditions.push(sql`${filter.category} = ANY (c.categories)`);
+    if (filter.countryCode) {
+      if (!(await this.data.participants.countryByCode.load(filter.countryCode))) throw badInput('filter.countryCode', 'no country with this code');
+      conditions.push(sql`EXISTS (SELECT 1 FROM case_country cc WHERE cc.case_id = c.id AND cc.country_code = ${filter.countryCode})`);
+    }
+    if (filter.leadAgencyId) {
+      const lead = await this.data.participants.participantById.load(filter.leadAgencyId);
+      if (!(lead instanceof Agency)) throw notFound('filter.leadAgencyId', 'agency');
+      conditions.push(sql`c.lead_agency_id = ${lead.id}`);
+    }
+    return conditions;
+  }
+
+  // ---- writes: row-level security decides (case_open, case_edit, case_share_* policies) -------------------------------
+
+  /** The case a mutation names, as the viewer sees it; a hidden case is answered exactly like a missing one. */
+  async visible(argument: string, id: string): Promise<Case> {
+    const c = await this.caseById.load(id);
+    if (!c) throw notFound(argument, 'case');
+    return c;
+  }
+
+  /** The case as it is now, after a write of this request: nothing of it is answered from before. */
+  reload(id: string): Promise<Case> {
+    this.caseById.clear(id);
+    this.countriesByCase.clear(id);
+    this.sharesByCase.clear(id);
+    return this.visible('id', id);
+  }
+
+  private async knownCountries(argument: string, codes: string[]): Promise<string[]> {
+    const unique = [...new Set(codes)];
+    const found = await this.data.participants.countryByCode.loadMany(unique);
+    const missing = unique.filter((_, i) => !(found[i] instanceof Country));
+    if (missing.length) throw badInput(argument, `no country with code ${missing.join(', ')}`);
+    return unique;
+  }
+
+  /**
+   * Opens a case with the viewer's agency as lead (`lap.viewer_org()`): the row, its confidential tier and its countries,
+   * all or nothing. The insert policies (lap.case_editable) refuse anyone but an agency's people: FORBIDDEN.
+   */
+  async open(input: OpenCaseInput): Promise<Case> {
+    const countries = await this.knownCountries('input.countryCodes', input.countryCodes);
+    const id = await this.db
+      .atomically(async () => {
+        const [row] = await this.db.query<{ id: string; lead_agency_id: string }>(
+          `INSERT INTO enforcement_case (reference, title, status, categories, tlp, lead_agency_id, harm_score)
+           VALUES ($1,$2,$3,$4,$5,lap.viewer_org(),$6) RETURNING id, lead_agency_id`,
+          [input.reference, input.title, input.status, [...new Set(input.categories)], input.tlp, harmScore(input)],
+        );
+        await this.db.query(
+          `INSERT INTO case_confidential (case_id, lead_agency_id, summary, suspects, evidence, investigator_notes, victim_count,
+             estimated_loss_usd, vulnerable_victims, ongoing_harm) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+          [
+            row.id, row.lead_agency_id, input.summary, input.suspects, input.evidence ?? null, input.investigatorNotes ?? null, input.victimCount,
+            Math.round(input.estimatedLossUsd), input.vulnerableVictims, input.ongoingHarm,
+          ],
+        );
+        await this.db.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [row.id, countries]);
+        return row.id;
+      })
+      .catch((err) => {
+        if (uniqueViolation(err)) throw badInput('input.reference', 'your agency already has a case with this reference');
+        throw refusedByPolicy(err);
+      });
+    return this.reload(id);
+  }
+
+  /**
+   * Changes only the given fields of a case, under a lock on its row and tier: two editors changing different fields
+   * both stick, one after the other, and the harm score is computed from what the row holds at that moment. The lock
+   * (SELECT … FOR UPDATE) applies the case_edit policy: a case the viewer sees but may not edit locks nothing, and
+   * that is FORBIDDEN; every write must then change exactly its one row.
+   */
+  async update(id: string, input: UpdateCaseInput): Promise<Case> {
+    const c = await this.visible('id', id);
+    const countries = input.countryCodes ? await this.knownCountries('input.countryCodes', input.countryCodes) : null;
+    await this.db
+      .atomically(async () => {
+        const [row] = await this.db.query<{ title: string; status: string; categories: string[]; tlp: string }>(
+          `SELECT title, status, categories, tlp FROM enforcement_case WHERE id = $1 FOR UPDATE`,
+          [c.id],
+        );
+        const [tier] = await this.db.query<{ victim_count: number; estimated_loss_usd: number; vulnerable_victims: boolean; ongoing_harm: boolean }>(
+          `SELECT victim_count, estimated_loss_usd, vulnerable_victims, ongoing_harm FROM case_confidential WHERE case_id = $1 FOR UPDATE`,
+          [c.id],
+        );
+        if (!row || !tier) throw forbidden('only the lead agency edits a case');
+        const categories = input.categories ? [...new Set(input.categories)] : (row.categories as HarmCategory[]);
+        const tlp = input.tlp ?? (row.tlp as Tlp);
+        if (tlp === Tlp.RED && row.tlp !== Tlp.RED) {
+          const [{ n }] = await this.db.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM case_share WHERE case_id = $1 AND cardinality(recipient_ids) = 0`,
+            [c.id],
+          );
+          if (n > 0) throw badInput('input.tlp', 'TLP:RED is for named persons: narrow or revoke the shares to whole organizations first');
+        }
+        const given = <T>(v: T | null | undefined): v is T => v !== undefined && v !== null;
+        const assessment = {
+          victimCount: input.victimCount ?? tier.victim_count,
+          estimatedLossUsd: given(input.estimatedLossUsd) ? Math.round(input.estimatedLossUsd) : Number(tier.estimated_loss_usd),
+          vulnerableVictims: input.vulnerableVictims ?? tier.vulnerable_victims,
+          ongoingHarm: input.ongoingHarm ?? tier.ongoing_harm,
+          categories,
+        };
+        const caseSet: Sql[] = [sql`harm_score = ${harmScore(assessment)}`, sql`updated_at = now()`];
+        if (given(input.title)) caseSet.push(sql`title = ${input.title}`);
+        if (given(input.status)) caseSet.push(sql`status = ${input.status}`);
+        if (input.categories) caseSet.push(sql`categories = ${categories}`);
+        if (given(input.tlp)) caseSet.push(sql`tlp = ${input.tlp}`);
+        await this.changeOne(sql`UPDATE enforcement_case SET ${join(caseSet, ', ')} WHERE id = ${c.id} RETURNING id`);
+        const tierSet: Sql[] = [];
+        if (given(input.summary)) tierSet.push(sql`summary = ${input.summary}`);
+        if (given(input.suspects)) tierSet.push(sql`suspects = ${input.suspects}`);
+        if (input.evidence !== undefined) tierSet.push(sql`evidence = ${input.evidence}`);
+        if (input.investigatorNotes !== undefined) tierSet.push(sql`investigator_notes = ${input.investigatorNotes}`);
+        if (given(input.victimCount)) tierSet.push(sql`victim_count = ${assessment.victimCount}`);
+        if (given(input.estimatedLossUsd)) tierSet.push(sql`estimated_loss_usd = ${assessment.estimatedLossUsd}`);
+        if (given(input.vulnerableVictims)) tierSet.push(sql`vulnerable_victims = ${assessment.vulnerableVictims}`);
+        if (given(input.ongoingHarm)) tierSet.push(sql`ongoing_harm = ${assessment.ongoingHarm}`);
+        if (tierSet.length) await this.changeOne(sql`UPDATE case_confidential SET ${join(tierSet, ', ')} WHERE case_id = ${c.id} RETURNING case_id`);
+        if (countries) {
+          await this.db.query(`DELETE FROM case_country WHERE case_id = $1`, [c.id]);
+          await this.db.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [c.id, countries]);
+        }
+      })
+      .catch((err) => {
+        throw refusedByPolicy(err);
+      });
+    return this.reload(c.id);
+  }
+
+  /** An UPDATE … RETURNING of one row the viewer can see: 0 rows means the policy's USING refused it, FORBIDDEN. */
+  private async changeOne(statement: Sql): Promise<void> {
+    const rows = await this.rows(statement);
+    if (rows.length !== 1) throw forbidden();
+  }
+
+  /**
+   * Grants a case to an endorsed participant — its whole organization, or named persons of it (RED: named persons
+   * only) — or replaces whom an existing grant names. The case_share_grant / case_share_change policies admit the lead
+   * agency only (lap.case_editable): anyone else is FORBIDDEN.
+   */
+  async share(input: ShareCaseInput): Promise<CaseShare> {
+    const c = await this.visible('input.caseId', input.caseId);
+    const participant = await this.data.participants.participantById.load(input.participantId);
+    if (!participant || participant.status !== ParticipantStatus.ENDORSED) throw notFound('input.participantId', 'endorsed participant');
+    if (participant.id === c.leadAgencyId) throw badInput('input.participantId', 'the lead agency already reads its own case');
+    const recipientIds = [...new Set(input.recipientIds)];
+    if (c.tlp === Tlp.RED && recipientIds.length === 0) {
+      throw badInput('input.recipientIds', 'a TLP:RED case is shared with named persons only: name at least one');
+    }
+    const people = await this.data.participants.personById.loadMany(recipientIds.filter(isUuid));
+    const strangers = recipientIds.filter((rid) => !people.some((p) => p instanceof Person && p.id === rid && p.organizationId === participant.id));
+    if (strangers.length) throw badInput('input.recipientIds', `not people of ${participant.name}: ${strangers.join(', ')}`);
+    const [row] = await this.db
+      .query<{ id: string }>(
+        `INSERT INTO case_share (case_id, participant_id, recipient_ids, granted_by_id) VALUES ($1, $2, $3::uuid[], lap.viewer_person())
+         ON CONFLICT (case_id, participant_id) DO UPDATE SET recipient_ids = EXCLUDED.recipient_ids,
+           granted_by_id = EXCLUDED.granted_by_id, granted_at = now()
+         RETURNING id`,
+        [c.id, participant.id, recipientIds],
+      )
+      .catch((err) => {
+        throw refusedByPolicy(err);
+      });
+    if (!row) throw forbidden();
+    this.sharesByCase.clear(c.id);
+    this.shareById.clear(row.id);
+    const share = await this.shareById.load(row.id);
+    if (!share) throw forbidden();
+    return share;
+  }
+
+  /**
+   * Revokes a share; answers its case as it is now. The case_share_revoke policy lets only the lead agency delete: a
+   * share the viewer reads but may not revoke deletes nothing, FORBIDDEN; one it cannot read does not exist for it.
+   */
+  async revokeShare(id: string): Promise<Case> {
+    if (!isUuid(id)) throw notFound('id', 'share');
+    const [row] = await this.db.query<{ case_id: string }>(`DELETE FROM case_share WHERE id = $1 RETURNING case_id`, [id]).catch((err) => {
+      throw refusedByPolicy(err);
+    });
+    if (!row) {
+      if (!(await this.shareById.load(id))) throw notFound('id', 'share');
+      throw forbidden();
+    }
+    this.shareById.clear(id);
+    return this.reload(row.case_id);
+  }
 }

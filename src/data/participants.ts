@@ -1,9 +1,14 @@
 import DataLoader from 'dataloader';
 import { Country } from '../../entities/country.entity';
-import { ParticipantKind } from '../../entities/enums';
+import { ParticipantKind, ParticipantStatus } from '../../entities/enums';
 import { Agency, Participant, PrivateSectorMember } from '../../entities/participant.entity';
 import { Person } from '../../entities/person.entity';
-import { raw, Sql, sql } from '../db/sql';
+import type { PageArgs } from '../../resolvers/types/common.args';
+import type { ParticipantFilter } from '../../resolvers/types/participant.input';
+import { and, raw, Sql, sql } from '../db/sql';
+import type { Page } from '../graphql/connection';
+import { badInput, forbidden, notFound, refusedByPolicy } from '../graphql/errors';
+import { paginate } from '../graphql/paginate';
 import { byKey, PeekLoader, uuidArray } from './batch';
 import type { Data } from './index';
 
@@ -25,7 +30,12 @@ export function participantClass(row: Row) {
   return row.kind === ParticipantKind.AGENCY ? Agency : PrivateSectorMember;
 }
 
-/** Participants, people and countries (DOMAIN §4): what row-level security lets the viewer read of them, batched per request. */
+/**
+ * Participants, people and countries (DOMAIN §4): what row-level security lets the viewer read of them, batched per
+ * request — participant_read (endorsed and withdrawn participants for everyone, applicants and rejected ones for
+ * agencies and their own people), person_read (contacts for the network's members, oneself for everyone) — and the
+ * designations, which the participant_contact and country_contact policies decide.
+ */
 export class ParticipantData {
   constructor(private readonly data: Data) {}
 
@@ -56,4 +66,126 @@ export class ParticipantData {
     return byKey(codes, this.db.hydrate(Country, rows), (c) => c.code.trim());
   });
 
+  /** Of these organizations, the ones with at least one person the viewer may see (person_read). */
+  readonly hasVisiblePeople = new DataLoader<string, boolean>(async (orgIds) => {
+    const rows = await this.rows(sql`SELECT DISTINCT pe.organization_id AS id FROM person pe WHERE pe.organization_id = ANY (${uuidArray(orgIds)})`);
+    const found = new Set(rows.map((r) => String(r.id).toLowerCase()));
+    return orgIds.map((id) => found.has(id.toLowerCase()));
+  });
+
+  // ---- lists ---------------------------------------------------------------------------------------------------------
+
+  /**
+   * A page of the participants the viewer may see, by name; the status filter compares the status as it is now
+   * (lap.participant_status), as the rows show it. An unknown country is bad input.
+   */
+  async page(filter: ParticipantFilter | null | undefined, args: PageArgs): Promise<Page<Participant>> {
+    const conditions: Sql[] = [];
+    if (filter?.kind) conditions.push(sql`p.kind = ${filter.kind}`);
+    if (filter?.status) conditions.push(sql`lap.participant_status(p.status, p.objection_deadline, p.id) = ${filter.status}`);
+    if (filter?.sector) conditions.push(sql`p.sector = ${filter.sector}`);
+    if (filter?.countryCode) {
+      if (!(await this.countryByCode.load(filter.countryCode))) throw badInput('filter.countryCode', 'no country with this code');
+      conditions.push(sql`p.country_code = ${filter.countryCode}`);
+    }
+    return this.pageWhere(conditions, args);
+  }
+
+  /** The participants of a country the viewer may see, by name. */
+  ofCountry(code: string, args: PageArgs): Promise<Page<Participant>> {
+    return this.pageWhere([sql`p.country_code = ${code}`], args);
+  }
+
+  private pageWhere(conditions: Sql[], args: PageArgs): Promise<Page<Participant>> {
+    return paginate(this.db, {
+      from: sql`participant p`,
+      select: participantColumns('p'),
+      where: and(conditions),
+      order: [
+        { expr: 'p.name', direction: 'ASC', type: 'text' },
+        { expr: 'p.id', direction: 'ASC', type: 'uuid' },
+      ],
+      first: args.first,
+      after: args.after,
+      hydrate: (rows) => this.db.hydrate(Participant, rows, participantClass),
+    });
+  }
+
+  /** A page of an organization's people the viewer may see (person_read), by name. */
+  people(organizationId: string, args: PageArgs): Promise<Page<Person>> {
+    return paginate(this.db, {
+      from: sql`person pe`,
+      select: sql`pe.*`,
+      where: sql`pe.organization_id = ${organizationId}`,
+      order: [
+        { expr: 'pe.name', direction: 'ASC', type: 'text' },
+        { expr: 'pe.id', direction: 'ASC', type: 'uuid' },
+      ],
+      first: args.first,
+      after: args.after,
+      hydrate: (rows) => this.db.hydrate(Person, rows),
+    });
+  }
+
+  /** The countries of the network, by code: public (§A.2, §A.7). */
+  countries(args: PageArgs): Promise<Page<Country>> {
+    return paginate(this.db, {
+      from: sql`country co`,
+      select: sql`co.*`,
+      where: sql`TRUE`,
+      order: [{ expr: 'co.code', direction: 'ASC', type: 'text' }],
+      first: args.first,
+      after: args.after,
+      hydrate: (rows) => this.db.hydrate(Country, rows),
+    });
+  }
+
+  // ---- writes --------------------------------------------------------------------------------------------------------
+
+  private async visiblePerson(argument: string, id: string): Promise<Person> {
+    const person = await this.personById.load(id);
+    if (!person) throw notFound(argument, 'person');
+    return person;
+  }
+
+  /** An UPDATE … RETURNING of one row, in a savepoint: a policy refusal, or no row changed, is FORBIDDEN. */
+  private async changeOne(text: string, values: unknown[]): Promise<void> {
+    const rows = await this.db.atomically(() => this.db.query(text, values)).catch((err) => {
+      throw refusedByPolicy(err);
+    });
+    if (rows.length !== 1) throw forbidden();
+  }
+
+  /**
+   * Designates one of the viewer's organization's people as its point of contact (§A.1, §B.1). The
+   * participant_contact policy lets a member change only its own organization's row.
+   */
+  async designatePointOfContact(personId: string): Promise<Participant> {
+    const person = await this.visiblePerson('personId', personId);
+    if (person.organizationId !== this.data.viewer.memberOrgId) throw badInput('personId', 'is not a person of your organization');
+    await this.changeOne(`UPDATE participant SET point_of_contact_id = $2 WHERE id = $1 RETURNING id`, [person.organizationId, person.id]);
+    this.participantById.clear(person.organizationId);
+    const org = await this.participantById.load(person.organizationId);
+    if (!org) throw forbidden();
+    return org;
+  }
+
+  /**
+   * Designates a person of an endorsed agency of the country as its primary contact (§A.2). The country_contact
+   * policy lets only the country's own agencies change it: anyone else changes no row, FORBIDDEN.
+   */
+  async designateCountryPrimaryContact(countryCode: string, personId: string): Promise<Country> {
+    const country = await this.countryByCode.load(countryCode);
+    if (!country) throw badInput('countryCode', 'no country with this code');
+    const person = await this.visiblePerson('personId', personId);
+    const org = await this.participantById.load(person.organizationId);
+    if (!org || org.kind !== ParticipantKind.AGENCY || org.status !== ParticipantStatus.ENDORSED || org.countryCode !== country.code) {
+      throw badInput('personId', `is not a person of an endorsed agency of ${country.code}`);
+    }
+    await this.changeOne(`UPDATE country SET primary_contact_id = $2 WHERE code = $1 RETURNING code`, [country.code, person.id]);
+    this.countryByCode.clear(country.code);
+    const changed = await this.countryByCode.load(country.code);
+    if (!changed) throw forbidden();
+    return changed;
+  }
 }

@@ -1,7 +1,9 @@
+import { rule } from 'graphql-shield';
 import type { Case } from '../../entities/case.entity';
+import type { Country } from '../../entities/country.entity';
 import type { Participant } from '../../entities/participant.entity';
 import type { Context } from '../context';
-import { badInput, notFound } from '../graphql/errors';
+import { notFound } from '../graphql/errors';
 import { callPolicy } from './call.policy';
 import { cooperationPermissions } from './cooperation.permissions';
 import { outreachPermissions } from './outreach.permissions';
@@ -15,27 +17,54 @@ import { isAgency, isMember } from './viewer';
  * Deny by default: a field missing here is denied at run time (graphql-shield's fallbackRule), and a test fails.
  */
 
-const rowScoped = (type: string) => open(`the ${type} row scope decided visibility when the row was loaded`);
+const rowScoped = (type: string) => open(`row-level security (the ${type} policy) decided visibility when the row was loaded`);
 const always = (why: string) => open(why);
 
+/**
+ * A contact (a person) on a row the viewer sees: what the database returned (person_read decides who sees whom). When
+ * it returned nothing for a contact the row names — or for any contact, when the viewer is not a member of the network
+ * (so that a missing contact looks the same as a withheld one) — the field is null and noted in `extensions.redacted`.
+ * A member reading a row that names no contact gets a plain null.
+ */
+function contactRule<T>(name: string, contactId: (row: T) => string | null, reason: string) {
+  return {
+    rule: rule(name, { cache: 'no_cache' })(async (row: T, _args, ctx: Context) => {
+      const id = contactId(row);
+      if (!id) return participantPolicy.readsContacts(ctx.viewer);
+      return (await ctx.data.participants.personById.load(id)) !== null;
+    }),
+    reason,
+  };
+}
+
+/**
+ * An organization's people on a row the viewer sees: members of the network get the list the database returns
+ * (person_read); anyone else gets it only where the database returns some of them (their own person, on their own
+ * organization), and null, noted in `extensions.redacted`, everywhere else.
+ */
+function peopleRule(name: string, reason: string) {
+  return {
+    rule: rule(name, { cache: 'no_cache' })(async (p: Participant, _args, ctx: Context) =>
+      participantPolicy.readsContacts(ctx.viewer) || ctx.data.participants.hasVisiblePeople.load(p.id),
+    ),
+    reason,
+  };
+}
+
 const participantFields = (type: string) => ({
-  id: open('endorsed participants are public (§C.1 disseminates them); others reach agencies only through the row scope'),
+  id: open('endorsed participants are public (§C.1 disseminates them); others reach agencies only through the policy'),
   kind: open('public listing field of a visible participant'),
   name: open('public listing field of a visible participant'),
   status: open('public listing field of a visible participant (the endorsement paragraph after §D)'),
   appliedAt: open('public listing field of a visible participant'),
   endorsedAt: open('public listing field of a visible participant'),
   country: open('public listing field of a visible participant (§A.2)'),
-  pointOfContact: rowRule<Participant>(
+  pointOfContact: contactRule(
     `${type}.pointOfContact`,
-    (v, p) => participantPolicy.canReadContacts(v, p),
-    'points of contact serve the network’s enforcement communications (§A.1, §B.1): members only',
+    (p: Participant) => p.pointOfContactId,
+    'points of contact serve the network’s enforcement communications (§A.1, §B.1): members only (person_read)',
   ),
-  people: rowRule<Participant>(
-    `${type}.people`,
-    (v, p) => participantPolicy.canReadContacts(v, p),
-    'contact details are for the network’s members (§A.1, §B.1)',
-  ),
+  people: peopleRule(`${type}.people`, 'contact details are for the network’s members (§A.1, §B.1), and oneself (person_read)'),
 });
 
 const caseTree: PermissionTree = {
@@ -70,8 +99,8 @@ const caseTree: PermissionTree = {
   CaseShare: {
     id: open('reachable only inside Case.confidential'),
     participant: open('reachable only inside Case.confidential'),
-    recipients: open('reachable only inside Case.confidential; people through the person row scope'),
-    grantedBy: open('reachable only inside Case.confidential; people through the person row scope'),
+    recipients: open('reachable only inside Case.confidential; people through the person policy'),
+    grantedBy: open('reachable only inside Case.confidential; people through the person policy'),
     grantedAt: open('reachable only inside Case.confidential'),
   },
   ...connectionPermissions('Case'),
@@ -85,7 +114,7 @@ const callTree: PermissionTree = {
     durationMinutes: rowScoped('call'),
     organizer: rowScoped('call'),
     dialIn: viewerRule('ConferenceCall.dialIn', (v) => callPolicy.canReadDialIn(v), 'how to join: only on calls the viewer takes part in (§A.3, §B.3)'),
-    segments: open('each segment passes the segment row scope (§B.3)'),
+    segments: open('each segment passes the segment policy (lap.segment_visible, §B.3); `order` counts only those'),
     exclusions: viewerRule(
       'ConferenceCall.exclusions',
       (v) => callPolicy.canReadExclusions(v),
@@ -107,8 +136,8 @@ const callTree: PermissionTree = {
     minutes: rowScoped('segment (an exclusion hides the segment, minutes included)'),
     minutesRecordedAt: rowScoped('segment'),
     call: rowScoped('segment'),
-    invited: rowScoped('segment'),
-    discussedCases: open('each case passes the case row scope'),
+    invited: open('the invitation policy: every invited member for agencies, only the members taking part for a private-sector member (§B.3)'),
+    discussedCases: open('each case passes the case policy'),
     viewerCan: always('the viewer’s own rights'),
   },
   CallSegmentViewerCan: {
@@ -118,13 +147,13 @@ const callTree: PermissionTree = {
   CallExclusion: Object.fromEntries(
     ['id', 'call', 'segment', 'member', 'objectingAgency', 'objectedBy', 'reason', 'createdAt', 'withdrawnAt'].map((f) => [
       f,
-      open('the exclusion row scope admits agencies only (§B.3, last ¶)'),
+      open('the exclusion policy admits agencies only (§B.3, last ¶)'),
     ]),
   ),
   CallCadence: {
-    year: always('computed under the call row scope'),
-    callsPerQuarter: always('computed under the call row scope'),
-    quartersWithoutCall: always('computed under the call row scope'),
+    year: always('computed under the call policy'),
+    callsPerQuarter: always('computed under the call policy'),
+    quartersWithoutCall: always('computed under the call policy'),
   },
   ...connectionPermissions('ConferenceCall'),
 };
@@ -134,7 +163,7 @@ const participantTree: PermissionTree = {
     ...participantFields('Agency'),
     competences: open('public listing field of an agency (§A)'),
     isCoordinator: open('public: the coordinators convene the network (§C)'),
-    cases: open('each case passes the case row scope'),
+    cases: open('each case passes the case policy'),
   },
   PrivateSectorMember: {
     ...participantFields('PrivateSectorMember'),
@@ -146,18 +175,18 @@ const participantTree: PermissionTree = {
     ),
   },
   Person: Object.fromEntries(
-    ['id', 'name', 'email', 'phone', 'title', 'organization'].map((f) => [f, open('the person row scope admits members of the network and oneself')]),
+    ['id', 'name', 'email', 'phone', 'title', 'organization'].map((f) => [f, open('the person policy admits members of the network and oneself')]),
   ),
   Country: {
     code: open('countries are public (§A.2, §A.7)'),
     name: open('countries are public'),
     developing: open('public: the plan encourages less developed countries’ involvement (§A.7)'),
-    primaryContact: viewerRule(
+    primaryContact: contactRule(
       'Country.primaryContact',
-      (v) => isMember(v),
-      'the coordinating contact of a country’s agencies (§A.2): for the network’s members',
+      (c: Country) => c.primaryContactId,
+      'the coordinating contact of a country’s agencies (§A.2): for the network’s members (person_read)',
     ),
-    participants: open('each participant passes the participant row scope'),
+    participants: open('each participant passes the participant policy'),
   },
   Viewer: {
     kind: always('the caller’s own identity'),
@@ -178,22 +207,22 @@ const participantTree: PermissionTree = {
 const query: PermissionTree = {
   Query: {
     me: always('who the caller is'),
-    participants: open('rows pass the participant row scope'),
-    participant: open('the row passes the participant row scope'),
-    person: open('the row passes the person row scope'),
+    participants: open('rows pass the participant policy'),
+    participant: open('the row passes the participant policy'),
+    person: open('the row passes the person policy'),
     countries: open('countries are public'),
     country: open('countries are public'),
-    cases: open('rows pass the case row scope; filters apply inside it'),
-    case: open('the row passes the case row scope'),
-    calls: open('rows pass the call row scope'),
-    call: open('the row passes the call row scope'),
-    callSegment: open('the row passes the segment row scope'),
-    callExclusion: open('the row passes the exclusion row scope'),
+    cases: open('rows pass the case policy; filters apply inside it'),
+    case: open('the row passes the case policy'),
+    calls: open('rows pass the call policy'),
+    call: open('the row passes the call policy'),
+    callSegment: open('the row passes the segment policy'),
+    callExclusion: open('the row passes the exclusion policy'),
     callCadence: viewerRule('Query.callCadence', (v) => isAgency(v), 'calls are due at least quarterly (§A.3); the agencies’ record'),
   },
 };
 
-/** A check on the case a mutation names, loaded through the case row scope: a hidden case answers like a missing one. */
+/** A check on the case a mutation names, loaded through the case policy: a hidden case answers like a missing one. */
 async function onCase(ctx: Context, argument: string, id: string, check: (c: Case) => boolean): Promise<boolean | Error> {
   const c = await ctx.data.cases.caseById.load(id);
   return c ? check(c) : notFound(argument, 'case');
@@ -213,10 +242,10 @@ const mutation: PermissionTree = {
       'revokeShare',
       isAgency,
       async (v, a, ctx) => {
+        // A share is part of the confidential tier: row-level security returns it only to whoever reads that tier.
         const share = await ctx.data.cases.shareById.load(a.id);
         const c = share ? await ctx.data.cases.caseById.load(share.caseId) : null;
-        // A share is part of the confidential tier: whoever cannot read that tier learns nothing of it.
-        if (!c || !casePolicy.canReadConfidential(v, c)) return notFound('id', 'share');
+        if (!c) return notFound('id', 'share');
         return casePolicy.canShare(v, c);
       },
       'only the lead agency withdraws what it shared (paragraph after §A.7)',
@@ -230,10 +259,10 @@ const mutation: PermissionTree = {
     withdrawExclusion: mutationRule(
       'withdrawExclusion',
       isAgency,
-      async (v, a, ctx) => {
+      async (_v, a, ctx) => {
+        // Whether the viewer's agency made the objection is the exclusion_withdraw policy's to decide, at the write.
         const e = await ctx.data.calls.exclusionById.load(a.id);
-        if (!e) return notFound('id', 'exclusion');
-        return callPolicy.canWithdrawExclusion(v, e);
+        return e ? true : notFound('id', 'exclusion');
       },
       'only the objecting agency withdraws its objection (§B.3, last ¶)',
     ),
@@ -245,14 +274,9 @@ const mutation: PermissionTree = {
     ),
     designateCountryPrimaryContact: mutationRule(
       'designateCountryPrimaryContact',
-      isAgency,
-      async (v, a, ctx) => {
-        const country = await ctx.data.participants.countryByCode.load(String(a.countryCode));
-        if (!country) return badInput('countryCode', 'no country with this code');
-        const own = await ctx.data.participants.participantById.load(v.memberOrgId!);
-        return participantPolicy.canDesignateCountryContact(v, own?.countryCode ?? null, country.code);
-      },
-      'the agencies of a country designate its primary contact (§A.2)',
+      participantPolicy.canDesignateCountryContact,
+      null,
+      'the agencies of a country designate its primary contact (§A.2); which country is the country_contact policy’s',
     ),
   },
 };

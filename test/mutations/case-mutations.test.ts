@@ -194,6 +194,26 @@ describe('updateCase', () => {
     expect(await hub.ds.query('SELECT country_code FROM case_country WHERE case_id = $1', [id])).toEqual([{ country_code: 'GB' }]);
   });
 
+  test('two people of the lead agency changing different fields at the same time: both changes stick, the harm score counts both', async () => {
+    const id = caseId('FTC-2004-021');
+    // Sent together: each update locks the row and its tier, so the second reads what the first wrote.
+    const [ann, ben] = await Promise.all([
+      hub.gql(UPDATE, { as: cast.ann, variables: { id, input: { title: 'Phishing kit seller identified', categories: ['PHISHING', 'IDENTITY_THEFT', 'ONLINE_FRAUD'] } } }),
+      hub.gql(UPDATE, { as: cast.ben, variables: { id, input: { status: 'ENFORCEMENT_ACTION', victimCount: 9 } } }),
+    ]);
+    expect([ann.body.errors, ben.body.errors]).toEqual([undefined, undefined]);
+    // harm: 12·log10(1+9) = 12, 8·log10(1+2,500,000/1000) = 27.2 → 39; +10 ongoing harm; +10 for two categories beyond
+    // the first = 59 (from stale values it would be 89 or 54).
+    expect(
+      await hub.ds.query(
+        `SELECT c.title, c.status, c.categories, c.harm_score, t.victim_count FROM enforcement_case c JOIN case_confidential t ON t.case_id = c.id WHERE c.id = $1`,
+        [id],
+      ),
+    ).toEqual([
+      { title: 'Phishing kit seller identified', status: 'ENFORCEMENT_ACTION', categories: ['PHISHING', 'IDENTITY_THEFT', 'ONLINE_FRAUD'], harm_score: 59, victim_count: 9 },
+    ]);
+  });
+
   test('an agency a share reaches may still not edit: ICO on OFT-2004-003 is FORBIDDEN', async () => {
     await expectRefused(hub, cast.isla, UPDATE, { id: caseId('OFT-2004-003'), input: { title: 'Renamed' } }, { code: 'FORBIDDEN' });
   });

@@ -17,6 +17,11 @@ import { callId, cast, exclusionId, segmentId, startTestHub, TestHub } from '../
  *
  * Discussed cases come highest harm first: ACMA-2004-011 90, FTC-2004-021 84, EFCC-2004-001 78, FTC-2004-017 77,
  * OPTA-2004-005 75, KISA-2004-002 32.
+ *
+ * Per viewer (DOMAIN §3, §4): a segment's `order` is its place among the segments THIS viewer sees (a private-sector
+ * member sees only PRIVATE_SECTOR_INVITED segments, so its segments are numbered 1 with no gap for the hidden law-
+ * enforcement one); `invited` lists every invited member for agencies, excluded ones too, and only the members taking
+ * part (invited and not excluded) for a private-sector viewer, so nobody learns from it who was kept out.
  */
 
 type Viewer = 'anonymous' | keyof typeof cast;
@@ -37,6 +42,7 @@ const calls: Record<CallKey, { title: string; organizer: string; dialIn: string;
   'next-2': { title: 'Enforcement obstacles (law enforcement only)', organizer: FTC, dialIn: '+1 202 555 0198, PIN 3301', segments: ['next-2/1'] },
 };
 
+/** `order` is the segment's position in its call: what agencies, who see every segment, read. */
 const segments: Record<SegmentKey, { order: number; title: string; topic: string; audience: string; minutes: string | null; invited: string[] }> = {
   'past-2/1': { order: 1, title: 'Investigative techniques: tracing dialers', topic: 'INVESTIGATIVE_TECHNIQUES', audience: LEO,
     minutes: 'OPTA presented its number-range tracing method.', invited: [] },
@@ -157,16 +163,26 @@ const segmentFields = `id order title topic audience minutes invited { name } di
 const callFields = `id title durationMinutes organizer { name } dialIn viewerCan { addSegment exclude readExclusions }
   segments { ${segmentFields} } exclusions { ${exclusionFields} }`;
 
+/** Standing exclusions by segment: the members kept out of it (whole-call exclusions of the demo are withdrawn). */
+const excludedFrom: Partial<Record<SegmentKey, string[]>> = { 'past-1/2': ['Registro Global'] };
+
+/** The segment's position among the segments of its call that this viewer sees. */
+function orderFor(viewer: Viewer, key: SegmentKey): number {
+  const call = calls[key.split('/')[0] as CallKey];
+  return call.segments.filter((s) => expected[viewer].segments[s]).indexOf(key) + 1;
+}
+
 function expectedSegment(viewer: Viewer, key: SegmentKey) {
   const s = segments[key];
+  const takingPart = s.invited.filter((name) => !(excludedFrom[key] ?? []).includes(name));
   return {
     id: segmentId(key),
-    order: s.order,
+    order: orderFor(viewer, key),
     title: s.title,
     topic: s.topic,
     audience: s.audience,
     minutes: s.minutes,
-    invited: s.invited.map((name) => ({ name })),
+    invited: (isAgency(viewer) ? s.invited : takingPart).map((name) => ({ name })),
     discussedCases: expected[viewer].segments[key]!.map((reference) => ({ reference })),
   };
 }
@@ -199,6 +215,11 @@ describe('the demo cast’s view of the calls', () => {
       const kind = { coordinator: 'COORDINATOR', agency: 'AGENCY', private: 'PRIVATE', anonymous: 'ANONYMOUS' }[expected[v].kind];
       expect({ v, body: r.body }).toEqual({ v, body: { data: { me: { kind } } } });
     }
+  });
+
+  test('agencies read each segment’s position in its call; a private-sector member numbers only its own from 1', () => {
+    for (const key of Object.keys(segments) as SegmentKey[]) expect({ key, order: orderFor('isla', key) }).toEqual({ key, order: segments[key].order });
+    expect([orderFor('grace', 'past-1/2'), orderFor('grace', 'next-1/2'), orderFor('eva', 'past-2/2')]).toEqual([1, 1, 1]);
   });
 
   test.each(viewers)('%s: calls(when: ALL) lists exactly the visible calls, segments, minutes, cases, dial-in and exclusions', async (v) => {
