@@ -164,10 +164,23 @@ export class RowLevelSecurity1764200000000 implements MigrationInterface {
       COMMENT ON FUNCTION lap.share_reaches(uuid, uuid[], uuid, uuid) IS
         'A share reaches a person when it is to their organization and names nobody or names them ("retain the right to determine the information they share", ¶ after §A.7).';
 
+      -- Read once per transaction: the set is kept in a transaction-local setting (gone at COMMIT or ROLLBACK), so the
+      -- statements of one request do not each scan the shares again. Within one request the set cannot change: a
+      -- share is granted by the lead agency, never to itself.
       CREATE FUNCTION lap.viewer_shared_case_ids() RETURNS SETOF uuid
-        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-        AS $f$ SELECT s.case_id FROM case_share s
-               WHERE s.participant_id = lap.viewer_org() AND lap.share_reaches(s.participant_id, s.recipient_ids, lap.viewer_org(), lap.viewer_person()) $f$;
+        LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $f$
+        DECLARE
+          cached text := current_setting('lap.shared_case_ids', true);
+        BEGIN
+          IF cached IS NULL OR cached = '' THEN
+            SELECT coalesce(array_agg(s.case_id)::text, '{}') INTO cached FROM case_share s
+              WHERE s.participant_id = lap.viewer_org() AND lap.share_reaches(s.participant_id, s.recipient_ids, lap.viewer_org(), lap.viewer_person());
+            PERFORM set_config('lap.shared_case_ids', cached, true);
+          END IF;
+          RETURN QUERY SELECT unnest(cached::uuid[]);
+        END
+        $f$;
       COMMENT ON FUNCTION lap.viewer_shared_case_ids() IS 'The cases a share reaches the viewer on (¶ after §A.7: originators decide what they share).';
 
       CREATE FUNCTION lap.case_row_visible(tlp text, is_member boolean, is_agency boolean, viewer_leads boolean, shared boolean)
@@ -351,8 +364,10 @@ const policies = `
     WITH CHECK (lap.case_editable(lead_agency_id = (SELECT lap.viewer_org()), (SELECT lap.is_agency())));
 
   GRANT SELECT, INSERT, DELETE ON case_country TO lap_viewer;
+  -- A part of a row is seen with its row. Written as a correlated scalar sub-select (one index probe per row, under the
+  -- row's own policy): an EXISTS here would be planned as a hashed set of every case the viewer sees.
   CREATE POLICY case_country_read ON case_country FOR SELECT TO lap_viewer
-    USING (EXISTS (SELECT 1 FROM enforcement_case c WHERE c.id = case_id));
+    USING (coalesce((SELECT true FROM enforcement_case c WHERE c.id = case_country.case_id), false));
   CREATE POLICY case_country_add ON case_country FOR INSERT TO lap_viewer
     WITH CHECK (lap.case_editable(lap.case_lead(case_id) = (SELECT lap.viewer_org()), (SELECT lap.is_agency())));
   CREATE POLICY case_country_remove ON case_country FOR DELETE TO lap_viewer
@@ -362,7 +377,7 @@ const policies = `
   GRANT SELECT, INSERT, UPDATE (recipient_ids, granted_by_id, granted_at), DELETE ON case_share TO lap_viewer;
   -- (a share is readable with its case's tier: the tier's own policy decides, through the correlated EXISTS)
   CREATE POLICY case_share_read ON case_share FOR SELECT TO lap_viewer
-    USING (EXISTS (SELECT 1 FROM case_confidential t WHERE t.case_id = case_share.case_id));
+    USING (coalesce((SELECT true FROM case_confidential t WHERE t.case_id = case_share.case_id), false));
   CREATE POLICY case_share_grant ON case_share FOR INSERT TO lap_viewer WITH CHECK (
     lap.case_editable(lap.case_lead(case_id) = (SELECT lap.viewer_org()), (SELECT lap.is_agency()))
     AND granted_by_id = (SELECT lap.viewer_person())
@@ -402,7 +417,8 @@ const policies = `
   GRANT SELECT, INSERT ON call_segment_case TO lap_viewer;
   -- a link is seen only when both ends are: a visible segment and a case the viewer may see (the case rules)
   CREATE POLICY segment_case_read ON call_segment_case FOR SELECT TO lap_viewer
-    USING (EXISTS (SELECT 1 FROM call_segment s WHERE s.id = segment_id) AND EXISTS (SELECT 1 FROM enforcement_case c WHERE c.id = case_id));
+    USING (coalesce((SELECT true FROM call_segment s WHERE s.id = call_segment_case.segment_id), false)
+      AND coalesce((SELECT true FROM enforcement_case c WHERE c.id = call_segment_case.case_id), false));
   CREATE POLICY segment_case_link ON call_segment_case FOR INSERT TO lap_viewer
     WITH CHECK ((SELECT lap.is_coordinator()) AND EXISTS (SELECT 1 FROM enforcement_case c WHERE c.id = case_id));
 
