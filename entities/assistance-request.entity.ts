@@ -29,24 +29,9 @@ export class AssistanceRequest {
   @Column('text')
   title: string;
 
-  @Column('text')
-  description: string;
-
   @Field(() => [HarmCategory])
   @Column('text', { array: true })
   categories: HarmCategory[];
-
-  @Column({ name: 'victim_count', type: 'integer' })
-  victimCount: number;
-
-  @Column({ name: 'estimated_loss_usd', type: 'bigint' })
-  estimatedLossUsd: number;
-
-  @Column({ name: 'vulnerable_victims', type: 'boolean' })
-  vulnerableVictims: boolean;
-
-  @Column({ name: 'ongoing_harm', type: 'boolean' })
-  ongoingHarm: boolean;
 
   @Field(() => Int, {
     description:
@@ -60,9 +45,6 @@ export class AssistanceRequest {
   @Column('text')
   status: AssistanceStatus;
 
-  @Column('text', { nullable: true })
-  response: string | null;
-
   @Field(() => Date)
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
@@ -74,9 +56,23 @@ export class AssistanceRequest {
   @Field(() => Date, { nullable: true, description: 'When the recipient fulfilled or declined it.' })
   @Column({ name: 'answered_at', type: 'timestamptz', nullable: true })
   answeredAt: Date | null;
+
+  /**
+   * Set by the statement that loaded the row: the request's `assistance_request_detail` row, which row-level security
+   * returns to the requester and the recipient only (lap.assistance_party) — null for anyone else.
+   */
+  detail?: AssistanceRequestDetails | null;
+
+  /** Set by the same statement: whether the viewer may answer / withdraw it now (lap.assistance_move_allowed, open requests only). */
+  canAnswer?: boolean;
+  canWithdraw?: boolean;
 }
 
-@ObjectType({ description: 'The parts of a request for the requester and the recipient only.' })
+@ObjectType({
+  description:
+    'The parts of a request for the requester and the recipient only: its own row (`assistance_request_detail`), which ' +
+    'the database returns to nobody else.',
+})
 export class AssistanceRequestDetails {
   @Field()
   description: string;

@@ -22,6 +22,15 @@ export class Endorsement {
   objectionDeadline: Date;
 
   recordedById: string | null;
+
+  /**
+   * Set by the statement that loaded the application (view `endorsement_application`), at the request's clock: whether
+   * the objection window is open (lap.objection_window_open), whether the viewer may read the objections (the
+   * objections' own policy: agencies) and may object now.
+   */
+  objectionOpen: boolean;
+  objectionsReadable: boolean;
+  canObject: boolean;
 }
 
 @ObjectType({ description: 'An agency’s objection to an application (only agencies object; a standing objection at the deadline rejects).' })

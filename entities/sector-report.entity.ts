@@ -36,10 +36,13 @@ export class SectorReport {
   @Column('text')
   tlp: Tlp;
 
-  @Column({ name: 'recipient_ids', type: 'uuid', array: true })
-  recipientIds: string[];
-
   @Field(() => Date)
   @Column({ name: 'published_at', type: 'timestamptz' })
   publishedAt: Date;
+
+  /**
+   * Set by the statement that loaded the row: whether the viewer may read the named recipients
+   * (lap.report_recipients_readable: the author organization), the same condition as the recipients' own policy.
+   */
+  recipientsReadable?: boolean;
 }

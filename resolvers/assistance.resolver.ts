@@ -1,18 +1,14 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { AssistanceRequest, AssistanceRequestDetails, AssistanceRequestViewerCan } from '../entities/assistance-request.entity';
 import { Case } from '../entities/case.entity';
-import { AssistanceStatus, ParticipantStatus, RequestDirection } from '../entities/enums';
+import { AssistanceStatus, ParticipantStatus } from '../entities/enums';
 import { Agency, Participant, PrivateSectorMember } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
-import { hydrate } from '../src/db/hydrate';
-import { and, FALSE, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, notFound } from '../src/graphql/errors';
-import { paginate } from '../src/graphql/paginate';
 import { harmScore } from '../src/harm';
 import { required } from '../src/data/batch';
-import { assistancePolicy } from '../src/policy/cooperation.policy';
 import { AnswerRequestArgs, AssistanceRequestsArgs, RequestAssistanceInput } from './types/cooperation.input';
 
 export const AssistanceRequestConnection = Connection(AssistanceRequest, 'AssistanceRequest');
@@ -20,15 +16,14 @@ export type AssistanceRequestConnection = InstanceType<typeof AssistanceRequestC
 
 const unanswered = [AssistanceStatus.OPEN, AssistanceStatus.ACKNOWLEDGED];
 
-async function move(ctx: Context, id: string, from: AssistanceStatus[], set: Sql): Promise<AssistanceRequest> {
-  // The rule has checked that the viewer may act on this request.
-  const request = (await ctx.data.cooperation.requestById.load(id))!;
-  if (!from.includes(request.status)) throw badInput('id', `the request is ${request.status}`);
-  // The status guard in SQL keeps two concurrent answers from both succeeding.
-  const { text, values } = sql`UPDATE assistance_request SET ${set} WHERE id = ${request.id} AND status = ANY (${from}::text[]) RETURNING id`.compile();
-  const rows = (await ctx.db.query(text, values)) as unknown[];
-  if (rows.length === 0) throw badInput('id', 'the request changed meanwhile; reload it');
-  ctx.data.cooperation.requestById.clear(request.id);
+/**
+ * Moves a request the viewer can see; the database decides whether this viewer may (the update policy request_move).
+ * A request the viewer cannot see is answered as one that does not exist.
+ */
+async function move(ctx: Context, id: string, from: AssistanceStatus[], to: AssistanceStatus, response?: string): Promise<AssistanceRequest> {
+  const request = await ctx.data.cooperation.requestById.load(id);
+  if (!request) throw notFound('id', 'request');
+  await ctx.data.cooperation.moveRequest(request.id, from, to, response);
   return required(await ctx.data.cooperation.requestById.load(request.id), 'request');
 }
 
@@ -38,28 +33,7 @@ export class AssistanceRequestResolver {
     description: 'Requests for assistance the viewer may see, highest harm score first, then oldest first (§A.5).',
   })
   async assistanceRequests(@Args() args: AssistanceRequestsArgs, @Ctx() ctx: Context): Promise<AssistanceRequestConnection> {
-    const f = args.filter;
-    const conditions: Sql[] = [assistancePolicy.scope(ctx.viewer, 'r')];
-    if (f?.status) conditions.push(sql`r.status = ${f.status}`);
-    if (f?.direction) {
-      const org = ctx.viewer.memberOrgId;
-      conditions.push(!org ? FALSE : f.direction === RequestDirection.SENT ? sql`r.requester_id = ${org}` : sql`r.recipient_id = ${org}`);
-    }
-    if (f?.recipientKind) conditions.push(sql`EXISTS (SELECT 1 FROM participant rp WHERE rp.id = r.recipient_id AND rp.kind = ${f.recipientKind})`);
-    const page = await paginate(ctx.db, {
-      from: sql`assistance_request r`,
-      select: sql`r.*`,
-      where: and(conditions),
-      order: [
-        { expr: 'r.harm_score', direction: 'DESC', type: 'integer' },
-        { expr: 'r.created_at', direction: 'ASC', type: 'timestamptz' },
-        { expr: 'r.id', direction: 'ASC', type: 'uuid' },
-      ],
-      first: args.first,
-      after: args.after,
-      hydrate: (rows) => ctx.db.hydrate(AssistanceRequest, rows),
-    });
-    return toConnection(AssistanceRequestConnection, page);
+    return toConnection(AssistanceRequestConnection, await ctx.data.cooperation.requestPage(args.filter, args));
   }
 
   @Query(() => AssistanceRequest, { nullable: true, description: 'A request by id; null when the viewer may not see it.' })
@@ -100,25 +74,15 @@ export class AssistanceRequestResolver {
     nullable: true,
     description: 'Description, harm assessment and answer: requester and recipient only; null (redacted) for coordinators.',
   })
-  details(@Root() r: AssistanceRequest): AssistanceRequestDetails {
-    return {
-      description: r.description,
-      response: r.response,
-      victimCount: r.victimCount,
-      estimatedLossUsd: r.estimatedLossUsd,
-      vulnerableVictims: r.vulnerableVictims,
-      ongoingHarm: r.ongoingHarm,
-    };
+  details(@Root() r: AssistanceRequest): AssistanceRequestDetails | null {
+    // The row of assistance_request_detail that row-level security returned with the request, or null.
+    return r.detail ?? null;
   }
 
   @FieldResolver(() => AssistanceRequestViewerCan)
-  viewerCan(@Root() r: AssistanceRequest, @Ctx() ctx: Context): AssistanceRequestViewerCan {
-    const open = unanswered.includes(r.status);
-    return {
-      readDetails: assistancePolicy.canReadDetails(ctx.viewer, r),
-      answer: open && assistancePolicy.canAnswer(ctx.viewer, r),
-      withdraw: open && assistancePolicy.canWithdraw(ctx.viewer, r),
-    };
+  viewerCan(@Root() r: AssistanceRequest): AssistanceRequestViewerCan {
+    // Loaded with the row, from the policies' own functions (lap.assistance_party, _recipient, _requester).
+    return { readDetails: r.detail != null, answer: r.canAnswer === true, withdraw: r.canWithdraw === true };
   }
 
   @Mutation(() => AssistanceRequest, { description: 'Requests assistance from another endorsed participant (agencies, §A.5).' })
@@ -132,37 +96,40 @@ export class AssistanceRequestResolver {
       if (!c) throw notFound('input.caseId', 'case');
       caseId = c.id;
     }
-    const assessment = { ...input, categories: [...new Set(input.categories)], estimatedLossUsd: Math.round(input.estimatedLossUsd) };
-    const [{ id }] = (await ctx.db.query(
-      `INSERT INTO assistance_request (requester_id, requested_by_id, recipient_id, case_id, title, description, categories, victim_count,
-         estimated_loss_usd, vulnerable_victims, ongoing_harm, harm_score, status, created_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,'OPEN',$13) RETURNING id`,
-      [
-        ctx.viewer.memberOrgId, ctx.viewer.personId, recipient.id, caseId, input.title, input.description, assessment.categories,
-        input.victimCount, assessment.estimatedLossUsd, input.vulnerableVictims, input.ongoingHarm, harmScore(assessment), ctx.now(),
-      ],
-    )) as Array<{ id: string }>;
+    const categories = [...new Set(input.categories)];
+    const estimatedLossUsd = Math.round(input.estimatedLossUsd);
+    const id = await ctx.data.cooperation.requestAssistance({
+      recipientId: recipient.id,
+      caseId,
+      title: input.title,
+      description: input.description,
+      categories,
+      victimCount: input.victimCount,
+      estimatedLossUsd,
+      vulnerableVictims: input.vulnerableVictims,
+      ongoingHarm: input.ongoingHarm,
+      harmScore: harmScore({ ...input, categories, estimatedLossUsd }),
+    });
     return required(await ctx.data.cooperation.requestById.load(id), 'new request');
   }
 
   @Mutation(() => AssistanceRequest, { description: 'Acknowledges receipt of a request (the recipient).' })
   acknowledgeRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<AssistanceRequest> {
-    return move(ctx, id, [AssistanceStatus.OPEN], sql`status = ${AssistanceStatus.ACKNOWLEDGED}, acknowledged_at = ${ctx.now()}`);
+    return move(ctx, id, [AssistanceStatus.OPEN], AssistanceStatus.ACKNOWLEDGED);
   }
 
   @Mutation(() => AssistanceRequest, { description: 'Fulfils a request with an answer (the recipient).' })
   fulfilRequest(@Args() args: AnswerRequestArgs, @Ctx() ctx: Context): Promise<AssistanceRequest> {
-    return move(ctx, args.id, unanswered, sql`status = ${AssistanceStatus.FULFILLED}, response = ${args.response}, answered_at = ${ctx.now()}`);
+    return move(ctx, args.id, unanswered, AssistanceStatus.FULFILLED, args.response);
   }
 
   @Mutation(() => AssistanceRequest, { description: 'Declines a request, saying why (the recipient; §D: nothing requires sharing confidential information).' })
   declineRequest(@Args() args: AnswerRequestArgs, @Ctx() ctx: Context): Promise<AssistanceRequest> {
-    return move(ctx, args.id, unanswered, sql`status = ${AssistanceStatus.DECLINED}, response = ${args.response}, answered_at = ${ctx.now()}`);
+    return move(ctx, args.id, unanswered, AssistanceStatus.DECLINED, args.response);
   }
 
   @Mutation(() => AssistanceRequest, { description: 'Withdraws an unanswered request (the requester).' })
   withdrawRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<AssistanceRequest> {
-    return move(ctx, id, unanswered, sql`status = ${AssistanceStatus.WITHDRAWN}`);
+    return move(ctx, id, unanswered, AssistanceStatus.WITHDRAWN);
   }
 }
-

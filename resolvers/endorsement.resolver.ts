@@ -4,13 +4,9 @@ import { ParticipantKind } from '../entities/enums';
 import { Agency, Participant } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
-import { and, Sql, sql } from '../src/db/sql';
 import { Connection, toConnection } from '../src/graphql/connection';
-import { badInput, notFound } from '../src/graphql/errors';
-import { paginate } from '../src/graphql/paginate';
-import { CooperationData } from '../src/data/cooperation';
+import { badInput, forbidden, notFound } from '../src/graphql/errors';
 import { required } from '../src/data/batch';
-import { endorsementPolicy } from '../src/policy/cooperation.policy';
 import { EndorsementsArgs, RecordApplicationInput } from './types/cooperation.input';
 
 export const EndorsementConnection = Connection(Endorsement, 'Endorsement');
@@ -28,21 +24,7 @@ export class EndorsementResolver {
     description: 'Applications to endorse the plan, newest first: all of them for agencies, your own for an applicant.',
   })
   async endorsements(@Args() args: EndorsementsArgs, @Ctx() ctx: Context): Promise<EndorsementConnection> {
-    const conditions: Sql[] = [endorsementPolicy.scope(ctx.viewer, 'p')];
-    if (args.status) conditions.push(sql`p.status = ${args.status}`);
-    const page = await paginate(ctx.db, {
-      from: sql`participant p`,
-      select: sql`p.*`,
-      where: and(conditions),
-      order: [
-        { expr: 'p.applied_at', direction: 'DESC', type: 'timestamptz' },
-        { expr: 'p.id', direction: 'ASC', type: 'uuid' },
-      ],
-      first: args.first,
-      after: args.after,
-      hydrate: (rows) => rows.map(CooperationData.endorsementFromRow),
-    });
-    return toConnection(EndorsementConnection, page);
+    return toConnection(EndorsementConnection, await ctx.data.cooperation.endorsementPage(args.status, args));
   }
 
   @Query(() => Endorsement, { nullable: true, description: 'An application by its applicant’s id; null when the viewer may not see it.' })
@@ -69,8 +51,9 @@ export class EndorsementResolver {
   }
 
   @FieldResolver(() => EndorsementViewerCan)
-  viewerCan(@Root() e: Endorsement, @Ctx() ctx: Context): EndorsementViewerCan {
-    return { object: endorsementPolicy.canObject(ctx.viewer) && endorsementPolicy.windowOpen(e.status, e.objectionDeadline, ctx.now()) };
+  viewerCan(@Root() e: Endorsement): EndorsementViewerCan {
+    // Loaded with the application, at the request's clock: an agency, while the window is open (lap.objection_window_open).
+    return { object: e.canObject };
   }
 
   @Mutation(() => Endorsement, {
@@ -84,27 +67,16 @@ export class EndorsementResolver {
     if (agency && input.sector) throw badInput('input.sector', 'an agency has competences, not a sector');
     if (!agency && !input.sector) throw badInput('input.sector', 'a private-sector applicant needs a sector');
     if (!agency && input.competences?.length) throw badInput('input.competences', 'only agencies have competences');
-    const now = ctx.now();
-    const deadline = new Date(now.getTime() + ctx.config.endorsementObjectionDays * 86_400_000);
-    const id = await ctx.db
-      .transaction(async (m) => {
-        const [{ id: participantId }] = (await m.query(
-          `INSERT INTO participant (kind, name, country_code, status, applied_at, objection_deadline, competences, is_coordinator, sector, recorded_by_id)
-           VALUES ($1,$2,$3,'APPLIED',$4,$5,$6,false,$7,$8) RETURNING id`,
-          [input.kind, input.name, input.countryCode, now, deadline, agency ? [...new Set(input.competences ?? [])] : [], input.sector ?? null, ctx.viewer.personId],
-        )) as Array<{ id: string }>;
-        const c = input.pointOfContact;
-        const [{ id: personId }] = (await m.query(
-          `INSERT INTO person (organization_id, name, email, phone, title) VALUES ($1,$2,$3,$4,$5) RETURNING id`,
-          [participantId, c.name, c.email, c.phone ?? null, c.title ?? null],
-        )) as Array<{ id: string }>;
-        await m.query(`UPDATE participant SET point_of_contact_id = $2 WHERE id = $1`, [participantId, personId]);
-        return participantId;
-      })
-      .catch((err: { code?: string }) => {
-        if (err.code === '23505') throw badInput('input.pointOfContact.email', 'a person with this e-mail already exists');
-        throw err;
-      });
+    const c = input.pointOfContact;
+    const id = await ctx.data.cooperation.recordApplication({
+      kind: input.kind,
+      name: input.name,
+      countryCode: input.countryCode,
+      competences: agency ? [...new Set(input.competences ?? [])] : [],
+      sector: input.sector ?? null,
+      objectionDays: ctx.config.endorsementObjectionDays,
+      contact: { name: c.name, email: c.email, phone: c.phone ?? null, title: c.title ?? null },
+    });
     return visibleEndorsement(ctx, 'id', id);
   }
 
@@ -116,27 +88,22 @@ export class EndorsementResolver {
   ): Promise<EndorsementObjection> {
     const e = await visibleEndorsement(ctx, 'endorsementId', endorsementId);
     if (reason.trim().length < 3 || reason.length > 2000) throw badInput('reason', 'must be 3 to 2000 characters');
-    const now = ctx.now();
-    if (!endorsementPolicy.windowOpen(e.status, e.objectionDeadline, now)) throw badInput('endorsementId', 'the objection window has closed');
-    const standing = (await ctx.data.cooperation.objectionsByParticipant.load(e.id)).some((o) => o.agencyId === ctx.viewer.memberOrgId && !o.withdrawnAt);
-    if (standing) throw badInput('endorsementId', 'your agency already objects to this application');
-    const [{ id }] = (await ctx.db.query(
-      `INSERT INTO endorsement_objection (participant_id, agency_id, objected_by_id, reason, created_at) VALUES ($1,$2,$3,$4,$5) RETURNING id`,
-      [e.id, ctx.viewer.memberOrgId, ctx.viewer.personId, reason, now],
-    )) as Array<{ id: string }>;
+    // The window at the request's clock, as the database judged it when it loaded the application; the insert policy
+    // (objection_object) judges it again.
+    if (!e.objectionOpen) throw badInput('endorsementId', 'the objection window has closed');
+    const id = await ctx.data.cooperation.objectTo(e.id, reason);
     return required(await ctx.data.cooperation.objectionById.load(id), 'new objection');
   }
 
   @Mutation(() => EndorsementObjection, { description: 'Withdraws your agency’s objection before the deadline (the objecting agency only).' })
   async withdrawEndorsementObjection(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<EndorsementObjection> {
-    // The rule has loaded the objection and checked that the viewer's agency made it.
-    const objection = (await ctx.data.cooperation.objectionById.load(id))!;
+    const objection = await ctx.data.cooperation.objectionById.load(id);
+    if (!objection) throw notFound('id', 'objection');
     if (objection.withdrawnAt) throw badInput('id', 'this objection is already withdrawn');
     const e = await visibleEndorsement(ctx, 'id', objection.participantId);
-    const now = ctx.now();
-    if (!endorsementPolicy.windowOpen(e.status, e.objectionDeadline, now)) throw badInput('id', 'the objection window has closed');
-    await ctx.db.query(`UPDATE endorsement_objection SET withdrawn_at = $2 WHERE id = $1`, [objection.id, now]);
-    ctx.data.cooperation.objectionById.clear(objection.id);
+    if (!e.objectionOpen) throw badInput('id', 'the objection window has closed');
+    // The update policy (objection_withdraw) lets only the objecting agency change it: no row changed is a refusal.
+    if (!(await ctx.data.cooperation.withdrawObjection(objection.id))) throw forbidden();
     return required(await ctx.data.cooperation.objectionById.load(objection.id), 'objection');
   }
 }

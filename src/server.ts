@@ -224,7 +224,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         { contextValue: context },
       );
       if (result.body.kind !== 'single') throw new Error('unexpected incremental result');
-      const { data, errors } = result.body.singleResult;
+      const { data, errors, extensions } = result.body.singleResult;
       if (errors?.length) {
         const code = errors[0].extensions?.code;
         res.status(code === 'INTERNAL_SERVER_ERROR' ? 500 : 400).json({ errors });
@@ -237,6 +237,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       }
       res.setHeader('content-type', 'text/csv; charset=utf-8');
       res.setHeader('content-disposition', 'attachment; filename="network-report.csv"');
+      // The figures withheld from this reader (empty cells), as GraphQL's extensions.redacted names them.
+      const redacted = (extensions?.redacted as Array<{ path: string }> | undefined) ?? [];
+      if (redacted.length) res.setHeader('x-redacted', redacted.map((r) => r.path).join(','));
       res.end(networkReportCsv(report));
     } catch (err) {
       next(err);

@@ -1,16 +1,33 @@
 import DataLoader from 'dataloader';
-import type { ViewerDb } from '../db/viewer-db';
-import { AssistanceRequest } from '../../entities/assistance-request.entity';
+import { AssistanceRequest, AssistanceRequestDetails } from '../../entities/assistance-request.entity';
 import { Endorsement, EndorsementObjection } from '../../entities/endorsement.entity';
+import { AssistanceStatus, HarmCategory, ParticipantKind, ParticipantStatus, ReportKind, RequestDirection, Tlp, Sector } from '../../entities/enums';
+import { Person } from '../../entities/person.entity';
 import { SectorReport } from '../../entities/sector-report.entity';
-import { hydrate } from '../db/hydrate';
-import { sql } from '../db/sql';
-import { assistancePolicy, endorsementPolicy, reportPolicy } from '../policy/cooperation.policy';
-import type { Viewer } from '../policy/viewer';
-import { groupBy, uuidArray } from './batch';
+import type { ViewerDb } from '../db/viewer-db';
+import { and, raw, Sql, sql } from '../db/sql';
+import type { Page } from '../graphql/connection';
+import { badInput, forbidden, refusedByPolicy } from '../graphql/errors';
+import { paginate } from '../graphql/paginate';
+import { byKey, groupBy, PeekLoader, uuidArray } from './batch';
 import type { Data } from './index';
+import { NetworkReportFigures, networkReportFigures } from './network-report';
 
-/** Per-request loaders of the cooperation workflows, each applying its row scope in SQL. */
+type Row = Record<string, unknown>;
+
+interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+const unanswered = [AssistanceStatus.OPEN, AssistanceStatus.ACKNOWLEDGED];
+
+/**
+ * The cooperation workflows (DOMAIN §4 "Endorsement", "Assistance requests", "Reports … the network report"): every
+ * statement of endorsement, requests for assistance, sector reports and the network report, run as the request's
+ * viewer. Row-level security decides every row and every restricted part; what the viewer may do with a row comes
+ * back with it, from the policies' own `lap` functions.
+ */
 export class CooperationData {
   constructor(private readonly data: Data) {}
 
@@ -18,31 +35,62 @@ export class CooperationData {
     return this.data.db;
   }
 
-  private get viewer(): Viewer {
-    return this.data.viewer;
+  private rows(query: Sql): Promise<Row[]> {
+    return this.db.rows<Row>(query);
   }
 
-  static endorsementFromRow(row: Record<string, unknown>): Endorsement {
-    return Object.assign(new Endorsement(), {
-      id: row.id as string,
-      status: row.status,
-      appliedAt: row.applied_at as Date,
-      objectionDeadline: row.objection_deadline as Date,
-      recordedById: (row.recorded_by_id as string | null) ?? null,
+  // ---- endorsement (the paragraph after §D) ---------------------------------------------------------------------
+
+  /**
+   * `SELECT` list of an application, from the view `endorsement_application` (the participant's policy and
+   * lap.application_readable; the status and the objection window at lap.now()). Objections are readable, and may
+   * be made, by agencies: the objections' own policies (objection_read, objection_object).
+   */
+  private static readonly applicationColumns = sql`a.id, a.applied_at, a.objection_deadline, a.recorded_by_id, a.status,
+    a.objection_open, (SELECT lap.is_agency()) AS objections_readable, (SELECT lap.is_agency()) AND a.objection_open AS can_object`;
+
+  private endorsementsFrom(rows: Row[]): Endorsement[] {
+    return rows.map((row) => {
+      const e = Object.assign(new Endorsement(), {
+        id: row.id as string,
+        status: row.status as ParticipantStatus,
+        appliedAt: row.applied_at as Date,
+        objectionDeadline: row.objection_deadline as Date,
+        recordedById: (row.recorded_by_id as string | null) ?? null,
+        objectionOpen: row.objection_open === true,
+        objectionsReadable: row.objections_readable === true,
+        canObject: row.can_object === true,
+      });
+      this.endorsementById.prime(e.id, e);
+      return e;
     });
   }
 
-  readonly endorsementById = new DataLoader<string, Endorsement | null>(async (ids) => {
-    const rows = await this.db.rows(
-      sql`SELECT p.* FROM participant p WHERE p.id = ANY (${uuidArray(ids)}) AND ${endorsementPolicy.scope(this.viewer, 'p')}`,
+  readonly endorsementById = new PeekLoader<string, Endorsement | null>(async (ids) => {
+    const rows = await this.rows(
+      sql`SELECT ${CooperationData.applicationColumns} FROM endorsement_application a WHERE a.id = ANY (${uuidArray(ids)})`,
     );
-    const map = new Map(rows.map((r) => [r.id as string, CooperationData.endorsementFromRow(r)]));
-    return ids.map((id) => map.get(id) ?? null);
+    return byKey(ids, this.endorsementsFrom(rows), (e) => e.id);
   });
 
+  /** Applications, newest first, optionally of one status (as it is now). */
+  endorsementPage(status: ParticipantStatus | null | undefined, page: PageArgs): Promise<Page<Endorsement>> {
+    return paginate(this.db, {
+      from: sql`endorsement_application a`,
+      select: CooperationData.applicationColumns,
+      where: and(status ? [sql`a.status = ${status}`] : []),
+      order: [
+        { expr: 'a.applied_at', direction: 'DESC', type: 'timestamptz' },
+        { expr: 'a.id', direction: 'ASC', type: 'uuid' },
+      ],
+      first: page.first,
+      after: page.after,
+      hydrate: (rows) => this.endorsementsFrom(rows),
+    });
+  }
+
   readonly objectionsByParticipant = new DataLoader<string, EndorsementObjection[]>(async (ids) => {
-    if (!endorsementPolicy.canReadObjections(this.viewer)) return ids.map(() => []);
-    const rows = await this.db.rows(
+    const rows = await this.rows(
       sql`SELECT o.participant_id AS __key, o.* FROM endorsement_objection o WHERE o.participant_id = ANY (${uuidArray(ids)})
           ORDER BY o.created_at, o.id`,
     );
@@ -50,25 +98,301 @@ export class CooperationData {
   });
 
   readonly objectionById = new DataLoader<string, EndorsementObjection | null>(async (ids) => {
-    if (!endorsementPolicy.canReadObjections(this.viewer)) return ids.map(() => null);
-    const rows = await this.db.rows(sql`SELECT o.* FROM endorsement_objection o WHERE o.id = ANY (${uuidArray(ids)})`);
-    const objections = this.db.hydrate(EndorsementObjection, rows);
-    return ids.map((id) => objections.find((o) => o.id === id) ?? null);
+    const rows = await this.rows(sql`SELECT o.* FROM endorsement_objection o WHERE o.id = ANY (${uuidArray(ids)})`);
+    return byKey(ids, this.db.hydrate(EndorsementObjection, rows), (o) => o.id);
   });
+
+  /**
+   * Records an application and its point of contact (the policies participant_apply, person_apply and
+   * participant_contact: a coordinator, for an application it records). Returns the applicant's id. A duplicate e-mail
+   * is `BAD_USER_INPUT`; a refusal by the policies is `FORBIDDEN`; either writes nothing.
+   */
+  recordApplication(input: {
+    kind: ParticipantKind;
+    name: string;
+    countryCode: string;
+    competences: string[];
+    sector: Sector | null;
+    objectionDays: number;
+    contact: { name: string; email: string; phone: string | null; title: string | null };
+  }): Promise<string> {
+    return this.write(
+      async () => {
+        const [{ id }] = await this.rows(
+          sql`INSERT INTO participant (kind, name, country_code, status, applied_at, objection_deadline, competences, is_coordinator, sector, recorded_by_id)
+              VALUES (${input.kind}, ${input.name}, ${input.countryCode}, 'APPLIED', lap.now(), lap.now() + make_interval(days => ${input.objectionDays}::int),
+                ${input.competences}::text[], false, ${input.sector}, lap.viewer_person())
+              RETURNING id`,
+        );
+        const c = input.contact;
+        const [{ id: contactId }] = await this.rows(
+          sql`INSERT INTO person (organization_id, name, email, phone, title) VALUES (${id}, ${c.name}, ${c.email}, ${c.phone}, ${c.title}) RETURNING id`,
+        );
+        const updated = await this.rows(sql`UPDATE participant SET point_of_contact_id = ${contactId} WHERE id = ${id} RETURNING id`);
+        if (updated.length === 0) throw forbidden();
+        return id as string;
+      },
+      { '23505': () => badInput('input.pointOfContact.email', 'a person with this e-mail already exists') },
+    );
+  }
+
+  /**
+   * The viewer's agency objects to an application. The policy (objection_object) admits agencies, for their own
+   * agency, while the window is open at lap.now(); the standing-objection index admits one standing objection per agency.
+   */
+  objectTo(participantId: string, reason: string): Promise<string> {
+    return this.write(
+      async () => {
+        const [{ id }] = await this.rows(
+          sql`INSERT INTO endorsement_objection (participant_id, agency_id, objected_by_id, reason, created_at)
+              VALUES (${participantId}, lap.viewer_org(), lap.viewer_person(), ${reason}, lap.now()) RETURNING id`,
+        );
+        return id as string;
+      },
+      { '23505': () => badInput('endorsementId', 'your agency already objects to this application') },
+    );
+  }
+
+  /**
+   * Withdraws a standing objection (objection_withdraw: the objecting agency, while the window is open). False when no
+   * row was changed: the policy did not let the viewer change it, or it was withdrawn meanwhile.
+   */
+  async withdrawObjection(id: string): Promise<boolean> {
+    const rows = await this.write(() =>
+      this.rows(sql`UPDATE endorsement_objection SET withdrawn_at = lap.now() WHERE id = ${id} AND withdrawn_at IS NULL RETURNING id`),
+    );
+    this.objectionById.clear(id);
+    return rows.length > 0;
+  }
+
+  // ---- requests for assistance (§A.5, §B.4) ---------------------------------------------------------------------
+
+  /**
+   * `SELECT` list of a request: its row, its details as one JSON value from `assistance_request_detail` (which
+   * row-level security returns to the requester and the recipient only, lap.assistance_party — NULL for anyone else),
+   * and whether the viewer may answer or withdraw it now (lap.assistance_recipient / lap.assistance_requester, the
+   * conditions of the update policy's WITH CHECK).
+   */
+  private requestColumns(alias: string): Sql {
+    const columns = this.db.metadata(AssistanceRequest).columns.map((c) => `${alias}.${c.databaseName}`);
+    const r = raw(alias);
+    return sql`${raw(columns.join(', '))},
+      (SELECT json_build_object('description', d.description, 'response', d.response, 'victimCount', d.victim_count,
+        'estimatedLossUsd', d.estimated_loss_usd, 'vulnerableVictims', d.vulnerable_victims, 'ongoingHarm', d.ongoing_harm)
+       FROM assistance_request_detail d WHERE d.request_id = ${r}.id) AS __detail,
+      ${r}.status = ANY (${unanswered}::text[])
+        AND lap.assistance_recipient((SELECT lap.is_member()), ${r}.recipient_id = (SELECT lap.viewer_org())) AS __can_answer,
+      ${r}.status = ANY (${unanswered}::text[])
+        AND lap.assistance_requester((SELECT lap.is_agency()), ${r}.requester_id = (SELECT lap.viewer_org())) AS __can_withdraw`;
+  }
+
+  private requestsFrom(rows: Row[]): AssistanceRequest[] {
+    const requests = this.db.hydrate(AssistanceRequest, rows);
+    requests.forEach((r, i) => {
+      r.detail = (rows[i].__detail as AssistanceRequestDetails | null) ?? null;
+      r.canAnswer = rows[i].__can_answer === true;
+      r.canWithdraw = rows[i].__can_withdraw === true;
+      this.requestById.prime(r.id, r);
+    });
+    return requests;
+  }
 
   readonly requestById = new DataLoader<string, AssistanceRequest | null>(async (ids) => {
-    const rows = await this.db.rows(
-      sql`SELECT r.* FROM assistance_request r WHERE r.id = ANY (${uuidArray(ids)}) AND ${assistancePolicy.scope(this.viewer, 'r')}`,
+    const rows = await this.rows(
+      sql`SELECT ${this.requestColumns('r')} FROM assistance_request r WHERE r.id = ANY (${uuidArray(ids)})`,
     );
-    const requests = this.db.hydrate(AssistanceRequest, rows);
-    return ids.map((id) => requests.find((r) => r.id === id) ?? null);
+    return byKey(ids, this.requestsFrom(rows), (r) => r.id);
   });
 
-  readonly reportById = new DataLoader<string, SectorReport | null>(async (ids) => {
-    const rows = await this.db.rows(
-      sql`SELECT r.* FROM sector_report r WHERE r.id = ANY (${uuidArray(ids)}) AND ${reportPolicy.scope(this.viewer, 'r')}`,
-    );
+  /** The requests the viewer may see, highest harm score first, then oldest first (§A.5). */
+  requestPage(
+    filter: { status?: AssistanceStatus | null; direction?: RequestDirection | null; recipientKind?: ParticipantKind | null } | null | undefined,
+    page: PageArgs,
+  ): Promise<Page<AssistanceRequest>> {
+    const conditions: Sql[] = [];
+    if (filter?.status) conditions.push(sql`r.status = ${filter.status}`);
+    if (filter?.direction === RequestDirection.SENT) conditions.push(sql`r.requester_id = (SELECT lap.viewer_org())`);
+    if (filter?.direction === RequestDirection.RECEIVED) conditions.push(sql`r.recipient_id = (SELECT lap.viewer_org())`);
+    if (filter?.recipientKind) conditions.push(sql`EXISTS (SELECT 1 FROM participant rp WHERE rp.id = r.recipient_id AND rp.kind = ${filter.recipientKind})`);
+    return paginate(this.db, {
+      from: sql`assistance_request r`,
+      select: this.requestColumns('r'),
+      where: and(conditions),
+      order: [
+        { expr: 'r.harm_score', direction: 'DESC', type: 'integer' },
+        { expr: 'r.created_at', direction: 'ASC', type: 'timestamptz' },
+        { expr: 'r.id', direction: 'ASC', type: 'uuid' },
+      ],
+      first: page.first,
+      after: page.after,
+      hydrate: (rows) => this.requestsFrom(rows),
+    });
+  }
+
+  /**
+   * A new request from the viewer's agency, with its details row (the policies request_ask and request_detail_ask:
+   * an agency, for itself). Returns its id.
+   */
+  requestAssistance(input: {
+    recipientId: string;
+    caseId: string | null;
+    title: string;
+    description: string;
+    categories: HarmCategory[];
+    victimCount: number;
+    estimatedLossUsd: number;
+    vulnerableVictims: boolean;
+    ongoingHarm: boolean;
+    harmScore: number;
+  }): Promise<string> {
+    return this.write(async () => {
+      const [row] = await this.rows(
+        sql`INSERT INTO assistance_request (requester_id, requested_by_id, recipient_id, case_id, title, categories, harm_score, status, created_at)
+            VALUES (lap.viewer_org(), lap.viewer_person(), ${input.recipientId}, ${input.caseId}, ${input.title}, ${input.categories}::text[],
+              ${input.harmScore}, 'OPEN', lap.now())
+            RETURNING id, requester_id, recipient_id`,
+      );
+      await this.rows(
+        sql`INSERT INTO assistance_request_detail (request_id, requester_id, recipient_id, description, victim_count, estimated_loss_usd,
+              vulnerable_victims, ongoing_harm)
+            VALUES (${row.id}, ${row.requester_id}, ${row.recipient_id}, ${input.description}, ${input.victimCount}, ${input.estimatedLossUsd},
+              ${input.vulnerableVictims}, ${input.ongoingHarm})`,
+      );
+      return row.id as string;
+    });
+  }
+
+  /**
+   * Moves a request from one of `from` to `to` (and records the answer). The database decides who may: the update
+   * policy admits the parties (USING) to the statuses each may set (WITH CHECK, lap.assistance_move_allowed) — a
+   * refusal is FORBIDDEN and writes nothing. A request not in one of `from` is BAD_USER_INPUT.
+   */
+  moveRequest(id: string, from: AssistanceStatus[], to: AssistanceStatus, response?: string): Promise<void> {
+    const stamp =
+      to === AssistanceStatus.ACKNOWLEDGED ? sql`, acknowledged_at = lap.now()`
+      : to === AssistanceStatus.FULFILLED || to === AssistanceStatus.DECLINED ? sql`, answered_at = lap.now()`
+      : raw('');
+    return this.write(async () => {
+      const moved = await this.rows(
+        sql`UPDATE assistance_request SET status = ${to}${stamp} WHERE id = ${id} AND status = ANY (${from}::text[]) RETURNING id`,
+      );
+      if (moved.length === 0) {
+        // No row changed: either the request is in another state, or the policy did not let the viewer change it.
+        const [current] = await this.rows(sql`SELECT r.status FROM assistance_request r WHERE r.id = ${id}`);
+        if (current && !from.includes(current.status as AssistanceStatus)) throw badInput('id', `the request is ${current.status}`);
+        throw forbidden();
+      }
+      if (response !== undefined) {
+        const answered = await this.rows(
+          sql`UPDATE assistance_request_detail SET response = ${response} WHERE request_id = ${id} RETURNING request_id`,
+        );
+        if (answered.length === 0) throw forbidden();
+      }
+      this.requestById.clear(id);
+    });
+  }
+
+  // ---- sector reports (§B.3.a) ----------------------------------------------------------------------------------
+
+  /**
+   * `SELECT` list of a report: its row (row-level security: lap.report_row_visible), and whether the viewer may read
+   * its named recipients — lap.report_recipients_readable, the condition of the recipients' own policy.
+   */
+  private reportColumns(alias: string): Sql {
+    const columns = this.db.metadata(SectorReport).columns.map((c) => `${alias}.${c.databaseName}`);
+    return sql`${raw(columns.join(', '))},
+      lap.report_recipients_readable((SELECT lap.is_member()), ${raw(alias)}.author_org_id = (SELECT lap.viewer_org())) AS __recipients_readable`;
+  }
+
+  private reportsFrom(rows: Row[]): SectorReport[] {
     const reports = this.db.hydrate(SectorReport, rows);
-    return ids.map((id) => reports.find((r) => r.id === id) ?? null);
+    reports.forEach((r, i) => {
+      r.recipientsReadable = rows[i].__recipients_readable === true;
+      this.reportById.prime(r.id, r);
+    });
+    return reports;
+  }
+
+  readonly reportById = new DataLoader<string, SectorReport | null>(async (ids) => {
+    const rows = await this.rows(sql`SELECT ${this.reportColumns('r')} FROM sector_report r WHERE r.id = ANY (${uuidArray(ids)})`);
+    return byKey(ids, this.reportsFrom(rows), (r) => r.id);
   });
+
+  /** Reports the viewer may see, newest first; `kind` narrows them (the early-warning feed is EARLY_WARNING). */
+  reportPage(kind: ReportKind | null | undefined, page: PageArgs): Promise<Page<SectorReport>> {
+    return paginate(this.db, {
+      from: sql`sector_report r`,
+      select: this.reportColumns('r'),
+      where: and(kind ? [sql`r.kind = ${kind}`] : []),
+      order: [
+        { expr: 'r.published_at', direction: 'DESC', type: 'timestamptz' },
+        { expr: 'r.id', direction: 'ASC', type: 'uuid' },
+      ],
+      first: page.first,
+      after: page.after,
+      hydrate: (rows) => this.reportsFrom(rows),
+    });
+  }
+
+  /**
+   * The named recipients of reports, by name: `sector_report_recipient` returns them to the author organization only
+   * (lap.report_recipients_readable); people through the person policy.
+   */
+  readonly recipientsByReport = new DataLoader<string, Person[]>(async (reportIds) => {
+    const rows = await this.rows(
+      sql`SELECT rr.report_id AS __key, pe.* FROM sector_report_recipient rr JOIN person pe ON pe.id = rr.person_id
+          WHERE rr.report_id = ANY (${uuidArray(reportIds)}) ORDER BY pe.name, pe.id`,
+    );
+    return groupBy(reportIds, rows, this.db.hydrate(Person, rows));
+  });
+
+  /**
+   * Publishes a report of the viewer's organization with its named recipients (report_publish and
+   * report_recipient_name: a member, for its own organization). A RED report without recipients is refused by the
+   * database (the deferred trigger sector_report_red_named, checked here rather than at commit).
+   */
+  publishReport(input: { kind: ReportKind; title: string; body: string; tlp: Tlp; recipientIds: string[] }): Promise<string> {
+    return this.write(
+      async () => {
+        const [{ id }] = await this.rows(
+          sql`INSERT INTO sector_report (author_org_id, author_id, kind, title, body, tlp, published_at)
+              VALUES (lap.viewer_org(), lap.viewer_person(), ${input.kind}, ${input.title}, ${input.body}, ${input.tlp}, lap.now())
+              RETURNING id`,
+        );
+        if (input.recipientIds.length) {
+          await this.rows(
+            sql`INSERT INTO sector_report_recipient (report_id, person_id, author_org_id)
+                SELECT ${id}, x.person_id, lap.viewer_org() FROM unnest(${input.recipientIds}::uuid[]) AS x(person_id)`,
+          );
+        }
+        await this.db.query(`SET CONSTRAINTS sector_report_red_named IMMEDIATE`);
+        await this.db.query(`SET CONSTRAINTS sector_report_red_named DEFERRED`);
+        return id as string;
+      },
+      { '23514': () => badInput('input.recipientIds', 'a TLP:RED report must name its recipients') },
+    );
+  }
+
+  // ---- the network report (§C.1, §D) ---------------------------------------------------------------------------
+
+  /** The network report's figures for [from, to), each counted under the viewer's row-level security. */
+  networkReport(from: Date, to: Date): Promise<NetworkReportFigures> {
+    return networkReportFigures(this.db, from, to);
+  }
+
+  // ---- writes ---------------------------------------------------------------------------------------------------
+
+  /**
+   * Runs a write in a savepoint: all of it sticks or none of it does. A refusal by row-level security (SQLSTATE 42501)
+   * is FORBIDDEN; the SQLSTATEs in `known` become their bad-input errors; anything else passes through.
+   */
+  private async write<T>(fn: () => Promise<T>, known: Record<string, () => Error> = {}): Promise<T> {
+    try {
+      return await this.db.atomically(fn);
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && known[code]) throw known[code]();
+      throw refusedByPolicy(err);
+    }
+  }
 }

@@ -1,4 +1,14 @@
-/** The network report as CSV (`GET /reports/network.csv?from=…&to=…`): one row per figure. */
+/**
+ * The network report as CSV (`GET /reports/network.csv?from=…&to=…`): one row per figure, made from the GraphQL
+ * `networkReport` of the same request — same reader, same token, same rules, same figures — so that the CSV is the
+ * report row for row (DOMAIN §4). Columns: `section,key,detail,value`.
+ *
+ * A figure that is null in the report has its row with an empty `value`: `median_hours_to_answer` when no request the
+ * reader can list was answered, and every questionnaire's `outstanding` row for a reader who is not a coordinator
+ * (who has not answered is the coordinators' alone, §C.1: no number, not even a zero). The rows are the same for
+ * every reader; what was redacted is named, as in GraphQL's `extensions.redacted`, in the response header
+ * `X-Redacted` (paths, comma-separated).
+ */
 export const networkReportQuery = `query NetworkReportCsv($from: DateTimeISO!, $to: DateTimeISO!) {
   networkReport(from: $from, to: $to) {
     from to
@@ -34,7 +44,7 @@ export interface NetworkReportData {
   casesByStatus: KeyCount[];
   assistanceRequestsByStatus: KeyCount[];
   medianHoursToAnswer: number | null;
-  questionnaires: Array<{ title: string; audience: string; responded: number; outstanding: number }>;
+  questionnaires: Array<{ title: string; audience: string; responded: number; outstanding: number | null }>;
 }
 
 function cell(value: string | number | boolean | null): string {

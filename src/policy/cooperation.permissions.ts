@@ -1,35 +1,32 @@
 import type { AssistanceRequest } from '../../entities/assistance-request.entity';
+import type { Endorsement } from '../../entities/endorsement.entity';
 import type { SectorReport } from '../../entities/sector-report.entity';
-import type { Context } from '../context';
-import { notFound } from '../graphql/errors';
 import { assistancePolicy, endorsementPolicy, networkReportPolicy, reportPolicy } from './cooperation.policy';
 import { connectionPermissions, mutationRule, open, PermissionTree, rowRule, viewerRule } from './rules';
-import { isAgency, isMember, Viewer } from './viewer';
 
-/** The cooperation workflows' part of the rule tree: endorsement, assistance requests, sector reports, network report. */
+/**
+ * The cooperation workflows' part of the rule tree: endorsement, assistance requests, sector reports, network report.
+ * Rows come from row-level security; a restricted part is null when the database returned nothing for it (or said, in
+ * the row's own statement, that the viewer may not read it). Mutation rules check the kind of viewer only: which rows a
+ * viewer may change, the database decides when it is asked to change them.
+ */
 
 const fields = (names: string[], why: string) => Object.fromEntries(names.map((f) => [f, open(why)]));
 
-async function requestFor(
-  v: Viewer,
-  ctx: Context,
-  id: string,
-  check: (v: Viewer, r: AssistanceRequest) => boolean,
-): Promise<boolean | Error> {
-  const r = await ctx.data.cooperation.requestById.load(id);
-  if (!r) return notFound('id', 'request');
-  return check(v, r);
+/** A figure of the network report that the database returned as NULL for this reader: coordinators' only. */
+interface OutstandingFigure {
+  outstanding: number | null;
 }
 
 export const cooperationPermissions: PermissionTree = {
   Query: {
-    endorsements: open('rows pass the application row scope (agencies; an applicant its own)'),
-    endorsement: open('the row passes the application row scope'),
-    assistanceRequests: open('rows pass the request row scope (requester, recipient, coordinators)'),
-    assistanceRequest: open('the row passes the request row scope'),
-    reports: open('rows pass the report row scope (TLP, as for cases)'),
-    earlyWarnings: open('rows pass the report row scope (TLP, as for cases)'),
-    report: open('the row passes the report row scope'),
+    endorsements: open('rows come from endorsement_application under row-level security (agencies; an applicant its own)'),
+    endorsement: open('the row comes from endorsement_application under row-level security'),
+    assistanceRequests: open('rows come from row-level security (request_read: requester, recipient, coordinators)'),
+    assistanceRequest: open('the row comes from row-level security (request_read)'),
+    reports: open('rows come from row-level security (report_read: TLP, as for cases)'),
+    earlyWarnings: open('rows come from row-level security (report_read: TLP, as for cases)'),
+    report: open('the row comes from row-level security (report_read)'),
     networkReport: viewerRule('Query.networkReport', networkReportPolicy.canRead, 'findings shared with the OECD Spam Task Force by the agencies (§C.1, §D)'),
   },
   Mutation: {
@@ -37,32 +34,32 @@ export const cooperationPermissions: PermissionTree = {
     objectToEndorsement: mutationRule('objectToEndorsement', endorsementPolicy.canObject, null, 'endorsement stands "as long as no Agency … objects" (paragraph after §D)'),
     withdrawEndorsementObjection: mutationRule(
       'withdrawEndorsementObjection',
-      isAgency,
-      async (v, a, ctx) => {
-        const o = await ctx.data.cooperation.objectionById.load(a.id);
-        if (!o) return notFound('id', 'objection');
-        return endorsementPolicy.canWithdrawObjection(v, o);
-      },
-      'only the objecting agency withdraws its objection',
+      endorsementPolicy.canObject,
+      null,
+      'only the objecting agency withdraws its objection (the update policy objection_withdraw decides which)',
     ),
     requestAssistance: mutationRule('requestAssistance', assistancePolicy.canRequest, null, 'agencies request international assistance, prioritised by harm (§A.5)'),
-    acknowledgeRequest: mutationRule('acknowledgeRequest', isMember, (v, a, ctx) => requestFor(v, ctx, a.id, assistancePolicy.canAnswer), 'the recipient answers requests (§B.1, §B.4)'),
-    fulfilRequest: mutationRule('fulfilRequest', isMember, (v, a, ctx) => requestFor(v, ctx, a.id, assistancePolicy.canAnswer), 'the recipient answers requests (§B.1, §B.4)'),
-    declineRequest: mutationRule('declineRequest', isMember, (v, a, ctx) => requestFor(v, ctx, a.id, assistancePolicy.canAnswer), 'nothing requires sharing confidential information (§D)'),
-    withdrawRequest: mutationRule('withdrawRequest', isAgency, (v, a, ctx) => requestFor(v, ctx, a.id, assistancePolicy.canWithdraw), 'the requester withdraws its own request'),
+    acknowledgeRequest: mutationRule('acknowledgeRequest', assistancePolicy.canAnswerAtAll, null, 'the recipient answers requests (§B.1, §B.4; the update policy request_move decides which)'),
+    fulfilRequest: mutationRule('fulfilRequest', assistancePolicy.canAnswerAtAll, null, 'the recipient answers requests (§B.1, §B.4; the update policy request_move decides which)'),
+    declineRequest: mutationRule('declineRequest', assistancePolicy.canAnswerAtAll, null, 'nothing requires sharing confidential information (§D; the update policy request_move decides which)'),
+    withdrawRequest: mutationRule('withdrawRequest', assistancePolicy.canWithdrawAtAll, null, 'the requester withdraws its own request (the update policy request_move decides which)'),
     publishReport: mutationRule('publishReport', reportPolicy.canPublish, null, 'private-sector members report to the agencies (§B.3.a)'),
   },
   Endorsement: {
-    ...fields(['id', 'status', 'appliedAt', 'objectionDeadline', 'applicant', 'recordedBy'], 'the application row scope admits agencies and the applicant'),
+    ...fields(['id', 'status', 'appliedAt', 'objectionDeadline', 'applicant', 'recordedBy'], 'endorsement_application admits agencies and the applicant'),
     viewerCan: open('the viewer’s own rights'),
-    objections: viewerRule('Endorsement.objections', endorsementPolicy.canReadObjections, 'objections and their reasons are for agencies only (paragraph after §D)'),
+    objections: rowRule<Endorsement>(
+      'Endorsement.objections',
+      (v, e) => endorsementPolicy.canReadObjections(v, e),
+      'objections and their reasons are for agencies only (paragraph after §D; policy objection_read)',
+    ),
   },
   EndorsementViewerCan: { object: open('the viewer’s own rights') },
-  EndorsementObjection: fields(['id', 'reason', 'createdAt', 'withdrawnAt', 'agency', 'objectedBy', 'endorsement'], 'objections load for agencies only'),
+  EndorsementObjection: fields(['id', 'reason', 'createdAt', 'withdrawnAt', 'agency', 'objectedBy', 'endorsement'], 'objections load for agencies only (policy objection_read)'),
   AssistanceRequest: {
     ...fields(
       ['id', 'title', 'categories', 'harmScore', 'status', 'createdAt', 'acknowledgedAt', 'answeredAt', 'requester', 'requestedBy', 'recipient'],
-      'the request row scope admits requester, recipient and coordinators (§A.5, §C.1)',
+      'request_read admits requester, recipient and coordinators (§A.5, §C.1)',
     ),
     recipientGuidance: open('how to frame requests to this member (§B.4.c), for those who see the request'),
     case: open('the case passes the case row scope'),
@@ -70,7 +67,7 @@ export const cooperationPermissions: PermissionTree = {
     details: rowRule<AssistanceRequest>(
       'AssistanceRequest.details',
       (v, r) => assistancePolicy.canReadDetails(v, r),
-      'description and answer stay between requester and recipient (confidentiality ¶ after §A.7)',
+      'description, harm assessment and answer stay between requester and recipient (confidentiality ¶ after §A.7; policy request_detail_read)',
     ),
   },
   AssistanceRequestDetails: fields(
@@ -79,20 +76,31 @@ export const cooperationPermissions: PermissionTree = {
   ),
   AssistanceRequestViewerCan: fields(['readDetails', 'answer', 'withdraw'], 'the viewer’s own rights'),
   SectorReport: {
-    ...fields(['id', 'kind', 'title', 'body', 'tlp', 'publishedAt', 'authorOrganization', 'author'], 'the report row scope applies its TLP (§B.3.a)'),
-    recipients: rowRule<SectorReport>('SectorReport.recipients', (v, r) => reportPolicy.canReadRecipients(v, r), 'the author’s distribution list stays with the author'),
+    ...fields(['id', 'kind', 'title', 'body', 'tlp', 'publishedAt', 'authorOrganization', 'author'], 'report_read applies its TLP (§B.3.a)'),
+    recipients: rowRule<SectorReport>(
+      'SectorReport.recipients',
+      (v, r) => reportPolicy.canReadRecipients(v, r),
+      'the author’s distribution list stays with the author (policy report_recipient_read)',
+    ),
   },
   NetworkReport: fields(
     [
       'from', 'to', 'participantsByKind', 'participantsBySector', 'participantsByCountry', 'developingCountriesParticipating', 'callsHeld',
       'callsPerQuarter', 'quartersWithoutCall', 'casesByCategory', 'casesByStatus', 'assistanceRequestsByStatus', 'medianHoursToAnswer', 'questionnaires',
     ],
-    'computed for agencies from GREEN-or-lower data only (§C.1, §D)',
+    'each figure counts what the reader can list, under row-level security (§C.1, §D; DOMAIN §3)',
   ),
   KeyCount: fields(['key', 'count'], 'part of the network report'),
   CountryParticipation: fields(['country', 'agencies', 'privateSectorMembers'], 'part of the network report (§A.7)'),
   QuarterCalls: fields(['year', 'quarter', 'calls'], 'part of the network report (§A.3)'),
-  QuestionnaireCompletion: fields(['title', 'audience', 'responded', 'outstanding'], 'part of the network report (§C.1)'),
+  QuestionnaireCompletion: {
+    ...fields(['title', 'audience', 'responded'], 'part of the network report (§C.1): responses the reader can list'),
+    outstanding: rowRule<OutstandingFigure>(
+      'QuestionnaireCompletion.outstanding',
+      (_v, q) => q.outstanding !== null,
+      'who has not answered is the coordinators’ (§C.1): the database returns no figure to anyone else',
+    ),
+  },
   ...connectionPermissions('Endorsement'),
   ...connectionPermissions('AssistanceRequest'),
   ...connectionPermissions('SectorReport'),

@@ -1,4 +1,5 @@
 import { cast, caseId, orgId, startTestHub, TestHub } from '../support/hub';
+import { tableRows } from '../support/rows';
 import { demoId } from '../../src/db/seed/demo';
 
 let hub: TestHub;
@@ -85,7 +86,9 @@ describe('who sees which requests (requester, recipient, coordinators)', () => {
 });
 
 describe('the request lifecycle and who may move it', () => {
-  const rowOf = async (id: string) => (await hub.ds.query(`SELECT status, response, answered_at FROM assistance_request WHERE id = $1`, [id]))[0];
+  const rowOf = async (id: string) =>
+    (await hub.ds.query(`SELECT r.status, d.response, r.answered_at FROM assistance_request r JOIN assistance_request_detail d ON d.request_id = r.id WHERE r.id = $1`, [id]))[0];
+  const tables = ['assistance_request', 'assistance_request_detail'];
   const ask = `mutation($input: RequestAssistanceInput!) { requestAssistance(input: $input) { id status harmScore requester { name } recipient { name } } }`;
   const input = { recipientId: orgId('sentinel'), title: 'Samples of dialer malware', description: 'Please send samples.', categories: ['MALWARE'], victimCount: 9000, estimatedLossUsd: 700000 };
 
@@ -94,11 +97,33 @@ describe('the request lifecycle and who may move it', () => {
     expect(r.body.data.requestAssistance).toMatchObject({ status: 'OPEN', harmScore: 70, requester: { name: 'Canadian Radio-television and Telecommunications Commission' }, recipient: { name: 'Sentinel Security' } });
   });
 
+  test('the request and its details are written as two rows; the details reach only requester and recipient', async () => {
+    const r = await hub.gql(ask, { as: cast.claire, variables: { input: { ...input, vulnerableVictims: true } } });
+    const id = r.body.data.requestAssistance.id;
+    expect(await hub.ds.query(`SELECT requester_id, recipient_id, description, victim_count, estimated_loss_usd, vulnerable_victims, ongoing_harm, response
+      FROM assistance_request_detail WHERE request_id = $1`, [id])).toEqual([
+      { requester_id: orgId('crtc'), recipient_id: orgId('sentinel'), description: 'Please send samples.', victim_count: 9000, estimated_loss_usd: 700000,
+        vulnerable_victims: true, ongoing_harm: false, response: null },
+    ]);
+    const details = `{ assistanceRequest(id: "${id}") { details { description victimCount estimatedLossUsd vulnerableVictims ongoingHarm response } viewerCan { readDetails answer withdraw } } }`;
+    const expected = { description: 'Please send samples.', victimCount: 9000, estimatedLossUsd: 700000, vulnerableVictims: true, ongoingHarm: false, response: null };
+    expect((await hub.gql(details, { as: cast.claire })).body).toEqual({
+      data: { assistanceRequest: { details: expected, viewerCan: { readDetails: true, answer: false, withdraw: true } } },
+    });
+    expect((await hub.gql(details, { as: cast.eva })).body).toEqual({
+      data: { assistanceRequest: { details: expected, viewerCan: { readDetails: true, answer: true, withdraw: false } } },
+    });
+    expect((await hub.gql(details, { as: cast.ann })).body).toEqual({
+      data: { assistanceRequest: { details: null, viewerCan: { readDetails: false, answer: false, withdraw: false } } },
+      extensions: { redacted: [{ path: 'assistanceRequest.details', code: 'FORBIDDEN', count: 1 }] },
+    });
+  });
+
   test.each([[null], [cast.grace], [cast.paulo]])('%s may not request assistance', async (who) => {
-    const before = await hub.ds.query(`SELECT count(*)::int AS n FROM assistance_request`);
+    const before = await tableRows(hub.ds, tables);
     const r = await hub.gql(ask, { as: who, variables: { input } });
     expect(r.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect(await hub.ds.query(`SELECT count(*)::int AS n FROM assistance_request`)).toEqual(before);
+    expect(await tableRows(hub.ds, tables)).toEqual(before);
   });
 
   test('bad input: negative counts, unknown recipient, own organization, a case the requester cannot see', async () => {
@@ -122,12 +147,20 @@ describe('the request lifecycle and who may move it', () => {
 
   test('the recipient acknowledges and fulfils; others are refused and nothing changes', async () => {
     const id = req('ftc-oft-mules');
+    const before = await tableRows(hub.ds, tables);
     for (const who of [cast.ann, cast.isla, cast.tom]) {
-      const r = await hub.gql(`mutation { acknowledgeRequest(id: "${id}") { status } }`, { as: who });
-      // Ann (requester, coordinator) and Isla (a stranger: the row is hidden from her) may not answer.
-      expect(r.body.errors?.[0].extensions?.code).toBe(who === cast.ann ? 'FORBIDDEN' : 'BAD_USER_INPUT');
-      expect(await rowOf(id)).toEqual({ status: 'OPEN', response: null, answered_at: null });
+      for (const mutation of [`acknowledgeRequest(id: "${id}")`, `fulfilRequest(id: "${id}", response: "Done")`, `declineRequest(id: "${id}", response: "No")`]) {
+        const r = await hub.gql(`mutation { ${mutation} { status } }`, { as: who });
+        // Ann (requester, coordinator) may not answer: the database refuses (FORBIDDEN). Isla and Tom cannot see the
+        // request at all: it is answered as one that does not exist.
+        expect(r.body).toEqual({
+          data: null,
+          errors: [expect.objectContaining(who === cast.ann ? { extensions: { code: 'FORBIDDEN' } } : { message: 'id: no request with this id' })],
+        });
+        expect(await tableRows(hub.ds, tables)).toEqual(before);
+      }
     }
+    expect(await rowOf(id)).toEqual({ status: 'OPEN', response: null, answered_at: null });
     expect((await hub.gql(`mutation { acknowledgeRequest(id: "${id}") { status } }`, { as: cast.oliver })).body.data).toEqual({ acknowledgeRequest: { status: 'ACKNOWLEDGED' } });
     const done = await hub.gql(`mutation { fulfilRequest(id: "${id}", response: "Three account holders identified.") { status details { response } } }`, { as: cast.oliver });
     expect(done.body.data).toEqual({ fulfilRequest: { status: 'FULFILLED', details: { response: 'Three account holders identified.' } } });
@@ -136,11 +169,30 @@ describe('the request lifecycle and who may move it', () => {
     expect((await rowOf(id)).status).toBe('FULFILLED');
   });
 
+  test('a coordinator who is neither party sees the request but may not move it (FORBIDDEN, nothing written)', async () => {
+    const id = req('ico-meridian-accounts');
+    const before = await tableRows(hub.ds, tables);
+    for (const mutation of [`fulfilRequest(id: "${id}", response: "Done")`, `declineRequest(id: "${id}", response: "No")`, `withdrawRequest(id: "${id}")`]) {
+      const r = await hub.gql(`mutation { ${mutation} { status } }`, { as: cast.oliver });
+      expect(r.body).toEqual({ data: null, errors: [expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })] });
+    }
+    expect(await tableRows(hub.ds, tables)).toEqual(before);
+  });
+
+  test('a wrong state is bad input, for a party that may move it', async () => {
+    const id = req('acma-northstar-logs');
+    const before = await tableRows(hub.ds, tables);
+    const r = await hub.gql(`mutation { acknowledgeRequest(id: "${id}") { status } }`, { as: cast.grace });
+    expect(r.body).toEqual({ data: null, errors: [expect.objectContaining({ message: 'id: the request is FULFILLED', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })] });
+    expect(await tableRows(hub.ds, tables)).toEqual(before);
+  });
+
   test('only the requester withdraws', async () => {
     const id = req('efcc-ftc-payments');
+    const before = await tableRows(hub.ds, tables);
     const refused = await hub.gql(`mutation { withdrawRequest(id: "${id}") { status } }`, { as: cast.ann });
     expect(refused.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    expect((await rowOf(id)).status).toBe('OPEN');
+    expect(await tableRows(hub.ds, tables)).toEqual(before);
     const ok = await hub.gql(`mutation { withdrawRequest(id: "${id}") { status } }`, { as: cast.emeka });
     expect(ok.body.data).toEqual({ withdrawRequest: { status: 'WITHDRAWN' } });
   });

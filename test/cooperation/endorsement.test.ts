@@ -112,6 +112,47 @@ describe('the silent procedure over the deadline (injectable clock)', () => {
     expect(late.body.errors?.[0]).toMatchObject({ message: 'endorsementId: the objection window has closed', extensions: { code: 'BAD_USER_INPUT' } });
   });
 
+  test('every read of an application is at the request’s clock, and none writes', async () => {
+    const q = `{ endorsements { nodes { applicant { name } status viewerCan { object } } }
+      rejected: endorsements(status: REJECTED) { totalCount nodes { applicant { name } } } applied: endorsements(status: APPLIED) { totalCount }
+      endorsement(id: "${orgId('quicksend')}") { status viewerCan { object } } }`;
+    const before = await hub.gql(q, { as: cast.isla });
+    expect(before.body.data).toEqual({
+      endorsements: {
+        nodes: [
+          { applicant: { name: 'CGI.br Anti-Spam Working Group' }, status: 'APPLIED', viewerCan: { object: true } },
+          { applicant: { name: 'QuickSend Marketing Association' }, status: 'APPLIED', viewerCan: { object: true } },
+        ],
+      },
+      rejected: { totalCount: 0, nodes: [] },
+      applied: { totalCount: 2 },
+      endorsement: { status: 'APPLIED', viewerCan: { object: true } },
+    });
+    // QuickSend's deadline (5 days ahead) has passed with the ICO's objection standing; CGI.br's (10 days) has not.
+    clock = new Date(clock.getTime() + 6 * DAY);
+    const after = await hub.gql(q, { as: cast.isla });
+    expect(after.body.data).toEqual({
+      endorsements: {
+        nodes: [
+          { applicant: { name: 'CGI.br Anti-Spam Working Group' }, status: 'APPLIED', viewerCan: { object: true } },
+          { applicant: { name: 'QuickSend Marketing Association' }, status: 'REJECTED', viewerCan: { object: false } },
+        ],
+      },
+      rejected: { totalCount: 1, nodes: [{ applicant: { name: 'QuickSend Marketing Association' } }] },
+      applied: { totalCount: 1 },
+      endorsement: { status: 'REJECTED', viewerCan: { object: false } },
+    });
+    expect(await hub.ds.query(`SELECT status, endorsed_at FROM participant WHERE id = $1`, [orgId('quicksend')])).toEqual([{ status: 'APPLIED', endorsed_at: null }]);
+  });
+
+  test('after the deadline an objection can no longer be withdrawn (bad input, nothing written)', async () => {
+    const [objection] = await hub.ds.query(`SELECT id FROM endorsement_objection WHERE participant_id = $1`, [orgId('quicksend')]);
+    clock = new Date(clock.getTime() + 6 * DAY);
+    const r = await hub.gql(`mutation { withdrawEndorsementObjection(id: "${objection.id}") { withdrawnAt } }`, { as: cast.isla });
+    expect(r.body).toEqual({ data: null, errors: [expect.objectContaining({ message: 'id: the objection window has closed' })] });
+    expect(await hub.ds.query(`SELECT withdrawn_at FROM endorsement_objection WHERE id = $1`, [objection.id])).toEqual([{ withdrawn_at: null }]);
+  });
+
   test('the demo applicant with a standing objection is REJECTED once its deadline passes', async () => {
     clock = new Date(clock.getTime() + 6 * DAY);
     const r = await hub.gql(`{ endorsement(id: "${orgId('quicksend')}") { status } cgi: endorsement(id: "${orgId('cgi')}") { status } }`, { as: cast.isla });

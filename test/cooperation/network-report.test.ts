@@ -1,4 +1,5 @@
-import { cast, orgId, startTestHub, TestHub } from '../support/hub';
+import { networkReportCsv, NetworkReportData, networkReportQuery } from '../../src/http/network-report-csv';
+import { cast, caseId, orgId, personId, startTestHub, TestHub } from '../support/hub';
 
 let hub: TestHub;
 let from: string;
@@ -11,44 +12,131 @@ beforeAll(async () => {
 afterAll(() => hub.close());
 beforeEach(() => hub.reset());
 
-const query = `query($from: DateTimeISO!, $to: DateTimeISO!) { networkReport(from: $from, to: $to) {
-  participantsByKind { key count } casesByCategory { key count } casesByStatus { key count }
-  assistanceRequestsByStatus { key count } medianHoursToAnswer callsHeld developingCountriesParticipating
-  participantsByCountry { country { code developing } agencies privateSectorMembers } } }`;
+const OECD = 'OECD Questionnaire on Cross-border Enforcement of Anti-Spam Laws';
+const PRIVATE = 'Private-sector questions on requests for information';
 
-test('agencies get counts of GREEN-or-lower data only', async () => {
-  const r = await hub.gql(query, { as: cast.isla, variables: { from, to } });
+const report = async (who: string | null) => {
+  const r = await hub.gql(networkReportQuery, { as: who, variables: { from, to } });
   expect(r.body.errors).toBeUndefined();
-  const report = r.body.data.networkReport;
-  expect(report).toMatchObject({
-    participantsByKind: [{ key: 'AGENCY', count: 10 }, { key: 'PRIVATE_SECTOR', count: 4 }],
-    // CLEAR and GREEN cases only: FTC-2004-017, OFT-2004-003, OPTA-2004-005.
-    casesByCategory: [{ key: 'MALWARE', count: 1 }, { key: 'ONLINE_FRAUD', count: 3 }, { key: 'SPAM', count: 1 }],
-    casesByStatus: [{ key: 'ENFORCEMENT_ACTION', count: 2 }, { key: 'INVESTIGATING', count: 1 }],
-    // Requests about AMBER, AMBER_STRICT and RED cases are left out.
-    assistanceRequestsByStatus: [{ key: 'DECLINED', count: 1 }, { key: 'OPEN', count: 1 }],
-    medianHoursToAnswer: 144,
-    callsHeld: 2,
-    developingCountriesParticipating: 1,
+  return r.body as { data: { networkReport: NetworkReportData }; extensions?: Record<string, unknown> };
+};
+
+const tally = (keys: string[]) => {
+  const m = new Map<string, number>();
+  keys.forEach((k) => m.set(k, (m.get(k) ?? 0) + 1));
+  return [...m].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, count]) => ({ key, count }));
+};
+
+describe('every figure counts what that reader can list (DOMAIN §3, §4)', () => {
+  test('an agency (Isla, ICO): the cases, requests, calls and responses she can list; no outstanding figure', async () => {
+    const body = await report(cast.isla);
+    expect(body.data.networkReport).toMatchObject({
+      participantsByKind: [{ key: 'AGENCY', count: 10 }, { key: 'PRIVATE_SECTOR', count: 4 }],
+      // Every case but the two RED ones she is not on (FTC-2004-021, EFCC-2004-001): CLEAR, GREEN, AMBER, AMBER_STRICT.
+      casesByCategory: [{ key: 'IDENTITY_THEFT', count: 1 }, { key: 'MALWARE', count: 3 }, { key: 'ONLINE_FRAUD', count: 3 }, { key: 'SPAM', count: 4 }],
+      casesByStatus: [{ key: 'CLOSED', count: 1 }, { key: 'ENFORCEMENT_ACTION', count: 2 }, { key: 'INVESTIGATING', count: 2 }, { key: 'OPEN', count: 2 }],
+      // Her agency's one request (to Meridian), acknowledged, not answered.
+      assistanceRequestsByStatus: [{ key: 'ACKNOWLEDGED', count: 1 }],
+      medianHoursToAnswer: null,
+      callsHeld: 2,
+      developingCountriesParticipating: 1,
+      // The open responses and her agency's confidential one.
+      questionnaires: [
+        { title: OECD, audience: 'AGENCIES', responded: 4, outstanding: null },
+        { title: PRIVATE, audience: 'PRIVATE_SECTOR', responded: 2, outstanding: null },
+      ],
+    });
+    expect(body.data.networkReport.participantsByCountry).toContainEqual({ country: { code: 'NG', name: 'Nigeria', developing: true }, agencies: 1, privateSectorMembers: 0 });
+    expect(body.extensions).toEqual({ redacted: [{ path: 'networkReport.questionnaires.outstanding', code: 'FORBIDDEN', count: 2 }] });
   });
-  expect(report.participantsByCountry).toContainEqual({ country: { code: 'NG', developing: true }, agencies: 1, privateSectorMembers: 0 });
+
+  test('an agency that can list 3 responses to the OECD questionnaire is told 3, not 4 (the ICO’s is confidential)', async () => {
+    const listed = await hub.gql(`{ questionnaires(audience: AGENCIES) { nodes { title responses { totalCount } } } }`, { as: cast.liam });
+    expect(listed.body.data.questionnaires.nodes).toEqual([{ title: OECD, responses: { totalCount: 3 } }]);
+    const body = await report(cast.liam);
+    expect(body.data.networkReport.questionnaires).toEqual([
+      { title: OECD, audience: 'AGENCIES', responded: 3, outstanding: null },
+      { title: PRIVATE, audience: 'PRIVATE_SECTOR', responded: 2, outstanding: null },
+    ]);
+    expect(body.extensions).toEqual({ redacted: [{ path: 'networkReport.questionnaires.outstanding', code: 'FORBIDDEN', count: 2 }] });
+  });
+
+  test('a coordinator (Ann, FTC) is told every response and who has not answered, as numbers, with nothing redacted', async () => {
+    const body = await report(cast.ann);
+    expect(body.extensions).toBeUndefined();
+    expect(body.data.networkReport).toMatchObject({
+      // The RED case her agency leads (FTC-2004-021) counts; EFCC-2004-001 does not.
+      casesByStatus: [{ key: 'CLOSED', count: 1 }, { key: 'ENFORCEMENT_ACTION', count: 2 }, { key: 'INVESTIGATING', count: 3 }, { key: 'OPEN', count: 2 }],
+      // Coordinators see every request (§C.1).
+      assistanceRequestsByStatus: [{ key: 'ACKNOWLEDGED', count: 1 }, { key: 'DECLINED', count: 1 }, { key: 'FULFILLED', count: 1 }, { key: 'OPEN', count: 2 }],
+      medianHoursToAnswer: 108,
+      // Ten agencies, four answered (the ICO confidentially); four private-sector members, two answered.
+      questionnaires: [
+        { title: OECD, audience: 'AGENCIES', responded: 4, outstanding: 6 },
+        { title: PRIVATE, audience: 'PRIVATE_SECTOR', responded: 2, outstanding: 2 },
+      ],
+    });
+  });
+
+  test.each([
+    ['ann (coordinator)', cast.ann],
+    ['oliver (coordinator)', cast.oliver],
+    ['isla', cast.isla],
+    ['liam', cast.liam],
+    ['emeka', cast.emeka],
+    ['claire', cast.claire],
+  ])('%s: cases, requests, calls and responses equal what the same reader lists', async (_name, who) => {
+    const r = (await report(who)).data.networkReport;
+    const listed = await hub.gql(
+      `{ cases(first: 1000) { nodes { status categories } }
+         assistanceRequests(first: 1000) { totalCount nodes { status } }
+         calls(when: PAST, first: 1000) { totalCount }
+         questionnaires { nodes { title responses { totalCount } } } }`,
+      { as: who },
+    );
+    expect(listed.body.errors).toBeUndefined();
+    const d = listed.body.data;
+    const cases = d.cases.nodes as Array<{ status: string; categories: string[] }>;
+    expect(r.casesByStatus).toEqual(tally(cases.map((c) => c.status)));
+    expect(r.casesByCategory).toEqual(tally(cases.flatMap((c) => c.categories)));
+    expect(r.assistanceRequestsByStatus).toEqual(tally((d.assistanceRequests.nodes as Array<{ status: string }>).map((n) => n.status)));
+    expect(r.callsHeld).toBe(d.calls.totalCount);
+    expect(r.questionnaires.map((q) => [q.title, q.responded])).toEqual(
+      (d.questionnaires.nodes as Array<{ title: string; responses: { totalCount: number } }>).map((q) => [q.title, q.responses.totalCount]).sort(),
+    );
+  });
+
+  test('assistanceRequestsByStatus equals what assistanceRequests lists by status for the same reader', async () => {
+    for (const who of [cast.ann, cast.liam, cast.emeka, cast.claire]) {
+      const r = (await report(who)).data.networkReport;
+      const counts = [];
+      for (const status of ['ACKNOWLEDGED', 'DECLINED', 'FULFILLED', 'OPEN', 'WITHDRAWN']) {
+        const n = (await hub.gql(`{ assistanceRequests(filter: {status: ${status}}) { totalCount } }`, { as: who })).body.data.assistanceRequests.totalCount;
+        if (n > 0) counts.push({ key: status, count: n });
+      }
+      expect(r.assistanceRequestsByStatus).toEqual(counts);
+    }
+  });
 });
 
-test('adding RED, AMBER and AMBER_STRICT cases changes nothing; a GREEN one does', async () => {
-  const before = (await hub.gql(query, { as: cast.isla, variables: { from, to } })).body.data.networkReport;
-  for (const tlp of ['RED', 'AMBER', 'AMBER_STRICT']) {
-    await hub.ds.query(
-      `INSERT INTO enforcement_case (reference, title, status, categories, tlp, lead_agency_id, harm_score) VALUES ($1, 'Hidden', 'CLOSED', '{IDENTITY_THEFT}', $2, $3, 50)`,
-      [`HIDDEN-${tlp}`, tlp, orgId('efcc')],
-    );
-  }
-  expect((await hub.gql(query, { as: cast.isla, variables: { from, to } })).body.data.networkReport).toEqual(before);
+test('a case counts for exactly the readers who can list it', async () => {
+  const before = { isla: (await report(cast.isla)).data.networkReport, emeka: (await report(cast.emeka)).data.networkReport };
+  // A RED case of the EFCC with no share: the EFCC's people count it, nobody else.
   await hub.ds.query(
-    `INSERT INTO enforcement_case (reference, title, status, categories, tlp, lead_agency_id, harm_score) VALUES ('SEEN-1', 'Seen', 'CLOSED', '{IDENTITY_THEFT}', 'GREEN', $1, 50)`,
-    [orgId('efcc')],
+    `INSERT INTO enforcement_case (id, reference, title, status, categories, tlp, lead_agency_id, harm_score) VALUES ($1, 'HIDDEN-RED', 'Hidden', 'CLOSED', '{IDENTITY_THEFT}', 'RED', $2, 50)`,
+    [caseId('HIDDEN-RED'), orgId('efcc')],
   );
-  const after = (await hub.gql(query, { as: cast.isla, variables: { from, to } })).body.data.networkReport;
-  expect(after.casesByStatus).toEqual([{ key: 'CLOSED', count: 1 }, ...before.casesByStatus]);
+  expect((await report(cast.isla)).data.networkReport).toEqual(before.isla);
+  const emeka = (await report(cast.emeka)).data.networkReport;
+  expect(emeka.casesByStatus).toEqual(before.emeka.casesByStatus.map((k) => (k.key === 'CLOSED' ? { key: 'CLOSED', count: k.count + 1 } : k)));
+  // Shared with Isla by name: now she counts it too.
+  await hub.ds.query(
+    `INSERT INTO case_share (case_id, participant_id, recipient_ids, granted_by_id) VALUES ($1, $2, $3::uuid[], $4)`,
+    [caseId('HIDDEN-RED'), orgId('ico'), [personId(cast.isla)], personId(cast.emeka)],
+  );
+  const isla = (await report(cast.isla)).data.networkReport;
+  expect(isla.casesByStatus).toEqual(before.isla.casesByStatus.map((k) => (k.key === 'CLOSED' ? { key: 'CLOSED', count: k.count + 1 } : k)));
+  expect(isla.casesByCategory).toEqual(before.isla.casesByCategory.map((k) => (k.key === 'IDENTITY_THEFT' ? { key: 'IDENTITY_THEFT', count: k.count + 1 } : k)));
 });
 
 test.each([[null], [cast.grace], [cast.paulo]])('%s gets no network report (null, redacted)', async (who) => {
@@ -62,27 +150,48 @@ test('bad periods are bad input', async () => {
 });
 
 describe('GET /reports/network.csv', () => {
-  const csv = (token?: string) =>
-    fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, {
-      headers: token ? { authorization: `Bearer ${token}` } : {},
+  const csv = async (who: string | null, token?: string) => {
+    const bearer = token ?? (who ? await hub.tokenFor(personId(who), who) : undefined);
+    return fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, {
+      headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
     });
+  };
 
-  test('an agency downloads the same figures as CSV', async () => {
-    const res = await csv(await hub.tokenFor((await hub.ds.query(`SELECT id FROM person WHERE email = $1`, [cast.isla]))[0].id, cast.isla));
+  test.each([
+    ['isla (agency)', cast.isla],
+    ['liam (agency)', cast.liam],
+    ['ann (coordinator)', cast.ann],
+  ])('%s downloads the same report as GraphQL gives her, row for row', async (_name, who) => {
+    const res = await csv(who);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    const lines = (await res.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('section,key,detail,value');
+    const text = await res.text();
+    expect(text).toBe(networkReportCsv((await report(who)).data.networkReport));
+    expect(text.split('\r\n')[0]).toBe('section,key,detail,value');
+  });
+
+  test('a non-coordinator’s outstanding cells are empty and named in X-Redacted; a coordinator’s are numbers', async () => {
+    const liam = await csv(cast.liam);
+    const lines = (await liam.text()).trim().split('\r\n');
+    expect(liam.headers.get('x-redacted')).toBe('networkReport.questionnaires.outstanding');
+    expect(lines).toContain(`questionnaires,${OECD},AGENCIES responded,3`);
+    expect(lines).toContain(`questionnaires,${OECD},AGENCIES outstanding,`);
+    expect(lines).toContain(`questionnaires,${PRIVATE},PRIVATE_SECTOR outstanding,`);
     expect(lines).toContain('participants_by_kind,AGENCY,,10');
-    expect(lines).toContain('cases_by_status,INVESTIGATING,,1');
-    expect(lines).toContain('assistance_requests,median_hours_to_answer,,144');
     expect(lines).toContain('participants_by_country,NG,agencies (developing),1');
+
+    const ann = await csv(cast.ann);
+    const annLines = (await ann.text()).trim().split('\r\n');
+    expect(ann.headers.get('x-redacted')).toBeNull();
+    expect(annLines).toContain(`questionnaires,${OECD},AGENCIES responded,4`);
+    expect(annLines).toContain(`questionnaires,${OECD},AGENCIES outstanding,6`);
+    expect(annLines).toContain(`questionnaires,${PRIVATE},PRIVATE_SECTOR outstanding,2`);
+    expect(annLines).toContain('assistance_requests,median_hours_to_answer,,108');
   });
 
   test('others are refused: 403 for a private-sector member or anonymous, 401 for a bad token', async () => {
-    const grace = await hub.tokenFor((await hub.ds.query(`SELECT id FROM person WHERE email = $1`, [cast.grace]))[0].id, cast.grace);
-    expect((await csv(grace)).status).toBe(403);
-    expect((await csv()).status).toBe(403);
-    expect((await csv('not.a.token')).status).toBe(401);
+    expect((await csv(cast.grace)).status).toBe(403);
+    expect((await csv(null)).status).toBe(403);
+    expect((await csv(null, 'not.a.token')).status).toBe(401);
   });
 });

@@ -82,6 +82,22 @@ describe('publishing', () => {
     expect(await count()).toBe(before);
   });
 
+  test('the named recipients are written to their own table, read back by name by the author organization only', async () => {
+    const r = await hub.gql(`mutation($input: PublishReportInput!) { publishReport(input: $input) { id recipients { name } } }`, {
+      as: cast.tom,
+      variables: { input: { kind: 'CASE', title: 'For two', body: 'x', tlp: 'RED', recipientIds: [personId(cast.oliver), personId(cast.isla)] } },
+    });
+    const { id, recipients } = r.body.data.publishReport;
+    expect(recipients).toEqual([{ name: 'Isla Morgan' }, { name: 'Oliver Hughes' }]);
+    expect(await hub.ds.query(`SELECT person_id, author_org_id FROM sector_report_recipient WHERE report_id = $1 ORDER BY person_id`, [id])).toEqual(
+      [personId(cast.isla), personId(cast.oliver)].sort().map((p) => ({ person_id: p, author_org_id: demoId('org:meridian') })),
+    );
+    expect((await hub.gql(`{ report(id: "${id}") { title recipients { name } } }`, { as: cast.isla })).body).toEqual({
+      data: { report: { title: 'For two', recipients: null } },
+      extensions: { redacted: [{ path: 'report.recipients', code: 'FORBIDDEN', count: 1 }] },
+    });
+  });
+
   test('a RED report reaches exactly its named recipients', async () => {
     await hub.gql(publish, { as: cast.tom, variables: { input: { kind: 'CASE', title: 'For Isla', body: 'x', tlp: 'RED', recipientIds: [personId(cast.isla)] } } });
     const sees = async (who: string) => (await hub.gql(`{ reports { nodes { title } } }`, { as: who })).body.data.reports.nodes.some((n: { title: string }) => n.title === 'For Isla');

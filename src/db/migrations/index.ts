@@ -3,6 +3,7 @@ import { Cooperation1764050000000 } from './1764050000000-Cooperation';
 import { Outreach1764100000000 } from './1764100000000-Outreach';
 import { RowLevelSecurity1764200000000 } from './1764200000000-RowLevelSecurity';
 import { OutreachPolicies1764220000000 } from './1764220000000-OutreachPolicies';
+import { CooperationParts1764230000000 } from './1764230000000-CooperationParts';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   Outreach1764100000000,
   RowLevelSecurity1764200000000,
   OutreachPolicies1764220000000,
+  CooperationParts1764230000000,
 ];

@@ -97,24 +97,35 @@ export async function loadCooperationDemo(m: EntityManager, now: Date): Promise<
     const created = days(now, -r.daysAgo);
     const answered = r.answeredAfterDays !== undefined ? days(now, -r.daysAgo + r.answeredAfterDays) : null;
     const acknowledged = r.status === AssistanceStatus.OPEN ? null : days(now, -r.daysAgo + 1);
+    const id = demoId(`request:${r.key}`);
     await m.query(
-      `INSERT INTO assistance_request (id, requester_id, requested_by_id, recipient_id, case_id, title, description, categories, victim_count,
-         estimated_loss_usd, vulnerable_victims, ongoing_harm, harm_score, status, response, created_at, acknowledged_at, answered_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)`,
+      `INSERT INTO assistance_request (id, requester_id, requested_by_id, recipient_id, case_id, title, categories, harm_score, status, created_at,
+         acknowledged_at, answered_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
       [
-        demoId(`request:${r.key}`), org(r.from), person(r.by), org(r.to), r.about ? caseId(r.about) : null, r.title, r.description, r.categories,
-        r.victims, r.loss, !!r.vulnerable, !!r.ongoing,
+        id, org(r.from), person(r.by), org(r.to), r.about ? caseId(r.about) : null, r.title, r.categories,
         harmScore({ victimCount: r.victims, estimatedLossUsd: r.loss, vulnerableVictims: !!r.vulnerable, ongoingHarm: !!r.ongoing, categories: r.categories }),
-        r.status, r.response ?? null, created, acknowledged, answered,
+        r.status, created, acknowledged, answered,
       ],
+    );
+    // The description, harm assessment and answer: their own row, for requester and recipient only.
+    await m.query(
+      `INSERT INTO assistance_request_detail (request_id, requester_id, recipient_id, description, victim_count, estimated_loss_usd, vulnerable_victims,
+         ongoing_harm, response)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
+      [id, org(r.from), org(r.to), r.description, r.victims, r.loss, !!r.vulnerable, !!r.ongoing, r.response ?? null],
     );
   }
 
   for (const r of demoReports) {
+    const id = demoId(`report:${r.key}`);
     await m.query(
-      `INSERT INTO sector_report (id, author_org_id, author_id, kind, title, body, tlp, recipient_ids, published_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8::uuid[],$9)`,
-      [demoId(`report:${r.key}`), org(r.org), person(r.by), r.kind, r.title, r.body, r.tlp, (r.recipients ?? []).map(person), days(now, -r.daysAgo)],
+      `INSERT INTO sector_report (id, author_org_id, author_id, kind, title, body, tlp, published_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+      [id, org(r.org), person(r.by), r.kind, r.title, r.body, r.tlp, days(now, -r.daysAgo)],
     );
+    // The named recipients: the author organization's distribution list, in its own table.
+    for (const email of r.recipients ?? []) {
+      await m.query(`INSERT INTO sector_report_recipient (report_id, person_id, author_org_id) VALUES ($1,$2,$3)`, [id, person(email), org(r.org)]);
+    }
   }
 }
