@@ -15,6 +15,7 @@ import type { Context } from './context';
 import { runCounted } from './db/statement-counter';
 import { hubGateway, reservedNamesRule } from './graphql/executor';
 import { inputErrorsPlugin } from './graphql/input-errors';
+import { inputTextPlugin } from './graphql/input-text';
 import { GraphiqlPage } from './http/graphiql';
 import { Loaders } from './loaders';
 import { CooperationLoaders } from './loaders/cooperation';
@@ -118,6 +119,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       ApolloServerPluginCacheControlDisabled(),
       responsePlugin(config),
       inputErrorsPlugin<ContextWithCounter>(),
+      inputTextPlugin<ContextWithCounter>(),
     ],
     formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
       const code = formatted.extensions?.code as string | undefined;
