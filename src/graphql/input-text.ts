@@ -74,8 +74,12 @@ function variablePath(document: DocumentNode, operation: OperationDefinitionNode
   return `$${name}`;
 }
 
-/** The first bad string among the operation's arguments: literals (fragments and variable defaults included) and variables. */
-export function badTextIn(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): Problem | null {
+/** Per operation (Apollo reuses the parsed document of a query text): the first bad string among its literals. */
+const literalProblems = new WeakMap<OperationDefinitionNode, Problem | null>();
+
+function badLiteralIn(document: DocumentNode, operation: OperationDefinitionNode): Problem | null {
+  const known = literalProblems.get(operation);
+  if (known !== undefined) return known;
   let found: Problem | null = null;
   const nodes: ASTNode[] = [operation, ...document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)];
   for (const node of nodes) {
@@ -89,8 +93,16 @@ export function badTextIn(document: DocumentNode, operation: OperationDefinition
         return false;
       },
     });
-    if (found) return found;
+    if (found) break;
   }
+  literalProblems.set(operation, found);
+  return found;
+}
+
+/** The first bad string among the operation's arguments: literals (fragments and variable defaults included) and variables. */
+export function badTextIn(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): Problem | null {
+  let found = badLiteralIn(document, operation);
+  if (found) return found;
   if (variables && typeof variables === 'object' && !Array.isArray(variables)) {
     for (const definition of operation.variableDefinitions ?? []) {
       const name = definition.variable.name.value;
