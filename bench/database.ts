@@ -5,7 +5,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { describeUrl, openDatabase } from '../src/db/data-source';
-import { startEmbedded } from '../src/db/embedded';
+import { embeddedUrl, readLiveLock, startEmbedded } from '../src/db/embedded';
 
 /**
  * The benchmark's own fresh database: a new database on BENCH_DATABASE_URL's server (dropped at the end), or an
@@ -88,10 +88,10 @@ async function createEmbedded(): Promise<BenchDatabase> {
     },
     hubEnv: { DATA_DIR: dir },
     harnessUrl() {
-      // The hub holds the folder and serves it on a loopback port, named in its lock file (src/db/embedded.ts).
-      const lock = JSON.parse(fs.readFileSync(path.join(dir, 'hub.lock'), 'utf8')) as { port: number };
-      if (!lock.port) throw new Error('the hub has not published the port of its embedded database');
-      return `postgres://postgres@127.0.0.1:${lock.port}/postgres`;
+      // The hub holds the folder and serves it on a Unix socket, named in its lock file (src/db/embedded.ts).
+      const lock = readLiveLock(dir);
+      if (!lock?.socketDir) throw new Error('the hub has not published the socket of its embedded database');
+      return embeddedUrl(lock.socketDir);
     },
     // The hub's pool on the embedded database is one connection (src/db/open.ts).
     poolSize: 1,

@@ -37,6 +37,15 @@ gql() { curl -s -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: appli
 
 start_hub
 curl -sf "http://127.0.0.1:$PORT/readyz" | grep -q ready || fail "/readyz"
+echo "smoke: the embedded database is the hub's alone (a Unix socket in a private folder, no TCP port)"
+grep -q '"port"' "$DATA_DIR/hub.lock" && fail "the lock file names a TCP port: $(cat "$DATA_DIR/hub.lock")"
+[ -S "$DATA_DIR/socket/.s.PGSQL.5432" ] || fail "no database socket in $DATA_DIR/socket"
+for d in socket pgdata; do
+  [ "$(stat -c %a "$DATA_DIR/$d")" = 700 ] || fail "$DATA_DIR/$d is mode $(stat -c %a "$DATA_DIR/$d"), not 700"
+done
+hub_pid=$(sed -E 's/.*"pid":([0-9]+).*/\1/' "$DATA_DIR/hub.lock")
+listening=$(ss -Hltnp | grep "pid=$hub_pid," | awk '{print $4}')
+[ "$listening" = "0.0.0.0:$PORT" ] || [ "$listening" = "*:$PORT" ] || fail "the hub listens on TCP at: $listening"
 PAGE="$DATA_DIR/graphiql.html"
 curl -sf -H 'accept: text/html' -o "$PAGE" "http://127.0.0.1:$PORT/graphql" || fail "GraphiQL page"
 grep -q 'YogaGraphiQL' "$PAGE" || fail "GraphiQL page"

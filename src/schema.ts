@@ -91,9 +91,9 @@ export function printSchemaFile(schema: GraphQLSchema): string {
 /**
  * What a denied rule answers. On a mutation: a FORBIDDEN error, nothing written. On any other field (a part of a
  * visible row, or a root query field): null, counted in `extensions.redacted` — never an entry in `errors`.
+ * Only a rule that answered "no" gets here: an error thrown while a rule is evaluated is not a denial (see below).
  */
-function denied(err: unknown, _parent: unknown, _args: unknown, ctx: Context, info: GraphQLResolveInfo): unknown {
-  if (err) return err instanceof GraphQLError ? err : new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+function denied(_err: unknown, _parent: unknown, _args: unknown, ctx: Context, info: GraphQLResolveInfo): unknown {
   if (info.parentType.name === 'Mutation') return forbidden();
   ctx.redactions.note(info.path);
   return null;
@@ -115,8 +115,12 @@ export function applyPermissions(schema: GraphQLSchema, tree: PermissionTree = p
   const generator = shield(rules, {
     fallbackRule: deny,
     fallbackError: denied as never,
-    allowExternalErrors: true,
-    debug: false,
+    // graphql-shield turns an error thrown inside a rule (the database failing while a mutation rule loads its row)
+    // into `false`, a FORBIDDEN or a redaction. `debug: true` is its only switch that rethrows it instead (it also
+    // rethrows the resolver's own errors rather than returning them: the same field error for graphql-js and
+    // graphql-jit). The error then reaches formatError like any other: logged, INTERNAL_SERVER_ERROR. A rule that
+    // answers false or returns an error it made (`notFound`, `badInput`) is unaffected.
+    debug: true,
   });
   const generated = (generator as unknown as { generate(s: GraphQLSchema): FieldMiddleware }).generate(schema);
   const wrapped: FieldMiddleware = {};

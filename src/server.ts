@@ -15,6 +15,7 @@ import type { Context } from './context';
 import { runCounted } from './db/statement-counter';
 import { hubGateway, reservedNamesRule } from './graphql/executor';
 import { inputErrorsPlugin } from './graphql/input-errors';
+import { inputTextPlugin } from './graphql/input-text';
 import { GraphiqlPage } from './http/graphiql';
 import { Data } from './data';
 import { ViewerDb } from './db/viewer-db';
@@ -134,6 +135,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       ApolloServerPluginCacheControlDisabled(),
       responsePlugin(config, logger),
       inputErrorsPlugin<ContextWithCounter>(),
+      inputTextPlugin<ContextWithCounter>(),
     ],
     formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
       const code = formatted.extensions?.code as string | undefined;

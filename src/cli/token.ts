@@ -4,7 +4,7 @@ import pg from 'pg';
 import { TokenService } from '../auth/tokens';
 import { Config, ConfigError, loadConfig } from '../config';
 import { describeUrl, openDatabase } from '../db/data-source';
-import { readLiveLock, startEmbedded } from '../db/embedded';
+import { embeddedUrl, readLiveLock, startEmbedded } from '../db/embedded';
 import { isEmpty, loadDemo } from '../db/seed/demo';
 
 const usage = `usage: npm run token -- <email>     print a bearer token for that person
@@ -24,11 +24,12 @@ const peopleQuery = `SELECT pe.id, pe.email, p.name AS organization, v.kind AS v
 
 /**
  * Reads the people without ever opening the embedded database from a second process: when a hub holds the data
- * folder, the CLI asks that hub's database port; otherwise it opens the folder itself (taking the same lock), applying
- * the migrations and the demo data exactly as `npm start` would on a fresh install.
+ * folder, the CLI connects to that hub's database socket (in a folder only this OS user may enter); otherwise it opens
+ * the folder itself (taking the same lock), applying the migrations and the demo data exactly as `npm start` would on a
+ * fresh install.
  */
 async function readPeople(config: Config): Promise<PersonRow[]> {
-  if (config.databaseUrl) return queryUrl(config.databaseUrl);
+  if (config.databaseUrl) return queryUrl(config.databaseUrl, `the database at ${describeUrl(config.databaseUrl)}`);
   let holder = readLiveLock(config.dataDir);
   // A hub that is still migrating or loading the demo network: wait for it rather than read half a database.
   for (let waited = 0; holder && !holder.ready && waited < 60_000; waited += 250) {
@@ -36,8 +37,8 @@ async function readPeople(config: Config): Promise<PersonRow[]> {
     holder = readLiveLock(config.dataDir);
   }
   if (holder) {
-    if (!holder.ready) throw new ConfigError('the hub is still starting; try again in a moment');
-    return queryUrl(`postgres://postgres@127.0.0.1:${holder.port}/postgres`);
+    if (!holder.ready || !holder.socketDir) throw new ConfigError('the hub is still starting; try again in a moment');
+    return queryUrl(embeddedUrl(holder.socketDir), `the embedded database of process ${holder.pid}`);
   }
   const embedded = await startEmbedded(config.dataDir);
   try {
@@ -53,17 +54,17 @@ async function readPeople(config: Config): Promise<PersonRow[]> {
   }
 }
 
-async function queryUrl(url: string): Promise<PersonRow[]> {
+async function queryUrl(url: string, description: string): Promise<PersonRow[]> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10000 });
   try {
     await client.connect();
   } catch (err) {
-    throw new ConfigError(`cannot reach the database at ${describeUrl(url)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ConfigError(`cannot reach ${description}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
     return (await client.query(peopleQuery)).rows as PersonRow[];
   } catch (err) {
-    throw new ConfigError(`the database at ${describeUrl(url)} has no LAP Hub tables yet: start the hub once (${(err as Error).message})`);
+    throw new ConfigError(`${description} has no LAP Hub tables yet: start the hub once (${(err as Error).message})`);
   } finally {
     await client.end();
   }

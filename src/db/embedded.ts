@@ -1,16 +1,19 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { ConfigError } from '../config';
 
 /**
- * The embedded PostgreSQL: PGlite persisted under the data folder, served on a loopback port through
- * pglite-socket so that the hub reaches it with the same `pg` driver as a real server.
+ * The embedded PostgreSQL: PGlite persisted under the data folder, served through pglite-socket so that the hub reaches
+ * it with the same `pg` driver as a real server — on a Unix socket in a folder of mode 0700, never on a TCP port: PGlite
+ * has no passwords, so whoever can connect can read everything, and only the hub's own OS user may enter that folder.
+ * The database files (`pgdata/`, which PGlite writes world-readable) are kept in a folder of mode 0700 too.
  *
- * PGlite is single-process: two processes opening the same folder corrupt it. A lock file (`hub.lock`: pid and port)
- * guards it. A second process (the token CLI) never opens the folder while the lock is held by a live process;
- * it connects to the holder's port instead.
+ * PGlite is single-process: two processes opening the same folder corrupt it. A lock file (`hub.lock`: pid and socket
+ * folder) guards it. A second process (the token CLI) never opens the folder while the lock is held by a live process;
+ * it connects to the holder's socket instead.
  */
 export interface EmbeddedDatabase {
   url: string;
@@ -21,16 +24,41 @@ export interface EmbeddedDatabase {
 
 interface LockInfo {
   pid: number;
-  port: number;
+  /** The folder (mode 0700) holding the database's Unix socket; set once it listens. */
+  socketDir?: string;
   /** Set once the holder has applied the migrations and loaded its data: other processes may read then. */
   ready?: boolean;
 }
 
 const lockName = 'hub.lock';
+/** The socket's file name: `pg`, like libpq, connects to `<host folder>/.s.PGSQL.<port>`, and the port is 5432. */
+const socketFile = '.s.PGSQL.5432';
+/** The longest Unix socket path every platform takes (`sun_path` is 108 bytes on Linux, 104 on macOS, NUL included). */
+const maxSocketPath = 103;
+
+/** The `pg` connection URL of an embedded database listening in `socketDir`. */
+export function embeddedUrl(socketDir: string): string {
+  return `postgres:///postgres?host=${encodeURIComponent(socketDir)}&user=postgres`;
+}
+
+/** Makes `dir` a folder of mode 0700 owned by this process's user, or refuses to go on. */
+function privateDir(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = fs.lstatSync(dir);
+    if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid())) {
+      throw Object.assign(new Error(), { code: 'not a folder of this user' });
+    }
+    fs.chmodSync(dir, 0o700);
+  } catch (err) {
+    throw new ConfigError(`cannot make ${dir} a private folder (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
 
 export function ensureWritableDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    // A new data folder is the hub's alone; an existing one keeps its mode (its database parts are made private below).
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.accessSync(dir, fs.constants.W_OK);
     const probe = path.join(dir, `.write-probe-${process.pid}`);
     fs.writeFileSync(probe, '');
@@ -68,35 +96,47 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedDatabase> 
   if (holder) {
     throw new ConfigError(`the embedded database in ${dataDir} is in use by process ${holder.pid}; stop it or set DATA_DIR`);
   }
-  // Claim the folder before opening it; the port is filled in once the socket listens.
-  fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port: 0 }));
+  // Claim the folder before opening it; the socket folder is filled in once the socket listens.
+  fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid }));
   let db: PGlite | undefined;
+  let socketDir: string | undefined;
+  let temporarySocketDir = false;
   try {
-    db = await PGlite.create(path.join(dataDir, 'pgdata'));
+    const pgdata = path.join(path.resolve(dataDir), 'pgdata');
+    privateDir(pgdata);
+    db = await PGlite.create(pgdata);
+    // The socket lives in the data folder; where that path is too long for a Unix socket, in a private temporary folder.
+    socketDir = path.join(path.resolve(dataDir), 'socket');
+    if (Buffer.byteLength(path.join(socketDir, socketFile)) > maxSocketPath) {
+      socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'laphub-db-'));
+      temporarySocketDir = true;
+    }
+    privateDir(socketDir);
+    const socketPath = path.join(socketDir, socketFile);
+    // We hold the lock: a socket file left there belongs to a hub that was killed.
+    fs.rmSync(socketPath, { force: true });
     // Connections are multiplexed onto PGlite's single session transaction by transaction.
-    const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 8 });
+    const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 8 });
     await server.start();
-    // Listening on port 0 picks a free port; the server object does not record which, its net.Server does.
-    const address = (server as unknown as { server?: { address(): { port: number } | null } }).server?.address();
-    const port = address?.port ?? Number(server.getServerConn().split(':').pop());
-    if (!port) throw new Error('the embedded database did not report its port');
-    fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port }));
+    fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid, socketDir }));
     let stopped = false;
     return {
-      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      url: embeddedUrl(socketDir),
       markReady() {
-        fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid, port, ready: true }));
+        fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid, socketDir, ready: true }));
       },
       async stop() {
         if (stopped) return;
         stopped = true;
         await server.stop();
         await db!.close();
+        fs.rmSync(temporarySocketDir ? socketDir! : socketPath, { recursive: true, force: true });
         fs.rmSync(lockPath, { force: true });
       },
     };
   } catch (err) {
     if (db) await db.close().catch(() => undefined);
+    if (temporarySocketDir) fs.rmSync(socketDir!, { recursive: true, force: true });
     fs.rmSync(lockPath, { force: true });
     if (err instanceof ConfigError) throw err;
     throw new ConfigError(`cannot open the embedded database in ${dataDir}: ${(err as Error).message}`);

@@ -1,11 +1,15 @@
 import 'reflect-metadata';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/data-source';
+import { embeddedUrl } from '../../src/db/embedded';
 
 /**
  * One fresh database per test run: a new database on TEST_DATABASE_URL's server (dropped at the end), or an embedded
- * in-memory PGlite served on a loopback port. Test files reach it through `pg` like any server (LAPHUB_TEST_DB_URL).
+ * in-memory PGlite served on a Unix socket in a temporary folder of mode 0700, as the hub serves its own. Test files reach it through `pg` like any server (LAPHUB_TEST_DB_URL).
  */
 export default async function globalSetup(): Promise<void> {
   const server = process.env.TEST_DATABASE_URL;
@@ -29,12 +33,14 @@ export default async function globalSetup(): Promise<void> {
     const { PGlite } = await import('@electric-sql/pglite');
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     const db = await PGlite.create();
-    const socket = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
+    const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), 'laphub-test-db-'));
+    const socket = new PGLiteSocketServer({ db, path: path.join(socketDir, '.s.PGSQL.5432'), maxConnections: 16 });
     await socket.start();
-    url = `postgres://postgres@${socket.getServerConn()}/postgres`;
+    url = embeddedUrl(socketDir);
     (globalThis as Record<string, unknown>).__laphubDrop = async () => {
       await socket.stop();
       await db.close();
+      fs.rmSync(socketDir, { recursive: true, force: true });
     };
   }
   process.env.LAPHUB_TEST_DB_URL = url;

@@ -1,0 +1,140 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { ASTNode, DocumentNode, GraphQLError, Kind, OperationDefinitionNode, ValueNode, visit } from 'graphql';
+import { argumentPathOfVariable } from './input-errors';
+
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * What is wrong with a string as PostgreSQL text, or null: PostgreSQL refuses a NUL character in text (the only
+ * character a UTF-8 database rejects), and `pg` would store a lone UTF-16 surrogate as U+FFFD — silently altered.
+ */
+export function textProblem(value: string): string | null {
+  if (value.includes('\u0000')) return 'must not contain a NUL character (U+0000)';
+  if (loneSurrogate.test(value)) return 'must be well-formed Unicode (it contains a lone surrogate)';
+  return null;
+}
+
+interface Problem {
+  argument: string;
+  problem: string;
+}
+
+/** The first string of a literal value (nested input objects and lists included) that is bad text, with its path. */
+function inLiteral(value: ValueNode, path: string): Problem | null {
+  switch (value.kind) {
+    case Kind.STRING: {
+      const problem = textProblem(value.value);
+      return problem ? { argument: path, problem } : null;
+    }
+    case Kind.LIST:
+      for (const [i, item] of value.values.entries()) {
+        const found = inLiteral(item, `${path}[${i}]`);
+        if (found) return found;
+      }
+      return null;
+    case Kind.OBJECT:
+      for (const field of value.fields) {
+        const found = inLiteral(field.value, `${path}.${field.name.value}`);
+        if (found) return found;
+      }
+      return null;
+    default:
+      return null;
+  }
+}
+
+/** The first string of a variable's JSON value that is bad text, with its path. */
+function inJson(value: unknown, path: string): Problem | null {
+  if (typeof value === 'string') {
+    const problem = textProblem(value);
+    return problem ? { argument: path, problem } : null;
+  }
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = inJson(item, `${path}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      const found = inJson(item, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** The argument path where a variable is used, in the operation or in any of the document's fragments. */
+function variablePath(document: DocumentNode, operation: OperationDefinitionNode, name: string): string {
+  for (const node of [operation, ...document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)]) {
+    const found = argumentPathOfVariable(node as OperationDefinitionNode, name);
+    if (found) return found;
+  }
+  return `$${name}`;
+}
+
+/** Per operation (Apollo reuses the parsed document of a query text): the first bad string among its literals. */
+const literalProblems = new WeakMap<OperationDefinitionNode, Problem | null>();
+
+function badLiteralIn(document: DocumentNode, operation: OperationDefinitionNode): Problem | null {
+  const known = literalProblems.get(operation);
+  if (known !== undefined) return known;
+  let found: Problem | null = null;
+  const nodes: ASTNode[] = [operation, ...document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)];
+  for (const node of nodes) {
+    visit(node, {
+      Argument(argument) {
+        found ??= inLiteral(argument.value, argument.name.value);
+        return false;
+      },
+      VariableDefinition(definition) {
+        if (definition.defaultValue) found ??= inLiteral(definition.defaultValue, variablePath(document, operation, definition.variable.name.value));
+        return false;
+      },
+    });
+    if (found) break;
+  }
+  literalProblems.set(operation, found);
+  return found;
+}
+
+/** The first bad string among the operation's arguments: literals (fragments and variable defaults included) and variables. */
+export function badTextIn(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | undefined): Problem | null {
+  let found = badLiteralIn(document, operation);
+  if (found) return found;
+  if (variables && typeof variables === 'object' && !Array.isArray(variables)) {
+    for (const definition of operation.variableDefinitions ?? []) {
+      const name = definition.variable.name.value;
+      if (!Object.prototype.hasOwnProperty.call(variables, name)) continue;
+      found = inJson(variables[name], variablePath(document, operation, name));
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/**
+ * ENGINEERING: bad input is BAD_USER_INPUT, never INTERNAL_SERVER_ERROR. Every string an operation's arguments can
+ * hold comes from a literal in the document or from a variable's value, so checking those before execution covers
+ * every argument of every field — nested input objects and lists included — before any rule or resolver runs: text
+ * PostgreSQL cannot store is refused with 400 BAD_USER_INPUT naming the argument (`input.title: …`), and nothing is
+ * read or written. (Without it a NUL reached PostgreSQL, which fails the statement: an internal error.)
+ */
+export function inputTextPlugin<T extends object>(): ApolloServerPlugin<T> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, request }) {
+          if (!operation) return;
+          const bad = badTextIn(document, operation, request.variables);
+          if (bad) {
+            throw new GraphQLError(`${bad.argument}: ${bad.problem}`, {
+              extensions: { code: 'BAD_USER_INPUT', argument: bad.argument, http: { status: 400 } },
+            });
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,174 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { loadConfig } from '../../src/config';
+import { createHub, Hub } from '../../src/server';
+import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
+
+/**
+ * Failures are named right (ENGINEERING "Errors and production defaults"): a database failure while a graphql-shield
+ * rule is evaluated is an INTERNAL_SERVER_ERROR, logged — never a FORBIDDEN; text PostgreSQL cannot store (a NUL
+ * character) or would store altered (a lone UTF-16 surrogate), anywhere in the arguments, is BAD_USER_INPUT naming the
+ * argument, refused before anything runs, never an INTERNAL_SERVER_ERROR, and writes nothing.
+ */
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await startTestHub();
+});
+afterAll(() => hub.close());
+
+const NUL = '\u0000';
+
+/** Every case row as it is (a case that was opened, renamed or changed shows here). */
+async function caseRows(): Promise<unknown> {
+  return hub.ds.query(`SELECT * FROM enforcement_case ORDER BY id`);
+}
+
+const openCase = `mutation($input: OpenCaseInput!) { openCase(input: $input) { id reference } }`;
+const goodCase = { reference: 'ICO-2031-001', title: 'Pharmacy spam', categories: ['SPAM'], countryCodes: ['GB'], tlp: 'AMBER' };
+
+describe('text PostgreSQL cannot store is bad input, naming the argument', () => {
+  // A refusal that failed to refuse must not leave its row to the tests after it.
+  afterEach(() => hub.reset());
+  const nulProblem = 'must not contain a NUL character (U+0000)';
+  const surrogateProblem = 'must be well-formed Unicode (it contains a lone surrogate)';
+
+  const cases: Array<{ what: string; query: string; variables?: Record<string, unknown>; argument: string; problem: string }> = [
+    { what: 'a variable’s input field', query: openCase, variables: { input: { ...goodCase, title: `Pharmacy${NUL}spam` } }, argument: 'input.title', problem: nulProblem },
+    { what: 'an item of a list in a variable', query: openCase, variables: { input: { ...goodCase, suspects: ['ok', `mule${NUL}`] } }, argument: 'input.suspects[1]', problem: nulProblem },
+    { what: 'a lone surrogate in a variable', query: openCase, variables: { input: { ...goodCase, summary: 'broken \ud800 text' } }, argument: 'input.summary', problem: surrogateProblem },
+    {
+      what: 'a literal in the document (an escape sequence)',
+      query: `mutation { openCase(input: { reference: "ICO-2031-001", title: "Pharmacy\\u0000spam", categories: [SPAM], countryCodes: ["GB"], tlp: AMBER }) { id } }`,
+      argument: 'input.title',
+      problem: nulProblem,
+    },
+    {
+      what: 'an item of a list literal',
+      query: `mutation { openCase(input: { reference: "ICO-2031-001", title: "Pharmacy spam", categories: [SPAM], countryCodes: ["GB", "N\\u0000L"], tlp: AMBER }) { id } }`,
+      argument: 'input.countryCodes[1]',
+      problem: nulProblem,
+    },
+    {
+      what: 'a variable inside an input-object literal',
+      query: `mutation($title: String!) { openCase(input: { reference: "ICO-2031-001", title: $title, categories: [SPAM], countryCodes: ["GB"], tlp: AMBER }) { id } }`,
+      variables: { title: `x${NUL}` },
+      argument: 'input.title',
+      problem: nulProblem,
+    },
+    {
+      what: 'a variable’s default value',
+      query: `mutation($title: String = "x\\u0000y") { openCase(input: { reference: "ICO-2031-001", title: $title, categories: [SPAM], countryCodes: ["GB"], tlp: AMBER }) { id } }`,
+      argument: 'input.title',
+      problem: nulProblem,
+    },
+    // The mutation rule looks the case up before the resolver runs: the refusal must come before the rule too.
+    { what: 'an id a mutation rule would look up', query: `mutation($id: ID!) { updateCase(id: $id, input: { title: "New title" }) { id } }`, variables: { id: `${caseId('ICO-2004-008')}${NUL}` }, argument: 'id', problem: nulProblem },
+    { what: 'a query argument inside a fragment', query: `query($c: String) { ...Board } fragment Board on Query { cases(filter: { countryCode: $c }) { totalCount } }`, variables: { c: `G${NUL}` }, argument: 'filter.countryCode', problem: nulProblem },
+  ];
+
+  test.each(cases)('$what: 400 BAD_USER_INPUT naming $argument, nothing run or written', async ({ query, variables, argument, problem }) => {
+    const before = await caseRows();
+    const r = await hub.gql(query, { as: cast.isla, variables });
+    expect({ status: r.status, body: r.body }).toEqual({
+      status: 400,
+      body: { errors: [{ message: `${argument}: ${problem}`, extensions: { code: 'BAD_USER_INPUT', argument } }] },
+    });
+    expect(await caseRows()).toEqual(before);
+  });
+
+  test('the same input without the NUL character is accepted and written (the control for the refusals above)', async () => {
+    const r = await hub.gql(`mutation($input: OpenCaseInput!) { openCase(input: $input) { reference title confidential { suspects } } }`, {
+      as: cast.isla,
+      variables: { input: { ...goodCase, suspects: ['ok', 'mule'] } },
+    });
+    expect({ status: r.status, body: r.body }).toEqual({
+      status: 200,
+      body: { data: { openCase: { reference: 'ICO-2031-001', title: 'Pharmacy spam', confidential: { suspects: ['ok', 'mule'] } } } },
+    });
+    expect(await hub.ds.query(`SELECT title FROM enforcement_case WHERE reference = 'ICO-2031-001'`)).toEqual([{ title: 'Pharmacy spam' }]);
+  });
+
+  test('characters PostgreSQL stores as they are (other control characters, astral-plane emoji) are accepted', async () => {
+    const title = 'Tab\tbell\u0007 and 📧 spam';
+    const r = await hub.gql(openCase, { as: cast.isla, variables: { input: { ...goodCase, title } } });
+    expect([r.status, r.body.errors]).toEqual([200, undefined]);
+    expect(await hub.ds.query(`SELECT title FROM enforcement_case WHERE reference = 'ICO-2031-001'`)).toEqual([{ title }]);
+  });
+});
+
+describe('a database failure inside a shield rule is an internal error, never FORBIDDEN', () => {
+  /** A hub on the test database whose log lines are kept, in production mode. */
+  async function loggingHub(): Promise<{ hub: Hub; url: string; lines: Array<Record<string, any>> }> {
+    const lines: Array<Record<string, any>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
+    const other = await createHub({ config, ds: hub.ds, logger: pino({ level: 'info' }, sink) });
+    const port = await other.listen(0, '127.0.0.1');
+    return { hub: other, url: `http://127.0.0.1:${port}/graphql`, lines };
+  }
+
+  const update = `mutation($id: ID!) { updateCase(id: $id, input: { title: "Renamed" }) { id title } }`;
+
+  test('the rule of updateCase cannot load the case: INTERNAL_SERVER_ERROR, logged, nothing written', async () => {
+    const logging = await loggingHub();
+    const token = await hub.tokenFor(personId(cast.isla), cast.isla);
+    const send = async () => {
+      const res = await fetch(logging.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: update, variables: { id: caseId('ICO-2004-008') } }),
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const before = await caseRows();
+    try {
+      // The rule's lookup is the first statement of the request that reads cases (the viewer and the endorsements are
+      // read from other tables): with the table gone, the database fails inside the rule.
+      await hub.ds.query(`ALTER TABLE enforcement_case RENAME TO enforcement_case_away`);
+      let answer;
+      try {
+        answer = await send();
+      } finally {
+        await hub.ds.query(`ALTER TABLE enforcement_case_away RENAME TO enforcement_case`);
+      }
+      expect(answer).toEqual({
+        status: 200,
+        body: { data: null, errors: [{ message: 'Internal server error', path: ['updateCase'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }] },
+      });
+      const logged = logging.lines.filter((l) => l.level === 50);
+      expect(logged.map((l) => [l.msg, l.err?.message])).toEqual([
+        ['unexpected error in a GraphQL request', 'relation "enforcement_case" does not exist'],
+      ]);
+      expect(await caseRows()).toEqual(before);
+    } finally {
+      await logging.hub.stop();
+    }
+  });
+
+  test('the same rule with the database up: a viewer it refuses gets FORBIDDEN, nothing logged (the control)', async () => {
+    const logging = await loggingHub();
+    try {
+      const token = await hub.tokenFor(personId(cast.liam), cast.liam);
+      const before = await caseRows();
+      const res = await fetch(logging.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: update, variables: { id: caseId('ICO-2004-008') } }),
+      });
+      expect({ status: res.status, body: await res.json() }).toEqual({
+        status: 200,
+        body: { data: null, errors: [{ message: 'Not allowed', locations: [{ line: 1, column: 22 }], path: ['updateCase'], extensions: { code: 'FORBIDDEN' } }] },
+      });
+      expect(logging.lines.filter((l) => l.level >= 50)).toEqual([]);
+      expect(await caseRows()).toEqual(before);
+    } finally {
+      await logging.hub.stop();
+    }
+  });
+});
