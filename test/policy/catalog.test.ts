@@ -180,14 +180,21 @@ async function otherGrants(q: Query): Promise<string[]> {
   return rows.map((r) => r.grant);
 }
 
-/** Functions of schema `lap` declared LEAKPROOF (a policy function must never claim it: its errors can leak rows). */
+/**
+ * Functions of `lap` (or any other schema of ours) declared LEAKPROOF: a policy function must never claim it, since
+ * PostgreSQL would then run it before the policies and its errors could leak rows.
+ */
 async function leakproofFunctions(q: Query): Promise<string[]> {
-  const rows = await q(`SELECT p.oid::regprocedure::text AS name FROM pg_proc p WHERE p.pronamespace = 'lap'::regnamespace AND p.proleakproof ORDER BY 1`);
+  const rows = await q(
+    `SELECT p.oid::regprocedure::text AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname NOT IN ${SYSTEM_SCHEMAS} AND p.proleakproof ORDER BY 1`,
+  );
   return rows.map((r) => r.name);
 }
 
 /**
- * SECURITY DEFINER functions of `lap` that do not pin a search_path ending in pg_temp, pin one with a schema the viewer
+ * SECURITY DEFINER functions of `lap` (or any other schema of ours: such a function outside `lap` would be a way round
+ * the policies just the same) that do not pin a search_path ending in pg_temp, pin one with a schema the viewer
  * role may create objects in, or are owned by a role that is itself subject to the policies (neither superuser nor
  * BYPASSRLS: the function would then see the rows its caller sees, not the rows it must read).
  */
@@ -197,8 +204,8 @@ async function unsafeDefinerFunctions(q: Query): Promise<string[]> {
        SELECT p.oid::regprocedure::text AS name, o.rolsuper OR o.rolbypassrls AS owner_bypasses,
          (SELECT string_to_array(replace(substr(c, length('search_path=') + 1), ' ', ''), ',') FROM unnest(p.proconfig) AS c
           WHERE c LIKE 'search_path=%') AS path
-       FROM pg_proc p JOIN pg_roles o ON o.oid = p.proowner
-       WHERE p.pronamespace = 'lap'::regnamespace AND p.prosecdef
+       FROM pg_proc p JOIN pg_roles o ON o.oid = p.proowner JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname NOT IN ${SYSTEM_SCHEMAS} AND p.prosecdef
      )
      SELECT name || ': no search_path' AS problem FROM f WHERE path IS NULL
      UNION ALL
@@ -372,8 +379,10 @@ describe('the policy functions of schema lap', () => {
       await tx(`CREATE FUNCTION lap.catalog_probe_temp_first() RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_temp, public AS 'SELECT 1'`);
       await tx(`COMMENT ON FUNCTION lap.catalog_probe_temp_first() IS 'probe'`);
       await tx(`CREATE FUNCTION lap.catalog_probe_silent() RETURNS int LANGUAGE sql AS 'SELECT 1'`);
+      await tx(`CREATE FUNCTION public.catalog_probe_public_definer() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1'`);
       expect(await leakproofFunctions(tx)).toEqual(['lap.catalog_probe_leaky(integer)']);
       expect(await unsafeDefinerFunctions(tx)).toEqual([
+        'catalog_probe_public_definer(): no search_path',
         'lap.catalog_probe_definer(): no search_path',
         'lap.catalog_probe_temp_first(): search_path does not end in pg_temp',
       ]);

@@ -16,7 +16,7 @@ import { personId, TEST_SECRET, truncateAll } from './hub';
  * everything the test function did rolled back.
  */
 
-const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: 'postgres://unused@127.0.0.1/unused' });
+const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
 const tokens = new TokenService(config);
 
 /** Thrown inside the savepoint to undo what the test function wrote; never escapes `asViewer`. */
