@@ -53,25 +53,39 @@ export function exclusionId(key: string): string {
   return demoId(`exclusion:${key}`);
 }
 
-/** Empties every table of the hub (the migrations table stays). */
-export async function truncateAll(ds: DataSource): Promise<void> {
+/** The hub's tables (the migrations table aside), quoted, by name. */
+async function hubTables(ds: DataSource): Promise<string[]> {
   const rows = (await ds.query(
-    `SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'migrations'`,
+    `SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'migrations' ORDER BY tablename`,
   )) as Array<{ t: string }>;
-  await ds.query(`TRUNCATE ${rows.map((r) => r.t).join(', ')} CASCADE`);
+  return rows.map((r) => r.t);
+}
+
+/**
+ * Empties every table of the hub (the migrations table stays), in one transaction and one round trip. DELETE with the
+ * foreign-key triggers off (replica mode), not TRUNCATE: on these small tables TRUNCATE costs a new file per table and
+ * index (measured here: a demo reset took ~120 ms on PGlite and ~400–600 ms on PostgreSQL with TRUNCATE, ~15 ms with
+ * DELETE).
+ */
+export async function truncateAll(ds: DataSource): Promise<void> {
+  const tables = await hubTables(ds);
+  await ds.transaction(async (m) => {
+    await m.query(`SET LOCAL session_replication_role = replica`);
+    await m.query(tables.map((t) => `DELETE FROM ${t};`).join('\n'));
+  });
 }
 
 /** Copies every hub table into the `demo_snapshot` schema; returns the table names. */
 async function snapshot(ds: DataSource): Promise<string[]> {
-  const rows = (await ds.query(
-    `SELECT quote_ident(tablename) AS t FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'migrations' ORDER BY tablename`,
-  )) as Array<{ t: string }>;
-  const tables = rows.map((r) => r.t);
+  const tables = await hubTables(ds);
   await ds.query(`DROP SCHEMA IF EXISTS demo_snapshot CASCADE`);
   await ds.query(`CREATE SCHEMA demo_snapshot`);
-  for (const t of tables) await ds.query(`CREATE TABLE demo_snapshot.${t} AS TABLE ${t}`);
+  await ds.query(tables.map((t) => `CREATE TABLE demo_snapshot.${t} AS TABLE ${t};`).join('\n'));
   return tables;
 }
+
+/** Resets between vacuums: DELETE leaves dead rows behind, and PGlite has no autovacuum. */
+const RESETS_PER_VACUUM = 50;
 
 export type ExecutorKind = NonNullable<HubOptions['executor']>;
 
@@ -87,12 +101,15 @@ export async function startTestHub(options: { now?: () => Date; executor?: Execu
   await truncateAll(ds);
   await loadDemo(ds, seededAt);
   const tables = await snapshot(ds);
+  let resets = 0;
   const reset = async () => {
     await ds.transaction(async (m) => {
       await m.query(`SET LOCAL session_replication_role = replica`);
-      await m.query(`TRUNCATE ${tables.join(', ')} CASCADE`);
-      for (const t of tables) await m.query(`INSERT INTO ${t} SELECT * FROM demo_snapshot.${t}`);
+      await m.query(
+        [...tables.map((t) => `DELETE FROM ${t};`), ...tables.map((t) => `INSERT INTO ${t} SELECT * FROM demo_snapshot.${t};`)].join('\n'),
+      );
     });
+    if (++resets % RESETS_PER_VACUUM === 0) await ds.query(`VACUUM ${tables.join(', ')}`);
   };
   const hub: Hub = await createHub({ config, ds, logger: createLogger(config), now: options.now, executor: options.executor });
   const client = await listening(hub, config);
