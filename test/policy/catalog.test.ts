@@ -40,8 +40,12 @@ const GRANTS: Record<string, TableGrant> = {
   call_segment_case: { table: ['SELECT', 'INSERT'] },
   call_exclusion: { table: ['SELECT', 'INSERT'], update: ['withdrawn_at'] },
   endorsement_objection: { table: ['SELECT', 'INSERT'], update: ['withdrawn_at'] },
-  assistance_request: { table: ['SELECT', 'INSERT'], update: ['status', 'response', 'acknowledged_at', 'answered_at'] },
+  assistance_request: { table: ['SELECT', 'INSERT'], update: ['status', 'acknowledged_at', 'answered_at'] },
+  assistance_request_detail: { table: ['SELECT', 'INSERT'], update: ['response'] },
+  // a security-invoker view: the applications at the request's clock, under participant's own policy
+  endorsement_application: { table: ['SELECT'] },
   sector_report: { table: ['SELECT', 'INSERT'] },
+  sector_report_recipient: { table: ['SELECT', 'INSERT'] },
   questionnaire: { table: ['SELECT'] },
   questionnaire_question: { table: ['SELECT'] },
   questionnaire_response: { table: ['SELECT', 'INSERT'], update: ['confidential', 'updated_at'] },
@@ -269,7 +273,8 @@ describe('tables', () => {
   test('every table of public has row-level security enabled and forced', async () => {
     const tables = await q(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'`);
     // The check looks at the hub's tables, not at an empty list.
-    expect(tables[0].n).toBeGreaterThanOrEqual(Object.keys(GRANTS).length + 1);
+    // Every listed grant but the one view is on a table, and the migrations table has none.
+    expect(tables[0].n).toBeGreaterThanOrEqual(Object.keys(GRANTS).length);
     expect(await tablesWithoutForcedRls(q)).toEqual([]);
   });
 
