@@ -9,7 +9,7 @@ import { tableRows } from '../support/rows';
  * Writes checked by the database itself (issue item 2; DOMAIN §4): each statement runs as the viewer, as `lap_viewer`
  * through the product's `withViewer`, and comes to exactly what is written here — the rows it wrote (RETURNING), none
  * (a USING clause hid the row from the UPDATE or DELETE), or SQLSTATE 42501 (a WITH CHECK clause refused the new row,
- * or the role has no grant for the command or column). Each write is rolled back; the table is shown unchanged after.
+ * or the role has no grant for the command or column), or 23503 (a denormalised party that does not match its row). Each write is rolled back; the table is shown unchanged after.
  * Allowed writes are listed too, so that a refusal is known to come from the rule and not from a broken statement.
  */
 
@@ -22,10 +22,12 @@ afterAll(() => db.close());
 const person = (v: Exclude<ViewerName, 'anonymous'>) => personId(emailOf(v)!);
 const share = (ref: string, to: string) => demoId(`share:${ref}:${to}`);
 
-type Outcome = { rows: number } | { error: '42501' };
+type Outcome = { rows: number } | { error: '42501' | '23503' };
 const wrote = (n: number): Outcome => ({ rows: n });
 const untouched: Outcome = { rows: 0 };
 const refused: Outcome = { error: '42501' };
+/** Refused by the foreign key that ties a denormalised party to its row (SQLSTATE 23503): it cannot be forged. */
+const mismatched: Outcome = { error: '23503' };
 
 const NEW_SHARE = `INSERT INTO case_share (case_id, participant_id, recipient_ids, granted_by_id) VALUES ($1, $2, $3::uuid[], $4) RETURNING id`;
 const NEW_CASE = `INSERT INTO enforcement_case (reference, title, status, categories, tlp, lead_agency_id, harm_score)
@@ -34,9 +36,18 @@ const NEW_EXCLUSION = `INSERT INTO call_exclusion (call_id, segment_id, member_i
   VALUES ($1, NULL, $2, $3, $4, 'a conflict of interest') RETURNING id`;
 const NEW_CALL = `INSERT INTO conference_call (title, scheduled_at, duration_minutes, organizer_id) VALUES ('Extra call', now() + interval '9 days', 60, $1) RETURNING id`;
 const NEW_OBJECTION = `INSERT INTO endorsement_objection (participant_id, agency_id, objected_by_id, reason, created_at) VALUES ($1, $2, $3, 'not yet', now()) RETURNING id`;
-const NEW_REQUEST = `INSERT INTO assistance_request (requester_id, requested_by_id, recipient_id, title, description, categories, victim_count,
-    estimated_loss_usd, vulnerable_victims, ongoing_harm, harm_score, status, created_at)
-  VALUES ($1, $2, $3, 'help', 'please', ARRAY['SPAM'], 1, 1, false, false, 5, 'OPEN', now()) RETURNING id`;
+const NEW_REQUEST = `INSERT INTO assistance_request (requester_id, requested_by_id, recipient_id, title, categories, harm_score, status, created_at)
+  VALUES ($1, $2, $3, 'help', ARRAY['SPAM'], 5, 'OPEN', now()) RETURNING id`;
+/** A request and its details in one statement, the details as the viewer writes them. */
+const NEW_REQUEST_WITH_DETAIL = `WITH r AS (INSERT INTO assistance_request (requester_id, requested_by_id, recipient_id, title, categories, harm_score, status, created_at)
+    VALUES ($1, $2, $3, 'help', ARRAY['SPAM'], 5, 'OPEN', now()) RETURNING id, requester_id, recipient_id)
+  INSERT INTO assistance_request_detail (request_id, requester_id, recipient_id, description, victim_count, estimated_loss_usd, vulnerable_victims, ongoing_harm)
+    SELECT id, requester_id, recipient_id, 'please', 1, 1, false, false FROM r RETURNING request_id`;
+const NEW_DETAIL = `INSERT INTO assistance_request_detail (request_id, requester_id, recipient_id, description, victim_count, estimated_loss_usd,
+    vulnerable_victims, ongoing_harm) VALUES ($1, $2, $3, 'again', 1, 1, false, false) RETURNING request_id`;
+const ANSWER = `UPDATE assistance_request_detail SET response = 'done' WHERE request_id = $1 RETURNING request_id`;
+const MOVE = (status: string) => `UPDATE assistance_request SET status = '${status}' WHERE id = $1 RETURNING id`;
+const NAME_RECIPIENT = `INSERT INTO sector_report_recipient (report_id, person_id, author_org_id) VALUES ($1, $2, $3) RETURNING report_id`;
 const NEW_TRAINING = `INSERT INTO training_session (title, audience, topics, scheduled_at, duration_minutes, organizer_id, scheduled_by_id, created_at)
   VALUES ('A session', 'JOINT', ARRAY['botnets'], now() + interval '9 days', 60, $1, $2, now()) RETURNING id`;
 
@@ -122,6 +133,38 @@ const writes: Array<[string, ViewerName, string, string, unknown[], Outcome]> = 
     `UPDATE assistance_request SET status = 'FULFILLED' WHERE id = $1 RETURNING id`, [demoId('request:ico-meridian-accounts')], untouched],
   ['the recipient moves its request', 'priya', 'assistance_request',
     `UPDATE assistance_request SET status = 'FULFILLED' WHERE id = $1 RETURNING id`, [demoId('request:ico-meridian-accounts')], wrote(1)],
+  // the recipient acknowledges, fulfils or declines; the requester withdraws; nobody reopens (DOMAIN §4)
+  ['the requester fulfils its own request', 'isla', 'assistance_request',
+    MOVE('FULFILLED'), [demoId('request:ico-meridian-accounts')], refused],
+  ['the requester withdraws its request', 'isla', 'assistance_request',
+    MOVE('WITHDRAWN'), [demoId('request:ico-meridian-accounts')], wrote(1)],
+  ['the recipient withdraws a request made to it', 'priya', 'assistance_request',
+    MOVE('WITHDRAWN'), [demoId('request:ico-meridian-accounts')], refused],
+  ['the recipient reopens an answered request', 'grace', 'assistance_request',
+    MOVE('OPEN'), [demoId('request:acma-northstar-logs')], refused],
+  ['a coordinator moves a request it is no party to', 'oliver', 'assistance_request',
+    MOVE('WITHDRAWN'), [demoId('request:ico-meridian-accounts')], untouched],
+  // the details: the requester writes them, the recipient the answer; nobody else (§A.5, §B.4, ¶ after §A.7)
+  ['an agency requests assistance with its details', 'claire', 'assistance_request_detail',
+    NEW_REQUEST_WITH_DETAIL, [orgId('crtc'), person('claire'), orgId('ftc')], wrote(1)],
+  ['the recipient writes the details of a request made to it', 'grace', 'assistance_request_detail',
+    NEW_DETAIL, [demoId('request:acma-northstar-logs'), orgId('acma'), orgId('northstar')], refused],
+  ['an agency writes details in another agency’s name', 'claire', 'assistance_request_detail',
+    NEW_DETAIL, [demoId('request:ftc-oft-mules'), orgId('ftc'), orgId('oft')], refused],
+  ['the recipient answers', 'priya', 'assistance_request_detail', ANSWER, [demoId('request:ico-meridian-accounts')], wrote(1)],
+  ['the requester writes the answer', 'isla', 'assistance_request_detail', ANSWER, [demoId('request:ico-meridian-accounts')], refused],
+  ['a coordinator answers a request it is no party to', 'oliver', 'assistance_request_detail', ANSWER, [demoId('request:ico-meridian-accounts')], untouched],
+  ['the requester changes the description (no grant on the column)', 'isla', 'assistance_request_detail',
+    `UPDATE assistance_request_detail SET description = 'changed' WHERE request_id = $1 RETURNING request_id`, [demoId('request:ico-meridian-accounts')], refused],
+  // a report's distribution list is the author organization's (§B.3.a, ¶ after §A.7)
+  ['a named recipient adds a person to the report’s list', 'grace', 'sector_report_recipient',
+    NAME_RECIPIENT, [demoId('report:meridian-phishing-wave'), person('max'), orgId('meridian')], refused],
+  ['a member names recipients of another organization’s report in its own name', 'grace', 'sector_report_recipient',
+    NAME_RECIPIENT, [demoId('report:meridian-phishing-wave'), person('max'), orgId('northstar')], mismatched],
+  ['the author organization names another recipient', 'priya', 'sector_report_recipient',
+    NAME_RECIPIENT, [demoId('report:meridian-phishing-wave'), person('max'), orgId('meridian')], wrote(1)],
+  ['the author organization drops a recipient (no DELETE grant)', 'tom', 'sector_report_recipient',
+    `DELETE FROM sector_report_recipient WHERE report_id = $1 RETURNING report_id`, [demoId('report:meridian-phishing-wave')], refused],
   ['a member answers in another member’s response', 'max', 'questionnaire_answer',
     `INSERT INTO questionnaire_answer (response_id, questionnaire_id, question_id, text) VALUES ($1, $2, $3, 'mine') RETURNING response_id`,
     [demoId('response:b4:northstar'), PRIVATE_SECTOR_QUESTIONNAIRE_ID, privateSectorQuestionId('a')], refused],
