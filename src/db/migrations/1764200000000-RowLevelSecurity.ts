@@ -209,22 +209,26 @@ export class RowLevelSecurity1764200000000 implements MigrationInterface {
       COMMENT ON FUNCTION lap.case_tlp(uuid) IS 'The TLP of a case, for the rule that a RED share names persons (TLP:RED is for individuals).';
 
       -- ---- conference calls ----------------------------------------------------------------------------------------
-      -- Who takes part in which segment, for the segments the private-sector viewer is invited to: a member takes part
-      -- in a PRIVATE_SECTOR_INVITED segment that invites it unless a standing objection keeps it out of the whole call
-      -- or of that segment (§B.3, last ¶). Set-based (an anti-join), once per statement.
+      -- Who takes part in which segment, for the segments the private-sector viewer takes part in itself: a member
+      -- takes part in a PRIVATE_SECTOR_INVITED segment that invites it unless a standing objection keeps it out of the
+      -- whole call or of that segment (§B.3, last ¶); a member kept out learns nothing of who else takes part.
+      -- Set-based (an anti-join), once per statement.
       CREATE FUNCTION lap.viewer_segment_participants() RETURNS TABLE (segment_id uuid, member_id uuid)
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
         AS $f$
           WITH invited AS (
             SELECT s.id, s.call_id FROM call_segment s
             JOIN call_segment_invitation mine ON mine.segment_id = s.id AND mine.member_id = lap.viewer_org()
-            WHERE lap.is_private() AND s.audience = 'PRIVATE_SECTOR_INVITED')
-          SELECT i.segment_id, i.member_id FROM invited s JOIN call_segment_invitation i ON i.segment_id = s.id
-          WHERE NOT EXISTS (SELECT 1 FROM call_exclusion e WHERE e.call_id = s.call_id AND e.member_id = i.member_id
-                              AND e.withdrawn_at IS NULL AND (e.segment_id IS NULL OR e.segment_id = s.id))
+            WHERE lap.is_private() AND s.audience = 'PRIVATE_SECTOR_INVITED'),
+          taking_part AS (
+            SELECT i.segment_id, i.member_id FROM invited s JOIN call_segment_invitation i ON i.segment_id = s.id
+            WHERE NOT EXISTS (SELECT 1 FROM call_exclusion e WHERE e.call_id = s.call_id AND e.member_id = i.member_id
+                                AND e.withdrawn_at IS NULL AND (e.segment_id IS NULL OR e.segment_id = s.id)))
+          SELECT t.segment_id, t.member_id FROM taking_part t
+          WHERE t.segment_id IN (SELECT own.segment_id FROM taking_part own WHERE own.member_id = lap.viewer_org())
         $f$;
       COMMENT ON FUNCTION lap.viewer_segment_participants() IS
-        'Who takes part in the segments the private-sector viewer is invited to: invited and not excluded by a standing objection — never who was kept out (§B.3, last ¶).';
+        'Who takes part in the segments the private-sector viewer takes part in: invited and not excluded by a standing objection — never who was kept out, and nothing for a member kept out itself (§B.3, last ¶).';
 
       CREATE FUNCTION lap.viewer_segment_ids() RETURNS SETOF uuid
         LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
