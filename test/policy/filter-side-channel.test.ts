@@ -306,12 +306,21 @@ const hiddenRequests: HiddenRequest[] = [
 async function insertRequests(rows: HiddenRequest[]): Promise<void> {
   const by: Record<string, Exclude<ViewerName, 'anonymous'>> = { ftc: 'ann', efcc: 'emeka', oft: 'oliver', ico: 'isla' };
   for (const [i, r] of rows.entries()) {
-    await hub.ds.query(
-      `INSERT INTO assistance_request (id, requester_id, requested_by_id, recipient_id, title, description, categories, victim_count, estimated_loss_usd,
-         vulnerable_victims, ongoing_harm, harm_score, status, created_at)
-       VALUES ($1, $2, $3, $4, 'Trace wire transfers to US accounts', 'hidden', ARRAY['SPAM'], 1, 1, false, false, $5, $6, $7)`,
-      [`00000000-0000-4000-8000-0000000002${i}0`, orgId(r.from), person(by[r.from]), orgId(r.to), r.harm, r.status, at(-i - 1)],
-    );
+    const id = `00000000-0000-4000-8000-0000000002${i}0`;
+    // The row, then its description and harm assessment in their own row (requester and recipient only), as the seed does.
+    await hub.ds.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO assistance_request (id, requester_id, requested_by_id, recipient_id, title, categories, harm_score, status, created_at)
+         VALUES ($1, $2, $3, $4, 'Trace wire transfers to US accounts', ARRAY['SPAM'], $5, $6, $7)`,
+        [id, orgId(r.from), person(by[r.from]), orgId(r.to), r.harm, r.status, at(-i - 1)],
+      );
+      await m.query(
+        `INSERT INTO assistance_request_detail (request_id, requester_id, recipient_id, description, victim_count, estimated_loss_usd,
+           vulnerable_victims, ongoing_harm)
+         VALUES ($1, $2, $3, 'hidden', 1, 1, false, false)`,
+        [id, orgId(r.from), orgId(r.to)],
+      );
+    });
   }
 }
 
@@ -325,7 +334,7 @@ const requestProbes: Array<Probe<HiddenRequest>> = [
   { field: 'assistanceRequests', args: 'filter: { recipientKind: AGENCY }', select: 'id', matches: (r) => !r.toPrivate },
 ];
 
-describe('assistance requests (the table as it is today; its details are being split into their own rows)', () => {
+describe('assistance requests', () => {
   test.each(['liam', 'grace', 'tom'] as ViewerName[])('%s: requests between other parties change nothing', async (viewer) => {
     await expectNoSideChannel(emailOf(viewer), requestProbes, hiddenRequests, insertRequests, email('ben'));
   });
@@ -374,11 +383,18 @@ const hiddenReports: HiddenReport[] = [
 
 async function insertReports(rows: HiddenReport[]): Promise<void> {
   for (const [i, r] of rows.entries()) {
-    await hub.ds.query(
-      `INSERT INTO sector_report (id, author_org_id, author_id, kind, title, body, tlp, recipient_ids, published_at)
-       VALUES ($1, $2, $3, $4, 'Spike in botnet spam from residential ranges', 'hidden', $5, $6::uuid[], $7)`,
-      [`00000000-0000-4000-8000-0000000004${i}0`, orgId(r.org), person(r.by), r.kind, r.tlp, r.recipients.map(person), at(r.days)],
-    );
+    const id = `00000000-0000-4000-8000-0000000004${i}0`;
+    // One transaction: a RED report must name its recipients by the time it commits.
+    await hub.ds.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO sector_report (id, author_org_id, author_id, kind, title, body, tlp, published_at)
+         VALUES ($1, $2, $3, $4, 'Spike in botnet spam from residential ranges', 'hidden', $5, $6)`,
+        [id, orgId(r.org), person(r.by), r.kind, r.tlp, at(r.days)],
+      );
+      for (const who of r.recipients) {
+        await m.query(`INSERT INTO sector_report_recipient (report_id, person_id, author_org_id) VALUES ($1, $2, $3)`, [id, person(who), orgId(r.org)]);
+      }
+    });
   }
 }
 
