@@ -103,7 +103,7 @@ type FieldMiddleware = Record<string, Record<string, unknown>>;
 
 /**
  * Applies the rule tree with graphql-shield, deny by default. Fields whose rule is plain `allow` are left unwrapped:
- * their visibility was decided by the row scope, and an async middleware call per field is the main cost of shield.
+ * their visibility was decided by row-level security, and an async middleware call per field is the main cost of shield.
  */
 export function applyPermissions(schema: GraphQLSchema, tree: PermissionTree = permissions): GraphQLSchema {
   const rules = Object.fromEntries(

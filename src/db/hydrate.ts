@@ -5,7 +5,7 @@ const mappings = new WeakMap<object, Mapping>();
 
 /**
  * Builds entity instances from raw rows (`SELECT alias.*`) with TypeORM's column metadata. The scoped loaders select
- * raw rows so that a row scope's computed columns travel in the same statement as the row.
+ * raw rows so that the columns a statement computes with a row (the policies' answers) travel in the same statement as the row.
  */
 export function hydrate<T extends ObjectLiteral>(ds: DataSource, target: EntityTarget<T>, rows: Record<string, unknown>[], pick?: (row: Record<string, unknown>) => EntityTarget<T>): T[] {
   return rows.map((row) => {

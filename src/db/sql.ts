@@ -1,6 +1,6 @@
 /**
  * A small SQL fragment builder: `sql\`... ${value} ...\`` keeps values out of the text (they become $1, $2 …), and a
- * fragment interpolated into another is spliced in, so row scopes compose into any statement without string pasting.
+ * fragment interpolated into another is spliced in, so fragments compose into any statement without string pasting.
  */
 export class Sql {
   constructor(

@@ -5,7 +5,7 @@ import { isAgency, isCoordinator, isPrivate, Viewer } from './viewer';
  *
  * Which calls, segments, invitations and exclusions a viewer reads, and which writes it may make, is decided by the
  * database (migration RowLevelSecurity: lap.call_visible, lap.segment_visible, lap.viewer_segment_ids,
- * lap.member_excluded and the policies of conference_call, call_segment, call_segment_invitation, call_exclusion).
+ * lap.viewer_segment_participants and the policies of conference_call, call_segment, call_segment_invitation, call_exclusion).
  * What stays here depends on the kind of viewer alone: the rule tree's friendly first answer and `viewerCan`.
  */
 export const callPolicy = {

@@ -62,7 +62,7 @@ export const cooperationPermissions: PermissionTree = {
       'request_read admits requester, recipient and coordinators (§A.5, §C.1)',
     ),
     recipientGuidance: open('how to frame requests to this member (§B.4.c), for those who see the request'),
-    case: open('the case passes the case row scope'),
+    case: open('the case passes the row-level security of cases'),
     viewerCan: open('the viewer’s own rights'),
     details: rowRule<AssistanceRequest>(
       'AssistanceRequest.details',

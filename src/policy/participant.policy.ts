@@ -4,7 +4,7 @@ import { isAgency, isMember, Viewer } from './viewer';
  * Participants, people and countries (DOMAIN §4; §A.1, §A.2, §B.1, the endorsement paragraph after §D).
  *
  * Which participants and people a viewer reads, and which designations it may make, is decided by the database
- * (migration RowLevelSecurity: participant_read with lap.participant_status, person_read with lap.org_listed, and the
+ * (migration RowLevelSecurity: participant_read with lap.participant_status, person_read with lap.listed_org_ids, and the
  * participant_contact and country_contact policies). What stays here depends on the kind of viewer alone: the rule
  * tree's friendly first answer.
  */

@@ -14,7 +14,7 @@ export interface Permission {
 export type PermissionTree = Record<string, Record<string, Permission>>;
 
 /**
- * A field anyone who can see the row may read: visibility was decided once, by the row scope that loaded the row.
+ * A field anyone who can see the row may read: visibility was decided once, by the row-level security of the statement that loaded the row.
  * Left unwrapped at run time (no middleware call), but still an explicit entry of the deny-by-default tree.
  */
 export function open(reason: string): Permission {
@@ -26,7 +26,7 @@ export function viewerRule(name: string, predicate: (viewer: Viewer) => boolean,
   return { rule: rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => predicate(ctx.viewer)), reason };
 }
 
-/** A rule on the viewer and the row: never cached, evaluated for every row from what the row scope loaded with it. */
+/** A rule on the viewer and the row: never cached, evaluated for every row from what the statement that loaded it returned. */
 export function rowRule<T>(name: string, predicate: (viewer: Viewer, row: T) => boolean, reason: string): Permission {
   return { rule: rule(name, { cache: 'no_cache' })((parent: T, _args, ctx: Context) => predicate(ctx.viewer, parent)), reason };
 }
@@ -46,7 +46,7 @@ export function mutationRule(name: string, kind: (viewer: Viewer) => boolean, ch
 
 /** The structural types of a Relay connection: nothing of their own to protect (their rows are scoped). */
 export function connectionPermissions(node: string): PermissionTree {
-  const why = `structure of a ${node} list; its rows come from the ${node} row scope`;
+  const why = `structure of a ${node} list; its rows pass the row-level security of ${node}`;
   return {
     [`${node}Connection`]: { edges: open(why), nodes: open(why), pageInfo: open(why), totalCount: open(`${why}, counted under the same scope`) },
     [`${node}Edge`]: { cursor: open(why), node: open(why) },
