@@ -1,0 +1,101 @@
+import { useQuery } from 'urql';
+import { ErrorNote } from './ErrorNote';
+import { formatUsd, words } from './format';
+import { graphql } from './gql';
+import { RedactionNote, Restricted, redactionsOf } from './redactions';
+
+/**
+ * The case board: every case this viewer may see (TLP and shares decide), highest harm first. The confidential tier
+ * comes only to the lead agency's people and those a share reaches; for anyone else it is null and the response's
+ * `extensions.redacted` names `cases.nodes.confidential`: the board shows it as redacted, never as empty.
+ */
+const CaseBoardQuery = graphql(`
+  query CaseBoard {
+    cases(first: 100, orderBy: HARM) {
+      totalCount
+      nodes {
+        id
+        reference
+        title
+        tlp
+        status
+        harmScore
+        leadAgency { name }
+        countries { code }
+        viewerCan { readConfidential }
+        confidential {
+          summary
+          suspects
+          victimCount
+          estimatedLossUsd
+        }
+      }
+    }
+  }
+`);
+
+export function CaseBoard() {
+  const [{ data, error, fetching, extensions }, refresh] = useQuery({ query: CaseBoardQuery });
+  const redactions = redactionsOf(extensions);
+  const board = data?.cases;
+  return (
+    <section aria-labelledby="board-title" className="wide">
+      <header>
+        <h2 id="board-title">Case board</h2>
+        <span className="meta">
+          by harm, highest first
+          {board && ` · ${board.nodes.length < board.totalCount ? `the first ${board.nodes.length} of ` : ''}${board.totalCount} visible to you`}
+        </span>
+        <button type="button" onClick={() => refresh({ requestPolicy: 'network-only' })} disabled={fetching}>Refresh</button>
+      </header>
+      {error && <ErrorNote error={error} />}
+      {board && board.nodes.length === 0 && <p className="empty">No case is visible to you.</p>}
+      {board && board.nodes.length > 0 && (
+        <table>
+          <thead>
+            <tr><th>Harm</th><th>Case</th><th>TLP</th><th>Status</th><th>Lead agency</th><th>Confidential tier</th></tr>
+          </thead>
+          <tbody>
+            {board.nodes.map((c) => (
+              <tr key={c.id} data-case={c.reference}>
+                <td><span className="harm">{c.harmScore}</span></td>
+                <td>
+                  <strong>{c.reference}</strong> {c.title}
+                  <div className="meta">{c.countries.map((country) => country.code).join(' · ')}</div>
+                </td>
+                <td><span className={`tlp tlp-${c.tlp.toLowerCase()}`}>{c.tlp}</span></td>
+                <td>{words(c.status)}</td>
+                <td>{c.leadAgency.name}</td>
+                <td className="confidential">
+                  <Restricted value={c.confidential} path="cases.nodes.confidential" redactions={redactions}>
+                    {(tier) => (
+                      <>
+                        <div>{tier.summary}</div>
+                        <div className="meta">
+                          {tier.victimCount.toLocaleString()} victims · {formatUsd(tier.estimatedLossUsd)} lost
+                          {tier.suspects.length > 0 && <> · suspects: {tier.suspects.join(', ')}</>}
+                        </div>
+                      </>
+                    )}
+                  </Restricted>
+                  {!c.viewerCan.readConfidential && (
+                    <div className="request-access">
+                      <button type="button" disabled aria-describedby="request-access-why">Request access</button>
+                    </div>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {board?.nodes.some((c) => !c.viewerCan.readConfidential) && (
+        <p id="request-access-why" className="disabled-feature" data-disabled="request-access">
+          “Request access” is off: it needs the hub's access requests (<code>requestCaseAccess</code>), which this hub's
+          schema does not have yet.
+        </p>
+      )}
+      <RedactionNote redactions={redactions} />
+    </section>
+  );
+}
