@@ -81,7 +81,7 @@ function Dashboard({ signedIn, onToken }: { signedIn: boolean; onToken: (token: 
               <AssistanceQueue />
               <UpcomingCalls />
               <EarlyWarnings />
-              <CaseBoard />
+              <CaseBoard canAskForAccess={me.kind !== 'ANONYMOUS' && me.person !== null && me.person !== undefined} />
             </div>
           </main>
         )

@@ -33,7 +33,7 @@ export function AssistanceQueue() {
   const redactions = redactionsOf(extensions);
   const queue = data?.assistanceRequests;
   return (
-    <section aria-labelledby="queue-title">
+    <section aria-labelledby="queue-title" className="wide">
       <header>
         <h2 id="queue-title">Assistance queue</h2>
         <span className="meta">by harm, highest first{queue && ` · ${queue.totalCount} visible to you`}</span>

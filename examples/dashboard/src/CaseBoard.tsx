@@ -34,7 +34,8 @@ const CaseBoardQuery = graphql(`
   }
 `);
 
-export function CaseBoard() {
+/** `canAskForAccess`: the viewer is a person of the network (anonymous callers and read-only API keys cannot ask). */
+export function CaseBoard({ canAskForAccess }: { canAskForAccess: boolean }) {
   const [{ data, error, fetching, extensions }, refresh] = useQuery({ query: CaseBoardQuery });
   const redactions = redactionsOf(extensions);
   const board = data?.cases;
@@ -67,18 +68,20 @@ export function CaseBoard() {
                 <td>{words(c.status)}</td>
                 <td>{c.leadAgency.name}</td>
                 <td className="confidential">
-                  <Restricted value={c.confidential} path="cases.nodes.confidential" redactions={redactions}>
-                    {(tier) => (
-                      <>
-                        <div>{tier.summary}</div>
-                        <div className="meta">
-                          {tier.victimCount.toLocaleString()} victims · {formatUsd(tier.estimatedLossUsd)} lost
-                          {tier.suspects.length > 0 && <> · suspects: {tier.suspects.join(', ')}</>}
-                        </div>
-                      </>
-                    )}
-                  </Restricted>
-                  {!c.viewerCan.readConfidential && (
+                  <div className="tier">
+                    <Restricted value={c.confidential} path="cases.nodes.confidential" redactions={redactions}>
+                      {(tier) => (
+                        <>
+                          <div>{tier.summary}</div>
+                          <div className="meta">
+                            {tier.victimCount.toLocaleString()} victims · {formatUsd(tier.estimatedLossUsd)} lost
+                            {tier.suspects.length > 0 && <> · suspects: {tier.suspects.join(', ')}</>}
+                          </div>
+                        </>
+                      )}
+                    </Restricted>
+                  </div>
+                  {canAskForAccess && !c.viewerCan.readConfidential && (
                     <div className="request-access">
                       <button type="button" disabled aria-describedby="request-access-why">Request access</button>
                     </div>
@@ -89,7 +92,7 @@ export function CaseBoard() {
           </tbody>
         </table>
       )}
-      {board?.nodes.some((c) => !c.viewerCan.readConfidential) && (
+      {canAskForAccess && board?.nodes.some((c) => !c.viewerCan.readConfidential) && (
         <p id="request-access-why" className="disabled-feature" data-disabled="request-access">
           “Request access” is off: it needs the hub's access requests (<code>requestCaseAccess</code>), which this hub's
           schema does not have yet.
