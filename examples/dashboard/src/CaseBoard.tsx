@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { useQuery } from 'urql';
 import { ErrorNote } from './ErrorNote';
 import { formatUsd, words } from './format';
@@ -10,8 +11,8 @@ import { RedactionNote, Restricted, redactionsOf } from './redactions';
  * `extensions.redacted` names `cases.nodes.confidential`: the board shows it as redacted, never as empty.
  */
 const CaseBoardQuery = graphql(`
-  query CaseBoard {
-    cases(first: 100, orderBy: HARM) {
+  query CaseBoard($first: Int!) {
+    cases(first: $first, orderBy: HARM) {
       totalCount
       nodes {
         id
@@ -34,9 +35,14 @@ const CaseBoardQuery = graphql(`
   }
 `);
 
+const PAGE = 100;
+const MAX_PAGE = 1000;
+
 /** `canAskForAccess`: the viewer is a person of the network (anonymous callers and read-only API keys cannot ask). */
 export function CaseBoard({ canAskForAccess }: { canAskForAccess: boolean }) {
-  const [{ data, error, fetching, extensions }, refresh] = useQuery({ query: CaseBoardQuery });
+  // A longer page on "Show more" (the hub answers up to 1,000 rows a page): one query, one snapshot, one redaction list.
+  const [first, setFirst] = useState(PAGE);
+  const [{ data, error, fetching, extensions }, refresh] = useQuery({ query: CaseBoardQuery, variables: { first } });
   const redactions = redactionsOf(extensions);
   const board = data?.cases;
   return (
@@ -97,6 +103,11 @@ export function CaseBoard({ canAskForAccess }: { canAskForAccess: boolean }) {
           “Request access” is off: it needs the hub's access requests (<code>requestCaseAccess</code>), which this hub's
           schema does not have yet.
         </p>
+      )}
+      {board && board.nodes.length < board.totalCount && first < MAX_PAGE && (
+        <button type="button" onClick={() => setFirst(Math.min(first + PAGE, MAX_PAGE))} disabled={fetching}>
+          Show more
+        </button>
       )}
       <RedactionNote redactions={redactions} />
     </section>
