@@ -28,9 +28,15 @@ export function poolOf(ds: DataSource): pg.Pool {
 const PREPARED_PER_CONNECTION = 400;
 const prepared = new WeakMap<pg.PoolClient, Set<string>>();
 const nameCache = new Map<string, string>();
+/**
+ * Connections to an embedded PGlite: it serves every connection from its one session, where the statements one
+ * connection prepared would collide with another's. They run unnamed. Learnt with a connection's first BEGIN.
+ */
+const sharedSession = new WeakMap<pg.PoolClient, boolean>();
 
 /** The prepared statement's name for this text on this connection, or undefined to run it unnamed. */
 function statementName(client: pg.PoolClient, text: string): string | undefined {
+  if (sharedSession.get(client) !== false) return undefined;
   if (/^\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b/i.test(text)) return undefined;
   let name = nameCache.get(text);
   if (name === undefined) {
@@ -96,7 +102,9 @@ export class ViewerDb {
       try {
         // One round trip (simple protocol, several statements): the values are escaped literals.
         const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
-        await client.query(`BEGIN ${mode}; ${role}${settings(this.viewer, this.now)}`);
+        const probe = sharedSession.has(client) ? '' : `; SELECT strpos(version(), 'PGlite') > 0 AS shared`;
+        const results = await client.query(`BEGIN ${mode}; ${role}${settings(this.viewer, this.now)}${probe}`);
+        if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
       } catch (err) {
         this.client = null;
         client.release(err as Error);
