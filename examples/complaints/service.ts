@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import express from 'express';
@@ -46,7 +48,7 @@ export async function startComplaintsService(port: number, host = '127.0.0.1', s
   const schema = buildSubgraphSchema([{ typeDefs: parse(complaintsSdl()), resolvers: resolvers(store) as never }]);
   const app = express();
   const httpServer = http.createServer(app);
-  const apollo = new ApolloServer({ schema, csrfPrevention: true });
+  const apollo = new ApolloServer({ schema, csrfPrevention: true, plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginDrainHttpServer({ httpServer })] });
   await apollo.start();
   app.use('/graphql', express.json({ limit: '1mb' }), expressMiddleware(apollo));
   await new Promise<void>((resolve, reject) => {
@@ -57,8 +59,8 @@ export async function startComplaintsService(port: number, host = '127.0.0.1', s
   return {
     url: `http://${host}:${actual}/graphql`,
     async stop() {
+      // Stops accepting connections, drains the requests in flight and closes idle keep-alive ones (the gateway's).
       await apollo.stop();
-      await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     },
   };
 }

@@ -30,11 +30,13 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`the hub did not answer ${url}`);
 }
 
+/** The hub this command started, if any: stopped with the gateway, also when start-up fails after it. */
+let hub: ChildProcess | undefined;
+
 async function main(): Promise<void> {
   const port = env('PORT', 4000);
   const host = process.env.HOST || '0.0.0.0';
   const complaintsPort = env('COMPLAINTS_PORT', 4002);
-  let hub: ChildProcess | undefined;
   let hubUrls = (process.env.HUB_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean);
   if (hubUrls.length === 0) {
     const hubPort = env('HUB_PORT', 4001);
@@ -55,28 +57,32 @@ async function main(): Promise<void> {
   process.stdout.write(`LAP Hub gateway: GraphQL and GraphiQL at http://localhost:${actual}/graphql (hub: ${hubUrls.join(', ')}; complaints: ${complaints.url})\n`);
 
   let stopping = false;
-  const stop = async () => {
+  const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    await gateway.stop().catch(() => undefined);
-    await complaints.stop().catch(() => undefined);
-    if (hub && hub.exitCode === null) {
-      const exited = new Promise((r) => hub!.once('exit', r));
-      hub.kill('SIGTERM');
-      await exited;
-    }
-    process.exit(0);
+    const hubExited = hub && hub.exitCode === null ? new Promise((r) => hub!.once('exit', r)) : Promise.resolve();
+    hub?.kill('SIGTERM');
+    // The gateway and the example stop at once; the hub drains its own requests (SHUTDOWN_GRACE_MS) and exits.
+    const closed = Promise.allSettled([gateway.stop(), complaints.stop()]);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await hubExited;
+    process.exit(code);
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
   hub?.once('exit', (code) => {
     if (stopping) return;
     process.stderr.write(`lap-hub gateway: the hub exited (code ${code}); stopping\n`);
-    void stop().then(() => process.exit(1));
+    void stop(1);
   });
 }
 
 main().catch((err: unknown) => {
   process.stderr.write(`lap-hub gateway: ${(err as Error).message}\n`);
-  process.exit(1);
+  if (hub && hub.exitCode === null) {
+    hub.once('exit', () => process.exit(1));
+    hub.kill('SIGTERM');
+  } else {
+    process.exit(1);
+  }
 });

@@ -113,6 +113,8 @@ export interface GatewayOptions {
   /** Where each subgraph runs: one URL, or several instances served in turn. */
   subgraphs: Record<SubgraphName, string | string[]>;
   graphiql?: boolean;
+  /** Hive Gateway's log level (errors by default). */
+  logging?: 'error' | 'warn' | 'info' | 'debug' | false;
 }
 
 export interface Gateway {
@@ -137,7 +139,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     transports: { http: httpTransport },
     graphiql: options.graphiql ? { title: 'LAP Hub — composed graph' } : false,
     landingPage: false,
-    logging: 'error',
+    logging: options.logging ?? 'error',
     propagateHeaders: {
       fromClientToSubgraphs({ request }) {
         const authorization = request.headers.get('authorization');

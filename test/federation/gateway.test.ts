@@ -26,7 +26,7 @@ const supergraph = () => fs.readFileSync(path.join(__dirname, '../../supergraph.
 beforeAll(async () => {
   hub = await startTestHub();
   complaints = await startComplaintsService(0);
-  gateway = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url } });
+  gateway = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false });
   url = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}/graphql`;
 });
 afterAll(async () => {
@@ -162,7 +162,7 @@ describe('several hubs on one database behind the gateway', () => {
       counted.push(entry);
     }
     const urls = await Promise.all(counted.map(async (c) => `http://127.0.0.1:${await c.hub.listen(0, '127.0.0.1')}/graphql`));
-    scaled = createGateway({ supergraph: supergraph(), subgraphs: { hub: urls, complaints: complaints.url } });
+    scaled = createGateway({ supergraph: supergraph(), subgraphs: { hub: urls, complaints: complaints.url }, logging: false });
     scaledUrl = `http://127.0.0.1:${await scaled.listen(0, '127.0.0.1')}/graphql`;
   });
   afterAll(async () => {
