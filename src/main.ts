@@ -1,14 +1,44 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config';
+import net from 'node:net';
+import { TokenService } from './auth/tokens';
+import { Config, ConfigError, loadConfig } from './config';
+import { ensureWritableDir } from './db/embedded';
 import { openConfiguredDatabase } from './db/open';
 import { isEmpty, loadDemo } from './db/seed/demo';
 import { createLogger } from './logger';
 import { createHub } from './server';
 
+/**
+ * Binds and releases the configured port, so that a port in use (or a HOST that is not this machine's) is named before
+ * minutes of migrations, not after.
+ */
+async function checkPort(config: Config): Promise<void> {
+  if (config.port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => {
+      const why: Record<string, string> = {
+        EADDRINUSE: `PORT ${config.port} on ${config.host} is in use by another process`,
+        EACCES: `PORT ${config.port} needs privileges this user does not have (use a port above 1023)`,
+        EADDRNOTAVAIL: `HOST ${config.host} is not an address of this machine`,
+        ENOTFOUND: `HOST ${config.host} is not known`,
+        EAI_AGAIN: `HOST ${config.host} is not known`,
+      };
+      reject(new ConfigError(why[err.code ?? ''] ?? `cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`));
+    });
+    probe.listen({ port: config.port, host: config.host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 /** `npm start`: configuration, database (embedded or DATABASE_URL), migrations, demo data on an empty database, HTTP. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
+  // Every misconfiguration that can be found without the database is named before the database is opened.
+  await checkPort(config);
+  if (!config.databaseUrl) ensureWritableDir(config.dataDir);
+  // The token secret (generated into DATA_DIR outside production) or the JWKS configuration.
+  new TokenService(config);
   const db = await openConfiguredDatabase(config);
   let hub;
   try {
