@@ -26,7 +26,7 @@ import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationL
 import { Data } from './data';
 import { ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
-import { NetworkReportData, networkReportCsv, networkReportQuery } from './http/network-report-csv';
+import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } from './http/network-report-csv';
 import { buildHubSchema } from './schema';
 
 export interface HubOptions {
@@ -319,6 +319,15 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // The network report as CSV, through the same schema, rules and token as GraphQL.
   app.get('/reports/network.csv', limitByIp, async (req, res, next) => {
     try {
+      // The period first: a malformed date is the reader's mistake, named before anything else is done.
+      const from = reportDate('from', req.query.from);
+      const to = reportDate('to', req.query.to);
+      for (const date of [from, to]) {
+        if ('problem' in date) {
+          res.status(400).json({ errors: [{ message: `${date.argument}: ${date.problem}`, extensions: { code: 'BAD_USER_INPUT', argument: date.argument } }] });
+          return;
+        }
+      }
       let context: ContextWithCounter;
       try {
         context = await buildContext(req, res);
@@ -336,7 +345,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         throw err;
       }
       const result = await apollo.executeOperation(
-        { query: networkReportQuery, variables: { from: req.query.from, to: req.query.to } },
+        { query: networkReportQuery, variables: { from: (from as { value: string }).value, to: (to as { value: string }).value } },
         { contextValue: context },
       );
       if (result.body.kind !== 'single') throw new Error('unexpected incremental result');

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
 import { ConfigError } from '../config';
 import { makeFolders } from '../folders';
 
@@ -105,6 +104,11 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedDatabase> 
   try {
     const pgdata = path.join(path.resolve(dataDir), 'pgdata');
     privateDir(pgdata);
+    // Loaded here, not at the top: the token CLI reads the lock through this module without ever opening a database.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+    const { PGLiteSocketServer } = require('@electric-sql/pglite-socket') as typeof import('@electric-sql/pglite-socket');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     db = await PGlite.create(pgdata);
     // The socket lives in the data folder; where that path is too long for a Unix socket, in a private temporary folder.
     socketDir = path.join(path.resolve(dataDir), 'socket');
