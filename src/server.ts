@@ -20,8 +20,9 @@ import { GraphiqlPage } from './http/graphiql';
 import { corsFor } from './http/cors';
 import { persistedQueryCheck } from './http/persisted-query';
 import { createRateLimits, Refusal } from './http/rate-limit';
-import { accessLog, factsOf, requestLogger, runWithLogger } from './http/request-log';
+import { accessLog, factsOf, outcomeOfStatus, requestLogger, runWithLogger } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
+import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry } from './metrics';
 import { Data } from './data';
 import { ViewerDb } from './db/viewer-db';
@@ -60,16 +61,6 @@ const knownCodes = new Set([
   'BAD_USER_INPUT', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'RATE_LIMITED',
 ]);
-
-/** The outcome of a request that ended before the GraphQL layer ran (its context could not be built), by status. */
-function outcomeOfStatus(status: number): string {
-  if (status === 401) return 'UNAUTHENTICATED';
-  if (status === 403) return 'FORBIDDEN';
-  if (status === 429) return 'RATE_LIMITED';
-  if (status >= 500) return 'INTERNAL_SERVER_ERROR';
-  if (status >= 400) return 'BAD_REQUEST';
-  return 'ok';
-}
 
 /** 429 with `Retry-After`, as a GraphQL error (the code RATE_LIMITED). */
 function rateLimitedError(refusal: Refusal): GraphQLError {
@@ -170,8 +161,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: 5000 },
     validationRules: [...armor.validationRules, reservedNamesRule],
-    // Compiled-query and parsed-document caches are bounded (src/graphql/executor.ts; Apollo's document store is an
-    // LRU of about 30 MB by default).
+    // Every per-query cache is bounded by entries: parsed documents here, compiled queries in src/graphql/executor.ts.
+    documentStore: documentStore(),
+    persistedQueries: { cache: persistedQueryStore() },
     // Compact JSON: a 500-row page is large enough without indentation.
     stringifyResult: (value) => JSON.stringify(value),
     plugins: [

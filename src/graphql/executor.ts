@@ -154,7 +154,7 @@ function asBadInput(error: GraphQLError): GraphQLError {
  * replaces entries instead of adding to them. A document that does not compile (it never should, once validated) is
  * not kept.
  */
-class CompiledCache {
+export class CompiledCache {
   private readonly entries: LRUCache<DocumentNode, Map<string, CompiledQuery>>;
   constructor(size: number) {
     this.entries = new LRUCache({ max: size });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { Config } from '../config';
+import { Config, ConfigError } from '../config';
 import { rateLimited } from '../metrics';
 import type { Viewer } from '../policy/viewer';
 
@@ -36,7 +36,9 @@ interface Store {
 
 async function openStore(config: Config, pool: Pool | null, logger: Logger): Promise<Store> {
   if (config.rateLimitStore === 'redis') {
-    const { Redis } = await import('ioredis');
+    // Loaded only for this store.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Redis } = require('ioredis') as typeof import('ioredis');
     const client = new Redis(config.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
     client.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'rate limits: Redis is unavailable'));
     try {
@@ -44,7 +46,7 @@ async function openStore(config: Config, pool: Pool | null, logger: Logger): Pro
       await client.ping();
     } catch (err) {
       client.disconnect();
-      throw new Error(`REDIS_URL: cannot reach Redis (${(err as Error).message})`);
+      throw new ConfigError(`REDIS_URL: cannot reach Redis (${(err as Error).message})`);
     }
     return {
       make: (prefix, points) => new RateLimiterRedis({ storeClient: client, keyPrefix: `laphub:${prefix}`, points, duration: 60 }),
@@ -54,7 +56,7 @@ async function openStore(config: Config, pool: Pool | null, logger: Logger): Pro
     };
   }
   if (config.rateLimitStore === 'postgres') {
-    if (!pool) throw new Error('RATE_LIMIT_STORE=postgres needs DATABASE_URL');
+    if (!pool) throw new ConfigError('RATE_LIMIT_STORE=postgres needs DATABASE_URL');
     const made: RateLimiterPostgres[] = [];
     return {
       make(prefix, points) {

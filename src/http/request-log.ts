@@ -21,6 +21,16 @@ export function factsOf(req: IncomingMessage): RequestFacts {
   return r.lapHub;
 }
 
+/** The outcome of a request that ended before the GraphQL layer ran (its context could not be built), by status. */
+export function outcomeOfStatus(status: number): string {
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status >= 500) return 'INTERNAL_SERVER_ERROR';
+  if (status >= 400) return 'BAD_REQUEST';
+  return 'ok';
+}
+
 /** A request id a client or proxy sent (`X-Request-Id`) is kept when it is short and plain; otherwise a new UUID. */
 const acceptableId = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -60,12 +70,12 @@ export function accessLog(logger: Logger): HttpLogger {
     },
     customSuccessMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
-    customProps(req) {
+    customProps(req, res) {
       const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
       // Express's client address: the socket's peer, or with TRUST_PROXY the address the trusted proxies name.
       const clientIp = (req as IncomingMessage & { ip?: string }).ip;
       return facts
-        ? { clientIp, graphql: { type: facts.type, operation: facts.operation, outcome: facts.outcome }, viewer: facts.viewer }
+        ? { clientIp, graphql: { type: facts.type, operation: facts.operation, outcome: facts.outcome ?? outcomeOfStatus(res.statusCode) }, viewer: facts.viewer }
         : { clientIp };
     },
     serializers: {
