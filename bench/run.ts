@@ -338,7 +338,8 @@ async function main(): Promise<void> {
 
     // 2. The servers: the hub as `npm start` runs it, then the two harness-only comparison servers.
     const secret = crypto.randomBytes(36).toString('base64url');
-    const common = { NODE_ENV: 'production', JWT_SECRET: secret, REPORT_SQL_STATEMENTS: 'true' };
+    // The load generator is one client at one address: the rate limits would measure themselves.
+    const common = { NODE_ENV: 'production', JWT_SECRET: secret, REPORT_SQL_STATEMENTS: 'true', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_VIEWER: '0' };
     // Every server runs with the node options of `npm start` (the heap settings), the hub with any extra ones asked for.
     const startArgs = startScriptNodeArgs();
     const hubArgs = [...startArgs, ...(process.env.BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];

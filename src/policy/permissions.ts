@@ -88,7 +88,7 @@ const caseTree: PermissionTree = {
     ),
   },
   CaseConfidential: Object.fromEntries(
-    ['summary', 'suspects', 'evidence', 'investigatorNotes', 'victimCount', 'estimatedLossUsd', 'vulnerableVictims', 'ongoingHarm', 'shares'].map(
+    ['id', 'summary', 'suspects', 'evidence', 'investigatorNotes', 'victimCount', 'estimatedLossUsd', 'vulnerableVictims', 'ongoingHarm', 'shares'].map(
       (f) => [f, open('guarded as a whole by Case.confidential')],
     ),
   ),
