@@ -56,7 +56,9 @@ export function mountDashboard(app: express.Express, dir: string): void {
     }
     res.status(200).set(pageHeaders).end(html);
   };
-  app.get(['/dashboard', '/dashboard/', '/dashboard/index.html'], page);
+  // '/dashboard' matches '/dashboard/' too (non-strict routing); one path per route keeps the metrics' route label plain.
+  app.get('/dashboard', page);
+  app.get('/dashboard/index.html', page);
   app.use(
     '/dashboard',
     express.static(dir, {
