@@ -7,6 +7,8 @@ import { Config, ConfigError } from '../config';
 export interface TokenClaims {
   sub: string;
   email?: string;
+  /** When the token stops being valid (seconds since the epoch, the `exp` claim): open subscriptions close then. */
+  exp?: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export class TokenService {
     } else {
       ({ payload } = await jwtVerify(token, this.secret!, { ...options, algorithms: ['HS256'] }));
     }
-    return { sub: String(payload.sub), email: typeof payload.email === 'string' ? payload.email : undefined };
+    return { sub: String(payload.sub), email: typeof payload.email === 'string' ? payload.email : undefined, exp: payload.exp };
   }
 }
 
