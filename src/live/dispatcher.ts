@@ -124,6 +124,8 @@ export class LiveDispatcher extends EventEmitter {
 
   constructor(private readonly o: DispatcherOptions) {
     super();
+    // Tests and the benchmark wait on these events, many at a time.
+    this.setMaxListeners(0);
     // Leave connections to the requests: the embedded database has one (then one at a time).
     const max = poolOf(o.ds).options.max ?? 10;
     this.concurrency = Math.max(1, Math.min(4, max - 1));

@@ -79,6 +79,8 @@ export interface LiveServerOptions {
 export interface LiveServer {
   /** Open connections (after `connection_init`, not yet closed). */
   readonly connections: number;
+  /** Resolves once no connection is open (every closed one handled, its subscriptions ended). */
+  drained(): Promise<void>;
   /** Closes every connection (1001 going away) and stops accepting new ones. */
   close(): Promise<void>;
 }
@@ -119,6 +121,13 @@ function rootField(selectionSet: SelectionSetNode, document: DocumentNode): Fiel
 export function attachLiveServer(o: LiveServerOptions): LiveServer {
   const wss = new WebSocketServer({ server: o.httpServer, path: o.path });
   const open = new Set<WsConnection>();
+  let waiting: Array<() => void> = [];
+  const settle = () => {
+    if (open.size) return;
+    const resolve = waiting;
+    waiting = [];
+    resolve.forEach((r) => r());
+  };
   const rules = [...specifiedRules, ...o.validationRules];
 
   const server = useServer<Record<string, unknown>, Extra>(
@@ -206,6 +215,7 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         open.delete(connection);
         // Do not keep the connection (and its viewer) reachable from graphql-ws's context after it closed.
         ctx.extra.live = undefined;
+        settle();
       },
     },
     wss,
@@ -214,6 +224,9 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
   return {
     get connections() {
       return open.size;
+    },
+    drained() {
+      return open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve));
     },
     async close() {
       for (const client of wss.clients) client.close(1001, 'Going away');

@@ -13,6 +13,14 @@ afterAll(async () => {
 
 const dispatcher = () => hub.hub.live.dispatcher;
 
+/** Every client a test opened: closed after each test, whatever its outcome, so that no subscription outlives it. */
+const opened = new Set<LiveClient>();
+afterEach(async () => {
+  for (const client of opened) await client.close();
+  opened.clear();
+  await unsubscribedAll(dispatcher());
+});
+
 /** Connections of the given demo viewers (anonymous: no token), each acknowledged. */
 async function connect(names: readonly ViewerName[], on: TestHub = hub): Promise<Map<ViewerName, LiveClient>> {
   const clients = new Map<ViewerName, LiveClient>();
@@ -20,6 +28,7 @@ async function connect(names: readonly ViewerName[], on: TestHub = hub): Promise
     const email = emailOf(name);
     const params = email ? { authorization: `Bearer ${await hub.tokenFor(personId(email), email)}` } : {};
     const { client, acknowledged } = await LiveClient.connect(on.url, params);
+    opened.add(client);
     expect(acknowledged).toBe(true);
     clients.set(name, client);
   }
@@ -215,7 +224,7 @@ describe('caseChanged: shares granted and revoked', () => {
 
 describe('callChanged: segments and exclusions', () => {
   beforeEach(() => hub.reset());
-  const query = `subscription($id: ID) { callChanged(id: $id) { title segments { order title minutes invited { name } } } }`;
+  const query = `subscription($id: ID) { callChanged(id: $id) { title segments { order title minutes invited { name } } exclusions { reason } } }`;
 
   test('minutes recorded on a segment reach the viewers of that segment only', async () => {
     const clients = await connect(viewers);
@@ -268,8 +277,10 @@ describe('callChanged: segments and exclusions', () => {
     expect(subs.get('max')!.received).toEqual([]);
     const invitedForTom = subs.get('tom')!.received[0].data.callChanged.segments[0].invited.map((p: { name: string }) => p.name);
     expect(invitedForTom).not.toContain('NorthStar Broadband');
-    const invitedForIsla = subs.get('isla')!.received[0].data.callChanged.segments[1].invited.map((p: { name: string }) => p.name);
-    expect(invitedForIsla).toContain('NorthStar Broadband'); // agencies see every invited member, excluded ones too
+    // Agencies see the exclusion, and every invited member, excluded ones too.
+    const forIsla = subs.get('isla')!.received[0].data.callChanged;
+    expect(forIsla.exclusions.map((e: { reason: string }) => e.reason)).toContain('Conflict of interest');
+    expect(forIsla.segments[1].invited.map((p: { name: string }) => p.name)).toContain('NorthStar Broadband');
     // Later changes to the call: never to Grace again.
     await changed(
       'call',
@@ -396,6 +407,7 @@ describe('identity', () => {
     await subscribed(dispatcher(), 1);
     expect(await client.closed).toEqual({ code: 4403, reason: 'token expired' });
     await unsubscribedAll(dispatcher());
+    await hub.hub.live.server.drained();
     expect(hub.hub.live.server.connections).toBe(0);
   });
 
@@ -484,6 +496,7 @@ describe('cost and cleanup', () => {
     await dispatcher().idle();
     await unsubscribedAll(dispatcher());
     await dispatcher().idle();
+    await hub.hub.live.server.drained();
     expect(dispatcher().subscribers).toBe(0);
     expect(hub.hub.live.server.connections).toBe(0);
     const listenersAfter = dispatcher().listenerCount('subscribed') + dispatcher().listenerCount('unsubscribed') + dispatcher().listenerCount('dispatched');
