@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { ApolloServer, ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express from 'express';
@@ -172,6 +172,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are used; the implicit cache-control plugin would otherwise hook every field.
       ApolloServerPluginCacheControlDisabled(),
+      // Federation inline traces (ftv1) are never sent: a trace times each resolver, and a hidden row must not be told
+      // from a missing one by its timing (DOMAIN §6). Hive Gateway does not read them.
+      ApolloServerPluginInlineTraceDisabled(),
       responsePlugin(config, logger),
       introspectionPlugin<ContextWithCounter>(),
       inputErrorsPlugin<ContextWithCounter>(),

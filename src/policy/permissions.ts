@@ -6,6 +6,7 @@ import type { Context } from '../context';
 import { notFound } from '../graphql/errors';
 import { callPolicy } from './call.policy';
 import { cooperationPermissions } from './cooperation.permissions';
+import { federationPermissions } from './federation.permissions';
 import { outreachPermissions } from './outreach.permissions';
 import { casePolicy } from './case.policy';
 import { participantPolicy } from './participant.policy';
@@ -295,4 +296,4 @@ export function mergeTrees(...trees: PermissionTree[]): PermissionTree {
   return merged;
 }
 
-export const permissions: PermissionTree = mergeTrees(query, mutation, caseTree, callTree, participantTree, cooperationPermissions, outreachPermissions);
+export const permissions: PermissionTree = mergeTrees(query, mutation, caseTree, callTree, participantTree, cooperationPermissions, outreachPermissions, federationPermissions);

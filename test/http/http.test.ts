@@ -45,7 +45,13 @@ function brokenCases(ds: DataSource): DataSource {
         return new Proxy(client, {
           get(c, p, r) {
             if (p !== 'query') return Reflect.get(c, p, r);
-            return (text: string, ...rest: unknown[]) => (c.query as (...a: unknown[]) => unknown)(text.replace(/\benforcement_case\b/g, 'enforcement_case_gone'), ...rest);
+            const rename = (text: string) => text.replace(/\benforcement_case\b/g, 'enforcement_case_gone');
+            // a statement as text, or as a query config ({ text, values, name }: a prepared statement, renamed too)
+            return (query: string | { text: string; name?: string }, ...rest: unknown[]) =>
+              (c.query as (...a: unknown[]) => unknown)(
+                typeof query === 'string' ? rename(query) : { ...query, text: rename(query.text), name: query.name && `${query.name}_gone` },
+                ...rest,
+              );
           },
         });
       };
