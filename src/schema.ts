@@ -19,6 +19,7 @@ import { ResourceListResolver } from '../resolvers/resource-list.resolver';
 import { TrainingSessionResolver } from '../resolvers/training.resolver';
 import { LiveResolver } from '../resolvers/live.resolver';
 import type { Context } from './context';
+import { withFederation } from './federation/subgraph';
 import { badInput, forbidden } from './graphql/errors';
 import { permissions, } from './policy/permissions';
 import type { PermissionTree } from './policy/rules';
@@ -164,6 +165,11 @@ export function applyMutationSavepoints(schema: GraphQLSchema): GraphQLSchema {
   return applyMiddleware(schema, { [mutation.name]: fields } as never);
 }
 
+/** The schema the hub serves, before its rules: the public schema and the Federation fields (src/federation/subgraph.ts). */
+export async function buildServedSchema(): Promise<GraphQLSchema> {
+  return withFederation(await buildBareSchema());
+}
+
 export async function buildHubSchema(): Promise<GraphQLSchema> {
-  return applyMutationSavepoints(applyPermissions(await buildBareSchema()));
+  return applyMutationSavepoints(applyPermissions(await buildServedSchema()));
 }

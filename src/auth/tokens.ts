@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRemoteJWKSet, JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { Config, ConfigError } from '../config';
+import { makeFolders } from '../folders';
 
 export interface TokenClaims {
   sub: string;
@@ -70,7 +71,7 @@ function localSecret(config: Config): string {
   }
   const secret = crypto.randomBytes(48).toString('base64url');
   try {
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    makeFolders(config.dataDir, 0o700);
     fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
   } catch (err) {
     // Another process may have created it a moment ago: use theirs.

@@ -74,7 +74,7 @@ export class CaseData {
     const cases = this.db.hydrate(Case, rows);
     cases.forEach((c, i) => {
       const tier = rows[i].__confidential as Omit<CaseConfidential, 'caseId'> | null;
-      c.confidentialTier = tier ? { ...tier, caseId: c.id } : null;
+      c.confidentialTier = tier ? { ...tier, caseId: c.id, id: c.id } : null;
       c.editable = rows[i].__editable === true;
       this.caseById.prime(c.id, c);
     });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Viewer } from '../policy/viewer';
@@ -25,6 +26,40 @@ export function poolOf(ds: DataSource): pg.Pool {
   const pool = (ds.driver as unknown as { master?: pg.Pool }).master;
   if (!pool) throw new Error('the data source is not initialized');
   return pool;
+}
+
+/**
+ * Statements are prepared once per connection under a name derived from their text, so that PostgreSQL parses,
+ * rewrites (the policies of every table a statement reads are expanded there) and, once it has seen the statement a
+ * few times, plans it once per connection rather than once per request: a policy-laden statement costs much more to
+ * plan than to run. The plans read the viewer from the transaction's settings when they run, never when they are made,
+ * so one plan serves every viewer. At most this many per connection (the data layer's statements are a fixed set;
+ * anything beyond them runs unnamed).
+ */
+const PREPARED_PER_CONNECTION = 400;
+const prepared = new WeakMap<pg.PoolClient, Set<string>>();
+const nameCache = new Map<string, string>();
+/**
+ * Connections to an embedded PGlite: it serves every connection from its one session, where the statements one
+ * connection prepared would collide with another's. They run unnamed. Learnt with a connection's first BEGIN.
+ */
+const sharedSession = new WeakMap<pg.PoolClient, boolean>();
+
+/** The prepared statement's name for this text on this connection, or undefined to run it unnamed. */
+function statementName(client: pg.PoolClient, text: string): string | undefined {
+  if (sharedSession.get(client) !== false) return undefined;
+  if (/^\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b/i.test(text)) return undefined;
+  let name = nameCache.get(text);
+  if (name === undefined) {
+    name = `lap_${createHash('sha1').update(text).digest('base64url').slice(0, 22)}`;
+    if (nameCache.size < 4 * PREPARED_PER_CONNECTION) nameCache.set(text, name);
+  }
+  let names = prepared.get(client);
+  if (!names) prepared.set(client, (names = new Set()));
+  if (names.has(name)) return name;
+  if (names.size >= PREPARED_PER_CONNECTION) return undefined;
+  names.add(name);
+  return name;
 }
 
 /** The transaction-local settings that tell the policies who the viewer is (the `lap.viewer_*()` functions). */
@@ -82,7 +117,9 @@ export class ViewerDb {
       try {
         // One round trip (simple protocol, several statements): the values are escaped literals.
         const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
-        await client.query(`BEGIN ${mode}; ${role}${settings(this.viewer, this.now)}`);
+        const probe = sharedSession.has(client) ? '' : `; SELECT strpos(version(), 'PGlite') > 0 AS shared`;
+        const results = await client.query(`BEGIN ${mode}; ${role}${settings(this.viewer, this.now)}${probe}`);
+        if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
       } catch (err) {
         this.client = null;
         client.release(err as Error);
@@ -96,7 +133,8 @@ export class ViewerDb {
   /** Runs one statement as the viewer; rows as plain objects. */
   async query<T = Row>(text: string, values?: unknown[]): Promise<T[]> {
     const client = await this.begin();
-    const run = this.queue.then(() => client.query(text, values as unknown[]));
+    const name = statementName(client, text);
+    const run = this.queue.then(() => client.query({ text, values: values as unknown[], name }));
     this.queue = run.catch(() => undefined);
     return (await run).rows as T[];
   }

@@ -6,6 +6,7 @@ import type { Context } from '../context';
 import { notFound } from '../graphql/errors';
 import { callPolicy } from './call.policy';
 import { cooperationPermissions } from './cooperation.permissions';
+import { federationPermissions } from './federation.permissions';
 import { outreachPermissions } from './outreach.permissions';
 import { casePolicy } from './case.policy';
 import { participantPolicy } from './participant.policy';
@@ -87,7 +88,7 @@ const caseTree: PermissionTree = {
     ),
   },
   CaseConfidential: Object.fromEntries(
-    ['summary', 'suspects', 'evidence', 'investigatorNotes', 'victimCount', 'estimatedLossUsd', 'vulnerableVictims', 'ongoingHarm', 'shares'].map(
+    ['id', 'summary', 'suspects', 'evidence', 'investigatorNotes', 'victimCount', 'estimatedLossUsd', 'vulnerableVictims', 'ongoingHarm', 'shares'].map(
       (f) => [f, open('guarded as a whole by Case.confidential')],
     ),
   ),
@@ -309,4 +310,14 @@ export function mergeTrees(...trees: PermissionTree[]): PermissionTree {
   return merged;
 }
 
-export const permissions: PermissionTree = mergeTrees(query, mutation, subscription, caseTree, callTree, participantTree, cooperationPermissions, outreachPermissions);
+export const permissions: PermissionTree = mergeTrees(
+  query,
+  mutation,
+  subscription,
+  caseTree,
+  callTree,
+  participantTree,
+  cooperationPermissions,
+  outreachPermissions,
+  federationPermissions,
+);

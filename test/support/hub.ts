@@ -9,6 +9,11 @@ import { createHub, Hub, HubOptions } from '../../src/server';
 
 export const TEST_SECRET = 'test-secret-for-lap-hub-tests-only-0123456789';
 
+/** The environment of a test hub on the run's database; tests add or override variables. */
+export function testHubEnv(dbUrl = process.env.LAPHUB_TEST_DB_URL): Record<string, string | undefined> {
+  return { NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: dbUrl, RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_VIEWER: '0' };
+}
+
 export interface GqlResult<T = any> {
   status: number;
   body: { data?: T; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }>; extensions?: Record<string, any> };
@@ -95,7 +100,9 @@ export type ExecutorKind = NonNullable<HubOptions['executor']>;
 export async function startTestHub(options: { now?: () => Date; executor?: ExecutorKind } = {}): Promise<TestHub> {
   const dbUrl = process.env.LAPHUB_TEST_DB_URL;
   if (!dbUrl) throw new Error('LAPHUB_TEST_DB_URL is not set: run the tests with jest (globalSetup)');
-  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: dbUrl, REPORT_SQL_STATEMENTS: 'true' });
+  // No rate limits: the permission tables send hundreds of requests a minute as one person (test/http/operations.test.ts
+  // checks the limits themselves).
+  const config = loadConfig({ ...testHubEnv(dbUrl), REPORT_SQL_STATEMENTS: 'true' });
   const pglite = process.env.LAPHUB_TEST_DB_KIND === 'pglite';
   const ds = await openDatabase(dbUrl, pglite ? 1 : 4, !pglite);
   const seededAt = new Date();
