@@ -23,7 +23,7 @@ import { createRateLimits, Refusal } from './http/rate-limit';
 import { accessLog, factsOf, outcomeOfStatus, requestLogger, runWithLogger } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
-import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry } from './metrics';
+import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
 import { Data } from './data';
 import { ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
@@ -259,6 +259,14 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const formatError = errorFormatter(logger, development);
   const dispatcher = new LiveDispatcher({ ds, schema, config, logger, now, formatError: (e) => formatError(e.toJSON(), e) });
   const unlisten = bus.listen((events) => dispatcher.publish(events));
+  // The metrics' gauge follows this hub's active subscriptions (by difference: hubs of one process share the registry).
+  let counted = 0;
+  const countSubscriptions = (n: number) => {
+    subscriptionsActive.inc(n - counted);
+    counted = n;
+  };
+  dispatcher.on('subscribed', countSubscriptions);
+  dispatcher.on('unsubscribed', countSubscriptions);
   const liveServer = attachLiveServer({
     httpServer,
     path: '/graphql',
@@ -431,6 +439,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       unlisten();
       await dispatcher.idle();
       await bus.stop();
+      countSubscriptions(0);
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       unobservePool();
       await rateLimits.close();

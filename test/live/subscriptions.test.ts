@@ -1,4 +1,6 @@
 import { SignJWT } from 'jose';
+import pg from 'pg';
+import { poolOf } from '../../src/db/viewer-db';
 import { caseAccess, emailOf, readsConfidential, segmentsSeen, summaries, ViewerName, viewers } from '../support/demo-access';
 import { callId, caseId, cast, orgId, personId, segmentId, startSiblingHub, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
@@ -522,6 +524,35 @@ describe('across instances', () => {
       await unsubscribedAll(other.hub.live.dispatcher);
     } finally {
       await other.close();
+    }
+  });
+});
+
+const onPostgres = process.env.LAPHUB_TEST_DB_KIND === 'postgres' ? describe : describe.skip;
+onPostgres('on a PostgreSQL server: LISTEN/NOTIFY', () => {
+  beforeEach(() => hub.reset());
+
+  test('the notifications between instances carry ids only, and none for a refused mutation', async () => {
+    const listener = new pg.Client(poolOf(hub.ds).options as pg.ClientConfig);
+    await listener.connect();
+    const payloads: string[] = [];
+    listener.on('notification', (m) => payloads.push(m.payload ?? ''));
+    await listener.query('LISTEN lap_live');
+    try {
+      const refused = await hub.gql(updateCase, { as: cast.isla, variables: { id: caseId('FTC-2004-017'), input: { title: 'Not hers to change' } } });
+      expect(refused.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+      const done = dispatchOf(dispatcher(), 'case', caseId('FTC-2004-021'));
+      const r = await hub.gql(shareCase, {
+        as: cast.ann,
+        variables: { input: { caseId: caseId('FTC-2004-021'), participantId: orgId('meridian'), recipientIds: [personId(cast.tom), personId(cast.priya)] } },
+      });
+      expect(r.body.errors).toBeUndefined();
+      await done;
+      // The listener's own connection delivers in commit order: the share's notification is the only one.
+      await new Promise<void>((resolve) => (payloads.length ? resolve() : listener.once('notification', () => resolve())));
+      expect(payloads.map((p) => JSON.parse(p))).toEqual([[{ topic: 'case', id: caseId('FTC-2004-021'), tier: true }]]);
+    } finally {
+      await listener.end();
     }
   });
 });
