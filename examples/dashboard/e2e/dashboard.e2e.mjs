@@ -76,6 +76,23 @@ async function redactionNote(page, panel) {
   return [...(await note.textContent()).matchAll(/([\w.]+) ×(\d+) \((\w+)\)/g)].map((m) => ({ path: m[1], count: Number(m[2]), code: m[3] }));
 }
 
+/** A GraphQL request over HTTP as `bearer`; fails on any error. */
+async function gql(bearer, query, variables) {
+  const res = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await res.json();
+  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
+  return body.data;
+}
+
+const publish = (bearer, title, tlp) =>
+  gql(bearer, `mutation ($input: PublishReportInput!) { publishReport(input: $input) { id } }`, {
+    input: { kind: 'EARLY_WARNING', title, body: `${title}: seen from the dashboard test.`, tlp },
+  });
+
 async function signIn(page, bearer) {
   await page.fill('#token', bearer);
   await page.click('button[type="submit"]');
@@ -132,6 +149,19 @@ try {
   assert.equal(await queue.locator('tbody tr').count(), 1);
   assert.match(await queue.locator('tbody tr').textContent(), /UK Information Commissioner’s Office → Meridian Bank/);
   assert.equal(await queue.locator('.redacted').count(), 0);
+  // The early-warning feed, live: NorthStar publishes an AMBER warning naming nobody (not for Tom's bank) and then a
+  // GREEN one; only the GREEN one reaches Tom's page, without a reload.
+  const warnings = page.locator('section[aria-labelledby="warnings-title"]');
+  await warnings.locator('[data-live="live"]').waitFor();
+  const before = await warnings.locator('ul.feed li').count();
+  const grace = token('grace.lin@northstar.example');
+  await publish(grace, 'Amber botnet wave (agencies only)', 'AMBER');
+  await publish(grace, 'Green botnet wave', 'GREEN');
+  await warnings.locator('ul.feed li.fresh', { hasText: 'Green botnet wave' }).waitFor();
+  assert.equal(await warnings.locator('ul.feed li', { hasText: 'Amber botnet wave' }).count(), 0);
+  assert.equal(await warnings.locator('ul.feed li').count(), before + 1);
+  assert.equal(await warnings.locator('ul.feed li').first().locator('strong').textContent(), 'Green botnet wave');
+  console.log('dashboard e2e: the GREEN early warning arrived live on Tom Baker\'s page, the AMBER one not');
   console.log('dashboard e2e: Tom Baker sees 5 cases, 3 tiers redacted with "Request access", his call segments, the request to his bank');
 
   // Ann Carter (FTC, COORDINATOR): every request, the details of those FTC is not party to redacted.

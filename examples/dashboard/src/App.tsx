@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Provider, useQuery } from 'urql';
 import { AssistanceQueue } from './AssistanceQueue';
 import { CaseBoard } from './CaseBoard';
-import { connectToHub } from './client';
+import { connectToHub, LiveContext } from './client';
 import { EarlyWarnings } from './EarlyWarnings';
 import { ErrorNote } from './ErrorNote';
 import { words } from './format';
@@ -38,7 +38,9 @@ export function App() {
 
   return (
     <Provider value={hub.client}>
-      <Dashboard key={token ?? ''} signedIn={token !== null} onToken={changeToken} />
+      <LiveContext.Provider value={hub.live}>
+        <Dashboard key={token ?? ''} signedIn={token !== null} onToken={changeToken} />
+      </LiveContext.Provider>
     </Provider>
   );
 }
