@@ -60,7 +60,10 @@ async function hubReady() {
   throw new Error(`the hub did not become ready:\n${hubLog}`);
 }
 
-const token = (email) => execFileSync(process.execPath, [path.join(root, 'dist', 'src', 'cli', 'token.js'), email], { cwd: root, env }).toString().trim();
+const token = (email, ttl) =>
+  execFileSync(process.execPath, [path.join(root, 'dist', 'src', 'cli', 'token.js'), email], { cwd: root, env: ttl ? { ...env, TOKEN_TTL: ttl } : env })
+    .toString()
+    .trim();
 
 /** The case board's rows by reference, with the text of their confidential cell. */
 async function boardRows(page) {
@@ -176,6 +179,15 @@ try {
   await calls.locator('article.call').first().waitFor();
   assert.ok((await calls.locator('.audience-law_enforcement_only').count()) > 0);
   console.log('dashboard e2e: Ann Carter sees the 5 requests, 3 of them without details, and law-enforcement-only segments');
+
+  // A token that expires while the page is open: the hub closes the socket (4403), the feed says live updates stopped.
+  await signOut(page);
+  await signIn(page, token('grace.lin@northstar.example', '6s'));
+  await page.waitForSelector('[data-viewer-kind="PRIVATE"]');
+  await warnings.locator('[data-live="live"]').waitFor();
+  await warnings.locator('[data-live="stopped"]').waitFor({ timeout: 30_000 });
+  assert.match(await warnings.locator('[data-live]').textContent(), /^live updates stopped: the hub closed the connection \(4403 token expired\); sign in again$/);
+  console.log('dashboard e2e: an expired token stops the live feed, and the page says so');
 
   // A token the hub refuses: said so, nothing shown.
   await signOut(page);
