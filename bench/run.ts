@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config';
 import { BenchDatabase, createBenchDatabase } from './database';
 import { BenchViewer, FULL_SCALE, generateNetwork, SMOKE_SCALE } from './generate';
 import { Bounds, measure as measureLoad, Measurement, median, Target } from './load';
+import { runLiveBench } from './live';
 
 /**
  * `npm run bench`: generates a network at scale into a fresh database, starts the hub (NODE_ENV=production) and the
@@ -24,7 +25,8 @@ import { Bounds, measure as measureLoad, Measurement, median, Target } from './l
  *   BENCH_RATIO_VIEWERS  the viewers the ratios are measured for (default AGENCY; e.g. AGENCY,PRIVATE,COORDINATOR)
  *   BENCH_HUB_NODE_ARGS  extra node arguments for the hub process, e.g. --cpu-prof --cpu-prof-dir=prof
  *   BENCH_ONLY           run only some phases (comma-separated): board (R1, R2, R7 on the board), detail (R1, R7 on
- *                        the detail), scaling (R4), table (the per-operation table, R3, R6); default all
+ *                        the detail), scaling (R4), table (the per-operation table, R3, R6), r9 (live updates, on a
+ *                        database of its own with the demo network: alone, no network is generated); default all
  */
 
 const root = path.resolve(__dirname, '..', '..');
@@ -35,7 +37,7 @@ const ratioViewers = (process.env.BENCH_RATIO_VIEWERS ?? 'AGENCY')
   .map((s) => s.trim().toUpperCase())
   .filter(Boolean);
 
-const PHASES = ['board', 'detail', 'scaling', 'table'] as const;
+const PHASES = ['board', 'detail', 'scaling', 'table', 'r9'] as const;
 type Phase = (typeof PHASES)[number];
 const onlyPhases = (process.env.BENCH_ONLY ?? '')
   .split(',')
@@ -574,8 +576,38 @@ async function main(): Promise<void> {
     await cleanup();
     fs.rmSync(logDir, { recursive: true, force: true });
   }
+  if (!failed && runs('r9')) failed = !(await r9(serverUrl));
   // The goals are reported, not enforced: the exit code says only whether the run itself worked.
   process.exit(failed ? 1 : 0);
 }
 
-void main();
+/**
+ * R9, live updates: one `caseChanged` event to 1, 100 and 1,000 subscribers spread over 20 viewers (bench/live.ts),
+ * on a fresh database of its own with the demo network. Returns whether the run worked.
+ */
+async function r9(serverUrl: string | undefined): Promise<boolean> {
+  const db = await createBenchDatabase(serverUrl);
+  try {
+    log(`R9: live updates on ${db.description}, the demo network and 20 viewers; hub and WebSocket clients in this process`);
+    const r = await runLiveBench(db, [1, 100, 1000], log);
+    const statements = r.statements.join(' / ');
+    const bounded = r.statements[1] === r.statements[2];
+    log(`${pad('R9', 4)}${pad('caseChanged: SQL statements per event at 1 / 100 / 1,000 subscribers', 72)}${pad('100 = 1,000', 14)}${pad(statements, 20)}${bounded ? 'PASS' : 'FAIL'}`);
+    log(`${pad('R9', 4)}${pad('caseChanged: groups (viewer × selection) resolved per event', 72)}${pad('≤ 20', 14)}${pad(r.groups.join(' / '), 20)}${r.groups.every((g) => g <= 20) ? 'PASS' : 'FAIL'}`);
+    log(`${pad('R9', 4)}${pad('caseChanged: mutation sent → last subscriber received, p50 (ms)', 72)}${pad('reported', 14)}${pad(r.latencyMs.map((m) => m.toFixed(0)).join(' / '), 20)}`);
+    return true;
+  } catch (err) {
+    log(`R9 failed: ${(err as Error).message}`);
+    return false;
+  } finally {
+    await db.cleanup().catch((err: Error) => log(`could not remove the R9 database: ${err.message}`));
+  }
+}
+
+if (onlyPhases.length === 1 && onlyPhases[0] === 'r9') {
+  // R9 alone needs neither the generated network nor the comparison servers.
+  log(`LAP Hub benchmark, R9 only — ${new Date().toISOString()}; machine load (1-min average) ${os.loadavg()[0].toFixed(1)}`);
+  void r9(process.env.BENCH_DATABASE_URL?.trim() || undefined).then((ok) => process.exit(ok ? 0 : 1));
+} else {
+  void main();
+}

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       logger.info('loaded the demo network into the empty database');
     }
     db.markReady();
-    hub = await createHub({ config, ds: db.ds, logger });
+    hub = await createHub({ config, ds: db.ds, logger, liveEvents: db.embedded ? 'in-process' : 'postgres' });
     const port = await hub.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
       throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`);
     });

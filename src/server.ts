@@ -9,7 +9,7 @@ import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { TokenService } from './auth/tokens';
-import { viewerFromHeader } from './auth/viewer';
+import { credentialFromHeader, viewerFromHeader } from './auth/viewer';
 import type { Config } from './config';
 import type { Context } from './context';
 import { runCounted } from './db/statement-counter';
@@ -23,12 +23,15 @@ import { createRateLimits, Refusal } from './http/rate-limit';
 import { accessLog, factsOf, outcomeOfStatus, requestLogger, runWithLogger } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
-import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry } from './metrics';
+import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
 import { Data } from './data';
 import { ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
 import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } from './http/network-report-csv';
 import { buildHubSchema } from './schema';
+import { inProcessBus, LiveBus, PostgresBus } from './live/bus';
+import { LiveDispatcher } from './live/dispatcher';
+import { attachLiveServer, LiveServer } from './live/websocket';
 
 export interface HubOptions {
   config: Config;
@@ -48,11 +51,18 @@ export interface HubOptions {
    * cost (bench R7). Never set by the product: no configuration variable reaches it.
    */
   bypassRowSecurity?: boolean;
+  /**
+   * How live events reach the subscribers of every instance (src/live/bus.ts): `postgres` (LISTEN/NOTIFY, the default:
+   * every hub on the database) or `in-process` (the embedded database: one instance, or hubs of one process).
+   */
+  liveEvents?: 'postgres' | 'in-process';
 }
 
 export interface Hub {
   app: express.Express;
   httpServer: http.Server;
+  /** Live updates: the dispatcher (subscribers, deliveries) and the WebSocket server. */
+  live: { dispatcher: LiveDispatcher; server: LiveServer };
   listen(port: number, host: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -125,6 +135,19 @@ function responsePlugin(config: Config, logger: Logger): ApolloServerPlugin<Cont
   };
 }
 
+/** Error formatting of responses and live payloads: known codes as they are; anything else logged, no internals outside development. */
+function errorFormatter(logger: Logger, development: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code as string | undefined;
+    if (code && knownCodes.has(code)) return formatted;
+    // Logged with the request's id (the logger of the request being handled), which the client got as X-Request-Id.
+    requestLogger(logger).error({ err: error }, 'unexpected error in a GraphQL request');
+    if (development) return formatted;
+    // Never SQL text, stacks or internals outside development.
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
 export async function createHub(options: HubOptions): Promise<Hub> {
   const { config, ds, logger } = options;
   const now = options.now ?? (() => new Date());
@@ -180,15 +203,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       inputErrorsPlugin<ContextWithCounter>(),
       inputTextPlugin<ContextWithCounter>(),
     ],
-    formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-      const code = formatted.extensions?.code as string | undefined;
-      if (code && knownCodes.has(code)) return formatted;
-      // Logged with the request's id (the logger of the request being handled), which the client got as X-Request-Id.
-      requestLogger(logger).error({ err: error }, 'unexpected error in a GraphQL request');
-      if (development) return formatted;
-      // Never SQL text, stacks or internals outside development.
-      return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-    },
+    formatError: errorFormatter(logger, development),
   });
   await apollo.start();
 
@@ -236,6 +251,33 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     }, next);
   };
 
+
+  // Live updates (DOMAIN §7): committed changes come back from the bus as ids, the dispatcher resolves them per group of
+  // subscribers, graphql-ws carries them at the same path as queries.
+  const bus: LiveBus = (options.liveEvents ?? 'postgres') === 'postgres' ? new PostgresBus(ds, logger) : inProcessBus(ds);
+  await bus.start();
+  const formatError = errorFormatter(logger, development);
+  const dispatcher = new LiveDispatcher({ ds, schema, config, logger, now, formatError: (e) => formatError(e.toJSON(), e) });
+  const unlisten = bus.listen((events) => dispatcher.publish(events));
+  // The metrics' gauge follows this hub's active subscriptions (by difference: hubs of one process share the registry).
+  let counted = 0;
+  const countSubscriptions = (n: number) => {
+    subscriptionsActive.inc(n - counted);
+    counted = n;
+  };
+  dispatcher.on('subscribed', countSubscriptions);
+  dispatcher.on('unsubscribed', countSubscriptions);
+  const liveServer = attachLiveServer({
+    httpServer,
+    path: '/graphql',
+    schema,
+    dispatcher,
+    authenticate: (header) => credentialFromHeader(header, tokens, ds, now()),
+    validationRules: [...armor.validationRules, reservedNamesRule],
+    logger,
+    production: config.nodeEnv === 'production',
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -276,6 +318,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     if (refusal) throw rateLimitedError(refusal);
     const db = new ViewerDb(ds, viewer, at, options.bypassRowSecurity === true);
     const log = (req as unknown as { log?: Logger }).log ?? logger;
+    db.live = bus;
     res.once('close', () => {
       db.finish().catch((err) => log.error({ err }, 'the request transaction could not be ended'));
     });
@@ -378,6 +421,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   return {
     app,
     httpServer,
+    live: { dispatcher, server: liveServer },
     listen(port: number, host: string) {
       return new Promise<number>((resolve, reject) => {
         httpServer.once('error', reject);
@@ -388,8 +432,14 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       });
     },
     async stop() {
-      // Stops accepting connections and drains in-flight requests (the drain plugin), then Apollo.
+      // Subscriptions end first (their sockets would keep the server open), then in-flight requests drain (the drain
+      // plugin) and Apollo stops; the events of their commits are no longer delivered here.
+      await liveServer.close();
       await apollo.stop();
+      unlisten();
+      await dispatcher.idle();
+      await bus.stop();
+      countSubscriptions(0);
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       unobservePool();
       await rateLimits.close();

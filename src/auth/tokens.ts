@@ -8,6 +8,8 @@ import { makeFolders } from '../folders';
 export interface TokenClaims {
   sub: string;
   email?: string;
+  /** When the token stops being valid (seconds since the epoch, the `exp` claim): open subscriptions close then. */
+  exp?: number;
 }
 
 /**
@@ -54,7 +56,7 @@ export class TokenService {
     } else {
       ({ payload } = await jwtVerify(token, this.secret!, { ...options, algorithms: ['HS256'] }));
     }
-    return { sub: String(payload.sub), email: typeof payload.email === 'string' ? payload.email : undefined };
+    return { sub: String(payload.sub), email: typeof payload.email === 'string' ? payload.email : undefined, exp: payload.exp };
   }
 }
 

@@ -2,10 +2,21 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Viewer } from '../policy/viewer';
+import { encodeEvents, LIVE_CHANNEL, LiveEvent, mergeEvents } from '../live/events';
 import { hydrate } from './hydrate';
 import type { Sql } from './sql';
 
 type Row = Record<string, any>;
+
+/**
+ * Where the live events of a committed transaction go (src/live/bus.ts). `postgres`: NOTIFY in the transaction itself,
+ * so that PostgreSQL delivers them to every instance's LISTEN at commit and drops them on rollback. `in-process` (the
+ * embedded database, one instance): handed over after the commit.
+ */
+export interface LiveSink {
+  readonly mode: 'postgres' | 'in-process';
+  committed(events: LiveEvent[]): void;
+}
 
 /** The role every request runs as: owns nothing, cannot bypass row-level security (migration RowLevelSecurity). */
 export const VIEWER_ROLE = 'lap_viewer';
@@ -79,6 +90,10 @@ export class ViewerDb {
   private begun: Promise<pg.PoolClient> | null = null;
   private finished = false;
   private savepoints = 0;
+  /** Where the events of this transaction go once it commits; none: they are dropped (scripts, tests of the data layer). */
+  live: LiveSink | null = null;
+  /** The live events of the changes made so far (a savepoint rolled back drops its own). */
+  private events: LiveEvent[] = [];
   /** Statements go to the connection one after another (resolvers of one request run concurrently). */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -137,14 +152,25 @@ export class ViewerDb {
   async atomically<T>(fn: () => Promise<T>): Promise<T> {
     const name = `lap_sp_${++this.savepoints}`;
     await this.query(`SAVEPOINT ${name}`);
+    const eventsBefore = this.events.length;
     try {
       const result = await fn();
       await this.query(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (err) {
+      this.events.length = Math.min(this.events.length, eventsBefore);
       if (this.client && !this.finished) await this.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Announces a change to subscribers (DOMAIN §7) once the transaction commits: nothing if it, or the savepoint the
+   * change was made in, rolls back. Ids only; each subscriber reads the row again under its own viewer.
+   */
+  emit(event: LiveEvent): void {
+    if (this.finished) throw new Error('the request has finished: no more changes');
+    this.events.push(event);
   }
 
   /** `atomically`, handing `fn` this database (the shape of TypeORM's `transaction` that resolvers used). */
@@ -173,10 +199,17 @@ export class ViewerDb {
     } catch {
       return;
     }
+    const events = this.live && this.events.length ? mergeEvents(this.events) : [];
+    this.events = [];
     try {
       await this.queue;
+      if (events.length && this.live?.mode === 'postgres') {
+        // Delivered by PostgreSQL at commit to every instance listening (this one too), dropped on rollback.
+        for (const payload of encodeEvents(events)) await client.query(`SELECT pg_notify($1, $2)`, [LIVE_CHANNEL, payload]);
+      }
       await client.query('COMMIT');
       client.release();
+      if (events.length && this.live?.mode === 'in-process') this.live.committed(events);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release(err as Error);
@@ -221,6 +254,35 @@ export async function lookupViewer(
     )) as unknown as pg.QueryResult[];
     client.release();
     return (results[2].rows[0] as { person_id: string; own_org: string; kind: string } | undefined) ?? null;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(err as Error);
+    throw err;
+  }
+}
+
+/**
+ * `lookupViewer` for many people at once (the live-update dispatcher checks every subscriber's token again at each
+ * delivery): one round trip however many. People who no longer exist are missing from the answer.
+ */
+export async function lookupViewers(
+  ds: DataSource,
+  personIds: readonly string[],
+  now: Date,
+): Promise<Map<string, { person_id: string; own_org: string; kind: string }>> {
+  const found = new Map<string, { person_id: string; own_org: string; kind: string }>();
+  if (personIds.length === 0) return found;
+  const client = await poolOf(ds).connect();
+  try {
+    const ids = `ARRAY[${personIds.map((id) => pg.escapeLiteral(id)).join(', ')}]::uuid[]`;
+    const results = (await client.query(
+      `BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};
+       SELECT v.person_id, v.own_org, v.kind FROM unnest(${ids}) AS p(id), lap.viewer_of(p.id, NULL, ${pg.escapeLiteral(now.toISOString())}::timestamptz) AS v;
+       COMMIT`,
+    )) as unknown as pg.QueryResult[];
+    client.release();
+    for (const row of results[2].rows as Array<{ person_id: string; own_org: string; kind: string }>) found.set(row.person_id, row);
+    return found;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     client.release(err as Error);

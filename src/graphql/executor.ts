@@ -25,7 +25,7 @@ type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
  *   internal error, graphql-jit would silently drop the field).
  * - Mutations run on graphql-js: its serial execution stops at the first failed field, where graphql-jit would go on
  *   writing the fields after it. So do documents without a runnable operation (graphql-js's errors for them).
- * - A subscription is refused with 400 BAD_REQUEST: the schema has none.
+ * - A subscription over HTTP is refused with 400 BAD_REQUEST: subscriptions are served over WebSocket (src/live/).
  *
  * `engine: 'graphql-js'` runs everything on graphql-js with the same checks: the tests compare the two engines.
  */
@@ -50,7 +50,7 @@ export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' =
       return result.data === undefined && result.errors ? { errors: result.errors.map(asBadInput) } : result;
     };
     if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
-      return { errors: [new GraphQLError('This hub has no subscriptions.', { nodes: operation, extensions: { code: 'BAD_REQUEST', http: { status: 400 } } })] };
+      return { errors: [new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at this path, not over HTTP.', { nodes: operation, extensions: { code: 'BAD_REQUEST', http: { status: 400 } } })] };
     }
     if (!operation || operation.operation !== OperationTypeNode.QUERY) return interpreted();
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 50 });

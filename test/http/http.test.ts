@@ -122,6 +122,9 @@ describe('GraphiQL', () => {
     expect(links.filter((l) => !/\bhref\s*=\s*["']?data:/i.test(l))).toEqual([]);
     expect(html).not.toMatch(/@import\s+(url\()?["']?(https?:)?\/\//i);
     expect(html).not.toMatch(/unpkg\.com|jsdelivr|cdnjs|esm\.sh|googleapis/i);
+    // Subscriptions go over graphql-ws at the same URL, with the Headers tab's token added to connection_init.
+    expect(html).toContain('"subscriptionsProtocol":"WS"');
+    expect(html).toContain("message.type === 'connection_init'");
   });
 
   test('the page is served compressed when the browser accepts gzip', async () => {
