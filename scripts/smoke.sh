@@ -18,7 +18,8 @@ fail() { echo "smoke: FAIL: $*"; echo "--- hub log"; cat "$LOG"; exit 1; }
 start_hub() {
   npm start >"$LOG" 2>&1 &
   pid=$!
-  for _ in $(seq 1 120); do
+  # Up to four minutes: creating the embedded database is CPU-bound, and CI machines are shared.
+  for _ in $(seq 1 480); do
     curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
     kill -0 "$pid" 2>/dev/null || fail "the hub exited during start-up"
     sleep 0.5

@@ -228,8 +228,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   }
   app.use((req, res, next) => {
     res.once('finish', () => {
-      const route = req.route?.path ?? (res.statusCode === 404 ? '(unknown)' : req.path);
-      httpRequests.inc({ route: typeof route === 'string' ? route : '(unknown)', status: String(res.statusCode) });
+      // The route's pattern, never the path itself (any path a client invents would become a label of its own).
+      const route = req.route?.path;
+      httpRequests.inc({ route: typeof route === 'string' ? route : '(none)', status: String(res.statusCode) });
     });
     next();
   });

@@ -5,7 +5,7 @@ import { lookupViewer, ViewerDb, withViewer } from '../../src/db/viewer-db';
 import { permissions } from '../../src/policy/permissions';
 import { open, PermissionTree } from '../../src/policy/rules';
 import { anonymousViewer, Viewer } from '../../src/policy/viewer';
-import { applyPermissions, buildBareSchema } from '../../src/schema';
+import { applyPermissions, buildServedSchema } from '../../src/schema';
 import { cast, orgId, personId, startSiblingHub, startTestHub, TestHub } from '../support/hub';
 import { tableRows } from '../support/rows';
 import { educationProjectId, errorsOf, outreachTables, resourceEntryId, responseId, trainingId } from './outreach-ids';
@@ -34,7 +34,7 @@ beforeAll(async () => {
     ...permissions,
     Mutation: { ...permissions.Mutation, ...Object.fromEntries(outreachMutations.map((m) => [m, open('the database alone decides (test)')])) },
   };
-  unguarded = await startSiblingHub(hub, { schema: applyPermissions(await buildBareSchema(), tree) });
+  unguarded = await startSiblingHub(hub, { schema: applyPermissions(await buildServedSchema(), tree) });
 });
 afterAll(async () => {
   await unguarded.close();
