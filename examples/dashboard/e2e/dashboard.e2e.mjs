@@ -140,6 +140,9 @@ try {
   // "Request access" on the rows whose tier is withheld, and only there.
   const requestButtons = await page.$$eval('tr[data-case] .request-access button', (bs) => bs.map((b) => b.closest('tr').getAttribute('data-case')).sort());
   assert.deepEqual(requestButtons, redactedForTom);
+  // Off until the hub has access requests (requestCaseAccess), with the reason on the page.
+  assert.deepEqual(await page.$$eval('tr[data-case] .request-access button', (bs) => bs.map((b) => b.disabled)), [true, true, true]);
+  assert.match(await page.textContent('[data-disabled="request-access"]'), /needs the hub's access requests \(requestCaseAccess\)/);
   // The upcoming call: the segments Meridian takes part in only, never a law-enforcement-only one; exclusions redacted.
   const calls = page.locator('section[aria-labelledby="calls-title"]');
   await calls.locator('article.call').first().waitFor();
