@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the hub the way the README's quick start does (`npm start` on a fresh data folder) and checks what a newcomer
-# would: health, GraphiQL, a token from `npm run token` while the hub runs, a persisted change across a restart,
-# clean shutdown, and one-line errors for a bad configuration.
+# would: health, GraphiQL, a token from `npm run token` while the hub runs, the request-id header, /metrics, a persisted
+# change across a restart, a clean stop when `npm start` itself gets SIGTERM (exit 0, no node left behind), and
+# one-line errors for a bad configuration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA_DIR=$(mktemp -d)
@@ -17,7 +18,8 @@ fail() { echo "smoke: FAIL: $*"; echo "--- hub log"; cat "$LOG"; exit 1; }
 start_hub() {
   npm start >"$LOG" 2>&1 &
   pid=$!
-  for _ in $(seq 1 120); do
+  # Up to four minutes: creating the embedded database is CPU-bound, and CI machines are shared.
+  for _ in $(seq 1 480); do
     curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && return 0
     kill -0 "$pid" 2>/dev/null || fail "the hub exited during start-up"
     sleep 0.5
@@ -25,12 +27,15 @@ start_hub() {
   fail "the hub did not answer /healthz"
 }
 stop_hub() {
-  # npm runs the hub in a child process; the data folder's lock file names it.
-  local node_pid
+  # SIGTERM to `npm start` itself, as a service manager or a container runtime sends it: npm passes it on to the hub,
+  # which drains and exits 0, and so does npm. The hub's own process (named by the lock file) must be gone.
+  local node_pid rc=0
   node_pid=$(sed -E 's/.*"pid":([0-9]+).*/\1/' "$DATA_DIR/hub.lock")
-  kill -TERM "$node_pid"
-  wait "$pid" || fail "the hub did not exit cleanly on SIGTERM"
+  kill -TERM "$pid"
+  wait "$pid" || rc=$?
   pid=""
+  [ "$rc" -eq 0 ] || fail "npm start exited with $rc on SIGTERM"
+  if kill -0 "$node_pid" 2>/dev/null; then fail "the hub (process $node_pid) kept running after npm start was stopped"; fi
   grep -q "stopped cleanly" "$LOG" || fail "no clean stop in the log"
 }
 gql() { curl -s -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' ${2:+-H "authorization: Bearer $2"} -d "$1"; }
@@ -50,6 +55,18 @@ PAGE="$DATA_DIR/graphiql.html"
 curl -sf -H 'accept: text/html' -o "$PAGE" "http://127.0.0.1:$PORT/graphql" || fail "GraphiQL page"
 grep -q 'YogaGraphiQL' "$PAGE" || fail "GraphiQL page"
 if grep -Eq '<(script|link)[^>]+(src|href)="https?://' "$PAGE"; then fail "GraphiQL loads from the network"; fi
+
+echo "smoke: request ids and metrics"
+curl -s -D - -o /dev/null -H 'x-request-id: smoke-request-1' -H 'content-type: application/json' -X POST \
+  -d '{"query":"query SmokeProbe { me { kind } }"}' "http://127.0.0.1:$PORT/graphql" | tr -d '\r' | grep -qi '^x-request-id: smoke-request-1$' ||
+  fail "the request id is not echoed"
+grep -q '"id":"smoke-request-1"' "$LOG" || fail "no access-log line with the request id"
+METRICS=$(curl -sf "http://127.0.0.1:$PORT/metrics") || fail "/metrics"
+echo "$METRICS" | grep -q '^laphub_graphql_requests_total{operation="SmokeProbe",outcome="ok"} 1$' || fail "/metrics does not count the probe"
+echo "$METRICS" | grep -q '^laphub_db_pool_connections ' || fail "/metrics has no pool gauge"
+echo "smoke: a port in use is named before anything starts"
+out=$(DATA_DIR=$(mktemp -d) timeout 30 node dist/src/main.js 2>&1 || true)
+[ "$out" = "lap-hub: PORT $PORT on 0.0.0.0 is in use by another process" ] || fail "port in use gave: $out"
 
 LIST=$(npm run --silent token -- --list)
 echo "$LIST" | grep -Eq '^ann.carter@ftc.example +US Federal Trade Commission +COORDINATOR$' || fail "token --list while running: $LIST"
@@ -71,8 +88,11 @@ out=$(PORT=$((PORT + 1)) node dist/src/main.js 2>&1 || true)
 stop_hub
 
 echo "smoke: bad configuration stops start-up with one line"
-for bad in "DATABASE_URL=mysql://x" "DATABASE_URL=postgres://postgres@127.0.0.1:1/none" "DATA_DIR=/etc/hostname/lap-hub" "PORT=http" "NODE_ENV=production"; do
-  out=$(env $bad node dist/src/main.js 2>&1 || true)
+for bad in "DATABASE_URL=mysql://x" "DATABASE_URL=postgres://postgres@127.0.0.1:1/none" "DATA_DIR=/etc/hostname/lap-hub" "PORT=http" \
+  "NODE_ENV=production" "LOG_LEVEL=loud" "DATA_DIR=/proc/lap-hub" "CORS_ORIGINS=*" "RATE_LIMIT_STORE=redis" \
+  "DATABASE_URL=postgres://postgres@127.0.0.1:5432/lap_hub_smoke_missing"; do
+  # Each must fail at once with one line (a DATA_DIR under /proc used to spin for ever: the timeout catches that).
+  out=$(env $bad timeout 60 node dist/src/main.js 2>&1 || true)
   [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q '^lap-hub: ' || fail "$bad gave: $out"
   echo "  $bad -> $out"
 done

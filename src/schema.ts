@@ -17,6 +17,7 @@ import { EducationProjectResolver } from '../resolvers/education.resolver';
 import { QuestionnaireAnswerResolver, QuestionnaireResolver, QuestionnaireResponseResolver } from '../resolvers/questionnaire.resolver';
 import { ResourceListResolver } from '../resolvers/resource-list.resolver';
 import { TrainingSessionResolver } from '../resolvers/training.resolver';
+import { LiveResolver } from '../resolvers/live.resolver';
 import type { Context } from './context';
 import { withFederation } from './federation/subgraph';
 import { badInput, forbidden } from './graphql/errors';
@@ -41,6 +42,7 @@ export const resolvers = [
   SectorReportResolver,
   NetworkReportResolver,
   QuestionnaireResolver, QuestionnaireResponseResolver, QuestionnaireAnswerResolver, ResourceListResolver, TrainingSessionResolver, EducationProjectResolver,
+  LiveResolver,
 ] as const;
 
 function firstProblem(errors: ValidationError[], prefix: string): { path: string; message: string } | null {
@@ -77,6 +79,16 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers,
     validateFn: validateArgument,
+    // type-graphql insists on a PubSub once there are subscriptions; the hub's are served by its own dispatcher
+    // (src/live/), which resolves each subscription field per group of subscribers, so this one is never used.
+    pubSub: {
+      publish() {
+        throw new Error('live events are published by committed transactions (src/live/bus.ts)');
+      },
+      subscribe() {
+        throw new Error('subscriptions are served over graphql-ws by the live-update dispatcher');
+      },
+    },
   });
   // type-graphql wraps `resolveType` in an async function; graphql-jit (src/graphql/executor.ts) needs the type name
   // itself, so the interface gets its synchronous resolver back.

@@ -74,7 +74,7 @@ export class CaseData {
     const cases = this.db.hydrate(Case, rows);
     cases.forEach((c, i) => {
       const tier = rows[i].__confidential as Omit<CaseConfidential, 'caseId'> | null;
-      c.confidentialTier = tier ? { ...tier, caseId: c.id } : null;
+      c.confidentialTier = tier ? { ...tier, caseId: c.id, id: c.id } : null;
       c.editable = rows[i].__editable === true;
       this.caseById.prime(c.id, c);
     });
@@ -198,6 +198,7 @@ export class CaseData {
           ],
         );
         await this.db.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [row.id, countries]);
+        this.db.emit({ topic: 'case', id: row.id });
         return row.id;
       })
       .catch((err) => {
@@ -218,8 +219,8 @@ export class CaseData {
     const countries = input.countryCodes ? await this.knownCountries('input.countryCodes', input.countryCodes) : null;
     await this.db
       .atomically(async () => {
-        const [row] = await this.db.query<{ title: string; status: string; categories: string[]; tlp: string }>(
-          `SELECT title, status, categories, tlp FROM enforcement_case WHERE id = $1 FOR UPDATE`,
+        const [row] = await this.db.query<{ title: string; status: string; categories: string[]; tlp: string; harm_score: number }>(
+          `SELECT title, status, categories, tlp, harm_score FROM enforcement_case WHERE id = $1 FOR UPDATE`,
           [c.id],
         );
         const [tier] = await this.db.query<{ victim_count: number; estimated_loss_usd: number; vulnerable_victims: boolean; ongoing_harm: boolean }>(
@@ -264,6 +265,12 @@ export class CaseData {
           await this.db.query(`DELETE FROM case_country WHERE case_id = $1`, [c.id]);
           await this.db.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [c.id, countries]);
         }
+        // A change a viewer of the row can see (a listing field, or the harm score the tier's figures yield), or one
+        // to the confidential tier only: then only its readers hear of it (DOMAIN §7).
+        const rowChanged =
+          given(input.title) || given(input.status) || input.categories != null || given(input.tlp) || countries !== null ||
+          harmScore(assessment) !== row.harm_score;
+        this.db.emit(rowChanged ? { topic: 'case', id: c.id } : { topic: 'case', id: c.id, tier: true });
       })
       .catch((err) => {
         throw refusedByPolicy(err);
@@ -306,6 +313,8 @@ export class CaseData {
         throw refusedByPolicy(err);
       });
     if (!row) throw forbidden();
+    // Shares are part of the confidential tier (and a share can make the row visible to its participant).
+    this.db.emit({ topic: 'case', id: c.id, tier: true });
     this.sharesByCase.clear(c.id);
     this.shareById.clear(row.id);
     const share = await this.shareById.load(row.id);
@@ -326,6 +335,7 @@ export class CaseData {
       if (!(await this.shareById.load(id))) throw notFound('id', 'share');
       throw forbidden();
     }
+    this.db.emit({ topic: 'case', id: row.case_id, tier: true });
     this.shareById.clear(id);
     return this.reload(row.case_id);
   }

@@ -3,6 +3,7 @@ import type { Viewer } from '../policy/viewer';
 import { CallData } from './calls';
 import { CaseData } from './cases';
 import { CooperationData } from './cooperation';
+import { LiveData } from './live';
 import { OutreachData } from './outreach';
 import { ParticipantData } from './participants';
 
@@ -17,6 +18,7 @@ export class Data {
   readonly calls: CallData;
   readonly cooperation: CooperationData;
   readonly outreach: OutreachData;
+  readonly live: LiveData;
 
   constructor(
     readonly db: ViewerDb,
@@ -27,5 +29,6 @@ export class Data {
     this.calls = new CallData(this);
     this.cooperation = new CooperationData(this);
     this.outreach = new OutreachData(this);
+    this.live = new LiveData(this);
   }
 }

@@ -21,7 +21,50 @@ query Board {
     }
   }
 }
+
+# Live updates run over WebSocket at this same URL, with the token of the
+# Headers tab. Run this, then change a case in another tab (as its lead agency):
+subscription Live {
+  caseChanged {
+    reference title status
+    confidential { summary shares { participant { name } } }
+  }
+}
 `;
+
+/**
+ * GraphiQL sends subscriptions over graphql-ws, but the token typed in its Headers tab reaches only HTTP requests: its
+ * WebSocket client takes fixed connection parameters. This script adds the tab's Authorization header to the
+ * `connection_init` message (DOMAIN §7: the token goes there), read from GraphiQL's own saved state when the
+ * connection opens (GraphiQL opens one when a subscription starts and closes it when none is left).
+ */
+const connectionInitScript = `<script>
+(function () {
+  function headers() {
+    try {
+      var state = JSON.parse(localStorage.getItem('graphiql:tabState') || 'null');
+      var tab = state && state.tabs && state.tabs[state.activeTabIndex];
+      if (tab && tab.headers) return JSON.parse(tab.headers);
+    } catch (e) {}
+    try { return JSON.parse(localStorage.getItem('graphiql:headers') || '{}'); } catch (e) { return {}; }
+  }
+  var send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (this.protocol === 'graphql-transport-ws' && typeof data === 'string' && data.indexOf('"connection_init"') !== -1) {
+      try {
+        var message = JSON.parse(data);
+        var h = headers() || {};
+        var auth = h.Authorization || h.authorization;
+        if (message.type === 'connection_init' && typeof auth === 'string') {
+          message.payload = Object.assign({}, message.payload, { authorization: auth });
+          data = JSON.stringify(message);
+        }
+      } catch (e) {}
+    }
+    return send.call(this, data);
+  };
+})();
+</script>`;
 
 /**
  * GraphiQL, served by the hub itself: the page inlines the whole GraphiQL bundle (scripts, styles and editor workers),
@@ -35,15 +78,18 @@ export class GraphiqlPage {
     // Loaded on the first page view only: the bundle costs tens of megabytes of memory.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { renderGraphiQL } = require('@graphql-yoga/render-graphiql') as typeof import('@graphql-yoga/render-graphiql');
-    this.html = Buffer.from(
-      renderGraphiQL({
-        title: 'LAP Hub — GraphiQL',
-        endpoint,
-        defaultQuery,
-        headerEditorEnabled: true,
-        shouldPersistHeaders: true,
-      } as never),
-    );
+    const page = renderGraphiQL({
+      title: 'LAP Hub — GraphiQL',
+      endpoint,
+      defaultQuery,
+      headerEditorEnabled: true,
+      shouldPersistHeaders: true,
+      // Subscriptions over graphql-ws (graphql-transport-ws) at the same URL as queries (src/live/websocket.ts).
+      subscriptionsProtocol: 'WS',
+    } as never);
+    const head = page.indexOf('<head>');
+    if (head === -1) throw new Error('the GraphiQL page has no <head>');
+    this.html = Buffer.from(page.slice(0, head + 6) + connectionInitScript + page.slice(head + 6));
     this.gzipped = zlib.gzipSync(this.html);
   }
 }

@@ -6,11 +6,12 @@ import { isMember } from './viewer';
 
 /**
  * Whether this request may read the schema through Federation's `_service { sdl }` (ENGINEERING.md, production
- * defaults): introspection, `_service` and GraphiQL only for signed-in members in production; open elsewhere.
- * The one place this rule lives for `_service`; the introspection fields (`__schema`, `__type`) follow the same rule.
+ * defaults): the same setting as `__schema` and `__type` (`INTROSPECTION`, members only by default in production).
+ * The plugin of `src/graphql/introspection.ts` refuses such a document before it runs; this rule keeps `_service`
+ * closed on any path that executes without that plugin.
  */
 export function mayReadSchema(ctx: Pick<Context, 'viewer' | 'config'>): boolean {
-  return ctx.config.nodeEnv !== 'production' || isMember(ctx.viewer);
+  return ctx.config.introspection === 'everyone' || isMember(ctx.viewer);
 }
 
 /** The rule tree of the hub's Federation fields (DOMAIN §6), merged into the hub's tree by `permissions.ts`. */

@@ -245,7 +245,7 @@ describe('in production', () => {
   let production: Hub;
   let url: string;
   beforeAll(async () => {
-    const config = { ...hub.config, nodeEnv: 'production' as const };
+    const config = { ...hub.config, nodeEnv: 'production' as const, introspection: 'members' as const };
     production = await createHub({ config, ds: hub.ds, logger: createLogger(config) });
     url = `http://127.0.0.1:${await production.listen(0, '127.0.0.1')}/graphql`;
   });
@@ -264,7 +264,11 @@ describe('in production', () => {
 
   test('_service refuses anonymous callers and answers signed-in members', async () => {
     const anonymous = await post(`{ _service { sdl } }`);
-    expect(anonymous.body).toEqual({ data: null, errors: [{ message: 'Not allowed', path: ['_service'], locations: [{ line: 1, column: 3 }], extensions: { code: 'FORBIDDEN' } }] });
+    // Refused before anything runs, by the same gate as `__schema` and `__type` (src/graphql/introspection.ts).
+    expect(anonymous.status).toBe(403);
+    expect(anonymous.body).toEqual({
+      errors: [{ message: "Introspection (_service) is only for signed-in members: send a member's bearer token.", extensions: { code: 'FORBIDDEN' } }],
+    });
     // An applicant (anonymous plus their own application) is not a member either.
     const tokens = new TokenService(hub.config);
     const applicant = await post(`{ _service { sdl } }`, await tokens.sign(personId(cast.paulo), cast.paulo));

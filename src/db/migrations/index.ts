@@ -4,6 +4,8 @@ import { Outreach1764100000000 } from './1764100000000-Outreach';
 import { RowLevelSecurity1764200000000 } from './1764200000000-RowLevelSecurity';
 import { OutreachPolicies1764220000000 } from './1764220000000-OutreachPolicies';
 import { CooperationParts1764230000000 } from './1764230000000-CooperationParts';
+import { CaseReach1764300000000 } from './1764300000000-CaseReach';
+import { RateLimits1764600000000 } from './1764600000000-RateLimits';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -13,4 +15,6 @@ export const migrations = [
   RowLevelSecurity1764200000000,
   OutreachPolicies1764220000000,
   CooperationParts1764230000000,
+  CaseReach1764300000000,
+  RateLimits1764600000000,
 ];
