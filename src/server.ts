@@ -5,9 +5,11 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express from 'express';
-import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { CaseAccessPath } from '../entities/enums';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { AuditTrail, AuditWriter } from './audit';
 import { TokenService } from './auth/tokens';
 import { viewerFromHeader } from './auth/viewer';
 import type { Config } from './config';
@@ -46,6 +48,8 @@ export interface HubOptions {
 export interface Hub {
   app: express.Express;
   httpServer: http.Server;
+  /** The audit trail's writer: `settled()` resolves once every audit and last-used write started so far has ended. */
+  audit: Pick<AuditWriter, 'settled'>;
   listen(port: number, host: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -58,13 +62,15 @@ const knownCodes = new Set([
 type ContextWithCounter = Context & { statements: { statements: number } };
 
 /** Adds `extensions.redacted` (DOMAIN §3) and, when configured, the statement count of the request. */
-function responsePlugin(config: Config, logger: Logger): ApolloServerPlugin<ContextWithCounter> {
+function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): ApolloServerPlugin<ContextWithCounter> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, contextValue }) {
           // A query reads one snapshot, read only; a mutation writes in the same transaction, each in a savepoint.
           if (contextValue.db) contextValue.db.readOnly = operation?.operation === 'query';
+          // A federation gateway's `_entities` request: what it carries is recorded as read through that path.
+          if (contextValue.audit && operation && isEntitiesOperation(operation)) contextValue.audit.path = CaseAccessPath.ENTITIES;
         },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
@@ -77,6 +83,10 @@ function responsePlugin(config: Config, logger: Logger): ApolloServerPlugin<Cont
             response.body.singleResult.errors = [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
             response.http.status = 500;
           }
+          // After the response is computed and the request's transaction ended, never awaited: the audit trail and the
+          // key's last use are written on their own connection (src/audit.ts), and a failure there is logged, not answered.
+          if (contextValue.audit) audit.record(contextValue.audit);
+          if (contextValue.viewer?.apiKey) audit.touchApiKey(contextValue.viewer.apiKey.id, contextValue.now());
           const { redactions } = contextValue;
           if (redactions && redactions.size > 0) {
             response.body.singleResult.extensions = { ...response.body.singleResult.extensions, redacted: redactions.entries() };
@@ -90,11 +100,18 @@ function responsePlugin(config: Config, logger: Logger): ApolloServerPlugin<Cont
   };
 }
 
+/** An operation whose root fields are all federation's `_entities` (a gateway fetching entities). */
+function isEntitiesOperation(operation: OperationDefinitionNode): boolean {
+  const fields = operation.selectionSet.selections;
+  return fields.length > 0 && fields.every((f) => f.kind === 'Field' && (f.name.value === '_entities' || f.name.value === '__typename'));
+}
+
 export async function createHub(options: HubOptions): Promise<Hub> {
   const { config, ds, logger } = options;
   const now = options.now ?? (() => new Date());
   const development = config.nodeEnv === 'development';
   const tokens = new TokenService(config);
+  const audit = new AuditWriter(ds, logger);
   const schema = options.schema ?? (await buildHubSchema());
   const app = express();
   app.disable('x-powered-by');
@@ -133,7 +150,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are used; the implicit cache-control plugin would otherwise hook every field.
       ApolloServerPluginCacheControlDisabled(),
-      responsePlugin(config, logger),
+      responsePlugin(config, logger, audit),
       inputErrorsPlugin<ContextWithCounter>(),
       inputTextPlugin<ContextWithCounter>(),
     ],
@@ -186,10 +203,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     res.once('close', () => {
       db.finish().catch((err) => logger.error({ err }, 'the request transaction could not be ended'));
     });
+    const trail = new AuditTrail(viewer, at, req.path === '/reports/network.csv' ? CaseAccessPath.CSV : CaseAccessPath.QUERY);
     return {
       viewer,
-      data: new Data(db, viewer),
+      data: new Data(db, viewer, trail),
       db,
+      audit: trail,
       redactions: new Redactions(),
       config,
       now: () => at,
@@ -260,6 +279,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   return {
     app,
     httpServer,
+    audit,
     listen(port: number, host: string) {
       return new Promise<number>((resolve, reject) => {
         httpServer.once('error', reject);
@@ -273,6 +293,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       // Stops accepting connections and drains in-flight requests (the drain plugin), then Apollo.
       await apollo.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      // The audit entries of the last requests are written before the database closes.
+      await audit.settled();
     },
   };
 }

@@ -1,18 +1,22 @@
 import type { DataSource } from 'typeorm';
 import { ViewerKind } from '../../entities/enums';
-import { lookupViewer } from '../db/viewer-db';
+import { lookupApiKey, lookupViewer } from '../db/viewer-db';
 import { unauthenticated } from '../graphql/errors';
 import { isUuid } from '../data/batch';
 import { anonymousViewer, Viewer } from '../policy/viewer';
+import { parseApiKey } from './api-keys';
 import type { TokenService } from './tokens';
 
 /**
  * The viewer of a request from its Authorization header. No header: ANONYMOUS. A header that is malformed, or a token
  * that is expired, wrongly signed or for an unknown person: UNAUTHENTICATED (HTTP 401), never silently anonymous.
+ * `Bearer lapk_…` is an API key (DOMAIN §8): its organization as a whole.
  */
 export async function viewerFromHeader(header: string | undefined, tokens: TokenService, ds: DataSource, now: Date): Promise<Viewer> {
   if (header === undefined || header === '') return anonymousViewer;
-  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(header.trim());
+  const trimmed = header.trim();
+  if (/^Bearer lapk_/.test(trimmed)) return viewerFromApiKey(trimmed.slice('Bearer '.length), ds, now);
+  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(trimmed);
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
   let claims;
   try {
@@ -33,5 +37,26 @@ export async function viewerFromHeader(header: string | undefined, tokens: Token
     personId: row.person_id,
     ownOrgId: row.own_org,
     memberOrgId: kind === ViewerKind.ANONYMOUS ? null : row.own_org,
+  };
+}
+
+/**
+ * The viewer of an API key, checked on every request (and every subscription event): unknown, revoked or expired
+ * keys, and keys of an organization that is no longer endorsed, are UNAUTHENTICATED. The viewer has no person.
+ */
+export async function viewerFromApiKey(presented: string, ds: DataSource, now: Date): Promise<Viewer> {
+  const parsed = parseApiKey(presented);
+  if (!parsed) throw unauthenticated('The API key is not valid');
+  const row = await lookupApiKey(ds, parsed.prefix, parsed.hash, now);
+  if (!row) throw unauthenticated('The API key is not valid');
+  if (row.revoked) throw unauthenticated('The API key has been revoked');
+  if (row.expired) throw unauthenticated('The API key has expired');
+  if (row.kind === ViewerKind.ANONYMOUS) throw unauthenticated('The API key’s organization is not an endorsed participant');
+  return {
+    kind: row.kind as ViewerKind,
+    personId: null,
+    ownOrgId: row.own_org,
+    memberOrgId: row.own_org,
+    apiKey: { id: row.api_key_id, name: row.name, prefix: row.prefix, expiresAt: row.expires_at },
   };
 }

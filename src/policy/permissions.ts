@@ -4,6 +4,7 @@ import type { Country } from '../../entities/country.entity';
 import type { Participant } from '../../entities/participant.entity';
 import type { Context } from '../context';
 import { notFound } from '../graphql/errors';
+import { accountabilityPermissions } from './accountability.permissions';
 import { callPolicy } from './call.policy';
 import { cooperationPermissions } from './cooperation.permissions';
 import { outreachPermissions } from './outreach.permissions';
@@ -295,4 +296,6 @@ export function mergeTrees(...trees: PermissionTree[]): PermissionTree {
   return merged;
 }
 
-export const permissions: PermissionTree = mergeTrees(query, mutation, caseTree, callTree, participantTree, cooperationPermissions, outreachPermissions);
+export const permissions: PermissionTree = mergeTrees(
+  query, mutation, caseTree, callTree, participantTree, cooperationPermissions, outreachPermissions, accountabilityPermissions,
+);

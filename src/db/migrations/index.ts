@@ -4,6 +4,7 @@ import { Outreach1764100000000 } from './1764100000000-Outreach';
 import { RowLevelSecurity1764200000000 } from './1764200000000-RowLevelSecurity';
 import { OutreachPolicies1764220000000 } from './1764220000000-OutreachPolicies';
 import { CooperationParts1764230000000 } from './1764230000000-CooperationParts';
+import { Accountability1764400000000 } from './1764400000000-Accountability';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   RowLevelSecurity1764200000000,
   OutreachPolicies1764220000000,
   CooperationParts1764230000000,
+  Accountability1764400000000,
 ];
