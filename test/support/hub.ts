@@ -25,6 +25,8 @@ export interface TestHub {
   tokenFor(personId: string, email: string): Promise<string>;
   /** Empties the database and loads the demo network again. */
   reset(): Promise<void>;
+  /** Resolves once the audit trail and API keys' last-use writes of every request answered so far are written. */
+  auditSettled(): Promise<void>;
   close(): Promise<void>;
   now: Date;
 }
@@ -118,6 +120,7 @@ export async function startTestHub(options: { now?: () => Date; executor?: Execu
     config,
     now: seededAt,
     reset,
+    auditSettled: () => hub.audit.settled(),
     ...client,
     async close() {
       await hub.stop();
@@ -131,14 +134,15 @@ export async function startTestHub(options: { now?: () => Date; executor?: Execu
  * timestamps stay exactly as `base` loaded them), e.g. with the other executor or rule tree. `reset` is `base`'s; `close` stops
  * only this hub and leaves the data source to `base`.
  */
-export async function startSiblingHub(base: TestHub, options: Pick<HubOptions, 'now' | 'executor' | 'schema'> = {}): Promise<TestHub> {
-  const hub: Hub = await createHub({ config: base.config, ds: base.ds, logger: createLogger(base.config), ...options });
+export async function startSiblingHub(base: TestHub, options: Pick<HubOptions, 'now' | 'executor' | 'schema'> & Partial<Pick<HubOptions, 'logger'>> = {}): Promise<TestHub> {
+  const hub: Hub = await createHub({ config: base.config, ds: base.ds, ...options, logger: options.logger ?? createLogger(base.config) });
   const client = await listening(hub, base.config);
   return {
     ds: base.ds,
     config: base.config,
     now: base.now,
     reset: base.reset,
+    auditSettled: () => hub.audit.settled(),
     ...client,
     async close() {
       await hub.stop();
