@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ViewerKind } from '../../entities/enums';
-import { lookupApiKey, lookupViewer } from '../db/viewer-db';
+import { apiKeyActive, lookupApiKey, lookupViewer } from '../db/viewer-db';
 import { unauthenticated } from '../graphql/errors';
 import { isUuid } from '../data/batch';
 import { anonymousViewer, Viewer } from '../policy/viewer';
@@ -59,4 +59,14 @@ export async function viewerFromApiKey(presented: string, ds: DataSource, now: D
     memberOrgId: row.own_org,
     apiKey: { id: row.api_key_id, name: row.name, prefix: row.prefix, expiresAt: row.expires_at },
   };
+}
+
+/**
+ * Whether a viewer resolved earlier may still read at `now`: always for people and anonymous callers (their tokens'
+ * own expiry is checked where they are kept), and for an API key only while it is neither revoked nor expired and its
+ * organization is endorsed. A subscription calls this before each delivery to a key.
+ */
+export async function viewerStillValid(viewer: Viewer, ds: DataSource, now: Date): Promise<boolean> {
+  if (!viewer.apiKey) return true;
+  return apiKeyActive(ds, viewer.apiKey.id, now);
 }

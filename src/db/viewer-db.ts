@@ -217,3 +217,25 @@ export async function lookupApiKey(
     throw err;
   }
 }
+
+/**
+ * Whether an API key checked earlier still works at `now` (not revoked, not expired, its organization still endorsed):
+ * `lap.api_key_active`, as the viewer role, in one round trip. For paths that keep a viewer beyond one request, such
+ * as an open subscription, which must check its key again before each delivery (DOMAIN §7, §8).
+ */
+export async function apiKeyActive(ds: DataSource, keyId: string, now: Date): Promise<boolean> {
+  const client = await poolOf(ds).connect();
+  try {
+    const results = (await client.query(
+      `BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};
+       SELECT lap.api_key_active(${pg.escapeLiteral(keyId)}::uuid, ${pg.escapeLiteral(now.toISOString())}::timestamptz) AS active;
+       COMMIT`,
+    )) as unknown as pg.QueryResult[];
+    client.release();
+    return results[2].rows[0]?.active === true;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(err as Error);
+    throw err;
+  }
+}

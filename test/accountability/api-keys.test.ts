@@ -1,4 +1,6 @@
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys';
+import { viewerFromHeader, viewerStillValid } from '../../src/auth/viewer';
+import { TokenService } from '../../src/auth/tokens';
 import { caseAccess, harmOrder } from '../support/demo-access';
 import { cast, caseId, orgId, personId, startSiblingHub, startTestHub, TestHub } from '../support/hub';
 
@@ -251,5 +253,27 @@ describe('keys that do not work', () => {
     const r = await hub.gql(`{ me { kind } }`, { token: key.secret });
     expect(r.status).toBe(401);
     expect(r.body.errors!.map((e) => e.message)).toEqual(['The API key’s organization is not an endorsed participant']);
+  });
+});
+
+describe('a key kept open (a subscription) is checked again', () => {
+  test('viewerStillValid: true until the key is revoked, expires or its organization stops being endorsed', async () => {
+    const tokens = new TokenService(hub.config);
+    const key = await createKey(cast.eva);
+    const viewer = await viewerFromHeader(`Bearer ${key.secret}`, tokens, hub.ds, new Date());
+    const person = await viewerFromHeader(`Bearer ${await hub.tokenFor(personId(cast.eva), cast.eva)}`, tokens, hub.ds, new Date());
+    const now = new Date();
+    expect(await viewerStillValid(viewer, hub.ds, now)).toBe(true);
+    expect(await viewerStillValid(person, hub.ds, now)).toBe(true);
+    await hub.ds.query(`UPDATE api_key SET expires_at = $2 WHERE id = $1`, [key.id, new Date(now.getTime() + 60_000)]);
+    expect(await viewerStillValid(viewer, hub.ds, now)).toBe(true);
+    expect(await viewerStillValid(viewer, hub.ds, new Date(now.getTime() + 60_000))).toBe(false);
+    await hub.ds.query(`UPDATE api_key SET expires_at = NULL WHERE id = $1`, [key.id]);
+    await hub.ds.query(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('sentinel')]);
+    expect(await viewerStillValid(viewer, hub.ds, now)).toBe(false);
+    await hub.ds.query(`UPDATE participant SET status = 'ENDORSED' WHERE id = $1`, [orgId('sentinel')]);
+    expect(await viewerStillValid(viewer, hub.ds, now)).toBe(true);
+    await hub.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { as: cast.eva, variables: { id: key.id } });
+    expect(await viewerStillValid(viewer, hub.ds, now)).toBe(false);
   });
 });

@@ -74,6 +74,17 @@ export class Accountability1764400000000 implements MigrationInterface {
       COMMENT ON FUNCTION lap.api_key_viewer(text, bytea, timestamptz) IS
         'The viewer of an API key (DOMAIN §8): its organization as a whole, and as which kind of viewer while that organization is endorsed (endorsement ¶ after §D); nothing unless the secret''s hash matches.';
 
+      CREATE FUNCTION lap.api_key_active(key_id uuid, at timestamptz) RETURNS boolean
+        LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+        AS $f$
+          SELECT coalesce((SELECT k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $2)
+                             AND CASE WHEN p.status = 'APPLIED' AND p.objection_deadline <= $2 THEN lap.settled_status(p.id, p.objection_deadline)
+                                      ELSE p.status END = 'ENDORSED'
+                           FROM api_key k JOIN participant p ON p.id = k.organization_id WHERE k.id = $1), false)
+        $f$;
+      COMMENT ON FUNCTION lap.api_key_active(uuid, timestamptz) IS
+        'Whether a key already checked still works (DOMAIN §8: revocation, expiry and the end of endorsement take effect on open subscriptions too).';
+
       -- ---- the audit trail ---------------------------------------------------------------------------------------
       CREATE TABLE case_access_log (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -190,6 +201,7 @@ export class Accountability1764400000000 implements MigrationInterface {
       DROP TABLE case_access_request;
       DROP TABLE case_access_log;
       DROP FUNCTION lap.case_confidential_reason(boolean, boolean, boolean, boolean);
+      DROP FUNCTION lap.api_key_active(uuid, timestamptz);
       DROP FUNCTION lap.api_key_viewer(text, bytea, timestamptz);
       DROP TABLE api_key;
       DROP FUNCTION lap.is_person();
