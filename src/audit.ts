@@ -2,6 +2,7 @@ import type { GraphQLResolveInfo } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { CaseAccessPath } from '../entities/enums';
+import { uncounted } from './db/statement-counter';
 import type { Viewer } from './policy/viewer';
 
 /**
@@ -113,8 +114,9 @@ export class AuditWriter {
   record(trail: AuditTrail): void {
     if (trail.size === 0) return;
     const rows = trail.take();
+    // Written outside the request: not in its transaction, not in its statement count.
     this.track(
-      this.write(rows).catch((err) => {
+      uncounted(() => this.write(rows)).catch((err) => {
         // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
         this.logger.error(
           { err, lostAuditEntries: rows.map((r) => ({ case: r.caseId, person: r.personId, apiKey: r.apiKeyId, path: r.path, at: r.accessedAt })) },
@@ -130,8 +132,7 @@ export class AuditWriter {
     if (last !== undefined && at.getTime() - last < LAST_USED_RESOLUTION_MS && at.getTime() >= last) return;
     this.keyWritten.set(keyId, at.getTime());
     this.track(
-      this.ds
-        .query(`UPDATE api_key SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`, [keyId, at])
+      uncounted(() => this.ds.query(`UPDATE api_key SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`, [keyId, at]))
         .then(() => undefined)
         .catch((err) => {
           this.keyWritten.delete(keyId);
