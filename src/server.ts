@@ -85,7 +85,8 @@ function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): Apo
           }
           // After the response is computed and the request's transaction ended, never awaited: the audit trail and the
           // key's last use are written on their own connection (src/audit.ts), and a failure there is logged, not answered.
-          if (contextValue.audit) audit.record(contextValue.audit);
+          // A response whose data is null (a failed commit, an error up to the root) carries no case.
+          if (contextValue.audit && response.body.singleResult.data != null) audit.record(contextValue.audit);
           if (contextValue.viewer?.apiKey) audit.touchApiKey(contextValue.viewer.apiKey.id, contextValue.now());
           const { redactions } = contextValue;
           if (redactions && redactions.size > 0) {
