@@ -23,6 +23,8 @@ import { Bounds, measure as measureLoad, Measurement, median, Target } from './l
  *   BENCH_ROUNDS         measured rounds of the side-by-side ratios, after one warm-up round (default 5)
  *   BENCH_RATIO_VIEWERS  the viewers the ratios are measured for (default AGENCY; e.g. AGENCY,PRIVATE,COORDINATOR)
  *   BENCH_HUB_NODE_ARGS  extra node arguments for the hub process, e.g. --cpu-prof --cpu-prof-dir=prof
+ *   BENCH_ONLY           run only some phases (comma-separated): board (R1, R2, R7 on the board), detail (R1, R7 on
+ *                        the detail), scaling (R4), table (the per-operation table, R3, R6); default all
  */
 
 const root = path.resolve(__dirname, '..', '..');
@@ -32,6 +34,16 @@ const ratioViewers = (process.env.BENCH_RATIO_VIEWERS ?? 'AGENCY')
   .split(',')
   .map((s) => s.trim().toUpperCase())
   .filter(Boolean);
+
+const PHASES = ['board', 'detail', 'scaling', 'table'] as const;
+type Phase = (typeof PHASES)[number];
+const onlyPhases = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((s) => s.trim().toLowerCase())
+  .filter(Boolean);
+for (const p of onlyPhases) if (!(PHASES as readonly string[]).includes(p)) throw new Error(`BENCH_ONLY: unknown phase ${p} (${PHASES.join(', ')})`);
+/** Whether this run measures a phase (BENCH_ONLY; all of them by default). */
+const runs = (phase: Phase) => onlyPhases.length === 0 || onlyPhases.includes(phase);
 
 function intEnv(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name];
@@ -277,6 +289,7 @@ async function main(): Promise<void> {
   log(`machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
   log(`database: ${serverUrl ? 'PostgreSQL (BENCH_DATABASE_URL), full network' : 'embedded PGlite, smoke run (a tenth of the network)'}`);
   log(`load: autocannon, ${connections} concurrent connections, loopback; ratios: ${rounds} alternating rounds after a warm-up, medians`);
+  if (onlyPhases.length) log(`phases (BENCH_ONLY): ${onlyPhases.join(', ')}; the goals of the other phases are not measured`);
   const busy = os.loadavg()[0];
   log(`machine load before the run (1-min load average): ${busy.toFixed(1)}${busy > os.cpus().length / 2 ? ' — other work is running: absolute figures will be noisy' : ''}`);
   log();
@@ -325,7 +338,8 @@ async function main(): Promise<void> {
 
     // 2. The servers: the hub as `npm start` runs it, then the two harness-only comparison servers.
     const secret = crypto.randomBytes(36).toString('base64url');
-    const common = { NODE_ENV: 'production', JWT_SECRET: secret, REPORT_SQL_STATEMENTS: 'true' };
+    // The load generator is one client at one address: the rate limits would measure themselves.
+    const common = { NODE_ENV: 'production', JWT_SECRET: secret, REPORT_SQL_STATEMENTS: 'true', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_VIEWER: '0' };
     // Every server runs with the node options of `npm start` (the heap settings), the hub with any extra ones asked for.
     const startArgs = startScriptNodeArgs();
     const hubArgs = [...startArgs, ...(process.env.BENCH_HUB_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)];
@@ -409,16 +423,16 @@ async function main(): Promise<void> {
     const boards: Variant[] = [];
     const details: Variant[] = [];
     for (const v of ratioOf) {
-      boards.push({ key: `hub:board:${v.kind}`, target: gql(hub, 'board', v), bounds: boardB });
-      boards.push({ key: `bare:board:${v.kind}`, target: gql(bare, 'board', v), bounds: boardB });
-      boards.push({ key: `raw:board:${v.kind}`, target: rawBoard(v, 500), bounds: boardB });
-      boards.push({ key: `owner:board:${v.kind}`, target: gql(owner, 'board', v), bounds: boardB });
-      details.push({ key: `hub:detail:${v.kind}`, target: gql(hub, 'detail', v), bounds: detailB });
-      details.push({ key: `bare:detail:${v.kind}`, target: gql(bare, 'detail', v), bounds: detailB });
-      details.push({ key: `owner:detail:${v.kind}`, target: gql(owner, 'detail', v), bounds: detailB });
+      if (runs('board')) boards.push({ key: `hub:board:${v.kind}`, target: gql(hub, 'board', v), bounds: boardB });
+      if (runs('board')) boards.push({ key: `bare:board:${v.kind}`, target: gql(bare, 'board', v), bounds: boardB });
+      if (runs('board')) boards.push({ key: `raw:board:${v.kind}`, target: rawBoard(v, 500), bounds: boardB });
+      if (runs('board')) boards.push({ key: `owner:board:${v.kind}`, target: gql(owner, 'board', v), bounds: boardB });
+      if (runs('detail')) details.push({ key: `hub:detail:${v.kind}`, target: gql(hub, 'detail', v), bounds: detailB });
+      if (runs('detail')) details.push({ key: `bare:detail:${v.kind}`, target: gql(bare, 'detail', v), bounds: detailB });
+      if (runs('detail')) details.push({ key: `owner:detail:${v.kind}`, target: gql(owner, 'detail', v), bounds: detailB });
     }
     const r4Viewer = ratioOf[0];
-    const scaling: Variant[] = [
+    const scaling: Variant[] = !runs('scaling') ? [] : [
       { key: `hub:board100:${r4Viewer.kind}`, target: gql(hub, 'board100', r4Viewer), bounds: { connections, maxRequests: 150, maxSeconds: 1.2 } },
       { key: `hub:board1000:${r4Viewer.kind}`, target: gql(hub, 'board1000', r4Viewer), bounds: { connections, maxRequests: 40, maxSeconds: 3 } },
     ];
@@ -426,6 +440,7 @@ async function main(): Promise<void> {
     const cpus = new Map<string, number[]>();
     const roundFailures: string[] = [];
     for (const variants of [boards, details, scaling]) {
+      if (variants.length === 0) continue;
       for (let round = 0; round <= rounds; round++) {
         const order = round % 2 ? [...variants].reverse() : variants;
         for (const variant of order) {
@@ -440,20 +455,20 @@ async function main(): Promise<void> {
       }
     }
     const ratio = (num: string, den: string) => {
-      const a = p50s.get(num)!;
-      const b = p50s.get(den)!;
+      const a = p50s.get(num) ?? [];
+      const b = p50s.get(den) ?? [];
       return { value: median(a.map((x, i) => x / b[i])), num: median(a), den: median(b) };
     };
 
     // 5. The per-operation table on the hub (R6 is read from its case-board rows). One short warm-up pass first.
     const tableBounds = (op: OpKey): Bounds =>
       op === 'board' ? { connections, maxRequests: 100, maxSeconds: 7 } : { connections, maxRequests: 600, maxSeconds: 2.5 };
-    for (const v of network.viewers) {
+    for (const v of runs('table') ? network.viewers : []) {
       for (const op of OPS) await measure(gql(hub, op.key, v), { connections, maxRequests: 40, maxSeconds: 1.5 });
     }
     const table: Array<{ op: string; viewer: string; m: Measurement; statements: number }> = [];
     const boardCells = new Map<string, Measurement>();
-    for (const op of OPS) {
+    for (const op of runs('table') ? OPS : []) {
       for (const v of network.viewers) {
         const m = await measure(gql(hub, op.key, v), tableBounds(op.key));
         table.push({ op: op.label, viewer: v.kind, m, statements: statementsOf.get(`${op.key}:${v.kind}`)! });
@@ -463,7 +478,7 @@ async function main(): Promise<void> {
 
     // 6. R3: statements per case-board request at 10, 100 and 1,000 rows.
     const r3 = new Map<string, number[]>();
-    for (const v of network.viewers) {
+    for (const v of runs('table') ? network.viewers : []) {
       const counts: number[] = [];
       for (const op of ['board10', 'board100', 'board1000'] as const) {
         const a = await post(gql(hub, op, v));
@@ -493,33 +508,35 @@ async function main(): Promise<void> {
     log();
 
     const results: Array<{ id: string; what: string; goal: string; figure: string; pass: boolean }> = [];
-    for (const v of ratioOf) {
+    const board = runs('board') ? ratioOf : [];
+    const detail = runs('detail') ? ratioOf : [];
+    for (const v of board) {
       const b = ratio(`hub:board:${v.kind}`, `bare:board:${v.kind}`);
       results.push({ id: 'R1', what: `case board ${v.kind}: hub p50 / no-shield p50`, goal: '≤ 1.15', figure: `${fixed(b.value)} (${ms(b.num)} / ${ms(b.den)} ms)`, pass: b.value <= 1.15 });
     }
-    for (const v of ratioOf) {
+    for (const v of detail) {
       const d = ratio(`hub:detail:${v.kind}`, `bare:detail:${v.kind}`);
       results.push({ id: 'R1', what: `case detail ${v.kind}: hub p50 / no-shield p50`, goal: '≤ 1.05', figure: `${fixed(d.value)} (${ms(d.num)} / ${ms(d.den)} ms)`, pass: d.value <= 1.05 });
     }
-    for (const v of ratioOf) {
+    for (const v of board) {
       const f = ratio(`hub:board:${v.kind}`, `raw:board:${v.kind}`);
       results.push({ id: 'R2', what: `case board ${v.kind}: hub p50 / raw SQL p50`, goal: '≤ 3.0', figure: `${fixed(f.value)} (${ms(f.num)} / ${ms(f.den)} ms)`, pass: f.value <= 3.0 });
     }
-    for (const v of network.viewers) {
+    for (const v of runs('table') ? network.viewers : []) {
       const counts = r3.get(v.kind)!;
       results.push({ id: 'R3', what: `case board ${v.kind}: SQL statements at 10 / 100 / 1,000 rows`, goal: 'equal', figure: counts.join(' / '), pass: counts.every((n) => n === counts[0] && Number.isFinite(n)) });
     }
     const r4 = ratio(`hub:board1000:${r4Viewer.kind}`, `hub:board100:${r4Viewer.kind}`);
-    results.push({ id: 'R4', what: `case board ${r4Viewer.kind}: p50 at 1,000 rows / p50 at 100 rows`, goal: '≤ 12', figure: `${fixed(r4.value)} (${ms(r4.num)} / ${ms(r4.den)} ms)`, pass: r4.value <= 12 });
+    if (runs('scaling')) results.push({ id: 'R4', what: `case board ${r4Viewer.kind}: p50 at 1,000 rows / p50 at 100 rows`, goal: '≤ 12', figure: `${fixed(r4.value)} (${ms(r4.num)} / ${ms(r4.den)} ms)`, pass: r4.value <= 12 });
     results.push({ id: 'R5', what: 'hub peak RSS during the run', goal: '≤ 300 MB', figure: `${(peakRss / 2 ** 20).toFixed(0)} MB`, pass: peakRss <= 300 * 2 ** 20 });
     for (const v of ratioOf) {
-      for (const op of ['board', 'detail'] as const) {
+      for (const op of (['board', 'detail'] as const).filter(runs)) {
         const o = ratio(`hub:${op}:${v.kind}`, `owner:${op}:${v.kind}`);
         const what = `${op === 'board' ? 'case board' : 'case detail'} ${v.kind}: hub p50 / hub bypassing RLS p50`;
         results.push({ id: 'R7', what, goal: '≤ 1.15', figure: `${fixed(o.value)} (${ms(o.num)} / ${ms(o.den)} ms)`, pass: o.value <= 1.15 });
       }
     }
-    for (const v of network.viewers) {
+    for (const v of runs('table') ? network.viewers : []) {
       const m = boardCells.get(v.kind)!;
       results.push({ id: 'R6', what: `case board ${v.kind}: p99 / p50 at ${connections} connections`, goal: '≤ 4', figure: `${fixed(m.p99 / m.p50)} (${ms(m.p99)} / ${ms(m.p50)} ms)`, pass: m.p99 / m.p50 <= 4 });
     }

@@ -73,6 +73,13 @@ export class CaseConfidential {
   /** The case this tier belongs to, for the `shares` resolver. */
   caseId: string;
 
+  @Field(() => ID, {
+    description:
+      'The id of the case this tier belongs to (a tier is 1:1 with its case), so that client caches (Apollo Client, ' +
+      'Relay, urql) can identify and merge it like any other object.',
+  })
+  id: string;
+
   @Field()
   summary: string;
 

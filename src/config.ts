@@ -33,7 +33,29 @@ export interface Config {
   shutdownGraceMs: number;
   /** Days agencies have to object to an application (the paragraph after §D). */
   endorsementObjectionDays: number;
+  /** pino's level. */
+  logLevel: LogLevel;
+  /** Who may introspect the schema (`__schema`, `__type`, `_service`): everyone, or signed-in members only. */
+  introspection: 'everyone' | 'members';
+  /** Serve the GraphiQL page on `GET /graphql` from a browser. */
+  graphiql: boolean;
+  /** Browser origins allowed to call the hub (CORS), exactly as a browser sends them (`https://dash.example.org`). */
+  corsOrigins: string[];
+  /** When set, `GET /metrics` needs `Authorization: Bearer <this>`. */
+  metricsToken: string | null;
+  /** Requests per minute per viewer (person, else organization, else IP); 0: no limit. */
+  rateLimitPerViewer: number;
+  /** Requests per minute per client IP address; 0: no limit. */
+  rateLimitPerIp: number;
+  /** Where the rate limits count: in this process, or shared by every instance in PostgreSQL or Redis. */
+  rateLimitStore: 'memory' | 'postgres' | 'redis';
+  redisUrl: string | null;
+  /** Express's `trust proxy`: which proxies' `X-Forwarded-For` names the client (false: none). */
+  trustProxy: boolean | number | string;
 }
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof logLevels)[number];
 
 type Env = Record<string, string | undefined>;
 
@@ -74,6 +96,48 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   return raw;
 }
 
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = nonEmpty(env, name);
+  if (raw === null) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+/** A comma-separated list of browser origins (`scheme://host[:port]`, nothing after it). */
+function origins(env: Env, name: string): string[] {
+  const raw = nonEmpty(env, name);
+  if (raw === null) return [];
+  return raw.split(',').map((item) => {
+    const origin = item.trim();
+    if (origin === '*') throw new ConfigError(`${name} lists origins one by one; "*" is not accepted`);
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== origin) {
+      throw new ConfigError(`${name}: "${origin}" is not an origin like https://dashboard.example.org (scheme, host and port only)`);
+    }
+    return origin;
+  });
+}
+
+/** Express's `trust proxy`: true/false, a number of hops, or addresses and subnets (`loopback`, `10.0.0.0/8`, …). */
+function trustProxy(env: Env, name: string): boolean | number | string {
+  const raw = nonEmpty(env, name);
+  if (raw === null) return false;
+  if (/^(1|true|yes|on)$/i.test(raw) && raw !== '1') return true;
+  if (/^(0|false|no|off)$/i.test(raw) && raw !== '0') return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const names = /^(loopback|linklocal|uniquelocal)$/;
+  const address = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
+  if (!raw.split(',').every((p) => names.test(p.trim()) || address.test(p.trim()))) {
+    throw new ConfigError(`${name} must be true, false, a number of proxies or addresses/subnets (loopback, 10.0.0.0/8), got "${raw}"`);
+  }
+  return raw;
+}
+
 /** Reads and validates every environment variable the hub uses, once. */
 export function loadConfig(env: Env = process.env): Config {
   const rawEnv = nonEmpty(env, 'NODE_ENV') ?? 'development';
@@ -90,15 +154,26 @@ export function loadConfig(env: Env = process.env): Config {
   if (nodeEnv === 'production' && !jwtSecret && !jwksUrl) {
     throw new ConfigError('NODE_ENV=production needs JWT_SECRET or JWKS_URL');
   }
+  const production = nodeEnv === 'production';
+  const metricsToken = nonEmpty(env, 'METRICS_TOKEN');
+  if (metricsToken !== null && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const rateLimitStore = oneOf(env, 'RATE_LIMIT_STORE', ['memory', 'postgres', 'redis'] as const, 'memory');
+  const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  if (rateLimitStore === 'redis' && !redisUrl) throw new ConfigError('RATE_LIMIT_STORE=redis needs REDIS_URL');
+  if (rateLimitStore === 'postgres' && !databaseUrl) {
+    throw new ConfigError('RATE_LIMIT_STORE=postgres needs DATABASE_URL (the embedded database serves one instance: use memory)');
+  }
   const tokenTtl = nonEmpty(env, 'TOKEN_TTL') ?? '12h';
   if (!/^\d+[smhd]$/.test(tokenTtl)) throw new ConfigError(`TOKEN_TTL must look like 30m, 12h or 7d, got "${tokenTtl}"`);
   return {
     nodeEnv,
     port: integer(env, 'PORT', 4000, 0, 65535),
     host: nonEmpty(env, 'HOST') ?? '0.0.0.0',
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     dataDir: path.resolve(nonEmpty(env, 'DATA_DIR') ?? '.data'),
-    seedDemo: boolean(env, 'SEED_DEMO', true),
+    // The demo network is for trying the hub out: never loaded in production unless asked for.
+    seedDemo: boolean(env, 'SEED_DEMO', !production),
     jwtSecret,
     jwksUrl,
     jwtIssuer: nonEmpty(env, 'JWT_ISSUER'),
@@ -109,5 +184,15 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 3, 100),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     endorsementObjectionDays: integer(env, 'ENDORSEMENT_OBJECTION_DAYS', 14, 1, 365),
+    logLevel: oneOf(env, 'LOG_LEVEL', logLevels, nodeEnv === 'test' ? 'silent' : 'info'),
+    introspection: oneOf(env, 'INTROSPECTION', ['everyone', 'members'] as const, production ? 'members' : 'everyone'),
+    graphiql: boolean(env, 'GRAPHIQL', !production),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
+    metricsToken,
+    rateLimitPerViewer: integer(env, 'RATE_LIMIT_PER_VIEWER', 600, 0, 1_000_000),
+    rateLimitPerIp: integer(env, 'RATE_LIMIT_PER_IP', 1200, 0, 1_000_000),
+    rateLimitStore,
+    redisUrl,
+    trustProxy: trustProxy(env, 'TRUST_PROXY'),
   };
 }

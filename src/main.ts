@@ -1,5 +1,8 @@
 import 'reflect-metadata';
+import { TokenService } from './auth/tokens';
 import { ConfigError, loadConfig } from './config';
+import { checkPort } from './startup';
+import { ensureWritableDir } from './db/embedded';
 import { openConfiguredDatabase } from './db/open';
 import { isEmpty, loadDemo } from './db/seed/demo';
 import { createLogger } from './logger';
@@ -9,6 +12,11 @@ import { createHub } from './server';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
+  // Every misconfiguration that can be found without the database is named before the database is opened.
+  await checkPort(config);
+  if (!config.databaseUrl) ensureWritableDir(config.dataDir);
+  // The token secret (generated into DATA_DIR outside production) or the JWKS configuration.
+  new TokenService(config);
   const db = await openConfiguredDatabase(config);
   let hub;
   try {
@@ -17,7 +25,7 @@ async function main(): Promise<void> {
       logger.info('loaded the demo network into the empty database');
     }
     db.markReady();
-    hub = await createHub({ config, ds: db.ds, logger });
+    hub = await createHub({ config, ds: db.ds, logger, liveEvents: db.embedded ? 'in-process' : 'postgres' });
     const port = await hub.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
       throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`);
     });

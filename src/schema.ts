@@ -21,7 +21,9 @@ import { EducationProjectResolver } from '../resolvers/education.resolver';
 import { QuestionnaireAnswerResolver, QuestionnaireResolver, QuestionnaireResponseResolver } from '../resolvers/questionnaire.resolver';
 import { ResourceListResolver } from '../resolvers/resource-list.resolver';
 import { TrainingSessionResolver } from '../resolvers/training.resolver';
+import { LiveResolver } from '../resolvers/live.resolver';
 import type { Context } from './context';
+import { withFederation } from './federation/subgraph';
 import { badInput, forbidden } from './graphql/errors';
 import { permissions, } from './policy/permissions';
 import type { PermissionTree } from './policy/rules';
@@ -45,6 +47,7 @@ export const resolvers = [
   NetworkReportResolver,
   QuestionnaireResolver, QuestionnaireResponseResolver, QuestionnaireAnswerResolver, ResourceListResolver, TrainingSessionResolver, EducationProjectResolver,
   ApiKeyResolver, ViewerApiKeyResolver, CaseAccessRequestResolver, CaseAccessLogEntryResolver, CaseAccountabilityResolver,
+  LiveResolver,
 ] as const;
 
 function firstProblem(errors: ValidationError[], prefix: string): { path: string; message: string } | null {
@@ -81,6 +84,16 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers,
     validateFn: validateArgument,
+    // type-graphql insists on a PubSub once there are subscriptions; the hub's are served by its own dispatcher
+    // (src/live/), which resolves each subscription field per group of subscribers, so this one is never used.
+    pubSub: {
+      publish() {
+        throw new Error('live events are published by committed transactions (src/live/bus.ts)');
+      },
+      subscribe() {
+        throw new Error('subscriptions are served over graphql-ws by the live-update dispatcher');
+      },
+    },
   });
   // type-graphql wraps `resolveType` in an async function; graphql-jit (src/graphql/executor.ts) needs the type name
   // itself, so the interface gets its synchronous resolver back.
@@ -172,6 +185,11 @@ export function applyMutationSavepoints(schema: GraphQLSchema): GraphQLSchema {
   return applyMiddleware(schema, { [mutation.name]: fields } as never);
 }
 
+/** The schema the hub serves, before its rules: the public schema and the Federation fields (src/federation/subgraph.ts). */
+export async function buildServedSchema(): Promise<GraphQLSchema> {
+  return withFederation(await buildBareSchema());
+}
+
 export async function buildHubSchema(): Promise<GraphQLSchema> {
-  return applyMutationSavepoints(applyPermissions(await buildBareSchema()));
+  return applyMutationSavepoints(applyPermissions(await buildServedSchema()));
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
-import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express from 'express';
@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AuditTrail, AuditWriter } from './audit';
 import { TokenService } from './auth/tokens';
-import { viewerFromHeader } from './auth/viewer';
+import { credentialFromHeader, viewerFromHeader } from './auth/viewer';
 import type { Config } from './config';
 import type { Context } from './context';
 import { runCounted } from './db/statement-counter';
@@ -19,11 +19,21 @@ import { hubGateway, reservedNamesRule } from './graphql/executor';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { inputTextPlugin } from './graphql/input-text';
 import { GraphiqlPage } from './http/graphiql';
+import { corsFor } from './http/cors';
+import { persistedQueryCheck } from './http/persisted-query';
+import { createRateLimits, Refusal } from './http/rate-limit';
+import { accessLog, factsOf, outcomeOfStatus, requestLogger, runWithLogger } from './http/request-log';
+import { introspectionPlugin } from './graphql/introspection';
+import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
+import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry } from './metrics';
 import { Data } from './data';
 import { ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
-import { NetworkReportData, networkReportCsv, networkReportQuery } from './http/network-report-csv';
+import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } from './http/network-report-csv';
 import { buildHubSchema } from './schema';
+import { inProcessBus, LiveBus, PostgresBus } from './live/bus';
+import { LiveDispatcher } from './live/dispatcher';
+import { attachLiveServer, LiveServer } from './live/websocket';
 
 export interface HubOptions {
   config: Config;
@@ -43,6 +53,11 @@ export interface HubOptions {
    * cost (bench R7). Never set by the product: no configuration variable reaches it.
    */
   bypassRowSecurity?: boolean;
+  /**
+   * How live events reach the subscribers of every instance (src/live/bus.ts): `postgres` (LISTEN/NOTIFY, the default:
+   * every hub on the database) or `in-process` (the embedded database: one instance, or hubs of one process).
+   */
+  liveEvents?: 'postgres' | 'in-process';
 }
 
 export interface Hub {
@@ -50,35 +65,61 @@ export interface Hub {
   httpServer: http.Server;
   /** The audit trail's writer: `settled()` resolves once every audit and last-used write started so far has ended. */
   audit: Pick<AuditWriter, 'settled'>;
+  /** Live updates: the dispatcher (subscribers, deliveries) and the WebSocket server. */
+  live: { dispatcher: LiveDispatcher; server: LiveServer };
   listen(port: number, host: string): Promise<number>;
   stop(): Promise<void>;
 }
 
 const knownCodes = new Set([
   'BAD_USER_INPUT', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'RATE_LIMITED',
 ]);
 
-type ContextWithCounter = Context & { statements: { statements: number } };
+/** 429 with `Retry-After`, as a GraphQL error (the code RATE_LIMITED). */
+function rateLimitedError(refusal: Refusal): GraphQLError {
+  const per = refusal.limit === 'ip' ? 'this address' : 'this viewer';
+  return new GraphQLError(`Too many requests from ${per}: try again in ${refusal.retryAfterSeconds} s.`, {
+    // Apollo merges `http.headers` into the response as a HeaderMap (the type graphql's extensions are declared with here
+    // comes from another package's augmentation).
+    extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: new HeaderMap([['retry-after', String(refusal.retryAfterSeconds)]]) as never } },
+  });
+}
 
-/** Adds `extensions.redacted` (DOMAIN §3) and, when configured, the statement count of the request. */
+type ContextWithCounter = Context & {
+  statements: { statements: number };
+  /** What the access log and the metrics say about this request. */
+  facts?: ReturnType<typeof factsOf>;
+  /** The request's logger: its lines carry the request id. */
+  log?: Logger;
+};
+
+/**
+ * Adds `extensions.redacted` (DOMAIN §3) and, when configured, the statement count of the request; tells the access
+ * log and the metrics the operation and its outcome.
+ */
 function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): ApolloServerPlugin<ContextWithCounter> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ operation, contextValue }) {
+        async didResolveOperation({ operation, operationName, contextValue }) {
           // A query reads one snapshot, read only; a mutation writes in the same transaction, each in a savepoint.
           if (contextValue.db) contextValue.db.readOnly = operation?.operation === 'query';
           // A federation gateway's `_entities` request: what it carries is recorded as read through that path.
           if (contextValue.audit && operation && isEntitiesOperation(operation)) contextValue.audit.path = CaseAccessPath.ENTITIES;
+          if (contextValue.facts) {
+            contextValue.facts.type = operation?.operation;
+            contextValue.facts.operation = operationName ?? undefined;
+          }
         },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
+          const log = contextValue.log ?? logger;
           // Commit before anything is sent: a write the database refuses at commit must not be answered as done.
           try {
             await contextValue.db?.finish();
           } catch (err) {
-            logger.error({ err }, 'the request transaction could not be committed');
+            log.error({ err }, 'the request transaction could not be committed');
             response.body.singleResult.data = null;
             response.body.singleResult.errors = [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
             response.http.status = 500;
@@ -95,6 +136,10 @@ function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): Apo
           if (config.reportSqlStatements && contextValue.statements) {
             response.http.headers.set('x-sql-statements', String(contextValue.statements.statements));
           }
+          if (contextValue.facts) {
+            const code = response.body.singleResult.errors?.[0]?.extensions?.code;
+            contextValue.facts.outcome = code === undefined ? 'ok' : String(code);
+          }
         },
       };
     },
@@ -107,6 +152,19 @@ function isEntitiesOperation(operation: OperationDefinitionNode): boolean {
   return fields.length > 0 && fields.every((f) => f.kind === 'Field' && (f.name.value === '_entities' || f.name.value === '__typename'));
 }
 
+/** Error formatting of responses and live payloads: known codes as they are; anything else logged, no internals outside development. */
+function errorFormatter(logger: Logger, development: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code as string | undefined;
+    if (code && knownCodes.has(code)) return formatted;
+    // Logged with the request's id (the logger of the request being handled), which the client got as X-Request-Id.
+    requestLogger(logger).error({ err: error }, 'unexpected error in a GraphQL request');
+    if (development) return formatted;
+    // Never SQL text, stacks or internals outside development.
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}
+
 export async function createHub(options: HubOptions): Promise<Hub> {
   const { config, ds, logger } = options;
   const now = options.now ?? (() => new Date());
@@ -116,6 +174,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const schema = options.schema ?? (await buildHubSchema());
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
   // No ETags: GraphQL answers are POSTed and per viewer, and hashing a 500-row answer on every request costs CPU.
   app.set('etag', false);
   const httpServer = http.createServer(app);
@@ -143,6 +202,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: 5000 },
     validationRules: [...armor.validationRules, reservedNamesRule],
+    // Every per-query cache is bounded by entries: parsed documents here, compiled queries in src/graphql/executor.ts.
+    documentStore: documentStore(),
+    persistedQueries: { cache: persistedQueryStore() },
     // Compact JSON: a 500-row page is large enough without indentation.
     stringifyResult: (value) => JSON.stringify(value),
     plugins: [
@@ -151,20 +213,80 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are used; the implicit cache-control plugin would otherwise hook every field.
       ApolloServerPluginCacheControlDisabled(),
+      // Federation inline traces (ftv1) are never sent: a trace times each resolver, and a hidden row must not be told
+      // from a missing one by its timing (DOMAIN §6). Hive Gateway does not read them.
+      ApolloServerPluginInlineTraceDisabled(),
       responsePlugin(config, logger, audit),
+      introspectionPlugin<ContextWithCounter>(),
       inputErrorsPlugin<ContextWithCounter>(),
       inputTextPlugin<ContextWithCounter>(),
     ],
-    formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-      const code = formatted.extensions?.code as string | undefined;
-      if (code && knownCodes.has(code)) return formatted;
-      logger.error({ err: error }, 'unexpected error in a GraphQL request');
-      if (development) return formatted;
-      // Never SQL text, stacks or internals outside development.
-      return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-    },
+    formatError: errorFormatter(logger, development),
   });
   await apollo.start();
+
+  const pool = (ds.driver as unknown as { master?: import('pg').Pool }).master ?? null;
+  const rateLimits = await createRateLimits(config, config.databaseUrl ? pool : null, logger);
+  const unobservePool = pool ? observePool(pool) : () => undefined;
+
+  // Every request gets an id (X-Request-Id) and one access-log line; CORS answers before anything else.
+  app.use(accessLog(logger));
+  if (config.corsOrigins.length > 0) app.use(corsFor(config.corsOrigins));
+  else {
+    app.use((req, res, next) => {
+      // No origin is allowed: a preflight is refused plainly rather than reaching GraphQL as an odd request.
+      if (req.method !== 'OPTIONS') return next();
+      res.status(req.headers.origin ? 403 : 204).setHeader('allow', 'GET, POST, OPTIONS');
+      if (req.headers.origin) res.json({ errors: [{ message: `Origin ${req.headers.origin} is not allowed (CORS_ORIGINS)`, extensions: { code: 'FORBIDDEN' } }] });
+      else res.end();
+    });
+  }
+  app.use((req, res, next) => {
+    res.once('finish', () => {
+      const route = req.route?.path ?? (res.statusCode === 404 ? '(unknown)' : req.path);
+      httpRequests.inc({ route: typeof route === 'string' ? route : '(unknown)', status: String(res.statusCode) });
+    });
+    next();
+  });
+
+  app.get('/metrics', async (req, res) => {
+    if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
+      res.status(401).setHeader('www-authenticate', 'Bearer').json({ error: 'metrics need METRICS_TOKEN' });
+      return;
+    }
+    res.setHeader('content-type', registry.contentType);
+    res.end(await registry.metrics());
+  });
+
+  /** The per-address limit: counted before the body is read or the token checked. */
+  const limitByIp: express.RequestHandler = (req, res, next) => {
+    rateLimits.byIp(req.ip ?? 'unknown').then((refusal) => {
+      if (!refusal) return next();
+      const error = rateLimitedError(refusal);
+      factsOf(req).outcome = 'RATE_LIMITED';
+      res.status(429).setHeader('retry-after', String(refusal.retryAfterSeconds));
+      res.json({ errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED' } }] });
+    }, next);
+  };
+
+
+  // Live updates (DOMAIN §7): committed changes come back from the bus as ids, the dispatcher resolves them per group of
+  // subscribers, graphql-ws carries them at the same path as queries.
+  const bus: LiveBus = (options.liveEvents ?? 'postgres') === 'postgres' ? new PostgresBus(ds, logger) : inProcessBus(ds);
+  await bus.start();
+  const formatError = errorFormatter(logger, development);
+  const dispatcher = new LiveDispatcher({ ds, schema, config, logger, now, audit, formatError: (e) => formatError(e.toJSON(), e) });
+  const unlisten = bus.listen((events) => dispatcher.publish(events));
+  const liveServer = attachLiveServer({
+    httpServer,
+    path: '/graphql',
+    schema,
+    dispatcher,
+    authenticate: (header) => credentialFromHeader(header, tokens, ds, now()),
+    validationRules: [...armor.validationRules, reservedNamesRule],
+    logger,
+    production: config.nodeEnv === 'production',
+  });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -180,8 +302,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
   let graphiql: GraphiqlPage | undefined;
   app.get('/graphql', (req, res, next) => {
-    // A browser asking for a page, not a GET query: serve GraphiQL.
-    if (req.query.query !== undefined || req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
+    // A browser asking for a page, not a GET query: serve GraphiQL (GRAPHIQL; off in production unless asked for).
+    if (!config.graphiql || req.query.query !== undefined || req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
     graphiql ??= new GraphiqlPage('/graphql');
     res.setHeader('content-type', 'text/html; charset=utf-8');
     res.setHeader('cache-control', 'no-cache');
@@ -200,9 +322,15 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   async function buildContext(req: express.Request, res: express.Response): Promise<ContextWithCounter> {
     const at = now();
     const viewer = await viewerFromHeader(req.headers.authorization, tokens, ds, at);
+    const facts = factsOf(req);
+    facts.viewer = { kind: viewer.kind, person: viewer.personId, organization: viewer.ownOrgId };
+    const refusal = await rateLimits.byViewer(viewer, req.ip ?? 'unknown');
+    if (refusal) throw rateLimitedError(refusal);
     const db = new ViewerDb(ds, viewer, at, options.bypassRowSecurity === true);
+    const log = (req as unknown as { log?: Logger }).log ?? logger;
+    db.live = bus;
     res.once('close', () => {
-      db.finish().catch((err) => logger.error({ err }, 'the request transaction could not be ended'));
+      db.finish().catch((err) => log.error({ err }, 'the request transaction could not be ended'));
     });
     const trail = new AuditTrail(viewer, at, req.path === '/reports/network.csv' ? CaseAccessPath.CSV : CaseAccessPath.QUERY);
     return {
@@ -214,23 +342,42 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       config,
       now: () => at,
       statements: (req as unknown as { statements: { statements: number } }).statements,
+      facts,
+      log,
     };
   }
 
   const graphqlHandler = expressMiddleware(apollo, {
     context: async ({ req, res }) => buildContext(req, res),
   });
-  app.all('/graphql', express.json({ limit: '1mb' }), (req, res, next) => {
+  app.all('/graphql', limitByIp, express.json({ limit: '1mb' }), persistedQueryCheck, (req, res, next) => {
+    const started = process.hrtime.bigint();
+    const facts = factsOf(req);
+    res.once('finish', () => {
+      graphqlDuration.observe({ type: facts.type ?? 'none' }, Number(process.hrtime.bigint() - started) / 1e9);
+      graphqlRequests.inc({ operation: operationLabel(facts.operation), outcome: facts.outcome ?? outcomeOfStatus(res.statusCode) });
+      facts.outcome ??= outcomeOfStatus(res.statusCode);
+    });
+    const handle = () => runWithLogger(req.log, () => graphqlHandler(req, res, next));
     // Count the statements of this request when asked to (tests and the benchmark read them from a header).
-    if (!config.reportSqlStatements) return graphqlHandler(req, res, next);
+    if (!config.reportSqlStatements) return handle();
     const counter = { statements: 0 };
     (req as unknown as { statements: typeof counter }).statements = counter;
-    runCounted(counter, () => graphqlHandler(req, res, next));
+    runCounted(counter, handle);
   });
 
   // The network report as CSV, through the same schema, rules and token as GraphQL.
-  app.get('/reports/network.csv', async (req, res, next) => {
+  app.get('/reports/network.csv', limitByIp, async (req, res, next) => {
     try {
+      // The period first: a malformed date is the reader's mistake, named before anything else is done.
+      const from = reportDate('from', req.query.from);
+      const to = reportDate('to', req.query.to);
+      for (const date of [from, to]) {
+        if ('problem' in date) {
+          res.status(400).json({ errors: [{ message: `${date.argument}: ${date.problem}`, extensions: { code: 'BAD_USER_INPUT', argument: date.argument } }] });
+          return;
+        }
+      }
       let context: ContextWithCounter;
       try {
         context = await buildContext(req, res);
@@ -239,10 +386,16 @@ export async function createHub(options: HubOptions): Promise<Hub> {
           res.status(401).json({ errors: [{ message: err.message, extensions: { code: 'UNAUTHENTICATED' } }] });
           return;
         }
+        if (err instanceof GraphQLError && err.extensions.code === 'RATE_LIMITED') {
+          const retry = (err.extensions.http as unknown as { headers: HeaderMap }).headers.get('retry-after')!;
+          res.status(429).setHeader('retry-after', retry);
+          res.json({ errors: [{ message: err.message, extensions: { code: 'RATE_LIMITED' } }] });
+          return;
+        }
         throw err;
       }
       const result = await apollo.executeOperation(
-        { query: networkReportQuery, variables: { from: req.query.from, to: req.query.to } },
+        { query: networkReportQuery, variables: { from: (from as { value: string }).value, to: (to as { value: string }).value } },
         { contextValue: context },
       );
       if (result.body.kind !== 'single') throw new Error('unexpected incremental result');
@@ -271,9 +424,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
-  app.use((err: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+  app.use((err: Error & { status?: number; type?: string }, req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) logger.error({ err }, 'unexpected error');
+    if (status === 500) (req.log ?? logger).error({ err }, 'unexpected error');
     res.status(status).json({ errors: [{ message: status === 500 ? 'Internal server error' : err.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   });
 
@@ -281,6 +434,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     app,
     httpServer,
     audit,
+    live: { dispatcher, server: liveServer },
     listen(port: number, host: string) {
       return new Promise<number>((resolve, reject) => {
         httpServer.once('error', reject);
@@ -291,9 +445,16 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       });
     },
     async stop() {
-      // Stops accepting connections and drains in-flight requests (the drain plugin), then Apollo.
+      // Subscriptions end first (their sockets would keep the server open), then in-flight requests drain (the drain
+      // plugin) and Apollo stops; the events of their commits are no longer delivered here.
+      await liveServer.close();
       await apollo.stop();
+      unlisten();
+      await dispatcher.idle();
+      await bus.stop();
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      unobservePool();
+      await rateLimits.close();
       // The audit entries of the last requests are written before the database closes.
       await audit.settled();
     },

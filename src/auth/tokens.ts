@@ -3,10 +3,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRemoteJWKSet, JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { Config, ConfigError } from '../config';
+import { makeFolders } from '../folders';
 
 export interface TokenClaims {
   sub: string;
   email?: string;
+  /** When the token stops being valid (seconds since the epoch, the `exp` claim): open subscriptions close then. */
+  exp?: number;
 }
 
 /**
@@ -53,7 +56,7 @@ export class TokenService {
     } else {
       ({ payload } = await jwtVerify(token, this.secret!, { ...options, algorithms: ['HS256'] }));
     }
-    return { sub: String(payload.sub), email: typeof payload.email === 'string' ? payload.email : undefined };
+    return { sub: String(payload.sub), email: typeof payload.email === 'string' ? payload.email : undefined, exp: payload.exp };
   }
 }
 
@@ -68,7 +71,7 @@ function localSecret(config: Config): string {
   }
   const secret = crypto.randomBytes(48).toString('base64url');
   try {
-    fs.mkdirSync(config.dataDir, { recursive: true });
+    makeFolders(config.dataDir, 0o700);
     fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });
   } catch (err) {
     // Another process may have created it a moment ago: use theirs.

@@ -13,9 +13,32 @@ import type { TokenService } from './tokens';
  * `Bearer lapk_…` is an API key (DOMAIN §8): its organization as a whole.
  */
 export async function viewerFromHeader(header: string | undefined, tokens: TokenService, ds: DataSource, now: Date): Promise<Viewer> {
-  if (header === undefined || header === '') return anonymousViewer;
+  return (await credentialFromHeader(header, tokens, ds, now)).viewer;
+}
+
+/**
+ * What a connection that outlives one request (a subscription) keeps of its credential, so that it can be checked
+ * again at every delivery (src/live/dispatcher.ts): for a token, the person it names and when it expires; for an API
+ * key, the key (revoked, expired, or its organization no longer endorsed: it stops working, DOMAIN §8).
+ */
+export type Credential =
+  | { kind: 'anonymous' }
+  | { kind: 'token'; personId: string; expiresAt: Date | null }
+  | { kind: 'apiKey'; keyId: string; expiresAt: Date | null };
+
+/** `viewerFromHeader`, with the credential it was derived from. */
+export async function credentialFromHeader(
+  header: string | undefined,
+  tokens: TokenService,
+  ds: DataSource,
+  now: Date,
+): Promise<{ viewer: Viewer; credential: Credential }> {
+  if (header === undefined || header === '') return { viewer: anonymousViewer, credential: { kind: 'anonymous' } };
   const trimmed = header.trim();
-  if (/^Bearer lapk_/.test(trimmed)) return viewerFromApiKey(trimmed.slice('Bearer '.length), ds, now);
+  if (/^Bearer lapk_/.test(trimmed)) {
+    const viewer = await viewerFromApiKey(trimmed.slice('Bearer '.length), ds, now);
+    return { viewer, credential: { kind: 'apiKey', keyId: viewer.apiKey!.id, expiresAt: viewer.apiKey!.expiresAt } };
+  }
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(trimmed);
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
   let claims;
@@ -31,6 +54,14 @@ export async function viewerFromHeader(header: string | undefined, tokens: Token
   if (!person && !claims.email) throw unauthenticated('The token is for no known person');
   const row = await lookupViewer(ds, person, person ? null : claims.email ?? null, now);
   if (!row) throw unauthenticated('The token is for no known person');
+  return {
+    viewer: viewerOfRow(row),
+    credential: { kind: 'token', personId: row.person_id, expiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000) },
+  };
+}
+
+/** The viewer `lap.viewer_of` describes. */
+export function viewerOfRow(row: { person_id: string; own_org: string; kind: string }): Viewer {
   const kind = row.kind as ViewerKind;
   return {
     kind,
@@ -41,8 +72,8 @@ export async function viewerFromHeader(header: string | undefined, tokens: Token
 }
 
 /**
- * The viewer of an API key, checked on every request (and every subscription event): unknown, revoked or expired
- * keys, and keys of an organization that is no longer endorsed, are UNAUTHENTICATED. The viewer has no person.
+ * The viewer of an API key, checked on every request: unknown, revoked or expired keys, and keys of an organization
+ * that is no longer endorsed, are UNAUTHENTICATED. The viewer has no person.
  */
 export async function viewerFromApiKey(presented: string, ds: DataSource, now: Date): Promise<Viewer> {
   const parsed = parseApiKey(presented);
@@ -64,9 +95,9 @@ export async function viewerFromApiKey(presented: string, ds: DataSource, now: D
 /**
  * Whether a viewer resolved earlier may still read at `now`: always for people and anonymous callers (their tokens'
  * own expiry is checked where they are kept), and for an API key only while it is neither revoked nor expired and its
- * organization is endorsed. A subscription calls this before each delivery to a key.
+ * organization is endorsed.
  */
 export async function viewerStillValid(viewer: Viewer, ds: DataSource, now: Date): Promise<boolean> {
   if (!viewer.apiKey) return true;
-  return apiKeyActive(ds, viewer.apiKey.id, now);
+  return (await apiKeyActive(ds, [viewer.apiKey.id], now)).has(viewer.apiKey.id);
 }

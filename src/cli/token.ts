@@ -1,12 +1,9 @@
-import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { generateApiKey } from '../auth/api-keys';
 import { TokenService } from '../auth/tokens';
 import { Config, ConfigError, loadConfig } from '../config';
-import { describeUrl, openDatabase } from '../db/data-source';
 import { embeddedUrl, readLiveLock, startEmbedded } from '../db/embedded';
-import { isEmpty, loadDemo } from '../db/seed/demo';
 
 const usage = `usage: npm run token -- <email>                      print a bearer token for that person
        npm run token -- --api-key <email> [--name N]  create an API key for that person's organization (DOMAIN §8), print it
@@ -31,7 +28,7 @@ const peopleQuery = `SELECT pe.id, pe.email, p.name AS organization, v.kind AS v
  * fresh install.
  */
 async function readPeople(config: Config): Promise<PersonRow[]> {
-  if (config.databaseUrl) return queryUrl(config.databaseUrl, `the database at ${describeUrl(config.databaseUrl)}`);
+  if (config.databaseUrl) return queryUrl(config.databaseUrl, `the database at ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}`);
   let holder = readLiveLock(config.dataDir);
   // A hub that is still migrating or loading the demo network: wait for it rather than read half a database.
   for (let waited = 0; holder && !holder.ready && waited < 60_000; waited += 250) {
@@ -42,6 +39,11 @@ async function readPeople(config: Config): Promise<PersonRow[]> {
     if (!holder.ready || !holder.socketDir) throw new ConfigError('the hub is still starting; try again in a moment');
     return queryUrl(embeddedUrl(holder.socketDir), `the embedded database of process ${holder.pid}`);
   }
+  // Only now the database machinery (PGlite, TypeORM, the entities): while a hub runs, the CLI needs none of it.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { openDatabase } = require('../db/data-source') as typeof import('../db/data-source');
+  const { isEmpty, loadDemo } = require('../db/seed/demo') as typeof import('../db/seed/demo');
+  /* eslint-enable @typescript-eslint/no-require-imports */
   const embedded = await startEmbedded(config.dataDir);
   try {
     const ds = await openDatabase(embedded.url, 1);
@@ -71,12 +73,14 @@ async function withDatabase<T>(config: Config, fn: (query: (text: string, values
       await client.end();
     }
   };
-  if (config.databaseUrl) return viaUrl(config.databaseUrl, `the database at ${describeUrl(config.databaseUrl)}`);
+  if (config.databaseUrl) return viaUrl(config.databaseUrl, `the database at ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}`);
   const holder = readLiveLock(config.dataDir);
   if (holder) {
     if (!holder.ready || !holder.socketDir) throw new ConfigError('the hub is still starting; try again in a moment');
     return viaUrl(embeddedUrl(holder.socketDir), `the embedded database of process ${holder.pid}`);
   }
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+  const { openDatabase } = require('../db/data-source') as typeof import('../db/data-source');
   const embedded = await startEmbedded(config.dataDir);
   try {
     const ds = await openDatabase(embedded.url, 1);

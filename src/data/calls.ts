@@ -187,6 +187,7 @@ export class CallData {
         [input.title, input.scheduledAt, input.durationMinutes, input.dialIn ?? null],
       ),
     );
+    this.db.emit({ topic: 'call', id: row.id });
     return this.visibleCall('id', row.id);
   }
 
@@ -211,6 +212,8 @@ export class CallData {
         `INSERT INTO call_segment (call_id, position, title, topic, audience) VALUES ($1,$2,$3,$4,$5) RETURNING id`,
         [call.id, position, input.title, input.topic, input.audience],
       );
+      // A new segment: whoever sees it sees the change (a later segment's `order` moves only for those who see both).
+      this.db.emit({ topic: 'call', id: call.id, segment: row.id });
       return row.id;
     });
     this.segmentsByCall.clear(call.id);
@@ -224,9 +227,10 @@ export class CallData {
       throw badInput('segmentId', 'is a LAW_ENFORCEMENT_ONLY segment: private-sector members cannot be invited');
     }
     const member = await this.endorsedMember('memberId', memberId);
-    await this.write(() =>
-      this.db.query(`INSERT INTO call_segment_invitation (segment_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [segment.id, member.id]),
+    const added = await this.write(() =>
+      this.db.query(`INSERT INTO call_segment_invitation (segment_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING segment_id`, [segment.id, member.id]),
     );
+    if (added.length) this.db.emit({ topic: 'call', id: segment.callId, segment: segment.id });
     return this.reloadSegment(segment.id);
   }
 
@@ -237,6 +241,7 @@ export class CallData {
       this.db.query(`UPDATE call_segment SET minutes = $2, minutes_recorded_at = now() WHERE id = $1 RETURNING id`, [segment.id, minutes]),
     );
     if (rows.length !== 1) throw forbidden();
+    this.db.emit({ topic: 'call', id: segment.callId, segment: segment.id });
     return this.reloadSegment(segment.id);
   }
 
@@ -244,9 +249,10 @@ export class CallData {
   async linkCase(segmentId: string, caseId: string): Promise<CallSegment> {
     const segment = await this.visibleSegment('segmentId', segmentId);
     const c = await this.data.cases.visible('caseId', caseId);
-    await this.write(() =>
-      this.db.query(`INSERT INTO call_segment_case (segment_id, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [segment.id, c.id]),
+    const linked = await this.write(() =>
+      this.db.query(`INSERT INTO call_segment_case (segment_id, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING segment_id`, [segment.id, c.id]),
     );
+    if (linked.length) this.db.emit({ topic: 'call', id: segment.callId, segment: segment.id });
     return this.reloadSegment(segment.id);
   }
 
@@ -270,6 +276,7 @@ export class CallData {
         [call.id, segmentId, member.id, input.reason],
       ),
     );
+    this.db.emit({ topic: 'call', id: call.id, exclusion: row.id, ...(segmentId ? { segment: segmentId } : {}) });
     this.exclusionsByCall.clear(call.id);
     const exclusion = await this.exclusionById.load(row.id);
     if (!exclusion) throw forbidden();
@@ -284,13 +291,17 @@ export class CallData {
   async withdrawExclusion(id: string): Promise<CallExclusion> {
     if (!isUuid(id)) throw notFound('id', 'exclusion');
     const rows = await this.write(async () => {
-      const changed = await this.db.query<{ was: Date | null; call_id: string }>(
+      const changed = await this.db.query<{ was: Date | null; call_id: string; segment_id: string | null }>(
         `UPDATE call_exclusion e SET withdrawn_at = coalesce(e.withdrawn_at, now())
          FROM (SELECT id, withdrawn_at FROM call_exclusion WHERE id = $1) AS before
-         WHERE e.id = before.id RETURNING before.withdrawn_at AS was, e.call_id`,
+         WHERE e.id = before.id RETURNING before.withdrawn_at AS was, e.call_id, e.segment_id`,
         [id],
       );
       if (changed.length === 1 && changed[0].was !== null) throw badInput('id', 'this objection is already withdrawn');
+      if (changed.length === 1) {
+        const { call_id, segment_id } = changed[0];
+        this.db.emit({ topic: 'call', id: call_id, exclusion: id, ...(segment_id ? { segment: segment_id } : {}) });
+      }
       return changed;
     });
     if (rows.length !== 1) {

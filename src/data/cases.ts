@@ -75,7 +75,7 @@ export class CaseData {
     const cases = this.db.hydrate(Case, rows);
     cases.forEach((c, i) => {
       const tier = rows[i].__confidential as Omit<CaseConfidential, 'caseId'> | null;
-      c.confidentialTier = tier ? { ...tier, caseId: c.id } : null;
+      c.confidentialTier = tier ? { ...tier, caseId: c.id, id: c.id } : null;
       c.editable = rows[i].__editable === true;
       // A TLP:RED row is recorded in the audit trail when the response carries it (Case.isTypeOf, src/schema.ts).
       if (c.tlp === Tlp.RED && this.data.audit) Object.defineProperty(c, 'auditTrail', { value: this.data.audit, enumerable: false });
@@ -201,6 +201,7 @@ export class CaseData {
           ],
         );
         await this.db.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [row.id, countries]);
+        this.db.emit({ topic: 'case', id: row.id });
         return row.id;
       })
       .catch((err) => {
@@ -221,8 +222,8 @@ export class CaseData {
     const countries = input.countryCodes ? await this.knownCountries('input.countryCodes', input.countryCodes) : null;
     await this.db
       .atomically(async () => {
-        const [row] = await this.db.query<{ title: string; status: string; categories: string[]; tlp: string }>(
-          `SELECT title, status, categories, tlp FROM enforcement_case WHERE id = $1 FOR UPDATE`,
+        const [row] = await this.db.query<{ title: string; status: string; categories: string[]; tlp: string; harm_score: number }>(
+          `SELECT title, status, categories, tlp, harm_score FROM enforcement_case WHERE id = $1 FOR UPDATE`,
           [c.id],
         );
         const [tier] = await this.db.query<{ victim_count: number; estimated_loss_usd: number; vulnerable_victims: boolean; ongoing_harm: boolean }>(
@@ -267,6 +268,12 @@ export class CaseData {
           await this.db.query(`DELETE FROM case_country WHERE case_id = $1`, [c.id]);
           await this.db.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [c.id, countries]);
         }
+        // A change a viewer of the row can see (a listing field, or the harm score the tier's figures yield), or one
+        // to the confidential tier only: then only its readers hear of it (DOMAIN §7).
+        const rowChanged =
+          given(input.title) || given(input.status) || input.categories != null || given(input.tlp) || countries !== null ||
+          harmScore(assessment) !== row.harm_score;
+        this.db.emit(rowChanged ? { topic: 'case', id: c.id } : { topic: 'case', id: c.id, tier: true });
       })
       .catch((err) => {
         throw refusedByPolicy(err);
@@ -309,6 +316,8 @@ export class CaseData {
         throw refusedByPolicy(err);
       });
     if (!row) throw forbidden();
+    // Shares are part of the confidential tier (and a share can make the row visible to its participant).
+    this.db.emit({ topic: 'case', id: c.id, tier: true });
     this.sharesByCase.clear(c.id);
     this.shareById.clear(row.id);
     const share = await this.shareById.load(row.id);
@@ -329,6 +338,7 @@ export class CaseData {
       if (!(await this.shareById.load(id))) throw notFound('id', 'share');
       throw forbidden();
     }
+    this.db.emit({ topic: 'case', id: row.case_id, tier: true });
     this.shareById.clear(id);
     return this.reload(row.case_id);
   }

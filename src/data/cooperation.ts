@@ -258,6 +258,7 @@ export class CooperationData {
             VALUES (${row.id}, ${row.requester_id}, ${row.recipient_id}, ${input.description}, ${input.victimCount}, ${input.estimatedLossUsd},
               ${input.vulnerableVictims}, ${input.ongoingHarm})`,
       );
+      this.db.emit({ topic: 'assistance', id: row.id as string });
       return row.id as string;
     });
   }
@@ -288,6 +289,8 @@ export class CooperationData {
         );
         if (answered.length === 0) throw forbidden();
       }
+      // The status is a row field: every party that sees the request sees the move.
+      this.db.emit({ topic: 'assistance', id });
       this.requestById.clear(id);
     });
   }
@@ -367,6 +370,7 @@ export class CooperationData {
         }
         await this.db.query(`SET CONSTRAINTS sector_report_red_named IMMEDIATE`);
         await this.db.query(`SET CONSTRAINTS sector_report_red_named DEFERRED`);
+        if (input.kind === ReportKind.EARLY_WARNING) this.db.emit({ topic: 'earlyWarning', id: id as string });
         return id as string;
       },
       { '23514': () => badInput('input.recipientIds', 'a TLP:RED report must name its recipients') },

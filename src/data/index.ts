@@ -5,6 +5,7 @@ import { AccountabilityData } from './accountability';
 import { CallData } from './calls';
 import { CaseData } from './cases';
 import { CooperationData } from './cooperation';
+import { LiveData } from './live';
 import { OutreachData } from './outreach';
 import { ParticipantData } from './participants';
 
@@ -20,6 +21,7 @@ export class Data {
   readonly cooperation: CooperationData;
   readonly outreach: OutreachData;
   readonly accountability: AccountabilityData;
+  readonly live: LiveData;
 
   constructor(
     readonly db: ViewerDb,
@@ -33,5 +35,6 @@ export class Data {
     this.cooperation = new CooperationData(this);
     this.outreach = new OutreachData(this);
     this.accountability = new AccountabilityData(this);
+    this.live = new LiveData(this);
   }
 }

@@ -33,14 +33,43 @@ export function createDataSource(url: string, poolSize: number, disableJit = fal
   });
 }
 
+/** Why a connection to `url` failed, in words an operator can act on. */
+export function connectionProblem(url: string, err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { code?: string };
+  let database = 'postgres';
+  let user = 'postgres';
+  try {
+    const u = new URL(url);
+    database = decodeURIComponent(u.pathname.replace(/^\//, '')) || database;
+    user = decodeURIComponent(u.username) || user;
+  } catch {
+    // keep the defaults
+  }
+  const where = describeUrl(url);
+  switch (e.code) {
+    case '3D000':
+      return `the database "${database}" does not exist at ${where}: create it first (createdb "${database}") or fix DATABASE_URL`;
+    case '28P01':
+      return `password authentication failed for user "${user}" at ${where}: check DATABASE_URL`;
+    case '28000':
+      return `the server at ${where} does not let user "${user}" in (pg_hba.conf or the role): check DATABASE_URL`;
+    case 'ECONNREFUSED':
+      return `nothing answers at ${where}: is PostgreSQL running there? (DATABASE_URL)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `the host of DATABASE_URL (${where}) is not known`;
+    default:
+      return `cannot reach the database at ${where}: ${e.code ?? e.message}`;
+  }
+}
+
 /** Connects and applies the migrations; a database that cannot be reached is a configuration error. */
 export async function openDatabase(url: string, poolSize: number, disableJit = false): Promise<DataSource> {
   const ds = createDataSource(url, poolSize, disableJit);
   try {
     await ds.initialize();
   } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new ConfigError(`cannot reach the database at ${describeUrl(url)}: ${e.code ?? e.message}`);
+    throw new ConfigError(connectionProblem(url, err));
   }
   try {
     await ds.runMigrations({ transaction: 'each' });

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import type { PGlite } from '@electric-sql/pglite';
 import { ConfigError } from '../config';
+import { makeFolders } from '../folders';
 
 /**
  * The embedded PostgreSQL: PGlite persisted under the data folder, served through pglite-socket so that the hub reaches
@@ -44,7 +44,7 @@ export function embeddedUrl(socketDir: string): string {
 /** Makes `dir` a folder of mode 0700 owned by this process's user, or refuses to go on. */
 function privateDir(dir: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeFolders(dir, 0o700);
     const stat = fs.lstatSync(dir);
     if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid())) {
       throw Object.assign(new Error(), { code: 'not a folder of this user' });
@@ -58,7 +58,7 @@ function privateDir(dir: string): void {
 export function ensureWritableDir(dir: string): void {
   try {
     // A new data folder is the hub's alone; an existing one keeps its mode (its database parts are made private below).
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeFolders(dir, 0o700);
     fs.accessSync(dir, fs.constants.W_OK);
     const probe = path.join(dir, `.write-probe-${process.pid}`);
     fs.writeFileSync(probe, '');
@@ -104,6 +104,11 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedDatabase> 
   try {
     const pgdata = path.join(path.resolve(dataDir), 'pgdata');
     privateDir(pgdata);
+    // Loaded here, not at the top: the token CLI reads the lock through this module without ever opening a database.
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { PGlite } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+    const { PGLiteSocketServer } = require('@electric-sql/pglite-socket') as typeof import('@electric-sql/pglite-socket');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     db = await PGlite.create(pgdata);
     // The socket lives in the data folder; where that path is too long for a Unix socket, in a private temporary folder.
     socketDir = path.join(path.resolve(dataDir), 'socket');

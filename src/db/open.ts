@@ -7,6 +7,8 @@ export interface OpenedDatabase {
   ds: DataSource;
   /** Where the data lives, for the start-up line (no credentials). */
   description: string;
+  /** The embedded PGlite (one instance: live events go in process) rather than a PostgreSQL server. */
+  embedded: boolean;
   /** Call once the data is loaded: the embedded database then admits readers from other processes. */
   markReady(): void;
   close(): Promise<void>;
@@ -25,6 +27,7 @@ export async function openConfiguredDatabase(config: Config): Promise<OpenedData
     const ds = await openDatabase(url, embedded ? 1 : 10, !embedded);
     return {
       ds,
+      embedded: embedded !== null,
       description: embedded ? `embedded PostgreSQL in ${config.dataDir}` : `PostgreSQL at ${new URL(url).host}${new URL(url).pathname}`,
       markReady() {
         embedded?.markReady();

@@ -1,9 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
+import { sqlStatements } from '../metrics';
 
 /**
  * Counts the SQL statements sent on behalf of one unit of work (a GraphQL request). The counter rides on
- * AsyncLocalStorage, so concurrent requests never mix their counts. Used by the query-count tests and the benchmark.
+ * AsyncLocalStorage, so concurrent requests never mix their counts. Used by the query-count tests and the benchmark;
+ * every statement also counts in the `laphub_sql_statements_total` metric.
  */
 const store = new AsyncLocalStorage<{ statements: number }>();
 let installed = false;
@@ -15,6 +17,7 @@ export function installStatementCounter(): void {
   pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
     const counter = store.getStore();
     if (counter) counter.statements++;
+    sqlStatements.inc();
     return original.apply(this, args);
   } as typeof pg.Client.prototype.query;
 }

@@ -1,10 +1,22 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Viewer } from '../policy/viewer';
+import { encodeEvents, LIVE_CHANNEL, LiveEvent, mergeEvents } from '../live/events';
 import { hydrate } from './hydrate';
 import type { Sql } from './sql';
 
 type Row = Record<string, any>;
+
+/**
+ * Where the live events of a committed transaction go (src/live/bus.ts). `postgres`: NOTIFY in the transaction itself,
+ * so that PostgreSQL delivers them to every instance's LISTEN at commit and drops them on rollback. `in-process` (the
+ * embedded database, one instance): handed over after the commit.
+ */
+export interface LiveSink {
+  readonly mode: 'postgres' | 'in-process';
+  committed(events: LiveEvent[]): void;
+}
 
 /** The role every request runs as: owns nothing, cannot bypass row-level security (migration RowLevelSecurity). */
 export const VIEWER_ROLE = 'lap_viewer';
@@ -14,6 +26,40 @@ export function poolOf(ds: DataSource): pg.Pool {
   const pool = (ds.driver as unknown as { master?: pg.Pool }).master;
   if (!pool) throw new Error('the data source is not initialized');
   return pool;
+}
+
+/**
+ * Statements are prepared once per connection under a name derived from their text, so that PostgreSQL parses,
+ * rewrites (the policies of every table a statement reads are expanded there) and, once it has seen the statement a
+ * few times, plans it once per connection rather than once per request: a policy-laden statement costs much more to
+ * plan than to run. The plans read the viewer from the transaction's settings when they run, never when they are made,
+ * so one plan serves every viewer. At most this many per connection (the data layer's statements are a fixed set;
+ * anything beyond them runs unnamed).
+ */
+const PREPARED_PER_CONNECTION = 400;
+const prepared = new WeakMap<pg.PoolClient, Set<string>>();
+const nameCache = new Map<string, string>();
+/**
+ * Connections to an embedded PGlite: it serves every connection from its one session, where the statements one
+ * connection prepared would collide with another's. They run unnamed. Learnt with a connection's first BEGIN.
+ */
+const sharedSession = new WeakMap<pg.PoolClient, boolean>();
+
+/** The prepared statement's name for this text on this connection, or undefined to run it unnamed. */
+function statementName(client: pg.PoolClient, text: string): string | undefined {
+  if (sharedSession.get(client) !== false) return undefined;
+  if (/^\s*(SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT)\b/i.test(text)) return undefined;
+  let name = nameCache.get(text);
+  if (name === undefined) {
+    name = `lap_${createHash('sha1').update(text).digest('base64url').slice(0, 22)}`;
+    if (nameCache.size < 4 * PREPARED_PER_CONNECTION) nameCache.set(text, name);
+  }
+  let names = prepared.get(client);
+  if (!names) prepared.set(client, (names = new Set()));
+  if (names.has(name)) return name;
+  if (names.size >= PREPARED_PER_CONNECTION) return undefined;
+  names.add(name);
+  return name;
 }
 
 /** The transaction-local settings that tell the policies who the viewer is (the `lap.viewer_*()` functions). */
@@ -45,6 +91,10 @@ export class ViewerDb {
   private begun: Promise<pg.PoolClient> | null = null;
   private finished = false;
   private savepoints = 0;
+  /** Where the events of this transaction go once it commits; none: they are dropped (scripts, tests of the data layer). */
+  live: LiveSink | null = null;
+  /** The live events of the changes made so far (a savepoint rolled back drops its own). */
+  private events: LiveEvent[] = [];
   /** Statements go to the connection one after another (resolvers of one request run concurrently). */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -68,7 +118,9 @@ export class ViewerDb {
       try {
         // One round trip (simple protocol, several statements): the values are escaped literals.
         const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
-        await client.query(`BEGIN ${mode}; ${role}${settings(this.viewer, this.now)}`);
+        const probe = sharedSession.has(client) ? '' : `; SELECT strpos(version(), 'PGlite') > 0 AS shared`;
+        const results = await client.query(`BEGIN ${mode}; ${role}${settings(this.viewer, this.now)}${probe}`);
+        if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
       } catch (err) {
         this.client = null;
         client.release(err as Error);
@@ -82,7 +134,8 @@ export class ViewerDb {
   /** Runs one statement as the viewer; rows as plain objects. */
   async query<T = Row>(text: string, values?: unknown[]): Promise<T[]> {
     const client = await this.begin();
-    const run = this.queue.then(() => client.query(text, values as unknown[]));
+    const name = statementName(client, text);
+    const run = this.queue.then(() => client.query({ text, values: values as unknown[], name }));
     this.queue = run.catch(() => undefined);
     return (await run).rows as T[];
   }
@@ -100,14 +153,25 @@ export class ViewerDb {
   async atomically<T>(fn: () => Promise<T>): Promise<T> {
     const name = `lap_sp_${++this.savepoints}`;
     await this.query(`SAVEPOINT ${name}`);
+    const eventsBefore = this.events.length;
     try {
       const result = await fn();
       await this.query(`RELEASE SAVEPOINT ${name}`);
       return result;
     } catch (err) {
+      this.events.length = Math.min(this.events.length, eventsBefore);
       if (this.client && !this.finished) await this.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * Announces a change to subscribers (DOMAIN §7) once the transaction commits: nothing if it, or the savepoint the
+   * change was made in, rolls back. Ids only; each subscriber reads the row again under its own viewer.
+   */
+  emit(event: LiveEvent): void {
+    if (this.finished) throw new Error('the request has finished: no more changes');
+    this.events.push(event);
   }
 
   /** `atomically`, handing `fn` this database (the shape of TypeORM's `transaction` that resolvers used). */
@@ -136,10 +200,17 @@ export class ViewerDb {
     } catch {
       return;
     }
+    const events = this.live && this.events.length ? mergeEvents(this.events) : [];
+    this.events = [];
     try {
       await this.queue;
+      if (events.length && this.live?.mode === 'postgres') {
+        // Delivered by PostgreSQL at commit to every instance listening (this one too), dropped on rollback.
+        for (const payload of encodeEvents(events)) await client.query(`SELECT pg_notify($1, $2)`, [LIVE_CHANNEL, payload]);
+      }
       await client.query('COMMIT');
       client.release();
+      if (events.length && this.live?.mode === 'in-process') this.live.committed(events);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release(err as Error);
@@ -192,6 +263,35 @@ export async function lookupViewer(
 }
 
 /**
+ * `lookupViewer` for many people at once (the live-update dispatcher checks every subscriber's token again at each
+ * delivery): one round trip however many. People who no longer exist are missing from the answer.
+ */
+export async function lookupViewers(
+  ds: DataSource,
+  personIds: readonly string[],
+  now: Date,
+): Promise<Map<string, { person_id: string; own_org: string; kind: string }>> {
+  const found = new Map<string, { person_id: string; own_org: string; kind: string }>();
+  if (personIds.length === 0) return found;
+  const client = await poolOf(ds).connect();
+  try {
+    const ids = `ARRAY[${personIds.map((id) => pg.escapeLiteral(id)).join(', ')}]::uuid[]`;
+    const results = (await client.query(
+      `BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};
+       SELECT v.person_id, v.own_org, v.kind FROM unnest(${ids}) AS p(id), lap.viewer_of(p.id, NULL, ${pg.escapeLiteral(now.toISOString())}::timestamptz) AS v;
+       COMMIT`,
+    )) as unknown as pg.QueryResult[];
+    client.release();
+    for (const row of results[2].rows as Array<{ person_id: string; own_org: string; kind: string }>) found.set(row.person_id, row);
+    return found;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(err as Error);
+    throw err;
+  }
+}
+
+/**
  * Who an API key names (its prefix and the SHA-256 of the whole key), asked of the database (`lap.api_key_viewer`,
  * which compares the hash in constant time and never hands it out) as the viewer role with no viewer yet.
  */
@@ -219,20 +319,24 @@ export async function lookupApiKey(
 }
 
 /**
- * Whether an API key checked earlier still works at `now` (not revoked, not expired, its organization still endorsed):
- * `lap.api_key_active`, as the viewer role, in one round trip. For paths that keep a viewer beyond one request, such
- * as an open subscription, which must check its key again before each delivery (DOMAIN §7, §8).
+ * Which of these API keys, checked earlier, still work at `now` (not revoked, not expired, their organization still
+ * endorsed): `lap.api_key_active`, as the viewer role, one round trip however many. For connections that outlive one
+ * request (a subscription checks its key again at every delivery, DOMAIN §7, §8).
  */
-export async function apiKeyActive(ds: DataSource, keyId: string, now: Date): Promise<boolean> {
+export async function apiKeyActive(ds: DataSource, keyIds: readonly string[], now: Date): Promise<Set<string>> {
+  const active = new Set<string>();
+  if (keyIds.length === 0) return active;
   const client = await poolOf(ds).connect();
   try {
+    const ids = `ARRAY[${keyIds.map((id) => pg.escapeLiteral(id)).join(', ')}]::uuid[]`;
     const results = (await client.query(
       `BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};
-       SELECT lap.api_key_active(${pg.escapeLiteral(keyId)}::uuid, ${pg.escapeLiteral(now.toISOString())}::timestamptz) AS active;
+       SELECT k.id FROM unnest(${ids}) AS k(id) WHERE lap.api_key_active(k.id, ${pg.escapeLiteral(now.toISOString())}::timestamptz);
        COMMIT`,
     )) as unknown as pg.QueryResult[];
     client.release();
-    return results[2].rows[0]?.active === true;
+    for (const row of results[2].rows as Array<{ id: string }>) active.add(row.id);
+    return active;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     client.release(err as Error);

@@ -4,6 +4,7 @@ import {
   OperationTypeNode, ValidationRule, visit,
 } from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
+import { LRUCache } from 'lru-cache';
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
 type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
@@ -24,11 +25,11 @@ type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
  *   internal error, graphql-jit would silently drop the field).
  * - Mutations run on graphql-js: its serial execution stops at the first failed field, where graphql-jit would go on
  *   writing the fields after it. So do documents without a runnable operation (graphql-js's errors for them).
- * - A subscription is refused with 400 BAD_REQUEST: the schema has none.
+ * - A subscription over HTTP is refused with 400 BAD_REQUEST: subscriptions are served over WebSocket (src/live/).
  *
  * `engine: 'graphql-js'` runs everything on graphql-js with the same checks: the tests compare the two engines.
  */
-export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' = 'jit', cacheSize = 200): Gateway {
+export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' = 'jit', cacheSize = 100): Gateway {
   // graphql-jit takes the value a type resolver returns as the type name; a promise would fail every abstract field.
   for (const type of Object.values(schema.getTypeMap())) {
     if (isAbstractType(type) && type.resolveType?.constructor.name === 'AsyncFunction') {
@@ -43,14 +44,17 @@ export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' =
     const { document, request } = rc;
     const operationName = request.operationName ?? undefined;
     const operation = getOperationAST(document, operationName);
-    const interpreted = () =>
-      execute({ schema, document, contextValue: rc.context, variableValues: request.variables, operationName }) as Promise<ExecutionResult>;
+    const interpreted = async () => {
+      const result = (await execute({ schema, document, contextValue: rc.context, variableValues: request.variables, operationName })) as ExecutionResult;
+      // No data at all: the variables were refused before anything ran (graphql-js's own coercion).
+      return result.data === undefined && result.errors ? { errors: result.errors.map(asBadInput) } : result;
+    };
     if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
-      return { errors: [new GraphQLError('This hub has no subscriptions.', { nodes: operation, extensions: { code: 'BAD_REQUEST', http: { status: 400 } } })] };
+      return { errors: [new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at this path, not over HTTP.', { nodes: operation, extensions: { code: 'BAD_REQUEST', http: { status: 400 } } })] };
     }
     if (!operation || operation.operation !== OperationTypeNode.QUERY) return interpreted();
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 50 });
-    if (coerced.errors) return { errors: coerced.errors };
+    if (coerced.errors) return { errors: coerced.errors.map(asBadInput) };
     const nullCondition = nullDirectiveCondition(document, coerced.coerced);
     if (nullCondition) return { errors: [nullCondition] };
     if (engine === 'graphql-js') return interpreted();
@@ -135,29 +139,43 @@ function asGraphQLError(e: GraphQLError): GraphQLError {
   return error;
 }
 
-/** A small LRU of compiled operations; a document that does not compile (it never should, once validated) is not kept. */
-class CompiledCache {
-  private readonly entries = new Map<DocumentNode, Map<string, CompiledQuery | ExecutionResult>>();
-  constructor(private readonly size: number) {}
+/**
+ * A variable error without a code: graphql-js stops after 50 variable errors with one more error ("Too many errors
+ * processing variables") that has none, which would be answered as an INTERNAL_SERVER_ERROR. Every error of variable
+ * coercion is the client's input: BAD_USER_INPUT.
+ */
+function asBadInput(error: GraphQLError): GraphQLError {
+  if (error.extensions?.code) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'BAD_USER_INPUT' } });
+}
+
+/**
+ * An LRU (lru-cache) of compiled operations, by parsed document and operation name: a stream of distinct queries
+ * replaces entries instead of adding to them. A document that does not compile (it never should, once validated) is
+ * not kept.
+ */
+export class CompiledCache {
+  private readonly entries: LRUCache<DocumentNode, Map<string, CompiledQuery>>;
+  constructor(size: number) {
+    this.entries = new LRUCache({ max: size });
+  }
 
   get(schema: GraphQLSchema, document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult {
     const key = operationName ?? '';
     let byName = this.entries.get(document);
     const hit = byName?.get(key);
-    if (byName && hit) {
-      // Most recently used last.
-      this.entries.delete(document);
-      this.entries.set(document, byName);
-      return hit;
-    }
+    if (hit) return hit;
     const result = compileQuery(schema, document, operationName, { disablingCapturingStackErrors: true });
     if (!isCompiledQuery(result)) return result;
     if (!byName) {
       byName = new Map();
       this.entries.set(document, byName);
-      if (this.entries.size > this.size) this.entries.delete(this.entries.keys().next().value!);
     }
     byName.set(key, result);
     return result;
+  }
+
+  get size(): number {
+    return this.entries.size;
   }
 }

@@ -47,9 +47,39 @@ export interface NetworkReportData {
   questionnaires: Array<{ title: string; audience: string; responded: number; outstanding: number | null }>;
 }
 
+/**
+ * A cell a spreadsheet would read as a formula — text starting with `=`, `+`, `-` or `@` (or a tab or carriage return,
+ * which some spreadsheets skip before looking) — is written with a leading apostrophe, so that it shows as the text it
+ * is and runs nothing (OWASP "CSV injection"). Numbers are written as numbers.
+ */
+export function neutralised(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 function cell(value: string | number | boolean | null): string {
-  const text = value === null ? '' : String(value);
+  const text = value === null ? '' : typeof value === 'string' ? neutralised(value) : String(value);
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * The report's `from` / `to` query parameters: a date (`2025-01-01`, midnight UTC) or an ISO 8601 date-time with its
+ * zone (`2025-01-01T00:00:00Z`, `2025-01-01T09:30:00+02:00`), as a DateTimeISO string; a problem otherwise.
+ */
+export function reportDate(name: 'from' | 'to', raw: unknown): { value: string } | { problem: string; argument: string } {
+  const wanted = 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)';
+  if (raw === undefined || raw === '') return { argument: name, problem: `is required: ${wanted.replace(/^must be /, '')}` };
+  if (typeof raw !== 'string') return { argument: name, problem: `${wanted}, given once` };
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
+  const dateTime = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.exec(raw);
+  const parts = date ?? dateTime;
+  if (!parts) return { argument: name, problem: wanted };
+  const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  const calendar = new Date(Date.UTC(year, month - 1, day));
+  const parsed = new Date(date ? `${raw}T00:00:00Z` : raw);
+  if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day || Number.isNaN(parsed.getTime())) {
+    return { argument: name, problem: `${wanted}; ${raw} is not a day of the calendar or a time of day` };
+  }
+  return { value: parsed.toISOString() };
 }
 
 export function networkReportCsv(r: NetworkReportData): string {

@@ -7,6 +7,7 @@ import { notFound } from '../graphql/errors';
 import { accountabilityPermissions } from './accountability.permissions';
 import { callPolicy } from './call.policy';
 import { cooperationPermissions } from './cooperation.permissions';
+import { federationPermissions } from './federation.permissions';
 import { outreachPermissions } from './outreach.permissions';
 import { casePolicy } from './case.policy';
 import { participantPolicy } from './participant.policy';
@@ -88,7 +89,7 @@ const caseTree: PermissionTree = {
     ),
   },
   CaseConfidential: Object.fromEntries(
-    ['summary', 'suspects', 'evidence', 'investigatorNotes', 'victimCount', 'estimatedLossUsd', 'vulnerableVictims', 'ongoingHarm', 'shares'].map(
+    ['id', 'summary', 'suspects', 'evidence', 'investigatorNotes', 'victimCount', 'estimatedLossUsd', 'vulnerableVictims', 'ongoingHarm', 'shares'].map(
       (f) => [f, open('guarded as a whole by Case.confidential')],
     ),
   ),
@@ -223,6 +224,20 @@ const query: PermissionTree = {
   },
 };
 
+/**
+ * Live updates (DOMAIN §7): each payload is resolved at delivery under the subscriber's viewer, through the same
+ * loaders (row-level security) and the same rules on every nested field as the root lookups; a row the viewer cannot
+ * see delivers nothing (src/live/dispatcher.ts).
+ */
+const subscription: PermissionTree = {
+  Subscription: {
+    caseChanged: open('delivered only when the case row passes the case policy for the subscriber at delivery time'),
+    earlyWarningPublished: open('delivered only when the report passes the report policy (its TLP and recipients) at delivery time'),
+    callChanged: open('delivered only when the call passes the call policy at delivery time; segments filtered as in a query'),
+    assistanceRequestChanged: open('delivered only when the request passes the request policy (requester, recipient, coordinators)'),
+  },
+};
+
 /** A check on the case a mutation names, loaded through the case policy: a hidden case answers like a missing one. */
 async function onCase(ctx: Context, argument: string, id: string, check: (c: Case) => boolean): Promise<boolean | Error> {
   const c = await ctx.data.cases.caseById.load(id);
@@ -297,5 +312,14 @@ export function mergeTrees(...trees: PermissionTree[]): PermissionTree {
 }
 
 export const permissions: PermissionTree = mergeTrees(
-  query, mutation, caseTree, callTree, participantTree, cooperationPermissions, outreachPermissions, accountabilityPermissions,
+  query,
+  mutation,
+  subscription,
+  caseTree,
+  callTree,
+  participantTree,
+  cooperationPermissions,
+  outreachPermissions,
+  federationPermissions,
+  accountabilityPermissions,
 );

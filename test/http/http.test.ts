@@ -25,7 +25,7 @@ afterAll(() => hub.close());
 /** Another hub on the test database in the given NODE_ENV; `ds` may be a stand-in whose queries fail. */
 async function otherHub(nodeEnv: NodeEnv, ds: DataSource = hub.ds): Promise<{ url: string; hub: Hub }> {
   const config = loadConfig({ NODE_ENV: nodeEnv, JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
-  const other = await createHub({ config, ds, logger: createLogger({ nodeEnv: 'test' }) });
+  const other = await createHub({ config, ds, logger: createLogger({ logLevel: 'silent' }) });
   const port = await other.listen(0, '127.0.0.1');
   return { url: `http://127.0.0.1:${port}/graphql`, hub: other };
 }
@@ -45,7 +45,13 @@ function brokenCases(ds: DataSource): DataSource {
         return new Proxy(client, {
           get(c, p, r) {
             if (p !== 'query') return Reflect.get(c, p, r);
-            return (text: string, ...rest: unknown[]) => (c.query as (...a: unknown[]) => unknown)(text.replace(/\benforcement_case\b/g, 'enforcement_case_gone'), ...rest);
+            const rename = (text: string) => text.replace(/\benforcement_case\b/g, 'enforcement_case_gone');
+            // a statement as text, or as a query config ({ text, values, name }: a prepared statement, renamed too)
+            return (query: string | { text: string; name?: string }, ...rest: unknown[]) =>
+              (c.query as (...a: unknown[]) => unknown)(
+                typeof query === 'string' ? rename(query) : { ...query, text: rename(query.text), name: query.name && `${query.name}_gone` },
+                ...rest,
+              );
           },
         });
       };

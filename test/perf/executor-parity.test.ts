@@ -315,6 +315,28 @@ function corpus(): Doc[] {
     quicksend: endorsement(id: "${orgId('quicksend')}") { ...Endorsement }
     ftc: endorsement(id: "${orgId('ftc')}") { id status }
   }`);
+  // Federation's entry point (DOMAIN §6): every entity type, visible, hidden, missing and other-type ids, forged fields.
+  add('federation: _entities and _service', `{
+    _service { sdl }
+    cases: _entities(representations: [
+      ${['FTC-2004-017', 'FTC-2004-021', 'ICO-2004-008', 'EFCC-2004-001', 'OFT-2004-003'].map((r) => `{ __typename: "Case", id: "${caseId(r)}", tlp: "CLEAR" }`).join(' ')}
+      { __typename: "Case", id: "${orgId('ftc')}" } { __typename: "Case", id: "not-an-id" }
+    ]) { __typename ... on Case { ...CaseRow ...CaseConf } }
+    orgs: _entities(representations: [
+      { __typename: "Agency", id: "${orgId('ftc')}" } { __typename: "Agency", id: "${orgId('northstar')}" }
+      { __typename: "PrivateSectorMember", id: "${orgId('northstar')}" } { __typename: "PrivateSectorMember", id: "${orgId('cgi')}" }
+    ]) { __typename ... on Participant { ...Org } }
+    people: _entities(representations: [
+      { __typename: "Person", id: "${personId(cast.ann)}" } { __typename: "Person", id: "${personId(cast.tom)}", email: "x" }
+    ]) { ... on Person { ...Who } }
+    calls: _entities(representations: [
+      { __typename: "ConferenceCall", id: "${callId('past-1')}" } { __typename: "ConferenceCall", id: "${callId('past-2')}" }
+    ]) { ... on ConferenceCall { ...Call } }
+    countries: _entities(representations: [{ __typename: "Country", code: "GB" } { __typename: "Country", code: "ZZ" }]) {
+      ... on Country { code name primaryContact { ...Who } }
+    }
+  }`);
+  add('federation: a representation of a type that is no entity', `{ _entities(representations: [{ __typename: "CaseShare", id: "x" }]) { __typename } }`);
   add('root lists: participants, requests, reports', `{
     all: participants(first: 50) { totalCount pageInfo { ...Page } edges { cursor node { ...Org people(first: 5) { totalCount nodes { ...Who } } } } }
     agencies: participants(filter: { kind: AGENCY }) { totalCount nodes { id name } }

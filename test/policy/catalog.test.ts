@@ -38,6 +38,8 @@ const GRANTS: Record<string, TableGrant> = {
   },
   case_country: { table: ['SELECT', 'INSERT', 'DELETE'] },
   case_share: { table: ['SELECT', 'INSERT', 'DELETE'], update: ['recipient_ids', 'granted_by_id', 'granted_at'] },
+  // whom each share reaches: kept by triggers on case_share, read (under its own policy) by the case policies
+  case_reach: { table: ['SELECT'] },
   conference_call: { table: ['SELECT', 'INSERT'], update: ['title'] },
   call_segment: { table: ['SELECT', 'INSERT'], update: ['position', 'minutes', 'minutes_recorded_at'] },
   call_segment_invitation: { table: ['SELECT', 'INSERT'] },

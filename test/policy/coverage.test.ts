@@ -3,11 +3,16 @@ import path from 'node:path';
 import { GraphQLSchema, isObjectType } from 'graphql';
 import { allow } from 'graphql-shield';
 import { permissions } from '../../src/policy/permissions';
-import { buildBareSchema, printSchemaFile } from '../../src/schema';
+import { printSubgraphSdl } from '../../src/federation/subgraph';
+import { buildBareSchema, buildServedSchema, printSchemaFile } from '../../src/schema';
 
+/** The schema the hub serves (the public one plus Federation's `_entities` and `_service`): what the rules must cover. */
 let schema: GraphQLSchema;
+/** The public schema, as committed in schema.graphql. */
+let publicSchema: GraphQLSchema;
 beforeAll(async () => {
-  schema = await buildBareSchema();
+  schema = await buildServedSchema();
+  publicSchema = await buildBareSchema();
 });
 
 function objectTypes() {
@@ -46,5 +51,18 @@ test('every mutation has a rule other than allow', () => {
 
 test('schema.graphql is what the code generates (run `npm run schema` after changing the API)', () => {
   const committed = fs.readFileSync(path.join(__dirname, '../../schema.graphql'), 'utf8');
-  expect(committed).toEqual(printSchemaFile(schema));
+  expect(committed).toEqual(printSchemaFile(publicSchema));
+});
+
+test('subgraph.graphql is what the code generates (run `npm run schema` after changing the API)', () => {
+  const committed = fs.readFileSync(path.join(__dirname, '../../subgraph.graphql'), 'utf8');
+  expect(committed).toEqual(printSubgraphSdl(publicSchema));
+});
+
+test('the served schema is the public one plus Federation’s fields and types, nothing else', () => {
+  const added = (a: GraphQLSchema, b: GraphQLSchema) => Object.keys(a.getTypeMap()).filter((t) => !b.getType(t)).sort();
+  expect(added(schema, publicSchema)).toEqual(['_Any', '_Entity', '_Service']);
+  expect(added(publicSchema, schema)).toEqual([]);
+  const queryFields = (s: GraphQLSchema) => Object.keys(s.getQueryType()!.getFields());
+  expect(queryFields(schema).filter((f) => !queryFields(publicSchema).includes(f)).sort()).toEqual(['_entities', '_service']);
 });

@@ -116,6 +116,7 @@ const KEYS: Record<string, string> = {
   enforcement_case: `SELECT id AS k FROM enforcement_case`,
   case_confidential: `SELECT case_id AS k FROM case_confidential`,
   case_share: `SELECT id AS k FROM case_share`,
+  case_reach: `SELECT case_id AS k, participant_id AS k2, person_id AS k3 FROM case_reach`,
   case_country: `SELECT case_id AS k, country_code AS k2 FROM case_country`,
   conference_call: `SELECT id AS k FROM conference_call`,
   call_segment: `SELECT id AS k FROM call_segment`,
@@ -173,6 +174,15 @@ const EXPECTED: Record<string, Record<ViewerName, string[]>> = {
   case_confidential: per((v) => caseAccess[v].confidential),
   // Shares are part of the confidential tier: whoever reads a case's tier sees all its shares.
   case_share: per((v) => sharesOf(caseAccess[v].confidential)),
+  // Whom a share reaches: a viewer reads only the reach rows that reach them — a share to their organization naming
+  // nobody (case:organization), or naming them (case:organization:person). Isla (ICO) the OFT case, Minjun (KISA) and
+  // Grace (NorthStar) the ACMA one, Eva (Sentinel) the OPTA one; Meridian's Tom and Priya the ICO case shared with
+  // their whole organization, and only Tom the RED FTC case that names him; Oliver the RED FTC case that names him.
+  // Nobody sees another organization's reach, nor a reach naming a colleague.
+  case_reach: rows({
+    isla: ['OFT-2004-003:ico'], minjun: ['ACMA-2004-011:kisa'], grace: ['ACMA-2004-011:northstar'], eva: ['OPTA-2004-005:sentinel'],
+    tom: ['ICO-2004-008:meridian', 'FTC-2004-021:meridian:tom'], priya: ['ICO-2004-008:meridian'], oliver: ['FTC-2004-021:oft:oliver'],
+  }),
   case_country: per((v) => caseAccess[v].sees.flatMap((r) => CASE_COUNTRIES[r].map((c) => `${r}:${c}`))),
   // Calls: agencies all; a private-sector member the calls with a segment it takes part in (§B.3): NorthStar and
   // Meridian past-1 and next-1, Sentinel past-2 and next-1 (its exclusion from next-1 was withdrawn), Registro none
@@ -279,7 +289,9 @@ async function seen(v: ViewerName, tables: Record<string, string>): Promise<Reco
       out[table] =
         'error' in found
           ? [`refused ${found.error}`]
-          : found.rows.map((r) => (r.k2 === undefined ? names.of(r.k) : `${names.of(r.k)}:${names.of(r.k2)}`)).sort();
+          : found.rows
+              .map((r) => [r.k, r.k2, r.k3].filter((k) => k !== undefined && k !== null).map((k) => names.of(k)).join(':'))
+              .sort();
     }
     return out;
   });

@@ -9,6 +9,11 @@ import { createHub, Hub, HubOptions } from '../../src/server';
 
 export const TEST_SECRET = 'test-secret-for-lap-hub-tests-only-0123456789';
 
+/** The environment of a test hub on the run's database; tests add or override variables. */
+export function testHubEnv(dbUrl = process.env.LAPHUB_TEST_DB_URL): Record<string, string | undefined> {
+  return { NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: dbUrl, RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_VIEWER: '0' };
+}
+
 export interface GqlResult<T = any> {
   status: number;
   body: { data?: T; errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, any> }>; extensions?: Record<string, any> };
@@ -29,6 +34,8 @@ export interface TestHub {
   auditSettled(): Promise<void>;
   close(): Promise<void>;
   now: Date;
+  /** The hub itself (its live-update dispatcher and WebSocket server). */
+  hub: Hub;
 }
 
 export function personId(email: string): string {
@@ -95,7 +102,9 @@ export type ExecutorKind = NonNullable<HubOptions['executor']>;
 export async function startTestHub(options: { now?: () => Date; executor?: ExecutorKind } = {}): Promise<TestHub> {
   const dbUrl = process.env.LAPHUB_TEST_DB_URL;
   if (!dbUrl) throw new Error('LAPHUB_TEST_DB_URL is not set: run the tests with jest (globalSetup)');
-  const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: dbUrl, REPORT_SQL_STATEMENTS: 'true' });
+  // No rate limits: the permission tables send hundreds of requests a minute as one person (test/http/operations.test.ts
+  // checks the limits themselves).
+  const config = loadConfig({ ...testHubEnv(dbUrl), REPORT_SQL_STATEMENTS: 'true' });
   const pglite = process.env.LAPHUB_TEST_DB_KIND === 'pglite';
   const ds = await openDatabase(dbUrl, pglite ? 1 : 4, !pglite);
   const seededAt = new Date();
@@ -113,7 +122,7 @@ export async function startTestHub(options: { now?: () => Date; executor?: Execu
     });
     if (++resets % RESETS_PER_VACUUM === 0) await ds.query(`VACUUM ${tables.join(', ')}`);
   };
-  const hub: Hub = await createHub({ config, ds, logger: createLogger(config), now: options.now, executor: options.executor });
+  const hub: Hub = await createHub({ config, ds, logger: createLogger(config), now: options.now, executor: options.executor, liveEvents: liveEventsOf() });
   const client = await listening(hub, config);
   return {
     ds,
@@ -121,6 +130,7 @@ export async function startTestHub(options: { now?: () => Date; executor?: Execu
     now: seededAt,
     reset,
     auditSettled: () => hub.audit.settled(),
+    hub,
     ...client,
     async close() {
       await hub.stop();
@@ -134,8 +144,13 @@ export async function startTestHub(options: { now?: () => Date; executor?: Execu
  * timestamps stay exactly as `base` loaded them), e.g. with the other executor or rule tree. `reset` is `base`'s; `close` stops
  * only this hub and leaves the data source to `base`.
  */
-export async function startSiblingHub(base: TestHub, options: Pick<HubOptions, 'now' | 'executor' | 'schema'> & Partial<Pick<HubOptions, 'logger'>> = {}): Promise<TestHub> {
-  const hub: Hub = await createHub({ config: base.config, ds: base.ds, ...options, logger: options.logger ?? createLogger(base.config) });
+export async function startSiblingHub(
+  base: TestHub,
+  options: Pick<HubOptions, 'now' | 'executor' | 'schema' | 'liveEvents'> & Partial<Pick<HubOptions, 'logger'>> = {},
+): Promise<TestHub> {
+  const hub: Hub = await createHub({
+    config: base.config, ds: base.ds, liveEvents: liveEventsOf(), ...options, logger: options.logger ?? createLogger(base.config),
+  });
   const client = await listening(hub, base.config);
   return {
     ds: base.ds,
@@ -143,11 +158,17 @@ export async function startSiblingHub(base: TestHub, options: Pick<HubOptions, '
     now: base.now,
     reset: base.reset,
     auditSettled: () => hub.audit.settled(),
+    hub,
     ...client,
     async close() {
       await hub.stop();
     },
   };
+}
+
+/** Live events between hubs: PostgreSQL's NOTIFY on a server, in process on the embedded database (as `npm start`). */
+function liveEventsOf(): 'postgres' | 'in-process' {
+  return process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? 'in-process' : 'postgres';
 }
 
 /** Starts `hub` on a free loopback port; returns its URL and an HTTP client for it. */

@@ -1,0 +1,88 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { startComplaintsService } from '../../examples/complaints/service';
+import { createGateway, repositoryRoot } from '../federation/gateway';
+
+/**
+ * `npm run gateway`: the composed demo on one port. Starts the hub (`npm start`'s program, on HUB_PORT, loopback only)
+ * unless HUB_URL names running hubs (comma-separated: several instances on one PostgreSQL, served in turn), the
+ * complaints example on COMPLAINTS_PORT (loopback), and Hive Gateway with GraphiQL on PORT (default 4000), from the
+ * committed supergraph.graphql.
+ */
+function env(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
+  return Number(raw);
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 240; i++) {
+    if (child.exitCode !== null) throw new Error(`the hub exited during start-up (code ${child.exitCode})`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the hub did not answer ${url}`);
+}
+
+/** The hub this command started, if any: stopped with the gateway, also when start-up fails after it. */
+let hub: ChildProcess | undefined;
+
+async function main(): Promise<void> {
+  const port = env('PORT', 4000);
+  const host = process.env.HOST || '0.0.0.0';
+  const complaintsPort = env('COMPLAINTS_PORT', 4002);
+  let hubUrls = (process.env.HUB_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  if (hubUrls.length === 0) {
+    const hubPort = env('HUB_PORT', 4001);
+    hub = spawn(process.execPath, [path.join(repositoryRoot, 'dist/src/main.js')], {
+      env: { ...process.env, PORT: String(hubPort), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    await waitForHealth(`http://127.0.0.1:${hubPort}/healthz`, hub);
+    hubUrls = [`http://127.0.0.1:${hubPort}/graphql`];
+  }
+  const complaints = await startComplaintsService(complaintsPort, '127.0.0.1');
+  const gateway = createGateway({
+    supergraph: fs.readFileSync(path.join(repositoryRoot, 'supergraph.graphql'), 'utf8'),
+    subgraphs: { hub: hubUrls, complaints: complaints.url },
+    graphiql: true,
+  });
+  const actual = await gateway.listen(port, host);
+  process.stdout.write(`LAP Hub gateway: GraphQL and GraphiQL at http://localhost:${actual}/graphql (hub: ${hubUrls.join(', ')}; complaints: ${complaints.url})\n`);
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    const hubExited = hub && hub.exitCode === null ? new Promise((r) => hub!.once('exit', r)) : Promise.resolve();
+    hub?.kill('SIGTERM');
+    // The gateway and the example stop at once; the hub drains its own requests (SHUTDOWN_GRACE_MS) and exits.
+    const closed = Promise.allSettled([gateway.stop(), complaints.stop()]);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await hubExited;
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  hub?.once('exit', (code) => {
+    if (stopping) return;
+    process.stderr.write(`lap-hub gateway: the hub exited (code ${code}); stopping\n`);
+    void stop(1);
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`lap-hub gateway: ${(err as Error).message}\n`);
+  if (hub && hub.exitCode === null) {
+    hub.once('exit', () => process.exit(1));
+    hub.kill('SIGTERM');
+  } else {
+    process.exit(1);
+  }
+});

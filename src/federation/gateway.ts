@@ -1,0 +1,176 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { createGatewayRuntime, GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import httpTransport from '@graphql-mesh/transport-http';
+import { composeServices } from '@theguild/federation-composition';
+import { ExecutionResult, parse } from 'graphql';
+import type { Path } from 'graphql/jsutils/Path';
+import type { RedactionEntry } from '../policy/redaction';
+
+/** The repository's root (from the source tree and from the compiled `dist/`). */
+export const repositoryRoot = path.resolve(__dirname, fs.existsSync(path.resolve(__dirname, '../../package.json')) ? '../..' : '../../..');
+
+/** The subgraphs of the composed demo graph: the hub, and one agency's complaints service (examples/complaints). */
+export const subgraphFiles = {
+  hub: 'subgraph.graphql',
+  complaints: 'examples/complaints/schema.graphql',
+} as const;
+export type SubgraphName = keyof typeof subgraphFiles;
+
+/**
+ * The URLs written into the committed supergraph. The gateway never uses them as they are: it is given the real
+ * location of each subgraph when it starts (`createGateway`), so the same committed file serves every deployment.
+ */
+const placeholderUrls: Record<SubgraphName, string> = {
+  hub: 'http://hub.invalid/graphql',
+  complaints: 'http://complaints.invalid/graphql',
+};
+
+/** `npm run compose`: the supergraph of the committed subgraph SDLs (@theguild/federation-composition). */
+export function composeSupergraph(root = repositoryRoot): string {
+  const result = composeServices(
+    (Object.keys(subgraphFiles) as SubgraphName[]).map((name) => ({
+      name,
+      url: placeholderUrls[name],
+      typeDefs: parse(fs.readFileSync(path.join(root, subgraphFiles[name]), 'utf8')),
+    })),
+  );
+  if (result.errors) throw new Error(`composition failed:\n${result.errors.map((e) => `- ${e.message}`).join('\n')}`);
+  return result.supergraphSdl.trimEnd() + '\n';
+}
+
+/** Response keys of a path, list indexes dropped (`complaints.0.case` → `complaints.case`), as the hub reports redactions. */
+function collapsed(p: Path | undefined): string[] {
+  const keys: string[] = [];
+  for (let at = p; at; at = at.prev) if (typeof at.key === 'string') keys.push(at.key);
+  return keys.reverse();
+}
+
+/**
+ * Carries the hub's `extensions.redacted` over to the gateway's client (DOMAIN §3, §6), with paths of the composed
+ * query: an entry the hub reported under its own root field (`case.confidential`, or `_entities.confidential` for
+ * entities fetched for another subgraph's rows) is re-rooted at the gateway field the fetch resolved
+ * (`case.confidential`, `complaints.case.confidential`). Entries for the same composed path are summed. Without this,
+ * a client of the gateway would get the nulls without the reason.
+ */
+export function redactionsPlugin(): GatewayPlugin {
+  const byRequest = new WeakMap<object, Map<string, number>>();
+  return {
+    onSubgraphExecute({ executionRequest }) {
+      const context = executionRequest.context as object | undefined;
+      const at = collapsed(executionRequest.info?.path);
+      return ({ result }) => {
+        const redacted = (result as ExecutionResult).extensions?.redacted as RedactionEntry[] | undefined;
+        if (!context || !Array.isArray(redacted) || redacted.length === 0) return;
+        let counts = byRequest.get(context);
+        if (!counts) byRequest.set(context, (counts = new Map()));
+        for (const entry of redacted) {
+          const composed = [...at, ...entry.path.split('.').slice(1)].join('.');
+          counts.set(composed, (counts.get(composed) ?? 0) + entry.count);
+        }
+      };
+    },
+    onExecute({ args }) {
+      const context = args.contextValue as object;
+      return {
+        onExecuteDone({ result, setResult }) {
+          const counts = byRequest.get(context);
+          if (!counts || counts.size === 0 || Symbol.asyncIterator in (result as object)) return;
+          const redacted: RedactionEntry[] = [...counts]
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([p, count]) => ({ path: p, code: 'FORBIDDEN', count }));
+          const single = result as ExecutionResult;
+          setResult({ ...single, extensions: { ...single.extensions, redacted } });
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Spreads the requests for one subgraph over several instances of it, in turn (the scale-out story: N stateless hubs
+ * on one PostgreSQL). Each request to a subgraph goes to the next URL of its list.
+ */
+function instancesPlugin(urls: Record<SubgraphName, string[]>): GatewayPlugin {
+  const next = new Map<string, number>();
+  const byPlaceholder = new Map((Object.keys(urls) as SubgraphName[]).map((name) => [placeholderUrls[name], name]));
+  return {
+    onFetch({ url, setURL }) {
+      const name = byPlaceholder.get(url);
+      if (!name) return;
+      const list = urls[name];
+      const i = next.get(name) ?? 0;
+      next.set(name, (i + 1) % list.length);
+      setURL(list[i]);
+    },
+  };
+}
+
+export interface GatewayOptions {
+  /** The composed supergraph (the committed supergraph.graphql). */
+  supergraph: string;
+  /** Where each subgraph runs: one URL, or several instances served in turn. */
+  subgraphs: Record<SubgraphName, string | string[]>;
+  graphiql?: boolean;
+  /** Hive Gateway's log level (errors by default). */
+  logging?: 'error' | 'warn' | 'info' | 'debug' | false;
+}
+
+export interface Gateway {
+  runtime: GatewayRuntime;
+  httpServer: http.Server;
+  listen(port: number, host: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Hive Gateway (MIT) in this process, from the committed supergraph: no introspection of the subgraphs at run time,
+ * no identity of its own. The caller's `Authorization` header is forwarded to every subgraph, which decides what that
+ * caller may see; nothing else of the client's request is. Subgraphs' inline traces are never asked for.
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const urls = Object.fromEntries(
+    Object.entries(options.subgraphs).map(([name, u]) => [name, Array.isArray(u) ? u : [u]]),
+  ) as Record<SubgraphName, string[]>;
+  const runtime = createGatewayRuntime({
+    supergraph: options.supergraph,
+    // The HTTP transport given, not imported by name at run time.
+    transports: { http: httpTransport },
+    graphiql: options.graphiql ? { title: 'LAP Hub — composed graph' } : false,
+    landingPage: false,
+    logging: options.logging ?? 'error',
+    propagateHeaders: {
+      fromClientToSubgraphs({ request }) {
+        const authorization = request.headers.get('authorization');
+        return authorization ? { authorization } : {};
+      },
+    },
+    plugins: () => [instancesPlugin(urls), redactionsPlugin()],
+    // One subgraph request per delegated field, not several root fields merged into one request under generated
+    // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
+    // entities is still one request (batch delegation is unaffected).
+    __experimental__batchExecution: false,
+  });
+  const httpServer = http.createServer(runtime);
+  return {
+    runtime,
+    httpServer,
+    listen(port, host) {
+      return new Promise<number>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off('error', reject);
+          resolve((httpServer.address() as { port: number }).port);
+        });
+      });
+    },
+    async stop() {
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+      await runtime.dispose();
+    },
+  };
+}

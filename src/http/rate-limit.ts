@@ -1,0 +1,132 @@
+import type { Logger } from 'pino';
+import type { Pool } from 'pg';
+import { RateLimiterAbstract, RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { Config, ConfigError } from '../config';
+import { rateLimited } from '../metrics';
+import type { Viewer } from '../policy/viewer';
+
+/** The PostgreSQL store's table (migration 1764600000000-RateLimits), outside the schema viewers can reach. */
+export const rateLimitTable = { schema: 'lap_ops', table: 'rate_limit' };
+
+/** A refused request: how long to wait before the next one is accepted. */
+export interface Refusal {
+  limit: 'ip' | 'viewer';
+  retryAfterSeconds: number;
+}
+
+export interface RateLimits {
+  /** Counts a request from this client address; a refusal when its budget for the minute is spent. */
+  byIp(ip: string): Promise<Refusal | null>;
+  /** Counts a request of this viewer: person, else the organization itself (an API key), else the client address. */
+  byViewer(viewer: Viewer, ip: string): Promise<Refusal | null>;
+  close(): Promise<void>;
+}
+
+/** The key a viewer is counted under: the person, else the organization acting as itself, else the address. */
+export function viewerKey(viewer: Viewer & { apiKeyId?: string | null }, ip: string): string {
+  if (viewer.personId) return `person:${viewer.personId}`;
+  if (viewer.ownOrgId) return `org:${viewer.ownOrgId}`;
+  return `ip:${ip}`;
+}
+
+interface Store {
+  make(prefix: string, points: number): RateLimiterAbstract;
+  close(): Promise<void>;
+}
+
+async function openStore(config: Config, pool: Pool | null, logger: Logger): Promise<Store> {
+  if (config.rateLimitStore === 'redis') {
+    // Loaded only for this store.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Redis } = require('ioredis') as typeof import('ioredis');
+    const client = new Redis(config.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+    client.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'rate limits: Redis is unavailable'));
+    try {
+      await client.connect();
+      await client.ping();
+    } catch (err) {
+      client.disconnect();
+      throw new ConfigError(`REDIS_URL: cannot reach Redis (${(err as Error).message})`);
+    }
+    return {
+      make: (prefix, points) => new RateLimiterRedis({ storeClient: client, keyPrefix: `laphub:${prefix}`, points, duration: 60 }),
+      close: async () => {
+        await client.quit().catch(() => client.disconnect());
+      },
+    };
+  }
+  if (config.rateLimitStore === 'postgres') {
+    if (!pool) throw new ConfigError('RATE_LIMIT_STORE=postgres needs DATABASE_URL');
+    const made: RateLimiterPostgres[] = [];
+    return {
+      make(prefix, points) {
+        // One table for both limits; keys carry the limit's prefix. Expired rows are deleted by the library hourly.
+        const limiter = new RateLimiterPostgres({
+          storeClient: pool,
+          storeType: 'pool',
+          schemaName: rateLimitTable.schema,
+          tableName: rateLimitTable.table,
+          tableCreated: true,
+          keyPrefix: prefix,
+          points,
+          duration: 60,
+        });
+        made.push(limiter);
+        return limiter;
+      },
+      close: async () => {
+        for (const l of made) {
+          const timer = (l as unknown as { _clearExpiredTimeoutId?: NodeJS.Timeout })._clearExpiredTimeoutId;
+          if (timer) clearTimeout(timer);
+        }
+      },
+    };
+  }
+  return { make: (prefix, points) => new RateLimiterMemory({ keyPrefix: prefix, points, duration: 60 }), close: async () => undefined };
+}
+
+/**
+ * Rate limits per client address and per viewer (rate-limiter-flexible), counted over fixed one-minute windows, in this
+ * process (`memory`) or shared by every instance (`postgres`: a table of the hub's database; `redis`). When the shared
+ * store fails, counting goes on in memory (logged) rather than refusing or waving every request through.
+ */
+export async function createRateLimits(config: Config, pool: Pool | null, logger: Logger): Promise<RateLimits> {
+  const store = await openStore(config, pool, logger);
+  let lastWarning = 0;
+
+  function limiter(prefix: 'ip' | 'viewer', points: number) {
+    if (points === 0) return null;
+    const shared = store.make(prefix, points);
+    const fallback = config.rateLimitStore === 'memory' ? null : new RateLimiterMemory({ keyPrefix: prefix, points, duration: 60 });
+    return async (key: string): Promise<Refusal | null> => {
+      try {
+        await shared.consume(key);
+        return null;
+      } catch (err) {
+        if (err instanceof RateLimiterRes) {
+          rateLimited.inc({ limit: prefix });
+          return { limit: prefix, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+        }
+        if (Date.now() - lastWarning > 60_000) {
+          lastWarning = Date.now();
+          logger.warn({ err: { message: (err as Error).message } }, `rate limits: the ${config.rateLimitStore} store failed; counting in memory`);
+        }
+        try {
+          await fallback!.consume(key);
+          return null;
+        } catch (res) {
+          rateLimited.inc({ limit: prefix });
+          return { limit: prefix, retryAfterSeconds: Math.max(1, Math.ceil((res as RateLimiterRes).msBeforeNext / 1000)) };
+        }
+      }
+    };
+  }
+
+  const ip = limiter('ip', config.rateLimitPerIp);
+  const viewer = limiter('viewer', config.rateLimitPerViewer);
+  return {
+    byIp: async (address) => (ip ? ip(address) : null),
+    byViewer: async (v, address) => (viewer ? viewer(viewerKey(v, address)) : null),
+    close: () => store.close(),
+  };
+}

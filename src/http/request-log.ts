@@ -1,0 +1,93 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { pinoHttp, HttpLogger } from 'pino-http';
+
+/** What the GraphQL layer learned about a request, for its access-log line and its metrics. */
+export interface RequestFacts {
+  /** `query` or `mutation` once known. */
+  type?: string;
+  operation?: string;
+  /** `ok`, or the code of the answer's first error. */
+  outcome?: string;
+  viewer?: { kind: string; person: string | null; organization: string | null };
+}
+
+/** The facts of a request, filled in by the GraphQL plugin and read when the response is logged. */
+export function factsOf(req: IncomingMessage): RequestFacts {
+  const r = req as IncomingMessage & { lapHub?: RequestFacts };
+  r.lapHub ??= {};
+  return r.lapHub;
+}
+
+/** The outcome of a request that ended before the GraphQL layer ran (its context could not be built), by status. */
+export function outcomeOfStatus(status: number): string {
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status >= 500) return 'INTERNAL_SERVER_ERROR';
+  if (status >= 400) return 'BAD_REQUEST';
+  return 'ok';
+}
+
+/** A request id a client or proxy sent (`X-Request-Id`) is kept when it is short and plain; otherwise a new UUID. */
+const acceptableId = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The logger of the request being handled (its lines carry the request id), for code that has no request at hand. */
+const current = new AsyncLocalStorage<Logger>();
+
+export function requestLogger(fallback: Logger): Logger {
+  return current.getStore() ?? fallback;
+}
+
+export function runWithLogger<T>(log: Logger, fn: () => T): T {
+  return current.run(log, fn);
+}
+
+/** Routes whose every request is not worth a log line: probes and scrapes. */
+const quiet = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * The access log (pino-http): one line per request with its id, method, path, status, time, and for GraphQL the
+ * operation, its outcome and the viewer (kind, person, organization — never the token). The id is echoed in the
+ * `X-Request-Id` response header and is on every line logged while the request is handled (`req.log`).
+ */
+export function accessLog(logger: Logger): HttpLogger {
+  return pinoHttp({
+    logger,
+    genReqId(req: IncomingMessage, res: ServerResponse) {
+      const sent = req.headers['x-request-id'];
+      const id = typeof sent === 'string' && acceptableId.test(sent) ? sent : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => quiet.has((req.url ?? '').split('?')[0]) },
+    customLogLevel(_req, res, err) {
+      if (err || res.statusCode >= 500) return 'error';
+      if (res.statusCode === 429) return 'warn';
+      return 'info';
+    },
+    customSuccessMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
+    customErrorMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
+    customProps(req, res) {
+      const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
+      // Express's client address: the socket's peer, or with TRUST_PROXY the address the trusted proxies name.
+      const clientIp = (req as IncomingMessage & { ip?: string }).ip;
+      return facts
+        ? { clientIp, graphql: { type: facts.type, operation: facts.operation, outcome: facts.outcome ?? outcomeOfStatus(res.statusCode) }, viewer: facts.viewer }
+        : { clientIp };
+    },
+    serializers: {
+      req: (req: { id: string; method: string; url: string; remoteAddress?: string; headers: Record<string, string> }) => ({
+        id: req.id,
+        method: req.method,
+        // Without the query string: a GET query's text (and anything a client put there) stays out of the log.
+        path: req.url.split('?')[0],
+        remoteAddress: req.remoteAddress,
+        userAgent: req.headers['user-agent'],
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  });
+}

@@ -1,0 +1,122 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { LiveSink, poolOf } from '../db/viewer-db';
+import { decodeEvents, LIVE_CHANNEL, LiveEvent } from './events';
+
+export type LiveListener = (events: LiveEvent[]) => void;
+
+/**
+ * How committed changes reach the subscribers of every instance (DOMAIN §7), ids only:
+ *
+ * - `postgres`: each transaction NOTIFYs channel `lap_live` before it commits (src/db/viewer-db.ts); PostgreSQL
+ *   delivers the notification at commit, to every hub LISTENing on the database, this one included, and never for a
+ *   transaction that rolled back. Each hub keeps one dedicated connection for LISTEN, reconnecting when it drops.
+ * - `in-process`: the embedded database serves one instance; the events go straight to the listeners of this process
+ *   after the commit. Hubs of one process on the same embedded database share one bus.
+ */
+export interface LiveBus extends LiveSink {
+  listen(listener: LiveListener): () => void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** In one process: hubs over the same data source share it (tests run two hubs on one embedded database). */
+class InProcessBus implements LiveBus {
+  readonly mode = 'in-process' as const;
+  private readonly listeners = new Set<LiveListener>();
+
+  committed(events: LiveEvent[]): void {
+    for (const listener of [...this.listeners]) setImmediate(() => listener(events));
+  }
+
+  listen(listener: LiveListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+}
+
+const inProcessBuses = new WeakMap<DataSource, InProcessBus>();
+
+export function inProcessBus(ds: DataSource): LiveBus {
+  let bus = inProcessBuses.get(ds);
+  if (!bus) {
+    bus = new InProcessBus();
+    inProcessBuses.set(ds, bus);
+  }
+  return bus;
+}
+
+/** LISTEN on a connection of its own (the pool's connection settings), reconnecting with a growing pause when it drops. */
+export class PostgresBus implements LiveBus {
+  readonly mode = 'postgres' as const;
+  private readonly listeners = new Set<LiveListener>();
+  private client: pg.Client | null = null;
+  private stopped = false;
+  private retry: NodeJS.Timeout | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly logger: Logger,
+  ) {}
+
+  committed(): void {
+    // Delivered by PostgreSQL itself, to this instance's LISTEN too.
+  }
+
+  listen(listener: LiveListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client(poolOf(this.ds).options as pg.ClientConfig);
+    client.on('notification', (msg) => {
+      if (msg.channel !== LIVE_CHANNEL || !msg.payload) return;
+      const events = decodeEvents(msg.payload);
+      if (events.length) for (const listener of [...this.listeners]) listener(events);
+    });
+    client.on('error', (err) => {
+      this.logger.error({ err }, 'the live-events connection failed; reconnecting');
+      this.reconnect(client);
+    });
+    client.on('end', () => this.reconnect(client));
+    await client.connect();
+    await client.query(`LISTEN ${LIVE_CHANNEL}`);
+    this.client = client;
+    this.failures = 0;
+  }
+
+  private reconnect(dead: pg.Client): void {
+    if (this.stopped || this.client !== dead) return;
+    this.client = null;
+    dead.end().catch(() => undefined);
+    const pause = Math.min(30000, 500 * 2 ** this.failures++);
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.connect().catch((err) => {
+        this.logger.error({ err }, 'cannot listen for live events; retrying');
+        // A client that never connected: try again later.
+        this.client = new pg.Client();
+        this.reconnect(this.client);
+      });
+    }, pause);
+    this.retry.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    const client = this.client;
+    this.client = null;
+    if (client) await client.end().catch(() => undefined);
+  }
+}

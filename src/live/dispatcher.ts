@@ -1,0 +1,351 @@
+import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { DocumentNode, execute, ExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { CaseAccessPath } from '../../entities/enums';
+import { AuditTrail, AuditWriter } from '../audit';
+import { Credential, viewerOfRow } from '../auth/viewer';
+import type { Config } from '../config';
+import type { Context } from '../context';
+import { Data } from '../data';
+import { isUuid } from '../data/batch';
+import { runCounted } from '../db/statement-counter';
+import { apiKeyActive, lookupViewers, poolOf, withViewer } from '../db/viewer-db';
+import { Redactions } from '../policy/redaction';
+import type { Viewer } from '../policy/viewer';
+import { Channel } from './channel';
+import { isPartOnly, LiveEvent, LiveTopic } from './events';
+
+/** The code of the error a subscription field throws when its row is not visible to the viewer: nothing is delivered. */
+export const NOT_VISIBLE = 'LIVE_NOT_VISIBLE';
+
+/** One open WebSocket connection, as the dispatcher needs it: who it is now, the credential to check again, how to close it. */
+export interface LiveConnection {
+  viewer: Viewer;
+  readonly credential: Credential;
+  readonly closed: boolean;
+  close(code: number, reason: string): void;
+}
+
+/** What a subscription asks for: its document, operation and (coerced) variables; `key` is the same for the same three. */
+export interface LiveSelection {
+  document: DocumentNode;
+  operationName: string | undefined;
+  variables: Record<string, unknown>;
+  key: string;
+}
+
+/** After each event: how many subscribers it concerned, in how many groups, how many got it, and the SQL it cost. */
+export interface DispatchReport {
+  event: LiveEvent;
+  subscribers: number;
+  groups: number;
+  delivered: number;
+  statements: number;
+}
+
+/** What a subscriber last received of each row (a hash of the payload), for the last `size` rows it heard of. */
+class History {
+  private readonly map = new Map<string, string>();
+  constructor(private readonly size: number) {}
+
+  get(id: string): string | undefined {
+    return this.map.get(id);
+  }
+
+  set(id: string, hash: string): void {
+    this.map.delete(id);
+    this.map.set(id, hash);
+    if (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
+  }
+}
+
+interface Subscriber {
+  connection: LiveConnection;
+  topic: LiveTopic;
+  /** The `id` argument: only events of that row. Null: every row of the topic. */
+  filterId: string | null;
+  selection: LiveSelection;
+  channel: Channel;
+  history: History;
+}
+
+interface Resolution {
+  hidden: boolean;
+  payload: ExecutionResult;
+  hash: string;
+  /** Whether the viewer sees the part the event names (asked only when a subscriber of the group needs it). */
+  partVisible: boolean;
+  /** What the payload carries that the audit trail records (DOMAIN §9), written once the payload was delivered. */
+  trail?: AuditTrail;
+}
+
+/** The hash of a subscriber that cannot see the row: a later visible payload always differs from it. */
+const HIDDEN = 'hidden';
+
+export interface DispatcherOptions {
+  ds: DataSource;
+  schema: GraphQLSchema;
+  config: Config;
+  logger: Logger;
+  now: () => Date;
+  /** Formats an error of a payload as a query's error would be (no internals outside development). */
+  formatError: (error: GraphQLError) => GraphQLFormattedError;
+  /** Writes the audit trail of delivered payloads (path SUBSCRIPTION); without it nothing is recorded. */
+  audit?: AuditWriter;
+}
+
+/**
+ * Delivers live events to subscriptions (DOMAIN §7), deciding at delivery time, never at subscription time:
+ *
+ * 1. The subscribers an event concerns (its topic; its row, or every row) have their credentials checked again, all in
+ *    one statement: a token that has expired closes its connection (4403 "token expired"); a person who is gone
+ *    closes it too; a person whose organization is no longer endorsed now subscribes as what `lap.viewer_of` says.
+ * 2. They are grouped by viewer (kind, person, own and member organization, API key: exactly what `withViewer` puts in the
+ *    settings, so every subscriber of a group is the same viewer to every policy) and selection (document, operation,
+ *    variables). Each group's payload is resolved once: the subscription field under `withViewer`, with the same
+ *    schema, shield rules, data layer and `extensions.redacted` as a query, so the payload is what `case(id)` /
+ *    `call(id)` answers that viewer at that moment.
+ * 3. A subscriber receives the payload only when it differs from the last one it received of that row — what it can
+ *    see changed. A row it cannot see sends nothing (no "gone" event) and is remembered as hidden, so that it is
+ *    delivered again once it becomes visible. A subscriber with no earlier payload of the row (a subscription to
+ *    every row, hearing of this one first) gets it when the event changed the row itself, or when it can see the
+ *    part the event names (the case's confidential tier, the call's segment or exclusion): a grant that changed only
+ *    a tier it cannot read tells it nothing. A subscription to one row takes its first payload when it starts (not
+ *    sent), so it is always compared.
+ *
+ * Cost per event: one statement for the credentials (when a token subscriber is concerned) and, per group, the
+ * statements of one resolution of the selection under `withViewer` (BEGIN with the viewer's settings, the
+ * selection's own loads, COMMIT) plus one for the part check when needed: bounded by the number of distinct
+ * (viewer, selection) pairs, never by the number of subscribers. Events are handled one at a time, in order; the
+ * groups of one event resolve a few at a time.
+ */
+export class LiveDispatcher extends EventEmitter {
+  private readonly byTopic = new Map<LiveTopic, Set<Subscriber>>();
+  private chain: Promise<void> = Promise.resolve();
+  private pendingStarts: Subscriber[] = [];
+  private readonly concurrency: number;
+  private count = 0;
+
+  constructor(private readonly o: DispatcherOptions) {
+    super();
+    // Tests and the benchmark wait on these events, many at a time.
+    this.setMaxListeners(0);
+    // Leave connections to the requests: the embedded database has one (then one at a time).
+    const max = poolOf(o.ds).options.max ?? 10;
+    this.concurrency = Math.max(1, Math.min(4, max - 1));
+  }
+
+  /** Active subscriptions (started, not ended). */
+  get subscribers(): number {
+    return this.count;
+  }
+
+  /** Resolves when every event and start queued so far has been handled. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  /**
+   * Starts a subscription; it receives the changes committed after it has started (the `subscribed` event). With
+   * an `id`, its first payload is resolved now (not sent) to compare the next ones with.
+   */
+  subscribe(connection: LiveConnection, topic: LiveTopic, filterId: string | null, selection: LiveSelection): Channel {
+    const subscriber: Subscriber = {
+      connection,
+      topic,
+      filterId,
+      selection,
+      history: new History(filterId ? 1 : 1000),
+      channel: new Channel(
+        () => this.remove(subscriber),
+        () => connection.close(4008, 'subscriber too slow'),
+      ),
+    };
+    this.pendingStarts.push(subscriber);
+    if (this.pendingStarts.length === 1) this.enqueue(() => this.startPending());
+    return subscriber.channel;
+  }
+
+  /** Events committed (on this instance or another): each is dispatched in turn. */
+  publish(events: readonly LiveEvent[]): void {
+    for (const event of events) this.enqueue(() => this.dispatch(event));
+  }
+
+  private enqueue(job: () => Promise<void>): void {
+    this.chain = this.chain.then(job).catch((err) => this.o.logger.error({ err }, 'live update failed'));
+  }
+
+  private remove(subscriber: Subscriber): void {
+    if (this.byTopic.get(subscriber.topic)?.delete(subscriber)) {
+      this.count--;
+      this.emit('unsubscribed', this.count);
+    }
+  }
+
+  /** The subscriptions that asked to start since the last time, their first payloads resolved once per group. */
+  private async startPending(): Promise<void> {
+    const starting = this.pendingStarts;
+    this.pendingStarts = [];
+    const now = this.o.now();
+    await this.recheck(starting, now);
+    const live = starting.filter((s) => !s.channel.ended && !s.connection.closed);
+    const withRow = live.filter((s) => s.filterId !== null && isUuid(s.filterId) && s.topic !== 'earlyWarning');
+    await this.eachGroup(withRow, (s) => s.filterId!, async (viewer, selection, subscribers) => {
+      const event: LiveEvent = { topic: subscribers[0].topic, id: subscribers[0].filterId! };
+      const r = await this.resolve(viewer, selection, event, now, false);
+      for (const s of subscribers) s.history.set(event.id, r ? (r.hidden ? HIDDEN : r.hash) : HIDDEN);
+    });
+    for (const s of live) {
+      if (s.channel.ended || s.connection.closed) continue;
+      let set = this.byTopic.get(s.topic);
+      if (!set) this.byTopic.set(s.topic, (set = new Set()));
+      set.add(s);
+      this.count++;
+    }
+    this.emit('subscribed', this.count);
+  }
+
+  private async dispatch(event: LiveEvent): Promise<void> {
+    const counter = { statements: 0 };
+    const report: DispatchReport = { event, subscribers: 0, groups: 0, delivered: 0, statements: 0 };
+    await runCounted(counter, async () => {
+      const concerned = [...(this.byTopic.get(event.topic) ?? [])].filter((s) => s.filterId === null || s.filterId === event.id);
+      report.subscribers = concerned.length;
+      if (concerned.length === 0) return;
+      const now = this.o.now();
+      await this.recheck(concerned, now);
+      const live = concerned.filter((s) => !s.channel.ended && !s.connection.closed);
+      report.groups = await this.eachGroup(live, () => '', async (viewer, selection, subscribers) => {
+        const needsPart = isPartOnly(event) && subscribers.some((s) => s.history.get(event.id) === undefined);
+        const r = await this.resolve(viewer, selection, event, now, needsPart);
+        if (!r) return;
+        let delivered = 0;
+        for (const s of subscribers) if (this.deliver(s, event, r)) delivered++;
+        report.delivered += delivered;
+        // The group is one viewer: a payload it received is recorded once (a tier or a RED row it carried).
+        if (delivered > 0 && r.trail) this.o.audit?.record(r.trail);
+      });
+    });
+    report.statements = counter.statements;
+    this.emit('dispatched', report);
+  }
+
+  /** Whether `s` gets this payload (see the class comment), remembering what it has now seen. */
+  private deliver(s: Subscriber, event: LiveEvent, r: Resolution): boolean {
+    if (s.channel.ended || s.connection.closed) return false;
+    const last = s.history.get(event.id);
+    if (r.hidden) {
+      s.history.set(event.id, HIDDEN);
+      return false;
+    }
+    if (last === r.hash) return false;
+    s.history.set(event.id, r.hash);
+    if (last === undefined && isPartOnly(event) && !r.partVisible) return false;
+    s.channel.push(r.payload);
+    return true;
+  }
+
+  /**
+   * Checks every connection's credential again, at this moment, in one statement for all token holders: expired
+   * tokens and people who no longer exist close their connections; everyone else is the viewer `lap.viewer_of` says
+   * now (a membership that ended makes an ANONYMOUS viewer). API keys are checked the same way: one statement for the
+   * distinct keys (revoked, expired, organization no longer endorsed: close with 4403).
+   */
+  private async recheck(subscribers: readonly Subscriber[], now: Date): Promise<void> {
+    const connections = new Set(subscribers.map((s) => s.connection));
+    const people = new Map<string, LiveConnection[]>();
+    const keys = new Map<string, LiveConnection[]>();
+    for (const c of connections) {
+      if (c.closed) continue;
+      const credential = c.credential;
+      if (credential.kind === 'apiKey') {
+        const list = keys.get(credential.keyId) ?? [];
+        list.push(c);
+        keys.set(credential.keyId, list);
+        continue;
+      }
+      if (credential.kind !== 'token') continue;
+      if (credential.expiresAt && credential.expiresAt.getTime() <= now.getTime()) {
+        c.close(4403, 'token expired');
+        continue;
+      }
+      const list = people.get(credential.personId) ?? [];
+      list.push(c);
+      people.set(credential.personId, list);
+    }
+    if (keys.size > 0) {
+      // A key revoked or expired, or of an organization no longer endorsed, stops working (DOMAIN §8), here too.
+      const active = await apiKeyActive(this.o.ds, [...keys.keys()], now);
+      for (const [keyId, conns] of keys) if (!active.has(keyId)) for (const c of conns) c.close(4403, 'the API key is no longer valid');
+    }
+    if (people.size === 0) return;
+    const rows = await lookupViewers(this.o.ds, [...people.keys()], now);
+    for (const [personId, conns] of people) {
+      const row = rows.get(personId);
+      for (const c of conns) {
+        if (!row) c.close(4403, 'the token is for no known person');
+        else c.viewer = viewerOfRow(row);
+      }
+    }
+  }
+
+  /** Calls `fn` once per group of subscribers with the same viewer, selection and `extra` key, a few groups at a time. */
+  private async eachGroup(
+    subscribers: readonly Subscriber[],
+    extra: (s: Subscriber) => string,
+    fn: (viewer: Viewer, selection: LiveSelection, subscribers: Subscriber[]) => Promise<void>,
+  ): Promise<number> {
+    const groups = new Map<string, Subscriber[]>();
+    for (const s of subscribers) {
+      const v = s.connection.viewer;
+      const key = `${v.kind}|${v.personId ?? ''}|${v.ownOrgId ?? ''}|${v.memberOrgId ?? ''}|${v.apiKey?.id ?? ''}\u0000${s.selection.key}\u0000${extra(s)}`;
+      const group = groups.get(key);
+      if (group) group.push(s);
+      else groups.set(key, [s]);
+    }
+    const list = [...groups.values()];
+    let next = 0;
+    const worker = async () => {
+      while (next < list.length) {
+        const group = list[next++];
+        await fn(group[0].connection.viewer, group[0].selection, group);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, list.length) }, worker));
+    return list.length;
+  }
+
+  /**
+   * The payload of `selection` for `event` as `viewer` sees it now: the subscription field resolved under
+   * `withViewer` (one read-only transaction), exactly as a query's fields are. Null when the database failed (logged).
+   */
+  private async resolve(viewer: Viewer, selection: LiveSelection, event: LiveEvent, now: Date, withPart: boolean): Promise<Resolution | null> {
+    try {
+      return await withViewer(this.o.ds, viewer, now, async (db) => {
+        const trail = new AuditTrail(viewer, now, CaseAccessPath.SUBSCRIPTION);
+        const context: Context = { viewer, db, data: new Data(db, viewer, trail), audit: trail, redactions: new Redactions(), config: this.o.config, now: () => now };
+        const result = await execute({
+          schema: this.o.schema,
+          document: selection.document,
+          rootValue: event,
+          contextValue: context,
+          variableValues: selection.variables,
+          operationName: selection.operationName,
+        });
+        const hidden = result.data == null || (result.errors ?? []).some((e) => e.extensions?.code === NOT_VISIBLE);
+        if (hidden) return { hidden: true, payload: {}, hash: HIDDEN, partVisible: false };
+        const payload: ExecutionResult = { data: result.data };
+        if (result.errors?.length) payload.errors = result.errors.map((e) => this.o.formatError(e)) as unknown as GraphQLError[];
+        if (context.redactions.size) payload.extensions = { redacted: context.redactions.entries() };
+        const hash = crypto.createHash('sha256').update(JSON.stringify(payload)).digest('base64');
+        const partVisible = withPart ? await context.data.live.partVisible(event) : false;
+        return { hidden: false, payload, hash, partVisible, trail };
+      });
+    } catch (err) {
+      this.o.logger.error({ err, topic: event.topic }, 'a live update could not be resolved');
+      return null;
+    }
+  }
+}

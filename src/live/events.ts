@@ -1,0 +1,95 @@
+import { isUuid } from '../data/batch';
+
+/** What a live event is about: one row of one kind, by id (DOMAIN §7). */
+export type LiveTopic = 'case' | 'call' | 'assistance' | 'earlyWarning';
+
+const topics: ReadonlySet<string> = new Set<LiveTopic>(['case', 'call', 'assistance', 'earlyWarning']);
+
+/**
+ * A change to one row, as it travels between instances: ids only, never data (DOMAIN §7; NOTIFY payloads are visible
+ * to every listener of the database). Every subscriber's payload is read again under that subscriber's viewer.
+ *
+ * `tier`, `segment` and `exclusion` name the restricted part that changed, when the change was only there: the
+ * confidential tier of a case, one segment or one exclusion of a call. They say nothing about values; the dispatcher
+ * uses them only for a subscriber that has no earlier payload of this row to compare with (src/live/dispatcher.ts).
+ * An event without them changed the row itself (or created it): whoever sees the row sees the change.
+ */
+export interface LiveEvent {
+  topic: LiveTopic;
+  id: string;
+  tier?: true;
+  segment?: string;
+  exclusion?: string;
+}
+
+/** One event per row: a transaction that changed a row twice announces it once (a change to the row wins over a part's). */
+export function mergeEvents(events: readonly LiveEvent[]): LiveEvent[] {
+  const byRow = new Map<string, LiveEvent>();
+  for (const e of events) {
+    const key = `${e.topic}:${e.id}`;
+    const seen = byRow.get(key);
+    if (!seen) {
+      byRow.set(key, { ...e });
+    } else if (!isPartOnly(seen) || !isPartOnly(e) || !samePart(seen, e)) {
+      // Two different parts, or the row itself: announce the row (every viewer of it compares its payload).
+      byRow.set(key, { topic: e.topic, id: e.id });
+    }
+  }
+  return [...byRow.values()];
+}
+
+export function isPartOnly(e: LiveEvent): boolean {
+  return e.tier === true || e.segment !== undefined || e.exclusion !== undefined;
+}
+
+function samePart(a: LiveEvent, b: LiveEvent): boolean {
+  return a.tier === b.tier && a.segment === b.segment && a.exclusion === b.exclusion;
+}
+
+/** The NOTIFY channel of live events. */
+export const LIVE_CHANNEL = 'lap_live';
+
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more: events go in chunks well below that. */
+const MAX_PAYLOAD = 7000;
+
+/** Events as NOTIFY payloads (JSON arrays of ids), each below PostgreSQL's limit. */
+export function encodeEvents(events: readonly LiveEvent[]): string[] {
+  const payloads: string[] = [];
+  let chunk: string[] = [];
+  let size = 2;
+  for (const e of events) {
+    const text = JSON.stringify(e);
+    if (size + text.length + 1 > MAX_PAYLOAD && chunk.length) {
+      payloads.push(`[${chunk.join(',')}]`);
+      chunk = [];
+      size = 2;
+    }
+    chunk.push(text);
+    size += text.length + 1;
+  }
+  if (chunk.length) payloads.push(`[${chunk.join(',')}]`);
+  return payloads;
+}
+
+/** The events of a NOTIFY payload; anything that is not a well-formed event of ours is dropped. */
+export function decodeEvents(payload: string): LiveEvent[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(payload);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  const events: LiveEvent[] = [];
+  for (const raw of parsed) {
+    if (!raw || typeof raw !== 'object') continue;
+    const r = raw as Record<string, unknown>;
+    if (typeof r.topic !== 'string' || !topics.has(r.topic) || typeof r.id !== 'string' || !isUuid(r.id)) continue;
+    const e: LiveEvent = { topic: r.topic as LiveTopic, id: r.id };
+    if (r.tier === true) e.tier = true;
+    if (typeof r.segment === 'string' && isUuid(r.segment)) e.segment = r.segment;
+    if (typeof r.exclusion === 'string' && isUuid(r.exclusion)) e.exclusion = r.exclusion;
+    events.push(e);
+  }
+  return events;
+}

@@ -1,0 +1,241 @@
+import type http from 'node:http';
+import {
+  DocumentNode, FieldNode, getArgumentValues, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, Kind, OperationTypeNode, parse,
+  SelectionSetNode, specifiedRules, validate, ValidationRule,
+} from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import WebSocket, { WebSocketServer } from 'ws';
+import type { Credential } from '../auth/viewer';
+import type { Viewer } from '../policy/viewer';
+import { LiveConnection, LiveDispatcher, LiveSelection } from './dispatcher';
+import type { LiveTopic } from './events';
+
+/** Which topic each subscription field listens to. */
+const topicOf: Record<string, LiveTopic> = {
+  caseChanged: 'case',
+  earlyWarningPublished: 'earlyWarning',
+  callChanged: 'call',
+  assistanceRequestChanged: 'assistance',
+};
+
+/** setTimeout takes at most 2^31 − 1 ms (about 24.8 days): a later expiry is re-armed in steps. */
+const MAX_TIMER = 2 ** 31 - 1;
+
+/** One WebSocket connection after `connection_init`: its viewer, its credential and the timer that ends it with its token. */
+class WsConnection implements LiveConnection {
+  private timer: NodeJS.Timeout | null = null;
+  private ended = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    public viewer: Viewer,
+    readonly credential: Credential,
+  ) {}
+
+  get closed(): boolean {
+    return this.ended || this.socket.readyState !== WebSocket.OPEN;
+  }
+
+  close(code: number, reason: string): void {
+    this.ended = true;
+    this.disarm();
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(code, reason);
+  }
+
+  /**
+   * Closes the connection (4403 "token expired", or "API key expired") when its token or API key expires (DOMAIN §7:
+   * within 5 s; here at the moment).
+   */
+  arm(now: number): void {
+    const credential = this.credential;
+    if (credential.kind === 'anonymous' || !credential.expiresAt) return;
+    const due = credential.expiresAt.getTime();
+    const wait = Math.max(0, due - now);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (Date.now() >= due) this.close(4403, credential.kind === 'token' ? 'token expired' : 'API key expired');
+      else this.arm(Date.now());
+    }, Math.min(wait, MAX_TIMER));
+    this.timer.unref();
+  }
+
+  disarm(): void {
+    this.ended = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+export interface LiveServerOptions {
+  httpServer: http.Server;
+  path: string;
+  schema: GraphQLSchema;
+  dispatcher: LiveDispatcher;
+  /** The viewer and credential of an Authorization value (as HTTP requests get theirs); throws UNAUTHENTICATED. */
+  authenticate(header: string | undefined): Promise<{ viewer: Viewer; credential: Credential }>;
+  /** The query limits of HTTP requests (depth, aliases, reserved names …), applied to subscription documents too. */
+  validationRules: readonly ValidationRule[];
+  logger: Logger;
+  production: boolean;
+}
+
+export interface LiveServer {
+  /** Open connections (after `connection_init`, not yet closed). */
+  readonly connections: number;
+  /** Resolves once no connection is open (every closed one handled, its subscriptions ended). */
+  drained(): Promise<void>;
+  /** Closes every connection (1001 going away) and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+type Extra = { live?: WsConnection };
+
+/** The operation's one root field (validation guarantees one), through fragments. */
+function rootField(selectionSet: SelectionSetNode, document: DocumentNode): FieldNode | null {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) return selection;
+    if (selection.kind === Kind.INLINE_FRAGMENT) {
+      const found = rootField(selection.selectionSet, document);
+      if (found) return found;
+    }
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = document.definitions.find((d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === selection.name.value);
+      if (fragment && fragment.kind === Kind.FRAGMENT_DEFINITION) {
+        const found = rootField(fragment.selectionSet, document);
+        if (found) return found;
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * GraphQL over WebSocket (graphql-ws, `graphql-transport-ws`) on the hub's HTTP server, at the same path as queries.
+ *
+ * - Identity comes in `connection_init` (`{ "authorization": "Bearer …" }`), checked like an HTTP request's header:
+ *   no token is ANONYMOUS; a bad one closes the connection with 4403 (graphql-ws's Forbidden) after
+ *   `connection_init`, the upgrade itself is never refused. A token's connection closes with 4403 "token expired"
+ *   when the token expires.
+ * - Only subscriptions run here; queries and mutations go over HTTP (one transaction per request, the response
+ *   plugins, CSRF prevention).
+ * - Documents get the same validation as HTTP requests (graphql-js's rules and the hub's limits).
+ * - Each subscription is handed to the dispatcher, which decides at every delivery what this viewer sees.
+ */
+export function attachLiveServer(o: LiveServerOptions): LiveServer {
+  const wss = new WebSocketServer({ server: o.httpServer, path: o.path });
+  const open = new Set<WsConnection>();
+  let waiting: Array<() => void> = [];
+  const settle = () => {
+    if (open.size) return;
+    const resolve = waiting;
+    waiting = [];
+    resolve.forEach((r) => r());
+  };
+  const rules = [...specifiedRules, ...o.validationRules];
+
+  const server = useServer<Record<string, unknown>, Extra>(
+    {
+      isProd: o.production,
+      connectionInitWaitTimeout: 10_000,
+      async onConnect(ctx) {
+        const params = ctx.connectionParams ?? {};
+        const header = params.authorization ?? params.Authorization;
+        if (header !== undefined && header !== null && typeof header !== 'string') return false;
+        let auth;
+        try {
+          auth = await o.authenticate(header ?? undefined);
+        } catch (err) {
+          if (err instanceof GraphQLError && err.extensions.code === 'UNAUTHENTICATED') return false;
+          o.logger.error({ err }, 'a WebSocket connection could not be authenticated');
+          ctx.extra.socket.close(1011, 'Internal error');
+          return false;
+        }
+        if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
+        const connection = new WsConnection(ctx.extra.socket, auth.viewer, auth.credential);
+        if (auth.credential.kind === 'token' && auth.credential.expiresAt && auth.credential.expiresAt.getTime() <= Date.now()) {
+          return false;
+        }
+        connection.arm(Date.now());
+        ctx.extra.live = connection;
+        open.add(connection);
+        return true;
+      },
+      onSubscribe(ctx, _id, payload) {
+        const connection = ctx.extra.live;
+        if (!connection) return [new GraphQLError('Not connected')];
+        if (typeof payload.query !== 'string') return [new GraphQLError('The subscription needs a query', { extensions: { code: 'BAD_USER_INPUT' } })];
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: 5000 });
+        } catch (err) {
+          return [err instanceof GraphQLError ? err : new GraphQLError('Syntax error')];
+        }
+        const errors = validate(o.schema, document, rules);
+        if (errors.length) return errors;
+        const operationName = payload.operationName ?? undefined;
+        const operation = getOperationAST(document, operationName);
+        if (!operation) return [new GraphQLError('Unable to identify operation', { extensions: { code: 'BAD_USER_INPUT' } })];
+        if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
+          return [new GraphQLError('Over WebSocket this hub serves subscriptions only: send queries and mutations over HTTP.', { extensions: { code: 'BAD_REQUEST' } })];
+        }
+        const coerced = getVariableValues(o.schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 50 });
+        if (coerced.errors) return coerced.errors;
+        const field = rootField(operation.selectionSet, document);
+        const subscriptionType = o.schema.getSubscriptionType()!;
+        const definition = field ? subscriptionType.getFields()[field.name.value] : undefined;
+        if (!field || !definition || !topicOf[field.name.value]) {
+          return [new GraphQLError('The subscription selects no subscription field', { extensions: { code: 'BAD_USER_INPUT' } })];
+        }
+        const args = getArgumentValues(definition, field, coerced.coerced);
+        const selection: LiveSelection = {
+          document,
+          operationName,
+          variables: coerced.coerced,
+          key: `${payload.query}\u0000${operationName ?? ''}\u0000${JSON.stringify(coerced.coerced)}`,
+        };
+        const filterId = typeof args.id === 'string' ? args.id : null;
+        return {
+          schema: o.schema,
+          document,
+          operationName,
+          variableValues: coerced.coerced,
+          contextValue: { connection, topic: topicOf[field.name.value], filterId, selection },
+        };
+      },
+      subscribe(args) {
+        const { connection, topic, filterId, selection } = args.contextValue as {
+          connection: WsConnection;
+          topic: LiveTopic;
+          filterId: string | null;
+          selection: LiveSelection;
+        };
+        return o.dispatcher.subscribe(connection, topic, filterId, selection);
+      },
+      onClose(ctx) {
+        const connection = ctx.extra.live;
+        if (!connection) return;
+        connection.disarm();
+        open.delete(connection);
+        // Do not keep the connection (and its viewer) reachable from graphql-ws's context after it closed.
+        ctx.extra.live = undefined;
+        settle();
+      },
+    },
+    wss,
+  );
+
+  return {
+    get connections() {
+      return open.size;
+    },
+    drained() {
+      return open.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve));
+    },
+    async close() {
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      await server.dispose();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DataSource } from 'typeorm';
+import { ComplaintsService, startComplaintsService } from '../../examples/complaints/service';
+import { demoCases } from '../../examples/complaints/store';
+import { openDatabase } from '../../src/db/data-source';
+import { composeSupergraph, createGateway, Gateway } from '../../src/federation/gateway';
+import { createLogger } from '../../src/logger';
+import { createHub, Hub } from '../../src/server';
+import { caseAccess, emailOf, readsConfidential, ViewerName } from '../support/demo-access';
+import { caseId, cast, orgId, personId, startTestHub, TestHub } from '../support/hub';
+
+/**
+ * The composed graph through Hive Gateway, from the committed supergraph: the hub and the complaints example as real
+ * HTTP services on free loopback ports. A query that enters through the complaints subgraph and reaches Case fields
+ * gets the hub's rules for the caller whose Authorization header the gateway forwarded; `extensions.redacted` reaches
+ * the gateway's client with composed paths; several hubs on one database serve one gateway in turn.
+ */
+
+let hub: TestHub;
+let complaints: ComplaintsService;
+let gateway: Gateway;
+let url: string;
+const supergraph = () => fs.readFileSync(path.join(__dirname, '../../supergraph.graphql'), 'utf8');
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  complaints = await startComplaintsService(0);
+  gateway = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false });
+  url = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}/graphql`;
+});
+afterAll(async () => {
+  await gateway?.stop();
+  await complaints?.stop();
+  await hub?.close();
+});
+
+async function post(target: string, query: string, as?: string | null, extraHeaders: Record<string, string> = {}, variables?: unknown) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
+  if (as) headers.authorization = `Bearer ${await hub.tokenFor(personId(as), as)}`;
+  const res = await fetch(target, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  return { status: res.status, body: (await res.json()) as any };
+}
+const viaGateway = (query: string, as?: string | null, headers?: Record<string, string>) => post(url, query, as, headers);
+
+/** The demo complaints, newest first, and the case each links to (examples/complaints/store.ts). */
+const complaintCases: Array<[string, string | null]> = [
+  ['c-1005', null],
+  ['c-1004', 'OFT-2004-003'],
+  ['c-1003', 'FTC-2004-021'],
+  ['c-1002', 'FTC-2004-017'],
+  ['c-1001', 'FTC-2004-017'],
+];
+
+test('the committed supergraph.graphql is the composition of subgraph.graphql and the complaints example (run `npm run compose`)', () => {
+  expect(supergraph()).toEqual(composeSupergraph());
+});
+
+test('the demo store links complaints to the hub’s demo cases by their ids', () => {
+  expect(demoCases).toEqual({ pharmacySpam: caseId('FTC-2004-017'), phishingKit: caseId('FTC-2004-021'), lotteryScam: caseId('OFT-2004-003') });
+});
+
+const viewersThroughGateway: ViewerName[] = ['anonymous', 'ann', 'oliver', 'isla', 'grace', 'tom', 'priya', 'paulo'];
+
+test.each(viewersThroughGateway)('complaints → case: %s gets the hub’s rules for the cases, and the redactions with composed paths', async (viewer) => {
+  const res = await viaGateway(`{ complaints { id case { reference confidential { summary } } } }`, emailOf(viewer));
+  const sees = (ref: string | null) => ref !== null && caseAccess[viewer].sees.includes(ref);
+  expect(res.status).toBe(200);
+  expect(res.body.data.complaints).toEqual(
+    complaintCases.map(([id, ref]) => ({
+      id,
+      case: sees(ref) ? { reference: ref, confidential: readsConfidential(viewer, ref!) ? { summary: expect.any(String) } : null } : null,
+    })),
+  );
+  // The gateway asks the hub once per distinct case (two complaints link FTC-2004-017): the count is of the cases withheld.
+  const withheld = new Set(complaintCases.filter(([, ref]) => sees(ref) && !readsConfidential(viewer, ref!)).map(([, ref]) => ref)).size;
+  expect(res.body.extensions?.redacted ?? []).toEqual(withheld ? [{ path: 'complaints.case.confidential', code: 'FORBIDDEN', count: withheld }] : []);
+  // A link to a case the hub does not show this caller reads exactly like a link to a case that does not exist: the
+  // hub answers null for the entity, and the gateway reports its non-null fields as an error (not a hub error text).
+  const hiddenLinks = complaintCases.filter(([, ref]) => ref !== null && !sees(ref)).map(([id]) => id);
+  expect((res.body.errors ?? []).map((e: any) => [e.path[1], e.message, e.extensions?.code])).toEqual(
+    hiddenLinks.map((id) => [complaintCases.findIndex(([c]) => c === id), 'Unexpected error.', 'INTERNAL_SERVER_ERROR']),
+  );
+});
+
+test('case → complaints: the hub decides the case, the complaints service adds its rows', async () => {
+  const query = (id: string) => `{ case(id: "${id}") { reference title confidential { summary } complaints { id category } } }`;
+  const tom = await viaGateway(query(caseId('FTC-2004-021')), cast.tom);
+  expect(tom.body).toEqual({
+    data: { case: { reference: 'FTC-2004-021', title: 'Phishing kit targeting bank customers', confidential: { summary: expect.any(String) }, complaints: [{ id: 'c-1003', category: 'PHISHING' }] } },
+  });
+  const direct = await hub.gql(`{ case(id: "${caseId('FTC-2004-021')}") { confidential { summary } } }`, { as: cast.tom });
+  expect(tom.body.data.case.confidential).toEqual(direct.body.data.case.confidential);
+
+  // Priya (Meridian, not named on the RED share): the case is hidden, exactly as a case that never existed.
+  const priya = await viaGateway(query(caseId('FTC-2004-021')), cast.priya);
+  const missing = await viaGateway(query('00000000-0000-4000-8000-000000000000'), cast.priya);
+  expect(priya.body).toEqual({ data: { case: null } });
+  expect(missing.body).toEqual(priya.body);
+
+  // Grace (NorthStar) sees the GREEN lottery case but not its confidential tier.
+  const grace = await viaGateway(query(caseId('OFT-2004-003')), cast.grace);
+  expect(grace.body).toEqual({
+    data: { case: { reference: 'OFT-2004-003', title: 'Lottery-scam mailings', confidential: null, complaints: [{ id: 'c-1004', category: 'ONLINE_FRAUD' }] } },
+    extensions: { redacted: [{ path: 'case.confidential', code: 'FORBIDDEN', count: 1 }] },
+  });
+});
+
+test('redactions of a root field keep the client’s alias; entries of several fetches are summed per path', async () => {
+  const res = await viaGateway(
+    `{ mine: case(id: "${caseId('OFT-2004-003')}") { confidential { summary } } list: cases(first: 50) { nodes { reference confidential { summary } } } }`,
+    cast.grace,
+  );
+  const direct = await hub.gql(
+    `{ mine: case(id: "${caseId('OFT-2004-003')}") { confidential { summary } } list: cases(first: 50) { nodes { reference confidential { summary } } } }`,
+    { as: cast.grace },
+  );
+  expect(res.body.data).toEqual(direct.body.data);
+  expect(res.body.extensions.redacted).toEqual(direct.body.extensions!.redacted);
+  expect(res.body.extensions.redacted).toEqual([
+    { path: 'list.nodes.confidential', code: 'FORBIDDEN', count: caseAccess.grace.sees.filter((r) => !readsConfidential('grace', r)).length },
+    { path: 'mine.confidential', code: 'FORBIDDEN', count: 1 },
+  ]);
+});
+
+test('the viewer is the one the forwarded Authorization header names; the gateway has none of its own', async () => {
+  const me = `{ me { kind person { id } organization { id } } }`;
+  expect((await viaGateway(me, cast.ann)).body).toEqual({ data: { me: { kind: 'COORDINATOR', person: { id: personId(cast.ann) }, organization: { id: orgId('ftc') } } } });
+  expect((await viaGateway(me)).body).toEqual({ data: { me: { kind: 'ANONYMOUS', person: null, organization: null } } });
+  // A bad token is refused by the hub; the gateway answers no data for it.
+  const bad = await viaGateway(me, null, { authorization: 'Bearer not-a-token' });
+  expect(bad.body.data).toBeNull();
+  expect(bad.body.errors.length).toBeGreaterThan(0);
+  // Other client headers are not forwarded as an identity.
+  expect((await viaGateway(me, null, { 'x-forwarded-user': personId(cast.ann), cookie: 'session=ann' })).body.data.me.kind).toBe('ANONYMOUS');
+});
+
+test('the gateway does not expose the subgraphs’ _entities or _service', async () => {
+  for (const query of [`{ _service { sdl } }`, `{ _entities(representations: [{ __typename: "Case", id: "${caseId('FTC-2004-021')}" }]) { __typename } }`]) {
+    const res = await viaGateway(query, cast.ann);
+    expect(res.body.data).toBeUndefined();
+    expect(res.body.errors[0].message).toMatch(/^Cannot query field "_(service|entities)" on type "Query"\.$/);
+  }
+});
+
+describe('several hubs on one database behind the gateway', () => {
+  const counted: Array<{ hub: Hub; ds: DataSource | null; requests: number }> = [];
+  let scaled: Gateway;
+  let scaledUrl: string;
+
+  beforeAll(async () => {
+    // On PostgreSQL each hub has its own connection pool, as separate processes would; the embedded test database
+    // serves one connection, so there the hubs share it (the embedded database is for one instance in production).
+    const pglite = process.env.LAPHUB_TEST_DB_KIND === 'pglite';
+    for (let i = 0; i < 2; i++) {
+      const ds = pglite ? null : await openDatabase(process.env.LAPHUB_TEST_DB_URL!, 2, true);
+      const h = await createHub({ config: hub.config, ds: ds ?? hub.ds, logger: createLogger(hub.config) });
+      const entry = { hub: h, ds, requests: 0 };
+      h.httpServer.on('request', (req) => {
+        if (req.method === 'POST') entry.requests++;
+      });
+      counted.push(entry);
+    }
+    const urls = await Promise.all(counted.map(async (c) => `http://127.0.0.1:${await c.hub.listen(0, '127.0.0.1')}/graphql`));
+    scaled = createGateway({ supergraph: supergraph(), subgraphs: { hub: urls, complaints: complaints.url }, logging: false });
+    scaledUrl = `http://127.0.0.1:${await scaled.listen(0, '127.0.0.1')}/graphql`;
+  });
+  afterAll(async () => {
+    await scaled?.stop();
+    for (const c of counted) {
+      await c.hub.stop();
+      await c.ds?.destroy();
+    }
+    await hub.reset();
+  });
+
+  test('requests go to each hub in turn, and a write through one is read through the other', async () => {
+    const grant = await post(
+      scaledUrl,
+      `mutation($input: ShareCaseInput!) { shareCase(input: $input) { participant { id } } }`,
+      cast.isla,
+      {},
+      { input: { caseId: caseId('ICO-2004-008'), participantId: orgId('sentinel') } },
+    );
+    expect(grant.body).toEqual({ data: { shareCase: { participant: { id: orgId('sentinel') } } } });
+    const read = await post(scaledUrl, `{ case(id: "${caseId('ICO-2004-008')}") { reference confidential { summary } } }`, cast.eva);
+    expect(read.body).toEqual({ data: { case: { reference: 'ICO-2004-008', confidential: { summary: expect.any(String) } } } });
+    expect(counted.map((c) => c.requests)).toEqual([1, 1]);
+    for (let i = 0; i < 4; i++) await post(scaledUrl, `{ me { kind } }`, cast.eva);
+    expect(counted.map((c) => c.requests)).toEqual([3, 3]);
+  });
+});

@@ -1,0 +1,540 @@
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import { parse } from 'graphql';
+import pino from 'pino';
+import { ViewerKind } from '../../entities/enums';
+import { ConfigError, loadConfig } from '../../src/config';
+import { connectionProblem, openDatabase } from '../../src/db/data-source';
+import { ensureWritableDir } from '../../src/db/embedded';
+import { buildHubSchema } from '../../src/schema';
+import { CompiledCache } from '../../src/graphql/executor';
+import { documentStore } from '../../src/graphql/bounded-cache';
+import { introspectionRefusal } from '../../src/graphql/introspection';
+import { networkReportCsv, NetworkReportData, reportDate } from '../../src/http/network-report-csv';
+import { anonymousViewer } from '../../src/policy/viewer';
+import { createHub, Hub } from '../../src/server';
+import { checkPort } from '../../src/startup';
+import { caseId, cast, personId, startTestHub, testHubEnv, TestHub } from '../support/hub';
+
+/**
+ * Operations and production defaults (ENGINEERING "Errors and production defaults"): request ids and the access log,
+ * Prometheus metrics, rate limits, CORS, introspection and GraphiQL for members in production, the demo seed off in
+ * production, configuration errors named in one line, bad input (persisted queries, variables, the CSV's dates) as
+ * BAD_USER_INPUT, bounded caches, and what clients need (CaseConfidential.id, formula-safe CSV cells).
+ */
+
+let hub: TestHub;
+let base: string;
+beforeAll(async () => {
+  hub = await startTestHub();
+  base = hub.url.replace(/\/graphql$/, '');
+});
+afterAll(() => hub.close());
+
+interface OtherHub {
+  hub: Hub;
+  url: string;
+  base: string;
+  lines: Array<Record<string, any>>;
+}
+
+/** Another hub on the test database with these variables on top of the test ones; its log lines are kept. */
+async function otherHub(env: Record<string, string> = {}): Promise<OtherHub> {
+  const lines: Array<Record<string, any>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const config = loadConfig({ ...testHubEnv(), ...env });
+  const other = await createHub({ config, ds: hub.ds, logger: pino({ level: 'info' }, sink) });
+  const port = await other.listen(0, '127.0.0.1');
+  return { hub: other, url: `http://127.0.0.1:${port}/graphql`, base: `http://127.0.0.1:${port}`, lines };
+}
+
+async function tokenOf(email: string): Promise<string> {
+  return hub.tokenFor(personId(email), email);
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+describe('request ids and the access log', () => {
+  let logging: OtherHub;
+  beforeAll(async () => {
+    logging = await otherHub({ NODE_ENV: 'production' });
+  });
+  afterAll(() => logging.hub.stop());
+
+  test('a request id sent by the client is echoed and logged with the operation, its outcome and the viewer — never the token', async () => {
+    const token = await tokenOf(cast.isla);
+    const r = await post(logging.url, { query: 'query LogProbe { me { kind } }' }, { authorization: `Bearer ${token}`, 'x-request-id': 'probe-123' });
+    expect([r.status, r.headers.get('x-request-id'), r.body]).toEqual([200, 'probe-123', { data: { me: { kind: 'AGENCY' } } }]);
+    const line = logging.lines.find((l) => l.req?.id === 'probe-123' && l.res);
+    expect(line).toMatchObject({
+      level: 30,
+      msg: 'POST /graphql 200',
+      req: { id: 'probe-123', method: 'POST', path: '/graphql' },
+      res: { statusCode: 200 },
+      graphql: { type: 'query', operation: 'LogProbe', outcome: 'ok' },
+      viewer: { kind: 'AGENCY', person: personId(cast.isla) },
+    });
+    expect(typeof line!.responseTime).toBe('number');
+    expect(JSON.stringify(logging.lines)).not.toContain(token);
+  });
+
+  test('without one (or with one that is not plain), the hub makes a UUID', async () => {
+    for (const headers of [{}, { 'x-request-id': 'has spaces and ; semicolons' }] as Array<Record<string, string>>) {
+      const r = await post(logging.url, { query: '{ me { kind } }' }, headers);
+      expect(r.headers.get('x-request-id')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+  });
+
+  test('a failed request leaves a trace: its error is logged with the request id the client got', async () => {
+    let r;
+    await hub.ds.query(`ALTER TABLE enforcement_case RENAME TO enforcement_case_away`);
+    try {
+      r = await post(logging.url, { query: '{ cases { totalCount } }' }, { 'x-request-id': 'failing-1' });
+    } finally {
+      await hub.ds.query(`ALTER TABLE enforcement_case_away RENAME TO enforcement_case`);
+    }
+    expect([r.status, r.headers.get('x-request-id'), r.body.errors[0].extensions.code]).toEqual([200, 'failing-1', 'INTERNAL_SERVER_ERROR']);
+    const error = logging.lines.find((l) => l.msg === 'unexpected error in a GraphQL request' && l.req?.id === 'failing-1');
+    expect(error).toMatchObject({ level: 50, req: { id: 'failing-1' }, err: { message: expect.stringContaining('enforcement_case') } });
+    const access = logging.lines.find((l) => l.req?.id === 'failing-1' && l.res);
+    expect(access).toMatchObject({ graphql: { outcome: 'INTERNAL_SERVER_ERROR' } });
+  });
+
+  test('an unauthenticated request is logged with its outcome too', async () => {
+    const r = await post(logging.url, { query: '{ me { kind } }' }, { authorization: 'Bearer not.a.token', 'x-request-id': 'unauth-1' });
+    expect(r.status).toBe(401);
+    expect(logging.lines.find((l) => l.req?.id === 'unauth-1' && l.res)).toMatchObject({ res: { statusCode: 401 }, graphql: { outcome: 'UNAUTHENTICATED' } });
+  });
+});
+
+describe('GET /metrics (Prometheus)', () => {
+  async function scrape(url = base): Promise<string> {
+    const res = await fetch(`${url}/metrics`);
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'text/plain; version=0.0.4; charset=utf-8']);
+    return res.text();
+  }
+  function value(text: string, series: string): number {
+    const line = text.split('\n').find((l) => l.startsWith(series + ' '));
+    return line ? Number(line.slice(series.length + 1)) : 0;
+  }
+
+  test('requests by operation and outcome, the latency histogram, SQL statements, the pool and subscriptions', async () => {
+    const before = await scrape();
+    await hub.gql('query MetricsProbe { me { kind } }');
+    await hub.gql('query MetricsProbe { me { kind } }', { as: cast.isla });
+    await hub.gql('query MetricsBad($o: CaseOrder!) { cases(orderBy: $o) { totalCount } }', { variables: { o: 'NOPE' } });
+    const after = await scrape();
+    const ok = 'laphub_graphql_requests_total{operation="MetricsProbe",outcome="ok"}';
+    const bad = 'laphub_graphql_requests_total{operation="MetricsBad",outcome="BAD_USER_INPUT"}';
+    expect([value(after, ok) - value(before, ok), value(after, bad) - value(before, bad)]).toEqual([2, 1]);
+    const count = 'laphub_graphql_request_duration_seconds_count{type="query"}';
+    expect(value(after, count) - value(before, count)).toBe(3);
+    expect(after).toContain('laphub_graphql_request_duration_seconds_bucket{le="0.005",type="query"}');
+    expect(value(after, 'laphub_sql_statements_total')).toBeGreaterThan(value(before, 'laphub_sql_statements_total'));
+    for (const gauge of ['laphub_db_pool_connections', 'laphub_db_pool_idle', 'laphub_db_pool_waiting', 'laphub_subscriptions_active']) {
+      expect(after).toMatch(new RegExp(`^${gauge} \\d+$`, 'm'));
+    }
+    expect(value(after, 'laphub_subscriptions_active')).toBe(0);
+    expect(after).toMatch(/^laphub_process_resident_memory_bytes \d+$/m);
+  });
+
+  test('with METRICS_TOKEN set, metrics need it', async () => {
+    const other = await otherHub({ METRICS_TOKEN: 'scrape-secret-0123456789' });
+    try {
+      const without = await fetch(`${other.base}/metrics`);
+      const wrong = await fetch(`${other.base}/metrics`, { headers: { authorization: 'Bearer nope' } });
+      const right = await fetch(`${other.base}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456789' } });
+      expect([without.status, wrong.status, right.status]).toEqual([401, 401, 200]);
+    } finally {
+      await other.hub.stop();
+    }
+  });
+});
+
+describe('rate limits', () => {
+  const me = '{ me { kind } }';
+
+  async function burst(url: string, n: number, headers: Record<string, string> = {}) {
+    const out = [];
+    for (let i = 0; i < n; i++) out.push(await post(url, { query: me }, headers));
+    return out;
+  }
+
+  test('per viewer: the fourth request of a minute is 429 RATE_LIMITED with Retry-After; another viewer is unaffected', async () => {
+    const other = await otherHub({ RATE_LIMIT_PER_VIEWER: '3' });
+    try {
+      const isla = { authorization: `Bearer ${await tokenOf(cast.isla)}` };
+      const answers = await burst(other.url, 4, isla);
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
+      const refused = answers[3];
+      expect(refused.body.errors).toEqual([{ message: expect.stringMatching(/^Too many requests from this viewer: try again in \d+ s\.$/), extensions: { code: 'RATE_LIMITED' } }]);
+      const retry = Number(refused.headers.get('retry-after'));
+      expect(retry >= 1 && retry <= 60).toBe(true);
+      // Tom is another person; anonymous callers are counted by address (the same one here, but its own key).
+      expect((await burst(other.url, 1, { authorization: `Bearer ${await tokenOf(cast.tom)}` }))[0].status).toBe(200);
+      expect((await burst(other.url, 4)).map((a) => a.status)).toEqual([200, 200, 200, 429]);
+    } finally {
+      await other.hub.stop();
+    }
+  });
+
+  test('per address: counted before the token is even checked', async () => {
+    const other = await otherHub({ RATE_LIMIT_PER_IP: '2' });
+    try {
+      const answers = await burst(other.url, 3, { authorization: 'Bearer not.a.token' });
+      expect(answers.map((a) => a.status)).toEqual([401, 401, 429]);
+      expect(answers[2].body.errors[0].message).toMatch(/^Too many requests from this address/);
+      const csv = await fetch(`${other.base}/reports/network.csv?from=2025-01-01&to=2026-01-01`);
+      expect(csv.status).toBe(429);
+    } finally {
+      await other.hub.stop();
+    }
+  });
+
+  test('the PostgreSQL store: two hubs on one database share the count', async () => {
+    const a = await otherHub({ RATE_LIMIT_PER_VIEWER: '3', RATE_LIMIT_STORE: 'postgres' });
+    const b = await otherHub({ RATE_LIMIT_PER_VIEWER: '3', RATE_LIMIT_STORE: 'postgres' });
+    try {
+      const grace = { authorization: `Bearer ${await tokenOf(cast.grace)}` };
+      const statuses = [...(await burst(a.url, 2, grace)), ...(await burst(b.url, 2, grace))].map((r) => r.status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+      expect(await hub.ds.query(`SELECT key, points FROM lap_ops.rate_limit WHERE key = $1`, [`viewer:person:${personId(cast.grace)}`])).toEqual([
+        { key: `viewer:person:${personId(cast.grace)}`, points: 4 },
+      ]);
+    } finally {
+      await a.hub.stop();
+      await b.hub.stop();
+      await hub.ds.query(`DELETE FROM lap_ops.rate_limit`);
+    }
+  });
+
+  (process.env.TEST_REDIS_URL ? test : test.skip)('the Redis store (TEST_REDIS_URL): two hubs share the count', async () => {
+    const env = { RATE_LIMIT_PER_VIEWER: '3', RATE_LIMIT_STORE: 'redis', REDIS_URL: process.env.TEST_REDIS_URL! };
+    const a = await otherHub(env);
+    const b = await otherHub(env);
+    const person = { authorization: `Bearer ${await tokenOf(cast.eva)}` };
+    try {
+      const statuses = [...(await burst(a.url, 3, person)), ...(await burst(b.url, 1, person))].map((r) => r.status);
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await a.hub.stop();
+      await b.hub.stop();
+    }
+  });
+
+  test('the store is not reachable: start-up stops with one line', async () => {
+    const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:1' });
+    await expect(createHub({ config, ds: hub.ds, logger: pino({ level: 'silent' }) })).rejects.toThrow(ConfigError);
+  });
+});
+
+describe('CORS from the configured origins', () => {
+  const allowed = 'https://dash.example.org';
+  let cors: OtherHub;
+  beforeAll(async () => {
+    cors = await otherHub({ CORS_ORIGINS: `${allowed}, http://localhost:5173` });
+  });
+  afterAll(() => cors.hub.stop());
+
+  const preflight = (url: string, origin: string) =>
+    fetch(url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+
+  test('a listed origin’s preflight: 204 with its origin, credentials, the methods and headers GraphQL needs', async () => {
+    const res = await preflight(cors.url, allowed);
+    expect({
+      status: res.status,
+      origin: res.headers.get('access-control-allow-origin'),
+      credentials: res.headers.get('access-control-allow-credentials'),
+      methods: res.headers.get('access-control-allow-methods'),
+      headers: res.headers.get('access-control-allow-headers'),
+      maxAge: res.headers.get('access-control-max-age'),
+      vary: res.headers.get('vary'),
+    }).toEqual({
+      status: 204,
+      origin: allowed,
+      credentials: 'true',
+      methods: 'GET,POST',
+      headers: 'authorization,content-type,apollo-require-preflight,x-apollo-operation-name,x-request-id',
+      maxAge: '600',
+      vary: 'Origin',
+    });
+  });
+
+  test('a listed origin’s request gets its answer readable, with the headers a client reads exposed', async () => {
+    const r = await post(cors.url, { query: '{ me { kind } }' }, { origin: 'http://localhost:5173' });
+    expect([r.status, r.headers.get('access-control-allow-origin'), r.headers.get('access-control-allow-credentials')]).toEqual([200, 'http://localhost:5173', 'true']);
+    expect(r.headers.get('access-control-expose-headers')).toBe('x-request-id,x-redacted,retry-after,content-disposition');
+  });
+
+  test('any other origin: no CORS header (the browser keeps the answer from the page), its preflight 403', async () => {
+    const res = await preflight(cors.url, 'https://evil.example');
+    expect([res.status, res.headers.get('access-control-allow-origin'), res.headers.get('vary')]).toEqual([403, null, 'Origin']);
+    const r = await post(cors.url, { query: '{ me { kind } }' }, { origin: 'https://evil.example' });
+    expect([r.headers.get('access-control-allow-origin'), r.headers.get('access-control-allow-credentials')]).toEqual([null, null]);
+  });
+
+  test('with no origin configured (the default), a preflight is 403 and nothing is allowed', async () => {
+    const res = await preflight(hub.url, allowed);
+    expect([res.status, res.headers.get('access-control-allow-origin')]).toEqual([403, null]);
+  });
+});
+
+describe('introspection and GraphiQL in production: signed-in members only', () => {
+  let production: OtherHub;
+  beforeAll(async () => {
+    production = await otherHub({ NODE_ENV: 'production' });
+  });
+  afterAll(() => production.hub.stop());
+
+  const schemaQuery = '{ __schema { queryType { name } } }';
+  const typeInFragment = 'query { ...F } fragment F on Query { __type(name: "Case") { name } }';
+  const refused = (field: string) => ({
+    status: 403,
+    body: { errors: [{ message: `Introspection (${field}) is only for signed-in members: send a member's bearer token.`, extensions: { code: 'FORBIDDEN' } }] },
+  });
+
+  test('anonymous callers and a person whose organization is not endorsed are refused, whatever the path to it', async () => {
+    const paulo = { authorization: `Bearer ${await tokenOf(cast.paulo)}` };
+    const answers = [];
+    for (const [query, headers] of [[schemaQuery, {}], [typeInFragment, {}], [schemaQuery, paulo]] as const) {
+      const r = await post(production.url, { query }, headers);
+      answers.push({ status: r.status, body: r.body });
+    }
+    expect(answers).toEqual([refused('__schema'), refused('__type'), refused('__schema')]);
+  });
+
+  test('members (an agency person, a private-sector person) may introspect; everyone keeps __typename', async () => {
+    for (const email of [cast.isla, cast.grace]) {
+      const r = await post(production.url, { query: schemaQuery }, { authorization: `Bearer ${await tokenOf(email)}` });
+      expect([r.status, r.body]).toEqual([200, { data: { __schema: { queryType: { name: 'Query' } } } }]);
+    }
+    const r = await post(production.url, { query: '{ __typename me { __typename kind } }' });
+    expect([r.status, r.body]).toEqual([200, { data: { __typename: 'Query', me: { __typename: 'Viewer', kind: 'ANONYMOUS' } } }]);
+  });
+
+  test('`_service` (federation’s SDL) is introspection too: the same one function decides', () => {
+    const config = { introspection: 'members' as const };
+    const member = { kind: ViewerKind.AGENCY, personId: personId(cast.isla), ownOrgId: 'x', memberOrgId: 'x' };
+    expect(introspectionRefusal(parse('{ _service { sdl } }'), anonymousViewer, config)?.extensions).toEqual({ code: 'FORBIDDEN', http: { status: 403 } });
+    expect(introspectionRefusal(parse('{ _service { sdl } }'), member, config)).toBeNull();
+    expect(introspectionRefusal(parse('{ _service { sdl } }'), anonymousViewer, { introspection: 'everyone' })).toBeNull();
+    expect(introspectionRefusal(parse('{ me { kind } }'), anonymousViewer, config)).toBeNull();
+  });
+
+  test('outside production (and with INTROSPECTION=everyone) anyone may introspect', async () => {
+    expect((await hub.gql(schemaQuery)).body).toEqual({ data: { __schema: { queryType: { name: 'Query' } } } });
+    const open = await otherHub({ NODE_ENV: 'production', INTROSPECTION: 'everyone' });
+    try {
+      expect((await post(open.url, { query: schemaQuery })).status).toBe(200);
+    } finally {
+      await open.hub.stop();
+    }
+  });
+
+  test('GraphiQL is not served in production unless GRAPHIQL=true', async () => {
+    const page = await fetch(production.url, { headers: { accept: 'text/html' } });
+    expect([page.status, page.headers.get('content-type')]).toEqual([400, 'application/json; charset=utf-8']);
+    expect(await page.text()).not.toContain('GraphiQL');
+    const withPage = await otherHub({ NODE_ENV: 'production', GRAPHIQL: 'true' });
+    try {
+      const res = await fetch(withPage.url, { headers: { accept: 'text/html' } });
+      expect([res.status, (await res.text()).includes('<title>LAP Hub — GraphiQL</title>')]).toEqual([200, true]);
+    } finally {
+      await withPage.hub.stop();
+    }
+  });
+});
+
+describe('configuration', () => {
+  const prod = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40) };
+
+  test('production defaults: no demo seed unless asked, introspection for members, no GraphiQL, no CORS origin', () => {
+    const p = loadConfig(prod);
+    expect([p.seedDemo, p.introspection, p.graphiql, p.corsOrigins]).toEqual([false, 'members', false, []]);
+    expect(loadConfig({ ...prod, SEED_DEMO: 'true' }).seedDemo).toBe(true);
+    const d = loadConfig({});
+    expect([d.seedDemo, d.introspection, d.graphiql, d.logLevel, d.rateLimitStore]).toEqual([true, 'everyone', true, 'info', 'memory']);
+  });
+
+  test.each([
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, got "loud"'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS lists origins one by one; "*" is not accepted'],
+    [{ CORS_ORIGINS: 'https://dash.example.org/app' }, 'CORS_ORIGINS: "https://dash.example.org/app" is not an origin like https://dashboard.example.org (scheme, host and port only)'],
+    [{ INTROSPECTION: 'some' }, 'INTROSPECTION must be one of everyone, members, got "some"'],
+    [{ RATE_LIMIT_PER_VIEWER: 'many' }, 'RATE_LIMIT_PER_VIEWER must be a whole number, got "many"'],
+    [{ RATE_LIMIT_STORE: 'redis' }, 'RATE_LIMIT_STORE=redis needs REDIS_URL'],
+    [{ RATE_LIMIT_STORE: 'postgres' }, 'RATE_LIMIT_STORE=postgres needs DATABASE_URL (the embedded database serves one instance: use memory)'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL must start with redis:// or rediss://'],
+    [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be true, false, a number of proxies or addresses/subnets (loopback, 10.0.0.0/8), got "maybe"'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters'],
+  ])('%j is refused with one line', (env, message) => {
+    expect(() => loadConfig(env as Record<string, string>)).toThrow(new ConfigError(message));
+  });
+
+  test('TRUST_PROXY takes a number of hops or addresses', () => {
+    expect([loadConfig({ TRUST_PROXY: '1' }).trustProxy, loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy, loadConfig({}).trustProxy]).toEqual([
+      1,
+      'loopback, 10.0.0.0/8',
+      false,
+    ]);
+  });
+
+  test('a port in use is named before anything else starts', async () => {
+    const holder = net.createServer();
+    const port = await new Promise<number>((resolve) => holder.listen(0, '127.0.0.1', () => resolve((holder.address() as net.AddressInfo).port)));
+    try {
+      await expect(checkPort({ port, host: '127.0.0.1' } as never)).rejects.toThrow(new ConfigError(`PORT ${port} on 127.0.0.1 is in use by another process`));
+    } finally {
+      holder.close();
+    }
+  });
+
+  test('a DATA_DIR that cannot be made (under /proc) fails at once instead of spinning', () => {
+    expect(() => ensureWritableDir('/proc/lap-hub-data')).toThrow(new ConfigError('DATA_DIR /proc/lap-hub-data is not a writable folder (ENOENT)'));
+  });
+
+  test('a missing PostgreSQL database is named, with what to do', () => {
+    const url = 'postgres://hub@db.example:5432/laphub';
+    expect(connectionProblem(url, { code: '3D000' })).toBe('the database "laphub" does not exist at db.example:5432/laphub: create it first (createdb "laphub") or fix DATABASE_URL');
+    expect(connectionProblem(url, { code: '28P01' })).toBe('password authentication failed for user "hub" at db.example:5432/laphub: check DATABASE_URL');
+    expect(connectionProblem(url, { code: 'ECONNREFUSED' })).toBe('nothing answers at db.example:5432/laphub: is PostgreSQL running there? (DATABASE_URL)');
+  });
+
+  (process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)('a real server answers 3D000 for a missing database, and the hub names it', async () => {
+    const missing = new URL(process.env.LAPHUB_TEST_DB_URL!);
+    missing.pathname = `/lap_hub_missing_${process.pid}`;
+    await expect(openDatabase(missing.toString(), 1)).rejects.toThrow(new ConfigError(connectionProblem(missing.toString(), { code: '3D000' })));
+  });
+});
+
+describe('bad input is BAD_USER_INPUT', () => {
+  const query = '{ me { kind } }';
+  const hash = (text: string) => require('node:crypto').createHash('sha256').update(text).digest('hex') as string;
+
+  test.each([
+    ['not an object', { persistedQuery: 'abc' }, 'extensions.persistedQuery', 'must be an object { version: 1, sha256Hash: "<64 hex digits>" }'],
+    ['another version', { persistedQuery: { version: 2, sha256Hash: hash(query) } }, 'extensions.persistedQuery.version', 'must be 1 (the only version of automatic persisted queries)'],
+    ['a hash that is not a string', { persistedQuery: { version: 1, sha256Hash: 42 } }, 'extensions.persistedQuery.sha256Hash', 'must be the SHA-256 of the query, 64 lowercase hexadecimal digits'],
+    ['a hash of another query', { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } }, 'extensions.persistedQuery.sha256Hash', 'is not the SHA-256 of the query sent with it'],
+    ['extensions that are not an object', 'x', 'extensions', 'must be a JSON object'],
+  ])('a malformed persisted query (%s): 400 naming the part', async (_what, extensions, argument, problem) => {
+    const r = await post(hub.url, { query, extensions });
+    expect([r.status, r.body]).toEqual([400, { errors: [{ message: `${argument}: ${problem}`, extensions: { code: 'BAD_USER_INPUT', argument } }] }]);
+  });
+
+  test('over GET, extensions that are not JSON are named as well', async () => {
+    const res = await fetch(`${hub.url}?query=${encodeURIComponent(query)}&extensions=%7Bnope`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect([res.status, await res.json()]).toEqual([400, { errors: [{ message: 'extensions: is not valid JSON', extensions: { code: 'BAD_USER_INPUT', argument: 'extensions' } }] }]);
+  });
+
+  test('a well-formed hash the hub does not know is PERSISTED_QUERY_NOT_FOUND; sent with its query it is kept and then found', async () => {
+    const text = '{ me { kind __typename } }';
+    const extensions = { persistedQuery: { version: 1, sha256Hash: hash(text) } };
+    const unknown = await post(hub.url, { extensions });
+    expect(unknown.body.errors.map((e: any) => e.extensions.code)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
+    expect((await post(hub.url, { query: text, extensions })).body).toEqual({ data: { me: { kind: 'ANONYMOUS', __typename: 'Viewer' } } });
+    expect((await post(hub.url, { extensions })).body).toEqual({ data: { me: { kind: 'ANONYMOUS', __typename: 'Viewer' } } });
+  });
+
+  test('more than 50 variable errors: every error has its code (a query and a mutation)', async () => {
+    // 60 fields a filter does not have: one error each, and graphql-js stops after 50 with one more.
+    const filter = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`nope${i}`, 1]));
+    const q = await hub.gql('query($f: CaseFilter) { cases(filter: $f) { totalCount } }', { variables: { f: filter } });
+    const bad = Array.from({ length: 60 }, () => 'NOT_A_CATEGORY');
+    const m = await hub.gql('mutation($c: [HarmCategory!]!) { openCase(input: { reference: "X-1", title: "t", categories: $c, countryCodes: ["GB"], tlp: AMBER }) { id } }', {
+      as: cast.isla,
+      variables: { c: bad },
+    });
+    for (const r of [q, m]) {
+      expect(r.status).toBe(400);
+      const errors = r.body.errors!;
+      expect(errors.length).toBe(51);
+      expect(new Set(errors.map((e: any) => e.extensions?.code))).toEqual(new Set(['BAD_USER_INPUT']));
+      expect(errors[50].message).toBe('Too many errors processing variables, error limit reached. Execution aborted.');
+    }
+  });
+});
+
+describe('bounded caches', () => {
+  test('compiled queries: a stream of distinct documents keeps at most the cache size', async () => {
+    const schema = await buildHubSchema();
+    const cache = new CompiledCache(10);
+    for (let i = 0; i < 25; i++) cache.get(schema, parse(`{ cases(first: ${i + 1}) { totalCount } }`), undefined);
+    expect(cache.size).toBe(10);
+  });
+
+  test('parsed documents: at most 500 are kept', async () => {
+    const store = documentStore();
+    for (let i = 0; i < 600; i++) await store.set(`hash-${i}`, parse(`{ cases(first: ${i + 1}) { totalCount } }`));
+    expect([store.size, await store.get('hash-0'), (await store.get('hash-599')) !== undefined]).toEqual([500, undefined, true]);
+  });
+});
+
+describe('clients', () => {
+  test('CaseConfidential has an id (its case’s), so client caches can merge it', async () => {
+    const r = await hub.gql(`query($id: ID!) { case(id: $id) { id confidential { id summary } } }`, { as: cast.isla, variables: { id: caseId('ICO-2004-008') } });
+    expect(r.body.data.case.confidential.id).toBe(caseId('ICO-2004-008'));
+    expect(r.body.data.case.id).toBe(caseId('ICO-2004-008'));
+  });
+
+  describe('the network report CSV', () => {
+    const csv = async (query: string, as: string | null = cast.ann) =>
+      fetch(`${base}/reports/network.csv?${query}`, { headers: as ? { authorization: `Bearer ${await tokenOf(as)}` } : {} });
+
+    test.each([
+      ['from=&to=2026-01-01', 'from', 'is required: a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)'],
+      ['to=2026-01-01', 'from', 'is required: a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)'],
+      ['from=01/02/2025&to=2026-01-01', 'from', 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)'],
+      ['from=2025-01-01T00:00:00&to=2026-01-01', 'from', 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)'],
+      ['from=2025-01-01&to=2025-02-30', 'to', 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z); 2025-02-30 is not a day of the calendar or a time of day'],
+      ['from=2025-01-01&to=2026-01-01&to=2027-01-01', 'to', 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z), given once'],
+    ])('?%s: 400 BAD_USER_INPUT naming %s', async (query, argument, problem) => {
+      const res = await csv(query);
+      expect([res.status, await res.json()]).toEqual([400, { errors: [{ message: `${argument}: ${problem}`, extensions: { code: 'BAD_USER_INPUT', argument } }] }]);
+    });
+
+    test('a date and the same day as a date-time give the same report', async () => {
+      const a = await csv('from=2025-01-01&to=2027-01-01');
+      const b = await csv(`from=${encodeURIComponent('2025-01-01T00:00:00Z')}&to=${encodeURIComponent('2027-01-01T02:00:00+02:00')}`);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      const text = await a.text();
+      expect(text).toBe(await b.text());
+      expect(text.split('\r\n').slice(0, 3)).toEqual(['section,key,detail,value', 'period,from,,2025-01-01T00:00:00.000Z', 'period,to,,2027-01-01T00:00:00.000Z']);
+    });
+
+    test.each(['=', '+', '-', '@'])('a text cell starting with %s is written as text, not a formula', (lead) => {
+      const report: NetworkReportData = {
+        from: '2025-01-01T00:00:00.000Z', to: '2026-01-01T00:00:00.000Z', participantsByKind: [{ key: `${lead}KIND`, count: 1 }], participantsBySector: [],
+        participantsByCountry: [], developingCountriesParticipating: 0, callsHeld: 0, quartersWithoutCall: 0, callsPerQuarter: [], casesByCategory: [],
+        casesByStatus: [], assistanceRequestsByStatus: [], medianHoursToAnswer: null,
+        questionnaires: [{ title: `${lead}HYPERLINK("https://evil.example","x")`, audience: 'AGENCIES', responded: 1, outstanding: null }],
+      };
+      const lines = networkReportCsv(report).split('\r\n');
+      expect(lines).toContain(`participants_by_kind,'${lead}KIND,,1`);
+      expect(lines).toContain(`questionnaires,"'${lead}HYPERLINK(""https://evil.example"",""x"")",AGENCIES responded,1`);
+    });
+
+    test('a questionnaire titled like a formula reaches the CSV neutralised', async () => {
+      try {
+        await hub.ds.query(`UPDATE questionnaire SET title = '=1+2' WHERE title = (SELECT min(title) FROM questionnaire)`);
+        const text = await (await csv('from=2025-01-01&to=2027-01-01')).text();
+        expect(text).toContain(`questionnaires,'=1+2,`);
+        expect(text).not.toMatch(/(^|,)=1\+2/m);
+      } finally {
+        await hub.reset();
+      }
+    });
+
+    test('reportDate keeps the instant of a date-time with an offset', () => {
+      expect(reportDate('from', '2025-06-01T12:00:00+02:00')).toEqual({ value: '2025-06-01T10:00:00.000Z' });
+    });
+  });
+});

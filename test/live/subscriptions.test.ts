@@ -1,0 +1,527 @@
+import { SignJWT } from 'jose';
+import { caseAccess, emailOf, readsConfidential, segmentsSeen, summaries, ViewerName, viewers } from '../support/demo-access';
+import { callId, caseId, cast, orgId, personId, segmentId, startSiblingHub, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
+import { dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await startTestHub();
+});
+afterAll(async () => {
+  await hub?.close();
+});
+
+const dispatcher = () => hub.hub.live.dispatcher;
+
+/** Every client a test opened: closed after each test, whatever its outcome, so that no subscription outlives it. */
+const opened = new Set<LiveClient>();
+afterEach(async () => {
+  for (const client of opened) await client.close();
+  opened.clear();
+  await unsubscribedAll(dispatcher());
+});
+
+/** Connections of the given demo viewers (anonymous: no token), each acknowledged. */
+async function connect(names: readonly ViewerName[], on: TestHub = hub): Promise<Map<ViewerName, LiveClient>> {
+  const clients = new Map<ViewerName, LiveClient>();
+  for (const name of names) {
+    const email = emailOf(name);
+    const params = email ? { authorization: `Bearer ${await hub.tokenFor(personId(email), email)}` } : {};
+    const { client, acknowledged } = await LiveClient.connect(on.url, params);
+    opened.add(client);
+    expect(acknowledged).toBe(true);
+    clients.set(name, client);
+  }
+  return clients;
+}
+
+/** The same subscription on every client; resolves once all have started. */
+async function subscribeAll(clients: Map<ViewerName, LiveClient>, query: string, variables?: Record<string, unknown>, on: TestHub = hub) {
+  const before = on.hub.live.dispatcher.subscribers;
+  const subs = new Map<ViewerName, LiveSubscription>();
+  for (const [name, client] of clients) subs.set(name, client.subscribe(query, variables));
+  await subscribed(on.hub.live.dispatcher, before + clients.size);
+  return subs;
+}
+
+async function closeAll(...groups: Array<Map<ViewerName, LiveClient>>) {
+  for (const clients of groups) for (const client of clients.values()) await client.close();
+  await unsubscribedAll(dispatcher());
+}
+
+/**
+ * Runs a mutation as a demo person and waits until the event it caused has been dispatched (on `on`) and every payload
+ * the dispatcher delivered has arrived; returns the dispatch report.
+ */
+async function changed(
+  topic: 'case' | 'call' | 'assistance' | 'earlyWarning',
+  id: string | undefined,
+  mutation: string,
+  as: ViewerName,
+  variables: Record<string, unknown>,
+  clients: Map<ViewerName, LiveClient>,
+  subs: Map<ViewerName, LiveSubscription>,
+  on: TestHub = hub,
+) {
+  const before = [...subs.values()].reduce((n, s) => n + s.received.length, 0);
+  const report = dispatchOf(on.hub.live.dispatcher, topic, id);
+  const r = await hub.gql(mutation, { as: emailOf(as), variables });
+  expect(r.body.errors).toBeUndefined();
+  const done = await report;
+  await receivedInAll([...clients.values()], [...subs.values()], before + done.delivered);
+  return { report: done, data: r.body.data };
+}
+
+function received(subs: Map<ViewerName, LiveSubscription>): Record<string, unknown[]> {
+  return Object.fromEntries([...subs].map(([name, s]) => [name, s.received]));
+}
+
+const updateCase = `mutation($id: ID!, $input: UpdateCaseInput!) { updateCase(id: $id, input: $input) { id } }`;
+const shareCase = `mutation($input: ShareCaseInput!) { shareCase(input: $input) { id } }`;
+const revokeShare = `mutation($id: ID!) { revokeShare(id: $id) { id } }`;
+
+const redactedTier = { redacted: [{ path: 'caseChanged.confidential', code: 'FORBIDDEN', count: 1 }] };
+
+describe('caseChanged: who receives an edit, per TLP', () => {
+  beforeEach(() => hub.reset());
+
+  const editors: Array<[string, string, ViewerName]> = [
+    ['FTC-2004-017', 'CLEAR', 'ann'],
+    ['OFT-2004-003', 'GREEN', 'oliver'],
+    ['ACMA-2004-011', 'AMBER', 'liam'],
+    ['ICO-2004-008', 'AMBER_STRICT', 'isla'],
+    ['FTC-2004-021', 'RED', 'ann'],
+    ['EFCC-2004-001', 'RED', 'emeka'],
+  ];
+
+  test.each(editors)('%s (%s) renamed by its lead agency: exactly the viewers of the row, each with their parts', async (ref, _tlp, editor) => {
+    const clients = await connect(viewers);
+    const subs = await subscribeAll(clients, `subscription { caseChanged { reference title confidential { summary } } }`);
+    const title = `${ref} (renamed)`;
+    const { report } = await changed('case', caseId(ref), updateCase, editor, { id: caseId(ref), input: { title } }, clients, subs);
+    const expected = Object.fromEntries(
+      viewers.map((v) => {
+        if (!caseAccess[v].sees.includes(ref)) return [v, []];
+        const reads = readsConfidential(v, ref);
+        return [
+          v,
+          [{ data: { caseChanged: { reference: ref, title, confidential: reads ? { summary: summaries[ref] } : null } }, ...(reads ? {} : { extensions: redactedTier }) }],
+        ];
+      }),
+    );
+    expect(received(subs)).toEqual(expected);
+    // One resolution per viewer who is subscribed (15 viewers, 15 groups), whatever they could see.
+    expect(report.groups).toBe(viewers.length);
+    await closeAll(clients);
+  });
+
+  test('the payload is what case(id) answers the same viewer at that moment, redactions included', async () => {
+    const names: ViewerName[] = ['ann', 'oliver', 'isla', 'tom', 'priya', 'grace'];
+    const clients = await connect(names);
+    const selection = `reference title tlp status harmScore leadAgency { name } countries { code } viewerCan { readConfidential edit share }
+      confidential { summary victimCount shares { participant { name } recipients { name } } }`;
+    const subs = await subscribeAll(clients, `subscription($id: ID) { caseChanged(id: $id) { ${selection} } }`, { id: caseId('FTC-2004-021') });
+    await changed('case', caseId('FTC-2004-021'), updateCase, 'ann', { id: caseId('FTC-2004-021'), input: { status: 'CLOSED' } }, clients, subs);
+    for (const name of names) {
+      const query = await hub.gql(`query($id: ID!) { caseChanged: case(id: $id) { ${selection} } }`, { as: emailOf(name), variables: { id: caseId('FTC-2004-021') } });
+      const expected = query.body.data.caseChanged === null ? [] : [query.body];
+      expect([name, subs.get(name)!.received]).toEqual([name, expected]);
+    }
+    expect(subs.get('isla')!.received).toEqual([]);
+    expect(subs.get('tom')!.received[0].data.caseChanged.status).toBe('CLOSED');
+    await closeAll(clients);
+  });
+
+  test('an edit of the confidential tier only reaches its readers; nobody who sees only the row hears of it', async () => {
+    const clients = await connect(viewers);
+    const subs = await subscribeAll(clients, `subscription { caseChanged { reference confidential { summary } } }`);
+    const summary = 'The botnet is down to 12,000 machines.';
+    await changed('case', caseId('ACMA-2004-011'), updateCase, 'liam', { id: caseId('ACMA-2004-011'), input: { summary } }, clients, subs);
+    const expected = Object.fromEntries(
+      viewers.map((v) => [v, readsConfidential(v, 'ACMA-2004-011') ? [{ data: { caseChanged: { reference: 'ACMA-2004-011', confidential: { summary } } } }] : []]),
+    );
+    expect(received(subs)).toEqual(expected);
+    expect(Object.entries(expected).filter(([, list]) => list.length).map(([v]) => v).sort()).toEqual(['grace', 'liam', 'minjun']);
+    await closeAll(clients);
+  });
+});
+
+describe('caseChanged: shares granted and revoked', () => {
+  beforeEach(() => hub.reset());
+  const query = `subscription { caseChanged { reference confidential { shares { participant { name } } } } }`;
+
+  test('a share granted reaches the tier’s readers and the participant who gained it, never those who see only the row', async () => {
+    const clients = await connect(viewers);
+    const subs = await subscribeAll(clients, query);
+    await changed('case', caseId('ACMA-2004-011'), shareCase, 'liam', { input: { caseId: caseId('ACMA-2004-011'), participantId: orgId('sentinel') } }, clients, subs);
+    const shares = [{ participant: { name: 'Korea Information Security Agency' } }, { participant: { name: 'NorthStar Broadband' } }, { participant: { name: 'Sentinel Security' } }];
+    const payload = (list: typeof shares) => ({ data: { caseChanged: { reference: 'ACMA-2004-011', confidential: { shares: expect.arrayContaining(list) } } } });
+    const got = received(subs);
+    const receivers = Object.entries(got).filter(([, list]) => list.length).map(([v]) => v).sort();
+    expect(receivers).toEqual(['eva', 'grace', 'liam', 'minjun']);
+    for (const v of receivers) {
+      expect(got[v]).toEqual([payload(shares)]);
+      expect((got[v][0] as any).data.caseChanged.confidential.shares).toHaveLength(3);
+    }
+    await closeAll(clients);
+  });
+
+  test('a share revoked reaches the remaining readers; the participant who lost the row gets nothing, then nothing more', async () => {
+    const [share] = await hub.ds.query(`SELECT id FROM case_share WHERE case_id = $1 AND participant_id = $2`, [caseId('ACMA-2004-011'), orgId('northstar')]);
+    const clients = await connect(viewers);
+    const subs = await subscribeAll(clients, query);
+    // Grace also follows the case by id: the subscription that revocation must cut.
+    const graceById = clients.get('grace')!.subscribe(`subscription($id: ID) { caseChanged(id: $id) { reference title } }`, { id: caseId('ACMA-2004-011') });
+    await subscribed(dispatcher(), viewers.length + 1);
+    const all = new Map(subs);
+    all.set('grace-by-id' as ViewerName, graceById);
+    await changed('case', caseId('ACMA-2004-011'), revokeShare, 'liam', { id: share.id }, clients, all);
+    const receivers = Object.entries(received(subs)).filter(([, list]) => list.length).map(([v]) => v).sort();
+    expect(receivers).toEqual(['liam', 'minjun']);
+    expect(subs.get('liam')!.received).toEqual([
+      { data: { caseChanged: { reference: 'ACMA-2004-011', confidential: { shares: [{ participant: { name: 'Korea Information Security Agency' } }] } } } },
+    ]);
+    expect(graceById.received).toEqual([]);
+    // The next change of the row: every agency sees it, Grace (no share any more) does not.
+    const { report } = await changed('case', caseId('ACMA-2004-011'), updateCase, 'liam', { id: caseId('ACMA-2004-011'), input: { title: 'Botnet takedown' } }, clients, all);
+    expect(graceById.received).toEqual([]);
+    expect(subs.get('grace')!.received).toEqual([]);
+    expect(report.delivered).toBe(0); // the selection has no row field that changed: nobody's payload differs
+    await closeAll(clients);
+  });
+
+  test('RED: naming one more person reaches the lead agency, the named people and the newly named one only', async () => {
+    const clients = await connect(viewers);
+    const subs = await subscribeAll(clients, `subscription { caseChanged { reference confidential { shares { recipients { name } } } } }`);
+    await changed(
+      'case',
+      caseId('FTC-2004-021'),
+      shareCase,
+      'ann',
+      { input: { caseId: caseId('FTC-2004-021'), participantId: orgId('meridian'), recipientIds: [personId(cast.tom), personId(cast.priya)] } },
+      clients,
+      subs,
+    );
+    const receivers = Object.entries(received(subs)).filter(([, list]) => list.length).map(([v]) => v).sort();
+    expect(receivers).toEqual(['ann', 'ben', 'oliver', 'priya', 'tom']);
+    await closeAll(clients);
+  });
+
+  test('subscribing by the id of a case the viewer cannot see is accepted and delivers once it becomes visible', async () => {
+    const clients = await connect(['eva', 'max']);
+    const subs = await subscribeAll(clients, `subscription($id: ID) { caseChanged(id: $id) { reference title } }`, { id: caseId('ACMA-2004-011') });
+    await changed('case', caseId('ACMA-2004-011'), updateCase, 'liam', { id: caseId('ACMA-2004-011'), input: { title: 'Hidden from both' } }, clients, subs);
+    expect(received(subs)).toEqual({ eva: [], max: [] });
+    await changed('case', caseId('ACMA-2004-011'), shareCase, 'liam', { input: { caseId: caseId('ACMA-2004-011'), participantId: orgId('sentinel') } }, clients, subs);
+    expect(received(subs)).toEqual({ eva: [{ data: { caseChanged: { reference: 'ACMA-2004-011', title: 'Hidden from both' } } }], max: [] });
+    // Not an id at all: accepted, never delivers.
+    const odd = clients.get('max')!.subscribe(`subscription { caseChanged(id: "not-a-case") { reference } }`);
+    await subscribed(dispatcher(), 3);
+    expect(odd.errors).toBeNull();
+    await closeAll(clients);
+  });
+});
+
+describe('callChanged: segments and exclusions', () => {
+  beforeEach(() => hub.reset());
+  const query = `subscription($id: ID) { callChanged(id: $id) { title segments { order title minutes invited { name } } exclusions { reason } } }`;
+
+  test('minutes recorded on a segment reach the viewers of that segment only', async () => {
+    const clients = await connect(viewers);
+    const subs = await subscribeAll(clients, query, { id: callId('next-1') });
+    const minutes = 'Agreed: a shared list of command servers.';
+    await changed(
+      'call',
+      callId('next-1'),
+      `mutation($id: ID!, $m: String!) { recordMinutes(segmentId: $id, minutes: $m) { id } }`,
+      'oliver',
+      { id: segmentId('next-1/2'), m: minutes },
+      clients,
+      subs,
+    );
+    const expected = viewers.filter((v) => segmentsSeen[v].includes('next-1/2')).sort();
+    const receivers = Object.entries(received(subs)).filter(([, list]) => list.length).map(([v]) => v).sort();
+    expect(receivers).toEqual(expected);
+    expect(subs.get('grace')!.received[0].data.callChanged.segments).toEqual([
+      { order: 1, title: 'Joint training: tracing zombie drones', minutes, invited: expect.any(Array) },
+    ]);
+    // A segment the private members do not see: only agencies hear of it.
+    await changed(
+      'call',
+      callId('next-1'),
+      `mutation($id: ID!, $m: String!) { recordMinutes(segmentId: $id, minutes: $m) { id } }`,
+      'oliver',
+      { id: segmentId('next-1/1'), m: 'Law-enforcement only.' },
+      clients,
+      subs,
+    );
+    const second = Object.entries(received(subs)).filter(([, list]) => list.length === 2).map(([v]) => v).sort();
+    expect(second).toEqual(viewers.filter((v) => segmentsSeen[v].includes('next-1/1')).sort());
+    await closeAll(clients);
+  });
+
+  test('an exclusion cuts the excluded member’s stream; the others see the segment without it', async () => {
+    const clients = await connect(['isla', 'grace', 'tom', 'max']);
+    const subs = await subscribeAll(clients, query, { id: callId('next-1') });
+    const { data } = await changed(
+      'call',
+      callId('next-1'),
+      `mutation($input: ExcludeFromCallInput!) { excludeFromCall(input: $input) { id } }`,
+      'isla',
+      { input: { callId: callId('next-1'), segmentId: segmentId('next-1/2'), memberId: orgId('northstar'), reason: 'Conflict of interest' } },
+      clients,
+      subs,
+    );
+    expect(data.excludeFromCall.id).toBeDefined();
+    expect(subs.get('grace')!.received).toEqual([]);
+    expect(subs.get('max')!.received).toEqual([]);
+    const invitedForTom = subs.get('tom')!.received[0].data.callChanged.segments[0].invited.map((p: { name: string }) => p.name);
+    expect(invitedForTom).not.toContain('NorthStar Broadband');
+    // Agencies see the exclusion, and every invited member, excluded ones too.
+    const forIsla = subs.get('isla')!.received[0].data.callChanged;
+    expect(forIsla.exclusions.map((e: { reason: string }) => e.reason)).toContain('Conflict of interest');
+    expect(forIsla.segments[1].invited.map((p: { name: string }) => p.name)).toContain('NorthStar Broadband');
+    // Later changes to the call: never to Grace again.
+    await changed(
+      'call',
+      callId('next-1'),
+      `mutation($id: ID!, $m: String!) { recordMinutes(segmentId: $id, minutes: $m) { id } }`,
+      'oliver',
+      { id: segmentId('next-1/2'), m: 'Minutes after the exclusion.' },
+      clients,
+      subs,
+    );
+    expect(subs.get('grace')!.received).toEqual([]);
+    expect(subs.get('tom')!.received).toHaveLength(2);
+    await closeAll(clients);
+  });
+});
+
+describe('assistanceRequestChanged and earlyWarningPublished', () => {
+  beforeEach(() => hub.reset());
+
+  test('an assistance request reaches requester, recipient and coordinators, each with their parts', async () => {
+    const clients = await connect(viewers);
+    const subs = await subscribeAll(clients, `subscription { assistanceRequestChanged { title status details { description } } }`);
+    const { data } = await changed(
+      'assistance',
+      undefined,
+      `mutation($input: RequestAssistanceInput!) { requestAssistance(input: $input) { id } }`,
+      'isla',
+      {
+        input: {
+          recipientId: orgId('northstar'), title: 'Subscriber data for a spam run', description: 'Who held 10.1.2.3 on 1 May?',
+          categories: ['SPAM'], victimCount: 100, estimatedLossUsd: 1000,
+        },
+      },
+      clients,
+      subs,
+    );
+    const parties = { data: { assistanceRequestChanged: { title: 'Subscriber data for a spam run', status: 'OPEN', details: { description: 'Who held 10.1.2.3 on 1 May?' } } } };
+    const coordinator = {
+      data: { assistanceRequestChanged: { title: 'Subscriber data for a spam run', status: 'OPEN', details: null } },
+      extensions: { redacted: [{ path: 'assistanceRequestChanged.details', code: 'FORBIDDEN', count: 1 }] },
+    };
+    const expected = Object.fromEntries(
+      viewers.map((v) => [v, v === 'isla' || v === 'grace' ? [parties] : ['ann', 'ben', 'oliver'].includes(v) ? [coordinator] : []]),
+    );
+    expect(received(subs)).toEqual(expected);
+    // The recipient acknowledges: the same people hear of it.
+    await changed('assistance', data.requestAssistance.id, `mutation($id: ID!) { acknowledgeRequest(id: $id) { id } }`, 'grace', { id: data.requestAssistance.id }, clients, subs);
+    const second = Object.entries(received(subs)).filter(([, list]) => list.length === 2).map(([v]) => v).sort();
+    expect(second).toEqual(['ann', 'ben', 'grace', 'isla', 'oliver']);
+    expect(subs.get('grace')!.received[1].data.assistanceRequestChanged.status).toBe('ACKNOWLEDGED');
+    await closeAll(clients);
+  });
+
+  const publish = `mutation($input: PublishReportInput!) { publishReport(input: $input) { id } }`;
+  const members = viewers.filter((v) => v !== 'anonymous' && v !== 'paulo');
+  const agencies: ViewerName[] = ['ann', 'ben', 'oliver', 'isla', 'liam', 'minjun', 'emeka', 'claire'];
+  test.each<[string, string[], ViewerName[]]>([
+    ['CLEAR', [], viewers],
+    ['GREEN', [], members],
+    ['AMBER', [personId(cast.priya)], [...agencies, 'grace', 'priya']],
+    ['RED', [personId(cast.tom)], ['grace', 'tom']],
+  ])('an early warning at TLP:%s reaches exactly who may read it', async (tlp, recipientIds, readers) => {
+    const clients = await connect(viewers);
+    const subs = await subscribeAll(clients, `subscription { earlyWarningPublished { title tlp } }`);
+    await changed('earlyWarning', undefined, publish, 'grace', { input: { kind: 'EARLY_WARNING', title: `Warning ${tlp}`, body: 'x', tlp, recipientIds } }, clients, subs);
+    const expected = Object.fromEntries(viewers.map((v) => [v, readers.includes(v) ? [{ data: { earlyWarningPublished: { title: `Warning ${tlp}`, tlp } } }] : []]));
+    expect(received(subs)).toEqual(expected);
+    await closeAll(clients);
+  });
+
+  test('a report of another kind is no early warning: no event', async () => {
+    const clients = await connect(['ann']);
+    const subs = await subscribeAll(clients, `subscription { earlyWarningPublished { title } }`);
+    const r = await hub.gql(publish, { as: cast.grace, variables: { input: { kind: 'TECHNOLOGY_TREND', title: 'Trend', body: 'x', tlp: 'CLEAR' } } });
+    expect(r.body.errors).toBeUndefined();
+    // A later early warning is the first thing Ann receives.
+    await changed('earlyWarning', undefined, publish, 'grace', { input: { kind: 'EARLY_WARNING', title: 'Only this', body: 'x', tlp: 'CLEAR' } }, clients, subs);
+    expect(subs.get('ann')!.received).toEqual([{ data: { earlyWarningPublished: { title: 'Only this' } } }]);
+    await closeAll(clients);
+  });
+});
+
+describe('identity', () => {
+  beforeEach(() => hub.reset());
+
+  test.each([
+    ['a malformed token', { authorization: 'Bearer nonsense' }],
+    ['a token signed with another secret', { authorization: 'Bearer ' }],
+    ['an authorization that is not a string', { authorization: 42 }],
+  ])('%s closes the connection with 4403 after connection_init', async (_what, params) => {
+    let p = params as Record<string, unknown>;
+    if (p.authorization === 'Bearer ') {
+      const forged = await new SignJWT({ email: cast.ann })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(personId(cast.ann))
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode('another-secret-another-secret-another-secret'));
+      p = { authorization: `Bearer ${forged}` };
+    }
+    const { client, acknowledged } = await LiveClient.connect(hub.url, p);
+    expect(acknowledged).toBe(false);
+    expect(await client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+    expect(hub.hub.live.server.connections).toBe(0);
+  });
+
+  test('without a token the subscriber is anonymous: CLEAR cases only', async () => {
+    const clients = await connect(['anonymous']);
+    const subs = await subscribeAll(clients, `subscription { caseChanged { reference } }`);
+    await changed('case', caseId('OFT-2004-003'), updateCase, 'oliver', { id: caseId('OFT-2004-003'), input: { title: 'Green one' } }, clients, subs);
+    await changed('case', caseId('FTC-2004-017'), updateCase, 'ann', { id: caseId('FTC-2004-017'), input: { title: 'Clear one' } }, clients, subs);
+    expect(received(subs)).toEqual({ anonymous: [{ data: { caseChanged: { reference: 'FTC-2004-017' } } }] });
+    await closeAll(clients);
+  });
+
+  test('when the token expires the server closes the socket with 4403 "token expired"', async () => {
+    const token = await new SignJWT({ email: cast.grace })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(personId(cast.grace))
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(new TextEncoder().encode(TEST_SECRET));
+    const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization: `Bearer ${token}` });
+    expect(acknowledged).toBe(true);
+    client.subscribe(`subscription { caseChanged { reference } }`);
+    await subscribed(dispatcher(), 1);
+    expect(await client.closed).toEqual({ code: 4403, reason: 'token expired' });
+    await unsubscribedAll(dispatcher());
+    await hub.hub.live.server.drained();
+    expect(hub.hub.live.server.connections).toBe(0);
+  });
+
+  test('a membership that ended is checked at the next delivery: the viewer is anonymous from then on', async () => {
+    const clients = await connect(['grace']);
+    const subs = await subscribeAll(clients, `subscription { caseChanged { reference } }`);
+    await hub.ds.query(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('northstar')]);
+    await changed('case', caseId('OFT-2004-003'), updateCase, 'oliver', { id: caseId('OFT-2004-003'), input: { title: 'Green, unseen' } }, clients, subs);
+    await changed('case', caseId('FTC-2004-017'), updateCase, 'ann', { id: caseId('FTC-2004-017'), input: { title: 'Clear, seen' } }, clients, subs);
+    expect(received(subs)).toEqual({ grace: [{ data: { caseChanged: { reference: 'FTC-2004-017' } } }] });
+    await closeAll(clients);
+  });
+
+  test('only subscriptions run over WebSocket; queries are refused with an error, the connection stays', async () => {
+    const clients = await connect(['ann']);
+    const client = clients.get('ann')!;
+    const sub = client.subscribe(`{ me { kind } }`);
+    await client.until(() => sub.errors !== null);
+    expect(sub.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_REQUEST' } })]);
+    const bad = client.subscribe(`subscription { caseChanged { nope } }`);
+    await client.until(() => bad.errors !== null);
+    expect(bad.errors![0].message).toMatch(/Cannot query field "nope"/);
+    await closeAll(clients);
+  });
+});
+
+describe('cost and cleanup', () => {
+  beforeEach(() => hub.reset());
+
+  test('an event costs the same SQL statements for 1 and for 30 subscribers of one viewer and selection (one group)', async () => {
+    const one = await connect(['isla']);
+    const subsOne = await subscribeAll(one, `subscription { caseChanged { reference title } }`);
+    const first = await changed('case', caseId('FTC-2004-017'), updateCase, 'ann', { id: caseId('FTC-2004-017'), input: { title: 'One subscriber' } }, one, subsOne);
+    expect(first.report).toMatchObject({ subscribers: 1, groups: 1, delivered: 1 });
+    const many = new Map<ViewerName, LiveClient>();
+    const subsMany = new Map<ViewerName, LiveSubscription>();
+    for (let i = 0; i < 29; i++) {
+      const [[, client]] = [...(await connect(['isla']))];
+      many.set(`isla-${i}` as ViewerName, client);
+      subsMany.set(`isla-${i}` as ViewerName, client.subscribe(`subscription { caseChanged { reference title } }`));
+    }
+    await subscribed(dispatcher(), 30);
+    const all = new Map([...one, ...many]);
+    const allSubs = new Map([...subsOne, ...subsMany]);
+    const second = await changed('case', caseId('FTC-2004-017'), updateCase, 'ann', { id: caseId('FTC-2004-017'), input: { title: 'Thirty subscribers' } }, all, allSubs);
+    expect(second.report).toMatchObject({ subscribers: 30, groups: 1, delivered: 30 });
+    expect(second.report.statements).toBe(first.report.statements);
+    await closeAll(all);
+  });
+
+  test('a rolled-back mutation emits nothing', async () => {
+    const clients = await connect(['ann']);
+    const subs = await subscribeAll(clients, `subscription { caseChanged { reference title } }`);
+    // The second mutation fails (Ann does not lead the OFT case): the whole document's writes stay, but that one's
+    // savepoint — and its event — is gone; the first one's event is delivered.
+    const report = dispatchOf(dispatcher(), 'case');
+    const r = await hub.gql(
+      `mutation { a: updateCase(id: "${caseId('FTC-2004-017')}", input: { title: "Kept" }) { id } b: updateCase(id: "${caseId('OFT-2004-003')}", input: { title: "Refused" }) { id } }`,
+      { as: cast.ann },
+    );
+    expect(r.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const done = await report;
+    expect(done.event.id).toBe(caseId('FTC-2004-017'));
+    await receivedInAll([...clients.values()], [...subs.values()], done.delivered);
+    expect(received(subs)).toEqual({ ann: [{ data: { caseChanged: { reference: 'FTC-2004-017', title: 'Kept' } } }] });
+    await hub.hub.live.dispatcher.idle();
+    await closeAll(clients);
+  });
+
+  test('1,000 connect/subscribe/disconnect cycles, some mid-delivery, leave no subscriber, connection or listener behind', async () => {
+    const listenersBefore = dispatcher().listenerCount('subscribed') + dispatcher().listenerCount('unsubscribed') + dispatcher().listenerCount('dispatched');
+    const token = await hub.tokenFor(personId(cast.isla), cast.isla);
+    const cycle = async (i: number) => {
+      const { client, acknowledged } = await LiveClient.connect(hub.url, i % 2 ? { authorization: `Bearer ${token}` } : {});
+      expect(acknowledged).toBe(true);
+      client.subscribe(`subscription { caseChanged { reference title } }`);
+      if (i % 3 === 0) client.subscribe(`subscription($id: ID) { callChanged(id: $id) { title } }`, { id: callId('next-1') });
+      await client.close();
+    };
+    for (let batch = 0; batch < 50; batch++) {
+      const cycles = Array.from({ length: 20 }, (_, i) => cycle(batch * 20 + i));
+      // Every fifth batch, a change is delivered while those subscribers come and go.
+      if (batch % 5 === 0) cycles.push(hub.gql(updateCase, { as: cast.ann, variables: { id: caseId('FTC-2004-017'), input: { title: `Title ${batch}` } } }).then(() => undefined));
+      await Promise.all(cycles);
+    }
+    await dispatcher().idle();
+    await unsubscribedAll(dispatcher());
+    await dispatcher().idle();
+    await hub.hub.live.server.drained();
+    expect(dispatcher().subscribers).toBe(0);
+    expect(hub.hub.live.server.connections).toBe(0);
+    const listenersAfter = dispatcher().listenerCount('subscribed') + dispatcher().listenerCount('unsubscribed') + dispatcher().listenerCount('dispatched');
+    expect(listenersAfter).toBe(listenersBefore);
+  });
+});
+
+describe('across instances', () => {
+  beforeEach(() => hub.reset());
+
+  test('a change made through one hub reaches the subscribers of another hub on the same database', async () => {
+    const other = await startSiblingHub(hub);
+    try {
+      const clients = await connect(['isla', 'grace'], other);
+      const subs = await subscribeAll(clients, `subscription { caseChanged { reference title } }`, undefined, other);
+      // The mutation goes to `hub`; the subscribers are on `other`.
+      await changed('case', caseId('ACMA-2004-011'), updateCase, 'liam', { id: caseId('ACMA-2004-011'), input: { title: 'Across' } }, clients, subs, other);
+      expect(received(subs)).toEqual({
+        isla: [{ data: { caseChanged: { reference: 'ACMA-2004-011', title: 'Across' } } }],
+        grace: [{ data: { caseChanged: { reference: 'ACMA-2004-011', title: 'Across' } } }],
+      });
+      for (const c of clients.values()) await c.close();
+      await unsubscribedAll(other.hub.live.dispatcher);
+    } finally {
+      await other.close();
+    }
+  });
+});
