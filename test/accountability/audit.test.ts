@@ -130,6 +130,21 @@ describe('what is recorded', () => {
     expect(await trail()).toEqual([]);
   });
 
+  test('federation’s _entities is recorded as ENTITIES: the tier, and a RED row without it', async () => {
+    const r = await timed.gql(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { reference confidential { summary } } } }`,
+      { as: cast.oliver, variables: { r: [{ __typename: 'Case', id: caseId('FTC-2004-021') }, { __typename: 'Case', id: caseId('OFT-2004-003') }] } },
+    );
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data._entities.map((e: { reference: string }) => e.reference)).toEqual(['FTC-2004-021', 'OFT-2004-003']);
+    const byCase = (rows: LogRow[]) => [...rows].sort((a, b) => (a.case < b.case ? -1 : 1));
+    expect(byCase(await trail())).toEqual([entry('FTC-2004-021', cast.oliver, 'oft', true, 'ENTITIES'), entry('OFT-2004-003', cast.oliver, 'oft', true, 'ENTITIES')]);
+    await timed.gql(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { reference } } }`, {
+      as: cast.tom, variables: { r: [{ __typename: 'Case', id: caseId('FTC-2004-021') }] },
+    });
+    expect((await trail()).filter((e) => e.person === personId(cast.tom))).toEqual([entry('FTC-2004-021', cast.tom, 'meridian', false, 'ENTITIES')]);
+  });
+
   test('the entries of one request are written in one statement', async () => {
     await hub.ds.query(`CREATE SEQUENCE audit_probe_statements`);
     await hub.ds.query(`CREATE FUNCTION audit_probe_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('audit_probe_statements'); RETURN NULL; END $$`);
