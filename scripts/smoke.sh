@@ -55,6 +55,18 @@ PAGE="$DATA_DIR/graphiql.html"
 curl -sf -H 'accept: text/html' -o "$PAGE" "http://127.0.0.1:$PORT/graphql" || fail "GraphiQL page"
 grep -q 'YogaGraphiQL' "$PAGE" || fail "GraphiQL page"
 if grep -Eq '<(script|link)[^>]+(src|href)="https?://' "$PAGE"; then fail "GraphiQL loads from the network"; fi
+echo "smoke: the partner dashboard at /dashboard (README: npm run dashboard:build)"
+DASH="$DATA_DIR/dashboard.html"
+if [ -f examples/dashboard/dist/index.html ]; then
+  curl -sf -o "$DASH" "http://127.0.0.1:$PORT/dashboard" || fail "/dashboard (built) did not answer 200"
+  if grep -Eq '<(script|link)[^>]+(src|href)="https?://' "$DASH"; then fail "the dashboard loads from the network"; fi
+  SCRIPT=$(grep -oE 'src="/dashboard/assets/[^"]+\.js"' "$DASH" | sed -E 's/src="([^"]+)"/\1/')
+  [ -n "$SCRIPT" ] || fail "the dashboard page names no script: $(cat "$DASH")"
+  curl -sf -D - -o /dev/null "http://127.0.0.1:$PORT$SCRIPT" | grep -qi '^content-type: text/javascript' || fail "$SCRIPT"
+else
+  [ "$(curl -s -o "$DASH" -w '%{http_code}' "http://127.0.0.1:$PORT/dashboard")" = 404 ] || fail "/dashboard (not built) is not a 404"
+  grep -q 'npm run dashboard:build' "$DASH" || fail "/dashboard (not built) does not say how to build it"
+fi
 
 echo "smoke: request ids and metrics"
 curl -s -D - -o /dev/null -H 'x-request-id: smoke-request-1' -H 'content-type: application/json' -X POST \

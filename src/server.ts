@@ -18,6 +18,7 @@ import { runCounted } from './db/statement-counter';
 import { hubGateway, reservedNamesRule } from './graphql/executor';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { inputTextPlugin } from './graphql/input-text';
+import { defaultDashboardDir, mountDashboard } from './http/dashboard';
 import { GraphiqlPage } from './http/graphiql';
 import { corsFor } from './http/cors';
 import { persistedQueryCheck } from './http/persisted-query';
@@ -53,6 +54,8 @@ export interface HubOptions {
    * cost (bench R7). Never set by the product: no configuration variable reaches it.
    */
   bypassRowSecurity?: boolean;
+  /** Where the built partner dashboard is (tests); by default examples/dashboard/dist, written by `npm run dashboard:build`. */
+  dashboardDir?: string;
   /**
    * How live events reach the subscribers of every instance (src/live/bus.ts): `postgres` (LISTEN/NOTIFY, the default:
    * every hub on the database) or `in-process` (the embedded database: one instance, or hubs of one process).
@@ -429,6 +432,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       next(err);
     }
   });
+
+  // The reference partner dashboard (examples/dashboard), when built.
+  mountDashboard(app, options.dashboardDir ?? defaultDashboardDir());
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
