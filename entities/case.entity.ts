@@ -59,6 +59,9 @@ export class Case {
    * (lap.case_tier_readable), else null.
    */
   confidentialTier?: CaseConfidential | null;
+
+  /** The request's audit trail, on TLP:RED rows: the response that carries the row records it (DOMAIN §9). */
+  auditTrail?: { row(caseId: string): void };
 }
 
 @ObjectType({

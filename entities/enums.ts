@@ -156,3 +156,54 @@ registerEnumType(ReportKind, {
   name: 'ReportKind',
   description: 'What a sector report is about (§B.3.a.i–v): cases, technology and trends, ways of cooperating, obstacles, early warning.',
 });
+
+export enum CaseAccessRequestStatus {
+  PENDING = 'PENDING',
+  GRANTED = 'GRANTED',
+  DECLINED = 'DECLINED',
+}
+registerEnumType(CaseAccessRequestStatus, {
+  name: 'CaseAccessRequestStatus',
+  description: 'Where a request for a case’s confidential tier stands (DOMAIN §9).',
+});
+
+export enum CaseAccessScope {
+  ORGANIZATION = 'ORGANIZATION',
+  PERSON = 'PERSON',
+}
+registerEnumType(CaseAccessScope, {
+  name: 'CaseAccessScope',
+  description: 'What granting a request shares: the case with the requester’s whole organization, or naming the requester only.',
+  valuesConfig: {
+    ORGANIZATION: { description: 'A share to the requester’s organization naming nobody (not for TLP:RED cases).' },
+    PERSON: { description: 'A share naming the requester (added to the names of an existing share to their organization). The only scope for TLP:RED.' },
+  },
+});
+
+export enum CaseAccessPath {
+  QUERY = 'QUERY',
+  SUBSCRIPTION = 'SUBSCRIPTION',
+  ENTITIES = 'ENTITIES',
+  CSV = 'CSV',
+}
+registerEnumType(CaseAccessPath, {
+  name: 'CaseAccessPath',
+  description: 'Through which path a response carried a case (DOMAIN §9): a query or mutation, a subscription event, federation’s `_entities`, a CSV report.',
+});
+
+export enum ConfidentialAccessReason {
+  LEAD_AGENCY = 'LEAD_AGENCY',
+  SHARED_WITH_ORGANIZATION = 'SHARED_WITH_ORGANIZATION',
+  SHARED_WITH_YOU = 'SHARED_WITH_YOU',
+  NOT_SHARED_WITH_YOU = 'NOT_SHARED_WITH_YOU',
+}
+registerEnumType(ConfidentialAccessReason, {
+  name: 'ConfidentialAccessReason',
+  description: 'Why the viewer can or cannot read a case’s confidential tier (DOMAIN §9). Nothing is said about shares to others.',
+  valuesConfig: {
+    LEAD_AGENCY: { description: 'Your agency leads the case.' },
+    SHARED_WITH_ORGANIZATION: { description: 'The lead agency shared the case with your whole organization.' },
+    SHARED_WITH_YOU: { description: 'The lead agency shared the case naming you.' },
+    NOT_SHARED_WITH_YOU: { description: 'No share reaches you: `requestCaseAccess` asks the lead agency.' },
+  },
+});

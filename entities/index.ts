@@ -10,7 +10,9 @@ import { Country } from './country.entity';
 import { Agency, Participant, PrivateSectorMember } from './participant.entity';
 import { Person } from './person.entity';
 import { outreachEntities } from './outreach';
+import { ApiKey } from './api-key.entity';
+import { CaseAccessLogEntry, CaseAccessRequest } from './case-access.entity';
 
 /** Every TypeORM entity of the hub. */
 export const entities = [Country, Participant, Agency, PrivateSectorMember, Person, Case, CaseShare, ConferenceCall, CallSegment, CallExclusion,
-  EndorsementObjection, AssistanceRequest, SectorReport, ...outreachEntities];
+  EndorsementObjection, AssistanceRequest, SectorReport, ...outreachEntities, ApiKey, CaseAccessRequest, CaseAccessLogEntry];

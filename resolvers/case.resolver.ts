@@ -87,8 +87,10 @@ export class CaseResolver {
       'The confidential tier: the lead agency’s people and the people a share reaches. Null for anyone else, noted in ' +
       '`extensions.redacted` (never an error).',
   })
-  confidential(@Root() c: Case): CaseConfidential | null {
+  confidential(@Root() c: Case, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): CaseConfidential | null {
     // Row-level security on case_confidential returned the tier with the row, or nothing (then the rule redacts).
+    // The response carries it: the audit trail records it (DOMAIN §9).
+    if (c.confidentialTier) ctx.audit?.tier(c.id, info);
     return c.confidentialTier ?? null;
   }
 

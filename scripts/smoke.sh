@@ -85,6 +85,13 @@ echo "$LIST" | grep -Eq '^ann.carter@ftc.example +US Federal Trade Commission +C
 TOKEN=$(npm run --silent token -- isla.morgan@ico.example)
 gql '{"query":"{ me { kind } }"}' "$TOKEN" | grep -q '"kind":"AGENCY"' || fail "token for Isla Morgan"
 gql '{"query":"mutation { designatePointOfContact(personId: \"x\") { id } }"}' "$TOKEN" | grep -q BAD_USER_INPUT || fail "bad input"
+echo "smoke: an API key from npm run token reads as its organization, read-only"
+KEY=$(npm run --silent token -- --api-key grace.lin@northstar.example --name "smoke dashboard" 2>/dev/null)
+echo "$KEY" | grep -Eq '^lapk_[a-z2-7]{8}_[A-Za-z0-9_-]{43}$' || fail "token --api-key: $KEY"
+gql '{"query":"{ me { kind person { id } organization { name } apiKey { name } } }"}' "$KEY" \
+  | grep -q '"me":{"kind":"PRIVATE","person":null,"organization":{"name":"NorthStar Broadband"},"apiKey":{"name":"smoke dashboard"}}' \
+  || fail "me with the API key: $(gql '{"query":"{ me { kind } }"}' "$KEY")"
+gql '{"query":"mutation { createApiKey(name: \"x\") { secret } }"}' "$KEY" | grep -q FORBIDDEN || fail "an API key's mutation is not FORBIDDEN"
 PERSON=$(gql '{"query":"{ me { person { id } } }"}' "$TOKEN" | sed -E 's/.*"id":"([^"]+)".*/\1/')
 CALL=$(gql '{"query":"{ calls(first: 1) { nodes { id } } }"}' "$TOKEN" | sed -E 's/.*"id":"([^"]+)".*/\1/')
 MEMBER=$(gql '{"query":"{ participants(filter: {kind: PRIVATE_SECTOR}, first: 1) { nodes { id } } }"}' "$TOKEN" | sed -E 's/.*"id":"([^"]+)".*/\1/')

@@ -1,14 +1,18 @@
 import 'reflect-metadata';
-import { GraphQLError, GraphQLFieldResolver, GraphQLInterfaceType, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { GraphQLError, GraphQLFieldResolver, GraphQLInterfaceType, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, shield } from 'graphql-shield';
 import { validate as classValidate, ValidationError } from 'class-validator';
 import { buildSchema, ResolverData } from 'type-graphql';
+import { Case } from '../entities/case.entity';
 import { participantTypeName } from '../entities/participant.entity';
 import { CallExclusionResolver, CallSegmentResolver, ConferenceCallResolver } from '../resolvers/call.resolver';
 import { CaseConfidentialResolver, CaseResolver, CaseShareResolver } from '../resolvers/case.resolver';
 import { AgencyResolver, CountryResolver, ParticipantResolver, PersonResolver } from '../resolvers/participant.resolver';
 import { ViewerResolver } from '../resolvers/viewer.resolver';
+import {
+  ApiKeyResolver, CaseAccessLogEntryResolver, CaseAccessRequestResolver, CaseAccountabilityResolver, ViewerApiKeyResolver,
+} from '../resolvers/accountability.resolver';
 import { AssistanceRequestResolver } from '../resolvers/assistance.resolver';
 import { EndorsementObjectionResolver, EndorsementResolver } from '../resolvers/endorsement.resolver';
 import { NetworkReportResolver } from '../resolvers/network-report.resolver';
@@ -42,6 +46,7 @@ export const resolvers = [
   SectorReportResolver,
   NetworkReportResolver,
   QuestionnaireResolver, QuestionnaireResponseResolver, QuestionnaireAnswerResolver, ResourceListResolver, TrainingSessionResolver, EducationProjectResolver,
+  ApiKeyResolver, ViewerApiKeyResolver, CaseAccessRequestResolver, CaseAccessLogEntryResolver, CaseAccountabilityResolver,
   LiveResolver,
 ] as const;
 
@@ -93,7 +98,22 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
   // type-graphql wraps `resolveType` in an async function; graphql-jit (src/graphql/executor.ts) needs the type name
   // itself, so the interface gets its synchronous resolver back.
   (schema.getType('Participant') as GraphQLInterfaceType).resolveType = participantTypeName;
+  (schema.getType('Case') as GraphQLObjectType).isTypeOf = caseIsTypeOf;
   return schema;
+}
+
+/**
+ * Called by both executors for every `Case` value a response carries (graphql-jit passes the value only): a TLP:RED row
+ * is recorded in its request's audit trail (DOMAIN §9), which the statement that loaded it attached. Sync and cheap:
+ * one call per row, not per field. A value of another type (by `__typename`) is not a Case.
+ */
+function caseIsTypeOf(value: unknown): boolean {
+  if (value instanceof Case) {
+    value.auditTrail?.row(value.id);
+    return true;
+  }
+  const typename = (value as { __typename?: unknown } | null)?.__typename;
+  return typename === undefined || typename === 'Case';
 }
 
 /** The committed `schema.graphql`: sorted, so that it changes only when the API does. */

@@ -5,9 +5,11 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express from 'express';
-import { GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { CaseAccessPath } from '../entities/enums';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { AuditTrail, AuditWriter } from './audit';
 import { TokenService } from './auth/tokens';
 import { credentialFromHeader, viewerFromHeader } from './auth/viewer';
 import type { Config } from './config';
@@ -64,6 +66,8 @@ export interface HubOptions {
 export interface Hub {
   app: express.Express;
   httpServer: http.Server;
+  /** The audit trail's writer: `settled()` resolves once every audit and last-used write started so far has ended. */
+  audit: Pick<AuditWriter, 'settled'>;
   /** Live updates: the dispatcher (subscribers, deliveries) and the WebSocket server. */
   live: { dispatcher: LiveDispatcher; server: LiveServer };
   listen(port: number, host: string): Promise<number>;
@@ -97,13 +101,15 @@ type ContextWithCounter = Context & {
  * Adds `extensions.redacted` (DOMAIN §3) and, when configured, the statement count of the request; tells the access
  * log and the metrics the operation and its outcome.
  */
-function responsePlugin(config: Config, logger: Logger): ApolloServerPlugin<ContextWithCounter> {
+function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): ApolloServerPlugin<ContextWithCounter> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, operationName, contextValue }) {
           // A query reads one snapshot, read only; a mutation writes in the same transaction, each in a savepoint.
           if (contextValue.db) contextValue.db.readOnly = operation?.operation === 'query';
+          // A federation gateway's `_entities` request: what it carries is recorded as read through that path.
+          if (contextValue.audit && operation && isEntitiesOperation(operation)) contextValue.audit.path = CaseAccessPath.ENTITIES;
           if (contextValue.facts) {
             contextValue.facts.type = operation?.operation;
             contextValue.facts.operation = operationName ?? undefined;
@@ -121,6 +127,11 @@ function responsePlugin(config: Config, logger: Logger): ApolloServerPlugin<Cont
             response.body.singleResult.errors = [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
             response.http.status = 500;
           }
+          // After the response is computed and the request's transaction ended, never awaited: the audit trail and the
+          // key's last use are written on their own connection (src/audit.ts), and a failure there is logged, not answered.
+          // A response whose data is null (a failed commit, an error up to the root) carries no case.
+          if (contextValue.audit && response.body.singleResult.data != null) audit.record(contextValue.audit);
+          if (contextValue.viewer?.apiKey) audit.touchApiKey(contextValue.viewer.apiKey.id, contextValue.now());
           const { redactions } = contextValue;
           if (redactions && redactions.size > 0) {
             response.body.singleResult.extensions = { ...response.body.singleResult.extensions, redacted: redactions.entries() };
@@ -136,6 +147,12 @@ function responsePlugin(config: Config, logger: Logger): ApolloServerPlugin<Cont
       };
     },
   };
+}
+
+/** An operation whose root fields are all federation's `_entities` (a gateway fetching entities). */
+function isEntitiesOperation(operation: OperationDefinitionNode): boolean {
+  const fields = operation.selectionSet.selections;
+  return fields.length > 0 && fields.every((f) => f.kind === 'Field' && (f.name.value === '_entities' || f.name.value === '__typename'));
 }
 
 /** Error formatting of responses and live payloads: known codes as they are; anything else logged, no internals outside development. */
@@ -156,6 +173,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const now = options.now ?? (() => new Date());
   const development = config.nodeEnv === 'development';
   const tokens = new TokenService(config);
+  const audit = new AuditWriter(ds, logger);
   const schema = options.schema ?? (await buildHubSchema());
   const app = express();
   app.disable('x-powered-by');
@@ -201,7 +219,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       // Federation inline traces (ftv1) are never sent: a trace times each resolver, and a hidden row must not be told
       // from a missing one by its timing (DOMAIN §6). Hive Gateway does not read them.
       ApolloServerPluginInlineTraceDisabled(),
-      responsePlugin(config, logger),
+      responsePlugin(config, logger, audit),
       introspectionPlugin<ContextWithCounter>(),
       inputErrorsPlugin<ContextWithCounter>(),
       inputTextPlugin<ContextWithCounter>(),
@@ -261,7 +279,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const bus: LiveBus = (options.liveEvents ?? 'postgres') === 'postgres' ? new PostgresBus(ds, logger) : inProcessBus(ds);
   await bus.start();
   const formatError = errorFormatter(logger, development);
-  const dispatcher = new LiveDispatcher({ ds, schema, config, logger, now, formatError: (e) => formatError(e.toJSON(), e) });
+  const dispatcher = new LiveDispatcher({ ds, schema, config, logger, now, audit, formatError: (e) => formatError(e.toJSON(), e) });
   const unlisten = bus.listen((events) => dispatcher.publish(events));
   // The metrics' gauge follows this hub's active subscriptions (by difference: hubs of one process share the registry).
   let counted = 0;
@@ -326,10 +344,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     res.once('close', () => {
       db.finish().catch((err) => log.error({ err }, 'the request transaction could not be ended'));
     });
+    const trail = new AuditTrail(viewer, at, req.path === '/reports/network.csv' ? CaseAccessPath.CSV : CaseAccessPath.QUERY);
     return {
       viewer,
-      data: new Data(db, viewer),
+      data: new Data(db, viewer, trail),
       db,
+      audit: trail,
       redactions: new Redactions(),
       config,
       now: () => at,
@@ -428,6 +448,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   return {
     app,
     httpServer,
+    audit,
     live: { dispatcher, server: liveServer },
     listen(port: number, host: string) {
       return new Promise<number>((resolve, reject) => {
@@ -450,6 +471,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       unobservePool();
       await rateLimits.close();
+      // The audit entries of the last requests are written before the database closes.
+      await audit.settled();
     },
   };
 }

@@ -1,14 +1,16 @@
 import type { DataSource } from 'typeorm';
 import { ViewerKind } from '../../entities/enums';
-import { lookupViewer } from '../db/viewer-db';
+import { apiKeyActive, lookupApiKey, lookupViewer } from '../db/viewer-db';
 import { unauthenticated } from '../graphql/errors';
 import { isUuid } from '../data/batch';
 import { anonymousViewer, Viewer } from '../policy/viewer';
+import { parseApiKey } from './api-keys';
 import type { TokenService } from './tokens';
 
 /**
  * The viewer of a request from its Authorization header. No header: ANONYMOUS. A header that is malformed, or a token
  * that is expired, wrongly signed or for an unknown person: UNAUTHENTICATED (HTTP 401), never silently anonymous.
+ * `Bearer lapk_…` is an API key (DOMAIN §8): its organization as a whole.
  */
 export async function viewerFromHeader(header: string | undefined, tokens: TokenService, ds: DataSource, now: Date): Promise<Viewer> {
   return (await credentialFromHeader(header, tokens, ds, now)).viewer;
@@ -16,11 +18,13 @@ export async function viewerFromHeader(header: string | undefined, tokens: Token
 
 /**
  * What a connection that outlives one request (a subscription) keeps of its credential, so that it can be checked
- * again at every delivery (src/live/dispatcher.ts): for a token, the person it names and when it expires.
+ * again at every delivery (src/live/dispatcher.ts): for a token, the person it names and when it expires; for an API
+ * key, the key (revoked, expired, or its organization no longer endorsed: it stops working, DOMAIN §8).
  */
 export type Credential =
   | { kind: 'anonymous' }
-  | { kind: 'token'; personId: string; expiresAt: Date | null };
+  | { kind: 'token'; personId: string; expiresAt: Date | null }
+  | { kind: 'apiKey'; keyId: string; expiresAt: Date | null };
 
 /** `viewerFromHeader`, with the credential it was derived from. */
 export async function credentialFromHeader(
@@ -30,7 +34,12 @@ export async function credentialFromHeader(
   now: Date,
 ): Promise<{ viewer: Viewer; credential: Credential }> {
   if (header === undefined || header === '') return { viewer: anonymousViewer, credential: { kind: 'anonymous' } };
-  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(header.trim());
+  const trimmed = header.trim();
+  if (/^Bearer lapk_/.test(trimmed)) {
+    const viewer = await viewerFromApiKey(trimmed.slice('Bearer '.length), ds, now);
+    return { viewer, credential: { kind: 'apiKey', keyId: viewer.apiKey!.id, expiresAt: viewer.apiKey!.expiresAt } };
+  }
+  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(trimmed);
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
   let claims;
   try {
@@ -60,4 +69,35 @@ export function viewerOfRow(row: { person_id: string; own_org: string; kind: str
     ownOrgId: row.own_org,
     memberOrgId: kind === ViewerKind.ANONYMOUS ? null : row.own_org,
   };
+}
+
+/**
+ * The viewer of an API key, checked on every request: unknown, revoked or expired keys, and keys of an organization
+ * that is no longer endorsed, are UNAUTHENTICATED. The viewer has no person.
+ */
+export async function viewerFromApiKey(presented: string, ds: DataSource, now: Date): Promise<Viewer> {
+  const parsed = parseApiKey(presented);
+  if (!parsed) throw unauthenticated('The API key is not valid');
+  const row = await lookupApiKey(ds, parsed.prefix, parsed.hash, now);
+  if (!row) throw unauthenticated('The API key is not valid');
+  if (row.revoked) throw unauthenticated('The API key has been revoked');
+  if (row.expired) throw unauthenticated('The API key has expired');
+  if (row.kind === ViewerKind.ANONYMOUS) throw unauthenticated('The API key’s organization is not an endorsed participant');
+  return {
+    kind: row.kind as ViewerKind,
+    personId: null,
+    ownOrgId: row.own_org,
+    memberOrgId: row.own_org,
+    apiKey: { id: row.api_key_id, name: row.name, prefix: row.prefix, expiresAt: row.expires_at },
+  };
+}
+
+/**
+ * Whether a viewer resolved earlier may still read at `now`: always for people and anonymous callers (their tokens'
+ * own expiry is checked where they are kept), and for an API key only while it is neither revoked nor expired and its
+ * organization is endorsed.
+ */
+export async function viewerStillValid(viewer: Viewer, ds: DataSource, now: Date): Promise<boolean> {
+  if (!viewer.apiKey) return true;
+  return (await apiKeyActive(ds, [viewer.apiKey.id], now)).has(viewer.apiKey.id);
 }

@@ -51,7 +51,10 @@ async function main(): Promise<void> {
   const gateway = createGateway({
     supergraph: fs.readFileSync(path.join(repositoryRoot, 'supergraph.graphql'), 'utf8'),
     subgraphs: { hub: hubUrls, complaints: complaints.url },
-    graphiql: true,
+    // Production defaults (ENGINEERING.md): no GraphiQL and no introspection at the gateway, which cannot tell members
+    // from anonymous callers itself (the hub's `_service` and introspection are for members only).
+    graphiql: process.env.NODE_ENV !== 'production',
+    introspection: process.env.NODE_ENV !== 'production',
   });
   const actual = await gateway.listen(port, host);
   process.stdout.write(`LAP Hub gateway: GraphQL and GraphiQL at http://localhost:${actual}/graphql (hub: ${hubUrls.join(', ')}; complaints: ${complaints.url})\n`);

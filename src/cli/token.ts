@@ -1,11 +1,13 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { generateApiKey } from '../auth/api-keys';
 import { TokenService } from '../auth/tokens';
 import { Config, ConfigError, loadConfig } from '../config';
 import { embeddedUrl, readLiveLock, startEmbedded } from '../db/embedded';
 
-const usage = `usage: npm run token -- <email>     print a bearer token for that person
-       npm run token -- --list       list the people: email, organization, viewer kind`;
+const usage = `usage: npm run token -- <email>                      print a bearer token for that person
+       npm run token -- --api-key <email> [--name N]  create an API key for that person's organization (DOMAIN §8), print it
+       npm run token -- --list                        list the people: email, organization, viewer kind`;
 
 interface PersonRow {
   id: string;
@@ -56,6 +58,59 @@ async function readPeople(config: Config): Promise<PersonRow[]> {
   }
 }
 
+/** Runs `fn` on the database the CLI reaches (as `readPeople` does), as the owner. */
+async function withDatabase<T>(config: Config, fn: (query: (text: string, values?: unknown[]) => Promise<any[]>) => Promise<T>): Promise<T> {
+  const viaUrl = async (url: string, description: string) => {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10000 });
+    try {
+      await client.connect();
+    } catch (err) {
+      throw new ConfigError(`cannot reach ${description}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    try {
+      return await fn(async (text, values) => (await client.query(text, values as unknown[])).rows);
+    } finally {
+      await client.end();
+    }
+  };
+  if (config.databaseUrl) return viaUrl(config.databaseUrl, `the database at ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}`);
+  const holder = readLiveLock(config.dataDir);
+  if (holder) {
+    if (!holder.ready || !holder.socketDir) throw new ConfigError('the hub is still starting; try again in a moment');
+    return viaUrl(embeddedUrl(holder.socketDir), `the embedded database of process ${holder.pid}`);
+  }
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+  const { openDatabase } = require('../db/data-source') as typeof import('../db/data-source');
+  const embedded = await startEmbedded(config.dataDir);
+  try {
+    const ds = await openDatabase(embedded.url, 1);
+    try {
+      return await fn((text, values) => ds.query(text, values));
+    } finally {
+      await ds.destroy();
+    }
+  } finally {
+    await embedded.stop();
+  }
+}
+
+/**
+ * Creates an API key for the organization of an endorsed person, as that person had asked for it with `createApiKey`
+ * (the same table, prefix and hash), and returns the secret: printed once, never stored.
+ */
+async function mintApiKey(config: Config, person: PersonRow, name: string): Promise<string> {
+  if (person.viewer === 'ANONYMOUS') throw new ConfigError(`${person.email}'s organization is not an endorsed participant: it cannot have API keys`);
+  const key = generateApiKey();
+  await withDatabase(config, (query) =>
+    query(
+      `INSERT INTO api_key (organization_id, name, prefix, secret_hash, created_by_id)
+       SELECT pe.organization_id, $2, $3, $4, pe.id FROM person pe WHERE pe.id = $1`,
+      [person.id, name, key.prefix, key.hash],
+    ),
+  );
+  return key.secret;
+}
+
 async function queryUrl(url: string, description: string): Promise<PersonRow[]> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10000 });
   try {
@@ -75,7 +130,10 @@ async function queryUrl(url: string, description: string): Promise<PersonRow[]> 
 async function main(): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ options: { list: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+    parsed = parseArgs({
+      options: { list: { type: 'boolean' }, 'api-key': { type: 'boolean' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    });
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${usage}\n`);
     return 2;
@@ -85,7 +143,7 @@ async function main(): Promise<number> {
     process.stdout.write(usage + '\n');
     return 0;
   }
-  if (values.list ? positionals.length > 0 : positionals.length !== 1) {
+  if ((values.list ? positionals.length > 0 : positionals.length !== 1) || (values.name !== undefined && !values['api-key'])) {
     process.stderr.write(usage + '\n');
     return 2;
   }
@@ -100,13 +158,20 @@ async function main(): Promise<number> {
     }
     return 0;
   }
-  if (!tokens.canSign) throw new ConfigError('with JWKS_URL set, tokens come from your identity provider');
   const email = positionals[0].toLowerCase();
   const person = people.find((p) => p.email.toLowerCase() === email);
   if (!person) {
     process.stderr.write(`no person with the email ${positionals[0]}; see npm run token -- --list\n`);
     return 1;
   }
+  if (values['api-key']) {
+    const name = (values.name ?? 'dashboard (npm run token)').trim();
+    if (name.length < 1 || name.length > 100) throw new ConfigError('--name must be 1 to 100 characters');
+    process.stdout.write((await mintApiKey(config, person, name)) + '\n');
+    process.stderr.write(`API key "${name}" of ${person.organization}: shown this once; revoke it with revokeApiKey\n`);
+    return 0;
+  }
+  if (!tokens.canSign) throw new ConfigError('with JWKS_URL set, tokens come from your identity provider');
   process.stdout.write((await tokens.sign(person.id, person.email)) + '\n');
   return 0;
 }

@@ -67,7 +67,8 @@ export class CaseData {
         'investigatorNotes', t.investigator_notes, 'victimCount', t.victim_count,
         'estimatedLossUsd', t.estimated_loss_usd, 'vulnerableVictims', t.vulnerable_victims,
         'ongoingHarm', t.ongoing_harm) FROM case_confidential t WHERE t.case_id = ${c}.id) AS __confidential,
-      lap.case_editable(${c}.lead_agency_id = (SELECT lap.viewer_org()), (SELECT lap.is_agency())) AS __editable`;
+      lap.case_editable(${c}.lead_agency_id = (SELECT lap.viewer_org()), (SELECT lap.is_agency()))
+        AND (SELECT lap.viewer_api_key()) IS NULL AS __editable`;
   }
 
   hydrateCases(rows: Row[]): Case[] {
@@ -76,6 +77,8 @@ export class CaseData {
       const tier = rows[i].__confidential as Omit<CaseConfidential, 'caseId'> | null;
       c.confidentialTier = tier ? { ...tier, caseId: c.id, id: c.id } : null;
       c.editable = rows[i].__editable === true;
+      // A TLP:RED row is recorded in the audit trail when the response carries it (Case.isTypeOf, src/schema.ts).
+      if (c.tlp === Tlp.RED && this.data.audit) Object.defineProperty(c, 'auditTrail', { value: this.data.audit, enumerable: false });
       this.caseById.prime(c.id, c);
     });
     return cases;

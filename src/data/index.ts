@@ -1,5 +1,7 @@
 import type { ViewerDb } from '../db/viewer-db';
+import type { AuditTrail } from '../audit';
 import type { Viewer } from '../policy/viewer';
+import { AccountabilityData } from './accountability';
 import { CallData } from './calls';
 import { CaseData } from './cases';
 import { CooperationData } from './cooperation';
@@ -18,17 +20,21 @@ export class Data {
   readonly calls: CallData;
   readonly cooperation: CooperationData;
   readonly outreach: OutreachData;
+  readonly accountability: AccountabilityData;
   readonly live: LiveData;
 
   constructor(
     readonly db: ViewerDb,
     readonly viewer: Viewer,
+    /** What the request's response carries that the audit trail records (DOMAIN §9); absent where nothing is answered. */
+    readonly audit?: AuditTrail,
   ) {
     this.participants = new ParticipantData(this);
     this.cases = new CaseData(this);
     this.calls = new CallData(this);
     this.cooperation = new CooperationData(this);
     this.outreach = new OutreachData(this);
+    this.accountability = new AccountabilityData(this);
     this.live = new LiveData(this);
   }
 }

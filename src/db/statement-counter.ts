@@ -25,3 +25,8 @@ export function installStatementCounter(): void {
 export function runCounted<T>(counter: { statements: number }, fn: () => T): T {
   return store.run(counter, fn);
 }
+
+/** Runs `fn` outside any request's count: work of the system that a request only started (the audit trail's writes). */
+export function uncounted<T>(fn: () => T): T {
+  return store.exit(fn);
+}

@@ -70,6 +70,7 @@ function settings(viewer: Viewer, now: Date): string {
     set('lap.person_id', viewer.personId),
     set('lap.own_org', viewer.ownOrgId),
     set('lap.member_org', viewer.memberOrgId),
+    set('lap.api_key', viewer.apiKey?.id ?? null),
     set('lap.now', now.toISOString()),
   ].join(', ')}`;
 }
@@ -283,6 +284,59 @@ export async function lookupViewers(
     client.release();
     for (const row of results[2].rows as Array<{ person_id: string; own_org: string; kind: string }>) found.set(row.person_id, row);
     return found;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(err as Error);
+    throw err;
+  }
+}
+
+/**
+ * Who an API key names (its prefix and the SHA-256 of the whole key), asked of the database (`lap.api_key_viewer`,
+ * which compares the hash in constant time and never hands it out) as the viewer role with no viewer yet.
+ */
+export async function lookupApiKey(
+  ds: DataSource,
+  prefix: string,
+  hash: Buffer,
+  now: Date,
+): Promise<{ api_key_id: string; name: string; prefix: string; expires_at: Date | null; own_org: string; kind: string; revoked: boolean; expired: boolean } | null> {
+  const client = await poolOf(ds).connect();
+  try {
+    const results = (await client.query(
+      `BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};
+       SELECT api_key_id, name, prefix, expires_at, own_org, kind, revoked, expired
+         FROM lap.api_key_viewer(${pg.escapeLiteral(prefix)}, '\\x${hash.toString('hex')}'::bytea, ${pg.escapeLiteral(now.toISOString())}::timestamptz);
+       COMMIT`,
+    )) as unknown as pg.QueryResult[];
+    client.release();
+    return (results[2].rows[0] as any) ?? null;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(err as Error);
+    throw err;
+  }
+}
+
+/**
+ * Which of these API keys, checked earlier, still work at `now` (not revoked, not expired, their organization still
+ * endorsed): `lap.api_key_active`, as the viewer role, one round trip however many. For connections that outlive one
+ * request (a subscription checks its key again at every delivery, DOMAIN §7, §8).
+ */
+export async function apiKeyActive(ds: DataSource, keyIds: readonly string[], now: Date): Promise<Set<string>> {
+  const active = new Set<string>();
+  if (keyIds.length === 0) return active;
+  const client = await poolOf(ds).connect();
+  try {
+    const ids = `ARRAY[${keyIds.map((id) => pg.escapeLiteral(id)).join(', ')}]::uuid[]`;
+    const results = (await client.query(
+      `BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};
+       SELECT k.id FROM unnest(${ids}) AS k(id) WHERE lap.api_key_active(k.id, ${pg.escapeLiteral(now.toISOString())}::timestamptz);
+       COMMIT`,
+    )) as unknown as pg.QueryResult[];
+    client.release();
+    for (const row of results[2].rows as Array<{ id: string }>) active.add(row.id);
+    return active;
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     client.release(err as Error);

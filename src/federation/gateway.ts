@@ -113,6 +113,8 @@ export interface GatewayOptions {
   /** Where each subgraph runs: one URL, or several instances served in turn. */
   subgraphs: Record<SubgraphName, string | string[]>;
   graphiql?: boolean;
+  /** Whether the gateway answers introspection of the composed schema (default true). */
+  introspection?: boolean;
   /** Hive Gateway's log level (errors by default). */
   logging?: 'error' | 'warn' | 'info' | 'debug' | false;
 }
@@ -138,6 +140,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // The HTTP transport given, not imported by name at run time.
     transports: { http: httpTransport },
     graphiql: options.graphiql ? { title: 'LAP Hub — composed graph' } : false,
+    ...(options.introspection === false ? { disableIntrospection: { disableIf: () => true } } : {}),
     landingPage: false,
     logging: options.logging ?? 'error',
     propagateHeaders: {

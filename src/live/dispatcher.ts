@@ -3,13 +3,15 @@ import { EventEmitter } from 'node:events';
 import { DocumentNode, execute, ExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { CaseAccessPath } from '../../entities/enums';
+import { AuditTrail, AuditWriter } from '../audit';
 import { Credential, viewerOfRow } from '../auth/viewer';
 import type { Config } from '../config';
 import type { Context } from '../context';
 import { Data } from '../data';
 import { isUuid } from '../data/batch';
 import { runCounted } from '../db/statement-counter';
-import { lookupViewers, poolOf, withViewer } from '../db/viewer-db';
+import { apiKeyActive, lookupViewers, poolOf, withViewer } from '../db/viewer-db';
 import { Redactions } from '../policy/redaction';
 import type { Viewer } from '../policy/viewer';
 import { Channel } from './channel';
@@ -75,6 +77,8 @@ interface Resolution {
   hash: string;
   /** Whether the viewer sees the part the event names (asked only when a subscriber of the group needs it). */
   partVisible: boolean;
+  /** What the payload carries that the audit trail records (DOMAIN §9), written once the payload was delivered. */
+  trail?: AuditTrail;
 }
 
 /** The hash of a subscriber that cannot see the row: a later visible payload always differs from it. */
@@ -88,6 +92,8 @@ export interface DispatcherOptions {
   now: () => Date;
   /** Formats an error of a payload as a query's error would be (no internals outside development). */
   formatError: (error: GraphQLError) => GraphQLFormattedError;
+  /** Writes the audit trail of delivered payloads (path SUBSCRIPTION); without it nothing is recorded. */
+  audit?: AuditWriter;
 }
 
 /**
@@ -96,7 +102,7 @@ export interface DispatcherOptions {
  * 1. The subscribers an event concerns (its topic; its row, or every row) have their credentials checked again, all in
  *    one statement: a token that has expired closes its connection (4403 "token expired"); a person who is gone
  *    closes it too; a person whose organization is no longer endorsed now subscribes as what `lap.viewer_of` says.
- * 2. They are grouped by viewer (kind, person, own and member organization: exactly what `withViewer` puts in the
+ * 2. They are grouped by viewer (kind, person, own and member organization, API key: exactly what `withViewer` puts in the
  *    settings, so every subscriber of a group is the same viewer to every policy) and selection (document, operation,
  *    variables). Each group's payload is resolved once: the subscription field under `withViewer`, with the same
  *    schema, shield rules, data layer and `extensions.redacted` as a query, so the payload is what `case(id)` /
@@ -215,7 +221,11 @@ export class LiveDispatcher extends EventEmitter {
         const needsPart = isPartOnly(event) && subscribers.some((s) => s.history.get(event.id) === undefined);
         const r = await this.resolve(viewer, selection, event, now, needsPart);
         if (!r) return;
-        for (const s of subscribers) if (this.deliver(s, event, r)) report.delivered++;
+        let delivered = 0;
+        for (const s of subscribers) if (this.deliver(s, event, r)) delivered++;
+        report.delivered += delivered;
+        // The group is one viewer: a payload it received is recorded once (a tier or a RED row it carried).
+        if (delivered > 0 && r.trail) this.o.audit?.record(r.trail);
       });
     });
     report.statements = counter.statements;
@@ -240,15 +250,22 @@ export class LiveDispatcher extends EventEmitter {
   /**
    * Checks every connection's credential again, at this moment, in one statement for all token holders: expired
    * tokens and people who no longer exist close their connections; everyone else is the viewer `lap.viewer_of` says
-   * now (a membership that ended makes an ANONYMOUS viewer). An API key would be checked here the same way: one
-   * statement for the distinct keys (revoked, expired, organization no longer endorsed: close with 4403).
+   * now (a membership that ended makes an ANONYMOUS viewer). API keys are checked the same way: one statement for the
+   * distinct keys (revoked, expired, organization no longer endorsed: close with 4403).
    */
   private async recheck(subscribers: readonly Subscriber[], now: Date): Promise<void> {
     const connections = new Set(subscribers.map((s) => s.connection));
     const people = new Map<string, LiveConnection[]>();
+    const keys = new Map<string, LiveConnection[]>();
     for (const c of connections) {
       if (c.closed) continue;
       const credential = c.credential;
+      if (credential.kind === 'apiKey') {
+        const list = keys.get(credential.keyId) ?? [];
+        list.push(c);
+        keys.set(credential.keyId, list);
+        continue;
+      }
       if (credential.kind !== 'token') continue;
       if (credential.expiresAt && credential.expiresAt.getTime() <= now.getTime()) {
         c.close(4403, 'token expired');
@@ -257,6 +274,11 @@ export class LiveDispatcher extends EventEmitter {
       const list = people.get(credential.personId) ?? [];
       list.push(c);
       people.set(credential.personId, list);
+    }
+    if (keys.size > 0) {
+      // A key revoked or expired, or of an organization no longer endorsed, stops working (DOMAIN §8), here too.
+      const active = await apiKeyActive(this.o.ds, [...keys.keys()], now);
+      for (const [keyId, conns] of keys) if (!active.has(keyId)) for (const c of conns) c.close(4403, 'the API key is no longer valid');
     }
     if (people.size === 0) return;
     const rows = await lookupViewers(this.o.ds, [...people.keys()], now);
@@ -278,7 +300,7 @@ export class LiveDispatcher extends EventEmitter {
     const groups = new Map<string, Subscriber[]>();
     for (const s of subscribers) {
       const v = s.connection.viewer;
-      const key = `${v.kind}|${v.personId ?? ''}|${v.ownOrgId ?? ''}|${v.memberOrgId ?? ''}\u0000${s.selection.key}\u0000${extra(s)}`;
+      const key = `${v.kind}|${v.personId ?? ''}|${v.ownOrgId ?? ''}|${v.memberOrgId ?? ''}|${v.apiKey?.id ?? ''}\u0000${s.selection.key}\u0000${extra(s)}`;
       const group = groups.get(key);
       if (group) group.push(s);
       else groups.set(key, [s]);
@@ -302,7 +324,8 @@ export class LiveDispatcher extends EventEmitter {
   private async resolve(viewer: Viewer, selection: LiveSelection, event: LiveEvent, now: Date, withPart: boolean): Promise<Resolution | null> {
     try {
       return await withViewer(this.o.ds, viewer, now, async (db) => {
-        const context: Context = { viewer, db, data: new Data(db, viewer), redactions: new Redactions(), config: this.o.config, now: () => now };
+        const trail = new AuditTrail(viewer, now, CaseAccessPath.SUBSCRIPTION);
+        const context: Context = { viewer, db, data: new Data(db, viewer, trail), audit: trail, redactions: new Redactions(), config: this.o.config, now: () => now };
         const result = await execute({
           schema: this.o.schema,
           document: selection.document,
@@ -318,7 +341,7 @@ export class LiveDispatcher extends EventEmitter {
         if (context.redactions.size) payload.extensions = { redacted: context.redactions.entries() };
         const hash = crypto.createHash('sha256').update(JSON.stringify(payload)).digest('base64');
         const partVisible = withPart ? await context.data.live.partVisible(event) : false;
-        return { hidden: false, payload, hash, partVisible };
+        return { hidden: false, payload, hash, partVisible, trail };
       });
     } catch (err) {
       this.o.logger.error({ err, topic: event.topic }, 'a live update could not be resolved');

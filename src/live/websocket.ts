@@ -43,14 +43,18 @@ class WsConnection implements LiveConnection {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(code, reason);
   }
 
-  /** Closes the connection (4403 "token expired") when its token expires (DOMAIN §7: within 5 s; here at the moment). */
+  /**
+   * Closes the connection (4403 "token expired", or "API key expired") when its token or API key expires (DOMAIN §7:
+   * within 5 s; here at the moment).
+   */
   arm(now: number): void {
-    if (this.credential.kind !== 'token' || !this.credential.expiresAt) return;
-    const due = this.credential.expiresAt.getTime();
+    const credential = this.credential;
+    if (credential.kind === 'anonymous' || !credential.expiresAt) return;
+    const due = credential.expiresAt.getTime();
     const wait = Math.max(0, due - now);
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (Date.now() >= due) this.close(4403, 'token expired');
+      if (Date.now() >= due) this.close(4403, credential.kind === 'token' ? 'token expired' : 'API key expired');
       else this.arm(Date.now());
     }, Math.min(wait, MAX_TIMER));
     this.timer.unref();

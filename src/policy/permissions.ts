@@ -4,6 +4,7 @@ import type { Country } from '../../entities/country.entity';
 import type { Participant } from '../../entities/participant.entity';
 import type { Context } from '../context';
 import { notFound } from '../graphql/errors';
+import { accountabilityPermissions } from './accountability.permissions';
 import { callPolicy } from './call.policy';
 import { cooperationPermissions } from './cooperation.permissions';
 import { federationPermissions } from './federation.permissions';
@@ -320,4 +321,5 @@ export const permissions: PermissionTree = mergeTrees(
   cooperationPermissions,
   outreachPermissions,
   federationPermissions,
+  accountabilityPermissions,
 );

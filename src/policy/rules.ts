@@ -34,11 +34,13 @@ export function rowRule<T>(name: string, predicate: (viewer: Viewer, row: T) => 
 type ArgsCheck = (viewer: Viewer, args: Record<string, any>, ctx: Context) => Promise<boolean | Error>;
 
 /**
- * A mutation rule: the viewer kind first, then a check of the rows the arguments name, loaded through the scoped
+ * A mutation rule: never for an API key; the viewer kind first, then a check of the rows the arguments name, loaded through the scoped
  * loaders (a row the viewer cannot see answers like a missing one).
  */
 export function mutationRule(name: string, kind: (viewer: Viewer) => boolean, check: ArgsCheck | null, reason: string): Permission {
-  const kindRule = rule(`${name}:viewer`, { cache: 'contextual' })((_p, _a, ctx: Context) => kind(ctx.viewer));
+  // An API key is read-only (DOMAIN §8): every mutation is FORBIDDEN to it, whatever its organization may do (the
+  // database refuses its writes too: the api_key_no_* policies).
+  const kindRule = rule(`${name}:viewer`, { cache: 'contextual' })((_p, _a, ctx: Context) => !ctx.viewer.apiKey && kind(ctx.viewer));
   if (!check) return { rule: kindRule, reason };
   const rowsRule = rule(`${name}:rows`, { cache: 'no_cache' })((_p, args: Record<string, any>, ctx: Context) => check(ctx.viewer, args, ctx));
   return { rule: chain(kindRule, rowsRule), reason };

@@ -10,6 +10,19 @@ export interface Viewer {
   personId: string | null;
   ownOrgId: string | null;
   memberOrgId: string | null;
+  /**
+   * Set when the caller is an API key (DOMAIN §8): the viewer is then the key's organization as a whole — no person,
+   * so shares naming persons never reach it — and read-only. Absent or null for people and anonymous callers.
+   */
+  apiKey?: ApiKeyIdentity | null;
+}
+
+/** The API key a request came with, as `lap.api_key_viewer` answered for it. */
+export interface ApiKeyIdentity {
+  id: string;
+  name: string;
+  prefix: string;
+  expiresAt: Date | null;
 }
 
 export const anonymousViewer: Viewer = Object.freeze({ kind: ViewerKind.ANONYMOUS, personId: null, ownOrgId: null, memberOrgId: null });
@@ -28,4 +41,14 @@ export function isPrivate(v: Viewer): boolean {
 
 export function isMember(v: Viewer): boolean {
   return isAgency(v) || isPrivate(v);
+}
+
+/** A person of an endorsed participant, acting for it (not an API key): only people write (DOMAIN §8: keys are read-only). */
+export function isMemberPerson(v: Viewer): boolean {
+  return isMember(v) && v.personId !== null && !v.apiKey;
+}
+
+/** The caller is an API key: its organization as a whole, read-only (DOMAIN §8). */
+export function isApiKey(v: Viewer): boolean {
+  return !!v.apiKey;
 }

@@ -190,3 +190,16 @@ describe('several hubs on one database behind the gateway', () => {
     expect(counted.map((c) => c.requests)).toEqual([3, 3]);
   });
 });
+
+test('with introspection off (npm run gateway in production) the gateway refuses __schema; queries still run', async () => {
+  const closed = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, introspection: false, logging: false });
+  const closedUrl = `http://127.0.0.1:${await closed.listen(0, '127.0.0.1')}/graphql`;
+  try {
+    const intro = await post(closedUrl, `{ __schema { queryType { name } } }`, cast.ann);
+    expect(intro.body.data).toBeUndefined();
+    expect(intro.body.errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect((await post(closedUrl, `{ me { kind } }`, cast.ann)).body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+  } finally {
+    await closed.stop();
+  }
+});

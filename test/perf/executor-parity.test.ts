@@ -395,6 +395,16 @@ function corpus(): Doc[] {
     ${lookups('questionnaireResponse', 'response', allResponses.map((k) => [k, responseId(k)]), '{ ...Response }')}
     ${lookups('resourceListEntry', 'entry', allEntries.map((k) => [k, resourceEntryId(k)]), '{ ...Entry }')}
   }`);
+  // API keys and accountability (DOMAIN §8, §9). The audit trail grows with every request (both hubs record), so the
+  // log is asked for its shape only.
+  add('accountability: keys, access requests, why a tier is readable', `{
+    me { kind apiKey { name } }
+    apiKeys { totalCount nodes { id name } }
+    caseAccessRequests { totalCount nodes { id status justification declineReason viewerCan { decide } case { reference } requester { name } } }
+    ${lookups('caseAccessRequest', 'accessRequest', [['isla-acma', demoId('access-request:isla-acma')], ['priya-ftc', demoId('access-request:priya-ftc')]], '{ id status }')}
+    cases(first: 20) { nodes { reference confidentialAccess { allowed reason } accessLog(first: 0) { edges { cursor } }
+      accessRequests { totalCount nodes { id status } } viewerAccessRequest { id status } } }
+  }`);
   add('by id: an id that is no uuid', `{ case(id: "not-a-uuid") { reference } participant(id: "") { name } me { kind } }`);
 
   // Filters and orders must not behave differently because of a hidden row; paging from cursors of hidden rows.

@@ -21,6 +21,10 @@ interface TableGrant {
   table: Array<'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE' | 'REFERENCES' | 'TRIGGER'>;
   /** Columns the viewer may UPDATE (no table-wide UPDATE anywhere: a write names the columns it may change). */
   update?: string[];
+  /** Columns the viewer may SELECT, where it may not read the whole row (api_key: never its hash). */
+  select?: string[];
+  /** Columns the viewer may INSERT, where it may not write the whole row. */
+  insert?: string[];
 }
 
 const GRANTS: Record<string, TableGrant> = {
@@ -57,6 +61,16 @@ const GRANTS: Record<string, TableGrant> = {
   training_host: { table: ['SELECT', 'INSERT'] },
   education_project: { table: ['SELECT', 'INSERT'], update: ['title', 'description', 'themes', 'status', 'website_url', 'updated_at'] },
   education_project_partner: { table: ['SELECT', 'INSERT', 'DELETE'] },
+  // API keys (DOMAIN §8): every column but the secret's hash is readable; the hash is written once and never read back
+  api_key: {
+    table: [],
+    select: ['id', 'organization_id', 'name', 'prefix', 'created_by_id', 'created_at', 'expires_at', 'revoked_at', 'revoked_by_id', 'last_used_at'],
+    insert: ['organization_id', 'name', 'prefix', 'secret_hash', 'created_by_id', 'expires_at'],
+    update: ['revoked_at', 'revoked_by_id'],
+  },
+  // the audit trail is written by the system only; the lead agency reads it (DOMAIN §9)
+  case_access_log: { table: ['SELECT'] },
+  case_access_request: { table: ['SELECT', 'INSERT'], update: ['status', 'decided_at', 'decided_by_id', 'decline_reason', 'granted_scope'] },
 };
 
 /** Schemas the viewer role may use (`public` also through PUBLIC's default USAGE); CREATE nowhere. */
@@ -242,6 +256,8 @@ function allowedRelationPrivileges(): string[] {
   for (const [table, grant] of Object.entries(GRANTS)) {
     for (const p of grant.table) out.push(`${table}: ${p}`);
     for (const column of grant.update ?? []) out.push(`${table}.${column}: UPDATE`);
+    for (const column of grant.select ?? []) out.push(`${table}.${column}: SELECT`);
+    for (const column of grant.insert ?? []) out.push(`${table}.${column}: INSERT`);
   }
   return out.sort();
 }
@@ -394,6 +410,48 @@ describe('the policy functions of schema lap', () => {
         'lap.catalog_probe_temp_first(): search_path does not end in pg_temp',
       ]);
       expect(await uncommentedFunctions(tx)).toEqual(['lap.catalog_probe_silent()']);
+    });
+  });
+});
+
+/**
+ * Tables the viewer role may write (INSERT, UPDATE or DELETE, on the table or on a column) without the restrictive
+ * policies that refuse an API key's writes (DOMAIN §8: a key is read-only), named `table: COMMAND`.
+ */
+async function writableWithoutKeyRefusal(q: Query): Promise<string[]> {
+  const rows = await q(
+    `WITH cmd(p, polcmd, name) AS (VALUES ('INSERT', 'a', 'api_key_no_insert'), ('UPDATE', 'w', 'api_key_no_update'), ('DELETE', 'd', 'api_key_no_delete'))
+     SELECT c.relname || ': ' || cmd.p AS problem FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN cmd
+     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
+       AND (has_table_privilege('lap_viewer', c.oid, cmd.p)
+            OR (cmd.p <> 'DELETE' AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                                             AND has_column_privilege('lap_viewer', c.oid, a.attnum, cmd.p))))
+       AND NOT EXISTS (SELECT 1 FROM pg_policy pol WHERE pol.polrelid = c.oid AND NOT pol.polpermissive AND pol.polcmd = cmd.polcmd
+                         AND pol.polname = cmd.name AND 'lap_viewer'::regrole = ANY (pol.polroles)
+                         AND pg_get_expr(pol.polqual, pol.polrelid) IS NOT DISTINCT FROM CASE WHEN cmd.p = 'INSERT' THEN NULL ELSE '(( SELECT lap.viewer_api_key() AS viewer_api_key) IS NULL)' END
+                         AND pg_get_expr(pol.polwithcheck, pol.polrelid) IS NOT DISTINCT FROM CASE WHEN cmd.p = 'DELETE' THEN NULL ELSE '(( SELECT lap.viewer_api_key() AS viewer_api_key) IS NULL)' END)
+     ORDER BY 1`,
+  );
+  return rows.map((r) => r.problem);
+}
+
+describe('API keys are read-only in the database too (DOMAIN §8)', () => {
+  test('every table the viewer role may write refuses an API key’s inserts, updates and deletes (restrictive policies)', async () => {
+    const writable = await q(
+      `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relkind = 'r' AND has_table_privilege('lap_viewer', c.oid, 'INSERT')`,
+    );
+    expect(writable[0].n).toBeGreaterThanOrEqual(20);
+    expect(await writableWithoutKeyRefusal(q)).toEqual([]);
+  });
+
+  test('a writable table without them, or with a different condition, is flagged', async () => {
+    await rolledBack(async (tx) => {
+      await tx(`CREATE TABLE public.catalog_probe_writable (id int)`);
+      await tx(`GRANT INSERT ON public.catalog_probe_writable TO lap_viewer`);
+      await tx(`DROP POLICY api_key_no_delete ON case_share`);
+      await tx(`CREATE POLICY api_key_no_delete ON case_share AS RESTRICTIVE FOR DELETE TO lap_viewer USING (true)`);
+      expect(await writableWithoutKeyRefusal(tx)).toEqual(['case_share: DELETE', 'catalog_probe_writable: INSERT']);
     });
   });
 });

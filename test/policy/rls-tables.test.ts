@@ -79,6 +79,7 @@ const names = new DemoNames([
   ...['grace', 'tom', 'eva', 'max'].map((k) => `resource:${k}`),
   ...['phishing-kits', 'zombie-drones', 'evidence'].map((k) => `training:${k}`),
   ...['open-relays', 'spot-the-phish'].map((k) => `education:${k}`),
+  ...['isla-acma', 'priya-ftc'].map((k) => `access-request:${k}`),
 ])
   .add(OECD_QUESTIONNAIRE_ID, 'oecd')
   .add(PRIVATE_SECTOR_QUESTIONNAIRE_ID, 'b4');
@@ -136,6 +137,9 @@ const KEYS: Record<string, string> = {
   training_host: `SELECT training_id AS k, participant_id AS k2 FROM training_host`,
   education_project: `SELECT id AS k FROM education_project`,
   education_project_partner: `SELECT project_id AS k, participant_id AS k2 FROM education_project_partner`,
+  api_key: `SELECT id AS k FROM api_key`,
+  case_access_log: `SELECT id AS k FROM case_access_log`,
+  case_access_request: `SELECT id AS k FROM case_access_request`,
   migrations: `SELECT name AS k FROM migrations`,
 };
 
@@ -252,6 +256,11 @@ const EXPECTED: Record<string, Record<ViewerName, string[]>> = {
     agencies: ['open-relays:kisa', 'open-relays:northstar', 'spot-the-phish:ftc', 'spot-the-phish:oft'],
     private: ['open-relays:kisa', 'open-relays:northstar', 'spot-the-phish:ftc', 'spot-the-phish:oft'],
   }),
+  // API keys and the audit trail start empty (test/accountability covers them with rows of their own).
+  api_key: rows({}),
+  case_access_log: rows({}),
+  // Requests for access: the requester (Isla, Priya) and the lead agency's people (ACMA: Liam; FTC: Ann, Ben).
+  case_access_request: rows({ isla: ['isla-acma'], liam: ['isla-acma'], priya: ['priya-ftc'], ann: ['priya-ftc'], ben: ['priya-ftc'] }),
   // The migrations table is the owner's alone: no grant, so even reading it is refused.
   migrations: per(() => [DENIED]),
 };

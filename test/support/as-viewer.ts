@@ -35,7 +35,11 @@ export async function viewerOf(ds: DataSource, email: string | null, now: Date):
  * try writes; a write that fails inside `fn` should go through `attempt` so that the transaction stays usable.
  */
 export async function asViewer<T>(ds: DataSource, email: string | null, now: Date, fn: (db: ViewerDb) => Promise<T>): Promise<T> {
-  const viewer = await viewerOf(ds, email, now);
+  return asGivenViewer(ds, await viewerOf(ds, email, now), now, fn);
+}
+
+/** `asViewer` for a viewer already resolved (an API key's, from `viewerFromHeader`). */
+export async function asGivenViewer<T>(ds: DataSource, viewer: Viewer, now: Date, fn: (db: ViewerDb) => Promise<T>): Promise<T> {
   return withViewer(
     ds,
     viewer,

@@ -30,6 +30,8 @@ export interface TestHub {
   tokenFor(personId: string, email: string): Promise<string>;
   /** Empties the database and loads the demo network again. */
   reset(): Promise<void>;
+  /** Resolves once the audit trail and API keys' last-use writes of every request answered so far are written. */
+  auditSettled(): Promise<void>;
   close(): Promise<void>;
   now: Date;
   /** The hub itself (its live-update dispatcher and WebSocket server). */
@@ -127,6 +129,7 @@ export async function startTestHub(options: { now?: () => Date; executor?: Execu
     config,
     now: seededAt,
     reset,
+    auditSettled: () => hub.audit.settled(),
     hub,
     ...client,
     async close() {
@@ -141,14 +144,20 @@ export async function startTestHub(options: { now?: () => Date; executor?: Execu
  * timestamps stay exactly as `base` loaded them), e.g. with the other executor or rule tree. `reset` is `base`'s; `close` stops
  * only this hub and leaves the data source to `base`.
  */
-export async function startSiblingHub(base: TestHub, options: Pick<HubOptions, 'now' | 'executor' | 'schema' | 'liveEvents'> = {}): Promise<TestHub> {
-  const hub: Hub = await createHub({ config: base.config, ds: base.ds, logger: createLogger(base.config), liveEvents: liveEventsOf(), ...options });
+export async function startSiblingHub(
+  base: TestHub,
+  options: Pick<HubOptions, 'now' | 'executor' | 'schema' | 'liveEvents'> & Partial<Pick<HubOptions, 'logger'>> = {},
+): Promise<TestHub> {
+  const hub: Hub = await createHub({
+    config: base.config, ds: base.ds, liveEvents: liveEventsOf(), ...options, logger: options.logger ?? createLogger(base.config),
+  });
   const client = await listening(hub, base.config);
   return {
     ds: base.ds,
     config: base.config,
     now: base.now,
     reset: base.reset,
+    auditSettled: () => hub.audit.settled(),
     hub,
     ...client,
     async close() {

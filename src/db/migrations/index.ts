@@ -5,6 +5,7 @@ import { RowLevelSecurity1764200000000 } from './1764200000000-RowLevelSecurity'
 import { OutreachPolicies1764220000000 } from './1764220000000-OutreachPolicies';
 import { CooperationParts1764230000000 } from './1764230000000-CooperationParts';
 import { CaseReach1764300000000 } from './1764300000000-CaseReach';
+import { Accountability1764400000000 } from './1764400000000-Accountability';
 import { RateLimits1764600000000 } from './1764600000000-RateLimits';
 
 /** Every migration, oldest first. */
@@ -16,5 +17,6 @@ export const migrations = [
   OutreachPolicies1764220000000,
   CooperationParts1764230000000,
   CaseReach1764300000000,
+  Accountability1764400000000,
   RateLimits1764600000000,
 ];

@@ -12,6 +12,7 @@ import {
 import { harmScore } from '../../harm';
 import { loadCooperationDemo } from './cooperation';
 import { loadOutreachDemo } from './outreach';
+import { loadAccountabilityDemo } from './accountability';
 import { demoId } from './demo-ids';
 
 export { demoId } from './demo-ids';
@@ -306,6 +307,7 @@ export async function loadDemo(ds: DataSource, now = new Date()): Promise<void> 
     }
     await loadCooperationDemo(m, now);
     await loadOutreachDemo(m, now);
+    await loadAccountabilityDemo(m, now);
   });
 }
 

@@ -1,0 +1,168 @@
+import type { GraphQLResolveInfo } from 'graphql';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { CaseAccessPath } from '../entities/enums';
+import { uncounted } from './db/statement-counter';
+import type { Viewer } from './policy/viewer';
+
+/**
+ * The audit trail (DOMAIN §9): every response that carries a case's confidential tier, or a TLP:RED case's row, is
+ * recorded once per request and case — who (person or API key), organization, case, when, and through which path.
+ *
+ * `AuditTrail` collects during one request (the resolvers of `Case` and its tier note what they hand out, so
+ * `_entities` and subscription payloads, which resolve `Case` through the same resolvers, are recorded by the same
+ * code); `AuditWriter` writes a request's entries in one statement after the response is computed, on a connection
+ * of its own, as the system (the owner role: the viewer role cannot write the trail), off the response's critical
+ * path. A failed write is logged as an error naming every lost entry, never surfaced to the reader.
+ */
+export class AuditTrail {
+  private readonly entries = new Map<string, { confidential: boolean; path: CaseAccessPath }>();
+
+  constructor(
+    readonly viewer: Viewer,
+    readonly at: Date,
+    /** The path of this request when no resolver info says otherwise: CSV for the CSV report. */
+    public path: CaseAccessPath = CaseAccessPath.QUERY,
+  ) {}
+
+  /** The response carries this case's confidential tier. */
+  tier(caseId: string, info?: GraphQLResolveInfo): void {
+    this.note(caseId, true, info);
+  }
+
+  /** The response carries this (TLP:RED) case's row. */
+  row(caseId: string, info?: GraphQLResolveInfo): void {
+    this.note(caseId, false, info);
+  }
+
+  private note(caseId: string, confidential: boolean, info?: GraphQLResolveInfo): void {
+    const seen = this.entries.get(caseId);
+    if (seen && (seen.confidential || !confidential)) return;
+    this.entries.set(caseId, { confidential: confidential || (seen?.confidential ?? false), path: seen?.path ?? this.pathOf(info) });
+  }
+
+  private pathOf(info?: GraphQLResolveInfo): CaseAccessPath {
+    if (!info) return this.path;
+    if (info.operation.operation === 'subscription') return CaseAccessPath.SUBSCRIPTION;
+    let root = info.path;
+    while (root.prev) root = root.prev;
+    // The field's name, not the response key (an alias of `_entities` is still `_entities`).
+    if (rootFieldName(info, root.key) === '_entities') return CaseAccessPath.ENTITIES;
+    return this.path;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The entries collected so far, emptied: a subscription records each delivered event on its own. */
+  take(): AuditRow[] {
+    const rows = [...this.entries].map(([caseId, e]) => ({
+      caseId,
+      confidential: e.confidential,
+      path: e.path,
+      personId: this.viewer.personId,
+      apiKeyId: this.viewer.apiKey?.id ?? null,
+      apiKeyName: this.viewer.apiKey?.name ?? null,
+      apiKeyPrefix: this.viewer.apiKey?.prefix ?? null,
+      organizationId: this.viewer.memberOrgId ?? this.viewer.ownOrgId,
+      accessedAt: this.at,
+    }));
+    this.entries.clear();
+    return rows;
+  }
+}
+
+/** The root field a response key of the operation stands for. */
+function rootFieldName(info: GraphQLResolveInfo, responseKey: string | number): string | undefined {
+  for (const selection of info.operation.selectionSet.selections) {
+    if (selection.kind === 'Field' && (selection.alias?.value ?? selection.name.value) === responseKey) return selection.name.value;
+  }
+  return undefined;
+}
+
+export interface AuditRow {
+  caseId: string;
+  confidential: boolean;
+  path: CaseAccessPath;
+  personId: string | null;
+  apiKeyId: string | null;
+  apiKeyName: string | null;
+  apiKeyPrefix: string | null;
+  organizationId: string | null;
+  accessedAt: Date;
+}
+
+/** How often an API key's `lastUsedAt` is written at most (DOMAIN §8 lists it; a write per request would be waste). */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Writes the trail and API keys' `lastUsedAt`, outside every request's transaction (queries run READ ONLY and never
+ * write), as the owner: these are the system's records of a read, not a viewer's writes.
+ */
+export class AuditWriter {
+  private readonly pending = new Set<Promise<void>>();
+  /** When each key's `lastUsedAt` was last written by this instance. */
+  private readonly keyWritten = new Map<string, number>();
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Records what the trail collected, in one statement, without waiting; never throws. */
+  record(trail: AuditTrail): void {
+    if (trail.size === 0) return;
+    const rows = trail.take();
+    // Written outside the request: not in its transaction, not in its statement count.
+    this.track(
+      uncounted(() => this.write(rows)).catch((err) => {
+        // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
+        this.logger.error(
+          { err, lostAuditEntries: rows.map((r) => ({ case: r.caseId, person: r.personId, apiKey: r.apiKeyId, path: r.path, at: r.accessedAt })) },
+          `AUDIT TRAIL: ${rows.length} case access entr${rows.length === 1 ? 'y' : 'ies'} could not be written and are lost`,
+        );
+      }),
+    );
+  }
+
+  /** Sets a key's `lastUsedAt` to `at`, at most once a minute per key (per instance); never throws. */
+  touchApiKey(keyId: string, at: Date): void {
+    const last = this.keyWritten.get(keyId);
+    if (last !== undefined && at.getTime() - last < LAST_USED_RESOLUTION_MS && at.getTime() >= last) return;
+    this.keyWritten.set(keyId, at.getTime());
+    this.track(
+      uncounted(() => this.ds.query(`UPDATE api_key SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`, [keyId, at]))
+        .then(() => undefined)
+        .catch((err) => {
+          this.keyWritten.delete(keyId);
+          this.logger.error({ err, apiKey: keyId }, 'could not record when an API key was last used');
+        }),
+    );
+  }
+
+  private async write(rows: AuditRow[]): Promise<void> {
+    const col = <K extends keyof AuditRow>(k: K) => rows.map((r) => r[k]);
+    await this.ds.query(
+      `INSERT INTO case_access_log (case_id, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
+       SELECT r.case_id, c.lead_agency_id, r.person_id, r.api_key_id, r.api_key_name, r.api_key_prefix, r.organization_id, r.path, r.confidential, r.accessed_at
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::boolean[], $9::timestamptz[])
+         AS r(case_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
+       JOIN enforcement_case c ON c.id = r.case_id`,
+      [
+        col('caseId'), col('personId'), col('apiKeyId'), col('apiKeyName'), col('apiKeyPrefix'), col('organizationId'), col('path'),
+        col('confidential'), col('accessedAt'),
+      ],
+    );
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p);
+    void p.finally(() => this.pending.delete(p));
+  }
+
+  /** Resolves when every write started so far has ended (tests and shutdown wait for it; requests never do). */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+}

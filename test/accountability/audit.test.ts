@@ -1,0 +1,277 @@
+import { execute, GraphQLID, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
+import pino from 'pino';
+import { CaseAccessPath } from '../../entities/enums';
+import { AuditTrail } from '../../src/audit';
+import { ViewerKind } from '../../entities/enums';
+import { cast, caseId, orgId, personId, segmentId, startSiblingHub, startTestHub, TestHub } from '../support/hub';
+
+/**
+ * The audit trail (DOMAIN §9): every response that carries a case's confidential tier, or a TLP:RED case's row, is
+ * recorded once per request and case — who, organization, case, when, through which path — written after the response
+ * in one statement, never failing the read; the lead agency reads it as `Case.accessLog`.
+ */
+
+let hub: TestHub;
+let clock: Date;
+let timed: TestHub;
+beforeAll(async () => {
+  hub = await startTestHub();
+  timed = await startSiblingHub(hub, { now: () => clock });
+});
+afterAll(async () => {
+  await timed.close();
+  await hub.close();
+});
+beforeEach(async () => {
+  await hub.reset();
+  clock = new Date(hub.now.getTime() + 60_000);
+});
+
+interface LogRow {
+  case: string;
+  person: string | null;
+  apiKey: string | null;
+  keyName: string | null;
+  org: string | null;
+  path: string;
+  confidential: boolean;
+  at: string;
+}
+
+const refOf = new Map(
+  ['FTC-2004-017', 'OFT-2004-003', 'ACMA-2004-011', 'ICO-2004-008', 'FTC-2004-021', 'KISA-2004-002', 'OPTA-2004-005', 'EFCC-2004-001', 'CRTC-2004-004'].map(
+    (r) => [caseId(r), r],
+  ),
+);
+
+/** The trail as the owner sees it, after every write started so far has ended. */
+async function trail(): Promise<LogRow[]> {
+  await timed.auditSettled();
+  await hub.auditSettled();
+  const rows = (await hub.ds.query(
+    `SELECT case_id, person_id, api_key_id, api_key_name, organization_id, path, confidential, accessed_at FROM case_access_log ORDER BY accessed_at, case_id`,
+  )) as Array<Record<string, any>>;
+  return rows.map((r) => ({
+    case: refOf.get(r.case_id)!,
+    person: r.person_id,
+    apiKey: r.api_key_id,
+    keyName: r.api_key_name,
+    org: r.organization_id,
+    path: r.path,
+    confidential: r.confidential,
+    at: (r.accessed_at as Date).toISOString(),
+  }));
+}
+
+const entry = (ref: string, email: string, org: string, confidential: boolean, path = 'QUERY'): LogRow => ({
+  case: ref, person: personId(email), apiKey: null, keyName: null, org: orgId(org), path, confidential, at: clock.toISOString(),
+});
+const sorted = (rows: LogRow[]) => [...rows].sort((a, b) => (a.at + a.case < b.at + b.case ? -1 : 1));
+
+describe('what is recorded', () => {
+  test('a list with the tier: one entry per case whose tier the response carries, as the reader, at the request’s time', async () => {
+    const r = await timed.gql(`{ cases(first: 100) { nodes { reference confidential { summary } } } }`, { as: cast.ann });
+    expect(r.body.errors).toBeUndefined();
+    expect(await trail()).toEqual(sorted([entry('FTC-2004-017', cast.ann, 'ftc', true), entry('FTC-2004-021', cast.ann, 'ftc', true)]));
+  });
+
+  test('a TLP:RED row is recorded without its tier; other rows without their tier are not', async () => {
+    await timed.gql(`{ cases(first: 100) { nodes { reference } } }`, { as: cast.oliver });
+    expect(await trail()).toEqual([entry('FTC-2004-021', cast.oliver, 'oft', false)]);
+  });
+
+  test('the same case several times in one response (aliases, nested paths) is one entry; the tier wins over the row', async () => {
+    // Oliver (OFT, named on the RED share) sees the case by id, twice, and in the segment that discussed it.
+    await timed.gql(
+      `query($id: ID!, $seg: ID!) {
+        a: case(id: $id) { reference }
+        callSegment(id: $seg) { discussedCases { reference } }
+        b: case(id: $id) { confidential { summary } }
+      }`,
+      { as: cast.oliver, variables: { id: caseId('FTC-2004-021'), seg: segmentId('past-1/1') } },
+    );
+    expect(await trail()).toEqual([entry('FTC-2004-021', cast.oliver, 'oft', true)]);
+  });
+
+  test('nothing is recorded for a reader who gets no tier and no RED row', async () => {
+    for (const as of [null, cast.max, cast.paulo]) {
+      await timed.gql(`{ cases(first: 100) { nodes { reference confidential { summary } } } }`, { as });
+    }
+    expect(await trail()).toEqual([]);
+  });
+
+  test('a row the response does not carry is not recorded (a refused mutation that loaded the RED case)', async () => {
+    const r = await timed.gql(`mutation($id: ID!) { updateCase(id: $id, input: { title: "x" }) { id } }`, { as: cast.oliver, variables: { id: caseId('FTC-2004-021') } });
+    expect(r.body.errors!.map((e) => e.extensions!.code)).toEqual(['FORBIDDEN']);
+    expect(await trail()).toEqual([]);
+  });
+
+  test('an API key is recorded as the key (its name and prefix), for its organization, with no person', async () => {
+    const created = await hub.gql(`mutation { createApiKey(name: "board") { secret apiKey { id prefix } } }`, { as: cast.ben });
+    const { secret, apiKey } = created.body.data.createApiKey;
+    await timed.gql(`{ cases(first: 100) { nodes { reference confidential { summary } } } }`, { token: secret });
+    const rows = await trail();
+    expect(rows).toEqual(
+      sorted(['FTC-2004-017', 'FTC-2004-021'].map((ref) => ({ ...entry(ref, cast.ben, 'ftc', true), person: null, apiKey: apiKey.id, keyName: 'board' }))),
+    );
+    const [{ prefix }] = await hub.ds.query(`SELECT DISTINCT api_key_prefix AS prefix FROM case_access_log`);
+    expect(prefix).toBe(apiKey.prefix);
+  });
+
+  test('the network report CSV carries no case’s tier or row (only counts): nothing is recorded for it', async () => {
+    const token = await hub.tokenFor(personId(cast.ann), cast.ann);
+    const base = timed.url.replace('/graphql', '');
+    const from = new Date(clock.getTime() - 400 * 86_400_000).toISOString();
+    const res = await fetch(`${base}/reports/network.csv?from=${encodeURIComponent(from)}&to=${encodeURIComponent(clock.toISOString())}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    expect(await trail()).toEqual([]);
+  });
+
+  test('federation’s _entities is recorded as ENTITIES: the tier, and a RED row without it', async () => {
+    const r = await timed.gql(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { reference confidential { summary } } } }`,
+      { as: cast.oliver, variables: { r: [{ __typename: 'Case', id: caseId('FTC-2004-021') }, { __typename: 'Case', id: caseId('OFT-2004-003') }] } },
+    );
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data._entities.map((e: { reference: string }) => e.reference)).toEqual(['FTC-2004-021', 'OFT-2004-003']);
+    const byCase = (rows: LogRow[]) => [...rows].sort((a, b) => (a.case < b.case ? -1 : 1));
+    expect(byCase(await trail())).toEqual([entry('FTC-2004-021', cast.oliver, 'oft', true, 'ENTITIES'), entry('OFT-2004-003', cast.oliver, 'oft', true, 'ENTITIES')]);
+    await timed.gql(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { reference } } }`, {
+      as: cast.tom, variables: { r: [{ __typename: 'Case', id: caseId('FTC-2004-021') }] },
+    });
+    expect((await trail()).filter((e) => e.person === personId(cast.tom))).toEqual([entry('FTC-2004-021', cast.tom, 'meridian', false, 'ENTITIES')]);
+  });
+
+  test('the entries of one request are written in one statement', async () => {
+    await hub.ds.query(`CREATE SEQUENCE audit_probe_statements`);
+    await hub.ds.query(`CREATE FUNCTION audit_probe_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('audit_probe_statements'); RETURN NULL; END $$`);
+    await hub.ds.query(`CREATE TRIGGER audit_probe AFTER INSERT ON case_access_log FOR EACH STATEMENT EXECUTE FUNCTION audit_probe_count()`);
+    try {
+      await timed.gql(`{ cases(first: 100) { nodes { reference confidential { summary } } } }`, { as: cast.tom });
+      expect((await trail()).map((e) => e.case).sort()).toEqual(['FTC-2004-021', 'ICO-2004-008']);
+      const [{ n }] = await hub.ds.query(`SELECT last_value::int AS n, is_called FROM audit_probe_statements`);
+      expect(n).toBe(1);
+    } finally {
+      await hub.ds.query(`DROP TRIGGER audit_probe ON case_access_log; DROP FUNCTION audit_probe_count(); DROP SEQUENCE audit_probe_statements`);
+    }
+  });
+});
+
+describe('a lost audit write', () => {
+  test('never fails or changes the read, and is logged loudly with every lost entry', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(line) });
+    const loud = await startSiblingHub(hub, { now: () => clock, logger });
+    await hub.ds.query(`CREATE FUNCTION audit_probe_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit disk is full'; END $$`);
+    await hub.ds.query(`CREATE TRIGGER audit_probe_refuse BEFORE INSERT ON case_access_log FOR EACH STATEMENT EXECUTE FUNCTION audit_probe_refuse()`);
+    try {
+      const query = `query($id: ID!) { case(id: $id) { reference confidential { summary } } }`;
+      const r = await loud.gql(query, { as: cast.ann, variables: { id: caseId('FTC-2004-021') } });
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual({ data: { case: { reference: 'FTC-2004-021', confidential: { summary: 'A phishing kit imitating Meridian Bank; the seller is identified.' } } } });
+      await loud.auditSettled();
+      expect(await trail()).toEqual([]);
+      const errors = lines.map((l) => JSON.parse(l)).filter((l) => /AUDIT TRAIL/.test(l.msg));
+      expect(errors).toHaveLength(1);
+      expect(errors[0].level).toBe(50);
+      expect(errors[0].msg).toBe('AUDIT TRAIL: 1 case access entry could not be written and are lost');
+      expect(errors[0].lostAuditEntries).toEqual([{ case: caseId('FTC-2004-021'), person: personId(cast.ann), apiKey: null, path: 'QUERY', at: clock.toISOString() }]);
+      expect(errors[0].err.message).toContain('the audit disk is full');
+    } finally {
+      await hub.ds.query(`DROP TRIGGER audit_probe_refuse ON case_access_log; DROP FUNCTION audit_probe_refuse()`);
+      await loud.close();
+    }
+  });
+});
+
+describe('Case.accessLog', () => {
+  const LOG = `query($id: ID!) { case(id: $id) { reference accessLog { totalCount nodes { person { email } organization { name } apiKeyName path confidential accessedAt } } } }`;
+
+  test('the lead agency’s people read who read their case, newest first', async () => {
+    await timed.gql(`query($id: ID!) { case(id: $id) { confidential { summary } } }`, { as: cast.oliver, variables: { id: caseId('FTC-2004-021') } });
+    const first = clock.toISOString();
+    clock = new Date(clock.getTime() + 60_000);
+    await timed.gql(`query($id: ID!) { case(id: $id) { reference } }`, { as: cast.tom, variables: { id: caseId('FTC-2004-021') } });
+    await trail();
+    const second = clock.toISOString();
+    clock = new Date(clock.getTime() + 60_000);
+    const r = await timed.gql(LOG, { as: cast.ben, variables: { id: caseId('FTC-2004-021') } });
+    expect(r.body).toEqual({
+      data: {
+        case: {
+          reference: 'FTC-2004-021',
+          accessLog: {
+            totalCount: 2,
+            nodes: [
+              { person: { email: cast.tom }, organization: { name: 'Meridian Bank' }, apiKeyName: null, path: 'QUERY', confidential: false, accessedAt: second },
+              { person: { email: cast.oliver }, organization: { name: 'UK Office of Fair Trading' }, apiKeyName: null, path: 'QUERY', confidential: true, accessedAt: first },
+            ],
+          },
+        },
+      },
+    });
+    // Reading the log carried the RED row: Ben's read is now in it too.
+    expect((await trail()).map((e) => [e.case, e.person, e.confidential])).toEqual([
+      ['FTC-2004-021', personId(cast.oliver), true],
+      ['FTC-2004-021', personId(cast.tom), false],
+      ['FTC-2004-021', personId(cast.ben), false],
+    ]);
+  });
+
+  test.each([
+    ['Oliver, named on the RED case, reads its tier but not its log', cast.oliver, 'FTC-2004-021'],
+    ['Tom, named on the RED case', cast.tom, 'FTC-2004-021'],
+    ['Liam on the FTC’s CLEAR case', cast.liam, 'FTC-2004-017'],
+    ['an anonymous caller on the CLEAR case', null, 'FTC-2004-017'],
+    ['Grace on ACMA’s case shared with NorthStar', cast.grace, 'ACMA-2004-011'],
+  ])('%s: null, noted in extensions.redacted, no error', async (_who, as, ref) => {
+    const r = await timed.gql(LOG, { as, variables: { id: caseId(ref) } });
+    expect(r.body).toEqual({
+      data: { case: { reference: ref, accessLog: null } },
+      extensions: { redacted: [{ path: 'case.accessLog', code: 'FORBIDDEN', count: 1 }] },
+    });
+  });
+});
+
+describe('the path of a read', () => {
+  // A schema of its own: `_entities` (federation) and a plain root field resolve a case's tier through the same
+  // resolver, which notes it in the trail as the hub's Case.confidential does.
+  const Tier = new GraphQLObjectType({ name: 'Tier', fields: { summary: { type: GraphQLString } } });
+  const CaseType = new GraphQLObjectType({
+    name: 'Case',
+    fields: {
+      id: { type: new GraphQLNonNull(GraphQLID) },
+      confidential: {
+        type: Tier,
+        resolve: (c: { id: string }, _a, ctx: { audit: AuditTrail }, info) => {
+          ctx.audit.tier(c.id, info);
+          return { summary: 's' };
+        },
+      },
+    },
+  });
+  const schema = new GraphQLSchema({
+    query: new GraphQLObjectType({
+      name: 'Query',
+      fields: {
+        case: { type: CaseType, args: { id: { type: GraphQLID } }, resolve: (_p, a) => ({ id: a.id }) },
+        _entities: { type: new GraphQLList(CaseType), args: { ids: { type: new GraphQLList(GraphQLID) } }, resolve: (_p, a) => a.ids.map((id: string) => ({ id })) },
+      },
+    }),
+  });
+  const viewer = { kind: ViewerKind.AGENCY, personId: personId(cast.ann), ownOrgId: orgId('ftc'), memberOrgId: orgId('ftc') };
+
+  test.each([
+    ['a query', `{ case(id: "c1") { confidential { summary } } }`, CaseAccessPath.QUERY],
+    ['_entities', `{ _entities(ids: ["c1"]) { confidential { summary } } }`, CaseAccessPath.ENTITIES],
+    ['_entities under an alias', `{ e: _entities(ids: ["c1"]) { confidential { summary } } }`, CaseAccessPath.ENTITIES],
+  ])('%s is recorded as %s', async (_what, query, path) => {
+    const audit = new AuditTrail(viewer, clock);
+    const result = await execute({ schema, document: parse(query), contextValue: { audit } });
+    expect(result.errors).toBeUndefined();
+    expect(audit.take().map((e) => [e.caseId, e.path, e.confidential])).toEqual([['c1', path, true]]);
+  });
+});

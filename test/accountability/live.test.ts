@@ -1,0 +1,68 @@
+import { caseId, cast, personId, startTestHub, TestHub } from '../support/hub';
+import { dispatchOf, LiveClient, subscribed, unsubscribedAll } from '../support/live';
+
+/**
+ * API keys and the audit trail on live updates (DOMAIN §7, §8, §9): a key subscribes like a token; its deliveries are
+ * recorded with the path SUBSCRIPTION; a key revoked is refused at the next delivery (4403), and nothing reaches it.
+ */
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await startTestHub();
+});
+afterAll(() => hub.close());
+beforeEach(() => hub.reset());
+
+const dispatcher = () => hub.hub.live.dispatcher;
+const updateCase = `mutation($id: ID!, $input: UpdateCaseInput!) { updateCase(id: $id, input: $input) { id } }`;
+
+async function keyOf(as: string): Promise<{ id: string; secret: string }> {
+  const r = await hub.gql(`mutation { createApiKey(name: "live board") { secret apiKey { id } } }`, { as });
+  return { id: r.body.data.createApiKey.apiKey.id, secret: r.body.data.createApiKey.secret };
+}
+
+test('a key’s subscription receives its organization’s view, and the delivery is in the audit trail as SUBSCRIPTION', async () => {
+  const key = await keyOf(cast.ben);
+  const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization: `Bearer ${key.secret}` });
+  expect(acknowledged).toBe(true);
+  try {
+    const sub = client.subscribe(`subscription($id: ID) { caseChanged(id: $id) { reference title confidential { summary } } }`, { id: caseId('FTC-2004-021') });
+    await subscribed(dispatcher(), 1);
+    const report = dispatchOf(dispatcher(), 'case', caseId('FTC-2004-021'));
+    const r = await hub.gql(updateCase, { as: cast.ann, variables: { id: caseId('FTC-2004-021'), input: { title: 'Phishing kit, seller charged' } } });
+    expect(r.body.errors).toBeUndefined();
+    expect((await report).delivered).toBe(1);
+    await client.until(() => sub.received.length === 1);
+    expect(sub.received).toEqual([
+      { data: { caseChanged: { reference: 'FTC-2004-021', title: 'Phishing kit, seller charged', confidential: { summary: 'A phishing kit imitating Meridian Bank; the seller is identified.' } } } },
+    ]);
+    await hub.auditSettled();
+    const rows = await hub.ds.query(`SELECT case_id, person_id, api_key_id, path, confidential FROM case_access_log ORDER BY path`);
+    expect(rows).toEqual([
+      // Ann's mutation answered the RED case's row (its id): recorded too, as a request
+      { case_id: caseId('FTC-2004-021'), person_id: personId(cast.ann), api_key_id: null, path: 'QUERY', confidential: false },
+      { case_id: caseId('FTC-2004-021'), person_id: null, api_key_id: key.id, path: 'SUBSCRIPTION', confidential: true },
+    ]);
+  } finally {
+    await client.close();
+    await unsubscribedAll(dispatcher());
+  }
+});
+
+test('a key revoked while subscribed is refused at the next delivery: 4403, nothing delivered', async () => {
+  const key = await keyOf(cast.grace);
+  const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization: `Bearer ${key.secret}` });
+  expect(acknowledged).toBe(true);
+  const sub = client.subscribe(`subscription { caseChanged { reference } }`);
+  await subscribed(dispatcher(), 1);
+  const revoked = await hub.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { as: cast.grace, variables: { id: key.id } });
+  expect(revoked.body.errors).toBeUndefined();
+  const report = dispatchOf(dispatcher(), 'case', caseId('FTC-2004-017'));
+  await hub.gql(updateCase, { as: cast.ann, variables: { id: caseId('FTC-2004-017'), input: { title: 'Clear, after the revocation' } } });
+  expect((await report).delivered).toBe(0);
+  expect(await client.closed).toEqual({ code: 4403, reason: 'the API key is no longer valid' });
+  expect(sub.received).toEqual([]);
+  await unsubscribedAll(dispatcher());
+  await hub.auditSettled();
+  expect(await hub.ds.query(`SELECT count(*)::int AS n FROM case_access_log WHERE person_id = $1 OR api_key_id = $2`, [personId(cast.grace), key.id])).toEqual([{ n: 0 }]);
+});
