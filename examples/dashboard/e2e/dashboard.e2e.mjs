@@ -118,7 +118,7 @@ try {
   await page.goto(`${base}/dashboard`);
   await page.waitForSelector('[data-viewer-kind="ANONYMOUS"]');
   await page.waitForSelector('section[aria-labelledby="board-title"] tbody tr');
-  assert.deepEqual(await boardRows(page), { 'FTC-2004-017': 'redacted: FORBIDDEN' });
+  assert.deepEqual(await boardRows(page), { 'FTC-2004-017': 'redacted: NOT_SHARED_WITH_YOU' });
   assert.deepEqual(await redactionNote(page, 'board-title'), [{ path: 'cases.nodes.confidential', count: 1, code: 'FORBIDDEN' }]);
   assert.equal(await page.locator('.request-access button').count(), 0, 'anonymous callers cannot ask for access');
   await page.waitForSelector('text=No upcoming call is visible to you.');
@@ -133,16 +133,13 @@ try {
   await page.waitForSelector('section[aria-labelledby="board-title"] tbody tr[data-case="ICO-2004-008"]');
   const tom = await boardRows(page);
   assert.deepEqual(Object.keys(tom).sort(), ['FTC-2004-017', 'FTC-2004-021', 'ICO-2004-008', 'OFT-2004-003', 'OPTA-2004-005']);
-  const redactedForTom = Object.keys(tom).filter((ref) => tom[ref].startsWith('redacted: FORBIDDEN')).sort();
+  const redactedForTom = Object.keys(tom).filter((ref) => tom[ref] === 'redacted: NOT_SHARED_WITH_YOU').sort();
   assert.deepEqual(redactedForTom, ['FTC-2004-017', 'OFT-2004-003', 'OPTA-2004-005']);
   for (const ref of ['FTC-2004-021', 'ICO-2004-008']) assert.doesNotMatch(tom[ref], /redacted/);
   assert.deepEqual(await redactionNote(page, 'board-title'), [{ path: 'cases.nodes.confidential', count: 3, code: 'FORBIDDEN' }]);
   // "Request access" on the rows whose tier is withheld, and only there.
   const requestButtons = await page.$$eval('tr[data-case] .request-access button', (bs) => bs.map((b) => b.closest('tr').getAttribute('data-case')).sort());
   assert.deepEqual(requestButtons, redactedForTom);
-  // Off until the hub has access requests (requestCaseAccess), with the reason on the page.
-  assert.deepEqual(await page.$$eval('tr[data-case] .request-access button', (bs) => bs.map((b) => b.disabled)), [true, true, true]);
-  assert.match(await page.textContent('[data-disabled="request-access"]'), /needs the hub's access requests \(requestCaseAccess\)/);
   // The upcoming call: the segments Meridian takes part in only, never a law-enforcement-only one; exclusions redacted.
   const calls = page.locator('section[aria-labelledby="calls-title"]');
   await calls.locator('article.call').first().waitFor();
@@ -168,6 +165,28 @@ try {
   assert.equal(await warnings.locator('ul.feed li').count(), before + 1);
   assert.equal(await warnings.locator('ul.feed li').first().locator('strong').textContent(), 'Green botnet wave');
   console.log('dashboard e2e: the GREEN early warning arrived live on Tom Baker\'s page, the AMBER one not');
+  // Tom asks for OPTA-2004-005's tier: the row says the request is pending; the other rows still offer to ask.
+  const opta = page.locator('tr[data-case="OPTA-2004-005"]');
+  await opta.locator('.request-access button', { hasText: 'Request access' }).click();
+  await opta.locator('form button[type="submit"]').waitFor();
+  assert.equal(await opta.locator('form button[type="submit"]').isDisabled(), true, 'no request without a justification');
+  await opta.locator('textarea').fill('Dialer malware hits our card holders; we need the suspects to block payments.');
+  await opta.locator('form button[type="submit"]').click();
+  await opta.locator('[data-access="PENDING"]').waitFor();
+  assert.match(await opta.locator('[data-access="PENDING"]').textContent(), /^Access requested .+: pending with the lead agency$/);
+  assert.equal(await opta.locator('.request-access button').count(), 0);
+  const mine = await gql(token('tom.baker@meridianbank.example'), '{ caseAccessRequests { nodes { status justification case { reference } } } }');
+  assert.deepEqual(mine.caseAccessRequests.nodes, [
+    { status: 'PENDING', justification: 'Dialer malware hits our card holders; we need the suspects to block payments.', case: { reference: 'OPTA-2004-005' } },
+  ]);
+  // After a reload the board still says so (it reads Case.viewerAccessRequest).
+  await page.reload();
+  await page.locator('tr[data-case="OPTA-2004-005"] [data-access="PENDING"]').waitFor();
+  assert.deepEqual(
+    await page.$$eval('tr[data-case] .request-access button', (bs) => bs.map((b) => b.closest('tr').getAttribute('data-case')).sort()),
+    ['FTC-2004-017', 'OFT-2004-003'],
+  );
+  console.log('dashboard e2e: Tom Baker asked for OPTA-2004-005\'s tier; the request is pending, on the page and in the hub');
   console.log('dashboard e2e: Tom Baker sees 5 cases, 3 tiers redacted with "Request access", his call segments, the request to his bank');
 
   // Ann Carter (FTC, COORDINATOR): every request, the details of those FTC is not party to redacted.
@@ -191,6 +210,19 @@ try {
   await warnings.locator('[data-live="stopped"]').waitFor({ timeout: 30_000 });
   assert.match(await warnings.locator('[data-live]').textContent(), /^live updates stopped: the hub closed the connection \(4403 token expired\); sign in again$/);
   console.log('dashboard e2e: an expired token stops the live feed, and the page says so');
+
+  // Meridian Bank's API key: the bank as a whole (the share to the bank, not the RED share naming Tom), read-only.
+  const { createApiKey } = await gql(token('tom.baker@meridianbank.example'), 'mutation { createApiKey(name: "NOC dashboard") { secret } }');
+  await signOut(page);
+  await signIn(page, createApiKey.secret);
+  await page.waitForSelector('[data-viewer-kind="PRIVATE"] .api-key');
+  assert.match(await page.textContent('.viewer'), /^Meridian Bank · API key “NOC dashboard” \(lapk_[^)]*…\), read-only/);
+  await page.waitForSelector('section[aria-labelledby="board-title"] tbody tr[data-case="ICO-2004-008"]');
+  const key = await boardRows(page);
+  assert.deepEqual(Object.keys(key).sort(), ['FTC-2004-017', 'ICO-2004-008', 'OFT-2004-003', 'OPTA-2004-005']);
+  assert.doesNotMatch(key['ICO-2004-008'], /redacted/);
+  assert.equal(await page.locator('.request-access button').count(), 0, 'a key cannot ask for access');
+  console.log('dashboard e2e: Meridian Bank\'s API key sees the bank\'s share, not the RED one naming Tom, and cannot ask for access');
 
   // A token the hub refuses: said so, nothing shown.
   await signOut(page);

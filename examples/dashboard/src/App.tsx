@@ -19,6 +19,7 @@ const ViewerQuery = graphql(`
       kind
       person { name }
       organization { name }
+      apiKey { name prefix }
     }
   }
 `);
@@ -58,6 +59,11 @@ function Dashboard({ signedIn, onToken }: { signedIn: boolean; onToken: (token: 
             <>
               <strong>{me.person?.name ?? me.organization?.name ?? 'Anonymous'}</strong>
               {me.person && me.organization && <> · {me.organization.name}</>}
+              {me.apiKey && (
+                <span className="api-key">
+                  {' '}· API key “{me.apiKey.name}” ({me.apiKey.prefix}…), read-only
+                </span>
+              )}
               <span className="kind">{words(me.kind)}</span>
             </>
           )}

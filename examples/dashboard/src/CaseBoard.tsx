@@ -4,6 +4,7 @@ import { ErrorNote } from './ErrorNote';
 import { formatUsd, words } from './format';
 import { graphql } from './gql';
 import { RedactionNote, Restricted, redactionsOf } from './redactions';
+import { RequestAccess } from './RequestAccess';
 
 /**
  * The case board: every case this viewer may see (TLP and shares decide), highest harm first. The confidential tier
@@ -24,6 +25,8 @@ const CaseBoardQuery = graphql(`
         leadAgency { name }
         countries { code }
         viewerCan { readConfidential }
+        confidentialAccess { allowed reason }
+        viewerAccessRequest { id status createdAt declineReason }
         confidential {
           summary
           suspects
@@ -75,7 +78,12 @@ export function CaseBoard({ canAskForAccess }: { canAskForAccess: boolean }) {
                 <td>{c.leadAgency.name}</td>
                 <td className="confidential">
                   <div className="tier">
-                    <Restricted value={c.confidential} path="cases.nodes.confidential" redactions={redactions}>
+                    <Restricted
+                      value={c.confidential}
+                      path="cases.nodes.confidential"
+                      redactions={redactions}
+                      reason={c.confidentialAccess.allowed ? null : c.confidentialAccess.reason}
+                    >
                       {(tier) => (
                         <>
                           <div>{tier.summary}</div>
@@ -87,22 +95,14 @@ export function CaseBoard({ canAskForAccess }: { canAskForAccess: boolean }) {
                       )}
                     </Restricted>
                   </div>
-                  {canAskForAccess && !c.viewerCan.readConfidential && (
-                    <div className="request-access">
-                      <button type="button" disabled aria-describedby="request-access-why">Request access</button>
-                    </div>
+                  {canAskForAccess && !c.confidentialAccess.allowed && (
+                    <RequestAccess caseId={c.id} reference={c.reference} latest={c.viewerAccessRequest} />
                   )}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
-      )}
-      {canAskForAccess && board?.nodes.some((c) => !c.viewerCan.readConfidential) && (
-        <p id="request-access-why" className="disabled-feature" data-disabled="request-access">
-          “Request access” is off: it needs the hub's access requests (<code>requestCaseAccess</code>), which this hub's
-          schema does not have yet.
-        </p>
       )}
       {board && board.nodes.length < board.totalCount && first < MAX_PAGE && (
         <button type="button" onClick={() => setFirst(Math.min(first + PAGE, MAX_PAGE))} disabled={fetching}>
