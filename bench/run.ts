@@ -229,10 +229,10 @@ class RssSampler {
   }
 }
 
-/** The node options of the `start` script in package.json (`node <options> dist/src/main.js`). */
+/** The node options of the `start` script in package.json (`[exec] node <options> dist/src/main.js`). */
 function startScriptNodeArgs(): string[] {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const m = /^node\s+(.*?)\s*dist\/src\/main\.js$/.exec(pkg.scripts.start.trim());
+  const m = /^(?:exec\s+)?node\s+(.*?)\s*dist\/src\/main\.js$/.exec(pkg.scripts.start.trim());
   if (!m) throw new Error(`cannot read the node options of the start script: ${pkg.scripts.start}`);
   return m[1].split(/\s+/).filter(Boolean);
 }
