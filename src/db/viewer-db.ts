@@ -236,6 +236,23 @@ export async function withViewer<T>(ds: DataSource, viewer: Viewer, now: Date, f
 }
 
 /**
+ * One read-only statement as the viewer role with no viewer set (the settings empty): the SECURITY DEFINER lookups
+ * that decide who a credential is. One round trip of its own (`BEGIN READ ONLY; SET LOCAL ROLE …; <sql>; COMMIT`).
+ */
+async function readAsViewerRole<T>(ds: DataSource, sql: string): Promise<T[]> {
+  const client = await poolOf(ds).connect();
+  try {
+    const results = (await client.query(`BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};\n${sql};\nCOMMIT`)) as unknown as pg.QueryResult[];
+    client.release();
+    return results[2].rows as T[];
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release(err as Error);
+    throw err;
+  }
+}
+
+/**
  * Who a verified token names, and as which kind of viewer: asked of the database (`lap.viewer_of`) as the viewer role
  * with no viewer yet, in one round trip of its own.
  */
@@ -245,21 +262,12 @@ export async function lookupViewer(
   email: string | null,
   now: Date,
 ): Promise<{ person_id: string; own_org: string; kind: string } | null> {
-  const client = await poolOf(ds).connect();
-  try {
-    const lit = (v: string | null) => (v === null ? 'NULL' : pg.escapeLiteral(v));
-    const results = (await client.query(
-      `BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};
-       SELECT person_id, own_org, kind FROM lap.viewer_of(${lit(personId)}::uuid, ${lit(email)}, ${lit(now.toISOString())}::timestamptz);
-       COMMIT`,
-    )) as unknown as pg.QueryResult[];
-    client.release();
-    return (results[2].rows[0] as { person_id: string; own_org: string; kind: string } | undefined) ?? null;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release(err as Error);
-    throw err;
-  }
+  const lit = (v: string | null) => (v === null ? 'NULL' : pg.escapeLiteral(v));
+  const rows = await readAsViewerRole<{ person_id: string; own_org: string; kind: string }>(
+    ds,
+    `SELECT person_id, own_org, kind FROM lap.viewer_of(${lit(personId)}::uuid, ${lit(email)}, ${lit(now.toISOString())}::timestamptz)`,
+  );
+  return rows[0] ?? null;
 }
 
 /**
@@ -273,22 +281,13 @@ export async function lookupViewers(
 ): Promise<Map<string, { person_id: string; own_org: string; kind: string }>> {
   const found = new Map<string, { person_id: string; own_org: string; kind: string }>();
   if (personIds.length === 0) return found;
-  const client = await poolOf(ds).connect();
-  try {
-    const ids = `ARRAY[${personIds.map((id) => pg.escapeLiteral(id)).join(', ')}]::uuid[]`;
-    const results = (await client.query(
-      `BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};
-       SELECT v.person_id, v.own_org, v.kind FROM unnest(${ids}) AS p(id), lap.viewer_of(p.id, NULL, ${pg.escapeLiteral(now.toISOString())}::timestamptz) AS v;
-       COMMIT`,
-    )) as unknown as pg.QueryResult[];
-    client.release();
-    for (const row of results[2].rows as Array<{ person_id: string; own_org: string; kind: string }>) found.set(row.person_id, row);
-    return found;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release(err as Error);
-    throw err;
-  }
+  const ids = `ARRAY[${personIds.map((id) => pg.escapeLiteral(id)).join(', ')}]::uuid[]`;
+  const rows = await readAsViewerRole<{ person_id: string; own_org: string; kind: string }>(
+    ds,
+    `SELECT v.person_id, v.own_org, v.kind FROM unnest(${ids}) AS p(id), lap.viewer_of(p.id, NULL, ${pg.escapeLiteral(now.toISOString())}::timestamptz) AS v`,
+  );
+  for (const row of rows) found.set(row.person_id, row);
+  return found;
 }
 
 /**
@@ -301,21 +300,12 @@ export async function lookupApiKey(
   hash: Buffer,
   now: Date,
 ): Promise<{ api_key_id: string; name: string; prefix: string; expires_at: Date | null; own_org: string; kind: string; revoked: boolean; expired: boolean } | null> {
-  const client = await poolOf(ds).connect();
-  try {
-    const results = (await client.query(
-      `BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};
-       SELECT api_key_id, name, prefix, expires_at, own_org, kind, revoked, expired
-         FROM lap.api_key_viewer(${pg.escapeLiteral(prefix)}, '\\x${hash.toString('hex')}'::bytea, ${pg.escapeLiteral(now.toISOString())}::timestamptz);
-       COMMIT`,
-    )) as unknown as pg.QueryResult[];
-    client.release();
-    return (results[2].rows[0] as any) ?? null;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release(err as Error);
-    throw err;
-  }
+  const rows = await readAsViewerRole<{ api_key_id: string; name: string; prefix: string; expires_at: Date | null; own_org: string; kind: string; revoked: boolean; expired: boolean }>(
+    ds,
+    `SELECT api_key_id, name, prefix, expires_at, own_org, kind, revoked, expired
+       FROM lap.api_key_viewer(${pg.escapeLiteral(prefix)}, '\\x${hash.toString('hex')}'::bytea, ${pg.escapeLiteral(now.toISOString())}::timestamptz)`,
+  );
+  return rows[0] ?? null;
 }
 
 /**
@@ -326,20 +316,11 @@ export async function lookupApiKey(
 export async function apiKeyActive(ds: DataSource, keyIds: readonly string[], now: Date): Promise<Set<string>> {
   const active = new Set<string>();
   if (keyIds.length === 0) return active;
-  const client = await poolOf(ds).connect();
-  try {
-    const ids = `ARRAY[${keyIds.map((id) => pg.escapeLiteral(id)).join(', ')}]::uuid[]`;
-    const results = (await client.query(
-      `BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};
-       SELECT k.id FROM unnest(${ids}) AS k(id) WHERE lap.api_key_active(k.id, ${pg.escapeLiteral(now.toISOString())}::timestamptz);
-       COMMIT`,
-    )) as unknown as pg.QueryResult[];
-    client.release();
-    for (const row of results[2].rows as Array<{ id: string }>) active.add(row.id);
-    return active;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    client.release(err as Error);
-    throw err;
-  }
+  const ids = `ARRAY[${keyIds.map((id) => pg.escapeLiteral(id)).join(', ')}]::uuid[]`;
+  const rows = await readAsViewerRole<{ id: string }>(
+    ds,
+    `SELECT k.id FROM unnest(${ids}) AS k(id) WHERE lap.api_key_active(k.id, ${pg.escapeLiteral(now.toISOString())}::timestamptz)`,
+  );
+  for (const row of rows) active.add(row.id);
+  return active;
 }
