@@ -719,13 +719,21 @@ async function runOn(hub: TestHub, m: MutationDoc) {
   dirty = true;
   const start = Date.now() - 2;
   const answer = await send(hub, m.viewer, m);
+  // The audit trail is written after the response: wait for it, or the rows depend on which write wins the race.
+  await settled();
   const rows = sorted(await dump());
   // A refused mutation leaves the demo data as it was: no reset needed before the next run.
   dirty = !isDeepStrictEqual(rows, demoRows);
   return { answer, normalized: normalize(answer, rows, [start, Date.now() + 2]) };
 }
 
+/** Every audit write either hub started has ended (they are written after the response). */
+async function settled(): Promise<void> {
+  await Promise.all([jit.auditSettled(), js.auditSettled()]);
+}
+
 async function loadDemoRows(): Promise<void> {
+  await settled();
   await jit.reset();
   demoRows = sorted(await dump());
   demoIds = new Set(JSON.stringify(demoRows).match(UUID) ?? []);
