@@ -7,6 +7,7 @@ import { composeServices } from '@theguild/federation-composition';
 import { ExecutionResult, parse } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
 import type { RedactionEntry } from '../policy/redaction';
+import { forwardedAuthorization, gatewayLive, GatewayLive } from './live';
 
 /** The repository's root (from the source tree and from the compiled `dist/`). */
 export const repositoryRoot = path.resolve(__dirname, fs.existsSync(path.resolve(__dirname, '../../package.json')) ? '../..' : '../../..');
@@ -52,36 +53,61 @@ function collapsed(p: Path | undefined): string[] {
  * query: an entry the hub reported under its own root field (`case.confidential`, or `_entities.confidential` for
  * entities fetched for another subgraph's rows) is re-rooted at the gateway field the fetch resolved
  * (`case.confidential`, `complaints.case.confidential`). Entries for the same composed path are summed. Without this,
- * a client of the gateway would get the nulls without the reason.
+ * a client of the gateway would get the nulls without the reason. A subscription's events each carry their own.
  */
 export function redactionsPlugin(): GatewayPlugin {
   const byRequest = new WeakMap<object, Map<string, number>>();
+  const collect = (context: object | undefined, at: string[], result: ExecutionResult) => {
+    const redacted = result.extensions?.redacted as RedactionEntry[] | undefined;
+    if (!context || !Array.isArray(redacted) || redacted.length === 0) return;
+    let counts = byRequest.get(context);
+    if (!counts) byRequest.set(context, (counts = new Map()));
+    for (const entry of redacted) {
+      const composed = [...at, ...entry.path.split('.').slice(1)].join('.');
+      counts.set(composed, (counts.get(composed) ?? 0) + entry.count);
+    }
+  };
+  /** The entries collected for a response (a query's, or one event of a subscription), taken and cleared. */
+  const withRedactions = (context: object, result: ExecutionResult): ExecutionResult | null => {
+    const counts = byRequest.get(context);
+    if (!counts || counts.size === 0) return null;
+    byRequest.delete(context);
+    const redacted: RedactionEntry[] = [...counts]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([p, count]) => ({ path: p, code: 'FORBIDDEN', count }));
+    return { ...result, extensions: { ...result.extensions, redacted } };
+  };
   return {
     onSubgraphExecute({ executionRequest }) {
       const context = executionRequest.context as object | undefined;
       const at = collapsed(executionRequest.info?.path);
       return ({ result }) => {
-        const redacted = (result as ExecutionResult).extensions?.redacted as RedactionEntry[] | undefined;
-        if (!context || !Array.isArray(redacted) || redacted.length === 0) return;
-        let counts = byRequest.get(context);
-        if (!counts) byRequest.set(context, (counts = new Map()));
-        for (const entry of redacted) {
-          const composed = [...at, ...entry.path.split('.').slice(1)].join('.');
-          counts.set(composed, (counts.get(composed) ?? 0) + entry.count);
-        }
+        // A subscription's events arrive one by one: each carries the hub's entries for that event.
+        if (Symbol.asyncIterator in (result as object)) return { onNext: ({ result: event }) => collect(context, at, event) };
+        collect(context, at, result as ExecutionResult);
       };
     },
     onExecute({ args }) {
       const context = args.contextValue as object;
       return {
         onExecuteDone({ result, setResult }) {
-          const counts = byRequest.get(context);
-          if (!counts || counts.size === 0 || Symbol.asyncIterator in (result as object)) return;
-          const redacted: RedactionEntry[] = [...counts]
-            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-            .map(([p, count]) => ({ path: p, code: 'FORBIDDEN', count }));
-          const single = result as ExecutionResult;
-          setResult({ ...single, extensions: { ...single.extensions, redacted } });
+          if (Symbol.asyncIterator in (result as object)) return;
+          const next = withRedactions(context, result as ExecutionResult);
+          if (next) setResult(next);
+        },
+      };
+    },
+    // Subscriptions: each event gets the entries of the hub's payload for that event (and of the fetches it caused).
+    onSubscribe({ args }) {
+      const context = args.contextValue as object;
+      return {
+        onSubscribeResult() {
+          return {
+            onNext({ result: event, setResult: setEvent }) {
+              const next = withRedactions(context, event as ExecutionResult);
+              if (next) setEvent(next);
+            },
+          };
         },
       };
     },
@@ -121,6 +147,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   runtime: GatewayRuntime;
+  /** Subscriptions: graphql-ws on the gateway's /graphql, each client's token handed to a hub (src/federation/live.ts). */
+  live: GatewayLive;
   httpServer: http.Server;
   listen(port: number, host: string): Promise<number>;
   stop(): Promise<void>;
@@ -135,17 +163,22 @@ export function createGateway(options: GatewayOptions): Gateway {
   const urls = Object.fromEntries(
     Object.entries(options.subgraphs).map(([name, u]) => [name, Array.isArray(u) ? u : [u]]),
   ) as Record<SubgraphName, string[]>;
+  const live = gatewayLive(urls.hub);
   const runtime = createGatewayRuntime({
     supergraph: options.supergraph,
-    // The HTTP transport given, not imported by name at run time.
-    transports: { http: httpTransport },
+    // The transports given, not imported by name at run time: HTTP for queries and mutations, and the hub's
+    // subscription fields over graphql-ws with the subscriber's own token (src/federation/live.ts).
+    transports: { http: httpTransport, 'hub-live': live.transport },
+    transportEntries: { hub: { options: { subscriptions: { kind: 'hub-live' } } } },
     graphiql: options.graphiql ? { title: 'LAP Hub — composed graph' } : false,
     ...(options.introspection === false ? { disableIntrospection: { disableIf: () => true } } : {}),
     landingPage: false,
     logging: options.logging ?? 'error',
     propagateHeaders: {
-      fromClientToSubgraphs({ request }) {
-        const authorization = request.headers.get('authorization');
+      // A WebSocket client's token is its connection_init's (for the fields of its subscription events that the
+      // gateway fetches over HTTP); an HTTP client's is its header.
+      fromClientToSubgraphs({ request, context }) {
+        const authorization = forwardedAuthorization(context, request);
         return authorization ? { authorization } : {};
       },
     },
@@ -156,8 +189,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     __experimental__batchExecution: false,
   });
   const httpServer = http.createServer(runtime);
+  live.attach(httpServer, runtime, runtime.graphqlEndpoint);
   return {
     runtime,
+    live,
     httpServer,
     listen(port, host) {
       return new Promise<number>((resolve, reject) => {
@@ -169,6 +204,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     },
     async stop() {
+      await live.close();
       await new Promise<void>((resolve) => {
         httpServer.close(() => resolve());
         httpServer.closeAllConnections();

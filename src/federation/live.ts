@@ -1,0 +1,210 @@
+import type http from 'node:http';
+import { getGraphQLWSOptions, GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { buildGraphQLWSExecutor } from '@graphql-tools/executor-graphql-ws';
+import type { Executor } from '@graphql-tools/utils';
+import { Client, createClient } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import WebSocket, { WebSocketServer } from 'ws';
+
+/**
+ * Subscriptions through the gateway (DOMAIN §6, §7). The gateway has no identity of its own, so it never decides who a
+ * subscriber is: it hands the client's `connection_init` token to the hub, on a graphql-ws connection of the hub's,
+ * and the hub decides, at connection time and at every delivery, exactly as for a direct subscriber.
+ *
+ * - A client's WebSocket to the gateway gets **one WebSocket to a hub of its own**, opened in `connection_init` with
+ *   the client's `authorization` (or none: anonymous). The gateway acknowledges the client only once the hub has
+ *   acknowledged that connection; when the hub refuses it (a bad token: 4403) the gateway refuses the client with the
+ *   same 4403 Forbidden. When the hub later closes it (4403 "token expired", 1001 going away) the gateway closes the
+ *   client's socket with the same code and reason. Closing the client's socket closes the hub's.
+ * - Every subscription of that client to a hub field runs on that connection: one hub, one viewer, no sharing
+ *   between clients (two clients with the same token have two connections; the hub groups them anyway).
+ * - A subscription that reaches the gateway over HTTP (server-sent events, GraphiQL's default) gets a hub connection
+ *   for itself alone, with the request's `Authorization` header, closed when the subscription ends.
+ * - No retry: a connection the hub closed is not reopened with the same token behind the client's back.
+ */
+
+/** Where the hub link of a client's WebSocket travels in the gateway's GraphQL context. */
+const LINK = 'lapHubLink';
+
+type WsExecutor = ReturnType<typeof buildGraphQLWSExecutor>;
+
+function wsUrl(httpUrl: string): string {
+  return httpUrl.replace(/^http(s?):/, 'ws$1:');
+}
+
+/** The `authorization` a client gave in `connection_init` (graphql-ws context) or as a header (HTTP). */
+export function forwardedAuthorization(context: unknown, request: { headers: { get(name: string): string | null } } | undefined): string | undefined {
+  const params = (context as { connectionParams?: unknown } | undefined)?.connectionParams;
+  if (params && typeof params === 'object') {
+    // A WebSocket client: its connection_init is its identity, as at the hub (the upgrade request's headers are not).
+    const value = (params as Record<string, unknown>).authorization ?? (params as Record<string, unknown>).Authorization;
+    return typeof value === 'string' && value ? value : undefined;
+  }
+  return request?.headers.get('authorization') || undefined;
+}
+
+function hubClient(url: string, authorization: string | undefined, lazy: boolean, on: { connected?: () => void; closed?: (code: number, reason: string) => void } = {}): Client {
+  return createClient({
+    url: wsUrl(url),
+    webSocketImpl: WebSocket,
+    lazy,
+    lazyCloseTimeout: 0,
+    retryAttempts: 0,
+    onNonLazyError: () => undefined,
+    connectionParams: authorization ? { authorization } : {},
+    on: {
+      connected: () => on.connected?.(),
+      closed: (event) => {
+        const { code, reason } = event as { code?: number; reason?: string };
+        on.closed?.(code ?? 1006, typeof reason === 'string' ? reason : '');
+      },
+    },
+  });
+}
+
+/** A client WebSocket's connection to a hub, with the client's token. */
+class HubLink {
+  readonly ready: Promise<void>;
+  readonly execute: WsExecutor;
+  private readonly client: Client;
+  private connected = false;
+  private disposed = false;
+
+  constructor(url: string, authorization: string | undefined, onLost: (code: number, reason: string) => void) {
+    let accept!: () => void;
+    let refuse!: (closed: { code: number; reason: string }) => void;
+    this.ready = new Promise<void>((resolve, reject) => {
+      accept = resolve;
+      refuse = reject;
+    });
+    this.client = hubClient(url, authorization, false, {
+      connected: () => {
+        this.connected = true;
+        accept();
+      },
+      closed: (code, reason) => {
+        if (!this.connected) refuse({ code, reason });
+        else if (!this.disposed) onLost(code, reason);
+        this.disposed = true;
+      },
+    });
+    this.execute = buildGraphQLWSExecutor(this.client);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    void this.client.dispose();
+  }
+}
+
+/** Ends an HTTP-carried subscription's own hub connection with the subscription. */
+async function* closingWith<T>(events: AsyncIterable<T>, client: Client): AsyncGenerator<T> {
+  try {
+    yield* events;
+  } finally {
+    await client.dispose();
+  }
+}
+
+/** Close codes the gateway passes on to its client as the hub gave them; anything else is 1011. */
+function forwardable(code: number): boolean {
+  return code === 1000 || code === 1001 || (code >= 4000 && code <= 4999);
+}
+
+export interface GatewayLive {
+  /** The transport of the hub's subscription fields (registered as a transport kind of the gateway). */
+  transport: { getSubgraphExecutor(): Executor };
+  /** graphql-ws on the gateway's HTTP server at `path`. */
+  attach(httpServer: http.Server, runtime: GatewayRuntime, path: string): void;
+  /** Closes every client connection (1001) and with them the hub connections. */
+  close(): Promise<void>;
+}
+
+/** Subscriptions to the hubs at `hubUrls` (their HTTP GraphQL URLs; several are used in turn, one per connection). */
+export function gatewayLive(hubUrls: string[]): GatewayLive {
+  let next = 0;
+  const pick = () => hubUrls[next++ % hubUrls.length];
+  let wss: WebSocketServer | null = null;
+  let server: ReturnType<typeof useServer> | null = null;
+
+  return {
+    transport: {
+      getSubgraphExecutor() {
+        const hubSubscription: Executor = (request) => {
+          const context = request.context as Record<string, unknown> | undefined;
+          const link = context?.[LINK] as HubLink | undefined;
+          if (link) return link.execute(request);
+          const client = hubClient(pick(), forwardedAuthorization(context, context?.request as Request | undefined), true);
+          const events = buildGraphQLWSExecutor(client)(request) as unknown;
+          if (events && typeof events === 'object' && Symbol.asyncIterator in events) return closingWith(events as AsyncIterable<never>, client);
+          // Not a subscription (the gateway sends only those here): one answer, then the connection closes.
+          return Promise.resolve(events as never).finally(() => void client.dispose());
+        };
+        return hubSubscription;
+      },
+    },
+
+    attach(httpServer, runtime, path) {
+      wss = new WebSocketServer({ server: httpServer, path });
+      const base = getGraphQLWSOptions<Record<string, unknown>, { socket: WebSocket; request: http.IncomingMessage; link?: HubLink }>(
+        runtime as never,
+        async (ctx) => {
+          // The gateway loads the supergraph on its first request; a WebSocket client may come before any HTTP one.
+          await runtime.getSchema();
+          return {
+            request: new runtime.fetchAPI.Request(`http://gateway${ctx.extra.request.url ?? path}`, {
+              headers: Object.entries(ctx.extra.request.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v] as [string, string]] : [])),
+            }),
+            [LINK]: ctx.extra.link,
+          };
+        },
+      );
+      server = useServer(
+        {
+          ...base,
+          connectionInitWaitTimeout: 10_000,
+          async onConnect(ctx) {
+            const params = ctx.connectionParams ?? {};
+            const header = params.authorization ?? params.Authorization;
+            // As at the hub: an authorization that is not a string is refused.
+            if (header !== undefined && header !== null && typeof header !== 'string') return false;
+            const socket = ctx.extra.socket;
+            const link = new HubLink(pick(), header || undefined, (code, reason) => {
+              if (socket.readyState === WebSocket.OPEN) socket.close(forwardable(code) ? code : 1011, forwardable(code) ? reason : 'The hub closed the connection');
+            });
+            try {
+              await link.ready;
+            } catch (closed) {
+              link.dispose();
+              const { code } = closed as { code: number };
+              // The hub refused the token (4403): the gateway refuses the client the same way.
+              if (code === 4403) return false;
+              if (socket.readyState === WebSocket.OPEN) socket.close(1011, 'The hub is unavailable');
+              return false;
+            }
+            if (socket.readyState !== WebSocket.OPEN) {
+              link.dispose();
+              return false;
+            }
+            ctx.extra.link = link;
+            return true;
+          },
+          onClose(ctx) {
+            ctx.extra.link?.dispose();
+            ctx.extra.link = undefined;
+          },
+        },
+        wss,
+      );
+    },
+
+    async close() {
+      if (!wss) return;
+      for (const client of wss.clients) client.close(1001, 'Going away');
+      await server?.dispose();
+      await new Promise<void>((resolve) => wss!.close(() => resolve()));
+      wss = null;
+    },
+  };
+}

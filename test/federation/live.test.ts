@@ -1,0 +1,204 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { SignJWT } from 'jose';
+import { ComplaintsService, startComplaintsService } from '../../examples/complaints/service';
+import { createGateway, Gateway } from '../../src/federation/gateway';
+import { emailOf, ViewerName } from '../support/demo-access';
+import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
+import { dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
+
+/**
+ * Subscriptions through Hive Gateway (src/federation/live.ts): a client's graphql-ws connection to the gateway carries
+ * its connection_init token to a hub connection of its own, and the hub decides, as for a direct subscriber. Every
+ * comparison is with a subscriber connected to the hub directly with the same token, receiving the same event.
+ */
+
+let hub: TestHub;
+let complaints: ComplaintsService;
+let gateway: Gateway;
+let gatewayUrl: string;
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  complaints = await startComplaintsService(0);
+  gateway = createGateway({
+    supergraph: fs.readFileSync(path.join(__dirname, '../../supergraph.graphql'), 'utf8'),
+    subgraphs: { hub: hub.url, complaints: complaints.url },
+    logging: false,
+  });
+  gatewayUrl = `http://127.0.0.1:${await gateway.listen(0, '127.0.0.1')}/graphql`;
+});
+afterAll(async () => {
+  await gateway?.stop();
+  await complaints?.stop();
+  await hub?.close();
+});
+
+const dispatcher = () => hub.hub.live.dispatcher;
+const opened = new Set<LiveClient>();
+afterEach(async () => {
+  for (const client of opened) await client.close();
+  opened.clear();
+  await unsubscribedAll(dispatcher());
+  await hub.hub.live.server.drained();
+  await hub.reset();
+});
+
+async function paramsOf(viewer: ViewerName): Promise<Record<string, unknown>> {
+  const email = emailOf(viewer);
+  return email ? { authorization: `Bearer ${await hub.tokenFor(personId(email), email)}` } : {};
+}
+
+/** A connection as `viewer`, to the gateway or to the hub directly, acknowledged. */
+async function connect(to: 'gateway' | 'hub', viewer: ViewerName): Promise<LiveClient> {
+  const { client, acknowledged } = await LiveClient.connect(to === 'gateway' ? gatewayUrl : hub.url, await paramsOf(viewer));
+  opened.add(client);
+  expect(acknowledged).toBe(true);
+  return client;
+}
+
+/** Subscribes every client and waits until the hub holds all the subscriptions (a gateway's reach the hub through it). */
+async function subscribeAll(clients: LiveClient[], query: string): Promise<LiveSubscription[]> {
+  const before = dispatcher().subscribers;
+  const subs = clients.map((c) => c.subscribe(query));
+  await subscribed(dispatcher(), before + clients.length);
+  return subs;
+}
+
+const updateCase = `mutation($id: ID!, $input: UpdateCaseInput!) { updateCase(id: $id, input: $input) { id } }`;
+
+/** Renames a case as its lead agency's person and waits until every payload the hub delivered has reached the clients. */
+async function rename(ref: string, as: ViewerName, title: string, clients: LiveClient[], subs: LiveSubscription[], expectedArrivals: number) {
+  const before = subs.reduce((n, s) => n + s.received.length, 0);
+  const report = dispatchOf(dispatcher(), 'case', caseId(ref));
+  const r = await hub.gql(updateCase, { as: emailOf(as)!, variables: { id: caseId(ref), input: { title } } });
+  expect(r.body.errors).toBeUndefined();
+  await report;
+  await receivedInAll(clients, subs, before + expectedArrivals);
+}
+
+const query = `subscription { caseChanged { reference title tlp confidential { summary } } }`;
+
+test.each<[ViewerName, string, ViewerName]>([
+  ['oliver', 'OFT-2004-003', 'oliver'], // the lead agency: the confidential tier
+  ['ann', 'OFT-2004-003', 'oliver'], // another agency: the row, the tier redacted
+  ['tom', 'FTC-2004-021', 'ann'], // named on the RED share
+])('%s: the caseChanged event through the gateway equals a direct subscriber’s, extensions.redacted included (%s)', async (viewer, ref, editor) => {
+  const viaGateway = await connect('gateway', viewer);
+  const direct = await connect('hub', viewer);
+  const [g, d] = await subscribeAll([viaGateway, direct], query);
+  await rename(ref, editor, `${ref} renamed`, [viaGateway, direct], [g, d], 2);
+  expect(d.received).toHaveLength(1);
+  expect(d.received[0].data.caseChanged).toMatchObject({ reference: ref, title: `${ref} renamed` });
+  expect(g.received).toEqual(d.received);
+  expect(g.errors).toBeNull();
+});
+
+test('a private member gets no event for a case they cannot see, and the next one they can see', async () => {
+  // Priya (Meridian, not named on the RED share of FTC-2004-021); Tom, of the same organization, is named on it.
+  const priya = await connect('gateway', 'priya');
+  const tom = await connect('gateway', 'tom');
+  const [p, t] = await subscribeAll([priya, tom], `subscription { caseChanged { reference title } }`);
+  await rename('FTC-2004-021', 'ann', 'Red renamed', [priya, tom], [p, t], 1);
+  await rename('FTC-2004-017', 'ann', 'Clear renamed', [priya, tom], [p, t], 2);
+  expect(t.received).toEqual([
+    { data: { caseChanged: { reference: 'FTC-2004-021', title: 'Red renamed' } } },
+    { data: { caseChanged: { reference: 'FTC-2004-017', title: 'Clear renamed' } } },
+  ]);
+  // On one connection events arrive in order: the CLEAR one arrived, so the RED one was never sent.
+  expect(p.received).toEqual([{ data: { caseChanged: { reference: 'FTC-2004-017', title: 'Clear renamed' } } }]);
+});
+
+test('anonymous (no token in connection_init) gets CLEAR cases only', async () => {
+  const anonymous = await connect('gateway', 'anonymous');
+  const [a] = await subscribeAll([anonymous], `subscription { caseChanged { reference confidential { summary } } }`);
+  await rename('OFT-2004-003', 'oliver', 'Green renamed', [anonymous], [a], 0);
+  await rename('FTC-2004-017', 'ann', 'Clear renamed', [anonymous], [a], 1);
+  expect(a.received).toEqual([
+    {
+      data: { caseChanged: { reference: 'FTC-2004-017', confidential: null } },
+      extensions: { redacted: [{ path: 'caseChanged.confidential', code: 'FORBIDDEN', count: 1 }] },
+    },
+  ]);
+});
+
+describe('identity is the hub’s decision, closed as the hub closes it', () => {
+  test.each([
+    ['a malformed token', { authorization: 'Bearer not-a-token' }],
+    ['an authorization that is not a string', { authorization: 42 }],
+  ])('%s: the gateway refuses the connection as the hub does, 4403 Forbidden after connection_init', async (_what, params) => {
+    const direct = await LiveClient.connect(hub.url, params);
+    const through = await LiveClient.connect(gatewayUrl, params);
+    expect(direct.acknowledged).toBe(false);
+    expect(through.acknowledged).toBe(false);
+    expect(await through.client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+    expect(await through.client.closed).toEqual(await direct.client.closed);
+    await hub.hub.live.server.drained();
+    expect(hub.hub.live.server.connections).toBe(0);
+  });
+
+  test('a token signed with another secret is refused the same way', async () => {
+    const forged = await new SignJWT({ email: cast.ann })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(personId(cast.ann))
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode('another-secret-another-secret-another-secret'));
+    const through = await LiveClient.connect(gatewayUrl, { authorization: `Bearer ${forged}` });
+    expect(through.acknowledged).toBe(false);
+    expect(await through.client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+  });
+
+  test('when the token expires the hub closes its connection and the gateway closes the client’s: 4403 "token expired"', async () => {
+    const token = await new SignJWT({ email: cast.grace })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(personId(cast.grace))
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(new TextEncoder().encode(TEST_SECRET));
+    const { client, acknowledged } = await LiveClient.connect(gatewayUrl, { authorization: `Bearer ${token}` });
+    expect(acknowledged).toBe(true);
+    client.subscribe(`subscription { caseChanged { reference } }`);
+    await subscribed(dispatcher(), 1);
+    expect(await client.closed).toEqual({ code: 4403, reason: 'token expired' });
+    await unsubscribedAll(dispatcher());
+    await hub.hub.live.server.drained();
+    expect(hub.hub.live.server.connections).toBe(0);
+  });
+
+  test('a client that closes its socket closes its hub connection; nothing is left at the hub', async () => {
+    const clients = [await connect('gateway', 'grace'), await connect('gateway', 'grace'), await connect('gateway', 'anonymous')];
+    // One hub connection per client connection, never shared between clients.
+    expect(hub.hub.live.server.connections).toBe(3);
+    await subscribeAll(clients, `subscription { caseChanged { reference } }`);
+    for (const c of clients) await c.close();
+    await unsubscribedAll(dispatcher());
+    await hub.hub.live.server.drained();
+    expect(hub.hub.live.server.connections).toBe(0);
+  });
+
+  test('connectionParams a client puts in a subscription’s extensions do not change who it is', async () => {
+    const anonymous = await connect('gateway', 'anonymous');
+    const sub: LiveSubscription = { id: '9', received: [], errors: null, completed: false };
+    anonymous.subscriptions.set(sub.id, sub);
+    const before = dispatcher().subscribers;
+    anonymous.socket.send(
+      JSON.stringify({
+        id: sub.id,
+        type: 'subscribe',
+        payload: { query: `subscription { caseChanged { reference } }`, extensions: { connectionParams: await paramsOf('ann') } },
+      }),
+    );
+    await subscribed(dispatcher(), before + 1);
+    await rename('OFT-2004-003', 'oliver', 'Green renamed', [anonymous], [sub], 0);
+    await rename('FTC-2004-017', 'ann', 'Clear renamed', [anonymous], [sub], 1);
+    expect(sub.received).toEqual([{ data: { caseChanged: { reference: 'FTC-2004-017' } } }]);
+  });
+});
+
+test('an event joins the complaints subgraph: the case from the hub, its complaints from the example', async () => {
+  const grace = await connect('gateway', 'grace');
+  const [g] = await subscribeAll([grace], `subscription { caseChanged(id: "${caseId('OFT-2004-003')}") { reference title complaints { id category } } }`);
+  await rename('OFT-2004-003', 'oliver', 'Green renamed', [grace], [g], 1);
+  expect(g.received).toEqual([
+    { data: { caseChanged: { reference: 'OFT-2004-003', title: 'Green renamed', complaints: [{ id: 'c-1004', category: 'ONLINE_FRAUD' }] } } },
+  ]);
+});
