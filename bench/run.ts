@@ -11,6 +11,7 @@ import { BenchDatabase, createBenchDatabase } from './database';
 import { BenchViewer, FULL_SCALE, generateNetwork, SMOKE_SCALE } from './generate';
 import { Bounds, measure as measureLoad, Measurement, median, Target } from './load';
 import { runLiveBench } from './live';
+import { runGatewayBench } from './gateway';
 
 /**
  * `npm run bench`: generates a network at scale into a fresh database, starts the hub (NODE_ENV=production) and the
@@ -26,7 +27,8 @@ import { runLiveBench } from './live';
  *   BENCH_HUB_NODE_ARGS  extra node arguments for the hub process, e.g. --cpu-prof --cpu-prof-dir=prof
  *   BENCH_ONLY           run only some phases (comma-separated): board (R1, R2, R7 on the board), detail (R1, R7 on
  *                        the detail), scaling (R4), table (the per-operation table, R3, R6), r9 (live updates, on a
- *                        database of its own with the demo network: alone, no network is generated); default all
+ *                        database of its own with the demo network: alone, no network is generated), gateway (R8:
+ *                        the board through the federation gateway, one hub against two; bench/gateway.ts); default all
  */
 
 const root = path.resolve(__dirname, '..', '..');
@@ -37,7 +39,7 @@ const ratioViewers = (process.env.BENCH_RATIO_VIEWERS ?? 'AGENCY')
   .map((s) => s.trim().toUpperCase())
   .filter(Boolean);
 
-const PHASES = ['board', 'detail', 'scaling', 'table', 'r9'] as const;
+const PHASES = ['board', 'detail', 'scaling', 'table', 'r9', 'gateway'] as const;
 type Phase = (typeof PHASES)[number];
 const onlyPhases = (process.env.BENCH_ONLY ?? '')
   .split(',')
@@ -462,6 +464,13 @@ async function main(): Promise<void> {
       return { value: median(a.map((x, i) => x / b[i])), num: median(a), den: median(b) };
     };
 
+    // R8: the board through the federation gateway (bench/gateway.ts), with the same query and viewers as R1's board.
+    const r8 = !runs('gateway') ? null : await runGatewayBench({
+      hub: { base: hub.base, pid: hub.child.pid!, env: { ...common, SEED_DEMO: 'false', ...db.hubEnv }, nodeArgs: hubArgs },
+      embedded: db.kind === 'embedded', body: gqlBody('board', ratioOf[0]), viewers: ratioOf.map((v) => ({ kind: v.kind, headers: auth.get(v.kind)! })),
+      connections, rounds, logDir, log,
+    });
+
     // 5. The per-operation table on the hub (R6 is read from its case-board rows). One short warm-up pass first.
     const tableBounds = (op: OpKey): Bounds =>
       op === 'board' ? { connections, maxRequests: 100, maxSeconds: 7 } : { connections, maxRequests: 600, maxSeconds: 2.5 };
@@ -542,7 +551,8 @@ async function main(): Promise<void> {
       const m = boardCells.get(v.kind)!;
       results.push({ id: 'R6', what: `case board ${v.kind}: p99 / p50 at ${connections} connections`, goal: '≤ 4', figure: `${fixed(m.p99 / m.p50)} (${ms(m.p99)} / ${ms(m.p50)} ms)`, pass: m.p99 / m.p50 <= 4 });
     }
-    log(`Goals (ratios measured side by side in this run; R1, R2, R4, R7: median over ${rounds} rounds of the per-round ratio of p50s)`);
+    if (r8) results.push(...r8.results);
+    log(`Goals (ratios measured side by side in this run; R1, R2, R4, R7, R8: median over ${rounds} rounds of the per-round ratio of p50s)`);
     log(`${pad('', 4)}${pad('figure', 64)}${pad('goal', 10)}${pad('measured', 28)}result`);
     for (const r of results) log(`${pad(r.id, 4)}${pad(r.what, 64)}${pad(r.goal, 10)}${pad(r.figure, 28)}${r.pass ? 'PASS' : 'FAIL'}`);
     const cpuOf = (key: string) => ms(median(cpus.get(key) ?? []));
@@ -553,6 +563,7 @@ async function main(): Promise<void> {
           `case detail hub ${cpuOf(`hub:detail:${v.kind}`)}, no-shield ${cpuOf(`bare:detail:${v.kind}`)}, bypassing RLS ${cpuOf(`owner:detail:${v.kind}`)}`,
       );
     }
+    for (const note of r8?.notes ?? []) log(note);
     if (db.kind === 'embedded') {
       log('    embedded run: PGlite runs inside the hub process, so the no-shield and raw SQL servers, in processes of their own, have');
       log('    their SQL done on the hub\'s thread while they work on another core: R1 and R2 are not like for like here, and R5');

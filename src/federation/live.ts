@@ -2,6 +2,7 @@ import type http from 'node:http';
 import { getGraphQLWSOptions, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { buildGraphQLWSExecutor } from '@graphql-tools/executor-graphql-ws';
 import type { Executor } from '@graphql-tools/utils';
+import { GraphQLError } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -98,10 +99,20 @@ class HubLink {
   }
 }
 
-/** Ends an HTTP-carried subscription's own hub connection with the subscription. */
+/**
+ * Ends an HTTP-carried subscription's own hub connection with the subscription. The hub closing that connection (a bad
+ * or expired token: 4403) ends the subscription with an UNAUTHENTICATED error, as the hub answers such a token over HTTP.
+ */
 async function* closingWith<T>(events: AsyncIterable<T>, client: Client): AsyncGenerator<T> {
   try {
     yield* events;
+  } catch (err) {
+    const { code, reason } = (err ?? {}) as { code?: unknown; reason?: unknown };
+    if (typeof code !== 'number') throw err;
+    if (code === 4403) {
+      throw new GraphQLError(reason === 'token expired' ? 'The token has expired' : 'The hub refused the token', { extensions: { code: 'UNAUTHENTICATED' } });
+    }
+    throw new GraphQLError(`The hub closed the subscription (${code})`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
   } finally {
     await client.dispose();
   }

@@ -1,0 +1,228 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Bounds, measure, median, Target } from './load';
+
+/**
+ * R8, the federation gateway (`BENCH_ONLY=gateway`): the case board through Hive Gateway ÷ the same board from the hub
+ * directly, and the gateway's throughput with two hubs behind it against one.
+ *
+ * The gateway runs as `npm run gateway` runs it in production: `node dist/src/cli/gateway.js` in a process of its own,
+ * NODE_ENV=production, given the running hubs in HUB_URL (it then starts no hub of its own; it starts the complaints
+ * example in its process, as always). The second hub is the hub's own program with the first one's environment, on the
+ * same database. Everything on loopback, every load loop bounded.
+ */
+
+export interface GatewayBenchInput {
+  /** The running hub's base URL (http://127.0.0.1:port) and how it was started, to start a second one like it. */
+  hub: { base: string; pid: number; env: Record<string, string>; nodeArgs: string[] };
+  /** Whether the bench database is the embedded one (one instance only: no second hub). */
+  embedded: boolean;
+  /** The board query's request body and each measured viewer's request headers (the same as R1's board). */
+  body: string;
+  viewers: Array<{ kind: string; headers: Record<string, string> }>;
+  connections: number;
+  rounds: number;
+  logDir: string;
+  log(line?: string): void;
+}
+
+export interface GoalRow {
+  id: string;
+  what: string;
+  goal: string;
+  figure: string;
+  pass: boolean;
+}
+
+const root = path.resolve(__dirname, '..', '..');
+
+interface Proc {
+  name: string;
+  base: string;
+  child: ChildProcess;
+  logPath: string;
+  exited: Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function tail(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-15).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** Starts `node [args] script` with exactly `env` (plus PATH, HOME, PORT, HOST) and waits until `health` answers 200. */
+async function start(name: string, script: string, env: Record<string, string>, nodeArgs: string[], health: string, logDir: string): Promise<Proc> {
+  const port = await freePort();
+  const logPath = path.join(logDir, `${name}.log`);
+  const out = fs.openSync(logPath, 'w');
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, script)], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: os.tmpdir(), ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  let dead = false;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => ((dead = true), resolve())));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (dead) throw new Error(`the ${name} exited during start-up:\n${tail(logPath)}`);
+    try {
+      if ((await fetch(`${base}${health}`, { signal: AbortSignal.timeout(2000) })).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the ${name} did not answer ${health} within 120 s:\n${tail(logPath)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { name, base, child, logPath, exited };
+}
+
+async function stop(p: Proc): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGTERM');
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+async function post(t: Target): Promise<any> {
+  const res = await fetch(t.url, { method: 'POST', headers: t.headers, body: t.body, signal: AbortSignal.timeout(60_000) });
+  if (res.status !== 200) throw new Error(`${t.url}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
+  return res.json();
+}
+
+const ms = (v: number) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) : '—');
+
+/**
+ * Runs R8. The gateway's answer is checked first: the same data and the same `extensions.redacted` as the hub's, per
+ * viewer (a gateway that answered less would be faster for the wrong reason).
+ */
+export async function runGatewayBench(input: GatewayBenchInput): Promise<{ results: GoalRow[]; notes: string[] }> {
+  const { log } = input;
+  const procs: Proc[] = [];
+  const killAll = () => procs.forEach((p) => p.child.exitCode === null && p.child.kill('SIGKILL'));
+  process.on('exit', killAll);
+  const gatewayEnv = (hubs: string[]) => ({
+    NODE_ENV: 'production',
+    HUB_URL: hubs.map((b) => `${b}/graphql`).join(','),
+    COMPLAINTS_PORT: '0',
+  });
+  try {
+    const one = await start('gateway (one hub)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base]), [], '/healthcheck', input.logDir);
+    procs.push(one);
+    let two: Proc | null = null;
+    let second: Proc | null = null;
+    if (!input.embedded) {
+      second = await start('second hub', 'dist/src/main.js', input.hub.env, input.hub.nodeArgs, '/healthz', input.logDir);
+      procs.push(second);
+      two = await start('gateway (two hubs)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base, second.base]), [], '/healthcheck', input.logDir);
+      procs.push(two);
+    }
+    log(
+      `R8 servers: gateway as \`npm run gateway\` in production (pid ${one.child.pid}, HUB_URL = the hub)` +
+        (two ? `; a second hub on the same database (pid ${second!.child.pid}) and a gateway over both (pid ${two.child.pid})` : '; embedded database: one hub only'),
+    );
+
+    const target = (base: string, headers: Record<string, string>): Target => ({ url: `${base}/graphql`, body: input.body, headers });
+    for (const v of input.viewers) {
+      const direct = await post(target(input.hub.base, v.headers));
+      for (const g of [one, two].filter((x): x is Proc => x !== null)) {
+        // Twice through the two-hub gateway: both hubs answer.
+        for (let i = 0; i < 2; i++) {
+          const via = await post(target(g.base, v.headers));
+          if (JSON.stringify(via.data) !== JSON.stringify(direct.data) || JSON.stringify(via.extensions?.redacted) !== JSON.stringify(direct.extensions?.redacted) || via.errors) {
+            throw new Error(`benchmark check failed: the case board through the ${g.name} differs from the hub's as ${v.kind}`);
+          }
+        }
+      }
+    }
+    log('R8 checks: the case board through each gateway equals the hub’s (data and extensions.redacted) for every measured viewer');
+
+    // The ratio: hub directly and through the gateway in the same rounds, alternating, a warm-up round first.
+    const bounds: Bounds = { connections: input.connections, maxRequests: 160, maxSeconds: 5 };
+    const results: GoalRow[] = [];
+    const notes: string[] = [];
+    for (const v of input.viewers) {
+      const variants = [
+        { key: 'hub', t: target(input.hub.base, v.headers), pid: input.hub.pid },
+        { key: 'gateway', t: target(one.base, v.headers), pid: one.child.pid },
+      ];
+      const p50 = new Map<string, number[]>([['hub', []], ['gateway', []]]);
+      const cpu: number[] = [];
+      let failures = 0;
+      for (let round = 0; round <= input.rounds; round++) {
+        for (const variant of round % 2 ? [...variants].reverse() : variants) {
+          const m = await measure(variant.t, bounds, variant.pid);
+          failures += m.failures;
+          if (round === 0) continue;
+          p50.get(variant.key)!.push(m.p50);
+          if (variant.key === 'gateway') cpu.push(m.cpuMsPerRequest);
+        }
+      }
+      const ratios = p50.get('gateway')!.map((g, i) => g / p50.get('hub')![i]);
+      const r = median(ratios);
+      const g = median(p50.get('gateway')!);
+      const h = median(p50.get('hub')!);
+      results.push({
+        id: 'R8',
+        what: `case board ${v.kind}: through the gateway p50 / hub directly p50`,
+        goal: '≤ 1.3',
+        figure: `${r.toFixed(2)} (${ms(g)} / ${ms(h)} ms)`,
+        pass: r <= 1.3 && failures === 0,
+      });
+      notes.push(`    R8 ${v.kind}: gateway process CPU ${ms(median(cpu))} ms per case-board request (median over the rounds)${failures ? `; ${failures} failed requests` : ''}`);
+    }
+
+    // Throughput: the same board through a gateway over one hub and over two, alternating, at twice the concurrency.
+    if (two) {
+      const v = input.viewers[0];
+      const tb: Bounds = { connections: input.connections * 2, maxRequests: 400, maxSeconds: 6 };
+      const rps = new Map<string, number[]>([['one', []], ['two', []]]);
+      const variants = [
+        { key: 'one', t: target(one.base, v.headers) },
+        { key: 'two', t: target(two.base, v.headers) },
+      ];
+      let failures = 0;
+      for (let round = 0; round <= Math.min(input.rounds, 3); round++) {
+        for (const variant of round % 2 ? [...variants].reverse() : variants) {
+          const m = await measure(variant.t, tb);
+          failures += m.failures;
+          if (round > 0) rps.get(variant.key)!.push(m.rps);
+        }
+      }
+      const a = median(rps.get('one')!);
+      const b = median(rps.get('two')!);
+      notes.push(
+        `    R8 scale-out, case board ${v.kind} through the gateway at ${tb.connections} connections: one hub ${a.toFixed(1)} req/s, two hubs on the same ` +
+          `database ${b.toFixed(1)} req/s (×${(b / a).toFixed(2)}; median over ${rps.get('one')!.length} alternating rounds; ${os.cpus().length} cores for ` +
+          `both hubs, the gateway, PostgreSQL and the load generator)${failures ? `; ${failures} failed requests` : ''}`,
+      );
+    } else {
+      notes.push('    R8 scale-out: not measured on the embedded database (one instance only); run with BENCH_DATABASE_URL');
+    }
+    return { results, notes };
+  } catch (err) {
+    for (const p of procs) log(`--- ${p.name} log (last lines)\n${tail(p.logPath)}`);
+    throw err;
+  } finally {
+    for (const p of procs.reverse()) await stop(p).catch(() => undefined);
+    process.off('exit', killAll);
+  }
+}
