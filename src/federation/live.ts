@@ -99,23 +99,54 @@ class HubLink {
   }
 }
 
-/**
- * Ends an HTTP-carried subscription's own hub connection with the subscription. The hub closing that connection (a bad
- * or expired token: 4403) ends the subscription with an UNAUTHENTICATED error, as the hub answers such a token over HTTP.
- */
-async function* closingWith<T>(events: AsyncIterable<T>, client: Client): AsyncGenerator<T> {
-  try {
-    yield* events;
-  } catch (err) {
-    const { code, reason } = (err ?? {}) as { code?: unknown; reason?: unknown };
-    if (typeof code !== 'number') throw err;
-    if (code === 4403) {
-      throw new GraphQLError(reason === 'token expired' ? 'The token has expired' : 'The hub refused the token', { extensions: { code: 'UNAUTHENTICATED' } });
-    }
-    throw new GraphQLError(`The hub closed the subscription (${code})`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
-  } finally {
-    await client.dispose();
+/** The hub closing a connection (a bad or expired token: 4403), as the error that ends an HTTP-carried subscription. */
+function closeError(err: unknown): unknown {
+  const { code, reason } = (err ?? {}) as { code?: unknown; reason?: unknown };
+  if (typeof code !== 'number') return err;
+  if (code === 4403) {
+    return new GraphQLError(reason === 'token expired' ? 'The token has expired' : 'The hub refused the token', { extensions: { code: 'UNAUTHENTICATED' } });
   }
+  return new GraphQLError(`The hub closed the subscription (${code})`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
+}
+
+/**
+ * An HTTP-carried subscription's events, its own hub connection closed when it ends (also when the client goes away
+ * while the next event is awaited: not an async generator, whose `return` would wait for that event). The hub
+ * refusing the token ends it with an UNAUTHENTICATED error, as the hub answers such a token over HTTP.
+ */
+function closingWith<T>(events: AsyncIterable<T>, client: Client): AsyncIterableIterator<T> {
+  const inner = events[Symbol.asyncIterator]();
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    void client.dispose();
+  };
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    async next() {
+      try {
+        const step = await inner.next();
+        if (step.done) close();
+        return step;
+      } catch (err) {
+        close();
+        throw closeError(err);
+      }
+    },
+    async return(value?: unknown) {
+      await inner.return?.();
+      close();
+      return { done: true, value: value as T };
+    },
+    async throw(err?: unknown) {
+      await inner.return?.();
+      close();
+      throw err;
+    },
+  };
 }
 
 /** Close codes the gateway passes on to its client as the hub gave them; anything else is 1011. */

@@ -202,3 +202,54 @@ test('an event joins the complaints subgraph: the case from the hub, its complai
     { data: { caseChanged: { reference: 'OFT-2004-003', title: 'Green renamed', complaints: [{ id: 'c-1004', category: 'ONLINE_FRAUD' }] } } },
   ]);
 });
+
+describe('over HTTP (server-sent events, as GraphiQL subscribes)', () => {
+  /** Reads `event: next` payloads of a text/event-stream response until `count` arrived or the stream ended. */
+  async function sse(as: ViewerName | 'bad', subscription: string, count: number, started: () => Promise<void>) {
+    const headers: Record<string, string> = { accept: 'text/event-stream', 'content-type': 'application/json' };
+    if (as === 'bad') headers.authorization = 'Bearer not-a-token';
+    else Object.assign(headers, await paramsOf(as));
+    const controller = new AbortController();
+    const res = await fetch(gatewayUrl, { method: 'POST', headers, body: JSON.stringify({ query: subscription }), signal: controller.signal });
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events: unknown[] = [];
+    const reader = res.body!.getReader();
+    let buffer = '';
+    let triggered = false;
+    for (;;) {
+      if (!triggered && as !== 'bad') {
+        triggered = true;
+        void started();
+      }
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += Buffer.from(value).toString('utf8');
+      for (let at = buffer.indexOf('\n\n'); at >= 0; at = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, at);
+        buffer = buffer.slice(at + 2);
+        const data = /^event: next\ndata: (.*)$/m.exec(block);
+        if (data) events.push(JSON.parse(data[1]));
+      }
+      if (events.length >= count) break;
+    }
+    controller.abort();
+    return events;
+  }
+
+  test('an agency person’s event equals a direct subscriber’s', async () => {
+    const direct = await connect('hub', 'ann');
+    const [d] = await subscribeAll([direct], query);
+    const before = dispatcher().subscribers;
+    const events = await sse('ann', query, 1, async () => {
+      await subscribed(dispatcher(), before + 1);
+      await rename('OFT-2004-003', 'oliver', 'Green renamed', [direct], [d], 1);
+    });
+    expect(d.received).toHaveLength(1);
+    expect(events).toEqual(d.received);
+  });
+
+  test('a bad token ends the subscription with UNAUTHENTICATED and no event', async () => {
+    const events = await sse('bad', `subscription { caseChanged { reference } }`, 1, async () => undefined);
+    expect(events).toEqual([{ errors: [{ message: 'The hub refused the token', locations: [{ line: 1, column: 1 }], extensions: { code: 'UNAUTHENTICATED' } }] }]);
+  });
+});
