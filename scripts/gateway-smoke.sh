@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the composed demo the way the README's federation section does (`npm run gateway` on a fresh data folder) and
 # checks it: GraphiQL on the gateway's port, a query that enters through the complaints example and reaches the hub's
-# cases under the hub's rules (anonymous, then with a token from `npm run token`), and a clean stop of all three parts.
+# cases under the hub's rules (anonymous, then with a token from `npm run token`), a subscription through the gateway,
+# and a clean stop of all three parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA_DIR=$(mktemp -d)
@@ -36,6 +37,38 @@ echo "$anon" | grep -q '"path":"complaints.case.confidential"' || fail "anonymou
 TOKEN=$(node dist/src/cli/token.js tom.baker@meridianbank.example | tail -1)
 tom=$(gql "$Q" "$TOKEN")
 echo "$tom" | grep -q '"reference":"FTC-2004-021","confidential":{"summary"' || fail "tom: the RED case shared with him, tier included: $tom"
+
+# A subscription through the gateway (graphql-ws on its /graphql, the token in connection_init): Tom receives the RED
+# case's change with its confidential tier and the complaints example's rows; a bad token is refused with 4403.
+ANN=$(node dist/src/cli/token.js ann.carter@ftc.example | tail -1)
+SUB=$(mktemp)
+TOKEN="$TOKEN" URL="ws://127.0.0.1:$PORT/graphql" node -e '
+const { createClient } = require("graphql-ws");
+const WebSocket = require("ws");
+const client = createClient({ url: process.env.URL, webSocketImpl: WebSocket, retryAttempts: 0,
+  connectionParams: { authorization: "Bearer " + process.env.TOKEN } });
+const timer = setTimeout(() => { console.log("no event"); process.exit(1); }, 30000);
+client.on("connected", () => console.log("connected"));
+client.subscribe({ query: "subscription { caseChanged { reference status confidential { summary } complaints { id } } }" }, {
+  next: (r) => { console.log(JSON.stringify(r)); clearTimeout(timer); client.dispose().then(() => process.exit(0)); },
+  error: (e) => { console.log("error", JSON.stringify(e)); process.exit(1); }, complete: () => undefined });
+' >"$SUB" 2>&1 &
+sub_pid=$!
+# Until the hub holds the subscription (its metrics, on the hub's loopback port).
+for _ in $(seq 1 120); do curl -s "http://127.0.0.1:$HUB_PORT/metrics" | grep -q '^laphub_subscriptions_active 1' && break; sleep 0.5; done
+curl -s "http://127.0.0.1:$HUB_PORT/metrics" | grep -q '^laphub_subscriptions_active 1' || fail "the subscription did not reach the hub: $(cat "$SUB")"
+gql '{"query":"mutation { updateCase(id: \"85a532e5-40f4-4c5f-8ec2-85973b967105\", input: { status: CLOSED }) { status } }"}' "$ANN" | grep -q CLOSED || fail "ann: updateCase through the gateway"
+wait "$sub_pid" || fail "subscription through the gateway: $(cat "$SUB")"
+grep -q '"reference":"FTC-2004-021","status":"CLOSED","confidential":{"summary"' "$SUB" || fail "subscription: Tom's event: $(cat "$SUB")"
+grep -q '"complaints":\[{"id":"c-1003"}\]' "$SUB" || fail "subscription: the complaints example's rows in the event: $(cat "$SUB")"
+bad=$(URL="ws://127.0.0.1:$PORT/graphql" node -e '
+const { createClient } = require("graphql-ws");
+const client = createClient({ url: process.env.URL, webSocketImpl: require("ws"), retryAttempts: 0, lazy: false,
+  connectionParams: { authorization: "Bearer not-a-token" }, onNonLazyError: () => undefined,
+  on: { closed: (e) => { console.log(e.code, e.reason); process.exit(0); } } });
+')
+[ "$bad" = "4403 Forbidden" ] || fail "subscription with a bad token: expected 4403 Forbidden, got $bad"
+rm -f "$SUB"
 
 hub_pid=$(pgrep -f "$(pwd)/dist/src/main.js" -P "$pid" || true)
 [ -n "$hub_pid" ] || fail "no hub process under the gateway"
