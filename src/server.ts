@@ -34,7 +34,8 @@ import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } f
 import { buildHubSchema } from './schema';
 import { inProcessBus, LiveBus, PostgresBus } from './live/bus';
 import { LiveDispatcher } from './live/dispatcher';
-import { attachLiveServer, LiveServer } from './live/websocket';
+import { attachLiveServer, LiveServer, tooManyRequests } from './live/websocket';
+import proxyAddr from 'proxy-addr';
 
 export interface HubOptions {
   config: Config;
@@ -79,10 +80,12 @@ const knownCodes = new Set([
   'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'RATE_LIMITED',
 ]);
 
+/** The largest request body (HTTP) and WebSocket message accepted: 1 MiB. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
 /** 429 with `Retry-After`, as a GraphQL error (the code RATE_LIMITED). */
 function rateLimitedError(refusal: Refusal): GraphQLError {
-  const per = refusal.limit === 'ip' ? 'this address' : 'this viewer';
-  return new GraphQLError(`Too many requests from ${per}: try again in ${refusal.retryAfterSeconds} s.`, {
+  return new GraphQLError(tooManyRequests(refusal), {
     // Apollo merges `http.headers` into the response as a HeaderMap (the type graphql's extensions are declared with here
     // comes from another package's augmentation).
     extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: new HeaderMap([['retry-after', String(refusal.retryAfterSeconds)]]) as never } },
@@ -298,6 +301,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     validationRules: [...armor.validationRules, reservedNamesRule],
     logger,
     production: config.nodeEnv === 'production',
+    clientIp: (request) => proxyAddr(request, app.get('trust proxy fn')),
+    rateLimits,
+    maxPayload: BODY_LIMIT_BYTES,
   });
 
   app.get('/healthz', (_req, res) => {
@@ -362,7 +368,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const graphqlHandler = expressMiddleware(apollo, {
     context: async ({ req, res }) => buildContext(req, res),
   });
-  app.all('/graphql', limitByIp, express.json({ limit: '1mb' }), persistedQueryCheck, (req, res, next) => {
+  app.all('/graphql', limitByIp, express.json({ limit: BODY_LIMIT_BYTES }), persistedQueryCheck, (req, res, next) => {
     const started = process.hrtime.bigint();
     const facts = factsOf(req);
     res.once('finish', () => {
