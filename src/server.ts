@@ -55,6 +55,11 @@ export interface HubOptions {
    * cost (bench R7). Never set by the product: no configuration variable reaches it.
    */
   bypassRowSecurity?: boolean;
+  /**
+   * Benchmark only: the audit trail's entries are noted as always but never written, to measure what the trail costs
+   * (bench/audit.ts). Never set by the product: no configuration variable reaches it.
+   */
+  skipAuditTrail?: boolean;
   /** Where the built partner dashboard is (tests); by default examples/dashboard/dist, written by `npm run dashboard:build`. */
   dashboardDir?: string;
   /**
@@ -176,7 +181,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const now = options.now ?? (() => new Date());
   const development = config.nodeEnv === 'development';
   const tokens = new TokenService(config);
-  const audit = new AuditWriter(ds, logger);
+  const audit = new AuditWriter(ds, logger, options.skipAuditTrail === true);
   const schema = options.schema ?? (await buildHubSchema());
   const app = express();
   app.disable('x-powered-by');
