@@ -204,11 +204,11 @@ const PG_AGENDA = `query CallAgenda {
 
 type Op = 'board100' | 'board' | 'board1000' | 'detail' | 'agenda';
 const OPS: Array<{ op: Op; label: string; bounds: (c: number) => Bounds; goal: number }> = [
-  { op: 'board100', label: 'case board, 100 rows', bounds: (c) => ({ connections: c, maxRequests: 400, maxSeconds: 2.5 }), goal: 1.0 },
-  { op: 'board', label: 'case board, 500 rows', bounds: (c) => ({ connections: c, maxRequests: 160, maxSeconds: 4 }), goal: 0.67 },
-  { op: 'board1000', label: 'case board, 1,000 rows', bounds: (c) => ({ connections: c, maxRequests: 80, maxSeconds: 5 }), goal: 1.0 },
-  { op: 'detail', label: 'case detail', bounds: (c) => ({ connections: c, maxRequests: 1000, maxSeconds: 2.5 }), goal: 0.67 },
-  { op: 'agenda', label: 'call agenda, next 20', bounds: (c) => ({ connections: c, maxRequests: 600, maxSeconds: 2.5 }), goal: 1.0 },
+  { op: 'board100', label: 'case board, 100 rows', bounds: (c) => ({ connections: c, maxRequests: 400, maxSeconds: 2 }), goal: 1.0 },
+  { op: 'board', label: 'case board, 500 rows', bounds: (c) => ({ connections: c, maxRequests: 160, maxSeconds: 3 }), goal: 0.67 },
+  { op: 'board1000', label: 'case board, 1,000 rows', bounds: (c) => ({ connections: c, maxRequests: 80, maxSeconds: 4 }), goal: 1.0 },
+  { op: 'detail', label: 'case detail', bounds: (c) => ({ connections: c, maxRequests: 1000, maxSeconds: 2 }), goal: 0.67 },
+  { op: 'agenda', label: 'call agenda, next 20', bounds: (c) => ({ connections: c, maxRequests: 600, maxSeconds: 2 }), goal: 1.0 },
 ];
 const rowsOf = (op: Op) => (op === 'board100' ? 100 : op === 'board1000' ? 1000 : 500);
 
