@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { describeUrl, openDatabase } from '../src/db/data-source';
 import { embeddedUrl, readLiveLock, startEmbedded } from '../src/db/embedded';
+import { APPLICATION_NAMES, withApplicationName } from './peer';
 
 /**
  * The benchmark's own fresh database: a new database on BENCH_DATABASE_URL's server (dropped at the end), or an
@@ -49,7 +50,8 @@ async function createOnServer(serverUrl: string): Promise<BenchDatabase> {
       const ds = await openDatabase(url, 4);
       return { ds, close: () => ds.destroy() };
     },
-    hubEnv: { DATABASE_URL: url },
+    // Named, so that the PostGraphile peer phase can find the hub's backends in pg_stat_activity (bench/peer.ts).
+    hubEnv: { DATABASE_URL: withApplicationName(url, APPLICATION_NAMES.hub) },
     harnessUrl: () => url,
     // What the hub's own pool holds against a PostgreSQL server (src/db/open.ts).
     poolSize: 10,

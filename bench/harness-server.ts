@@ -109,7 +109,8 @@ interface BoardRow {
 async function startRaw(): Promise<() => Promise<void>> {
   const config = loadConfig(process.env);
   const tokens = new TokenService(config);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, ...(disableJit ? { options: '-c jit=off' } : {}) });
+  // Named, so that the PostGraphile peer phase can find this pool's backends in pg_stat_activity (bench/peer.ts).
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, application_name: 'laphub_bench_raw', ...(disableJit ? { options: '-c jit=off' } : {}) });
 
   async function viewerOf(header: string | undefined): Promise<RawViewer | null> {
     if (!header) return { kind: 'ANONYMOUS', personId: null, orgId: null };

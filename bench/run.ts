@@ -12,6 +12,7 @@ import { BenchDatabase, createBenchDatabase } from './database';
 import { BenchViewer, FULL_SCALE, generateNetwork, SMOKE_SCALE } from './generate';
 import { Bounds, measure as measureLoad, Measurement, median, Target } from './load';
 import { runLiveBench } from './live';
+import { runPeer } from './peer';
 
 /**
  * `npm run bench`: generates a network at scale into a fresh database, starts the hub (NODE_ENV=production) and the
@@ -28,7 +29,9 @@ import { runLiveBench } from './live';
  *   BENCH_ONLY           run only some phases (comma-separated): board (R1, R2, R7 on the board), detail (R1, R7 on
  *                        the detail), scaling (R4), table (the per-operation table, R3, R6), r9 (live updates, on a
  *                        database of its own with the demo network: alone, no network is generated), audit (the
- *                        audit trail on ÷ off, bench/audit.ts); default all
+ *                        audit trail on ÷ off, bench/audit.ts), peer (R10: the PostGraphile 4 peer, bench/peer.ts);
+ *                        default all
+ *   BENCH_PEER_ROUNDS    measured rounds of the peer phase, after one warm-up round (default 3)
  */
 
 const root = path.resolve(__dirname, '..', '..');
@@ -39,7 +42,7 @@ const ratioViewers = (process.env.BENCH_RATIO_VIEWERS ?? 'AGENCY')
   .map((s) => s.trim().toUpperCase())
   .filter(Boolean);
 
-const PHASES = ['board', 'detail', 'scaling', 'table', 'r9', 'audit'] as const;
+const PHASES = ['board', 'detail', 'scaling', 'table', 'r9', 'audit', 'peer'] as const;
 type Phase = (typeof PHASES)[number];
 const onlyPhases = (process.env.BENCH_ONLY ?? '')
   .split(',')
@@ -504,6 +507,18 @@ async function main(): Promise<void> {
       r3.set(v.kind, counts);
     }
 
+    // 6b. The PostGraphile peer, side by side with the hub and the raw SQL endpoint (bench/peer.ts): R10.
+    const peerResults = !runs('peer') ? [] : await runPeer({
+      log, root, databaseUrl: db.harnessUrl(), embedded: db.kind === 'embedded', connections, rounds: intEnv('BENCH_PEER_ROUNDS', 3, 1, 50),
+      viewers: network.viewers, headers: (kind) => auth.get(kind)!, hubBody: gqlBody,
+      hub: { base: hub.base, pid: hub.child.pid! }, raw: { base: raw.base, pid: raw.child.pid! },
+      startPeer: async (env) => {
+        const s = await startServer('postgraphile', 'dist/bench/peer-server.js', { ...harnessEnv, ...env }, logDir, startArgs);
+        servers.push(s);
+        return { base: s.base, pid: s.child.pid!, stop: () => stopServer(s) };
+      },
+    });
+
     const peakRss = rss.peak();
     rss.stop();
 
@@ -557,6 +572,7 @@ async function main(): Promise<void> {
       const m = boardCells.get(v.kind)!;
       results.push({ id: 'R6', what: `case board ${v.kind}: p99 / p50 at ${connections} connections`, goal: '≤ 4', figure: `${fixed(m.p99 / m.p50)} (${ms(m.p99)} / ${ms(m.p50)} ms)`, pass: m.p99 / m.p50 <= 4 });
     }
+    results.push(...peerResults);
     log(`Goals (ratios measured side by side in this run; R1, R2, R4, R7: median over ${rounds} rounds of the per-round ratio of p50s)`);
     log(`${pad('', 4)}${pad('figure', 64)}${pad('goal', 10)}${pad('measured', 28)}result`);
     for (const r of results) log(`${pad(r.id, 4)}${pad(r.what, 64)}${pad(r.goal, 10)}${pad(r.figure, 28)}${r.pass ? 'PASS' : 'FAIL'}`);
