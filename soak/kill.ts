@@ -72,9 +72,10 @@ export async function killCheck(options: {
       // Kill mid-stream: after a few seconds of writes, at a random moment within the last of them.
       await new Promise((r) => setTimeout(r, options.writeSeconds * 1000 * (0.5 + Math.random() / 2)));
       const victim = hub;
+      // From here on no new write starts; the ones in flight are answered or cut off by the kill.
+      killed = true;
       victim.child.kill('SIGKILL');
       await victim.exited;
-      killed = true;
       await writers;
       const restartStarted = performance.now();
       hub = await startServer('hub-embedded', 'dist/src/main.js', env, options.logDir, options.nodeArgs);

@@ -1,5 +1,4 @@
 import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { demoId } from '../src/db/seed/demo-ids';
@@ -18,26 +17,30 @@ export interface RestartPlan {
   skip?: string;
 }
 
-/** SOAK_PG_RESTART, else pg_ctlcluster for the one cluster in /etc/postgresql when the server is on this machine. */
+/**
+ * SOAK_PG_RESTART, else `pg_ctlcluster … restart` for the cluster of this machine that listens on the server's port
+ * (`pg_lsclusters`, Debian's postgresql-common).
+ */
 export function restartPlan(serverUrl: string | undefined, configured: string | undefined): RestartPlan {
   if (!serverUrl) return { skip: 'no SOAK_DATABASE_URL: the restart needs a PostgreSQL server' };
   if (configured?.trim()) return { command: configured.trim() };
-  const host = new URL(serverUrl).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]', ''].includes(host)) return { skip: `the server (${host}) is not on this machine: set SOAK_PG_RESTART` };
-  let versions: string[] = [];
-  try {
-    versions = fs.readdirSync('/etc/postgresql').filter((v) => /^\d+$/.test(v));
-  } catch {
-    // none
-  }
-  if (versions.length !== 1) return { skip: `${versions.length ? 'several clusters' : 'no cluster'} in /etc/postgresql: set SOAK_PG_RESTART` };
-  if (spawnSync('sh', ['-c', 'command -v pg_ctlcluster'], { stdio: 'ignore' }).status !== 0) return { skip: 'pg_ctlcluster is not installed: set SOAK_PG_RESTART' };
-  return { command: `pg_ctlcluster --skip-systemctl-redirect ${versions[0]} main restart` };
+  const url = new URL(serverUrl);
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]', ''].includes(url.hostname)) return { skip: `the server (${url.hostname}) is not on this machine: set SOAK_PG_RESTART` };
+  const port = url.port || '5432';
+  const listed = spawnSync('pg_lsclusters', ['-h'], { encoding: 'utf8' });
+  if (listed.status !== 0) return { skip: 'pg_lsclusters is not available: set SOAK_PG_RESTART' };
+  // Lines: version, cluster, port, status, owner, data directory, log file.
+  const cluster = listed.stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find((f) => f[2] === port);
+  if (!cluster) return { skip: `no cluster of this machine listens on port ${port}: set SOAK_PG_RESTART` };
+  return { command: `pg_ctlcluster --skip-systemctl-redirect ${cluster[0]} ${cluster[1]} restart` };
 }
 
 /**
- * Other test or benchmark databases with open connections on the server: the restart would cut them. The soak's own
- * database (`own`) does not count.
+ * Other clients of the server — test runs (laphub_test_…), benchmarks (laphub_bench_…), other soaks, anyone: the
+ * restart would cut their connections. The soak's own database (`own`) and this very connection do not count.
  */
 export async function othersActive(serverUrl: string, own: string): Promise<string[]> {
   const c = new pg.Client({ connectionString: serverUrl });
@@ -45,11 +48,11 @@ export async function othersActive(serverUrl: string, own: string): Promise<stri
   try {
     const { rows } = await c.query<{ datname: string; n: number }>(
       `SELECT datname, count(*)::int AS n FROM pg_stat_activity
-        WHERE (datname LIKE 'laphub\\_test\\_%' OR datname LIKE 'laphub\\_bench\\_%' OR datname LIKE 'laphub\\_soak\\_%') AND datname <> $1
+        WHERE backend_type = 'client backend' AND datname IS NOT NULL AND datname <> $1 AND pid <> pg_backend_pid()
         GROUP BY datname ORDER BY datname`,
       [own],
     );
-    return rows.map((r) => `${r.datname} (${r.n})`);
+    return rows.map((r) => `${r.datname}: ${r.n}`);
   } finally {
     await c.end();
   }

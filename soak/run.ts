@@ -25,9 +25,10 @@ import { bearerTokens, drive, Outcome, send, soakViewers, trafficMix } from './t
  *   SOAK_CONNECTIONS     concurrent requests of the soak (default 64)
  *   SOAK_WRITE_PERCENT   share of writes in the soak's traffic (default 20)
  *   SOAK_KILLS           kill -9 rounds of the embedded hub (default 3)
- *   SOAK_PG_RESTART      the shell command that restarts the PostgreSQL server (default: pg_ctlcluster for the one
- *                        cluster in /etc/postgresql, when the server is on this machine)
- *   SOAK_FORCE_RESTART   1: restart even when other test or benchmark databases have connections open
+ *   SOAK_PG_RESTART      the shell command that restarts the PostgreSQL server (default: `pg_ctlcluster
+ *                        --skip-systemctl-redirect <version> <cluster> restart` for the cluster of this machine on the
+ *                        URL's port, from pg_lsclusters)
+ *   SOAK_FORCE_RESTART   1: restart even when other clients (tests, benchmarks) are connected to the server
  *   SOAK_ONLY            some checks only, comma-separated: soak, malformed, kill, restart (default all)
  */
 
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
       if (!skip && db?.kind === 'postgres') {
         const own = new URL(db.hubEnv.DATABASE_URL).pathname.slice(1);
         const others = await othersActive(serverUrl!, own);
-        if (others.length && process.env.SOAK_FORCE_RESTART !== '1') skip = `other databases have open connections (${others.join(', ')}): the restart would cut them; SOAK_FORCE_RESTART=1 to restart anyway`;
+        if (others.length && process.env.SOAK_FORCE_RESTART !== '1') skip = `other clients are connected (${others.join(', ')}): the restart would cut them; SOAK_FORCE_RESTART=1 to restart anyway`;
       }
       if (skip || !hub || !mix) {
         rows.push({ check: 'restart', figure: 'PostgreSQL restart under load', goal: '', measured: skip ?? 'no hub', result: 'SKIPPED' });
@@ -180,9 +181,9 @@ async function main(): Promise<void> {
   }
 
   log();
-  log(`${pad('check', 10)}${pad('figure', 58)}${pad('goal', 14)}${pad('measured', 44)}result`);
+  log(`${pad('check', 10)}${pad('figure', 58)}${pad('goal', 20)}${pad('measured', 44)}result`);
   for (const r of rows) {
-    log(`${pad(r.check, 10)}${pad(r.figure, 58)}${pad(r.goal, 14)}${pad(r.measured, 44)}${r.result}`);
+    log(`${pad(r.check, 10)}${pad(r.figure, 58)}${pad(r.goal, 20)}${pad(r.measured, 44)}${r.result}`);
     if (r.result === 'FAIL') failed = true;
   }
   log();
@@ -289,6 +290,7 @@ function restartRows(r: RestartResult, hub: Server): Row[] {
   if (r.error) return [{ check: 'restart', figure: 'PostgreSQL restart under load', goal: '', measured: r.error.slice(0, 200), result: 'FAIL' }];
   if (r.failures.size) log(`  answers without data around the restart: ${[...r.failures.entries()].map(([k, n]) => `${k} ×${n}`).join('; ')}`);
   const alive = r.samePid && hub.child.exitCode === null && hub.child.signalCode === null;
+  if (!alive) log(`--- the hub exited (${hub.child.exitCode ?? hub.child.signalCode}); its log:\n${tail(hub.logPath, 30)}`);
   return [
     { check: 'restart', figure: 'restart command took', goal: '', measured: `${r.restartSeconds.toFixed(1)} s`, result: 'INFO' },
     { check: 'restart', figure: 'restart done → every request answered with data', goal: `≤ ${RECOVERY_SECONDS} s`, measured: `${r.recoverySeconds.toFixed(2)} s (first ${r.firstSuccessSeconds.toFixed(2)} s)`, result: r.recoverySeconds <= RECOVERY_SECONDS ? 'PASS' : 'FAIL' },
