@@ -33,12 +33,13 @@ export interface MalformedResult {
 const Q = (query: string, variables?: unknown, extra: Record<string, unknown> = {}) => JSON.stringify({ query, variables, ...extra });
 const json = { 'content-type': 'application/json' };
 
-function corpus(auth: string, wrongSecretToken: string, noneToken: string, expiredToken: string, strangerToken: string): Probe[] {
+function corpus(auth: string, privateAuth: string, wrongSecretToken: string, noneToken: string, expiredToken: string, strangerToken: string): Probe[] {
   const probes: Probe[] = [];
   const add = (kind: string, p: Omit<Probe, 'kind'>) => probes.push({ kind, ...p });
   const bothViewers = (kind: string, p: Omit<Probe, 'kind'>) => {
     add(kind, p);
     add(kind, { ...p, headers: { ...(p.headers ?? json), authorization: auth } });
+    add(kind, { ...p, headers: { ...(p.headers ?? json), authorization: privateAuth } });
   };
 
   // Bad JSON.
@@ -177,6 +178,7 @@ function corpus(auth: string, wrongSecretToken: string, noneToken: string, expir
   ]) {
     add('GET parameters', { method: 'GET', path: `/graphql?${qs}`, headers: { ...csrf } });
     add('GET parameters', { method: 'GET', path: `/graphql?${qs}`, headers: { ...csrf, authorization: auth } });
+    add('GET parameters', { method: 'GET', path: `/graphql?${qs}`, headers: { ...csrf, authorization: privateAuth } });
     add('GET parameters', { method: 'GET', path: `/graphql?${qs}`, headers: { accept: 'text/html' } });
     add('GET parameters', { method: 'GET', path: `/graphql?${qs}`, headers: {} });
   }
@@ -210,6 +212,30 @@ function corpus(auth: string, wrongSecretToken: string, noneToken: string, expir
     ['POST', '/reports/network.csv'], ['GET', '/metrics?x=%zz'], ['POST', '/healthz'], ['GET', '/readyz/x'], ['GET', `/${'a'.repeat(8000)}`]] as Array<[string, string]>) {
     add('methods and paths', { method, path, headers: { ...json, origin: 'https://evil.example' }, body: method === 'GET' || method === 'HEAD' ? undefined : body });
     add('methods and paths', { method, path, headers: { ...json, authorization: auth }, body: method === 'GET' || method === 'HEAD' ? undefined : body });
+    add('methods and paths', { method, path, headers: { ...json }, body: method === 'GET' || method === 'HEAD' ? undefined : body });
+  }
+
+  // Good requests with bytes changed, cut short or inserted at random (a fixed seed: the same corpus every run).
+  let seed = 12;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const goods = [
+    Q('query($id: ID!) { case(id: $id) { id title confidential { summary } } }', { id: '7c4a8d09-ca37-4f6e-8a1b-2f0e5b5e1d11' }),
+    Q('{ cases(first: 20) { totalCount nodes { reference viewerCan { edit } } } }'),
+    Q('mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }', { i: { reference: 'FUZZ-1', title: 'Fuzz', categories: ['SPAM'], countryCodes: ['GB'], tlp: 'AMBER' } }),
+    Q('{ calls(first: 5, when: PAST) { nodes { title segments { title minutes } } } }'),
+  ];
+  for (let i = 0; i < 160; i++) {
+    const bytes = Buffer.from(goods[i % goods.length]);
+    const at = random(bytes.length);
+    const fuzzed =
+      i % 4 === 0 ? bytes.subarray(0, at)
+      : i % 4 === 1 ? Buffer.concat([bytes.subarray(0, at), Buffer.from([random(256)]), bytes.subarray(at + 1)])
+      : i % 4 === 2 ? Buffer.concat([bytes.subarray(0, at), Buffer.from(['{', '"', '\\', '[', '}', '\u0000', '$', '@', '...'][random(9)]), bytes.subarray(at)])
+      : Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + 1 + random(20))]);
+    add('fuzzed bodies', { headers: { ...json, ...(i % 2 ? { authorization: auth } : {}) }, body: fuzzed });
   }
 
   // Broken HTTP over a raw socket.
@@ -221,13 +247,13 @@ function corpus(auth: string, wrongSecretToken: string, noneToken: string, expir
     'POST /graphql HTTP/9.9\r\nHost: x\r\n\r\n', 'GET / HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n', 'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}',
     'POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"query":',
   ]) {
-    for (let i = 0; i < 3; i++) add('broken HTTP', { raw: Buffer.from(raw, 'latin1') });
+    for (let i = 0; i < 5; i++) add('broken HTTP', { raw: Buffer.from(raw, 'latin1') });
   }
   return probes;
 }
 
 interface Answer {
-  status: number | 'no answer' | 'closed' | 'not sent';
+  status: number | 'no answer' | 'closed' | 'not sent' | 'body awaited';
   body: string;
 }
 
@@ -263,13 +289,16 @@ function sendRaw(base: URL, p: Probe): Promise<Answer> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: base.hostname, port: Number(base.port) });
     const chunks: Buffer[] = [];
+    let gaveUp = false;
     const done = () => {
       const text = Buffer.concat(chunks).toString('latin1');
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      resolve({ status: m ? Number(m[1]) : 'closed', body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+      resolve({ status: m ? Number(m[1]) : gaveUp ? 'body awaited' : 'closed', body: text.slice(text.indexOf('\r\n\r\n') + 4) });
     };
     socket.setTimeout(15_000, () => {
-      // A request the server still waits the rest of: it answered nothing, and the client gives up (not a hang of the hub).
+      // A request whose body never comes in full: the server rightly waits for the rest (until Node's requestTimeout);
+      // the client gives up. Not a hang of the hub: other requests are served meanwhile.
+      gaveUp = true;
       socket.destroy();
     });
     socket.on('data', (c: Buffer) => {
@@ -282,13 +311,13 @@ function sendRaw(base: URL, p: Probe): Promise<Answer> {
   });
 }
 
-export async function malformedCheck(options: { base: string; auth: string; secret: string; personId: string; concurrency: number }): Promise<MalformedResult> {
+export async function malformedCheck(options: { base: string; auth: string; privateAuth: string; secret: string; personId: string; concurrency: number }): Promise<MalformedResult> {
   const secret = new TextEncoder().encode(options.secret);
   const wrongSecretToken = await new SignJWT({ email: 'ann.carter@ftc.example' }).setProtectedHeader({ alg: 'HS256' }).setSubject(options.personId).setExpirationTime('1h').sign(new TextEncoder().encode('x'.repeat(40)));
   const noneToken = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: options.personId, exp: 9999999999 })).toString('base64url')}.`;
   const expiredToken = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(options.personId).setIssuedAt(1000).setExpirationTime(2000).sign(secret);
   const strangerToken = await new SignJWT({ email: 'nobody@nowhere.example' }).setProtectedHeader({ alg: 'HS256' }).setSubject('00000000-0000-4000-8000-000000000000').setExpirationTime('1h').sign(secret);
-  const probes = corpus(options.auth, wrongSecretToken, noneToken, expiredToken, strangerToken);
+  const probes = corpus(options.auth, options.privateAuth, wrongSecretToken, noneToken, expiredToken, strangerToken);
   const base = new URL(options.base);
   const result: MalformedResult = { requests: 0, byKind: new Map(), serverErrors: 0, internal: 0, noAnswer: 0, unsendable: 0, examples: [] };
   let next = 0;

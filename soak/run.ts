@@ -151,7 +151,8 @@ async function main(): Promise<void> {
     if (runs('malformed') && hub) {
       log('malformed requests …');
       const ann = viewers[0];
-      const m = await malformedCheck({ base: hub.base, auth: auth.get(ann.email)!, secret, personId: ann.personId, concurrency: 8 });
+      const grace = viewers.find((v) => v.email === 'grace.lin@northstar.example')!;
+      const m = await malformedCheck({ base: hub.base, auth: auth.get(ann.email)!, privateAuth: auth.get(grace.email)!, secret, personId: ann.personId, concurrency: 8 });
       const alive = await send(mix!.all()[3]);
       rows.push(...malformedRows(m, alive.ok));
     }
