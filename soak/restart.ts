@@ -157,8 +157,10 @@ export async function restartCheck(options: {
       const o = await send({ op: 'updateCase', write: true, url: `${options.base}/graphql`, headers: { 'content-type': 'application/json', authorization: options.annAuth }, body: JSON.stringify({ query: UPDATE, variables: { id: caseId, s: summary } }) }, 5000);
       if (o.ok) {
         await new Promise((r) => setTimeout(r, 500));
-        const at = summaries.get(summary);
-        if (at !== undefined) result.liveSeconds = (at - restarted) / 1000;
+        // Any of these updates delivered will do: a concurrent update of the case by the load may be what an event
+        // carries (each subscriber reads the row again at delivery).
+        const at = [...summaries].filter(([s]) => s.startsWith('After the restart')).map(([, t]) => t);
+        if (at.length) result.liveSeconds = (Math.min(...at) - restarted) / 1000;
       } else {
         await new Promise((r) => setTimeout(r, 500));
       }
