@@ -26,13 +26,14 @@ export interface BenchDatabase {
   cleanup(): Promise<void>;
 }
 
-export async function createBenchDatabase(serverUrl: string | undefined): Promise<BenchDatabase> {
-  if (serverUrl) return createOnServer(serverUrl);
-  return createEmbedded();
+/** `prefix`: the new database's name before its random part (the soak script's are laphub_soak_…). */
+export async function createBenchDatabase(serverUrl: string | undefined, prefix = 'laphub_bench'): Promise<BenchDatabase> {
+  if (serverUrl) return createOnServer(serverUrl, prefix);
+  return createEmbedded(prefix);
 }
 
-async function createOnServer(serverUrl: string): Promise<BenchDatabase> {
-  const name = `laphub_bench_${crypto.randomBytes(5).toString('hex')}`;
+async function createOnServer(serverUrl: string, prefix: string): Promise<BenchDatabase> {
+  const name = `${prefix}_${crypto.randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
@@ -67,8 +68,8 @@ async function createOnServer(serverUrl: string): Promise<BenchDatabase> {
   };
 }
 
-async function createEmbedded(): Promise<BenchDatabase> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'laphub-bench-'));
+async function createEmbedded(prefix: string): Promise<BenchDatabase> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix.replace(/_/g, '-')}-`));
   return {
     kind: 'embedded',
     description: 'embedded PGlite in a temporary folder',
