@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { describeUrl, openDatabase } from '../src/db/data-source';
 import { embeddedUrl, readLiveLock, startEmbedded } from '../src/db/embedded';
+import { APPLICATION_NAMES, withApplicationName } from './peer';
 
 /**
  * The benchmark's own fresh database: a new database on BENCH_DATABASE_URL's server (dropped at the end), or an
@@ -25,13 +26,14 @@ export interface BenchDatabase {
   cleanup(): Promise<void>;
 }
 
-export async function createBenchDatabase(serverUrl: string | undefined): Promise<BenchDatabase> {
-  if (serverUrl) return createOnServer(serverUrl);
-  return createEmbedded();
+/** `prefix`: the new database's name before its random part (the soak script's are laphub_soak_…). */
+export async function createBenchDatabase(serverUrl: string | undefined, prefix = 'laphub_bench'): Promise<BenchDatabase> {
+  if (serverUrl) return createOnServer(serverUrl, prefix);
+  return createEmbedded(prefix);
 }
 
-async function createOnServer(serverUrl: string): Promise<BenchDatabase> {
-  const name = `laphub_bench_${crypto.randomBytes(5).toString('hex')}`;
+async function createOnServer(serverUrl: string, prefix: string): Promise<BenchDatabase> {
+  const name = `${prefix}_${crypto.randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
@@ -49,7 +51,8 @@ async function createOnServer(serverUrl: string): Promise<BenchDatabase> {
       const ds = await openDatabase(url, 4);
       return { ds, close: () => ds.destroy() };
     },
-    hubEnv: { DATABASE_URL: url },
+    // Named, so that the PostGraphile peer phase can find the hub's backends in pg_stat_activity (bench/peer.ts).
+    hubEnv: { DATABASE_URL: withApplicationName(url, APPLICATION_NAMES.hub) },
     harnessUrl: () => url,
     // What the hub's own pool holds against a PostgreSQL server (src/db/open.ts).
     poolSize: 10,
@@ -65,8 +68,8 @@ async function createOnServer(serverUrl: string): Promise<BenchDatabase> {
   };
 }
 
-async function createEmbedded(): Promise<BenchDatabase> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'laphub-bench-'));
+async function createEmbedded(prefix: string): Promise<BenchDatabase> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix.replace(/_/g, '-')}-`));
   return {
     kind: 'embedded',
     description: 'embedded PGlite in a temporary folder',

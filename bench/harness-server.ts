@@ -21,6 +21,11 @@ import { createHub } from '../src/server';
  *   BENCH_SERVER=owner the hub itself (with its rule tree), but every request runs as the database owner, so that
  *                      row-level security is bypassed: the R7 baseline, what the policies cost.
  *
+ *   BENCH_SERVER=audit    the hub's own createHub, exactly as the product runs it (the audit trail written): the
+ *                         "on" side of the audit phase (bench/audit.ts).
+ *   BENCH_SERVER=noaudit  the same, with the audit trail's entries dropped unwritten (`skipAuditTrail`): its "off"
+ *                         side, what the trail costs.
+ *
  * Environment: DATABASE_URL, PORT, JWT_SECRET, BENCH_POOL_SIZE (the hub's pool size for this kind of database).
  */
 
@@ -31,11 +36,16 @@ const databaseUrl = process.env.DATABASE_URL;
 // As the hub does: JIT off on a real server (pool > 1), untouched on the embedded one.
 const disableJit = poolSize > 1;
 
-async function startBare(owner = false): Promise<() => Promise<void>> {
+/** A hub of createHub: with the options of this mode (bare: the schema without the shield). */
+async function startHub(mode: 'bare' | 'owner' | 'audit' | 'noaudit'): Promise<() => Promise<void>> {
   const config = loadConfig(process.env);
   const logger = createLogger(config);
   const ds = await openDatabase(databaseUrl!, poolSize, disableJit);
-  const hub = await createHub(owner ? { config, ds, logger, bypassRowSecurity: true } : { config, ds, logger, schema: await buildBareSchema() });
+  const options =
+    mode === 'bare' ? { schema: await buildBareSchema() } : mode === 'owner' ? { bypassRowSecurity: true } : mode === 'noaudit' ? { skipAuditTrail: true } : {};
+  // As the hub does on the embedded database (one connection, src/main.ts): live events in process, so that no server
+  // of the harness holds a LISTEN connection of the database socket's few.
+  const hub = await createHub({ config, ds, logger, liveEvents: poolSize > 1 ? 'postgres' : 'in-process', ...options });
   await hub.listen(port, '127.0.0.1');
   return async () => {
     await hub.stop();
@@ -99,7 +109,8 @@ interface BoardRow {
 async function startRaw(): Promise<() => Promise<void>> {
   const config = loadConfig(process.env);
   const tokens = new TokenService(config);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, ...(disableJit ? { options: '-c jit=off' } : {}) });
+  // Named, so that the PostGraphile peer phase can find this pool's backends in pg_stat_activity (bench/peer.ts).
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: poolSize, application_name: 'laphub_bench_raw', ...(disableJit ? { options: '-c jit=off' } : {}) });
 
   async function viewerOf(header: string | undefined): Promise<RawViewer | null> {
     if (!header) return { kind: 'ANONYMOUS', personId: null, orgId: null };
@@ -188,8 +199,13 @@ async function startRaw(): Promise<() => Promise<void>> {
 
 async function main(): Promise<void> {
   if (!databaseUrl || !Number.isInteger(port) || port <= 0) throw new Error('DATABASE_URL and PORT are required');
-  const stop = mode === 'bare' ? await startBare() : mode === 'owner' ? await startBare(true) : mode === 'raw' ? await startRaw() : null;
-  if (!stop) throw new Error('BENCH_SERVER must be bare, owner or raw');
+  const hubModes = ['bare', 'owner', 'audit', 'noaudit'] as const;
+  const stop = (hubModes as readonly (string | undefined)[]).includes(mode)
+    ? await startHub(mode as (typeof hubModes)[number])
+    : mode === 'raw'
+      ? await startRaw()
+      : null;
+  if (!stop) throw new Error('BENCH_SERVER must be bare, owner, audit, noaudit or raw');
   process.stdout.write(`bench ${mode} server listening on 127.0.0.1:${port}\n`);
   const onSignal = () => {
     const force = setTimeout(() => process.exit(1), 10000);

@@ -1,17 +1,18 @@
 import 'reflect-metadata';
-import { ChildProcess, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TokenService } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
+import { auditPhase } from './audit';
 import { BenchDatabase, createBenchDatabase } from './database';
 import { BenchViewer, FULL_SCALE, generateNetwork, SMOKE_SCALE } from './generate';
 import { Bounds, measure as measureLoad, Measurement, median, Target } from './load';
 import { runLiveBench } from './live';
 import { runGatewayBench } from './gateway';
+import { runPeer } from './peer';
+import { RssSampler, Server, startScriptNodeArgs, startServer, stopServer, tail } from './processes';
 
 /**
  * `npm run bench`: generates a network at scale into a fresh database, starts the hub (NODE_ENV=production) and the
@@ -27,8 +28,11 @@ import { runGatewayBench } from './gateway';
  *   BENCH_HUB_NODE_ARGS  extra node arguments for the hub process, e.g. --cpu-prof --cpu-prof-dir=prof
  *   BENCH_ONLY           run only some phases (comma-separated): board (R1, R2, R7 on the board), detail (R1, R7 on
  *                        the detail), scaling (R4), table (the per-operation table, R3, R6), r9 (live updates, on a
- *                        database of its own with the demo network: alone, no network is generated), gateway (R8:
- *                        the board through the federation gateway, one hub against two; bench/gateway.ts); default all
+ *                        database of its own with the demo network: alone, no network is generated), audit (the
+ *                        audit trail on ÷ off, bench/audit.ts), peer (R10: the PostGraphile 4 peer, bench/peer.ts),
+ *                        gateway (R8: the board through the federation gateway, one hub against two; bench/gateway.ts);
+ *                        default all
+ *   BENCH_PEER_ROUNDS    measured rounds of the peer phase, after one warm-up round (default 3)
  */
 
 const root = path.resolve(__dirname, '..', '..');
@@ -39,7 +43,7 @@ const ratioViewers = (process.env.BENCH_RATIO_VIEWERS ?? 'AGENCY')
   .map((s) => s.trim().toUpperCase())
   .filter(Boolean);
 
-const PHASES = ['board', 'detail', 'scaling', 'table', 'r9', 'gateway'] as const;
+const PHASES = ['board', 'detail', 'scaling', 'table', 'r9', 'audit', 'peer', 'gateway'] as const;
 type Phase = (typeof PHASES)[number];
 const onlyPhases = (process.env.BENCH_ONLY ?? '')
   .split(',')
@@ -133,110 +137,6 @@ function gqlBody(op: OpKey | 'board100' | 'board1000' | 'board10', viewer: Bench
     case 'me':
       return JSON.stringify({ query: ME });
   }
-}
-
-// ---- processes -------------------------------------------------------------------------------------------------------
-
-interface Server {
-  name: string;
-  base: string;
-  child: ChildProcess;
-  logPath: string;
-  exited: Promise<number | null>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function tail(file: string, lines = 15): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-async function startServer(name: string, script: string, env: Record<string, string>, logDir: string, nodeArgs: string[] = []): Promise<Server> {
-  const port = await freePort();
-  const logPath = path.join(logDir, `${name}.log`);
-  const out = fs.openSync(logPath, 'w');
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, script)], {
-    cwd: root,
-    // A clean environment: only what the server is given here, never the caller's DATABASE_URL or secrets.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: os.tmpdir(), ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', out, out],
-  });
-  fs.closeSync(out);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let dead = false;
-  void exited.then(() => (dead = true));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (dead) throw new Error(`the ${name} server exited during start-up:\n${tail(logPath)}`);
-    try {
-      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the ${name} server did not answer /healthz within 120 s:\n${tail(logPath)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { name, base, child, logPath, exited };
-}
-
-async function stopServer(s: Server): Promise<void> {
-  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
-  s.child.kill('SIGTERM');
-  const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
-  await s.exited;
-  clearTimeout(timer);
-}
-
-/** Peak resident memory of a process: the kernel's high-water mark, and the largest VmRSS seen by sampling. */
-class RssSampler {
-  private maxRss = 0;
-  private readonly timer: NodeJS.Timeout;
-  constructor(private readonly pid: number) {
-    this.timer = setInterval(() => this.sample(), 200);
-    this.timer.unref();
-  }
-  private read(field: 'VmRSS' | 'VmHWM'): number {
-    try {
-      const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-      return m ? Number(m[1]) * 1024 : 0;
-    } catch {
-      return 0;
-    }
-  }
-  sample(): void {
-    this.maxRss = Math.max(this.maxRss, this.read('VmRSS'));
-  }
-  /** Bytes; read before the process exits. */
-  peak(): number {
-    this.sample();
-    return Math.max(this.maxRss, this.read('VmHWM'));
-  }
-  stop(): void {
-    clearInterval(this.timer);
-  }
-}
-
-/** The node options of the `start` script in package.json (`[exec] node <options> dist/src/main.js`). */
-function startScriptNodeArgs(): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const m = /^(?:exec\s+)?node\s+(.*?)\s*dist\/src\/main\.js$/.exec(pkg.scripts.start.trim());
-  if (!m) throw new Error(`cannot read the node options of the start script: ${pkg.scripts.start}`);
-  return m[1].split(/\s+/).filter(Boolean);
 }
 
 // ---- checks -----------------------------------------------------------------------------------------------------------
@@ -471,6 +371,18 @@ async function main(): Promise<void> {
       connections, rounds, logDir, log,
     });
 
+    // The audit trail on ÷ off (bench/audit.ts): two servers of its own, side by side, stopped when it ends.
+    const auditResults = !runs('audit') ? [] : await auditPhase({
+      viewer: network.viewers.find((v) => v.kind === 'AGENCY')!, db, connections, rounds, log,
+      startHarness: async (name, mode) => {
+        const s = await startServer(name, 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: mode }, logDir, startArgs);
+        servers.push(s);
+        return s;
+      },
+      stop: (s) => stopServer(s as Server),
+      sign: (personId, email) => tokens.sign(personId, email),
+    });
+
     // 5. The per-operation table on the hub (R6 is read from its case-board rows). One short warm-up pass first.
     const tableBounds = (op: OpKey): Bounds =>
       op === 'board' ? { connections, maxRequests: 100, maxSeconds: 7 } : { connections, maxRequests: 600, maxSeconds: 2.5 };
@@ -498,6 +410,18 @@ async function main(): Promise<void> {
       }
       r3.set(v.kind, counts);
     }
+
+    // 6b. The PostGraphile peer, side by side with the hub and the raw SQL endpoint (bench/peer.ts): R10.
+    const peerResults = !runs('peer') ? [] : await runPeer({
+      log, root, databaseUrl: db.harnessUrl(), embedded: db.kind === 'embedded', connections, rounds: intEnv('BENCH_PEER_ROUNDS', 3, 1, 50),
+      viewers: network.viewers, headers: (kind) => auth.get(kind)!, hubBody: gqlBody,
+      hub: { base: hub.base, pid: hub.child.pid! }, raw: { base: raw.base, pid: raw.child.pid! },
+      startPeer: async (env) => {
+        const s = await startServer('postgraphile', 'dist/bench/peer-server.js', { ...harnessEnv, ...env }, logDir, startArgs);
+        servers.push(s);
+        return { base: s.base, pid: s.child.pid!, stop: () => stopServer(s) };
+      },
+    });
 
     const peakRss = rss.peak();
     rss.stop();
@@ -547,10 +471,12 @@ async function main(): Promise<void> {
         results.push({ id: 'R7', what, goal: '≤ 1.15', figure: `${fixed(o.value)} (${ms(o.num)} / ${ms(o.den)} ms)`, pass: o.value <= 1.15 });
       }
     }
+    results.push(...auditResults);
     for (const v of runs('table') ? network.viewers : []) {
       const m = boardCells.get(v.kind)!;
       results.push({ id: 'R6', what: `case board ${v.kind}: p99 / p50 at ${connections} connections`, goal: '≤ 4', figure: `${fixed(m.p99 / m.p50)} (${ms(m.p99)} / ${ms(m.p50)} ms)`, pass: m.p99 / m.p50 <= 4 });
     }
+    results.push(...peerResults);
     if (r8) results.push(...r8.results);
     log(`Goals (ratios measured side by side in this run; R1, R2, R4, R7, R8: median over ${rounds} rounds of the per-round ratio of p50s)`);
     log(`${pad('', 4)}${pad('figure', 64)}${pad('goal', 10)}${pad('measured', 28)}result`);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { CaseAccessPath } from '../entities/enums';
 import { uncounted } from './db/statement-counter';
+import { poolOf } from './db/viewer-db';
 import type { Viewer } from './policy/viewer';
 
 /**
@@ -96,34 +97,61 @@ export interface AuditRow {
 /** How often an API key's `lastUsedAt` is written at most (DOMAIN §8 lists it; a write per request would be waste). */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
+/** The most entries one statement writes; more wait for the next statement. */
+const MAX_ROWS_PER_WRITE = 5_000;
+
 /**
  * Writes the trail and API keys' `lastUsedAt`, outside every request's transaction (queries run READ ONLY and never
  * write), as the owner: these are the system's records of a read, not a viewer's writes.
+ *
+ * One statement per request at most: while a write is running, the entries of the requests answered meanwhile wait
+ * and go together in the next one (a busy hub writes fewer, larger statements; an idle one writes each request's at
+ * once). The statement is prepared once per connection on PostgreSQL (not on the embedded database, whose connections
+ * share one session).
  */
 export class AuditWriter {
   private readonly pending = new Set<Promise<void>>();
   /** When each key's `lastUsedAt` was last written by this instance. */
   private readonly keyWritten = new Map<string, number>();
+  /** Entries waiting for the write running now to end. */
+  private queue: AuditRow[] = [];
+  private writing: Promise<void> | null = null;
+  private named: Promise<boolean> | null = null;
 
   constructor(
     private readonly ds: DataSource,
     private readonly logger: Logger,
+    /** Benchmark only (`HubOptions.skipAuditTrail`): entries are dropped unwritten. The product always writes them. */
+    private readonly skip = false,
   ) {}
 
-  /** Records what the trail collected, in one statement, without waiting; never throws. */
+  /** Records what the trail collected, without waiting; never throws. */
   record(trail: AuditTrail): void {
     if (trail.size === 0) return;
     const rows = trail.take();
-    // Written outside the request: not in its transaction, not in its statement count.
-    this.track(
-      uncounted(() => this.write(rows)).catch((err) => {
-        // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
-        this.logger.error(
-          { err, lostAuditEntries: rows.map((r) => ({ case: r.caseId, person: r.personId, apiKey: r.apiKeyId, path: r.path, at: r.accessedAt })) },
-          `AUDIT TRAIL: ${rows.length} case access entr${rows.length === 1 ? 'y' : 'ies'} could not be written and are lost`,
-        );
-      }),
-    );
+    if (this.skip) return;
+    for (const row of rows) this.queue.push(row);
+    if (!this.writing) this.track((this.writing = this.drain()));
+  }
+
+  /** Writes the queue, one statement at a time, until it is empty. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const rows = this.queue.length <= MAX_ROWS_PER_WRITE ? this.queue : this.queue.slice(0, MAX_ROWS_PER_WRITE);
+        this.queue = rows === this.queue ? [] : this.queue.slice(MAX_ROWS_PER_WRITE);
+        // Written outside the request: not in its transaction, not in its statement count.
+        await uncounted(() => this.write(rows)).catch((err) => {
+          // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
+          this.logger.error(
+            { err, lostAuditEntries: rows.map((r) => ({ case: r.caseId, person: r.personId, apiKey: r.apiKeyId, path: r.path, at: r.accessedAt })) },
+            `AUDIT TRAIL: ${rows.length} case access entr${rows.length === 1 ? 'y' : 'ies'} could not be written and are lost`,
+          );
+        });
+      }
+    } finally {
+      this.writing = null;
+    }
   }
 
   /** Sets a key's `lastUsedAt` to `at`, at most once a minute per key (per instance); never throws. */
@@ -143,17 +171,24 @@ export class AuditWriter {
 
   private async write(rows: AuditRow[]): Promise<void> {
     const col = <K extends keyof AuditRow>(k: K) => rows.map((r) => r[k]);
-    await this.ds.query(
-      `INSERT INTO case_access_log (case_id, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
+    const pool = poolOf(this.ds);
+    this.named ??= pool
+      .query(`SELECT strpos(version(), 'PGlite') = 0 AS named`)
+      .then((r) => Boolean(r.rows[0]?.named))
+      .catch(() => false);
+    const name = (await this.named) ? 'lap_audit_write' : undefined;
+    await pool.query({
+      name,
+      text: `INSERT INTO case_access_log (case_id, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
        SELECT r.case_id, c.lead_agency_id, r.person_id, r.api_key_id, r.api_key_name, r.api_key_prefix, r.organization_id, r.path, r.confidential, r.accessed_at
        FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::boolean[], $9::timestamptz[])
          AS r(case_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
        JOIN enforcement_case c ON c.id = r.case_id`,
-      [
+      values: [
         col('caseId'), col('personId'), col('apiKeyId'), col('apiKeyName'), col('apiKeyPrefix'), col('organizationId'), col('path'),
-        col('confidential'), col('accessedAt'),
+        col('confidential'), rows.map((r) => r.accessedAt.toISOString()),
       ],
-    );
+    });
   }
 
   private track(p: Promise<void>): void {

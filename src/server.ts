@@ -34,7 +34,8 @@ import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } f
 import { buildHubSchema } from './schema';
 import { inProcessBus, LiveBus, PostgresBus } from './live/bus';
 import { LiveDispatcher } from './live/dispatcher';
-import { attachLiveServer, LiveServer } from './live/websocket';
+import { attachLiveServer, LiveServer, tooManyRequests } from './live/websocket';
+import proxyAddr from 'proxy-addr';
 
 export interface HubOptions {
   config: Config;
@@ -54,6 +55,11 @@ export interface HubOptions {
    * cost (bench R7). Never set by the product: no configuration variable reaches it.
    */
   bypassRowSecurity?: boolean;
+  /**
+   * Benchmark only: the audit trail's entries are noted as always but never written, to measure what the trail costs
+   * (bench/audit.ts). Never set by the product: no configuration variable reaches it.
+   */
+  skipAuditTrail?: boolean;
   /** Where the built partner dashboard is (tests); by default examples/dashboard/dist, written by `npm run dashboard:build`. */
   dashboardDir?: string;
   /**
@@ -79,10 +85,12 @@ const knownCodes = new Set([
   'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'RATE_LIMITED',
 ]);
 
+/** The largest request body (HTTP) and WebSocket message accepted: 1 MiB. */
+const BODY_LIMIT_BYTES = 1024 * 1024;
+
 /** 429 with `Retry-After`, as a GraphQL error (the code RATE_LIMITED). */
 function rateLimitedError(refusal: Refusal): GraphQLError {
-  const per = refusal.limit === 'ip' ? 'this address' : 'this viewer';
-  return new GraphQLError(`Too many requests from ${per}: try again in ${refusal.retryAfterSeconds} s.`, {
+  return new GraphQLError(tooManyRequests(refusal), {
     // Apollo merges `http.headers` into the response as a HeaderMap (the type graphql's extensions are declared with here
     // comes from another package's augmentation).
     extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: new HeaderMap([['retry-after', String(refusal.retryAfterSeconds)]]) as never } },
@@ -173,7 +181,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const now = options.now ?? (() => new Date());
   const development = config.nodeEnv === 'development';
   const tokens = new TokenService(config);
-  const audit = new AuditWriter(ds, logger);
+  const audit = new AuditWriter(ds, logger, options.skipAuditTrail === true);
   const schema = options.schema ?? (await buildHubSchema());
   const app = express();
   app.disable('x-powered-by');
@@ -298,6 +306,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     validationRules: [...armor.validationRules, reservedNamesRule],
     logger,
     production: config.nodeEnv === 'production',
+    clientIp: (request) => proxyAddr(request, app.get('trust proxy fn')),
+    rateLimits,
+    maxPayload: BODY_LIMIT_BYTES,
   });
 
   app.get('/healthz', (_req, res) => {
@@ -362,7 +373,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const graphqlHandler = expressMiddleware(apollo, {
     context: async ({ req, res }) => buildContext(req, res),
   });
-  app.all('/graphql', limitByIp, express.json({ limit: '1mb' }), persistedQueryCheck, (req, res, next) => {
+  app.all('/graphql', limitByIp, express.json({ limit: BODY_LIMIT_BYTES }), persistedQueryCheck, (req, res, next) => {
     const started = process.hrtime.bigint();
     const facts = factsOf(req);
     res.once('finish', () => {

@@ -18,6 +18,20 @@ export function describeUrl(url: string): string {
   }
 }
 
+/**
+ * The pool's connections. pg-pool listens for errors only on idle connections: a connection the server ends while a
+ * request holds it between two statements (PostgreSQL restarting: `57P01 terminating connection due to administrator
+ * command`) emitted an `error` nobody listened to, and that ended the process. Here every connection has a listener for
+ * its whole life; the failure still reaches whoever uses the connection next (its statement is refused, the request
+ * answers with an error), and a connection that failed is discarded when it is released (`release(err)`).
+ */
+export class PoolConnection extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', () => undefined);
+  }
+}
+
 /** `disableJit`: PostgreSQL's JIT compiles the scoped count queries on every request, costing more than it saves. */
 export function createDataSource(url: string, poolSize: number, disableJit = false): DataSource {
   installStatementCounter();
@@ -29,7 +43,7 @@ export function createDataSource(url: string, poolSize: number, disableJit = fal
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: poolSize, connectionTimeoutMillis: 10000, ...(disableJit ? { options: '-c jit=off' } : {}) },
+    extra: { max: poolSize, connectionTimeoutMillis: 10000, Client: PoolConnection, ...(disableJit ? { options: '-c jit=off' } : {}) },
   });
 }
 

@@ -7,6 +7,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Credential } from '../auth/viewer';
+import type { RateLimits, Refusal } from '../http/rate-limit';
 import type { Viewer } from '../policy/viewer';
 import { LiveConnection, LiveDispatcher, LiveSelection } from './dispatcher';
 import type { LiveTopic } from './events';
@@ -31,6 +32,8 @@ class WsConnection implements LiveConnection {
     private readonly socket: WebSocket,
     public viewer: Viewer,
     readonly credential: Credential,
+    /** The client's address (TRUST_PROXY as for HTTP): anonymous subscribers are rate-limited by it. */
+    readonly ip: string,
   ) {}
 
   get closed(): boolean {
@@ -78,6 +81,21 @@ export interface LiveServerOptions {
   validationRules: readonly ValidationRule[];
   logger: Logger;
   production: boolean;
+  /** The client address of an upgrade request, worked out as for an HTTP request (TRUST_PROXY). */
+  clientIp(request: http.IncomingMessage): string;
+  /**
+   * The rate limits of HTTP requests, shared with them: opening a connection counts as a request of its address (a
+   * refused upgrade is answered 429 with Retry-After), starting a subscription as a request of its viewer.
+   */
+  rateLimits: RateLimits;
+  /** The largest message accepted, in bytes (the HTTP body limit): a larger one closes the socket with 1009. */
+  maxPayload: number;
+}
+
+/** The refusal's message, worded as HTTP requests get it. */
+export function tooManyRequests(refusal: Refusal): string {
+  const per = refusal.limit === 'ip' ? 'this address' : 'this viewer';
+  return `Too many requests from ${per}: try again in ${refusal.retryAfterSeconds} s.`;
 }
 
 export interface LiveServer {
@@ -123,7 +141,24 @@ function rootField(selectionSet: SelectionSetNode, document: DocumentNode): Fiel
  * - Each subscription is handed to the dispatcher, which decides at every delivery what this viewer sees.
  */
 export function attachLiveServer(o: LiveServerOptions): LiveServer {
-  const wss = new WebSocketServer({ server: o.httpServer, path: o.path });
+  const wss = new WebSocketServer({
+    server: o.httpServer,
+    path: o.path,
+    maxPayload: o.maxPayload,
+    // The per-address limit, before the upgrade: a client opening connections in a loop is answered like an HTTP one.
+    verifyClient(info, done) {
+      o.rateLimits.byIp(o.clientIp(info.req)).then(
+        (refusal) => {
+          if (!refusal) return done(true);
+          done(false, 429, tooManyRequests(refusal), { 'Retry-After': String(refusal.retryAfterSeconds) });
+        },
+        (err) => {
+          o.logger.error({ err }, 'the rate limit of a WebSocket upgrade could not be checked');
+          done(false, 503, 'Service Unavailable');
+        },
+      );
+    },
+  });
   const open = new Set<WsConnection>();
   let waiting: Array<() => void> = [];
   const settle = () => {
@@ -152,7 +187,7 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
           return false;
         }
         if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
-        const connection = new WsConnection(ctx.extra.socket, auth.viewer, auth.credential);
+        const connection = new WsConnection(ctx.extra.socket, auth.viewer, auth.credential, o.clientIp(ctx.extra.request));
         if (auth.credential.kind === 'token' && auth.credential.expiresAt && auth.credential.expiresAt.getTime() <= Date.now()) {
           return false;
         }
@@ -161,9 +196,14 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         open.add(connection);
         return true;
       },
-      onSubscribe(ctx, _id, payload) {
+      async onSubscribe(ctx, _id, payload) {
         const connection = ctx.extra.live;
         if (!connection) return [new GraphQLError('Not connected')];
+        // Each subscription started counts as a request of its viewer, in the same budget as their HTTP requests.
+        const refusal = await o.rateLimits.byViewer(connection.viewer, connection.ip);
+        if (refusal) {
+          return [new GraphQLError(tooManyRequests(refusal), { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refusal.retryAfterSeconds } })];
+        }
         if (typeof payload.query !== 'string') return [new GraphQLError('The subscription needs a query', { extensions: { code: 'BAD_USER_INPUT' } })];
         let document: DocumentNode;
         try {

@@ -2,6 +2,7 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import { parse } from 'graphql';
 import pino from 'pino';
+import WebSocket from 'ws';
 import { ViewerKind } from '../../entities/enums';
 import { ConfigError, loadConfig } from '../../src/config';
 import { connectionProblem, openDatabase } from '../../src/db/data-source';
@@ -15,6 +16,7 @@ import { anonymousViewer } from '../../src/policy/viewer';
 import { createHub, Hub } from '../../src/server';
 import { checkPort } from '../../src/startup';
 import { caseId, cast, personId, startTestHub, testHubEnv, TestHub } from '../support/hub';
+import { LiveClient } from '../support/live';
 
 /**
  * Operations and production defaults (ENGINEERING "Errors and production defaults"): request ids and the access log,
@@ -233,6 +235,69 @@ describe('rate limits', () => {
   test('the store is not reachable: start-up stops with one line', async () => {
     const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:1' });
     await expect(createHub({ config, ds: hub.ds, logger: pino({ level: 'silent' }) })).rejects.toThrow(ConfigError);
+  });
+});
+
+describe('rate limits and message size over WebSocket: the same budgets as HTTP', () => {
+  /** Opens a graphql-ws socket; resolves with the refused upgrade's status and Retry-After, or null once it is open. */
+  function upgrade(url: string): Promise<{ status: number; retryAfter: string | null; body: string } | null> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      socket.once('open', () => {
+        socket.close();
+        resolve(null);
+      });
+      socket.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: (res.headers['retry-after'] as string | undefined) ?? null, body }));
+      });
+      socket.once('error', (err) => {
+        if (!/Unexpected server response/.test(err.message)) reject(err);
+      });
+    });
+  }
+
+  test('per address: the third upgrade of a minute is answered 429 with Retry-After, before any connection_init', async () => {
+    const other = await otherHub({ RATE_LIMIT_PER_IP: '2' });
+    try {
+      expect(await upgrade(other.url)).toBeNull();
+      expect(await upgrade(other.url)).toBeNull();
+      const refused = await upgrade(other.url);
+      expect(refused).toEqual({ status: 429, retryAfter: expect.stringMatching(/^\d+$/), body: expect.stringMatching(/^Too many requests from this address: try again in \d+ s\.$/) });
+      // HTTP requests from the address share the budget.
+      expect((await post(other.url, { query: '{ me { kind } }' })).status).toBe(429);
+    } finally {
+      await other.hub.stop();
+    }
+  });
+
+  test('per viewer: a subscription counts as a request of its viewer; the refused one gets RATE_LIMITED, the connection stays open', async () => {
+    const other = await otherHub({ RATE_LIMIT_PER_VIEWER: '2' });
+    const { client, acknowledged } = await LiveClient.connect(other.url, { authorization: `Bearer ${await tokenOf(cast.isla)}` });
+    try {
+      expect(acknowledged).toBe(true);
+      const subs = [1, 2, 3].map(() => client.subscribe('subscription { earlyWarningPublished { id } }'));
+      await client.until(() => subs[2].errors !== null);
+      expect(subs[0].errors).toBeNull();
+      expect(subs[1].errors).toBeNull();
+      expect(subs[2].errors).toEqual([
+        { message: expect.stringMatching(/^Too many requests from this viewer: try again in \d+ s\.$/), extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) } },
+      ]);
+      // The same viewer's HTTP requests share the budget.
+      expect((await post(other.url, { query: '{ me { kind } }' }, { authorization: `Bearer ${await tokenOf(cast.isla)}` })).status).toBe(429);
+      expect(client.socket.readyState).toBe(WebSocket.OPEN);
+    } finally {
+      await client.close();
+      await other.hub.stop();
+    }
+  });
+
+  test('a message larger than the HTTP body limit (1 MiB) closes the socket with 1009', async () => {
+    const { client, acknowledged } = await LiveClient.connect(hub.url, {});
+    expect(acknowledged).toBe(true);
+    client.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { earlyWarningPublished { id } } # ${'x'.repeat(1024 * 1024)}` } }));
+    expect(await client.closed).toEqual({ code: 1009, reason: '' });
   });
 });
 

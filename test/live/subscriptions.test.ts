@@ -556,3 +556,44 @@ onPostgres('on a PostgreSQL server: LISTEN/NOTIFY', () => {
     }
   });
 });
+
+onPostgres('on a PostgreSQL server: connections the server ends (a restart)', () => {
+  beforeEach(() => hub.reset());
+
+  /** The backends of this test's database running `LISTEN lap_live`: the hubs' live-events connections. */
+  async function listeners(): Promise<number[]> {
+    const rows: Array<{ pid: number }> = await hub.ds.query(
+      `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN lap_live' ORDER BY pid`,
+    );
+    return rows.map((r) => r.pid);
+  }
+
+  test('a connection ended while a request holds it leaves the process running: its next statement is refused, the pool goes on', async () => {
+    const pool = poolOf(hub.ds);
+    const held = await pool.connect();
+    // What kept the process alive: pg-pool listens for errors of idle connections only.
+    expect(held.listenerCount('error')).toBe(1);
+    const [{ pid }] = (await held.query('SELECT pg_backend_pid() AS pid')).rows;
+    const ended = new Promise((resolve) => held.once('end', resolve));
+    expect(await hub.ds.query('SELECT pg_terminate_backend($1) AS done', [pid])).toEqual([{ done: true }]);
+    await ended;
+    await expect(held.query('SELECT 1')).rejects.toThrow('Client has encountered a connection error and is not queryable');
+    held.release(true);
+    const r = await hub.gql(`{ case(id: "${caseId('FTC-2004-017')}") { reference } }`, { as: cast.ann });
+    expect(r.body).toEqual({ data: { case: { reference: 'FTC-2004-017' } } });
+  });
+
+  test('the live-events connection ended by the server is listening again, and events flow', async () => {
+    const [before] = await listeners();
+    expect(before).toEqual(expect.any(Number));
+    const clients = await connect(['ann']);
+    const subs = await subscribeAll(clients, `subscription($id: ID) { caseChanged(id: $id) { reference title } }`, { id: caseId('FTC-2004-017') });
+    await hub.ds.query('SELECT pg_terminate_backend($1)', [before]);
+    // The bus reconnects by itself (after 250 ms): wait for its new LISTEN.
+    let after: number[] = [];
+    while (after.length === 0 || after.includes(before)) after = await listeners();
+    expect(after).toEqual([expect.any(Number)]);
+    await changed('case', caseId('FTC-2004-017'), updateCase, 'ann', { id: caseId('FTC-2004-017'), input: { title: 'After the restart' } }, clients, subs);
+    expect(received(subs)).toEqual({ ann: [{ data: { caseChanged: { reference: 'FTC-2004-017', title: 'After the restart' } } }] });
+  });
+});

@@ -7,6 +7,7 @@ import { CooperationParts1764230000000 } from './1764230000000-CooperationParts'
 import { CaseReach1764300000000 } from './1764300000000-CaseReach';
 import { Accountability1764400000000 } from './1764400000000-Accountability';
 import { RateLimits1764600000000 } from './1764600000000-RateLimits';
+import { AuditTrailLean1764700000000 } from './1764700000000-AuditTrailLean';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   CaseReach1764300000000,
   Accountability1764400000000,
   RateLimits1764600000000,
+  AuditTrailLean1764700000000,
 ];

@@ -1,0 +1,114 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Processes of the harnesses (`npm run bench`, `npm run soak`): servers started in a clean environment on a free
+ * loopback port and waited for on /healthz, stopped with SIGTERM (SIGKILL after 20 s), their memory sampled.
+ */
+
+const root = path.resolve(__dirname, '..', '..');
+
+export interface Server {
+  name: string;
+  base: string;
+  child: ChildProcess;
+  logPath: string;
+  exited: Promise<number | null>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function tail(file: string, lines = 15): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export async function startServer(name: string, script: string, env: Record<string, string>, logDir: string, nodeArgs: string[] = []): Promise<Server> {
+  const port = await freePort();
+  const logPath = path.join(logDir, `${name}.log`);
+  const out = fs.openSync(logPath, 'w');
+  const child = spawn(process.execPath, [...nodeArgs, path.join(root, script)], {
+    cwd: root,
+    // A clean environment: only what the server is given here, never the caller's DATABASE_URL or secrets.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: os.tmpdir(), ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let dead = false;
+  void exited.then(() => (dead = true));
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (dead) throw new Error(`the ${name} server exited during start-up:\n${tail(logPath)}`);
+    try {
+      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the ${name} server did not answer /healthz within 120 s:\n${tail(logPath)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { name, base, child, logPath, exited };
+}
+
+export async function stopServer(s: Server): Promise<void> {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+  s.child.kill('SIGTERM');
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 20_000);
+  await s.exited;
+  clearTimeout(timer);
+}
+
+/** Peak resident memory of a process: the kernel's high-water mark, and the largest VmRSS seen by sampling. */
+export class RssSampler {
+  private maxRss = 0;
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly pid: number) {
+    this.timer = setInterval(() => this.sample(), 200);
+    this.timer.unref();
+  }
+  private read(field: 'VmRSS' | 'VmHWM'): number {
+    try {
+      const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) * 1024 : 0;
+    } catch {
+      return 0;
+    }
+  }
+  sample(): void {
+    this.maxRss = Math.max(this.maxRss, this.read('VmRSS'));
+  }
+  /** Bytes; read before the process exits. */
+  peak(): number {
+    this.sample();
+    return Math.max(this.maxRss, this.read('VmHWM'));
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** The node options of the `start` script in package.json (`[exec] node <options> dist/src/main.js`). */
+export function startScriptNodeArgs(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const m = /^(?:exec\s+)?node\s+(.*?)\s*dist\/src\/main\.js$/.exec(pkg.scripts.start.trim());
+  if (!m) throw new Error(`cannot read the node options of the start script: ${pkg.scripts.start}`);
+  return m[1].split(/\s+/).filter(Boolean);
+}
