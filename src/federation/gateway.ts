@@ -7,7 +7,7 @@ import { composeServices } from '@theguild/federation-composition';
 import { ExecutionResult, parse } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
 import type { RedactionEntry } from '../policy/redaction';
-import { forwardedAuthorization, gatewayLive, GatewayLive } from './live';
+import { clientForwardedFor, forwardedAuthorization, gatewayLive, GatewayLive } from './live';
 
 /** The repository's root (from the source tree and from the compiled `dist/`). */
 export const repositoryRoot = path.resolve(__dirname, fs.existsSync(path.resolve(__dirname, '../../package.json')) ? '../..' : '../../..');
@@ -179,7 +179,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       // gateway fetches over HTTP); an HTTP client's is its header.
       fromClientToSubgraphs({ request, context }) {
         const authorization = forwardedAuthorization(context, request);
-        return authorization ? { authorization } : {};
+        const xForwardedFor = clientForwardedFor(context, request);
+        return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
     plugins: () => [instancesPlugin(urls), redactionsPlugin()],

@@ -44,10 +44,51 @@ export function forwardedAuthorization(context: unknown, request: { headers: { g
   return request?.headers.get('authorization') || undefined;
 }
 
-function hubClient(url: string, authorization: string | undefined, lazy: boolean, on: { connected?: () => void; closed?: (code: number, reason: string) => void } = {}): Client {
+/**
+ * The `X-Forwarded-For` the gateway sends a hub for a client: what the client's request carried, then the address the
+ * gateway got it from. A hub behind the gateway (`npm run gateway` starts its own with `TRUST_PROXY=loopback`) then
+ * counts the rate limits per address of the client, not of the gateway.
+ */
+export function forwardedFor(headers: { get(name: string): string | null } | undefined, peer: string | undefined): string | undefined {
+  const chain = [headers?.get('x-forwarded-for')?.trim(), peer].filter((part): part is string => Boolean(part));
+  return chain.length ? chain.join(', ') : undefined;
+}
+
+/**
+ * The client's address chain for a request of the gateway's GraphQL context: an HTTP client's own header and the
+ * address of its connection (the node request under the gateway's server); a WebSocket client's was put in the
+ * request of its context when it connected.
+ */
+export function clientForwardedFor(context: unknown, request: { headers: { get(name: string): string | null } } | undefined): string | undefined {
+  const req = (context as { req?: http.IncomingMessage } | undefined)?.req;
+  return forwardedFor(request?.headers, req?.socket?.remoteAddress);
+}
+
+/** The client's address chain of a graphql-ws context (its upgrade request). */
+function upgradeForwardedFor(request: http.IncomingMessage): string | undefined {
+  const header = request.headers['x-forwarded-for'];
+  return forwardedFor({ get: () => (typeof header === 'string' ? header : null) }, request.socket.remoteAddress);
+}
+
+function hubClient(
+  url: string,
+  authorization: string | undefined,
+  lazy: boolean,
+  on: { connected?: () => void; closed?: (code: number, reason: string) => void } = {},
+  xForwardedFor?: string,
+): Client {
+  // The upgrade request to the hub carries the client's address chain (the hub's per-address limit counts it).
+  const headers = xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : undefined;
+  const Impl = headers
+    ? class extends WebSocket {
+        constructor(address: string, protocols?: string | string[]) {
+          super(address, protocols, { headers });
+        }
+      }
+    : WebSocket;
   return createClient({
     url: wsUrl(url),
-    webSocketImpl: WebSocket,
+    webSocketImpl: Impl,
     lazy,
     lazyCloseTimeout: 0,
     retryAttempts: 0,
@@ -71,7 +112,7 @@ class HubLink {
   private connected = false;
   private disposed = false;
 
-  constructor(url: string, authorization: string | undefined, onLost: (code: number, reason: string) => void) {
+  constructor(url: string, authorization: string | undefined, onLost: (code: number, reason: string) => void, xForwardedFor?: string) {
     let accept!: () => void;
     let refuse!: (closed: { code: number; reason: string }) => void;
     this.ready = new Promise<void>((resolve, reject) => {
@@ -88,7 +129,7 @@ class HubLink {
         else if (!this.disposed) onLost(code, reason);
         this.disposed = true;
       },
-    });
+    }, xForwardedFor);
     this.execute = buildGraphQLWSExecutor(this.client);
   }
 
@@ -177,7 +218,13 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
           const context = request.context as Record<string, unknown> | undefined;
           const link = context?.[LINK] as HubLink | undefined;
           if (link) return link.execute(request);
-          const client = hubClient(pick(), forwardedAuthorization(context, context?.request as Request | undefined), true);
+          const client = hubClient(
+            pick(),
+            forwardedAuthorization(context, context?.request as Request | undefined),
+            true,
+            {},
+            clientForwardedFor(context, context?.request as Request | undefined),
+          );
           const events = buildGraphQLWSExecutor(client)(request) as unknown;
           if (events && typeof events === 'object' && Symbol.asyncIterator in events) return closingWith(events as AsyncIterable<never>, client);
           // Not a subscription (the gateway sends only those here): one answer, then the connection closes.
@@ -196,7 +243,13 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
           await runtime.getSchema();
           return {
             request: new runtime.fetchAPI.Request(`http://gateway${ctx.extra.request.url ?? path}`, {
-              headers: Object.entries(ctx.extra.request.headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v] as [string, string]] : [])),
+              headers: [
+                ...Object.entries(ctx.extra.request.headers).flatMap(([k, v]) =>
+                  typeof v === 'string' && k !== 'x-forwarded-for' ? [[k, v] as [string, string]] : [],
+                ),
+                // The client's address, for the fields of its events fetched over HTTP (propagateHeaders).
+                ...((xff) => (xff ? [['x-forwarded-for', xff] as [string, string]] : []))(upgradeForwardedFor(ctx.extra.request)),
+              ],
             }),
             [LINK]: ctx.extra.link,
           };
@@ -212,9 +265,14 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
             // As at the hub: an authorization that is not a string is refused.
             if (header !== undefined && header !== null && typeof header !== 'string') return false;
             const socket = ctx.extra.socket;
-            const link = new HubLink(pick(), header || undefined, (code, reason) => {
-              if (socket.readyState === WebSocket.OPEN) socket.close(forwardable(code) ? code : 1011, forwardable(code) ? reason : 'The hub closed the connection');
-            });
+            const link = new HubLink(
+              pick(),
+              header || undefined,
+              (code, reason) => {
+                if (socket.readyState === WebSocket.OPEN) socket.close(forwardable(code) ? code : 1011, forwardable(code) ? reason : 'The hub closed the connection');
+              },
+              upgradeForwardedFor(ctx.extra.request),
+            );
             try {
               await link.ready;
             } catch (closed) {

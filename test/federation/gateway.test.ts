@@ -8,7 +8,8 @@ import { composeSupergraph, createGateway, Gateway } from '../../src/federation/
 import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
-import { caseId, cast, orgId, personId, startTestHub, TestHub } from '../support/hub';
+import { caseId, cast, orgId, personId, startTestHub, testHubEnv, TestHub } from '../support/hub';
+import { loadConfig } from '../../src/config';
 
 /**
  * The composed graph through Hive Gateway, from the committed supergraph: the hub and the complaints example as real
@@ -246,4 +247,26 @@ test('with introspection off (npm run gateway in production) the gateway refuses
   } finally {
     await closed.stop();
   }
+});
+
+describe('the client’s address reaches the hub', () => {
+  test('X-Forwarded-For: a hub that trusts the gateway (TRUST_PROXY=loopback) counts its per-address limit per client, not per gateway', async () => {
+    const config = loadConfig({ ...testHubEnv(), TRUST_PROXY: 'loopback', RATE_LIMIT_PER_IP: '2' });
+    const limited = await createHub({ config, ds: hub.ds, logger: createLogger(config) });
+    const limitedUrl = `http://127.0.0.1:${await limited.listen(0, '127.0.0.1')}/graphql`;
+    const front = createGateway({ supergraph: supergraph(), subgraphs: { hub: limitedUrl, complaints: complaints.url }, logging: false });
+    const frontUrl = `http://127.0.0.1:${await front.listen(0, '127.0.0.1')}/graphql`;
+    try {
+      // Two clients behind a proxy in front of the gateway: each has its own budget of 2 requests a minute at the hub.
+      const from = (address: string) => post(frontUrl, `{ me { kind } }`, null, { 'x-forwarded-for': address });
+      const a = [await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.1')];
+      expect(a.map((r) => [r.status, r.body.data?.me?.kind ?? null])).toEqual([[200, 'ANONYMOUS'], [200, 'ANONYMOUS'], [200, null]]);
+      expect(a[2].body.errors.map((e: any) => e.message)).toEqual([expect.stringMatching(/^Too many requests from this address/)]);
+      const b = await from('203.0.113.2');
+      expect([b.status, b.body.data.me.kind]).toEqual([200, 'ANONYMOUS']);
+    } finally {
+      await front.stop();
+      await limited.stop();
+    }
+  });
 });
