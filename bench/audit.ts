@@ -1,8 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
+import { BOARD_NODE_FIELDS } from './board';
 import type { BenchDatabase } from './database';
 import type { BenchViewer } from './generate';
 import { Bounds, measure, median, Target } from './load';
+import type { GoalRow } from './processes';
 
 /**
  * The audit phase of `npm run bench` (`BENCH_ONLY=audit`): what the audit trail costs (DOMAIN §9).
@@ -23,11 +25,7 @@ const LEAD_BOARD = `query AuditedBoard($first: Int!, $lead: ID!) {
   cases(first: $first, orderBy: HARM, filter: { leadAgencyId: $lead }) {
     totalCount
     nodes {
-      id reference title status categories tlp openedAt harmScore
-      leadAgency { name country { code } }
-      countries { code }
-      confidential { summary }
-      viewerCan { readConfidential edit share }
+      ${BOARD_NODE_FIELDS}
     }
   }
 }`;
@@ -44,14 +42,6 @@ export interface AuditPhaseContext {
   connections: number;
   rounds: number;
   log(line?: string): void;
-}
-
-export interface GoalRow {
-  id: string;
-  what: string;
-  goal: string;
-  figure: string;
-  pass: boolean;
 }
 
 const ms = (v: number) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v < 100 ? v.toFixed(1) : v.toFixed(0)) : '—');

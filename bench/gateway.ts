@@ -1,9 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { Bounds, measure, median, Target } from './load';
+import { GoalRow, Server, startServer, stopServer, tail } from './processes';
+
+export type { GoalRow };
 
 /**
  * R8, the federation gateway (`BENCH_ONLY=gateway`): the case board through Hive Gateway ÷ the same board from the hub
@@ -29,79 +28,6 @@ export interface GatewayBenchInput {
   log(line?: string): void;
 }
 
-export interface GoalRow {
-  id: string;
-  what: string;
-  goal: string;
-  figure: string;
-  pass: boolean;
-}
-
-const root = path.resolve(__dirname, '..', '..');
-
-interface Proc {
-  name: string;
-  base: string;
-  child: ChildProcess;
-  logPath: string;
-  exited: Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function tail(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-15).join('\n');
-  } catch {
-    return '(no log)';
-  }
-}
-
-/** Starts `node [args] script` with exactly `env` (plus PATH, HOME, PORT, HOST) and waits until `health` answers 200. */
-async function start(name: string, script: string, env: Record<string, string>, nodeArgs: string[], health: string, logDir: string): Promise<Proc> {
-  const port = await freePort();
-  const logPath = path.join(logDir, `${name}.log`);
-  const out = fs.openSync(logPath, 'w');
-  const child = spawn(process.execPath, [...nodeArgs, path.join(root, script)], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: os.tmpdir(), ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', out, out],
-  });
-  fs.closeSync(out);
-  let dead = false;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => ((dead = true), resolve())));
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (dead) throw new Error(`the ${name} exited during start-up:\n${tail(logPath)}`);
-    try {
-      if ((await fetch(`${base}${health}`, { signal: AbortSignal.timeout(2000) })).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the ${name} did not answer ${health} within 120 s:\n${tail(logPath)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { name, base, child, logPath, exited };
-}
-
-async function stop(p: Proc): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill('SIGTERM');
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
-  await p.exited;
-  clearTimeout(timer);
-}
-
 async function post(t: Target): Promise<any> {
   const res = await fetch(t.url, { method: 'POST', headers: t.headers, body: t.body, signal: AbortSignal.timeout(60_000) });
   if (res.status !== 200) throw new Error(`${t.url}: HTTP ${res.status} ${(await res.text()).slice(0, 300)}`);
@@ -116,7 +42,7 @@ const ms = (v: number) => (Number.isFinite(v) ? (v < 10 ? v.toFixed(2) : v < 100
  */
 export async function runGatewayBench(input: GatewayBenchInput): Promise<{ results: GoalRow[]; notes: string[] }> {
   const { log } = input;
-  const procs: Proc[] = [];
+  const procs: Server[] = [];
   const killAll = () => procs.forEach((p) => p.child.exitCode === null && p.child.kill('SIGKILL'));
   process.on('exit', killAll);
   const gatewayEnv = (hubs: string[]) => ({
@@ -125,14 +51,14 @@ export async function runGatewayBench(input: GatewayBenchInput): Promise<{ resul
     COMPLAINTS_PORT: '0',
   });
   try {
-    const one = await start('gateway (one hub)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base]), [], '/healthcheck', input.logDir);
+    const one = await startServer('gateway (one hub)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base]), input.logDir, [], '/healthcheck');
     procs.push(one);
-    let two: Proc | null = null;
-    let second: Proc | null = null;
+    let two: Server | null = null;
+    let second: Server | null = null;
     if (!input.embedded) {
-      second = await start('second hub', 'dist/src/main.js', input.hub.env, input.hub.nodeArgs, '/healthz', input.logDir);
+      second = await startServer('second hub', 'dist/src/main.js', input.hub.env, input.logDir, input.hub.nodeArgs);
       procs.push(second);
-      two = await start('gateway (two hubs)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base, second.base]), [], '/healthcheck', input.logDir);
+      two = await startServer('gateway (two hubs)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base, second.base]), input.logDir, [], '/healthcheck');
       procs.push(two);
     }
     log(
@@ -143,7 +69,7 @@ export async function runGatewayBench(input: GatewayBenchInput): Promise<{ resul
     const target = (base: string, headers: Record<string, string>): Target => ({ url: `${base}/graphql`, body: input.body, headers });
     for (const v of input.viewers) {
       const direct = await post(target(input.hub.base, v.headers));
-      for (const g of [one, two].filter((x): x is Proc => x !== null)) {
+      for (const g of [one, two].filter((x): x is Server => x !== null)) {
         // Twice through the two-hub gateway: both hubs answer.
         for (let i = 0; i < 2; i++) {
           const via = await post(target(g.base, v.headers));
@@ -222,7 +148,7 @@ export async function runGatewayBench(input: GatewayBenchInput): Promise<{ resul
     for (const p of procs) log(`--- ${p.name} log (last lines)\n${tail(p.logPath)}`);
     throw err;
   } finally {
-    for (const p of procs.reverse()) await stop(p).catch(() => undefined);
+    for (const p of procs.reverse()) await stopServer(p).catch(() => undefined);
     process.off('exit', killAll);
   }
 }

@@ -38,7 +38,24 @@ export function tail(file: string, lines = 15): string {
   }
 }
 
-export async function startServer(name: string, script: string, env: Record<string, string>, logDir: string, nodeArgs: string[] = []): Promise<Server> {
+/** A line of the goals table a phase adds (bench/run.ts prints them). */
+export interface GoalRow {
+  id: string;
+  what: string;
+  goal: string;
+  figure: string;
+  pass: boolean;
+}
+
+/** Starts `node [nodeArgs] script` with exactly `env` (plus PATH, HOME, PORT, HOST) and waits until `health` answers 200. */
+export async function startServer(
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  logDir: string,
+  nodeArgs: string[] = [],
+  health = '/healthz',
+): Promise<Server> {
   const port = await freePort();
   const logPath = path.join(logDir, `${name}.log`);
   const out = fs.openSync(logPath, 'w');
@@ -57,12 +74,12 @@ export async function startServer(name: string, script: string, env: Record<stri
   for (;;) {
     if (dead) throw new Error(`the ${name} server exited during start-up:\n${tail(logPath)}`);
     try {
-      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(2000) });
+      const res = await fetch(`${base}${health}`, { signal: AbortSignal.timeout(2000) });
       if (res.ok) break;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`the ${name} server did not answer /healthz within 120 s:\n${tail(logPath)}`);
+    if (Date.now() > deadline) throw new Error(`the ${name} server did not answer ${health} within 120 s:\n${tail(logPath)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
   return { name, base, child, logPath, exited };

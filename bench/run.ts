@@ -6,6 +6,7 @@ import path from 'node:path';
 import { TokenService } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
 import { auditPhase } from './audit';
+import { BOARD_NODE_FIELDS } from './board';
 import { BenchDatabase, createBenchDatabase } from './database';
 import { BenchViewer, FULL_SCALE, generateNetwork, SMOKE_SCALE } from './generate';
 import { Bounds, measure as measureLoad, Measurement, median, Target } from './load';
@@ -69,11 +70,7 @@ const BOARD = `query CaseBoard($first: Int!) {
   cases(first: $first, orderBy: HARM) {
     totalCount
     nodes {
-      id reference title status categories tlp openedAt harmScore
-      leadAgency { name country { code } }
-      countries { code }
-      confidential { summary }
-      viewerCan { readConfidential edit share }
+      ${BOARD_NODE_FIELDS}
     }
   }
 }`;
