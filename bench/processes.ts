@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { startScriptNodeArgs as startOptions } from '../src/cli/start-options';
 
 /**
  * Processes of the harnesses (`npm run bench`, `npm run soak`): servers started in a clean environment on a free
@@ -124,8 +125,5 @@ export class RssSampler {
 
 /** The node options of the `start` script in package.json (`[exec] node <options> dist/src/main.js`). */
 export function startScriptNodeArgs(): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const m = /^(?:exec\s+)?node\s+(.*?)\s*dist\/src\/main\.js$/.exec(pkg.scripts.start.trim());
-  if (!m) throw new Error(`cannot read the node options of the start script: ${pkg.scripts.start}`);
-  return m[1].split(/\s+/).filter(Boolean);
+  return startOptions(root);
 }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { CaseAccessPath } from '../entities/enums';
 import { uncounted } from './db/statement-counter';
-import { poolOf } from './db/viewer-db';
+import { poolOf, SHARED_SESSION_PROBE } from './db/viewer-db';
 import type { Viewer } from './policy/viewer';
 
 /**
@@ -173,8 +173,8 @@ export class AuditWriter {
     const col = <K extends keyof AuditRow>(k: K) => rows.map((r) => r[k]);
     const pool = poolOf(this.ds);
     this.named ??= pool
-      .query(`SELECT strpos(version(), 'PGlite') = 0 AS named`)
-      .then((r) => Boolean(r.rows[0]?.named))
+      .query(`SELECT ${SHARED_SESSION_PROBE} AS shared`)
+      .then((r) => r.rows[0]?.shared === false)
       .catch(() => false);
     const name = (await this.named) ? 'lap_audit_write' : undefined;
     await pool.query({

@@ -22,7 +22,7 @@ import { defaultDashboardDir, mountDashboard } from './http/dashboard';
 import { GraphiqlPage } from './http/graphiql';
 import { corsFor } from './http/cors';
 import { persistedQueryCheck } from './http/persisted-query';
-import { createRateLimits, Refusal } from './http/rate-limit';
+import { createRateLimits, Refusal, tooManyRequests } from './http/rate-limit';
 import { accessLog, factsOf, outcomeOfStatus, requestLogger, runWithLogger } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
@@ -34,7 +34,7 @@ import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } f
 import { buildHubSchema } from './schema';
 import { inProcessBus, LiveBus, PostgresBus } from './live/bus';
 import { LiveDispatcher } from './live/dispatcher';
-import { attachLiveServer, LiveServer, tooManyRequests } from './live/websocket';
+import { attachLiveServer, LiveServer } from './live/websocket';
 import proxyAddr from 'proxy-addr';
 
 export interface HubOptions {

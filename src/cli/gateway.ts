@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, repositoryRoot } from '../federation/gateway';
+import { startScriptNodeArgs } from './start-options';
 
 /**
  * `npm run gateway`: the composed demo on one port. Starts the hub (`npm start`'s program, on HUB_PORT, loopback only)
@@ -30,13 +31,6 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   throw new Error(`the hub did not answer ${url}`);
 }
 
-/** The node options of `npm start` (package.json), so that the hub runs here as it runs there. */
-function startScriptNodeArgs(): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(repositoryRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const m = /^(?:exec\s+)?node\s+(.*?)\s*dist\/src\/main\.js$/.exec(pkg.scripts.start.trim());
-  return m ? m[1].split(/\s+/).filter(Boolean) : [];
-}
-
 /** The hub this command started, if any: stopped with the gateway, also when start-up fails after it. */
 let hub: ChildProcess | undefined;
 
@@ -47,7 +41,7 @@ async function main(): Promise<void> {
   let hubUrls = (process.env.HUB_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean);
   if (hubUrls.length === 0) {
     const hubPort = env('HUB_PORT', 4001);
-    hub = spawn(process.execPath, [...startScriptNodeArgs(), path.join(repositoryRoot, 'dist/src/main.js')], {
+    hub = spawn(process.execPath, [...startScriptNodeArgs(repositoryRoot), path.join(repositoryRoot, 'dist/src/main.js')], {
       // The hub's only client is this gateway, on loopback: it trusts the gateway's X-Forwarded-For, so that its rate
       // limits count each client's address, not the gateway's (unless TRUST_PROXY says otherwise).
       env: { TRUST_PROXY: 'loopback', ...process.env, PORT: String(hubPort), HOST: '127.0.0.1' },

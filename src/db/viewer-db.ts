@@ -44,6 +44,8 @@ const nameCache = new Map<string, string>();
  * connection prepared would collide with another's. They run unnamed. Learnt with a connection's first BEGIN.
  */
 const sharedSession = new WeakMap<pg.PoolClient, boolean>();
+/** True on an embedded PGlite (one session for every connection): no prepared statements there. */
+export const SHARED_SESSION_PROBE = `strpos(version(), 'PGlite') > 0`;
 
 /** The prepared statement's name for this text on this connection, or undefined to run it unnamed. */
 function statementName(client: pg.PoolClient, text: string): string | undefined {
@@ -130,7 +132,7 @@ export class ViewerDb {
       try {
         // One round trip (simple protocol, several statements): the values are escaped literals.
         const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
-        const probe = sharedSession.has(client) ? '' : `; SELECT strpos(version(), 'PGlite') > 0 AS shared`;
+        const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
         const results = await client.query(`BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${probe}`);
         if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
       } catch (err) {

@@ -22,6 +22,12 @@ export interface RateLimits {
   close(): Promise<void>;
 }
 
+/** A refusal's message, for HTTP requests and WebSocket connections alike. */
+export function tooManyRequests(refusal: Refusal): string {
+  const per = refusal.limit === 'ip' ? 'this address' : 'this viewer';
+  return `Too many requests from ${per}: try again in ${refusal.retryAfterSeconds} s.`;
+}
+
 /** The key a viewer is counted under: the person, else the organization acting as itself, else the address. */
 export function viewerKey(viewer: Viewer & { apiKeyId?: string | null }, ip: string): string {
   if (viewer.personId) return `person:${viewer.personId}`;

@@ -7,7 +7,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Credential } from '../auth/viewer';
-import type { RateLimits, Refusal } from '../http/rate-limit';
+import { RateLimits, tooManyRequests } from '../http/rate-limit';
 import type { Viewer } from '../policy/viewer';
 import { LiveConnection, LiveDispatcher, LiveSelection } from './dispatcher';
 import type { LiveTopic } from './events';
@@ -90,12 +90,6 @@ export interface LiveServerOptions {
   rateLimits: RateLimits;
   /** The largest message accepted, in bytes (the HTTP body limit): a larger one closes the socket with 1009. */
   maxPayload: number;
-}
-
-/** The refusal's message, worded as HTTP requests get it. */
-export function tooManyRequests(refusal: Refusal): string {
-  const per = refusal.limit === 'ip' ? 'this address' : 'this viewer';
-  return `Too many requests from ${per}: try again in ${refusal.retryAfterSeconds} s.`;
 }
 
 export interface LiveServer {

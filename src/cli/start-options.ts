@@ -1,0 +1,13 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The node options of `npm start` (package.json's start script, `exec node <options> dist/src/main.js`), so that a hub
+ * started by another command (`npm run gateway`, the bench, the soak) runs as `npm start` runs it.
+ */
+export function startScriptNodeArgs(root: string): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const m = /^(?:exec\s+)?node\s+(.*?)\s*dist\/src\/main\.js$/.exec(pkg.scripts.start.trim());
+  if (!m) throw new Error(`cannot read the node options of the start script: ${pkg.scripts.start}`);
+  return m[1].split(/\s+/).filter(Boolean);
+}
