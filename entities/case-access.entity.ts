@@ -73,8 +73,8 @@ export class CaseAccessLogEntry {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Column({ name: 'case_id', type: 'uuid' })
-  caseId: string;
+  // The table's `case_ids` (the cases one request read of one lead agency) and `lead_agency_id` are not loaded: an
+  // entry is read through its case (`Case.accessLog`), and the read policy decides on the lead agency.
 
   @Column({ name: 'person_id', type: 'uuid', nullable: true })
   personId: string | null;

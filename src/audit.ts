@@ -56,21 +56,33 @@ export class AuditTrail {
     return this.entries.size;
   }
 
-  /** The entries collected so far, emptied: a subscription records each delivered event on its own. */
-  take(): AuditRow[] {
-    const rows = [...this.entries].map(([caseId, e]) => ({
-      caseId,
-      confidential: e.confidential,
-      path: e.path,
-      personId: this.viewer.personId,
-      apiKeyId: this.viewer.apiKey?.id ?? null,
-      apiKeyName: this.viewer.apiKey?.name ?? null,
-      apiKeyPrefix: this.viewer.apiKey?.prefix ?? null,
-      organizationId: this.viewer.memberOrgId ?? this.viewer.ownOrgId,
-      accessedAt: this.at,
-    }));
+  /**
+   * The entries collected so far, emptied (a subscription records each delivered event on its own): one batch per path
+   * and kind of access, each naming its cases once.
+   */
+  take(): AuditBatch[] {
+    const batches = new Map<string, AuditBatch>();
+    for (const [caseId, e] of this.entries) {
+      const key = `${e.path} ${e.confidential}`;
+      let batch = batches.get(key);
+      if (!batch) {
+        batch = {
+          caseIds: [],
+          confidential: e.confidential,
+          path: e.path,
+          personId: this.viewer.personId,
+          apiKeyId: this.viewer.apiKey?.id ?? null,
+          apiKeyName: this.viewer.apiKey?.name ?? null,
+          apiKeyPrefix: this.viewer.apiKey?.prefix ?? null,
+          organizationId: this.viewer.memberOrgId ?? this.viewer.ownOrgId,
+          accessedAt: this.at,
+        };
+        batches.set(key, batch);
+      }
+      batch.caseIds.push(caseId);
+    }
     this.entries.clear();
-    return rows;
+    return [...batches.values()];
   }
 }
 
@@ -82,8 +94,10 @@ function rootFieldName(info: GraphQLResolveInfo, responseKey: string | number): 
   return undefined;
 }
 
-export interface AuditRow {
-  caseId: string;
+/** Entries of one request that share their path and kind of access: one entry per case of `caseIds`. */
+export interface AuditBatch {
+  caseIds: string[];
+  /** The response carried these cases' confidential tiers (false: TLP:RED rows only). */
   confidential: boolean;
   path: CaseAccessPath;
   personId: string | null;
@@ -97,8 +111,8 @@ export interface AuditRow {
 /** How often an API key's `lastUsedAt` is written at most (DOMAIN §8 lists it; a write per request would be waste). */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** The most entries one statement writes; more wait for the next statement. */
-const MAX_ROWS_PER_WRITE = 5_000;
+/** The most entries (cases) one statement writes; more wait for the next statement (a larger batch goes alone). */
+const MAX_ENTRIES_PER_WRITE = 5_000;
 
 /**
  * Writes the trail and API keys' `lastUsedAt`, outside every request's transaction (queries run READ ONLY and never
@@ -106,15 +120,16 @@ const MAX_ROWS_PER_WRITE = 5_000;
  *
  * One statement per request at most: while a write is running, the entries of the requests answered meanwhile wait
  * and go together in the next one (a busy hub writes fewer, larger statements; an idle one writes each request's at
- * once). The statement is prepared once per connection on PostgreSQL (not on the embedded database, whose connections
- * share one session).
+ * once). The statement writes one row per batch and lead agency, naming its cases (`case_ids`), so a 50-row board is
+ * one row, not fifty. It is prepared once per connection on PostgreSQL (not on the embedded database, whose
+ * connections share one session).
  */
 export class AuditWriter {
   private readonly pending = new Set<Promise<void>>();
   /** When each key's `lastUsedAt` was last written by this instance. */
   private readonly keyWritten = new Map<string, number>();
-  /** Entries waiting for the write running now to end. */
-  private queue: AuditRow[] = [];
+  /** Batches waiting for the write running now to end. */
+  private queue: AuditBatch[] = [];
   private writing: Promise<void> | null = null;
   private named: Promise<boolean> | null = null;
 
@@ -128,9 +143,9 @@ export class AuditWriter {
   /** Records what the trail collected, without waiting; never throws. */
   record(trail: AuditTrail): void {
     if (trail.size === 0) return;
-    const rows = trail.take();
+    const batches = trail.take();
     if (this.skip) return;
-    for (const row of rows) this.queue.push(row);
+    for (const batch of batches) this.queue.push(batch);
     if (!this.writing) this.track((this.writing = this.drain()));
   }
 
@@ -138,14 +153,18 @@ export class AuditWriter {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length) {
-        const rows = this.queue.length <= MAX_ROWS_PER_WRITE ? this.queue : this.queue.slice(0, MAX_ROWS_PER_WRITE);
-        this.queue = rows === this.queue ? [] : this.queue.slice(MAX_ROWS_PER_WRITE);
+        let entries = 0;
+        let n = 0;
+        while (n < this.queue.length && (n === 0 || entries + this.queue[n].caseIds.length <= MAX_ENTRIES_PER_WRITE)) entries += this.queue[n++].caseIds.length;
+        const batches = n === this.queue.length ? this.queue : this.queue.slice(0, n);
+        this.queue = batches === this.queue ? [] : this.queue.slice(n);
         // Written outside the request: not in its transaction, not in its statement count.
-        await uncounted(() => this.write(rows)).catch((err) => {
+        await uncounted(() => this.write(batches)).catch((err) => {
           // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
+          const lost = batches.flatMap((b) => b.caseIds.map((c) => ({ case: c, person: b.personId, apiKey: b.apiKeyId, path: b.path, at: b.accessedAt })));
           this.logger.error(
-            { err, lostAuditEntries: rows.map((r) => ({ case: r.caseId, person: r.personId, apiKey: r.apiKeyId, path: r.path, at: r.accessedAt })) },
-            `AUDIT TRAIL: ${rows.length} case access entr${rows.length === 1 ? 'y' : 'ies'} could not be written and are lost`,
+            { err, lostAuditEntries: lost },
+            `AUDIT TRAIL: ${lost.length} case access entr${lost.length === 1 ? 'y' : 'ies'} could not be written and ${lost.length === 1 ? 'is' : 'are'} lost`,
           );
         });
       }
@@ -169,24 +188,37 @@ export class AuditWriter {
     );
   }
 
-  private async write(rows: AuditRow[]): Promise<void> {
-    const col = <K extends keyof AuditRow>(k: K) => rows.map((r) => r[k]);
+  private async write(batches: AuditBatch[]): Promise<void> {
+    const caseIds: string[] = [];
+    const batchOf: number[] = [];
+    batches.forEach((b, i) => {
+      for (const id of b.caseIds) {
+        caseIds.push(id);
+        batchOf.push(i + 1);
+      }
+    });
+    const col = <K extends keyof AuditBatch>(k: K) => batches.map((b) => b[k]);
     const pool = poolOf(this.ds);
     this.named ??= pool
       .query(`SELECT ${SHARED_SESSION_PROBE} AS shared`)
       .then((r) => r.rows[0]?.shared === false)
       .catch(() => false);
     const name = (await this.named) ? 'lap_audit_write' : undefined;
+    // A batch's cases grouped by their lead agency, which is taken from the case itself (`case_access_log_read`
+    // admits the lead agency): one row per batch and lead agency. A case id that names no case is not recorded.
     await pool.query({
       name,
-      text: `INSERT INTO case_access_log (case_id, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
-       SELECT r.case_id, c.lead_agency_id, r.person_id, r.api_key_id, r.api_key_name, r.api_key_prefix, r.organization_id, r.path, r.confidential, r.accessed_at
-       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::boolean[], $9::timestamptz[])
-         AS r(case_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
-       JOIN enforcement_case c ON c.id = r.case_id`,
+      text: `WITH r AS (
+         SELECT r.batch, c.lead_agency_id, array_agg(c.id ORDER BY c.id) AS case_ids
+         FROM unnest($1::uuid[], $2::int[]) AS r(case_id, batch) JOIN enforcement_case c ON c.id = r.case_id
+         GROUP BY r.batch, c.lead_agency_id)
+       INSERT INTO case_access_log (case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
+       SELECT r.case_ids, r.lead_agency_id, b.person_id, b.api_key_id, b.api_key_name, b.api_key_prefix, b.organization_id, b.path, b.confidential, b.accessed_at
+       FROM r JOIN unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::boolean[], $10::timestamptz[]) WITH ORDINALITY
+         AS b(person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at, batch) ON b.batch = r.batch`,
       values: [
-        col('caseId'), col('personId'), col('apiKeyId'), col('apiKeyName'), col('apiKeyPrefix'), col('organizationId'), col('path'),
-        col('confidential'), rows.map((r) => r.accessedAt.toISOString()),
+        caseIds, batchOf, col('personId'), col('apiKeyId'), col('apiKeyName'), col('apiKeyPrefix'), col('organizationId'), col('path'),
+        col('confidential'), batches.map((b) => b.accessedAt.toISOString()),
       ],
     });
   }

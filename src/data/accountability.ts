@@ -138,12 +138,15 @@ export class AccountabilityData {
 
   // ---- the audit trail -----------------------------------------------------------------------------------------------
 
-  /** Who read a case, newest first: the lead agency only (case_access_log_read). */
+  /**
+   * Who read a case, newest first: the lead agency only (case_access_log_read). A row of the trail is one request's
+   * reading of some cases of one lead agency (`case_ids`); each is one entry of each of those cases' logs.
+   */
   accessLog(caseId: string, args: PageArgs): Promise<Page<CaseAccessLogEntry>> {
     return paginate(this.db, {
       from: sql`case_access_log l`,
-      select: sql`l.*`,
-      where: sql`l.case_id = ${caseId}`,
+      select: sql`l.id, l.lead_agency_id, l.person_id, l.api_key_id, l.api_key_name, l.api_key_prefix, l.organization_id, l.path, l.confidential, l.accessed_at`,
+      where: sql`l.case_ids @> ARRAY[${caseId}::uuid]`,
       order: newestFirst('l', 'accessed_at'),
       first: args.first,
       after: args.after,

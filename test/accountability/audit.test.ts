@@ -49,7 +49,7 @@ async function trail(): Promise<LogRow[]> {
   await timed.auditSettled();
   await hub.auditSettled();
   const rows = (await hub.ds.query(
-    `SELECT case_id, person_id, api_key_id, api_key_name, organization_id, path, confidential, accessed_at FROM case_access_log ORDER BY accessed_at, case_id`,
+    `SELECT c.case_id, person_id, api_key_id, api_key_name, organization_id, path, confidential, accessed_at FROM case_access_log, unnest(case_ids) AS c(case_id) ORDER BY accessed_at, c.case_id`,
   )) as Array<Record<string, any>>;
   return rows.map((r) => ({
     case: refOf.get(r.case_id)!,
@@ -145,6 +145,39 @@ describe('what is recorded', () => {
     expect((await trail()).filter((e) => e.person === personId(cast.tom))).toEqual([entry('FTC-2004-021', cast.tom, 'meridian', false, 'ENTITIES')]);
   });
 
+  test('stored as one row per request, lead agency and kind of access, naming each case once', async () => {
+    const stored = async () => {
+      await timed.auditSettled();
+      const rows = (await hub.ds.query(
+        `SELECT lead_agency_id, case_ids, person_id, path, confidential, accessed_at FROM case_access_log ORDER BY confidential, lead_agency_id`,
+      )) as Array<Record<string, any>>;
+      return rows.map((r) => ({ ...r, accessed_at: (r.accessed_at as Date).toISOString(), case_ids: [...r.case_ids].sort() }));
+    };
+    // Isla (ICO) reads the tiers of her agency's case and of OFT's case shared with ICO: two lead agencies, two rows.
+    await timed.gql(`{ cases(first: 100) { nodes { reference confidential { summary } } } }`, { as: cast.isla });
+    const at = clock.toISOString();
+    const byLead = [
+      { lead_agency_id: orgId('ico'), case_ids: [caseId('ICO-2004-008')], person_id: personId(cast.isla), path: 'QUERY', confidential: true, accessed_at: at },
+      { lead_agency_id: orgId('oft'), case_ids: [caseId('OFT-2004-003')], person_id: personId(cast.isla), path: 'QUERY', confidential: true, accessed_at: at },
+    ].sort((a, b) => (a.lead_agency_id < b.lead_agency_id ? -1 : 1));
+    expect(await stored()).toEqual(byLead);
+    // Ann (FTC): the RED row without its tier and the CLEAR case's tier, both FTC's, in one request: a row for each kind.
+    await hub.reset();
+    await timed.gql(`query($id: ID!) { cases(first: 100) { nodes { reference } } clear: case(id: $id) { confidential { summary } } }`, {
+      as: cast.ann, variables: { id: caseId('FTC-2004-017') },
+    });
+    expect(await stored()).toEqual([
+      { lead_agency_id: orgId('ftc'), case_ids: [caseId('FTC-2004-021')], person_id: personId(cast.ann), path: 'QUERY', confidential: false, accessed_at: at },
+      { lead_agency_id: orgId('ftc'), case_ids: [caseId('FTC-2004-017')], person_id: personId(cast.ann), path: 'QUERY', confidential: true, accessed_at: at },
+    ]);
+    // Both tiers in one response: one row naming both cases.
+    await hub.reset();
+    await timed.gql(`{ cases(first: 100) { nodes { reference confidential { summary } } } }`, { as: cast.ann });
+    expect(await stored()).toEqual([
+      { lead_agency_id: orgId('ftc'), case_ids: [caseId('FTC-2004-017'), caseId('FTC-2004-021')].sort(), person_id: personId(cast.ann), path: 'QUERY', confidential: true, accessed_at: at },
+    ]);
+  });
+
   test('the entries of one request are written in one statement', async () => {
     await hub.ds.query(`CREATE SEQUENCE audit_probe_statements`);
     await hub.ds.query(`CREATE FUNCTION audit_probe_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('audit_probe_statements'); RETURN NULL; END $$`);
@@ -177,7 +210,7 @@ describe('a lost audit write', () => {
       const errors = lines.map((l) => JSON.parse(l)).filter((l) => /AUDIT TRAIL/.test(l.msg));
       expect(errors).toHaveLength(1);
       expect(errors[0].level).toBe(50);
-      expect(errors[0].msg).toBe('AUDIT TRAIL: 1 case access entry could not be written and are lost');
+      expect(errors[0].msg).toBe('AUDIT TRAIL: 1 case access entry could not be written and is lost');
       expect(errors[0].lostAuditEntries).toEqual([{ case: caseId('FTC-2004-021'), person: personId(cast.ann), apiKey: null, path: 'QUERY', at: clock.toISOString() }]);
       expect(errors[0].err.message).toContain('the audit disk is full');
     } finally {
@@ -219,6 +252,30 @@ describe('Case.accessLog', () => {
       ['FTC-2004-021', personId(cast.tom), false],
       ['FTC-2004-021', personId(cast.ben), false],
     ]);
+  });
+
+  test('one request that read several of the agency’s cases is an entry of each case’s log', async () => {
+    await timed.gql(`{ cases(first: 100) { nodes { reference confidential { summary } } } }`, { as: cast.ann });
+    const read = clock.toISOString();
+    clock = new Date(clock.getTime() + 60_000);
+    const LOGS = `query($a: ID!, $b: ID!) {
+      a: case(id: $a) { accessLog { totalCount edges { cursor node { id person { email } path confidential accessedAt } } } }
+      b: case(id: $b) { accessLog { totalCount edges { cursor node { id person { email } path confidential accessedAt } } } }
+    }`;
+    const r = await timed.gql(LOGS, { as: cast.ben, variables: { a: caseId('FTC-2004-017'), b: caseId('FTC-2004-021') } });
+    expect(r.body.errors).toBeUndefined();
+    const logs = [r.body.data.a.accessLog, r.body.data.b.accessLog];
+    for (const log of logs) {
+      expect(log.totalCount).toBe(1);
+      expect(log.edges.map((e: any) => ({ ...e.node, id: undefined }))).toEqual([{ id: undefined, person: { email: cast.ann }, path: 'QUERY', confidential: true, accessedAt: read }]);
+    }
+    // The same reading: the same entry, with the same data, in both logs.
+    expect(logs[0].edges[0].node.id).toBe(logs[1].edges[0].node.id);
+    // A page after the only entry is empty.
+    const next = await timed.gql(`query($id: ID!, $after: String!) { case(id: $id) { accessLog(after: $after) { totalCount nodes { path } pageInfo { hasNextPage } } } }`, {
+      as: cast.ben, variables: { id: caseId('FTC-2004-017'), after: logs[0].edges[0].cursor },
+    });
+    expect(next.body).toEqual({ data: { case: { accessLog: { totalCount: 1, nodes: [], pageInfo: { hasNextPage: false } } } } });
   });
 
   test.each([
@@ -272,6 +329,6 @@ describe('the path of a read', () => {
     const audit = new AuditTrail(viewer, clock);
     const result = await execute({ schema, document: parse(query), contextValue: { audit } });
     expect(result.errors).toBeUndefined();
-    expect(audit.take().map((e) => [e.caseId, e.path, e.confidential])).toEqual([['c1', path, true]]);
+    expect(audit.take().map((b) => [b.caseIds, b.path, b.confidential])).toEqual([[['c1'], path, true]]);
   });
 });

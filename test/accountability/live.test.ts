@@ -37,7 +37,7 @@ test('a key’s subscription receives its organization’s view, and the deliver
       { data: { caseChanged: { reference: 'FTC-2004-021', title: 'Phishing kit, seller charged', confidential: { summary: 'A phishing kit imitating Meridian Bank; the seller is identified.' } } } },
     ]);
     await hub.auditSettled();
-    const rows = await hub.ds.query(`SELECT case_id, person_id, api_key_id, path, confidential FROM case_access_log ORDER BY path`);
+    const rows = await hub.ds.query(`SELECT c.case_id, person_id, api_key_id, path, confidential FROM case_access_log, unnest(case_ids) AS c(case_id) ORDER BY path, c.case_id`);
     expect(rows).toEqual([
       // Ann's mutation answered the RED case's row (its id): recorded too, as a request
       { case_id: caseId('FTC-2004-021'), person_id: personId(cast.ann), api_key_id: null, path: 'QUERY', confidential: false },

@@ -8,6 +8,7 @@ import { CaseReach1764300000000 } from './1764300000000-CaseReach';
 import { Accountability1764400000000 } from './1764400000000-Accountability';
 import { RateLimits1764600000000 } from './1764600000000-RateLimits';
 import { AuditTrailLean1764700000000 } from './1764700000000-AuditTrailLean';
+import { AuditTrailPerRequest1764800000000 } from './1764800000000-AuditTrailPerRequest';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   Accountability1764400000000,
   RateLimits1764600000000,
   AuditTrailLean1764700000000,
+  AuditTrailPerRequest1764800000000,
 ];
