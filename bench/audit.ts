@@ -12,8 +12,8 @@ import type { GoalRow } from './processes';
  * Two servers of the harness (bench/harness-server.ts), both the hub's own createHub started alike: `audit` as the product
  * runs it, and `noaudit` with the trail's entries dropped unwritten (`HubOptions.skipAuditTrail`, which no configuration
  * reaches). Both answer the case board of an agency's own cases, whose every row carries its confidential tier, so
- * that every answer of the "on" server records one row per case in `case_access_log` (one INSERT per request, after
- * the response). Side-by-side rounds as the other ratios: each round both servers, the order reversed every other
+ * that every answer of the "on" server records one entry per case in `case_access_log` (one INSERT per request, after
+ * the response, of one row naming the board's 52 cases). Side-by-side rounds as the other ratios: each round both servers, the order reversed every other
  * round, a warm-up round first; the figure is the median of the per-round ratios of p50s.
  *
  * Two people of the same agency ask, one per server: they see the same board (checked), and the rows of the trail
@@ -56,8 +56,9 @@ export async function auditPhase(ctx: AuditPhaseContext): Promise<GoalRow[]> {
       await owner.query(`SELECT id, email FROM person WHERE organization_id = $1 AND id <> $2 ORDER BY id LIMIT 1`, [viewer.orgId, viewer.personId])
     ).rows as Array<{ id: string; email: string }>;
     if (!other) throw new Error('audit phase: the AGENCY viewer\'s organization has no second person');
+    // Entries, one per case and request: a row of the trail names the cases one request read of one lead agency.
     const rowsBy = async (personId: string) =>
-      Number((await owner.query(`SELECT count(*)::int AS n FROM case_access_log WHERE person_id = $1`, [personId])).rows[0].n);
+      Number((await owner.query(`SELECT coalesce(sum(cardinality(case_ids)), 0)::int AS n FROM case_access_log WHERE person_id = $1`, [personId])).rows[0].n);
     const body = JSON.stringify({ query: LEAD_BOARD, variables: { first: 500, lead: viewer.orgId } });
     const headersOf = async (personId: string, email: string) => ({
       'content-type': 'application/json',
@@ -106,13 +107,13 @@ export async function auditPhase(ctx: AuditPhaseContext): Promise<GoalRow[]> {
     await ctx.stop(off);
     const written = { on: (await rowsBy(viewer.personId)) - before.on, off: (await rowsBy(other.id)) - before.off };
     log(
-      `audit phase: ${boardRows} rows per board, every one with its tier; case_access_log rows written during the rounds: ` +
+      `audit phase: ${boardRows} rows per board, every one with its tier; case_access_log entries written during the rounds: ` +
         `on ${written.on} (${answered} answered requests × ${boardRows} = ${answered * boardRows}, plus those cut off by the time limit), off ${written.off}`,
     );
     log(`    CPU ms per request (median over the rounds): auditing on ${ms(median(cpu.on))}, off ${ms(median(cpu.off))}`);
     if (failures) throw new Error(`audit phase: ${failures} failed requests`);
-    if (written.off !== 0) throw new Error(`audit phase: the server without the audit trail wrote ${written.off} rows`);
-    if (written.on < answered * boardRows) throw new Error(`audit phase: the audited server wrote ${written.on} rows, fewer than ${answered * boardRows}`);
+    if (written.off !== 0) throw new Error(`audit phase: the server without the audit trail wrote ${written.off} entries`);
+    if (written.on < answered * boardRows) throw new Error(`audit phase: the audited server wrote ${written.on} entries, fewer than ${answered * boardRows}`);
 
     const value = median(p50s.on.map((x, i) => x / p50s.off[i]));
     return [

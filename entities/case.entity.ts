@@ -61,7 +61,7 @@ export class Case {
   confidentialTier?: CaseConfidential | null;
 
   /** The request's audit trail, on TLP:RED rows: the response that carries the row records it (DOMAIN §9). */
-  auditTrail?: { row(caseId: string): void };
+  auditTrail?: { row(c: { id: string; leadAgencyId: string }): void };
 }
 
 @ObjectType({

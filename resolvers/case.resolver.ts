@@ -90,7 +90,7 @@ export class CaseResolver {
   confidential(@Root() c: Case, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): CaseConfidential | null {
     // Row-level security on case_confidential returned the tier with the row, or nothing (then the rule redacts).
     // The response carries it: the audit trail records it (DOMAIN §9).
-    if (c.confidentialTier) ctx.audit?.tier(c.id, info);
+    if (c.confidentialTier) ctx.audit?.tier(c, info);
     return c.confidentialTier ?? null;
   }
 

@@ -17,7 +17,7 @@ import type { Viewer } from './policy/viewer';
  * path. A failed write is logged as an error naming every lost entry, never surfaced to the reader.
  */
 export class AuditTrail {
-  private readonly entries = new Map<string, { confidential: boolean; path: CaseAccessPath }>();
+  private readonly entries = new Map<string, { leadAgencyId: string; confidential: boolean; path: CaseAccessPath }>();
 
   constructor(
     readonly viewer: Viewer,
@@ -26,20 +26,24 @@ export class AuditTrail {
     public path: CaseAccessPath = CaseAccessPath.QUERY,
   ) {}
 
-  /** The response carries this case's confidential tier. */
-  tier(caseId: string, info?: GraphQLResolveInfo): void {
-    this.note(caseId, true, info);
+  /** The response carries this case's confidential tier (the case as the request loaded it: its id and lead agency). */
+  tier(c: AuditedCase, info?: GraphQLResolveInfo): void {
+    this.note(c, true, info);
   }
 
   /** The response carries this (TLP:RED) case's row. */
-  row(caseId: string, info?: GraphQLResolveInfo): void {
-    this.note(caseId, false, info);
+  row(c: AuditedCase, info?: GraphQLResolveInfo): void {
+    this.note(c, false, info);
   }
 
-  private note(caseId: string, confidential: boolean, info?: GraphQLResolveInfo): void {
-    const seen = this.entries.get(caseId);
+  private note(c: AuditedCase, confidential: boolean, info?: GraphQLResolveInfo): void {
+    const seen = this.entries.get(c.id);
     if (seen && (seen.confidential || !confidential)) return;
-    this.entries.set(caseId, { confidential: confidential || (seen?.confidential ?? false), path: seen?.path ?? this.pathOf(info) });
+    this.entries.set(c.id, {
+      leadAgencyId: c.leadAgencyId,
+      confidential: confidential || (seen?.confidential ?? false),
+      path: seen?.path ?? this.pathOf(info),
+    });
   }
 
   private pathOf(info?: GraphQLResolveInfo): CaseAccessPath {
@@ -57,17 +61,18 @@ export class AuditTrail {
   }
 
   /**
-   * The entries collected so far, emptied (a subscription records each delivered event on its own): one batch per path
-   * and kind of access, each naming its cases once.
+   * The entries collected so far, emptied (a subscription records each delivered event on its own): one batch per lead
+   * agency, path and kind of access, each naming its cases once — one row of the trail each.
    */
   take(): AuditBatch[] {
     const batches = new Map<string, AuditBatch>();
     for (const [caseId, e] of this.entries) {
-      const key = `${e.path} ${e.confidential}`;
+      const key = `${e.leadAgencyId} ${e.path} ${e.confidential}`;
       let batch = batches.get(key);
       if (!batch) {
         batch = {
           caseIds: [],
+          leadAgencyId: e.leadAgencyId,
           confidential: e.confidential,
           path: e.path,
           personId: this.viewer.personId,
@@ -94,9 +99,16 @@ function rootFieldName(info: GraphQLResolveInfo, responseKey: string | number): 
   return undefined;
 }
 
-/** Entries of one request that share their path and kind of access: one entry per case of `caseIds`. */
+/** What the trail needs of a case the response carries: the row as the request's statement loaded it. */
+export interface AuditedCase {
+  id: string;
+  leadAgencyId: string;
+}
+
+/** Entries of one request that share their lead agency, path and kind of access: one entry per case of `caseIds`. */
 export interface AuditBatch {
   caseIds: string[];
+  leadAgencyId: string;
   /** The response carried these cases' confidential tiers (false: TLP:RED rows only). */
   confidential: boolean;
   path: CaseAccessPath;
@@ -189,14 +201,6 @@ export class AuditWriter {
   }
 
   private async write(batches: AuditBatch[]): Promise<void> {
-    const caseIds: string[] = [];
-    const batchOf: number[] = [];
-    batches.forEach((b, i) => {
-      for (const id of b.caseIds) {
-        caseIds.push(id);
-        batchOf.push(i + 1);
-      }
-    });
     const col = <K extends keyof AuditBatch>(k: K) => batches.map((b) => b[k]);
     const pool = poolOf(this.ds);
     this.named ??= pool
@@ -204,21 +208,17 @@ export class AuditWriter {
       .then((r) => r.rows[0]?.shared === false)
       .catch(() => false);
     const name = (await this.named) ? 'lap_audit_write' : undefined;
-    // A batch's cases grouped by their lead agency, which is taken from the case itself (`case_access_log_read`
-    // admits the lead agency): one row per batch and lead agency. A case id that names no case is not recorded.
+    // One row per batch. Each batch's cases travel as one array literal (`{id,id,…}`, a parameter's value, cast to
+    // uuid[] by the statement, which refuses anything but uuids): no join, no grouping in the statement.
     await pool.query({
       name,
-      text: `WITH r AS (
-         SELECT r.batch, c.lead_agency_id, array_agg(c.id ORDER BY c.id) AS case_ids
-         FROM unnest($1::uuid[], $2::int[]) AS r(case_id, batch) JOIN enforcement_case c ON c.id = r.case_id
-         GROUP BY r.batch, c.lead_agency_id)
-       INSERT INTO case_access_log (case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
-       SELECT r.case_ids, r.lead_agency_id, b.person_id, b.api_key_id, b.api_key_name, b.api_key_prefix, b.organization_id, b.path, b.confidential, b.accessed_at
-       FROM r JOIN unnest($3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::boolean[], $10::timestamptz[]) WITH ORDINALITY
-         AS b(person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at, batch) ON b.batch = r.batch`,
+      text: `INSERT INTO case_access_log (case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
+       SELECT b.case_ids::uuid[], b.lead_agency_id, b.person_id, b.api_key_id, b.api_key_name, b.api_key_prefix, b.organization_id, b.path, b.confidential, b.accessed_at
+       FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::boolean[], $10::timestamptz[])
+         AS b(case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)`,
       values: [
-        caseIds, batchOf, col('personId'), col('apiKeyId'), col('apiKeyName'), col('apiKeyPrefix'), col('organizationId'), col('path'),
-        col('confidential'), batches.map((b) => b.accessedAt.toISOString()),
+        batches.map((b) => `{${b.caseIds.join(',')}}`), col('leadAgencyId'), col('personId'), col('apiKeyId'), col('apiKeyName'),
+        col('apiKeyPrefix'), col('organizationId'), col('path'), col('confidential'), batches.map((b) => b.accessedAt.toISOString()),
       ],
     });
   }

@@ -109,7 +109,7 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
  */
 function caseIsTypeOf(value: unknown): boolean {
   if (value instanceof Case) {
-    value.auditTrail?.row(value.id);
+    value.auditTrail?.row(value);
     return true;
   }
   const typename = (value as { __typename?: unknown } | null)?.__typename;

@@ -304,7 +304,7 @@ describe('the path of a read', () => {
       confidential: {
         type: Tier,
         resolve: (c: { id: string }, _a, ctx: { audit: AuditTrail }, info) => {
-          ctx.audit.tier(c.id, info);
+          ctx.audit.tier({ id: c.id, leadAgencyId: 'lead-1' }, info);
           return { summary: 's' };
         },
       },
@@ -329,6 +329,6 @@ describe('the path of a read', () => {
     const audit = new AuditTrail(viewer, clock);
     const result = await execute({ schema, document: parse(query), contextValue: { audit } });
     expect(result.errors).toBeUndefined();
-    expect(audit.take().map((b) => [b.caseIds, b.path, b.confidential])).toEqual([[['c1'], path, true]]);
+    expect(audit.take().map((b) => [b.caseIds, b.leadAgencyId, b.path, b.confidential])).toEqual([[['c1'], 'lead-1', path, true]]);
   });
 });
