@@ -1,7 +1,7 @@
 import { execute, GraphQLID, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLSchema, GraphQLString, parse } from 'graphql';
 import pino from 'pino';
 import { CaseAccessPath } from '../../entities/enums';
-import { AuditTrail } from '../../src/audit';
+import { AuditTrail, AuditWriter } from '../../src/audit';
 import { ViewerKind } from '../../entities/enums';
 import { cast, caseId, orgId, personId, segmentId, startSiblingHub, startTestHub, TestHub } from '../support/hub';
 
@@ -186,6 +186,35 @@ describe('what is recorded', () => {
       await timed.gql(`{ cases(first: 100) { nodes { reference confidential { summary } } } }`, { as: cast.tom });
       expect((await trail()).map((e) => e.case).sort()).toEqual(['FTC-2004-021', 'ICO-2004-008']);
       const [{ n }] = await hub.ds.query(`SELECT last_value::int AS n, is_called FROM audit_probe_statements`);
+      expect(n).toBe(1);
+    } finally {
+      await hub.ds.query(`DROP TRIGGER audit_probe ON case_access_log; DROP FUNCTION audit_probe_count(); DROP SEQUENCE audit_probe_statements`);
+    }
+  });
+});
+
+describe('group commit', () => {
+  test('the entries of requests answered while the first ones wait are written in one statement, at once when settled', async () => {
+    await hub.ds.query(`CREATE SEQUENCE audit_probe_statements`);
+    await hub.ds.query(`CREATE FUNCTION audit_probe_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM nextval('audit_probe_statements'); RETURN NULL; END $$`);
+    await hub.ds.query(`CREATE TRIGGER audit_probe AFTER INSERT ON case_access_log FOR EACH STATEMENT EXECUTE FUNCTION audit_probe_count()`);
+    try {
+      // A writer that would wait a minute: settled() must not.
+      const writer = new AuditWriter(hub.ds, pino({ level: 'silent' }), false, 60_000);
+      const readers = [
+        { email: cast.ann, org: 'ftc', ref: 'FTC-2004-017' },
+        { email: cast.ben, org: 'ftc', ref: 'FTC-2004-021' },
+        { email: cast.oliver, org: 'oft', ref: 'FTC-2004-021' },
+      ];
+      for (const r of readers) {
+        const trail = new AuditTrail({ kind: ViewerKind.AGENCY, personId: personId(r.email), ownOrgId: orgId(r.org), memberOrgId: orgId(r.org) }, clock);
+        trail.tier({ id: caseId(r.ref), leadAgencyId: orgId('ftc') });
+        writer.record(trail);
+      }
+      expect(await hub.ds.query(`SELECT count(*)::int AS n FROM case_access_log`)).toEqual([{ n: 0 }]);
+      await writer.settled();
+      expect(await trail()).toEqual(sorted(readers.map((r) => entry(r.ref, r.email, r.org, true))));
+      const [{ n }] = await hub.ds.query(`SELECT last_value::int AS n FROM audit_probe_statements`);
       expect(n).toBe(1);
     } finally {
       await hub.ds.query(`DROP TRIGGER audit_probe ON case_access_log; DROP FUNCTION audit_probe_count(); DROP SEQUENCE audit_probe_statements`);
