@@ -1,4 +1,5 @@
 import type { GraphQLResolveInfo } from 'graphql';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { CaseAccessPath } from '../entities/enums';
@@ -193,7 +194,7 @@ export class AuditWriter {
         this.queue = batches === this.queue ? [] : this.queue.slice(n);
         this.queued -= entries;
         // Written outside the request: not in its transaction, not in its statement count.
-        await uncounted(() => this.write(batches)).catch((err) => {
+        await this.write(batches).catch((err) => {
           // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
           const lost = batches.flatMap((b) => b.caseIds.map((c) => ({ case: c, person: b.personId, apiKey: b.apiKeyId, path: b.path, at: b.accessedAt })));
           this.logger.error(
@@ -213,7 +214,7 @@ export class AuditWriter {
     if (last !== undefined && at.getTime() - last < LAST_USED_RESOLUTION_MS && at.getTime() >= last) return;
     this.keyWritten.set(keyId, at.getTime());
     this.track(
-      uncounted(() => this.ds.query(`UPDATE api_key SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`, [keyId, at]))
+      this.onConnection((client) => client.query(`UPDATE api_key SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`, [keyId, at]))
         .then(() => undefined)
         .catch((err) => {
           this.keyWritten.delete(keyId);
@@ -222,17 +223,31 @@ export class AuditWriter {
     );
   }
 
+  /**
+   * Runs `fn` on a connection of the pool taken here, outside every request's statement count. (Through `pool.query`,
+   * a statement waiting for a busy pool's connection is sent from the code that releases it, and would count in that
+   * request; the continuation of an `await` keeps this function's context.)
+   */
+  private onConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return uncounted(async () => {
+      const client = await poolOf(this.ds).connect();
+      try {
+        return await fn(client);
+      } finally {
+        client.release();
+      }
+    });
+  }
+
   private async write(batches: AuditBatch[]): Promise<void> {
     const col = <K extends keyof AuditBatch>(k: K) => batches.map((b) => b[k]);
-    const pool = poolOf(this.ds);
-    this.named ??= pool
-      .query(`SELECT ${SHARED_SESSION_PROBE} AS shared`)
+    this.named ??= this.onConnection((client) => client.query(`SELECT ${SHARED_SESSION_PROBE} AS shared`))
       .then((r) => r.rows[0]?.shared === false)
       .catch(() => false);
     const name = (await this.named) ? 'lap_audit_write' : undefined;
     // One row per batch. Each batch's cases travel as one array literal (`{id,id,…}`, a parameter's value, cast to
     // uuid[] by the statement, which refuses anything but uuids): no join, no grouping in the statement.
-    await pool.query({
+    await this.onConnection((client) => client.query({
       name,
       text: `INSERT INTO case_access_log (case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
        SELECT b.case_ids::uuid[], b.lead_agency_id, b.person_id, b.api_key_id, b.api_key_name, b.api_key_prefix, b.organization_id, b.path, b.confidential, b.accessed_at
@@ -242,7 +257,7 @@ export class AuditWriter {
         batches.map((b) => `{${b.caseIds.join(',')}}`), col('leadAgencyId'), col('personId'), col('apiKeyId'), col('apiKeyName'),
         col('apiKeyPrefix'), col('organizationId'), col('path'), col('confidential'), batches.map((b) => b.accessedAt.toISOString()),
       ],
-    });
+    }));
   }
 
   private track(p: Promise<void>): void {

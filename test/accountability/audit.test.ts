@@ -285,6 +285,7 @@ describe('Case.accessLog', () => {
 
   test('one request that read several of the agency’s cases is an entry of each case’s log', async () => {
     await timed.gql(`{ cases(first: 100) { nodes { reference confidential { summary } } } }`, { as: cast.ann });
+    await timed.auditSettled();
     const read = clock.toISOString();
     clock = new Date(clock.getTime() + 60_000);
     const LOGS = `query($a: ID!, $b: ID!) {
