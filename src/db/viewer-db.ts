@@ -102,15 +102,18 @@ export class ViewerDb {
   /** Set before the first statement: a query operation runs in a read-only transaction. */
   readOnly = false;
   private client: pg.PoolClient | null = null;
-  private begun: Promise<pg.PoolClient> | null = null;
+  /** The connection, once taken, and the answer to the transaction's `BEGIN` (which may still be on its way). */
+  private opened: Promise<{ client: pg.PoolClient; begun: Promise<unknown> }> | null = null;
   private finished = false;
   private savepoints = 0;
   /** Where the events of this transaction go once it commits; none: they are dropped (scripts, tests of the data layer). */
   live: LiveSink | null = null;
   /** The live events of the changes made so far (a savepoint rolled back drops its own). */
   private events: LiveEvent[] = [];
-  /** Statements go to the connection one after another (resolvers of one request run concurrently). */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Settles once the last statement sent so far has been answered (the connection answers in the order of sending). */
+  private last: Promise<unknown> = Promise.resolve();
+  /** The connection's socket is corked until the end of this tick: statements asked for together leave in one write. */
+  private corked = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -123,34 +126,69 @@ export class ViewerDb {
     private readonly asOwner = false,
   ) {}
 
-  private begin(): Promise<pg.PoolClient> {
+  /**
+   * Takes the connection and sends the transaction's `BEGIN` with the role and the viewer's settings (one message,
+   * simple protocol, several statements: the values are escaped literals).
+   *
+   * The connection is pipelined (src/db/data-source.ts): a read-only transaction does not wait for the answer to its
+   * `BEGIN`: its first statements leave in the same write and reach PostgreSQL right behind it, one round trip for
+   * all. Every statement's rows are handed out only once the `BEGIN` has succeeded (`query`), so a statement that ran
+   * without the transaction (a `BEGIN` message PostgreSQL refused as a whole) is never read; if any part of the `BEGIN`
+   * message failed inside the transaction, the transaction is aborted and refuses every statement behind it. A
+   * read-write transaction waits for its `BEGIN` before it sends anything.
+   */
+  private open(): Promise<{ client: pg.PoolClient; begun: Promise<unknown> }> {
     if (this.finished) return Promise.reject(new Error('the request has finished: no more statements'));
-    this.begun ??= (async () => {
+    this.opened ??= (async () => {
       const client = await poolOf(this.ds).connect();
       this.client = client;
       const mode = this.readOnly ? 'ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'READ WRITE';
-      try {
-        // One round trip (simple protocol, several statements): the values are escaped literals.
-        const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
-        const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
-        const results = await client.query(`BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${probe}`);
-        if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
-      } catch (err) {
-        this.client = null;
-        client.release(err as Error);
-        throw err;
-      }
-      return client;
+      const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
+      const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
+      this.cork(client);
+      const begun = client.query(`BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${probe}`).then(
+        (results) => {
+          if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
+        },
+        (err) => {
+          this.client = null;
+          client.release(err as Error);
+          throw err;
+        },
+      );
+      this.last = begun.catch(() => undefined);
+      if (!this.readOnly) await begun;
+      return { client, begun };
     })();
-    return this.begun;
+    return this.opened;
+  }
+
+  /** Corks the connection's socket until the end of the tick, so that the statements asked for together leave in one write. */
+  private cork(client: pg.PoolClient): void {
+    const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+    if (this.corked || typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
+    stream.cork();
+    this.corked = true;
+    process.nextTick(() => {
+      this.corked = false;
+      stream.uncork!();
+    });
   }
 
   /** Runs one statement as the viewer; rows as plain objects. */
   async query<T = Row>(text: string, values?: unknown[]): Promise<T[]> {
-    const client = await this.begin();
+    const { client, begun } = await this.open();
+    if (this.client !== client) {
+      // The BEGIN failed (and the connection went back to the pool) or the request has finished.
+      await begun;
+      throw new Error('the request has finished: no more statements');
+    }
     const name = statementName(client, text);
-    const run = this.queue.then(() => client.query({ text, values: values as unknown[], name }));
-    this.queue = run.catch(() => undefined);
+    this.cork(client);
+    const run = client.query({ text, values: values as unknown[], name });
+    this.last = run.catch(() => undefined);
+    // Never read before the transaction is known to have begun (`open`).
+    await begun;
     return (await run).rows as T[];
   }
 
@@ -207,17 +245,19 @@ export class ViewerDb {
   async finish(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    if (!this.begun) return;
+    if (!this.opened) return;
     let client: pg.PoolClient;
     try {
-      client = await this.begun;
+      const opened = await this.opened;
+      await opened.begun;
+      client = opened.client;
     } catch {
       return;
     }
     const events = this.live && this.events.length ? mergeEvents(this.events) : [];
     this.events = [];
     try {
-      await this.queue;
+      await this.last;
       if (events.length && this.live?.mode === 'postgres') {
         // Delivered by PostgreSQL at commit to every instance listening (this one too), dropped on rollback.
         for (const payload of encodeEvents(events)) await client.query(`SELECT pg_notify($1, $2)`, [LIVE_CHANNEL, payload]);
