@@ -10,7 +10,7 @@ import type { Context } from '../src/context';
 import { required } from '../src/data/batch';
 import type { CaseQuery } from '../src/data/cases';
 import { Connection, toConnection } from '../src/graphql/connection';
-import { selectedOnRows } from '../src/graphql/selection';
+import { selectedFields, selectedOnRows } from '../src/graphql/selection';
 import { CasesArgs, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from './types/case.input';
 import { PageArgs } from './types/common.args';
 
@@ -19,7 +19,7 @@ export type CaseConnection = InstanceType<typeof CaseConnection>;
 
 /** A page of the cases the viewer may see (row-level security) that `query` asks for (filters, a lead agency), as a connection. */
 export async function caseConnection(ctx: Context, query: CaseQuery, args: PageArgs, order: CaseOrder, info?: GraphQLResolveInfo): Promise<CaseConnection> {
-  const page = await ctx.data.cases.page(query, args, order);
+  const page = await ctx.data.cases.page(query, args, order, info ? selectedFields(info, []).has('totalCount') : false);
   if (info) await prefetchListing(ctx, page.nodes, info);
   return toConnection(CaseConnection, page);
 }

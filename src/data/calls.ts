@@ -109,7 +109,7 @@ export class CallData {
   // ---- lists ---------------------------------------------------------------------------------------------------------
 
   /** The calls the viewer may see in a window of time: upcoming ones soonest first, past ones latest first. */
-  page(when: CallWindow, now: Date, args: PageArgs): Promise<Page<ConferenceCall>> {
+  page(when: CallWindow, now: Date, args: PageArgs, withCount = false): Promise<Page<ConferenceCall>> {
     const window = when === CallWindow.UPCOMING ? sql`c.scheduled_at >= ${now}` : when === CallWindow.PAST ? sql`c.scheduled_at < ${now}` : sql`TRUE`;
     const direction = when === CallWindow.PAST ? 'DESC' : 'ASC';
     const order: OrderKey[] = [
@@ -123,6 +123,7 @@ export class CallData {
       order,
       first: args.first,
       after: args.after,
+      withCount,
       hydrate: (rows) => this.db.hydrate(ConferenceCall, rows),
     });
   }

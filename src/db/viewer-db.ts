@@ -76,17 +76,23 @@ function statementName(client: pg.PoolClient, text: string): string | undefined 
  */
 const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan; ';
 
-/** The transaction-local settings that tell the policies who the viewer is (the `lap.viewer_*()` functions). */
+/** The transaction-local settings that tell the policies who the viewer is (the `lap.viewer_*()` functions), by name. */
+function settingValues(viewer: Viewer, now: Date): Array<[string, string]> {
+  return [
+    ['lap.kind', viewer.kind],
+    ['lap.person_id', viewer.personId ?? ''],
+    ['lap.own_org', viewer.ownOrgId ?? ''],
+    ['lap.member_org', viewer.memberOrgId ?? ''],
+    ['lap.api_key', viewer.apiKey?.id ?? ''],
+    ['lap.now', now.toISOString()],
+  ];
+}
+
+/** The statement that sets them for the transaction. */
 function settings(viewer: Viewer, now: Date): string {
-  const set = (name: string, value: string | null) => `set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(value ?? '')}, true)`;
-  return `SELECT ${[
-    set('lap.kind', viewer.kind),
-    set('lap.person_id', viewer.personId),
-    set('lap.own_org', viewer.ownOrgId),
-    set('lap.member_org', viewer.memberOrgId),
-    set('lap.api_key', viewer.apiKey?.id ?? null),
-    set('lap.now', now.toISOString()),
-  ].join(', ')}`;
+  return `SELECT ${settingValues(viewer, now)
+    .map(([name, value]) => `set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(value)}, true)`)
+    .join(', ')}`;
 }
 
 /**
@@ -114,6 +120,11 @@ export class ViewerDb {
   private last: Promise<unknown> = Promise.resolve();
   /** The connection's socket is corked until the end of this tick: statements asked for together leave in one write. */
   private corked = false;
+  /**
+   * The transaction was begun read only by the credential's lookup (`RequestConnection`), before the operation was
+   * known: a mutation's first statement begins a read-write one in its place.
+   */
+  private begunReadOnly = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -139,14 +150,28 @@ export class ViewerDb {
    */
   private open(): Promise<{ client: pg.PoolClient; begun: Promise<unknown> }> {
     if (this.finished) return Promise.reject(new Error('the request has finished: no more statements'));
-    this.opened ??= (async () => {
-      const client = await poolOf(this.ds).connect();
-      this.client = client;
+    if (this.begunReadOnly && !this.readOnly) {
+      this.begunReadOnly = false;
+      const adopted = this.opened!;
+      this.opened = adopted.then(({ client }) => this.begin(client, 'COMMIT; '));
+    }
+    this.opened ??= poolOf(this.ds)
+      .connect()
+      .then((client) => {
+        this.client = client;
+        return this.begin(client, '');
+      });
+    return this.opened;
+  }
+
+  /** Sends the `BEGIN` message (after `before`, a `COMMIT` of the lookup's transaction); waits for it when read-write. */
+  private async begin(client: pg.PoolClient, before: string): Promise<{ client: pg.PoolClient; begun: Promise<unknown> }> {
+    {
       const mode = this.readOnly ? 'ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'READ WRITE';
       const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
       const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
       this.cork(client);
-      const begun = client.query(`BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${probe}`).then(
+      const begun = client.query(`${before}BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${probe}`).then(
         (results) => {
           if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
         },
@@ -159,8 +184,19 @@ export class ViewerDb {
       this.last = begun.catch(() => undefined);
       if (!this.readOnly) await begun;
       return { client, begun };
-    })();
-    return this.opened;
+    }
+  }
+
+  /**
+   * A ViewerDb on a connection whose transaction a credential's lookup began (`RequestConnection.viewerDb`): read only,
+   * as `viewer`, its settings already checked against the viewer's.
+   */
+  static adopt(ds: DataSource, viewer: Viewer, now: Date, client: pg.PoolClient): ViewerDb {
+    const db = new ViewerDb(ds, viewer, now);
+    db.client = client;
+    db.opened = Promise.resolve({ client, begun: Promise.resolve() });
+    db.begunReadOnly = true;
+    return db;
   }
 
   /** Corks the connection's socket until the end of the tick, so that the statements asked for together leave in one write. */
@@ -286,6 +322,132 @@ export async function withViewer<T>(ds: DataSource, viewer: Viewer, now: Date, f
     return await fn(db);
   } finally {
     await db.finish();
+  }
+}
+
+type ViewerRow = { person_id: string; own_org: string; kind: string };
+type ApiKeyRow = { api_key_id: string; name: string; prefix: string; expires_at: Date | null; own_org: string; kind: string; revoked: boolean; expired: boolean };
+
+/**
+ * The connection of one request whose credential is still to be looked up: the lookup (`lap.viewer_of`,
+ * `lap.api_key_viewer`) begins the request's transaction — read only, as the viewer role, the settings still empty while
+ * the lookup runs — and sets the viewer's settings from the row it found, in the same statement: one round trip for the
+ * credential and the `BEGIN`, where `lookupViewer` and the `BEGIN` of `ViewerDb` take one each. The viewer that the
+ * caller derives from the row (`src/auth/viewer.ts`) is checked against the settings the statement made (`viewerDb`).
+ *
+ * The operation is not known yet when the credential is looked up: a mutation's first statement ends this read-only
+ * transaction and begins a read-write one (`ViewerDb.open`), which costs it the round trip it saves here.
+ */
+export class RequestConnection {
+  private client: pg.PoolClient | null = null;
+  /** The values the lookup's statement set, by setting name. */
+  private set: Map<string, string> | null = null;
+
+  /** Whether a credential was looked up and found (the transaction is begun, as its viewer). */
+  get looked(): boolean {
+    return this.client !== null && this.set !== null;
+  }
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly now: Date,
+  ) {}
+
+  /** `lookupViewer`, beginning the request's transaction. */
+  async lookupViewer(personId: string | null, email: string | null): Promise<ViewerRow | null> {
+    const lit = (v: string | null) => (v === null ? 'NULL' : pg.escapeLiteral(v));
+    return this.lookup<ViewerRow>(
+      `v.person_id, v.own_org, v.kind`,
+      `lap.viewer_of(${lit(personId)}::uuid, ${lit(email)}, ${lit(this.now.toISOString())}::timestamptz) AS v`,
+      {
+        'lap.kind': `v.kind`,
+        'lap.person_id': `coalesce(v.person_id::text, '')`,
+        'lap.own_org': `coalesce(v.own_org::text, '')`,
+        'lap.member_org': `CASE WHEN v.kind = 'ANONYMOUS' THEN '' ELSE coalesce(v.own_org::text, '') END`,
+        'lap.api_key': `''`,
+      },
+    );
+  }
+
+  /** `lookupApiKey`, beginning the request's transaction. */
+  async lookupApiKey(prefix: string, hash: Buffer): Promise<ApiKeyRow | null> {
+    return this.lookup<ApiKeyRow>(
+      `v.api_key_id, v.name, v.prefix, v.expires_at, v.own_org, v.kind, v.revoked, v.expired`,
+      `lap.api_key_viewer(${pg.escapeLiteral(prefix)}, '\\x${hash.toString('hex')}'::bytea, ${pg.escapeLiteral(this.now.toISOString())}::timestamptz) AS v`,
+      {
+        'lap.kind': `v.kind`,
+        'lap.person_id': `''`,
+        'lap.own_org': `coalesce(v.own_org::text, '')`,
+        'lap.member_org': `coalesce(v.own_org::text, '')`,
+        'lap.api_key': `coalesce(v.api_key_id::text, '')`,
+      },
+    );
+  }
+
+  private async lookup<T extends Row>(columns: string, from: string, values: Record<string, string>): Promise<T | null> {
+    if (this.client) throw new Error('the request’s credential has been looked up already');
+    const client = await poolOf(this.ds).connect();
+    this.client = client;
+    const all: Record<string, string> = { ...values, 'lap.now': pg.escapeLiteral(this.now.toISOString()) };
+    const sets = Object.entries(all).map(([name, value], i) => `set_config(${pg.escapeLiteral(name)}, ${value}, true) AS __s${i}`);
+    const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
+    let results: pg.QueryResult[];
+    try {
+      // The lookup runs before the settings are made: the function in FROM is evaluated first, the SELECT list per row.
+      results = (await client.query(
+        `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${GENERIC_PLANS}` +
+          `SELECT ${columns}, ${sets.join(', ')} FROM ${from}${probe}`,
+      )) as unknown as pg.QueryResult[];
+    } catch (err) {
+      this.client = null;
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(err as Error);
+      throw err;
+    }
+    if (probe) sharedSession.set(client, Boolean(results.at(-1)?.rows[0]?.shared));
+    const rows = results[probe ? results.length - 2 : results.length - 1].rows;
+    if (rows.length > 1) {
+      await this.release();
+      throw new Error('a credential named more than one viewer');
+    }
+    const row = rows[0];
+    if (!row) {
+      await this.release();
+      return null;
+    }
+    const names = Object.keys(all);
+    this.set = new Map(names.map((name, i) => [name, String(row[`__s${i}`])]));
+    for (let i = 0; i < names.length; i++) delete row[`__s${i}`];
+    return row as T;
+  }
+
+  /**
+   * The request's database as `viewer`, on the transaction the lookup began. `viewer` is what the caller made of the
+   * row; the settings the statement made must be exactly the ones `ViewerDb` would make for it, or nothing runs.
+   */
+  async viewerDb(viewer: Viewer): Promise<ViewerDb> {
+    const client = this.client;
+    if (!client || !this.set) throw new Error('no credential has been looked up on this connection');
+    const mismatch = settingValues(viewer, this.now).find(([name, value]) => this.set!.get(name) !== value);
+    if (mismatch) {
+      await this.release();
+      throw new Error(`the viewer's settings do not match the credential's lookup (${mismatch[0]})`);
+    }
+    this.client = null;
+    return ViewerDb.adopt(this.ds, viewer, this.now, client);
+  }
+
+  /** Ends the lookup's transaction and gives the connection back (a credential refused, or a request refused before it ran). */
+  async release(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.client = null;
+    try {
+      await client.query('ROLLBACK');
+      client.release();
+    } catch (err) {
+      client.release(err as Error);
+    }
   }
 }
 
