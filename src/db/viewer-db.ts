@@ -393,10 +393,11 @@ export class RequestConnection {
     const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
     let results: pg.QueryResult[];
     try {
-      // The lookup runs before the settings are made: the function in FROM is evaluated first, the SELECT list per row.
+      // The lookup runs before the settings are made: the function in FROM (SECURITY DEFINER, never inlined) returns its
+      // rows first, then the SELECT list is evaluated for the one row kept.
       results = (await client.query(
         `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${GENERIC_PLANS}` +
-          `SELECT ${columns}, ${sets.join(', ')} FROM ${from}${probe}`,
+          `SELECT ${columns}, ${sets.join(', ')} FROM ${from} LIMIT 1${probe}`,
       )) as unknown as pg.QueryResult[];
     } catch (err) {
       this.client = null;
@@ -405,12 +406,9 @@ export class RequestConnection {
       throw err;
     }
     if (probe) sharedSession.set(client, Boolean(results.at(-1)?.rows[0]?.shared));
-    const rows = results[probe ? results.length - 2 : results.length - 1].rows;
-    if (rows.length > 1) {
-      await this.release();
-      throw new Error('a credential named more than one viewer');
-    }
-    const row = rows[0];
+    // At most one row (a person's email is unique; a key's prefix too), as `lookupViewer` takes the first: LIMIT 1 makes
+    // sure the settings are the ones of the row handed back.
+    const row = results[probe ? results.length - 2 : results.length - 1].rows[0];
     if (!row) {
       await this.release();
       return null;
