@@ -56,29 +56,31 @@ async function prefetchListing(ctx: Context, cases: Case[], info: GraphQLResolve
  * Every load is read under its table's own policy, as the viewer; what a case the viewer cannot see (or whose tier they
  * cannot read) fetched is found empty or never used.
  */
-function prefetchCase(ctx: Context, id: string, found: Promise<Case | null>, info: GraphQLResolveInfo): void {
-  if (!isUuid(id)) return;
+function prefetchCase(ctx: Context, id: string, found: Promise<Case | null>, info: GraphQLResolveInfo): Promise<Case | null> {
+  if (!isUuid(id)) return found;
   const key = id.toLowerCase();
   const fields = selectedFields(info, []);
   const shareFields = selectedFields(info, ['confidential', 'shares']);
   if (fields.has('countries')) ctx.data.cases.countriesByCase.load(key).catch(() => undefined);
-  const shares = selectedFields(info, ['confidential']).has('shares') ? ctx.data.cases.sharesByCase.load(key) : Promise.resolve([]);
-  Promise.all([found, shares])
-    .then(([c, list]) => {
-      if (!c) return;
-      const readable = c.confidentialTier ? list : [];
-      const participants = [
-        ...(fields.has('leadAgency') ? [c.leadAgencyId] : []),
-        ...(shareFields.has('participant') ? readable.map((s) => s.participantId) : []),
-      ];
-      const people = [
-        ...(shareFields.has('grantedBy') ? readable.map((s) => s.grantedById) : []),
-        ...(shareFields.has('recipients') ? readable.flatMap((s) => s.recipientIds) : []),
-      ];
-      if (participants.length) ctx.data.participants.participantById.loadMany([...new Set(participants)]).catch(() => undefined);
-      if (people.length) ctx.data.participants.personById.loadMany([...new Set(people)]).catch(() => undefined);
-    })
-    .catch(() => undefined);
+  // A failure here is the shares field's own, when it loads them itself.
+  const shares = selectedFields(info, ['confidential']).has('shares') ? ctx.data.cases.sharesByCase.load(key).catch(() => []) : Promise.resolve([]);
+  // The case resolves once its shares are in too (they come in the same round trip) and the next loads are asked for,
+  // so that its fields find the lead agency in the same batch as the shares' participants, whatever the timing.
+  return Promise.all([found, shares]).then(([c, list]) => {
+    if (!c) return c;
+    const readable = c.confidentialTier ? list : [];
+    const participants = [
+      ...(fields.has('leadAgency') ? [c.leadAgencyId] : []),
+      ...(shareFields.has('participant') ? readable.map((s) => s.participantId) : []),
+    ];
+    const people = [
+      ...(shareFields.has('grantedBy') ? readable.map((s) => s.grantedById) : []),
+      ...(shareFields.has('recipients') ? readable.flatMap((s) => s.recipientIds) : []),
+    ];
+    if (participants.length) ctx.data.participants.participantById.loadMany([...new Set(participants)]).catch(() => undefined);
+    if (people.length) ctx.data.participants.personById.loadMany([...new Set(people)]).catch(() => undefined);
+    return c;
+  });
 }
 
 /** Loads the case a mutation names, as the viewer sees it; a hidden case is answered as a missing one. */
@@ -95,9 +97,7 @@ export class CaseResolver {
 
   @Query(() => Case, { nullable: true, description: 'A case by id; null when it does not exist or the viewer may not see it.' })
   case(@Arg('id', () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Case | null> {
-    const found = ctx.data.cases.caseById.load(id);
-    prefetchCase(ctx, id, found, info);
-    return found;
+    return prefetchCase(ctx, id, ctx.data.cases.caseById.load(id), info);
   }
 
   @FieldResolver(() => [Country])
