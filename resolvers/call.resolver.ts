@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, Field, FieldResolver, ID, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { CallExclusion } from '../entities/call-exclusion.entity';
 import { CallSegment, CallSegmentViewerCan } from '../entities/call-segment.entity';
 import { Case } from '../entities/case.entity';
@@ -8,6 +9,7 @@ import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
 import { required } from '../src/data/batch';
 import { Connection, toConnection } from '../src/graphql/connection';
+import { selectedFields, selectedOnRows } from '../src/graphql/selection';
 import { callPolicy } from '../src/policy/call.policy';
 import { AddSegmentInput, CallsArgs, ExcludeFromCallInput, RecordMinutesArgs, ScheduleCallInput } from './types/call.input';
 
@@ -26,13 +28,30 @@ export class CallCadence {
   quartersWithoutCall: number[];
 }
 
+/**
+ * Loads what a page of calls asks for of its organizers, segments and the segments' discussed cases together, before
+ * the rows resolve: one round trip after the page rather than one per level, through the same loaders and policies.
+ */
+async function prefetchCalls(ctx: Context, calls: ConferenceCall[], info: GraphQLResolveInfo): Promise<void> {
+  if (calls.length === 0) return;
+  const fields = selectedOnRows(info);
+  const tasks: Promise<unknown>[] = [];
+  if (fields.has('organizer')) tasks.push(ctx.data.participants.participantById.loadMany([...new Set(calls.map((c) => c.organizerId))]));
+  const callIds = calls.map((c) => c.id);
+  if (selectedOnRows(info, ['segments']).has('discussedCases')) tasks.push(ctx.data.calls.prefetchSegmentsWithCases(callIds));
+  else if (fields.has('segments')) tasks.push(ctx.data.calls.segmentsByCall.loadMany(callIds));
+  await Promise.all(tasks);
+}
+
 @Resolver(() => ConferenceCall)
 export class ConferenceCallResolver {
   @Query(() => ConferenceCallConnection, {
     description: 'The calls the viewer may see: upcoming ones soonest first by default, past ones latest first.',
   })
-  async calls(@Args() args: CallsArgs, @Ctx() ctx: Context): Promise<ConferenceCallConnection> {
-    return toConnection(ConferenceCallConnection, await ctx.data.calls.page(args.when, ctx.now(), args));
+  async calls(@Args() args: CallsArgs, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<ConferenceCallConnection> {
+    const page = await ctx.data.calls.page(args.when, ctx.now(), args, selectedFields(info, []).has('totalCount'));
+    await prefetchCalls(ctx, page.nodes, info);
+    return toConnection(ConferenceCallConnection, page);
   }
 
   @Query(() => ConferenceCall, { nullable: true, description: 'A call by id; null when it does not exist or the viewer may not see it.' })

@@ -7,10 +7,10 @@ import { CaseOrder } from '../entities/enums';
 import { Agency, Participant } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
-import { required } from '../src/data/batch';
+import { isUuid, required } from '../src/data/batch';
 import type { CaseQuery } from '../src/data/cases';
 import { Connection, toConnection } from '../src/graphql/connection';
-import { selectedOnRows } from '../src/graphql/selection';
+import { selectedFields, selectedOnRows } from '../src/graphql/selection';
 import { CasesArgs, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from './types/case.input';
 import { PageArgs } from './types/common.args';
 
@@ -19,7 +19,7 @@ export type CaseConnection = InstanceType<typeof CaseConnection>;
 
 /** A page of the cases the viewer may see (row-level security) that `query` asks for (filters, a lead agency), as a connection. */
 export async function caseConnection(ctx: Context, query: CaseQuery, args: PageArgs, order: CaseOrder, info?: GraphQLResolveInfo): Promise<CaseConnection> {
-  const page = await ctx.data.cases.page(query, args, order);
+  const page = await ctx.data.cases.page(query, args, order, info ? selectedFields(info, []).has('totalCount') : false);
   if (info) await prefetchListing(ctx, page.nodes, info);
   return toConnection(CaseConnection, page);
 }
@@ -46,6 +46,43 @@ async function prefetchListing(ctx: Context, cases: Case[], info: GraphQLResolve
   await Promise.all(tasks);
 }
 
+/**
+ * What a case's detail asks for, loaded in as few round trips as the data allows, through the same loaders (and so the
+ * same statements and policies) as the fields would use themselves:
+ * - its countries and shares with the case itself: they are keyed by the case's id, which the argument gives, so their
+ *   statements leave with the case's instead of after it;
+ * - once the case and its shares are in, the lead agency and the shares' participants in one batch, and the people the
+ *   shares name in another, rather than the lead agency first and the shares' people and participants a level later.
+ * Every load is read under its table's own policy, as the viewer; what a case the viewer cannot see (or whose tier they
+ * cannot read) fetched is found empty or never used.
+ */
+function prefetchCase(ctx: Context, id: string, found: Promise<Case | null>, info: GraphQLResolveInfo): Promise<Case | null> {
+  if (!isUuid(id)) return found;
+  const key = id.toLowerCase();
+  const fields = selectedFields(info, []);
+  const shareFields = selectedFields(info, ['confidential', 'shares']);
+  if (fields.has('countries')) ctx.data.cases.countriesByCase.load(key).catch(() => undefined);
+  // A failure here is the shares field's own, when it loads them itself.
+  const shares = selectedFields(info, ['confidential']).has('shares') ? ctx.data.cases.sharesByCase.load(key).catch(() => []) : Promise.resolve([]);
+  // The case resolves once its shares are in too (they come in the same round trip) and the next loads are asked for,
+  // so that its fields find the lead agency in the same batch as the shares' participants, whatever the timing.
+  return Promise.all([found, shares]).then(([c, list]) => {
+    if (!c) return c;
+    const readable = c.confidentialTier ? list : [];
+    const participants = [
+      ...(fields.has('leadAgency') ? [c.leadAgencyId] : []),
+      ...(shareFields.has('participant') ? readable.map((s) => s.participantId) : []),
+    ];
+    const people = [
+      ...(shareFields.has('grantedBy') ? readable.map((s) => s.grantedById) : []),
+      ...(shareFields.has('recipients') ? readable.flatMap((s) => s.recipientIds) : []),
+    ];
+    if (participants.length) ctx.data.participants.participantById.loadMany([...new Set(participants)]).catch(() => undefined);
+    if (people.length) ctx.data.participants.personById.loadMany([...new Set(people)]).catch(() => undefined);
+    return c;
+  });
+}
+
 /** Loads the case a mutation names, as the viewer sees it; a hidden case is answered as a missing one. */
 export function visibleCase(ctx: Context, argument: string, id: string): Promise<Case> {
   return ctx.data.cases.visible(argument, id);
@@ -59,8 +96,8 @@ export class CaseResolver {
   }
 
   @Query(() => Case, { nullable: true, description: 'A case by id; null when it does not exist or the viewer may not see it.' })
-  case(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<Case | null> {
-    return ctx.data.cases.caseById.load(id);
+  case(@Arg('id', () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Case | null> {
+    return prefetchCase(ctx, id, ctx.data.cases.caseById.load(id), info);
   }
 
   @FieldResolver(() => [Country])

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AuditTrail, AuditWriter } from './audit';
 import { TokenService } from './auth/tokens';
-import { credentialFromHeader, viewerFromHeader } from './auth/viewer';
+import { credentialFromHeader, requestLookups } from './auth/viewer';
 import type { Config } from './config';
 import type { Context } from './context';
 import { runCounted } from './db/statement-counter';
@@ -28,7 +28,7 @@ import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
 import { Data } from './data';
-import { ViewerDb } from './db/viewer-db';
+import { RequestConnection, ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
 import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } from './http/network-report-csv';
 import { buildHubSchema } from './schema';
@@ -342,14 +342,30 @@ export async function createHub(options: HubOptions): Promise<Hub> {
    * The context of one request: the viewer, the database as that viewer sees it (one transaction, begun by the first
    * statement, ended before the response is sent or when the connection closes), fresh loaders over it.
    */
+  /**
+   * A credential is looked up on the request's own connection, and that lookup begins the request's transaction
+   * (RequestConnection): one round trip for both. Not while the per-viewer rate limit counts in the hub's database (it
+   * would wait for a second connection of the pool while holding one: a full pool would wait on itself), and not for
+   * the harness's variant that bypasses row-level security: they look it up on a connection of its own.
+   */
+  const foldLookup = !options.bypassRowSecurity && !(config.rateLimitStore === 'postgres' && config.rateLimitPerViewer > 0);
+
   async function buildContext(req: express.Request, res: express.Response): Promise<ContextWithCounter> {
     const at = now();
-    const viewer = await viewerFromHeader(req.headers.authorization, tokens, ds, at);
+    const connection = foldLookup ? new RequestConnection(ds, at) : null;
+    let db: ViewerDb;
+    let viewer;
+    try {
+      ({ viewer } = await credentialFromHeader(req.headers.authorization, tokens, ds, at, connection ? requestLookups(connection) : undefined));
+      factsOf(req).viewer = { kind: viewer.kind, person: viewer.personId, organization: viewer.ownOrgId };
+      const refusal = await rateLimits.byViewer(viewer, req.ip ?? 'unknown');
+      if (refusal) throw rateLimitedError(refusal);
+      db = connection?.looked ? await connection.viewerDb(viewer) : new ViewerDb(ds, viewer, at, options.bypassRowSecurity === true);
+    } catch (err) {
+      await connection?.release();
+      throw err;
+    }
     const facts = factsOf(req);
-    facts.viewer = { kind: viewer.kind, person: viewer.personId, organization: viewer.ownOrgId };
-    const refusal = await rateLimits.byViewer(viewer, req.ip ?? 'unknown');
-    if (refusal) throw rateLimitedError(refusal);
-    const db = new ViewerDb(ds, viewer, at, options.bypassRowSecurity === true);
     const log = (req as unknown as { log?: Logger }).log ?? logger;
     db.live = bus;
     res.once('close', () => {

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ViewerKind } from '../../entities/enums';
-import { apiKeyActive, lookupApiKey, lookupViewer } from '../db/viewer-db';
+import { apiKeyActive, lookupApiKey, lookupViewer, RequestConnection } from '../db/viewer-db';
 import { unauthenticated } from '../graphql/errors';
 import { isUuid } from '../data/batch';
 import { anonymousViewer, Viewer } from '../policy/viewer';
@@ -26,17 +26,42 @@ export type Credential =
   | { kind: 'token'; personId: string; expiresAt: Date | null }
   | { kind: 'apiKey'; keyId: string; expiresAt: Date | null };
 
+/**
+ * How a credential is looked up in the database: on a connection of its own (`lookupViewer`, `lookupApiKey`), or on the
+ * request's connection, beginning its transaction (`RequestConnection`).
+ */
+export interface CredentialLookups {
+  viewerOf(personId: string | null, email: string | null): ReturnType<RequestConnection['lookupViewer']>;
+  apiKey(prefix: string, hash: Buffer): ReturnType<RequestConnection['lookupApiKey']>;
+}
+
+function ownLookups(ds: DataSource, now: Date): CredentialLookups {
+  return {
+    viewerOf: (personId, email) => lookupViewer(ds, personId, email, now),
+    apiKey: (prefix, hash) => lookupApiKey(ds, prefix, hash, now),
+  };
+}
+
+/** The lookups of a request's connection: the credential's lookup begins the request's transaction. */
+export function requestLookups(connection: RequestConnection): CredentialLookups {
+  return {
+    viewerOf: (personId, email) => connection.lookupViewer(personId, email),
+    apiKey: (prefix, hash) => connection.lookupApiKey(prefix, hash),
+  };
+}
+
 /** `viewerFromHeader`, with the credential it was derived from. */
 export async function credentialFromHeader(
   header: string | undefined,
   tokens: TokenService,
   ds: DataSource,
   now: Date,
+  lookups: CredentialLookups = ownLookups(ds, now),
 ): Promise<{ viewer: Viewer; credential: Credential }> {
   if (header === undefined || header === '') return { viewer: anonymousViewer, credential: { kind: 'anonymous' } };
   const trimmed = header.trim();
   if (/^Bearer lapk_/.test(trimmed)) {
-    const viewer = await viewerFromApiKey(trimmed.slice('Bearer '.length), ds, now);
+    const viewer = await viewerFromApiKey(trimmed.slice('Bearer '.length), ds, now, lookups);
     return { viewer, credential: { kind: 'apiKey', keyId: viewer.apiKey!.id, expiresAt: viewer.apiKey!.expiresAt } };
   }
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(trimmed);
@@ -52,7 +77,7 @@ export async function credentialFromHeader(
   // kind of viewer (lap.viewer_of: a person is a member only while their organization is endorsed at this moment).
   const person = isUuid(claims.sub) ? claims.sub : null;
   if (!person && !claims.email) throw unauthenticated('The token is for no known person');
-  const row = await lookupViewer(ds, person, person ? null : claims.email ?? null, now);
+  const row = await lookups.viewerOf(person, person ? null : claims.email ?? null);
   if (!row) throw unauthenticated('The token is for no known person');
   return {
     viewer: viewerOfRow(row),
@@ -75,10 +100,10 @@ export function viewerOfRow(row: { person_id: string; own_org: string; kind: str
  * The viewer of an API key, checked on every request: unknown, revoked or expired keys, and keys of an organization
  * that is no longer endorsed, are UNAUTHENTICATED. The viewer has no person.
  */
-export async function viewerFromApiKey(presented: string, ds: DataSource, now: Date): Promise<Viewer> {
+export async function viewerFromApiKey(presented: string, ds: DataSource, now: Date, lookups: CredentialLookups = ownLookups(ds, now)): Promise<Viewer> {
   const parsed = parseApiKey(presented);
   if (!parsed) throw unauthenticated('The API key is not valid');
-  const row = await lookupApiKey(ds, parsed.prefix, parsed.hash, now);
+  const row = await lookups.apiKey(parsed.prefix, parsed.hash);
   if (!row) throw unauthenticated('The API key is not valid');
   if (row.revoked) throw unauthenticated('The API key has been revoked');
   if (row.expired) throw unauthenticated('The API key has expired');

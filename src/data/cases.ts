@@ -122,7 +122,7 @@ export class CaseData {
    * given order; `count` counts under the same policy and filters. A filter naming an unknown country or agency is bad
    * input, answered alike for one the viewer cannot see.
    */
-  async page(query: CaseQuery, args: PageArgs, order: CaseOrder): Promise<Page<Case>> {
+  async page(query: CaseQuery, args: PageArgs, order: CaseOrder, withCount = false): Promise<Page<Case>> {
     const conditions = await this.filterConditions(query.filter);
     if (query.leadAgencyId !== undefined) conditions.push(sql`c.lead_agency_id = ${query.leadAgencyId}`);
     return paginate(this.db, {
@@ -132,6 +132,7 @@ export class CaseData {
       order: caseOrders[order],
       first: args.first,
       after: args.after,
+      withCount,
       hydrate: (rows) => this.hydrateCases(rows),
     });
   }

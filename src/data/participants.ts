@@ -47,10 +47,17 @@ export class ParticipantData {
     return this.db.rows<Row>(query);
   }
 
+  /**
+   * Participants with their country, which nearly every reader of a participant asks for next: read in the same
+   * statement (under the country's own policy, as the viewer), it primes `countryByCode` and saves the round trip.
+   */
   readonly participantById = new PeekLoader<string, Participant | null>(async (ids) => {
     const rows = await this.rows(
-      sql`SELECT ${participantColumns('p')} FROM participant p WHERE p.id = ANY (${uuidArray(ids)})`,
+      sql`SELECT ${participantColumns('p')}, (SELECT to_jsonb(co) FROM country co WHERE co.code = p.country_code) AS __country
+          FROM participant p WHERE p.id = ANY (${uuidArray(ids)})`,
     );
+    const countries = rows.flatMap((r) => (r.__country ? [r.__country as Row] : []));
+    for (const country of this.db.hydrate(Country, countries)) this.countryByCode.prime(country.code.trim(), country);
     return byKey(ids, this.db.hydrate(Participant, rows, participantClass), (p) => p.id);
   });
 

@@ -43,7 +43,9 @@ export function createDataSource(url: string, poolSize: number, disableJit = fal
     synchronize: false,
     migrationsRun: false,
     logging: false,
-    extra: { max: poolSize, connectionTimeoutMillis: 10000, Client: PoolConnection, ...(disableJit ? { options: '-c jit=off' } : {}) },
+    // Pipeline mode: a request's statements are written as soon as they are asked for, without waiting for the answer
+    // to the one before (src/db/viewer-db.ts); PostgreSQL answers them in order.
+    extra: { max: poolSize, connectionTimeoutMillis: 10000, Client: PoolConnection, pipeline: true, ...(disableJit ? { options: '-c jit=off' } : {}) },
   });
 }
 

@@ -76,17 +76,23 @@ function statementName(client: pg.PoolClient, text: string): string | undefined 
  */
 const GENERIC_PLANS = 'SET LOCAL plan_cache_mode = force_generic_plan; ';
 
-/** The transaction-local settings that tell the policies who the viewer is (the `lap.viewer_*()` functions). */
+/** The transaction-local settings that tell the policies who the viewer is (the `lap.viewer_*()` functions), by name. */
+function settingValues(viewer: Viewer, now: Date): Array<[string, string]> {
+  return [
+    ['lap.kind', viewer.kind],
+    ['lap.person_id', viewer.personId ?? ''],
+    ['lap.own_org', viewer.ownOrgId ?? ''],
+    ['lap.member_org', viewer.memberOrgId ?? ''],
+    ['lap.api_key', viewer.apiKey?.id ?? ''],
+    ['lap.now', now.toISOString()],
+  ];
+}
+
+/** The statement that sets them for the transaction. */
 function settings(viewer: Viewer, now: Date): string {
-  const set = (name: string, value: string | null) => `set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(value ?? '')}, true)`;
-  return `SELECT ${[
-    set('lap.kind', viewer.kind),
-    set('lap.person_id', viewer.personId),
-    set('lap.own_org', viewer.ownOrgId),
-    set('lap.member_org', viewer.memberOrgId),
-    set('lap.api_key', viewer.apiKey?.id ?? null),
-    set('lap.now', now.toISOString()),
-  ].join(', ')}`;
+  return `SELECT ${settingValues(viewer, now)
+    .map(([name, value]) => `set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(value)}, true)`)
+    .join(', ')}`;
 }
 
 /**
@@ -102,15 +108,23 @@ export class ViewerDb {
   /** Set before the first statement: a query operation runs in a read-only transaction. */
   readOnly = false;
   private client: pg.PoolClient | null = null;
-  private begun: Promise<pg.PoolClient> | null = null;
+  /** The connection, once taken, and the answer to the transaction's `BEGIN` (which may still be on its way). */
+  private opened: Promise<{ client: pg.PoolClient; begun: Promise<unknown> }> | null = null;
   private finished = false;
   private savepoints = 0;
   /** Where the events of this transaction go once it commits; none: they are dropped (scripts, tests of the data layer). */
   live: LiveSink | null = null;
   /** The live events of the changes made so far (a savepoint rolled back drops its own). */
   private events: LiveEvent[] = [];
-  /** Statements go to the connection one after another (resolvers of one request run concurrently). */
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Settles once the last statement sent so far has been answered (the connection answers in the order of sending). */
+  private last: Promise<unknown> = Promise.resolve();
+  /** The connection's socket is corked until the end of this tick: statements asked for together leave in one write. */
+  private corked = false;
+  /**
+   * The transaction was begun read only by the credential's lookup (`RequestConnection`), before the operation was
+   * known: a mutation's first statement begins a read-write one in its place.
+   */
+  private begunReadOnly = false;
 
   constructor(
     private readonly ds: DataSource,
@@ -123,34 +137,94 @@ export class ViewerDb {
     private readonly asOwner = false,
   ) {}
 
-  private begin(): Promise<pg.PoolClient> {
+  /**
+   * Takes the connection and sends the transaction's `BEGIN` with the role and the viewer's settings (one message,
+   * simple protocol, several statements: the values are escaped literals).
+   *
+   * The connection is pipelined (src/db/data-source.ts): a read-only transaction does not wait for the answer to its
+   * `BEGIN`: its first statements leave in the same write and reach PostgreSQL right behind it, one round trip for
+   * all. Every statement's rows are handed out only once the `BEGIN` has succeeded (`query`), so a statement that ran
+   * without the transaction (a `BEGIN` message PostgreSQL refused as a whole) is never read; if any part of the `BEGIN`
+   * message failed inside the transaction, the transaction is aborted and refuses every statement behind it. A
+   * read-write transaction waits for its `BEGIN` before it sends anything.
+   */
+  private open(): Promise<{ client: pg.PoolClient; begun: Promise<unknown> }> {
     if (this.finished) return Promise.reject(new Error('the request has finished: no more statements'));
-    this.begun ??= (async () => {
-      const client = await poolOf(this.ds).connect();
-      this.client = client;
+    if (this.begunReadOnly && !this.readOnly) {
+      this.begunReadOnly = false;
+      const adopted = this.opened!;
+      this.opened = adopted.then(({ client }) => this.begin(client, 'COMMIT; '));
+    }
+    this.opened ??= poolOf(this.ds)
+      .connect()
+      .then((client) => {
+        this.client = client;
+        return this.begin(client, '');
+      });
+    return this.opened;
+  }
+
+  /** Sends the `BEGIN` message (after `before`, a `COMMIT` of the lookup's transaction); waits for it when read-write. */
+  private async begin(client: pg.PoolClient, before: string): Promise<{ client: pg.PoolClient; begun: Promise<unknown> }> {
+    {
       const mode = this.readOnly ? 'ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'READ WRITE';
-      try {
-        // One round trip (simple protocol, several statements): the values are escaped literals.
-        const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
-        const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
-        const results = await client.query(`BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${probe}`);
-        if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
-      } catch (err) {
-        this.client = null;
-        client.release(err as Error);
-        throw err;
-      }
-      return client;
-    })();
-    return this.begun;
+      const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
+      const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
+      this.cork(client);
+      const begun = client.query(`${before}BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${probe}`).then(
+        (results) => {
+          if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
+        },
+        (err) => {
+          this.client = null;
+          client.release(err as Error);
+          throw err;
+        },
+      );
+      this.last = begun.catch(() => undefined);
+      if (!this.readOnly) await begun;
+      return { client, begun };
+    }
+  }
+
+  /**
+   * A ViewerDb on a connection whose transaction a credential's lookup began (`RequestConnection.viewerDb`): read only,
+   * as `viewer`, its settings already checked against the viewer's.
+   */
+  static adopt(ds: DataSource, viewer: Viewer, now: Date, client: pg.PoolClient): ViewerDb {
+    const db = new ViewerDb(ds, viewer, now);
+    db.client = client;
+    db.opened = Promise.resolve({ client, begun: Promise.resolve() });
+    db.begunReadOnly = true;
+    return db;
+  }
+
+  /** Corks the connection's socket until the end of the tick, so that the statements asked for together leave in one write. */
+  private cork(client: pg.PoolClient): void {
+    const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+    if (this.corked || typeof stream?.cork !== 'function' || typeof stream.uncork !== 'function') return;
+    stream.cork();
+    this.corked = true;
+    process.nextTick(() => {
+      this.corked = false;
+      stream.uncork!();
+    });
   }
 
   /** Runs one statement as the viewer; rows as plain objects. */
   async query<T = Row>(text: string, values?: unknown[]): Promise<T[]> {
-    const client = await this.begin();
+    const { client, begun } = await this.open();
+    if (this.client !== client) {
+      // The BEGIN failed (and the connection went back to the pool) or the request has finished.
+      await begun;
+      throw new Error('the request has finished: no more statements');
+    }
     const name = statementName(client, text);
-    const run = this.queue.then(() => client.query({ text, values: values as unknown[], name }));
-    this.queue = run.catch(() => undefined);
+    this.cork(client);
+    const run = client.query({ text, values: values as unknown[], name });
+    this.last = run.catch(() => undefined);
+    // Never read before the transaction is known to have begun (`open`).
+    await begun;
     return (await run).rows as T[];
   }
 
@@ -207,17 +281,19 @@ export class ViewerDb {
   async finish(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    if (!this.begun) return;
+    if (!this.opened) return;
     let client: pg.PoolClient;
     try {
-      client = await this.begun;
+      const opened = await this.opened;
+      await opened.begun;
+      client = opened.client;
     } catch {
       return;
     }
     const events = this.live && this.events.length ? mergeEvents(this.events) : [];
     this.events = [];
     try {
-      await this.queue;
+      await this.last;
       if (events.length && this.live?.mode === 'postgres') {
         // Delivered by PostgreSQL at commit to every instance listening (this one too), dropped on rollback.
         for (const payload of encodeEvents(events)) await client.query(`SELECT pg_notify($1, $2)`, [LIVE_CHANNEL, payload]);
@@ -246,6 +322,130 @@ export async function withViewer<T>(ds: DataSource, viewer: Viewer, now: Date, f
     return await fn(db);
   } finally {
     await db.finish();
+  }
+}
+
+type ViewerRow = { person_id: string; own_org: string; kind: string };
+type ApiKeyRow = { api_key_id: string; name: string; prefix: string; expires_at: Date | null; own_org: string; kind: string; revoked: boolean; expired: boolean };
+
+/**
+ * The connection of one request whose credential is still to be looked up: the lookup (`lap.viewer_of`,
+ * `lap.api_key_viewer`) begins the request's transaction — read only, as the viewer role, the settings still empty while
+ * the lookup runs — and sets the viewer's settings from the row it found, in the same statement: one round trip for the
+ * credential and the `BEGIN`, where `lookupViewer` and the `BEGIN` of `ViewerDb` take one each. The viewer that the
+ * caller derives from the row (`src/auth/viewer.ts`) is checked against the settings the statement made (`viewerDb`).
+ *
+ * The operation is not known yet when the credential is looked up: a mutation's first statement ends this read-only
+ * transaction and begins a read-write one (`ViewerDb.open`), which costs it the round trip it saves here.
+ */
+export class RequestConnection {
+  private client: pg.PoolClient | null = null;
+  /** The values the lookup's statement set, by setting name. */
+  private set: Map<string, string> | null = null;
+
+  /** Whether a credential was looked up and found (the transaction is begun, as its viewer). */
+  get looked(): boolean {
+    return this.client !== null && this.set !== null;
+  }
+
+  constructor(
+    private readonly ds: DataSource,
+    private readonly now: Date,
+  ) {}
+
+  /** `lookupViewer`, beginning the request's transaction. */
+  async lookupViewer(personId: string | null, email: string | null): Promise<ViewerRow | null> {
+    const lit = (v: string | null) => (v === null ? 'NULL' : pg.escapeLiteral(v));
+    return this.lookup<ViewerRow>(
+      `v.person_id, v.own_org, v.kind`,
+      `lap.viewer_of(${lit(personId)}::uuid, ${lit(email)}, ${lit(this.now.toISOString())}::timestamptz) AS v`,
+      {
+        'lap.kind': `v.kind`,
+        'lap.person_id': `coalesce(v.person_id::text, '')`,
+        'lap.own_org': `coalesce(v.own_org::text, '')`,
+        'lap.member_org': `CASE WHEN v.kind = 'ANONYMOUS' THEN '' ELSE coalesce(v.own_org::text, '') END`,
+        'lap.api_key': `''`,
+      },
+    );
+  }
+
+  /** `lookupApiKey`, beginning the request's transaction. */
+  async lookupApiKey(prefix: string, hash: Buffer): Promise<ApiKeyRow | null> {
+    return this.lookup<ApiKeyRow>(
+      `v.api_key_id, v.name, v.prefix, v.expires_at, v.own_org, v.kind, v.revoked, v.expired`,
+      `lap.api_key_viewer(${pg.escapeLiteral(prefix)}, '\\x${hash.toString('hex')}'::bytea, ${pg.escapeLiteral(this.now.toISOString())}::timestamptz) AS v`,
+      {
+        'lap.kind': `v.kind`,
+        'lap.person_id': `''`,
+        'lap.own_org': `coalesce(v.own_org::text, '')`,
+        'lap.member_org': `coalesce(v.own_org::text, '')`,
+        'lap.api_key': `coalesce(v.api_key_id::text, '')`,
+      },
+    );
+  }
+
+  private async lookup<T extends Row>(columns: string, from: string, values: Record<string, string>): Promise<T | null> {
+    if (this.client) throw new Error('the request’s credential has been looked up already');
+    const client = await poolOf(this.ds).connect();
+    this.client = client;
+    const all: Record<string, string> = { ...values, 'lap.now': pg.escapeLiteral(this.now.toISOString()) };
+    const sets = Object.entries(all).map(([name, value], i) => `set_config(${pg.escapeLiteral(name)}, ${value}, true) AS __s${i}`);
+    const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
+    let results: pg.QueryResult[];
+    try {
+      // The lookup runs before the settings are made: the function in FROM (SECURITY DEFINER, never inlined) returns its
+      // rows first, then the SELECT list is evaluated for the one row kept.
+      results = (await client.query(
+        `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${GENERIC_PLANS}` +
+          `SELECT ${columns}, ${sets.join(', ')} FROM ${from} LIMIT 1${probe}`,
+      )) as unknown as pg.QueryResult[];
+    } catch (err) {
+      this.client = null;
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release(err as Error);
+      throw err;
+    }
+    if (probe) sharedSession.set(client, Boolean(results.at(-1)?.rows[0]?.shared));
+    // At most one row (a person's email is unique; a key's prefix too), as `lookupViewer` takes the first: LIMIT 1 makes
+    // sure the settings are the ones of the row handed back.
+    const row = results[probe ? results.length - 2 : results.length - 1].rows[0];
+    if (!row) {
+      await this.release();
+      return null;
+    }
+    const names = Object.keys(all);
+    this.set = new Map(names.map((name, i) => [name, String(row[`__s${i}`])]));
+    for (let i = 0; i < names.length; i++) delete row[`__s${i}`];
+    return row as T;
+  }
+
+  /**
+   * The request's database as `viewer`, on the transaction the lookup began. `viewer` is what the caller made of the
+   * row; the settings the statement made must be exactly the ones `ViewerDb` would make for it, or nothing runs.
+   */
+  async viewerDb(viewer: Viewer): Promise<ViewerDb> {
+    const client = this.client;
+    if (!client || !this.set) throw new Error('no credential has been looked up on this connection');
+    const mismatch = settingValues(viewer, this.now).find(([name, value]) => this.set!.get(name) !== value);
+    if (mismatch) {
+      await this.release();
+      throw new Error(`the viewer's settings do not match the credential's lookup (${mismatch[0]})`);
+    }
+    this.client = null;
+    return ViewerDb.adopt(this.ds, viewer, this.now, client);
+  }
+
+  /** Ends the lookup's transaction and gives the connection back (a credential refused, or a request refused before it ran). */
+  async release(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.client = null;
+    try {
+      await client.query('ROLLBACK');
+      client.release();
+    } catch (err) {
+      client.release(err as Error);
+    }
   }
 }
 

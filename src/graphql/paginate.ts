@@ -22,6 +22,11 @@ export interface PageQuery<T> {
   order: OrderKey[];
   first?: number | null;
   after?: string | null;
+  /**
+   * `totalCount` is asked for: the count is sent with the page's statement (one round trip for both on the request's
+   * pipelined connection) rather than when the field resolves.
+   */
+  withCount?: boolean;
   hydrate: (rows: Record<string, unknown>[]) => T[];
 }
 
@@ -46,7 +51,7 @@ export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T
   );
   const orderBy = raw(q.order.map((k) => `${k.expr} ${k.direction}`).join(', '));
   // first + 1 rows (also for first: 0), to know whether there is a next page.
-  const rows = await db
+  const pageRows = db
           .rows(sql`SELECT ${q.select}, ${keys} FROM ${q.from} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderBy} LIMIT ${limit + 1}`)
           .catch((err: { code?: unknown }) => {
             // A cursor whose values pass the shape checks but not PostgreSQL's (an integer or a date out of range):
@@ -54,20 +59,24 @@ export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T
             if (q.after && typeof err.code === 'string' && err.code.startsWith('22')) throw badInput('after', 'is not a cursor of this list');
             throw err;
           });
-  const hasNextPage = rows.length > limit;
-  const pageRows = rows.slice(0, limit);
-  const nodes = q.hydrate(pageRows);
-  const cursor = (n: number) => encodeCursor(q.order.map((_, i) => pageRows[n][`__o${i}`] as string));
   let counted: Promise<number> | undefined;
+  const count = () =>
+    (counted ??= db
+      .rows(sql`SELECT count(*)::int AS n FROM ${q.from} WHERE ${q.where}`)
+      .then((r) => Number(r[0].n)));
+  // Its failure is the field's (or, behind a failed page, nobody's: the page's error answers).
+  if (q.withCount) count().catch(() => undefined);
+  const rows = await pageRows;
+  const hasNextPage = rows.length > limit;
+  const shown = rows.slice(0, limit);
+  const nodes = q.hydrate(shown);
+  const cursor = (n: number) => encodeCursor(q.order.map((_, i) => shown[n][`__o${i}`] as string));
   return {
     nodes,
     cursor,
     hasNextPage,
     hasPreviousPage: !!q.after,
-    count: () =>
-      (counted ??= db
-        .rows(sql`SELECT count(*)::int AS n FROM ${q.from} WHERE ${q.where}`)
-        .then((r) => Number(r[0].n))),
+    count,
   };
 }
 

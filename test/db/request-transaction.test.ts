@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { caseId, personId, startTestHub, TestHub } from '../support/hub';
+
+/**
+ * The request's transaction (src/db/viewer-db.ts): a signed-in request's credential lookup begins it — read only, as
+ * `lap_viewer`, the viewer's settings made from the row the lookup found — and a mutation's first statement replaces it
+ * with a read-write one. A credential the lookup refuses ends the transaction and gives the connection back. The messages
+ * sent to the database are recorded here by wrapping `pg`'s `query`.
+ */
+
+let hub: TestHub;
+let messages: string[] | null = null;
+let original: typeof pg.Client.prototype.query;
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  // Wrapped after the hub's statement counter (src/db/statement-counter.ts), which stays in place underneath.
+  original = pg.Client.prototype.query;
+  pg.Client.prototype.query = function recorded(this: pg.Client, ...args: unknown[]) {
+    const first = args[0] as string | { text?: string };
+    messages?.push(typeof first === 'string' ? first : String(first?.text));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof pg.Client.prototype.query;
+});
+afterAll(async () => {
+  pg.Client.prototype.query = original;
+  await hub.reset();
+  await hub.close();
+});
+
+/** The audit trail's own statements, written on a connection of their own after the response (src/audit.ts). */
+const auditStatement = /^\s*(INSERT INTO case_access_log|UPDATE api_key SET last_used_at|SELECT strpos\(version\(\), 'PGlite'\) > 0 AS shared$)/;
+
+/** The messages a request sent for its own transaction (the audit trail's, written after the response, are left out). */
+async function recording<T>(fn: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
+  await hub.auditSettled();
+  messages = [];
+  try {
+    const result = await fn();
+    return { result, sent: messages.filter((m) => !auditStatement.test(m)) };
+  } finally {
+    messages = null;
+  }
+}
+
+const ANN = 'ann.carter@ftc.example';
+
+test('a signed-in query: the lookup begins the read-only transaction, as the viewer role, in the same message', async () => {
+  const { result, sent } = await recording(() => hub.gql(`query($id: ID!) { case(id: $id) { reference countries { code } } }`, { as: ANN, variables: { id: caseId('FTC-2004-021') } }));
+  expect(result.body.errors).toBeUndefined();
+  expect(result.body.data.case.reference).toBe('FTC-2004-021');
+  expect(sent[0]).toMatch(/^BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE lap_viewer; .*FROM lap\.viewer_of\(/s);
+  expect(sent[0]).toContain(`'${personId(ANN)}'::uuid`);
+  // No other BEGIN, no other lookup: the data statements, then COMMIT.
+  expect(sent.slice(1).filter((m) => /\bBEGIN\b|viewer_of/.test(m))).toEqual([]);
+  expect(sent.at(-1)).toBe('COMMIT');
+  expect(result.statements).toBe(sent.length);
+});
+
+test('a signed-in mutation: its first statement ends the lookup’s read-only transaction and begins a read-write one as the same viewer', async () => {
+  const { result, sent } = await recording(() =>
+    hub.gql(`mutation($id: ID!) { updateCase(id: $id, input: { title: "Renamed in a read-write transaction" }) { title } }`, {
+      as: ANN,
+      variables: { id: caseId('FTC-2004-017') },
+    }),
+  );
+  expect(result.body).toEqual({ data: { updateCase: { title: 'Renamed in a read-write transaction' } } });
+  expect(sent[0]).toMatch(/^BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; .*lap\.viewer_of\(/s);
+  expect(sent[1]).toMatch(/^COMMIT; BEGIN READ WRITE; SET LOCAL ROLE lap_viewer; .*set_config\('lap\.person_id', '[0-9a-f-]{36}', true\)/s);
+  expect(sent[1]).toContain(`'${personId(ANN)}'`);
+  expect(sent.slice(2).filter((m) => /\bBEGIN\b/.test(m))).toEqual([]);
+  expect(sent.at(-1)).toBe('COMMIT');
+  const [row] = await hub.ds.query(`SELECT title FROM enforcement_case WHERE id = $1`, [caseId('FTC-2004-017')]);
+  expect(row.title).toBe('Renamed in a read-write transaction');
+  await hub.reset();
+});
+
+test('an unknown person’s token: UNAUTHENTICATED as before, the lookup’s transaction rolled back and its connection given back', async () => {
+  const token = await hub.tokenFor(randomUUID(), 'nobody@example.org');
+  // More refused requests than the pool has connections: a connection kept by a refused request would starve the next.
+  for (let i = 0; i < 6; i++) {
+    const { result, sent } = await recording(() => hub.gql(`{ me { kind } }`, { token }));
+    expect(result.status).toBe(401);
+    expect(result.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['The token is for no known person', 'UNAUTHENTICATED']]);
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatch(/lap\.viewer_of\(/);
+    expect(sent[1]).toBe('ROLLBACK');
+  }
+  const ok = await hub.gql(`{ me { kind } }`, { as: ANN });
+  expect(ok.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+});
+
+test('an API key the lookup does not find: UNAUTHENTICATED as before, and its connection given back', async () => {
+  const key = `lapk_abcdefgh_${'A'.repeat(43)}`;
+  for (let i = 0; i < 6; i++) {
+    const { result, sent } = await recording(() => hub.gql(`{ me { kind } }`, { token: key }));
+    expect(result.status).toBe(401);
+    expect(result.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['The API key is not valid', 'UNAUTHENTICATED']]);
+    expect(sent[0]).toMatch(/lap\.api_key_viewer\(/);
+    expect(sent[1]).toBe('ROLLBACK');
+  }
+  const ok = await hub.gql(`{ me { kind } }`, { as: ANN });
+  expect(ok.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+});
+
+test('an anonymous request has no lookup: its BEGIN leaves with its first statement', async () => {
+  const { result, sent } = await recording(() => hub.gql(`{ cases(first: 1) { totalCount nodes { reference } } }`));
+  expect(result.body.errors).toBeUndefined();
+  expect(sent[0]).toMatch(/^BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE lap_viewer; .*set_config\('lap\.kind', 'ANONYMOUS', true\)/s);
+  expect(sent.filter((m) => /viewer_of|api_key_viewer/.test(m))).toEqual([]);
+  expect(sent.at(-1)).toBe('COMMIT');
+});
