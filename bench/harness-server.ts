@@ -21,8 +21,10 @@ import { createHub } from '../src/server';
  *   BENCH_SERVER=owner the hub itself (with its rule tree), but every request runs as the database owner, so that
  *                      row-level security is bypassed: the R7 baseline, what the policies cost.
  *
- *   BENCH_SERVER=audit    the hub's own createHub, exactly as the product runs it (the audit trail written): the
- *                         "on" side of the audit phase (bench/audit.ts).
+ *   BENCH_SERVER=audit    the hub's own createHub, exactly as the product runs it (the audit trail written). With
+ *                         BENCH_CONTROL_PORT, a loopback port where `POST /audit/off` drops the trail's entries unwritten
+ *                         and `POST /audit/on` writes them again: the audit phase (bench/audit.ts) measures both in one
+ *                         process.
  *   BENCH_SERVER=noaudit  the same, with the audit trail's entries dropped unwritten (`skipAuditTrail`): its "off"
  *                         side, what the trail costs.
  *
@@ -47,7 +49,27 @@ async function startHub(mode: 'bare' | 'owner' | 'audit' | 'noaudit'): Promise<(
   // of the harness holds a LISTEN connection of the database socket's few.
   const hub = await createHub({ config, ds, logger, liveEvents: poolSize > 1 ? 'postgres' : 'in-process', ...options });
   await hub.listen(port, '127.0.0.1');
+  // The audit phase (bench/audit.ts) measures the trail written and dropped in this one process, switched between
+  // rounds on a loopback port of its own: `POST /audit/on` or `/audit/off` answers once the writes started so far ended.
+  const controlPort = Number(process.env.BENCH_CONTROL_PORT);
+  let control: http.Server | null = null;
+  if (mode === 'audit' && Number.isInteger(controlPort) && controlPort > 0) {
+    control = http.createServer((req, res) => {
+      const m = req.method === 'POST' ? /^\/audit\/(on|off)$/.exec(req.url ?? '') : null;
+      if (!m) {
+        res.writeHead(404).end();
+        return;
+      }
+      hub.audit.skip = m[1] === 'off';
+      hub.audit.settled().then(
+        () => res.writeHead(204).end(),
+        () => res.writeHead(500).end(),
+      );
+    });
+    await new Promise<void>((resolve) => control!.listen(controlPort, '127.0.0.1', resolve));
+  }
   return async () => {
+    if (control) await new Promise<void>((resolve) => control!.close(() => resolve()));
     await hub.stop();
     await ds.destroy();
   };

@@ -13,7 +13,7 @@ import { Bounds, measure as measureLoad, Measurement, median, Target } from './l
 import { runLiveBench } from './live';
 import { runGatewayBench } from './gateway';
 import { runPeer } from './peer';
-import { RssSampler, Server, startScriptNodeArgs, startServer, stopServer, tail } from './processes';
+import { freePort, RssSampler, Server, startScriptNodeArgs, startServer, stopServer, tail } from './processes';
 
 /**
  * `npm run bench`: generates a network at scale into a fresh database, starts the hub (NODE_ENV=production) and the
@@ -368,14 +368,15 @@ async function main(): Promise<void> {
       connections, rounds, logDir, log,
     });
 
-    // The audit trail on ÷ off (bench/audit.ts): two servers of its own, side by side, stopped when it ends.
+    // The audit trail on ÷ off (bench/audit.ts): one server of its own, switched between rounds, stopped when it ends.
     const auditResults = !runs('audit') ? [] : await auditPhase({
       viewer: network.viewers.find((v) => v.kind === 'AGENCY')!, db, connections, rounds, log,
-      startHarness: async (name, mode) => {
-        const s = await startServer(name, 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: mode }, logDir, startArgs);
+      startHarness: async (name, controlPort) => {
+        const s = await startServer(name, 'dist/bench/harness-server.js', { ...harnessEnv, BENCH_SERVER: 'audit', BENCH_CONTROL_PORT: String(controlPort) }, logDir, startArgs);
         servers.push(s);
         return s;
       },
+      freePort,
       stop: (s) => stopServer(s as Server),
       sign: (personId, email) => tokens.sign(personId, email),
     });

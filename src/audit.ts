@@ -154,8 +154,11 @@ export class AuditWriter {
   constructor(
     private readonly ds: DataSource,
     private readonly logger: Logger,
-    /** Benchmark only (`HubOptions.skipAuditTrail`): entries are dropped unwritten. The product always writes them. */
-    private readonly skip = false,
+    /**
+     * Benchmark only (`HubOptions.skipAuditTrail`, and the bench's harness switching it between rounds): entries are
+     * dropped unwritten. No configuration reaches it; the product always writes them.
+     */
+    public skip = false,
     /** How long the first entries wait for others before they are written. */
     private readonly gatherMs = 20,
   ) {}

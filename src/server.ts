@@ -72,8 +72,11 @@ export interface HubOptions {
 export interface Hub {
   app: express.Express;
   httpServer: http.Server;
-  /** The audit trail's writer: `settled()` resolves once every audit and last-used write started so far has ended. */
-  audit: Pick<AuditWriter, 'settled'>;
+  /**
+   * The audit trail's writer: `settled()` resolves once every audit and last-used write started so far has ended;
+   * `skip` is the benchmark's switch (`HubOptions.skipAuditTrail`), never set by the product.
+   */
+  audit: Pick<AuditWriter, 'settled' | 'skip'>;
   /** Live updates: the dispatcher (subscribers, deliveries) and the WebSocket server. */
   live: { dispatcher: LiveDispatcher; server: LiveServer };
   listen(port: number, host: string): Promise<number>;
