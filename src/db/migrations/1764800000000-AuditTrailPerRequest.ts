@@ -21,6 +21,30 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * The rows already written are kept: the rows of one request (same reader, path, kind and instant) become one row.
  */
+/** The columns both shapes of the trail share, after its case (`case_ids` here, `case_id` before). */
+const COLUMNS = `lead_agency_id uuid NOT NULL,
+        person_id uuid,
+        api_key_id uuid,
+        api_key_name text,
+        api_key_prefix text,
+        organization_id uuid,
+        path text NOT NULL CHECK (path IN ('QUERY', 'SUBSCRIPTION', 'ENTITIES', 'CSV')),
+        confidential boolean NOT NULL,
+        accessed_at timestamptz NOT NULL`;
+
+/**
+ * The trail's policies, as either shape has them: the lead agency reads who read its case (confidentiality ¶ after
+ * §A.7); only the system writes (an API key's restrictive policies, as on every table).
+ */
+const POLICIES = `GRANT SELECT ON case_access_log TO lap_viewer;
+      CREATE POLICY case_access_log_read ON case_access_log FOR SELECT TO lap_viewer
+        USING (lead_agency_id = (SELECT lap.viewer_org()) AND (SELECT lap.is_agency()));
+      CREATE POLICY api_key_no_insert ON case_access_log AS RESTRICTIVE FOR INSERT TO lap_viewer WITH CHECK ((SELECT lap.viewer_api_key()) IS NULL);
+      CREATE POLICY api_key_no_update ON case_access_log AS RESTRICTIVE FOR UPDATE TO lap_viewer
+        USING ((SELECT lap.viewer_api_key()) IS NULL) WITH CHECK ((SELECT lap.viewer_api_key()) IS NULL);
+      CREATE POLICY api_key_no_delete ON case_access_log AS RESTRICTIVE FOR DELETE TO lap_viewer USING ((SELECT lap.viewer_api_key()) IS NULL);
+      ALTER TABLE case_access_log ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;`;
+
 export class AuditTrailPerRequest1764800000000 implements MigrationInterface {
   name = 'AuditTrailPerRequest1764800000000';
 
@@ -33,15 +57,7 @@ export class AuditTrailPerRequest1764800000000 implements MigrationInterface {
       CREATE TABLE case_access_log (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         case_ids uuid[] NOT NULL CHECK (cardinality(case_ids) > 0 AND array_position(case_ids, NULL) IS NULL),
-        lead_agency_id uuid NOT NULL,
-        person_id uuid,
-        api_key_id uuid,
-        api_key_name text,
-        api_key_prefix text,
-        organization_id uuid,
-        path text NOT NULL CHECK (path IN ('QUERY', 'SUBSCRIPTION', 'ENTITIES', 'CSV')),
-        confidential boolean NOT NULL,
-        accessed_at timestamptz NOT NULL
+        ${COLUMNS}
       );
       COMMENT ON TABLE case_access_log IS
         'The audit trail (DOMAIN §9): one row per request, lead agency, path and kind of access, naming every case it carried; written by the system only.';
@@ -53,15 +69,7 @@ export class AuditTrailPerRequest1764800000000 implements MigrationInterface {
 
       CREATE INDEX case_access_log_cases_idx ON case_access_log USING gin (case_ids);
 
-      -- As before: the lead agency reads who read its case (confidentiality ¶ after §A.7); only the system writes.
-      GRANT SELECT ON case_access_log TO lap_viewer;
-      CREATE POLICY case_access_log_read ON case_access_log FOR SELECT TO lap_viewer
-        USING (lead_agency_id = (SELECT lap.viewer_org()) AND (SELECT lap.is_agency()));
-      CREATE POLICY api_key_no_insert ON case_access_log AS RESTRICTIVE FOR INSERT TO lap_viewer WITH CHECK ((SELECT lap.viewer_api_key()) IS NULL);
-      CREATE POLICY api_key_no_update ON case_access_log AS RESTRICTIVE FOR UPDATE TO lap_viewer
-        USING ((SELECT lap.viewer_api_key()) IS NULL) WITH CHECK ((SELECT lap.viewer_api_key()) IS NULL);
-      CREATE POLICY api_key_no_delete ON case_access_log AS RESTRICTIVE FOR DELETE TO lap_viewer USING ((SELECT lap.viewer_api_key()) IS NULL);
-      ALTER TABLE case_access_log ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+      ${POLICIES}
     `);
   }
 
@@ -74,15 +82,7 @@ export class AuditTrailPerRequest1764800000000 implements MigrationInterface {
       CREATE TABLE case_access_log (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
         case_id uuid NOT NULL,
-        lead_agency_id uuid NOT NULL,
-        person_id uuid,
-        api_key_id uuid,
-        api_key_name text,
-        api_key_prefix text,
-        organization_id uuid,
-        path text NOT NULL CHECK (path IN ('QUERY', 'SUBSCRIPTION', 'ENTITIES', 'CSV')),
-        confidential boolean NOT NULL,
-        accessed_at timestamptz NOT NULL
+        ${COLUMNS}
       );
       INSERT INTO case_access_log (case_id, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
         SELECT c.case_id, l.lead_agency_id, l.person_id, l.api_key_id, l.api_key_name, l.api_key_prefix, l.organization_id, l.path, l.confidential, l.accessed_at
@@ -90,14 +90,7 @@ export class AuditTrailPerRequest1764800000000 implements MigrationInterface {
       DROP TABLE case_access_log_per_request;
       CREATE INDEX case_access_log_case_idx ON case_access_log (case_id, accessed_at DESC, id);
 
-      GRANT SELECT ON case_access_log TO lap_viewer;
-      CREATE POLICY case_access_log_read ON case_access_log FOR SELECT TO lap_viewer
-        USING (lead_agency_id = (SELECT lap.viewer_org()) AND (SELECT lap.is_agency()));
-      CREATE POLICY api_key_no_insert ON case_access_log AS RESTRICTIVE FOR INSERT TO lap_viewer WITH CHECK ((SELECT lap.viewer_api_key()) IS NULL);
-      CREATE POLICY api_key_no_update ON case_access_log AS RESTRICTIVE FOR UPDATE TO lap_viewer
-        USING ((SELECT lap.viewer_api_key()) IS NULL) WITH CHECK ((SELECT lap.viewer_api_key()) IS NULL);
-      CREATE POLICY api_key_no_delete ON case_access_log AS RESTRICTIVE FOR DELETE TO lap_viewer USING ((SELECT lap.viewer_api_key()) IS NULL);
-      ALTER TABLE case_access_log ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+      ${POLICIES}
     `);
   }
 }
