@@ -166,25 +166,23 @@ export class ViewerDb {
 
   /** Sends the `BEGIN` message (after `before`, a `COMMIT` of the lookup's transaction); waits for it when read-write. */
   private async begin(client: pg.PoolClient, before: string): Promise<{ client: pg.PoolClient; begun: Promise<unknown> }> {
-    {
-      const mode = this.readOnly ? 'ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'READ WRITE';
-      const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
-      const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
-      this.cork(client);
-      const begun = client.query(`${before}BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${probe}`).then(
-        (results) => {
-          if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
-        },
-        (err) => {
-          this.client = null;
-          client.release(err as Error);
-          throw err;
-        },
-      );
-      this.last = begun.catch(() => undefined);
-      if (!this.readOnly) await begun;
-      return { client, begun };
-    }
+    const mode = this.readOnly ? 'ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'READ WRITE';
+    const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
+    const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
+    this.cork(client);
+    const begun = client.query(`${before}BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${probe}`).then(
+      (results) => {
+        if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
+      },
+      (err) => {
+        this.client = null;
+        client.release(err as Error);
+        throw err;
+      },
+    );
+    this.last = begun.catch(() => undefined);
+    if (!this.readOnly) await begun;
+    return { client, begun };
   }
 
   /**
@@ -328,6 +326,17 @@ export async function withViewer<T>(ds: DataSource, viewer: Viewer, now: Date, f
 type ViewerRow = { person_id: string; own_org: string; kind: string };
 type ApiKeyRow = { api_key_id: string; name: string; prefix: string; expires_at: Date | null; own_org: string; kind: string; revoked: boolean; expired: boolean };
 
+/** The call of `lap.viewer_of` that decides who a token's person is at `now` (values as escaped literals). */
+function viewerOfCall(personId: string | null, email: string | null, now: Date): string {
+  const lit = (v: string | null) => (v === null ? 'NULL' : pg.escapeLiteral(v));
+  return `lap.viewer_of(${lit(personId)}::uuid, ${lit(email)}, ${lit(now.toISOString())}::timestamptz)`;
+}
+
+/** The call of `lap.api_key_viewer` that decides whose a presented key is at `now`. */
+function apiKeyViewerCall(prefix: string, hash: Buffer, now: Date): string {
+  return `lap.api_key_viewer(${pg.escapeLiteral(prefix)}, '\\x${hash.toString('hex')}'::bytea, ${pg.escapeLiteral(now.toISOString())}::timestamptz)`;
+}
+
 /**
  * The connection of one request whose credential is still to be looked up: the lookup (`lap.viewer_of`,
  * `lap.api_key_viewer`) begins the request's transaction — read only, as the viewer role, the settings still empty while
@@ -355,10 +364,9 @@ export class RequestConnection {
 
   /** `lookupViewer`, beginning the request's transaction. */
   async lookupViewer(personId: string | null, email: string | null): Promise<ViewerRow | null> {
-    const lit = (v: string | null) => (v === null ? 'NULL' : pg.escapeLiteral(v));
     return this.lookup<ViewerRow>(
       `v.person_id, v.own_org, v.kind`,
-      `lap.viewer_of(${lit(personId)}::uuid, ${lit(email)}, ${lit(this.now.toISOString())}::timestamptz) AS v`,
+      `${viewerOfCall(personId, email, this.now)} AS v`,
       {
         'lap.kind': `v.kind`,
         'lap.person_id': `coalesce(v.person_id::text, '')`,
@@ -373,7 +381,7 @@ export class RequestConnection {
   async lookupApiKey(prefix: string, hash: Buffer): Promise<ApiKeyRow | null> {
     return this.lookup<ApiKeyRow>(
       `v.api_key_id, v.name, v.prefix, v.expires_at, v.own_org, v.kind, v.revoked, v.expired`,
-      `lap.api_key_viewer(${pg.escapeLiteral(prefix)}, '\\x${hash.toString('hex')}'::bytea, ${pg.escapeLiteral(this.now.toISOString())}::timestamptz) AS v`,
+      `${apiKeyViewerCall(prefix, hash, this.now)} AS v`,
       {
         'lap.kind': `v.kind`,
         'lap.person_id': `''`,
@@ -475,12 +483,8 @@ export async function lookupViewer(
   personId: string | null,
   email: string | null,
   now: Date,
-): Promise<{ person_id: string; own_org: string; kind: string } | null> {
-  const lit = (v: string | null) => (v === null ? 'NULL' : pg.escapeLiteral(v));
-  const rows = await readAsViewerRole<{ person_id: string; own_org: string; kind: string }>(
-    ds,
-    `SELECT person_id, own_org, kind FROM lap.viewer_of(${lit(personId)}::uuid, ${lit(email)}, ${lit(now.toISOString())}::timestamptz)`,
-  );
+): Promise<ViewerRow | null> {
+  const rows = await readAsViewerRole<ViewerRow>(ds, `SELECT person_id, own_org, kind FROM ${viewerOfCall(personId, email, now)}`);
   return rows[0] ?? null;
 }
 
@@ -513,11 +517,10 @@ export async function lookupApiKey(
   prefix: string,
   hash: Buffer,
   now: Date,
-): Promise<{ api_key_id: string; name: string; prefix: string; expires_at: Date | null; own_org: string; kind: string; revoked: boolean; expired: boolean } | null> {
-  const rows = await readAsViewerRole<{ api_key_id: string; name: string; prefix: string; expires_at: Date | null; own_org: string; kind: string; revoked: boolean; expired: boolean }>(
+): Promise<ApiKeyRow | null> {
+  const rows = await readAsViewerRole<ApiKeyRow>(
     ds,
-    `SELECT api_key_id, name, prefix, expires_at, own_org, kind, revoked, expired
-       FROM lap.api_key_viewer(${pg.escapeLiteral(prefix)}, '\\x${hash.toString('hex')}'::bytea, ${pg.escapeLiteral(now.toISOString())}::timestamptz)`,
+    `SELECT api_key_id, name, prefix, expires_at, own_org, kind, revoked, expired FROM ${apiKeyViewerCall(prefix, hash, now)}`,
   );
   return rows[0] ?? null;
 }
