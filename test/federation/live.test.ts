@@ -215,12 +215,11 @@ describe('over HTTP (server-sent events, as GraphiQL subscribes)', () => {
     const events: unknown[] = [];
     const reader = res.body!.getReader();
     let buffer = '';
-    let triggered = false;
+    // What the test does once the stream is open; awaited (and its failures thrown) before the events are returned,
+    // since the stream's event can arrive before `started` has seen the direct subscriber's.
+    let starting: Promise<unknown> | null = null;
     for (;;) {
-      if (!triggered && as !== 'bad') {
-        triggered = true;
-        void started();
-      }
+      if (!starting && as !== 'bad') starting = started().then(() => null, (failure: unknown) => failure ?? new Error('started failed'));
       const { value, done } = await reader.read();
       if (done) break;
       buffer += Buffer.from(value).toString('utf8');
@@ -233,6 +232,8 @@ describe('over HTTP (server-sent events, as GraphiQL subscribes)', () => {
       if (events.length >= count) break;
     }
     controller.abort();
+    const failure = await starting;
+    if (failure) throw failure;
     return events;
   }
 
