@@ -3,7 +3,6 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { CaseAccessPath } from '../entities/enums';
-import { uncounted } from './db/statement-counter';
 import { poolOf, SHARED_SESSION_PROBE } from './db/viewer-db';
 import type { Viewer } from './policy/viewer';
 
@@ -227,19 +226,17 @@ export class AuditWriter {
   }
 
   /**
-   * Runs `fn` on a connection of the pool taken here, outside every request's statement count. (Through `pool.query`,
-   * a statement waiting for a busy pool's connection is sent from the code that releases it, and would count in that
-   * request; the continuation of an `await` keeps this function's context.)
+   * Runs `fn` on a connection of the pool taken here: its statements count in no request's `X-SQL-Statements` (a count
+   * rides on the connections a request takes). Not `pool.query`, whose statement, waiting for a busy pool's connection,
+   * would be sent on the connection another request gives back.
    */
-  private onConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return uncounted(async () => {
-      const client = await poolOf(this.ds).connect();
-      try {
-        return await fn(client);
-      } finally {
-        client.release();
-      }
-    });
+  private async onConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await poolOf(this.ds).connect();
+    try {
+      return await fn(client);
+    } finally {
+      client.release();
+    }
   }
 
   private async write(batches: AuditBatch[]): Promise<void> {

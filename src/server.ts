@@ -11,10 +11,10 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AuditTrail, AuditWriter } from './audit';
 import { TokenService } from './auth/tokens';
-import { credentialFromHeader, requestLookups } from './auth/viewer';
+import { credentialFromHeader, ownLookups, requestLookups } from './auth/viewer';
 import type { Config } from './config';
 import type { Context } from './context';
-import { runCounted } from './db/statement-counter';
+import type { StatementCount } from './db/statement-counter';
 import { hubGateway, reservedNamesRule } from './graphql/executor';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { inputTextPlugin } from './graphql/input-text';
@@ -23,7 +23,7 @@ import { GraphiqlPage } from './http/graphiql';
 import { corsFor } from './http/cors';
 import { persistedQueryCheck } from './http/persisted-query';
 import { createRateLimits, Refusal, tooManyRequests } from './http/rate-limit';
-import { accessLog, factsOf, outcomeOfStatus, requestLogger, runWithLogger } from './http/request-log';
+import { accessLog, factsOf, noteErrorRequest, outcomeOfStatus, requestLoggerOf } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
@@ -116,6 +116,10 @@ function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): Apo
   return {
     async requestDidStart() {
       return {
+        // Before the errors are formatted (`errorFormatter`): an unexpected one is logged with this request's id.
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) noteErrorRequest(error, contextValue.log);
+        },
         async didResolveOperation({ operation, operationName, contextValue }) {
           // A query reads one snapshot, read only; a mutation writes in the same transaction, each in a savepoint.
           if (contextValue.db) contextValue.db.readOnly = operation?.operation === 'query';
@@ -171,8 +175,9 @@ function errorFormatter(logger: Logger, development: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code as string | undefined;
     if (code && knownCodes.has(code)) return formatted;
-    // Logged with the request's id (the logger of the request being handled), which the client got as X-Request-Id.
-    requestLogger(logger).error({ err: error }, 'unexpected error in a GraphQL request');
+    // Logged with the request's id (the logger of the request it arose in, noted by `responsePlugin` or
+    // `buildContext`), which the client got as X-Request-Id.
+    requestLoggerOf(error, logger).error({ err: error }, 'unexpected error in a GraphQL request');
     if (development) return formatted;
     // Never SQL text, stacks or internals outside development.
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
@@ -355,16 +360,23 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
   async function buildContext(req: express.Request, res: express.Response): Promise<ContextWithCounter> {
     const at = now();
-    const connection = foldLookup ? new RequestConnection(ds, at) : null;
+    // Where this request's statements are counted, when they are reported (`X-SQL-Statements`).
+    const count = (req as unknown as { statements?: StatementCount }).statements ?? null;
+    const connection = foldLookup ? new RequestConnection(ds, at, count) : null;
     let db: ViewerDb;
     let viewer;
     try {
-      ({ viewer } = await credentialFromHeader(req.headers.authorization, tokens, ds, at, connection ? requestLookups(connection) : undefined));
+      ({ viewer } = await credentialFromHeader(req.headers.authorization, tokens, ds, at, connection ? requestLookups(connection) : ownLookups(ds, at, count)));
       factsOf(req).viewer = { kind: viewer.kind, person: viewer.personId, organization: viewer.ownOrgId };
       const refusal = await rateLimits.byViewer(viewer, req.ip ?? 'unknown');
       if (refusal) throw rateLimitedError(refusal);
-      db = connection?.looked ? await connection.viewerDb(viewer) : new ViewerDb(ds, viewer, at, options.bypassRowSecurity === true);
+      if (connection?.looked) db = await connection.viewerDb(viewer);
+      else {
+        db = new ViewerDb(ds, viewer, at, options.bypassRowSecurity === true);
+        db.count = count;
+      }
     } catch (err) {
+      noteErrorRequest(err, (req as unknown as { log?: Logger }).log);
       await connection?.release();
       throw err;
     }
@@ -400,12 +412,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       graphqlRequests.inc({ operation: operationLabel(facts.operation), outcome: facts.outcome ?? outcomeOfStatus(res.statusCode) });
       facts.outcome ??= outcomeOfStatus(res.statusCode);
     });
-    const handle = () => runWithLogger(req.log, () => graphqlHandler(req, res, next));
     // Count the statements of this request when asked to (tests and the benchmark read them from a header).
-    if (!config.reportSqlStatements) return handle();
-    const counter = { statements: 0 };
-    (req as unknown as { statements: typeof counter }).statements = counter;
-    runCounted(counter, handle);
+    if (config.reportSqlStatements) (req as unknown as { statements: StatementCount }).statements = { statements: 0 };
+    return graphqlHandler(req, res, next);
   });
 
   // The network report as CSV, through the same schema, rules and token as GraphQL.

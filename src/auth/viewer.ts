@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { ViewerKind } from '../../entities/enums';
 import { apiKeyActive, lookupApiKey, lookupViewer, RequestConnection } from '../db/viewer-db';
+import type { StatementCount } from '../db/statement-counter';
 import { unauthenticated } from '../graphql/errors';
 import { isUuid } from '../data/batch';
 import { anonymousViewer, Viewer } from '../policy/viewer';
@@ -35,10 +36,10 @@ export interface CredentialLookups {
   apiKey(prefix: string, hash: Buffer): ReturnType<RequestConnection['lookupApiKey']>;
 }
 
-function ownLookups(ds: DataSource, now: Date): CredentialLookups {
+export function ownLookups(ds: DataSource, now: Date, count: StatementCount | null = null): CredentialLookups {
   return {
-    viewerOf: (personId, email) => lookupViewer(ds, personId, email, now),
-    apiKey: (prefix, hash) => lookupApiKey(ds, prefix, hash, now),
+    viewerOf: (personId, email) => lookupViewer(ds, personId, email, now, count),
+    apiKey: (prefix, hash) => lookupApiKey(ds, prefix, hash, now, count),
   };
 }
 

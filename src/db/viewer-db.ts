@@ -4,6 +4,7 @@ import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Viewer } from '../policy/viewer';
 import { encodeEvents, LIVE_CHANNEL, LiveEvent, mergeEvents } from '../live/events';
 import { hydrate } from './hydrate';
+import { countOn, StatementCount } from './statement-counter';
 import type { Sql } from './sql';
 
 type Row = Record<string, any>;
@@ -125,6 +126,8 @@ export class ViewerDb {
    * known: a mutation's first statement begins a read-write one in its place.
    */
   private begunReadOnly = false;
+  /** Where the statements of this transaction are counted (`X-SQL-Statements`), if anywhere. */
+  count: StatementCount | null = null;
 
   constructor(
     private readonly ds: DataSource,
@@ -159,6 +162,7 @@ export class ViewerDb {
       .connect()
       .then((client) => {
         this.client = client;
+        countOn(client, this.count);
         return this.begin(client, '');
       });
     return this.opened;
@@ -176,6 +180,7 @@ export class ViewerDb {
       },
       (err) => {
         this.client = null;
+        countOn(client, null);
         client.release(err as Error);
         throw err;
       },
@@ -189,8 +194,9 @@ export class ViewerDb {
    * A ViewerDb on a connection whose transaction a credential's lookup began (`RequestConnection.viewerDb`): read only,
    * as `viewer`, its settings already checked against the viewer's.
    */
-  static adopt(ds: DataSource, viewer: Viewer, now: Date, client: pg.PoolClient): ViewerDb {
+  static adopt(ds: DataSource, viewer: Viewer, now: Date, client: pg.PoolClient, count: StatementCount | null): ViewerDb {
     const db = new ViewerDb(ds, viewer, now);
+    db.count = count;
     db.client = client;
     db.opened = Promise.resolve({ client, begun: Promise.resolve() });
     db.begunReadOnly = true;
@@ -297,10 +303,12 @@ export class ViewerDb {
         for (const payload of encodeEvents(events)) await client.query(`SELECT pg_notify($1, $2)`, [LIVE_CHANNEL, payload]);
       }
       await client.query('COMMIT');
+      countOn(client, null);
       client.release();
       if (events.length && this.live?.mode === 'in-process') this.live.committed(events);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
+      countOn(client, null);
       client.release(err as Error);
       throw err;
     } finally {
@@ -313,9 +321,17 @@ export class ViewerDb {
  * Runs `fn` with the database as `viewer` sees it, in one transaction, and ends it: the way every path that is not a
  * GraphQL request over HTTP (the CSV report, the token CLI's reads, tests) reaches the data.
  */
-export async function withViewer<T>(ds: DataSource, viewer: Viewer, now: Date, fn: (db: ViewerDb) => Promise<T>, readOnly = true): Promise<T> {
+export async function withViewer<T>(
+  ds: DataSource,
+  viewer: Viewer,
+  now: Date,
+  fn: (db: ViewerDb) => Promise<T>,
+  readOnly = true,
+  count: StatementCount | null = null,
+): Promise<T> {
   const db = new ViewerDb(ds, viewer, now);
   db.readOnly = readOnly;
+  db.count = count;
   try {
     return await fn(db);
   } finally {
@@ -360,6 +376,8 @@ export class RequestConnection {
   constructor(
     private readonly ds: DataSource,
     private readonly now: Date,
+    /** Where the request's statements are counted (`X-SQL-Statements`), if anywhere. */
+    private readonly count: StatementCount | null = null,
   ) {}
 
   /** `lookupViewer`, beginning the request's transaction. */
@@ -396,6 +414,7 @@ export class RequestConnection {
     if (this.client) throw new Error('the request’s credential has been looked up already');
     const client = await poolOf(this.ds).connect();
     this.client = client;
+    countOn(client, this.count);
     const all: Record<string, string> = { ...values, 'lap.now': pg.escapeLiteral(this.now.toISOString()) };
     const sets = Object.entries(all).map(([name, value], i) => `set_config(${pg.escapeLiteral(name)}, ${value}, true) AS __s${i}`);
     const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
@@ -410,6 +429,7 @@ export class RequestConnection {
     } catch (err) {
       this.client = null;
       await client.query('ROLLBACK').catch(() => undefined);
+      countOn(client, null);
       client.release(err as Error);
       throw err;
     }
@@ -440,7 +460,7 @@ export class RequestConnection {
       throw new Error(`the viewer's settings do not match the credential's lookup (${mismatch[0]})`);
     }
     this.client = null;
-    return ViewerDb.adopt(this.ds, viewer, this.now, client);
+    return ViewerDb.adopt(this.ds, viewer, this.now, client, this.count);
   }
 
   /** Ends the lookup's transaction and gives the connection back (a credential refused, or a request refused before it ran). */
@@ -450,8 +470,10 @@ export class RequestConnection {
     this.client = null;
     try {
       await client.query('ROLLBACK');
+      countOn(client, null);
       client.release();
     } catch (err) {
+      countOn(client, null);
       client.release(err as Error);
     }
   }
@@ -461,14 +483,17 @@ export class RequestConnection {
  * One read-only statement as the viewer role with no viewer set (the settings empty): the SECURITY DEFINER lookups
  * that decide who a credential is. One round trip of its own (`BEGIN READ ONLY; SET LOCAL ROLE …; <sql>; COMMIT`).
  */
-async function readAsViewerRole<T>(ds: DataSource, sql: string): Promise<T[]> {
+async function readAsViewerRole<T>(ds: DataSource, sql: string, count: StatementCount | null): Promise<T[]> {
   const client = await poolOf(ds).connect();
+  countOn(client, count);
   try {
     const results = (await client.query(`BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};\n${sql};\nCOMMIT`)) as unknown as pg.QueryResult[];
+    countOn(client, null);
     client.release();
     return results[2].rows as T[];
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
+    countOn(client, null);
     client.release(err as Error);
     throw err;
   }
@@ -483,8 +508,9 @@ export async function lookupViewer(
   personId: string | null,
   email: string | null,
   now: Date,
+  count: StatementCount | null = null,
 ): Promise<ViewerRow | null> {
-  const rows = await readAsViewerRole<ViewerRow>(ds, `SELECT person_id, own_org, kind FROM ${viewerOfCall(personId, email, now)}`);
+  const rows = await readAsViewerRole<ViewerRow>(ds, `SELECT person_id, own_org, kind FROM ${viewerOfCall(personId, email, now)}`, count);
   return rows[0] ?? null;
 }
 
@@ -496,6 +522,7 @@ export async function lookupViewers(
   ds: DataSource,
   personIds: readonly string[],
   now: Date,
+  count: StatementCount | null = null,
 ): Promise<Map<string, { person_id: string; own_org: string; kind: string }>> {
   const found = new Map<string, { person_id: string; own_org: string; kind: string }>();
   if (personIds.length === 0) return found;
@@ -503,6 +530,7 @@ export async function lookupViewers(
   const rows = await readAsViewerRole<{ person_id: string; own_org: string; kind: string }>(
     ds,
     `SELECT v.person_id, v.own_org, v.kind FROM unnest(${ids}) AS p(id), lap.viewer_of(p.id, NULL, ${pg.escapeLiteral(now.toISOString())}::timestamptz) AS v`,
+    count,
   );
   for (const row of rows) found.set(row.person_id, row);
   return found;
@@ -517,10 +545,12 @@ export async function lookupApiKey(
   prefix: string,
   hash: Buffer,
   now: Date,
+  count: StatementCount | null = null,
 ): Promise<ApiKeyRow | null> {
   const rows = await readAsViewerRole<ApiKeyRow>(
     ds,
     `SELECT api_key_id, name, prefix, expires_at, own_org, kind, revoked, expired FROM ${apiKeyViewerCall(prefix, hash, now)}`,
+    count,
   );
   return rows[0] ?? null;
 }
@@ -530,13 +560,14 @@ export async function lookupApiKey(
  * endorsed): `lap.api_key_active`, as the viewer role, one round trip however many. For connections that outlive one
  * request (a subscription checks its key again at every delivery, DOMAIN §7, §8).
  */
-export async function apiKeyActive(ds: DataSource, keyIds: readonly string[], now: Date): Promise<Set<string>> {
+export async function apiKeyActive(ds: DataSource, keyIds: readonly string[], now: Date, count: StatementCount | null = null): Promise<Set<string>> {
   const active = new Set<string>();
   if (keyIds.length === 0) return active;
   const ids = `ARRAY[${keyIds.map((id) => pg.escapeLiteral(id)).join(', ')}]::uuid[]`;
   const rows = await readAsViewerRole<{ id: string }>(
     ds,
     `SELECT k.id FROM unnest(${ids}) AS k(id) WHERE lap.api_key_active(k.id, ${pg.escapeLiteral(now.toISOString())}::timestamptz)`,
+    count,
   );
   for (const row of rows) active.add(row.id);
   return active;

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -34,15 +33,21 @@ export function outcomeOfStatus(status: number): string {
 /** A request id a client or proxy sent (`X-Request-Id`) is kept when it is short and plain; otherwise a new UUID. */
 const acceptableId = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** The logger of the request being handled (its lines carry the request id), for code that has no request at hand. */
-const current = new AsyncLocalStorage<Logger>();
+/** The logger of the request an error arose in (its lines carry the request id), noted where the request is at hand. */
+const loggerOfError = new WeakMap<object, Logger>();
 
-export function requestLogger(fallback: Logger): Logger {
-  return current.getStore() ?? fallback;
+/** Notes that `error` arose in the request whose logger is `log` (for the error formatter, which has no request). */
+export function noteErrorRequest(error: unknown, log: Logger | undefined): void {
+  if (log && typeof error === 'object' && error !== null) loggerOfError.set(error, log);
 }
 
-export function runWithLogger<T>(log: Logger, fn: () => T): T {
-  return current.run(log, fn);
+/** The logger of the request `error` (or an error it wraps) arose in, or `fallback`. */
+export function requestLoggerOf(error: unknown, fallback: Logger): Logger {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { originalError?: unknown }).originalError, depth++) {
+    const log = loggerOfError.get(e);
+    if (log) return log;
+  }
+  return fallback;
 }
 
 /** Routes whose every request is not worth a log line: probes and scrapes. */

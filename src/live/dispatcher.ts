@@ -10,7 +10,7 @@ import type { Config } from '../config';
 import type { Context } from '../context';
 import { Data } from '../data';
 import { isUuid } from '../data/batch';
-import { runCounted } from '../db/statement-counter';
+import type { StatementCount } from '../db/statement-counter';
 import { apiKeyActive, lookupViewers, poolOf, withViewer } from '../db/viewer-db';
 import { Redactions } from '../policy/redaction';
 import type { Viewer } from '../policy/viewer';
@@ -208,18 +208,18 @@ export class LiveDispatcher extends EventEmitter {
   }
 
   private async dispatch(event: LiveEvent): Promise<void> {
-    const counter = { statements: 0 };
+    const counter: StatementCount = { statements: 0 };
     const report: DispatchReport = { event, subscribers: 0, groups: 0, delivered: 0, statements: 0 };
-    await runCounted(counter, async () => {
+    await (async () => {
       const concerned = [...(this.byTopic.get(event.topic) ?? [])].filter((s) => s.filterId === null || s.filterId === event.id);
       report.subscribers = concerned.length;
       if (concerned.length === 0) return;
       const now = this.o.now();
-      await this.recheck(concerned, now);
+      await this.recheck(concerned, now, counter);
       const live = concerned.filter((s) => !s.channel.ended && !s.connection.closed);
       report.groups = await this.eachGroup(live, () => '', async (viewer, selection, subscribers) => {
         const needsPart = isPartOnly(event) && subscribers.some((s) => s.history.get(event.id) === undefined);
-        const r = await this.resolve(viewer, selection, event, now, needsPart);
+        const r = await this.resolve(viewer, selection, event, now, needsPart, counter);
         if (!r) return;
         let delivered = 0;
         for (const s of subscribers) if (this.deliver(s, event, r)) delivered++;
@@ -227,7 +227,7 @@ export class LiveDispatcher extends EventEmitter {
         // The group is one viewer: a payload it received is recorded once (a tier or a RED row it carried).
         if (delivered > 0 && r.trail) this.o.audit?.record(r.trail);
       });
-    });
+    })();
     report.statements = counter.statements;
     this.emit('dispatched', report);
   }
@@ -253,7 +253,7 @@ export class LiveDispatcher extends EventEmitter {
    * now (a membership that ended makes an ANONYMOUS viewer). API keys are checked the same way: one statement for the
    * distinct keys (revoked, expired, organization no longer endorsed: close with 4403).
    */
-  private async recheck(subscribers: readonly Subscriber[], now: Date): Promise<void> {
+  private async recheck(subscribers: readonly Subscriber[], now: Date, count: StatementCount | null = null): Promise<void> {
     const connections = new Set(subscribers.map((s) => s.connection));
     const people = new Map<string, LiveConnection[]>();
     const keys = new Map<string, LiveConnection[]>();
@@ -277,11 +277,11 @@ export class LiveDispatcher extends EventEmitter {
     }
     if (keys.size > 0) {
       // A key revoked or expired, or of an organization no longer endorsed, stops working (DOMAIN §8), here too.
-      const active = await apiKeyActive(this.o.ds, [...keys.keys()], now);
+      const active = await apiKeyActive(this.o.ds, [...keys.keys()], now, count);
       for (const [keyId, conns] of keys) if (!active.has(keyId)) for (const c of conns) c.close(4403, 'the API key is no longer valid');
     }
     if (people.size === 0) return;
-    const rows = await lookupViewers(this.o.ds, [...people.keys()], now);
+    const rows = await lookupViewers(this.o.ds, [...people.keys()], now, count);
     for (const [personId, conns] of people) {
       const row = rows.get(personId);
       for (const c of conns) {
@@ -321,7 +321,14 @@ export class LiveDispatcher extends EventEmitter {
    * The payload of `selection` for `event` as `viewer` sees it now: the subscription field resolved under
    * `withViewer` (one read-only transaction), exactly as a query's fields are. Null when the database failed (logged).
    */
-  private async resolve(viewer: Viewer, selection: LiveSelection, event: LiveEvent, now: Date, withPart: boolean): Promise<Resolution | null> {
+  private async resolve(
+    viewer: Viewer,
+    selection: LiveSelection,
+    event: LiveEvent,
+    now: Date,
+    withPart: boolean,
+    count: StatementCount | null = null,
+  ): Promise<Resolution | null> {
     try {
       return await withViewer(this.o.ds, viewer, now, async (db) => {
         const trail = new AuditTrail(viewer, now, CaseAccessPath.SUBSCRIPTION);
@@ -342,7 +349,7 @@ export class LiveDispatcher extends EventEmitter {
         const hash = crypto.createHash('sha256').update(JSON.stringify(payload)).digest('base64');
         const partVisible = withPart ? await context.data.live.partVisible(event) : false;
         return { hidden: false, payload, hash, partVisible, trail };
-      });
+      }, true, count);
     } catch (err) {
       this.o.logger.error({ err, topic: event.topic }, 'a live update could not be resolved');
       return null;
