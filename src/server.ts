@@ -86,6 +86,7 @@ export interface Hub {
 const knownCodes = new Set([
   'BAD_USER_INPUT', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'RATE_LIMITED',
+  'CLIENT_CLOSED_REQUEST',
 ]);
 
 /** The largest request body (HTTP) and WebSocket message accepted: 1 MiB. */
@@ -384,7 +385,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const log = (req as unknown as { log?: Logger }).log ?? logger;
     db.live = bus;
     res.once('close', () => {
-      db.finish().catch((err) => log.error({ err }, 'the request transaction could not be ended'));
+      // Before the answer was sent: the client went away (what the resolvers still ask for is refused, not logged).
+      const abandoned = !res.writableFinished;
+      (abandoned ? db.abandon() : db.finish()).catch((err) => log.error({ err }, 'the request transaction could not be ended'));
     });
     const trail = new AuditTrail(viewer, at, req.path === '/reports/network.csv' ? CaseAccessPath.CSV : CaseAccessPath.QUERY);
     return {

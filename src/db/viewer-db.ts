@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Viewer } from '../policy/viewer';
 import { encodeEvents, LIVE_CHANNEL, LiveEvent, mergeEvents } from '../live/events';
+import { clientClosedRequest } from '../graphql/errors';
 import { hydrate } from './hydrate';
 import { countOn, StatementCount } from './statement-counter';
 import type { Sql } from './sql';
@@ -112,6 +113,8 @@ export class ViewerDb {
   /** The connection, once taken, and the answer to the transaction's `BEGIN` (which may still be on its way). */
   private opened: Promise<{ client: pg.PoolClient; begun: Promise<unknown> }> | null = null;
   private finished = false;
+  /** The client went away before the answer was sent (`abandon`). */
+  private abandoned = false;
   private savepoints = 0;
   /** Where the events of this transaction go once it commits; none: they are dropped (scripts, tests of the data layer). */
   live: LiveSink | null = null;
@@ -152,7 +155,7 @@ export class ViewerDb {
    * read-write transaction waits for its `BEGIN` before it sends anything.
    */
   private open(): Promise<{ client: pg.PoolClient; begun: Promise<unknown> }> {
-    if (this.finished) return Promise.reject(new Error('the request has finished: no more statements'));
+    if (this.finished) return Promise.reject(this.finishedError());
     if (this.begunReadOnly && !this.readOnly) {
       this.begunReadOnly = false;
       const adopted = this.opened!;
@@ -221,7 +224,7 @@ export class ViewerDb {
     if (this.client !== client) {
       // The BEGIN failed (and the connection went back to the pool) or the request has finished.
       await begun;
-      throw new Error('the request has finished: no more statements');
+      throw this.finishedError();
     }
     const name = statementName(client, text);
     this.cork(client);
@@ -279,6 +282,20 @@ export class ViewerDb {
   /** Builds entity instances from rows with TypeORM's column metadata (no statement). */
   hydrate<T extends ObjectLiteral>(target: EntityTarget<T>, rows: Row[], pick?: (row: Row) => EntityTarget<T>): T[] {
     return hydrate(this.ds, target, rows, pick);
+  }
+
+  /** Why a statement asked for after `finish` is refused. */
+  private finishedError(): Error {
+    return this.abandoned ? clientClosedRequest() : new Error('the request has finished: no more statements');
+  }
+
+  /**
+   * Ends the transaction of a request whose client closed its connection before the answer was sent: as `finish`, and
+   * the statements its resolvers still ask for are refused as CLIENT_CLOSED_REQUEST (abandoned work, not a failure).
+   */
+  abandon(): Promise<void> {
+    if (!this.finished) this.abandoned = true;
+    return this.finish();
   }
 
   /** Ends the request's transaction: commits what the mutations wrote (a query has nothing to commit) and frees the connection. */

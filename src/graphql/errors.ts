@@ -22,6 +22,15 @@ export function unauthenticated(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
 }
 
+/**
+ * The client closed its connection before the answer was sent: what the request still asks of the database is refused
+ * with this. Nobody receives it; it marks the request's remaining work as abandoned, not failed (nothing is logged as
+ * an error for it).
+ */
+export function clientClosedRequest(): GraphQLError {
+  return new GraphQLError('The client closed the request', { extensions: { code: 'CLIENT_CLOSED_REQUEST' } });
+}
+
 /** An id the viewer cannot see answers exactly like an id that never existed (DOMAIN §3). */
 export function notFound(argument: string, what: string): GraphQLError {
   return badInput(argument, `no ${what} with this id`);

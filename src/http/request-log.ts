@@ -79,9 +79,9 @@ export function accessLog(logger: Logger): HttpLogger {
       const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
       // Express's client address: the socket's peer, or with TRUST_PROXY the address the trusted proxies name.
       const clientIp = (req as IncomingMessage & { ip?: string }).ip;
-      return facts
-        ? { clientIp, graphql: { type: facts.type, operation: facts.operation, outcome: facts.outcome ?? outcomeOfStatus(res.statusCode) }, viewer: facts.viewer }
-        : { clientIp };
+      // A response never finished: the client closed its connection first (the status is then the default, never sent).
+      const outcome = !res.writableFinished ? 'CLIENT_CLOSED_REQUEST' : facts?.outcome ?? outcomeOfStatus(res.statusCode);
+      return facts ? { clientIp, graphql: { type: facts.type, operation: facts.operation, outcome }, viewer: facts.viewer } : { clientIp };
     },
     serializers: {
       req: (req: { id: string; method: string; url: string; remoteAddress?: string; headers: Record<string, string> }) => ({

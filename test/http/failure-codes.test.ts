@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { createHub, Hub } from '../../src/server';
@@ -169,6 +170,63 @@ describe('a database failure inside a shield rule is an internal error, never FO
       expect(await caseRows()).toEqual(before);
     } finally {
       await logging.hub.stop();
+    }
+  });
+});
+
+describe('a client that closes its connection before the answer', () => {
+  const embedded = process.env.LAPHUB_TEST_DB_KIND === 'pglite';
+
+  // A lock held by another session keeps the request's first statement waiting (on an embedded database every
+  // connection shares one session: no other session can hold it).
+  (embedded ? test.skip : test)('its remaining statements are refused as abandoned work: no error logged, the access log says CLIENT_CLOSED_REQUEST, the pool stays whole', async () => {
+    const lines: Array<Record<string, any>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
+    const other = await createHub({ config, ds: hub.ds, logger: pino({ level: 'info' }, sink) });
+    const port = await other.listen(0, '127.0.0.1');
+    const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE enforcement_case IN ACCESS EXCLUSIVE MODE');
+      const token = await hub.tokenFor(personId(cast.ann), cast.ann);
+      const controller = new AbortController();
+      const request = fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': 'gone-1' },
+        body: JSON.stringify({
+          query: `query($id: ID!) { case(id: $id) { reference countries { code } leadAgency { name } confidential { summary shares { participant { name } } } } }`,
+          variables: { id: caseId('FTC-2004-021') },
+        }),
+        signal: controller.signal,
+      });
+      // The request's case statement waits for the lock.
+      for (let i = 0; i < 200; i++) {
+        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'enforcement_case'::regclass`);
+        if (rows[0].n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      controller.abort();
+      await expect(request).rejects.toThrow();
+      const access = async () => lines.find((l) => l.req?.id === 'gone-1' && l.graphql);
+      for (let i = 0; i < 200 && !(await access()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      await locker.query('COMMIT');
+      // The case statement answers; the resolvers' next statements are refused. Then the hub answers others as before.
+      const next = await hub.gql(`{ me { kind } }`, { as: cast.ann });
+      expect(next.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await access()).toMatchObject({ level: 30, graphql: { type: 'query', outcome: 'CLIENT_CLOSED_REQUEST' } });
+      expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await other.stop();
     }
   });
 });
