@@ -9,6 +9,13 @@ import type { Viewer } from './viewer';
 export interface Permission {
   rule: ShieldRule;
   reason: string;
+  /**
+   * The same rule as a synchronous predicate, for rules that read only the viewer and the row as its statement loaded
+   * it (`viewerRule`, `rowRule`): on the fields of object types (not the root types) it is applied directly, without
+   * graphql-shield's asynchronous middleware (src/schema.ts, `applyPermissions`), with the same outcome: the
+   * resolver's answer when it holds, the denial (`null` and `extensions.redacted`) when it does not.
+   */
+  check?: (parent: any, ctx: Context) => boolean;
 }
 
 export type PermissionTree = Record<string, Record<string, Permission>>;
@@ -23,12 +30,20 @@ export function open(reason: string): Permission {
 
 /** A rule on the viewer alone (kind of viewer): evaluated once per request and cached by name for that request. */
 export function viewerRule(name: string, predicate: (viewer: Viewer) => boolean, reason: string): Permission {
-  return { rule: rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => predicate(ctx.viewer)), reason };
+  return {
+    rule: rule(name, { cache: 'contextual' })((_parent, _args, ctx: Context) => predicate(ctx.viewer)),
+    reason,
+    check: (_parent, ctx: Context) => predicate(ctx.viewer),
+  };
 }
 
 /** A rule on the viewer and the row: never cached, evaluated for every row from what the statement that loaded it returned. */
 export function rowRule<T>(name: string, predicate: (viewer: Viewer, row: T) => boolean, reason: string): Permission {
-  return { rule: rule(name, { cache: 'no_cache' })((parent: T, _args, ctx: Context) => predicate(ctx.viewer, parent)), reason };
+  return {
+    rule: rule(name, { cache: 'no_cache' })((parent: T, _args, ctx: Context) => predicate(ctx.viewer, parent)),
+    reason,
+    check: (parent: T, ctx: Context) => predicate(ctx.viewer, parent),
+  };
 }
 
 type ArgsCheck = (viewer: Viewer, args: Record<string, any>, ctx: Context) => Promise<boolean | Error>;
