@@ -98,22 +98,22 @@ describe('text PostgreSQL cannot store is bad input, naming the argument', () =>
   });
 });
 
-describe('a database failure inside a shield rule is an internal error, never FORBIDDEN', () => {
-  /** A hub on the test database whose log lines are kept, in production mode. */
-  async function loggingHub(): Promise<{ hub: Hub; url: string; lines: Array<Record<string, any>> }> {
-    const lines: Array<Record<string, any>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
-    const other = await createHub({ config, ds: hub.ds, logger: pino({ level: 'info' }, sink) });
-    const port = await other.listen(0, '127.0.0.1');
-    return { hub: other, url: `http://127.0.0.1:${port}/graphql`, lines };
-  }
+/** A hub on the test database whose log lines are kept, in production mode. */
+async function loggingHub(): Promise<{ hub: Hub; url: string; lines: Array<Record<string, any>> }> {
+  const lines: Array<Record<string, any>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
+  const other = await createHub({ config, ds: hub.ds, logger: pino({ level: 'info' }, sink) });
+  const port = await other.listen(0, '127.0.0.1');
+  return { hub: other, url: `http://127.0.0.1:${port}/graphql`, lines };
+}
 
+describe('a database failure inside a shield rule is an internal error, never FORBIDDEN', () => {
   const update = `mutation($id: ID!) { updateCase(id: $id, input: { title: "Renamed" }) { id title } }`;
 
   test('the rule of updateCase cannot load the case: INTERNAL_SERVER_ERROR, logged, nothing written', async () => {
@@ -180,16 +180,8 @@ describe('a client that closes its connection before the answer', () => {
   // A lock held by another session keeps the request's first statement waiting (on an embedded database every
   // connection shares one session: no other session can hold it).
   (embedded ? test.skip : test)('its remaining statements are refused as abandoned work: no error logged, the access log says CLIENT_CLOSED_REQUEST, the pool stays whole', async () => {
-    const lines: Array<Record<string, any>> = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
-    const other = await createHub({ config, ds: hub.ds, logger: pino({ level: 'info' }, sink) });
-    const port = await other.listen(0, '127.0.0.1');
+    const logging = await loggingHub();
+    const { lines } = logging;
     const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
     await locker.connect();
     try {
@@ -197,7 +189,7 @@ describe('a client that closes its connection before the answer', () => {
       await locker.query('LOCK TABLE enforcement_case IN ACCESS EXCLUSIVE MODE');
       const token = await hub.tokenFor(personId(cast.ann), cast.ann);
       const controller = new AbortController();
-      const request = fetch(`http://127.0.0.1:${port}/graphql`, {
+      const request = fetch(logging.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': 'gone-1' },
         body: JSON.stringify({
@@ -226,7 +218,7 @@ describe('a client that closes its connection before the answer', () => {
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
       await locker.end();
-      await other.stop();
+      await logging.hub.stop();
     }
   });
 });
