@@ -3,7 +3,7 @@ import { GraphQLError, GraphQLFieldResolver, GraphQLInterfaceType, GraphQLObject
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, shield } from 'graphql-shield';
 import { validate as classValidate, ValidationError } from 'class-validator';
-import { buildSchema, ResolverData } from 'type-graphql';
+import { buildSchema, getMetadataStorage, ResolverData } from 'type-graphql';
 import { Case } from '../entities/case.entity';
 import { participantTypeName } from '../entities/participant.entity';
 import { CallExclusionResolver, CallSegmentResolver, ConferenceCallResolver } from '../resolvers/call.resolver';
@@ -81,6 +81,7 @@ async function validateArgument(value: unknown, _type: unknown, data: ResolverDa
 
 /** The schema without authorization: what type-graphql builds from the entities and resolvers. */
 export async function buildBareSchema(): Promise<GraphQLSchema> {
+  simpleFieldResolvers();
   const schema = await buildSchema({
     resolvers,
     validateFn: validateArgument,
@@ -100,6 +101,18 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
   (schema.getType('Participant') as GraphQLInterfaceType).resolveType = participantTypeName;
   (schema.getType('Case') as GraphQLObjectType).isTypeOf = caseIsTypeOf;
   return schema;
+}
+
+/**
+ * Every object type's plain fields (a `@Field` property with no field resolver) are read as graphql's default resolver
+ * reads them, `value[fieldName]`: type-graphql's `simpleResolvers`, for every object type that does not set it. Its
+ * own resolver for such a field built a request-data object and a closure and went through its middleware chain on
+ * every read, for the same answer (the hub sets no type-graphql middleware, no `@Authorized`, and no field's schema name
+ * differs from its property's); graphql-jit reads a default-resolved field inline. Field resolvers (`@FieldResolver`)
+ * are untouched, and so is every rule: graphql-shield wraps the schema's fields after this, as before.
+ */
+function simpleFieldResolvers(): void {
+  for (const type of getMetadataStorage().objectTypes) type.simpleResolvers ??= true;
 }
 
 /**
@@ -153,7 +166,7 @@ function checked(check: NonNullable<PermissionTree[string][string]['check']>) {
  * are guarded by that predicate synchronously, in place of shield's middleware: a list's rows each call it.
  */
 export function applyPermissions(schema: GraphQLSchema, tree: PermissionTree = permissions): GraphQLSchema {
-  const sync = (type: string, p: PermissionTree[string][string]) => process.env.LAP_AB !== 'graphql-js' && p.check !== undefined && !ROOT_TYPES.has(type);
+  const sync = (type: string, p: PermissionTree[string][string]) => p.check !== undefined && !ROOT_TYPES.has(type);
   const rules = Object.fromEntries(
     Object.entries(tree).map(([type, fields]) => [
       type,
