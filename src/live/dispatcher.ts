@@ -208,18 +208,17 @@ export class LiveDispatcher extends EventEmitter {
   }
 
   private async dispatch(event: LiveEvent): Promise<void> {
-    const counter: StatementCount = { statements: 0 };
+    // The report counts the statements of this delivery (its `statements`, on the connections it takes).
     const report: DispatchReport = { event, subscribers: 0, groups: 0, delivered: 0, statements: 0 };
-    await (async () => {
-      const concerned = [...(this.byTopic.get(event.topic) ?? [])].filter((s) => s.filterId === null || s.filterId === event.id);
-      report.subscribers = concerned.length;
-      if (concerned.length === 0) return;
+    const concerned = [...(this.byTopic.get(event.topic) ?? [])].filter((s) => s.filterId === null || s.filterId === event.id);
+    report.subscribers = concerned.length;
+    if (concerned.length > 0) {
       const now = this.o.now();
-      await this.recheck(concerned, now, counter);
+      await this.recheck(concerned, now, report);
       const live = concerned.filter((s) => !s.channel.ended && !s.connection.closed);
       report.groups = await this.eachGroup(live, () => '', async (viewer, selection, subscribers) => {
         const needsPart = isPartOnly(event) && subscribers.some((s) => s.history.get(event.id) === undefined);
-        const r = await this.resolve(viewer, selection, event, now, needsPart, counter);
+        const r = await this.resolve(viewer, selection, event, now, needsPart, report);
         if (!r) return;
         let delivered = 0;
         for (const s of subscribers) if (this.deliver(s, event, r)) delivered++;
@@ -227,8 +226,7 @@ export class LiveDispatcher extends EventEmitter {
         // The group is one viewer: a payload it received is recorded once (a tier or a RED row it carried).
         if (delivered > 0 && r.trail) this.o.audit?.record(r.trail);
       });
-    })();
-    report.statements = counter.statements;
+    }
     this.emit('dispatched', report);
   }
 
