@@ -91,12 +91,23 @@ export class CaseData {
     return byKey(ids, this.hydrateCases(rows), (c) => c.id);
   });
 
+  /**
+   * Each case's countries: the codes per case, and each country they name once (a page of cases names a few dozen
+   * countries many times over). Two statements sent together, both read under the country's own policy.
+   */
   readonly countriesByCase = new PeekLoader<string, Country[]>(async (caseIds) => {
-    const rows = await this.rows(
-      sql`SELECT cc.case_id AS __key, co.* FROM case_country cc JOIN country co ON co.code = cc.country_code
-          WHERE cc.case_id = ANY (${uuidArray(caseIds)}) ORDER BY co.code`,
-    );
-    return groupBy(caseIds, rows, this.db.hydrate(Country, rows));
+    const ids = uuidArray(caseIds);
+    const [codes, countries] = await Promise.all([
+      this.rows(
+        sql`SELECT cc.case_id AS __key, array_agg(co.code ORDER BY co.code)::text[] AS codes
+            FROM case_country cc JOIN country co ON co.code = cc.country_code
+            WHERE cc.case_id = ANY (${ids}) GROUP BY cc.case_id`,
+      ),
+      this.rows(sql`SELECT co.* FROM country co WHERE co.code IN (SELECT cc.country_code FROM case_country cc WHERE cc.case_id = ANY (${ids}))`),
+    ]);
+    const byCode = new Map(this.db.hydrate(Country, countries).map((c) => [c.code.trim(), c]));
+    const byCase = new Map(codes.map((r) => [String(r.__key), (r.codes as string[]).flatMap((code) => byCode.get(code.trim()) ?? [])]));
+    return caseIds.map((id) => byCase.get(id) ?? []);
   });
 
   readonly sharesByCase = new DataLoader<string, CaseShare[]>(async (caseIds) => {
