@@ -8,6 +8,7 @@ import { Agency, Participant, PrivateSectorMember } from '../entities/participan
 import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
 import { required } from '../src/data/batch';
+import { listingOnly } from '../src/data/cases';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { selectedFields, selectedOnRows } from '../src/graphql/selection';
 import { callPolicy } from '../src/policy/call.policy';
@@ -38,7 +39,9 @@ async function prefetchCalls(ctx: Context, calls: ConferenceCall[], info: GraphQ
   const tasks: Promise<unknown>[] = [];
   if (fields.has('organizer')) tasks.push(ctx.data.participants.participantById.loadMany([...new Set(calls.map((c) => c.organizerId))]));
   const callIds = calls.map((c) => c.id);
-  if (selectedOnRows(info, ['segments']).has('discussedCases')) tasks.push(ctx.data.calls.prefetchSegmentsWithCases(callIds));
+  if (selectedOnRows(info, ['segments']).has('discussedCases')) {
+    tasks.push(ctx.data.calls.prefetchSegmentsWithCases(callIds, listingOnly(selectedOnRows(info, ['segments', 'discussedCases']))));
+  }
   else if (fields.has('segments')) tasks.push(ctx.data.calls.segmentsByCall.loadMany(callIds));
   await Promise.all(tasks);
 }
@@ -173,8 +176,10 @@ export class CallSegmentResolver {
   }
 
   @FieldResolver(() => [Case], { description: 'Cases discussed in this segment that the viewer may see (the case rules apply).' })
-  discussedCases(@Root() segment: CallSegment, @Ctx() ctx: Context): Promise<Case[]> {
-    return ctx.data.calls.discussedCasesBySegment.load(segment.id);
+  discussedCases(@Root() segment: CallSegment, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Case[]> {
+    // Rows without tier and rights when this field asks for nothing that reads them (the agenda's list of cases).
+    const loader = listingOnly(selectedFields(info, [])) ? ctx.data.calls.discussedListingsBySegment : ctx.data.calls.discussedCasesBySegment;
+    return loader.load(segment.id);
   }
 
   @FieldResolver(() => CallSegmentViewerCan)

@@ -82,34 +82,43 @@ export class CallData {
     return groupBy(segmentIds, rows, this.db.hydrate(PrivateSectorMember, rows));
   });
 
-  readonly discussedCasesBySegment = new DataLoader<string, Case[]>(async (segmentIds) => {
-    const rows = await this.rows(
-      sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c')} FROM call_segment_case sc JOIN enforcement_case c ON c.id = sc.case_id
-          WHERE sc.segment_id = ANY (${uuidArray(segmentIds)})
-          ORDER BY c.harm_score DESC, c.id`,
-    );
-    return groupBy(segmentIds, rows, this.data.cases.hydrateCases(rows));
-  });
+  readonly discussedCasesBySegment = this.discussedCases(false);
+
+  /** The same lists as `discussedCasesBySegment`, of rows without tier and rights, for fields asking only for `CASE_LISTING_FIELDS`. */
+  readonly discussedListingsBySegment = this.discussedCases(true);
+
+  private discussedCases(listing: boolean): DataLoader<string, Case[]> {
+    return new DataLoader<string, Case[]>(async (segmentIds) => {
+      const rows = await this.rows(
+        sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c', listing)} FROM call_segment_case sc JOIN enforcement_case c ON c.id = sc.case_id
+            WHERE sc.segment_id = ANY (${uuidArray(segmentIds)})
+            ORDER BY c.harm_score DESC, c.id`,
+      );
+      return groupBy(segmentIds, rows, this.data.cases.hydrateCases(rows, listing));
+    });
+  }
 
   /**
    * The segments of these calls and the cases each discusses, in two statements sent together rather than one after
    * the other: the discussed cases are read by call (the segments the viewer may see, joined under the same policies as
-   * `discussedCasesBySegment` reads them) and handed to `discussedCasesBySegment` for every segment `segmentsByCall`
-   * found, so each segment's field answers from the cache with exactly the rows its own statement would have found.
+   * `discussedCasesBySegment` reads them) and handed to `discussedCasesBySegment` (`discussedListingsBySegment` with
+   * `listing`) for every segment `segmentsByCall` found, so each segment's field answers from the cache with exactly
+   * the rows its own statement would have found.
    */
-  async prefetchSegmentsWithCases(callIds: readonly string[]): Promise<void> {
+  async prefetchSegmentsWithCases(callIds: readonly string[], listing = false): Promise<void> {
     const [segments, rows] = await Promise.all([
       this.segmentsByCall.loadMany(callIds),
       this.rows(
-        sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c')}
+        sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c', listing)}
             FROM call_segment s JOIN call_segment_case sc ON sc.segment_id = s.id JOIN enforcement_case c ON c.id = sc.case_id
             WHERE s.call_id = ANY (${uuidArray(callIds)})
             ORDER BY c.harm_score DESC, c.id`,
       ),
     ]);
     const segmentIds = segments.flatMap((list) => (list instanceof Error ? [] : list.map((s) => s.id)));
-    const discussed = groupBy(segmentIds, rows, this.data.cases.hydrateCases(rows));
-    segmentIds.forEach((id, i) => this.discussedCasesBySegment.prime(id, discussed[i]));
+    const discussed = groupBy(segmentIds, rows, this.data.cases.hydrateCases(rows, listing));
+    const loader = listing ? this.discussedListingsBySegment : this.discussedCasesBySegment;
+    segmentIds.forEach((id, i) => loader.prime(id, discussed[i]));
   }
 
   readonly exclusionsByCall = new DataLoader<string, CallExclusion[]>(async (callIds) => {

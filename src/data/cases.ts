@@ -29,6 +29,22 @@ const caseOrders: Record<CaseOrder, OrderKey[]> = {
 };
 
 /**
+ * The fields of a case that read only its row (and, through their own loaders, its lead agency and countries): a list
+ * whose rows ask for nothing else reads them without the confidential tier and the viewer's rights
+ * (`caseColumns(alias, true)`). Any other field — `confidential`, `viewerCan`, the accountability fields, one added
+ * later — makes the list read whole rows.
+ */
+export const CASE_LISTING_FIELDS: ReadonlySet<string> = new Set([
+  '__typename', 'id', 'reference', 'title', 'status', 'categories', 'tlp', 'openedAt', 'harmScore', 'leadAgency', 'countries',
+]);
+
+/** Whether rows asking for these fields need only `caseColumns(alias, true)`. */
+export function listingOnly(fields: ReadonlySet<string>): boolean {
+  for (const f of fields) if (!CASE_LISTING_FIELDS.has(f)) return false;
+  return true;
+}
+
+/**
  * Which cases a list asks for, within what row-level security lets the viewer read: the filters of `cases(filter:)`,
  * or the cases an agency leads (`Agency.cases`).
  */
@@ -57,11 +73,16 @@ export class CaseData {
    * `SELECT` list of a case row: the entity's row and listing columns, and the confidential tier as one JSON value —
    * from `case_confidential`, whose row-level security returns the tier only to the lead agency's people and the
    * people a share reaches (lap.case_tier_readable), so the value is NULL for every other row.
+   *
+   * `listing`: the row and listing columns only, for a list whose rows ask for nothing but `CASE_LISTING_FIELDS`. Such
+   * a case has no tier and no rights (`confidentialTier` and `editable` undefined: whatever reads them finds nothing to
+   * allow), and it is never handed to `caseById`.
    */
-  caseColumns(alias: string): Sql {
-    const columns = this.db.metadata(Case).columns.map((c) => `${alias}.${c.databaseName}`);
+  caseColumns(alias: string, listing = false): Sql {
+    const columns = raw(this.db.metadata(Case).columns.map((c) => `${alias}.${c.databaseName}`).join(', '));
+    if (listing) return columns;
     const c = raw(alias);
-    return sql`${raw(columns.join(', '))},
+    return sql`${columns},
       (SELECT json_build_object(
         'summary', t.summary, 'suspects', t.suspects, 'evidence', t.evidence,
         'investigatorNotes', t.investigator_notes, 'victimCount', t.victim_count,
@@ -71,15 +92,18 @@ export class CaseData {
         AND (SELECT lap.viewer_api_key()) IS NULL AS __editable`;
   }
 
-  hydrateCases(rows: Row[]): Case[] {
+  /** Cases from rows of `caseColumns(alias, listing)`. */
+  hydrateCases(rows: Row[], listing = false): Case[] {
     const cases = this.db.hydrate(Case, rows);
     cases.forEach((c, i) => {
-      const tier = rows[i].__confidential as Omit<CaseConfidential, 'caseId'> | null;
-      c.confidentialTier = tier ? { ...tier, caseId: c.id, id: c.id } : null;
-      c.editable = rows[i].__editable === true;
+      if (!listing) {
+        const tier = rows[i].__confidential as Omit<CaseConfidential, 'caseId'> | null;
+        c.confidentialTier = tier ? { ...tier, caseId: c.id, id: c.id } : null;
+        c.editable = rows[i].__editable === true;
+      }
       // A TLP:RED row is recorded in the audit trail when the response carries it (Case.isTypeOf, src/schema.ts).
       if (c.tlp === Tlp.RED && this.data.audit) Object.defineProperty(c, 'auditTrail', { value: this.data.audit, enumerable: false });
-      this.caseById.prime(c.id, c);
+      if (!listing) this.caseById.prime(c.id, c);
     });
     return cases;
   }

@@ -161,6 +161,49 @@ describe('the confidential tier, on every path', () => {
     expect(body).toEqual(expected.body({ calls: { totalCount: callNodes.length, nodes: callNodes } }));
   });
 
+  // A list of discussed cases that asks only for listing fields is read without tiers (CASE_LISTING_FIELDS); the same
+  // segments asked for with the tier in the same request, under another alias, through a fragment or another root
+  // field, still get it.
+  test.each(viewers)('%s: segment.discussedCases without the tier beside the same segments with it, in one request', async (viewer) => {
+    const calls = Object.keys(callSegments);
+    const body = await ask(
+      viewer,
+      `{ listing: calls(when: ALL, first: 50) { nodes { id segments { id discussedCases { reference tlp } } } }
+         tiers: calls(when: ALL, first: 50) { nodes { id segments { id discussedCases { ...Tier } } } }
+         both: calls(when: ALL, first: 50) { nodes { id segments { id plain: discussedCases { reference tlp } full: discussedCases { ... on Case { ${CONF} } } } } }
+         ${calls.map((k, i) => `k${i}: call(id: "${callId(k)}") { segments { id discussedCases { ${CONF} } } }`).join('\n')} }
+       fragment Tier on Case { ${CONF} }`,
+    );
+    const expected = new ExpectedRedactions();
+    const seen = Object.keys(callSegments)
+      .map((k) => ({ k, segments: callSegments[k].filter((s) => segmentsSeen[viewer].includes(s)) }))
+      .filter((c) => c.segments.length > 0);
+    const listing = (s: string) => visibleInOrder(viewer, segmentCases[s]).map((ref) => ({ reference: ref, tlp: expect.any(String) }));
+    const tiers = (path: string) => (s: string) => {
+      const discussed = nodes(viewer, segmentCases[s]);
+      expected.add(path, hiddenTiers(discussed));
+      return discussed;
+    };
+    const data: Record<string, unknown> = {
+      listing: { nodes: seen.map((c) => ({ id: callId(c.k), segments: c.segments.map((s) => ({ id: segmentId(s), discussedCases: listing(s) })) })) },
+      tiers: { nodes: seen.map((c) => ({ id: callId(c.k), segments: c.segments.map((s) => ({ id: segmentId(s), discussedCases: tiers('tiers.nodes.segments.discussedCases.confidential')(s) })) })) },
+      both: {
+        nodes: seen.map((c) => ({
+          id: callId(c.k),
+          segments: c.segments.map((s) => ({ id: segmentId(s), plain: listing(s), full: tiers('both.nodes.segments.full.confidential')(s) })),
+        })),
+      },
+    };
+    calls.forEach((k, i) => {
+      const segments = callSegments[k].filter((s) => segmentsSeen[viewer].includes(s));
+      data[`k${i}`] = segments.length === 0 ? null : { segments: segments.map((s) => ({ id: segmentId(s), discussedCases: tiers(`k${i}.segments.discussedCases.confidential`)(s) })) };
+    });
+    expect(body).toEqual(expected.body(data));
+    // Where the viewer reads a discussed case's tier, the answer carries it: the comparison is of tiers, not only nulls.
+    const readsOne = seen.some((c) => c.segments.some((s) => nodes(viewer, segmentCases[s]).some((n) => n.confidential !== null)));
+    expect(JSON.stringify(body.data).includes('"summary":"')).toBe(readsOne);
+  });
+
   test.each(viewers)('%s: segment.discussedCases through callSegment(id)', async (viewer) => {
     const segments = Object.keys(segmentCases);
     const body = await ask(
