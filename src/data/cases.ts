@@ -116,22 +116,23 @@ export class CaseData {
   });
 
   /**
-   * Each case's countries: the codes per case, and each country they name once (a page of cases names a few dozen
-   * countries many times over). Two statements sent together, both read under the country's own policy.
+   * Each case's countries: one statement, one row — the codes per case, and each country they name once (a page of
+   * cases names a few dozen countries many times over), as two JSON values. Both are read under the country's own policy.
    */
   readonly countriesByCase = new PeekLoader<string, Country[]>(async (caseIds) => {
     const ids = uuidArray(caseIds);
-    const [codes, countries] = await Promise.all([
-      this.rows(
-        sql`SELECT cc.case_id AS __key, array_agg(co.code ORDER BY co.code)::text[] AS codes
-            FROM case_country cc JOIN country co ON co.code = cc.country_code
-            WHERE cc.case_id = ANY (${ids}) GROUP BY cc.case_id`,
-      ),
-      this.rows(sql`SELECT co.* FROM country co WHERE co.code IN (SELECT cc.country_code FROM case_country cc WHERE cc.case_id = ANY (${ids}))`),
-    ]);
-    const byCode = new Map(this.db.hydrate(Country, countries).map((c) => [c.code.trim(), c]));
-    const byCase = new Map(codes.map((r) => [String(r.__key), (r.codes as string[]).flatMap((code) => byCode.get(code.trim()) ?? [])]));
-    return caseIds.map((id) => byCase.get(id) ?? []);
+    const [row] = await this.rows(
+      sql`SELECT
+            (SELECT json_object_agg(g.case_id, g.codes) FROM (
+              SELECT cc.case_id, array_agg(co.code::text ORDER BY co.code) AS codes
+              FROM case_country cc JOIN country co ON co.code = cc.country_code
+              WHERE cc.case_id = ANY (${ids}) GROUP BY cc.case_id) g) AS codes,
+            (SELECT json_agg(co) FROM country co
+              WHERE co.code IN (SELECT cc.country_code FROM case_country cc WHERE cc.case_id = ANY (${ids}))) AS countries`,
+    );
+    const codes = (row?.codes ?? {}) as Record<string, string[]>;
+    const byCode = new Map(this.db.hydrate(Country, (row?.countries ?? []) as Row[]).map((c) => [c.code.trim(), c]));
+    return caseIds.map((id) => (codes[id] ?? []).flatMap((code) => byCode.get(code.trim()) ?? []));
   });
 
   readonly sharesByCase = new DataLoader<string, CaseShare[]>(async (caseIds) => {
