@@ -48,16 +48,15 @@ export class ParticipantData {
   }
 
   /**
-   * Participants, and the countries they are in, which nearly every reader of a participant asks for next: read in a
-   * statement sent with the participants' own (under the country's own policy, as the viewer), each country once, they
-   * prime `countryByCode` and save the round trip.
+   * Participants with their country, which nearly every reader of a participant asks for next: read in the same
+   * statement (under the country's own policy, as the viewer), it primes `countryByCode` and saves the round trip.
    */
   readonly participantById = new PeekLoader<string, Participant | null>(async (ids) => {
-    const keys = uuidArray(ids);
-    const [rows, countries] = await Promise.all([
-      this.rows(sql`SELECT ${participantColumns('p')} FROM participant p WHERE p.id = ANY (${keys})`),
-      this.rows(sql`SELECT co.* FROM country co WHERE co.code IN (SELECT p.country_code FROM participant p WHERE p.id = ANY (${keys}))`),
-    ]);
+    const rows = await this.rows(
+      sql`SELECT ${participantColumns('p')}, (SELECT to_jsonb(co) FROM country co WHERE co.code = p.country_code) AS __country
+          FROM participant p WHERE p.id = ANY (${uuidArray(ids)})`,
+    );
+    const countries = rows.flatMap((r) => (r.__country ? [r.__country as Row] : []));
     for (const country of this.db.hydrate(Country, countries)) this.countryByCode.prime(country.code.trim(), country);
     return byKey(ids, this.db.hydrate(Participant, rows, participantClass), (p) => p.id);
   });
