@@ -107,8 +107,9 @@ export function badTextIn(document: DocumentNode, operation: OperationDefinition
     for (const definition of operation.variableDefinitions ?? []) {
       const name = definition.variable.name.value;
       if (!Object.prototype.hasOwnProperty.call(variables, name)) continue;
-      found = inJson(variables[name], variablePath(document, operation, name));
-      if (found) return found;
+      // The argument path is looked up (a walk of the document) only for a value that has a bad string.
+      if (inJson(variables[name], '') === null) continue;
+      return inJson(variables[name], variablePath(document, operation, name));
     }
   }
   return null;
