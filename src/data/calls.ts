@@ -199,6 +199,7 @@ export class CallData {
     this.segmentById.clear(id);
     this.invitedBySegment.clear(id);
     this.discussedCasesBySegment.clear(id);
+    this.discussedListingsBySegment.clear(id);
     return this.visibleSegment('segmentId', id);
   }
 

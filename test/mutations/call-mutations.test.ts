@@ -1,4 +1,5 @@
 import { callId, caseId, cast, exclusionId, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
+import { harmOrder } from '../support/demo-access';
 import { expectRefused } from '../support/rows';
 
 /**
@@ -256,6 +257,24 @@ describe('linkCaseToSegment', () => {
       const s = await hub.gql('query($id: ID!) { callSegment(id: $id) { discussedCases { reference } } }', { as, variables: { id: segmentId('next-1/2') } });
       expect({ as, body: s.body }).toEqual({ as, body: { data: { callSegment: { discussedCases: refs.map((reference) => ({ reference })) } } } });
     }
+  });
+
+  // The segment's lists are read again after each write, also the one of rows without tier that a field asking only
+  // for listing fields reads (its own loader): the second answer is not the first one's list.
+  test('two links in one request: each answer is the list as it is after its own write', async () => {
+    const r = await hub.gql(
+      `mutation($segment: ID!, $a: ID!, $b: ID!) {
+        first: linkCaseToSegment(segmentId: $segment, caseId: $a) { discussedCases { reference } }
+        second: linkCaseToSegment(segmentId: $segment, caseId: $b) { discussedCases { reference } }
+      }`,
+      { as: cast.ann, variables: { segment: segmentId('next-1/1'), a: caseId('KISA-2004-002'), b: caseId('ACMA-2004-011') } },
+    );
+    const both = harmOrder.filter((ref) => ref === 'KISA-2004-002' || ref === 'ACMA-2004-011').map((reference) => ({ reference }));
+    expect(r.body.errors).toBeUndefined();
+    expect(r.body.data).toEqual({
+      first: { discussedCases: [{ reference: 'KISA-2004-002' }] },
+      second: { discussedCases: both },
+    });
   });
 
   test('an unknown segment is BAD_USER_INPUT naming the argument', async () => {
