@@ -10,7 +10,7 @@ import type { Context } from '../src/context';
 import { required } from '../src/data/batch';
 import { listingOnly } from '../src/data/cases';
 import { Connection, toConnection } from '../src/graphql/connection';
-import { selectedFields, selectedOnRows } from '../src/graphql/selection';
+import { selectedFields, selectedHere, selectedOnRows } from '../src/graphql/selection';
 import { callPolicy } from '../src/policy/call.policy';
 import { AddSegmentInput, CallsArgs, ExcludeFromCallInput, RecordMinutesArgs, ScheduleCallInput } from './types/call.input';
 
@@ -178,7 +178,7 @@ export class CallSegmentResolver {
   @FieldResolver(() => [Case], { description: 'Cases discussed in this segment that the viewer may see (the case rules apply).' })
   discussedCases(@Root() segment: CallSegment, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Case[]> {
     // Rows without tier and rights when this field asks for nothing that reads them (the agenda's list of cases).
-    const loader = listingOnly(selectedFields(info, [])) ? ctx.data.calls.discussedListingsBySegment : ctx.data.calls.discussedCasesBySegment;
+    const loader = listingOnly(selectedHere(info)) ? ctx.data.calls.discussedListingsBySegment : ctx.data.calls.discussedCasesBySegment;
     return loader.load(segment.id);
   }
 

@@ -34,3 +34,15 @@ function fieldsOf(info: Pick<GraphQLResolveInfo, 'fragments'>, sets: SelectionSe
 export function selectedOnRows(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>, path: string[] = []): Set<string> {
   return new Set([...selectedFields(info, ['nodes', ...path]), ...selectedFields(info, ['edges', 'node', ...path])]);
 }
+
+const fieldsOfField = new WeakMap<readonly FieldNode[], ReadonlySet<string>>();
+
+/**
+ * `selectedFields(info, [])`, worked out once per field of a document (keyed by its field nodes, which the parsed
+ * document keeps): for a field that resolves once per row of a list, such as a segment's `discussedCases`.
+ */
+export function selectedHere(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>): ReadonlySet<string> {
+  let fields = fieldsOfField.get(info.fieldNodes);
+  if (!fields) fieldsOfField.set(info.fieldNodes, (fields = selectedFields(info, [])));
+  return fields;
+}
