@@ -9,6 +9,7 @@ import { Accountability1764400000000 } from './1764400000000-Accountability';
 import { RateLimits1764600000000 } from './1764600000000-RateLimits';
 import { AuditTrailLean1764700000000 } from './1764700000000-AuditTrailLean';
 import { AuditTrailPerRequest1764800000000 } from './1764800000000-AuditTrailPerRequest';
+import { SegmentsTakingPart1764900000000 } from './1764900000000-SegmentsTakingPart';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   RateLimits1764600000000,
   AuditTrailLean1764700000000,
   AuditTrailPerRequest1764800000000,
+  SegmentsTakingPart1764900000000,
 ];
