@@ -4,8 +4,8 @@ import { isAgency, isMember, Viewer } from './viewer';
  * Participants, people and countries (DOMAIN §4; §A.1, §A.2, §B.1, the endorsement paragraph after §D).
  *
  * Which participants and people a viewer reads, and which designations it may make, is decided by the database
- * (migration RowLevelSecurity: participant_read with lap.participant_status, person_read with lap.listed_org_ids, and the
- * participant_contact and country_contact policies). What stays here depends on the kind of viewer alone: the rule
+ * (migration RowLevelSecurity: participant_read with lap.participant_status, the participant_contact and country_contact
+ * policies; migration ListedPeople: person_read, the people of participants endorsed now). What stays here depends on the kind of viewer alone: the rule
  * tree's friendly first answer.
  */
 export const participantPolicy = {

@@ -4,7 +4,7 @@ import { isPrivate, Viewer } from './viewer';
 /**
  * The resource list (DOMAIN §4 "Participants, people, countries"; §B.2): private-sector representatives list the
  * individuals of their sectors who work on spam enforcement. The rules live in the database: every member sees the
- * entries of endorsed organizations (`lap.listed_org_ids`), anonymous callers none; each organization lists and unlists its
+ * entries of organizations endorsed now (`resource_read`, migration ListedPeople), anonymous callers none; each organization lists and unlists its
  * own people only (`lap.resource_entry_manageable`).
  */
 export const resourceListPolicy = {

@@ -10,6 +10,7 @@ import { RateLimits1764600000000 } from './1764600000000-RateLimits';
 import { AuditTrailLean1764700000000 } from './1764700000000-AuditTrailLean';
 import { AuditTrailPerRequest1764800000000 } from './1764800000000-AuditTrailPerRequest';
 import { SegmentsTakingPart1764900000000 } from './1764900000000-SegmentsTakingPart';
+import { ListedPeople1764910000000 } from './1764910000000-ListedPeople';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   AuditTrailLean1764700000000,
   AuditTrailPerRequest1764800000000,
   SegmentsTakingPart1764900000000,
+  ListedPeople1764910000000,
 ];
