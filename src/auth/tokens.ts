@@ -18,8 +18,10 @@ export interface TokenClaims {
  * `npm run token` and the hub agree without any configuration.
  */
 export class TokenService {
-  private readonly secret: Uint8Array | null;
+  /** The HS256 key, made once: a key given as bytes would be made into a key object again for every token. */
+  private readonly secret: crypto.KeyObject | null;
   private readonly jwks: ReturnType<typeof createRemoteJWKSet> | null;
+  private readonly verifyOptions: { issuer?: string; audience?: string; requiredClaims: string[] };
 
   constructor(private readonly config: Config) {
     if (config.jwksUrl) {
@@ -27,8 +29,9 @@ export class TokenService {
       this.secret = null;
     } else {
       this.jwks = null;
-      this.secret = new TextEncoder().encode(config.jwtSecret ?? localSecret(config));
+      this.secret = crypto.createSecretKey(Buffer.from(config.jwtSecret ?? localSecret(config), 'utf8'));
     }
+    this.verifyOptions = { issuer: config.jwtIssuer ?? undefined, audience: config.jwtAudience ?? undefined, requiredClaims: ['sub', 'exp'] };
   }
 
   get canSign(): boolean {
@@ -45,16 +48,11 @@ export class TokenService {
 
   /** Verifies signature, expiry, issuer and audience; throws on anything wrong. */
   async verify(token: string): Promise<TokenClaims> {
-    const options = {
-      issuer: this.config.jwtIssuer ?? undefined,
-      audience: this.config.jwtAudience ?? undefined,
-      requiredClaims: ['sub', 'exp'],
-    };
     let payload: JWTPayload;
     if (this.jwks) {
-      ({ payload } = await jwtVerify(token, this.jwks, options));
+      ({ payload } = await jwtVerify(token, this.jwks, this.verifyOptions));
     } else {
-      ({ payload } = await jwtVerify(token, this.secret!, { ...options, algorithms: ['HS256'] }));
+      ({ payload } = await jwtVerify(token, this.secret!, { ...this.verifyOptions, algorithms: ['HS256'] }));
     }
     return { sub: String(payload.sub), email: typeof payload.email === 'string' ? payload.email : undefined, exp: payload.exp };
   }
