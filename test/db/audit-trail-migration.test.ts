@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import type { DataSource, QueryRunner } from 'typeorm';
-import { openDatabase } from '../../src/db/data-source';
+import type { QueryRunner } from 'typeorm';
 import { AuditTrailPerRequest1764800000000 } from '../../src/db/migrations/1764800000000-AuditTrailPerRequest';
+import { ownerDatabase, rolledBack } from '../support/migration';
 
 /**
  * The migration from one audit row per case to one row per request, lead agency, path and kind of access keeps every
@@ -9,15 +9,7 @@ import { AuditTrailPerRequest1764800000000 } from '../../src/db/migrations/17648
  * Run inside one transaction that is rolled back, so the worker's database is left as it was.
  */
 
-let ds: DataSource;
-beforeAll(async () => {
-  const url = process.env.LAPHUB_TEST_DB_URL;
-  if (!url) throw new Error('LAPHUB_TEST_DB_URL is not set: run the tests with jest (globalSetup)');
-  ds = await openDatabase(url, 1, process.env.LAPHUB_TEST_DB_KIND !== 'pglite');
-});
-afterAll(async () => {
-  await ds.destroy();
-});
+const database = ownerDatabase();
 
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const [leadA, leadB, person, org, key] = [id(1), id(2), id(3), id(4), id(5)];
@@ -41,10 +33,7 @@ async function perCase(q: QueryRunner) {
 }
 
 test('one row per case and back again: every entry kept, one row per request, lead agency and kind', async () => {
-  const q = ds.createQueryRunner();
-  await q.connect();
-  await q.startTransaction();
-  try {
+  await rolledBack(database(), async (q) => {
     await q.query(`DELETE FROM case_access_log`);
     const migration = new AuditTrailPerRequest1764800000000();
     // Back to one row per case: a request of a person that read two of A's cases, one of B's and a RED row of A's.
@@ -90,8 +79,5 @@ test('one row per case and back again: every entry kept, one row per request, le
       { case_id: c1, lead_agency_id: leadA, person_id: null, api_key_id: key, path: 'SUBSCRIPTION', confidential: true, accessed_at: t2 },
       { case_id: c3, lead_agency_id: leadB, person_id: person, api_key_id: null, path: 'QUERY', confidential: false, accessed_at: t2 },
     ]);
-  } finally {
-    await q.rollbackTransaction();
-    await q.release();
-  }
+  });
 });

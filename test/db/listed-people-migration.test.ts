@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import type { DataSource, QueryRunner } from 'typeorm';
-import { openDatabase } from '../../src/db/data-source';
+import type { QueryRunner } from 'typeorm';
 import { ListedPeople1764910000000 } from '../../src/db/migrations/1764910000000-ListedPeople';
+import { ownerDatabase, rolledBack } from '../support/migration';
 
 /**
  * The people and resource-list entries of participants endorsed now are the network's (§A.1, §B.1, §B.2): since
@@ -12,15 +12,7 @@ import { ListedPeople1764910000000 } from '../../src/db/migrations/1764910000000
  * back.
  */
 
-let ds: DataSource;
-beforeAll(async () => {
-  const url = process.env.LAPHUB_TEST_DB_URL;
-  if (!url) throw new Error('LAPHUB_TEST_DB_URL is not set: run the tests with jest (globalSetup)');
-  ds = await openDatabase(url, 1, process.env.LAPHUB_TEST_DB_KIND !== 'pglite');
-});
-afterAll(async () => {
-  await ds.destroy();
-});
+const database = ownerDatabase();
 
 const uuid = (kind: number, n: number) => `00000000-0000-4000-9${String(kind).padStart(3, '0')}-${String(n).padStart(12, '0')}`;
 const DAY = 86_400_000;
@@ -97,10 +89,7 @@ async function visible(q: QueryRunner, v: Viewer, now: string, people: string[])
 }
 
 test('both definitions let the same people and resource-list entries through, for every viewer, before and after the deadlines', async () => {
-  const q = ds.createQueryRunner();
-  await q.connect();
-  await q.startTransaction();
-  try {
+  await rolledBack(database(), async (q) => {
     const g = await generate(q);
     const endorsedPerson = uuid(4, 11); // of the first participant, ENDORSED
     const applicantPerson = uuid(4, 31); // of the third, APPLIED with its deadline ahead
@@ -138,8 +127,5 @@ test('both definitions let the same people and resource-list entries through, fo
     // Anonymous callers: nobody; an applicant's person: themself.
     expect(after[9]).toEqual({ persons: [], oneByOne: [], entries: [] });
     expect(after[12]).toEqual({ persons: [applicantPerson], oneByOne: [applicantPerson], entries: [] });
-  } finally {
-    await q.rollbackTransaction();
-    await q.release();
-  }
+  });
 });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import type { DataSource, QueryRunner } from 'typeorm';
-import { openDatabase } from '../../src/db/data-source';
+import type { QueryRunner } from 'typeorm';
 import { SegmentsTakingPart1764900000000 } from '../../src/db/migrations/1764900000000-SegmentsTakingPart';
+import { ownerDatabase, rolledBack } from '../support/migration';
 
 /**
  * The segments a private-sector member takes part in, and who takes part in them (§B.3, last ¶), are found from the
@@ -11,15 +11,7 @@ import { SegmentsTakingPart1764900000000 } from '../../src/db/migrations/1764900
  * segment this way), in one transaction that is rolled back.
  */
 
-let ds: DataSource;
-beforeAll(async () => {
-  const url = process.env.LAPHUB_TEST_DB_URL;
-  if (!url) throw new Error('LAPHUB_TEST_DB_URL is not set: run the tests with jest (globalSetup)');
-  ds = await openDatabase(url, 1, process.env.LAPHUB_TEST_DB_KIND !== 'pglite');
-});
-afterAll(async () => {
-  await ds.destroy();
-});
+const database = ownerDatabase();
 
 /** A small reproducible generator (mulberry32), so that a failure names the seed that shows it. */
 function generator(seed: number): () => number {
@@ -117,10 +109,7 @@ async function answers(q: QueryRunner, kind: 'PRIVATE' | 'AGENCY', org: string) 
 }
 
 test.each([20261201, 7, 424242])('both definitions answer the same for every member, on calls generated from seed %i', async (seed) => {
-  const q = ds.createQueryRunner();
-  await q.connect();
-  await q.startTransaction();
-  try {
+  await rolledBack(database(), async (q) => {
     const g = await generate(q, seed);
     // The generated data reaches every branch of the rule: standing objections that cancel an invitation, withdrawn
     // ones that do not, and invitations to segments for law enforcement only.
@@ -142,8 +131,5 @@ test.each([20261201, 7, 424242])('both definitions answer the same for every mem
     expect(after.slice(0, MEMBERS).filter((a) => a.ids.length > 0).length).toBeGreaterThan(MEMBERS / 2);
     expect(after.slice(0, MEMBERS).reduce((n, a) => n + a.participants.length, 0)).toBeGreaterThan(after.slice(0, MEMBERS).reduce((n, a) => n + a.ids.length, 0));
     expect(after[MEMBERS]).toEqual({ ids: [], participants: [], calls: [] });
-  } finally {
-    await q.rollbackTransaction();
-    await q.release();
-  }
+  });
 });
