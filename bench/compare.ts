@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { TokenService } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
-import { BOARD_NODE_FIELDS } from './board';
+import { AGENDA_QUERY, BOARD_NODE_FIELDS, DETAIL_QUERY } from './board';
 import { createBenchDatabase, type BenchDatabase } from './database';
 import type { BenchViewer, GeneratedNetwork, Scale } from './generate';
 import { measure, median } from './load';
@@ -35,32 +35,14 @@ import { Server, startScriptNodeArgs, startServer, stopServer } from './processe
 const root = path.resolve(__dirname, '..', '..');
 const log = (line = '') => process.stdout.write(line + '\n');
 
-const DETAIL = `query CaseDetail($id: ID!) {
-  case(id: $id) {
-    id reference title status categories tlp openedAt harmScore
-    countries { code name developing }
-    leadAgency { id kind name status appliedAt endorsedAt competences isCoordinator country { code name developing } }
-    viewerCan { readConfidential edit share }
-    confidential {
-      summary suspects evidence investigatorNotes victimCount estimatedLossUsd vulnerableVictims ongoingHarm
-      shares { id grantedAt grantedBy { id name email phone title } participant { id kind name status country { code } } recipients { id name email phone title } }
-    }
-  }
-}`;
-const AGENDA = `query CallAgenda {
-  calls(first: 20, when: UPCOMING) {
-    totalCount
-    nodes { id title scheduledAt durationMinutes dialIn organizer { name } segments { order title topic audience minutes discussedCases { id reference title tlp harmScore } } }
-  }
-}`;
 const BOARD = `query CaseBoard($first: Int!) { cases(first: $first, orderBy: HARM) { totalCount nodes { ${BOARD_NODE_FIELDS} } } }`;
 
 const OPS: Record<string, { label: string; body: (v: BenchViewer) => string; bounds: { connections: number; maxRequests: number; maxSeconds: number } }> = {
   board100: { label: 'case board, 100 rows', body: () => JSON.stringify({ query: BOARD, variables: { first: 100 } }), bounds: { connections: 4, maxRequests: 600, maxSeconds: 4 } },
   board500: { label: 'case board, 500 rows', body: () => JSON.stringify({ query: BOARD, variables: { first: 500 } }), bounds: { connections: 4, maxRequests: 200, maxSeconds: 5 } },
   board1000: { label: 'case board, 1,000 rows', body: () => JSON.stringify({ query: BOARD, variables: { first: 1000 } }), bounds: { connections: 4, maxRequests: 120, maxSeconds: 5 } },
-  detail: { label: 'case detail', body: (v) => JSON.stringify({ query: DETAIL, variables: { id: v.detailCaseId } }), bounds: { connections: 4, maxRequests: 1500, maxSeconds: 3 } },
-  agenda: { label: 'call agenda, next 20', body: () => JSON.stringify({ query: AGENDA }), bounds: { connections: 4, maxRequests: 600, maxSeconds: 4 } },
+  detail: { label: 'case detail', body: (v) => JSON.stringify({ query: DETAIL_QUERY, variables: { id: v.detailCaseId } }), bounds: { connections: 4, maxRequests: 1500, maxSeconds: 3 } },
+  agenda: { label: 'call agenda, next 20', body: () => JSON.stringify({ query: AGENDA_QUERY }), bounds: { connections: 4, maxRequests: 600, maxSeconds: 4 } },
 };
 
 function list(name: string, fallback: string, allowed: readonly string[]): string[] {

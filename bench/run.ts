@@ -6,7 +6,7 @@ import path from 'node:path';
 import { TokenService } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
 import { auditPhase } from './audit';
-import { BOARD_NODE_FIELDS } from './board';
+import { AGENDA_QUERY, BOARD_NODE_FIELDS, DETAIL_QUERY } from './board';
 import { BenchDatabase, createBenchDatabase } from './database';
 import { BenchViewer, FULL_SCALE, generateNetwork, SMOKE_SCALE } from './generate';
 import { Bounds, measure as measureLoad, Measurement, median, Target } from './load';
@@ -75,38 +75,6 @@ const BOARD = `query CaseBoard($first: Int!) {
   }
 }`;
 
-const DETAIL = `query CaseDetail($id: ID!) {
-  case(id: $id) {
-    id reference title status categories tlp openedAt harmScore
-    countries { code name developing }
-    leadAgency { id kind name status appliedAt endorsedAt competences isCoordinator country { code name developing } }
-    viewerCan { readConfidential edit share }
-    confidential {
-      summary suspects evidence investigatorNotes victimCount estimatedLossUsd vulnerableVictims ongoingHarm
-      shares {
-        id grantedAt
-        grantedBy { id name email phone title }
-        participant { id kind name status country { code } }
-        recipients { id name email phone title }
-      }
-    }
-  }
-}`;
-
-const AGENDA = `query CallAgenda {
-  calls(first: 20, when: UPCOMING) {
-    totalCount
-    nodes {
-      id title scheduledAt durationMinutes dialIn
-      organizer { name }
-      segments {
-        order title topic audience minutes
-        discussedCases { id reference title tlp harmScore }
-      }
-    }
-  }
-}`;
-
 const ME = `query Me { me { kind person { id name email } organization { id name kind } } }`;
 
 type OpKey = 'board' | 'detail' | 'agenda' | 'me';
@@ -128,9 +96,9 @@ function gqlBody(op: OpKey | 'board100' | 'board1000' | 'board10', viewer: Bench
     case 'board1000':
       return JSON.stringify({ query: BOARD, variables: { first: 1000 } });
     case 'detail':
-      return JSON.stringify({ query: DETAIL, variables: { id: viewer.detailCaseId } });
+      return JSON.stringify({ query: DETAIL_QUERY, variables: { id: viewer.detailCaseId } });
     case 'agenda':
-      return JSON.stringify({ query: AGENDA });
+      return JSON.stringify({ query: AGENDA_QUERY });
     case 'me':
       return JSON.stringify({ query: ME });
   }
