@@ -14,7 +14,7 @@ export const ResourceListEntryConnection = Connection(ResourceListEntry, 'Resour
 export type ResourceListEntryConnection = InstanceType<typeof ResourceListEntryConnection>;
 
 async function organizationOf(ctx: Context, e: ResourceListEntry): Promise<PrivateSectorMember> {
-  // Row-level security admits entries of endorsed organizations only (lap.listed_org_ids), which are public.
+  // Row-level security admits entries of organizations endorsed now only (resource_read), which are public.
   return required(await ctx.data.participants.participantById.load(e.organizationId), 'resource-list organization') as PrivateSectorMember;
 }
 

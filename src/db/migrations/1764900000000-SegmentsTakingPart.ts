@@ -53,12 +53,13 @@ const AFTER = `
                               AND e.withdrawn_at IS NULL AND (e.segment_id IS NULL OR e.segment_id = s.id))
         $f$;`;
 
-/** The comments of both functions, which `CREATE OR REPLACE` keeps; the new ones say how the set is found. */
+/**
+ * `CREATE OR REPLACE` keeps a function's comment: `lap.viewer_segment_participants()` keeps its own (its rule is the
+ * same), `lap.viewer_segment_ids()` gets one that says how its set is now found.
+ */
 const COMMENTS_AFTER = `
       COMMENT ON FUNCTION lap.viewer_segment_ids() IS
-        'Segments the private-sector viewer takes part in: PRIVATE_SECTOR_INVITED, inviting its organization, no standing exclusion of it from the call or that segment (§B.3, last ¶); read from the viewer''s own invitations.';
-      COMMENT ON FUNCTION lap.viewer_segment_participants() IS
-        'Who takes part in the segments the private-sector viewer takes part in: invited and not excluded by a standing objection — never who was kept out, and nothing for a member kept out itself (§B.3, last ¶).';`;
+        'Segments the private-sector viewer takes part in: PRIVATE_SECTOR_INVITED, inviting its organization, no standing exclusion of it from the call or that segment (§B.3, last ¶); read from the viewer''s own invitations.';`;
 
 const COMMENTS_BEFORE = `
       COMMENT ON FUNCTION lap.viewer_segment_ids() IS
