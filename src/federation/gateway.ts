@@ -1,10 +1,23 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createGatewayRuntime, GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
 import { composeServices } from '@theguild/federation-composition';
-import { ExecutionResult, parse } from 'graphql';
+import {
+  ConstDirectiveNode,
+  DocumentNode,
+  EnumValueNode,
+  ExecutionArgs,
+  ExecutionResult,
+  Kind,
+  OperationDefinitionNode,
+  parse,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
+} from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
 import type { RedactionEntry } from '../policy/redaction';
 import { clientForwardedFor, forwardedAuthorization, gatewayLive, GatewayLive } from './live';
@@ -46,6 +59,63 @@ function collapsed(p: Path | undefined): string[] {
   const keys: string[] = [];
   for (let at = p; at; at = at.prev) if (typeof at.key === 'string') keys.push(at.key);
   return keys.reverse();
+}
+
+/**
+ * When the gateway executes an operation with graphql-jit (compiled once per document, as the hub does) rather than
+ * graphql-js: a query whose every field the hub alone resolves — the case board, a case, the calls. The gateway's work
+ * there is copying the hub's answer into the response, row by row, field by field (a 500-row board: ~10,000 fields),
+ * which is what compiling saves. Mutations, subscriptions and queries that reach another subgraph (`complaints`,
+ * `Case.complaints`) run on graphql-js, whose answers for them the tests pin down: graphql-jit coerces input defaults
+ * and reports a missing entity's non-null fields differently.
+ */
+export function compiledWhen(supergraph: string): (args: ExecutionArgs) => boolean {
+  // Fields another subgraph resolves, as `Type.field`, and the types only other subgraphs define.
+  const foreign = new Set<string>();
+  for (const def of parse(supergraph).definitions) {
+    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    const graphsOf = (directives: readonly ConstDirectiveNode[] | undefined, name: string) =>
+      (directives ?? []).filter((d) => d.name.value === name).flatMap((d) => d.arguments?.filter((a) => a.name.value === 'graph').map((a) => (a.value as EnumValueNode).value) ?? []);
+    const typeGraphs = graphsOf(def.directives, 'join__type');
+    for (const field of def.fields ?? []) {
+      const graphs = graphsOf(field.directives, 'join__field');
+      const owners = graphs.length ? graphs : typeGraphs;
+      if (!owners.includes('HUB')) foreign.add(`${def.name.value}.${field.name.value}`);
+    }
+  }
+  const decided = new WeakMap<DocumentNode, Map<string | null, boolean>>();
+  return (args) => {
+    let byName = decided.get(args.document);
+    if (!byName) decided.set(args.document, (byName = new Map()));
+    const key = args.operationName ?? null;
+    let compiled = byName.get(key);
+    if (compiled === undefined) {
+      compiled = hubOnlyQuery(args, foreign);
+      byName.set(key, compiled);
+    }
+    return compiled;
+  };
+}
+
+function hubOnlyQuery(args: ExecutionArgs, foreign: ReadonlySet<string>): boolean {
+  const operations = args.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = args.operationName ? operations.find((o) => o.name?.value === args.operationName) : operations.length === 1 ? operations[0] : undefined;
+  if (!operation || operation.operation !== 'query') return false;
+  const typeInfo = new TypeInfo(args.schema);
+  let hubOnly = true;
+  // Every field of the document (the other operations' and unused fragments' too: an over-approximation that only
+  // ever chooses graphql-js).
+  visit(
+    args.document,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        const parent = typeInfo.getParentType();
+        const field = typeInfo.getFieldDef();
+        if (!parent || !field || foreign.has(`${parent.name}.${field.name}`)) hubOnly = false;
+      },
+    }),
+  );
+  return hubOnly;
 }
 
 /**
@@ -143,6 +213,8 @@ export interface GatewayOptions {
   introspection?: boolean;
   /** Hive Gateway's log level (errors by default). */
   logging?: 'error' | 'warn' | 'info' | 'debug' | false;
+  /** Queries the hub alone answers run compiled (graphql-jit, `compiledWhen`); false: everything on graphql-js (tests compare the two). */
+  compile?: boolean;
 }
 
 export interface Gateway {
@@ -183,7 +255,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [instancesPlugin(urls), redactionsPlugin()],
+    plugins: () => [instancesPlugin(urls), redactionsPlugin(), ...(options.compile === false ? [] : [useGraphQlJit({}, { enableIf: compiledWhen(options.supergraph) }) as GatewayPlugin])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).
@@ -214,3 +286,4 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   };
 }
+

@@ -4,7 +4,9 @@ import type { DataSource } from 'typeorm';
 import { ComplaintsService, startComplaintsService } from '../../examples/complaints/service';
 import { demoCases } from '../../examples/complaints/store';
 import { openDatabase } from '../../src/db/data-source';
-import { composeSupergraph, createGateway, Gateway } from '../../src/federation/gateway';
+import { buildSchema, parse } from 'graphql';
+import { DETAIL_QUERY, AGENDA_QUERY } from '../../bench/board';
+import { compiledWhen, composeSupergraph, createGateway, Gateway } from '../../src/federation/gateway';
 import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
@@ -166,6 +168,63 @@ test('redactions of a root field keep the client’s alias; entries of several f
     { path: 'list.nodes.confidential', code: 'FORBIDDEN', count: caseAccess.grace.sees.filter((r) => !readsConfidential('grace', r)).length },
     { path: 'mine.confidential', code: 'FORBIDDEN', count: 1 },
   ]);
+});
+
+describe('queries the hub alone answers run compiled (graphql-jit) at the gateway', () => {
+  test('which operations compile: queries whose every field the hub resolves; never a mutation, a subscription or a field of another subgraph', () => {
+    const schema = buildSchema(supergraph(), { assumeValidSDL: true });
+    const compiles = (source: string, operationName?: string) => compiledWhen(supergraph())({ schema, document: parse(source), operationName } as never);
+    expect(compiles(`{ cases(first: 5) { totalCount nodes { reference leadAgency { name } } } }`)).toBe(true);
+    expect(compiles(`query Q { case(id: "x") { ...F } } fragment F on Case { reference confidential { summary } }`)).toBe(true);
+    expect(compiles(`mutation { updateCase(input: { id: "x", title: "t" }) { reference } }`)).toBe(false);
+    expect(compiles(`subscription { caseChanged { reference } }`)).toBe(false);
+    expect(compiles(`{ complaints { id } }`)).toBe(false);
+    expect(compiles(`{ case(id: "x") { reference complaints { id } } }`)).toBe(false);
+    // Through a fragment, an inline fragment, an alias: still another subgraph's field.
+    expect(compiles(`{ case(id: "x") { ...F } } fragment F on Case { c: complaints { id } }`)).toBe(false);
+    expect(compiles(`{ case(id: "x") { ... on Case { complaints { id } } } }`)).toBe(false);
+    // Several operations: the one named; a field of another subgraph anywhere in the document keeps graphql-js.
+    expect(compiles(`query A { me { kind } } query B { complaints { id } }`, 'A')).toBe(false);
+    expect(compiles(`query A { me { kind } } mutation B { revokeApiKey(id: "x") { id } }`, 'A')).toBe(true);
+    expect(compiles(`query A { me { kind } } mutation B { revokeApiKey(id: "x") { id } }`, 'B')).toBe(false);
+  });
+
+  let plain: Gateway;
+  let plainUrl: string;
+  beforeAll(async () => {
+    plain = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, compile: false });
+    plainUrl = `http://127.0.0.1:${await plain.listen(0, '127.0.0.1')}/graphql`;
+  });
+  afterAll(() => plain?.stop());
+
+  const BOARD = `query Board($n: Int!, $tier: Boolean!, $skipCountries: Boolean!) {
+    me { kind organization { name } }
+    first: cases(first: $n) { totalCount pageInfo { hasNextPage endCursor } nodes { ...Row confidential @include(if: $tier) { summary victimCount shares { participant { name } recipients { name } } } } }
+    red: cases(first: 3, filter: { tlp: RED }) { totalCount edges { cursor node { reference countries @skip(if: $skipCountries) { code } ... on Case { viewerCan { readConfidential } } } } }
+  }
+  fragment Row on Case { id reference title status tlp harmScore openedAt categories leadAgency { name country { code } } countries { code } viewerCan { readConfidential edit share } }`;
+
+  test.each(everyDemoViewer.map((email) => [email ?? 'anonymous', email] as const))(
+    'as %s, the compiled gateway answers exactly as graphql-js does: data, errors, redactions',
+    async (_name, email) => {
+      const cases: Array<[string, Record<string, unknown>?]> = [
+        [BOARD, { n: 20, tier: true, skipCountries: false }],
+        [BOARD, { n: 2, tier: false, skipCountries: true }],
+        [AGENDA_QUERY],
+        [DETAIL_QUERY, { id: caseId('OFT-2004-003') }],
+        [DETAIL_QUERY, { id: caseId('FTC-2004-021') }],
+        // A case no one has, and an id that is not one: the hub's errors, as they reach the client.
+        [DETAIL_QUERY, { id: '00000000-0000-4000-8000-000000000000' }],
+        [`{ case(id: "not-a-uuid") { reference } cases(first: 1) { nodes { reference } } }`],
+        [`{ cases(first: 1001) { totalCount } }`],
+      ];
+      for (const [query, variables] of cases) {
+        const [compiled, interpreted] = await Promise.all([post(url, query, email, {}, variables), post(plainUrl, query, email, {}, variables)]);
+        expect(compiled.status).toBe(interpreted.status);
+        expect(compiled.body).toEqual(interpreted.body);
+      }
+    },
+  );
 });
 
 test('the viewer is the one the forwarded Authorization header names; the gateway has none of its own', async () => {
