@@ -91,7 +91,7 @@ export function ensurePeerInstalled(root: string, log: (line: string) => void): 
  * application_name in pg_stat_activity at the start and polled every 250 ms (so that one that exits in between keeps
  * the CPU it was last seen with; one that starts in between counts from zero). PostgreSQL must run on this machine.
  */
-export class BackendCpu {
+class BackendCpu {
   private first = new Map<number, number>();
   private last = new Map<number, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -212,7 +212,7 @@ const OPS: Array<{ op: Op; label: string; bounds: (c: number) => Bounds; goal: n
 ];
 const rowsOf = (op: Op) => (op === 'board100' ? 100 : op === 'board1000' ? 1000 : 500);
 
-export function peerBody(op: Op, viewer: BenchViewer): string {
+function peerBody(op: Op, viewer: BenchViewer): string {
   switch (op) {
     case 'board100':
     case 'board':
