@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-
-declare module 'http' {
-  interface IncomingMessage {
-    /** The request id (X-Request-Id), set by the access log before anything else runs. */
-    id: string;
-    /** The request's logger: its lines carry the request (`req.id`, method, path) and the client address. */
-    log: Logger;
-  }
-}
+import { pinoHttp, HttpLogger } from 'pino-http';
 
 /** What the GraphQL layer learned about a request, for its access-log line and its metrics. */
 export interface RequestFacts {
@@ -61,61 +53,46 @@ export function requestLoggerOf(error: unknown, fallback: Logger): Logger {
 /** Routes whose every request is not worth a log line: probes and scrapes. */
 const quiet = new Set(['/healthz', '/readyz', '/metrics']);
 
-/** A request as its log lines show it: never the query string (a GET query's text, anything a client put there). */
-function describeRequest(req: IncomingMessage & { id: string }) {
-  return {
-    id: req.id,
-    method: req.method,
-    path: (req.url ?? '').split('?')[0],
-    remoteAddress: req.socket?.remoteAddress,
-    userAgent: req.headers['user-agent'],
-  };
-}
-
-type LoggedRequest = IncomingMessage & { ip?: string; lapHub?: RequestFacts };
-
 /**
- * The access log: one line per request with its id, method, path, status, time, and for GraphQL the operation, its
- * outcome and the viewer (kind, person, organization — never the token). The id is echoed in the `X-Request-Id`
- * response header and is on every line logged while the request is handled (`req.log`, a child logger made the first
- * time something logs: most requests log nothing but their access line, written once when the response ends).
+ * The access log (pino-http): one line per request with its id, method, path, status, time, and for GraphQL the
+ * operation, its outcome and the viewer (kind, person, organization — never the token). The id is echoed in the
+ * `X-Request-Id` response header and is on every line logged while the request is handled (`req.log`).
  */
-export function accessLog(logger: Logger) {
-  return function accessLogMiddleware(request: IncomingMessage, res: ServerResponse, next: () => void): void {
-    const req = request as LoggedRequest;
-    const started = Date.now();
-    const sent = req.headers['x-request-id'];
-    req.id = typeof sent === 'string' && acceptableId.test(sent) ? sent : randomUUID();
-    res.setHeader('x-request-id', req.id);
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      enumerable: false,
+export function accessLog(logger: Logger): HttpLogger {
+  return pinoHttp({
+    logger,
+    genReqId(req: IncomingMessage, res: ServerResponse) {
+      const sent = req.headers['x-request-id'];
+      const id = typeof sent === 'string' && acceptableId.test(sent) ? sent : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => quiet.has((req.url ?? '').split('?')[0]) },
+    customLogLevel(_req, res, err) {
+      if (err || res.statusCode >= 500) return 'error';
+      if (res.statusCode === 429) return 'warn';
+      return 'info';
+    },
+    customSuccessMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
+    customErrorMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
+    customProps(req, res) {
+      const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
       // Express's client address: the socket's peer, or with TRUST_PROXY the address the trusted proxies name.
-      get: () => (child ??= logger.child({ req: describeRequest(req), clientIp: req.ip })),
-    });
-    if (quiet.has((req.url ?? '').split('?')[0])) return next();
-
-    let logged = false;
-    const done = () => {
-      if (logged) return;
-      logged = true;
-      const status = res.statusCode;
-      const facts = req.lapHub;
-      const line: Record<string, unknown> = { req: describeRequest(req), clientIp: req.ip, res: { statusCode: status }, responseTime: Date.now() - started };
-      if (facts) {
-        // A response never finished: the client closed its connection first (the status is then the default, never sent).
-        const outcome = !res.writableFinished ? 'CLIENT_CLOSED_REQUEST' : facts.outcome ?? outcomeOfStatus(status);
-        line.graphql = { type: facts.type, operation: facts.operation, outcome };
-        line.viewer = facts.viewer;
-      }
-      const msg = `${req.method} ${(req.url ?? '').split('?')[0]} ${status}`;
-      if (status >= 500) logger.error({ ...line, err: new Error(`failed with status code ${status}`) }, msg);
-      else if (status === 429) logger.warn(line, msg);
-      else logger.info(line, msg);
-    };
-    res.once('finish', done);
-    res.once('close', done);
-    next();
-  };
+      const clientIp = (req as IncomingMessage & { ip?: string }).ip;
+      // A response never finished: the client closed its connection first (the status is then the default, never sent).
+      const outcome = !res.writableFinished ? 'CLIENT_CLOSED_REQUEST' : facts?.outcome ?? outcomeOfStatus(res.statusCode);
+      return facts ? { clientIp, graphql: { type: facts.type, operation: facts.operation, outcome }, viewer: facts.viewer } : { clientIp };
+    },
+    serializers: {
+      req: (req: { id: string; method: string; url: string; remoteAddress?: string; headers: Record<string, string> }) => ({
+        id: req.id,
+        method: req.method,
+        // Without the query string: a GET query's text (and anything a client put there) stays out of the log.
+        path: req.url.split('?')[0],
+        remoteAddress: req.remoteAddress,
+        userAgent: req.headers['user-agent'],
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+  });
 }
