@@ -80,6 +80,7 @@ describe('request ids and the access log', () => {
       level: 30,
       msg: 'POST /graphql 200',
       req: { id: 'probe-123', method: 'POST', path: '/graphql' },
+      clientIp: expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/),
       res: { statusCode: 200 },
       graphql: { type: 'query', operation: 'LogProbe', outcome: 'ok' },
       viewer: { kind: 'AGENCY', person: personId(cast.isla) },
