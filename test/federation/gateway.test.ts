@@ -176,6 +176,7 @@ describe('queries the hub alone answers run compiled (graphql-jit) at the gatewa
     const compiles = (source: string, operationName?: string) => compiledWhen(supergraph())({ schema, document: parse(source), operationName } as never);
     expect(compiles(`{ cases(first: 5) { totalCount nodes { reference leadAgency { name } } } }`)).toBe(true);
     expect(compiles(`query Q { case(id: "x") { ...F } } fragment F on Case { reference confidential { summary } }`)).toBe(true);
+    expect(compiles(`{ __schema { queryType { name } } }`)).toBe(true);
     expect(compiles(`mutation { updateCase(input: { id: "x", title: "t" }) { reference } }`)).toBe(false);
     expect(compiles(`subscription { caseChanged { reference } }`)).toBe(false);
     expect(compiles(`{ complaints { id } }`)).toBe(false);
@@ -217,6 +218,9 @@ describe('queries the hub alone answers run compiled (graphql-jit) at the gatewa
         [DETAIL_QUERY, { id: '00000000-0000-4000-8000-000000000000' }],
         [`{ case(id: "not-a-uuid") { reference } cases(first: 1) { nodes { reference } } }`],
         [`{ cases(first: 1001) { totalCount } }`],
+        // Introspection (GraphiQL's, outside production) is a query of no subgraph's fields: compiled too.
+        [`{ __typename __schema { queryType { name } types { name kind fields { name type { name kind ofType { name } } } } } }`],
+        [`{ __type(name: "Case") { name fields { name args { name defaultValue } } } }`],
       ];
       for (const [query, variables] of cases) {
         const [compiled, interpreted] = await Promise.all([post(url, query, email, {}, variables), post(plainUrl, query, email, {}, variables)]);
