@@ -83,28 +83,23 @@ export function compiledWhen(supergraph: string): (args: ExecutionArgs) => boole
       if (!owners.includes('HUB')) foreign.add(`${def.name.value}.${field.name.value}`);
     }
   }
-  const decided = new WeakMap<DocumentNode, Map<string | null, boolean>>();
+  const decided = new WeakMap<DocumentNode, boolean>();
   return (args) => {
-    let byName = decided.get(args.document);
-    if (!byName) decided.set(args.document, (byName = new Map()));
-    const key = args.operationName ?? null;
-    let compiled = byName.get(key);
-    if (compiled === undefined) {
-      compiled = hubOnlyQuery(args, foreign);
-      byName.set(key, compiled);
-    }
+    let compiled = decided.get(args.document);
+    if (compiled === undefined) decided.set(args.document, (compiled = hubOnlyQuery(args, foreign)));
     return compiled;
   };
 }
 
 function hubOnlyQuery(args: ExecutionArgs, foreign: ReadonlySet<string>): boolean {
+  // One operation per document: the plugin keeps one compiled query per parsed document (which the gateway's parse
+  // cache shares between requests), whatever operation a request names, so a document of several operations would
+  // run the first one compiled for every request.
   const operations = args.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = args.operationName ? operations.find((o) => o.name?.value === args.operationName) : operations.length === 1 ? operations[0] : undefined;
-  if (!operation || operation.operation !== 'query') return false;
+  if (operations.length !== 1 || operations[0].operation !== 'query') return false;
   const typeInfo = new TypeInfo(args.schema);
   let hubOnly = true;
-  // Every field of the document (the other operations' and unused fragments' too: an over-approximation that only
-  // ever chooses graphql-js).
+  // Every field of the document (unused fragments' too: an over-approximation that only ever chooses graphql-js).
   visit(
     args.document,
     visitWithTypeInfo(typeInfo, {
@@ -236,6 +231,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     Object.entries(options.subgraphs).map(([name, u]) => [name, Array.isArray(u) ? u : [u]]),
   ) as Record<SubgraphName, string[]>;
   const live = gatewayLive(urls.hub);
+  const compiled = options.compile === false ? null : compiledWhen(options.supergraph);
   const runtime = createGatewayRuntime({
     supergraph: options.supergraph,
     // The transports given, not imported by name at run time: HTTP for queries and mutations, and the hub's
@@ -255,7 +251,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [instancesPlugin(urls), redactionsPlugin(), ...(options.compile === false ? [] : [useGraphQlJit({}, { enableIf: compiledWhen(options.supergraph) }) as GatewayPlugin])],
+    plugins: () => [instancesPlugin(urls), redactionsPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).
@@ -286,4 +282,3 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   };
 }
-
