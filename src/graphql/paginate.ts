@@ -27,6 +27,12 @@ export interface PageQuery<T> {
    * pipelined connection) rather than when the field resolves.
    */
   withCount?: boolean;
+  /**
+   * The list is small (the network's conference calls: a few a quarter): when `totalCount` is asked for, the page and
+   * the count come from one scan of the rows in scope (a materialized CTE), so that row-level security decides each row
+   * once rather than once for the page and again for the count. Not for large lists: the scan reads every row in scope.
+   */
+  countInOneScan?: boolean;
   hydrate: (rows: Record<string, unknown>[]) => T[];
 }
 
@@ -37,33 +43,46 @@ export interface PageQuery<T> {
  */
 export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T>> {
   const limit = pageSize(q.first);
-  const conditions = [q.where];
+  let after: string[] | undefined;
   if (q.after) {
-    const values = decodeCursor(q.after, q.order.length).map(String);
+    after = decodeCursor(q.after, q.order.length).map(String);
     q.order.forEach((k, i) => {
-      if (!validKey[k.type](values[i])) throw badInput('after', 'is not a cursor of this list');
+      if (!validKey[k.type](after![i])) throw badInput('after', 'is not a cursor of this list');
     });
-    conditions.push(keysetAfter(q.order, values));
   }
   const keys = join(
     q.order.map((k, i) => raw(`${k.expr}::text AS __o${i}`)),
     ', ',
   );
-  const orderBy = raw(q.order.map((k) => `${k.expr} ${k.direction}`).join(', '));
+  const oneScan = q.withCount === true && q.countInOneScan === true;
+  let statement: Sql;
+  if (oneScan) {
+    // The rows in scope once (each decided once by row-level security), their number, and the page of them.
+    const inScope = q.order.map((k, i) => ({ ...k, expr: `v.__s${i}` }));
+    const sortKeys = join(
+      q.order.map((k, i) => raw(`${k.expr} AS __s${i}`)),
+      ', ',
+    );
+    statement = sql`WITH v AS MATERIALIZED (SELECT ${q.select}, ${keys}, ${sortKeys} FROM ${q.from} WHERE ${q.where})
+      SELECT v.*, (SELECT count(*)::int FROM v) AS __total FROM v
+      WHERE ${after ? keysetAfter(inScope, after) : raw('TRUE')} ORDER BY ${orderBy(inScope)} LIMIT ${limit + 1}`;
+  } else {
+    const conditions = after ? [q.where, keysetAfter(q.order, after)] : [q.where];
+    statement = sql`SELECT ${q.select}, ${keys} FROM ${q.from} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderBy(q.order)} LIMIT ${limit + 1}`;
+  }
   // first + 1 rows (also for first: 0), to know whether there is a next page.
-  const pageRows = db
-          .rows(sql`SELECT ${q.select}, ${keys} FROM ${q.from} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderBy} LIMIT ${limit + 1}`)
-          .catch((err: { code?: unknown }) => {
-            // A cursor whose values pass the shape checks but not PostgreSQL's (an integer or a date out of range):
-            // a data exception (SQLSTATE class 22) is bad input, not an internal error.
-            if (q.after && typeof err.code === 'string' && err.code.startsWith('22')) throw badInput('after', 'is not a cursor of this list');
-            throw err;
-          });
-  let counted: Promise<number> | undefined;
-  const count = () =>
-    (counted ??= db
-      .rows(sql`SELECT count(*)::int AS n FROM ${q.from} WHERE ${q.where}`)
-      .then((r) => Number(r[0].n)));
+  const pageRows = db.rows(statement).catch((err: { code?: unknown }) => {
+    // A cursor whose values pass the shape checks but not PostgreSQL's (an integer or a date out of range):
+    // a data exception (SQLSTATE class 22) is bad input, not an internal error.
+    if (q.after && typeof err.code === 'string' && err.code.startsWith('22')) throw badInput('after', 'is not a cursor of this list');
+    throw err;
+  });
+  const countStatement = () => db.rows(sql`SELECT count(*)::int AS n FROM ${q.from} WHERE ${q.where}`).then((r) => Number(r[0].n));
+  // In one scan: the count is on every row of the page; a page with no row after a cursor still needs it counted.
+  let counted: Promise<number> | undefined = oneScan
+    ? pageRows.then((rows) => (rows.length > 0 ? Number(rows[0].__total) : after ? countStatement() : 0))
+    : undefined;
+  const count = () => (counted ??= countStatement());
   // Its failure is the field's (or, behind a failed page, nobody's: the page's error answers).
   if (q.withCount) count().catch(() => undefined);
   const rows = await pageRows;
@@ -78,6 +97,10 @@ export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T
     hasPreviousPage: !!q.after,
     count,
   };
+}
+
+function orderBy(order: OrderKey[]): Sql {
+  return raw(order.map((k) => `${k.expr} ${k.direction}`).join(', '));
 }
 
 /** Rows strictly after the cursor in the given order: (k1 > v1) OR (k1 = v1 AND k2 > v2) … with > or < per direction. */

@@ -260,6 +260,17 @@ describe('the demo cast’s view of the calls', () => {
     expect(seen).toEqual(expected[v].calls.map(callId));
   });
 
+  test.each(viewers)('%s: the page after the last call is empty and still counts every visible call', async (v) => {
+    const q = 'query($after: String) { calls(when: ALL, first: 1000, after: $after) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } }';
+    const all: { body: any } = await hub.gql(q, { as: emailOf(v), variables: { after: null } });
+    const total = expected[v].calls.length;
+    expect(all.body.data.calls.totalCount).toBe(total);
+    expect(all.body.data.calls.pageInfo.hasNextPage).toBe(false);
+    if (total === 0) return;
+    const beyond = await hub.gql(q, { as: emailOf(v), variables: { after: all.body.data.calls.pageInfo.endCursor } });
+    expect(beyond.body).toEqual({ data: { calls: { totalCount: total, nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } } });
+  });
+
   test.each(viewers)('%s: call(id) answers each visible call and null for a hidden one, as for an unknown id', async (v) => {
     for (const key of Object.keys(calls) as CallKey[]) {
       const r = await hub.gql(`query($id: ID!) { call(id: $id) { ${callFields} } }`, { as: emailOf(v), variables: { id: callId(key) } });
