@@ -75,13 +75,18 @@ export function accessLog(logger: Logger): HttpLogger {
     },
     customSuccessMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
+    // Asked twice: when the request arrives (bound to the request's logger, so every line it logs has the address) and
+    // when it ends (added to the access line, which the request's logger writes: only what was not bound yet, or the
+    // line would carry the address twice).
     customProps(req, res) {
-      const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
+      const arrived = (req as IncomingMessage & { log?: unknown }).log === undefined;
       // Express's client address: the socket's peer, or with TRUST_PROXY the address the trusted proxies name.
-      const clientIp = (req as IncomingMessage & { ip?: string }).ip;
+      if (arrived) return { clientIp: (req as IncomingMessage & { ip?: string }).ip };
+      const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
+      if (!facts) return {};
       // A response never finished: the client closed its connection first (the status is then the default, never sent).
-      const outcome = !res.writableFinished ? 'CLIENT_CLOSED_REQUEST' : facts?.outcome ?? outcomeOfStatus(res.statusCode);
-      return facts ? { clientIp, graphql: { type: facts.type, operation: facts.operation, outcome }, viewer: facts.viewer } : { clientIp };
+      const outcome = !res.writableFinished ? 'CLIENT_CLOSED_REQUEST' : facts.outcome ?? outcomeOfStatus(res.statusCode);
+      return { graphql: { type: facts.type, operation: facts.operation, outcome }, viewer: facts.viewer };
     },
     serializers: {
       req: (req: { id: string; method: string; url: string; remoteAddress?: string; headers: Record<string, string> }) => ({

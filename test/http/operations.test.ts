@@ -38,21 +38,28 @@ interface OtherHub {
   url: string;
   base: string;
   lines: Array<Record<string, any>>;
+  /** The same lines as written (JSON.parse would hide a key written twice). */
+  raw: string[];
 }
 
 /** Another hub on the test database with these variables on top of the test ones; its log lines are kept. */
 async function otherHub(env: Record<string, string> = {}): Promise<OtherHub> {
   const lines: Array<Record<string, any>> = [];
+  const raw: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (!line.trim()) continue;
+        raw.push(line);
+        lines.push(JSON.parse(line));
+      }
       done();
     },
   });
   const config = loadConfig({ ...testHubEnv(), ...env });
   const other = await createHub({ config, ds: hub.ds, logger: pino({ level: 'info' }, sink) });
   const port = await other.listen(0, '127.0.0.1');
-  return { hub: other, url: `http://127.0.0.1:${port}/graphql`, base: `http://127.0.0.1:${port}`, lines };
+  return { hub: other, url: `http://127.0.0.1:${port}/graphql`, base: `http://127.0.0.1:${port}`, lines, raw };
 }
 
 async function tokenOf(email: string): Promise<string> {
@@ -86,6 +93,9 @@ describe('request ids and the access log', () => {
       viewer: { kind: 'AGENCY', person: personId(cast.isla) },
     });
     expect(typeof line!.responseTime).toBe('number');
+    // Each key once in the line as written (the request's logger binds the address when the request arrives).
+    const written = logging.raw.find((l) => l.includes('"probe-123"') && l.includes('"responseTime"'))!;
+    for (const key of ['clientIp', 'graphql', 'viewer', 'req', 'res']) expect([key, written.split(`"${key}":`).length - 1]).toEqual([key, 1]);
     expect(JSON.stringify(logging.lines)).not.toContain(token);
   });
 
