@@ -8,7 +8,7 @@ import { Agency, Participant, PrivateSectorMember } from '../entities/participan
 import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
 import { required } from '../src/data/batch';
-import { listingOnly } from '../src/data/cases';
+import { listingColumns, listingOnly } from '../src/data/cases';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { selectedFields, selectedHere, selectedOnRows } from '../src/graphql/selection';
 import { callPolicy } from '../src/policy/call.policy';
@@ -40,7 +40,8 @@ async function prefetchCalls(ctx: Context, calls: ConferenceCall[], info: GraphQ
   if (fields.has('organizer')) tasks.push(ctx.data.participants.participantById.loadMany([...new Set(calls.map((c) => c.organizerId))]));
   const callIds = calls.map((c) => c.id);
   if (selectedOnRows(info, ['segments']).has('discussedCases')) {
-    tasks.push(ctx.data.calls.prefetchSegmentsWithCases(callIds, listingOnly(selectedOnRows(info, ['segments', 'discussedCases']))));
+    const caseFields = selectedOnRows(info, ['segments', 'discussedCases']);
+    tasks.push(ctx.data.calls.prefetchSegmentsWithCases(callIds, listingOnly(caseFields) ? listingColumns(caseFields) : null));
   }
   else if (fields.has('segments')) tasks.push(ctx.data.calls.segmentsByCall.loadMany(callIds));
   await Promise.all(tasks);
@@ -178,7 +179,9 @@ export class CallSegmentResolver {
   @FieldResolver(() => [Case], { description: 'Cases discussed in this segment that the viewer may see (the case rules apply).' })
   discussedCases(@Root() segment: CallSegment, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Case[]> {
     // Rows without tier and rights when this field asks for nothing that reads them (the agenda's list of cases).
-    const loader = listingOnly(selectedHere(info)) ? ctx.data.calls.discussedListingsBySegment : ctx.data.calls.discussedCasesBySegment;
+    // Only the columns its fields read, under a key of their own (`listingColumns`).
+    const fields = selectedHere(info);
+    const loader = listingOnly(fields) ? ctx.data.calls.discussedListingsBySegment(listingColumns(fields)) : ctx.data.calls.discussedCasesBySegment;
     return loader.load(segment.id);
   }
 

@@ -87,15 +87,27 @@ export class CallData {
     return groupBy(segmentIds, rows, this.db.hydrate(PrivateSectorMember, rows));
   });
 
-  readonly discussedCasesBySegment = this.discussedCases(false);
+  readonly discussedCasesBySegment = this.discussedCases(null);
 
-  /** The same lists as `discussedCasesBySegment`, of rows without tier and rights, for fields asking only for `CASE_LISTING_FIELDS`. */
-  readonly discussedListingsBySegment = this.discussedCases(true);
+  /** Per key of `listingColumns`, the loader of `discussedListingsBySegment`. */
+  private readonly discussedListings = new Map<string, DataLoader<string, Case[]>>();
 
-  private discussedCases(listing: boolean): DataLoader<string, Case[]> {
+  /**
+   * The same lists as `discussedCasesBySegment`, of rows without tier and rights and with only the columns `columns`
+   * names (`listingColumns`), for fields asking only for `CASE_LISTING_FIELDS`: a loader per set of columns.
+   */
+  discussedListingsBySegment(columns: string): DataLoader<string, Case[]> {
+    let loader = this.discussedListings.get(columns);
+    if (!loader) this.discussedListings.set(columns, (loader = this.discussedCases(columns)));
+    return loader;
+  }
+
+  /** `columns`: null for whole rows with tier and rights, or a key of `listingColumns`. */
+  private discussedCases(columns: string | null): DataLoader<string, Case[]> {
+    const listing = columns !== null;
     return new DataLoader<string, Case[]>(async (segmentIds) => {
       const rows = await this.rows(
-        sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c', listing)} FROM call_segment_case sc JOIN enforcement_case c ON c.id = sc.case_id
+        sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c', listing, columns ?? undefined)} FROM call_segment_case sc JOIN enforcement_case c ON c.id = sc.case_id
             WHERE sc.segment_id = ANY (${uuidArray(segmentIds)})
             ORDER BY c.harm_score DESC, c.id`,
       );
@@ -106,15 +118,16 @@ export class CallData {
   /**
    * The segments of these calls and the cases each discusses, in two statements sent together rather than one after
    * the other: the discussed cases are read by call (the segments the viewer may see, joined under the same policies as
-   * `discussedCasesBySegment` reads them) and handed to `discussedCasesBySegment` (`discussedListingsBySegment` with
-   * `listing`) for every segment `segmentsByCall` found, so each segment's field answers from the cache with exactly
-   * the rows its own statement would have found.
+   * `discussedCasesBySegment` reads them) and handed to `discussedCasesBySegment` (with `columns`, a key of
+   * `listingColumns`: to `discussedListingsBySegment(columns)`) for every segment `segmentsByCall` found, so each
+   * segment's field answers from the cache with exactly the rows its own statement would have found.
    */
-  async prefetchSegmentsWithCases(callIds: readonly string[], listing = false): Promise<void> {
+  async prefetchSegmentsWithCases(callIds: readonly string[], columns: string | null = null): Promise<void> {
+    const listing = columns !== null;
     const [segments, rows] = await Promise.all([
       this.segmentsByCall.loadMany(callIds),
       this.rows(
-        sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c', listing)}
+        sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c', listing, columns ?? undefined)}
             FROM call_segment s JOIN call_segment_case sc ON sc.segment_id = s.id JOIN enforcement_case c ON c.id = sc.case_id
             WHERE s.call_id = ANY (${uuidArray(callIds)})
             ORDER BY c.harm_score DESC, c.id`,
@@ -122,7 +135,7 @@ export class CallData {
     ]);
     const segmentIds = segments.flatMap((list) => (list instanceof Error ? [] : list.map((s) => s.id)));
     const discussed = groupBy(segmentIds, rows, this.data.cases.hydrateCases(rows, listing));
-    const loader = listing ? this.discussedListingsBySegment : this.discussedCasesBySegment;
+    const loader = columns !== null ? this.discussedListingsBySegment(columns) : this.discussedCasesBySegment;
     segmentIds.forEach((id, i) => loader.prime(id, discussed[i]));
   }
 
@@ -205,7 +218,7 @@ export class CallData {
     this.segmentById.clear(id);
     this.invitedBySegment.clear(id);
     this.discussedCasesBySegment.clear(id);
-    this.discussedListingsBySegment.clear(id);
+    for (const loader of this.discussedListings.values()) loader.clear(id);
     return this.visibleSegment('segmentId', id);
   }
 

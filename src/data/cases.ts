@@ -44,6 +44,31 @@ export function listingOnly(fields: ReadonlySet<string>): boolean {
   return true;
 }
 
+/** The column each listing field reads (`leadAgency` and `countries` read through their loaders, by the row's keys). */
+const LISTING_COLUMNS: Readonly<Record<string, string>> = {
+  reference: 'reference', title: 'title', status: 'status', categories: 'categories', openedAt: 'opened_at', harmScore: 'harm_score',
+};
+
+/**
+ * The columns a listing row needs for these fields (listing fields only: `listingOnly`), as a key (sorted, comma
+ * separated) for `caseColumns(alias, true, columns)`: those the fields read, and always `id` (the row's key),
+ * `lead_agency_id` (the lead agency's) and `tlp` (the audit trail records a TLP:RED row the response carries). A row
+ * read with fewer columns than the entity has is a value for these fields only: every list of such rows is kept under
+ * its own key, never where a selection asking for more could find it.
+ */
+export function listingColumns(fields: ReadonlySet<string>): string {
+  let key = columnKeys.get(fields);
+  if (key === undefined) {
+    const columns = new Set(['id', 'lead_agency_id', 'tlp']);
+    for (const f of fields) if (LISTING_COLUMNS[f]) columns.add(LISTING_COLUMNS[f]);
+    columnKeys.set(fields, (key = [...columns].sort().join(',')));
+  }
+  return key;
+}
+
+/** `listingColumns` per set of fields (a field's set is made once per document: `selectedHere`). */
+const columnKeys = new WeakMap<ReadonlySet<string>, string>();
+
 /**
  * Which cases a list asks for, within what row-level security lets the viewer read: the filters of `cases(filter:)`,
  * or the cases an agency leads (`Agency.cases`).
@@ -74,12 +99,20 @@ export class CaseData {
    * from `case_confidential`, whose row-level security returns the tier only to the lead agency's people and the
    * people a share reaches (lap.case_tier_readable), so the value is NULL for every other row.
    *
-   * `listing`: the row and listing columns only, for a list whose rows ask for nothing but `CASE_LISTING_FIELDS`. Such
+   * `listing`: the row and listing columns only (with `only`, a key of `listingColumns`: just those), for a list whose
+   * rows ask for nothing but `CASE_LISTING_FIELDS`. Such
    * a case has no tier and no rights (`confidentialTier` and `editable` undefined: whatever reads them finds nothing to
    * allow), and it is never handed to `caseById`.
    */
-  caseColumns(alias: string, listing = false): Sql {
-    const columns = raw(this.db.metadata(Case).columns.map((c) => `${alias}.${c.databaseName}`).join(', '));
+  caseColumns(alias: string, listing = false, only?: string): Sql {
+    const wanted = only === undefined ? null : new Set(only.split(','));
+    const columns = raw(
+      this.db
+        .metadata(Case)
+        .columns.filter((c) => !listing || wanted === null || wanted.has(c.databaseName))
+        .map((c) => `${alias}.${c.databaseName}`)
+        .join(', '),
+    );
     if (listing) return columns;
     const c = raw(alias);
     return sql`${columns},

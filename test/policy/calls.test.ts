@@ -271,6 +271,35 @@ describe('the demo cast’s view of the calls', () => {
     expect(beyond.body).toEqual({ data: { calls: { totalCount: total, nodes: [], pageInfo: { hasNextPage: false, endCursor: null } } } });
   });
 
+  test.each(viewers)('%s: a segment\'s discussed cases asked with different fields in one request each get the fields they ask for', async (v) => {
+    const few = 'reference';
+    const all = 'id reference title status categories tlp openedAt harmScore leadAgency { name } countries { code }';
+    const list = (f: string) => `calls(when: ALL, first: 50) { nodes { id segments { id discussedCases { ${f} } } } }`;
+    const alone = await Promise.all([few, all].map((f) => hub.gql(`{ ${list(f)} }`, { as: emailOf(v) })));
+    // A segment read on its own in the same request, asking for fewer fields, first (one round trip before the list's).
+    const seg = (Object.entries(expected[v].segments) as Array<[SegmentKey, string[] | undefined]>).find(([, refs]) => (refs?.length ?? 0) > 0);
+    const single = seg ? `s: callSegment(id: "${segmentId(seg[0])}") { discussedCases { ${few} } }` : '';
+    const together = await hub.gql(
+      `{ ${single}
+         a: calls(when: ALL, first: 50) { nodes { id segments { id x: discussedCases { ${few} } y: discussedCases { ${all} } } } }
+         b: ${list(all)} }`,
+      { as: emailOf(v) },
+    );
+    if (seg) expect((together.body as any).data.s).toEqual({ discussedCases: seg[1]!.map((reference) => ({ reference })) });
+    const pick = (body: any, key: string) =>
+      body.data.a.nodes.map((c: any) => ({ id: c.id, segments: c.segments.map((s: any) => ({ id: s.id, discussedCases: s[key] })) }));
+    expect(alone.map((r) => r.body.errors)).toEqual([undefined, undefined]);
+    expect(together.body.errors).toBeUndefined();
+    expect(pick(together.body, 'x')).toEqual((alone[0].body as any).data.calls.nodes);
+    expect(pick(together.body, 'y')).toEqual((alone[1].body as any).data.calls.nodes);
+    expect((together.body as any).data.b.nodes).toEqual((alone[1].body as any).data.calls.nodes);
+    // The whole rows are really there: some visible segment discusses a case, with its categories and opening date.
+    const cases = (alone[1].body as any).data.calls.nodes.flatMap((c: any) => c.segments.flatMap((s: any) => s.discussedCases));
+    const discussed = Object.values(expected[v].segments).reduce((n, refs) => n + (refs?.length ?? 0), 0);
+    expect(cases.length).toBe(discussed);
+    for (const c of cases) expect([Array.isArray(c.categories), typeof c.openedAt, typeof c.leadAgency.name]).toEqual([true, 'string', 'string']);
+  });
+
   test.each(viewers)('%s: call(id) answers each visible call and null for a hidden one, as for an unknown id', async (v) => {
     for (const key of Object.keys(calls) as CallKey[]) {
       const r = await hub.gql(`query($id: ID!) { call(id: $id) { ${callFields} } }`, { as: emailOf(v), variables: { id: callId(key) } });
