@@ -104,14 +104,13 @@ export class CallData {
 
   /** `columns`: null for whole rows with tier and rights, or a key of `listingColumns`. */
   private discussedCases(columns: string | null): DataLoader<string, Case[]> {
-    const listing = columns !== null;
     return new DataLoader<string, Case[]>(async (segmentIds) => {
       const rows = await this.rows(
-        sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c', listing, columns ?? undefined)} FROM call_segment_case sc JOIN enforcement_case c ON c.id = sc.case_id
+        sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c', columns ?? false)} FROM call_segment_case sc JOIN enforcement_case c ON c.id = sc.case_id
             WHERE sc.segment_id = ANY (${uuidArray(segmentIds)})
             ORDER BY c.harm_score DESC, c.id`,
       );
-      return groupBy(segmentIds, rows, this.data.cases.hydrateCases(rows, listing));
+      return groupBy(segmentIds, rows, this.data.cases.hydrateCases(rows, columns !== null));
     });
   }
 
@@ -123,18 +122,17 @@ export class CallData {
    * segment's field answers from the cache with exactly the rows its own statement would have found.
    */
   async prefetchSegmentsWithCases(callIds: readonly string[], columns: string | null = null): Promise<void> {
-    const listing = columns !== null;
     const [segments, rows] = await Promise.all([
       this.segmentsByCall.loadMany(callIds),
       this.rows(
-        sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c', listing, columns ?? undefined)}
+        sql`SELECT sc.segment_id AS __key, ${this.data.cases.caseColumns('c', columns ?? false)}
             FROM call_segment s JOIN call_segment_case sc ON sc.segment_id = s.id JOIN enforcement_case c ON c.id = sc.case_id
             WHERE s.call_id = ANY (${uuidArray(callIds)})
             ORDER BY c.harm_score DESC, c.id`,
       ),
     ]);
     const segmentIds = segments.flatMap((list) => (list instanceof Error ? [] : list.map((s) => s.id)));
-    const discussed = groupBy(segmentIds, rows, this.data.cases.hydrateCases(rows, listing));
+    const discussed = groupBy(segmentIds, rows, this.data.cases.hydrateCases(rows, columns !== null));
     const loader = columns !== null ? this.discussedListingsBySegment(columns) : this.discussedCasesBySegment;
     segmentIds.forEach((id, i) => loader.prime(id, discussed[i]));
   }

@@ -30,15 +30,15 @@ const caseOrders: Record<CaseOrder, OrderKey[]> = {
 
 /**
  * The fields of a case that read only its row (and, through their own loaders, its lead agency and countries): a list
- * whose rows ask for nothing else reads them without the confidential tier and the viewer's rights
- * (`caseColumns(alias, true)`). Any other field — `confidential`, `viewerCan`, the accountability fields, one added
+ * whose rows ask for nothing else reads them without the confidential tier and the viewer's rights, and only the columns
+ * they read (`caseColumns(alias, listingColumns(fields))`). Any other field — `confidential`, `viewerCan`, the accountability fields, one added
  * later — makes the list read whole rows.
  */
 export const CASE_LISTING_FIELDS: ReadonlySet<string> = new Set([
   '__typename', 'id', 'reference', 'title', 'status', 'categories', 'tlp', 'openedAt', 'harmScore', 'leadAgency', 'countries',
 ]);
 
-/** Whether rows asking for these fields need only `caseColumns(alias, true)`. */
+/** Whether rows asking for these fields need only listing columns (`listingColumns`). */
 export function listingOnly(fields: ReadonlySet<string>): boolean {
   for (const f of fields) if (!CASE_LISTING_FIELDS.has(f)) return false;
   return true;
@@ -51,7 +51,7 @@ const LISTING_COLUMNS: Readonly<Record<string, string>> = {
 
 /**
  * The columns a listing row needs for these fields (listing fields only: `listingOnly`), as a key (sorted, comma
- * separated) for `caseColumns(alias, true, columns)`: those the fields read, and always `id` (the row's key),
+ * separated) for `caseColumns(alias, columns)`: those the fields read, and always `id` (the row's key),
  * `lead_agency_id` (the lead agency's) and `tlp` (the audit trail records a TLP:RED row the response carries). A row
  * read with fewer columns than the entity has is a value for these fields only: every list of such rows is kept under
  * its own key, never where a selection asking for more could find it.
@@ -99,21 +99,20 @@ export class CaseData {
    * from `case_confidential`, whose row-level security returns the tier only to the lead agency's people and the
    * people a share reaches (lap.case_tier_readable), so the value is NULL for every other row.
    *
-   * `listing`: the row and listing columns only (with `only`, a key of `listingColumns`: just those), for a list whose
-   * rows ask for nothing but `CASE_LISTING_FIELDS`. Such
-   * a case has no tier and no rights (`confidentialTier` and `editable` undefined: whatever reads them finds nothing to
-   * allow), and it is never handed to `caseById`.
+   * `listing`: a key of `listingColumns`: only the columns it names, for a list whose rows ask for nothing but
+   * `CASE_LISTING_FIELDS`. Such a case has no tier and no rights (`confidentialTier` and `editable` undefined:
+   * whatever reads them finds nothing to allow), and it is never handed to `caseById`.
    */
-  caseColumns(alias: string, listing = false, only?: string): Sql {
-    const wanted = only === undefined ? null : new Set(only.split(','));
+  caseColumns(alias: string, listing: string | false = false): Sql {
+    const only = listing === false ? null : new Set(listing.split(','));
     const columns = raw(
       this.db
         .metadata(Case)
-        .columns.filter((c) => !listing || wanted === null || wanted.has(c.databaseName))
+        .columns.filter((c) => only === null || only.has(c.databaseName))
         .map((c) => `${alias}.${c.databaseName}`)
         .join(', '),
     );
-    if (listing) return columns;
+    if (listing !== false) return columns;
     const c = raw(alias);
     return sql`${columns},
       (SELECT json_build_object(
@@ -125,7 +124,7 @@ export class CaseData {
         AND (SELECT lap.viewer_api_key()) IS NULL AS __editable`;
   }
 
-  /** Cases from rows of `caseColumns(alias, listing)`. */
+  /** Cases from rows of `caseColumns(alias, listing)` (`listing`: whether it named listing columns). */
   hydrateCases(rows: Row[], listing = false): Case[] {
     const cases = this.db.hydrate(Case, rows);
     cases.forEach((c, i) => {
