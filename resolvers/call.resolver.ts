@@ -13,6 +13,7 @@ import { Connection, toConnection } from '../src/graphql/connection';
 import { selectedFields, selectedHere, selectedOnRows } from '../src/graphql/selection';
 import { callPolicy } from '../src/policy/call.policy';
 import { AddSegmentInput, CallsArgs, ExcludeFromCallInput, RecordMinutesArgs, ScheduleCallInput } from './types/call.input';
+import { offered } from '../src/policy/viewer';
 
 export const ConferenceCallConnection = Connection(ConferenceCall, 'ConferenceCall');
 export type ConferenceCallConnection = InstanceType<typeof ConferenceCallConnection>;
@@ -107,8 +108,8 @@ export class ConferenceCallResolver {
   @FieldResolver(() => ConferenceCallViewerCan)
   viewerCan(@Ctx() ctx: Context): ConferenceCallViewerCan {
     return {
-      addSegment: callPolicy.canManage(ctx.viewer),
-      exclude: callPolicy.canExclude(ctx.viewer),
+      addSegment: offered(ctx.viewer, callPolicy.canManage(ctx.viewer)),
+      exclude: offered(ctx.viewer, callPolicy.canExclude(ctx.viewer)),
       readExclusions: callPolicy.canReadExclusions(ctx.viewer),
     };
   }
@@ -187,7 +188,7 @@ export class CallSegmentResolver {
 
   @FieldResolver(() => CallSegmentViewerCan)
   viewerCan(@Ctx() ctx: Context): CallSegmentViewerCan {
-    return { manage: callPolicy.canManage(ctx.viewer), exclude: callPolicy.canExclude(ctx.viewer) };
+    return { manage: offered(ctx.viewer, callPolicy.canManage(ctx.viewer)), exclude: offered(ctx.viewer, callPolicy.canExclude(ctx.viewer)) };
   }
 }
 

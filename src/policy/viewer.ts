@@ -48,6 +48,15 @@ export function isMemberPerson(v: Viewer): boolean {
   return isMember(v) && v.personId !== null && !v.apiKey;
 }
 
+/**
+ * What `viewerCan` offers to do with a row: the actions the row's own answers allow (its policy's functions, the viewer's
+ * kind), none of them to an API key, which is read-only (DOMAIN §8) — every mutation refuses it (`mutationRule`, the
+ * `api_key_no_*` policies), so a frontend must not be told it may. Flags that say what the viewer may read are not actions.
+ */
+export function offered(v: Viewer, allowed: boolean): boolean {
+  return allowed && !v.apiKey;
+}
+
 /** The caller is an API key: its organization as a whole, read-only (DOMAIN §8). */
 export function isApiKey(v: Viewer): boolean {
   return !!v.apiKey;

@@ -218,6 +218,75 @@ describe('a key’s viewer: the organization as a whole, read-only', () => {
     expect(after).toEqual(before);
     expect((await keyRows()).map((k) => k.revoked_at)).toEqual([null]);
   });
+  test('viewerCan offers a key no action, on every type that has one; what it may read is told as for its organization', async () => {
+    // Every viewerCan type of the schema, by the path that reaches it, with all its fields: a type added later without a
+    // path here fails the test.
+    const paths: Record<string, (can: string) => string> = {
+      CaseViewerCan: (can) => `cases(first: 100) { nodes { viewerCan ${can} } }`,
+      ConferenceCallViewerCan: (can) => `calls(first: 100, when: ALL) { nodes { viewerCan ${can} } }`,
+      CallSegmentViewerCan: (can) => `calls(first: 100, when: ALL) { nodes { segments { viewerCan ${can} } } }`,
+      AssistanceRequestViewerCan: (can) => `assistanceRequests(first: 100) { nodes { viewerCan ${can} } }`,
+      CaseAccessRequestViewerCan: (can) => `caseAccessRequests(first: 100) { nodes { viewerCan ${can} } }`,
+      EducationProjectViewerCan: (can) => `educationProjects(first: 100) { nodes { viewerCan ${can} } }`,
+      EndorsementViewerCan: (can) => `endorsements(first: 100) { nodes { viewerCan ${can} } }`,
+      QuestionnaireViewerCan: (can) => `questionnaires(first: 100) { nodes { viewerCan ${can} } }`,
+      QuestionnaireResponseViewerCan: (can) => `questionnaires(first: 100) { nodes { viewerResponse { viewerCan ${can} } } }`,
+      ResourceListEntryViewerCan: (can) => `resourceList(first: 100) { nodes { viewerCan ${can} } }`,
+    };
+    const schema = await hub.gql(`{ __schema { types { name fields { name } } } }`, { as: cast.ann });
+    const types: Array<{ name: string; fields: Array<{ name: string }> }> = schema.body.data.__schema.types.filter((t: any) => t.name.endsWith('ViewerCan'));
+    expect(types.map((t) => t.name).sort()).toEqual(Object.keys(paths).sort());
+    /** Every viewerCan object of an answer, by the type's name (the aliases). */
+    const found = (data: Record<string, unknown>) => {
+      const out: Record<string, Array<Record<string, boolean>>> = {};
+      const walk = (v: unknown, type: string) => {
+        if (Array.isArray(v)) return v.forEach((x) => walk(x, type));
+        if (!v || typeof v !== 'object') return;
+        for (const [k, x] of Object.entries(v)) {
+          if (k === 'viewerCan' && x) (out[type] ??= []).push(x as Record<string, boolean>);
+          else walk(x, type);
+        }
+      };
+      for (const [alias, v] of Object.entries(data)) walk(v, alias);
+      return out;
+    };
+    const query = `{ ${types.map((t) => `${t.name}: ${paths[t.name](`{ ${t.fields.map((f) => f.name).join(' ')} }`)}`).join('\n')} }`;
+    // A pending request for the FTC to decide (the FTC leads FTC-2004-017; the ACMA may see the case, not its tier).
+    const asked = await hub.gql(`mutation($c: ID!) { requestCaseAccess(caseId: $c, justification: "Australian victims") { status } }`, {
+      as: cast.liam,
+      variables: { c: caseId('FTC-2004-017') },
+    });
+    expect(asked.body).toEqual({ data: { requestCaseAccess: { status: 'PENDING' } } });
+    const seen = new Map<string, number>();
+    const offeredToPeople = new Set<string>();
+    for (const person of [cast.ann, cast.isla, cast.tom, cast.grace]) {
+      const key = await createKey(person);
+      const [asKey, asPerson] = [await hub.gql(query, { token: key.secret }), await hub.gql(query, { as: person })];
+      expect(asKey.body.errors).toBeUndefined();
+      expect(asPerson.body.errors).toBeUndefined();
+      for (const [type, flags] of Object.entries(found(asKey.body.data))) {
+        seen.set(type, (seen.get(type) ?? 0) + flags.length);
+        for (const can of flags) {
+          for (const [field, value] of Object.entries(can)) {
+            // Reading is the organization's; acting is a person's.
+            if (!field.startsWith('read')) expect([person, type, field, value]).toEqual([person, type, field, false]);
+          }
+        }
+      }
+      for (const [type, flags] of Object.entries(found(asPerson.body.data))) {
+        for (const can of flags) for (const [field, value] of Object.entries(can)) if (!field.startsWith('read') && value) offeredToPeople.add(`${type}.${field}`);
+      }
+    }
+    // Not vacuous: the keys reached rows of every type, and the people of the same organizations are offered actions of
+    // every kind the keys were refused.
+    expect(types.map((t) => t.name).filter((t) => !seen.get(t))).toEqual([]);
+    expect([...offeredToPeople].sort()).toEqual([
+      'AssistanceRequestViewerCan.answer', 'AssistanceRequestViewerCan.withdraw', 'CallSegmentViewerCan.exclude', 'CallSegmentViewerCan.manage',
+      'CaseAccessRequestViewerCan.decide', 'CaseViewerCan.edit', 'CaseViewerCan.share', 'ConferenceCallViewerCan.addSegment', 'ConferenceCallViewerCan.exclude',
+      'EducationProjectViewerCan.update', 'EndorsementViewerCan.object', 'QuestionnaireResponseViewerCan.update', 'QuestionnaireViewerCan.respond',
+      'ResourceListEntryViewerCan.remove',
+    ]);
+  });
 });
 
 describe('keys that do not work', () => {
