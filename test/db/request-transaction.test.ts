@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { poolOf } from '../../src/db/viewer-db';
 import { caseId, personId, startTestHub, TestHub } from '../support/hub';
 
 /**
@@ -110,4 +111,38 @@ test('an anonymous request has no lookup: its BEGIN leaves with its first statem
   expect(sent[0]).toMatch(/^BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE lap_viewer; .*set_config\('lap\.kind', 'ANONYMOUS', true\)/s);
   expect(sent.filter((m) => /viewer_of|api_key_viewer/.test(m))).toEqual([]);
   expect(sent.at(-1)).toBe('COMMIT');
+});
+
+test('viewers in turn on the pool’s connections: each gets its own answer, and every connection goes back with nothing of a request left on it', async () => {
+  const pool = poolOf(hub.ds);
+  const TOM = 'tom.baker@meridianbank.example';
+  // A coordinator and a private-sector member in turn, more requests than the pool holds: a connection handed on with
+  // the last viewer's role, settings or transaction still on it would answer the next request as the wrong viewer.
+  const query = `query($id: ID!) { me { kind } case(id: $id) { reference confidential { summary } } cases(first: 100) { totalCount } }`;
+  const variables = { id: caseId('FTC-2004-017') };
+  const alone = { [ANN]: await hub.gql(query, { as: ANN, variables }), [TOM]: await hub.gql(query, { as: TOM, variables }) };
+  expect(alone[ANN].body.data.me.kind).toBe('COORDINATOR');
+  expect(alone[TOM].body.data.me.kind).toBe('PRIVATE');
+  expect(alone[ANN].body).not.toEqual(alone[TOM].body);
+  for (let i = 0; i < 12; i++) {
+    const as = i % 2 ? TOM : ANN;
+    const { result, sent } = await recording(() => hub.gql(query, { as, variables }));
+    expect(result.body).toEqual(alone[as].body);
+    expect(sent.at(-1)).toBe('COMMIT');
+  }
+  // Every connection is back and idle (the audit trail's writes, after the responses, done too), outside any
+  // transaction, as the pool's own role with no viewer set.
+  await hub.auditSettled();
+  expect(pool.idleCount).toBe(pool.totalCount);
+  const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
+  try {
+    for (const client of clients) {
+      const { rows } = await client.query(
+        `SELECT current_user = session_user AS own_role, coalesce(current_setting('lap.kind', true), '') AS kind, coalesce(current_setting('lap.person_id', true), '') AS person, current_setting('transaction_read_only') AS read_only`,
+      );
+      expect(rows).toEqual([{ own_role: true, kind: '', person: '', read_only: 'off' }]);
+    }
+  } finally {
+    for (const client of clients) client.release();
+  }
 });
