@@ -160,6 +160,21 @@ function checked(check: NonNullable<PermissionTree[string][string]['check']>) {
 }
 
 /**
+ * A reference to a row of its own (`personRef`) that the row sets but that resolves to null: row-level security hid the
+ * row it names, and the null is noted in `extensions.redacted`, as a denial is.
+ */
+function redactedWhenHidden(references: NonNullable<PermissionTree[string][string]['references']>) {
+  return (resolve: GraphQLFieldResolver<unknown, Context>, parent: unknown, args: Record<string, unknown>, ctx: Context, info: GraphQLResolveInfo) => {
+    const noted = (value: unknown) => {
+      if (value == null && references(parent)) ctx.redactions.note(info.path);
+      return value;
+    };
+    const value: unknown = resolve(parent, args, ctx, info);
+    return typeof (value as PromiseLike<unknown> | null)?.then === 'function' ? (value as PromiseLike<unknown>).then(noted) : noted(value);
+  };
+}
+
+/**
  * Applies the rule tree with graphql-shield, deny by default. Fields whose rule is plain `allow` are left unwrapped:
  * their visibility was decided by row-level security, and an async middleware call per field is the main cost of shield.
  * Fields of object types whose rule reads only the viewer and the row (`Permission.check`: `viewerRule`, `rowRule`)
@@ -188,7 +203,10 @@ export function applyPermissions(schema: GraphQLSchema, tree: PermissionTree = p
   for (const [type, fields] of Object.entries(generated)) {
     for (const [field, middleware] of Object.entries(fields)) {
       const p = tree[type]?.[field];
-      if (p?.rule === allow) continue;
+      if (p?.rule === allow) {
+        if (p.references) (wrapped[type] ??= {})[field] = redactedWhenHidden(p.references);
+        continue;
+      }
       (wrapped[type] ??= {})[field] = p && sync(type, p) ? checked(p.check!) : middleware;
     }
   }

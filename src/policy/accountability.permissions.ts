@@ -2,7 +2,7 @@ import { rule } from 'graphql-shield';
 import type { Case } from '../../entities/case.entity';
 import type { Context } from '../context';
 import { notFound } from '../graphql/errors';
-import { connectionPermissions, mutationRule, open, PermissionTree } from './rules';
+import { connectionPermissions, mutationRule, open, PermissionTree, personRef } from './rules';
 import { isAgency, isMemberPerson } from './viewer';
 
 /**
@@ -74,25 +74,31 @@ export const accountabilityPermissions: PermissionTree = {
   Viewer: {
     apiKey: open('the caller’s own identity'),
   },
-  ApiKey: fields(
-    ['id', 'name', 'prefix', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt', 'organization', 'createdBy', 'revokedBy'],
-    'api_key_read admits the organization’s own people; the hash is not a field',
-  ),
+  ApiKey: {
+    ...fields(
+      ['id', 'name', 'prefix', 'createdAt', 'expiresAt', 'revokedAt', 'lastUsedAt', 'organization'],
+      'api_key_read admits the organization’s own people; the hash is not a field',
+    ),
+    createdBy: personRef((k: { createdById: string | null }) => k.createdById, 'api_key_read admits the organization’s own people'),
+    revokedBy: personRef((k: { revokedById: string | null }) => k.revokedById, 'api_key_read admits the organization’s own people'),
+  },
   CreatedApiKey: fields(['apiKey', 'secret'], 'answered once, to the person who created the key'),
   ViewerApiKey: fields(['id', 'name', 'prefix', 'expiresAt'], 'the caller’s own key'),
   CaseAccessRequest: {
     ...fields(
-      ['id', 'justification', 'status', 'createdAt', 'decidedAt', 'declineReason', 'grantedScope', 'requester', 'requesterOrganization', 'decidedBy'],
+      ['id', 'justification', 'status', 'createdAt', 'decidedAt', 'declineReason', 'grantedScope', 'requesterOrganization'],
       'case_access_request_read admits the requester and the lead agency',
     ),
+    requester: personRef((r: { requesterId: string | null }) => r.requesterId, 'case_access_request_read admits the requester and the lead agency'),
+    decidedBy: personRef((r: { decidedById: string | null }) => r.decidedById, 'case_access_request_read admits the requester and the lead agency'),
     case: open('the case passes the case policy'),
     viewerCan: open('the viewer’s own rights'),
   },
   CaseAccessRequestViewerCan: { decide: open('the viewer’s own rights') },
-  CaseAccessLogEntry: fields(
-    ['id', 'apiKeyName', 'apiKeyPrefix', 'path', 'confidential', 'accessedAt', 'person', 'organization'],
-    'case_access_log_read admits the lead agency only',
-  ),
+  CaseAccessLogEntry: {
+    ...fields(['id', 'apiKeyName', 'apiKeyPrefix', 'path', 'confidential', 'accessedAt', 'organization'], 'case_access_log_read admits the lead agency only'),
+    person: personRef((e: { personId: string | null }) => e.personId, 'case_access_log_read admits the lead agency only; null for a read by an API key'),
+  },
   CaseConfidentialAccess: fields(['allowed', 'reason'], 'the viewer’s own access'),
   ...connectionPermissions('ApiKey'),
   ...connectionPermissions('CaseAccessRequest'),

@@ -2,7 +2,7 @@ import type { AssistanceRequest } from '../../entities/assistance-request.entity
 import type { Endorsement } from '../../entities/endorsement.entity';
 import type { SectorReport } from '../../entities/sector-report.entity';
 import { assistancePolicy, endorsementPolicy, networkReportPolicy, reportPolicy } from './cooperation.policy';
-import { connectionPermissions, mutationRule, open, PermissionTree, rowRule, viewerRule } from './rules';
+import { connectionPermissions, mutationRule, open, PermissionTree, personRef, rowRule, viewerRule } from './rules';
 
 /**
  * The cooperation workflows' part of the rule tree: endorsement, assistance requests, sector reports, network report.
@@ -46,7 +46,8 @@ export const cooperationPermissions: PermissionTree = {
     publishReport: mutationRule('publishReport', reportPolicy.canPublish, null, 'private-sector members report to the agencies (§B.3.a)'),
   },
   Endorsement: {
-    ...fields(['id', 'status', 'appliedAt', 'objectionDeadline', 'applicant', 'recordedBy'], 'endorsement_application admits agencies and the applicant'),
+    ...fields(['id', 'status', 'appliedAt', 'objectionDeadline', 'applicant'], 'endorsement_application admits agencies and the applicant'),
+    recordedBy: personRef((e: Endorsement) => e.recordedById, 'endorsement_application admits agencies and the applicant'),
     viewerCan: open('the viewer’s own rights'),
     objections: rowRule<Endorsement>(
       'Endorsement.objections',
@@ -55,12 +56,16 @@ export const cooperationPermissions: PermissionTree = {
     ),
   },
   EndorsementViewerCan: { object: open('the viewer’s own rights') },
-  EndorsementObjection: fields(['id', 'reason', 'createdAt', 'withdrawnAt', 'agency', 'objectedBy', 'endorsement'], 'objections load for agencies only (policy objection_read)'),
+  EndorsementObjection: {
+    ...fields(['id', 'reason', 'createdAt', 'withdrawnAt', 'agency', 'endorsement'], 'objections load for agencies only (policy objection_read)'),
+    objectedBy: personRef((o: { objectedById: string }) => o.objectedById, 'objections load for agencies only (policy objection_read)'),
+  },
   AssistanceRequest: {
     ...fields(
-      ['id', 'title', 'categories', 'harmScore', 'status', 'createdAt', 'acknowledgedAt', 'answeredAt', 'requester', 'requestedBy', 'recipient'],
+      ['id', 'title', 'categories', 'harmScore', 'status', 'createdAt', 'acknowledgedAt', 'answeredAt', 'requester', 'recipient'],
       'request_read admits requester, recipient and coordinators (§A.5, §C.1)',
     ),
+    requestedBy: personRef((r: AssistanceRequest) => r.requestedById, 'request_read admits requester, recipient and coordinators (§A.5, §C.1)'),
     recipientGuidance: open('how to frame requests to this member (§B.4.c), for those who see the request'),
     case: open('the case passes the row-level security of cases'),
     viewerCan: open('the viewer’s own rights'),
@@ -76,7 +81,8 @@ export const cooperationPermissions: PermissionTree = {
   ),
   AssistanceRequestViewerCan: fields(['readDetails', 'answer', 'withdraw'], 'the viewer’s own rights'),
   SectorReport: {
-    ...fields(['id', 'kind', 'title', 'body', 'tlp', 'publishedAt', 'authorOrganization', 'author'], 'report_read applies its TLP (§B.3.a)'),
+    ...fields(['id', 'kind', 'title', 'body', 'tlp', 'publishedAt', 'authorOrganization'], 'report_read applies its TLP (§B.3.a)'),
+    author: personRef((r: SectorReport) => r.authorId, 'report_read applies its TLP (§B.3.a)'),
     recipients: rowRule<SectorReport>(
       'SectorReport.recipients',
       (v, r) => reportPolicy.canReadRecipients(v, r),

@@ -3,7 +3,7 @@ import { notFound } from '../graphql/errors';
 import { educationPolicy } from './education.policy';
 import { questionnairePolicy } from './questionnaire.policy';
 import { resourceListPolicy } from './resource-list.policy';
-import { connectionPermissions, mutationRule, open, PermissionTree, rowRule } from './rules';
+import { connectionPermissions, mutationRule, open, PermissionTree, personRef, rowRule } from './rules';
 import { trainingPolicy } from './training.policy';
 
 /**
@@ -50,7 +50,7 @@ const questionnaireTree: PermissionTree = {
     updatedAt: rowScoped('response'),
     questionnaire: rowScoped('response', 'its reader is a member, who sees the questionnaires'),
     participant: rowScoped('response'),
-    submittedBy: open('the person passes row-level security on people'),
+    submittedBy: personRef((r: { submittedById: string | null }) => r.submittedById, 'who submitted the response'),
     answers: open('answers pass row-level security with their response (lap.questionnaire_response_visible): whoever sees the response reads it whole (§C.1)'),
     viewerCan: own,
   },
@@ -73,7 +73,7 @@ const resourceListTree: PermissionTree = {
     organization: rowScoped('resource-list entry', 'endorsed organizations are public'),
     sector: rowScoped('resource-list entry', '§B.2: individuals within particular sectors'),
     country: open('countries are public'),
-    addedBy: open('the person passes row-level security on people'),
+    addedBy: personRef((e: { addedById: string | null }) => e.addedById, 'who put the person on the list'),
     viewerCan: own,
   },
   ResourceListEntryViewerCan: { remove: own },
@@ -92,7 +92,7 @@ const trainingTree: PermissionTree = {
     createdAt: rowScoped('training'),
     organizer: rowScoped('training'),
     hosts: open('each host passes row-level security on participants'),
-    scheduledBy: open('the person passes row-level security on people'),
+    scheduledBy: personRef((t: { scheduledById: string | null }) => t.scheduledById, 'who scheduled the training'),
   },
   ...connectionPermissions('TrainingSession'),
 };
@@ -109,7 +109,7 @@ const educationTree: PermissionTree = {
     updatedAt: rowScoped('education project'),
     leadOrganization: rowScoped('education project'),
     partners: open('each partner passes row-level security on participants'),
-    startedBy: open('the person passes row-level security on people'),
+    startedBy: personRef((p: { startedById: string | null }) => p.startedById, 'who started the project'),
     viewerCan: own,
   },
   EducationProjectViewerCan: { update: own },

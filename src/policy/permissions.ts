@@ -11,7 +11,7 @@ import { federationPermissions } from './federation.permissions';
 import { outreachPermissions } from './outreach.permissions';
 import { casePolicy } from './case.policy';
 import { participantPolicy } from './participant.policy';
-import { connectionPermissions, mutationRule, open, PermissionTree, rowRule, viewerRule } from './rules';
+import { connectionPermissions, mutationRule, open, PermissionTree, personRef, rowRule, viewerRule } from './rules';
 import { isAgency, isMember } from './viewer';
 
 /**
@@ -102,7 +102,7 @@ const caseTree: PermissionTree = {
     id: open('reachable only inside Case.confidential'),
     participant: open('reachable only inside Case.confidential'),
     recipients: open('reachable only inside Case.confidential; people through the person policy'),
-    grantedBy: open('reachable only inside Case.confidential; people through the person policy'),
+    grantedBy: personRef((s: { grantedById: string }) => s.grantedById, 'reachable only inside Case.confidential'),
     grantedAt: open('reachable only inside Case.confidential'),
   },
   ...connectionPermissions('Case'),
@@ -146,12 +146,12 @@ const callTree: PermissionTree = {
     manage: always('the viewer’s own rights'),
     exclude: always('the viewer’s own rights'),
   },
-  CallExclusion: Object.fromEntries(
-    ['id', 'call', 'segment', 'member', 'objectingAgency', 'objectedBy', 'reason', 'createdAt', 'withdrawnAt'].map((f) => [
-      f,
-      open('the exclusion policy admits agencies only (§B.3, last ¶)'),
-    ]),
-  ),
+  CallExclusion: {
+    ...Object.fromEntries(
+      ['id', 'call', 'segment', 'member', 'objectingAgency', 'reason', 'createdAt', 'withdrawnAt'].map((f) => [f, open('the exclusion policy admits agencies only (§B.3, last ¶)')]),
+    ),
+    objectedBy: personRef((e: { objectedById: string }) => e.objectedById, 'the exclusion policy admits agencies only (§B.3, last ¶)'),
+  },
   CallCadence: {
     year: always('computed under the call policy'),
     callsPerQuarter: always('computed under the call policy'),

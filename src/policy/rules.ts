@@ -16,6 +16,11 @@ export interface Permission {
    * resolver's answer when it holds, the denial (`null` and `extensions.redacted`) when it does not.
    */
   check?: (parent: any, ctx: Context) => boolean;
+  /**
+   * On a reference to a row of its own (`personRef`): whether the row names one. A reference that is set but resolves
+   * to null is a row the viewer may not see, noted in `extensions.redacted` (src/schema.ts, `applyPermissions`).
+   */
+  references?: (parent: any) => boolean;
 }
 
 export type PermissionTree = Record<string, Record<string, Permission>>;
@@ -26,6 +31,17 @@ export type PermissionTree = Record<string, Record<string, Permission>>;
  */
 export function open(reason: string): Permission {
   return { rule: allow, reason };
+}
+
+/**
+ * A reference to a person on a row the viewer sees (`author`, `grantedBy`, `recordedBy`, …): the resolver loads the person
+ * through row-level security on people (person_read), which decides. A reference that is set but resolves to null is a
+ * person the viewer may not see: the null is noted in `extensions.redacted` (DOMAIN §3: a part of a visible row that is
+ * withheld), so that it does not read as a row that names nobody. One that is not set (a request not decided yet, a
+ * read by an API key) is a plain null.
+ */
+export function personRef<T>(idOf: (row: T) => string | null | undefined, reason: string): Permission {
+  return { rule: allow, reason: `${reason}; the person passes row-level security on people (person_read)`, references: (row: T) => idOf(row) != null };
 }
 
 /** A rule on the viewer alone (kind of viewer): evaluated once per request and cached by name for that request. */

@@ -44,6 +44,17 @@ describe('who sees applications', () => {
     });
   });
 
+  test('the coordinator who recorded it is a person the applicant may not see: null, noted as redacted', async () => {
+    const q = `{ endorsements { nodes { applicant { name } recordedBy { name } } } }`;
+    expect((await hub.gql(q, { as: cast.paulo })).body).toEqual({
+      data: { endorsements: { nodes: [{ applicant: { name: 'CGI.br Anti-Spam Working Group' }, recordedBy: null }] } },
+      extensions: { redacted: [{ path: 'endorsements.nodes.recordedBy', code: 'FORBIDDEN', count: 1 }] },
+    });
+    const agency = await hub.gql(q, { as: cast.isla });
+    expect(agency.body.extensions).toBeUndefined();
+    expect(agency.body.data.endorsements.nodes.map((n: { recordedBy: unknown }) => n.recordedBy !== null)).toEqual([true, true]);
+  });
+
   test.each([[null], [cast.grace], [cast.tom]])('%s sees no application at all', async (who) => {
     const r = await hub.gql(`{ endorsements { totalCount nodes { id } } endorsement(id: "${orgId('quicksend')}") { id } }`, { as: who });
     expect(r.body).toEqual({ data: { endorsements: { totalCount: 0, nodes: [] }, endorsement: null } });

@@ -45,6 +45,28 @@ describe('reports follow their TLP as cases do (author in the lead’s place, na
       extensions: { redacted: [{ path: 'report.recipients', code: 'FORBIDDEN', count: 1 }] },
     });
   });
+
+  test('an author the reader may not see is null and noted as redacted, not a report that names nobody', async () => {
+    const q = `{ reports { nodes { title author { name } authorOrganization { name } } } }`;
+    // Anonymous callers and applicants read the CLEAR reports, not the network's people.
+    for (const who of [null, cast.paulo]) {
+      expect((await hub.gql(q, { as: who })).body).toEqual({
+        data: {
+          reports: {
+            nodes: [
+              { title: image, author: null, authorOrganization: { name: 'Sentinel Security' } },
+              { title: howto, author: null, authorOrganization: { name: 'US Federal Trade Commission' } },
+            ],
+          },
+        },
+        extensions: { redacted: [{ path: 'reports.nodes.author', code: 'FORBIDDEN', count: 2 }] },
+      });
+    }
+    // A member reads every author, with no redaction.
+    const member = await hub.gql(q, { as: cast.eva });
+    expect(member.body.extensions).toBeUndefined();
+    expect(member.body.data.reports.nodes.every((n: { author: unknown }) => n.author !== null)).toBe(true);
+  });
 });
 
 describe('publishing', () => {

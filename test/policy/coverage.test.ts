@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { GraphQLSchema, isObjectType } from 'graphql';
+import { getNamedType, getNullableType, GraphQLSchema, isListType, isObjectType } from 'graphql';
 import { allow } from 'graphql-shield';
 import { permissions } from '../../src/policy/permissions';
 import { printSubgraphSdl } from '../../src/federation/subgraph';
@@ -41,6 +41,33 @@ test('the rule tree names no type or field that the schema lacks', () => {
     }
   }
   expect(extra).toEqual([]);
+});
+
+test('every reference to a person on a row notes a person the viewer may not see as redacted (personRef), or has its own rule', () => {
+  // Person fields that are not a reference from a row to a person row of its own, each with why.
+  const own: Record<string, string> = {
+    'Query.person': 'a lookup by id: null exactly as for an id that never existed (DOMAIN §3)',
+    'Viewer.person': 'the viewer themselves',
+    'ResourceListEntry.person': 'non-null: the entry is visible only with its person (resource_read)',
+    'Agency.pointOfContact': 'contactRule',
+    'PrivateSectorMember.pointOfContact': 'contactRule',
+    'Country.primaryContact': 'contactRule',
+    'PersonEdge.node': 'a connection of people, each row under person_read',
+  };
+  const missing: string[] = [];
+  for (const type of objectTypes()) {
+    for (const [name, field] of Object.entries(type.getFields())) {
+      const named = getNamedType(field.type);
+      if (named.name !== 'Person' || isListType(getNullableType(field.type))) continue;
+      const key = `${type.name}.${name}`;
+      if (own[key]) {
+        if (own[key] === 'contactRule') expect([key, permissions[type.name][name].rule === allow]).toEqual([key, false]);
+        continue;
+      }
+      if (!permissions[type.name]?.[name]?.references) missing.push(key);
+    }
+  }
+  expect(missing).toEqual([]);
 });
 
 test('every mutation has a rule other than allow', () => {
