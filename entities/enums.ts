@@ -83,13 +83,14 @@ registerEnumType(Tlp, {
   name: 'Tlp',
   description:
     'FIRST Traffic Light Protocol 2.0. CLEAR: no limit. GREEN: the community (every agency and private-sector member). ' +
-    'AMBER: agencies, and private-sector members a share reaches. AMBER_STRICT: as AMBER, shares to organizations only. ' +
+    'AMBER: agencies, and private-sector members a share reaches. AMBER_STRICT: as AMBER, and a share reaches no one ' +
+    'beyond its recipient organization (it may name some of its people, as any share may). ' +
     "RED: the lead agency's people and the named persons of a share.",
   valuesConfig: {
     CLEAR: { description: 'No limit on disclosure: everyone, anonymous callers too.' },
     GREEN: { description: 'The community: every AGENCY and PRIVATE viewer.' },
     AMBER: { description: 'Every AGENCY viewer; a PRIVATE viewer only when a share reaches them.' },
-    AMBER_STRICT: { description: 'As AMBER: the recipient organization only.' },
+    AMBER_STRICT: { description: 'As AMBER, within the recipient organization only: a share may name some of its people, never anyone beyond it.' },
     RED: { description: "Named individual recipients only, and the lead agency's people." },
   },
 });

@@ -294,6 +294,20 @@ describe('shareCase', () => {
     expect((await grace()).body).toEqual({ data: { case: { reference: 'ICO-2004-008', tlp: 'AMBER_STRICT' } } });
   });
 
+  test('an AMBER_STRICT share may name people of the recipient organization: it reaches them, not the organization as a whole (its key)', async () => {
+    const key = await hub.gql(`mutation { createApiKey(name: "NOC") { secret } }`, { as: cast.grace });
+    const token = key.body.data.createApiKey.secret as string;
+    const read = (who: { as?: string; token?: string }) => hub.gql('query($id: ID!) { case(id: $id) { reference tlp } }', { ...who, variables: { id: caseId('ICO-2004-008') } });
+    const r = await hub.gql(SHARE, { as: cast.isla, variables: { input: { caseId: caseId('ICO-2004-008'), participantId: orgId('northstar'), recipientIds: [personId(cast.grace)] } } });
+    expect(r.body).toEqual({ data: { shareCase: { participant: { name: 'NorthStar Broadband' }, recipients: [{ email: cast.grace }], grantedBy: { email: cast.isla } } } });
+    expect((await read({ as: cast.grace })).body).toEqual({ data: { case: { reference: 'ICO-2004-008', tlp: 'AMBER_STRICT' } } });
+    // The key reads as NorthStar as a whole, which a share naming persons does not reach. Meridian's own share (to the
+    // whole organization) is unchanged; Sentinel has none.
+    expect((await read({ token })).body).toEqual({ data: { case: null } });
+    expect((await read({ as: cast.tom })).body).toEqual({ data: { case: { reference: 'ICO-2004-008', tlp: 'AMBER_STRICT' } } });
+    expect((await read({ as: cast.eva })).body).toEqual({ data: { case: null } });
+  });
+
   test('re-sharing with other named persons replaces the grant: the person no longer named loses the case on the next query', async () => {
     const read = (as: string) => hub.gql('query($id: ID!) { case(id: $id) { reference } }', { as, variables: { id: caseId('FTC-2004-021') } });
     expect((await read(cast.tom)).body).toEqual({ data: { case: { reference: 'FTC-2004-021' } } });
