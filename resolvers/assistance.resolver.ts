@@ -10,7 +10,6 @@ import { badInput, notFound } from '../src/graphql/errors';
 import { harmScore } from '../src/harm';
 import { required } from '../src/data/batch';
 import { AnswerRequestArgs, AssistanceRequestsArgs, RequestAssistanceInput } from './types/cooperation.input';
-import { offered } from '../src/policy/viewer';
 
 export const AssistanceRequestConnection = Connection(AssistanceRequest, 'AssistanceRequest');
 export type AssistanceRequestConnection = InstanceType<typeof AssistanceRequestConnection>;
@@ -81,9 +80,9 @@ export class AssistanceRequestResolver {
   }
 
   @FieldResolver(() => AssistanceRequestViewerCan)
-  viewerCan(@Root() r: AssistanceRequest, @Ctx() ctx: Context): AssistanceRequestViewerCan {
+  viewerCan(@Root() r: AssistanceRequest): AssistanceRequestViewerCan {
     // Loaded with the row, from the policies' own functions (lap.assistance_party, _recipient, _requester).
-    return { readDetails: r.detail != null, answer: offered(ctx.viewer, r.canAnswer === true), withdraw: offered(ctx.viewer, r.canWithdraw === true) };
+    return { readDetails: r.detail != null, answer: r.canAnswer === true, withdraw: r.canWithdraw === true };
   }
 
   @Mutation(() => AssistanceRequest, { description: 'Requests assistance from another endorsed participant (agencies, §A.5).' })

@@ -12,8 +12,8 @@ import { listingColumns, listingOnly } from '../src/data/cases';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { selectedFields, selectedHere, selectedOnRows } from '../src/graphql/selection';
 import { callPolicy } from '../src/policy/call.policy';
-import { AddSegmentInput, CallsArgs, ExcludeFromCallInput, RecordMinutesArgs, ScheduleCallInput } from './types/call.input';
 import { offered } from '../src/policy/viewer';
+import { AddSegmentInput, CallsArgs, ExcludeFromCallInput, RecordMinutesArgs, ScheduleCallInput } from './types/call.input';
 
 export const ConferenceCallConnection = Connection(ConferenceCall, 'ConferenceCall');
 export type ConferenceCallConnection = InstanceType<typeof ConferenceCallConnection>;

@@ -8,7 +8,6 @@ import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, forbidden, notFound } from '../src/graphql/errors';
 import { required } from '../src/data/batch';
 import { EndorsementsArgs, RecordApplicationInput } from './types/cooperation.input';
-import { offered } from '../src/policy/viewer';
 
 export const EndorsementConnection = Connection(Endorsement, 'Endorsement');
 export type EndorsementConnection = InstanceType<typeof EndorsementConnection>;
@@ -52,9 +51,9 @@ export class EndorsementResolver {
   }
 
   @FieldResolver(() => EndorsementViewerCan)
-  viewerCan(@Root() e: Endorsement, @Ctx() ctx: Context): EndorsementViewerCan {
+  viewerCan(@Root() e: Endorsement): EndorsementViewerCan {
     // Loaded with the application, at the request's clock: an agency, while the window is open (lap.objection_window_open).
-    return { object: offered(ctx.viewer, e.canObject === true) };
+    return { object: e.canObject };
   }
 
   @Mutation(() => Endorsement, {

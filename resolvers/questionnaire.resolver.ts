@@ -13,7 +13,6 @@ import { required } from '../src/data/batch';
 import { ParticipantConnection } from './participant.resolver';
 import { PageArgs } from './types/common.args';
 import { AnswerInput, QuestionnairesArgs, SubmitQuestionnaireResponseInput, UpdateQuestionnaireResponseInput } from './types/questionnaire.input';
-import { offered } from '../src/policy/viewer';
 
 export const QuestionnaireConnection = Connection(Questionnaire, 'Questionnaire');
 export type QuestionnaireConnection = InstanceType<typeof QuestionnaireConnection>;
@@ -107,9 +106,9 @@ export class QuestionnaireResolver {
   }
 
   @FieldResolver(() => QuestionnaireViewerCan)
-  viewerCan(@Root() q: Questionnaire, @Ctx() ctx: Context): QuestionnaireViewerCan {
+  viewerCan(@Root() q: Questionnaire): QuestionnaireViewerCan {
     // Both answers came with the row, from the policy's functions (lap.questionnaire_respondable, lap.questionnaire_outstanding_readable).
-    return { respond: offered(ctx.viewer, q.respondable === true), readOutstanding: q.outstandingReadable === true };
+    return { respond: q.respondable === true, readOutstanding: q.outstandingReadable === true };
   }
 
   @Mutation(() => QuestionnaireResponse, {
@@ -176,9 +175,9 @@ export class QuestionnaireResponseResolver {
   }
 
   @FieldResolver(() => QuestionnaireResponseViewerCan)
-  viewerCan(@Root() r: QuestionnaireResponse, @Ctx() ctx: Context): QuestionnaireResponseViewerCan {
+  viewerCan(@Root() r: QuestionnaireResponse): QuestionnaireResponseViewerCan {
     // Came with the row, from the policy's function (lap.response_editable).
-    return { update: offered(ctx.viewer, r.editable === true) };
+    return { update: r.editable === true };
   }
 }
 

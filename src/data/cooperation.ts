@@ -47,7 +47,7 @@ export class CooperationData {
    * be made, by agencies: the objections' own policies (objection_read, objection_object).
    */
   private static readonly applicationColumns = sql`a.id, a.applied_at, a.objection_deadline, a.recorded_by_id, a.status,
-    a.objection_open, (SELECT lap.is_agency()) AS objections_readable, (SELECT lap.is_agency()) AND a.objection_open AS can_object`;
+    a.objection_open, (SELECT lap.is_agency()) AS objections_readable, (SELECT lap.is_agency()) AND a.objection_open AND (SELECT lap.is_person()) AS can_object`;
 
   private endorsementsFrom(rows: Row[]): Endorsement[] {
     return rows.map((row) => {
@@ -181,9 +181,9 @@ export class CooperationData {
         'estimatedLossUsd', d.estimated_loss_usd, 'vulnerableVictims', d.vulnerable_victims, 'ongoingHarm', d.ongoing_harm)
        FROM assistance_request_detail d WHERE d.request_id = ${r}.id) AS __detail,
       ${r}.status = ANY (${unanswered}::text[])
-        AND lap.assistance_recipient((SELECT lap.is_member()), ${r}.recipient_id = (SELECT lap.viewer_org())) AS __can_answer,
+        AND lap.assistance_recipient((SELECT lap.is_member()), ${r}.recipient_id = (SELECT lap.viewer_org())) AND (SELECT lap.is_person()) AS __can_answer,
       ${r}.status = ANY (${unanswered}::text[])
-        AND lap.assistance_requester((SELECT lap.is_agency()), ${r}.requester_id = (SELECT lap.viewer_org())) AS __can_withdraw`;
+        AND lap.assistance_requester((SELECT lap.is_agency()), ${r}.requester_id = (SELECT lap.viewer_org())) AND (SELECT lap.is_person()) AS __can_withdraw`;
   }
 
   private requestsFrom(rows: Row[]): AssistanceRequest[] {

@@ -72,7 +72,7 @@ export class OutreachData {
   private questionnaireColumns(alias: string): Sql {
     const q = raw(alias);
     return sql`${q}.*, lap.questionnaire_addressed(${q}.audience) AS __addressed,
-      lap.questionnaire_respondable(${q}.id, ${q}.audience) AS __respondable,
+      lap.questionnaire_respondable(${q}.id, ${q}.audience) AND (SELECT lap.is_person()) AS __respondable,
       (SELECT lap.questionnaire_outstanding_readable()) AS __outstanding_readable`;
   }
 
@@ -122,7 +122,7 @@ export class OutreachData {
   /** A response row with whether the viewer may change it (`lap.response_editable`). */
   private responseColumns(alias: string): Sql {
     const r = raw(alias);
-    return sql`${r}.*, lap.response_editable(${r}.participant_id) AS __editable`;
+    return sql`${r}.*, lap.response_editable(${r}.participant_id) AND (SELECT lap.is_person()) AS __editable`;
   }
 
   private hydrateResponses(rows: Row[]): QuestionnaireResponse[] {
@@ -265,7 +265,7 @@ export class OutreachData {
   /** An entry with whether the viewer may take it off the list (`lap.resource_entry_manageable`). */
   private entryColumns(alias: string): Sql {
     const r = raw(alias);
-    return sql`${r}.*, lap.resource_entry_manageable(${r}.organization_id) AS __removable`;
+    return sql`${r}.*, lap.resource_entry_manageable(${r}.organization_id) AND (SELECT lap.is_person()) AS __removable`;
   }
 
   private hydrateEntries(rows: Row[]): ResourceListEntry[] {
@@ -404,7 +404,7 @@ export class OutreachData {
   /** A project row with whether the viewer may change it (`lap.education_project_editable`). */
   private projectColumns(alias: string): Sql {
     const ep = raw(alias);
-    return sql`${ep}.*, lap.education_project_editable(${ep}.lead_organization_id) AS __editable`;
+    return sql`${ep}.*, lap.education_project_editable(${ep}.lead_organization_id) AND (SELECT lap.is_person()) AS __editable`;
   }
 
   private hydrateProjects(rows: Row[]): EducationProject[] {

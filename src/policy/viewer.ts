@@ -49,9 +49,10 @@ export function isMemberPerson(v: Viewer): boolean {
 }
 
 /**
- * What `viewerCan` offers to do with a row: the actions the row's own answers allow (its policy's functions, the viewer's
- * kind), none of them to an API key, which is read-only (DOMAIN §8) — every mutation refuses it (`mutationRule`, the
- * `api_key_no_*` policies), so a frontend must not be told it may. Flags that say what the viewer may read are not actions.
+ * An action `viewerCan` offers from the viewer's kind alone (a call's `addSegment`, `exclude`): none to an API key,
+ * which is read-only (DOMAIN §8) — every mutation refuses it (`mutationRule`, the `api_key_no_*` policies), so a
+ * frontend must not be told it may. Actions answered with the row come from its statement, where the same holds in
+ * SQL (`lap.is_person()`, `lap.viewer_api_key() IS NULL`); flags that say what the viewer may read are not actions.
  */
 export function offered(v: Viewer, allowed: boolean): boolean {
   return allowed && !v.apiKey;
