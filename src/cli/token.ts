@@ -58,17 +58,17 @@ async function readPeople(config: Config): Promise<PersonRow[]> {
   }
 }
 
-/** Runs `fn` on the database the CLI reaches (as `readPeople` does), as the owner. */
-async function withDatabase<T>(config: Config, fn: (query: (text: string, values?: unknown[]) => Promise<any[]>) => Promise<T>): Promise<T> {
+/** Runs `fn` on the database the CLI reaches (as `readPeople` does), as the owner; `fn` is told which one it is. */
+async function withDatabase<T>(config: Config, fn: (query: (text: string, values?: unknown[]) => Promise<any[]>, description: string) => Promise<T>): Promise<T> {
   const viaUrl = async (url: string, description: string) => {
     const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10000 });
     try {
       await client.connect();
     } catch (err) {
-      throw new ConfigError(`cannot reach ${description}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new ConfigError(`cannot reach ${description}: ${(err as Error).message || (err as NodeJS.ErrnoException).code}`);
     }
     try {
-      return await fn(async (text, values) => (await client.query(text, values as unknown[])).rows);
+      return await fn(async (text, values) => (await client.query(text, values as unknown[])).rows, description);
     } finally {
       await client.end();
     }
@@ -85,7 +85,7 @@ async function withDatabase<T>(config: Config, fn: (query: (text: string, values
   try {
     const ds = await openDatabase(embedded.url, 1);
     try {
-      return await fn((text, values) => ds.query(text, values));
+      return await fn((text, values) => ds.query(text, values), `the embedded database in ${config.dataDir}`);
     } finally {
       await ds.destroy();
     }
@@ -96,19 +96,21 @@ async function withDatabase<T>(config: Config, fn: (query: (text: string, values
 
 /**
  * Creates an API key for the organization of an endorsed person, as that person had asked for it with `createApiKey`
- * (the same table, prefix and hash), and returns the secret: printed once, never stored.
+ * (the same table, prefix and hash), and returns the secret (printed once, never stored) and the database it is in:
+ * the one this environment names, which must be the hub's (`DATABASE_URL`, `DATA_DIR`) for the hub to know the key.
  */
-async function mintApiKey(config: Config, person: PersonRow, name: string): Promise<string> {
+async function mintApiKey(config: Config, person: PersonRow, name: string): Promise<{ secret: string; where: string }> {
   if (person.viewer === 'ANONYMOUS') throw new ConfigError(`${person.email}'s organization is not an endorsed participant: it cannot have API keys`);
   const key = generateApiKey();
-  await withDatabase(config, (query) =>
-    query(
+  const where = await withDatabase(config, async (query, description) => {
+    await query(
       `INSERT INTO api_key (organization_id, name, prefix, secret_hash, created_by_id)
        SELECT pe.organization_id, $2, $3, $4, pe.id FROM person pe WHERE pe.id = $1`,
       [person.id, name, key.prefix, key.hash],
-    ),
-  );
-  return key.secret;
+    );
+    return description;
+  });
+  return { secret: key.secret, where };
 }
 
 async function queryUrl(url: string, description: string): Promise<PersonRow[]> {
@@ -116,7 +118,7 @@ async function queryUrl(url: string, description: string): Promise<PersonRow[]> 
   try {
     await client.connect();
   } catch (err) {
-    throw new ConfigError(`cannot reach ${description}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ConfigError(`cannot reach ${description}: ${(err as Error).message || (err as NodeJS.ErrnoException).code}`);
   }
   try {
     return (await client.query(peopleQuery)).rows as PersonRow[];
@@ -167,8 +169,9 @@ async function main(): Promise<number> {
   if (values['api-key']) {
     const name = (values.name ?? 'dashboard (npm run token)').trim();
     if (name.length < 1 || name.length > 100) throw new ConfigError('--name must be 1 to 100 characters');
-    process.stdout.write((await mintApiKey(config, person, name)) + '\n');
-    process.stderr.write(`API key "${name}" of ${person.organization}: shown this once; revoke it with revokeApiKey\n`);
+    const { secret, where } = await mintApiKey(config, person, name);
+    process.stdout.write(secret + '\n');
+    process.stderr.write(`API key "${name}" of ${person.organization}, kept in ${where}: shown this once; revoke it with revokeApiKey\n`);
     return 0;
   }
   if (!tokens.canSign) throw new ConfigError('with JWKS_URL set, tokens come from your identity provider');
