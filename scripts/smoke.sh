@@ -11,7 +11,7 @@ PORT=${SMOKE_PORT:-4617}
 export PORT
 LOG=$(mktemp)
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$DATA_DIR" "$LOG"; }
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$DATA_DIR" "$LOG" "$LOG.key"; }
 trap cleanup EXIT
 fail() { echo "smoke: FAIL: $*"; echo "--- hub log"; cat "$LOG"; exit 1; }
 
@@ -86,8 +86,11 @@ TOKEN=$(npm run --silent token -- isla.morgan@ico.example)
 gql '{"query":"{ me { kind } }"}' "$TOKEN" | grep -q '"kind":"AGENCY"' || fail "token for Isla Morgan"
 gql '{"query":"mutation { designatePointOfContact(personId: \"x\") { id } }"}' "$TOKEN" | grep -q BAD_USER_INPUT || fail "bad input"
 echo "smoke: an API key from npm run token reads as its organization, read-only"
-KEY=$(npm run --silent token -- --api-key grace.lin@northstar.example --name "smoke dashboard" 2>/dev/null)
+KEY=$(npm run --silent token -- --api-key grace.lin@northstar.example --name "smoke dashboard" 2>"$LOG.key")
 echo "$KEY" | grep -Eq '^lapk_[a-z2-7]{8}_[A-Za-z0-9_-]{43}$' || fail "token --api-key: $KEY"
+# It says where the key is: the running hub's own database, reached through the hub's socket.
+grep -Eq '^API key "smoke dashboard" of NorthStar Broadband, kept in the embedded database of process [0-9]+: ' "$LOG.key" \
+  || fail "token --api-key on stderr: $(cat "$LOG.key")"
 gql '{"query":"{ me { kind person { id } organization { name } apiKey { name } } }"}' "$KEY" \
   | grep -q '"me":{"kind":"PRIVATE","person":null,"organization":{"name":"NorthStar Broadband"},"apiKey":{"name":"smoke dashboard"}}' \
   || fail "me with the API key: $(gql '{"query":"{ me { kind } }"}' "$KEY")"
