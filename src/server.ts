@@ -1,6 +1,5 @@
 import http from 'node:http';
 import { ApolloServer, ApolloServerPlugin, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -229,7 +228,6 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     stringifyResult: (value) => JSON.stringify(value),
     plugins: [
       ...(armor.plugins as ApolloServerPlugin<ContextWithCounter>[]),
-      ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginLandingPageDisabled(),
       // No cache hints are used; the implicit cache-control plugin would otherwise hook every field.
       ApolloServerPluginCacheControlDisabled(),
@@ -251,6 +249,24 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
   // Every request gets an id (X-Request-Id) and one access-log line; CORS answers before anything else.
   app.use(accessLog(logger));
+  /**
+   * Stopping (`stop`): the listener is closed at once and idle keep-alive connections with it; a request that still
+   * arrives on an open connection is answered 503 before anything runs, and every answer says `Connection: close`, so
+   * that no request is taken on that cannot be answered. The requests under way when the stop began finish and are answered.
+   */
+  let stopping = false;
+  const underWay = new Set<express.Response>();
+  app.use((req, res, next) => {
+    if (stopping) {
+      factsOf(req).outcome = 'SERVICE_UNAVAILABLE';
+      res.status(503).setHeader('connection', 'close').setHeader('retry-after', '1');
+      res.json({ errors: [{ message: 'The hub is stopping: send the request again, to this or another instance', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+      return;
+    }
+    underWay.add(res);
+    res.once('close', () => underWay.delete(res));
+    next();
+  });
   if (config.corsOrigins.length > 0) app.use(corsFor(config.corsOrigins));
   else {
     app.use((req, res, next) => {
@@ -502,15 +518,23 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       });
     },
     async stop() {
-      // Subscriptions end first (their sockets would keep the server open), then in-flight requests drain (the drain
-      // plugin) and Apollo stops; the events of their commits are no longer delivered here.
+      // No new connection and no new request from here on (above); idle keep-alive connections close with the listener.
+      stopping = true;
+      for (const res of underWay) if (!res.headersSent) res.setHeader('connection', 'close');
+      const closed = new Promise<void>((resolve) => (httpServer.listening ? httpServer.close(() => resolve()) : resolve()));
+      httpServer.closeIdleConnections();
+      // Subscriptions end (their sockets would keep the server open); the requests under way finish and are answered,
+      // for up to SHUTDOWN_GRACE_MS, after which the connections still open are cut.
       await liveServer.close();
+      const cut = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
+      await closed;
+      clearTimeout(cut);
+      // Then Apollo stops; the events of the last commits are no longer delivered here.
       await apollo.stop();
       unlisten();
       await dispatcher.idle();
       await bus.stop();
       countSubscriptions(0);
-      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       unobservePool();
       await rateLimits.close();
       // The audit entries of the last requests are written before the database closes.

@@ -68,7 +68,9 @@ export function accessLog(logger: Logger): HttpLogger {
       return id;
     },
     autoLogging: { ignore: (req) => quiet.has((req.url ?? '').split('?')[0]) },
-    customLogLevel(_req, res, err) {
+    customLogLevel(req, res, err) {
+      // A request refused because the hub is stopping is part of a normal stop, not an error of the hub.
+      if (!err && (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub?.outcome === 'SERVICE_UNAVAILABLE') return 'warn';
       if (err || res.statusCode >= 500) return 'error';
       if (res.statusCode === 429) return 'warn';
       return 'info';

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pg from 'pg';
 import { parse, validate } from 'graphql';
 import type { DataSource } from 'typeorm';
@@ -307,6 +308,116 @@ describe('error responses', () => {
       expect(r.text).toContain('stacktrace');
     } finally {
       await broken.hub.stop();
+    }
+  });
+});
+
+describe('stopping', () => {
+  const OPEN = 'mutation($input: OpenCaseInput!) { openCase(input: $input) { reference } }';
+  const input = (reference: string) => ({ reference, title: 'Opened while the hub stops', categories: ['SPAM'], countryCodes: ['GB'], tlp: 'GREEN' });
+
+  /** A raw HTTP/1.1 POST of `body` to /graphql on a keep-alive connection, as its head and its body. */
+  function request(port: number, body: string, token: string): { head: string; body: string } {
+    return {
+      head:
+        `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\n` +
+        `Connection: keep-alive\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+      body,
+    };
+  }
+
+  /** A client connection that collects what the server sends and notes when the server ends or closes it. */
+  async function connection(port: number) {
+    const socket = net.connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('error', reject));
+    const state = { received: '', ended: false };
+    socket.on('data', (d) => (state.received += d.toString('utf8')));
+    socket.on('end', () => (state.ended = true));
+    socket.on('close', () => (state.ended = true));
+    socket.on('error', () => (state.ended = true));
+    const until = async (done: () => boolean, ms = 10000) => {
+      for (const start = Date.now(); !done(); ) {
+        if (Date.now() - start > ms) throw new Error(`timed out; received: ${state.received}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    return { socket, state, until };
+  }
+
+  async function referencesLike(prefix: string): Promise<string[]> {
+    const rows = (await hub.ds.query(`SELECT reference FROM enforcement_case WHERE reference LIKE $1 ORDER BY reference`, [`${prefix}%`])) as Array<{ reference: string }>;
+    return rows.map((r) => r.reference);
+  }
+
+  test('a request under way is answered and committed; a request arriving after the stop began is answered 503 or never run', async () => {
+    const other = await otherHub('production');
+    const port = Number(new URL(other.url).port);
+    const token = await new TokenService(loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET })).sign(personId(cast.isla), cast.isla);
+    try {
+      // A: its head sent (the request has begun), half its body still to come when the stop begins.
+      const a = await connection(port);
+      const reqA = request(port, JSON.stringify({ query: OPEN, variables: { input: input('STOP-A') } }), token);
+      a.socket.write(reqA.head + reqA.body.slice(0, 20));
+      // B: a keep-alive connection that has had its answer and is idle when the stop begins.
+      const b = await connection(port);
+      const first = request(port, JSON.stringify({ query: '{ __typename }' }), token);
+      b.socket.write(first.head + first.body);
+      await b.until(() => /\r\n\r\n\{"data":\{"__typename":"Query"\}\}/.test(b.state.received));
+      b.state.received = '';
+      await new Promise((r) => setTimeout(r, 50));
+
+      const stopped = other.hub.stop();
+      // The idle connection is closed at once; a request sent on it then is never run.
+      await b.until(() => b.state.ended);
+      const late = request(port, JSON.stringify({ query: OPEN, variables: { input: input('STOP-B') } }), token);
+      b.socket.write(late.head + late.body, () => undefined);
+      // A's body completes: it is run, committed and answered, and its connection closes after the answer.
+      a.socket.write(reqA.body.slice(20));
+      await a.until(() => a.state.ended);
+      await stopped;
+
+      expect(a.state.received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+      expect(a.state.received.toLowerCase()).toContain('\r\nconnection: close\r\n');
+      expect(a.state.received).toContain('{"data":{"openCase":{"reference":"STOP-A"}}}');
+      // B: no answer but a 503 (never anything else: its request was not run).
+      expect(b.state.received === '' || /^HTTP\/1\.1 503 /.test(b.state.received)).toBe(true);
+      expect(await referencesLike('STOP-')).toEqual(['STOP-A']);
+    } finally {
+      await other.hub.stop().catch(() => undefined);
+      await hub.ds.query(`DELETE FROM enforcement_case WHERE reference LIKE 'STOP-%'`);
+    }
+  });
+
+  test('a request arriving on an open connection once the stop has begun is answered 503 SERVICE_UNAVAILABLE, and not run', async () => {
+    const other = await otherHub('production');
+    const port = Number(new URL(other.url).port);
+    const token = await new TokenService(loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET })).sign(personId(cast.isla), cast.isla);
+    try {
+      // A keeps the hub stopping (its request is under way); C's connection is busy with its own slow request's head.
+      const a = await connection(port);
+      const reqA = request(port, JSON.stringify({ query: '{ __typename }' }), token);
+      a.socket.write(reqA.head);
+      const c = await connection(port);
+      const reqC = request(port, JSON.stringify({ query: OPEN, variables: { input: input('STOP-C') } }), token);
+      // Its head is not complete yet: the connection is not idle, the request has not begun.
+      c.socket.write(reqC.head.slice(0, 30));
+      await new Promise((r) => setTimeout(r, 50));
+      const stopped = other.hub.stop();
+      await new Promise((r) => setTimeout(r, 50));
+      c.socket.write(reqC.head.slice(30) + reqC.body);
+      await c.until(() => c.state.received.includes('SERVICE_UNAVAILABLE') || c.state.ended);
+      a.socket.write(reqA.body);
+      await stopped;
+      // Its head was not complete when the stop began: the connection was not idle, so it stays open for the answer.
+      expect(c.state.received).toMatch(/^HTTP\/1\.1 503 Service Unavailable\r\n/);
+      expect(c.state.received.toLowerCase()).toContain('\r\nconnection: close\r\n');
+      expect(c.state.received.toLowerCase()).toContain('\r\nretry-after: 1\r\n');
+      expect(c.state.received).toContain('"extensions":{"code":"SERVICE_UNAVAILABLE"}');
+      expect(await referencesLike('STOP-')).toEqual([]);
+      expect(a.state.received).toMatch(/^HTTP\/1\.1 200 OK\r\n/);
+    } finally {
+      await other.hub.stop().catch(() => undefined);
+      await hub.ds.query(`DELETE FROM enforcement_case WHERE reference LIKE 'STOP-%'`);
     }
   });
 });
