@@ -344,15 +344,20 @@ describe('stopping', () => {
     return { socket, state, until };
   }
 
+  /** A hub in production on its own port, and a token of Isla Morgan (ICO, an agency: she may open cases). */
+  async function productionHub() {
+    const other = await otherHub('production');
+    const token = await new TokenService(loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET })).sign(personId(cast.isla), cast.isla);
+    return { other, port: Number(new URL(other.url).port), token };
+  }
+
   async function referencesLike(prefix: string): Promise<string[]> {
     const rows = (await hub.ds.query(`SELECT reference FROM enforcement_case WHERE reference LIKE $1 ORDER BY reference`, [`${prefix}%`])) as Array<{ reference: string }>;
     return rows.map((r) => r.reference);
   }
 
   test('a request under way is answered and committed; a request arriving after the stop began is answered 503 or never run', async () => {
-    const other = await otherHub('production');
-    const port = Number(new URL(other.url).port);
-    const token = await new TokenService(loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET })).sign(personId(cast.isla), cast.isla);
+    const { other, port, token } = await productionHub();
     try {
       // A: its head sent (the request has begun), half its body still to come when the stop begins.
       const a = await connection(port);
@@ -389,9 +394,7 @@ describe('stopping', () => {
   });
 
   test('a request arriving on an open connection once the stop has begun is answered 503 SERVICE_UNAVAILABLE, and not run', async () => {
-    const other = await otherHub('production');
-    const port = Number(new URL(other.url).port);
-    const token = await new TokenService(loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET })).sign(personId(cast.isla), cast.isla);
+    const { other, port, token } = await productionHub();
     try {
       // A keeps the hub stopping (its request is under way); C's connection is busy with its own slow request's head.
       const a = await connection(port);
