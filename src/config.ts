@@ -1,3 +1,4 @@
+import proxyAddr from 'proxy-addr';
 import path from 'node:path';
 
 /** A configuration problem: start-up stops with this one line, never a stack. */
@@ -132,8 +133,14 @@ function trustProxy(env: Env, name: string): boolean | number | string {
   if (/^\d+$/.test(raw)) return Number(raw);
   const names = /^(loopback|linklocal|uniquelocal)$/;
   const address = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
-  if (!raw.split(',').every((p) => names.test(p.trim()) || address.test(p.trim()))) {
-    throw new ConfigError(`${name} must be true, false, a number of proxies or addresses/subnets (loopback, 10.0.0.0/8), got "${raw}"`);
+  const refuse = () => new ConfigError(`${name} must be true, false, a number of proxies or addresses/subnets (loopback, 10.0.0.0/8), got "${raw}"`);
+  if (!raw.split(',').every((p) => names.test(p.trim()) || address.test(p.trim()))) throw refuse();
+  // What passes the shape above may still not be an address (999.999.999.999, 10.0.0.0/99): Express compiles the
+  // list with proxy-addr at start-up; compiled here first, a bad value is named by its variable.
+  try {
+    proxyAddr.compile(raw.split(',').map((p) => p.trim()));
+  } catch {
+    throw refuse();
   }
   return raw;
 }
@@ -166,6 +173,10 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const tokenTtl = nonEmpty(env, 'TOKEN_TTL') ?? '12h';
   if (!/^\d+[smhd]$/.test(tokenTtl)) throw new ConfigError(`TOKEN_TTL must look like 30m, 12h or 7d, got "${tokenTtl}"`);
+  // A token that expires before it can be pasted anywhere is a mistake, not a setting.
+  if (Number(tokenTtl.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[tokenTtl.slice(-1) as 's' | 'm' | 'h' | 'd'] < 60) {
+    throw new ConfigError(`TOKEN_TTL must be at least one minute (60s, 1m), got "${tokenTtl}"`);
+  }
   return {
     nodeEnv,
     port: integer(env, 'PORT', 4000, 0, 65535),
