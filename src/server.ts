@@ -9,7 +9,7 @@ import { CaseAccessPath } from '../entities/enums';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AuditTrail, AuditWriter } from './audit';
-import { TokenService } from './auth/tokens';
+import { IdentityProviderUnavailable, TokenService } from './auth/tokens';
 import { credentialFromHeader, ownLookups, requestLookups } from './auth/viewer';
 import type { Config } from './config';
 import type { Context } from './context';
@@ -85,7 +85,7 @@ export interface Hub {
 const knownCodes = new Set([
   'BAD_USER_INPUT', 'FORBIDDEN', 'UNAUTHENTICATED', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'RATE_LIMITED',
-  'CLIENT_CLOSED_REQUEST',
+  'CLIENT_CLOSED_REQUEST', 'SERVICE_UNAVAILABLE',
 ]);
 
 /** The largest request body (HTTP) and WebSocket message accepted: 1 MiB. */
@@ -394,6 +394,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       }
     } catch (err) {
       noteErrorRequest(err, (req as unknown as { log?: Logger }).log);
+      // Not the client's fault and not a bug of the hub, but the operator's to know: the identity provider is away.
+      const cause = (err as { cause?: unknown }).cause;
+      if (cause instanceof IdentityProviderUnavailable) ((req as unknown as { log?: Logger }).log ?? logger).error({ err: cause }, cause.message);
       await connection?.release();
       throw err;
     }

@@ -1,9 +1,23 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRemoteJWKSet, JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { createRemoteJWKSet, JWTPayload, JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import { Config, ConfigError } from '../config';
 import { makeFolders } from '../folders';
+
+/** Errors of choosing a key from the provider's set that are the token's own doing (its `kid` or `alg`). */
+const TOKEN_KEY_ERRORS = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_NOT_SUPPORTED', 'ERR_JWS_INVALID']);
+
+/** The identity provider's key set (`JWKS_URL`) could not be fetched: no token of its can be checked right now. */
+export class IdentityProviderUnavailable extends Error {
+  constructor(
+    readonly url: string,
+    /** What fetching the key set ran into (a connection error, a timeout, a status that is not 200, not a key set). */
+    readonly reason: unknown,
+  ) {
+    super(`the identity provider's keys (JWKS_URL ${url}) cannot be fetched: ${(reason as Error)?.message || (reason as { code?: string })?.code || String(reason)}`);
+  }
+}
 
 export interface TokenClaims {
   sub: string;
@@ -20,12 +34,22 @@ export interface TokenClaims {
 export class TokenService {
   /** The HS256 key, made once: a key given as bytes would be made into a key object again for every token. */
   private readonly secret: crypto.KeyObject | null;
-  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | null;
+  private readonly jwks: JWTVerifyGetKey | null;
   private readonly verifyOptions: { issuer?: string; audience?: string; requiredClaims: string[] };
 
   constructor(private readonly config: Config) {
     if (config.jwksUrl) {
-      this.jwks = createRemoteJWKSet(new URL(config.jwksUrl));
+      const remote = createRemoteJWKSet(new URL(config.jwksUrl));
+      // The key set could not be had (unreachable, timed out, not 200, not a key set): the token may be perfectly good,
+      // so this is not the token's fault. A token naming a key the set does not have, or an algorithm no key serves, is.
+      this.jwks = async (header, token) => {
+        try {
+          return await remote(header, token);
+        } catch (err) {
+          if (TOKEN_KEY_ERRORS.has((err as { code?: string }).code ?? '')) throw err;
+          throw new IdentityProviderUnavailable(config.jwksUrl!, err);
+        }
+      };
       this.secret = null;
     } else {
       this.jwks = null;

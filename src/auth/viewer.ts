@@ -2,11 +2,11 @@ import type { DataSource } from 'typeorm';
 import { ViewerKind } from '../../entities/enums';
 import { apiKeyActive, lookupApiKey, lookupViewer, RequestConnection } from '../db/viewer-db';
 import type { StatementCount } from '../db/statement-counter';
-import { unauthenticated } from '../graphql/errors';
+import { serviceUnavailable, unauthenticated } from '../graphql/errors';
 import { isUuid } from '../data/batch';
 import { anonymousViewer, Viewer } from '../policy/viewer';
 import { parseApiKey } from './api-keys';
-import type { TokenService } from './tokens';
+import { IdentityProviderUnavailable, type TokenService } from './tokens';
 
 /**
  * The viewer of a request from its Authorization header. No header: ANONYMOUS. A header that is malformed, or a token
@@ -71,6 +71,8 @@ export async function credentialFromHeader(
   try {
     claims = await tokens.verify(match[1]);
   } catch (err) {
+    // The provider's keys could not be had: the token may be good, so not UNAUTHENTICATED (a client would drop it).
+    if (err instanceof IdentityProviderUnavailable) throw Object.assign(serviceUnavailable('The identity provider cannot be reached to check the token: try again shortly', 5), { cause: err });
     const code = (err as { code?: string }).code;
     throw unauthenticated(code === 'ERR_JWT_EXPIRED' ? 'The token has expired' : 'The token is not valid');
   }

@@ -1,3 +1,4 @@
+import { HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 
 /** Bad input: names the argument and the problem; nothing was written. */
@@ -16,6 +17,13 @@ export function forbidden(_why?: string): GraphQLError {
  */
 export function refusedByPolicy(err: unknown): unknown {
   return (err as { code?: string } | null)?.code === '42501' ? forbidden() : err;
+}
+
+/** The hub cannot answer for a moment through no fault of the request (HTTP 503 with `Retry-After`): try again. */
+export function serviceUnavailable(message: string, retryAfterSeconds: number): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds, http: { status: 503, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) as never } },
+  });
 }
 
 export function unauthenticated(message: string): GraphQLError {

@@ -25,6 +25,7 @@ export function outcomeOfStatus(status: number): string {
   if (status === 401) return 'UNAUTHENTICATED';
   if (status === 403) return 'FORBIDDEN';
   if (status === 429) return 'RATE_LIMITED';
+  if (status === 503) return 'SERVICE_UNAVAILABLE';
   if (status >= 500) return 'INTERNAL_SERVER_ERROR';
   if (status >= 400) return 'BAD_REQUEST';
   return 'ok';
@@ -68,9 +69,10 @@ export function accessLog(logger: Logger): HttpLogger {
       return id;
     },
     autoLogging: { ignore: (req) => quiet.has((req.url ?? '').split('?')[0]) },
-    customLogLevel(req, res, err) {
+    customLogLevel(_req, res, err) {
       // A request refused because the hub is stopping is part of a normal stop, not an error of the hub.
-      if (!err && (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub?.outcome === 'SERVICE_UNAVAILABLE') return 'warn';
+      // So is one the hub could not answer for a moment (the identity provider away: that has an error line of its own).
+      if (!err && res.statusCode === 503) return 'warn';
       if (err || res.statusCode >= 500) return 'error';
       if (res.statusCode === 429) return 'warn';
       return 'info';

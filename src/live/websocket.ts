@@ -176,6 +176,13 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
           auth = await o.authenticate(header ?? undefined);
         } catch (err) {
           if (err instanceof GraphQLError && err.extensions.code === 'UNAUTHENTICATED') return false;
+          if (err instanceof GraphQLError && err.extensions.code === 'SERVICE_UNAVAILABLE') {
+            // The identity provider is away (JWKS_URL): 1013, "try again later", not the client's fault.
+            const cause = (err as { cause?: unknown }).cause;
+            o.logger.error({ err: cause ?? err }, (cause as Error | undefined)?.message ?? err.message);
+            ctx.extra.socket.close(1013, 'Try again later: the identity provider cannot be reached');
+            return false;
+          }
           o.logger.error({ err }, 'a WebSocket connection could not be authenticated');
           ctx.extra.socket.close(1011, 'Internal error');
           return false;

@@ -1,0 +1,102 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { exportJWK, generateKeyPair, KeyLike, SignJWT } from 'jose';
+import WebSocket from 'ws';
+import pino from 'pino';
+import { loadConfig } from '../../src/config';
+import { createHub, Hub } from '../../src/server';
+import { cast, startTestHub, TestHub } from '../support/hub';
+
+/**
+ * Tokens of an external identity provider (JWKS_URL): a good token is answered as its person; when the provider's key
+ * set cannot be fetched, the token is not to blame — 503 SERVICE_UNAVAILABLE with Retry-After (not 401, which a client
+ * takes as "drop this token"), and the operator gets an error line naming JWKS_URL.
+ */
+
+let base: TestHub;
+beforeAll(async () => {
+  base = await startTestHub();
+});
+afterAll(() => base.close());
+
+async function keyPair(kid: string) {
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  return { privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' } };
+}
+
+function token(privateKey: KeyLike, kid: string, email: string): Promise<string> {
+  return new SignJWT({ email }).setProtectedHeader({ alg: 'RS256', kid }).setSubject(`idp|${email}`).setIssuedAt().setExpirationTime('10m').sign(privateKey);
+}
+
+/** A server for the key set; `up` decides whether it answers (down: it closes every connection at once). */
+async function keyServer(keys: object[]) {
+  const state = { up: false };
+  const server = http.createServer((req, res) => {
+    if (!state.up) return void req.socket.destroy();
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { state, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+async function jwksHub(jwksUrl: string): Promise<{ hub: Hub; url: string; lines: Array<Record<string, any>> }> {
+  const lines: Array<Record<string, any>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const config = loadConfig({ NODE_ENV: 'production', JWKS_URL: jwksUrl, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
+  const hub = await createHub({ config, ds: base.ds, logger: pino({ level: 'info' }, sink) });
+  const port = await hub.listen(0, '127.0.0.1');
+  return { hub, url: `http://127.0.0.1:${port}/graphql`, lines };
+}
+
+async function me(url: string, bearer: string) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: '{"query":"{ me { kind person { email } } }"}' });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
+}
+
+test('the provider away: 503 SERVICE_UNAVAILABLE with Retry-After and an error line; back: the same token is answered; a key it does not have: 401', async () => {
+  const good = await keyPair('k1');
+  const keys = await keyServer([good.jwk]);
+  const { hub, url, lines } = await jwksHub(keys.url);
+  try {
+    const isla = await token(good.privateKey, 'k1', cast.isla);
+
+    expect(await me(url, isla)).toEqual({
+      status: 503,
+      retryAfter: '5',
+      body: { errors: [{ message: 'The identity provider cannot be reached to check the token: try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 } }] },
+    });
+    const errors = lines.filter((l) => l.level === 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0].msg).toMatch(new RegExp(`^the identity provider's keys \\(JWKS_URL ${keys.url.replace(/[.]/g, '\\.')}\\) cannot be fetched: `));
+    expect(errors[0].req?.id).toEqual(expect.any(String));
+    // The access line: a warning with its outcome, not a second error.
+    expect(lines.filter((l) => l.req?.id === errors[0].req.id && l.res).map((l) => [l.level, l.graphql?.outcome, l.res.statusCode])).toEqual([[40, 'SERVICE_UNAVAILABLE', 503]]);
+
+    // Subscriptions: closed with 1013 (try again later), not 4401 (unauthorized).
+    const ws = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${isla}` } })));
+    const [code] = await new Promise<[number, string]>((resolve) => ws.on('close', (c, r) => resolve([c, r.toString()])));
+    expect(code).toBe(1013);
+
+    keys.state.up = true;
+    expect(await me(url, isla)).toEqual({ status: 200, retryAfter: null, body: { data: { me: { kind: 'AGENCY', person: { email: cast.isla } } } } });
+
+    // A token signed with a key the provider does not publish is the token's fault.
+    const stranger = await keyPair('k2');
+    expect(await me(url, await token(stranger.privateKey, 'k2', cast.isla))).toEqual({
+      status: 401,
+      retryAfter: null,
+      body: { errors: [{ message: 'The token is not valid', extensions: { code: 'UNAUTHENTICATED' } }] },
+    });
+  } finally {
+    await hub.stop();
+    await keys.close();
+  }
+});
