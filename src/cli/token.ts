@@ -44,7 +44,7 @@ async function readPeople(config: Config): Promise<PersonRow[]> {
   const { openDatabase } = require('../db/data-source') as typeof import('../db/data-source');
   const { isEmpty, loadDemo } = require('../db/seed/demo') as typeof import('../db/seed/demo');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const embedded = await startEmbedded(config.dataDir);
+  const embedded = await startEmbedded(config.dataDir, 'command');
   try {
     const ds = await openDatabase(embedded.url, 1);
     try {
@@ -81,7 +81,7 @@ async function withDatabase<T>(config: Config, fn: (query: (text: string, values
   }
   /* eslint-disable-next-line @typescript-eslint/no-require-imports */
   const { openDatabase } = require('../db/data-source') as typeof import('../db/data-source');
-  const embedded = await startEmbedded(config.dataDir);
+  const embedded = await startEmbedded(config.dataDir, 'command');
   try {
     const ds = await openDatabase(embedded.url, 1);
     try {

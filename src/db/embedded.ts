@@ -28,6 +28,13 @@ interface LockInfo {
   socketDir?: string;
   /** Set once the holder has applied the migrations and loaded its data: other processes may read then. */
   ready?: boolean;
+  /**
+   * When the holder process started (Linux: /proc/<pid>/stat, in clock ticks since boot): a lock whose pid now belongs
+   * to a process that started at another time was left by a process that died, and its pid was given to another.
+   */
+  started?: string;
+  /** Who holds it: the hub, or a command that opens the folder for a moment (`npm run token` with no hub running). */
+  role?: 'hub' | 'command';
 }
 
 const lockName = 'hub.lock';
@@ -77,6 +84,16 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** When process `pid` started (field 22 of /proc/<pid>/stat), or null where that cannot be read. */
+function processStarted(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** The live holder of the data folder's lock, if any. */
 export function readLiveLock(dataDir: string): LockInfo | null {
   let info: LockInfo;
@@ -86,18 +103,33 @@ export function readLiveLock(dataDir: string): LockInfo | null {
     return null;
   }
   if (!Number.isInteger(info.pid) || info.pid === process.pid || !processAlive(info.pid)) return null;
+  // The pid lives, but it is another process than the one that took the lock (the holder died; the pid was reused).
+  if (info.started !== undefined) {
+    const started = processStarted(info.pid);
+    if (started !== null && started !== info.started) return null;
+  }
   return info;
 }
 
-export async function startEmbedded(dataDir: string): Promise<EmbeddedDatabase> {
+/**
+ * Opens the embedded database in `dataDir`, holding its lock. `role`: the hub, or a command that holds the folder
+ * only for a moment (`npm run token` while no hub runs); a hub that finds such a command there waits for it (up to
+ * 30 s) instead of refusing to start.
+ */
+export async function startEmbedded(dataDir: string, role: 'hub' | 'command' = 'hub'): Promise<EmbeddedDatabase> {
   ensureWritableDir(dataDir);
   const lockPath = path.join(dataDir, lockName);
-  const holder = readLiveLock(dataDir);
+  let holder = readLiveLock(dataDir);
+  for (let waited = 0; holder?.role === 'command' && role === 'hub' && waited < 30_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    holder = readLiveLock(dataDir);
+  }
   if (holder) {
     throw new ConfigError(`the embedded database in ${dataDir} is in use by process ${holder.pid}; stop it or set DATA_DIR`);
   }
+  const own = { pid: process.pid, started: processStarted(process.pid) ?? undefined, role };
   // Claim the folder before opening it; the socket folder is filled in once the socket listens.
-  fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid }));
+  fs.writeFileSync(lockPath, JSON.stringify(own));
   let db: PGlite | undefined;
   let socketDir: string | undefined;
   let temporarySocketDir = false;
@@ -123,12 +155,12 @@ export async function startEmbedded(dataDir: string): Promise<EmbeddedDatabase> 
     // Connections are multiplexed onto PGlite's single session transaction by transaction.
     const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 8 });
     await server.start();
-    fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid, socketDir }));
+    fs.writeFileSync(lockPath, JSON.stringify({ ...own, socketDir }));
     let stopped = false;
     return {
       url: embeddedUrl(socketDir),
       markReady() {
-        fs.writeFileSync(lockPath, JSON.stringify({ pid: process.pid, socketDir, ready: true }));
+        fs.writeFileSync(lockPath, JSON.stringify({ ...own, socketDir, ready: true }));
       },
       async stop() {
         if (stopped) return;

@@ -26,7 +26,7 @@ require.extensions['.ts'] = (module, file) => module._compile(ts.transpileModule
   compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
 }).outputText, file);
 const { startEmbedded } = require(${JSON.stringify(path.join(root, 'src', 'db', 'embedded.ts'))});
-startEmbedded(process.argv[1]).then((db) => {
+startEmbedded(process.argv[1], process.argv[2] || 'hub').then((db) => {
   db.markReady();
   process.stdin.on('end', () => db.stop().then(() => process.exit(0)));
   process.stdin.resume();
@@ -42,8 +42,8 @@ interface Holder {
 }
 
 /** Opens the embedded database in `dataDir` in a child process, as the hub does; resolves once it is ready. */
-function holdEmbedded(dataDir: string): Promise<Holder> {
-  const child = spawn(process.execPath, ['-e', holderScript, dataDir], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+function holdEmbedded(dataDir: string, role: 'hub' | 'command' = 'hub'): Promise<Holder> {
+  const child = spawn(process.execPath, ['-e', holderScript, dataDir, role], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -148,7 +148,7 @@ describe('a data folder as npm start opens it', () => {
 
   test('the lock file names the process and a socket folder, and no TCP port', () => {
     const lock = JSON.parse(fs.readFileSync(path.join(dataDir, 'hub.lock'), 'utf8'));
-    expect(lock).toEqual({ pid: holder.child.pid, socketDir: path.join(dataDir, 'socket'), ready: true });
+    expect(lock).toEqual({ pid: holder.child.pid, started: expect.stringMatching(/^\d+$/), role: 'hub', socketDir: path.join(dataDir, 'socket'), ready: true });
   });
 
   test('the process listens on no TCP port', () => {
@@ -211,4 +211,42 @@ test('a data folder whose socket path would be too long: the socket goes to a pr
     expect(await holder.stop()).toBe(0);
   }
   expect(fs.existsSync(socketDir)).toBe(false);
+});
+
+describe('a lock that is not what it seems', () => {
+  test('a lock whose pid now belongs to another process (the holder died, the pid was reused) does not block; one of a live holder does', async () => {
+    const dataDir = path.join(tmp, 'reused-pid');
+    fs.mkdirSync(dataDir, { mode: 0o700 });
+    const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      // The lock names a live process, but one that started at another moment than the lock's holder did.
+      fs.writeFileSync(path.join(dataDir, 'hub.lock'), JSON.stringify({ pid: other.pid, started: '1', role: 'hub', ready: true }));
+      const holder = await holdEmbedded(dataDir);
+      expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'hub.lock'), 'utf8')).pid).toBe(holder.child.pid);
+      expect(await holder.stop()).toBe(0);
+      // The same process named with its true start time (or a lock of an older hub, without one) is a live holder.
+      const started = fs.readFileSync(`/proc/${other.pid}/stat`, 'utf8').split(') ')[1].split(' ')[19];
+      for (const lock of [{ pid: other.pid, started, role: 'hub' }, { pid: other.pid }]) {
+        fs.writeFileSync(path.join(dataDir, 'hub.lock'), JSON.stringify(lock));
+        await expect(holdEmbedded(dataDir)).rejects.toThrow(`the embedded database in ${dataDir} is in use by process ${other.pid}`);
+      }
+    } finally {
+      other.kill();
+    }
+  });
+
+  test('a hub that finds a command holding the folder for a moment (npm run token with no hub running) waits for it', async () => {
+    const dataDir = path.join(tmp, 'command-holds');
+    fs.mkdirSync(dataDir, { mode: 0o700 });
+    const command = await holdEmbedded(dataDir, 'command');
+    let hubStarted = false;
+    const hub = holdEmbedded(dataDir).then((h) => ((hubStarted = true), h));
+    await new Promise((r) => setTimeout(r, 1000));
+    // Still waiting, not refused: the command holds the folder.
+    expect(hubStarted).toBe(false);
+    expect(await command.stop()).toBe(0);
+    const holder = await hub;
+    expect(JSON.parse(fs.readFileSync(path.join(dataDir, 'hub.lock'), 'utf8'))).toMatchObject({ pid: holder.child.pid, role: 'hub', ready: true });
+    expect(await holder.stop()).toBe(0);
+  });
 });
