@@ -46,14 +46,22 @@ async function openStore(config: Config, pool: Pool | null, logger: Logger): Pro
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Redis } = require('ioredis') as typeof import('ioredis');
     const client = new Redis(config.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
-    client.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'rate limits: Redis is unavailable'));
+    // At start-up every problem stops the hub with one line (a refused SELECT of the URL's database comes as an
+    // 'error' event, not as a failed connect); once running, Redis going away is a warning and the limits count here.
+    let startupError: Error | null = null;
+    const onStartupError = (err: Error) => (startupError ??= err);
+    client.on('error', onStartupError);
     try {
       await client.connect();
       await client.ping();
+      // The SELECT of the URL's database is answered before the PING.
+      if (startupError) throw startupError;
     } catch (err) {
       client.disconnect();
-      throw new ConfigError(`REDIS_URL: cannot reach Redis (${(err as Error).message})`);
+      throw new ConfigError(`REDIS_URL: cannot use Redis (${(err as Error).message})`);
     }
+    client.off('error', onStartupError);
+    client.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'rate limits: Redis is unavailable'));
     return {
       make: (prefix, points) => new RateLimiterRedis({ storeClient: client, keyPrefix: `laphub:${prefix}`, points, duration: 60 }),
       close: async () => {

@@ -243,9 +243,19 @@ describe('rate limits', () => {
     }
   });
 
-  test('the store is not reachable: start-up stops with one line', async () => {
+  test('the store is not reachable: start-up stops with one line, and nothing else is logged', async () => {
     const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:1' });
-    await expect(createHub({ config, ds: hub.ds, logger: pino({ level: 'silent' }) })).rejects.toThrow(ConfigError);
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) });
+    await expect(createHub({ config, ds: hub.ds, logger: pino({ level: 'info' }, sink) })).rejects.toThrow(new ConfigError('REDIS_URL: cannot use Redis (Connection is closed.)'));
+    expect(lines).toEqual([]);
+  });
+
+  (process.env.TEST_REDIS_URL ? test : test.skip)('the Redis store (TEST_REDIS_URL) with a database Redis does not have: start-up stops with one line', async () => {
+    const url = new URL(process.env.TEST_REDIS_URL!);
+    url.pathname = '/99999';
+    const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_STORE: 'redis', REDIS_URL: url.toString() });
+    await expect(createHub({ config, ds: hub.ds, logger: pino({ level: 'silent' }) })).rejects.toThrow(new ConfigError('REDIS_URL: cannot use Redis (ERR DB index is out of range)'));
   });
 });
 
