@@ -4,7 +4,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express from 'express';
-import { GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import { GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, ValidationContext } from 'graphql';
 import { CaseAccessPath } from '../entities/enums';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -164,6 +164,13 @@ function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): Apo
   };
 }
 
+/** A refusal of graphql-armor, reported as a validation error without its "Syntax Error: " prefix. */
+function reportWithoutSyntaxPrefix(context: ValidationContext | null, error: GraphQLError): void {
+  const refused = new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes, extensions: error.extensions });
+  if (context) context.reportError(refused);
+  else throw refused;
+}
+
 /** An operation whose root fields are all federation's `_entities` (a gateway fetching entities). */
 function isEntitiesOperation(operation: OperationDefinitionNode): boolean {
   const fields = operation.selectionSet.selections;
@@ -198,15 +205,18 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   app.set('etag', false);
   const httpServer = http.createServer(app);
 
+  // Armor's refusals say "Syntax Error: …" of a query that parsed; they are validation errors (400
+  // GRAPHQL_VALIDATION_FAILED), reported as such without that prefix.
+  const refusal = { propagateOnRejection: false, onReject: [reportWithoutSyntaxPrefix] };
   const armor = new ApolloArmor({
-    maxDepth: { n: config.maxQueryDepth },
-    maxAliases: { n: 50 },
-    maxDirectives: { n: 50 },
+    maxDepth: { n: config.maxQueryDepth, ...refusal },
+    maxAliases: { n: 50, ...refusal },
+    maxDirectives: { n: 50, ...refusal },
     // The token limit is graphql-js's own (parseOptions below): armor's version re-parses in a plugin hook, where a
     // syntax error became a 500 instead of Apollo's 400 GRAPHQL_PARSE_FAILED.
     maxTokens: { enabled: false },
     // Generous enough for a full page (first: 1000) of a dashboard's case board; nested pages multiply.
-    costLimit: { maxCost: 250000 },
+    costLimit: { maxCost: 250000, ...refusal },
     blockFieldSuggestion: { enabled: true },
   }).protect();
 

@@ -424,3 +424,19 @@ describe('stopping', () => {
     }
   });
 });
+
+describe('query limits (graphql-armor)', () => {
+  test('too many aliases, too deep, too costly: 400 GRAPHQL_VALIDATION_FAILED, said plainly (no "Syntax Error:" of a query that parsed)', async () => {
+    const deep = `{ me { person { organization { people { nodes { organization { people { nodes { organization { people { nodes { organization { name } } } } } } } } } } } } }`;
+    const cases: Array<[string, string]> = [
+      [`{ ${Array.from({ length: 60 }, (_, i) => `a${i}: me { kind }`).join(' ')} }`, 'Aliases limit of 50 exceeded, found 60.'],
+      [deep, `Query depth limit of ${hub.config.maxQueryDepth} exceeded, found 13.`],
+      ['{ cases(first: 1000) { nodes { countries { participants(first: 1000) { nodes { name } } } } } }', 'Query Cost limit of 250000 exceeded, found 24478250.'],
+    ];
+    for (const [query, message] of cases) {
+      const res = await post(hub.url, query);
+      const body = JSON.parse(res.text) as { errors: Array<{ message: string; extensions: { code: string } }> };
+      expect([res.status, body.errors.map((e) => [e.message, e.extensions.code])]).toEqual([400, [[message, 'GRAPHQL_VALIDATION_FAILED']]]);
+    }
+  });
+});
