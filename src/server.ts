@@ -469,10 +469,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
           res.status(401).json({ errors: [{ message: err.message, extensions: { code: 'UNAUTHENTICATED' } }] });
           return;
         }
-        if (err instanceof GraphQLError && err.extensions.code === 'RATE_LIMITED') {
-          const retry = (err.extensions.http as unknown as { headers: HeaderMap }).headers.get('retry-after')!;
-          res.status(429).setHeader('retry-after', retry);
-          res.json({ errors: [{ message: err.message, extensions: { code: 'RATE_LIMITED' } }] });
+        // Too many requests (429), or the identity provider away (503): the status and Retry-After the error carries.
+        if (err instanceof GraphQLError && (err.extensions.code === 'RATE_LIMITED' || err.extensions.code === 'SERVICE_UNAVAILABLE')) {
+          const http = err.extensions.http as unknown as { status: number; headers: HeaderMap };
+          res.status(http.status).setHeader('retry-after', http.headers.get('retry-after')!);
+          res.json({ errors: [{ message: err.message, extensions: { code: err.extensions.code } }] });
           return;
         }
         throw err;
@@ -485,7 +486,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       const { data, errors, extensions } = result.body.singleResult;
       if (errors?.length) {
         const code = errors[0].extensions?.code;
-        res.status(code === 'INTERNAL_SERVER_ERROR' ? 500 : 400).json({ errors });
+        // Not GraphQL's locations and path of a query the reader never wrote: the message and its code.
+        res.status(code === 'INTERNAL_SERVER_ERROR' ? 500 : 400).json({ errors: errors.map((e) => ({ message: e.message, extensions: e.extensions })) });
         return;
       }
       const report = (data as { networkReport: NetworkReportData | null }).networkReport;

@@ -85,6 +85,14 @@ test('the provider away: 503 SERVICE_UNAVAILABLE with Retry-After and an error l
     const [code] = await new Promise<[number, string]>((resolve) => ws.on('close', (c, r) => resolve([c, r.toString()])));
     expect(code).toBe(1013);
 
+    // The CSV report, the same.
+    const csv = await fetch(url.replace('/graphql', '/reports/network.csv?from=2024-01-01&to=2025-01-01'), { headers: { authorization: `Bearer ${isla}` } });
+    expect([csv.status, csv.headers.get('retry-after'), await csv.json()]).toEqual([
+      503,
+      '5',
+      { errors: [{ message: 'The identity provider cannot be reached to check the token: try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] },
+    ]);
+
     keys.state.up = true;
     expect(await me(url, isla)).toEqual({ status: 200, retryAfter: null, body: { data: { me: { kind: 'AGENCY', person: { email: cast.isla } } } } });
 

@@ -189,6 +189,12 @@ describe('GET /reports/network.csv', () => {
     expect(annLines).toContain('assistance_requests,median_hours_to_answer,,108');
   });
 
+  test('a period that ends before it begins: 400 BAD_USER_INPUT with the message and code only (no GraphQL locations or path)', async () => {
+    const token = await hub.tokenFor(personId(cast.isla), cast.isla);
+    const res = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=2025-01-01&to=2024-01-01`, { headers: { authorization: `Bearer ${token}` } });
+    expect([res.status, await res.json()]).toEqual([400, { errors: [{ message: 'to: must be after from', extensions: { code: 'BAD_USER_INPUT', argument: 'to' } }] }]);
+  });
+
   test('others are refused: 403 for a private-sector member or anonymous, 401 for a bad token', async () => {
     expect((await csv(cast.grace)).status).toBe(403);
     expect((await csv(null)).status).toBe(403);
