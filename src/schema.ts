@@ -54,7 +54,11 @@ function firstProblem(errors: ValidationError[], prefix: string): { path: string
   for (const e of errors) {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
     if (e.constraints) {
-      const message = Object.values(e.constraints)[0].replace(new RegExp(`^(each value in )?${e.property} `), '$1');
+      const message = Object.values(e.constraints)[0]
+        .replace(new RegExp(`^(each value in )?${e.property} `), '$1')
+        // class-validator's own wording of a list's size ("at least 1 elements"), said as a person would.
+        .replace(/^must contain at least 1 elements$/, 'must not be empty')
+        .replace(/\b(\d+) elements\b/, (_m, n: string) => `${n} ${n === '1' ? 'item' : 'items'}`);
       return { path, message };
     }
     const nested = firstProblem(e.children ?? [], path);

@@ -110,7 +110,7 @@ describe('openCase', () => {
     ['too-short title', { title: 'ab' }, 'input.title: must be longer than or equal to 3 characters'],
     ['wrong TLP', { tlp: 'PURPLE' }, 'input.tlp: Value "PURPLE" does not exist in "Tlp" enum.'],
     ['wrong category', { categories: ['SPAM', 'GOSSIP'] }, 'input.categories[1]: Value "GOSSIP" does not exist in "HarmCategory" enum.'],
-    ['no category', { categories: [] }, 'input.categories: must contain at least 1 elements'],
+    ['no category', { categories: [] }, 'input.categories: must not be empty'],
     ['unknown country code', { countryCodes: ['GB', 'ZZ'] }, 'input.countryCodes: no country with code ZZ'],
     ['malformed country code', { countryCodes: ['gb'] }, 'input.countryCodes: must be ISO 3166-1 alpha-2 codes such as GB'],
     ['negative victim count', { victimCount: -1 }, 'input.victimCount: must not be less than 0'],
