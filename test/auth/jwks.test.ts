@@ -1,12 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { exportJWK, generateKeyPair, KeyLike, SignJWT } from 'jose';
 import WebSocket from 'ws';
-import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { createHub, Hub } from '../../src/server';
 import { cast, startTestHub, TestHub } from '../support/hub';
+import { capturingLogger } from '../support/log';
 
 /**
  * Tokens of an external identity provider (JWKS_URL): a good token is answered as its person; when the provider's key
@@ -42,15 +41,9 @@ async function keyServer(keys: object[]) {
 }
 
 async function jwksHub(jwksUrl: string): Promise<{ hub: Hub; url: string; lines: Array<Record<string, any>> }> {
-  const lines: Array<Record<string, any>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { logger, lines } = capturingLogger();
   const config = loadConfig({ NODE_ENV: 'production', JWKS_URL: jwksUrl, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
-  const hub = await createHub({ config, ds: base.ds, logger: pino({ level: 'info' }, sink) });
+  const hub = await createHub({ config, ds: base.ds, logger });
   const port = await hub.listen(0, '127.0.0.1');
   return { hub, url: `http://127.0.0.1:${port}/graphql`, lines };
 }

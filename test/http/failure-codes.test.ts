@@ -1,9 +1,8 @@
-import { Writable } from 'node:stream';
 import pg from 'pg';
-import pino from 'pino';
 import { loadConfig } from '../../src/config';
 import { createHub, Hub } from '../../src/server';
 import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
+import { capturingLogger } from '../support/log';
 
 /**
  * Failures are named right (ENGINEERING "Errors and production defaults"): a database failure while a graphql-shield
@@ -100,15 +99,9 @@ describe('text PostgreSQL cannot store is bad input, naming the argument', () =>
 
 /** A hub on the test database whose log lines are kept, in production mode. */
 async function loggingHub(): Promise<{ hub: Hub; url: string; lines: Array<Record<string, any>> }> {
-  const lines: Array<Record<string, any>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { logger, lines } = capturingLogger();
   const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
-  const other = await createHub({ config, ds: hub.ds, logger: pino({ level: 'info' }, sink) });
+  const other = await createHub({ config, ds: hub.ds, logger });
   const port = await other.listen(0, '127.0.0.1');
   return { hub: other, url: `http://127.0.0.1:${port}/graphql`, lines };
 }

@@ -1,5 +1,4 @@
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import { parse } from 'graphql';
 import pino from 'pino';
 import WebSocket from 'ws';
@@ -16,6 +15,7 @@ import { anonymousViewer } from '../../src/policy/viewer';
 import { createHub, Hub } from '../../src/server';
 import { checkPort } from '../../src/startup';
 import { caseId, cast, personId, startTestHub, testHubEnv, TestHub } from '../support/hub';
+import { capturingLogger } from '../support/log';
 import { LiveClient } from '../support/live';
 
 /**
@@ -44,20 +44,9 @@ interface OtherHub {
 
 /** Another hub on the test database with these variables on top of the test ones; its log lines are kept. */
 async function otherHub(env: Record<string, string> = {}): Promise<OtherHub> {
-  const lines: Array<Record<string, any>> = [];
-  const raw: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        raw.push(line);
-        lines.push(JSON.parse(line));
-      }
-      done();
-    },
-  });
+  const { logger, lines, raw } = capturingLogger();
   const config = loadConfig({ ...testHubEnv(), ...env });
-  const other = await createHub({ config, ds: hub.ds, logger: pino({ level: 'info' }, sink) });
+  const other = await createHub({ config, ds: hub.ds, logger });
   const port = await other.listen(0, '127.0.0.1');
   return { hub: other, url: `http://127.0.0.1:${port}/graphql`, base: `http://127.0.0.1:${port}`, lines, raw };
 }
@@ -245,9 +234,8 @@ describe('rate limits', () => {
 
   test('the store is not reachable: start-up stops with one line, and nothing else is logged', async () => {
     const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:1' });
-    const lines: string[] = [];
-    const sink = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) });
-    await expect(createHub({ config, ds: hub.ds, logger: pino({ level: 'info' }, sink) })).rejects.toThrow(new ConfigError('REDIS_URL: cannot use Redis (Connection is closed.)'));
+    const { logger, lines } = capturingLogger();
+    await expect(createHub({ config, ds: hub.ds, logger })).rejects.toThrow(new ConfigError('REDIS_URL: cannot use Redis (Connection is closed.)'));
     expect(lines).toEqual([]);
   });
 
