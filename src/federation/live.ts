@@ -35,9 +35,11 @@ function wsUrl(httpUrl: string): string {
 
 /** The `authorization` a client gave in `connection_init` (graphql-ws context) or as a header (HTTP). */
 export function forwardedAuthorization(context: unknown, request: { headers: { get(name: string): string | null } } | undefined): string | undefined {
-  const params = (context as { connectionParams?: unknown } | undefined)?.connectionParams;
-  if (params && typeof params === 'object') {
-    // A WebSocket client: its connection_init is its identity, as at the hub (the upgrade request's headers are not).
+  // A WebSocket client: its connection_init is its identity, as at the hub (the upgrade request's headers are not);
+  // a connection_init without a payload is anonymous, never the upgrade's Authorization header.
+  if (context && typeof context === 'object' && 'connectionParams' in context) {
+    const params = (context as { connectionParams?: unknown }).connectionParams;
+    if (!params || typeof params !== 'object') return undefined;
     const value = (params as Record<string, unknown>).authorization ?? (params as Record<string, unknown>).Authorization;
     return typeof value === 'string' && value ? value : undefined;
   }
@@ -244,8 +246,10 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
           return {
             request: new runtime.fetchAPI.Request(`http://gateway${ctx.extra.request.url ?? path}`, {
               headers: [
+                // Not the upgrade's credentials: the connection's identity is its connection_init (onConnect), and the
+                // fields of its events fetched over HTTP must run as that identity, not as the upgrade's header.
                 ...Object.entries(ctx.extra.request.headers).flatMap(([k, v]) =>
-                  typeof v === 'string' && k !== 'x-forwarded-for' ? [[k, v] as [string, string]] : [],
+                  typeof v === 'string' && k !== 'x-forwarded-for' && k !== 'authorization' && k !== 'cookie' ? [[k, v] as [string, string]] : [],
                 ),
                 // The client's address, for the fields of its events fetched over HTTP (propagateHeaders).
                 ...((xff) => (xff ? [['x-forwarded-for', xff] as [string, string]] : []))(upgradeForwardedFor(ctx.extra.request)),

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
+import WebSocket from 'ws';
 import { ComplaintsService, startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, Gateway } from '../../src/federation/gateway';
 import { emailOf, ViewerName } from '../support/demo-access';
@@ -120,6 +121,47 @@ test('anonymous (no token in connection_init) gets CLEAR cases only', async () =
       extensions: { redacted: [{ path: 'caseChanged.confidential', code: 'FORBIDDEN', count: 1 }] },
     },
   ]);
+});
+
+test('the upgrade request’s Authorization header is no identity: a connection_init without a payload is anonymous, for the fields of its events fetched over HTTP too', async () => {
+  const ann = await hub.tokenFor(personId(cast.ann), cast.ann);
+  // A client that sends Ann's token as a header of the WebSocket upgrade, and no payload in connection_init.
+  const ws = new WebSocket(gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers: { authorization: `Bearer ${ann}` } });
+  const messages: Array<{ id?: string; type: string; payload?: any }> = [];
+  ws.on('message', (m) => messages.push(JSON.parse(String(m))));
+  const until = async (done: () => boolean) => {
+    for (const start = Date.now(); !done(); await new Promise((r) => setTimeout(r, 10))) {
+      if (Date.now() - start > 10000) throw new Error(`timed out: ${JSON.stringify(messages)}`);
+    }
+  };
+  try {
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    ws.send(JSON.stringify({ type: 'connection_init' }));
+    await until(() => messages.some((m) => m.type === 'connection_ack'));
+    ws.send(JSON.stringify({ id: 'me', type: 'subscribe', payload: { query: '{ me { kind } }' } }));
+    await until(() => messages.some((m) => m.id === 'me' && m.type === 'complete'));
+    expect(messages.filter((m) => m.id === 'me' && m.type === 'next').map((m) => m.payload.data)).toEqual([{ me: { kind: 'ANONYMOUS' } }]);
+
+    const before = dispatcher().subscribers;
+    ws.send(JSON.stringify({
+      id: 'live',
+      type: 'subscribe',
+      payload: { query: 'subscription { caseChanged { reference confidential { summary } complaints { id case { reference confidential { summary } } } } }' },
+    }));
+    await subscribed(dispatcher(), before + 1);
+    const report = dispatchOf(dispatcher(), 'case', caseId('FTC-2004-017'));
+    const r = await hub.gql(updateCase, { as: cast.ann, variables: { id: caseId('FTC-2004-017'), input: { title: 'Clear renamed' } } });
+    expect(r.body.errors).toBeUndefined();
+    await report;
+    await until(() => messages.some((m) => m.id === 'live' && m.type === 'next'));
+    const event = messages.find((m) => m.id === 'live' && m.type === 'next')!.payload.data.caseChanged;
+    // One viewer in one event: anonymous, in the hub's part and in the complaints' own fetch of the case.
+    expect(event.confidential).toBeNull();
+    expect(event.complaints.length).toBeGreaterThan(0);
+    expect(event.complaints.map((c: { case: { confidential: unknown } }) => c.case.confidential)).toEqual(event.complaints.map(() => null));
+  } finally {
+    ws.close();
+  }
 });
 
 describe('identity is the hub’s decision, closed as the hub closes it', () => {
