@@ -301,7 +301,7 @@ export class CallData {
     const linked = await this.write(() =>
       this.db.query(`INSERT INTO call_segment_case (segment_id, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING segment_id`, [segment.id, c.id]),
     );
-    if (linked.length) this.db.emit({ topic: 'call', id: segment.callId, segment: segment.id });
+    if (linked.length) this.db.emit({ topic: 'call', id: segment.callId, segment: segment.id, linkedCase: c.id });
     return this.reloadSegment(segment.id);
   }
 
@@ -325,11 +325,25 @@ export class CallData {
         [call.id, segmentId, member.id, input.reason],
       ),
     );
-    this.db.emit({ topic: 'call', id: call.id, exclusion: row.id, ...(segmentId ? { segment: segmentId } : {}) });
+    const invited = await this.memberInvited(call.id, segmentId, member.id);
+    this.db.emit({ topic: 'call', id: call.id, exclusion: row.id, member: member.id, ...(invited ? { invited: true as const } : {}), ...(segmentId ? { segment: segmentId } : {}) });
     this.exclusionsByCall.clear(call.id);
     const exclusion = await this.exclusionById.load(row.id);
     if (!exclusion) throw forbidden();
     return exclusion;
+  }
+
+  /**
+   * Whether a member holds an invitation to the segment (a whole-call exclusion: to a segment of the call), as the
+   * agency objecting sees invitations; for the live event of an exclusion (src/data/live.ts `partVisible`).
+   */
+  private async memberInvited(callId: string, segmentId: string | null, memberId: string): Promise<boolean> {
+    const [row] = await this.db.query<{ invited: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM call_segment_invitation i JOIN call_segment s ON s.id = i.segment_id
+         WHERE i.member_id = $3 AND s.call_id = $1 AND ($2::uuid IS NULL OR s.id = $2::uuid)) AS invited`,
+      [callId, segmentId, memberId],
+    );
+    return row?.invited === true;
   }
 
   /**
@@ -340,16 +354,17 @@ export class CallData {
   async withdrawExclusion(id: string): Promise<CallExclusion> {
     if (!isUuid(id)) throw notFound('id', 'exclusion');
     const rows = await this.write(async () => {
-      const changed = await this.db.query<{ was: Date | null; call_id: string; segment_id: string | null }>(
+      const changed = await this.db.query<{ was: Date | null; call_id: string; segment_id: string | null; member_id: string }>(
         `UPDATE call_exclusion e SET withdrawn_at = coalesce(e.withdrawn_at, now())
          FROM (SELECT id, withdrawn_at FROM call_exclusion WHERE id = $1) AS before
-         WHERE e.id = before.id RETURNING before.withdrawn_at AS was, e.call_id, e.segment_id`,
+         WHERE e.id = before.id RETURNING before.withdrawn_at AS was, e.call_id, e.segment_id, e.member_id`,
         [id],
       );
       if (changed.length === 1 && changed[0].was !== null) throw badInput('id', 'this objection is already withdrawn');
       if (changed.length === 1) {
-        const { call_id, segment_id } = changed[0];
-        this.db.emit({ topic: 'call', id: call_id, exclusion: id, ...(segment_id ? { segment: segment_id } : {}) });
+        const { call_id, segment_id, member_id } = changed[0];
+        const invited = await this.memberInvited(call_id, segment_id, member_id);
+        this.db.emit({ topic: 'call', id: call_id, exclusion: id, member: member_id, ...(invited ? { invited: true as const } : {}), ...(segment_id ? { segment: segment_id } : {}) });
       }
       return changed;
     });

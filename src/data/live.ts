@@ -10,11 +10,26 @@ export class LiveData {
    * exclusion): asked of the same policies as every query, in one statement. Ids that name nothing are simply not seen.
    */
   async partVisible(event: LiveEvent): Promise<boolean> {
+    // - a tier: who reads it;
+    // - a segment's own change (added, an invitation, minutes): who sees the segment;
+    // - a case linked to a segment: who sees the segment and the case (the segment's discussed cases are filtered by
+    //   the case rules: a hidden case linked changes nothing a viewer sees);
+    // - an exclusion (or its withdrawal): who sees exclusions (agencies); the member it excludes, once the segment (or,
+    //   for the whole call, the call) is back in its view; and, when the member is invited there, who sees the segment
+    //   (the whole call: the call), whose invited list changes — never the others who merely see the segment.
     const [row] = await this.data.db.query<{ visible: boolean }>(
       `SELECT (($1::boolean AND EXISTS (SELECT 1 FROM case_confidential WHERE case_id = $2::uuid))
-            OR EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid)
-            OR EXISTS (SELECT 1 FROM call_exclusion WHERE id = $4::uuid)) AS visible`,
-      [event.tier === true, event.id, event.segment ?? null, event.exclusion ?? null],
+            OR ($4::uuid IS NULL AND $5::uuid IS NULL AND EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid))
+            OR ($4::uuid IS NULL AND $5::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid)
+                AND EXISTS (SELECT 1 FROM enforcement_case WHERE id = $5::uuid))
+            OR EXISTS (SELECT 1 FROM call_exclusion WHERE id = $4::uuid)
+            OR ($4::uuid IS NOT NULL AND $6::uuid = (SELECT lap.viewer_org())
+                AND CASE WHEN $3::uuid IS NULL THEN EXISTS (SELECT 1 FROM conference_call WHERE id = $2::uuid)
+                         ELSE EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid) END)
+            OR ($4::uuid IS NOT NULL AND $7::boolean
+                AND CASE WHEN $3::uuid IS NULL THEN EXISTS (SELECT 1 FROM conference_call WHERE id = $2::uuid)
+                         ELSE EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid) END)) AS visible`,
+      [event.tier === true, event.id, event.segment ?? null, event.exclusion ?? null, event.linkedCase ?? null, event.member ?? null, event.invited === true],
     );
     return row.visible === true;
   }

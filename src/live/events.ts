@@ -20,6 +20,15 @@ export interface LiveEvent {
   tier?: true;
   segment?: string;
   exclusion?: string;
+  /** With `segment`: the change was this case linked to the segment (seen only by who sees the segment and the case). */
+  linkedCase?: string;
+  /** With `exclusion`: the member it excludes (whose own view of the call or segment it changes). */
+  member?: string;
+  /**
+   * With `exclusion`: the member holds an invitation to the segment (or, excluded from the whole call, to a segment of
+   * it), so the invited lists others see change; otherwise only those who see exclusions see anything change.
+   */
+  invited?: true;
 }
 
 /** One event per row: a transaction that changed a row twice announces it once (a change to the row wins over a part's). */
@@ -43,7 +52,7 @@ export function isPartOnly(e: LiveEvent): boolean {
 }
 
 function samePart(a: LiveEvent, b: LiveEvent): boolean {
-  return a.tier === b.tier && a.segment === b.segment && a.exclusion === b.exclusion;
+  return a.tier === b.tier && a.segment === b.segment && a.exclusion === b.exclusion && a.linkedCase === b.linkedCase && a.member === b.member && a.invited === b.invited;
 }
 
 /** The NOTIFY channel of live events. */
@@ -89,6 +98,9 @@ export function decodeEvents(payload: string): LiveEvent[] {
     if (r.tier === true) e.tier = true;
     if (typeof r.segment === 'string' && isUuid(r.segment)) e.segment = r.segment;
     if (typeof r.exclusion === 'string' && isUuid(r.exclusion)) e.exclusion = r.exclusion;
+    if (typeof r.linkedCase === 'string' && isUuid(r.linkedCase)) e.linkedCase = r.linkedCase;
+    if (typeof r.member === 'string' && isUuid(r.member)) e.member = r.member;
+    if (r.invited === true) e.invited = true;
     events.push(e);
   }
   return events;

@@ -262,6 +262,29 @@ describe('callChanged: segments and exclusions', () => {
     await closeAll(clients);
   });
 
+  test('a subscriber to every call that has not had this one yet hears only of what it sees change: not an exclusion of a member it never saw invited, not a case it cannot see linked', async () => {
+    const clients = await connect(['isla', 'tom', 'grace', 'eva']);
+    // Every call, no id: no earlier payload of next-1 to compare with.
+    const subs = await subscribeAll(clients, `subscription { callChanged { id title segments { title invited { name } discussedCases { reference } } exclusions { reason } } }`);
+    const exclude = `mutation($input: ExcludeFromCallInput!) { excludeFromCall(input: $input) { id } }`;
+    // Registro is not invited to next-1/2: the private members' view of the call does not change; ICO's does (exclusions).
+    await changed('call', callId('next-1'), exclude, 'isla', { input: { callId: callId('next-1'), segmentId: segmentId('next-1/2'), memberId: orgId('registro'), reason: 'Related investigation' } }, clients, subs);
+    expect(Object.fromEntries([...subs].map(([v, sub]) => [v, sub.received.length]))).toEqual({ isla: 1, tom: 0, grace: 0, eva: 0 });
+    // CRTC-2004-004 (AMBER) is linked to that segment by a coordinator: private members cannot see the case.
+    await changed(
+      'call', callId('next-1'), `mutation($s: ID!, $c: ID!) { linkCaseToSegment(segmentId: $s, caseId: $c) { id } }`, 'ann',
+      { s: segmentId('next-1/2'), c: caseId('CRTC-2004-004') }, clients, subs,
+    );
+    expect(Object.fromEntries([...subs].map(([v, sub]) => [v, sub.received.length]))).toEqual({ isla: 2, tom: 0, grace: 0, eva: 0 });
+    // NorthStar is invited: excluded, it leaves the invited list Tom and Eva see (they hear of it), and Grace's own segment.
+    await changed('call', callId('next-1'), exclude, 'isla', { input: { callId: callId('next-1'), segmentId: segmentId('next-1/2'), memberId: orgId('northstar'), reason: 'Conflict of interest' } }, clients, subs);
+    expect(Object.fromEntries([...subs].map(([v, sub]) => [v, sub.received.length]))).toEqual({ isla: 3, tom: 1, grace: 0, eva: 1 });
+    const forTom = subs.get('tom')!.received[0].data.callChanged;
+    expect(forTom.segments.map((seg: { invited: Array<{ name: string }> }) => seg.invited.map((p) => p.name).sort())).toEqual([['Meridian Bank', 'Sentinel Security']]);
+    expect(forTom.exclusions).toBeNull();
+    await closeAll(clients);
+  });
+
   test('an exclusion cuts the excluded member’s stream; the others see the segment without it', async () => {
     const clients = await connect(['isla', 'grace', 'tom', 'max']);
     const subs = await subscribeAll(clients, query, { id: callId('next-1') });
