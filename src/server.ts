@@ -405,7 +405,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     } catch (err) {
       noteErrorRequest(err, (req as unknown as { log?: Logger }).log);
       // Not the client's fault and not a bug of the hub, but the operator's to know: the identity provider is away.
-      const cause = (err as { cause?: unknown }).cause;
+      const cause = (err as { originalError?: unknown }).originalError;
       if (cause instanceof IdentityProviderUnavailable) ((req as unknown as { log?: Logger }).log ?? logger).error({ err: cause }, cause.message);
       await connection?.release();
       throw err;

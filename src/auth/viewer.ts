@@ -72,7 +72,7 @@ export async function credentialFromHeader(
     claims = await tokens.verify(match[1]);
   } catch (err) {
     // The provider's keys could not be had: the token may be good, so not UNAUTHENTICATED (a client would drop it).
-    if (err instanceof IdentityProviderUnavailable) throw Object.assign(serviceUnavailable('The identity provider cannot be reached to check the token: try again shortly', 5), { cause: err });
+    if (err instanceof IdentityProviderUnavailable) throw serviceUnavailable('The identity provider cannot be reached to check the token: try again shortly', 5, err);
     const code = (err as { code?: string }).code;
     throw unauthenticated(code === 'ERR_JWT_EXPIRED' ? 'The token has expired' : 'The token is not valid');
   }

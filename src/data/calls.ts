@@ -13,6 +13,7 @@ import { badInput, forbidden, notFound, refusedByPolicy } from '../graphql/error
 import { OrderKey, paginate } from '../graphql/paginate';
 import { byKey, groupBy, isUuid, uuidArray } from './batch';
 import type { Data } from './index';
+import type { LiveEvent } from '../live/events';
 import { participantColumns } from './participants';
 
 type Row = Record<string, unknown>;
@@ -30,6 +31,18 @@ export interface Cadence {
  * sees only the members taking part), exclusions for agencies only; and every write (coordinators manage calls, any
  * agency objects, only the objecting agency withdraws).
  */
+/**
+ * Of an exclusion row `e` (in its statement's RETURNING): whether the member holds an invitation to the segment (a
+ * whole-call exclusion: to a segment of the call), as the objecting agency sees invitations — for its live event.
+ */
+const MEMBER_INVITED = `EXISTS (SELECT 1 FROM call_segment_invitation i JOIN call_segment s ON s.id = i.segment_id
+  WHERE i.member_id = e.member_id AND s.call_id = e.call_id AND (e.segment_id IS NULL OR s.id = e.segment_id))`;
+
+/** The live event of an exclusion made or withdrawn (src/data/live.ts `partVisible` decides who hears of it). */
+function exclusionEvent(callId: string, exclusionId: string, segmentId: string | null, memberId: string, invited: boolean): LiveEvent {
+  return { topic: 'call', id: callId, exclusion: exclusionId, member: memberId, ...(invited ? { invited: true as const } : {}), ...(segmentId ? { segment: segmentId } : {}) };
+}
+
 export class CallData {
   constructor(private readonly data: Data) {}
 
@@ -319,31 +332,17 @@ export class CallData {
     }
     const member = await this.endorsedMember('input.memberId', input.memberId);
     const [row] = await this.write(() =>
-      this.db.query<{ id: string }>(
-        `INSERT INTO call_exclusion (call_id, segment_id, member_id, objecting_agency_id, objected_by_id, reason)
-         VALUES ($1,$2,$3,lap.viewer_org(),lap.viewer_person(),$4) RETURNING id`,
+      this.db.query<{ id: string; invited: boolean }>(
+        `INSERT INTO call_exclusion AS e (call_id, segment_id, member_id, objecting_agency_id, objected_by_id, reason)
+         VALUES ($1,$2,$3,lap.viewer_org(),lap.viewer_person(),$4) RETURNING e.id, ${MEMBER_INVITED} AS invited`,
         [call.id, segmentId, member.id, input.reason],
       ),
     );
-    const invited = await this.memberInvited(call.id, segmentId, member.id);
-    this.db.emit({ topic: 'call', id: call.id, exclusion: row.id, member: member.id, ...(invited ? { invited: true as const } : {}), ...(segmentId ? { segment: segmentId } : {}) });
+    this.db.emit(exclusionEvent(call.id, row.id, segmentId, member.id, row.invited));
     this.exclusionsByCall.clear(call.id);
     const exclusion = await this.exclusionById.load(row.id);
     if (!exclusion) throw forbidden();
     return exclusion;
-  }
-
-  /**
-   * Whether a member holds an invitation to the segment (a whole-call exclusion: to a segment of the call), as the
-   * agency objecting sees invitations; for the live event of an exclusion (src/data/live.ts `partVisible`).
-   */
-  private async memberInvited(callId: string, segmentId: string | null, memberId: string): Promise<boolean> {
-    const [row] = await this.db.query<{ invited: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM call_segment_invitation i JOIN call_segment s ON s.id = i.segment_id
-         WHERE i.member_id = $3 AND s.call_id = $1 AND ($2::uuid IS NULL OR s.id = $2::uuid)) AS invited`,
-      [callId, segmentId, memberId],
-    );
-    return row?.invited === true;
   }
 
   /**
@@ -354,17 +353,16 @@ export class CallData {
   async withdrawExclusion(id: string): Promise<CallExclusion> {
     if (!isUuid(id)) throw notFound('id', 'exclusion');
     const rows = await this.write(async () => {
-      const changed = await this.db.query<{ was: Date | null; call_id: string; segment_id: string | null; member_id: string }>(
+      const changed = await this.db.query<{ was: Date | null; call_id: string; segment_id: string | null; member_id: string; invited: boolean }>(
         `UPDATE call_exclusion e SET withdrawn_at = coalesce(e.withdrawn_at, now())
          FROM (SELECT id, withdrawn_at FROM call_exclusion WHERE id = $1) AS before
-         WHERE e.id = before.id RETURNING before.withdrawn_at AS was, e.call_id, e.segment_id, e.member_id`,
+         WHERE e.id = before.id RETURNING before.withdrawn_at AS was, e.call_id, e.segment_id, e.member_id, ${MEMBER_INVITED} AS invited`,
         [id],
       );
       if (changed.length === 1 && changed[0].was !== null) throw badInput('id', 'this objection is already withdrawn');
       if (changed.length === 1) {
-        const { call_id, segment_id, member_id } = changed[0];
-        const invited = await this.memberInvited(call_id, segment_id, member_id);
-        this.db.emit({ topic: 'call', id: call_id, exclusion: id, member: member_id, ...(invited ? { invited: true as const } : {}), ...(segment_id ? { segment: segment_id } : {}) });
+        const { call_id, segment_id, member_id, invited } = changed[0];
+        this.db.emit(exclusionEvent(call_id, id, segment_id, member_id, invited));
       }
       return changed;
     });

@@ -23,10 +23,7 @@ export class LiveData {
             OR ($4::uuid IS NULL AND $5::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid)
                 AND EXISTS (SELECT 1 FROM enforcement_case WHERE id = $5::uuid))
             OR EXISTS (SELECT 1 FROM call_exclusion WHERE id = $4::uuid)
-            OR ($4::uuid IS NOT NULL AND $6::uuid = (SELECT lap.viewer_org())
-                AND CASE WHEN $3::uuid IS NULL THEN EXISTS (SELECT 1 FROM conference_call WHERE id = $2::uuid)
-                         ELSE EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid) END)
-            OR ($4::uuid IS NOT NULL AND $7::boolean
+            OR ($4::uuid IS NOT NULL AND ($6::uuid = (SELECT lap.viewer_org()) OR $7::boolean)
                 AND CASE WHEN $3::uuid IS NULL THEN EXISTS (SELECT 1 FROM conference_call WHERE id = $2::uuid)
                          ELSE EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid) END)) AS visible`,
       [event.tier === true, event.id, event.segment ?? null, event.exclusion ?? null, event.linkedCase ?? null, event.member ?? null, event.invited === true],

@@ -19,9 +19,13 @@ export function refusedByPolicy(err: unknown): unknown {
   return (err as { code?: string } | null)?.code === '42501' ? forbidden() : err;
 }
 
-/** The hub cannot answer for a moment through no fault of the request (HTTP 503 with `Retry-After`): try again. */
-export function serviceUnavailable(message: string, retryAfterSeconds: number): GraphQLError {
+/**
+ * The hub cannot answer for a moment through no fault of the request (HTTP 503 with `Retry-After`): try again.
+ * `cause`: what it ran into, for the operator's log (never sent).
+ */
+export function serviceUnavailable(message: string, retryAfterSeconds: number, cause?: Error): GraphQLError {
   return new GraphQLError(message, {
+    originalError: cause,
     extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds, http: { status: 503, headers: new HeaderMap([['retry-after', String(retryAfterSeconds)]]) as never } },
   });
 }

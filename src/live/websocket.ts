@@ -178,8 +178,8 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
           if (err instanceof GraphQLError && err.extensions.code === 'UNAUTHENTICATED') return false;
           if (err instanceof GraphQLError && err.extensions.code === 'SERVICE_UNAVAILABLE') {
             // The identity provider is away (JWKS_URL): 1013, "try again later", not the client's fault.
-            const cause = (err as { cause?: unknown }).cause;
-            o.logger.error({ err: cause ?? err }, (cause as Error | undefined)?.message ?? err.message);
+            const cause = err.originalError ?? err;
+            o.logger.error({ err: cause }, cause.message);
             ctx.extra.socket.close(1013, 'Try again later: the identity provider cannot be reached');
             return false;
           }
