@@ -149,18 +149,18 @@ export class CaseData {
 
   /**
    * Each case's countries: one statement, one row — the codes per case, and each country they name once (a page of
-   * cases names a few dozen countries many times over), as two JSON values. Both are read under the country's own policy.
+   * cases names a few dozen countries many times over), as two JSON values. The cases' `case_country` rows are read
+   * once, under their policy (which asks, row by row, whether the viewer sees the case), and both values are made from
+   * them; the countries are read under the country's own policy, and a code without a country the viewer reads names
+   * nothing (`byCode` below).
    */
   readonly countriesByCase = new PeekLoader<string, Country[]>(async (caseIds) => {
-    const ids = uuidArray(caseIds);
     const [row] = await this.rows(
-      sql`SELECT
+      sql`WITH cc AS MATERIALIZED (SELECT cc.case_id, cc.country_code FROM case_country cc WHERE cc.case_id = ANY (${uuidArray(caseIds)}))
+          SELECT
             (SELECT json_object_agg(g.case_id, g.codes) FROM (
-              SELECT cc.case_id, array_agg(co.code::text ORDER BY co.code) AS codes
-              FROM case_country cc JOIN country co ON co.code = cc.country_code
-              WHERE cc.case_id = ANY (${ids}) GROUP BY cc.case_id) g) AS codes,
-            (SELECT json_agg(co) FROM country co
-              WHERE co.code IN (SELECT cc.country_code FROM case_country cc WHERE cc.case_id = ANY (${ids}))) AS countries`,
+              SELECT cc.case_id, array_agg(cc.country_code::text ORDER BY cc.country_code) AS codes FROM cc GROUP BY cc.case_id) g) AS codes,
+            (SELECT json_agg(co) FROM country co WHERE co.code IN (SELECT cc.country_code FROM cc)) AS countries`,
     );
     const codes = (row?.codes ?? {}) as Record<string, string[]>;
     const byCode = new Map(this.db.hydrate(Country, (row?.countries ?? []) as Row[]).map((c) => [c.code.trim(), c]));
