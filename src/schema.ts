@@ -104,7 +104,70 @@ export async function buildBareSchema(): Promise<GraphQLSchema> {
   // itself, so the interface gets its synchronous resolver back.
   (schema.getType('Participant') as GraphQLInterfaceType).resolveType = participantTypeName;
   (schema.getType('Case') as GraphQLObjectType).isTypeOf = caseIsTypeOf;
+  directFieldResolvers(schema);
   return schema;
+}
+
+/** Marks a field resolver `directFieldResolvers` made (the tests read it). */
+export const DIRECT_RESOLVER = Symbol('direct field resolver');
+
+/**
+ * The field resolvers of the resolver classes (`@FieldResolver` in `resolvers/`) whose parameters are only `@Root`,
+ * `@Ctx` and `@Info` call their method directly. type-graphql's own resolver for them, on every call: a request-data
+ * object, the resolver class's instance looked up in its container's list, the parameter list sorted and mapped into a
+ * new array, a check of each for a promise, the middleware chain (none is set), then the method. A list's rows call
+ * these once per row and field (a case board's rows: lead agency, countries, rights, tier). The same method runs, on
+ * the same values: the root when it is an instance of the parameter's type (type-graphql would hand it over as it is),
+ * the context or one of its properties, the info. A root of any other kind, which type-graphql would convert, takes
+ * type-graphql's own resolver. Fields with arguments (validated by type-graphql), custom parameters, middlewares or roles,
+ * and fields a type takes from a parent class, keep theirs. Rules are untouched: graphql-shield wraps the
+ * fields after this.
+ */
+function directFieldResolvers(schema: GraphQLSchema): void {
+  const storage = getMetadataStorage();
+  const instances = new Map<Function, Record<string, (...params: unknown[]) => unknown>>();
+  for (const objectType of storage.objectTypes) {
+    const type = schema.getType(objectType.name);
+    if (!(type instanceof GraphQLObjectType)) continue;
+    const fields = type.getFields();
+    // The field metadata type-graphql made each field from: its interfaces' first, the type's own overriding them.
+    const interfaces = storage.interfaceTypes.filter((i) => objectType.interfaceClasses?.includes(i.target));
+    const made = new Map([...interfaces.flatMap((i) => i.fields ?? []), ...(objectType.fields ?? [])].map((f) => [f.schemaName, f]));
+    for (const field of made.values()) {
+      if (!fields[field.schemaName]) continue;
+      // Its resolver, found as type-graphql found it.
+      const meta = storage.fieldResolvers.find(
+        (r) => (r.kind === 'internal' || (resolvers as readonly Function[]).includes(r.target)) && r.getObjectType?.() === field.target && r.methodName === field.name,
+      );
+      if (!meta || meta.kind !== 'external' || meta.middlewares?.length || meta.roles?.length) continue;
+      const params = [...(meta.params ?? [])].sort((a, b) => a.index - b.index);
+      if (!params.every((p) => p.kind === 'root' || p.kind === 'context' || p.kind === 'info')) continue;
+      let instance = instances.get(meta.target);
+      if (!instance) instances.set(meta.target, (instance = new (meta.target as new () => Record<string, (...params: unknown[]) => unknown>)()));
+      const method = instance[meta.methodName];
+      const original = fields[field.schemaName].resolve!;
+      const pick = params.map((p) => {
+        if (p.kind === 'info') return (_root: unknown, _ctx: unknown, info: unknown) => info;
+        const name = (p as { propertyName?: string }).propertyName;
+        if (p.kind === 'context') return name ? (_root: unknown, ctx: unknown) => (ctx as Record<string, unknown>)[name] : (_root: unknown, ctx: unknown) => ctx;
+        return name ? (root: unknown) => (root as Record<string, unknown>)[name] : (root: unknown) => root;
+      });
+      const rootTypes = params.flatMap((p) => {
+        if (p.kind !== 'root') return [];
+        const target = (p as { getType?: () => unknown }).getType?.();
+        return typeof target === 'function' ? [{ name: (p as { propertyName?: string }).propertyName, target: target as Function }] : [];
+      });
+      const direct: GraphQLFieldResolver<unknown, unknown> = (root, args, ctx, info) => {
+        for (const r of rootTypes) {
+          const value = r.name ? (root as Record<string, unknown> | null)?.[r.name] : root;
+          if (value != null && !(value instanceof r.target)) return original(root, args, ctx, info);
+        }
+        return method.apply(instance, pick.map((f) => f(root, ctx, info)));
+      };
+      (direct as unknown as Record<symbol, unknown>)[DIRECT_RESOLVER] = original;
+      fields[field.schemaName].resolve = direct;
+    }
+  }
 }
 
 /**
