@@ -49,15 +49,21 @@ export class ParticipantData {
 
   /**
    * Participants with their country, which nearly every reader of a participant asks for next: read in the same
-   * statement (under the country's own policy, as the viewer), it primes `countryByCode` and saves the round trip.
+   * statement (joined, under the country's own policy, as the viewer; its columns as `__country_<column>`), it primes
+   * `countryByCode` — each country once, however many of the participants it has — and saves the round trip.
    */
   readonly participantById = new PeekLoader<string, Participant | null>(async (ids) => {
+    const columns = this.db.metadata(Country).columns.map((c) => c.databaseName);
     const rows = await this.rows(
-      sql`SELECT ${participantColumns('p')}, (SELECT to_jsonb(co) FROM country co WHERE co.code = p.country_code) AS __country
-          FROM participant p WHERE p.id = ANY (${uuidArray(ids)})`,
+      sql`SELECT ${participantColumns('p')}, ${raw(columns.map((c) => `co.${c} AS __country_${c}`).join(', '))}
+          FROM participant p LEFT JOIN country co ON co.code = p.country_code WHERE p.id = ANY (${uuidArray(ids)})`,
     );
-    const countries = rows.flatMap((r) => (r.__country ? [r.__country as Row] : []));
-    for (const country of this.db.hydrate(Country, countries)) this.countryByCode.prime(country.code.trim(), country);
+    const countries = new Map<unknown, Row>();
+    for (const r of rows) {
+      const code = r.__country_code;
+      if (code != null && !countries.has(code)) countries.set(code, Object.fromEntries(columns.map((c) => [c, r[`__country_${c}`]])));
+    }
+    for (const country of this.db.hydrate(Country, [...countries.values()])) this.countryByCode.prime(country.code.trim(), country);
     return byKey(ids, this.db.hydrate(Participant, rows, participantClass), (p) => p.id);
   });
 
