@@ -142,6 +142,7 @@ function directFieldResolvers(schema: GraphQLSchema): void {
       if (!meta || meta.kind !== 'external' || meta.middlewares?.length || meta.roles?.length) continue;
       const params = [...(meta.params ?? [])].sort((a, b) => a.index - b.index);
       if (!params.every((p) => p.kind === 'root' || p.kind === 'context' || p.kind === 'info')) continue;
+      // One instance per resolver class, as type-graphql's default container keeps (the classes hold no state).
       let instance = instances.get(meta.target);
       if (!instance) instances.set(meta.target, (instance = new (meta.target as new () => Record<string, (...params: unknown[]) => unknown>)()));
       const method = instance[meta.methodName];

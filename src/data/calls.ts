@@ -12,8 +12,8 @@ import type { Page } from '../graphql/connection';
 import { badInput, forbidden, notFound, refusedByPolicy } from '../graphql/errors';
 import { OrderKey, paginate } from '../graphql/paginate';
 import { byKey, groupBy, isUuid, uuidArray } from './batch';
-import type { Data } from './index';
 import type { LiveEvent } from '../live/events';
+import type { Data } from './index';
 import { participantColumns } from './participants';
 
 type Row = Record<string, unknown>;
@@ -26,12 +26,6 @@ export interface Cadence {
 }
 
 /**
- * Conference calls, segments, invitations, exclusions (DOMAIN §4 "Conference calls"), batched per request. Row-level
- * security decides every row: lap.call_visible, lap.segment_visible, the invitation policy (a private-sector member
- * sees only the members taking part), exclusions for agencies only; and every write (coordinators manage calls, any
- * agency objects, only the objecting agency withdraws).
- */
-/**
  * Of an exclusion row `e` (in its statement's RETURNING): whether the member holds an invitation to the segment (a
  * whole-call exclusion: to a segment of the call), as the objecting agency sees invitations — for its live event.
  */
@@ -43,6 +37,12 @@ function exclusionEvent(callId: string, exclusionId: string, segmentId: string |
   return { topic: 'call', id: callId, exclusion: exclusionId, member: memberId, ...(invited ? { invited: true as const } : {}), ...(segmentId ? { segment: segmentId } : {}) };
 }
 
+/**
+ * Conference calls, segments, invitations, exclusions (DOMAIN §4 "Conference calls"), batched per request. Row-level
+ * security decides every row: lap.call_visible, lap.segment_visible, the invitation policy (a private-sector member
+ * sees only the members taking part), exclusions for agencies only; and every write (coordinators manage calls, any
+ * agency objects, only the objecting agency withdraws).
+ */
 export class CallData {
   constructor(private readonly data: Data) {}
 
