@@ -27,22 +27,28 @@ export async function caseConnection(ctx: Context, query: CaseQuery, args: PageA
 /**
  * Loads what the page's rows ask for of their lead agency and countries in one batch each, before the rows resolve,
  * so that each row's field answers from the request's cache without a promise per row: the same loaders and
- * statements as the rows would use themselves.
+ * statements as the rows would use themselves, read with `prefetch`, which makes no promise per key either.
  */
 async function prefetchListing(ctx: Context, cases: Case[], info: GraphQLResolveInfo): Promise<void> {
   if (cases.length === 0) return;
   const fields = selectedOnRows(info);
   const tasks: Promise<unknown>[] = [];
+  const participants = ctx.data.participants;
   if (fields.has('leadAgency')) {
     const leadCountries = selectedOnRows(info, ['leadAgency']).has('country');
     tasks.push(
-      ctx.data.participants.participantById.loadMany([...new Set(cases.map((c) => c.leadAgencyId))]).then((leads) => {
-        const codes = leads.flatMap((p) => (p instanceof Participant ? [p.countryCode] : []));
-        return leadCountries ? ctx.data.participants.countryByCode.loadMany([...new Set(codes)]) : undefined;
+      participants.participantById.prefetch(cases.map((c) => c.leadAgencyId)).then(() => {
+        if (!leadCountries) return undefined;
+        const codes = new Set<string>();
+        for (const c of cases) {
+          const lead = participants.participantById.peek(c.leadAgencyId);
+          if (lead) codes.add(lead.countryCode);
+        }
+        return participants.countryByCode.prefetch(codes);
       }),
     );
   }
-  if (fields.has('countries')) tasks.push(ctx.data.cases.countriesByCase.loadMany(cases.map((c) => c.id)));
+  if (fields.has('countries')) tasks.push(ctx.data.cases.countriesByCase.prefetch(cases.map((c) => c.id)));
   await Promise.all(tasks);
 }
 

@@ -11,6 +11,9 @@ type Row = Record<string, unknown>;
  */
 export class PeekLoader<K, V> extends DataLoader<K, V> {
   private readonly loaded: Map<K, V>;
+  private readonly batchValues: (keys: readonly K[]) => Promise<V[]>;
+  /** Keys a `prefetch` is reading, each with that read. */
+  private readonly reading = new Map<K, Promise<void>>();
 
   constructor(batch: (keys: readonly K[]) => Promise<V[]>) {
     const loaded = new Map<K, V>();
@@ -20,6 +23,7 @@ export class PeekLoader<K, V> extends DataLoader<K, V> {
       return values;
     });
     this.loaded = loaded;
+    this.batchValues = batch;
   }
 
   /** The value loaded for this key in this request, or undefined when it has not been loaded (yet). */
@@ -27,13 +31,60 @@ export class PeekLoader<K, V> extends DataLoader<K, V> {
     return this.loaded.get(key);
   }
 
+  /**
+   * Loads the keys not loaded yet, in one batch sent at once, for the rows of a list to `peek`. Unlike `loadMany`, it
+   * makes no promise per key: DataLoader makes two for each key and keeps them for the request's life, and a request's
+   * page holds hundreds of keys across its round trips, where the garbage collector copies whatever it holds. A key
+   * another `prefetch` is reading is waited for, not read again. A failed read is left to the fields: they find nothing
+   * to peek and `load` their key themselves, which answers with the error.
+   */
+  prefetch(keys: Iterable<K>): Promise<void> {
+    const missing = new Set<K>();
+    const waits = new Set<Promise<void>>();
+    for (const k of keys) {
+      if (this.loaded.has(k) || missing.has(k)) continue;
+      const other = this.reading.get(k);
+      if (other) waits.add(other);
+      else missing.add(k);
+    }
+    if (missing.size > 0) {
+      const list = [...missing];
+      const read: Promise<void> = this.batchValues(list).then(
+        (values) => {
+          list.forEach((k, i) => {
+            // A key cleared meanwhile (`clear`) is not this read's to fill in.
+            if (this.reading.get(k) !== read) return;
+            this.reading.delete(k);
+            if (!this.loaded.has(k) && !(values[i] instanceof Error)) this.loaded.set(k, values[i]);
+          });
+        },
+        () => {
+          for (const k of list) if (this.reading.get(k) === read) this.reading.delete(k);
+        },
+      );
+      for (const k of list) this.reading.set(k, read);
+      waits.add(read);
+    }
+    return waits.size === 0 ? Promise.resolve() : Promise.all(waits).then(() => undefined);
+  }
+
+  /** What `prefetch` read (or a `prime` gave) answers from the request's cache; anything else is DataLoader's. */
+  load(key: K): Promise<V> {
+    if (this.loaded.has(key)) return Promise.resolve(this.loaded.get(key) as V);
+    const read = this.reading.get(key);
+    if (read) return read.then(() => this.load(key));
+    return super.load(key);
+  }
+
   clear(key: K): this {
     this.loaded.delete(key);
+    this.reading.delete(key);
     return super.clear(key);
   }
 
   clearAll(): this {
     this.loaded.clear();
+    this.reading.clear();
     return super.clearAll();
   }
 

@@ -45,4 +45,53 @@ describe('PeekLoader', () => {
     expect(loader.peek('e')).toBeUndefined();
     expect(batches).toEqual([['a']]);
   });
+
+  test('prefetch reads the keys not known yet in one batch, each once, and they are peeked and loaded without reading again', async () => {
+    const { loader, batches } = make();
+    await loader.load('a');
+    await loader.prefetch(['b', 'a', 'c', 'b', 'missing']);
+    expect([loader.peek('a'), loader.peek('b'), loader.peek('c'), loader.peek('missing')]).toEqual(['a@1', 'b@1', 'c@1', null]);
+    expect(await loader.loadMany(['b', 'c', 'missing'])).toEqual(['b@1', 'c@1', null]);
+    await loader.prefetch(['a', 'b']);
+    expect(batches).toEqual([['a'], ['b', 'c', 'missing']]);
+  });
+
+  test('a key another prefetch is reading is waited for, by prefetch and by load, not read twice', async () => {
+    const { loader, batches } = make();
+    const first = loader.prefetch(['a', 'b']);
+    const second = loader.prefetch(['b', 'c']);
+    const loaded = loader.load('a');
+    expect(loader.peek('a')).toBeUndefined();
+    await Promise.all([first, second]);
+    expect([await loaded, loader.peek('b'), loader.peek('c')]).toEqual(['a@1', 'b@1', 'c@1']);
+    expect(batches).toEqual([['a', 'b'], ['c']]);
+  });
+
+  test('a key cleared while a prefetch reads it is not filled in by that read: the next load reads it again', async () => {
+    const { loader, batches, bump } = make();
+    const read = loader.prefetch(['a', 'b']);
+    loader.clear('a');
+    bump();
+    await read;
+    expect([loader.peek('a'), loader.peek('b')]).toEqual([undefined, 'b@1']);
+    expect(await loader.load('a')).toBe('a@2');
+    expect(batches).toEqual([['a', 'b'], ['a']]);
+  });
+
+  test('a prefetch whose read fails leaves nothing to peek; a load of the key reads it itself and answers the error', async () => {
+    let fail = true;
+    const batches: string[][] = [];
+    const loader = new PeekLoader<string, string>(async (keys) => {
+      batches.push([...keys]);
+      if (fail) throw new Error('the statement failed');
+      return keys.map((k) => `${k}!`);
+    });
+    await expect(loader.prefetch(['a', 'b'])).resolves.toBeUndefined();
+    expect(loader.peek('a')).toBeUndefined();
+    await expect(loader.load('a')).rejects.toThrow('the statement failed');
+    fail = false;
+    loader.clear('a');
+    expect(await loader.load('a')).toBe('a!');
+    expect(batches).toEqual([['a', 'b'], ['a'], ['a']]);
+  });
 });
