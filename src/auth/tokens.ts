@@ -19,6 +19,10 @@ export class IdentityProviderUnavailable extends Error {
   }
 }
 
+/** How many verified tokens are remembered, and for how long at most (`TokenService.verify`). */
+const VERIFIED_TOKENS = 1000;
+const VERIFIED_FOR_MS = 60_000;
+
 export interface TokenClaims {
   sub: string;
   email?: string;
@@ -36,6 +40,14 @@ export class TokenService {
   private readonly secret: crypto.KeyObject | null;
   private readonly jwks: JWTVerifyGetKey | null;
   private readonly verifyOptions: { issuer?: string; audience?: string; requiredClaims: string[] };
+  /**
+   * Tokens verified in the last minute, by their text, with their claims: a client sends the same token with every
+   * request, and checking its signature again (an HMAC, or the provider's key) is a fixed cost of every request. An
+   * entry is used only while its token has not expired, for a minute at most (so a key the provider withdraws stops
+   * working within a minute more than its own key set's cache), and the oldest goes first once there are
+   * `VERIFIED_TOKENS`. Only a token that passed every check is remembered; the text must match exactly.
+   */
+  private readonly verified = new Map<string, { claims: TokenClaims; until: number }>();
 
   constructor(private readonly config: Config) {
     if (config.jwksUrl) {
@@ -72,6 +84,23 @@ export class TokenService {
 
   /** Verifies signature, expiry, issuer and audience; throws on anything wrong. */
   async verify(token: string): Promise<TokenClaims> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known) {
+      if (now < known.until) return known.claims;
+      this.verified.delete(token);
+    }
+    const claims = await this.check(token);
+    // jose takes a token whose `exp` is this very second as expired; so does `until`.
+    const until = Math.min(now + VERIFIED_FOR_MS, claims.exp !== undefined ? Math.floor(claims.exp) * 1000 : now);
+    if (until > now) {
+      if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { claims, until });
+    }
+    return claims;
+  }
+
+  private async check(token: string): Promise<TokenClaims> {
     let payload: JWTPayload;
     if (this.jwks) {
       ({ payload } = await jwtVerify(token, this.jwks, this.verifyOptions));
