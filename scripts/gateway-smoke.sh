@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the composed demo the way the README's federation section does (`npm run gateway` on a fresh data folder) and
 # checks it: GraphiQL on the gateway's port, a query that enters through the complaints example and reaches the hub's
-# cases under the hub's rules (anonymous, then with a token from `npm run token`), a subscription through the gateway,
-# and a clean stop of all three parts.
+# cases under the hub's rules (anonymous, then with a token from `npm run token`, then a forged token: 401), a
+# subscription through the gateway, and a clean stop of all three parts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA_DIR=$(mktemp -d)
@@ -37,6 +37,9 @@ echo "$anon" | grep -q '"path":"complaints.case.confidential"' || fail "anonymou
 TOKEN=$(node dist/src/cli/token.js tom.baker@meridianbank.example | tail -1)
 tom=$(gql "$Q" "$TOKEN")
 echo "$tom" | grep -q '"reference":"FTC-2004-021","confidential":{"summary"' || fail "tom: the RED case shared with him, tier included: $tom"
+# A forged token: the hub refuses it, and so does the gateway, with 401 and no data.
+status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' -H "authorization: Bearer ${TOKEN%????}AAAA" -d "$Q")
+[ "$status" = 401 ] || fail "a forged token through the gateway: expected 401, got $status"
 
 # A subscription through the gateway (graphql-ws on its /graphql, the token in connection_init): Tom receives the RED
 # case's change with its confidential tier and the complaints example's rows; a bad token is refused with 4403.

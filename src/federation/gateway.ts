@@ -11,6 +11,7 @@ import {
   EnumValueNode,
   ExecutionArgs,
   ExecutionResult,
+  GraphQLError,
   Kind,
   OperationDefinitionNode,
   parse,
@@ -180,6 +181,40 @@ export function redactionsPlugin(): GatewayPlugin {
 }
 
 /**
+ * A credential the hub refuses is refused for the whole request, at the gateway as at the hub: 401 with the hub's
+ * `UNAUTHENTICATED` error and no data (a bad or expired token is never silently anonymous, and never a 200 whose
+ * fields each carry the refusal). The hub answers `UNAUTHENTICATED` only when it refuses the request's credential
+ * (src/graphql/errors.ts `unauthenticated`), so one such error from any of its fetches decides. A query that reaches no
+ * field of the hub never shows the token to anyone who checks it, and is answered as the other subgraphs answer it.
+ * Subscriptions end with the same error (src/federation/live.ts).
+ */
+export function refusedCredentialPlugin(): GatewayPlugin {
+  const refused = new WeakMap<object, string>();
+  return {
+    onSubgraphExecute({ subgraphName, executionRequest }) {
+      const context = executionRequest.context as object | undefined;
+      if (subgraphName !== 'hub' || !context) return;
+      return ({ result }) => {
+        if (Symbol.asyncIterator in (result as object)) return;
+        const error = (result as ExecutionResult).errors?.find((e) => e.extensions?.code === 'UNAUTHENTICATED');
+        if (error && !refused.has(context)) refused.set(context, error.message);
+      };
+    },
+    onExecute({ args }) {
+      const context = args.contextValue as object;
+      return {
+        onExecuteDone({ result, setResult }) {
+          const message = refused.get(context);
+          if (message === undefined || Symbol.asyncIterator in (result as object)) return;
+          refused.delete(context);
+          setResult({ errors: [new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } })] });
+        },
+      };
+    },
+  };
+}
+
+/**
  * Spreads the requests for one subgraph over several instances of it, in turn (the scale-out story: N stateless hubs
  * on one PostgreSQL). Each request to a subgraph goes to the next URL of its list.
  */
@@ -251,7 +286,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [instancesPlugin(urls), redactionsPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
+    plugins: () => [instancesPlugin(urls), refusedCredentialPlugin(), redactionsPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).

@@ -10,7 +10,8 @@ import { compiledWhen, composeSupergraph, createGateway, Gateway } from '../../s
 import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
-import { caseId, cast, orgId, personId, startTestHub, testHubEnv, TestHub } from '../support/hub';
+import { caseId, cast, orgId, personId, startTestHub, TEST_SECRET, testHubEnv, TestHub } from '../support/hub';
+import { SignJWT } from 'jose';
 import { loadConfig } from '../../src/config';
 
 /**
@@ -153,6 +154,30 @@ test('case → complaints: the hub decides the case, the complaints service adds
   });
 });
 
+test('a token the hub refuses is refused for the whole request, as at the hub: 401 UNAUTHENTICATED, no data', async () => {
+  const secret = new TextEncoder().encode(TEST_SECRET);
+  const signed = (exp: number) => new SignJWT({ email: cast.tom }).setProtectedHeader({ alg: 'HS256' }).setSubject(personId(cast.tom)).setIssuedAt().setExpirationTime(exp).sign(secret);
+  const now = Math.floor(Date.now() / 1000);
+  const forged = (await signed(now + 3600)).slice(0, -4) + 'AAAA';
+  const expired = await signed(now - 60);
+  const refusal = (message: string) => ({ status: 401, body: { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] } });
+  const hubFields = `{ cases(first: 2) { totalCount nodes { reference } } }`;
+  const throughComplaints = `{ complaints { id case { reference confidential { summary } } } }`;
+  for (const [token, message] of [[forged, 'The token is not valid'], ['not.a.token', 'The token is not valid'], [expired, 'The token has expired']]) {
+    const authorization = `Bearer ${token}`;
+    // The hub itself, then the gateway: a query of the hub's fields, one entering through the complaints service, a mutation.
+    expect(await post(hub.url, hubFields, null, { authorization })).toEqual(refusal(message));
+    expect(await viaGateway(hubFields, null, { authorization })).toEqual(refusal(message));
+    expect(await viaGateway(throughComplaints, null, { authorization })).toEqual(refusal(message));
+    expect(await viaGateway(`mutation { acknowledgeRequest(id: "00000000-0000-4000-8000-000000000000") { id } }`, null, { authorization })).toEqual(refusal(message));
+  }
+  // A query that reaches no field of the hub: nobody there checks the token, and the complaints service answers it.
+  const onlyComplaints = await viaGateway(`{ complaints { id } }`, null, { authorization: `Bearer ${forged}` });
+  expect(onlyComplaints).toEqual({ status: 200, body: { data: { complaints: complaintCases.map(([id]) => ({ id })) } } });
+  // The same token, good: the gateway answers as before (a refusal is remembered for its own request only).
+  expect((await viaGateway(hubFields, cast.tom)).status).toBe(200);
+});
+
 test('redactions of a root field keep the client’s alias; entries of several fetches are summed per path', async () => {
   const res = await viaGateway(
     `{ mine: case(id: "${caseId('OFT-2004-003')}") { confidential { summary } } list: cases(first: 50) { nodes { reference confidential { summary } } } }`,
@@ -244,10 +269,9 @@ test('the viewer is the one the forwarded Authorization header names; the gatewa
   const me = `{ me { kind person { id } organization { id } } }`;
   expect((await viaGateway(me, cast.ann)).body).toEqual({ data: { me: { kind: 'COORDINATOR', person: { id: personId(cast.ann) }, organization: { id: orgId('ftc') } } } });
   expect((await viaGateway(me)).body).toEqual({ data: { me: { kind: 'ANONYMOUS', person: null, organization: null } } });
-  // A bad token is refused by the hub; the gateway answers no data for it.
+  // A bad token is refused by the hub; the gateway answers its refusal and no data.
   const bad = await viaGateway(me, null, { authorization: 'Bearer not-a-token' });
-  expect(bad.body.data).toBeNull();
-  expect(bad.body.errors.length).toBeGreaterThan(0);
+  expect(bad).toEqual({ status: 401, body: { errors: [{ message: 'The Authorization header must be "Bearer <token>"', extensions: { code: 'UNAUTHENTICATED' } }] } });
   // Other client headers are not forwarded as an identity.
   expect((await viaGateway(me, null, { 'x-forwarded-user': personId(cast.ann), cookie: 'session=ann' })).body.data.me.kind).toBe('ANONYMOUS');
 });
