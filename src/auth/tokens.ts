@@ -90,7 +90,8 @@ export class TokenService {
       if (now < known.until) return known.claims;
       this.verified.delete(token);
     }
-    const claims = await this.check(token);
+    // Shared by every request that sends this token until it is checked again: frozen.
+    const claims = Object.freeze(await this.check(token));
     // jose takes a token whose `exp` is this very second as expired; so does `until`.
     const until = Math.min(now + VERIFIED_FOR_MS, claims.exp !== undefined ? Math.floor(claims.exp) * 1000 : now);
     if (until > now) {
