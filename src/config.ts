@@ -32,6 +32,12 @@ export interface Config {
   /** Deepest selection a query may nest. */
   maxQueryDepth: number;
   shutdownGraceMs: number;
+  /**
+   * How long an idle keep-alive connection is kept open. Longer than the idle timeout of whatever sits in front (a load
+   * balancer or reverse proxy keeps idle connections 60 s and more): the side that closes an idle connection first must
+   * be the client, or a request it sends at that moment meets a closed socket.
+   */
+  keepAliveTimeoutMs: number;
   /** Days agencies have to object to an application (the paragraph after §D). */
   endorsementObjectionDays: number;
   /** pino's level. */
@@ -192,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize: 1000,
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 3, 100),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65000, 1000, 3600000),
     endorsementObjectionDays: integer(env, 'ENDORSEMENT_OBJECTION_DAYS', 14, 1, 365),
     logLevel: oneOf(env, 'LOG_LEVEL', logLevels, nodeEnv === 'test' ? 'silent' : 'info'),
     introspection: oneOf(env, 'INTROSPECTION', ['everyone', 'members'] as const, production ? 'members' : 'everyone'),

@@ -204,6 +204,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // No ETags: GraphQL answers are POSTed and per viewer, and hashing a 500-row answer on every request costs CPU.
   app.set('etag', false);
   const httpServer = http.createServer(app);
+  // Node's default is 5 s: a load balancer or proxy keeping its idle connections longer sends requests on connections
+  // the hub has just closed (ECONNRESET, a 502 at the balancer). Stopping closes idle connections at once either way.
+  httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
 
   // Armor's refusals say "Syntax Error: …" of a query that parsed; they are validation errors (400
   // GRAPHQL_VALIDATION_FAILED), reported as such without that prefix.

@@ -245,6 +245,8 @@ export interface GatewayOptions {
   logging?: 'error' | 'warn' | 'info' | 'debug' | false;
   /** Queries the hub alone answers run compiled (graphql-jit, `compiledWhen`); false: everything on graphql-js (tests compare the two). */
   compile?: boolean;
+  /** How long an idle client connection is kept open (65 s by default, as the hub's KEEP_ALIVE_TIMEOUT_MS). */
+  keepAliveTimeoutMs?: number;
 }
 
 export interface Gateway {
@@ -293,6 +295,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     __experimental__batchExecution: false,
   });
   const httpServer = http.createServer(runtime);
+  // As the hub's (KEEP_ALIVE_TIMEOUT_MS, src/config.ts): idle client connections outlive a load balancer's 60 s.
+  httpServer.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
   live.attach(httpServer, runtime, runtime.graphqlEndpoint);
   return {
     runtime,

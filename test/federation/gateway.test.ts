@@ -1,3 +1,4 @@
+import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -176,6 +177,23 @@ test('a token the hub refuses is refused for the whole request, as at the hub: 4
   expect(onlyComplaints).toEqual({ status: 200, body: { data: { complaints: complaintCases.map(([id]) => ({ id })) } } });
   // The same token, good: the gateway answers as before (a refusal is remembered for its own request only).
   expect((await viaGateway(hubFields, cast.tom)).status).toBe(200);
+});
+
+test('the gateway keeps an idle client connection 65 s, as the hub does (longer than a load balancer keeps its own)', async () => {
+  const agent = new http.Agent({ keepAlive: true });
+  try {
+    const header = await new Promise<string | undefined>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.headers['keep-alive']));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ query: '{ me { kind } }' }));
+    });
+    expect(header).toBe('timeout=65');
+  } finally {
+    agent.destroy();
+  }
 });
 
 test('redactions of a root field keep the client’s alias; entries of several fetches are summed per path', async () => {

@@ -455,8 +455,49 @@ describe('configuration', () => {
     [{ TOKEN_TTL: '0s' }, 'TOKEN_TTL must be more than zero, got "0s"'],
     [{ TOKEN_TTL: '0h' }, 'TOKEN_TTL must be more than zero, got "0h"'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters'],
+    [{ KEEP_ALIVE_TIMEOUT_MS: '65s' }, 'KEEP_ALIVE_TIMEOUT_MS must be a whole number, got "65s"'],
+    [{ KEEP_ALIVE_TIMEOUT_MS: '500' }, 'KEEP_ALIVE_TIMEOUT_MS must be between 1000 and 3600000, got 500'],
   ])('%j is refused with one line', (env, message) => {
     expect(() => loadConfig(env as Record<string, string>)).toThrow(new ConfigError(message));
+  });
+
+  test('an idle keep-alive connection is kept KEEP_ALIVE_TIMEOUT_MS (65 s by default), longer than a load balancer keeps its own', async () => {
+    expect(loadConfig({}).keepAliveTimeoutMs).toBe(65000);
+    const short = await otherHub({ KEEP_ALIVE_TIMEOUT_MS: '1500' });
+    const long = await otherHub();
+    try {
+      // One request on a raw socket, then silence: when does the hub close it, and what did it announce?
+      const idle = (base: string) =>
+        new Promise<{ header: string | undefined; closedAfter: number | null }>((resolve, reject) => {
+          const { hostname, port } = new URL(base);
+          const socket = net.connect(Number(port), hostname);
+          let header: string | undefined;
+          let answered = 0;
+          const timer = setTimeout(() => {
+            socket.destroy();
+            resolve({ header, closedAfter: null });
+          }, 7000);
+          socket.on('error', reject);
+          socket.on('data', (chunk) => {
+            header ??= /\r\nkeep-alive: ([^\r]*)/i.exec(chunk.toString())?.[1];
+            answered ||= Date.now();
+          });
+          socket.on('close', () => {
+            clearTimeout(timer);
+            resolve({ header, closedAfter: answered ? Date.now() - answered : null });
+          });
+          socket.write(`GET /healthz HTTP/1.1\r\nHost: ${hostname}\r\nConnection: keep-alive\r\n\r\n`);
+        });
+      const [s, l] = await Promise.all([idle(short.base), idle(long.base)]);
+      expect(s.header).toBe('timeout=1');
+      expect(s.closedAfter).toBeGreaterThanOrEqual(1400);
+      expect(s.closedAfter).toBeLessThan(5000);
+      // Still open after 7 s, past Node's own 5 s.
+      expect(l).toEqual({ header: 'timeout=65', closedAfter: null });
+    } finally {
+      await short.hub.stop();
+      await long.hub.stop();
+    }
   });
 
   test('TRUST_PROXY takes a number of hops or addresses', () => {
