@@ -184,8 +184,8 @@ export function redactionsPlugin(): GatewayPlugin {
  * A credential the hub refuses is refused for the whole request, at the gateway as at the hub: 401 with the hub's
  * `UNAUTHENTICATED` error and no data (a bad or expired token is never silently anonymous, and never a 200 whose
  * fields each carry the refusal). The hub answers `UNAUTHENTICATED` only when it refuses the request's credential
- * (src/graphql/errors.ts `unauthenticated`), so one such error from any of its fetches decides. A query that reaches no
- * field of the hub never shows the token to anyone who checks it, and is answered as the other subgraphs answer it.
+ * (src/graphql/errors.ts `unauthenticated`), so one such error from any of its fetches decides. Only the hub checks
+ * tokens: a query that reaches none of its fields is answered as the other subgraphs answer it, whatever its token.
  * Subscriptions end with the same error (src/federation/live.ts).
  */
 export function refusedCredentialPlugin(): GatewayPlugin {
