@@ -185,7 +185,7 @@ test('the gateway keeps an idle client connection 65 s, as the hub does (longer 
     const header = await new Promise<string | undefined>((resolve, reject) => {
       const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
         res.resume();
-        res.on('end', () => resolve(res.headers['keep-alive']));
+        res.on('end', () => resolve(String(res.headers['keep-alive'])));
       });
       req.on('error', reject);
       req.end(JSON.stringify({ query: '{ me { kind } }' }));
