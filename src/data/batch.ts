@@ -19,7 +19,10 @@ export class PeekLoader<K, V> extends DataLoader<K, V> {
     const loaded = new Map<K, V>();
     super(async (keys) => {
       const values = await batch(keys);
-      keys.forEach((k, i) => loaded.set(k, values[i]));
+      // An Error for a key is DataLoader's to reject with, never a value to peek (as in `prefetch` and `prime`).
+      keys.forEach((k, i) => {
+        if (!(values[i] instanceof Error)) loaded.set(k, values[i]);
+      });
       return values;
     });
     this.loaded = loaded;

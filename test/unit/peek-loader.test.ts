@@ -94,4 +94,11 @@ describe('PeekLoader', () => {
     expect(await loader.load('a')).toBe('a!');
     expect(batches).toEqual([['a', 'b'], ['a'], ['a']]);
   });
+
+  test('an Error the batch gives for one key is never peeked: every load of that key rejects with it, as DataLoader does', async () => {
+    const loader = new PeekLoader<string, string | Error>(async (keys) => keys.map((k) => (k === 'bad' ? new Error(`no ${k}`) : `${k}@1`)));
+    await expect(loader.load('bad')).rejects.toThrow('no bad');
+    expect([loader.peek('bad'), await loader.load('ok')]).toEqual([undefined, 'ok@1']);
+    await expect(loader.load('bad')).rejects.toThrow('no bad');
+  });
 });
