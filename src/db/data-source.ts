@@ -74,7 +74,23 @@ export function connectionProblem(url: string, err: unknown): string {
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `the host of DATABASE_URL (${where}) is not known`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `the TLS certificate of the server at ${where} does not name that host: use the host name the certificate names in DATABASE_URL`;
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'CERT_UNTRUSTED':
+      return `the TLS certificate of the server at ${where} is not signed by a known authority (${e.code}): name its CA file in DATABASE_URL (sslmode=verify-full&sslrootcert=/path/to/ca.pem)`;
+    case 'CERT_HAS_EXPIRED':
+    case 'CERT_NOT_YET_VALID':
+      return `the TLS certificate of the server at ${where} is not valid now (${e.code})`;
     default:
+      // node-postgres says so in words, without a code, when DATABASE_URL asks for TLS (sslmode) and the server has none.
+      if (/does not support SSL/i.test(e.message ?? '')) {
+        return `the server at ${where} does not accept TLS connections, and DATABASE_URL asks for TLS (sslmode): enable ssl on the server, or remove sslmode`;
+      }
       return `cannot reach the database at ${where}: ${e.code ?? e.message}`;
   }
 }

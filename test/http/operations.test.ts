@@ -529,6 +529,38 @@ describe('configuration', () => {
     expect(connectionProblem(url, { code: 'ECONNREFUSED' })).toBe('nothing answers at db.example:5432/laphub: is PostgreSQL running there? (DATABASE_URL)');
   });
 
+  test('a TLS problem is named, with what to do', () => {
+    const url = 'postgres://hub@db.example:5432/laphub?sslmode=verify-full';
+    expect(connectionProblem(url, { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' })).toBe(
+      'the TLS certificate of the server at db.example:5432/laphub is not signed by a known authority (UNABLE_TO_VERIFY_LEAF_SIGNATURE): name its CA file in DATABASE_URL (sslmode=verify-full&sslrootcert=/path/to/ca.pem)',
+    );
+    expect(connectionProblem(url, { code: 'SELF_SIGNED_CERT_IN_CHAIN' })).toContain('is not signed by a known authority (SELF_SIGNED_CERT_IN_CHAIN)');
+    expect(connectionProblem(url, { code: 'ERR_TLS_CERT_ALTNAME_INVALID' })).toBe(
+      'the TLS certificate of the server at db.example:5432/laphub does not name that host: use the host name the certificate names in DATABASE_URL',
+    );
+    expect(connectionProblem(url, { code: 'CERT_HAS_EXPIRED' })).toBe('the TLS certificate of the server at db.example:5432/laphub is not valid now (CERT_HAS_EXPIRED)');
+    expect(connectionProblem(url, new Error('The server does not support SSL connections'))).toBe(
+      'the server at db.example:5432/laphub does not accept TLS connections, and DATABASE_URL asks for TLS (sslmode): enable ssl on the server, or remove sslmode',
+    );
+    expect(connectionProblem(url, new Error('something else'))).toBe('cannot reach the database at db.example:5432/laphub: something else');
+  });
+
+  (process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)('a real server without TLS, asked for TLS, is named as such', async () => {
+    const probe = new (require('pg').Client)({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await probe.connect();
+    const ssl = (await probe.query('SHOW ssl')).rows[0].ssl as string;
+    await probe.end();
+    const tls = new URL(process.env.LAPHUB_TEST_DB_URL!);
+    tls.searchParams.set('sslmode', 'no-verify');
+    if (ssl === 'on') {
+      // The server has TLS: the hub connects over it (no certificate check with no-verify).
+      const ds = await openDatabase(tls.toString(), 1);
+      await ds.destroy();
+    } else {
+      await expect(openDatabase(tls.toString(), 1)).rejects.toThrow(new ConfigError(connectionProblem(tls.toString(), new Error('The server does not support SSL connections'))));
+    }
+  });
+
   (process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)('a real server answers 3D000 for a missing database, and the hub names it', async () => {
     const missing = new URL(process.env.LAPHUB_TEST_DB_URL!);
     missing.pathname = `/lap_hub_missing_${process.pid}`;
