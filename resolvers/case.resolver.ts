@@ -176,7 +176,19 @@ export class CaseShareResolver {
     return required(await ctx.data.participants.participantById.load(s.participantId), 'share participant');
   }
 
-  @FieldResolver(() => [Person], { description: 'The named persons the share reaches; empty when it reaches the whole organization.' })
+  @FieldResolver(() => Boolean, {
+    description: 'Whether the share reaches every person of the participant: true when it names nobody.',
+  })
+  reachesWholeOrganization(@Root() s: CaseShare): boolean {
+    return s.recipientIds.length === 0;
+  }
+
+  @FieldResolver(() => [Person], {
+    description:
+      'The named persons the share reaches, those the viewer may see: an agency sees every person; a private-sector member ' +
+      'the people of endorsed participants (not those of a participant that has withdrawn). Empty when the share names ' +
+      'nobody: `reachesWholeOrganization` says which.',
+  })
   async recipients(@Root() s: CaseShare, @Ctx() ctx: Context): Promise<Person[]> {
     const people = await ctx.data.participants.personById.loadMany(s.recipientIds);
     return people.filter((p): p is Person => p instanceof Person);

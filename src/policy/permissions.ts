@@ -102,6 +102,7 @@ const caseTree: PermissionTree = {
     id: open('reachable only inside Case.confidential'),
     participant: open('reachable only inside Case.confidential'),
     recipients: open('reachable only inside Case.confidential; people through the person policy'),
+    reachesWholeOrganization: open('reachable only inside Case.confidential; read from the share row itself'),
     grantedBy: personRef((s: { grantedById: string }) => s.grantedById, 'reachable only inside Case.confidential'),
     grantedAt: open('reachable only inside Case.confidential'),
   },
