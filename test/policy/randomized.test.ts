@@ -14,8 +14,8 @@ import { GqlResult, startTestHub, TestHub } from '../support/hub';
  * The oracle below is written from DOMAIN.md and the generated rows alone. Every viewer — anonymous, people of every
  * generated organization, API keys of endorsed agencies and private-sector members — is asked over HTTP on several
  * paths (filters and counts, connection pages, case(id) with fragments and aliases, Agency.cases, the call list,
- * call(id), callSegment(id), segment.discussedCases) and must get exactly what the oracle allows for the generated rows,
- * with `extensions.redacted` matching the nulls of restricted parts and no `errors`. Demo rows are accounted for by
+ * call(id), callSegment(id), segment.discussedCases, federation's _entities) and must get exactly what the oracle
+ * allows for the generated rows, with `extensions.redacted` matching the nulls of restricted parts and no `errors`. Demo rows are accounted for by
  * asking the same counts as the same viewer before the generated cases and calls exist.
  *
  * Seeds: DEFAULT_SEEDS, or POLICY_SEED=7 (or POLICY_SEED=7,8,9). Every disagreement names its seed. POLICY_DEBUG=1
@@ -846,6 +846,31 @@ async function checkViewer(hub: TestHub, net: Network, oracle: Oracle, f: Findin
     }
   }
 
+  // A generated case as a lookup (or _entities) answered it: null exactly when the oracle hides its row.
+  const checkCase = (lookup: string, c: Case | undefined, got: any): boolean => {
+    if (!c || !oracle.caseRow(c, v)) {
+      f.same(who, lookup, got, null);
+      return false;
+    }
+    if (!f.same(who, `${lookup} visible`, got !== null, true)) return false;
+    f.same(
+      who,
+      `${lookup} row`,
+      {
+        id: got.id, reference: got.reference, tlp: got.tlp, status: got.status, harmScore: got.harmScore, lead: got.leadAgency.id,
+        categories: [...got.categories].sort(), countries: got.countries.map((x: any) => x.code).sort(),
+      },
+      {
+        id: c.id, reference: c.reference, tlp: c.tlp, status: c.status, harmScore: c.harm, lead: c.lead,
+        categories: [...c.categories].sort(), countries: [...c.countries].sort(),
+      },
+    );
+    f.same(who, `${lookup} confidential`, tierGot(got.confidential), tierOf(c));
+    f.same(who, `${lookup} viewerCan.readConfidential`, got.viewerCan.readConfidential, oracle.caseTier(c, v));
+    f.same(who, `${lookup} confidentialAccess`, got.confidentialAccess, { allowed: oracle.caseTier(c, v), reason: oracle.reason(c, v) });
+    return true;
+  };
+
   // 3. case(id) lookups of every generated case and of ids that exist nowhere: aliases, a named or an inline fragment,
   // the tier under a second alias; Agency.cases of every lead agency.
   const ids = [...net.cases.map((c) => c.id), ...net.missing];
@@ -866,27 +891,7 @@ async function checkViewer(hub: TestHub, net: Network, oracle: Oracle, f: Findin
       const got = body.data[`c${i}`];
       const c = oracle.case(id);
       const lookup = `case(id: ${c ? caseName(id) : `missing ${id}`})`;
-      if (!c || !oracle.caseRow(c, v)) {
-        f.same(who, lookup, got, null);
-        return;
-      }
-      if (!f.same(who, `${lookup} visible`, got !== null, true)) return;
-      f.same(
-        who,
-        `${lookup} row`,
-        {
-          id: got.id, reference: got.reference, tlp: got.tlp, status: got.status, harmScore: got.harmScore, lead: got.leadAgency.id,
-          categories: [...got.categories].sort(), countries: got.countries.map((x: any) => x.code).sort(),
-        },
-        {
-          id: c.id, reference: c.reference, tlp: c.tlp, status: c.status, harmScore: c.harm, lead: c.lead,
-          categories: [...c.categories].sort(), countries: [...c.countries].sort(),
-        },
-      );
-      f.same(who, `${lookup} confidential`, tierGot(got.confidential), tierOf(c));
-      f.same(who, `${lookup} again: confidential`, got.again, oracle.caseTier(c, v) ? { summary: c.summary } : null);
-      f.same(who, `${lookup} viewerCan.readConfidential`, got.viewerCan.readConfidential, oracle.caseTier(c, v));
-      f.same(who, `${lookup} confidentialAccess`, got.confidentialAccess, { allowed: oracle.caseTier(c, v), reason: oracle.reason(c, v) });
+      if (checkCase(lookup, c, got)) f.same(who, `${lookup} again: confidential`, got.again, oracle.caseTier(c!, v) ? { summary: c!.summary } : null);
     });
     if (chunk === 0) {
       leads.forEach((l, i) => {
@@ -967,6 +972,34 @@ async function checkViewer(hub: TestHub, net: Network, oracle: Oracle, f: Findin
       f.same(who, 'call(id: missing)', body.data.missing, null);
     }
   }
+  // 5. Federation's _entities (DOMAIN §6): every generated case and call, the missing ids, and a case's id asked as a
+  // call, in one request; each representation answers exactly as the root lookup would (a hidden row is a plain null).
+  {
+    const reps: Array<{ __typename: 'Case' | 'ConferenceCall'; id: string }> = [
+      ...ids.map((id) => ({ __typename: 'Case' as const, id })),
+      ...net.calls.map((k) => ({ __typename: 'ConferenceCall' as const, id: k.id })),
+      { __typename: 'ConferenceCall', id: net.missing[0] },
+      { __typename: 'ConferenceCall', id: net.cases[0].id },
+    ];
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { ${CASE_FIELDS} } ... on ConferenceCall { ${CALL_FIELDS} } } }`;
+    const body = await ask(hub, f, who, '_entities', query, { r: reps });
+    if (body) {
+      checkRedactions(f, who, '_entities', body, new Set(['confidential', 'exclusions']));
+      f.same(who, '_entities length', body.data._entities.length, reps.length);
+      reps.forEach((r, i) => {
+        const got = body.data._entities[i];
+        if (r.__typename === 'Case') {
+          const c = oracle.case(r.id);
+          checkCase(`_entities Case ${c ? caseName(r.id) : `missing ${r.id}`}`, c, got);
+          return;
+        }
+        const k = net.calls.find((x) => x.id === r.id);
+        if (k) checkCall(`_entities ConferenceCall ${callName(k.id)}`, k, got);
+        else f.same(who, `_entities ConferenceCall ${r.id} (missing, or a case's id)`, got, null);
+      });
+    }
+  }
+
   const segments = net.calls.flatMap((k) => k.segments);
   for (let start = 0, chunk = 0; start < segments.length; start += 25, chunk++) {
     const part = segments.slice(start, start + 25);
