@@ -57,11 +57,13 @@ export async function networkReportFigures(db: ViewerDb, from: Date, to: Date): 
           FROM country co JOIN participant p ON p.country_code = co.code
           WHERE ${endorsedBefore(to)}
           GROUP BY co.code ORDER BY co.code COLLATE "C"`),
+    // Quarters of UTC, whatever the session's time zone: the series runs over UTC wall-clock times (timestamp without
+    // time zone), so that adding 3 months and reading the year and quarter never go through the server's zone.
     q(sql`SELECT extract(year FROM qs)::int AS year, extract(quarter FROM qs)::int AS quarter,
-            (SELECT count(*)::int FROM conference_call c WHERE c.scheduled_at >= greatest(qs, ${from}::timestamptz)
-               AND c.scheduled_at < least(qs + interval '3 months', ${to}::timestamptz) AND c.scheduled_at < lap.now()) AS calls
-          FROM generate_series(date_trunc('quarter', ${from}::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
-                               ${to}::timestamptz - interval '1 microsecond', interval '3 months') AS qs ORDER BY qs`),
+            (SELECT count(*)::int FROM conference_call c WHERE c.scheduled_at >= greatest(qs AT TIME ZONE 'UTC', ${from}::timestamptz)
+               AND c.scheduled_at < least((qs + interval '3 months') AT TIME ZONE 'UTC', ${to}::timestamptz) AND c.scheduled_at < lap.now()) AS calls
+          FROM generate_series(date_trunc('quarter', ${from}::timestamptz AT TIME ZONE 'UTC'),
+                               (${to}::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC', interval '3 months') AS qs ORDER BY qs`),
     q(sql`SELECT c.status AS key, count(*)::int AS count FROM enforcement_case c WHERE ${period('c.opened_at')}
           GROUP BY c.status ORDER BY c.status COLLATE "C"`),
     q(sql`SELECT x.category AS key, count(*)::int AS count FROM enforcement_case c CROSS JOIN LATERAL unnest(c.categories) AS x(category)
