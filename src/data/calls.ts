@@ -32,7 +32,7 @@ export interface Cadence {
 const MEMBER_INVITED = `EXISTS (SELECT 1 FROM call_segment_invitation i JOIN call_segment s ON s.id = i.segment_id
   WHERE i.member_id = e.member_id AND s.call_id = e.call_id AND (e.segment_id IS NULL OR s.id = e.segment_id))`;
 
-/** The live event of an exclusion made or withdrawn (src/data/live.ts `partVisible` decides who hears of it). */
+/** The live event of an exclusion made or withdrawn (src/data/live.ts `partConcerns` decides who hears of it). */
 function exclusionEvent(callId: string, exclusionId: string, segmentId: string | null, memberId: string, invited: boolean): LiveEvent {
   return { topic: 'call', id: callId, exclusion: exclusionId, member: memberId, ...(invited ? { invited: true as const } : {}), ...(segmentId ? { segment: segmentId } : {}) };
 }

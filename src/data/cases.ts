@@ -295,8 +295,18 @@ export class CaseData {
           `SELECT title, status, categories, tlp, harm_score FROM enforcement_case WHERE id = $1 FOR UPDATE`,
           [c.id],
         );
-        const [tier] = await this.db.query<{ victim_count: number; estimated_loss_usd: number; vulnerable_victims: boolean; ongoing_harm: boolean }>(
-          `SELECT victim_count, estimated_loss_usd, vulnerable_victims, ongoing_harm FROM case_confidential WHERE case_id = $1 FOR UPDATE`,
+        const [tier] = await this.db.query<{
+          summary: string;
+          suspects: string[];
+          evidence: string | null;
+          investigator_notes: string | null;
+          victim_count: number;
+          estimated_loss_usd: number;
+          vulnerable_victims: boolean;
+          ongoing_harm: boolean;
+        }>(
+          `SELECT summary, suspects, evidence, investigator_notes, victim_count, estimated_loss_usd, vulnerable_victims, ongoing_harm
+             FROM case_confidential WHERE case_id = $1 FOR UPDATE`,
           [c.id],
         );
         if (!row || !tier) throw forbidden('only the lead agency edits a case');
@@ -333,16 +343,29 @@ export class CaseData {
         if (given(input.vulnerableVictims)) tierSet.push(sql`vulnerable_victims = ${assessment.vulnerableVictims}`);
         if (given(input.ongoingHarm)) tierSet.push(sql`ongoing_harm = ${assessment.ongoingHarm}`);
         if (tierSet.length) await this.changeOne(sql`UPDATE case_confidential SET ${join(tierSet, ', ')} WHERE case_id = ${c.id} RETURNING case_id`);
+        let countriesChanged = false;
         if (countries) {
-          await this.db.query(`DELETE FROM case_country WHERE case_id = $1`, [c.id]);
+          const before = await this.db.query<{ code: string }>(`DELETE FROM case_country WHERE case_id = $1 RETURNING country_code AS code`, [c.id]);
           await this.db.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [c.id, countries]);
+          const was = new Set(before.map((b) => b.code.trim()));
+          countriesChanged = was.size !== countries.length || countries.some((code) => !was.has(code));
         }
         // A change a viewer of the row can see (a listing field, or the harm score the tier's figures yield), or one
-        // to the confidential tier only: then only its readers hear of it (DOMAIN §7).
+        // to the confidential tier only: then only its readers hear of it; a value written again as it was is no
+        // change, and nobody hears of it (DOMAIN §7: an event only when what the viewer can see changed).
+        const differs = (value: unknown, was: unknown) => value !== undefined && value !== null && JSON.stringify(value) !== JSON.stringify(was);
         const rowChanged =
-          given(input.title) || given(input.status) || input.categories != null || given(input.tlp) || countries !== null ||
-          harmScore(assessment) !== row.harm_score;
-        this.db.emit(rowChanged ? { topic: 'case', id: c.id } : { topic: 'case', id: c.id, tier: true });
+          differs(input.title, row.title) || differs(input.status, row.status) || differs(input.tlp, row.tlp) ||
+          (input.categories != null && categories.join(',') !== (row.categories as string[]).join(',')) ||
+          countriesChanged || harmScore(assessment) !== row.harm_score;
+        const tierChanged =
+          differs(input.summary, tier.summary) || differs(input.suspects, tier.suspects) ||
+          (input.evidence !== undefined && input.evidence !== tier.evidence) ||
+          (input.investigatorNotes !== undefined && input.investigatorNotes !== tier.investigator_notes) ||
+          assessment.victimCount !== tier.victim_count || assessment.estimatedLossUsd !== Number(tier.estimated_loss_usd) ||
+          assessment.vulnerableVictims !== tier.vulnerable_victims || assessment.ongoingHarm !== tier.ongoing_harm;
+        if (rowChanged) this.db.emit({ topic: 'case', id: c.id });
+        else if (tierChanged) this.db.emit({ topic: 'case', id: c.id, tier: true });
       })
       .catch((err) => {
         throw refusedByPolicy(err);
@@ -373,20 +396,25 @@ export class CaseData {
     const people = await this.data.participants.personById.loadMany(recipientIds.filter(isUuid));
     const strangers = recipientIds.filter((rid) => !people.some((p) => p instanceof Person && p.id === rid && p.organizationId === participant.id));
     if (strangers.length) throw badInput('input.recipientIds', `not people of ${participant.name}: ${strangers.join(', ')}`);
+    // `former`: whom the share named before, when this replaces one (read in the statement's snapshot, before the write).
     const [row] = await this.db
-      .query<{ id: string }>(
-        `INSERT INTO case_share (case_id, participant_id, recipient_ids, granted_by_id) VALUES ($1, $2, $3::uuid[], lap.viewer_person())
+      .query<{ id: string; former: string[] | null }>(
+        `WITH former AS (SELECT recipient_ids FROM case_share WHERE case_id = $1 AND participant_id = $2)
+         INSERT INTO case_share (case_id, participant_id, recipient_ids, granted_by_id) VALUES ($1, $2, $3::uuid[], lap.viewer_person())
          ON CONFLICT (case_id, participant_id) DO UPDATE SET recipient_ids = EXCLUDED.recipient_ids,
            granted_by_id = EXCLUDED.granted_by_id, granted_at = now()
-         RETURNING id`,
+         RETURNING id, (SELECT recipient_ids FROM former) AS former`,
         [c.id, participant.id, recipientIds],
       )
       .catch((err) => {
         throw refusedByPolicy(err);
       });
     if (!row) throw forbidden();
-    // Shares are part of the confidential tier (and a share can make the row visible to its participant).
-    this.db.emit({ topic: 'case', id: c.id, tier: true });
+    // Shares are part of the confidential tier (and a share can make the row visible to its participant); a share
+    // replaced may no longer reach some it reached.
+    this.db.emit(
+      row.former ? { topic: 'case', id: c.id, tier: true, formerShare: { participant: participant.id, recipients: row.former } } : { topic: 'case', id: c.id, tier: true },
+    );
     this.sharesByCase.clear(c.id);
     this.shareById.clear(row.id);
     const share = await this.shareById.load(row.id);
@@ -400,14 +428,19 @@ export class CaseData {
    */
   async revokeShare(id: string): Promise<Case> {
     if (!isUuid(id)) throw notFound('id', 'share');
-    const [row] = await this.db.query<{ case_id: string }>(`DELETE FROM case_share WHERE id = $1 RETURNING case_id`, [id]).catch((err) => {
-      throw refusedByPolicy(err);
-    });
+    const [row] = await this.db
+      .query<{ case_id: string; participant_id: string; recipient_ids: string[] }>(
+        `DELETE FROM case_share WHERE id = $1 RETURNING case_id, participant_id, recipient_ids`,
+        [id],
+      )
+      .catch((err) => {
+        throw refusedByPolicy(err);
+      });
     if (!row) {
       if (!(await this.shareById.load(id))) throw notFound('id', 'share');
       throw forbidden();
     }
-    this.db.emit({ topic: 'case', id: row.case_id, tier: true });
+    this.db.emit({ topic: 'case', id: row.case_id, tier: true, formerShare: { participant: row.participant_id, recipients: row.recipient_ids } });
     this.shareById.clear(id);
     return this.reload(row.case_id);
   }

@@ -6,11 +6,13 @@ export class LiveData {
   constructor(private readonly data: Data) {}
 
   /**
-   * Whether the viewer can see the restricted part an event names (the case's confidential tier, a call's segment or
-   * exclusion): asked of the same policies as every query, in one statement. Ids that name nothing are simply not seen.
+   * Whether the restricted part an event names changed for the viewer: it can see the part (the case's confidential
+   * tier, a call's segment or exclusion), asked of the same policies as every query, or it has lost the tier (the share
+   * the event replaced or revoked reached it: `lap.share_reaches`, as the case policies ask it). One statement. Ids
+   * that name nothing are simply not seen.
    */
-  async partVisible(event: LiveEvent): Promise<boolean> {
-    // - a tier: who reads it;
+  async partConcerns(event: LiveEvent): Promise<boolean> {
+    // - a tier: who reads it, and whom the share it replaced or revoked reached;
     // - a segment's own change (added, an invitation, minutes): who sees the segment;
     // - a case linked to a segment: who sees the segment and the case (the segment's discussed cases are filtered by
     //   the case rules: a hidden case linked changes nothing a viewer sees);
@@ -25,8 +27,13 @@ export class LiveData {
             OR EXISTS (SELECT 1 FROM call_exclusion WHERE id = $4::uuid)
             OR ($4::uuid IS NOT NULL AND ($6::uuid = (SELECT lap.viewer_org()) OR $7::boolean)
                 AND CASE WHEN $3::uuid IS NULL THEN EXISTS (SELECT 1 FROM conference_call WHERE id = $2::uuid)
-                         ELSE EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid) END)) AS visible`,
-      [event.tier === true, event.id, event.segment ?? null, event.exclusion ?? null, event.linkedCase ?? null, event.member ?? null, event.invited === true],
+                         ELSE EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid) END)
+            OR ($1::boolean AND $8::uuid IS NOT NULL
+                AND lap.share_reaches($8::uuid, $9::uuid[], (SELECT lap.viewer_org()), (SELECT lap.viewer_person())))) AS visible`,
+      [
+        event.tier === true, event.id, event.segment ?? null, event.exclusion ?? null, event.linkedCase ?? null, event.member ?? null,
+        event.invited === true, event.formerShare?.participant ?? null, event.formerShare?.recipients ?? [],
+      ],
     );
     return row.visible === true;
   }

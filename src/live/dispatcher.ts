@@ -75,8 +75,8 @@ interface Resolution {
   hidden: boolean;
   payload: ExecutionResult;
   hash: string;
-  /** Whether the viewer sees the part the event names (asked only when a subscriber of the group needs it). */
-  partVisible: boolean;
+  /** Whether the part the event names changed for the viewer: seen now, or lost (asked only when a subscriber of the group needs it). */
+  partConcerns: boolean;
   /** What the payload carries that the audit trail records (DOMAIN §9), written once the payload was delivered. */
   trail?: AuditTrail;
 }
@@ -111,10 +111,11 @@ export interface DispatcherOptions {
  *    see changed. A row it cannot see sends nothing (no "gone" event) and is remembered as hidden, so that it is
  *    delivered again once it becomes visible. A subscriber with no earlier payload of the row (a subscription to
  *    every row, hearing of this one first) gets it when the event changed the row itself, or when it can see the
- *    part the event names (the case's confidential tier, the call's segment or exclusion; src/data/live.ts
- *    `partVisible`): a grant that changed only a tier it cannot read tells it nothing, nor does a case it cannot see
- *    linked to a segment it sees, nor an exclusion it cannot see of a member not invited there. A subscription to one
- *    row takes its first payload when it starts (not sent), so it is always compared.
+ *    part the event names (the case's confidential tier, the call's segment or exclusion), or lost the tier (a share
+ *    replaced or revoked that reached it; src/data/live.ts `partConcerns`): a grant that changed only a tier it cannot
+ *    read tells it nothing, nor does a case it cannot see linked to a segment it sees, nor an exclusion it cannot see
+ *    of a member not invited there. A change that writes every value as it was announces nothing (src/data/cases.ts
+ *    `update`). A subscription to one row takes its first payload when it starts (not sent), so it is always compared.
  *
  * Cost per event: one statement for the credentials (when a token subscriber is concerned) and, per group, the
  * statements of one resolution of the selection under `withViewer` (BEGIN with the viewer's settings, the
@@ -241,7 +242,7 @@ export class LiveDispatcher extends EventEmitter {
     }
     if (last === r.hash) return false;
     s.history.set(event.id, r.hash);
-    if (last === undefined && isPartOnly(event) && !r.partVisible) return false;
+    if (last === undefined && isPartOnly(event) && !r.partConcerns) return false;
     s.channel.push(r.payload);
     return true;
   }
@@ -341,13 +342,13 @@ export class LiveDispatcher extends EventEmitter {
           operationName: selection.operationName,
         });
         const hidden = result.data == null || (result.errors ?? []).some((e) => e.extensions?.code === NOT_VISIBLE);
-        if (hidden) return { hidden: true, payload: {}, hash: HIDDEN, partVisible: false };
+        if (hidden) return { hidden: true, payload: {}, hash: HIDDEN, partConcerns: false };
         const payload: ExecutionResult = { data: result.data };
         if (result.errors?.length) payload.errors = result.errors.map((e) => this.o.formatError(e)) as unknown as GraphQLError[];
         if (context.redactions.size) payload.extensions = { redacted: context.redactions.entries() };
         const hash = crypto.createHash('sha256').update(JSON.stringify(payload)).digest('base64');
-        const partVisible = withPart ? await context.data.live.partVisible(event) : false;
-        return { hidden: false, payload, hash, partVisible, trail };
+        const partConcerns = withPart ? await context.data.live.partConcerns(event) : false;
+        return { hidden: false, payload, hash, partConcerns, trail };
       }, true, count);
     } catch (err) {
       this.o.logger.error({ err, topic: event.topic }, 'a live update could not be resolved');

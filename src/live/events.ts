@@ -29,6 +29,12 @@ export interface LiveEvent {
    * it), so the invited lists others see change; otherwise only those who see exclusions see anything change.
    */
   invited?: true;
+  /**
+   * With `tier`: the share that was revoked or replaced, as it was: its participant and the persons it named (none:
+   * the whole organization). Whoever it reached may have lost the tier, which a subscriber with no earlier payload of
+   * the case could not otherwise tell from a tier it never read.
+   */
+  formerShare?: { participant: string; recipients: string[] };
 }
 
 /** One event per row: a transaction that changed a row twice announces it once (a change to the row wins over a part's). */
@@ -52,7 +58,10 @@ export function isPartOnly(e: LiveEvent): boolean {
 }
 
 function samePart(a: LiveEvent, b: LiveEvent): boolean {
-  return a.tier === b.tier && a.segment === b.segment && a.exclusion === b.exclusion && a.linkedCase === b.linkedCase && a.member === b.member && a.invited === b.invited;
+  return (
+    a.tier === b.tier && a.segment === b.segment && a.exclusion === b.exclusion && a.linkedCase === b.linkedCase && a.member === b.member &&
+    a.invited === b.invited && JSON.stringify(a.formerShare) === JSON.stringify(b.formerShare)
+  );
 }
 
 /** The NOTIFY channel of live events. */
@@ -101,6 +110,13 @@ export function decodeEvents(payload: string): LiveEvent[] {
     if (typeof r.linkedCase === 'string' && isUuid(r.linkedCase)) e.linkedCase = r.linkedCase;
     if (typeof r.member === 'string' && isUuid(r.member)) e.member = r.member;
     if (r.invited === true) e.invited = true;
+    const former = r.formerShare as { participant?: unknown; recipients?: unknown } | undefined;
+    if (
+      e.tier && former && typeof former.participant === 'string' && isUuid(former.participant) && Array.isArray(former.recipients) &&
+      former.recipients.every((p) => typeof p === 'string' && isUuid(p))
+    ) {
+      e.formerShare = { participant: former.participant, recipients: former.recipients as string[] };
+    }
     events.push(e);
   }
   return events;

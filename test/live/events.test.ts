@@ -6,17 +6,33 @@ const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')
 test('every part of an event crosses to another instance, and what is not an event of ours is dropped', () => {
   const events: LiveEvent[] = [
     { topic: 'case', id: id(1), tier: true },
+    { topic: 'case', id: id(14), tier: true, formerShare: { participant: id(15), recipients: [id(16), id(17)] } },
+    { topic: 'case', id: id(18), tier: true, formerShare: { participant: id(19), recipients: [] } },
     { topic: 'call', id: id(2), segment: id(3), linkedCase: id(4) },
     { topic: 'call', id: id(5), exclusion: id(6), member: id(7), invited: true, segment: id(8) },
     { topic: 'call', id: id(9), exclusion: id(10), member: id(11) },
   ];
   expect(encodeEvents(events).flatMap(decodeEvents)).toEqual(events);
-  const forged = JSON.stringify([{ topic: 'call', id: id(12), linkedCase: 'x', member: 42, invited: 'yes', extra: 1 }, { topic: 'nope', id: id(13) }]);
-  expect(decodeEvents(forged)).toEqual([{ topic: 'call', id: id(12) }]);
+  const forged = JSON.stringify([
+    { topic: 'call', id: id(12), linkedCase: 'x', member: 42, invited: 'yes', extra: 1 },
+    { topic: 'nope', id: id(13) },
+    { topic: 'case', id: id(20), tier: true, formerShare: { participant: id(21), recipients: [id(22), 'Robert'] } },
+    { topic: 'case', id: id(23), tier: true, formerShare: { participant: 'x', recipients: [] } },
+    { topic: 'case', id: id(24), formerShare: { participant: id(25), recipients: [] } },
+  ]);
+  expect(decodeEvents(forged)).toEqual([
+    { topic: 'call', id: id(12) },
+    { topic: 'case', id: id(20), tier: true },
+    { topic: 'case', id: id(23), tier: true },
+    { topic: 'case', id: id(24) },
+  ]);
 });
 
 test('two changes to different parts of one row are announced as the row; the same part twice, once', () => {
   const link = { topic: 'call' as const, id: id(2), segment: id(3), linkedCase: id(4) };
   expect(mergeEvents([link, { ...link }])).toEqual([link]);
   expect(mergeEvents([link, { ...link, linkedCase: id(5) }])).toEqual([{ topic: 'call', id: id(2) }]);
+  const revoked = { topic: 'case' as const, id: id(1), tier: true as const, formerShare: { participant: id(2), recipients: [] } };
+  expect(mergeEvents([revoked, { ...revoked, formerShare: { participant: id(2), recipients: [] } }])).toEqual([revoked]);
+  expect(mergeEvents([revoked, { ...revoked, formerShare: { participant: id(3), recipients: [] } }])).toEqual([{ topic: 'case', id: id(1) }]);
 });

@@ -571,9 +571,12 @@ onPostgres('on a PostgreSQL server: LISTEN/NOTIFY', () => {
       });
       expect(r.body.errors).toBeUndefined();
       await done;
-      // The listener's own connection delivers in commit order: the share's notification is the only one.
+      // The listener's own connection delivers in commit order: the share's notification is the only one. It replaced
+      // Meridian's share naming Tom: its ids travel with it (whom it reached may have lost the tier), nothing else.
       await new Promise<void>((resolve) => (payloads.length ? resolve() : listener.once('notification', () => resolve())));
-      expect(payloads.map((p) => JSON.parse(p))).toEqual([[{ topic: 'case', id: caseId('FTC-2004-021'), tier: true }]]);
+      expect(payloads.map((p) => JSON.parse(p))).toEqual([
+        [{ topic: 'case', id: caseId('FTC-2004-021'), tier: true, formerShare: { participant: orgId('meridian'), recipients: [personId(cast.tom)] } }],
+      ]);
     } finally {
       await listener.end();
     }
