@@ -18,7 +18,8 @@ export class LiveData {
     //   the case rules: a hidden case linked changes nothing a viewer sees);
     // - an exclusion (or its withdrawal): who sees exclusions (agencies); the member it excludes, once the segment (or,
     //   for the whole call, the call) is back in its view; and, when the member is invited there, who sees the segment
-    //   (the whole call: the call), whose invited list changes — never the others who merely see the segment.
+    //   (the whole call: the call), whose invited list changes — never the others who merely see the segment; and the
+    //   member it excludes when invited there, who has lost (or regained) that segment while still seeing the call;
     const [row] = await this.data.db.query<{ visible: boolean }>(
       `SELECT (($1::boolean AND EXISTS (SELECT 1 FROM case_confidential WHERE case_id = $2::uuid))
             OR ($4::uuid IS NULL AND $5::uuid IS NULL AND EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid))
@@ -28,6 +29,7 @@ export class LiveData {
             OR ($4::uuid IS NOT NULL AND ($6::uuid = (SELECT lap.viewer_org()) OR $7::boolean)
                 AND CASE WHEN $3::uuid IS NULL THEN EXISTS (SELECT 1 FROM conference_call WHERE id = $2::uuid)
                          ELSE EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid) END)
+            OR ($4::uuid IS NOT NULL AND $7::boolean AND $6::uuid = (SELECT lap.viewer_org()))
             OR ($1::boolean AND $8::uuid IS NOT NULL
                 AND lap.share_reaches($8::uuid, $9::uuid[], (SELECT lap.viewer_org()), (SELECT lap.viewer_person())))) AS visible`,
       [

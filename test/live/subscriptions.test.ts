@@ -285,6 +285,31 @@ describe('callChanged: segments and exclusions', () => {
     await closeAll(clients);
   });
 
+  test('a subscriber to every call with no earlier payload of it hears of an exclusion from a segment it was invited to, and gets the call without that segment', async () => {
+    // next-1 gets a second segment NorthStar is invited to, before Grace subscribes.
+    const added = await hub.gql(`mutation($input: AddSegmentInput!) { addSegment(input: $input) { id } }`, {
+      as: cast.oliver,
+      variables: { input: { callId: callId('next-1'), title: 'Botnet takedown coordination', topic: 'INVESTIGATIVE_TECHNIQUES', audience: 'PRIVATE_SECTOR_INVITED' } },
+    });
+    expect(added.body.errors).toBeUndefined();
+    const third = added.body.data.addSegment.id as string;
+    const invited = await hub.gql(`mutation($s: ID!, $m: ID!) { inviteToSegment(segmentId: $s, memberId: $m) { id } }`, {
+      as: cast.oliver,
+      variables: { s: third, m: orgId('northstar') },
+    });
+    expect(invited.body.errors).toBeUndefined();
+    await hub.hub.live.dispatcher.idle();
+    const clients = await connect(['grace']);
+    const subs = await subscribeAll(clients, `subscription { callChanged { title segments { order title } } }`);
+    const exclude = `mutation($input: ExcludeFromCallInput!) { excludeFromCall(input: $input) { id } }`;
+    await changed('call', callId('next-1'), exclude, 'isla', { input: { callId: callId('next-1'), segmentId: segmentId('next-1/2'), memberId: orgId('northstar'), reason: 'Conflict of interest' } }, clients, subs);
+    // Grace (NorthStar) lost next-1/2 and still sees the call through the new segment.
+    expect(subs.get('grace')!.received).toEqual([
+      { data: { callChanged: { title: 'Quarterly enforcement call', segments: [{ order: 1, title: 'Botnet takedown coordination' }] } } },
+    ]);
+    await closeAll(clients);
+  });
+
   test('an exclusion cuts the excluded member’s stream; the others see the segment without it', async () => {
     const clients = await connect(['isla', 'grace', 'tom', 'max']);
     const subs = await subscribeAll(clients, query, { id: callId('next-1') });
