@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { EntityManager } from 'typeorm';
 import { GqlResult, startTestHub, TestHub } from '../support/hub';
+import { Rnd } from '../support/random';
+import { networkReportQuery, type NetworkReportData } from '../../src/http/network-report-csv';
 
 /**
  * A randomized metamorphic test of the figure rule (DOMAIN §3: "every figure is a count the same viewer could make by
@@ -38,57 +40,6 @@ const SEEDS = process.env.FIGURES_SEED ? process.env.FIGURES_SEED.split(',').map
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Random numbers
-
-/** mulberry32: small, fast and reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rnd {
-  private readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)];
-  }
-  subset<T>(xs: readonly T[], p: number): T[] {
-    return xs.filter(() => this.next() < p);
-  }
-  some<T>(xs: readonly T[], p: number): T[] {
-    const s = this.subset(xs, p);
-    return s.length ? s : [this.pick(xs)];
-  }
-  shuffle<T>(xs: readonly T[]): T[] {
-    const out = [...xs];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [out[i], out[j]] = [out[j], out[i]];
-    }
-    return out;
-  }
-  /** A version-4 UUID drawn from this generator (reproducible ids, so that ties in orders are reproducible too). */
-  uuid(): string {
-    const hex = Array.from({ length: 4 }, () => Math.floor(this.next() * 2 ** 32).toString(16).padStart(8, '0')).join('');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The rows, as the database owner reads them (demo and generated alike)
@@ -569,42 +520,12 @@ interface Conn {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   nodes: Array<Record<string, any>>;
 }
-interface KeyCount {
-  key: string;
-  count: number;
-}
-interface Report {
-  from: string;
-  to: string;
-  participantsByKind: KeyCount[];
-  participantsBySector: KeyCount[];
-  participantsByCountry: Array<{ country: { code: string; name: string; developing: boolean }; agencies: number; privateSectorMembers: number }>;
-  developingCountriesParticipating: number;
-  callsHeld: number;
-  quartersWithoutCall: number;
-  callsPerQuarter: Array<{ year: number; quarter: number; calls: number }>;
-  casesByCategory: KeyCount[];
-  casesByStatus: KeyCount[];
-  assistanceRequestsByStatus: KeyCount[];
-  medianHoursToAnswer: number | null;
-  questionnaires: Array<{ title: string; audience: string; responded: number; outstanding: number | null }>;
-}
+/** The report as GraphQL answers it: the shape the CSV is written from. */
+type Report = NetworkReportData;
+type KeyCount = Report['casesByStatus'][number];
 
-const REPORT_QUERY = `query($from: DateTimeISO!, $to: DateTimeISO!) {
-  networkReport(from: $from, to: $to) {
-    from to
-    participantsByKind { key count }
-    participantsBySector { key count }
-    participantsByCountry { country { code name developing } agencies privateSectorMembers }
-    developingCountriesParticipating
-    callsHeld quartersWithoutCall callsPerQuarter { year quarter calls }
-    casesByCategory { key count }
-    casesByStatus { key count }
-    assistanceRequestsByStatus { key count }
-    medianHoursToAnswer
-    questionnaires { title audience responded outstanding }
-  }
-}`;
+/** Every figure of the report: the query the CSV endpoint asks. */
+const REPORT_QUERY = networkReportQuery;
 
 const PAGE = `totalCount pageInfo { hasNextPage endCursor }`;
 const CASE_NODE = `id status openedAt categories tlp leadAgency { id } countries { code }`;

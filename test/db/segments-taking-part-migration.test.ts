@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { QueryRunner } from 'typeorm';
 import { SegmentsTakingPart1764900000000 } from '../../src/db/migrations/1764900000000-SegmentsTakingPart';
 import { ownerDatabase, rolledBack } from '../support/migration';
+import { mulberry32 } from '../support/random';
 
 /**
  * The segments a private-sector member takes part in, and who takes part in them (§B.3, last ¶), are found from the
@@ -12,18 +13,6 @@ import { ownerDatabase, rolledBack } from '../support/migration';
  */
 
 const database = ownerDatabase();
-
-/** A small reproducible generator (mulberry32), so that a failure names the seed that shows it. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const uuid = (kind: number, n: number) => `00000000-0000-4000-8${String(kind).padStart(3, '0')}-${String(n).padStart(12, '0')}`;
 const MEMBERS = 14;
@@ -38,7 +27,7 @@ interface Generated {
 }
 
 async function generate(q: QueryRunner, seed: number): Promise<Generated> {
-  const rnd = generator(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: T[]) => xs[Math.floor(rnd() * xs.length)];
   await q.query(`INSERT INTO country (code, name) VALUES ('QZ', 'Generated') ON CONFLICT DO NOTHING`);
   const agency = uuid(1, 1);

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { GqlResult, startTestHub, TestHub } from '../support/hub';
+import { Rnd } from '../support/random';
 
 /**
  * A randomized differential test of the visibility rules (DOMAIN §2, §3, §4 "Cases" and "Conference calls", §8).
@@ -25,53 +26,6 @@ import { GqlResult, startTestHub, TestHub } from '../support/hub';
 const DEFAULT_SEEDS = [1, 2, 3];
 const SEEDS = process.env.POLICY_SEED ? process.env.POLICY_SEED.split(',').map((s) => Number(s.trim())) : DEFAULT_SEEDS;
 if (SEEDS.some((s) => !Number.isInteger(s))) throw new Error(`POLICY_SEED must be integers separated by commas, got ${process.env.POLICY_SEED}`);
-
-// ---------------------------------------------------------------------------------------------------------------------
-// Random numbers
-
-/** mulberry32: small, fast and reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Rnd {
-  private readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[Math.floor(this.next() * xs.length)];
-  }
-  subset<T>(xs: readonly T[], p: number): T[] {
-    return xs.filter(() => this.next() < p);
-  }
-  shuffle<T>(xs: readonly T[]): T[] {
-    const out = [...xs];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(this.next() * (i + 1));
-      [out[i], out[j]] = [out[j], out[i]];
-    }
-    return out;
-  }
-  /** A non-empty subset. */
-  some<T>(xs: readonly T[], p: number): T[] {
-    const s = this.subset(xs, p);
-    return s.length ? s : [this.pick(xs)];
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // The generated network
