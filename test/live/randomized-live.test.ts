@@ -1,5 +1,6 @@
 import { caseId, cast, orgId, personId, startTestHub, TestHub } from '../support/hub';
-import { dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
+import { dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed } from '../support/live';
+import { apiKeyViewer, connectViewers, endLiveTest, expectDeliveries, membersOf, peopleAsViewers, readNetwork, Viewer } from '../support/live-network';
 import { Rnd } from '../support/random';
 
 /**
@@ -21,34 +22,6 @@ const SEEDS = (process.env.LIVE_SEED ?? '1,2,3,4')
 const STEPS = 30;
 const CASES = 4;
 
-// ---- The network, read as the database owner ----
-
-interface Org {
-  id: string;
-  name: string;
-  kind: 'AGENCY' | 'PRIVATE_SECTOR';
-  endorsed: boolean;
-  coordinator: boolean;
-  people: string[];
-}
-interface PersonRow {
-  id: string;
-  email: string;
-  orgId: string;
-}
-
-type Kind = 'ANONYMOUS' | 'AGENCY' | 'PRIVATE';
-/** A viewer as DOMAIN §2 and §8 define it. */
-interface Viewer {
-  label: string;
-  kind: Kind;
-  personId: string | null;
-  /** The organization whose rules apply (null: anonymous). */
-  orgId: string | null;
-  /** How to connect: a person's email, an API key's secret, or nobody. */
-  email?: string;
-  secret?: string;
-}
 
 // ---- The oracle's model of a case ----
 
@@ -197,7 +170,6 @@ const M = {
   update: `mutation($id: ID!, $input: UpdateCaseInput!) { updateCase(id: $id, input: $input) { id } }`,
   share: `mutation($input: ShareCaseInput!) { shareCase(input: $input) { id } }`,
   revoke: `mutation($id: ID!) { revokeShare(id: $id) { id } }`,
-  createKey: `mutation($name: String!) { createApiKey(name: $name) { secret } }`,
 };
 
 let hub: TestHub;
@@ -209,62 +181,23 @@ afterAll(async () => {
 });
 
 const opened = new Set<LiveClient>();
-afterEach(async () => {
-  for (const client of opened) await client.close();
-  opened.clear();
-  await unsubscribedAll(hub.hub.live.dispatcher);
-  await hub.hub.live.dispatcher.idle();
-  await hub.auditSettled();
-  // Leave the demo network as it was for the tests that follow in this worker.
-  await hub.reset();
-});
-
-async function network(): Promise<{ orgs: Map<string, Org>; people: PersonRow[] }> {
-  const orgRows: Array<{ id: string; name: string; kind: Org['kind']; status: string; is_coordinator: boolean }> = await hub.ds.query(
-    `SELECT id, name, kind, status, is_coordinator FROM participant ORDER BY name`,
-  );
-  const people: Array<{ id: string; email: string; organization_id: string }> = await hub.ds.query(`SELECT id, email, organization_id FROM person ORDER BY email`);
-  const orgs = new Map<string, Org>(
-    orgRows.map((o) => [o.id, { id: o.id, name: o.name, kind: o.kind, endorsed: o.status === 'ENDORSED', coordinator: o.is_coordinator, people: [] }]),
-  );
-  for (const p of people) orgs.get(p.organization_id)!.people.push(p.id);
-  return { orgs, people: people.map((p) => ({ id: p.id, email: p.email, orgId: p.organization_id })) };
-}
+afterEach(() => endLiveTest(hub, opened));
 
 describe.each(SEEDS)('caseChanged under random shares, revocations and edits (seed %i)', (seed) => {
   test('every subscription receives exactly what the oracle says, after every mutation', async () => {
     const rnd = new Rnd(seed);
-    const { orgs, people } = await network();
+    const { orgs, people } = await readNetwork(hub);
     const emailOf = new Map(people.map((p) => [p.id, p.email]));
-    const endorsed = [...orgs.values()].filter((o) => o.endorsed && o.people.length > 0);
-    const agencies = endorsed.filter((o) => o.kind === 'AGENCY');
-    const privates = endorsed.filter((o) => o.kind === 'PRIVATE_SECTOR');
-    expect(agencies.some((o) => o.coordinator)).toBe(true);
+    const { endorsed, agencies, coordinators, privates } = membersOf(orgs);
+    expect(coordinators.length).toBeGreaterThan(0);
     expect(privates.length).toBeGreaterThanOrEqual(2);
 
     // Viewers: every demo person (a person of a participant that is not endorsed is ANONYMOUS), nobody, and the API
     // keys of one agency and one private-sector member.
-    const viewers: Viewer[] = people.map((p) => {
-      const org = orgs.get(p.orgId)!;
-      const kind: Kind = !org.endorsed ? 'ANONYMOUS' : org.kind === 'AGENCY' ? 'AGENCY' : 'PRIVATE';
-      return { label: p.email, kind, personId: p.id, orgId: kind === 'ANONYMOUS' ? null : p.orgId, email: p.email };
-    });
-    viewers.push({ label: 'anonymous', kind: 'ANONYMOUS', personId: null, orgId: null });
+    const viewers = peopleAsViewers(orgs, people);
     const leads = [rnd.pick(agencies), rnd.pick(agencies), rnd.pick(agencies)];
-    for (const org of [rnd.pick(leads), rnd.pick(privates)]) {
-      const r = await hub.gql(M.createKey, { as: emailOf.get(org.people[0])!, variables: { name: `live ${seed}` } });
-      expect(r.body.errors).toBeUndefined();
-      viewers.push({ label: `api key of ${org.name}`, kind: org.kind === 'AGENCY' ? 'AGENCY' : 'PRIVATE', personId: null, orgId: org.id, secret: r.body.data.createApiKey.secret });
-    }
-
-    const clients = new Map<string, LiveClient>();
-    for (const v of viewers) {
-      const token = v.email ? await hub.tokenFor(v.personId!, v.email) : v.secret;
-      const { client, acknowledged } = await LiveClient.connect(hub.url, token ? { authorization: `Bearer ${token}` } : {});
-      opened.add(client);
-      expect([v.label, acknowledged]).toEqual([v.label, true]);
-      clients.set(v.label, client);
-    }
+    for (const org of [rnd.pick(leads), rnd.pick(privates)]) viewers.push(await apiKeyViewer(hub, org, emailOf.get(org.people[0])!, `live ${seed}`));
+    const clients = await connectViewers(hub, viewers, opened);
     const subs: Sub[] = [];
     const dispatcher = hub.hub.live.dispatcher;
     const cases = new Map<string, CaseModel>();
@@ -322,22 +255,7 @@ describe.each(SEEDS)('caseChanged under random shares, revocations and edits (se
           expected[s.label] = want;
         }
       }
-      // Who received something first (with every step so far, to reproduce it), then what each received.
-      const receivers = (m: Record<string, unknown[]>) => Object.entries(m).filter(([, l]) => l.length).map(([label, l]) => `${label} ×${l.length}`);
-      const got = receivers(actual);
-      const want = receivers(expected);
-      if (JSON.stringify(got) !== JSON.stringify(want)) {
-        throw new Error(
-          [
-            `seed ${seed}, step ${log.length}: ${what}`,
-            `received but must not: ${got.filter((r) => !want.includes(r)).join('; ') || 'none'}`,
-            `missing: ${want.filter((r) => !got.includes(r)).join('; ') || 'none'}`,
-            'steps:',
-            ...log.map((l, i) => `  ${i + 1}. ${l}`),
-          ].join('\n'),
-        );
-      }
-      expect({ seed, step: log.length, what, deliveries: actual }).toEqual({ seed, step: log.length, what, deliveries: expected });
+      expectDeliveries({ seed, log, what }, actual, expected);
       return changed;
     };
 
