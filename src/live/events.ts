@@ -75,8 +75,11 @@ export function encodeEvents(events: readonly LiveEvent[]): string[] {
   const payloads: string[] = [];
   let chunk: string[] = [];
   let size = 2;
-  for (const e of events) {
-    const text = JSON.stringify(e);
+  for (const event of events) {
+    let text = JSON.stringify(event);
+    // A share naming more persons than one payload holds (the API allows 100, well below it): announced as the row,
+    // which every viewer of it compares, rather than a NOTIFY PostgreSQL would refuse with the whole transaction.
+    if (text.length + 2 > MAX_PAYLOAD && event.formerShare) text = JSON.stringify({ topic: event.topic, id: event.id });
     if (size + text.length + 1 > MAX_PAYLOAD && chunk.length) {
       payloads.push(`[${chunk.join(',')}]`);
       chunk = [];

@@ -36,3 +36,10 @@ test('two changes to different parts of one row are announced as the row; the sa
   expect(mergeEvents([revoked, { ...revoked, formerShare: { participant: id(2), recipients: [] } }])).toEqual([revoked]);
   expect(mergeEvents([revoked, { ...revoked, formerShare: { participant: id(3), recipients: [] } }])).toEqual([{ topic: 'case', id: id(1) }]);
 });
+
+test('a replaced share naming more persons than one NOTIFY payload holds is announced as the row', () => {
+  const many = Array.from({ length: 400 }, (_, i) => id(1000 + i));
+  const payloads = encodeEvents([{ topic: 'case', id: id(1), tier: true, formerShare: { participant: id(2), recipients: many } }]);
+  expect(payloads.every((p) => p.length < 8000)).toBe(true);
+  expect(payloads.flatMap(decodeEvents)).toEqual([{ topic: 'case', id: id(1) }]);
+});
