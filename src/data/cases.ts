@@ -327,7 +327,8 @@ export class CaseData {
           ongoingHarm: input.ongoingHarm ?? tier.ongoing_harm,
           categories,
         };
-        const caseSet: Sql[] = [sql`harm_score = ${harmScore(assessment)}`, sql`updated_at = now()`];
+        const harm = harmScore(assessment);
+        const caseSet: Sql[] = [sql`harm_score = ${harm}`, sql`updated_at = now()`];
         if (given(input.title)) caseSet.push(sql`title = ${input.title}`);
         if (given(input.status)) caseSet.push(sql`status = ${input.status}`);
         if (input.categories) caseSet.push(sql`categories = ${categories}`);
@@ -357,7 +358,7 @@ export class CaseData {
         const rowChanged =
           differs(input.title, row.title) || differs(input.status, row.status) || differs(input.tlp, row.tlp) ||
           (input.categories != null && categories.join(',') !== (row.categories as string[]).join(',')) ||
-          countriesChanged || harmScore(assessment) !== row.harm_score;
+          countriesChanged || harm !== row.harm_score;
         const tierChanged =
           differs(input.summary, tier.summary) || differs(input.suspects, tier.suspects) ||
           (input.evidence !== undefined && input.evidence !== tier.evidence) ||

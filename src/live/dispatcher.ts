@@ -113,10 +113,10 @@ export interface DispatcherOptions {
  *    every row, hearing of this one first) gets it when the event changed the row itself, or when it can see the
  *    part the event names (the case's confidential tier, the call's segment or exclusion), or lost it (a share
  *    replaced or revoked that reached it; an exclusion of its organization from a segment it was invited to;
- *    src/data/live.ts `partConcerns`): a grant that changed only a tier it cannot
- *    read tells it nothing, nor does a case it cannot see linked to a segment it sees, nor an exclusion it cannot see
- *    of a member not invited there. A change that writes every value as it was announces nothing (src/data/cases.ts
- *    `update`). A subscription to one row takes its first payload when it starts (not sent), so it is always compared.
+ *    src/data/live.ts `partConcerns`): a grant that changed only a tier it cannot read tells it nothing, nor does a
+ *    case it cannot see linked to a segment it sees, nor an exclusion it cannot see of a member not invited there.
+ *    A change that writes every value as it was announces nothing (src/data/cases.ts `update`). A subscription to
+ *    one row takes its first payload when it starts (not sent), so it is always compared.
  *
  * Cost per event: one statement for the credentials (when a token subscriber is concerned) and, per group, the
  * statements of one resolution of the selection under `withViewer` (BEGIN with the viewer's settings, the
