@@ -36,7 +36,7 @@ export class CallSegment {
   @Column('text', { nullable: true })
   minutes: string | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When the minutes were last changed (recording the same minutes again keeps it).' })
   @Column({ name: 'minutes_recorded_at', type: 'timestamptz', nullable: true })
   minutesRecordedAt: Date | null;
 }

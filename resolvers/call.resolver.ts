@@ -133,7 +133,7 @@ export class ConferenceCallResolver {
     return ctx.data.calls.invite(segmentId, memberId);
   }
 
-  @Mutation(() => CallSegment, { description: 'Records (replaces) the minutes of a segment (coordinators).' })
+  @Mutation(() => CallSegment, { description: 'Records (replaces) the minutes of a segment (coordinators). The same minutes again change nothing and announce nothing.' })
   recordMinutes(@Args() args: RecordMinutesArgs, @Ctx() ctx: Context): Promise<CallSegment> {
     return ctx.data.calls.recordMinutes(args.segmentId, args.minutes);
   }

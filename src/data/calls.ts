@@ -26,15 +26,26 @@ export interface Cadence {
 }
 
 /**
- * Of an exclusion row `e` (in its statement's RETURNING): whether the member holds an invitation to the segment (a
- * whole-call exclusion: to a segment of the call), as the objecting agency sees invitations — for its live event.
+ * Of an exclusion row `e` (in its statement's RETURNING, as the objecting agency, who sees every segment, invitation
+ * and exclusion): the segments whose participants it changes — those the member is invited to within its scope (the
+ * segment, or every segment of the call) where no other standing exclusion of the member covers that segment (one of
+ * the same segment, or of the whole call). Empty when the member was already kept out by another agency's exclusion,
+ * or is not invited there: then only who sees exclusions sees anything change. For the live event only.
  */
-const MEMBER_INVITED = `EXISTS (SELECT 1 FROM call_segment_invitation i JOIN call_segment s ON s.id = i.segment_id
-  WHERE i.member_id = e.member_id AND s.call_id = e.call_id AND (e.segment_id IS NULL OR s.id = e.segment_id))`;
+const SEGMENTS_CHANGED = `ARRAY(SELECT s.id FROM call_segment_invitation i JOIN call_segment s ON s.id = i.segment_id
+  WHERE i.member_id = e.member_id AND s.call_id = e.call_id AND (e.segment_id IS NULL OR s.id = e.segment_id)
+    AND NOT EXISTS (SELECT 1 FROM call_exclusion o WHERE o.id <> e.id AND o.member_id = e.member_id AND o.call_id = e.call_id
+                    AND o.withdrawn_at IS NULL AND (o.segment_id IS NULL OR o.segment_id = s.id)))`;
 
 /** The live event of an exclusion made or withdrawn (src/data/live.ts `partConcerns` decides who hears of it). */
-function exclusionEvent(callId: string, exclusionId: string, segmentId: string | null, memberId: string, invited: boolean): LiveEvent {
-  return { topic: 'call', id: callId, exclusion: exclusionId, member: memberId, ...(invited ? { invited: true as const } : {}), ...(segmentId ? { segment: segmentId } : {}) };
+function exclusionEvent(callId: string, exclusionId: string, segmentId: string | null, memberId: string, changed: string[]): LiveEvent {
+  return {
+    topic: 'call',
+    id: callId,
+    exclusion: exclusionId,
+    ...(segmentId ? { segment: segmentId } : {}),
+    ...(changed.length ? { member: memberId, participants: changed } : {}),
+  };
 }
 
 /**
@@ -292,18 +303,28 @@ export class CallData {
     const added = await this.write(() =>
       this.db.query(`INSERT INTO call_segment_invitation (segment_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING segment_id`, [segment.id, member.id]),
     );
-    if (added.length) this.db.emit({ topic: 'call', id: segment.callId, segment: segment.id });
+    // Heard by who sees the new invitation (src/data/live.ts): agencies, and the members taking part once it does.
+    if (added.length) this.db.emit({ topic: 'call', id: segment.callId, segment: segment.id, member: member.id });
     return this.reloadSegment(segment.id);
   }
 
-  /** Records (replaces) a segment's minutes (segment_manage: coordinators; a refused update changes no row: FORBIDDEN). */
+  /**
+   * Records (replaces) a segment's minutes (segment_manage: coordinators; a refused update changes no row: FORBIDDEN).
+   * The minutes as they already were change nothing: `minutesRecordedAt` stays, and no live event is announced.
+   */
   async recordMinutes(segmentId: string, minutes: string): Promise<CallSegment> {
     const segment = await this.visibleSegment('segmentId', segmentId);
     const rows = await this.write(() =>
-      this.db.query(`UPDATE call_segment SET minutes = $2, minutes_recorded_at = now() WHERE id = $1 RETURNING id`, [segment.id, minutes]),
+      this.db.query<{ same: boolean }>(
+        `UPDATE call_segment s SET minutes = $2::text,
+           minutes_recorded_at = CASE WHEN before.minutes IS NOT DISTINCT FROM $2::text THEN before.minutes_recorded_at ELSE now() END
+         FROM (SELECT id, minutes, minutes_recorded_at FROM call_segment WHERE id = $1) AS before
+         WHERE s.id = before.id RETURNING before.minutes IS NOT DISTINCT FROM $2::text AS same`,
+        [segment.id, minutes],
+      ),
     );
     if (rows.length !== 1) throw forbidden();
-    this.db.emit({ topic: 'call', id: segment.callId, segment: segment.id });
+    if (!rows[0].same) this.db.emit({ topic: 'call', id: segment.callId, segment: segment.id });
     return this.reloadSegment(segment.id);
   }
 
@@ -332,13 +353,13 @@ export class CallData {
     }
     const member = await this.endorsedMember('input.memberId', input.memberId);
     const [row] = await this.write(() =>
-      this.db.query<{ id: string; invited: boolean }>(
+      this.db.query<{ id: string; changed: string[] }>(
         `INSERT INTO call_exclusion AS e (call_id, segment_id, member_id, objecting_agency_id, objected_by_id, reason)
-         VALUES ($1,$2,$3,lap.viewer_org(),lap.viewer_person(),$4) RETURNING e.id, ${MEMBER_INVITED} AS invited`,
+         VALUES ($1,$2,$3,lap.viewer_org(),lap.viewer_person(),$4) RETURNING e.id, ${SEGMENTS_CHANGED} AS changed`,
         [call.id, segmentId, member.id, input.reason],
       ),
     );
-    this.db.emit(exclusionEvent(call.id, row.id, segmentId, member.id, row.invited));
+    this.db.emit(exclusionEvent(call.id, row.id, segmentId, member.id, row.changed));
     this.exclusionsByCall.clear(call.id);
     const exclusion = await this.exclusionById.load(row.id);
     if (!exclusion) throw forbidden();
@@ -353,16 +374,16 @@ export class CallData {
   async withdrawExclusion(id: string): Promise<CallExclusion> {
     if (!isUuid(id)) throw notFound('id', 'exclusion');
     const rows = await this.write(async () => {
-      const changed = await this.db.query<{ was: Date | null; call_id: string; segment_id: string | null; member_id: string; invited: boolean }>(
+      const changed = await this.db.query<{ was: Date | null; call_id: string; segment_id: string | null; member_id: string; changed: string[] }>(
         `UPDATE call_exclusion e SET withdrawn_at = coalesce(e.withdrawn_at, now())
          FROM (SELECT id, withdrawn_at FROM call_exclusion WHERE id = $1) AS before
-         WHERE e.id = before.id RETURNING before.withdrawn_at AS was, e.call_id, e.segment_id, e.member_id, ${MEMBER_INVITED} AS invited`,
+         WHERE e.id = before.id RETURNING before.withdrawn_at AS was, e.call_id, e.segment_id, e.member_id, ${SEGMENTS_CHANGED} AS changed`,
         [id],
       );
       if (changed.length === 1 && changed[0].was !== null) throw badInput('id', 'this objection is already withdrawn');
       if (changed.length === 1) {
-        const { call_id, segment_id, member_id, invited } = changed[0];
-        this.db.emit(exclusionEvent(call_id, id, segment_id, member_id, invited));
+        const { call_id, segment_id, member_id, changed: segments } = changed[0];
+        this.db.emit(exclusionEvent(call_id, id, segment_id, member_id, segments));
       }
       return changed;
     });

@@ -111,10 +111,11 @@ export interface DispatcherOptions {
  *    see changed. A row it cannot see sends nothing (no "gone" event) and is remembered as hidden, so that it is
  *    delivered again once it becomes visible. A subscriber with no earlier payload of the row (a subscription to
  *    every row, hearing of this one first) gets it when the event changed the row itself, or when it can see the
- *    part the event names (the case's confidential tier, the call's segment or exclusion), or lost it (a share
- *    replaced or revoked that reached it; an exclusion of its organization from a segment it was invited to;
+ *    part the event names (the case's confidential tier, the call's segment, invitation or exclusion), or lost it (a
+ *    share replaced or revoked that reached it; an exclusion of its organization from a segment it was invited to;
  *    src/data/live.ts `partConcerns`): a grant that changed only a tier it cannot read tells it nothing, nor does a
- *    case it cannot see linked to a segment it sees, nor an exclusion it cannot see of a member not invited there.
+ *    case it cannot see linked to a segment it sees, nor an exclusion (or an invitation) that changed no one's
+ *    participation in a segment it sees.
  *    A change that writes every value as it was announces nothing (src/data/cases.ts `update`). A subscription to
  *    one row takes its first payload when it starts (not sent), so it is always compared.
  *

@@ -22,13 +22,18 @@ export interface LiveEvent {
   exclusion?: string;
   /** With `segment`: the change was this case linked to the segment (seen only by who sees the segment and the case). */
   linkedCase?: string;
-  /** With `exclusion`: the member it excludes (whose own view of the call or segment it changes). */
+  /**
+   * With `exclusion`: the member it excludes, when the exclusion changed whether it takes part somewhere (`participants`
+   * is then not empty). With `segment` alone: the member just invited to that segment (heard by who sees that
+   * invitation: agencies, and the members taking part when the new one does).
+   */
   member?: string;
   /**
-   * With `exclusion`: the member holds an invitation to the segment (or, excluded from the whole call, to a segment of
-   * it), so the invited lists others see change; otherwise only those who see exclusions see anything change.
+   * With `exclusion`: the segments whose participants it changed — the member is invited there and no other standing
+   * exclusion keeps it out (src/data/calls.ts). Who sees one of them sees its invited list change, and the member has
+   * lost or regained them; an exclusion that changes none is heard only by who sees exclusions (agencies).
    */
-  invited?: true;
+  participants?: string[];
   /**
    * With `tier`: the share that was revoked or replaced, as it was: its participant and the persons it named (none:
    * the whole organization). Whoever it reached may have lost the tier, which a subscriber with no earlier payload of
@@ -60,7 +65,7 @@ export function isPartOnly(e: LiveEvent): boolean {
 function samePart(a: LiveEvent, b: LiveEvent): boolean {
   return (
     a.tier === b.tier && a.segment === b.segment && a.exclusion === b.exclusion && a.linkedCase === b.linkedCase && a.member === b.member &&
-    a.invited === b.invited && JSON.stringify(a.formerShare) === JSON.stringify(b.formerShare)
+    JSON.stringify(a.participants) === JSON.stringify(b.participants) && JSON.stringify(a.formerShare) === JSON.stringify(b.formerShare)
   );
 }
 
@@ -77,9 +82,10 @@ export function encodeEvents(events: readonly LiveEvent[]): string[] {
   let size = 2;
   for (const event of events) {
     let text = JSON.stringify(event);
-    // A share naming more persons than one payload holds (the API allows 100, well below it): announced as the row,
-    // which every viewer of it compares, rather than a NOTIFY PostgreSQL would refuse with the whole transaction.
-    if (text.length + 2 > MAX_PAYLOAD && event.formerShare) text = JSON.stringify({ topic: event.topic, id: event.id });
+    // A share naming more persons, or an exclusion changing more segments, than one payload holds (the API allows 100
+    // persons, well below it): announced as the row, which every viewer of it compares, rather than a NOTIFY
+    // PostgreSQL would refuse with the whole transaction.
+    if (text.length + 2 > MAX_PAYLOAD && (event.formerShare || event.participants)) text = JSON.stringify({ topic: event.topic, id: event.id });
     if (size + text.length + 1 > MAX_PAYLOAD && chunk.length) {
       payloads.push(`[${chunk.join(',')}]`);
       chunk = [];
@@ -112,7 +118,9 @@ export function decodeEvents(payload: string): LiveEvent[] {
     if (typeof r.exclusion === 'string' && isUuid(r.exclusion)) e.exclusion = r.exclusion;
     if (typeof r.linkedCase === 'string' && isUuid(r.linkedCase)) e.linkedCase = r.linkedCase;
     if (typeof r.member === 'string' && isUuid(r.member)) e.member = r.member;
-    if (r.invited === true) e.invited = true;
+    if (e.exclusion && Array.isArray(r.participants) && r.participants.length > 0 && r.participants.every((p) => typeof p === 'string' && isUuid(p))) {
+      e.participants = r.participants as string[];
+    }
     const former = r.formerShare as { participant?: unknown; recipients?: unknown } | undefined;
     if (
       e.tier && former && typeof former.participant === 'string' && isUuid(former.participant) && Array.isArray(former.recipients) &&

@@ -9,12 +9,16 @@ test('every part of an event crosses to another instance, and what is not an eve
     { topic: 'case', id: id(14), tier: true, formerShare: { participant: id(15), recipients: [id(16), id(17)] } },
     { topic: 'case', id: id(18), tier: true, formerShare: { participant: id(19), recipients: [] } },
     { topic: 'call', id: id(2), segment: id(3), linkedCase: id(4) },
-    { topic: 'call', id: id(5), exclusion: id(6), member: id(7), invited: true, segment: id(8) },
-    { topic: 'call', id: id(9), exclusion: id(10), member: id(11) },
+    { topic: 'call', id: id(5), exclusion: id(6), member: id(7), participants: [id(8)], segment: id(8) },
+    { topic: 'call', id: id(9), exclusion: id(10), member: id(11), participants: [id(26), id(27)] },
+    { topic: 'call', id: id(28), exclusion: id(29) },
+    { topic: 'call', id: id(30), segment: id(31), member: id(32) },
   ];
   expect(encodeEvents(events).flatMap(decodeEvents)).toEqual(events);
   const forged = JSON.stringify([
-    { topic: 'call', id: id(12), linkedCase: 'x', member: 42, invited: 'yes', extra: 1 },
+    { topic: 'call', id: id(12), linkedCase: 'x', member: 42, participants: [id(33)], extra: 1 },
+    { topic: 'call', id: id(34), exclusion: id(35), participants: [id(36), 'Robert'] },
+    { topic: 'call', id: id(37), exclusion: id(38), participants: [] },
     { topic: 'nope', id: id(13) },
     { topic: 'case', id: id(20), tier: true, formerShare: { participant: id(21), recipients: [id(22), 'Robert'] } },
     { topic: 'case', id: id(23), tier: true, formerShare: { participant: 'x', recipients: [] } },
@@ -22,6 +26,8 @@ test('every part of an event crosses to another instance, and what is not an eve
   ]);
   expect(decodeEvents(forged)).toEqual([
     { topic: 'call', id: id(12) },
+    { topic: 'call', id: id(34), exclusion: id(35) },
+    { topic: 'call', id: id(37), exclusion: id(38) },
     { topic: 'case', id: id(20), tier: true },
     { topic: 'case', id: id(23), tier: true },
     { topic: 'case', id: id(24) },
@@ -37,9 +43,12 @@ test('two changes to different parts of one row are announced as the row; the sa
   expect(mergeEvents([revoked, { ...revoked, formerShare: { participant: id(3), recipients: [] } }])).toEqual([{ topic: 'case', id: id(1) }]);
 });
 
-test('a replaced share naming more persons than one NOTIFY payload holds is announced as the row', () => {
+test('a replaced share naming more persons, or an exclusion changing more segments, than one NOTIFY payload holds is announced as the row', () => {
   const many = Array.from({ length: 400 }, (_, i) => id(1000 + i));
-  const payloads = encodeEvents([{ topic: 'case', id: id(1), tier: true, formerShare: { participant: id(2), recipients: many } }]);
+  const payloads = encodeEvents([
+    { topic: 'case', id: id(1), tier: true, formerShare: { participant: id(2), recipients: many } },
+    { topic: 'call', id: id(3), exclusion: id(4), member: id(5), participants: many },
+  ]);
   expect(payloads.every((p) => p.length < 8000)).toBe(true);
-  expect(payloads.flatMap(decodeEvents)).toEqual([{ topic: 'case', id: id(1) }]);
+  expect(payloads.flatMap(decodeEvents)).toEqual([{ topic: 'case', id: id(1) }, { topic: 'call', id: id(3) }]);
 });

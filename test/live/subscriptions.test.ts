@@ -310,6 +310,67 @@ describe('callChanged: segments and exclusions', () => {
     await closeAll(clients);
   });
 
+  test('a subscriber to every call with no earlier payload of it hears nothing of an exclusion, a withdrawal or an invitation that changes no one’s participation', async () => {
+    const exclude = `mutation($input: ExcludeFromCallInput!) { excludeFromCall(input: $input) { id } }`;
+    const withdraw = `mutation($id: ID!) { withdrawExclusion(id: $id) { id } }`;
+    const invite = `mutation($s: ID!, $m: ID!) { inviteToSegment(segmentId: $s, memberId: $m) { id } }`;
+    const next2 = { callId: callId('next-1'), segmentId: segmentId('next-1/2') };
+    // Before anyone subscribes: NorthStar is invited to a new segment of next-1 too, and ICO objects to it in next-1/2.
+    const added = await hub.gql(`mutation($input: AddSegmentInput!) { addSegment(input: $input) { id } }`, {
+      as: cast.oliver,
+      variables: { input: { callId: callId('next-1'), title: 'Botnet takedown coordination', topic: 'INVESTIGATIVE_TECHNIQUES', audience: 'PRIVATE_SECTOR_INVITED' } },
+    });
+    expect(added.body.errors).toBeUndefined();
+    for (const [mutation, as, variables] of [
+      [invite, cast.oliver, { s: added.body.data.addSegment.id, m: orgId('northstar') }],
+      [exclude, cast.isla, { input: { ...next2, memberId: orgId('northstar'), reason: 'First objection' } }],
+    ] as const) {
+      const r = await hub.gql(mutation, { as, variables });
+      expect(r.body.errors).toBeUndefined();
+    }
+    await hub.hub.live.dispatcher.idle();
+    // Every call, no id: none of them has an earlier payload of next-1 to compare with.
+    const clients = await connect(['isla', 'tom', 'grace', 'eva', 'max']);
+    const subs = await subscribeAll(clients, `subscription { callChanged { id segments { title invited { name } } exclusions { reason withdrawnAt } } }`);
+    const count = () => Object.fromEntries([...subs].map(([v, sub]) => [v, sub.received.length]));
+    // CRTC objects too: NorthStar was already kept out of next-1/2, so only the exclusions agencies see change — not
+    // the invited list Tom and Eva see, nor the segments Grace (NorthStar) sees.
+    const second = await changed('call', callId('next-1'), exclude, 'claire', { input: { ...next2, memberId: orgId('northstar'), reason: 'Second objection' } }, clients, subs);
+    expect(count()).toEqual({ isla: 1, tom: 0, grace: 0, eva: 0, max: 0 });
+    // CRTC withdraws: ICO's objection still stands.
+    await changed('call', callId('next-1'), withdraw, 'claire', { id: second.data.excludeFromCall.id }, clients, subs);
+    expect(count()).toEqual({ isla: 2, tom: 0, grace: 0, eva: 0, max: 0 });
+    // Registro is kept out of the whole call (it is invited nowhere), then invited to next-1/2: only agencies see it invited.
+    const whole = await changed('call', callId('next-1'), exclude, 'isla', { input: { callId: callId('next-1'), memberId: orgId('registro'), reason: 'Whole call' } }, clients, subs);
+    expect(count()).toEqual({ isla: 3, tom: 0, grace: 0, eva: 0, max: 0 });
+    await changed('call', callId('next-1'), invite, 'oliver', { s: segmentId('next-1/2'), m: orgId('registro') }, clients, subs);
+    expect(count()).toEqual({ isla: 4, tom: 0, grace: 0, eva: 0, max: 0 });
+    expect(subs.get('isla')!.received[3].data.callChanged.segments[1].invited.map((p: { name: string }) => p.name).sort()).toEqual([
+      'Meridian Bank', 'NorthStar Broadband', 'Registro Global', 'Sentinel Security',
+    ]);
+    // ICO withdraws its objection to Registro, which now takes part in next-1/2: Tom and Eva see it invited, Registro
+    // (Max) sees the call for the first time; Grace's view is unchanged.
+    await changed('call', callId('next-1'), withdraw, 'isla', { id: whole.data.excludeFromCall.id }, clients, subs);
+    expect(count()).toEqual({ isla: 5, tom: 1, grace: 0, eva: 1, max: 1 });
+    expect(subs.get('max')!.received[0].data.callChanged.segments).toEqual([
+      { title: 'Joint training: tracing zombie drones', invited: expect.arrayContaining([{ name: 'Registro Global' }]) },
+    ]);
+    expect(subs.get('max')!.received[0].data.callChanged.segments[0].invited.map((p: { name: string }) => p.name).sort()).toEqual([
+      'Meridian Bank', 'Registro Global', 'Sentinel Security',
+    ]);
+    expect(subs.get('max')!.received[0].data.callChanged.exclusions).toBeNull();
+    expect(subs.get('tom')!.received[0].data.callChanged.segments).toEqual(subs.get('max')!.received[0].data.callChanged.segments);
+    // ICO withdraws its objection to NorthStar: it takes part in next-1/2 again (Grace sees it come back).
+    const standing = await hub.gql(`{ call(id: "${callId('next-1')}") { exclusions { id reason } } }`, { as: cast.isla });
+    const first = standing.body.data.call.exclusions.find((e: { reason: string }) => e.reason === 'First objection').id;
+    await changed('call', callId('next-1'), withdraw, 'isla', { id: first }, clients, subs);
+    expect(count()).toEqual({ isla: 6, tom: 2, grace: 1, eva: 2, max: 2 });
+    expect(subs.get('grace')!.received[0].data.callChanged.segments.map((seg: { title: string }) => seg.title)).toEqual([
+      'Joint training: tracing zombie drones', 'Botnet takedown coordination',
+    ]);
+    await closeAll(clients);
+  });
+
   test('an exclusion cuts the excluded member’s stream; the others see the segment without it', async () => {
     const clients = await connect(['isla', 'grace', 'tom', 'max']);
     const subs = await subscribeAll(clients, query, { id: callId('next-1') });

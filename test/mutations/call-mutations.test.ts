@@ -1,6 +1,7 @@
 import { callId, caseId, cast, exclusionId, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
 import { harmOrder } from '../support/demo-access';
 import { expectRefused } from '../support/rows';
+import type { DispatchReport } from '../../src/live/dispatcher';
 
 /**
  * Conference-call mutations, viewer by viewer (DOMAIN §4 "Conference calls"; §A.3, §B.3, §C.2): coordinators (FTC, OFT)
@@ -205,6 +206,40 @@ describe('recordMinutes', () => {
     // An invited member reads them on its next query.
     const grace = await hub.gql('query($id: ID!) { callSegment(id: $id) { minutes } }', { as: cast.grace, variables: { id: segmentId('next-1/2') } });
     expect(grace.body).toEqual({ data: { callSegment: { minutes: 'Agreed on a shared sinkhole.' } } });
+  });
+
+  test('the minutes recorded again as they are change nothing: the time they were recorded stays, no live event', async () => {
+    const dispatcher = hub.hub.live.dispatcher;
+    const variables = { segment: segmentId('next-1/2'), minutes: 'Agreed on a shared sinkhole.' };
+    const first = await hub.gql(MINUTES, { as: cast.ann, variables });
+    expect(first.body.errors).toBeUndefined();
+    await dispatcher.idle();
+    const segments: unknown[] = [];
+    const listen = (report: DispatchReport) => segments.push(report.event.segment);
+    /** Resolves once the event of a change to `segment` has been dispatched (events arrive in commit order). */
+    const dispatchedFor = (segment: string) =>
+      new Promise<void>((resolve) => {
+        const check = (report: DispatchReport) => {
+          if (report.event.segment !== segment) return;
+          dispatcher.off('dispatched', check);
+          resolve();
+        };
+        dispatcher.on('dispatched', check);
+      });
+    dispatcher.on('dispatched', listen);
+    try {
+      const again = await hub.gql(MINUTES, { as: cast.oliver, variables });
+      expect(again.body).toEqual(first.body);
+      // Minutes of another segment, as a marker: every event committed before them has been dispatched by then.
+      const marker = dispatchedFor(segmentId('next-1/1'));
+      expect((await hub.gql(MINUTES, { as: cast.oliver, variables: { segment: segmentId('next-1/1'), minutes: 'Marker.' } })).body.errors).toBeUndefined();
+      await marker;
+      expect(segments).toEqual([segmentId('next-1/1')]);
+      const changed = await hub.gql(MINUTES, { as: cast.oliver, variables: { ...variables, minutes: 'Agreed on two sinkholes.' } });
+      expect(changed.body.data.recordMinutes.minutesRecordedAt > first.body.data.recordMinutes.minutesRecordedAt).toBe(true);
+    } finally {
+      dispatcher.off('dispatched', listen);
+    }
   });
 
   test.each([
