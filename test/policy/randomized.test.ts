@@ -3,7 +3,8 @@ import { GqlResult, startTestHub, TestHub } from '../support/hub';
 import { Rnd } from '../support/random';
 
 /**
- * A randomized differential test of the visibility rules (DOMAIN §2, §3, §4 "Cases" and "Conference calls", §8).
+ * A randomized differential test of the visibility rules (DOMAIN §2, §3, §4 "Cases", "Conference calls",
+ * "Participants, people, countries" and "Endorsement", §8).
  *
  * For each seed a random network is written as the database owner on top of the demo network: agencies (coordinators
  * among them) and private-sector members of several statuses (endorsed, pending, endorsed or rejected by the silent
@@ -15,9 +16,12 @@ import { Rnd } from '../support/random';
  * The oracle below is written from DOMAIN.md and the generated rows alone. Every viewer — anonymous, people of every
  * generated organization, API keys of endorsed agencies and private-sector members — is asked over HTTP on several
  * paths (filters and counts, connection pages, case(id) with fragments and aliases, Agency.cases, the call list,
- * call(id), callSegment(id), segment.discussedCases, federation's _entities) and must get exactly what the oracle
- * allows for the generated rows, with `extensions.redacted` matching the nulls of restricted parts and no `errors`. Demo rows are accounted for by
- * asking the same counts as the same viewer before the generated cases and calls exist.
+ * call(id), callSegment(id), segment.discussedCases, the participant list, participant(id) with its people and point
+ * of contact, person(id), applications with their objections, federation's _entities for cases, calls, agencies,
+ * members and people) and must get exactly what the oracle allows for the generated rows, with `extensions.redacted`
+ * matching the nulls of restricted parts and no `errors`. Demo cases and calls are accounted for by asking the same
+ * counts as the same viewer before the generated cases and calls exist; demo participants are left to the
+ * deterministic tests (the participant list's total is checked against its own rows).
  *
  * Seeds: DEFAULT_SEEDS, or POLICY_SEED=7 (or POLICY_SEED=7,8,9). Every disagreement names its seed. POLICY_DEBUG=1
  * prints, per seed, the number of viewers and comparisons and the situations met so far.
@@ -432,6 +436,22 @@ class Oracle {
     if (this.isAgency(v) || v.person === personId) return true;
     const p = this.net.people.find((x) => x.id === personId)!;
     return v.kind === 'PRIVATE' && this.statusNow(this.org(p.org)) === 'ENDORSED';
+  }
+
+  /**
+   * §4 Participants: endorsed participants are public, applicants and rejected ones are for AGENCY viewers — and, as
+   * for a person themself, for the people of that organization. A withdrawn participant (DOMAIN names no rule) was
+   * endorsed: its record stays public (§C.1 disseminates the network), the hub's reading kept here.
+   */
+  participantSeen(o: Org, v: Seen): boolean {
+    const status = this.statusNow(o);
+    return this.isAgency(v) || status === 'ENDORSED' || status === 'WITHDRAWN' || this.ownOrg(v) === o.id;
+  }
+
+  /** The organization a viewer belongs to, endorsed or not (a key's: its organization). */
+  ownOrg(v: Seen): string | null {
+    if (v.person === null) return v.org;
+    return this.net.people.find((x) => x.id === v.person)?.org ?? v.org;
   }
 
   /** §2: a person of an ENDORSED participant is AGENCY (COORDINATOR) or PRIVATE; anyone else is ANONYMOUS. */
@@ -982,6 +1002,134 @@ async function checkViewer(hub: TestHub, net: Network, oracle: Oracle, f: Findin
   }
 }
 
+const PARTICIPANT_FIELDS = `id status name kind endorsedAt country { code } pointOfContact { id }
+  people(first: 10) { totalCount nodes { id email } }`;
+
+/**
+ * DOMAIN §4 "Participants, people, countries" and "Endorsement" for one viewer: the participant list (every page),
+ * `participant(id)` and `person(id)` for every generated row, the applications with their objections, and `_entities`
+ * for agencies, members and people. Demo rows are left to the deterministic tests; each generated row must answer
+ * exactly as the oracle says.
+ */
+async function checkParticipants(hub: TestHub, net: Network, oracle: Oracle, f: Findings, who: Asker): Promise<void> {
+  const v = who.seen;
+  const generated = new Set(net.orgs.map((o) => o.id));
+  const label = (id: string) => (generated.has(id) ? `${oracle.org(id).label} (${oracle.org(id).variant})` : id);
+  const personLabel = (id: string) => net.people.find((p) => p.id === id)?.label ?? id;
+  const expectParticipant = (o: Org) =>
+    oracle.participantSeen(o, v)
+      ? {
+          id: o.id,
+          status: oracle.statusNow(o),
+          // Endorsed now, by the record or by a deadline passed with no standing objection: since when is known.
+          endorsed: oracle.statusNow(o) === 'ENDORSED' || oracle.statusNow(o) === 'WITHDRAWN',
+          kind: o.kind,
+          country: o.country,
+          pointOfContact: oracle.personSeen(o.people[0].id, v) ? o.people[0].id : null,
+          // The people a viewer sees (contact details: members; everyone themself); withheld (null) for a viewer
+          // who is not a member, unless it is there itself.
+          people: oracle.isMember(v) || o.people.some((p) => p.id === v.person) ? o.people.filter((p) => oracle.personSeen(p.id, v)).map((p) => p.id).sort() : null,
+        }
+      : null;
+  const asGot = (got: any) =>
+    got === null
+      ? null
+      : {
+          id: got.id,
+          status: got.status,
+          endorsed: got.endorsedAt !== null,
+          kind: got.kind,
+          country: got.country.code,
+          pointOfContact: got.pointOfContact?.id ?? null,
+          people: got.people === null ? null : got.people.nodes.map((p: { id: string }) => p.id).sort(),
+        };
+
+  // 1. The participant list, every page: the generated participants it shows, and a total that matches its rows.
+  {
+    const listed: string[] = [];
+    let total = NaN;
+    let after: string | null = null;
+    for (let page = 0; page < 20; page++) {
+      const body: any = await ask(hub, f, who, `participants page ${page + 1}`, `query($after: String) { participants(first: 100, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } nodes { id } } }`, { after });
+      if (!body) return;
+      total = body.data.participants.totalCount;
+      listed.push(...body.data.participants.nodes.map((n: { id: string }) => n.id));
+      if (!body.data.participants.pageInfo.hasNextPage) break;
+      after = body.data.participants.pageInfo.endCursor;
+    }
+    f.same(who, 'participants: totalCount = rows over every page', total, listed.length);
+    f.sameSet(who, 'participants (generated)', listed.filter((id) => generated.has(id)), net.orgs.filter((o) => oracle.participantSeen(o, v)).map((o) => o.id), label);
+  }
+
+  // 2. participant(id) and person(id) for every generated row, aliased, one request.
+  {
+    const fields = [
+      ...net.orgs.map((o, i) => `o${i}: participant(id: "${o.id}") { ${PARTICIPANT_FIELDS} }`),
+      ...net.people.map((p, i) => `p${i}: person(id: "${p.id}") { id email phone organization { id } }`),
+    ];
+    const body = await ask(hub, f, who, 'participant(id) and person(id) lookups', `{ ${fields.join('\n')} }`);
+    if (body) {
+      // Every generated participant names a point of contact: a null one, like a null list of people, is withheld.
+      checkRedactions(f, who, 'participant(id) and person(id) lookups', body, new Set(['pointOfContact', 'people']));
+      net.orgs.forEach((o, i) => f.same(who, `participant(id: ${label(o.id)})`, asGot(body.data[`o${i}`]), expectParticipant(o)));
+      net.people.forEach((p, i) => {
+        const got = body.data[`p${i}`];
+        const want = oracle.personSeen(p.id, v) ? { id: p.id, email: p.email, organization: p.org } : null;
+        f.same(who, `person(id: ${personLabel(p.id)} of ${label(p.org)})`, got && { id: got.id, email: got.email, organization: got.organization.id }, want);
+      });
+    }
+  }
+
+  // 3. Applications (Endorsement, ¶ after §D) of the generated participants that went through the procedure (an
+  // objection deadline; the others were written as members): for agencies only, with the status at this moment and
+  // every objection, withdrawn ones included. A viewer's own application is left out (DOMAIN is silent).
+  {
+    const others = net.orgs.filter((o) => o.id !== oracle.ownOrg(v));
+    const fields = others.map((o, i) => `e${i}: endorsement(id: "${o.id}") { status applicant { id } objections { id withdrawnAt } }`);
+    const body = await ask(hub, f, who, 'endorsement(id) lookups', `{ ${fields.join('\n')} }`);
+    if (body) {
+      checkRedactions(f, who, 'endorsement(id) lookups', body, new Set(['objections']));
+      others.forEach((o, i) => {
+        const got = body.data[`e${i}`];
+        const want = oracle.isAgency(v) && o.deadline !== null
+          ? {
+              status: oracle.statusNow(o),
+              applicant: o.id,
+              objections: o.objections.map((x) => ({ id: x.id, withdrawn: x.withdrawnAt !== null })).sort((a, b) => a.id.localeCompare(b.id)),
+            }
+          : null;
+        const shown = got && {
+          status: got.status,
+          applicant: got.applicant.id,
+          objections: got.objections?.map((x: { id: string; withdrawnAt: string | null }) => ({ id: x.id, withdrawn: x.withdrawnAt !== null })).sort((a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id)) ?? null,
+        };
+        f.same(who, `endorsement(id: ${label(o.id)})`, shown, want);
+      });
+    }
+  }
+
+  // 4. Federation's _entities: agencies and private-sector members by id (each under its own type) and people.
+  {
+    const reps = [
+      ...net.orgs.map((o) => ({ __typename: o.kind === 'AGENCY' ? 'Agency' : 'PrivateSectorMember', id: o.id })),
+      ...net.people.map((p) => ({ __typename: 'Person', id: p.id })),
+    ];
+    const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Agency { ${PARTICIPANT_FIELDS} }
+      ... on PrivateSectorMember { ${PARTICIPANT_FIELDS} } ... on Person { id email organization { id } } } }`;
+    const body = await ask(hub, f, who, '_entities (participants, people)', query, { r: reps });
+    if (body) {
+      checkRedactions(f, who, '_entities (participants, people)', body, new Set(['pointOfContact', 'people']));
+      net.orgs.forEach((o, i) => f.same(who, `_entities ${reps[i].__typename} ${label(o.id)}`, asGot(body.data._entities[i]), expectParticipant(o)));
+      net.people.forEach((p, j) => {
+        const got = body.data._entities[net.orgs.length + j];
+        const want = oracle.personSeen(p.id, v) ? { id: p.id, email: p.email, organization: p.org } : null;
+        f.same(who, `_entities Person ${personLabel(p.id)} of ${label(p.org)}`, got && { id: got.id, email: got.email, organization: got.organization.id }, want);
+      });
+    }
+  }
+}
+
 /**
  * The situations of the rules one viewer meets in a generated network, so that the default seeds can be shown to
  * exercise each of them (a random network that never hits a rule would pass vacuously).
@@ -1103,6 +1251,7 @@ test.each(SEEDS)('seed %i: every viewer gets exactly what DOMAIN.md allows, on e
     for (const who of askers) for (const x of situations(net, oracle, who)) covered.add(x);
     seedsRun++;
     for (const who of askers) await checkViewer(hub, net, oracle, findings, who, baselines.get(who)!, rnd, probeSet);
+    for (const who of askers) await checkParticipants(hub, net, oracle, findings, who);
   } finally {
     await hub.auditSettled();
     await hub.reset();
