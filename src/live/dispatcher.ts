@@ -243,8 +243,10 @@ export class LiveDispatcher extends EventEmitter {
       return false;
     }
     if (last === r.hash) return false;
-    s.history.set(event.id, r.hash);
+    // Not told, so nothing is remembered: a later event of the row (another part of the same transaction, or a change
+    // committed before this one was dispatched) is weighed on its own, against no payload.
     if (last === undefined && isPartOnly(event) && !r.partConcerns) return false;
+    s.history.set(event.id, r.hash);
     s.channel.push(r.payload);
     return true;
   }

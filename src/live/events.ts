@@ -42,20 +42,25 @@ export interface LiveEvent {
   formerShare?: { participant: string; recipients: string[] };
 }
 
-/** One event per row: a transaction that changed a row twice announces it once (a change to the row wins over a part's). */
+/** How many different parts of one row a transaction announces one by one; beyond that, it announces the row. */
+export const MAX_PARTS_PER_ROW = 20;
+
+/**
+ * The events of one transaction, each said once: a change to the row itself announces the row (every viewer of it
+ * compares its payload) and nothing else of it; different parts of one row are announced one by one, so that each
+ * reaches only who it concerns (src/data/live.ts) — up to MAX_PARTS_PER_ROW, beyond which the row is announced.
+ */
 export function mergeEvents(events: readonly LiveEvent[]): LiveEvent[] {
-  const byRow = new Map<string, LiveEvent>();
+  const byRow = new Map<string, LiveEvent[]>();
   for (const e of events) {
     const key = `${e.topic}:${e.id}`;
     const seen = byRow.get(key);
-    if (!seen) {
-      byRow.set(key, { ...e });
-    } else if (!isPartOnly(seen) || !isPartOnly(e) || !samePart(seen, e)) {
-      // Two different parts, or the row itself: announce the row (every viewer of it compares its payload).
-      byRow.set(key, { topic: e.topic, id: e.id });
-    }
+    if (!seen) byRow.set(key, [{ ...e }]);
+    else if (!isPartOnly(seen[0])) continue;
+    else if (!isPartOnly(e) || (seen.length >= MAX_PARTS_PER_ROW && !seen.some((x) => samePart(x, e)))) byRow.set(key, [{ topic: e.topic, id: e.id }]);
+    else if (!seen.some((x) => samePart(x, e))) seen.push({ ...e });
   }
-  return [...byRow.values()];
+  return [...byRow.values()].flat();
 }
 
 export function isPartOnly(e: LiveEvent): boolean {

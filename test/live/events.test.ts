@@ -1,4 +1,4 @@
-import { decodeEvents, encodeEvents, LiveEvent, mergeEvents } from '../../src/live/events';
+import { decodeEvents, encodeEvents, LiveEvent, MAX_PARTS_PER_ROW, mergeEvents } from '../../src/live/events';
 
 /** Live events between instances (NOTIFY payloads): every field an event carries survives the trip, nothing else does. */
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -34,13 +34,23 @@ test('every part of an event crosses to another instance, and what is not an eve
   ]);
 });
 
-test('two changes to different parts of one row are announced as the row; the same part twice, once', () => {
+test('different parts of one row are announced one by one, the same part once; a change to the row itself announces the row alone', () => {
   const link = { topic: 'call' as const, id: id(2), segment: id(3), linkedCase: id(4) };
   expect(mergeEvents([link, { ...link }])).toEqual([link]);
-  expect(mergeEvents([link, { ...link, linkedCase: id(5) }])).toEqual([{ topic: 'call', id: id(2) }]);
+  expect(mergeEvents([link, { ...link, linkedCase: id(5) }, { ...link }])).toEqual([link, { ...link, linkedCase: id(5) }]);
   const revoked = { topic: 'case' as const, id: id(1), tier: true as const, formerShare: { participant: id(2), recipients: [] } };
   expect(mergeEvents([revoked, { ...revoked, formerShare: { participant: id(2), recipients: [] } }])).toEqual([revoked]);
-  expect(mergeEvents([revoked, { ...revoked, formerShare: { participant: id(3), recipients: [] } }])).toEqual([{ topic: 'case', id: id(1) }]);
+  expect(mergeEvents([revoked, { ...revoked, formerShare: { participant: id(3), recipients: [] } }])).toEqual([
+    revoked, { ...revoked, formerShare: { participant: id(3), recipients: [] } },
+  ]);
+  // The row itself, before or after parts of it: the row alone; other rows keep their own events.
+  const other = { topic: 'call' as const, id: id(9), exclusion: id(10) };
+  expect(mergeEvents([link, other, { topic: 'call', id: id(2) }, { ...link, linkedCase: id(6) }])).toEqual([{ topic: 'call', id: id(2) }, other]);
+  expect(mergeEvents([{ topic: 'call', id: id(2) }, link])).toEqual([{ topic: 'call', id: id(2) }]);
+  // More different parts of one row than MAX_PARTS_PER_ROW: the row (a part already announced, again, changes nothing).
+  const parts = Array.from({ length: MAX_PARTS_PER_ROW }, (_, i) => ({ ...link, linkedCase: id(100 + i) }));
+  expect(mergeEvents([...parts, parts[0]])).toEqual(parts);
+  expect(mergeEvents([...parts, { ...link, linkedCase: id(99) }])).toEqual([{ topic: 'call', id: id(2) }]);
 });
 
 test('a replaced share naming more persons, or an exclusion changing more segments, than one NOTIFY payload holds is announced as the row', () => {

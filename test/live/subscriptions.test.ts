@@ -4,6 +4,7 @@ import { poolOf } from '../../src/db/viewer-db';
 import { caseAccess, emailOf, readsConfidential, segmentsSeen, summaries, ViewerName, viewers } from '../support/demo-access';
 import { callId, caseId, cast, orgId, personId, segmentId, startSiblingHub, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
+import type { DispatchReport } from '../../src/live/dispatcher';
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -184,11 +185,17 @@ describe('caseChanged: shares granted and revoked', () => {
       { data: { caseChanged: { reference: 'ACMA-2004-011', confidential: { shares: [{ participant: { name: 'Korea Information Security Agency' } }] } } } },
     ]);
     expect(graceById.received).toEqual([]);
-    // The next change of the row: every agency sees it, Grace (no share any more) does not.
+    // The next change of the row: every agency sees it, Grace (no share any more) does not. Liam and Minjun compare
+    // with the payload they received (their selection has no row field that changed: nothing); the other agencies,
+    // told nothing of this case yet, get the changed row.
     const { report } = await changed('case', caseId('ACMA-2004-011'), updateCase, 'liam', { id: caseId('ACMA-2004-011'), input: { title: 'Botnet takedown' } }, clients, all);
     expect(graceById.received).toEqual([]);
     expect(subs.get('grace')!.received).toEqual([]);
-    expect(report.delivered).toBe(0); // the selection has no row field that changed: nobody's payload differs
+    expect([subs.get('liam')!.received.length, subs.get('minjun')!.received.length]).toEqual([1, 1]);
+    const others = viewers.filter((v) => caseAccess[v].sees.includes('ACMA-2004-011') && !['liam', 'minjun', 'grace'].includes(v));
+    expect(others.length).toBeGreaterThan(0);
+    expect(others.every((v) => subs.get(v)!.received.length === 1)).toBe(true);
+    expect(report.delivered).toBe(others.length);
     await closeAll(clients);
   });
 
@@ -368,6 +375,60 @@ describe('callChanged: segments and exclusions', () => {
     expect(subs.get('grace')!.received[0].data.callChanged.segments.map((seg: { title: string }) => seg.title)).toEqual([
       'Joint training: tracing zombie drones', 'Botnet takedown coordination',
     ]);
+    await closeAll(clients);
+  });
+
+  test('one request that changes several parts of a call announces each to whom it concerns: a late subscriber hears of the part it sees, and only of it', async () => {
+    const selection = `subscription { callChanged { id segments { title minutes } } }`;
+    const clients = await connect(['isla', 'tom', 'max']);
+    const subs = await subscribeAll(clients, selection);
+    const count = () => Object.fromEntries([...subs].map(([v, sub]) => [v, sub.received.length]));
+    /** Runs one request and waits for the `events` dispatches it causes and every payload they delivered. */
+    const run = async (as: ViewerName, mutation: string, events: number) => {
+      const before = [...subs.values()].reduce((n, sub) => n + sub.received.length, 0);
+      const reports: DispatchReport[] = [];
+      const done = new Promise<void>((resolve) => {
+        const check = (report: DispatchReport) => {
+          if (report.event.topic !== 'call' || report.event.id !== callId('next-1')) return;
+          reports.push(report);
+          if (reports.length === events) {
+            dispatcher().off('dispatched', check);
+            resolve();
+          }
+        };
+        dispatcher().on('dispatched', check);
+      });
+      const r = await hub.gql(mutation, { as: emailOf(as) });
+      expect(r.body.errors).toBeUndefined();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)));
+      await Promise.race([done, late]);
+      clearTimeout(timer);
+      expect(reports.map((x) => x.event)).toHaveLength(events);
+      await receivedInAll([...clients.values()], [...subs.values()], before + reports.reduce((n, x) => n + x.delivered, 0));
+    };
+    const call = callId('next-1');
+    // Registro is invited nowhere in next-1: two objections to it change only what agencies see.
+    await run('isla', `mutation {
+      a: excludeFromCall(input: { callId: "${call}", memberId: "${orgId('registro')}", reason: "Whole call" }) { id }
+      b: excludeFromCall(input: { callId: "${call}", segmentId: "${segmentId('next-1/2')}", memberId: "${orgId('registro')}", reason: "One segment" }) { id }
+    }`, 2);
+    expect(count()).toEqual({ isla: 1, tom: 0, max: 0 });
+    // Eva subscribes now. An objection only agencies see, then minutes of the segment Tom and Eva take part in, in one
+    // request: the first event tells them nothing, the second the new minutes — once.
+    const late = await connect(['eva']);
+    for (const [name, sub] of await subscribeAll(late, selection)) subs.set(name, sub);
+    for (const [name, client] of late) clients.set(name, client);
+    await run('oliver', `mutation {
+      a: excludeFromCall(input: { callId: "${call}", segmentId: "${segmentId('next-1/1')}", memberId: "${orgId('registro')}", reason: "Another" }) { id }
+      b: recordMinutes(segmentId: "${segmentId('next-1/2')}", minutes: "Agreed: one list of command servers.") { id }
+    }`, 2);
+    expect(count()).toEqual({ isla: 2, tom: 1, max: 0, eva: 1 });
+    for (const name of ['tom', 'eva'] as const) {
+      expect(subs.get(name)!.received[0].data.callChanged.segments).toEqual([
+        { title: 'Joint training: tracing zombie drones', minutes: 'Agreed: one list of command servers.' },
+      ]);
+    }
     await closeAll(clients);
   });
 
