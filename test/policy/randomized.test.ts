@@ -4,7 +4,7 @@ import { Rnd } from '../support/random';
 
 /**
  * A randomized differential test of the visibility rules (DOMAIN §2, §3, §4 "Cases", "Conference calls",
- * "Participants, people, countries" and "Endorsement", §8).
+ * "Participants, people, countries", "Endorsement" and trainings, §8).
  *
  * For each seed a random network is written as the database owner on top of the demo network: agencies (coordinators
  * among them) and private-sector members of several statuses (endorsed, pending, endorsed or rejected by the silent
@@ -17,8 +17,8 @@ import { Rnd } from '../support/random';
  * generated organization, API keys of endorsed agencies and private-sector members — is asked over HTTP on several
  * paths (filters and counts, connection pages, case(id) with fragments and aliases, Agency.cases, the call list,
  * call(id), callSegment(id), segment.discussedCases, the participant list, participant(id) with its people and point
- * of contact, person(id), applications with their objections, federation's _entities for cases, calls, agencies,
- * members and people) and must get exactly what the oracle allows for the generated rows, with `extensions.redacted`
+ * of contact, person(id), applications with their objections, trainings with their hosts, the resource list,
+ * countries' primary contacts, federation's _entities for cases, calls, agencies, members and people) and must get exactly what the oracle allows for the generated rows, with `extensions.redacted`
  * matching the nulls of restricted parts and no `errors`. Demo cases and calls are accounted for by asking the same
  * counts as the same viewer before the generated cases and calls exist; demo participants are left to the
  * deterministic tests (the participant list's total is checked against its own rows).
@@ -335,6 +335,60 @@ async function writeMembership(hub: TestHub, net: Network): Promise<void> {
       ['id:uuid', 'participant_id:uuid', 'agency_id:uuid', 'objected_by_id:uuid', 'reason', 'created_at:timestamptz', 'withdrawn_at:timestamptz'],
       net.orgs.flatMap((o) => o.objections.map((x) => [x.id, o.id, x.agency, x.by, 'Generated objection', x.createdAt, x.withdrawnAt])),
     );
+  });
+}
+
+/** Trainings, resource-list entries and countries' primary contacts of a generated network (DOMAIN §4 "Participants,
+ * people, countries" and "Reports, trainings, …"), drawn from their own generator so that the rest of a seed's network
+ * stays as it was. Hosts, listed organizations and contacts are of every status: the API would not write all of them,
+ * but an organization's status moves on after the fact (a deadline passes, a membership is withdrawn). */
+interface Outreach {
+  trainings: Array<{ id: string; audience: 'AGENCIES_ONLY' | 'JOINT'; organizer: string; by: string; hosts: string[] }>;
+  entries: Array<{ id: string; org: string; person: string }>;
+  contacts: Array<{ country: string; person: string | null }>;
+}
+
+function generateOutreach(net: Network): Outreach {
+  const rnd = new Rnd(net.seed ^ 0x0e7ea);
+  let n = 0;
+  const id = (kind: number) => uid(net.seed, kind, ++n);
+  const agencies = net.orgs.filter((o) => o.kind === 'AGENCY' && o.variant === 'endorsed');
+  const trainings = Array.from({ length: rnd.int(4, 6) }, (_, i) => {
+    const organizer = rnd.pick(agencies);
+    return {
+      id: id(20),
+      audience: (i < 2 ? ['AGENCIES_ONLY', 'JOINT'][i] : rnd.pick(['AGENCIES_ONLY', 'JOINT'])) as 'AGENCIES_ONLY' | 'JOINT',
+      organizer: organizer.id,
+      by: organizer.people[0].id,
+      hosts: rnd.some(net.orgs, 0.25).map((o) => o.id),
+    };
+  });
+  const entries = net.orgs
+    .filter((o) => o.kind === 'PRIVATE_SECTOR')
+    .flatMap((o) => rnd.some(o.people, 0.6).map((p) => ({ id: id(21), org: o.id, person: p.id })));
+  const contacts = COUNTRIES.map((country) => {
+    const candidates = net.orgs.filter((o) => o.kind === 'AGENCY' && o.country === country).flatMap((o) => o.people);
+    return { country, person: candidates.length && rnd.chance(0.8) ? rnd.pick(candidates).id : null };
+  });
+  return { trainings, entries, contacts };
+}
+
+async function writeOutreach(hub: TestHub, net: Network, out: Outreach): Promise<void> {
+  await hub.ds.transaction(async (m) => {
+    await insert(
+      m,
+      'training_session',
+      ['id:uuid', 'title', 'audience', 'topics:text[]', 'scheduled_at:timestamptz', 'duration_minutes:int', 'organizer_id:uuid', 'scheduled_by_id:uuid', 'created_at:timestamptz'],
+      out.trainings.map((t, i) => [t.id, `Generated training ${i}`, t.audience, ['Generated'], new Date(net.now.getTime() + (i + 1) * DAY), 60, t.organizer, t.by, net.now]),
+    );
+    await insert(m, 'training_host', ['training_id:uuid', 'participant_id:uuid'], out.trainings.flatMap((t) => t.hosts.map((h) => [t.id, h])));
+    await insert(
+      m,
+      'resource_list_entry',
+      ['id:uuid', 'person_id:uuid', 'organization_id:uuid', 'expertise:text[]', 'languages:text[]', 'added_by_id:uuid', 'added_at:timestamptz'],
+      out.entries.map((e) => [e.id, e.person, e.org, ['Generated'], ['en'], e.person, net.now]),
+    );
+    for (const c of out.contacts) await m.query(`UPDATE country SET primary_contact_id = $2 WHERE code = $1`, [c.country, c.person]);
   });
 }
 
@@ -1131,6 +1185,90 @@ async function checkParticipants(hub: TestHub, net: Network, oracle: Oracle, f: 
 }
 
 /**
+ * DOMAIN §4 trainings ("private-sector viewers never see AGENCIES_ONLY ones"; anonymous callers none, as every other
+ * row of the network's work), the resource list and countries' primary contacts (members only, the people of
+ * participants endorsed now): every page of `trainings` and `resourceList`, each training's hosts (participants as
+ * the viewer sees them), `country(code) { primaryContact }`, and `training(id)` / `resourceListEntry(id)` lookups.
+ */
+async function checkOutreach(hub: TestHub, net: Network, oracle: Oracle, f: Findings, who: Asker, out: Outreach): Promise<void> {
+  const v = who.seen;
+  const label = (id: string) => net.orgs.find((o) => o.id === id)?.label ?? id;
+  const trainingSeen = (t: Outreach['trainings'][number]) => oracle.isAgency(v) || (v.kind === 'PRIVATE' && t.audience === 'JOINT');
+  const entrySeen = (e: Outreach['entries'][number]) => oracle.isMember(v) && oracle.statusNow(oracle.org(e.org)) === 'ENDORSED';
+  const generatedTrainings = new Set(out.trainings.map((t) => t.id));
+  const generatedEntries = new Set(out.entries.map((e) => e.id));
+  const generatedOrgs = new Set(net.orgs.map((o) => o.id));
+
+  /** Every page of a connection: its total and its nodes. */
+  const pages = async (where: string, field: string, nodeFields: string) => {
+    const nodes: any[] = [];
+    let total = NaN;
+    let after: string | null = null;
+    for (let page = 0; page < 20; page++) {
+      const body: any = await ask(hub, f, who, `${where} page ${page + 1}`, `query($after: String) { list: ${field}(first: 100, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } nodes { ${nodeFields} } } }`, { after });
+      if (!body) return null;
+      total = body.data.list.totalCount;
+      nodes.push(...body.data.list.nodes);
+      if (!body.data.list.pageInfo.hasNextPage) break;
+      after = body.data.list.pageInfo.endCursor;
+    }
+    f.same(who, `${where}: totalCount = rows over every page`, total, nodes.length);
+    return nodes;
+  };
+
+  const trainings = await pages('trainings', 'trainings', 'id audience hosts { id }');
+  if (trainings) {
+    const mine = trainings.filter((t) => generatedTrainings.has(t.id));
+    f.sameSet(who, 'trainings (generated)', mine.map((t) => t.id), out.trainings.filter(trainingSeen).map((t) => t.id));
+    for (const t of out.trainings.filter(trainingSeen)) {
+      const got = mine.find((x) => x.id === t.id);
+      if (!got) continue;
+      f.sameSet(who, `training ${t.id} (${t.audience}) hosts`, got.hosts.map((h: { id: string }) => h.id).filter((h: string) => generatedOrgs.has(h)),
+        t.hosts.filter((h) => oracle.participantSeen(oracle.org(h), v)), label);
+    }
+  }
+  const entries = await pages('resourceList', 'resourceList', 'id organization { id } person { id email }');
+  if (entries) {
+    const mine = entries.filter((e) => generatedEntries.has(e.id));
+    f.sameSet(who, 'resourceList (generated)', mine.map((e) => e.id), out.entries.filter(entrySeen).map((e) => e.id), (id) => {
+      const e = out.entries.find((x) => x.id === id);
+      return e ? `${label(e.org)} (${oracle.org(e.org).variant})` : id;
+    });
+    for (const got of mine) {
+      const e = out.entries.find((x) => x.id === got.id)!;
+      f.same(who, `resource entry of ${label(e.org)}`, { org: got.organization.id, person: got.person.id }, { org: e.org, person: e.person });
+    }
+  }
+
+  // Lookups by id and the countries' primary contacts, one request.
+  const fields = [
+    ...out.trainings.map((t, i) => `t${i}: training(id: "${t.id}") { id }`),
+    ...out.entries.map((e, i) => `e${i}: resourceListEntry(id: "${e.id}") { id }`),
+    ...out.contacts.map((c, i) => `c${i}: country(code: "${c.country}") { code primaryContact { id } }`),
+  ];
+  const body = await ask(hub, f, who, 'training(id), resourceListEntry(id), country(code)', `{ ${fields.join('\n')} }`);
+  if (!body) return;
+  // A contact withheld is noted in `extensions.redacted`; so is every contact (even none) for a viewer who is not a
+  // member, so that none looks the same as one withheld; a member reading a country with no contact gets a plain null.
+  f.same(
+    who,
+    'training(id), resourceListEntry(id), country(code): extensions.redacted',
+    ((body.extensions?.redacted ?? []) as Array<{ path: string; code: string; count: number }>).map((r) => `${r.path} ${r.code} ${r.count}`).sort(),
+    out.contacts
+      .map((c, i) => (!oracle.isMember(v) || (c.person !== null && !oracle.personSeen(c.person, v)) ? `c${i}.primaryContact FORBIDDEN 1` : null))
+      .filter((x): x is string => x !== null)
+      .sort(),
+  );
+  out.trainings.forEach((t, i) => f.same(who, `training(id) ${t.id} (${t.audience})`, body.data[`t${i}`]?.id ?? null, trainingSeen(t) ? t.id : null));
+  out.entries.forEach((e, i) => f.same(who, `resourceListEntry(id) of ${label(e.org)} (${oracle.org(e.org).variant})`, body.data[`e${i}`]?.id ?? null, entrySeen(e) ? e.id : null));
+  out.contacts.forEach((c, i) => {
+    const want = oracle.isMember(v) && c.person !== null && oracle.personSeen(c.person, v) ? c.person : null;
+    f.same(who, `country(${c.country}).primaryContact`, body.data[`c${i}`]?.primaryContact?.id ?? null, want);
+  });
+}
+
+/**
  * The situations of the rules one viewer meets in a generated network, so that the default seeds can be shown to
  * exercise each of them (a random network that never hits a rule would pass vacuously).
  */
@@ -1248,10 +1386,13 @@ test.each(SEEDS)('seed %i: every viewer gets exactly what DOMAIN.md allows, on e
     }
 
     await writeCasesAndCalls(hub, net);
+    const outreach = generateOutreach(net);
+    await writeOutreach(hub, net, outreach);
     for (const who of askers) for (const x of situations(net, oracle, who)) covered.add(x);
     seedsRun++;
     for (const who of askers) await checkViewer(hub, net, oracle, findings, who, baselines.get(who)!, rnd, probeSet);
     for (const who of askers) await checkParticipants(hub, net, oracle, findings, who);
+    for (const who of askers) await checkOutreach(hub, net, oracle, findings, who, outreach);
   } finally {
     await hub.auditSettled();
     await hub.reset();
