@@ -346,6 +346,7 @@ interface Outreach {
   trainings: Array<{ id: string; audience: 'AGENCIES_ONLY' | 'JOINT'; organizer: string; by: string; hosts: string[] }>;
   entries: Array<{ id: string; org: string; person: string }>;
   contacts: Array<{ country: string; person: string | null }>;
+  projects: Array<{ id: string; lead: string; by: string; partners: string[] }>;
 }
 
 function generateOutreach(net: Network): Outreach {
@@ -370,7 +371,12 @@ function generateOutreach(net: Network): Outreach {
     const candidates = net.orgs.filter((o) => o.kind === 'AGENCY' && o.country === country).flatMap((o) => o.people);
     return { country, person: candidates.length && rnd.chance(0.8) ? rnd.pick(candidates).id : null };
   });
-  return { trainings, entries, contacts };
+  const leads = net.orgs.filter((o) => o.variant === 'endorsed');
+  const projects = Array.from({ length: rnd.int(3, 5) }, () => {
+    const lead = rnd.pick(leads);
+    return { id: id(22), lead: lead.id, by: lead.people[0].id, partners: rnd.some(net.orgs.filter((o) => o.id !== lead.id), 0.25).map((o) => o.id) };
+  });
+  return { trainings, entries, contacts, projects };
 }
 
 async function writeOutreach(hub: TestHub, net: Network, out: Outreach): Promise<void> {
@@ -389,6 +395,13 @@ async function writeOutreach(hub: TestHub, net: Network, out: Outreach): Promise
       out.entries.map((e) => [e.id, e.person, e.org, ['Generated'], ['en'], e.person, net.now]),
     );
     for (const c of out.contacts) await m.query(`UPDATE country SET primary_contact_id = $2 WHERE code = $1`, [c.country, c.person]);
+    await insert(
+      m,
+      'education_project',
+      ['id:uuid', 'title', 'description', 'themes:text[]', 'status', 'lead_organization_id:uuid', 'started_by_id:uuid', 'started_at:timestamptz', 'updated_at:timestamptz'],
+      out.projects.map((x, i) => [x.id, `Generated project ${i}`, 'Generated', ['PHISHING'], 'ACTIVE', x.lead, x.by, net.now, net.now]),
+    );
+    await insert(m, 'education_project_partner', ['project_id:uuid', 'participant_id:uuid'], out.projects.flatMap((x) => x.partners.map((o) => [x.id, o])));
   });
 }
 
@@ -1188,7 +1201,8 @@ async function checkParticipants(hub: TestHub, net: Network, oracle: Oracle, f: 
  * DOMAIN §4 trainings ("private-sector viewers never see AGENCIES_ONLY ones"; anonymous callers none, as every other
  * row of the network's work), the resource list and countries' primary contacts (members only, the people of
  * participants endorsed now): every page of `trainings` and `resourceList`, each training's hosts (participants as
- * the viewer sees them), `country(code) { primaryContact }`, and `training(id)` / `resourceListEntry(id)` lookups.
+ * the viewer sees them), `country(code) { primaryContact }`, education projects (members only) with their partners, and
+ * `training(id)` / `resourceListEntry(id)` / `educationProject(id)` lookups.
  */
 async function checkOutreach(hub: TestHub, net: Network, oracle: Oracle, f: Findings, who: Asker, out: Outreach): Promise<void> {
   const v = who.seen;
@@ -1241,13 +1255,29 @@ async function checkOutreach(hub: TestHub, net: Network, oracle: Oracle, f: Find
     }
   }
 
+  // Education projects (§A.3.e): DOMAIN names no rule; the hub's reading, kept here, is the network's work for its
+  // members (agencies and private-sector members), none for anonymous callers; partners as the viewer sees them.
+  const projects = await pages('educationProjects', 'educationProjects', 'id leadOrganization { id } partners { id }');
+  if (projects) {
+    const generatedProjects = new Set(out.projects.map((x) => x.id));
+    const mine = projects.filter((x) => generatedProjects.has(x.id));
+    f.sameSet(who, 'educationProjects (generated)', mine.map((x) => x.id), oracle.isMember(v) ? out.projects.map((x) => x.id) : []);
+    for (const got of mine) {
+      const x = out.projects.find((y) => y.id === got.id)!;
+      f.same(who, `education project led by ${label(x.lead)}: lead`, got.leadOrganization.id, x.lead);
+      f.sameSet(who, `education project led by ${label(x.lead)}: partners`, got.partners.map((o: { id: string }) => o.id).filter((o: string) => generatedOrgs.has(o)),
+        x.partners.filter((o) => oracle.participantSeen(oracle.org(o), v)), label);
+    }
+  }
+
   // Lookups by id and the countries' primary contacts, one request.
   const fields = [
     ...out.trainings.map((t, i) => `t${i}: training(id: "${t.id}") { id }`),
     ...out.entries.map((e, i) => `e${i}: resourceListEntry(id: "${e.id}") { id }`),
     ...out.contacts.map((c, i) => `c${i}: country(code: "${c.country}") { code primaryContact { id } }`),
+    ...out.projects.map((x, i) => `x${i}: educationProject(id: "${x.id}") { id }`),
   ];
-  const body = await ask(hub, f, who, 'training(id), resourceListEntry(id), country(code)', `{ ${fields.join('\n')} }`);
+  const body = await ask(hub, f, who, 'training(id), resourceListEntry(id), country(code), educationProject(id)', `{ ${fields.join('\n')} }`);
   if (!body) return;
   // A contact withheld is noted in `extensions.redacted`; so is every contact (even none) for a viewer who is not a
   // member, so that none looks the same as one withheld; a member reading a country with no contact gets a plain null.
@@ -1262,6 +1292,7 @@ async function checkOutreach(hub: TestHub, net: Network, oracle: Oracle, f: Find
   );
   out.trainings.forEach((t, i) => f.same(who, `training(id) ${t.id} (${t.audience})`, body.data[`t${i}`]?.id ?? null, trainingSeen(t) ? t.id : null));
   out.entries.forEach((e, i) => f.same(who, `resourceListEntry(id) of ${label(e.org)} (${oracle.org(e.org).variant})`, body.data[`e${i}`]?.id ?? null, entrySeen(e) ? e.id : null));
+  out.projects.forEach((x, i) => f.same(who, `educationProject(id) led by ${label(x.lead)}`, body.data[`x${i}`]?.id ?? null, oracle.isMember(v) ? x.id : null));
   out.contacts.forEach((c, i) => {
     const want = oracle.isMember(v) && c.person !== null && oracle.personSeen(c.person, v) ? c.person : null;
     f.same(who, `country(${c.country}).primaryContact`, body.data[`c${i}`]?.primaryContact?.id ?? null, want);
