@@ -18,7 +18,7 @@ import { Rnd } from '../support/random';
  * paths (filters and counts, connection pages, case(id) with fragments and aliases, Agency.cases, the call list,
  * call(id), callSegment(id), segment.discussedCases, the participant list, participant(id) with its people and point
  * of contact, person(id), applications with their objections, trainings with their hosts, the resource list,
- * countries' primary contacts, federation's _entities for cases, calls, agencies, members and people) and must get exactly what the oracle allows for the generated rows, with `extensions.redacted`
+ * countries' primary contacts, exclusions by id, federation's _entities for cases, calls, agencies, members and people) and must get exactly what the oracle allows for the generated rows, with `extensions.redacted`
  * matching the nulls of restricted parts and no `errors`. Demo cases and calls are accounted for by asking the same
  * counts as the same viewer before the generated cases and calls exist; demo participants are left to the
  * deterministic tests (the participant list's total is checked against its own rows).
@@ -1267,6 +1267,15 @@ async function checkOutreach(hub: TestHub, net: Network, oracle: Oracle, f: Find
       f.same(who, `education project led by ${label(x.lead)}: lead`, got.leadOrganization.id, x.lead);
       f.sameSet(who, `education project led by ${label(x.lead)}: partners`, got.partners.map((o: { id: string }) => o.id).filter((o: string) => generatedOrgs.has(o)),
         x.partners.filter((o) => oracle.participantSeen(oracle.org(o), v)), label);
+    }
+  }
+
+  // Exclusions by id (§4 "Conference calls": agencies only, never a private-sector member, not even its own).
+  {
+    const exclusions = net.calls.flatMap((k) => k.exclusions);
+    const body = await ask(hub, f, who, 'callExclusion(id) lookups', `{ ${exclusions.map((e, i) => `x${i}: callExclusion(id: "${e.id}") { id member { id } }`).join('\n')} }`);
+    if (body) {
+      exclusions.forEach((e, i) => f.same(who, `callExclusion(id) of ${label(e.member)}`, body.data[`x${i}`], oracle.isAgency(v) ? { id: e.id, member: { id: e.member } } : null));
     }
   }
 
