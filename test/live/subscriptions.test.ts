@@ -730,6 +730,63 @@ onPostgres('on a PostgreSQL server: LISTEN/NOTIFY', () => {
   });
 });
 
+onPostgres('on a PostgreSQL server: objections withdrawn at the same moment', () => {
+  beforeEach(() => hub.reset());
+
+  test('two agencies withdrawing their objections to one member at once: the second to commit sees the first, and the member hears it is back', async () => {
+    const gql = async (as: string, query: string, variables: Record<string, unknown>) => {
+      const r = await hub.gql(query, { as, variables });
+      expect(r.body.errors).toBeUndefined();
+      return r.body.data;
+    };
+    const exclude = `mutation($input: ExcludeFromCallInput!) { excludeFromCall(input: $input) { id } }`;
+    // NorthStar takes part in a second segment of next-1 (Grace keeps seeing the call); ICO and CRTC object to it in next-1/2.
+    const added = await gql(cast.oliver, `mutation($input: AddSegmentInput!) { addSegment(input: $input) { id } }`, {
+      input: { callId: callId('next-1'), title: 'Botnet takedown coordination', topic: 'INVESTIGATIVE_TECHNIQUES', audience: 'PRIVATE_SECTOR_INVITED' },
+    });
+    await gql(cast.oliver, `mutation($s: ID!, $m: ID!) { inviteToSegment(segmentId: $s, memberId: $m) { id } }`, { s: added.addSegment.id, m: orgId('northstar') });
+    const next2 = { callId: callId('next-1'), segmentId: segmentId('next-1/2'), memberId: orgId('northstar') };
+    const ico = (await gql(cast.isla, exclude, { input: { ...next2, reason: 'First objection' } })).excludeFromCall.id;
+    const crtc = (await gql(cast.claire, exclude, { input: { ...next2, reason: 'Second objection' } })).excludeFromCall.id;
+    await dispatcher().idle();
+    const clients = await connect(['grace']);
+    const subs = await subscribeAll(clients, `subscription { callChanged { segments { title } } }`);
+
+    // CRTC's withdrawal, in a transaction of its own that holds the lock withdrawals of NorthStar in next-1 take and
+    // has not committed yet when ICO's withdrawal arrives.
+    const other = new pg.Client(poolOf(hub.ds).options as pg.ClientConfig);
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(hashtextextended('lap.call_exclusion/' || $1::text || '/' || $2::text, 0))`, [callId('next-1'), orgId('northstar')]);
+      await other.query(`UPDATE call_exclusion SET withdrawn_at = now() WHERE id = $1`, [crtc]);
+      const report = dispatchOf(dispatcher(), 'call', callId('next-1'));
+      const withdrawn = hub.gql(`mutation($id: ID!) { withdrawExclusion(id: $id) { id } }`, { as: cast.isla, variables: { id: ico } });
+      // ICO's withdrawal waits for the lock …
+      for (let i = 0; i < 200; i++) {
+        const [waiting] = await hub.ds.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+        if (waiting.n > 0) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      const [waiting] = await hub.ds.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
+      expect(waiting.n).toBe(1);
+      // … and once CRTC's commits, sees it: NorthStar takes part in next-1/2 again, and Grace is told.
+      await other.query('COMMIT');
+      expect((await withdrawn).body.errors).toBeUndefined();
+      const done = await report;
+      expect(done.event).toMatchObject({ exclusion: ico, member: orgId('northstar'), participants: [segmentId('next-1/2')] });
+      await receivedInAll([...clients.values()], [...subs.values()], done.delivered);
+      expect(subs.get('grace')!.received).toEqual([
+        { data: { callChanged: { segments: [{ title: 'Joint training: tracing zombie drones' }, { title: 'Botnet takedown coordination' }] } } },
+      ]);
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+      await closeAll(clients);
+    }
+  });
+});
+
 onPostgres('on a PostgreSQL server: connections the server ends (a restart)', () => {
   beforeEach(() => hub.reset());
 
