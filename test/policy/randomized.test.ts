@@ -1069,6 +1069,27 @@ async function checkViewer(hub: TestHub, net: Network, oracle: Oracle, f: Findin
   }
 }
 
+/**
+ * Every page of a root connection (`first: 100` and `after`) as one viewer: its nodes, with its `totalCount` checked
+ * against them. Null when a page failed (recorded by `ask`).
+ */
+async function allPages(hub: TestHub, f: Findings, who: Asker, field: string, nodeFields: string): Promise<any[] | null> {
+  const nodes: any[] = [];
+  let total = NaN;
+  let after: string | null = null;
+  for (let page = 0; page < 20; page++) {
+    const body: any = await ask(hub, f, who, `${field} page ${page + 1}`, `query($after: String) { list: ${field}(first: 100, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor } nodes { ${nodeFields} } } }`, { after });
+    if (!body) return null;
+    total = body.data.list.totalCount;
+    nodes.push(...body.data.list.nodes);
+    if (!body.data.list.pageInfo.hasNextPage) break;
+    after = body.data.list.pageInfo.endCursor;
+  }
+  f.same(who, `${field}: totalCount = rows over every page`, total, nodes.length);
+  return nodes;
+}
+
 const PARTICIPANT_FIELDS = `id status name kind endorsedAt country { code } pointOfContact { id }
   people(first: 10) { totalCount nodes { id email } }`;
 
@@ -1083,6 +1104,8 @@ async function checkParticipants(hub: TestHub, net: Network, oracle: Oracle, f: 
   const generated = new Set(net.orgs.map((o) => o.id));
   const label = (id: string) => (generated.has(id) ? `${oracle.org(id).label} (${oracle.org(id).variant})` : id);
   const personLabel = (id: string) => net.people.find((p) => p.id === id)?.label ?? id;
+  const expectPerson = (p: Person) => (oracle.personSeen(p.id, v) ? { id: p.id, email: p.email, organization: p.org } : null);
+  const asGotPerson = (got: any) => got && { id: got.id, email: got.email, organization: got.organization.id };
   const expectParticipant = (o: Org) =>
     oracle.participantSeen(o, v)
       ? {
@@ -1113,20 +1136,9 @@ async function checkParticipants(hub: TestHub, net: Network, oracle: Oracle, f: 
 
   // 1. The participant list, every page: the generated participants it shows, and a total that matches its rows.
   {
-    const listed: string[] = [];
-    let total = NaN;
-    let after: string | null = null;
-    for (let page = 0; page < 20; page++) {
-      const body: any = await ask(hub, f, who, `participants page ${page + 1}`, `query($after: String) { participants(first: 100, after: $after) {
-        totalCount pageInfo { hasNextPage endCursor } nodes { id } } }`, { after });
-      if (!body) return;
-      total = body.data.participants.totalCount;
-      listed.push(...body.data.participants.nodes.map((n: { id: string }) => n.id));
-      if (!body.data.participants.pageInfo.hasNextPage) break;
-      after = body.data.participants.pageInfo.endCursor;
-    }
-    f.same(who, 'participants: totalCount = rows over every page', total, listed.length);
-    f.sameSet(who, 'participants (generated)', listed.filter((id) => generated.has(id)), net.orgs.filter((o) => oracle.participantSeen(o, v)).map((o) => o.id), label);
+    const listed = await allPages(hub, f, who, 'participants', 'id');
+    if (!listed) return;
+    f.sameSet(who, 'participants (generated)', listed.map((n) => n.id).filter((id) => generated.has(id)), net.orgs.filter((o) => oracle.participantSeen(o, v)).map((o) => o.id), label);
   }
 
   // 2. participant(id) and person(id) for every generated row, aliased, one request.
@@ -1140,11 +1152,7 @@ async function checkParticipants(hub: TestHub, net: Network, oracle: Oracle, f: 
       // Every generated participant names a point of contact: a null one, like a null list of people, is withheld.
       checkRedactions(f, who, 'participant(id) and person(id) lookups', body, new Set(['pointOfContact', 'people']));
       net.orgs.forEach((o, i) => f.same(who, `participant(id: ${label(o.id)})`, asGot(body.data[`o${i}`]), expectParticipant(o)));
-      net.people.forEach((p, i) => {
-        const got = body.data[`p${i}`];
-        const want = oracle.personSeen(p.id, v) ? { id: p.id, email: p.email, organization: p.org } : null;
-        f.same(who, `person(id: ${personLabel(p.id)} of ${label(p.org)})`, got && { id: got.id, email: got.email, organization: got.organization.id }, want);
-      });
+      net.people.forEach((p, i) => f.same(who, `person(id: ${personLabel(p.id)} of ${label(p.org)})`, asGotPerson(body.data[`p${i}`]), expectPerson(p)));
     }
   }
 
@@ -1188,11 +1196,7 @@ async function checkParticipants(hub: TestHub, net: Network, oracle: Oracle, f: 
     if (body) {
       checkRedactions(f, who, '_entities (participants, people)', body, new Set(['pointOfContact', 'people']));
       net.orgs.forEach((o, i) => f.same(who, `_entities ${reps[i].__typename} ${label(o.id)}`, asGot(body.data._entities[i]), expectParticipant(o)));
-      net.people.forEach((p, j) => {
-        const got = body.data._entities[net.orgs.length + j];
-        const want = oracle.personSeen(p.id, v) ? { id: p.id, email: p.email, organization: p.org } : null;
-        f.same(who, `_entities Person ${personLabel(p.id)} of ${label(p.org)}`, got && { id: got.id, email: got.email, organization: got.organization.id }, want);
-      });
+      net.people.forEach((p, j) => f.same(who, `_entities Person ${personLabel(p.id)} of ${label(p.org)}`, asGotPerson(body.data._entities[net.orgs.length + j]), expectPerson(p)));
     }
   }
 }
@@ -1213,25 +1217,7 @@ async function checkOutreach(hub: TestHub, net: Network, oracle: Oracle, f: Find
   const generatedEntries = new Set(out.entries.map((e) => e.id));
   const generatedOrgs = new Set(net.orgs.map((o) => o.id));
 
-  /** Every page of a connection: its total and its nodes. */
-  const pages = async (where: string, field: string, nodeFields: string) => {
-    const nodes: any[] = [];
-    let total = NaN;
-    let after: string | null = null;
-    for (let page = 0; page < 20; page++) {
-      const body: any = await ask(hub, f, who, `${where} page ${page + 1}`, `query($after: String) { list: ${field}(first: 100, after: $after) {
-        totalCount pageInfo { hasNextPage endCursor } nodes { ${nodeFields} } } }`, { after });
-      if (!body) return null;
-      total = body.data.list.totalCount;
-      nodes.push(...body.data.list.nodes);
-      if (!body.data.list.pageInfo.hasNextPage) break;
-      after = body.data.list.pageInfo.endCursor;
-    }
-    f.same(who, `${where}: totalCount = rows over every page`, total, nodes.length);
-    return nodes;
-  };
-
-  const trainings = await pages('trainings', 'trainings', 'id audience hosts { id }');
+  const trainings = await allPages(hub, f, who, 'trainings', 'id audience hosts { id }');
   if (trainings) {
     const mine = trainings.filter((t) => generatedTrainings.has(t.id));
     f.sameSet(who, 'trainings (generated)', mine.map((t) => t.id), out.trainings.filter(trainingSeen).map((t) => t.id));
@@ -1242,7 +1228,7 @@ async function checkOutreach(hub: TestHub, net: Network, oracle: Oracle, f: Find
         t.hosts.filter((h) => oracle.participantSeen(oracle.org(h), v)), label);
     }
   }
-  const entries = await pages('resourceList', 'resourceList', 'id organization { id } person { id email }');
+  const entries = await allPages(hub, f, who, 'resourceList', 'id organization { id } person { id email }');
   if (entries) {
     const mine = entries.filter((e) => generatedEntries.has(e.id));
     f.sameSet(who, 'resourceList (generated)', mine.map((e) => e.id), out.entries.filter(entrySeen).map((e) => e.id), (id) => {
@@ -1257,7 +1243,7 @@ async function checkOutreach(hub: TestHub, net: Network, oracle: Oracle, f: Find
 
   // Education projects (§A.3.e): DOMAIN names no rule; the hub's reading, kept here, is the network's work for its
   // members (agencies and private-sector members), none for anonymous callers; partners as the viewer sees them.
-  const projects = await pages('educationProjects', 'educationProjects', 'id leadOrganization { id } partners { id }');
+  const projects = await allPages(hub, f, who, 'educationProjects', 'id leadOrganization { id } partners { id }');
   if (projects) {
     const generatedProjects = new Set(out.projects.map((x) => x.id));
     const mine = projects.filter((x) => generatedProjects.has(x.id));
