@@ -41,9 +41,11 @@ const SEGMENTS_CHANGED = `ARRAY(SELECT s.id FROM call_segment_invitation i JOIN 
  * Objections to one member in one call are made and withdrawn one transaction at a time (a lock held to the commit):
  * each statement's `SEGMENTS_CHANGED` then sees every objection committed before it. Without it, two agencies
  * withdrawing their objections to the same member at once would each see the other's still standing, and neither
- * event would say that the member takes part again. `$1` call, `$2` member.
+ * event would say that the member takes part again. The SQL expression that takes it, of a call and a member (SQL).
  */
-const LOCK_MEMBER_IN_CALL = `SELECT pg_advisory_xact_lock(hashtextextended('lap.call_exclusion/' || $1::text || '/' || $2::text, 0))`;
+export function lockMemberInCall(call: string, member: string): string {
+  return `pg_advisory_xact_lock(hashtextextended('lap.call_exclusion/' || ${call}::text || '/' || ${member}::text, 0))`;
+}
 
 /** The live event of an exclusion made or withdrawn (src/data/live.ts `partConcerns` decides who hears of it). */
 function exclusionEvent(callId: string, exclusionId: string, segmentId: string | null, memberId: string, changed: string[]): LiveEvent {
@@ -361,7 +363,7 @@ export class CallData {
     }
     const member = await this.endorsedMember('input.memberId', input.memberId);
     const [row] = await this.write(async () => {
-      await this.db.query(LOCK_MEMBER_IN_CALL, [call.id, member.id]);
+      await this.db.query(`SELECT ${lockMemberInCall('$1', '$2')}`, [call.id, member.id]);
       return this.db.query<{ id: string; changed: string[] }>(
         `INSERT INTO call_exclusion AS e (call_id, segment_id, member_id, objecting_agency_id, objected_by_id, reason)
          VALUES ($1,$2,$3,lap.viewer_org(),lap.viewer_person(),$4) RETURNING e.id, ${SEGMENTS_CHANGED} AS changed`,
@@ -383,9 +385,9 @@ export class CallData {
   async withdrawExclusion(id: string): Promise<CallExclusion> {
     if (!isUuid(id)) throw notFound('id', 'exclusion');
     const rows = await this.write(async () => {
-      // The objection as the viewer sees it (agencies: every one; anyone else none, and the update below is refused).
-      const [target] = await this.db.query<{ call_id: string; member_id: string }>(`SELECT call_id, member_id FROM call_exclusion WHERE id = $1`, [id]);
-      if (target) await this.db.query(LOCK_MEMBER_IN_CALL, [target.call_id, target.member_id]);
+      // The lock of the objection's member and call, as the viewer sees the objection (agencies: every one; anyone
+      // else none: no lock, and the update below is refused).
+      await this.db.query(`SELECT ${lockMemberInCall('call_id', 'member_id')} FROM call_exclusion WHERE id = $1`, [id]);
       const changed = await this.db.query<{ was: Date | null; call_id: string; segment_id: string | null; member_id: string; changed: string[] }>(
         `UPDATE call_exclusion e SET withdrawn_at = coalesce(e.withdrawn_at, now())
          FROM (SELECT id, withdrawn_at FROM call_exclusion WHERE id = $1) AS before

@@ -56,9 +56,9 @@ export function mergeEvents(events: readonly LiveEvent[]): LiveEvent[] {
     const key = `${e.topic}:${e.id}`;
     const seen = byRow.get(key);
     if (!seen) byRow.set(key, [{ ...e }]);
-    else if (!isPartOnly(seen[0])) continue;
-    else if (!isPartOnly(e) || (seen.length >= MAX_PARTS_PER_ROW && !seen.some((x) => samePart(x, e)))) byRow.set(key, [{ topic: e.topic, id: e.id }]);
-    else if (!seen.some((x) => samePart(x, e))) seen.push({ ...e });
+    else if (!isPartOnly(seen[0]) || (isPartOnly(e) && seen.some((x) => samePart(x, e)))) continue;
+    else if (!isPartOnly(e) || seen.length >= MAX_PARTS_PER_ROW) byRow.set(key, [{ topic: e.topic, id: e.id }]);
+    else seen.push({ ...e });
   }
   return [...byRow.values()].flat();
 }

@@ -5,6 +5,7 @@ import { caseAccess, emailOf, readsConfidential, segmentsSeen, summaries, Viewer
 import { callId, caseId, cast, orgId, personId, segmentId, startSiblingHub, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
 import type { DispatchReport } from '../../src/live/dispatcher';
+import { lockMemberInCall } from '../../src/data/calls';
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -758,7 +759,7 @@ onPostgres('on a PostgreSQL server: objections withdrawn at the same moment', ()
     await other.connect();
     try {
       await other.query('BEGIN');
-      await other.query(`SELECT pg_advisory_xact_lock(hashtextextended('lap.call_exclusion/' || $1::text || '/' || $2::text, 0))`, [callId('next-1'), orgId('northstar')]);
+      await other.query(`SELECT ${lockMemberInCall('$1', '$2')}`, [callId('next-1'), orgId('northstar')]);
       await other.query(`UPDATE call_exclusion SET withdrawn_at = now() WHERE id = $1`, [crtc]);
       const report = dispatchOf(dispatcher(), 'call', callId('next-1'));
       const withdrawn = hub.gql(`mutation($id: ID!) { withdrawExclusion(id: $id) { id } }`, { as: cast.isla, variables: { id: ico } });
