@@ -3,8 +3,7 @@ import pg from 'pg';
 import { poolOf } from '../../src/db/viewer-db';
 import { caseAccess, emailOf, readsConfidential, segmentsSeen, summaries, ViewerName, viewers } from '../support/demo-access';
 import { callId, caseId, cast, orgId, personId, segmentId, startSiblingHub, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
-import { dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
-import type { DispatchReport } from '../../src/live/dispatcher';
+import { dispatchesOf, dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
 import { lockMemberInCall } from '../../src/data/calls';
 
 let hub: TestHub;
@@ -387,24 +386,10 @@ describe('callChanged: segments and exclusions', () => {
     /** Runs one request and waits for the `events` dispatches it causes and every payload they delivered. */
     const run = async (as: ViewerName, mutation: string, events: number) => {
       const before = [...subs.values()].reduce((n, sub) => n + sub.received.length, 0);
-      const reports: DispatchReport[] = [];
-      const done = new Promise<void>((resolve) => {
-        const check = (report: DispatchReport) => {
-          if (report.event.topic !== 'call' || report.event.id !== callId('next-1')) return;
-          reports.push(report);
-          if (reports.length === events) {
-            dispatcher().off('dispatched', check);
-            resolve();
-          }
-        };
-        dispatcher().on('dispatched', check);
-      });
+      const dispatched = dispatchesOf(dispatcher(), 'call', callId('next-1'), events);
       const r = await hub.gql(mutation, { as: emailOf(as) });
       expect(r.body.errors).toBeUndefined();
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)));
-      await Promise.race([done, late]);
-      clearTimeout(timer);
+      const reports = await dispatched;
       expect(reports.map((x) => x.event)).toHaveLength(events);
       await receivedInAll([...clients.values()], [...subs.values()], before + reports.reduce((n, x) => n + x.delivered, 0));
     };

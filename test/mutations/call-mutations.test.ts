@@ -1,6 +1,7 @@
 import { callId, caseId, cast, exclusionId, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
 import { harmOrder } from '../support/demo-access';
 import { expectRefused } from '../support/rows';
+import { dispatchOf } from '../support/live';
 import type { DispatchReport } from '../../src/live/dispatcher';
 
 /**
@@ -216,22 +217,13 @@ describe('recordMinutes', () => {
     await dispatcher.idle();
     const segments: unknown[] = [];
     const listen = (report: DispatchReport) => segments.push(report.event.segment);
-    /** Resolves once the event of a change to `segment` has been dispatched (events arrive in commit order). */
-    const dispatchedFor = (segment: string) =>
-      new Promise<void>((resolve) => {
-        const check = (report: DispatchReport) => {
-          if (report.event.segment !== segment) return;
-          dispatcher.off('dispatched', check);
-          resolve();
-        };
-        dispatcher.on('dispatched', check);
-      });
     dispatcher.on('dispatched', listen);
     try {
       const again = await hub.gql(MINUTES, { as: cast.oliver, variables });
       expect(again.body).toEqual(first.body);
-      // Minutes of another segment, as a marker: every event committed before them has been dispatched by then.
-      const marker = dispatchedFor(segmentId('next-1/1'));
+      // Minutes of another segment, as a marker: events are dispatched in commit order, so the next event of next-1 is
+      // the marker's unless the minutes recorded again announced one.
+      const marker = dispatchOf(dispatcher, 'call', callId('next-1'));
       expect((await hub.gql(MINUTES, { as: cast.oliver, variables: { segment: segmentId('next-1/1'), minutes: 'Marker.' } })).body.errors).toBeUndefined();
       await marker;
       expect(segments).toEqual([segmentId('next-1/1')]);

@@ -136,6 +136,28 @@ export function dispatchOf(dispatcher: LiveDispatcher, topic: LiveEvent['topic']
 }
 
 /**
+ * The next `count` dispatch reports of one row, in order; after `timeoutMs` those that came (so that a missing event
+ * fails an assertion on their number rather than the test's timeout).
+ */
+export function dispatchesOf(dispatcher: LiveDispatcher, topic: LiveEvent['topic'], id: string, count: number, timeoutMs = 10_000): Promise<DispatchReport[]> {
+  return new Promise((resolve) => {
+    const reports: DispatchReport[] = [];
+    const done = () => {
+      clearTimeout(timer);
+      dispatcher.off('dispatched', check);
+      resolve(reports);
+    };
+    const check = (report: DispatchReport) => {
+      if (report.event.topic !== topic || report.event.id !== id) return;
+      reports.push(report);
+      if (reports.length === count) done();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    dispatcher.on('dispatched', check);
+  });
+}
+
+/**
  * Waits until the clients hold `total` payloads in all: after a dispatch report says how many were delivered, this is
  * the moment every delivered payload has arrived, so a subscription that has none did not get one.
  */
