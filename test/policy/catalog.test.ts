@@ -240,6 +240,20 @@ async function unsafeDefinerFunctions(q: Query): Promise<string[]> {
   return rows.map((r) => r.problem);
 }
 
+/**
+ * SECURITY DEFINER functions of `lap` written in SQL: such a function is never inlined, and PostgreSQL parses and plans
+ * its statement again at every execution of every statement that calls it, where PL/pgSQL keeps the plan for the
+ * connection (migration DefinerPlansKept: the credential's lookup and the segments a member takes part in are asked at
+ * every request).
+ */
+async function sqlDefinerFunctions(q: Query): Promise<string[]> {
+  const rows = await q(
+    `SELECT p.oid::regprocedure::text AS name FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+     WHERE p.pronamespace = 'lap'::regnamespace AND p.prosecdef AND l.lanname = 'sql' ORDER BY 1`,
+  );
+  return rows.map((r) => r.name);
+}
+
 /** Functions of `lap` without a comment (the comment cites the plan's paragraph the condition comes from). */
 async function uncommentedFunctions(q: Query): Promise<string[]> {
   const rows = await q(
@@ -389,11 +403,15 @@ describe('the policy functions of schema lap', () => {
     expect(await unsafeDefinerFunctions(q)).toEqual([]);
   });
 
+  test('every SECURITY DEFINER one is PL/pgSQL, whose plans are kept', async () => {
+    expect(await sqlDefinerFunctions(q)).toEqual([]);
+  });
+
   test('every one carries a comment (the plan citation)', async () => {
     expect(await uncommentedFunctions(q)).toEqual([]);
   });
 
-  test('a LEAKPROOF function, a SECURITY DEFINER one with no or an unsafe search_path, and one without a comment are flagged', async () => {
+  test('a LEAKPROOF function, a SECURITY DEFINER one with no or an unsafe search_path or in SQL, and one without a comment are flagged', async () => {
     await rolledBack(async (tx) => {
       await tx(`CREATE FUNCTION lap.catalog_probe_leaky(a int) RETURNS boolean LANGUAGE sql IMMUTABLE LEAKPROOF AS 'SELECT a > 0'`);
       await tx(`COMMENT ON FUNCTION lap.catalog_probe_leaky(int) IS 'probe'`);
@@ -410,6 +428,7 @@ describe('the policy functions of schema lap', () => {
         'lap.catalog_probe_temp_first(): search_path does not end in pg_temp',
       ]);
       expect(await uncommentedFunctions(tx)).toEqual(['lap.catalog_probe_silent()']);
+      expect(await sqlDefinerFunctions(tx)).toEqual(['lap.catalog_probe_definer()', 'lap.catalog_probe_temp_first()']);
     });
   });
 });

@@ -11,6 +11,7 @@ import { AuditTrailLean1764700000000 } from './1764700000000-AuditTrailLean';
 import { AuditTrailPerRequest1764800000000 } from './1764800000000-AuditTrailPerRequest';
 import { SegmentsTakingPart1764900000000 } from './1764900000000-SegmentsTakingPart';
 import { ListedPeople1764910000000 } from './1764910000000-ListedPeople';
+import { DefinerPlansKept1764920000000 } from './1764920000000-DefinerPlansKept';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   AuditTrailPerRequest1764800000000,
   SegmentsTakingPart1764900000000,
   ListedPeople1764910000000,
+  DefinerPlansKept1764920000000,
 ];
