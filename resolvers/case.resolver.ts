@@ -10,7 +10,7 @@ import type { Context } from '../src/context';
 import { isUuid, required } from '../src/data/batch';
 import type { CaseQuery } from '../src/data/cases';
 import { Connection, toConnection } from '../src/graphql/connection';
-import { selectedFields, selectedOnRows } from '../src/graphql/selection';
+import { selectedFields, selectedHere, selectedOnRows } from '../src/graphql/selection';
 import { CasesArgs, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from './types/case.input';
 import { PageArgs } from './types/common.args';
 
@@ -35,13 +35,15 @@ async function prefetchListing(ctx: Context, cases: Case[], info: GraphQLResolve
   const tasks: Promise<unknown>[] = [];
   const participants = ctx.data.participants;
   if (fields.has('leadAgency')) {
-    const leadCountries = selectedOnRows(info, ['leadAgency']).has('country');
+    const leadFields = selectedOnRows(info, ['leadAgency']);
+    // The loader the rows' `leadAgency` will peek: listing rows when the rows ask for no more (Case.leadAgency).
+    const leads = participants.participantLoader(leadFields);
     tasks.push(
-      participants.participantById.prefetch(cases.map((c) => c.leadAgencyId)).then(() => {
-        if (!leadCountries) return undefined;
+      leads.prefetch(cases.map((c) => c.leadAgencyId)).then(() => {
+        if (!leadFields.has('country')) return undefined;
         const codes = new Set<string>();
         for (const c of cases) {
-          const lead = participants.participantById.peek(c.leadAgencyId);
+          const lead = leads.peek(c.leadAgencyId);
           if (lead) codes.add(lead.countryCode);
         }
         return participants.countryByCode.prefetch(codes);
@@ -75,8 +77,11 @@ function prefetchCase(ctx: Context, id: string, found: Promise<Case | null>, inf
   return Promise.all([found, shares]).then(([c, list]) => {
     if (!c) return c;
     const readable = c.confidentialTier ? list : [];
+    // The lead agency by the loader its field will use (Case.leadAgency): with the shares' participants when whole rows.
+    const leads = fields.has('leadAgency') ? ctx.data.participants.participantLoader(selectedFields(info, ['leadAgency'])) : null;
+    if (leads && leads !== ctx.data.participants.participantById) leads.load(c.leadAgencyId).catch(() => undefined);
     const participants = [
-      ...(fields.has('leadAgency') ? [c.leadAgencyId] : []),
+      ...(leads === ctx.data.participants.participantById ? [c.leadAgencyId] : []),
       ...(shareFields.has('participant') ? readable.map((s) => s.participantId) : []),
     ];
     const people = [
@@ -112,10 +117,12 @@ export class CaseResolver {
   }
 
   @FieldResolver(() => Agency)
-  leadAgency(@Root() c: Case, @Ctx() ctx: Context): Participant | Promise<Participant> {
-    const lead = ctx.data.participants.participantById.peek(c.leadAgencyId);
+  leadAgency(@Root() c: Case, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Participant | Promise<Participant> {
+    // Listing rows when the selection asks for no more (a board's `leadAgency { name country { code } }`), whole ones otherwise.
+    const loader = ctx.data.participants.participantLoader(selectedHere(info));
+    const lead = loader.peek(c.leadAgencyId);
     if (lead !== undefined) return required(lead, 'lead agency');
-    return ctx.data.participants.participantById.load(c.leadAgencyId).then((p) => required(p, 'lead agency'));
+    return loader.load(c.leadAgencyId).then((p) => required(p, 'lead agency'));
   }
 
   @FieldResolver(() => CaseViewerCan)

@@ -26,6 +26,25 @@ export function participantColumns(alias: string): Sql {
     lap.participant_endorsed_at(${p}.status, ${p}.objection_deadline, ${p}.id, ${p}.endorsed_at) AS endorsed_at`;
 }
 
+/**
+ * The fields of a participant that read only its listing columns (`participantListingColumns`): a field whose
+ * selection asks for nothing else reads its participants with those columns only (`participantListingById`). Any other
+ * field — `status`, `appliedAt`, `endorsedAt`, `competences`, the contacts, one added later — reads whole rows.
+ */
+export const PARTICIPANT_LISTING_FIELDS: ReadonlySet<string> = new Set(['__typename', 'id', 'kind', 'name', 'country', 'isCoordinator', 'sector']);
+
+/** Whether a selection of a participant asks only for `PARTICIPANT_LISTING_FIELDS`. */
+export function participantListingOnly(fields: ReadonlySet<string>): boolean {
+  for (const f of fields) if (!PARTICIPANT_LISTING_FIELDS.has(f)) return false;
+  return true;
+}
+
+/** `SELECT` list of a participant's listing columns: what `PARTICIPANT_LISTING_FIELDS` read (the country by its code). */
+export function participantListingColumns(alias: string): Sql {
+  const p = raw(alias);
+  return sql`${p}.id, ${p}.kind, ${p}.name, ${p}.country_code, ${p}.is_coordinator, ${p}.sector`;
+}
+
 export function participantClass(row: Row) {
   return row.kind === ParticipantKind.AGENCY ? Agency : PrivateSectorMember;
 }
@@ -52,10 +71,38 @@ export class ParticipantData {
    * statement (joined, under the country's own policy, as the viewer; its columns as `__country_<column>`), it primes
    * `countryByCode` — each country once, however many of the participants it has — and saves the round trip.
    */
-  readonly participantById = new PeekLoader<string, Participant | null>(async (ids) => {
+  readonly participantById = new PeekLoader<string, Participant | null>((ids) => this.withCountries(participantColumns('p'), ids));
+
+  /**
+   * Participants as a list's rows need them when the rows ask for nothing but `PARTICIPANT_LISTING_FIELDS` (a case
+   * board's lead agencies: `leadAgency { name country { code } }`): the same statement, under the same policy, with
+   * only the listing columns — no timestamps, competences or status computed at this moment per row. A participant
+   * read so is a value for those fields only: it is kept here, never in `participantById`, where a selection asking
+   * for more would find it. A participant `participantById` already holds answers from there.
+   */
+  readonly participantListingById = new PeekLoader<string, Participant | null>(async (ids) => {
+    const known = new Map<string, Participant | null>();
+    for (const id of ids) {
+      const whole = this.participantById.peek(id);
+      if (whole !== undefined) known.set(id, whole);
+    }
+    if (known.size === ids.length) return ids.map((id) => known.get(id)!);
+    const missing = known.size === 0 ? ids : ids.filter((id) => !known.has(id));
+    const read = await this.withCountries(participantListingColumns('p'), missing);
+    missing.forEach((id, i) => known.set(id, read[i]));
+    return ids.map((id) => known.get(id)!);
+  });
+
+  /** The loader for a participant field whose selection is `fields`: listing rows when they suffice. */
+  participantLoader(fields: ReadonlySet<string>): PeekLoader<string, Participant | null> {
+    return participantListingOnly(fields) ? this.participantListingById : this.participantById;
+  }
+
+  /** Participants by id with `select` and their country (`participantById`). */
+  private async withCountries(select: Sql, ids: readonly string[]): Promise<Array<Participant | null>> {
     const columns = this.db.metadata(Country).columns.map((c) => c.databaseName);
     const rows = await this.rows(
-      sql`SELECT ${participantColumns('p')}, ${raw(columns.map((c) => `co.${c} AS __country_${c}`).join(', '))}
+      sql`SELECT ${select}, ${raw(columns.map((c) => `co.${c} AS __country_${c}`).join(', '))}
           FROM participant p LEFT JOIN country co ON co.code = p.country_code WHERE p.id = ANY (${uuidArray(ids)})`,
     );
     const countries = new Map<unknown, Row>();
@@ -65,7 +112,7 @@ export class ParticipantData {
     }
     for (const country of this.db.hydrate(Country, [...countries.values()])) this.countryByCode.prime(country.code.trim(), country);
     return byKey(ids, this.db.hydrate(Participant, rows, participantClass), (p) => p.id);
-  });
+  }
 
   readonly personById = new DataLoader<string, Person | null>(async (ids) => {
     const rows = await this.rows(
@@ -178,6 +225,7 @@ export class ParticipantData {
     if (person.organizationId !== this.data.viewer.memberOrgId) throw badInput('personId', 'is not a person of your organization');
     await this.changeOne(`UPDATE participant SET point_of_contact_id = $2 WHERE id = $1 RETURNING id`, [person.organizationId, person.id]);
     this.participantById.clear(person.organizationId);
+    this.participantListingById.clear(person.organizationId);
     const org = await this.participantById.load(person.organizationId);
     if (!org) throw forbidden();
     return org;

@@ -1,4 +1,4 @@
-import { GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema } from 'graphql';
+import { FieldNode, GraphQLFieldResolver, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, OperationDefinitionNode, parse } from 'graphql';
 import { Case } from '../../entities/case.entity';
 import { buildBareSchema, DIRECT_RESOLVER } from '../../src/schema';
 
@@ -33,8 +33,14 @@ describe('direct field resolvers', () => {
   test('the context and the info reach the method as type-graphql hands them over', () => {
     const resolve = field('Case', 'leadAgency').resolve!;
     const lead = { id: 'lead' };
-    const ctx = { data: { participants: { participantById: { peek: (id: string) => (id === 'L1' ? lead : undefined) } } } };
+    const asked: Array<ReadonlySet<string>> = [];
+    const loader = { peek: (id: string) => (id === 'L1' ? lead : undefined) };
+    const ctx = { data: { participants: { participantLoader: (fields: ReadonlySet<string>) => (asked.push(fields), loader) } } };
+    const operation = parse('{ leadAgency { name country { code } } }').definitions[0] as OperationDefinitionNode;
+    const info = { fieldNodes: [operation.selectionSet.selections[0] as FieldNode], fragments: {} } as unknown as GraphQLResolveInfo;
     const row = Object.assign(Object.create(Case.prototype) as Case, { leadAgencyId: 'L1' });
-    expect(resolve(row, {}, ctx, {} as GraphQLResolveInfo)).toBe(lead);
+    expect(resolve(row, {}, ctx, info)).toBe(lead);
+    // The loader is chosen by the field's own selection, which only the info carries.
+    expect(asked).toEqual([new Set(['name', 'country'])]);
   });
 });
