@@ -11,16 +11,17 @@ import { AGENDA_QUERY, BOARD_NODE_FIELDS, DETAIL_QUERY } from './board';
 import { createBenchDatabase, type BenchDatabase } from './database';
 import type { BenchViewer, GeneratedNetwork, Scale } from './generate';
 import { measure, median } from './load';
-import { Server, startScriptNodeArgs, startServer, stopServer } from './processes';
+import { startScriptNodeArgs } from '../src/cli/start-options';
+import { RssSampler, Server, startServer, stopServer } from './processes';
 
 /**
  * A change measured side by side (ENGINEERING: a change to a code path stays only with a measured gain): the build of
  * an earlier commit and the build of the working tree, each generating the bench network into a database of its own
  * with its own migrations and generator (so a change to the policies is measured too), each hub started as `npm
- * start` starts it, in production. For each operation and viewer asked for, both hubs must give the same answer
+ * start` of its own commit starts it (that commit's package.json node options), in production. For each operation and viewer asked for, both hubs must give the same answer
  * (data and `extensions.redacted`, timestamps aside); then rounds alternate between them at 4 connections (the order reversed every
  * other round, a warm-up round dropped), and the medians of the per-round ratios (this tree ÷ the earlier commit) are
- * printed for p50 latency and for the hub process's CPU per request.
+ * printed for p50 latency and for the hub process's CPU per request; at the end, each hub's peak RSS over the run.
  *
  *   npm run build && BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test BENCH_COMPARE_BASE=<commit> \
  *     node dist/bench/compare.js
@@ -62,6 +63,7 @@ interface Side {
   db?: BenchDatabase;
   viewers?: BenchViewer[];
   hub?: Server;
+  rss?: RssSampler;
 }
 
 /** Generates the network with the side's own build: its migrations, its generator. */
@@ -126,7 +128,11 @@ async function main(): Promise<void> {
     const env = { NODE_ENV: 'production', JWT_SECRET: secret, RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_VIEWER: '0', SEED_DEMO: 'false' };
     for (const side of sides) {
       const script = path.relative(root, path.join(side.dir, 'dist/src/main.js'));
-      side.hub = await startServer(`hub-${side === sides[0] ? 'base' : 'tree'}`, script, { ...env, ...side.db!.hubEnv }, work, startScriptNodeArgs());
+      // Each side as its own commit's `npm start` runs it: a change to the node options is measured like any other.
+      const nodeArgs = startScriptNodeArgs(side.dir);
+      side.hub = await startServer(`hub-${side === sides[0] ? 'base' : 'tree'}`, script, { ...env, ...side.db!.hubEnv }, work, nodeArgs);
+      side.rss = new RssSampler(side.hub.child.pid!);
+      log(`${side.name}: node ${nodeArgs.join(' ')}`);
     }
     const tokens = new TokenService(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }));
     log(`rounds: ${rounds} after a warm-up, alternating, 4 connections; ratios are this tree ÷ ${commit.slice(0, 7)}, medians of the per-round ratios`);
@@ -165,7 +171,9 @@ async function main(): Promise<void> {
         );
       }
     }
+    log(`peak RSS over the run (both hubs served the same requests): ${sides.map((s) => `${s.name} ${(s.rss!.peak() / 2 ** 20).toFixed(0)} MB`).join(', ')}`);
   } finally {
+    for (const side of sides) side.rss?.stop();
     for (const side of sides) if (side.hub) await stopServer(side.hub);
     for (const side of sides) await side.db?.cleanup().catch(() => undefined);
     if (worktree) {
