@@ -109,6 +109,29 @@ async function main(): Promise<void> {
     { name: 'this tree', dir: root },
   ];
   let worktree = false;
+  /** Stops both hubs and removes both databases, the worktree and the folder: once, at the end or on Ctrl-C. */
+  let cleaning: Promise<void> | null = null;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      for (const side of sides) side.rss?.stop();
+      for (const side of sides) if (side.hub) await stopServer(side.hub);
+      for (const side of sides) await side.db?.cleanup().catch(() => undefined);
+      if (worktree) {
+        try {
+          git(['worktree', 'remove', '--force', baseDir]);
+        } catch {
+          // removed below with the folder; `git worktree prune` forgets it
+        }
+      }
+      fs.rmSync(work, { recursive: true, force: true });
+      if (worktree) git(['worktree', 'prune']);
+    })());
+  const onSignal = () => {
+    log('interrupted: stopping both hubs, removing both databases and the worktree');
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     git(['worktree', 'add', '--detach', '--quiet', baseDir, commit]);
     worktree = true;
@@ -173,18 +196,7 @@ async function main(): Promise<void> {
     }
     log(`peak RSS over the run (both hubs served the same requests): ${sides.map((s) => `${s.name} ${(s.rss!.peak() / 2 ** 20).toFixed(0)} MB`).join(', ')}`);
   } finally {
-    for (const side of sides) side.rss?.stop();
-    for (const side of sides) if (side.hub) await stopServer(side.hub);
-    for (const side of sides) await side.db?.cleanup().catch(() => undefined);
-    if (worktree) {
-      try {
-        git(['worktree', 'remove', '--force', baseDir]);
-      } catch {
-        // removed below with the folder; `git worktree prune` forgets it
-      }
-    }
-    fs.rmSync(work, { recursive: true, force: true });
-    if (worktree) git(['worktree', 'prune']);
+    await cleanup();
   }
 }
 
