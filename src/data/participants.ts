@@ -86,10 +86,11 @@ export class ParticipantData {
       const whole = this.participantById.peek(id);
       if (whole !== undefined) known.set(id, whole);
     }
-    if (known.size === ids.length) return ids.map((id) => known.get(id)!);
-    const missing = known.size === 0 ? ids : ids.filter((id) => !known.has(id));
-    const read = await this.withCountries(participantListingColumns('p'), missing);
-    missing.forEach((id, i) => known.set(id, read[i]));
+    const missing = ids.filter((id) => !known.has(id));
+    if (missing.length > 0) {
+      const read = await this.withCountries(participantListingColumns('p'), missing);
+      missing.forEach((id, i) => known.set(id, read[i]));
+    }
     return ids.map((id) => known.get(id)!);
   });
 
