@@ -1,7 +1,6 @@
 import http from 'node:http';
 import { ApolloServer, ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express from 'express';
 import { GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, ValidationContext } from 'graphql';
@@ -20,6 +19,8 @@ import { inputTextPlugin } from './graphql/input-text';
 import { defaultDashboardDir, mountDashboard } from './http/dashboard';
 import { GraphiqlPage } from './http/graphiql';
 import { corsFor } from './http/cors';
+import { apolloStep, isGraphqlPost, runSteps } from './http/graphql-endpoint';
+import { respondToError, sendJson, Step } from './http/respond';
 import { persistedQueryCheck } from './http/persisted-query';
 import { createRateLimits, Refusal, tooManyRequests } from './http/rate-limit';
 import { accessLog, factsOf, noteErrorRequest, outcomeOfStatus, requestLoggerOf } from './http/request-log';
@@ -203,7 +204,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   app.set('trust proxy', config.trustProxy);
   // No ETags: GraphQL answers are POSTed and per viewer, and hashing a 500-row answer on every request costs CPU.
   app.set('etag', false);
-  const httpServer = http.createServer(app);
+  // POST /graphql — the API's every query and mutation — runs its steps without Express's router (runSteps, below):
+  // the same functions Express runs for every other request, at a fraction of the cost per request.
+  let servePost: ReturnType<typeof runSteps> | undefined;
+  const httpServer = http.createServer((req, res) => (servePost && isGraphqlPost(req) ? servePost(req, res) : app(req, res)));
   // Node's default is 5 s: a load balancer or proxy keeping its idle connections longer sends requests on connections
   // the hub has just closed (ECONNRESET, a 502 at the balancer). Stopping closes idle connections at once either way.
   httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
@@ -261,43 +265,41 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const unobservePool = pool ? observePool(pool) : () => undefined;
 
   // Every request gets an id (X-Request-Id) and one access-log line; CORS answers before anything else.
-  app.use(accessLog(logger));
+  // The client's address: the socket's peer, or with TRUST_PROXY the address the trusted proxies name (Express's `req.ip`).
+  const trustProxy = app.get('trust proxy fn') as Parameters<typeof proxyAddr>[1];
+  const clientIp = (req: http.IncomingMessage) => proxyAddr(req, trustProxy);
+  /** What every request passes first, whichever path serves it (Express, or runSteps for POST /graphql). */
+  const firstSteps: Step[] = [];
+  firstSteps.push(accessLog(logger, clientIp));
   /**
    * Stopping (`stop`): the listener is closed at once and idle keep-alive connections with it; a request that still
    * arrives on an open connection is answered 503 before anything runs, and every answer says `Connection: close`, so
    * that no request is taken on that cannot be answered. The requests under way when the stop began finish and are answered.
    */
   let stopping = false;
-  const underWay = new Set<express.Response>();
-  app.use((req, res, next) => {
+  const underWay = new Set<http.ServerResponse>();
+  firstSteps.push((req, res, next) => {
     if (stopping) {
       factsOf(req).outcome = 'SERVICE_UNAVAILABLE';
-      res.status(503).setHeader('connection', 'close').setHeader('retry-after', '1');
-      res.json({ errors: [{ message: 'The hub is stopping: send the request again, to this or another instance', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+      res.setHeader('connection', 'close');
+      res.setHeader('retry-after', '1');
+      sendJson(res, 503, { errors: [{ message: 'The hub is stopping: send the request again, to this or another instance', extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
       return;
     }
     underWay.add(res);
     res.once('close', () => underWay.delete(res));
     next();
   });
-  if (config.corsOrigins.length > 0) app.use(corsFor(config.corsOrigins));
-  else {
-    app.use((req, res, next) => {
-      // No origin is allowed: a preflight is refused plainly rather than reaching GraphQL as an odd request.
-      if (req.method !== 'OPTIONS') return next();
-      res.status(req.headers.origin ? 403 : 204).setHeader('allow', 'GET, POST, OPTIONS');
-      if (req.headers.origin) res.json({ errors: [{ message: `Origin ${req.headers.origin} is not allowed (CORS_ORIGINS)`, extensions: { code: 'FORBIDDEN' } }] });
-      else res.end();
-    });
-  }
-  app.use((req, res, next) => {
+  firstSteps.push(corsFor(config.corsOrigins));
+  firstSteps.push((req, res, next) => {
     res.once('finish', () => {
       // The route's pattern, never the path itself (any path a client invents would become a label of its own).
-      const route = req.route?.path;
+      const route = (req as express.Request).route?.path ?? (isGraphqlPost(req) ? '/graphql' : undefined);
       httpRequests.inc({ route: typeof route === 'string' ? route : '(none)', status: String(res.statusCode) });
     });
     next();
   });
+  for (const step of firstSteps) app.use(step);
 
   app.get('/metrics', async (req, res) => {
     if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
@@ -309,13 +311,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   });
 
   /** The per-address limit: counted before the body is read or the token checked. */
-  const limitByIp: express.RequestHandler = (req, res, next) => {
-    rateLimits.byIp(req.ip ?? 'unknown').then((refusal) => {
+  const limitByIp: Step = (req, res, next) => {
+    rateLimits.byIp(clientIp(req)).then((refusal) => {
       if (!refusal) return next();
       const error = rateLimitedError(refusal);
       factsOf(req).outcome = 'RATE_LIMITED';
-      res.status(429).setHeader('retry-after', String(refusal.retryAfterSeconds));
-      res.json({ errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED' } }] });
+      res.setHeader('retry-after', String(refusal.retryAfterSeconds));
+      sendJson(res, 429, { errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED' } }] });
     }, next);
   };
 
@@ -344,7 +346,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     validationRules: [...armor.validationRules, reservedNamesRule],
     logger,
     production: config.nodeEnv === 'production',
-    clientIp: (request) => proxyAddr(request, app.get('trust proxy fn')),
+    clientIp,
     rateLimits,
     maxPayload: BODY_LIMIT_BYTES,
   });
@@ -388,7 +390,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
    */
   const foldLookup = !options.bypassRowSecurity && !(config.rateLimitStore === 'postgres' && config.rateLimitPerViewer > 0);
 
-  async function buildContext(req: express.Request, res: express.Response): Promise<ContextWithCounter> {
+  async function buildContext(req: http.IncomingMessage, res: http.ServerResponse, path: CaseAccessPath): Promise<ContextWithCounter> {
     const at = now();
     // Where this request's statements are counted, when they are reported (`X-SQL-Statements`).
     const count = (req as unknown as { statements?: StatementCount }).statements ?? null;
@@ -398,7 +400,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     try {
       ({ viewer } = await credentialFromHeader(req.headers.authorization, tokens, ds, at, connection ? requestLookups(connection) : ownLookups(ds, at, count)));
       factsOf(req).viewer = { kind: viewer.kind, person: viewer.personId, organization: viewer.ownOrgId };
-      const refusal = await rateLimits.byViewer(viewer, req.ip ?? 'unknown');
+      const refusal = await rateLimits.byViewer(viewer, clientIp(req));
       if (refusal) throw rateLimitedError(refusal);
       if (connection?.looked) db = await connection.viewerDb(viewer);
       else {
@@ -421,7 +423,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       const abandoned = !res.writableFinished;
       (abandoned ? db.abandon() : db.finish()).catch((err) => log.error({ err }, 'the request transaction could not be ended'));
     });
-    const trail = new AuditTrail(viewer, at, req.path === '/reports/network.csv' ? CaseAccessPath.CSV : CaseAccessPath.QUERY);
+    const trail = new AuditTrail(viewer, at, path);
     return {
       viewer,
       data: new Data(db, viewer, trail),
@@ -436,10 +438,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     };
   }
 
-  const graphqlHandler = expressMiddleware(apollo, {
-    context: async ({ req, res }) => buildContext(req, res),
-  });
-  app.all('/graphql', limitByIp, express.json({ limit: BODY_LIMIT_BYTES }), persistedQueryCheck, (req, res, next) => {
+  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES }), persistedQueryCheck, (req, res, next) => {
     const started = process.hrtime.bigint();
     const facts = factsOf(req);
     res.once('finish', () => {
@@ -449,8 +448,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     });
     // Count the statements of this request when asked to (tests and the benchmark read them from a header).
     if (config.reportSqlStatements) (req as unknown as { statements: StatementCount }).statements = { statements: 0 };
-    return graphqlHandler(req, res, next);
-  });
+    next();
+  }, apolloStep(apollo, (req, res) => buildContext(req, res, CaseAccessPath.QUERY))];
+  // GET (and any other method) through Express; POST without it: the same steps after the same first ones.
+  app.all('/graphql', ...graphqlSteps);
+  servePost = runSteps([...firstSteps, ...graphqlSteps], respondToError(logger));
 
   // The network report as CSV, through the same schema, rules and token as GraphQL.
   app.get('/reports/network.csv', limitByIp, async (req, res, next) => {
@@ -466,7 +468,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       }
       let context: ContextWithCounter;
       try {
-        context = await buildContext(req, res);
+        context = await buildContext(req, res, CaseAccessPath.CSV);
       } catch (err) {
         if (err instanceof GraphQLError && err.extensions.code === 'UNAUTHENTICATED') {
           res.status(401).json({ errors: [{ message: err.message, extensions: { code: 'UNAUTHENTICATED' } }] });
@@ -515,11 +517,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
-  app.use((err: Error & { status?: number; type?: string }, req: express.Request, res: express.Response, _next: express.NextFunction) => {
-    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
-    if (status === 500) (req.log ?? logger).error({ err }, 'unexpected error');
-    res.status(status).json({ errors: [{ message: status === 500 ? 'Internal server error' : err.message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
-  });
+  const respond = respondToError(logger);
+  app.use((err: unknown, req: express.Request, res: express.Response, _next: express.NextFunction) => respond(err, req, res));
 
   return {
     app,

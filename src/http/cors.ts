@@ -1,5 +1,6 @@
 import cors from 'cors';
-import type { RequestHandler } from 'express';
+import vary from 'vary';
+import { sendJson, Step } from './respond';
 
 /** Headers a browser client may send (Apollo Client's and the CSRF-prevention ones included). */
 const allowedHeaders = ['authorization', 'content-type', 'apollo-require-preflight', 'x-apollo-operation-name', 'x-request-id'];
@@ -11,8 +12,9 @@ const exposedHeaders = ['x-request-id', 'x-redacted', 'retry-after', 'content-di
  * origin back with `Access-Control-Allow-Credentials: true`, and its preflight (`OPTIONS`) is answered 204 with the
  * methods and headers GraphQL needs. Any other origin gets no CORS header — the browser keeps the answer from the page —
  * and its preflight a 403. Every answer varies by `Origin`, so a cache never hands one origin's answer to another.
+ * With no origin configured, a preflight is refused plainly rather than reaching GraphQL as an odd request.
  */
-export function corsFor(origins: string[]): RequestHandler {
+export function corsFor(origins: string[]): Step {
   const allowed = new Set(origins);
   const listed = cors({
     origin: (origin, callback) => callback(null, origin !== undefined && allowed.has(origin)),
@@ -23,17 +25,18 @@ export function corsFor(origins: string[]): RequestHandler {
     maxAge: 600,
   });
   return (req, res, next) => {
-    res.vary('Origin');
+    if (allowed.size > 0) vary(res, 'Origin');
     const origin = req.headers.origin;
     if (origin !== undefined && allowed.has(origin)) return listed(req, res, next);
     if (req.method === 'OPTIONS') {
       // A preflight from an origin that is not listed, or an OPTIONS request that is no preflight at all.
+      if (allowed.size === 0 || origin === undefined) res.setHeader('allow', 'GET, POST, OPTIONS');
       if (origin !== undefined) {
-        res.status(403).json({ errors: [{ message: `Origin ${origin} is not allowed (CORS_ORIGINS)`, extensions: { code: 'FORBIDDEN' } }] });
+        sendJson(res, 403, { errors: [{ message: `Origin ${origin} is not allowed (CORS_ORIGINS)`, extensions: { code: 'FORBIDDEN' } }] });
         return;
       }
-      res.setHeader('allow', 'GET, POST, OPTIONS');
-      res.status(204).end();
+      res.statusCode = 204;
+      res.end();
       return;
     }
     next();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson, Step } from './respond';
 
 /** The problem with a request's `extensions` (an automatic persisted query, APQ), or null when it is well formed. */
 export function extensionsProblem(extensions: unknown, query: unknown): { argument: string; problem: string } | null {
@@ -27,12 +28,15 @@ export function extensionsProblem(extensions: unknown, query: unknown): { argume
  * the client's mistake: 400 BAD_USER_INPUT naming the part, before Apollo sees it. A well-formed hash Apollo does not
  * know stays Apollo's PERSISTED_QUERY_NOT_FOUND, which is how a client learns to send the query with it.
  */
-export const persistedQueryCheck: RequestHandler = (req, res, next) => {
+export const persistedQueryCheck: Step = (req, res, next) => {
   let extensions: unknown;
   let query: unknown;
+  const { body } = req as IncomingMessage & { body?: unknown };
   if (req.method === 'GET') {
-    const raw = req.query.extensions;
-    query = req.query.query;
+    // Express parses a GET's query string (GET is served through Express: src/server.ts).
+    const params = (req as IncomingMessage & { query?: Record<string, unknown> }).query ?? {};
+    const raw = params.extensions;
+    query = params.query;
     if (raw === undefined) return next();
     if (typeof raw !== 'string') {
       extensions = raw;
@@ -43,8 +47,8 @@ export const persistedQueryCheck: RequestHandler = (req, res, next) => {
         return refuse(res, { argument: 'extensions', problem: 'is not valid JSON' });
       }
     }
-  } else if (req.body && typeof req.body === 'object' && !Array.isArray(req.body)) {
-    ({ extensions, query } = req.body as { extensions?: unknown; query?: unknown });
+  } else if (body && typeof body === 'object' && !Array.isArray(body)) {
+    ({ extensions, query } = body as { extensions?: unknown; query?: unknown });
   } else {
     return next();
   }
@@ -53,6 +57,6 @@ export const persistedQueryCheck: RequestHandler = (req, res, next) => {
   next();
 };
 
-function refuse(res: Parameters<RequestHandler>[1], { argument, problem }: { argument: string; problem: string }): void {
-  res.status(400).json({ errors: [{ message: `${argument}: ${problem}`, extensions: { code: 'BAD_USER_INPUT', argument } }] });
+function refuse(res: ServerResponse, { argument, problem }: { argument: string; problem: string }): void {
+  sendJson(res, 400, { errors: [{ message: `${argument}: ${problem}`, extensions: { code: 'BAD_USER_INPUT', argument } }] });
 }

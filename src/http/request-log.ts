@@ -51,6 +51,15 @@ export function requestLoggerOf(error: unknown, fallback: Logger): Logger {
   return fallback;
 }
 
+/** The access line's fields plus, for GraphQL, the operation, its outcome and the viewer. */
+function withGraphqlFacts(req: IncomingMessage, res: ServerResponse, line: Record<string, unknown>): Record<string, unknown> {
+  const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
+  if (!facts) return line;
+  // A response never finished: the client closed its connection first (the status is then the default, never sent).
+  const outcome = !res.writableFinished ? 'CLIENT_CLOSED_REQUEST' : facts.outcome ?? outcomeOfStatus(res.statusCode);
+  return { ...line, graphql: { type: facts.type, operation: facts.operation, outcome }, viewer: facts.viewer };
+}
+
 /** Routes whose every request is not worth a log line: probes and scrapes. */
 const quiet = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -59,7 +68,7 @@ const quiet = new Set(['/healthz', '/readyz', '/metrics']);
  * operation, its outcome and the viewer (kind, person, organization — never the token). The id is echoed in the
  * `X-Request-Id` response header and is on every line logged while the request is handled (`req.log`).
  */
-export function accessLog(logger: Logger): HttpLogger {
+export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => string | undefined): HttpLogger {
   return pinoHttp({
     logger,
     genReqId(req: IncomingMessage, res: ServerResponse) {
@@ -79,29 +88,28 @@ export function accessLog(logger: Logger): HttpLogger {
     },
     customSuccessMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
-    // Asked twice: when the request arrives (bound to the request's logger, so every line it logs has the address) and
-    // when it ends (added to the access line, which the request's logger writes: only what was not bound yet, or the
-    // line would carry the address twice).
-    customProps(req, res) {
+    // When the request arrives: bound to the request's logger, so that every line it logs has the address (`req.log`).
+    // Nothing when it ends: pino-http makes a logger of its own for what was not bound yet, and the address is.
+    customProps(req) {
       const arrived = (req as IncomingMessage & { log?: unknown }).log === undefined;
-      // Express's client address: the socket's peer, or with TRUST_PROXY the address the trusted proxies name.
-      if (arrived) return { clientIp: (req as IncomingMessage & { ip?: string }).ip };
-      const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
-      if (!facts) return {};
-      // A response never finished: the client closed its connection first (the status is then the default, never sent).
-      const outcome = !res.writableFinished ? 'CLIENT_CLOSED_REQUEST' : facts.outcome ?? outcomeOfStatus(res.statusCode);
-      return { graphql: { type: facts.type, operation: facts.operation, outcome }, viewer: facts.viewer };
+      // The client's address: the socket's peer, or with TRUST_PROXY the address the trusted proxies name.
+      return arrived ? { clientIp: clientIp(req) } : {};
     },
+    // What the GraphQL layer learned, added to the access line itself (no logger is made for it).
+    customSuccessObject: (req, res, line) => withGraphqlFacts(req, res, line),
+    customErrorObject: (req, res, _err, line) => withGraphqlFacts(req, res, line),
+    // The request and response as they are (not copied into pino-std-serializers' objects first): only these fields.
+    wrapSerializers: false,
     serializers: {
-      req: (req: { id: string; method: string; url: string; remoteAddress?: string; headers: Record<string, string> }) => ({
+      req: (req: IncomingMessage & { id: string; originalUrl?: string }) => ({
         id: req.id,
         method: req.method,
         // Without the query string: a GET query's text (and anything a client put there) stays out of the log.
-        path: req.url.split('?')[0],
-        remoteAddress: req.remoteAddress,
+        path: (req.originalUrl ?? req.url ?? '').split('?')[0],
+        remoteAddress: req.socket?.remoteAddress,
         userAgent: req.headers['user-agent'],
       }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
     },
   });
 }

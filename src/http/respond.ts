@@ -1,0 +1,38 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+
+/**
+ * The steps a request to the hub passes through are connect-style functions on Node's own request and response (no
+ * Express helpers), so that Express runs them for every route and the POST /graphql path (src/http/graphql-endpoint.ts)
+ * runs the very same functions without Express.
+ */
+export type Step = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+/** A JSON answer, as Express's `res.status(status).json(body)` writes it. */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.end(text);
+}
+
+/**
+ * The answer to an error no step handled: a client's mistake that says its status (an unreadable body: 400, too large:
+ * 413, an unsupported charset or encoding: 415) as BAD_REQUEST with its message; anything else logged with the request
+ * id and answered 500 without internals.
+ */
+export function respondToError(logger: Logger) {
+  return (err: unknown, req: IncomingMessage, res: ServerResponse): void => {
+    const e = (err ?? {}) as { status?: number; message?: string };
+    const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
+    if (status === 500) ((req as IncomingMessage & { log?: Logger }).log ?? logger).error({ err }, 'unexpected error');
+    if (res.headersSent) {
+      // Part of an answer is out: it cannot become an error answer any more; the client sees the connection end.
+      res.destroy();
+      return;
+    }
+    const message = status === 500 ? 'Internal server error' : String(e.message);
+    sendJson(res, status, { errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  };
+}
