@@ -59,8 +59,10 @@ async function prefetchListing(ctx: Context, cases: Case[], info: GraphQLResolve
  * same statements and policies) as the fields would use themselves:
  * - its countries and shares with the case itself: they are keyed by the case's id, which the argument gives, so their
  *   statements leave with the case's instead of after it;
- * - once the case and its shares are in, the lead agency and the shares' participants in one batch, and the people the
- *   shares name in another, rather than the lead agency first and the shares' people and participants a level later.
+ * - so do the participants and people the case names (its lead agency, its shares' participants, grantors and
+ *   recipients), read by the case's id into the caches of `participantById` and `personById`;
+ * - once the case and its shares are in, whatever of those was not found is asked of those loaders by id, as the
+ *   fields would.
  * Every load is read under its table's own policy, as the viewer; what a case the viewer cannot see (or whose tier they
  * cannot read) fetched is found empty or never used.
  */
@@ -71,17 +73,25 @@ function prefetchCase(ctx: Context, id: string, found: Promise<Case | null>, inf
   const shareFields = selectedFields(info, ['confidential', 'shares']);
   if (fields.has('countries')) ctx.data.cases.countriesByCase.load(key).catch(() => undefined);
   // A failure here is the shares field's own, when it loads them itself.
-  const shares = selectedFields(info, ['confidential']).has('shares') ? ctx.data.cases.sharesByCase.load(key).catch(() => []) : Promise.resolve([]);
-  // The case resolves once its shares are in too (they come in the same round trip) and the next loads are asked for,
-  // so that its fields find the lead agency in the same batch as the shares' participants, whatever the timing.
-  return Promise.all([found, shares]).then(([c, list]) => {
+  const sharesAsked = selectedFields(info, ['confidential']).has('shares');
+  const shares = sharesAsked ? ctx.data.cases.sharesByCase.load(key).catch(() => []) : Promise.resolve([]);
+  // The lead agency by the loader its field will use (Case.leadAgency): whole rows, or listing rows (below).
+  const leads = fields.has('leadAgency') ? ctx.data.participants.participantLoader(selectedFields(info, ['leadAgency'])) : null;
+  const whole = ctx.data.participants.participantById;
+  // A failure of these is the fields' own, when they load what they need by id.
+  const named = [
+    leads === whole || (sharesAsked && shareFields.has('participant')) ? ctx.data.participants.participantsOfCases.load(key).catch(() => undefined) : undefined,
+    sharesAsked && (shareFields.has('grantedBy') || shareFields.has('recipients')) ? ctx.data.participants.peopleOfCaseShares.load(key).catch(() => undefined) : undefined,
+  ];
+  // The case resolves once its shares and the rows it names are in too (they come in the same round trip) and the next
+  // loads are asked for, so that its fields find the lead agency in the same batch as the shares' participants, whatever
+  // the timing.
+  return Promise.all([found, shares, ...named]).then(([c, list]) => {
     if (!c) return c;
     const readable = c.confidentialTier ? list : [];
-    // The lead agency by the loader its field will use (Case.leadAgency): with the shares' participants when whole rows.
-    const leads = fields.has('leadAgency') ? ctx.data.participants.participantLoader(selectedFields(info, ['leadAgency'])) : null;
-    if (leads && leads !== ctx.data.participants.participantById) leads.load(c.leadAgencyId).catch(() => undefined);
+    if (leads && leads !== whole) leads.load(c.leadAgencyId).catch(() => undefined);
     const participants = [
-      ...(leads === ctx.data.participants.participantById ? [c.leadAgencyId] : []),
+      ...(leads === whole ? [c.leadAgencyId] : []),
       ...(shareFields.has('participant') ? readable.map((s) => s.participantId) : []),
     ];
     const people = [

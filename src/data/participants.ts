@@ -74,6 +74,24 @@ export class ParticipantData {
   readonly participantById = new PeekLoader<string, Participant | null>((ids) => this.withCountries(participantColumns('p'), ids));
 
   /**
+   * The participants a case's detail names — its lead agency and its shares' participants — read by the case's id, so
+   * that they come in the round trip of the case itself instead of one after it (resolvers/case.resolver.ts
+   * `prefetchCase`). The same columns and country join as `participantById`, whose cache they fill. Each participant is
+   * read under its own policy and each case and share under theirs, as the viewer: a case the viewer cannot see, or
+   * whose tier they cannot read, names nobody here. A participant this does not find is left to `participantById`.
+   */
+  readonly participantsOfCases = new DataLoader<string, true>(async (caseIds) => {
+    const ids = uuidArray(caseIds);
+    const found = await this.readParticipants(
+      participantColumns('p'),
+      sql`p.id IN (SELECT c.lead_agency_id FROM enforcement_case c WHERE c.id = ANY (${ids})
+                   UNION SELECT s.participant_id FROM case_share s WHERE s.case_id = ANY (${ids}))`,
+    );
+    for (const participant of found) this.participantById.prime(participant.id, participant);
+    return caseIds.map(() => true as const);
+  });
+
+  /**
    * Participants as a list's rows need them when the rows ask for nothing but `PARTICIPANT_LISTING_FIELDS` (a case
    * board's lead agencies: `leadAgency { name country { code } }`): the same statement, under the same policy, with
    * only the listing columns — no timestamps, competences or status computed at this moment per row. A participant
@@ -101,10 +119,15 @@ export class ParticipantData {
 
   /** Participants by id with `select` and their country (`participantById`). */
   private async withCountries(select: Sql, ids: readonly string[]): Promise<Array<Participant | null>> {
+    return byKey(ids, await this.readParticipants(select, sql`p.id = ANY (${uuidArray(ids)})`), (p) => p.id);
+  }
+
+  /** The participants `p` matching `where`, with `select` and their country, which primes `countryByCode`. */
+  private async readParticipants(select: Sql, where: Sql): Promise<Participant[]> {
     const columns = this.db.metadata(Country).columns.map((c) => c.databaseName);
     const rows = await this.rows(
       sql`SELECT ${select}, ${raw(columns.map((c) => `co.${c} AS __country_${c}`).join(', '))}
-          FROM participant p LEFT JOIN country co ON co.code = p.country_code WHERE p.id = ANY (${uuidArray(ids)})`,
+          FROM participant p LEFT JOIN country co ON co.code = p.country_code WHERE ${where}`,
     );
     const countries = new Map<unknown, Row>();
     for (const r of rows) {
@@ -112,7 +135,7 @@ export class ParticipantData {
       if (code != null && !countries.has(code)) countries.set(code, Object.fromEntries(columns.map((c) => [c, r[`__country_${c}`]])));
     }
     for (const country of this.db.hydrate(Country, [...countries.values()])) this.countryByCode.prime(country.code.trim(), country);
-    return byKey(ids, this.db.hydrate(Participant, rows, participantClass), (p) => p.id);
+    return this.db.hydrate(Participant, rows, participantClass);
   }
 
   readonly personById = new DataLoader<string, Person | null>(async (ids) => {
@@ -120,6 +143,23 @@ export class ParticipantData {
       sql`SELECT pe.* FROM person pe WHERE pe.id = ANY (${uuidArray(ids)})`,
     );
     return byKey(ids, this.db.hydrate(Person, rows), (p) => p.id);
+  });
+
+  /**
+   * The people a case's shares name — who granted each, whom each names — read by the case's id, in the round trip of
+   * the case itself (`prefetchCase`), into `personById`'s cache. The shares are read under their policy (only a reader
+   * of the case's tier sees them) and the people under person_read, as the viewer; a person this does not find is left
+   * to `personById`.
+   */
+  readonly peopleOfCaseShares = new DataLoader<string, true>(async (caseIds) => {
+    const ids = uuidArray(caseIds);
+    const rows = await this.rows(
+      sql`SELECT pe.* FROM person pe
+          WHERE pe.id IN (SELECT s.granted_by_id FROM case_share s WHERE s.case_id = ANY (${ids})
+                          UNION SELECT unnest(s.recipient_ids) FROM case_share s WHERE s.case_id = ANY (${ids}))`,
+    );
+    for (const person of this.db.hydrate(Person, rows)) this.personById.prime(person.id, person);
+    return caseIds.map(() => true as const);
   });
 
   readonly countryByCode = new PeekLoader<string, Country | null>(async (codes) => {
