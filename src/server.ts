@@ -267,7 +267,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // Every request gets an id (X-Request-Id) and one access-log line; CORS answers before anything else.
   // The client's address: the socket's peer, or with TRUST_PROXY the address the trusted proxies name (Express's `req.ip`).
   const trustProxy = app.get('trust proxy fn') as Parameters<typeof proxyAddr>[1];
-  const clientIp = (req: http.IncomingMessage) => proxyAddr(req, trustProxy);
+  const clientIp = (req: http.IncomingMessage): string | undefined => proxyAddr(req, trustProxy);
   /** What every request passes first, whichever path serves it (Express, or runSteps for POST /graphql). */
   const firstSteps: Step[] = [];
   firstSteps.push(accessLog(logger, clientIp));
@@ -312,7 +312,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
   /** The per-address limit: counted before the body is read or the token checked. */
   const limitByIp: Step = (req, res, next) => {
-    rateLimits.byIp(clientIp(req)).then((refusal) => {
+    rateLimits.byIp(clientIp(req) ?? 'unknown').then((refusal) => {
       if (!refusal) return next();
       const error = rateLimitedError(refusal);
       factsOf(req).outcome = 'RATE_LIMITED';
@@ -346,7 +346,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     validationRules: [...armor.validationRules, reservedNamesRule],
     logger,
     production: config.nodeEnv === 'production',
-    clientIp,
+    clientIp: (request) => clientIp(request) ?? 'unknown',
     rateLimits,
     maxPayload: BODY_LIMIT_BYTES,
   });
@@ -400,7 +400,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     try {
       ({ viewer } = await credentialFromHeader(req.headers.authorization, tokens, ds, at, connection ? requestLookups(connection) : ownLookups(ds, at, count)));
       factsOf(req).viewer = { kind: viewer.kind, person: viewer.personId, organization: viewer.ownOrgId };
-      const refusal = await rateLimits.byViewer(viewer, clientIp(req));
+      const refusal = await rateLimits.byViewer(viewer, clientIp(req) ?? 'unknown');
       if (refusal) throw rateLimitedError(refusal);
       if (connection?.looked) db = await connection.viewerDb(viewer);
       else {
