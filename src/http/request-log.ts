@@ -89,7 +89,7 @@ export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => st
     customSuccessMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
     // When the request arrives: bound to the request's logger, so that every line it logs has the address (`req.log`).
-    // Nothing when it ends: pino-http makes a logger of its own for what was not bound yet, and the address is.
+    // When it ends, nothing: the address is bound already, and for an empty object pino-http makes no further logger.
     customProps(req) {
       const arrived = (req as IncomingMessage & { log?: unknown }).log === undefined;
       // The client's address: the socket's peer, or with TRUST_PROXY the address the trusted proxies name.
