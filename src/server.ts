@@ -134,9 +134,10 @@ function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): Apo
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
           const log = contextValue.log ?? logger;
-          // Commit before anything is sent: a write the database refuses at commit must not be answered as done.
+          // Commit before anything is sent: a write the database refuses at commit must not be answered as done. A
+          // read-only transaction's COMMIT is sent but not waited for (`ViewerDb.finish`): it has nothing to lose.
           try {
-            await contextValue.db?.finish();
+            await contextValue.db?.finish((err) => log.error({ err }, 'the read-only request transaction could not be ended'));
           } catch (err) {
             log.error({ err }, 'the request transaction could not be committed');
             response.body.singleResult.data = null;

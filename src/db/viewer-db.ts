@@ -129,6 +129,8 @@ export class ViewerDb {
    * known: a mutation's first statement begins a read-write one in its place.
    */
   private begunReadOnly = false;
+  /** The transaction on the connection was begun read-write (set with its `BEGIN`): it may hold changes to commit. */
+  private writable = false;
   /** Where the statements of this transaction are counted (`X-SQL-Statements`), if anywhere. */
   count: StatementCount | null = null;
 
@@ -174,6 +176,7 @@ export class ViewerDb {
   /** Sends the `BEGIN` message (after `before`, a `COMMIT` of the lookup's transaction); waits for it when read-write. */
   private async begin(client: pg.PoolClient, before: string): Promise<{ client: pg.PoolClient; begun: Promise<unknown> }> {
     const mode = this.readOnly ? 'ISOLATION LEVEL REPEATABLE READ, READ ONLY' : 'READ WRITE';
+    this.writable = !this.readOnly;
     const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
     const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
     this.cork(client);
@@ -298,8 +301,19 @@ export class ViewerDb {
     return this.finish();
   }
 
-  /** Ends the request's transaction: commits what the mutations wrote (a query has nothing to commit) and frees the connection. */
-  async finish(): Promise<void> {
+  /**
+   * Ends the request's transaction: commits what the mutations wrote (a query has nothing to commit) and frees the
+   * connection.
+   *
+   * `answerBeforeReadOnlyCommit` (a GraphQL request over HTTP, `src/server.ts`): a read-only transaction's `COMMIT` is
+   * sent behind its last statement but not waited for, so that the answer leaves one round trip sooner; the connection
+   * goes back to the pool once PostgreSQL acknowledges it, and a failure then (the connection lost) is handed to the
+   * callback to be logged. Nothing is lost by not waiting: the transaction wrote nothing,
+   * and every row the answer carries was read on its snapshot before `finish` was called. A transaction that changed
+   * anything (or is read-write) is always committed before `finish` resolves: a write the database refuses at commit
+   * must not be answered as done.
+   */
+  async finish(answerBeforeReadOnlyCommit?: (lateFailure: Error) => void): Promise<void> {
     if (this.finished) return;
     this.finished = true;
     if (!this.opened) return;
@@ -313,6 +327,21 @@ export class ViewerDb {
     }
     const events = this.live && this.events.length ? mergeEvents(this.events) : [];
     this.events = [];
+    if (answerBeforeReadOnlyCommit && !this.writable && events.length === 0) {
+      this.client = null;
+      void client.query('COMMIT').then(
+        () => {
+          countOn(client, null);
+          client.release();
+        },
+        (err: Error) => {
+          countOn(client, null);
+          client.release(err);
+          answerBeforeReadOnlyCommit(err);
+        },
+      );
+      return;
+    }
     try {
       await this.last;
       if (events.length && this.live?.mode === 'postgres') {

@@ -47,6 +47,31 @@ async function recording<T>(fn: () => Promise<T>): Promise<{ result: T; sent: st
 
 const ANN = 'ann.carter@ftc.example';
 
+/** Until every connection of the pool is back (a query's COMMIT is acknowledged after its answer has left). */
+async function allIdle(pool: pg.Pool): Promise<void> {
+  for (let i = 0; i < 200 && pool.idleCount < pool.totalCount; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+/**
+ * Holds back PostgreSQL's acknowledgement of every `COMMIT` sent while `held` runs, until it returns: the statement
+ * itself leaves and is done at once, only its answer reaches the hub late.
+ */
+async function commitsHeld<T>(fn: (release: () => void) => Promise<T>): Promise<T> {
+  const underneath = pg.Client.prototype.query;
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  pg.Client.prototype.query = function held(this: pg.Client, ...args: unknown[]) {
+    const answer = (underneath as (...a: unknown[]) => unknown).apply(this, args);
+    return args[0] === 'COMMIT' ? gate.then(() => answer) : answer;
+  } as typeof pg.Client.prototype.query;
+  try {
+    return await fn(open);
+  } finally {
+    open();
+    pg.Client.prototype.query = underneath;
+  }
+}
+
 test('a signed-in query: the lookup begins the read-only transaction, as the viewer role, in the same message', async () => {
   const { result, sent } = await recording(() => hub.gql(`query($id: ID!) { case(id: $id) { reference countries { code } } }`, { as: ANN, variables: { id: caseId('FTC-2004-021') } }));
   expect(result.body.errors).toBeUndefined();
@@ -130,9 +155,10 @@ test('viewers in turn on the pool’s connections: each gets its own answer, and
     expect(result.body).toEqual(alone[as].body);
     expect(sent.at(-1)).toBe('COMMIT');
   }
-  // Every connection is back and idle (the audit trail's writes, after the responses, done too), outside any
-  // transaction, as the pool's own role with no viewer set.
+  // Every connection is back and idle (the audit trail's writes, after the responses, done too; a query's COMMIT is
+  // acknowledged after its answer), outside any transaction, as the pool's own role with no viewer set.
   await hub.auditSettled();
+  await allIdle(pool);
   expect(pool.idleCount).toBe(pool.totalCount);
   const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
   try {
@@ -145,4 +171,61 @@ test('viewers in turn on the pool’s connections: each gets its own answer, and
   } finally {
     for (const client of clients) client.release();
   }
+});
+
+test('a query is answered before its read-only COMMIT is acknowledged; the connection goes back once it is, with nothing left on it', async () => {
+  const pool = poolOf(hub.ds);
+  await hub.auditSettled();
+  await allIdle(pool);
+  const query = `query($id: ID!) { case(id: $id) { reference confidential { summary } } }`;
+  const variables = { id: caseId('FTC-2004-017') };
+  const expected = await hub.gql(query, { as: ANN, variables });
+  expect(expected.body.data.case.reference).toBe('FTC-2004-017');
+  await allIdle(pool);
+  await commitsHeld(async (release) => {
+    const result = await hub.gql(query, { as: ANN, variables });
+    expect(result.status).toBe(200);
+    expect(result.body).toEqual(expected.body);
+    // Answered, and its connection still out: the COMMIT's acknowledgement has not arrived.
+    expect(pool.totalCount - pool.idleCount).toBe(1);
+    release();
+    await allIdle(pool);
+    expect(pool.idleCount).toBe(pool.totalCount);
+  });
+  const client = await pool.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT current_user = session_user AS own_role, coalesce(current_setting('lap.person_id', true), '') AS person, pg_current_xact_id_if_assigned() IS NULL AS nothing_written, now() = statement_timestamp() AS own_transaction`,
+    );
+    expect(rows).toEqual([{ own_role: true, person: '', nothing_written: true, own_transaction: true }]);
+  } finally {
+    client.release();
+  }
+});
+
+test('a mutation is answered only once its COMMIT is acknowledged', async () => {
+  const pool = poolOf(hub.ds);
+  await hub.auditSettled();
+  await allIdle(pool);
+  await commitsHeld(async (release) => {
+    let answered = false;
+    const pending = hub
+      .gql(`mutation($id: ID!) { updateCase(id: $id, input: { title: "Committed before it is answered" }) { title } }`, {
+        as: ANN,
+        variables: { id: caseId('FTC-2004-017') },
+      })
+      .then((r) => {
+        answered = true;
+        return r;
+      });
+    // Long enough for the answer to arrive had it not waited (a query's takes a few milliseconds here).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(false);
+    release();
+    const result = await pending;
+    expect(result.body).toEqual({ data: { updateCase: { title: 'Committed before it is answered' } } });
+  });
+  const [row] = await hub.ds.query(`SELECT title FROM enforcement_case WHERE id = $1`, [caseId('FTC-2004-017')]);
+  expect(row.title).toBe('Committed before it is answered');
+  await hub.reset();
 });
