@@ -308,10 +308,10 @@ export class ViewerDb {
    * `answerBeforeReadOnlyCommit` (a GraphQL request over HTTP, `src/server.ts`): a read-only transaction's `COMMIT` is
    * sent behind its last statement but not waited for, so that the answer leaves one round trip sooner; the connection
    * goes back to the pool once PostgreSQL acknowledges it, and a failure then (the connection lost) is handed to the
-   * callback to be logged. Nothing is lost by not waiting: the transaction wrote nothing,
-   * and every row the answer carries was read on its snapshot before `finish` was called. A transaction that changed
-   * anything (or is read-write) is always committed before `finish` resolves: a write the database refuses at commit
-   * must not be answered as done.
+   * callback to be logged. Nothing is lost by not waiting: the transaction wrote nothing, and every row the answer
+   * carries was read on its snapshot before `finish` was called. A transaction begun read-write, or one with live
+   * events, is always committed before `finish` resolves: a write the database refuses at commit must not be answered
+   * as done.
    */
   async finish(answerBeforeReadOnlyCommit?: (lateFailure: Error) => void): Promise<void> {
     if (this.finished) return;
