@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { GraphQLError, GraphQLFieldResolver, GraphQLInterfaceType, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { GraphQLFieldResolver, GraphQLInterfaceType, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, shield } from 'graphql-shield';
 import { validate as classValidate, ValidationError } from 'class-validator';
