@@ -92,6 +92,34 @@ describe('who sees which requests', () => {
     const tom = await hub.gql(`query($id: ID!) { case(id: $id) { viewerAccessRequest { id } } }`, { as: cast.tom, variables: { id: caseId('FTC-2004-017') } });
     expect(tom.body).toEqual({ data: { case: { viewerAccessRequest: null } } });
   });
+
+  test.each(['WITHDRAWN', 'REJECTED'])(
+    'a requester whose organization is %s is ANONYMOUS (DOMAIN §2): Priya reads none of her requests, on any path',
+    async (status) => {
+      await hub.ds.query(`UPDATE participant SET status = $2 WHERE id = $1`, [orgId('meridian'), status]);
+      const r = await hub.gql(
+        `query($id: ID!, $request: ID!) {
+          me { kind }
+          caseAccessRequests { totalCount nodes { id declineReason } }
+          caseAccessRequest(id: $request) { id declineReason }
+          case(id: $id) { reference viewerAccessRequest { status declineReason } }
+        }`,
+        { as: cast.priya, variables: { id: caseId('FTC-2004-017'), request: PRIYA_FTC } },
+      );
+      expect(r.body).toEqual({
+        data: {
+          me: { kind: 'ANONYMOUS' },
+          caseAccessRequests: { totalCount: 0, nodes: [] },
+          caseAccessRequest: null,
+          // a CLEAR case: anyone reads it, and no one's request for it
+          case: { reference: 'FTC-2004-017', viewerAccessRequest: null },
+        },
+      });
+      // The lead agency still reads it.
+      const ann = await hub.gql(`query($id: ID!) { caseAccessRequest(id: $id) { id status } }`, { as: cast.ann, variables: { id: PRIYA_FTC } });
+      expect(ann.body).toEqual({ data: { caseAccessRequest: { id: PRIYA_FTC, status: 'DECLINED' } } });
+    },
+  );
 });
 
 describe('asking, granting, declining', () => {

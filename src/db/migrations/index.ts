@@ -12,6 +12,7 @@ import { AuditTrailPerRequest1764800000000 } from './1764800000000-AuditTrailPer
 import { SegmentsTakingPart1764900000000 } from './1764900000000-SegmentsTakingPart';
 import { ListedPeople1764910000000 } from './1764910000000-ListedPeople';
 import { DefinerPlansKept1764920000000 } from './1764920000000-DefinerPlansKept';
+import { AccessRequestsMembersOnly1764930000000 } from './1764930000000-AccessRequestsMembersOnly';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   SegmentsTakingPart1764900000000,
   ListedPeople1764910000000,
   DefinerPlansKept1764920000000,
+  AccessRequestsMembersOnly1764930000000,
 ];
