@@ -1,12 +1,18 @@
 import 'reflect-metadata';
 import http from 'node:http';
 import pg from 'pg';
+import { credentialFromHeader, requestLookups } from '../src/auth/viewer';
 import { TokenService } from '../src/auth/tokens';
 import { loadConfig } from '../src/config';
 import { openDatabase } from '../src/db/data-source';
+import { RequestConnection, ViewerDb } from '../src/db/viewer-db';
+import { Data } from '../src/data';
+import type { Agency, Participant } from '../entities/participant.entity';
+import type { Person } from '../entities/person.entity';
 import { createLogger } from '../src/logger';
 import { buildBareSchema } from '../src/schema';
 import { createHub } from '../src/server';
+import { APPLICATION_NAMES, withApplicationName } from './peer';
 
 /**
  * The benchmark's comparison servers. Harness-only: started by `npm run bench` in their own process, on loopback,
@@ -17,6 +23,13 @@ import { createHub } from '../src/server';
  *   BENCH_SERVER=raw   a plain HTTP endpoint, POST /cases {"first": n}, that verifies the same bearer token, runs
  *                      hand-written SQL for the case board of that viewer (same row scope, columns, lead agency, countries,
  *                      confidential summary where readable, viewerCan, totalCount) and JSON.stringify's it. The R2 floor.
+ *                      And POST /case {"id": …}: the case detail (bench/board.ts DETAIL_QUERY) with the hub's own data layer
+ *                      and no GraphQL: the credential looked up as the hub looks it up (the lookup begins the request's
+ *                      transaction as the viewer, row-level security deciding every row), the case, its countries, its
+ *                      shares and the participants and people they name read by the hub's own loaders (the same statements,
+ *                      in the same round trip, as the hub's `case` field prefetches them), the answer put together by hand,
+ *                      the transaction ended as the hub ends a query's. No audit entry is written. The R10 detail's floor: what
+ *                      the hub's statements cost without the layers above them.
  *
  *   BENCH_SERVER=owner the hub itself (with its rule tree), but every request runs as the database owner, so that
  *                      row-level security is bypassed: the R7 baseline, what the policies cost.
@@ -181,9 +194,95 @@ async function startRaw(): Promise<() => Promise<void>> {
     return JSON.stringify({ data: { cases: { totalCount: (count.rows[0] as { n: number }).n, nodes } } });
   }
 
+  // The detail's floor (POST /case): the hub's own lookup and loaders, on a data source of the hub's kind.
+  const ds = await openDatabase(withApplicationName(databaseUrl!, APPLICATION_NAMES.raw), poolSize, disableJit);
+  const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
+  const person = (p: Person | null | undefined) => (p ? { id: p.id, name: p.name, email: p.email, phone: p.phone, title: p.title } : null);
+
+  /** The case detail as the hub answers DETAIL_QUERY (`data.case`), or null where the viewer does not see the case. */
+  async function detail(header: string | undefined, id: string): Promise<unknown> {
+    const at = new Date();
+    const connection = new RequestConnection(ds, at, null);
+    let db: ViewerDb;
+    try {
+      const { viewer } = await credentialFromHeader(header, tokens, ds, at, requestLookups(connection));
+      db = connection.looked ? await connection.viewerDb(viewer) : new ViewerDb(ds, viewer, at);
+      const data = new Data(db, viewer);
+      const key = id.toLowerCase();
+      const [c, countries, shares] = await Promise.all([
+        data.cases.caseById.load(key),
+        data.cases.countriesByCase.load(key),
+        data.cases.sharesByCase.load(key),
+        data.participants.participantsOfCases.load(key),
+        data.participants.peopleOfCaseShares.load(key),
+      ]);
+      if (!c) return null;
+      const participant = (pid: string) => data.participants.participantById.peek(pid) as Participant | null | undefined;
+      const countryOf = (code: string) => {
+        const co = data.participants.countryByCode.peek(code);
+        return co ? { code: co.code, name: co.name, developing: co.developing } : null;
+      };
+      const lead = participant(c.leadAgencyId) as Agency;
+      const tier = c.confidentialTier ?? null;
+      // Already read with the case (`peopleOfCaseShares` primed the loader): no statement here.
+      const named = [...new Set(shares.flatMap((s) => [s.grantedById, ...s.recipientIds]))];
+      const people = new Map((tier ? await data.participants.personById.loadMany(named) : []).map((p, i) => [named[i], p instanceof Error ? null : p]));
+      return {
+        id: c.id, reference: c.reference, title: c.title, status: c.status, categories: c.categories, tlp: c.tlp,
+        openedAt: iso(c.openedAt), harmScore: c.harmScore,
+        countries: countries.map((co) => ({ code: co.code, name: co.name, developing: co.developing })),
+        leadAgency: {
+          id: lead.id, kind: lead.kind, name: lead.name, status: lead.status, appliedAt: iso(lead.appliedAt), endorsedAt: iso(lead.endorsedAt),
+          competences: lead.competences, isCoordinator: lead.isCoordinator, country: countryOf(lead.countryCode),
+        },
+        viewerCan: { readConfidential: tier !== null, edit: c.editable === true, share: c.editable === true },
+        confidential: tier && {
+          summary: tier.summary, suspects: tier.suspects, evidence: tier.evidence, investigatorNotes: tier.investigatorNotes,
+          victimCount: tier.victimCount, estimatedLossUsd: tier.estimatedLossUsd, vulnerableVictims: tier.vulnerableVictims, ongoingHarm: tier.ongoingHarm,
+          shares: shares.map((s) => {
+            const p = participant(s.participantId)!;
+            return {
+              id: s.id, grantedAt: iso(s.grantedAt), grantedBy: person(people.get(s.grantedById)),
+              participant: { id: p.id, kind: p.kind, name: p.name, status: p.status, country: { code: p.countryCode } },
+              recipients: s.recipientIds.map((r) => person(people.get(r))),
+            };
+          }),
+        },
+      };
+    } catch (err) {
+      await connection.release();
+      throw err;
+    } finally {
+      // As the hub ends a query's transaction once its answer is made.
+      await db!?.finish();
+    }
+  }
+
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (req.method === 'POST' && req.url === '/case') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void (async () => {
+          try {
+            const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { id?: unknown };
+            if (typeof body.id !== 'string') {
+              res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"id is required"}');
+              return;
+            }
+            const json = JSON.stringify({ data: { case: await detail(req.headers.authorization, body.id) } });
+            res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+            res.end(json);
+          } catch (err) {
+            process.stderr.write(`raw endpoint: ${(err as Error).message}\n`);
+            res.writeHead(500).end();
+          }
+        })();
+      });
       return;
     }
     if (req.method !== 'POST' || req.url !== '/cases') {
@@ -216,6 +315,7 @@ async function startRaw(): Promise<() => Promise<void>> {
   return async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await pool.end();
+    await ds.destroy();
   };
 }
 
