@@ -22,6 +22,7 @@ import { corsFor } from './http/cors';
 import { apolloStep, isGraphqlPost, runSteps } from './http/graphql-endpoint';
 import { respondToError, sendJson, Step } from './http/respond';
 import { persistedQueryCheck } from './http/persisted-query';
+import { conditionalSubscriptionCheck } from './http/subscription-check';
 import { createRateLimits, Refusal, tooManyRequests } from './http/rate-limit';
 import { accessLog, factsOf, noteErrorRequest, outcomeOfStatus, requestLoggerOf } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
@@ -439,7 +440,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     };
   }
 
-  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES }), persistedQueryCheck, (req, res, next) => {
+  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES }), persistedQueryCheck, conditionalSubscriptionCheck, (req, res, next) => {
     const started = process.hrtime.bigint();
     const facts = factsOf(req);
     res.once('finish', () => {

@@ -345,7 +345,9 @@ export class LiveDispatcher extends EventEmitter {
           variableValues: selection.variables,
           operationName: selection.operationName,
         });
-        const hidden = result.data == null || (result.errors ?? []).some((e) => e.extensions?.code === NOT_VISIBLE);
+        // A subscription has one root field (`onSubscribe` refuses one that could be skipped): no data under it is
+        // nothing this viewer may be told about.
+        const hidden = result.data == null || Object.keys(result.data).length === 0 || (result.errors ?? []).some((e) => e.extensions?.code === NOT_VISIBLE);
         if (hidden) return { hidden: true, payload: {}, hash: HIDDEN, partConcerns: false };
         const payload: ExecutionResult = { data: result.data };
         if (result.errors?.length) payload.errors = result.errors.map((e) => this.o.formatError(e)) as unknown as GraphQLError[];

@@ -3,6 +3,7 @@ import {
   DocumentNode, FieldNode, getArgumentValues, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, Kind, OperationTypeNode, parse,
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
+import { CONDITIONAL_ROOT_MESSAGE, conditionalSubscriptionRoot } from '../graphql/conditional-root';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -212,6 +213,8 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         } catch (err) {
           return [err instanceof GraphQLError ? err : new GraphQLError('Syntax error')];
         }
+        // Before validation, which would throw on such a directive with a variable (conditionalSubscriptionRoot).
+        if (conditionalSubscriptionRoot(document)) return [new GraphQLError(CONDITIONAL_ROOT_MESSAGE, { extensions: { code: 'BAD_USER_INPUT' } })];
         const errors = validate(o.schema, document, rules);
         if (errors.length) return errors;
         const operationName = payload.operationName ?? undefined;

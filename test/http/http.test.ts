@@ -147,6 +147,15 @@ describe('GraphQL over GET', () => {
     expect([res.status, await res.json()]).toEqual([200, { data: { me: { kind: 'ANONYMOUS' }, cases: { totalCount: 1 } } }]);
   });
 
+  test('a subscription whose root field a variable could skip is refused over GET too: 400 BAD_USER_INPUT, not an internal error', async () => {
+    const subscription = encodeURIComponent('subscription($s: Boolean!) { caseChanged @include(if: $s) { reference } }');
+    const res = await fetch(`${hub.url}?query=${subscription}&variables=${encodeURIComponent('{"s":true}')}`, { headers: { 'apollo-require-preflight': 'true' } });
+    expect([res.status, await res.json()]).toEqual([
+      400,
+      { errors: [{ message: 'A subscription’s root field cannot be conditional: @skip and @include are not allowed on its top level', extensions: { code: 'BAD_USER_INPUT' } }] },
+    ]);
+  });
+
   test('a query over GET runs as the token’s viewer (a bearer token travels in a header, which a cross-site form cannot set)', async () => {
     const res = await fetch(`${hub.url}?query=${encodeURIComponent('{ me { kind } }')}`, {
       headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${await tokenFor(cast.ann)}` },

@@ -590,6 +590,40 @@ describe('identity', () => {
     expect(bad.errors![0].message).toMatch(/Cannot query field "nope"/);
     await closeAll(clients);
   });
+
+  // A skipped root field never runs: its `{}` would tell the subscriber that a row it may not see changed.
+  test.each([
+    ['on the field', `subscription { a: caseChanged @skip(if: true) { reference } }`, {}],
+    ['@include on the field', `subscription { caseChanged @include(if: false) { reference } }`, {}],
+    ['from a variable', `subscription($s: Boolean!) { caseChanged @skip(if: $s) { reference } }`, { s: false }],
+    ['on an inline fragment', `subscription { ... on Subscription @skip(if: true) { caseChanged { reference } } }`, {}],
+    ['on a fragment spread', `subscription { ...F @skip(if: true) } fragment F on Subscription { callChanged { title } }`, {}],
+    ['inside a fragment', `subscription { ...F } fragment F on Subscription { earlyWarningPublished @include(if: false) { id } }`, {}],
+  ])('@skip or @include on the root level of a subscription is refused (%s); the subscription never starts', async (_how, query, variables) => {
+    const clients = await connect(['anonymous', 'grace']);
+    for (const client of clients.values()) {
+      const before = dispatcher().subscribers;
+      const sub = client.subscribe(query, variables);
+      await client.until(() => sub.errors !== null);
+      expect(sub.errors).toEqual([
+        expect.objectContaining({
+          message: 'A subscription’s root field cannot be conditional: @skip and @include are not allowed on its top level',
+          extensions: { code: 'BAD_USER_INPUT' },
+        }),
+      ]);
+      expect(dispatcher().subscribers).toBe(before);
+    }
+    await closeAll(clients);
+  });
+
+  test('@skip below the root field is the subscriber’s to use: it shapes the payload, not who receives it', async () => {
+    await hub.reset();
+    const clients = await connect(['anonymous', 'grace', 'ann']);
+    const subs = await subscribeAll(clients, `subscription { caseChanged { reference title @skip(if: true) } }`);
+    await changed('case', caseId('FTC-2004-021'), updateCase, 'ann', { id: caseId('FTC-2004-021'), input: { title: 'Renamed' } }, clients, subs);
+    expect(received(subs)).toEqual({ anonymous: [], grace: [], ann: [{ data: { caseChanged: { reference: 'FTC-2004-021' } } }] });
+    await closeAll(clients);
+  });
 });
 
 describe('cost and cleanup', () => {
