@@ -344,7 +344,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     path: '/graphql',
     schema,
     dispatcher,
-    authenticate: (header) => credentialFromHeader(header, tokens, ds, now()),
+    authenticate: async (header) => {
+      const at = now();
+      const found = await credentialFromHeader(header, tokens, ds, at);
+      // Connecting with a key uses it (DOMAIN §8 `lastUsedAt`); its deliveries do too (LiveDispatcher).
+      if (found.viewer.apiKey) audit.touchApiKey(found.viewer.apiKey.id, at);
+      return found;
+    },
     validationRules: [...armor.validationRules, reservedNamesRule],
     logger,
     production: config.nodeEnv === 'production',

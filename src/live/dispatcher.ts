@@ -229,6 +229,8 @@ export class LiveDispatcher extends EventEmitter {
         report.delivered += delivered;
         // The group is one viewer: a payload it received is recorded once (a tier or a RED row it carried).
         if (delivered > 0 && r.trail) this.o.audit?.record(r.trail);
+        // A key that receives live updates is in use (DOMAIN §8 `lastUsedAt`), as one that sends requests.
+        if (delivered > 0 && viewer.apiKey) this.o.audit?.touchApiKey(viewer.apiKey.id, now);
       });
     }
     this.emit('dispatched', report);

@@ -49,6 +49,23 @@ test('a key’s subscription receives its organization’s view, and the deliver
   }
 });
 
+test('a key used only over WebSocket is in use: lastUsedAt is set when it connects', async () => {
+  const key = await keyOf(cast.grace);
+  const lastUsed = async () => ((await hub.ds.query(`SELECT last_used_at FROM api_key WHERE id = $1`, [key.id])) as Array<{ last_used_at: Date | null }>)[0].last_used_at;
+  expect(await lastUsed()).toBeNull();
+  const before = Date.now();
+  const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization: `Bearer ${key.secret}` });
+  expect(acknowledged).toBe(true);
+  try {
+    await hub.auditSettled();
+    const at = await lastUsed();
+    expect(at).not.toBeNull();
+    expect(at!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+  } finally {
+    await client.close();
+  }
+});
+
 test('a key revoked while subscribed is refused at the next delivery: 4403, nothing delivered', async () => {
   const key = await keyOf(cast.grace);
   const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization: `Bearer ${key.secret}` });
