@@ -29,7 +29,9 @@ async function main(): Promise<void> {
     const port = await hub.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
       throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`);
     });
-    logger.info({ port, database: db.description }, `LAP Hub is serving GraphQL and GraphiQL at http://localhost:${port}/graphql`);
+    // The address to open: the host it listens on, or this machine when it listens on every interface.
+    const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    logger.info({ port, database: db.description }, `LAP Hub is serving GraphQL${config.graphiql ? ' and GraphiQL' : ''} at http://${shown}:${port}/graphql`);
   } catch (err) {
     await db.close().catch(() => undefined);
     throw err;

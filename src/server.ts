@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import { ApolloServer, ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -194,6 +195,14 @@ function errorFormatter(logger: Logger, development: boolean) {
   };
 }
 
+/** Whether `Authorization` is `Bearer <secret>` (the scheme in any case), compared in constant time. */
+function presentsSecret(header: string | undefined, secret: string): boolean {
+  const m = /^bearer +(\S+)$/i.exec(header?.trim() ?? '');
+  if (!m) return false;
+  const given = createHash('sha256').update(m[1]).digest();
+  return timingSafeEqual(given, createHash('sha256').update(secret).digest());
+}
+
 export async function createHub(options: HubOptions): Promise<Hub> {
   const { config, ds, logger } = options;
   const now = options.now ?? (() => new Date());
@@ -304,7 +313,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   for (const step of firstSteps) app.use(step);
 
   app.get('/metrics', async (req, res) => {
-    if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
+    if (config.metricsToken && !presentsSecret(req.headers.authorization, config.metricsToken)) {
       res.status(401).setHeader('www-authenticate', 'Bearer').json({ error: 'metrics need METRICS_TOKEN' });
       return;
     }

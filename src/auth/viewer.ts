@@ -60,12 +60,14 @@ export async function credentialFromHeader(
   lookups: CredentialLookups = ownLookups(ds, now),
 ): Promise<{ viewer: Viewer; credential: Credential }> {
   if (header === undefined || header === '') return { viewer: anonymousViewer, credential: { kind: 'anonymous' } };
-  const trimmed = header.trim();
-  if (/^Bearer lapk_/.test(trimmed)) {
-    const viewer = await viewerFromApiKey(trimmed.slice('Bearer '.length), ds, now, lookups);
+  // The scheme is case-insensitive, and one or more spaces follow it (RFC 9110 §11.1, §11.4).
+  const scheme = /^bearer +/i.exec(header.trim());
+  const presented = scheme ? header.trim().slice(scheme[0].length) : '';
+  if (presented.startsWith('lapk_')) {
+    const viewer = await viewerFromApiKey(presented, ds, now, lookups);
     return { viewer, credential: { kind: 'apiKey', keyId: viewer.apiKey!.id, expiresAt: viewer.apiKey!.expiresAt } };
   }
-  const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(trimmed);
+  const match = /^([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(presented);
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
   let claims;
   try {

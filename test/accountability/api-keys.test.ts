@@ -171,6 +171,9 @@ describe('a key’s viewer: the organization as a whole, read-only', () => {
     });
     const person = await hub.gql(`{ me { apiKey { name } } }`, { as: cast.tom });
     expect(person.body.data).toEqual({ me: { apiKey: null } });
+    // The scheme in any case (RFC 9110 §11.1).
+    const lower = await hub.gql(`{ me { kind apiKey { name } } }`, { headers: { authorization: `bearer ${key.secret}` } });
+    expect(lower.body).toEqual({ data: { me: { kind: 'PRIVATE', apiKey: { name: 'fraud desk' } } } });
   });
 
   test('Meridian’s key sees what Meridian’s people see in common: not the RED case that names Tom', async () => {

@@ -53,6 +53,18 @@ test('a well-formed token signed with the hub’s secret: the person’s viewer 
   });
 });
 
+test.each([
+  ['lower case', 'bearer'],
+  ['upper case', 'BEARER'],
+  ['two spaces after it', 'Bearer '],
+])('the scheme is case-insensitive and may be followed by several spaces (%s), as RFC 9110 has it', async (_what, scheme) => {
+  const r = await withHeader(`${scheme} ${await token()}`);
+  expect(r).toEqual({
+    status: 200,
+    body: { data: { me: { kind: 'COORDINATOR', person: { email: cast.ann }, organization: { name: 'US Federal Trade Commission' } } } },
+  });
+});
+
 describe('a token that is present but not good: HTTP 401, UNAUTHENTICATED, no data', () => {
   test.each([
     ['another scheme', async () => `Token ${await token()}`],

@@ -154,7 +154,9 @@ describe('GET /metrics (Prometheus)', () => {
       const without = await fetch(`${other.base}/metrics`);
       const wrong = await fetch(`${other.base}/metrics`, { headers: { authorization: 'Bearer nope' } });
       const right = await fetch(`${other.base}/metrics`, { headers: { authorization: 'Bearer scrape-secret-0123456789' } });
-      expect([without.status, wrong.status, right.status]).toEqual([401, 401, 200]);
+      const lower = await fetch(`${other.base}/metrics`, { headers: { authorization: 'bearer scrape-secret-0123456789' } });
+      const longer = await fetch(`${other.base}/metrics`, { headers: { authorization: 'Bearer scrape-secret-01234567890' } });
+      expect([without.status, wrong.status, right.status, lower.status, longer.status]).toEqual([401, 401, 200, 200, 401]);
     } finally {
       await other.hub.stop();
     }
