@@ -12,6 +12,7 @@ import { Data } from '../data';
 import { isUuid } from '../data/batch';
 import type { StatementCount } from '../db/statement-counter';
 import { apiKeyActive, lookupViewers, poolOf, withViewer } from '../db/viewer-db';
+import type { ViewerDb } from '../db/viewer-db';
 import { Redactions } from '../policy/redaction';
 import type { Viewer } from '../policy/viewer';
 import { Channel } from './channel';
@@ -337,9 +338,14 @@ export class LiveDispatcher extends EventEmitter {
   ): Promise<Resolution | null> {
     try {
       return await withViewer(this.o.ds, viewer, now, async (db) => {
+        // The credential, asked again as the first statement of this transaction: its snapshot is the one every row of
+        // the payload is read on. `recheck` asked it at the start of the dispatch, but groups are resolved a few at a
+        // time after it: a key revoked or a membership ended meanwhile (and the rows written after) must not reach a
+        // viewer the credential no longer makes. Sent with the payload's first statements, in the same round trip.
+        const stillValid = credentialStillValid(db, viewer, now);
         const trail = new AuditTrail(viewer, now, CaseAccessPath.SUBSCRIPTION);
         const context: Context = { viewer, db, data: new Data(db, viewer, trail), audit: trail, redactions: new Redactions(), config: this.o.config, now: () => now };
-        const result = await execute({
+        const executed = execute({
           schema: this.o.schema,
           document: selection.document,
           rootValue: event,
@@ -347,6 +353,8 @@ export class LiveDispatcher extends EventEmitter {
           variableValues: selection.variables,
           operationName: selection.operationName,
         });
+        const [valid, result] = await Promise.all([stillValid, executed]);
+        if (!valid) return { hidden: true, payload: {}, hash: HIDDEN, partConcerns: false };
         // A subscription has one root field (`onSubscribe` refuses one that could be skipped): no data under it is
         // nothing this viewer may be told about.
         const hidden = result.data == null || Object.keys(result.data).length === 0 || (result.errors ?? []).some((e) => e.extensions?.code === NOT_VISIBLE);
@@ -363,4 +371,20 @@ export class LiveDispatcher extends EventEmitter {
       return null;
     }
   }
+}
+
+/**
+ * Whether `viewer` is still who its credential makes, in `db`'s transaction: an API key still active
+ * (`lap.api_key_active`: not revoked, not expired, its organization endorsed), a person still of the same kind and
+ * organization (`lap.viewer_of`, as every request's lookup). An anonymous viewer has nothing to check.
+ */
+async function credentialStillValid(db: ViewerDb, viewer: Viewer, now: Date): Promise<boolean> {
+  const at = now.toISOString();
+  if (viewer.apiKey) {
+    const [row] = await db.query<{ ok: boolean }>(`SELECT lap.api_key_active($1::uuid, $2::timestamptz) AS ok`, [viewer.apiKey.id, at]);
+    return row?.ok === true;
+  }
+  if (!viewer.personId) return true;
+  const [row] = await db.query<{ kind: string; own_org: string | null }>(`SELECT v.kind, v.own_org FROM lap.viewer_of($1::uuid, NULL, $2::timestamptz) AS v`, [viewer.personId, at]);
+  return row !== undefined && row.kind === viewer.kind && (row.own_org ?? null) === (viewer.ownOrgId ?? null);
 }

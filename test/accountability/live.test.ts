@@ -1,4 +1,4 @@
-import { caseId, cast, personId, startTestHub, TestHub } from '../support/hub';
+import { caseId, cast, orgId, personId, startTestHub, TestHub } from '../support/hub';
 import { dispatchOf, LiveClient, subscribed, unsubscribedAll } from '../support/live';
 
 /**
@@ -82,4 +82,50 @@ test('a key revoked while subscribed is refused at the next delivery: 4403, noth
   await unsubscribedAll(dispatcher());
   await hub.auditSettled();
   expect(await hub.ds.query(`SELECT count(*)::int AS n FROM case_access_log WHERE person_id = $1 OR api_key_id = $2`, [personId(cast.grace), key.id])).toEqual([{ n: 0 }]);
+});
+
+/**
+ * The dispatch's own check of every credential (`recheck`) runs once, before the groups are resolved a few at a time:
+ * a key revoked or a membership ended after it, with a row written after that, must still reach no one the credential
+ * no longer makes. Here the check is made to have run before the change (it is skipped), so only the check inside each
+ * group's transaction stands between the new row and the subscriber.
+ */
+describe('a credential that changes after the dispatch checked it', () => {
+  async function withoutRecheck<T>(fn: () => Promise<T>): Promise<T> {
+    const d = dispatcher() as unknown as { recheck: (...args: unknown[]) => Promise<void> };
+    const original = d.recheck;
+    d.recheck = async () => undefined;
+    try {
+      return await fn();
+    } finally {
+      d.recheck = original;
+    }
+  }
+
+  test.each([
+    ['the key revoked', 'key'],
+    ['the organization withdrawn (a person’s token)', 'member'],
+  ])('%s: the row written after it is delivered to no one it no longer makes', async (_what, kind) => {
+    const key = await keyOf(cast.grace);
+    const authorization = kind === 'key' ? `Bearer ${key.secret}` : `Bearer ${await hub.tokenFor(personId(cast.grace), cast.grace)}`;
+    const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization });
+    expect(acknowledged).toBe(true);
+    try {
+      // ACMA's botnet case is shared with NorthStar: Grace and NorthStar's key read its tier.
+      const sub = client.subscribe(`subscription($id: ID) { caseChanged(id: $id) { title confidential { summary } } }`, { id: caseId('ACMA-2004-011') });
+      await subscribed(dispatcher(), 1);
+      await withoutRecheck(async () => {
+        if (kind === 'key') await hub.ds.query(`UPDATE api_key SET revoked_at = now(), revoked_by_id = $2 WHERE id = $1`, [key.id, personId(cast.grace)]);
+        else await hub.ds.query(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('northstar')]);
+        const report = dispatchOf(dispatcher(), 'case', caseId('ACMA-2004-011'));
+        const r = await hub.gql(updateCase, { as: cast.liam, variables: { id: caseId('ACMA-2004-011'), input: { title: 'Written after the change' } } });
+        expect(r.body.errors).toBeUndefined();
+        expect((await report).delivered).toBe(0);
+      });
+      expect(sub.received).toEqual([]);
+    } finally {
+      await client.close();
+      await unsubscribedAll(dispatcher());
+    }
+  });
 });
