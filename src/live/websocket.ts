@@ -123,6 +123,9 @@ function rootField(selectionSet: SelectionSetNode, document: DocumentNode): Fiel
   return null;
 }
 
+/** The subscriptions one WebSocket connection may hold at once (a dashboard holds a handful). */
+export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
+
 /**
  * GraphQL over WebSocket (graphql-ws, `graphql-transport-ws`) on the hub's HTTP server, at the same path as queries.
  *
@@ -201,6 +204,11 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
       async onSubscribe(ctx, _id, payload) {
         const connection = ctx.extra.live;
         if (!connection) return [new GraphQLError('Not connected')];
+        // graphql-ws holds this one among them already. Each subscription is resolved at every event that concerns it:
+        // without a bound, one connection could make every delivery slow for everyone.
+        if (Object.keys(ctx.subscriptions).length > MAX_SUBSCRIPTIONS_PER_CONNECTION) {
+          return [new GraphQLError(`A connection holds at most ${MAX_SUBSCRIPTIONS_PER_CONNECTION} subscriptions at once: complete one before starting another`, { extensions: { code: 'BAD_REQUEST' } })];
+        }
         // Each subscription started counts as a request of its viewer, in the same budget as their HTTP requests.
         const refusal = await o.rateLimits.byViewer(connection.viewer, connection.ip);
         if (refusal) {

@@ -629,6 +629,28 @@ describe('identity', () => {
 describe('cost and cleanup', () => {
   beforeEach(() => hub.reset());
 
+  test('a connection holds at most 50 subscriptions at once: the 51st is refused (BAD_REQUEST) until one completes', async () => {
+    const clients = await connect(['anonymous']);
+    const client = clients.get('anonymous')!;
+    const subs = Array.from({ length: 50 }, (_, i) => client.subscribe(`subscription { s${i}: caseChanged { reference } }`));
+    await subscribed(dispatcher(), 50);
+    const refused = client.subscribe(`subscription { more: caseChanged { reference } }`);
+    await client.until(() => refused.errors !== null);
+    expect(refused.errors).toEqual([
+      expect.objectContaining({ message: 'A connection holds at most 50 subscriptions at once: complete one before starting another', extensions: { code: 'BAD_REQUEST' } }),
+    ]);
+    expect(dispatcher().subscribers).toBe(50);
+    client.complete(subs[0]);
+    await new Promise<void>((resolve) => {
+      const check = () => (dispatcher().subscribers === 49 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    client.subscribe(`subscription { again: caseChanged { reference } }`);
+    await subscribed(dispatcher(), 50);
+    expect(dispatcher().subscribers).toBe(50);
+    await closeAll(clients);
+  });
+
   test('an event costs the same SQL statements for 1 and for 30 subscribers of one viewer and selection (one group)', async () => {
     const one = await connect(['isla']);
     const subsOne = await subscribeAll(one, `subscription { caseChanged { reference title } }`);
