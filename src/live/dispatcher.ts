@@ -222,7 +222,7 @@ export class LiveDispatcher extends EventEmitter {
       await this.recheck(concerned, now, report);
       const live = concerned.filter((s) => !s.channel.ended && !s.connection.closed);
       report.groups = await this.eachGroup(live, () => '', async (viewer, selection, subscribers) => {
-        const needsPart = isPartOnly(event) && subscribers.some((s) => s.history.get(event.id) === undefined);
+        const needsPart = isPartOnly(event);
         const r = await this.resolve(viewer, selection, event, now, needsPart, report);
         if (!r) return;
         let delivered = 0;
@@ -246,9 +246,11 @@ export class LiveDispatcher extends EventEmitter {
       return false;
     }
     if (last === r.hash) return false;
-    // Not told, so nothing is remembered: a later event of the row (another part of the same transaction, or a change
-    // committed before this one was dispatched) is weighed on its own, against no payload.
-    if (last === undefined && isPartOnly(event) && !r.partConcerns) return false;
+    // A change to a part this viewer cannot see tells it nothing, even when its payload differs from the last one it
+    // received (a change to something it sees that announced no event of this row, such as a discussed case renamed):
+    // delivered now, that payload would tell it when the hidden change happened. Not told, so nothing is remembered:
+    // the difference goes with the next event that concerns it.
+    if (isPartOnly(event) && !r.partConcerns) return false;
     s.history.set(event.id, r.hash);
     s.channel.push(r.payload);
     return true;

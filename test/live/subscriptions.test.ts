@@ -269,6 +269,31 @@ describe('callChanged: segments and exclusions', () => {
     await closeAll(clients);
   });
 
+  test('a change to a segment the subscriber cannot see is not delivered, even when its payload has changed since (it would tell when the hidden change happened)', async () => {
+    const clients = await connect(['grace', 'oliver']);
+    const subs = await subscribeAll(clients, `subscription($id: ID) { callChanged(id: $id) { segments { title minutes discussedCases { title } } } }`, { id: callId('next-1') });
+    const minutes = `mutation($id: ID!, $m: String!) { recordMinutes(segmentId: $id, minutes: $m) { id } }`;
+    // Minutes on Grace's segment: both hear of them (Grace's payload of the call, to compare the next ones with).
+    await changed('call', callId('next-1'), minutes, 'oliver', { id: segmentId('next-1/2'), m: 'Opened.' }, clients, subs);
+    expect(Object.fromEntries([...subs].map(([v, sub]) => [v, sub.received.length]))).toEqual({ grace: 1, oliver: 1 });
+    // Law-enforcement minutes: the agency hears of them, Grace (who does not see that segment) does not.
+    await changed('call', callId('next-1'), minutes, 'oliver', { id: segmentId('next-1/1'), m: 'First law-enforcement note.' }, clients, subs);
+    expect(Object.fromEntries([...subs].map(([v, sub]) => [v, sub.received.length]))).toEqual({ grace: 1, oliver: 2 });
+    // The case discussed in Grace's segment is renamed: a case event, no call event — her view of the call has changed unannounced.
+    const renamed = await hub.gql(updateCase, { as: cast.liam, variables: { id: caseId('ACMA-2004-011'), input: { title: 'Botnet, renamed' } } });
+    expect(renamed.body.errors).toBeUndefined();
+    // More law-enforcement minutes: still nothing for Grace, though her payload now differs from her last.
+    await changed('call', callId('next-1'), minutes, 'oliver', { id: segmentId('next-1/1'), m: 'Second law-enforcement note.' }, clients, subs);
+    expect(Object.fromEntries([...subs].map(([v, sub]) => [v, sub.received.length]))).toEqual({ grace: 1, oliver: 3 });
+    // Minutes on her own segment: she hears of them, with the renamed case.
+    await changed('call', callId('next-1'), minutes, 'oliver', { id: segmentId('next-1/2'), m: 'Agreed.' }, clients, subs);
+    expect(subs.get('grace')!.received.map((p) => p.data.callChanged.segments)).toEqual([
+      [{ title: 'Joint training: tracing zombie drones', minutes: 'Opened.', discussedCases: [{ title: expect.any(String) }] }],
+      [{ title: 'Joint training: tracing zombie drones', minutes: 'Agreed.', discussedCases: [{ title: 'Botnet, renamed' }] }],
+    ]);
+    await closeAll(clients);
+  });
+
   test('a subscriber to every call that has not had this one yet hears only of what it sees change: not an exclusion of a member it never saw invited, not a case it cannot see linked', async () => {
     const clients = await connect(['isla', 'tom', 'grace', 'eva']);
     // Every call, no id: no earlier payload of next-1 to compare with.
