@@ -310,6 +310,18 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     });
     next();
   });
+  // Node keeps the first of several Authorization headers and drops the others: which credential a request carries
+  // must not depend on that (an empty first one would make a request with a good token anonymous).
+  firstSteps.push((req, res, next) => {
+    let seen = 0;
+    for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'authorization') seen++;
+    if (seen > 1) {
+      factsOf(req).outcome = 'BAD_REQUEST';
+      sendJson(res, 400, { errors: [{ message: 'Send one Authorization header, not several', extensions: { code: 'BAD_REQUEST' } }] });
+      return;
+    }
+    next();
+  });
   for (const step of firstSteps) app.use(step);
 
   app.get('/metrics', async (req, res) => {

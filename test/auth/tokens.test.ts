@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { SignJWT } from 'jose';
 import { cast, orgId, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { tableRows } from '../support/rows';
@@ -63,6 +64,25 @@ test.each([
     status: 200,
     body: { data: { me: { kind: 'COORDINATOR', person: { email: cast.ann }, organization: { name: 'US Federal Trade Commission' } } } },
   });
+});
+
+test.each([
+  ['an empty one, then a good token', (good: string) => ['', `Bearer ${good}`]],
+  ['a good token, then another', (good: string) => [`Bearer ${good}`, 'Bearer nonsense']],
+])('several Authorization headers (%s): 400 BAD_REQUEST, never the first one alone', async (_what, values) => {
+  // Raw headers (an array) get no Host of Node's: it is given here.
+  const headers = ['host', new URL(hub.url).host, 'content-type', 'application/json', ...values(await token()).flatMap((v) => ['authorization', v])];
+  const answer = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+    const req = http.request(hub.url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ query: ME }));
+  });
+  expect(answer).toEqual({ status: 400, body: { errors: [{ message: 'Send one Authorization header, not several', extensions: { code: 'BAD_REQUEST' } }] } });
 });
 
 describe('a token that is present but not good: HTTP 401, UNAUTHENTICATED, no data', () => {
