@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { useGraphQlJit } from '@envelop/graphql-jit';
-import { createGatewayRuntime, GatewayPlugin, GatewayRuntime } from '@graphql-hive/gateway-runtime';
+import { Attributes, createGatewayRuntime, GatewayPlugin, GatewayRuntime, JSONLogWriter, Logger, LogLevel, LogWriter } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
 import { composeServices } from '@theguild/federation-composition';
 import {
@@ -243,6 +243,8 @@ export interface GatewayOptions {
   introspection?: boolean;
   /** Hive Gateway's log level (errors by default). */
   logging?: 'error' | 'warn' | 'info' | 'debug' | false;
+  /** Where the log lines go, scrubbed (`scrubbed`): one JSON line each on standard output by default; tests read them. */
+  logWriter?: LogWriter;
   /** Queries the hub alone answers run compiled (graphql-jit, `compiledWhen`); false: everything on graphql-js (tests compare the two). */
   compile?: boolean;
   /** How long an idle client connection is kept open (65 s by default, as the hub's KEEP_ALIVE_TIMEOUT_MS). */
@@ -256,6 +258,43 @@ export interface Gateway {
   httpServer: http.Server;
   listen(port: number, host: string): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** The keys of a log line's attributes whose values are never written: what a client sent (its query, variables, body). */
+const UNLOGGED = new Set(['body', 'variables', 'request', 'query', 'params', 'document']);
+
+/**
+ * A log line's attributes without what a client sent. Hive Gateway logs a failed subgraph request with the request
+ * itself (`extensions.request.body`: the query and its variables, a case's confidential summary among them when a
+ * mutation carried one); the hub never logs such values, and neither does the gateway. Errors keep their class,
+ * message, code and cause.
+ */
+export function scrubbed(value: unknown, depth = 0): unknown {
+  if (depth > 8) return '[deeper]';
+  if (Array.isArray(value)) return value.map((v) => scrubbed(v, depth + 1));
+  if (value instanceof Error) {
+    const e = value as Error & { extensions?: unknown; cause?: unknown };
+    return {
+      class: e.name,
+      message: e.message,
+      ...(e.extensions !== undefined ? { extensions: scrubbed(e.extensions, depth + 1) } : {}),
+      ...(e.cause !== undefined ? { cause: scrubbed(e.cause, depth + 1) } : {}),
+    };
+  }
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = UNLOGGED.has(k) ? '[not logged]' : scrubbed(v, depth + 1);
+    return out;
+  }
+  return value;
+}
+
+function gatewayLogger(level: LogLevel, writer: LogWriter = new JSONLogWriter()): Logger {
+  const scrubbing: LogWriter = {
+    write: (lvl: LogLevel, attrs: Attributes | null | undefined, msg: string | null | undefined) =>
+      writer.write(lvl, attrs ? (scrubbed(attrs) as Attributes) : attrs, msg),
+  };
+  return new Logger({ level, writers: [scrubbing] });
 }
 
 /**
@@ -278,7 +317,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphiql: options.graphiql ? { title: 'LAP Hub — composed graph' } : false,
     ...(options.introspection === false ? { disableIntrospection: { disableIf: () => true } } : {}),
     landingPage: false,
-    logging: options.logging ?? 'error',
+    logging: options.logging === false ? false : gatewayLogger(options.logging ?? 'error', options.logWriter),
     propagateHeaders: {
       // A WebSocket client's token is its connection_init's (for the fields of its subscription events that the
       // gateway fetches over HTTP); an HTTP client's is its header.

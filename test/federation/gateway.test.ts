@@ -7,6 +7,7 @@ import { demoCases } from '../../examples/complaints/store';
 import { openDatabase } from '../../src/db/data-source';
 import { buildSchema, parse } from 'graphql';
 import { DETAIL_QUERY, AGENDA_QUERY } from '../../bench/board';
+import { MemoryLogWriter } from '@graphql-hive/gateway-runtime';
 import { compiledWhen, composeSupergraph, createGateway, Gateway } from '../../src/federation/gateway';
 import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
@@ -383,4 +384,33 @@ describe('the client’s address reaches the hub', () => {
       await limited.stop();
     }
   });
+});
+
+test('a hub the gateway cannot reach: the error is logged, without what the client sent (a confidential summary in a mutation’s variables)', async () => {
+  // A port nothing listens on.
+  const spare = http.createServer();
+  const port = await new Promise<number>((resolve) => spare.listen(0, '127.0.0.1', () => resolve((spare.address() as { port: number }).port)));
+  await new Promise<void>((resolve) => spare.close(() => resolve()));
+  const logs = new MemoryLogWriter();
+  const lonely = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logWriter: logs });
+  const lonelyUrl = `http://127.0.0.1:${await lonely.listen(0, '127.0.0.1')}/graphql`;
+  try {
+    const r = await post(
+      lonelyUrl,
+      `mutation($id: ID!, $input: UpdateCaseInput!) { updateCase(id: $id, input: $input) { id } }`,
+      cast.liam,
+      {},
+      { id: caseId('ACMA-2004-011'), input: { summary: 'SECRET-SUMMARY the suspect lives at 12 Elm St', investigatorNotes: 'SECRET-NOTE informant J. Doe' } },
+    );
+    expect(r.body.data?.updateCase ?? null).toBeNull();
+    expect(r.body.errors.length).toBeGreaterThan(0);
+    // Logged: the failure, at error level…
+    expect(logs.logs.filter((l) => l.level === 'error').length).toBeGreaterThan(0);
+    // …and nothing the client sent.
+    const written = JSON.stringify(logs.logs);
+    expect(written).not.toContain('SECRET-');
+    expect(written).not.toContain('12 Elm St');
+  } finally {
+    await lonely.stop();
+  }
 });
