@@ -214,21 +214,42 @@ export function refusedCredentialPlugin(): GatewayPlugin {
   };
 }
 
+/** Whether a fetch failed because nothing accepted the connection: the request never reached the instance. */
+function connectionRefused(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code === 'ECONNREFUSED') return true;
+  }
+  return false;
+}
+
 /**
  * Spreads the requests for one subgraph over several instances of it, in turn (the scale-out story: N stateless hubs
- * on one PostgreSQL). Each request to a subgraph goes to the next URL of its list.
+ * on one PostgreSQL). Each request to a subgraph goes to the next URL of its list; when that instance refuses the
+ * connection (stopped, restarting), to the one after it, and so on once round the list. Only a refused connection is
+ * tried elsewhere: the request never reached that instance, so nothing can run twice (a mutation included); any other
+ * failure is the request's.
  */
 function instancesPlugin(urls: Record<SubgraphName, string[]>): GatewayPlugin {
   const next = new Map<string, number>();
   const byPlaceholder = new Map((Object.keys(urls) as SubgraphName[]).map((name) => [placeholderUrls[name], name]));
   return {
-    onFetch({ url, setURL }) {
+    onFetch({ url, setURL, fetchFn, setFetchFn }) {
       const name = byPlaceholder.get(url);
       if (!name) return;
       const list = urls[name];
       const i = next.get(name) ?? 0;
       next.set(name, (i + 1) % list.length);
       setURL(list[i]);
+      if (list.length === 1) return;
+      setFetchFn(async (_target, ...rest) => {
+        for (let k = 0; ; k++) {
+          try {
+            return await fetchFn(list[(i + k) % list.length], ...rest);
+          } catch (err) {
+            if (k + 1 >= list.length || !connectionRefused(err)) throw err;
+          }
+        }
+      });
     },
   };
 }

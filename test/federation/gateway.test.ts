@@ -414,3 +414,29 @@ test('a hub the gateway cannot reach: the error is logged, without what the clie
     await lonely.stop();
   }
 });
+
+test('of several hubs, one that refuses connections (stopped) is passed over: every request is answered by the other, a mutation once', async () => {
+  const spare = http.createServer();
+  const port = await new Promise<number>((resolve) => spare.listen(0, '127.0.0.1', () => resolve((spare.address() as { port: number }).port)));
+  await new Promise<void>((resolve) => spare.close(() => resolve()));
+  const down = `http://127.0.0.1:${port}/graphql`;
+  for (const order of [[down, hub.url], [hub.url, down]]) {
+    const pair = createGateway({ supergraph: supergraph(), subgraphs: { hub: order, complaints: complaints.url }, logging: false });
+    const pairUrl = `http://127.0.0.1:${await pair.listen(0, '127.0.0.1')}/graphql`;
+    try {
+      for (let i = 0; i < 4; i++) expect((await post(pairUrl, `{ me { kind } }`, cast.ann)).body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+      const grant = await post(
+        pairUrl,
+        `mutation($input: ShareCaseInput!) { shareCase(input: $input) { participant { id } } }`,
+        cast.isla,
+        {},
+        { input: { caseId: caseId('ICO-2004-008'), participantId: orgId('sentinel') } },
+      );
+      expect(grant.body).toEqual({ data: { shareCase: { participant: { id: orgId('sentinel') } } } });
+      expect(await hub.ds.query(`SELECT count(*)::int AS n FROM case_share WHERE case_id = $1 AND participant_id = $2`, [caseId('ICO-2004-008'), orgId('sentinel')])).toEqual([{ n: 1 }]);
+    } finally {
+      await pair.stop();
+      await hub.reset();
+    }
+  }
+});
