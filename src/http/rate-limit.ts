@@ -58,10 +58,26 @@ async function openStore(config: Config, pool: Pool | null, logger: Logger): Pro
       if (startupError) throw startupError;
     } catch (err) {
       client.disconnect();
-      throw new ConfigError(`REDIS_URL: cannot use Redis (${(err as Error).message})`);
+      // ioredis's own message for a connection that never opened is "Connection is closed.": the first error event
+      // says why (ECONNREFUSED, a name that does not resolve, a refused AUTH or SELECT).
+      throw new ConfigError(`REDIS_URL: cannot use Redis at ${describeRedis(config.redisUrl!)} (${((startupError ?? err) as Error).message})`);
     }
     client.off('error', onStartupError);
-    client.on('error', (err: Error) => logger.warn({ err: { message: err.message } }, 'rate limits: Redis is unavailable'));
+    // While Redis is away, ioredis reports every reconnection attempt: a warning once when it goes, then at most once
+    // a minute while it stays away, and a line when it is back.
+    let away = false;
+    let lastAway = 0;
+    client.on('error', (err: Error) => {
+      if (away && Date.now() - lastAway < 60_000) return;
+      away = true;
+      lastAway = Date.now();
+      logger.warn({ err: { message: err.message } }, 'rate limits: Redis is unavailable; counting in memory until it is back');
+    });
+    client.on('ready', () => {
+      if (!away) return;
+      away = false;
+      logger.info('rate limits: Redis is back');
+    });
     return {
       make: (prefix, points) => new RateLimiterRedis({ storeClient: client, keyPrefix: `laphub:${prefix}`, points, duration: 60 }),
       close: async () => {
@@ -143,4 +159,14 @@ export async function createRateLimits(config: Config, pool: Pool | null, logger
     byViewer: async (v, address) => (viewer ? viewer(viewerKey(v, address)) : null),
     close: () => store.close(),
   };
+}
+
+/** A Redis URL for a message: its host, port and database, never its password. */
+function describeRedis(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '6379'}${u.pathname && u.pathname !== '/' ? u.pathname : ''}`;
+  } catch {
+    return 'REDIS_URL';
+  }
 }

@@ -237,15 +237,55 @@ describe('rate limits', () => {
   test('the store is not reachable: start-up stops with one line, and nothing else is logged', async () => {
     const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_STORE: 'redis', REDIS_URL: 'redis://127.0.0.1:1' });
     const { logger, lines } = capturingLogger();
-    await expect(createHub({ config, ds: hub.ds, logger })).rejects.toThrow(new ConfigError('REDIS_URL: cannot use Redis (Connection is closed.)'));
+    await expect(createHub({ config, ds: hub.ds, logger })).rejects.toThrow(new ConfigError('REDIS_URL: cannot use Redis at 127.0.0.1:1 (connect ECONNREFUSED 127.0.0.1:1)'));
     expect(lines).toEqual([]);
+  });
+
+  (process.env.TEST_REDIS_URL ? test : test.skip)('Redis going away while the hub runs: one warning, not one per reconnection attempt; a line when it is back', async () => {
+    const target = new URL(process.env.TEST_REDIS_URL!);
+    // A proxy in front of the machine's Redis, closed and opened again: Redis itself is left alone.
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    const port = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as net.AddressInfo).port)));
+    const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` });
+    const { logger, lines } = capturingLogger();
+    const other = await createHub({ config, ds: hub.ds, logger });
+    const warnings = () => lines.filter((l) => l.msg === 'rate limits: Redis is unavailable; counting in memory until it is back');
+    try {
+      await new Promise<void>((resolve) => {
+        proxy.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+      // ioredis tries again and again (every 50 ms, then more slowly): each attempt is an error event.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(warnings()).toHaveLength(1);
+      await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', () => resolve()));
+      while (!lines.some((l) => l.msg === 'rate limits: Redis is back')) await new Promise((r) => setTimeout(r, 50));
+      expect(warnings()).toHaveLength(1);
+    } finally {
+      await other.stop();
+      await new Promise<void>((resolve) => {
+        proxy.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    }
   });
 
   (process.env.TEST_REDIS_URL ? test : test.skip)('the Redis store (TEST_REDIS_URL) with a database Redis does not have: start-up stops with one line', async () => {
     const url = new URL(process.env.TEST_REDIS_URL!);
     url.pathname = '/99999';
     const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_STORE: 'redis', REDIS_URL: url.toString() });
-    await expect(createHub({ config, ds: hub.ds, logger: pino({ level: 'silent' }) })).rejects.toThrow(new ConfigError('REDIS_URL: cannot use Redis (ERR DB index is out of range)'));
+    await expect(createHub({ config, ds: hub.ds, logger: pino({ level: 'silent' }) })).rejects.toThrow(
+      new ConfigError(`REDIS_URL: cannot use Redis at ${url.hostname}:${url.port || '6379'}/99999 (ERR DB index is out of range)`),
+    );
   });
 });
 
