@@ -6,15 +6,16 @@ import { sendJson, Step } from './respond';
 /**
  * A subscription sent over HTTP whose root field carries `@skip` or `@include` (conditionalSubscriptionRoot): 400
  * BAD_USER_INPUT, before Apollo validates it — graphql-js's rule for single root fields throws on such a directive with
- * a variable, which Apollo answers as an internal error. Only a query that names both is parsed here; anything else,
- * and a query that does not parse, is left to Apollo.
+ * a variable, which Apollo answers as an internal error. Only a query with `subscription` and an `@` in it is parsed here;
+ * anything else, and a query that does not parse, is left to Apollo.
  */
 export const conditionalSubscriptionCheck: Step = (req, res, next) => {
   const query =
     req.method === 'GET'
       ? (req as IncomingMessage & { query?: Record<string, unknown> }).query?.query
       : ((req as IncomingMessage & { body?: unknown }).body as { query?: unknown } | undefined)?.query;
-  if (typeof query !== 'string' || !query.includes('subscription') || !/@(skip|include)\b/.test(query)) return next();
+  // A directive needs an `@` (GraphQL allows spaces or a comment between it and the name): no `@`, no directive.
+  if (typeof query !== 'string' || !query.includes('subscription') || !query.includes('@')) return next();
   let conditional = false;
   try {
     conditional = conditionalSubscriptionRoot(parse(query, { maxTokens: 5000 }));

@@ -3,6 +3,7 @@ import {
   DocumentNode, FieldNode, getArgumentValues, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, Kind, OperationTypeNode, parse,
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
+import { connectionAuthorization } from '../auth/connection-params';
 import { CONDITIONAL_ROOT_MESSAGE, conditionalSubscriptionRoot } from '../graphql/conditional-root';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -172,12 +173,11 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
       isProd: o.production,
       connectionInitWaitTimeout: 10_000,
       async onConnect(ctx) {
-        const params = ctx.connectionParams ?? {};
-        const header = params.authorization ?? params.Authorization;
-        if (header !== undefined && header !== null && typeof header !== 'string') return false;
+        const header = connectionAuthorization(ctx.connectionParams);
+        if (header === null) return false;
         let auth;
         try {
-          auth = await o.authenticate(header ?? undefined);
+          auth = await o.authenticate(header);
         } catch (err) {
           if (err instanceof GraphQLError && err.extensions.code === 'UNAUTHENTICATED') return false;
           if (err instanceof GraphQLError && err.extensions.code === 'SERVICE_UNAVAILABLE') {

@@ -91,6 +91,7 @@ describe('every kind of POST is answered as Express answers it', () => {
     { what: 'a syntax error', headers: json, body: () => JSON.stringify({ query: '{ ' }), status: 400, code: 'GRAPHQL_PARSE_FAILED' },
     // graphql-js's validation would throw on it (an internal error): refused before.
     { what: 'a subscription whose root field a variable could skip', headers: json, body: () => JSON.stringify({ query: 'subscription($s: Boolean!) { caseChanged @skip(if: $s) { reference } }', variables: { s: false } }), status: 400, code: 'BAD_USER_INPUT' },
+    { what: 'the same, with a comment between @ and the directive', headers: json, body: () => JSON.stringify({ query: 'subscription($s: Boolean = true) { caseChanged @ #\n skip(if: $s) { reference } }' }), status: 400, code: 'BAD_USER_INPUT' },
     { what: 'an unknown field, asking for graphql-response+json', headers: { ...json, accept: 'application/graphql-response+json' }, body: () => JSON.stringify({ query: '{ nope }' }), status: 400, code: 'GRAPHQL_VALIDATION_FAILED' },
     { what: 'an Accept the hub cannot answer', headers: { ...json, accept: 'text/html' }, body: () => typename, status: 406, code: 'BAD_REQUEST' },
     { what: 'a query string', headers: json, body: () => typename, query: '?debug=1', status: 200 },

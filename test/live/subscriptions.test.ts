@@ -553,8 +553,11 @@ describe('identity', () => {
     ['a malformed token', { authorization: 'Bearer nonsense' }],
     ['a token signed with another secret', { authorization: 'Bearer ' }],
     ['an authorization that is not a string', { authorization: 42 }],
+    ['a malformed token under another spelling of the key', { AUTHORIZATION: 'Bearer nonsense' }],
+    ['an empty authorization, then a good token under another spelling', { authorization: '', Authorization: 'Bearer <ann>' }],
   ])('%s closes the connection with 4403 after connection_init', async (_what, params) => {
     let p = params as Record<string, unknown>;
+    if (p.Authorization === 'Bearer <ann>') p = { ...p, Authorization: `Bearer ${await hub.tokenFor(personId(cast.ann), cast.ann)}` };
     if (p.authorization === 'Bearer ') {
       const forged = await new SignJWT({ email: cast.ann })
         .setProtectedHeader({ alg: 'HS256' })
@@ -567,6 +570,17 @@ describe('identity', () => {
     expect(acknowledged).toBe(false);
     expect(await client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
     expect(hub.hub.live.server.connections).toBe(0);
+  });
+
+  test('the authorization key in any case is the credential (as an HTTP header name)', async () => {
+    const { client, acknowledged } = await LiveClient.connect(hub.url, { AUTHORIZATION: `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}` });
+    opened.add(client);
+    expect(acknowledged).toBe(true);
+    const subs = new Map([['tom' as ViewerName, client.subscribe(`subscription { caseChanged { reference } }`)]]);
+    await subscribed(dispatcher(), 1);
+    // FTC's RED phishing-kit case names Tom: anonymous would not hear of it.
+    await changed('case', caseId('FTC-2004-021'), updateCase, 'ann', { id: caseId('FTC-2004-021'), input: { title: 'Renamed' } }, new Map([['tom' as ViewerName, client]]), subs);
+    expect(received(subs)).toEqual({ tom: [{ data: { caseChanged: { reference: 'FTC-2004-021' } } }] });
   });
 
   test('without a token the subscriber is anonymous: CLEAR cases only', async () => {
