@@ -60,7 +60,9 @@ async function main(): Promise<void> {
     introspection: process.env.NODE_ENV !== 'production',
   });
   const actual = await gateway.listen(port, host);
-  process.stdout.write(`LAP Hub gateway: GraphQL and GraphiQL at http://localhost:${actual}/graphql (hub: ${hubUrls.join(', ')}; complaints: ${complaints.url})\n`);
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const graphiql = process.env.NODE_ENV !== 'production' ? ' and GraphiQL' : '';
+  process.stdout.write(`LAP Hub gateway: GraphQL${graphiql} at http://${shown}:${actual}/graphql (hub: ${hubUrls.join(', ')}; complaints: ${complaints.url})\n`);
 
   let stopping = false;
   const stop = async (code: number) => {

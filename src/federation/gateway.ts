@@ -20,6 +20,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
+import { CONDITIONAL_ROOT_MESSAGE, conditionalSubscriptionRoot } from '../graphql/conditional-root';
 import type { RedactionEntry } from '../policy/redaction';
 import { clientForwardedFor, forwardedAuthorization, gatewayLive, GatewayLive } from './live';
 
@@ -223,6 +224,19 @@ function connectionRefused(err: unknown): boolean {
 }
 
 /**
+ * As at the hub (src/graphql/conditional-root.ts): a subscription whose root field could be skipped is refused with
+ * BAD_USER_INPUT at validation, over HTTP (server-sent events) and WebSocket alike; Hive Gateway would otherwise fail
+ * on it with an internal error (or graphql-js's own rule throw on a variable there).
+ */
+function conditionalRootPlugin(): GatewayPlugin {
+  return {
+    onValidate({ params, setResult }) {
+      if (conditionalSubscriptionRoot(params.documentAST)) setResult([new GraphQLError(CONDITIONAL_ROOT_MESSAGE, { extensions: { code: 'BAD_USER_INPUT' } })]);
+    },
+  };
+}
+
+/**
  * Spreads the requests for one subgraph over several instances of it, in turn (the scale-out story: N stateless hubs
  * on one PostgreSQL). Each request to a subgraph goes to the next URL of its list; when that instance refuses the
  * connection (stopped, restarting), to the one after it, and so on once round the list. Only a refused connection is
@@ -292,12 +306,13 @@ const UNLOGGED = new Set(['body', 'variables', 'request', 'query', 'params', 'do
  */
 export function scrubbed(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[deeper]';
+  if (typeof value === 'string') return scrubbedText(value);
   if (Array.isArray(value)) return value.map((v) => scrubbed(v, depth + 1));
   if (value instanceof Error) {
     const e = value as Error & { extensions?: unknown; cause?: unknown };
     return {
       class: e.name,
-      message: e.message,
+      message: scrubbedText(e.message),
       ...(e.extensions !== undefined ? { extensions: scrubbed(e.extensions, depth + 1) } : {}),
       ...(e.cause !== undefined ? { cause: scrubbed(e.cause, depth + 1) } : {}),
     };
@@ -310,10 +325,21 @@ export function scrubbed(value: unknown, depth = 0): unknown {
   return value;
 }
 
+/**
+ * Text without what a subgraph's answer or a client's credential may have put in it: the body Hive Gateway quotes in
+ * "Unexpected response: …" (a proxy in front of a hub may echo the request there), bearer tokens and API keys.
+ */
+function scrubbedText(text: string): string {
+  return text
+    .replace(/^(Unexpected response:).*$/s, '$1 [not logged]')
+    .replace(/\bBearer\s+\S+/gi, 'Bearer [not logged]')
+    .replace(/\blapk_[A-Za-z0-9_-]+/g, 'lapk_[not logged]');
+}
+
 function gatewayLogger(level: LogLevel, writer: LogWriter = new JSONLogWriter()): Logger {
   const scrubbing: LogWriter = {
     write: (lvl: LogLevel, attrs: Attributes | null | undefined, msg: string | null | undefined) =>
-      writer.write(lvl, attrs ? (scrubbed(attrs) as Attributes) : attrs, msg),
+      writer.write(lvl, attrs ? (scrubbed(attrs) as Attributes) : attrs, typeof msg === 'string' ? scrubbedText(msg) : msg),
   };
   return new Logger({ level, writers: [scrubbing] });
 }
@@ -348,13 +374,21 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [instancesPlugin(urls), refusedCredentialPlugin(), redactionsPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
+    plugins: () => [conditionalRootPlugin(), instancesPlugin(urls), refusedCredentialPlugin(), redactionsPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).
     __experimental__batchExecution: false,
   });
-  const httpServer = http.createServer(runtime);
+  // As at the hub (src/server.ts): Node keeps the first of several Authorization headers and drops the others, and
+  // which credential the hubs get must not depend on that.
+  const httpServer = http.createServer((req, res) => {
+    let seen = 0;
+    for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'authorization') seen++;
+    if (seen <= 1) return void runtime(req, res);
+    const body = JSON.stringify({ errors: [{ message: 'Send one Authorization header, not several', extensions: { code: 'BAD_REQUEST' } }] });
+    res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
+  });
   // As the hub's (KEEP_ALIVE_TIMEOUT_MS, src/config.ts): idle client connections outlive a load balancer's 60 s.
   httpServer.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
   live.attach(httpServer, runtime, runtime.graphqlEndpoint);

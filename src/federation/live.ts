@@ -2,10 +2,12 @@ import type http from 'node:http';
 import { getGraphQLWSOptions, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { buildGraphQLWSExecutor } from '@graphql-tools/executor-graphql-ws';
 import type { Executor } from '@graphql-tools/utils';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, parse } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
+import { connectionAuthorization } from '../auth/connection-params';
+import { CONDITIONAL_ROOT_MESSAGE, conditionalSubscriptionRoot } from '../graphql/conditional-root';
 
 /**
  * Subscriptions through the gateway (DOMAIN §6, §7). The gateway has no identity of its own, so it never decides who a
@@ -38,10 +40,8 @@ export function forwardedAuthorization(context: unknown, request: { headers: { g
   // A WebSocket client: its connection_init is its identity, as at the hub (the upgrade request's headers are not);
   // a connection_init without a payload is anonymous, never the upgrade's Authorization header.
   if (context && typeof context === 'object' && 'connectionParams' in context) {
-    const params = (context as { connectionParams?: unknown }).connectionParams;
-    if (!params || typeof params !== 'object') return undefined;
-    const value = (params as Record<string, unknown>).authorization ?? (params as Record<string, unknown>).Authorization;
-    return typeof value === 'string' && value ? value : undefined;
+    const value = connectionAuthorization((context as { connectionParams?: unknown }).connectionParams);
+    return value || undefined;
   }
   return request?.headers.get('authorization') || undefined;
 }
@@ -262,12 +262,25 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
       server = useServer(
         {
           ...base,
+          // As at the hub (src/live/websocket.ts): a subscription whose root field could be skipped is refused before
+          // anything runs (Hive Gateway would fail on it with an internal error).
+          async onSubscribe(ctx, id, payload) {
+            if (typeof payload.query === 'string' && payload.query.includes('@')) {
+              let conditional = false;
+              try {
+                conditional = conditionalSubscriptionRoot(parse(payload.query, { maxTokens: 5000 }));
+              } catch {
+                // Not parsed here: the gateway's own handling answers it.
+              }
+              if (conditional) return [new GraphQLError(CONDITIONAL_ROOT_MESSAGE, { extensions: { code: 'BAD_USER_INPUT' } })];
+            }
+            return base.onSubscribe!(ctx, id, payload);
+          },
           connectionInitWaitTimeout: 10_000,
           async onConnect(ctx) {
-            const params = ctx.connectionParams ?? {};
-            const header = params.authorization ?? params.Authorization;
-            // As at the hub: an authorization that is not a string is refused.
-            if (header !== undefined && header !== null && typeof header !== 'string') return false;
+            // As at the hub: an authorization that is not a string, or named more than once, is refused.
+            const header = connectionAuthorization(ctx.connectionParams);
+            if (header === null) return false;
             const socket = ctx.extra.socket;
             const link = new HubLink(
               pick(),

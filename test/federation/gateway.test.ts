@@ -440,3 +440,51 @@ test('of several hubs, one that refuses connections (stopped) is passed over: ev
     }
   }
 });
+
+test('several Authorization headers are refused at the gateway as at the hub: 400 BAD_REQUEST, never the first one alone', async () => {
+  const good = `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}`;
+  for (const values of [['', good], [good, 'Bearer garbage']]) {
+    const headers = ['host', new URL(url).host, 'content-type', 'application/json', ...values.flatMap((v) => ['authorization', v])];
+    const answer = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', headers }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ query: '{ me { kind } }' }));
+    });
+    expect(answer).toEqual({ status: 400, body: { errors: [{ message: 'Send one Authorization header, not several', extensions: { code: 'BAD_REQUEST' } }] } });
+  }
+});
+
+test('a subgraph answer that echoes the request (a proxy in front of a hub) is logged without it: no variables, no token', async () => {
+  const echo = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end(`not json: ${body} auth=${req.headers.authorization ?? ''}`));
+  });
+  const port = await new Promise<number>((resolve) => echo.listen(0, '127.0.0.1', () => resolve((echo.address() as { port: number }).port)));
+  const logs = new MemoryLogWriter();
+  const fooled = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logWriter: logs });
+  const fooledUrl = `http://127.0.0.1:${await fooled.listen(0, '127.0.0.1')}/graphql`;
+  try {
+    const token = await hub.tokenFor(personId(cast.liam), cast.liam);
+    const r = await post(
+      fooledUrl,
+      `mutation($id: ID!, $input: UpdateCaseInput!) { updateCase(id: $id, input: $input) { id } }`,
+      cast.liam,
+      {},
+      { id: caseId('ACMA-2004-011'), input: { summary: 'SECRET-SUMMARY echoed' } },
+    );
+    expect(r.body.errors.length).toBeGreaterThan(0);
+    expect(logs.logs.filter((l) => l.level === 'error').length).toBeGreaterThan(0);
+    const written = JSON.stringify(logs.logs);
+    expect(written).not.toContain('SECRET-');
+    expect(written).not.toContain(token.slice(0, 20));
+  } finally {
+    await fooled.stop();
+    await new Promise<void>((resolve) => echo.close(() => resolve()));
+  }
+});

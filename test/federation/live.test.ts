@@ -296,3 +296,34 @@ describe('over HTTP (server-sent events, as GraphiQL subscribes)', () => {
     expect(events).toEqual([{ errors: [{ message: 'The hub refused the token', locations: [{ line: 1, column: 1 }], extensions: { code: 'UNAUTHENTICATED' } }] }]);
   });
 });
+
+describe('a subscription whose root field could be skipped is refused at the gateway as at the hub', () => {
+  const conditional = [
+    `subscription { caseChanged @skip(if: true) { reference } }`,
+    `subscription { ... on Subscription @include(if: false) { caseChanged { reference } } }`,
+    `subscription($s: Boolean = true) { caseChanged @ skip(if: $s) { reference } }`,
+  ];
+
+  test.each(conditional)('over WebSocket: %s', async (query) => {
+    const { client, acknowledged } = await LiveClient.connect(gatewayUrl, {});
+    try {
+      expect(acknowledged).toBe(true);
+      const sub = client.subscribe(query);
+      await client.until(() => sub.errors !== null);
+      expect(sub.errors).toEqual([
+        expect.objectContaining({ message: 'A subscription’s root field cannot be conditional: @skip and @include are not allowed on its top level', extensions: { code: 'BAD_USER_INPUT' } }),
+      ]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  test.each(conditional)('over HTTP (server-sent events): %s', async (query) => {
+    const res = await fetch(gatewayUrl, { method: 'POST', headers: { accept: 'application/graphql-response+json', 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const body = (await res.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
+    expect(res.status).toBe(400);
+    expect(body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+      ['BAD_USER_INPUT', 'A subscription’s root field cannot be conditional: @skip and @include are not allowed on its top level'],
+    ]);
+  });
+});
