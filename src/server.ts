@@ -22,6 +22,7 @@ import { GraphiqlPage } from './http/graphiql';
 import { corsFor } from './http/cors';
 import { apolloStep, isGraphqlPost, runSteps } from './http/graphql-endpoint';
 import { respondToError, sendJson, Step } from './http/respond';
+import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
 import { persistedQueryCheck } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
 import { createRateLimits, Refusal, tooManyRequests } from './http/rate-limit';
@@ -197,9 +198,7 @@ function errorFormatter(logger: Logger, development: boolean) {
 
 /** Whether `Authorization` is `Bearer <secret>` (the scheme in any case), compared in constant time. */
 function presentsSecret(header: string | undefined, secret: string): boolean {
-  const m = /^bearer +(\S+)$/i.exec(header?.trim() ?? '');
-  if (!m) return false;
-  const given = createHash('sha256').update(m[1]).digest();
+  const given = createHash('sha256').update(bearerCredential(header)).digest();
   return timingSafeEqual(given, createHash('sha256').update(secret).digest());
 }
 
@@ -310,17 +309,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     });
     next();
   });
-  // Node keeps the first of several Authorization headers and drops the others: which credential a request carries
-  // must not depend on that (an empty first one would make a request with a good token anonymous).
   firstSteps.push((req, res, next) => {
-    let seen = 0;
-    for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'authorization') seen++;
-    if (seen > 1) {
-      factsOf(req).outcome = 'BAD_REQUEST';
-      sendJson(res, 400, { errors: [{ message: 'Send one Authorization header, not several', extensions: { code: 'BAD_REQUEST' } }] });
-      return;
-    }
-    next();
+    if (!severalAuthorizations(req)) return next();
+    factsOf(req).outcome = 'BAD_REQUEST';
+    refuseSeveralAuthorizations(res);
   });
   for (const step of firstSteps) app.use(step);
 

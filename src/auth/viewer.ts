@@ -7,6 +7,7 @@ import { isUuid } from '../data/batch';
 import { anonymousViewer, Viewer } from '../policy/viewer';
 import { parseApiKey } from './api-keys';
 import { IdentityProviderUnavailable, type TokenService } from './tokens';
+import { bearerCredential } from '../http/authorization';
 
 /**
  * The viewer of a request from its Authorization header. No header: ANONYMOUS. A header that is malformed, or a token
@@ -60,9 +61,7 @@ export async function credentialFromHeader(
   lookups: CredentialLookups = ownLookups(ds, now),
 ): Promise<{ viewer: Viewer; credential: Credential }> {
   if (header === undefined || header === '') return { viewer: anonymousViewer, credential: { kind: 'anonymous' } };
-  // The scheme is case-insensitive, and one or more spaces follow it (RFC 9110 §11.1, §11.4).
-  const scheme = /^bearer +/i.exec(header.trim());
-  const presented = scheme ? header.trim().slice(scheme[0].length) : '';
+  const presented = bearerCredential(header);
   if (presented.startsWith('lapk_')) {
     const viewer = await viewerFromApiKey(presented, ds, now, lookups);
     return { viewer, credential: { kind: 'apiKey', keyId: viewer.apiKey!.id, expiresAt: viewer.apiKey!.expiresAt } };

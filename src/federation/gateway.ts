@@ -20,7 +20,8 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
-import { CONDITIONAL_ROOT_MESSAGE, conditionalSubscriptionRoot } from '../graphql/conditional-root';
+import { conditionalRootRefusal } from '../graphql/conditional-root';
+import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
 import type { RedactionEntry } from '../policy/redaction';
 import { clientForwardedFor, forwardedAuthorization, gatewayLive, GatewayLive } from './live';
 
@@ -231,7 +232,8 @@ function connectionRefused(err: unknown): boolean {
 function conditionalRootPlugin(): GatewayPlugin {
   return {
     onValidate({ params, setResult }) {
-      if (conditionalSubscriptionRoot(params.documentAST)) setResult([new GraphQLError(CONDITIONAL_ROOT_MESSAGE, { extensions: { code: 'BAD_USER_INPUT' } })]);
+      const conditional = conditionalRootRefusal(params.documentAST);
+      if (conditional) setResult([conditional]);
     },
   };
 }
@@ -380,15 +382,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     // entities is still one request (batch delegation is unaffected).
     __experimental__batchExecution: false,
   });
-  // As at the hub (src/server.ts): Node keeps the first of several Authorization headers and drops the others, and
-  // which credential the hubs get must not depend on that.
-  const httpServer = http.createServer((req, res) => {
-    let seen = 0;
-    for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'authorization') seen++;
-    if (seen <= 1) return void runtime(req, res);
-    const body = JSON.stringify({ errors: [{ message: 'Send one Authorization header, not several', extensions: { code: 'BAD_REQUEST' } }] });
-    res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }).end(body);
-  });
+  // As at the hub (src/server.ts): several Authorization headers are refused.
+  const httpServer = http.createServer((req, res) => (severalAuthorizations(req) ? refuseSeveralAuthorizations(res) : void runtime(req, res)));
   // As the hub's (KEEP_ALIVE_TIMEOUT_MS, src/config.ts): idle client connections outlive a load balancer's 60 s.
   httpServer.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
   live.attach(httpServer, runtime, runtime.graphqlEndpoint);

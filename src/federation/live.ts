@@ -2,12 +2,12 @@ import type http from 'node:http';
 import { getGraphQLWSOptions, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { buildGraphQLWSExecutor } from '@graphql-tools/executor-graphql-ws';
 import type { Executor } from '@graphql-tools/utils';
-import { GraphQLError, parse } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { connectionAuthorization } from '../auth/connection-params';
-import { CONDITIONAL_ROOT_MESSAGE, conditionalSubscriptionRoot } from '../graphql/conditional-root';
+import { conditionalRootRefusalOfText } from '../graphql/conditional-root';
 
 /**
  * Subscriptions through the gateway (DOMAIN §6, §7). The gateway has no identity of its own, so it never decides who a
@@ -265,16 +265,8 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
           // As at the hub (src/live/websocket.ts): a subscription whose root field could be skipped is refused before
           // anything runs (Hive Gateway would fail on it with an internal error).
           async onSubscribe(ctx, id, payload) {
-            if (typeof payload.query === 'string' && payload.query.includes('@')) {
-              let conditional = false;
-              try {
-                conditional = conditionalSubscriptionRoot(parse(payload.query, { maxTokens: 5000 }));
-              } catch {
-                // Not parsed here: the gateway's own handling answers it.
-              }
-              if (conditional) return [new GraphQLError(CONDITIONAL_ROOT_MESSAGE, { extensions: { code: 'BAD_USER_INPUT' } })];
-            }
-            return base.onSubscribe!(ctx, id, payload);
+            const conditional = conditionalRootRefusalOfText(payload.query);
+            return conditional ? [conditional] : base.onSubscribe!(ctx, id, payload);
           },
           connectionInitWaitTimeout: 10_000,
           async onConnect(ctx) {

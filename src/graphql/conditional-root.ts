@@ -1,4 +1,4 @@
-import { DocumentNode, Kind, OperationTypeNode, SelectionSetNode } from 'graphql';
+import { DocumentNode, GraphQLError, Kind, OperationTypeNode, parse, SelectionSetNode } from 'graphql';
 
 /** The answer to a subscription whose root field could be skipped (HTTP and WebSocket alike). */
 export const CONDITIONAL_ROOT_MESSAGE = 'A subscription’s root field cannot be conditional: @skip and @include are not allowed on its top level';
@@ -16,6 +16,25 @@ export function conditionalSubscriptionRoot(document: DocumentNode): boolean {
   return document.definitions.some(
     (d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === OperationTypeNode.SUBSCRIPTION && conditionalRoot(d.selectionSet, document, new Set()),
   );
+}
+
+/** The refusal of such a document (BAD_USER_INPUT), or null for any other one. */
+export function conditionalRootRefusal(document: DocumentNode): GraphQLError | null {
+  return conditionalSubscriptionRoot(document) ? new GraphQLError(CONDITIONAL_ROOT_MESSAGE, { extensions: { code: 'BAD_USER_INPUT' } }) : null;
+}
+
+/**
+ * The same for a query's text, parsed here only when it could hold such a subscription (`subscription` and an `@`: GraphQL
+ * allows spaces or a comment between the `@` and the directive's name); null too when it does not parse — that is for
+ * whoever validates it next.
+ */
+export function conditionalRootRefusalOfText(query: unknown): GraphQLError | null {
+  if (typeof query !== 'string' || !query.includes('subscription') || !query.includes('@')) return null;
+  try {
+    return conditionalRootRefusal(parse(query, { maxTokens: 5000 }));
+  } catch {
+    return null;
+  }
 }
 
 function conditionalRoot(selectionSet: SelectionSetNode, document: DocumentNode, seen: Set<string>): boolean {

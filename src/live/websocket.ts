@@ -4,7 +4,7 @@ import {
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
 import { connectionAuthorization } from '../auth/connection-params';
-import { CONDITIONAL_ROOT_MESSAGE, conditionalSubscriptionRoot } from '../graphql/conditional-root';
+import { conditionalRootRefusal } from '../graphql/conditional-root';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -222,7 +222,8 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
           return [err instanceof GraphQLError ? err : new GraphQLError('Syntax error')];
         }
         // Before validation, which would throw on such a directive with a variable (conditionalSubscriptionRoot).
-        if (conditionalSubscriptionRoot(document)) return [new GraphQLError(CONDITIONAL_ROOT_MESSAGE, { extensions: { code: 'BAD_USER_INPUT' } })];
+        const conditional = conditionalRootRefusal(document);
+        if (conditional) return [conditional];
         const errors = validate(o.schema, document, rules);
         if (errors.length) return errors;
         const operationName = payload.operationName ?? undefined;
