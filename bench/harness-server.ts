@@ -258,30 +258,40 @@ async function startRaw(): Promise<() => Promise<void>> {
     }
   }
 
+  /**
+   * A POST's JSON body handed to `answer`, whose string is the 200 answer (or a status and message of its own); a failure
+   * is a 500, written to standard error.
+   */
+  function jsonPost(req: http.IncomingMessage, res: http.ServerResponse, answer: (body: Record<string, unknown>) => Promise<string | [number, string]>): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      void (async () => {
+        try {
+          const result = await answer(JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>);
+          if (Array.isArray(result)) {
+            res.writeHead(result[0], { 'content-type': 'application/json' }).end(JSON.stringify({ error: result[1] }));
+            return;
+          }
+          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(result) });
+          res.end(result);
+        } catch (err) {
+          process.stderr.write(`raw endpoint: ${(err as Error).message}\n`);
+          res.writeHead(500).end();
+        }
+      })();
+    });
+  }
+
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;
     }
     if (req.method === 'POST' && req.url === '/case') {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        void (async () => {
-          try {
-            const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { id?: unknown };
-            if (typeof body.id !== 'string') {
-              res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"id is required"}');
-              return;
-            }
-            const json = JSON.stringify({ data: { case: await detail(req.headers.authorization, body.id) } });
-            res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
-            res.end(json);
-          } catch (err) {
-            process.stderr.write(`raw endpoint: ${(err as Error).message}\n`);
-            res.writeHead(500).end();
-          }
-        })();
+      jsonPost(req, res, async (body) => {
+        if (typeof body.id !== 'string') return [400, 'id is required'];
+        return JSON.stringify({ data: { case: await detail(req.headers.authorization, body.id) } });
       });
       return;
     }
@@ -289,26 +299,11 @@ async function startRaw(): Promise<() => Promise<void>> {
       res.writeHead(404).end();
       return;
     }
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        try {
-          const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { first?: number };
-          const first = Math.min(Math.max(Number(body.first ?? 50), 0), 1000);
-          const viewer = await viewerOf(req.headers.authorization);
-          if (!viewer) {
-            res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthenticated"}');
-            return;
-          }
-          const json = await board(viewer, first);
-          res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
-          res.end(json);
-        } catch (err) {
-          process.stderr.write(`raw endpoint: ${(err as Error).message}\n`);
-          res.writeHead(500).end();
-        }
-      })();
+    jsonPost(req, res, async (body) => {
+      const first = Math.min(Math.max(Number(body.first ?? 50), 0), 1000);
+      const viewer = await viewerOf(req.headers.authorization);
+      if (!viewer) return [401, 'unauthenticated'];
+      return board(viewer, first);
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

@@ -47,6 +47,13 @@ async function post(target: string, query: string, as?: string | null, extraHead
   const res = await fetch(target, { method: 'POST', headers, body: JSON.stringify({ query, variables, operationName }) });
   return { status: res.status, body: (await res.json()) as any };
 }
+/** A loopback port nothing listens on (taken, then given back). */
+async function closedPort(): Promise<number> {
+  const spare = http.createServer();
+  const port = await new Promise<number>((resolve) => spare.listen(0, '127.0.0.1', () => resolve((spare.address() as { port: number }).port)));
+  await new Promise<void>((resolve) => spare.close(() => resolve()));
+  return port;
+}
 const viaGateway = (query: string, as?: string | null, headers?: Record<string, string>) => post(url, query, as, headers);
 
 /** The demo complaints, newest first, and the case each links to (examples/complaints/store.ts). */
@@ -387,10 +394,7 @@ describe('the client’s address reaches the hub', () => {
 });
 
 test('a hub the gateway cannot reach: the error is logged, without what the client sent (a confidential summary in a mutation’s variables)', async () => {
-  // A port nothing listens on.
-  const spare = http.createServer();
-  const port = await new Promise<number>((resolve) => spare.listen(0, '127.0.0.1', () => resolve((spare.address() as { port: number }).port)));
-  await new Promise<void>((resolve) => spare.close(() => resolve()));
+  const port = await closedPort();
   const logs = new MemoryLogWriter();
   const lonely = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logWriter: logs });
   const lonelyUrl = `http://127.0.0.1:${await lonely.listen(0, '127.0.0.1')}/graphql`;
@@ -416,9 +420,7 @@ test('a hub the gateway cannot reach: the error is logged, without what the clie
 });
 
 test('of several hubs, one that refuses connections (stopped) is passed over: every request is answered by the other, a mutation once', async () => {
-  const spare = http.createServer();
-  const port = await new Promise<number>((resolve) => spare.listen(0, '127.0.0.1', () => resolve((spare.address() as { port: number }).port)));
-  await new Promise<void>((resolve) => spare.close(() => resolve()));
+  const port = await closedPort();
   const down = `http://127.0.0.1:${port}/graphql`;
   for (const order of [[down, hub.url], [hub.url, down]]) {
     const pair = createGateway({ supergraph: supergraph(), subgraphs: { hub: order, complaints: complaints.url }, logging: false });
