@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { TokenService } from './auth/tokens';
 import { ConfigError, loadConfig } from './config';
-import { checkPort } from './startup';
+import { checkPort, shownHost } from './startup';
 import { ensureWritableDir } from './db/embedded';
 import { openConfiguredDatabase } from './db/open';
 import { isEmpty, loadDemo } from './db/seed/demo';
@@ -29,9 +29,7 @@ async function main(): Promise<void> {
     const port = await hub.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
       throw new ConfigError(`cannot listen on ${config.host}:${config.port}: ${err.code ?? err.message}`);
     });
-    // The address to open: the host it listens on, or this machine when it listens on every interface.
-    const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
-    logger.info({ port, database: db.description }, `LAP Hub is serving GraphQL${config.graphiql ? ' and GraphiQL' : ''} at http://${shown}:${port}/graphql`);
+    logger.info({ port, database: db.description }, `LAP Hub is serving GraphQL${config.graphiql ? ' and GraphiQL' : ''} at http://${shownHost(config.host)}:${port}/graphql`);
   } catch (err) {
     await db.close().catch(() => undefined);
     throw err;

@@ -22,3 +22,8 @@ export async function checkPort(config: Config): Promise<void> {
     probe.listen({ port: config.port, host: config.host, exclusive: true }, () => probe.close(() => resolve()));
   });
 }
+
+/** The address to open for a server listening on `host`: the host itself, or this machine when it listens on every interface. */
+export function shownHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+}

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, repositoryRoot } from '../federation/gateway';
 import { startScriptNodeArgs } from './start-options';
+import { shownHost } from '../startup';
 
 /**
  * `npm run gateway`: the composed demo on one port. Starts the hub (`npm start`'s program, on HUB_PORT, loopback only)
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     introspection: process.env.NODE_ENV !== 'production',
   });
   const actual = await gateway.listen(port, host);
-  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  const shown = shownHost(host);
   const graphiql = process.env.NODE_ENV !== 'production' ? ' and GraphiQL' : '';
   process.stdout.write(`LAP Hub gateway: GraphQL${graphiql} at http://${shown}:${actual}/graphql (hub: ${hubUrls.join(', ')}; complaints: ${complaints.url})\n`);
 

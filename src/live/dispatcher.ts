@@ -11,8 +11,7 @@ import type { Context } from '../context';
 import { Data } from '../data';
 import { isUuid } from '../data/batch';
 import type { StatementCount } from '../db/statement-counter';
-import { apiKeyActive, lookupViewers, poolOf, withViewer } from '../db/viewer-db';
-import type { ViewerDb } from '../db/viewer-db';
+import { apiKeyActive, lookupViewers, poolOf, withViewer, type ViewerDb } from '../db/viewer-db';
 import { Redactions } from '../policy/redaction';
 import type { Viewer } from '../policy/viewer';
 import { Channel } from './channel';
@@ -356,10 +355,10 @@ export class LiveDispatcher extends EventEmitter {
           operationName: selection.operationName,
         });
         const [valid, result] = await Promise.all([stillValid, executed]);
-        if (!valid) return { hidden: true, payload: {}, hash: HIDDEN, partConcerns: false };
         // A subscription has one root field (`onSubscribe` refuses one that could be skipped): no data under it is
         // nothing this viewer may be told about.
-        const hidden = result.data == null || Object.keys(result.data).length === 0 || (result.errors ?? []).some((e) => e.extensions?.code === NOT_VISIBLE);
+        const hidden =
+          !valid || result.data == null || Object.keys(result.data).length === 0 || (result.errors ?? []).some((e) => e.extensions?.code === NOT_VISIBLE);
         if (hidden) return { hidden: true, payload: {}, hash: HIDDEN, partConcerns: false };
         const payload: ExecutionResult = { data: result.data };
         if (result.errors?.length) payload.errors = result.errors.map((e) => this.o.formatError(e)) as unknown as GraphQLError[];
