@@ -212,14 +212,14 @@ describe('recordMinutes', () => {
   test('the minutes recorded again as they are change nothing: the time they were recorded stays, no live event', async () => {
     const dispatcher = hub.hub.live.dispatcher;
     const variables = { segment: segmentId('next-1/2'), minutes: 'Agreed on a shared sinkhole.' };
+    // The first recording's own event, dispatched before this test listens (on PostgreSQL it comes back through LISTEN).
+    const firstEvent = dispatchOf(dispatcher, 'call', callId('next-1'));
     const first = await hub.gql(MINUTES, { as: cast.ann, variables });
     expect(first.body.errors).toBeUndefined();
+    await firstEvent;
     await dispatcher.idle();
     const segments: unknown[] = [];
-    // This call's events only: on PostgreSQL another call's event of an earlier test may still be on its way.
-    const listen = (report: DispatchReport) => {
-      if (report.event.id === callId('next-1')) segments.push(report.event.segment);
-    };
+    const listen = (report: DispatchReport) => segments.push(report.event.segment);
     dispatcher.on('dispatched', listen);
     try {
       const again = await hub.gql(MINUTES, { as: cast.oliver, variables });
