@@ -210,6 +210,13 @@ const OPS: Array<{ op: Op; label: string; bounds: (c: number) => Bounds; goal: n
   { op: 'detail', label: 'case detail', bounds: (c) => ({ connections: c, maxRequests: 1000, maxSeconds: 2 }), goal: 0.67 },
   { op: 'agenda', label: 'call agenda, next 20', bounds: (c) => ({ connections: c, maxRequests: 600, maxSeconds: 2 }), goal: 1.0 },
 ];
+/** `BENCH_PEER_OPS` (comma-separated: board100, board, board1000, detail, agenda): only these operations; default all. */
+function peerOps(): typeof OPS {
+  const asked = (process.env.BENCH_PEER_OPS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = asked.filter((a) => !OPS.some((o) => o.op === a));
+  if (unknown.length) throw new Error(`BENCH_PEER_OPS: unknown operation ${unknown.join(', ')} (known: ${OPS.map((o) => o.op).join(', ')})`);
+  return asked.length ? OPS.filter((o) => asked.includes(o.op)) : OPS;
+}
 const rowsOf = (op: Op) => (op === 'board100' ? 100 : op === 'board1000' ? 1000 : 500);
 
 function peerBody(op: Op, viewer: BenchViewer): string {
@@ -314,6 +321,7 @@ export async function runPeer(ctx: PeerContext): Promise<PeerResult[]> {
     log('PostGraphile peer (R10): skipped — it needs PostgreSQL (BENCH_DATABASE_URL); the embedded database runs inside the hub process');
     return [];
   }
+  const ops = peerOps();
   ensurePeerInstalled(ctx.root, log);
   const peer = await ctx.startPeer({ BENCH_APPLICATION_NAME: APPLICATION_NAMES.postgraphile });
   const monitor = new pg.Client({ connectionString: withApplicationName(ctx.databaseUrl, 'laphub_bench_monitor') });
@@ -333,7 +341,7 @@ export async function runPeer(ctx: PeerContext): Promise<PeerResult[]> {
 
     // 1. Fairness, before any timing: every answer of PostGraphile (and of the raw endpoint, on the board) is the hub's.
     for (const v of viewers) {
-      for (const { op, label } of OPS) {
+      for (const { op, label } of ops) {
         const hub = await post(target('hub', op, v));
         const peerAnswer = await post(target('postgraphile', op, v));
         for (const [name, a] of [['hub', hub], ['PostGraphile', peerAnswer]] as const) {
@@ -375,7 +383,7 @@ export async function runPeer(ctx: PeerContext): Promise<PeerResult[]> {
     const samples = new Map<string, Sample[]>();
     const failures: string[] = [];
     const started = performance.now();
-    for (const { op, bounds } of OPS) {
+    for (const { op, bounds } of ops) {
       const variants = viewers.flatMap((v) => variantsOf(op).map((server) => ({ server, v, key: `${server}:${op}:${v.kind}` })));
       for (let round = 0; round <= ctx.rounds; round++) {
         const order = round % 2 ? [...variants].reverse() : variants;
@@ -401,7 +409,7 @@ export async function runPeer(ctx: PeerContext): Promise<PeerResult[]> {
     log(`PostGraphile peer, side by side at ${ctx.connections} connections (median over ${ctx.rounds} rounds after a warm-up, ${seconds.toFixed(0)} s;`);
     log('latency in ms; CPU in ms per request: Node = the server process, PG = the backends of its pool)');
     log(`${pad('operation', 24)}${pad('viewer', 13)}${pad('server', 14)}${lpad('req/s', 8)}${lpad('p50', 9)}${lpad('p99', 9)}${lpad('Node', 8)}${lpad('PG', 8)}${lpad('requests', 10)}`);
-    for (const { op, label } of OPS) {
+    for (const { op, label } of ops) {
       for (const v of viewers) {
         for (const server of variantsOf(op)) {
           const key = `${server}:${op}:${v.kind}`;
@@ -417,7 +425,7 @@ export async function runPeer(ctx: PeerContext): Promise<PeerResult[]> {
     if (failures.length) log(`failed requests in the peer rounds: ${failures.join('; ')}`);
 
     const results: PeerResult[] = [];
-    for (const { op, label, goal } of OPS) {
+    for (const { op, label, goal } of ops) {
       for (const v of viewers) {
         const hub = samples.get(`hub:${op}:${v.kind}`) ?? [];
         const other = samples.get(`postgraphile:${op}:${v.kind}`) ?? [];
@@ -426,7 +434,7 @@ export async function runPeer(ctx: PeerContext): Promise<PeerResult[]> {
         results.push({ id: 'R10', what: `${label} ${v.kind}: hub p50 / PostGraphile p50`, goal: `≤ ${goal.toFixed(goal === 1 ? 1 : 2)}`, figure, pass: r <= goal });
       }
     }
-    for (const v of viewers) {
+    for (const v of ops.some((o) => o.op === 'board') ? viewers : []) {
       const hub = med(`hub:board:${v.kind}`, (s) => s.cpuMsPerRequest);
       const raw = med(`raw:board:${v.kind}`, (s) => s.cpuMsPerRequest);
       results.push({ id: 'R10', what: `case board, 500 rows ${v.kind}: Node CPU hub / raw SQL floor`, goal: '≤ 3', figure: `${fixed(hub / raw)} (${ms(hub)} / ${ms(raw)} ms)`, pass: hub / raw <= 3 });

@@ -34,6 +34,7 @@ import { freePort, RssSampler, Server, startScriptNodeArgs, startServer, stopSer
  *                        gateway (R8: the board through the federation gateway, one hub against two; bench/gateway.ts);
  *                        default all
  *   BENCH_PEER_ROUNDS    measured rounds of the peer phase, after one warm-up round (default 3)
+ *   BENCH_PEER_OPS       the peer phase's operations only (comma-separated: board100, board, board1000, detail, agenda)
  */
 
 const root = path.resolve(__dirname, '..', '..');
