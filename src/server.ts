@@ -70,6 +70,8 @@ export interface HubOptions {
    * every hub on the database) or `in-process` (the embedded database: one instance, or hubs of one process).
    */
   liveEvents?: 'postgres' | 'in-process';
+  /** How often open subscriptions' credentials are checked again (src/live/dispatcher.ts `CREDENTIAL_SWEEP_MS`); tests only. */
+  liveCredentialSweepMs?: number;
 }
 
 export interface Hub {
@@ -342,7 +344,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const bus: LiveBus = (options.liveEvents ?? 'postgres') === 'postgres' ? new PostgresBus(ds, logger) : inProcessBus(ds);
   await bus.start();
   const formatError = errorFormatter(logger, development);
-  const dispatcher = new LiveDispatcher({ ds, schema, config, logger, now, audit, formatError: (e) => formatError(e.toJSON(), e) });
+  const dispatcher = new LiveDispatcher({
+    ds, schema, config, logger, now, audit, formatError: (e) => formatError(e.toJSON(), e), credentialSweepMs: options.liveCredentialSweepMs,
+  });
   const unlisten = bus.listen((events) => dispatcher.publish(events));
   // The metrics' gauge follows this hub's active subscriptions (by difference: hubs of one process share the registry).
   let counted = 0;
@@ -570,6 +574,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       // Then Apollo stops; the events of the last commits are no longer delivered here.
       await apollo.stop();
       unlisten();
+      dispatcher.stop();
       await dispatcher.idle();
       await bus.stop();
       countSubscriptions(0);

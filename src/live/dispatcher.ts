@@ -94,14 +94,29 @@ export interface DispatcherOptions {
   formatError: (error: GraphQLError) => GraphQLFormattedError;
   /** Writes the audit trail of delivered payloads (path SUBSCRIPTION); without it nothing is recorded. */
   audit?: AuditWriter;
+  /**
+   * How often every open subscription's credential is checked again, to close the connections whose credential no
+   * longer works (`sweep`); 0: never on a timer (tests call `sweep`). Default `CREDENTIAL_SWEEP_MS`.
+   */
+  credentialSweepMs?: number;
 }
+
+/**
+ * Every 5 s the credentials of all open subscriptions are checked again (one statement for the tokens' people, one for
+ * the API keys, whatever the number of connections): a key revoked, a person gone, closes its connections within
+ * that time, on a clock of its own — never at the moment of an event, which would tell the holder when a row it cannot
+ * see changed. An expired token is closed by its connection's own timer (src/live/websocket.ts).
+ */
+export const CREDENTIAL_SWEEP_MS = 5000;
 
 /**
  * Delivers live events to subscriptions (DOMAIN §7), deciding at delivery time, never at subscription time:
  *
  * 1. The subscribers an event concerns (its topic; its row, or every row) have their credentials checked again, all in
- *    one statement: a token that has expired closes its connection (4403 "token expired"); a person who is gone
- *    closes it too; a person whose organization is no longer endorsed now subscribes as what `lap.viewer_of` says.
+ *    one statement: a token that has expired, an API key that no longer works, a person who is gone get nothing; a
+ *    person whose organization is no longer endorsed now subscribes as what `lap.viewer_of` says. Their connections are
+ *    not closed here: a close at the moment of an event would tell the holder that a row changed, one it may not see
+ *    (a revoked key hearing of a hidden case). The credential sweep closes them, on its own clock (`sweep`).
  * 2. They are grouped by viewer (kind, person, own and member organization, API key: exactly what `withViewer` puts in the
  *    settings, so every subscriber of a group is the same viewer to every policy) and selection (document, operation,
  *    variables). Each group's payload is resolved once: the subscription field under `withViewer`, with the same
@@ -131,6 +146,9 @@ export class LiveDispatcher extends EventEmitter {
   private pendingStarts: Subscriber[] = [];
   private readonly concurrency: number;
   private count = 0;
+  private readonly sweeper: NodeJS.Timeout | null = null;
+  /** A sweep is queued and has not started yet: the timer queues no second one behind it. */
+  private sweepQueued = false;
 
   constructor(private readonly o: DispatcherOptions) {
     super();
@@ -139,6 +157,34 @@ export class LiveDispatcher extends EventEmitter {
     // Leave connections to the requests: the embedded database has one (then one at a time).
     const max = poolOf(o.ds).options.max ?? 10;
     this.concurrency = Math.max(1, Math.min(4, max - 1));
+    const every = o.credentialSweepMs ?? CREDENTIAL_SWEEP_MS;
+    if (every > 0) {
+      this.sweeper = setInterval(() => {
+        if (this.count === 0 || this.sweepQueued) return;
+        this.sweepQueued = true;
+        this.enqueue(() => {
+          this.sweepQueued = false;
+          return this.sweep();
+        });
+      }, every);
+      this.sweeper.unref();
+    }
+  }
+
+  /**
+   * Checks the credential of every open subscription again and closes the connections whose credential no longer
+   * works (4403: a key revoked, expired or of an organization no longer endorsed; a person gone; a token expired), and
+   * brings every connection's viewer up to date. Runs on its own timer (`CREDENTIAL_SWEEP_MS`), in turn with the events.
+   */
+  async sweep(): Promise<void> {
+    const all: Subscriber[] = [];
+    for (const set of this.byTopic.values()) all.push(...set);
+    if (all.length > 0) await this.recheck(all, this.o.now(), null, true);
+  }
+
+  /** Stops the credential sweep's timer (the hub stopping). */
+  stop(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
   }
 
   /** Active subscriptions (started, not ended). */
@@ -193,7 +239,8 @@ export class LiveDispatcher extends EventEmitter {
     const starting = this.pendingStarts;
     this.pendingStarts = [];
     const now = this.o.now();
-    await this.recheck(starting, now);
+    // A subscription's start is the client's own act: a credential that no longer works closes its connection now.
+    await this.recheck(starting, now, null, true);
     const live = starting.filter((s) => !s.channel.ended && !s.connection.closed);
     const withRow = live.filter((s) => s.filterId !== null && isUuid(s.filterId) && s.topic !== 'earlyWarning');
     await this.eachGroup(withRow, (s) => s.filterId!, async (viewer, selection, subscribers) => {
@@ -218,8 +265,8 @@ export class LiveDispatcher extends EventEmitter {
     report.subscribers = concerned.length;
     if (concerned.length > 0) {
       const now = this.o.now();
-      await this.recheck(concerned, now, report);
-      const live = concerned.filter((s) => !s.channel.ended && !s.connection.closed);
+      const refused = await this.recheck(concerned, now, report, false);
+      const live = concerned.filter((s) => !refused.has(s.connection) && !s.channel.ended && !s.connection.closed);
       report.groups = await this.eachGroup(live, () => '', async (viewer, selection, subscribers) => {
         const needsPart = isPartOnly(event);
         const r = await this.resolve(viewer, selection, event, now, needsPart, report);
@@ -256,12 +303,18 @@ export class LiveDispatcher extends EventEmitter {
   }
 
   /**
-   * Checks every connection's credential again, at this moment, in one statement for all token holders: expired
-   * tokens and people who no longer exist close their connections; everyone else is the viewer `lap.viewer_of` says
-   * now (a membership that ended makes an ANONYMOUS viewer). API keys are checked the same way: one statement for the
-   * distinct keys (revoked, expired, organization no longer endorsed: close with 4403).
+   * Checks every connection's credential again, at this moment, in one statement for all token holders: everyone is
+   * the viewer `lap.viewer_of` says now (a membership that ended makes an ANONYMOUS viewer). API keys are checked the
+   * same way: one statement for the distinct keys (`lap.api_key_active`). Returns the connections whose credential no
+   * longer works (a token expired, a person gone, a key revoked, expired or of an organization no longer endorsed);
+   * with `close`, they are closed (4403) too.
    */
-  private async recheck(subscribers: readonly Subscriber[], now: Date, count: StatementCount | null = null): Promise<void> {
+  private async recheck(subscribers: readonly Subscriber[], now: Date, count: StatementCount | null, close: boolean): Promise<Set<LiveConnection>> {
+    const refused = new Set<LiveConnection>();
+    const refuse = (c: LiveConnection, reason: string) => {
+      refused.add(c);
+      if (close) c.close(4403, reason);
+    };
     const connections = new Set(subscribers.map((s) => s.connection));
     const people = new Map<string, LiveConnection[]>();
     const keys = new Map<string, LiveConnection[]>();
@@ -276,7 +329,7 @@ export class LiveDispatcher extends EventEmitter {
       }
       if (credential.kind !== 'token') continue;
       if (credential.expiresAt && credential.expiresAt.getTime() <= now.getTime()) {
-        c.close(4403, 'token expired');
+        refuse(c, 'token expired');
         continue;
       }
       const list = people.get(credential.personId) ?? [];
@@ -286,17 +339,18 @@ export class LiveDispatcher extends EventEmitter {
     if (keys.size > 0) {
       // A key revoked or expired, or of an organization no longer endorsed, stops working (DOMAIN §8), here too.
       const active = await apiKeyActive(this.o.ds, [...keys.keys()], now, count);
-      for (const [keyId, conns] of keys) if (!active.has(keyId)) for (const c of conns) c.close(4403, 'the API key is no longer valid');
+      for (const [keyId, conns] of keys) if (!active.has(keyId)) for (const c of conns) refuse(c, 'the API key is no longer valid');
     }
-    if (people.size === 0) return;
+    if (people.size === 0) return refused;
     const rows = await lookupViewers(this.o.ds, [...people.keys()], now, count);
     for (const [personId, conns] of people) {
       const row = rows.get(personId);
       for (const c of conns) {
-        if (!row) c.close(4403, 'the token is for no known person');
+        if (!row) refuse(c, 'the token is for no known person');
         else c.viewer = viewerOfRow(row);
       }
     }
+    return refused;
   }
 
   /** Calls `fn` once per group of subscribers with the same viewer, selection and `extra` key, a few groups at a time. */

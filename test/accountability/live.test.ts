@@ -1,14 +1,16 @@
-import { caseId, cast, orgId, personId, startTestHub, TestHub } from '../support/hub';
+import { caseId, cast, orgId, personId, startSiblingHub, startTestHub, TestHub } from '../support/hub';
 import { dispatchOf, LiveClient, subscribed, unsubscribedAll } from '../support/live';
 
 /**
  * API keys and the audit trail on live updates (DOMAIN §7, §8, §9): a key subscribes like a token; its deliveries are
- * recorded with the path SUBSCRIPTION; a key revoked is refused at the next delivery (4403), and nothing reaches it.
+ * recorded with the path SUBSCRIPTION; a key revoked gets nothing from then on, and its connection is closed (4403) by
+ * the credential sweep, on its own clock, never at the moment of an event.
  */
 
 let hub: TestHub;
 beforeAll(async () => {
-  hub = await startTestHub();
+  // No sweep on a timer here: the tests below call it when they mean it (a sibling hub tests the timer).
+  hub = await startTestHub({ liveCredentialSweepMs: 0 });
 });
 afterAll(() => hub.close());
 beforeEach(() => hub.reset());
@@ -66,7 +68,17 @@ test('a key used only over WebSocket is in use: lastUsedAt is set when it connec
   }
 });
 
-test('a key revoked while subscribed is refused at the next delivery: 4403, nothing delivered', async () => {
+/** How the socket closed, or 'open' when it still is after `ms`. */
+async function closedWithin(client: LiveClient, ms: number): Promise<{ code: number; reason: string } | 'open'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([client.closed, new Promise<'open'>((resolve) => (timer = setTimeout(() => resolve('open'), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test('a key revoked while subscribed gets nothing; an event does not close its connection, the credential sweep does (4403)', async () => {
   const key = await keyOf(cast.grace);
   const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization: `Bearer ${key.secret}` });
   expect(acknowledged).toBe(true);
@@ -74,14 +86,40 @@ test('a key revoked while subscribed is refused at the next delivery: 4403, noth
   await subscribed(dispatcher(), 1);
   const revoked = await hub.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { as: cast.grace, variables: { id: key.id } });
   expect(revoked.body.errors).toBeUndefined();
-  const report = dispatchOf(dispatcher(), 'case', caseId('FTC-2004-017'));
-  await hub.gql(updateCase, { as: cast.ann, variables: { id: caseId('FTC-2004-017'), input: { title: 'Clear, after the revocation' } } });
-  expect((await report).delivered).toBe(0);
+  // A case the key could read (CLEAR) and one it never could (CRTC-2004-004, AMBER, not shared with NorthStar): neither
+  // is delivered, and neither closes the socket, which would tell the holder of the key when a hidden case changed.
+  for (const ref of ['FTC-2004-017', 'CRTC-2004-004']) {
+    const report = dispatchOf(dispatcher(), 'case', caseId(ref));
+    const edit = await hub.gql(updateCase, { as: ref === 'FTC-2004-017' ? cast.ann : cast.claire, variables: { id: caseId(ref), input: { title: `${ref}, after the revocation` } } });
+    expect(edit.body.errors).toBeUndefined();
+    expect((await report).delivered).toBe(0);
+    expect(await closedWithin(client, 300)).toBe('open');
+  }
+  await dispatcher().sweep();
   expect(await client.closed).toEqual({ code: 4403, reason: 'the API key is no longer valid' });
   expect(sub.received).toEqual([]);
   await unsubscribedAll(dispatcher());
   await hub.auditSettled();
   expect(await hub.ds.query(`SELECT count(*)::int AS n FROM case_access_log WHERE person_id = $1 OR api_key_id = $2`, [personId(cast.grace), key.id])).toEqual([{ n: 0 }]);
+});
+
+test('the credential sweep runs on its own timer: a revoked key’s connection closes with no event at all', async () => {
+  const sibling = await startSiblingHub(hub, { liveCredentialSweepMs: 200 });
+  try {
+    const key = await keyOf(cast.grace);
+    const { client, acknowledged } = await LiveClient.connect(sibling.url, { authorization: `Bearer ${key.secret}` });
+    expect(acknowledged).toBe(true);
+    client.subscribe(`subscription { caseChanged { reference } }`);
+    await subscribed(sibling.hub.live.dispatcher, 1);
+    // Still open after several sweeps while the key works.
+    expect(await closedWithin(client, 700)).toBe('open');
+    const revoked = await hub.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { as: cast.grace, variables: { id: key.id } });
+    expect(revoked.body.errors).toBeUndefined();
+    expect(await closedWithin(client, 10_000)).toEqual({ code: 4403, reason: 'the API key is no longer valid' });
+    await unsubscribedAll(sibling.hub.live.dispatcher);
+  } finally {
+    await sibling.close();
+  }
 });
 
 /**
@@ -92,9 +130,9 @@ test('a key revoked while subscribed is refused at the next delivery: 4403, noth
  */
 describe('a credential that changes after the dispatch checked it', () => {
   async function withoutRecheck<T>(fn: () => Promise<T>): Promise<T> {
-    const d = dispatcher() as unknown as { recheck: (...args: unknown[]) => Promise<void> };
+    const d = dispatcher() as unknown as { recheck: (...args: unknown[]) => Promise<Set<unknown>> };
     const original = d.recheck;
-    d.recheck = async () => undefined;
+    d.recheck = async () => new Set();
     try {
       return await fn();
     } finally {

@@ -99,7 +99,9 @@ const RESETS_PER_VACUUM = 50;
 export type ExecutorKind = NonNullable<HubOptions['executor']>;
 
 /** A hub on the run's test database, listening on a free loopback port, with the demo network loaded. */
-export async function startTestHub(options: { now?: () => Date; executor?: ExecutorKind } = {}): Promise<TestHub> {
+export async function startTestHub(
+  options: { now?: () => Date; executor?: ExecutorKind; liveCredentialSweepMs?: number } = {},
+): Promise<TestHub> {
   const dbUrl = process.env.LAPHUB_TEST_DB_URL;
   if (!dbUrl) throw new Error('LAPHUB_TEST_DB_URL is not set: run the tests with jest (globalSetup)');
   // No rate limits: the permission tables send hundreds of requests a minute as one person (test/http/operations.test.ts
@@ -122,7 +124,10 @@ export async function startTestHub(options: { now?: () => Date; executor?: Execu
     });
     if (++resets % RESETS_PER_VACUUM === 0) await ds.query(`VACUUM ${tables.join(', ')}`);
   };
-  const hub: Hub = await createHub({ config, ds, logger: createLogger(config), now: options.now, executor: options.executor, liveEvents: liveEventsOf() });
+  const hub: Hub = await createHub({
+    config, ds, logger: createLogger(config), now: options.now, executor: options.executor, liveEvents: liveEventsOf(),
+    liveCredentialSweepMs: options.liveCredentialSweepMs,
+  });
   const client = await listening(hub, config);
   return {
     ds,
@@ -146,7 +151,7 @@ export async function startTestHub(options: { now?: () => Date; executor?: Execu
  */
 export async function startSiblingHub(
   base: TestHub,
-  options: Pick<HubOptions, 'now' | 'executor' | 'schema' | 'liveEvents'> & Partial<Pick<HubOptions, 'logger'>> = {},
+  options: Pick<HubOptions, 'now' | 'executor' | 'schema' | 'liveEvents' | 'liveCredentialSweepMs'> & Partial<Pick<HubOptions, 'logger'>> = {},
 ): Promise<TestHub> {
   const hub: Hub = await createHub({
     config: base.config, ds: base.ds, liveEvents: liveEventsOf(), ...options, logger: options.logger ?? createLogger(base.config),
