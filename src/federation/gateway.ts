@@ -182,6 +182,62 @@ export function redactionsPlugin(): GatewayPlugin {
   };
 }
 
+/** The error graphql-js gives when a non-null field resolved null (the gateway's own, at the field's path). */
+const NON_NULL_NULL = /^Cannot return null for non-nullable field [A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\.$/;
+
+/** The value at `path` in `data`, or undefined where the path leaves it. */
+function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
+  let at: unknown = data;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string | number, unknown>)[key];
+  }
+  return at;
+}
+
+/**
+ * A link to a row the hub does not show this caller reads `null`, with no error, as the hub's own lookup answers
+ * (DOMAIN §3: a hidden row is a missing one). Another subgraph names a hub entity by its key (`Complaint.case`: a
+ * case id); the hub's `_entities` answers `null` for one this caller may not see, or that does not exist; the
+ * gateway, told by the other subgraph that the entity is there, then finds the entity's non-null fields null and
+ * reports the first of them as an error (`Cannot return null for non-nullable field Case.reference.`, masked as
+ * "Unexpected error." with code INTERNAL_SERVER_ERROR), one per hidden link: a dashboard listing complaints would get
+ * an error per case it may not see, and Apollo Client or urql with their default error policy would drop the whole
+ * result. Such an error is dropped when all of these hold:
+ * - it is that error of the gateway's graphql-js itself (a located plain Error; a subgraph's error is not one);
+ * - the object it is in came out `null` in the response (the link reads null);
+ * - no other error of the response is about that object or below it (a hub that failed on the entity reports its
+ *   own error there, and then both stay).
+ * The hub never answers null for a non-null field of an entity it returns (graphql-js at the hub would fail it with
+ * an error of its own), so the dropped error never hides a failure. It tells nothing either way: a hidden case and a
+ * case id that does not exist read the same, with or without it.
+ */
+export function hiddenLinksPlugin(): GatewayPlugin {
+  const hiddenLink = (e: GraphQLError, all: readonly GraphQLError[], data: unknown): boolean => {
+    // graphql-js's own: the plain Error its executor throws, located at the field (a subgraph's error is not one).
+    const own = e.originalError?.constructor === Error && e.originalError.message === e.message;
+    if (!own || !NON_NULL_NULL.test(e.message) || !e.path || e.path.length < 2) return false;
+    const object = e.path.slice(0, -1);
+    if (valueAt(data, object) !== null) return false;
+    return all.every((other) => other === e || !other.path || !object.every((key, i) => other.path![i] === key));
+  };
+  return {
+    onExecute() {
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in (result as object)) return;
+          const r = result as ExecutionResult;
+          if (!r.errors?.length || !r.data) return;
+          const kept = r.errors.filter((e) => !hiddenLink(e, r.errors!, r.data));
+          if (kept.length === r.errors.length) return;
+          const { errors: _dropped, ...rest } = r;
+          setResult(kept.length ? { ...rest, errors: kept } : rest);
+        },
+      };
+    },
+  };
+}
+
 /**
  * A credential the hub refuses is refused for the whole request, at the gateway as at the hub: 401 with the hub's
  * `UNAUTHENTICATED` error and no data (a bad or expired token is never silently anonymous, and never a 200 whose
@@ -376,7 +432,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [conditionalRootPlugin(), instancesPlugin(urls), refusedCredentialPlugin(), redactionsPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
+    plugins: () => [conditionalRootPlugin(), instancesPlugin(urls), refusedCredentialPlugin(), redactionsPlugin(), hiddenLinksPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).
