@@ -5,14 +5,14 @@ import { Config, ConfigError } from './config';
  * Binds and releases the configured port, so that a port in use (or a HOST that is not this machine's) is named before
  * minutes of migrations, not after.
  */
-export async function checkPort(config: Config): Promise<void> {
+export async function checkPort(config: Pick<Config, 'port' | 'host'>, variable = 'PORT'): Promise<void> {
   if (config.port === 0) return;
   await new Promise<void>((resolve, reject) => {
     const probe = net.createServer();
     probe.once('error', (err: NodeJS.ErrnoException) => {
       const why: Record<string, string> = {
-        EADDRINUSE: `PORT ${config.port} on ${config.host} is in use by another process`,
-        EACCES: `PORT ${config.port} needs privileges this user does not have (use a port above 1023)`,
+        EADDRINUSE: `${variable} ${config.port} on ${config.host} is in use by another process`,
+        EACCES: `${variable} ${config.port} needs privileges this user does not have (use a port above 1023)`,
         EADDRNOTAVAIL: `HOST ${config.host} is not an address of this machine`,
         ENOTFOUND: `HOST ${config.host} is not known`,
         EAI_AGAIN: `HOST ${config.host} is not known`,

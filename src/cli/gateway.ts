@@ -2,9 +2,9 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
-import { createGateway, repositoryRoot } from '../federation/gateway';
+import { createGateway, hubUrlsOf, repositoryRoot } from '../federation/gateway';
 import { startScriptNodeArgs } from './start-options';
-import { shownHost } from '../startup';
+import { checkPort, shownHost } from '../startup';
 
 /**
  * `npm run gateway`: the composed demo on one port. Starts the hub (`npm start`'s program, on HUB_PORT, loopback only)
@@ -16,6 +16,14 @@ function env(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
+  return Number(raw);
+}
+
+/** MAX_QUERY_DEPTH, as the hub reads it (src/config.ts): the gateway refuses deeper queries too. */
+function queryDepth(): number {
+  const raw = process.env.MAX_QUERY_DEPTH;
+  if (raw === undefined || raw === '') return 12;
+  if (!/^\d+$/.test(raw) || Number(raw) < 3 || Number(raw) > 100) throw new Error(`MAX_QUERY_DEPTH must be a whole number from 3 to 100, got "${raw}"`);
   return Number(raw);
 }
 
@@ -39,9 +47,14 @@ async function main(): Promise<void> {
   const port = env('PORT', 4000);
   const host = process.env.HOST || '0.0.0.0';
   const complaintsPort = env('COMPLAINTS_PORT', 4002);
-  let hubUrls = (process.env.HUB_URL ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  let hubUrls = hubUrlsOf(process.env.HUB_URL);
+  // Every port this command listens on is checked before anything starts: a port in use is named, and a hub already
+  // listening on HUB_PORT is never taken for the one started here.
+  await checkPort({ port, host });
+  await checkPort({ port: complaintsPort, host: '127.0.0.1' }, 'COMPLAINTS_PORT');
   if (hubUrls.length === 0) {
     const hubPort = env('HUB_PORT', 4001);
+    await checkPort({ port: hubPort, host: '127.0.0.1' }, 'HUB_PORT');
     hub = spawn(process.execPath, [...startScriptNodeArgs(repositoryRoot), path.join(repositoryRoot, 'dist/src/main.js')], {
       // The hub's only client is this gateway, on loopback: it trusts the gateway's X-Forwarded-For, so that its rate
       // limits count each client's address, not the gateway's (unless TRUST_PROXY says otherwise).
@@ -59,6 +72,7 @@ async function main(): Promise<void> {
     // from anonymous callers itself (the hub's `_service` and introspection are for members only).
     graphiql: process.env.NODE_ENV !== 'production',
     introspection: process.env.NODE_ENV !== 'production',
+    maxQueryDepth: queryDepth(),
   });
   const actual = await gateway.listen(port, host);
   const shown = shownHost(host);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { useGraphQlJit } from '@envelop/graphql-jit';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { Attributes, createGatewayRuntime, GatewayPlugin, GatewayRuntime, JSONLogWriter, Logger, LogLevel, LogWriter } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
 import { composeServices } from '@theguild/federation-composition';
@@ -16,6 +17,7 @@ import {
   OperationDefinitionNode,
   parse,
   TypeInfo,
+  ValidationContext,
   visit,
   visitWithTypeInfo,
 } from 'graphql';
@@ -23,7 +25,7 @@ import type { Path } from 'graphql/jsutils/Path';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
 import type { RedactionEntry } from '../policy/redaction';
-import { clientForwardedFor, forwardedAuthorization, gatewayLive, GatewayLive } from './live';
+import { clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, gatewayLive, GatewayLive } from './live';
 
 /** The repository's root (from the source tree and from the compiled `dist/`). */
 export const repositoryRoot = path.resolve(__dirname, fs.existsSync(path.resolve(__dirname, '../../package.json')) ? '../..' : '../../..');
@@ -326,6 +328,23 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>): GatewayPlugin {
   };
 }
 
+/** HUB_URL: one or more http(s) URLs of running hubs' GraphQL endpoints, comma-separated. */
+export function hubUrlsOf(raw: string | undefined): string[] {
+  const urls = (raw ?? '').split(',').map((u) => u.trim()).filter(Boolean);
+  for (const u of urls) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(u);
+    } catch {
+      // refused below
+    }
+    if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
+      throw new Error(`HUB_URL must be http:// or https:// URLs of hubs' GraphQL endpoints, comma-separated; got "${u}"`);
+    }
+  }
+  return urls;
+}
+
 export interface GatewayOptions {
   /** The composed supergraph (the committed supergraph.graphql). */
   supergraph: string;
@@ -342,6 +361,64 @@ export interface GatewayOptions {
   compile?: boolean;
   /** How long an idle client connection is kept open (65 s by default, as the hub's KEEP_ALIVE_TIMEOUT_MS). */
   keepAliveTimeoutMs?: number;
+  /** The deepest query accepted (the hub's MAX_QUERY_DEPTH, 12 by default). */
+  maxQueryDepth?: number;
+}
+
+/**
+ * The hub's limits on a query, at the gateway too (graphql-armor, with the hub's numbers: src/server.ts): one request
+ * to the gateway becomes a request to the hub per root field it delegates, so a document of a thousand aliases would
+ * have become a thousand hub requests, each under the hub's own limits; and a document of hundreds of thousands of
+ * tokens was parsed, validated and kept in the gateway's document cache. Field suggestions ("Did you mean …") are
+ * never given, as at the hub.
+ */
+function limitsPlugin(maxDepth: number): GatewayPlugin {
+  // A refusal is a validation error (GRAPHQL_VALIDATION_FAILED), worded as at the hub (no "Syntax Error: " prefix).
+  const refusal = {
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) => {
+        const refused = new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+        if (context) context.reportError(refused);
+        else throw refused;
+      },
+    ],
+  };
+  return EnvelopArmorPlugin({
+    maxTokens: { n: 5000 },
+    maxDepth: { n: maxDepth, ...refusal },
+    maxAliases: { n: 50, ...refusal },
+    maxDirectives: { n: 50, ...refusal },
+    costLimit: { maxCost: 250000, ...refusal },
+    blockFieldSuggestion: { enabled: true },
+  }) as GatewayPlugin;
+}
+
+/**
+ * A request whose body is larger than `GATEWAY_BODY_LIMIT_BYTES` is answered 413 before anything reads it (by its
+ * Content-Length), or cut once that much has arrived (a chunked body).
+ */
+function refusedAsTooLarge(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+  const tooLarge = () => {
+    const text = JSON.stringify({ errors: [{ message: 'request entity too large', extensions: { code: 'BAD_REQUEST' } }] });
+    res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' }).end(text);
+  };
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > GATEWAY_BODY_LIMIT_BYTES) {
+    tooLarge();
+    req.resume();
+    return true;
+  }
+  if (req.headers['transfer-encoding'] !== undefined) {
+    let received = 0;
+    req.on('data', (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= GATEWAY_BODY_LIMIT_BYTES || res.headersSent) return;
+      tooLarge();
+      req.destroy();
+    });
+  }
+  return false;
 }
 
 export interface Gateway {
@@ -432,14 +509,17 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [conditionalRootPlugin(), instancesPlugin(urls), refusedCredentialPlugin(), redactionsPlugin(), hiddenLinksPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
+    plugins: () => [limitsPlugin(options.maxQueryDepth ?? 12), conditionalRootPlugin(), instancesPlugin(urls), refusedCredentialPlugin(), redactionsPlugin(), hiddenLinksPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).
     __experimental__batchExecution: false,
   });
   // As at the hub (src/server.ts): several Authorization headers are refused.
-  const httpServer = http.createServer((req, res) => (severalAuthorizations(req) ? refuseSeveralAuthorizations(res) : void runtime(req, res)));
+  const httpServer = http.createServer((req, res) => {
+    if (severalAuthorizations(req)) refuseSeveralAuthorizations(res);
+    else if (!refusedAsTooLarge(req, res)) void runtime(req, res);
+  });
   // As the hub's (KEEP_ALIVE_TIMEOUT_MS, src/config.ts): idle client connections outlive a load balancer's 60 s.
   httpServer.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
   live.attach(httpServer, runtime, runtime.graphqlEndpoint);

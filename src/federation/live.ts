@@ -8,6 +8,11 @@ import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { connectionAuthorization } from '../auth/connection-params';
 import { conditionalRootRefusalOfText } from '../graphql/conditional-root';
+import { quietClientFrameErrors } from '../live/websocket';
+
+
+/** The largest request body (HTTP) and WebSocket message the gateway accepts, as the hub: 1 MiB. */
+export const GATEWAY_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * Subscriptions through the gateway (DOMAIN §6, §7). The gateway has no identity of its own, so it never decides who a
@@ -237,7 +242,10 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
     },
 
     attach(httpServer, runtime, path) {
-      wss = new WebSocketServer({ server: httpServer, path });
+      // A message larger than an HTTP body may be (1 MiB, as at the hub) closes the socket with 1009.
+      wss = new WebSocketServer({ server: httpServer, path, maxPayload: GATEWAY_BODY_LIMIT_BYTES });
+      // A client's malformed frame: ws closes the socket with the protocol's code; nothing to log.
+      quietClientFrameErrors(wss, () => undefined);
       const base = getGraphQLWSOptions<Record<string, unknown>, { socket: WebSocket; request: http.IncomingMessage; link?: HubLink }>(
         runtime as never,
         async (ctx) => {

@@ -128,6 +128,28 @@ function rootField(selectionSet: SelectionSetNode, document: DocumentNode): Fiel
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
 
 /**
+ * A client's malformed frame (invalid UTF-8, a message over the size limit, reserved bits, a bad opcode or close code:
+ * ws's errors `WS_ERR_*`) is ws's to answer: it closes the socket with the code the protocol gives (1007, 1009, 1002 …)
+ * and then reports the error on the socket, where graphql-ws would print "Internal error emitted on a WebSocket
+ * socket" and a stack on standard error, outside the JSON log, once per bad frame of any client. Such an error is
+ * handed to `note` instead (a client's mistake, not the server's); any other error of a socket goes on as before.
+ * Installed before graphql-ws's own listener, on every connection.
+ */
+export function quietClientFrameErrors(wss: WebSocketServer, note: (err: Error & { code: string }) => void): void {
+  wss.on('connection', (socket: WebSocket) => {
+    const emit = socket.emit;
+    socket.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]): boolean {
+      const err = args[0] as { code?: unknown } | undefined;
+      if (event === 'error' && typeof err?.code === 'string' && err.code.startsWith('WS_ERR_')) {
+        note(err as Error & { code: string });
+        return true;
+      }
+      return emit.call(this, event, ...args);
+    } as typeof socket.emit;
+  });
+}
+
+/**
  * GraphQL over WebSocket (graphql-ws, `graphql-transport-ws`) on the hub's HTTP server, at the same path as queries.
  *
  * - Identity comes in `connection_init` (`{ "authorization": "Bearer …" }`), checked like an HTTP request's header:
@@ -158,6 +180,7 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
       );
     },
   });
+  quietClientFrameErrors(wss, (err) => o.logger.info({ code: err.code }, `a WebSocket client sent a malformed frame: ${err.message}`));
   const open = new Set<WsConnection>();
   let waiting: Array<() => void> = [];
   const settle = () => {

@@ -8,7 +8,7 @@ import { openDatabase } from '../../src/db/data-source';
 import { buildSchema, parse } from 'graphql';
 import { DETAIL_QUERY, AGENDA_QUERY } from '../../bench/board';
 import { MemoryLogWriter } from '@graphql-hive/gateway-runtime';
-import { compiledWhen, composeSupergraph, createGateway, Gateway } from '../../src/federation/gateway';
+import { compiledWhen, composeSupergraph, createGateway, Gateway, hubUrlsOf } from '../../src/federation/gateway';
 import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
@@ -523,5 +523,37 @@ test('a subgraph answer that echoes the request (a proxy in front of a hub) is l
   } finally {
     await fooled.stop();
     await new Promise<void>((resolve) => echo.close(() => resolve()));
+  }
+});
+
+test('the hub’s limits hold at the gateway: aliases, depth and tokens refused before any hub request; no field suggestions; a body over 1 MiB: 413', async () => {
+  let hubRequests = 0;
+  const counting = () => hubRequests++;
+  hub.hub.httpServer.on('request', counting);
+  const aliases = await post(url, `{ ${Array.from({ length: 51 }, (_, i) => `a${i}: case(id: "00000000-0000-4000-8000-00000000000${i % 10}") { id }`).join(' ')} }`, null);
+  expect(aliases.body).toEqual({ errors: [{ message: 'Aliases limit of 50 exceeded, found 51.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
+  const deep = await post(url, `{ cases { nodes { leadAgency { cases { nodes { leadAgency { cases { nodes { leadAgency { cases { nodes { leadAgency { name } } } } } } } } } } } } }`, cast.ann);
+  expect(deep.body).toEqual({ errors: [{ message: 'Query depth limit of 12 exceeded, found 13.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
+  const tokens = await post(url, `{ ${'__typename '.repeat(6000)}}`, null);
+  expect(tokens.body.errors.map((e: any) => e.extensions?.code)).toEqual(['GRAPHQL_PARSE_FAILED']);
+  expect(tokens.body.data).toBeUndefined();
+  // None of them reached the hub.
+  expect(hubRequests).toBe(0);
+  hub.hub.httpServer.off('request', counting);
+  const typo = await post(url, `{ caes { id } }`, null);
+  expect(typo.body.errors.map((e: any) => e.message)).toEqual(['Cannot query field "caes" on type "Query". [Suggestion hidden]']);
+  const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ me { kind } } # ${'x'.repeat(1024 * 1024)}` }) });
+  expect(big.status).toBe(413);
+  expect(await big.json()).toEqual({ errors: [{ message: 'request entity too large', extensions: { code: 'BAD_REQUEST' } }] });
+  // A body just under the limit is served.
+  const under = await post(url, `{ me { kind } } # ${'x'.repeat(1000 * 1000)}`, cast.ann);
+  expect(under.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+});
+
+test('HUB_URL: http(s) URLs, comma-separated; anything else is refused naming the variable', () => {
+  expect(hubUrlsOf(undefined)).toEqual([]);
+  expect(hubUrlsOf(' http://a:4001/graphql , https://b.example/graphql ')).toEqual(['http://a:4001/graphql', 'https://b.example/graphql']);
+  for (const bad of ['notaurl', 'ftp://a/graphql', 'http://a/graphql,localhost:4001']) {
+    expect(() => hubUrlsOf(bad)).toThrow(/^HUB_URL must be http:\/\/ or https:\/\/ URLs of hubs' GraphQL endpoints, comma-separated; got "/);
   }
 });

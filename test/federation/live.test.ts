@@ -327,3 +327,18 @@ describe('a subscription whose root field could be skipped is refused at the gat
     ]);
   });
 });
+
+test('a message larger than 1 MiB closes the gateway’s socket with 1009, as at the hub', async () => {
+  const { client, acknowledged } = await LiveClient.connect(gatewayUrl, {});
+  opened.add(client);
+  expect(acknowledged).toBe(true);
+  const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  try {
+    client.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { earlyWarningPublished { id } } # ${'x'.repeat(1024 * 1024)}` } }));
+    expect(await client.closed).toEqual({ code: 1009, reason: '' });
+    // ws's own refusal, not printed as an internal error on standard error.
+    expect(printed).not.toHaveBeenCalled();
+  } finally {
+    printed.mockRestore();
+  }
+});

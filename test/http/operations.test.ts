@@ -350,6 +350,27 @@ describe('rate limits and message size over WebSocket: the same budgets as HTTP'
     client.socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: `subscription { earlyWarningPublished { id } } # ${'x'.repeat(1024 * 1024)}` } }));
     expect(await client.closed).toEqual({ code: 1009, reason: '' });
   });
+
+  test('a malformed frame (invalid UTF-8 in a text message) closes the socket with 1007, and nothing goes to standard error', async () => {
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      for (const frame of [Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), Buffer.from('{"type":"connection_init"}')]) {
+        const { client, acknowledged } = await LiveClient.connect(hub.url, {});
+        expect(acknowledged).toBe(true);
+        if (frame[1] === 0xff) {
+          client.socket.send(frame, { binary: false });
+          expect(await client.closed).toEqual({ code: 1007, reason: '' });
+        } else {
+          // A well-formed frame the protocol refuses (a second connection_init) still closes as graphql-ws says.
+          client.socket.send(frame);
+          expect((await client.closed).code).toBe(4429);
+        }
+      }
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
+  });
 });
 
 describe('CORS from the configured origins', () => {
