@@ -293,8 +293,11 @@ export class ViewerDb {
   }
 
   /**
-   * Ends the transaction of a request whose client closed its connection before the answer was sent: as `finish`, and
-   * the statements its resolvers still ask for are refused as CLIENT_CLOSED_REQUEST (abandoned work, not a failure).
+   * Ends the transaction of a request whose connection closed before the answer was sent (the client went away, or a
+   * stopping hub cut it after SHUTDOWN_GRACE_MS): rolled back, so that nothing is committed behind a connection that
+   * closes unanswered (a request is either answered or never run), and the statements its resolvers still ask for are
+   * refused as CLIENT_CLOSED_REQUEST (abandoned work, not a failure). Its live events are dropped with it. A commit
+   * already under way (the answer being computed after it) is not undone.
    */
   abandon(): Promise<void> {
     if (!this.finished) this.abandoned = true;
@@ -323,6 +326,21 @@ export class ViewerDb {
       await opened.begun;
       client = opened.client;
     } catch {
+      return;
+    }
+    if (this.abandoned) {
+      // Nobody will hear the answer: nothing of the request is kept.
+      this.events = [];
+      this.client = null;
+      try {
+        await this.last;
+        await client.query('ROLLBACK');
+        countOn(client, null);
+        client.release();
+      } catch (err) {
+        countOn(client, null);
+        client.release(err as Error);
+      }
       return;
     }
     const events = this.live && this.events.length ? mergeEvents(this.events) : [];

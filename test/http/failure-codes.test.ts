@@ -98,9 +98,9 @@ describe('text PostgreSQL cannot store is bad input, naming the argument', () =>
 });
 
 /** A hub on the test database whose log lines are kept, in production mode. */
-async function loggingHub(): Promise<{ hub: Hub; url: string; lines: Array<Record<string, any>> }> {
+async function loggingHub(env: Record<string, string> = {}): Promise<{ hub: Hub; url: string; lines: Array<Record<string, any>> }> {
   const { logger, lines } = capturingLogger();
-  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL });
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL, ...env });
   const other = await createHub({ config, ds: hub.ds, logger });
   const port = await other.listen(0, '127.0.0.1');
   return { hub: other, url: `http://127.0.0.1:${port}/graphql`, lines };
@@ -169,6 +169,62 @@ describe('a database failure inside a shield rule is an internal error, never FO
 
 describe('a client that closes its connection before the answer', () => {
   const embedded = process.env.LAPHUB_TEST_DB_KIND === 'pglite';
+  afterEach(() => hub.reset());
+
+  /**
+   * A mutation of two fields whose first (openCase) has written and whose second (scheduleCall) waits for a lock
+   * another session holds on conference_call; then its connection closes unanswered, by `cut`. Nothing of it is kept.
+   */
+  async function unansweredMutation(cut: (request: { controller: AbortController; hub: Hub }) => Promise<unknown>, env: Record<string, string> = {}) {
+    const logging = await loggingHub(env);
+    const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await locker.connect();
+    const casesBefore = await caseRows();
+    const callsBefore = await hub.ds.query(`SELECT count(*)::int AS n FROM conference_call`);
+    let stopping: Promise<unknown> | null = null;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE conference_call IN ACCESS EXCLUSIVE MODE');
+      const token = await hub.tokenFor(personId(cast.ann), cast.ann);
+      const controller = new AbortController();
+      const request = fetch(logging.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          query: `mutation($input: OpenCaseInput!) { a: openCase(input: $input) { id } b: scheduleCall(input: { title: "Unanswered", scheduledAt: "2031-01-01T00:00:00Z" }) { id } }`,
+          variables: { input: { reference: 'FTC-2031-077', title: 'Written, never answered', categories: ['SPAM'], countryCodes: ['US'], tlp: 'GREEN' } },
+        }),
+        signal: controller.signal,
+      });
+      // The case is written (in the request's transaction) and the call's statement waits for the lock.
+      for (let i = 0; i < 300; i++) {
+        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'conference_call'::regclass`);
+        if (rows[0].n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const cutting = cut({ controller, hub: logging.hub });
+      if (env.SHUTDOWN_GRACE_MS !== undefined) stopping = cutting;
+      await expect(request).rejects.toThrow();
+      await locker.query('COMMIT');
+      // Whatever the request still does after the lock is gone, nothing of it is committed.
+      for (let i = 0; i < 50; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await caseRows()).toEqual(casesBefore);
+      expect(await hub.ds.query(`SELECT count(*)::int AS n FROM conference_call`)).toEqual(callsBefore);
+      expect(await hub.ds.query(`SELECT count(*)::int AS n FROM enforcement_case WHERE reference = 'FTC-2031-077'`)).toEqual([{ n: 0 }]);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await (stopping ?? logging.hub.stop());
+    }
+  }
+
+  (embedded ? test.skip : test)('a mutation whose client went away is rolled back: a request is either answered or never run', async () => {
+    await unansweredMutation(async ({ controller }) => controller.abort());
+  });
+
+  (embedded ? test.skip : test)('a mutation still running when a stopping hub cuts its connection (SHUTDOWN_GRACE_MS) is rolled back', async () => {
+    await unansweredMutation(({ hub: other }) => other.stop(), { SHUTDOWN_GRACE_MS: '0' });
+  });
 
   // A lock held by another session keeps the request's first statement waiting (on an embedded database every
   // connection shares one session: no other session can hold it).
