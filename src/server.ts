@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import { isUtf8 } from 'node:buffer';
 import { ApolloServer, ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
@@ -96,6 +97,14 @@ const knownCodes = new Set([
 
 /** The largest request body (HTTP) and WebSocket message accepted: 1 MiB. */
 const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * A JSON body that is not well-formed UTF-8 is refused (400 BAD_REQUEST), not decoded with U+FFFD in place of its
+ * broken bytes: text that would be stored altered is refused, as a lone surrogate is (src/graphql/input-text.ts).
+ */
+function refuseMalformedUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) throw Object.assign(new Error('The request body is not well-formed UTF-8'), { status: 400 });
+}
 
 /** 429 with `Retry-After`, as a GraphQL error (the code RATE_LIMITED). */
 function rateLimitedError(refusal: Refusal): GraphQLError {
@@ -463,7 +472,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     };
   }
 
-  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES }), persistedQueryCheck, conditionalSubscriptionCheck, (req, res, next) => {
+  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), persistedQueryCheck, conditionalSubscriptionCheck, (req, res, next) => {
     const started = process.hrtime.bigint();
     const facts = factsOf(req);
     res.once('finish', () => {
