@@ -364,6 +364,15 @@ export class CallData {
     const member = await this.endorsedMember('input.memberId', input.memberId);
     const [row] = await this.write(async () => {
       await this.db.query(`SELECT ${lockMemberInCall('$1', '$2')}`, [call.id, member.id]);
+      // One standing objection per agency, member and call or segment (under the lock above: no race makes two).
+      const standing = await this.db.query(
+        `SELECT 1 FROM call_exclusion WHERE call_id = $1 AND segment_id IS NOT DISTINCT FROM $2 AND member_id = $3
+           AND objecting_agency_id = lap.viewer_org() AND withdrawn_at IS NULL`,
+        [call.id, segmentId, member.id],
+      );
+      if (standing.length > 0) {
+        throw badInput('input.memberId', `your agency already objects to this member's participation in this ${segmentId ? 'segment' : 'call'}`);
+      }
       return this.db.query<{ id: string; changed: string[] }>(
         `INSERT INTO call_exclusion AS e (call_id, segment_id, member_id, objecting_agency_id, objected_by_id, reason)
          VALUES ($1,$2,$3,lap.viewer_org(),lap.viewer_person(),$4) RETURNING e.id, ${SEGMENTS_CHANGED} AS changed`,

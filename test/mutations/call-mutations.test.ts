@@ -359,6 +359,31 @@ describe('excludeFromCall', () => {
   ])('bad input (%s) is BAD_USER_INPUT naming the argument, nothing written', async (_what, change, message) => {
     await expectRefused(hub, cast.isla, EXCLUDE, { input: { ...newExclusion, ...change } }, { code: 'BAD_USER_INPUT', message });
   });
+
+  test('the same agency objecting again (same member, same call or segment) is BAD_USER_INPUT, nothing written; another scope, another agency or after a withdrawal is allowed', async () => {
+    const EXCLUDE_ID = `mutation($input: ExcludeFromCallInput!) { excludeFromCall(input: $input) { id } }`;
+    const first = await hub.gql(EXCLUDE_ID, { as: cast.isla, variables: { input: newExclusion } });
+    expect(first.body.errors).toBeUndefined();
+    await expectRefused(hub, cast.isla, EXCLUDE, { input: { ...newExclusion, reason: 'Again, in other words.' } }, {
+      code: 'BAD_USER_INPUT',
+      message: "input.memberId: your agency already objects to this member's participation in this call",
+    });
+    const segment = await hub.gql(EXCLUDE_ID, { as: cast.isla, variables: { input: { ...newExclusion, segmentId: segmentId('next-1/2') } } });
+    expect(segment.body.errors).toBeUndefined();
+    await expectRefused(hub, cast.isla, EXCLUDE, { input: { ...newExclusion, segmentId: segmentId('next-1/2') } }, {
+      code: 'BAD_USER_INPUT',
+      message: "input.memberId: your agency already objects to this member's participation in this segment",
+    });
+    expect((await hub.gql(EXCLUDE_ID, { as: cast.ann, variables: { input: newExclusion } })).body.errors).toBeUndefined();
+    const withdrawn = await hub.gql(`mutation($id: ID!) { withdrawExclusion(id: $id) { id } }`, { as: cast.isla, variables: { id: first.body.data.excludeFromCall.id } });
+    expect(withdrawn.body.errors).toBeUndefined();
+    expect((await hub.gql(EXCLUDE_ID, { as: cast.isla, variables: { input: newExclusion } })).body.errors).toBeUndefined();
+    const standing = await hub.ds.query(
+      `SELECT segment_id IS NULL AS whole, count(*)::int AS n FROM call_exclusion WHERE call_id = $1 AND member_id = $2 AND withdrawn_at IS NULL GROUP BY 1 ORDER BY 1`,
+      [callId('next-1'), orgId('northstar')],
+    );
+    expect(standing).toEqual([{ whole: false, n: 1 }, { whole: true, n: 2 }]);
+  });
 });
 
 // ---- withdrawExclusion ----------------------------------------------------------------------------------------------
