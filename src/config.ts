@@ -181,6 +181,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^\d+[smhd]$/.test(tokenTtl)) throw new ConfigError(`TOKEN_TTL must look like 30m, 12h or 7d, got "${tokenTtl}"`);
   // A token expired when printed is a mistake, not a setting (short ones are not: a test of expiry uses seconds).
   if (Number(tokenTtl.slice(0, -1)) === 0) throw new ConfigError(`TOKEN_TTL must be more than zero, got "${tokenTtl}"`);
+  // A token is a credential: one that outlives a year is a mistake too (and a huge number an `exp` no clock reaches).
+  const ttlSeconds = Number(tokenTtl.slice(0, -1)) * { s: 1, m: 60, h: 3600, d: 86400 }[tokenTtl.slice(-1) as 's' | 'm' | 'h' | 'd'];
+  if (ttlSeconds > 366 * 86400) throw new ConfigError(`TOKEN_TTL must be at most 366d, got "${tokenTtl}"`);
   return {
     nodeEnv,
     port: integer(env, 'PORT', 4000, 0, 65535),

@@ -4,6 +4,7 @@ import {
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
 import { connectionAuthorization } from '../auth/connection-params';
+import { badTextIn } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -127,6 +128,12 @@ function rootField(selectionSet: SelectionSetNode, document: DocumentNode): Fiel
 /** The subscriptions one WebSocket connection may hold at once (a dashboard holds a handful). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
 
+/** `error` with an `extensions.code` (the one it has, or `code`). */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions?.code) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions: { ...error.extensions, code } });
+}
+
 /**
  * A client's malformed frame (invalid UTF-8, a message over the size limit, reserved bits, a bad opcode or close code:
  * ws's errors `WS_ERR_*`) is ws's to answer: it closes the socket with the code the protocol gives (1007, 1009, 1002 …)
@@ -242,13 +249,14 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         try {
           document = parse(payload.query, { maxTokens: 5000 });
         } catch (err) {
-          return [err instanceof GraphQLError ? err : new GraphQLError('Syntax error')];
+          // The codes an HTTP request gets for the same mistakes (Apollo's): GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED.
+          return [withCode(err instanceof GraphQLError ? err : new GraphQLError('Syntax error'), 'GRAPHQL_PARSE_FAILED')];
         }
         // Before validation, which would throw on such a directive with a variable (conditionalSubscriptionRoot).
         const conditional = conditionalRootRefusal(document);
         if (conditional) return [conditional];
         const errors = validate(o.schema, document, rules);
-        if (errors.length) return errors;
+        if (errors.length) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
         const operationName = payload.operationName ?? undefined;
         const operation = getOperationAST(document, operationName);
         if (!operation) return [new GraphQLError('Unable to identify operation', { extensions: { code: 'BAD_USER_INPUT' } })];
@@ -256,7 +264,10 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
           return [new GraphQLError('Over WebSocket this hub serves subscriptions only: send queries and mutations over HTTP.', { extensions: { code: 'BAD_REQUEST' } })];
         }
         const coerced = getVariableValues(o.schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 50 });
-        if (coerced.errors) return coerced.errors;
+        if (coerced.errors) return coerced.errors.map((e) => withCode(e, 'BAD_USER_INPUT'));
+        // Text PostgreSQL cannot store, or would store altered, is refused as over HTTP (src/graphql/input-text.ts).
+        const bad = badTextIn(document, operation, payload.variables ?? undefined);
+        if (bad) return [new GraphQLError(`${bad.argument}: ${bad.problem}`, { extensions: { code: 'BAD_USER_INPUT', argument: bad.argument } })];
         const field = rootField(operation.selectionSet, document);
         const subscriptionType = o.schema.getSubscriptionType()!;
         const definition = field ? subscriptionType.getFields()[field.name.value] : undefined;

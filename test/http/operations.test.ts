@@ -517,6 +517,8 @@ describe('configuration', () => {
     [{ TRUST_PROXY: '::::' }, 'TRUST_PROXY must be true, false, a number of proxies or addresses/subnets (loopback, 10.0.0.0/8), got "::::"'],
     [{ TOKEN_TTL: '0s' }, 'TOKEN_TTL must be more than zero, got "0s"'],
     [{ TOKEN_TTL: '0h' }, 'TOKEN_TTL must be more than zero, got "0h"'],
+    [{ TOKEN_TTL: '367d' }, 'TOKEN_TTL must be at most 366d, got "367d"'],
+    [{ TOKEN_TTL: '99999999999999999999d' }, 'TOKEN_TTL must be at most 366d, got "99999999999999999999d"'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters'],
     [{ KEEP_ALIVE_TIMEOUT_MS: '65s' }, 'KEEP_ALIVE_TIMEOUT_MS must be a whole number, got "65s"'],
     [{ KEEP_ALIVE_TIMEOUT_MS: '500' }, 'KEEP_ALIVE_TIMEOUT_MS must be between 1000 and 3600000, got 500'],

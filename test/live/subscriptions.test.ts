@@ -630,6 +630,25 @@ describe('identity', () => {
     await closeAll(clients);
   });
 
+  test('a subscription’s mistakes carry the codes an HTTP request gets: parse, validation, variables, text that cannot be stored', async () => {
+    const clients = await connect(['ann']);
+    const client = clients.get('ann')!;
+    const cases: Array<[string, Record<string, unknown>, string, string?]> = [
+      [`subscription { caseChanged { reference }`, {}, 'GRAPHQL_PARSE_FAILED'],
+      [`subscription { caseChanged { nope } }`, {}, 'GRAPHQL_VALIDATION_FAILED'],
+      [`subscription($id: ID) { caseChanged(id: $id) { reference } }`, { id: { not: 'an id' } }, 'BAD_USER_INPUT'],
+      [`subscription($id: ID) { caseChanged(id: $id) { reference } }`, { id: 'a\u0000b' }, 'BAD_USER_INPUT', 'id: must not contain a NUL character (U+0000)'],
+    ];
+    for (const [query, variables, code, message] of cases) {
+      const sub = client.subscribe(query, variables);
+      await client.until(() => sub.errors !== null);
+      expect(sub.errors!.map((e) => e.extensions?.code)).toEqual([code]);
+      if (message) expect(sub.errors![0].message).toBe(message);
+    }
+    expect(dispatcher().subscribers).toBe(0);
+    await closeAll(clients);
+  });
+
   // A skipped root field never runs: its `{}` would tell the subscriber that a row it may not see changed.
   test.each([
     ['on the field', `subscription { a: caseChanged @skip(if: true) { reference } }`, {}],
