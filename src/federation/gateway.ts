@@ -303,7 +303,7 @@ function conditionalRootPlugin(): GatewayPlugin {
  * tried elsewhere: the request never reached that instance, so nothing can run twice (a mutation included); any other
  * failure is the request's.
  */
-function instancesPlugin(urls: Record<SubgraphName, string[]>): GatewayPlugin {
+function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | null): GatewayPlugin {
   const next = new Map<string, number>();
   const byPlaceholder = new Map((Object.keys(urls) as SubgraphName[]).map((name) => [placeholderUrls[name], name]));
   return {
@@ -314,16 +314,60 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>): GatewayPlugin {
       const i = next.get(name) ?? 0;
       next.set(name, (i + 1) % list.length);
       setURL(list[i]);
-      if (list.length === 1) return;
       setFetchFn(async (_target, ...rest) => {
         for (let k = 0; ; k++) {
           try {
             return await fetchFn(list[(i + k) % list.length], ...rest);
           } catch (err) {
-            if (k + 1 >= list.length || !connectionRefused(err)) throw err;
+            if (!connectionRefused(err)) throw err;
+            if (k + 1 >= list.length) {
+              // The operator's to know; the client gets SERVICE_UNAVAILABLE (`unavailable`).
+              logger?.error({ subgraph: name, instances: list, code: 'ECONNREFUSED' }, `every instance of the ${name} subgraph refused the connection`);
+              throw unavailable(name);
+            }
           }
         }
       });
+    },
+  };
+}
+
+/**
+ * Every instance of a subgraph refused the connection (stopped or restarting): nothing ran, and the client may send the
+ * request again — the hub's own answer when it cannot serve (503 SERVICE_UNAVAILABLE, Retry-After).
+ */
+function unavailable(name: SubgraphName): GraphQLError {
+  // 503 only when nothing was answered (`partialAnswers` keeps a response with data at 200).
+
+  return new GraphQLError(`The ${name === 'hub' ? 'hub' : `${name} service`} is unavailable: send the request again`, {
+    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '1' } } },
+  });
+}
+
+/**
+ * A response with data (a complaint list whose linked cases the hub, unavailable, could not give) is answered 200 with
+ * the SERVICE_UNAVAILABLE errors at those fields, as any partial result: clients keep what they got. Only a response
+ * with no data at all takes the 503 of `unavailable`.
+ */
+function partialAnswersPlugin(): GatewayPlugin {
+  const answered = (data: unknown) => !!data && typeof data === 'object' && Object.values(data).some((v) => v !== null);
+  return {
+    onExecute() {
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in (result as object)) return;
+          const r = result as ExecutionResult;
+          if (!r.errors?.some((e) => e.extensions?.http) || !answered(r.data)) return;
+          setResult({
+            ...r,
+            errors: r.errors.map((e) => {
+              if (!e.extensions?.http) return e;
+              const { http: _status, ...extensions } = e.extensions;
+              return new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions });
+            }),
+          });
+        },
+      };
     },
   };
 }
@@ -490,6 +534,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   ) as Record<SubgraphName, string[]>;
   const live = gatewayLive(urls.hub);
   const compiled = options.compile === false ? null : compiledWhen(options.supergraph);
+  const logging = options.logging === false ? false : gatewayLogger(options.logging ?? 'error', options.logWriter);
   const runtime = createGatewayRuntime({
     supergraph: options.supergraph,
     // The transports given, not imported by name at run time: HTTP for queries and mutations, and the hub's
@@ -499,7 +544,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphiql: options.graphiql ? { title: 'LAP Hub — composed graph' } : false,
     ...(options.introspection === false ? { disableIntrospection: { disableIf: () => true } } : {}),
     landingPage: false,
-    logging: options.logging === false ? false : gatewayLogger(options.logging ?? 'error', options.logWriter),
+    logging,
     propagateHeaders: {
       // A WebSocket client's token is its connection_init's (for the fields of its subscription events that the
       // gateway fetches over HTTP); an HTTP client's is its header.
@@ -509,7 +554,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [limitsPlugin(options.maxQueryDepth ?? 12), conditionalRootPlugin(), instancesPlugin(urls), refusedCredentialPlugin(), redactionsPlugin(), hiddenLinksPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
+    plugins: () => [limitsPlugin(options.maxQueryDepth ?? 12), conditionalRootPlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).

@@ -557,3 +557,28 @@ test('HUB_URL: http(s) URLs, comma-separated; anything else is refused naming th
     expect(() => hubUrlsOf(bad)).toThrow(/^HUB_URL must be http:\/\/ or https:\/\/ URLs of hubs' GraphQL endpoints, comma-separated; got "/);
   }
 });
+
+test('a hub that refuses every connection (stopped): 503 SERVICE_UNAVAILABLE with Retry-After when nothing was answered, 200 with the errors at the fields when something was', async () => {
+  const port = await closedPort();
+  const lonely = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logging: false });
+  const lonelyUrl = `http://127.0.0.1:${await lonely.listen(0, '127.0.0.1')}/graphql`;
+  const ask = async (query: string) => {
+    const res = await fetch(lonelyUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as any };
+  };
+  try {
+    const unavailable = { message: 'The hub is unavailable: send the request again', extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'hub' } };
+    for (const [query, field] of [['{ me { kind } }', 'me'], ['mutation { scheduleCall(input: { title: "Never sent", scheduledAt: "2031-01-01T00:00:00Z" }) { id } }', 'scheduleCall']]) {
+      const r = await ask(query);
+      expect(r).toEqual({ status: 503, retryAfter: '1', body: { data: null, errors: [{ ...unavailable, path: [field] }] } });
+    }
+    const partial = await ask('{ complaints { id case { reference } } }');
+    expect(partial.status).toBe(200);
+    expect(partial.body.data.complaints.map((c: any) => [c.id, c.case])).toEqual(complaintCases.map(([id]) => [id, null]));
+    expect(partial.body.errors.map((e: any) => [e.path.join('.'), e.extensions.code])).toEqual(
+      complaintCases.flatMap(([, ref], i) => (ref ? [[`complaints.${i}.case.reference`, 'SERVICE_UNAVAILABLE']] : [])),
+    );
+  } finally {
+    await lonely.stop();
+  }
+});
