@@ -438,6 +438,38 @@ function limitsPlugin(maxDepth: number): GatewayPlugin {
   }) as GatewayPlugin;
 }
 
+/** Content types a browser sends across sites without a CORS preflight. */
+const NON_PREFLIGHTED_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+const CSRF_PREVENTION_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight'];
+
+/**
+ * CSRF prevention as at the hub (Apollo Server's `csrfPrevention`, the same rule and message): a GraphQL request that a
+ * browser could send across sites without a preflight (a GET, or a POST whose content type is a form's or text/plain)
+ * runs only with a non-empty `x-apollo-operation-name` or `apollo-require-preflight` header; otherwise 400
+ * BAD_REQUEST before anything runs. GraphiQL's page (a GET without a query) is not such a request.
+ */
+function refusedAsCsrf(req: http.IncomingMessage, res: http.ServerResponse, graphqlPath: string): boolean {
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  if (url.pathname !== graphqlPath) return false;
+  if (req.method === 'GET' && !url.searchParams.has('query') && !url.searchParams.has('extensions')) return false;
+  if (req.method !== 'GET' && req.method !== 'POST') return false;
+  const contentType = req.headers['content-type'];
+  if (contentType !== undefined) {
+    const essence = contentType.split(';')[0].trim().toLowerCase();
+    // Not a content type at all: Apollo lets it through to be refused by the body's parsing.
+    if (!/^[^\s/]+\/[^\s/]+$/.test(essence) || !NON_PREFLIGHTED_CONTENT_TYPES.includes(essence)) return false;
+  }
+  if (CSRF_PREVENTION_HEADERS.some((h) => String(req.headers[h] ?? '').length > 0)) return false;
+  const message =
+    `This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a 'content-type' header ` +
+    `(with a type that is not one of ${NON_PREFLIGHTED_CONTENT_TYPES.join(', ')}) or provide a non-empty value for one of the following headers: ` +
+    `${CSRF_PREVENTION_HEADERS.join(', ')}\n`;
+  const text = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+  res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
+  req.resume();
+  return true;
+}
+
 /**
  * A request whose body is larger than `GATEWAY_BODY_LIMIT_BYTES` is answered 413 before anything reads it (by its
  * Content-Length), or cut once that much has arrived (a chunked body).
@@ -563,7 +595,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   // As at the hub (src/server.ts): several Authorization headers are refused.
   const httpServer = http.createServer((req, res) => {
     if (severalAuthorizations(req)) refuseSeveralAuthorizations(res);
-    else if (!refusedAsTooLarge(req, res)) void runtime(req, res);
+    else if (!refusedAsTooLarge(req, res) && !refusedAsCsrf(req, res, runtime.graphqlEndpoint)) void runtime(req, res);
   });
   // As the hub's (KEEP_ALIVE_TIMEOUT_MS, src/config.ts): idle client connections outlive a load balancer's 60 s.
   httpServer.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;

@@ -582,3 +582,30 @@ test('a hub that refuses every connection (stopped): 503 SERVICE_UNAVAILABLE wit
     await lonely.stop();
   }
 });
+
+test('CSRF prevention as at the hub: a request a browser could send across sites without a preflight is refused (400, the hub’s message) unless it names a preflight header', async () => {
+  const send = async (target: string, init: { method: string; headers: Record<string, string>; body?: string; search?: string }) => {
+    const res = await fetch(`${target}${init.search ?? ''}`, { method: init.method, headers: init.headers, body: init.body });
+    return { status: res.status, body: await res.json() };
+  };
+  const query = '{ me { kind } }';
+  const refused: Array<{ method: string; headers: Record<string, string>; body?: string; search?: string }> = [
+    { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `query=${encodeURIComponent(query)}` },
+    { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query }) },
+    { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: '--x--' },
+    { method: 'GET', headers: {}, search: `?query=${encodeURIComponent(query)}` },
+  ];
+  for (const init of refused) {
+    const [atHub, atGateway] = [await send(hub.url, init), await send(url, init)];
+    expect(atGateway.status).toBe(400);
+    expect(atGateway).toEqual(atHub);
+  }
+  // With a preflight header, or as JSON, it runs.
+  const get = await send(url, { method: 'GET', headers: { 'apollo-require-preflight': 'true' }, search: `?query=${encodeURIComponent(query)}` });
+  expect(get).toEqual({ status: 200, body: { data: { me: { kind: 'ANONYMOUS' } } } });
+  expect(await send(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).toEqual({ status: 200, body: { data: { me: { kind: 'ANONYMOUS' } } } });
+  // A page request is not a GraphQL request: not refused as CSRF (this gateway serves no GraphiQL, hence 406;
+  // scripts/gateway-smoke.sh opens the page of `npm run gateway`).
+  const page = await fetch(url, { headers: { accept: 'text/html' } });
+  expect(page.status).toBe(406);
+});
