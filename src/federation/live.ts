@@ -2,7 +2,7 @@ import type http from 'node:http';
 import { getGraphQLWSOptions, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { buildGraphQLWSExecutor } from '@graphql-tools/executor-graphql-ws';
 import type { Executor } from '@graphql-tools/utils';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError, OperationTypeNode, parse } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -197,6 +197,22 @@ function closingWith<T>(events: AsyncIterable<T>, client: Client): AsyncIterable
   };
 }
 
+/**
+ * The refusal of a document whose operation is a query or a mutation (the hub's own words and code), or null: for a
+ * subscription, and for a document that does not parse or names no operation (the gateway's validation answers those).
+ */
+function notASubscription(query: unknown, operationName: unknown): GraphQLError | null {
+  if (typeof query !== 'string') return null;
+  let operation;
+  try {
+    operation = getOperationAST(parse(query, { maxTokens: 5000 }), typeof operationName === 'string' ? operationName : undefined);
+  } catch {
+    return null;
+  }
+  if (!operation || operation.operation === OperationTypeNode.SUBSCRIPTION) return null;
+  return new GraphQLError('Over WebSocket this hub serves subscriptions only: send queries and mutations over HTTP.', { extensions: { code: 'BAD_REQUEST' } });
+}
+
 /** Close codes the gateway passes on to its client as the hub gave them; anything else is 1011. */
 function forwardable(code: number): boolean {
   return code === 1000 || code === 1001 || (code >= 4000 && code <= 4999);
@@ -274,7 +290,10 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
           // anything runs (Hive Gateway would fail on it with an internal error).
           async onSubscribe(ctx, id, payload) {
             const conditional = conditionalRootRefusalOfText(payload.query);
-            return conditional ? [conditional] : base.onSubscribe!(ctx, id, payload);
+            if (conditional) return [conditional];
+            // As at the hub: subscriptions only; queries and mutations go over HTTP (CSRF prevention, one request each).
+            const refusal = notASubscription(payload.query, payload.operationName);
+            return refusal ? [refusal] : base.onSubscribe!(ctx, id, payload);
           },
           connectionInitWaitTimeout: 10_000,
           async onConnect(ctx) {

@@ -138,9 +138,15 @@ test('the upgrade request’s Authorization header is no identity: a connection_
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     ws.send(JSON.stringify({ type: 'connection_init' }));
     await until(() => messages.some((m) => m.type === 'connection_ack'));
+    // A query over WebSocket is refused as at the hub (queries and mutations go over HTTP).
     ws.send(JSON.stringify({ id: 'me', type: 'subscribe', payload: { query: '{ me { kind } }' } }));
-    await until(() => messages.some((m) => m.id === 'me' && m.type === 'complete'));
-    expect(messages.filter((m) => m.id === 'me' && m.type === 'next').map((m) => m.payload.data)).toEqual([{ me: { kind: 'ANONYMOUS' } }]);
+    await until(() => messages.some((m) => m.id === 'me' && m.type === 'error'));
+    expect(messages.find((m) => m.id === 'me' && m.type === 'error')!.payload).toEqual([
+      { message: 'Over WebSocket this hub serves subscriptions only: send queries and mutations over HTTP.', extensions: { code: 'BAD_REQUEST' } },
+    ]);
+    ws.send(JSON.stringify({ id: 'write', type: 'subscribe', payload: { query: 'mutation { scheduleCall(input: { title: "Over a socket", scheduledAt: "2031-01-01T00:00:00Z" }) { id } }' } }));
+    await until(() => messages.some((m) => m.id === 'write' && m.type === 'error'));
+    expect(messages.find((m) => m.id === 'write' && m.type === 'error')!.payload[0].extensions).toEqual({ code: 'BAD_REQUEST' });
 
     const before = dispatcher().subscribers;
     ws.send(JSON.stringify({
