@@ -103,7 +103,13 @@ export class AccountabilityData {
       .catch((err) => {
         throw refusedByPolicy(err);
       });
-    if (rows.length !== 1) throw forbidden();
+    if (rows.length !== 1) {
+      // Revoked meanwhile by a concurrent request (the UPDATE waited for it and found it revoked): the same answer as
+      // when it came second one after the other. Otherwise the policy refused the write.
+      this.apiKeyById.clear(id);
+      if ((await this.apiKeyById.load(id))?.revokedAt) throw badInput('id', 'the API key is already revoked');
+      throw forbidden();
+    }
     this.apiKeyById.clear(id);
     return (await this.apiKeyById.load(id))!;
   }

@@ -124,6 +124,16 @@ describe('listing and revoking', () => {
     expect(again.body.errors!.map((e) => [e.extensions!.code, e.message])).toEqual([['BAD_USER_INPUT', 'id: the API key is already revoked']]);
   });
 
+  test('the same key revoked by eight requests at once: one revokes it, the others are told it is already revoked (not FORBIDDEN)', async () => {
+    const key = await createKey(cast.ann);
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => hub.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { as: i % 2 ? cast.ben : cast.ann, variables: { id: key.id } })),
+    );
+    const outcomes = answers.map((r) => (r.body.errors ? r.body.errors.map((e) => `${e.extensions!.code} ${e.message}`).join() : 'revoked'));
+    expect(outcomes.filter((o) => o === 'revoked')).toHaveLength(1);
+    expect(outcomes.filter((o) => o !== 'revoked')).toEqual(Array(7).fill('BAD_USER_INPUT id: the API key is already revoked'));
+  });
+
   test('another organization’s key is answered as an id that does not exist; nothing changes', async () => {
     const key = await createKey(cast.ann);
     for (const as of [cast.oliver, cast.grace]) {
