@@ -12,6 +12,10 @@ import { createHub } from './server';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
+  // Set, but not what the limits count with: said once, so that an operator who meant Redis does not run without it.
+  if (config.redisUrl && config.rateLimitStore !== 'redis') {
+    logger.warn(`REDIS_URL is set but RATE_LIMIT_STORE is ${config.rateLimitStore}: Redis is not used (set RATE_LIMIT_STORE=redis to count the limits there)`);
+  }
   // Every misconfiguration that can be found without the database is named before the database is opened.
   await checkPort(config);
   if (!config.databaseUrl) ensureWritableDir(config.dataDir);

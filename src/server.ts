@@ -484,7 +484,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     if (config.reportSqlStatements) (req as unknown as { statements: StatementCount }).statements = { statements: 0 };
     next();
   }, apolloStep(apollo, (req, res) => buildContext(req, res, CaseAccessPath.QUERY))];
-  // GET (and any other method) through Express; POST without it: the same steps after the same first ones.
+  // GraphQL over HTTP is GET and POST (OPTIONS: CORS preflights, answered before): any other method is 405.
+  app.all('/graphql', (req, res, next) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'POST' || req.method === 'OPTIONS') return next();
+    res.setHeader('allow', 'GET, POST');
+    sendJson(res, 405, { errors: [{ message: `${req.method} is not a method of /graphql: use GET or POST`, extensions: { code: 'BAD_REQUEST' } }] });
+  });
+  // GET through Express; POST without it: the same steps after the same first ones.
   app.all('/graphql', ...graphqlSteps);
   servePost = runSteps([...firstSteps, ...graphqlSteps], respondToError(logger));
 

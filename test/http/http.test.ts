@@ -135,6 +135,15 @@ describe('GraphiQL', () => {
   });
 });
 
+test.each(['PUT', 'PATCH', 'DELETE'])('%s on /graphql is 405 with Allow: GET, POST, and nothing runs', async (method) => {
+  const res = await fetch(hub.url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'mutation { scheduleCall(input: { title: "t", scheduledAt: "2031-01-01T00:00:00Z" }) { id } }' }) });
+  expect([res.status, res.headers.get('allow'), await res.json()]).toEqual([
+    405,
+    'GET, POST',
+    { errors: [{ message: `${method} is not a method of /graphql: use GET or POST`, extensions: { code: 'BAD_REQUEST' } }] },
+  ]);
+});
+
 describe('GraphQL over GET', () => {
   const query = encodeURIComponent('{ me { kind } cases { totalCount } }');
 
