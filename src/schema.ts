@@ -54,7 +54,9 @@ function firstProblem(errors: ValidationError[], prefix: string): { path: string
   for (const e of errors) {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
     if (e.constraints) {
-      const message = Object.values(e.constraints)[0]
+      // A value too short and blank too ('') is told its length, as before there was a blank check.
+      const failed = Object.keys(e.constraints);
+      const message = e.constraints[failed.find((name) => name !== 'notBlank') ?? failed[0]]
         .replace(new RegExp(`^(each value in )?${e.property} `), '$1')
         // class-validator's own wording of a list's size ("at least 1 elements"), said as a person would.
         .replace(/^must contain at least 1 elements$/, 'must not be empty')

@@ -1,4 +1,5 @@
 import { IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
+import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { AgendaTopic, CallWindow, SegmentAudience } from '../../entities/enums';
 import { PageArgs } from './common.args';
@@ -13,6 +14,7 @@ export class CallsArgs extends PageArgs {
 export class ScheduleCallInput {
   @Field()
   @Length(3, 200)
+  @NotBlank()
   title: string;
 
   @Field(() => Date)
@@ -36,6 +38,7 @@ export class AddSegmentInput {
 
   @Field()
   @Length(3, 200)
+  @NotBlank()
   title: string;
 
   @Field(() => AgendaTopic)
@@ -64,6 +67,7 @@ export class ExcludeFromCallInput {
 
   @Field()
   @Length(3, 2000)
+  @NotBlank()
   reason: string;
 }
 
@@ -74,5 +78,6 @@ export class RecordMinutesArgs {
 
   @Field()
   @Length(1, 50000)
+  @NotBlank()
   minutes: string;
 }

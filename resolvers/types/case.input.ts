@@ -8,6 +8,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { CaseOrder, CaseStatus, HarmCategory, Tlp } from '../../entities/enums';
 import { PageArgs } from './common.args';
@@ -51,6 +52,7 @@ export class OpenCaseInput {
 
   @Field()
   @Length(3, 200)
+  @NotBlank()
   title: string;
 
   @Field(() => CaseStatus, { defaultValue: CaseStatus.OPEN })
@@ -111,6 +113,7 @@ export class UpdateCaseInput {
   @Field({ nullable: true })
   @IsOptional()
   @Length(3, 200)
+  @NotBlank()
   title?: string;
 
   @Field(() => CaseStatus, { nullable: true })

@@ -1,4 +1,5 @@
 import { ArrayMaxSize, ArrayMinSize, IsEmail, IsOptional, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import {
   AgencyCompetence,
@@ -17,6 +18,7 @@ import { PageArgs } from './common.args';
 export class ContactInput {
   @Field()
   @Length(2, 200)
+  @NotBlank()
   name: string;
 
   @Field()
@@ -39,6 +41,7 @@ export class ContactInput {
 export class RecordApplicationInput {
   @Field()
   @Length(2, 200)
+  @NotBlank()
   name: string;
 
   @Field(() => ParticipantKind)
@@ -77,10 +80,12 @@ export class RequestAssistanceInput {
 
   @Field()
   @Length(3, 200)
+  @NotBlank()
   title: string;
 
   @Field()
   @Length(1, 10000)
+  @NotBlank()
   description: string;
 
   @Field(() => [HarmCategory])
@@ -130,6 +135,7 @@ export class AnswerRequestArgs {
 
   @Field()
   @Length(1, 10000)
+  @NotBlank()
   response: string;
 }
 
@@ -140,10 +146,12 @@ export class PublishReportInput {
 
   @Field()
   @Length(3, 200)
+  @NotBlank()
   title: string;
 
   @Field()
   @Length(1, 20000)
+  @NotBlank()
   body: string;
 
   @Field(() => Tlp)

@@ -1,4 +1,5 @@
 import { ArrayMaxSize, ArrayMinSize, IsOptional, IsUrl, Length, MaxLength } from 'class-validator';
+import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { EducationProjectStatus, EducationTheme } from '../../entities/outreach.enums';
 import { PageArgs } from './common.args';
@@ -26,10 +27,12 @@ export class EducationProjectsArgs extends PageArgs {
 export class StartEducationProjectInput {
   @Field()
   @Length(3, 200)
+  @NotBlank()
   title: string;
 
   @Field({ description: '1–10,000 characters.' })
   @Length(1, 10000)
+  @NotBlank()
   description: string;
 
   @Field(() => [EducationTheme])
@@ -56,11 +59,13 @@ export class UpdateEducationProjectInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(3, 200)
+  @NotBlank()
   title?: string | null;
 
   @Field(() => String, { nullable: true })
   @IsOptional()
   @Length(1, 10000)
+  @NotBlank()
   description?: string | null;
 
   @Field(() => [EducationTheme], { nullable: true })

@@ -1,4 +1,5 @@
 import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, ValidateNested } from 'class-validator';
+import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { QuestionnaireAudience } from '../../entities/outreach.enums';
 import { PageArgs } from './common.args';
@@ -16,6 +17,7 @@ export class AnswerInput {
 
   @Field({ description: '1–20,000 characters.' })
   @Length(1, 20000)
+  @NotBlank()
   text: string;
 }
 

@@ -1,4 +1,5 @@
 import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, ValidateNested } from 'class-validator';
+import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { Sector } from '../../entities/enums';
 import { PageArgs } from './common.args';
@@ -38,6 +39,7 @@ export class AddResourceListEntryInput {
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
   @Length(2, 100, { each: true })
+  @NotBlank({ each: true })
   expertise: string[];
 
   @Field(() => [String], { description: 'Languages the person works in: 1–20 ISO 639-1 codes, e.g. en.' })

@@ -1,4 +1,5 @@
 import { ArrayMaxSize, ArrayMinSize, IsOptional, IsUrl, Length, Max, MaxLength, Min } from 'class-validator';
+import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { TrainingAudience } from '../../entities/outreach.enums';
 import { PageArgs } from './common.args';
@@ -28,6 +29,7 @@ export class TrainingsArgs extends PageArgs {
 export class ScheduleTrainingInput {
   @Field()
   @Length(3, 200)
+  @NotBlank()
   title: string;
 
   @Field(() => TrainingAudience)
@@ -42,6 +44,7 @@ export class ScheduleTrainingInput {
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
   @Length(2, 200, { each: true })
+  @NotBlank({ each: true })
   topics: string[];
 
   @Field(() => Date)

@@ -356,6 +356,7 @@ describe('excludeFromCall', () => {
     ['an agency as member', { memberId: orgId('acma') }, 'input.memberId: no endorsed private-sector member with this id'],
     ['an unknown member', { memberId: UNKNOWN }, 'input.memberId: no endorsed private-sector member with this id'],
     ['too-short reason', { reason: 'no' }, 'input.reason: must be longer than or equal to 3 characters'],
+    ['a blank reason', { reason: ' \t \n ' }, 'input.reason: must not be blank'],
   ])('bad input (%s) is BAD_USER_INPUT naming the argument, nothing written', async (_what, change, message) => {
     await expectRefused(hub, cast.isla, EXCLUDE, { input: { ...newExclusion, ...change } }, { code: 'BAD_USER_INPUT', message });
   });

@@ -1,0 +1,19 @@
+import { buildMessage, ValidateBy, ValidationOptions } from 'class-validator';
+
+/**
+ * Text that is more than white space: `@Length(3, 200)` lets a title of three spaces through, which no list or
+ * dashboard can show. Put beside `@Length` on the inputs' names, titles and reasons (BAD_USER_INPUT `input.title: must
+ * not be blank`).
+ */
+export function NotBlank(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'notBlank',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || value.trim().length > 0,
+        defaultMessage: buildMessage((eachPrefix) => `${eachPrefix}$property must not be blank`, options),
+      },
+    },
+    options,
+  );
+}
