@@ -301,23 +301,30 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
             const header = connectionAuthorization(ctx.connectionParams);
             if (header === null) return false;
             const socket = ctx.extra.socket;
-            const link = new HubLink(
-              pick(),
-              header || undefined,
-              (code, reason) => {
-                if (socket.readyState === WebSocket.OPEN) socket.close(forwardable(code) ? code : 1011, forwardable(code) ? reason : 'The hub closed the connection');
-              },
-              upgradeForwardedFor(ctx.extra.request),
-            );
-            try {
-              await link.ready;
-            } catch (closed) {
-              link.dispose();
-              const { code } = closed as { code: number };
-              // The hub refused the token (4403): the gateway refuses the client the same way.
-              if (code === 4403) return false;
-              if (socket.readyState === WebSocket.OPEN) socket.close(1011, 'The hub is unavailable');
-              return false;
+            // With several hubs, one that cannot be reached (stopped, restarting: the connection closes before the
+            // hub acknowledged it, 1006) is passed over for the next, as HTTP requests are; nothing was started on it.
+            let link: HubLink | null = null;
+            for (let attempt = 0; link === null; attempt++) {
+              const candidate = new HubLink(
+                pick(),
+                header || undefined,
+                (code, reason) => {
+                  if (socket.readyState === WebSocket.OPEN) socket.close(forwardable(code) ? code : 1011, forwardable(code) ? reason : 'The hub closed the connection');
+                },
+                upgradeForwardedFor(ctx.extra.request),
+              );
+              try {
+                await candidate.ready;
+                link = candidate;
+              } catch (closed) {
+                candidate.dispose();
+                const { code } = closed as { code: number };
+                // The hub refused the token (4403): the gateway refuses the client the same way.
+                if (code === 4403) return false;
+                if (code === 1006 && attempt + 1 < hubUrls.length && socket.readyState === WebSocket.OPEN) continue;
+                if (socket.readyState === WebSocket.OPEN) socket.close(1011, 'The hub is unavailable');
+                return false;
+              }
             }
             if (socket.readyState !== WebSocket.OPEN) {
               link.dispose();

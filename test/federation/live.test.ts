@@ -1,3 +1,4 @@
+import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { SignJWT } from 'jose';
@@ -346,5 +347,37 @@ test('a message larger than 1 MiB closes the gateway’s socket with 1009, as at
     expect(printed).not.toHaveBeenCalled();
   } finally {
     printed.mockRestore();
+  }
+});
+
+test('of several hubs, one that cannot be reached is passed over for a WebSocket client too: every connection is acknowledged and its events arrive', async () => {
+  const spare = http.createServer();
+  const port = await new Promise<number>((resolve) => spare.listen(0, '127.0.0.1', () => resolve((spare.address() as { port: number }).port)));
+  await new Promise<void>((resolve) => spare.close(() => resolve()));
+  const pair = createGateway({
+    supergraph: fs.readFileSync(path.join(__dirname, '../../supergraph.graphql'), 'utf8'),
+    subgraphs: { hub: [`http://127.0.0.1:${port}/graphql`, hub.url], complaints: complaints.url },
+    logging: false,
+  });
+  const pairUrl = `http://127.0.0.1:${await pair.listen(0, '127.0.0.1')}/graphql`;
+  try {
+    // Two connections: one is first sent to the stopped hub, whichever order the gateway takes them in.
+    const clients: LiveClient[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { client, acknowledged } = await LiveClient.connect(pairUrl, await paramsOf('ann'));
+      opened.add(client);
+      expect(acknowledged).toBe(true);
+      clients.push(client);
+    }
+    const subs = clients.map((c) => c.subscribe(`subscription($id: ID) { caseChanged(id: $id) { title } }`, { id: caseId('FTC-2004-017') }));
+    await subscribed(dispatcher(), 2);
+    const report = dispatchOf(dispatcher(), 'case', caseId('FTC-2004-017'));
+    const r = await hub.gql(updateCase, { as: cast.ann, variables: { id: caseId('FTC-2004-017'), input: { title: 'Reached past a stopped hub' } } });
+    expect(r.body.errors).toBeUndefined();
+    await report;
+    for (const [i, c] of clients.entries()) await c.until(() => subs[i].received.length === 1);
+    expect(subs.map((s) => s.received)).toEqual([0, 1].map(() => [{ data: { caseChanged: { title: 'Reached past a stopped hub' } } }]));
+  } finally {
+    await pair.stop();
   }
 });
