@@ -137,7 +137,8 @@ class HubLink {
         this.disposed = true;
       },
     }, xForwardedFor);
-    this.execute = buildGraphQLWSExecutor(this.client);
+    const execute = buildGraphQLWSExecutor(this.client);
+    this.execute = ((request: Parameters<WsExecutor>[0]) => relayingHubErrors(execute(request))) as WsExecutor;
   }
 
   dispose(): void {
@@ -145,6 +146,50 @@ class HubLink {
     this.disposed = true;
     void this.client.dispose();
   }
+}
+
+/**
+ * The hub's refusal of a subscription (graphql-ws's `error` message: its validation, the 51st subscription of a
+ * connection, its rate limit) arrives as the events' failure, an array of errors; Hive Gateway would answer it as an
+ * internal error ("Unexpected error."). It becomes the subscription's one result instead, with the hub's messages and
+ * codes, as a client connected to the hub directly gets them.
+ */
+function relayingHubErrors(result: unknown): unknown {
+  if (!result || typeof result !== 'object' || !(Symbol.asyncIterator in result)) return result;
+  const inner = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+  let refused = false;
+  const relayed: AsyncIterableIterator<unknown> = {
+    [Symbol.asyncIterator]() {
+      return relayed;
+    },
+    async next() {
+      if (refused) return { done: true, value: undefined };
+      try {
+        return await inner.next();
+      } catch (err) {
+        const errors = hubErrors(err);
+        if (!errors) throw err;
+        refused = true;
+        return { done: false, value: { errors } };
+      }
+    },
+    async return(value?: unknown) {
+      await inner.return?.(value);
+      return { done: true, value };
+    },
+    async throw(err?: unknown) {
+      await inner.return?.();
+      throw err;
+    },
+  };
+  return relayed;
+}
+
+/** graphql-ws's `error` payload (the hub's formatted errors) as GraphQL errors, or null for any other failure. */
+function hubErrors(err: unknown): GraphQLError[] | null {
+  if (!Array.isArray(err) || err.length === 0) return null;
+  if (!err.every((e) => e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string')) return null;
+  return err.map((e: { message: string; extensions?: Record<string, unknown> }) => new GraphQLError(e.message, { extensions: e.extensions }));
 }
 
 /** The hub closing a connection (a bad or expired token: 4403), as the error that ends an HTTP-carried subscription. */

@@ -381,3 +381,15 @@ test('of several hubs, one that cannot be reached is passed over for a WebSocket
     await pair.stop();
   }
 });
+
+test('the hub’s refusal of a subscription reaches the gateway’s client with the hub’s message and code, not as an internal error', async () => {
+  const client = await connect('gateway', 'ann');
+  const direct = await connect('hub', 'ann');
+  const query = `subscription { caseChanged { __type: reference } }`;
+  const [viaGateway, atHub] = [client.subscribe(query), direct.subscribe(query)];
+  await client.until(() => viaGateway.errors !== null || viaGateway.received.length > 0);
+  await direct.until(() => atHub.errors !== null);
+  const shape = (errors: any[] | null | undefined, received: any[]) => (errors ?? received.flatMap((r) => r.errors ?? [])).map((e: any) => [e.message, e.extensions?.code]);
+  expect(shape(atHub.errors, [])).toEqual([['Alias "__type": names starting with "__" are reserved.', 'GRAPHQL_VALIDATION_FAILED']]);
+  expect(shape(viaGateway.errors, viaGateway.received)).toEqual(shape(atHub.errors, []));
+});
