@@ -294,7 +294,7 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
             clientForwardedFor(context, context?.request as Request | undefined),
           );
           const events = buildGraphQLWSExecutor(client)(request) as unknown;
-          if (events && typeof events === 'object' && Symbol.asyncIterator in events) return closingWith(events as AsyncIterable<never>, client);
+          if (events && typeof events === 'object' && Symbol.asyncIterator in events) return closingWith(relayingHubErrors(events) as AsyncIterable<never>, client);
           // Not a subscription (the gateway sends only those here): one answer, then the connection closes.
           return Promise.resolve(events as never).finally(() => void client.dispose());
         };

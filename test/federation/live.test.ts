@@ -286,6 +286,13 @@ describe('over HTTP (server-sent events, as GraphiQL subscribes)', () => {
     return events;
   }
 
+  test('the hub’s refusal of a subscription is the stream’s one event, with the hub’s message and code', async () => {
+    const events = await sse('ann', `subscription { caseChanged { __type: reference } }`, 1, async () => undefined);
+    expect(events.map((e: any) => [e.data ?? null, e.errors.map((x: any) => [x.message, x.extensions?.code, x.path])])).toEqual([
+      [null, [['Alias "__type": names starting with "__" are reserved.', 'GRAPHQL_VALIDATION_FAILED', ['caseChanged']]]],
+    ]);
+  });
+
   test('an agency person’s event equals a direct subscriber’s', async () => {
     const direct = await connect('hub', 'ann');
     const [d] = await subscribeAll([direct], query);
