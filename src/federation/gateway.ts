@@ -334,11 +334,10 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
 
 /**
  * Every instance of a subgraph refused the connection (stopped or restarting): nothing ran, and the client may send the
- * request again — the hub's own answer when it cannot serve (503 SERVICE_UNAVAILABLE, Retry-After).
+ * request again — the hub's own answer when it cannot serve (503 SERVICE_UNAVAILABLE, Retry-After). The 503 holds only
+ * when nothing was answered (`partialAnswersPlugin` keeps a response with data at 200).
  */
 function unavailable(name: SubgraphName): GraphQLError {
-  // 503 only when nothing was answered (`partialAnswers` keeps a response with data at 200).
-
   return new GraphQLError(`The ${name === 'hub' ? 'hub' : `${name} service`} is unavailable: send the request again`, {
     extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '1' } } },
   });
