@@ -332,15 +332,8 @@ export class ViewerDb {
       // Nobody will hear the answer: nothing of the request is kept.
       this.events = [];
       this.client = null;
-      try {
-        await this.last;
-        await client.query('ROLLBACK');
-        countOn(client, null);
-        client.release();
-      } catch (err) {
-        countOn(client, null);
-        client.release(err as Error);
-      }
+      await this.last;
+      await rollBack(client);
       return;
     }
     const events = this.live && this.events.length ? mergeEvents(this.events) : [];
@@ -532,14 +525,19 @@ export class RequestConnection {
     const client = this.client;
     if (!client) return;
     this.client = null;
-    try {
-      await client.query('ROLLBACK');
-      countOn(client, null);
-      client.release();
-    } catch (err) {
-      countOn(client, null);
-      client.release(err as Error);
-    }
+    await rollBack(client);
+  }
+}
+
+/** Rolls the connection's transaction back and gives the connection to the pool (discarded if the rollback failed). */
+async function rollBack(client: pg.PoolClient): Promise<void> {
+  try {
+    await client.query('ROLLBACK');
+    countOn(client, null);
+    client.release();
+  } catch (err) {
+    countOn(client, null);
+    client.release(err as Error);
   }
 }
 

@@ -223,17 +223,24 @@ export function hiddenLinksPlugin(): GatewayPlugin {
     if (valueAt(data, object) !== null) return false;
     return all.every((other) => other === e || !other.path || !object.every((key, i) => other.path![i] === key));
   };
+  return onEachResult((r) => {
+    if (!r.errors?.length || !r.data) return null;
+    const kept = r.errors.filter((e) => !hiddenLink(e, r.errors!, r.data));
+    if (kept.length === r.errors.length) return null;
+    const { errors: _dropped, ...rest } = r;
+    return kept.length ? { ...rest, errors: kept } : rest;
+  });
+}
+
+/** A plugin that may replace the result of every query and mutation (`change` answers null to keep it). */
+function onEachResult(change: (result: ExecutionResult) => ExecutionResult | null): GatewayPlugin {
   return {
     onExecute() {
       return {
         onExecuteDone({ result, setResult }) {
           if (Symbol.asyncIterator in (result as object)) return;
-          const r = result as ExecutionResult;
-          if (!r.errors?.length || !r.data) return;
-          const kept = r.errors.filter((e) => !hiddenLink(e, r.errors!, r.data));
-          if (kept.length === r.errors.length) return;
-          const { errors: _dropped, ...rest } = r;
-          setResult(kept.length ? { ...rest, errors: kept } : rest);
+          const next = change(result as ExecutionResult);
+          if (next) setResult(next);
         },
       };
     },
@@ -350,25 +357,17 @@ function unavailable(name: SubgraphName): GraphQLError {
  */
 function partialAnswersPlugin(): GatewayPlugin {
   const answered = (data: unknown) => !!data && typeof data === 'object' && Object.values(data).some((v) => v !== null);
-  return {
-    onExecute() {
-      return {
-        onExecuteDone({ result, setResult }) {
-          if (Symbol.asyncIterator in (result as object)) return;
-          const r = result as ExecutionResult;
-          if (!r.errors?.some((e) => e.extensions?.http) || !answered(r.data)) return;
-          setResult({
-            ...r,
-            errors: r.errors.map((e) => {
-              if (!e.extensions?.http) return e;
-              const { http: _status, ...extensions } = e.extensions;
-              return new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions });
-            }),
-          });
-        },
-      };
-    },
-  };
+  return onEachResult((r) => {
+    if (!r.errors?.some((e) => e.extensions?.http) || !answered(r.data)) return null;
+    return {
+      ...r,
+      errors: r.errors.map((e) => {
+        if (!e.extensions?.http) return e;
+        const { http: _status, ...extensions } = e.extensions;
+        return new GraphQLError(e.message, { nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError, extensions });
+      }),
+    };
+  });
 }
 
 /** HUB_URL: one or more http(s) URLs of running hubs' GraphQL endpoints, comma-separated. */

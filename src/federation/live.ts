@@ -10,7 +10,6 @@ import { connectionAuthorization } from '../auth/connection-params';
 import { conditionalRootRefusalOfText } from '../graphql/conditional-root';
 import { quietClientFrameErrors } from '../live/websocket';
 
-
 /** The largest request body (HTTP) and WebSocket message the gateway accepts, as the hub: 1 MiB. */
 export const GATEWAY_BODY_LIMIT_BYTES = 1024 * 1024;
 
