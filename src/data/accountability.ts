@@ -270,6 +270,7 @@ export class AccountabilityData {
       });
     if (shared.length !== 1) throw forbidden();
     await this.decide(
+      request.id,
       sql`UPDATE case_access_request SET status = 'GRANTED', decided_at = ${now}, decided_by_id = lap.viewer_person(), granted_scope = ${granted}
           WHERE id = ${request.id} AND status = 'PENDING' RETURNING id`,
     );
@@ -285,6 +286,7 @@ export class AccountabilityData {
     const why = text('reason', reason, 2000);
     const request = await this.pendingRequest(id);
     await this.decide(
+      request.id,
       sql`UPDATE case_access_request SET status = 'DECLINED', decided_at = ${now}, decided_by_id = lap.viewer_person(), decline_reason = ${why}
           WHERE id = ${request.id} AND status = 'PENDING' RETURNING id`,
     );
@@ -292,10 +294,16 @@ export class AccountabilityData {
     return (await this.requestById.load(request.id))!;
   }
 
-  private async decide(statement: Sql): Promise<void> {
+  private async decide(id: string, statement: Sql): Promise<void> {
     const rows = await this.db.rows(statement).catch((err) => {
       throw refusedByPolicy(err);
     });
-    if (rows.length !== 1) throw forbidden();
+    if (rows.length === 1) return;
+    // Decided meanwhile by a concurrent request (the UPDATE waited for it and found it no longer pending): the same
+    // answer as when it came second one after the other (`pendingRequest`). Otherwise the policy refused the write.
+    this.requestById.clear(id);
+    const now = await this.requestById.load(id);
+    if (now && now.status !== CaseAccessRequestStatus.PENDING) throw badInput('id', `the request was already ${now.status.toLowerCase()}`);
+    throw forbidden();
   }
 }

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { demoId } from '../../src/db/seed/demo';
 import { caseAccess, emailOf, harmOrder, ViewerName, viewers } from '../support/demo-access';
 import { cast, caseId, orgId, personId, startTestHub, TestHub } from '../support/hub';
@@ -187,6 +188,42 @@ describe('asking, granting, declining', () => {
     expect(claire.body.data.case).toEqual({ tlp: 'RED', confidentialAccess: { allowed: true, reason: 'SHARED_WITH_YOU' }, confidential: { victimCount: 500 } });
   });
 });
+
+// A decision committed by another session while the requests wait for the request's row: each finds it decided at its
+// UPDATE. (On an embedded database every connection shares one session: no other session can hold the row.)
+(process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)(
+  'a request decided meanwhile by a concurrent decision: grants and declines that find it so are told it was already decided (not FORBIDDEN), nothing shared',
+  async () => {
+    const before = await state();
+    const other = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`UPDATE case_access_request SET status = 'DECLINED', decided_at = now(), decided_by_id = $2, decline_reason = 'Decided elsewhere.' WHERE id = $1`, [
+        ISLA_ACMA,
+        personId(cast.liam),
+      ]);
+      const answers = Promise.all([
+        hub.gql(GRANT, { as: cast.liam, variables: { id: ISLA_ACMA } }),
+        hub.gql(GRANT, { as: cast.liam, variables: { id: ISLA_ACMA, scope: 'PERSON' } }),
+        hub.gql(DECLINE, { as: cast.liam, variables: { id: ISLA_ACMA, reason: 'Not now.' } }),
+      ]);
+      for (let i = 0; i < 300; i++) {
+        const { rows } = await other.query(`SELECT count(DISTINCT pid)::int AS n FROM pg_locks WHERE NOT granted`);
+        if (rows[0].n >= 3) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await other.query('COMMIT');
+      expect((await answers).map(codes)).toEqual(Array(3).fill([['BAD_USER_INPUT', 'id: the request was already declined']]));
+      const after = await state();
+      expect(after.shares).toEqual(before.shares);
+      expect(after.requests.find((r: { id: string }) => r.id === ISLA_ACMA)).toMatchObject({ status: 'DECLINED', decline_reason: 'Decided elsewhere.' });
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+    }
+  },
+);
 
 describe('refused: exact codes, nothing written', () => {
   const cases: Array<[string, string | null, string, Record<string, unknown>, Array<[string, string]>]> = [
