@@ -8,7 +8,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { connectionAuthorization } from '../auth/connection-params';
 import { conditionalRootRefusalOfText } from '../graphql/conditional-root';
-import { quietClientFrameErrors } from '../live/websocket';
+import { quietClientFrameErrors, subscriptionsOnly } from '../live/websocket';
 
 /** The largest request body (HTTP) and WebSocket message the gateway accepts, as the hub: 1 MiB. */
 export const GATEWAY_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -254,7 +254,7 @@ function notASubscription(query: unknown, operationName: unknown): GraphQLError 
     return null;
   }
   if (!operation || operation.operation === OperationTypeNode.SUBSCRIPTION) return null;
-  return new GraphQLError('Over WebSocket this hub serves subscriptions only: send queries and mutations over HTTP.', { extensions: { code: 'BAD_REQUEST' } });
+  return subscriptionsOnly();
 }
 
 /** Close codes the gateway passes on to its client as the hub gave them; anything else is 1011. */

@@ -128,6 +128,11 @@ function rootField(selectionSet: SelectionSetNode, document: DocumentNode): Fiel
 /** The subscriptions one WebSocket connection may hold at once (a dashboard holds a handful). */
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
 
+/** The refusal of a query or mutation sent over WebSocket (at the hub and, in the same words, at the gateway). */
+export function subscriptionsOnly(): GraphQLError {
+  return new GraphQLError('Over WebSocket this hub serves subscriptions only: send queries and mutations over HTTP.', { extensions: { code: 'BAD_REQUEST' } });
+}
+
 /** `error` with an `extensions.code` (the one it has, or `code`). */
 function withCode(error: GraphQLError, code: string): GraphQLError {
   if (error.extensions?.code) return error;
@@ -261,7 +266,7 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         const operation = getOperationAST(document, operationName);
         if (!operation) return [new GraphQLError('Unable to identify operation', { extensions: { code: 'BAD_USER_INPUT' } })];
         if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
-          return [new GraphQLError('Over WebSocket this hub serves subscriptions only: send queries and mutations over HTTP.', { extensions: { code: 'BAD_REQUEST' } })];
+          return [subscriptionsOnly()];
         }
         const coerced = getVariableValues(o.schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 50 });
         if (coerced.errors) return coerced.errors.map((e) => withCode(e, 'BAD_USER_INPUT'));
