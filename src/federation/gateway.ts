@@ -12,7 +12,9 @@ import {
   EnumValueNode,
   ExecutionArgs,
   ExecutionResult,
+  getOperationAST,
   GraphQLError,
+  GraphQLSchema,
   Kind,
   OperationDefinitionNode,
   parse,
@@ -23,6 +25,7 @@ import {
 } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
+import { coercedVariables } from '../graphql/input-errors';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
 import type { RedactionEntry } from '../policy/redaction';
 import { clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, gatewayLive, GatewayLive } from './live';
@@ -370,6 +373,32 @@ function partialAnswersPlugin(): GatewayPlugin {
   });
 }
 
+/**
+ * Variables that do not fit the operation's types are refused as at the hub: 400 with one BAD_USER_INPUT error per
+ * problem, naming the argument (`input.tlp: Value "PURPLE" does not exist in "Tlp" enum.`). Left to the gateway's own
+ * execution they were a 200 whose errors had no code and, compiled, named the wrong variable (`Variable "$tlp" …`).
+ * So are a subscription's over server-sent events; over WebSocket they are checked before it starts (src/federation/live.ts).
+ */
+function variablesPlugin(): GatewayPlugin {
+  const refuse = (
+    args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null },
+    stop: (result: ExecutionResult) => void,
+  ) => {
+    const operation = getOperationAST(args.document, args.operationName);
+    const errors = operation ? coercedVariables(args.schema, operation, args.variableValues).errors : undefined;
+    if (errors) stop({ errors: errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, http: { status: 400 } } })) });
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      refuse(args, setResultAndStopExecution);
+    },
+    // A subscription over HTTP (server-sent events).
+    onSubscribe({ args, setResultAndStopExecution }) {
+      refuse(args, setResultAndStopExecution);
+    },
+  };
+}
+
 /** HUB_URL: one or more http(s) URLs of running hubs' GraphQL endpoints, comma-separated. */
 export function hubUrlsOf(raw: string | undefined): string[] {
   const urls = (raw ?? '').split(',').map((u) => u.trim()).filter(Boolean);
@@ -584,7 +613,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [limitsPlugin(options.maxQueryDepth ?? 12), conditionalRootPlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
+    plugins: () => [limitsPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).

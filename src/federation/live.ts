@@ -2,12 +2,13 @@ import type http from 'node:http';
 import { getGraphQLWSOptions, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { buildGraphQLWSExecutor } from '@graphql-tools/executor-graphql-ws';
 import type { Executor } from '@graphql-tools/utils';
-import { getOperationAST, GraphQLError, OperationTypeNode, parse } from 'graphql';
+import { getOperationAST, GraphQLError, GraphQLSchema, OperationTypeNode, parse, validate } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { connectionAuthorization } from '../auth/connection-params';
 import { conditionalRootRefusalOfText } from '../graphql/conditional-root';
+import { coercedVariables } from '../graphql/input-errors';
 import { quietClientFrameErrors, subscriptionsOnly } from '../live/websocket';
 
 /** The largest request body (HTTP) and WebSocket message the gateway accepts, as the hub: 1 MiB. */
@@ -242,19 +243,24 @@ function closingWith<T>(events: AsyncIterable<T>, client: Client): AsyncIterable
 }
 
 /**
- * The refusal of a document whose operation is a query or a mutation (the hub's own words and code), or null: for a
- * subscription, and for a document that does not parse or names no operation (the gateway's validation answers those).
+ * What the hub refuses before a subscription starts, refused here too, in its words and codes: a document whose
+ * operation is a query or a mutation (subscriptions only), and variables that do not fit their types (BAD_USER_INPUT
+ * naming the argument; left to the gateway, such a subscription ran and ended with errors that had no code). Null for a
+ * document that does not parse, names no operation or does not validate: the gateway's own validation answers those.
  */
-function notASubscription(query: unknown, operationName: unknown): GraphQLError | null {
+function refusedBeforeSubscribing(schema: GraphQLSchema, query: unknown, operationName: unknown, variables: unknown): GraphQLError[] | null {
   if (typeof query !== 'string') return null;
-  let operation;
+  let document;
   try {
-    operation = getOperationAST(parse(query, { maxTokens: 5000 }), typeof operationName === 'string' ? operationName : undefined);
+    document = parse(query, { maxTokens: 5000 });
   } catch {
     return null;
   }
-  if (!operation || operation.operation === OperationTypeNode.SUBSCRIPTION) return null;
-  return subscriptionsOnly();
+  const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
+  if (!operation) return null;
+  if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return [subscriptionsOnly()];
+  if (validate(schema, document).length) return null;
+  return coercedVariables(schema, operation, variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : null).errors ?? null;
 }
 
 /** Close codes the gateway passes on to its client as the hub gave them; anything else is 1011. */
@@ -335,9 +341,10 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
           async onSubscribe(ctx, id, payload) {
             const conditional = conditionalRootRefusalOfText(payload.query);
             if (conditional) return [conditional];
-            // As at the hub: subscriptions only; queries and mutations go over HTTP (CSRF prevention, one request each).
-            const refusal = notASubscription(payload.query, payload.operationName);
-            return refusal ? [refusal] : base.onSubscribe!(ctx, id, payload);
+            // As at the hub: subscriptions only (queries and mutations go over HTTP: CSRF prevention, one request
+            // each), with variables that fit.
+            const refusal = refusedBeforeSubscribing(await runtime.getSchema(), payload.query, payload.operationName, payload.variables);
+            return refusal ?? base.onSubscribe!(ctx, id, payload);
           },
           connectionInitWaitTimeout: 10_000,
           async onConnect(ctx) {

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, OperationDefinitionNode, visit } from 'graphql';
+import { getVariableValues, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, visit } from 'graphql';
 
 /**
  * The argument path (`input`, `input.title`) where an operation passes variable `name`, or null when it does not.
@@ -38,34 +38,67 @@ const suggestion = /\s*(Did you mean\b[^?]*\?|\[Suggestion hidden\]\??)/g;
 /**
  * DOMAIN §3: bad input is BAD_USER_INPUT "naming the argument and the problem". GraphQL reports a variable whose value
  * does not fit its type (a wrong enum value, a malformed date) by the variable's name (`Variable "$i" got invalid value
- * … at "i.tlp"; …`); this rewrites such errors as `input.tlp: <problem>`, like the hub's own input errors, and drops
- * "Did you mean" suggestions from every error (ENGINEERING: no suggestions in responses).
+ * … at "i.tlp"; …`); this rewrites such an error (BAD_USER_INPUT, at the variable's definition) as `input.tlp:
+ * <problem>`, like the hub's own input errors, with the argument in `extensions.argument`. Any other error is left as
+ * it is.
  */
+export function nameArgumentOf(error: GraphQLError, operation: OperationDefinitionNode | null | undefined): void {
+  const definition = error.nodes?.[0];
+  if (!operation || error.extensions?.code !== 'BAD_USER_INPUT' || definition?.kind !== Kind.VARIABLE_DEFINITION) return;
+  const variable = definition.variable.name.value;
+  const argument = argumentPathOfVariable(operation, variable);
+  if (!argument) return;
+  // Variable names are [_A-Za-z][_0-9A-Za-z]*: nothing to escape.
+  const invalid =
+    new RegExp(`^Variable "\\$${variable}" got invalid value [\\s\\S]*? at "${variable}((?:[.[][^"]*)?)"; ([\\s\\S]*)$`).exec(error.message) ??
+    new RegExp(`^Variable "\\$${variable}" got invalid value [\\s\\S]*?; ()([\\s\\S]*)$`).exec(error.message);
+  const missing = new RegExp(`^Variable "\\$${variable}" of (?:required|non-null) type "([^"]+)" (was not provided|must not be null)\\.$`).exec(error.message);
+  if (invalid) {
+    const at = `${argument}${invalid[1]}`;
+    error.message = `${at}: ${invalid[2]}`;
+    error.extensions.argument = at;
+  } else if (missing) {
+    error.message = `${argument}: ${missing[2] === 'was not provided' ? 'is required' : missing[2]} (${missing[1]})`;
+    error.extensions.argument = argument;
+  }
+}
+
+/** Every error without "Did you mean" suggestions (ENGINEERING: no suggestions in responses). */
+export function withoutSuggestion(message: string): string {
+  return message.replace(suggestion, '');
+}
+
+/**
+ * The variables coerced to the operation's variable types (graphql-js's own coercion, as execution runs it), or the
+ * errors of those that do not fit, each BAD_USER_INPUT naming the argument (`nameArgumentOf`): what the hub answers
+ * over HTTP (src/graphql/executor.ts, then `inputErrorsPlugin`), for the paths that coerce the variables themselves
+ * (a subscription over WebSocket, the gateway).
+ */
+export function coercedVariables(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | null | undefined,
+): { coerced: Record<string, unknown>; errors?: never } | { errors: GraphQLError[] } {
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], variables ?? {}, { maxErrors: 50 });
+  if (!coerced.errors) return { coerced: coerced.coerced };
+  return {
+    errors: coerced.errors.map((e) => {
+      const error = new GraphQLError(withoutSuggestion(e.message), { nodes: e.nodes, extensions: { code: 'BAD_USER_INPUT' } });
+      nameArgumentOf(error, operation);
+      return error;
+    }),
+  };
+}
+
+/** `nameArgumentOf` and `withoutSuggestion` on every error of a request. */
 export function inputErrorsPlugin<T extends object>(): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       return {
         async didEncounterErrors({ errors, operation }) {
           for (const error of errors as GraphQLError[]) {
-            error.message = error.message.replace(suggestion, '');
-            const definition = error.nodes?.[0];
-            if (!operation || error.extensions?.code !== 'BAD_USER_INPUT' || definition?.kind !== Kind.VARIABLE_DEFINITION) continue;
-            const variable = definition.variable.name.value;
-            const argument = argumentPathOfVariable(operation, variable);
-            if (!argument) continue;
-            // Variable names are [_A-Za-z][_0-9A-Za-z]*: nothing to escape.
-            const invalid =
-              new RegExp(`^Variable "\\$${variable}" got invalid value [\\s\\S]*? at "${variable}((?:[.[][^"]*)?)"; ([\\s\\S]*)$`).exec(error.message) ??
-              new RegExp(`^Variable "\\$${variable}" got invalid value [\\s\\S]*?; ()([\\s\\S]*)$`).exec(error.message);
-            const missing = new RegExp(`^Variable "\\$${variable}" of (?:required|non-null) type "([^"]+)" (was not provided|must not be null)\\.$`).exec(error.message);
-            if (invalid) {
-              const at = `${argument}${invalid[1]}`;
-              error.message = `${at}: ${invalid[2]}`;
-              error.extensions.argument = at;
-            } else if (missing) {
-              error.message = `${argument}: ${missing[2] === 'was not provided' ? 'is required' : missing[2]} (${missing[1]})`;
-              error.extensions.argument = argument;
-            }
+            error.message = withoutSuggestion(error.message);
+            nameArgumentOf(error, operation);
           }
         },
       };

@@ -1,9 +1,10 @@
 import type http from 'node:http';
 import {
-  DocumentNode, FieldNode, getArgumentValues, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, Kind, OperationTypeNode, parse,
+  DocumentNode, FieldNode, getArgumentValues, getOperationAST, GraphQLError, GraphQLSchema, Kind, OperationTypeNode, parse,
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
 import { connectionAuthorization } from '../auth/connection-params';
+import { coercedVariables } from '../graphql/input-errors';
 import { badTextIn } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
 import { useServer } from 'graphql-ws/use/ws';
@@ -268,8 +269,9 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
           return [subscriptionsOnly()];
         }
-        const coerced = getVariableValues(o.schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 50 });
-        if (coerced.errors) return coerced.errors.map((e) => withCode(e, 'BAD_USER_INPUT'));
+        // As over HTTP: BAD_USER_INPUT naming the argument.
+        const coerced = coercedVariables(o.schema, operation, payload.variables);
+        if (coerced.errors) return coerced.errors;
         // Text PostgreSQL cannot store, or would store altered, is refused as over HTTP (src/graphql/input-text.ts).
         const bad = badTextIn(document, operation, payload.variables ?? undefined);
         if (bad) return [new GraphQLError(`${bad.argument}: ${bad.problem}`, { extensions: { code: 'BAD_USER_INPUT', argument: bad.argument } })];

@@ -609,3 +609,26 @@ test('CSRF prevention as at the hub: a request a browser could send across sites
   const page = await fetch(url, { headers: { accept: 'text/html' } });
   expect(page.status).toBe(406);
 });
+
+test('variables that do not fit their types are refused as at the hub: 400, BAD_USER_INPUT naming the argument, the same answer as the hub’s', async () => {
+  const cases: Array<[string, unknown]> = [
+    ['query($f: CaseFilter) { cases(filter: $f) { totalCount } }', { f: { tlp: 'PURPLE' } }],
+    ['query($n: Int) { cases(first: $n) { totalCount } }', { n: 'x' }],
+    ['query($n: Int) { cases(first: $n) { totalCount } }', { n: 2 ** 40 }],
+    ['query($i: ID!) { case(id: $i) { id } }', undefined],
+    ['query($i: ID!) { case(id: $i) { id } }', { i: null }],
+    ['query($i: ID!, $f: CaseFilter) { case(id: $i) { id } cases(filter: $f) { totalCount } }', { f: { tlp: 'PURPLE', nope: 1 } }],
+  ];
+  for (const [query, variables] of cases) {
+    const [atHub, atGateway] = [await post(hub.url, query, 'isla.morgan@ico.example', {}, variables), await post(url, query, 'isla.morgan@ico.example', {}, variables)];
+    expect(atGateway.status).toBe(400);
+    expect(atGateway.body.data).toBeUndefined();
+    expect(atGateway.body.errors.length).toBeGreaterThan(0);
+    for (const e of atGateway.body.errors) expect(e.extensions).toEqual({ code: 'BAD_USER_INPUT', argument: expect.any(String) });
+    expect(atGateway).toEqual(atHub);
+  }
+  const [first] = (await post(url, cases[0][0], 'isla.morgan@ico.example', {}, cases[0][1])).body.errors;
+  expect(first).toEqual({ message: 'filter.tlp: Value "PURPLE" does not exist in "Tlp" enum.', locations: [{ line: 1, column: 7 }], extensions: { code: 'BAD_USER_INPUT', argument: 'filter.tlp' } });
+  // Variables that fit run.
+  expect(await post(url, cases[1][0], 'isla.morgan@ico.example', {}, { n: 1 })).toEqual({ status: 200, body: { data: { cases: { totalCount: expect.any(Number) } } } });
+});

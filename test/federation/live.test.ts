@@ -342,6 +342,36 @@ describe('a subscription whose root field could be skipped is refused at the gat
   });
 });
 
+describe('a subscription whose variables do not fit is refused at the gateway as at the hub: BAD_USER_INPUT naming the argument', () => {
+  const bad: Array<[string, Record<string, unknown>, string]> = [
+    [`subscription($id: ID) { caseChanged(id: $id) { reference } }`, { id: { not: 'an id' } }, 'id: ID cannot represent value: { not: "an id" }'],
+    [`subscription($id: ID!) { caseChanged(id: $id) { reference } }`, {}, 'id: is required (ID!)'],
+  ];
+
+  test.each(bad)('over WebSocket: %s %j', async (query, variables, message) => {
+    const refusal = [{ message, locations: [{ line: 1, column: 14 }], extensions: { code: 'BAD_USER_INPUT', argument: 'id' } }];
+    for (const target of [hub.url, gatewayUrl]) {
+      const { client, acknowledged } = await LiveClient.connect(target, {});
+      try {
+        expect(acknowledged).toBe(true);
+        const sub = client.subscribe(query, variables);
+        // An error message, not events: a subscription that ran would send its errors as an event and complete.
+        await client.until(() => sub.errors !== null || sub.completed);
+        expect(sub).toMatchObject({ errors: refusal, received: [] });
+      } finally {
+        await client.close();
+      }
+    }
+    expect(dispatcher().subscribers).toBe(0);
+  });
+
+  test.each(bad)('over HTTP (server-sent events): %s %j', async (query, variables, message) => {
+    const res = await fetch(gatewayUrl, { method: 'POST', headers: { accept: 'application/graphql-response+json', 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(10_000) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ errors: [{ message, locations: [{ line: 1, column: 14 }], extensions: { code: 'BAD_USER_INPUT', argument: 'id' } }] });
+  });
+});
+
 test('a message larger than 1 MiB closes the gateway’s socket with 1009, as at the hub', async () => {
   const { client, acknowledged } = await LiveClient.connect(gatewayUrl, {});
   opened.add(client);

@@ -636,7 +636,8 @@ describe('identity', () => {
     const cases: Array<[string, Record<string, unknown>, string, string?]> = [
       [`subscription { caseChanged { reference }`, {}, 'GRAPHQL_PARSE_FAILED'],
       [`subscription { caseChanged { nope } }`, {}, 'GRAPHQL_VALIDATION_FAILED'],
-      [`subscription($id: ID) { caseChanged(id: $id) { reference } }`, { id: { not: 'an id' } }, 'BAD_USER_INPUT'],
+      [`subscription($id: ID) { caseChanged(id: $id) { reference } }`, { id: { not: 'an id' } }, 'BAD_USER_INPUT', 'id: ID cannot represent value: { not: "an id" }'],
+      [`subscription($id: ID!) { caseChanged(id: $id) { reference } }`, {}, 'BAD_USER_INPUT', 'id: is required (ID!)'],
       [`subscription($id: ID) { caseChanged(id: $id) { reference } }`, { id: 'a\u0000b' }, 'BAD_USER_INPUT', 'id: must not contain a NUL character (U+0000)'],
     ];
     for (const [query, variables, code, message] of cases) {
