@@ -12,9 +12,12 @@ import {
   EnumValueNode,
   ExecutionArgs,
   ExecutionResult,
+  getNamedType,
   getOperationAST,
   GraphQLError,
   GraphQLSchema,
+  isScalarType,
+  isSpecifiedScalarType,
   Kind,
   OperationDefinitionNode,
   parse,
@@ -99,6 +102,8 @@ export function compiledWhen(supergraph: string): (args: ExecutionArgs) => boole
   };
 }
 
+const LITERAL_KINDS = new Set<Kind>([Kind.STRING, Kind.INT, Kind.FLOAT, Kind.BOOLEAN, Kind.ENUM, Kind.LIST, Kind.OBJECT, Kind.NULL]);
+
 function hubOnlyQuery(args: ExecutionArgs, foreign: ReadonlySet<string>): boolean {
   // One operation per document: the plugin keeps one compiled query per parsed document (which the gateway's parse
   // cache shares between requests), whatever operation a request names, so a document of several operations would
@@ -115,6 +120,15 @@ function hubOnlyQuery(args: ExecutionArgs, foreign: ReadonlySet<string>): boolea
         const parent = typeInfo.getParentType();
         const field = typeInfo.getFieldDef();
         if (!parent || !field || foreign.has(`${parent.name}.${field.name}`)) hubOnly = false;
+      },
+      // A literal of the supergraph's own scalars (`networkReport(from: "2026-01-01T00:00:00Z")`): graphql-jit writes
+      // "Scalar with variable inputs detected…" on standard error for each (their parseLiteral takes the variables
+      // too), one stray line per request outside the log; graphql-js runs such a document.
+      enter(node) {
+        if (!LITERAL_KINDS.has(node.kind)) return;
+        const type = typeInfo.getInputType();
+        const named = type ? getNamedType(type) : null;
+        if (named && isScalarType(named) && !isSpecifiedScalarType(named)) hubOnly = false;
       },
     }),
   );

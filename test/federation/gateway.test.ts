@@ -275,6 +275,23 @@ describe('queries the hub alone answers run compiled (graphql-jit) at the gatewa
     expect(compiles(`query A { me { kind } } query B { cases(first: 1) { totalCount } }`, 'A')).toBe(false);
     expect(compiles(`query A { me { kind } } query B { complaints { id } }`, 'A')).toBe(false);
     expect(compiles(`query A { me { kind } } mutation B { revokeApiKey(id: "x") { id } }`, 'A')).toBe(false);
+    // A literal of the supergraph's own scalar runs on graphql-js (graphql-jit would print a line on standard error);
+    // the same value as a variable compiles.
+    expect(compiles(`{ networkReport(from: "2026-01-01T00:00:00Z", to: "2026-04-01T00:00:00Z") { callsHeld } }`)).toBe(false);
+    expect(compiles(`query($from: DateTimeISO!) { networkReport(from: $from, to: $from) { callsHeld } }`)).toBe(true);
+  });
+
+  test('a literal of a scalar of the supergraph (DateTimeISO) prints nothing on standard error, and is answered as at the hub', async () => {
+    const query = `{ networkReport(from: "2004-01-01T00:00:00Z", to: "2005-01-01T00:00:00Z") { callsHeld } }`;
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const [atHub, atGateway] = [await post(hub.url, query, 'ann.carter@ftc.example'), await post(url, query, 'ann.carter@ftc.example')];
+      expect(atGateway).toEqual({ status: 200, body: { data: { networkReport: { callsHeld: expect.any(Number) } } } });
+      expect(atGateway).toEqual(atHub);
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      printed.mockRestore();
+    }
   });
 
   let plain: Gateway;
