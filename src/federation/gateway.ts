@@ -28,7 +28,7 @@ import {
 } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
-import { coercedVariables } from '../graphql/input-errors';
+import { coercedVariables, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
 import type { RedactionEntry } from '../policy/redaction';
 import { clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, gatewayLive, GatewayLive } from './live';
@@ -388,7 +388,7 @@ function partialAnswersPlugin(): GatewayPlugin {
 }
 
 /**
- * Variables that do not fit the operation's types are refused as at the hub: 400 with one BAD_USER_INPUT error per
+ * Variables (and literals) that do not fit the operation's types are refused as at the hub: 400 with one BAD_USER_INPUT error per
  * problem, naming the argument (`input.tlp: Value "PURPLE" does not exist in "Tlp" enum.`). Left to the gateway's own
  * execution they were a 200 whose errors had no code and, compiled, named the wrong variable (`Variable "$tlp" …`).
  * So are a subscription's over server-sent events; over WebSocket they are checked before it starts (src/federation/live.ts).
@@ -409,6 +409,21 @@ function variablesPlugin(): GatewayPlugin {
     // A subscription over HTTP (server-sent events).
     onSubscribe({ args, setResultAndStopExecution }) {
       refuse(args, setResultAndStopExecution);
+    },
+    // A literal that does not fit its argument's type is bad input too: BAD_USER_INPUT naming the argument, as at the
+    // hub (src/graphql/input-errors.ts `nameLiteralArgumentOf`). And no validation error suggests a name ("Did you
+    // mean the enum value …?", armor's "[Suggestion hidden]"), as at the hub.
+    onValidate({ params }) {
+      return ({ result, setResult }) => {
+        if (!result.length) return;
+        setResult(
+          result.map((e) => {
+            const error = new GraphQLError(withoutSuggestion(e.message), { nodes: e.nodes, source: e.source, positions: e.positions, originalError: e.originalError, extensions: { ...e.extensions, code: e.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' } });
+            nameLiteralArgumentOf(error, params.documentAST);
+            return error;
+          }),
+        );
+      };
     },
   };
 }

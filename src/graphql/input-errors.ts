@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { getVariableValues, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, visit } from 'graphql';
+import { ASTNode, DocumentNode, getVariableValues, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, ValueNode, visit } from 'graphql';
 
 /**
  * The argument path (`input`, `input.title`) where an operation passes variable `name`, or null when it does not.
@@ -63,6 +63,49 @@ export function nameArgumentOf(error: GraphQLError, operation: OperationDefiniti
   }
 }
 
+const VALUE_KINDS = new Set<Kind>([Kind.STRING, Kind.INT, Kind.FLOAT, Kind.BOOLEAN, Kind.ENUM, Kind.LIST, Kind.OBJECT, Kind.NULL]);
+
+/**
+ * Where `target` (a value, or a field of an input-object value) is written in the document's arguments: `from`,
+ * `input.categories[1]`; for an input object's field, the object that has it (`filter`, as graphql-js reports a
+ * variable's unknown field). Null when it is no argument's.
+ */
+function literalPath(document: DocumentNode, target: ASTNode): string | null {
+  let found: string | null = null;
+  const within = (value: ValueNode, at: string): boolean => {
+    if (value === target) return (found = at), true;
+    if (value.kind === Kind.OBJECT) return value.fields.some((f) => (f === target ? ((found = at), true) : within(f.value, `${at}.${f.name.value}`)));
+    if (value.kind === Kind.LIST) return value.values.some((v, i) => within(v, `${at}[${i}]`));
+    return false;
+  };
+  visit(document, {
+    Argument(node) {
+      if (found === null) within(node.value, node.name.value);
+    },
+  });
+  return found;
+}
+
+/**
+ * A literal of the document that does not fit its argument's type (`networkReport(from: "notadate")`, `cases(orderBy:
+ * HARMM)`, an input object without a required field) is bad input as much as the same value in a variable: this makes
+ * graphql-js's validation error about it (at the value, inside an argument) BAD_USER_INPUT naming the argument and the
+ * problem (`from: DateTime cannot represent an invalid date-time-string notadate.`, `input.categories: is required
+ * ([HarmCategory!]!)`), worded as for a variable. Any other error is left as it is.
+ */
+export function nameLiteralArgumentOf(error: GraphQLError, document: DocumentNode | null | undefined): void {
+  const target = error.nodes?.[0];
+  if (!document || error.extensions?.code !== 'GRAPHQL_VALIDATION_FAILED' || !target) return;
+  if (!VALUE_KINDS.has(target.kind) && target.kind !== Kind.OBJECT_FIELD) return;
+  const at = literalPath(document, target);
+  if (at === null) return;
+  const required = /^Field "[^"]+\.([_A-Za-z][_0-9A-Za-z]*)" of required type "([^"]+)" was not provided\.$/.exec(error.message);
+  const argument = required ? `${at}.${required[1]}` : at;
+  error.message = required ? `${argument}: is required (${required[2]})` : `${at}: ${error.message}`;
+  error.extensions.code = 'BAD_USER_INPUT';
+  error.extensions.argument = argument;
+}
+
 /** Every error without "Did you mean" suggestions (ENGINEERING: no suggestions in responses). */
 export function withoutSuggestion(message: string): string {
   return message.replace(suggestion, '');
@@ -90,15 +133,16 @@ export function coercedVariables(
   };
 }
 
-/** `nameArgumentOf` and `withoutSuggestion` on every error of a request. */
+/** `withoutSuggestion`, `nameArgumentOf` and `nameLiteralArgumentOf` on every error of a request. */
 export function inputErrorsPlugin<T extends object>(): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       return {
-        async didEncounterErrors({ errors, operation }) {
+        async didEncounterErrors({ errors, operation, document }) {
           for (const error of errors as GraphQLError[]) {
             error.message = withoutSuggestion(error.message);
             nameArgumentOf(error, operation);
+            nameLiteralArgumentOf(error, document);
           }
         },
       };

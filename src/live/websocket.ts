@@ -4,7 +4,7 @@ import {
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
 import { connectionAuthorization } from '../auth/connection-params';
-import { coercedVariables } from '../graphql/input-errors';
+import { coercedVariables, nameLiteralArgumentOf } from '../graphql/input-errors';
 import { badTextIn } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
 import { useServer } from 'graphql-ws/use/ws';
@@ -262,7 +262,14 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         const conditional = conditionalRootRefusal(document);
         if (conditional) return [conditional];
         const errors = validate(o.schema, document, rules);
-        if (errors.length) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        if (errors.length) {
+          // As over HTTP: a literal that does not fit its argument is BAD_USER_INPUT naming it.
+          return errors.map((e) => {
+            const error = withCode(e, 'GRAPHQL_VALIDATION_FAILED');
+            nameLiteralArgumentOf(error, document);
+            return error;
+          });
+        }
         const operationName = payload.operationName ?? undefined;
         const operation = getOperationAST(document, operationName);
         if (!operation) return [new GraphQLError('Unable to identify operation', { extensions: { code: 'BAD_USER_INPUT' } })];

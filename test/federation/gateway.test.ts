@@ -558,7 +558,9 @@ test('the hub’s limits hold at the gateway: aliases, depth and tokens refused 
   expect(hubRequests).toBe(0);
   hub.hub.httpServer.off('request', counting);
   const typo = await post(url, `{ caes { id } }`, null);
-  expect(typo.body.errors.map((e: any) => e.message)).toEqual(['Cannot query field "caes" on type "Query". [Suggestion hidden]']);
+  // No suggestion, and no trace of one: the hub's words.
+  expect(typo.body.errors.map((e: any) => e.message)).toEqual(['Cannot query field "caes" on type "Query".']);
+  expect(typo.body).toEqual((await post(hub.url, `{ caes { id } }`, null)).body);
   const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ me { kind } } # ${'x'.repeat(1024 * 1024)}` }) });
   expect(big.status).toBe(413);
   expect(await big.json()).toEqual({ errors: [{ message: 'request entity too large', extensions: { code: 'BAD_REQUEST' } }] });
@@ -648,4 +650,23 @@ test('variables that do not fit their types are refused as at the hub: 400, BAD_
   expect(first).toEqual({ message: 'filter.tlp: Value "PURPLE" does not exist in "Tlp" enum.', locations: [{ line: 1, column: 7 }], extensions: { code: 'BAD_USER_INPUT', argument: 'filter.tlp' } });
   // Variables that fit run.
   expect(await post(url, cases[1][0], 'isla.morgan@ico.example', {}, { n: 1 })).toEqual({ status: 200, body: { data: { cases: { totalCount: expect.any(Number) } } } });
+});
+
+test('a literal that does not fit its argument is BAD_USER_INPUT naming it, with no suggestion, as at the hub', async () => {
+  const queries = [
+    '{ cases(orderBy: HARMM) { totalCount } }',
+    '{ cases(filter: { tlpp: RED, tlp: PURPLE }) { totalCount } }',
+    '{ cases(first: "x") { totalCount } }',
+    'mutation { openCase(input: { reference: "X-1", title: "abc", tlp: GREEN, countryCodes: ["GB"], categories: [SPAM, GOSSIP] }) { id } }',
+    '{ caess { totalCount } }',
+  ];
+  for (const query of queries) {
+    const [atHub, atGateway] = [await post(hub.url, query, 'isla.morgan@ico.example'), await post(url, query, 'isla.morgan@ico.example')];
+    expect(JSON.stringify(atGateway.body)).not.toMatch(/Did you mean|Suggestion/);
+    // The body is the hub's; the status is Hive Gateway's for a request error answered as application/json (200).
+    expect(atGateway.body).toEqual(atHub.body);
+  }
+  expect((await post(url, queries[0], 'isla.morgan@ico.example')).body).toEqual({
+    errors: [{ message: 'orderBy: Value "HARMM" does not exist in "CaseOrder" enum.', locations: [{ line: 1, column: 18 }], extensions: { code: 'BAD_USER_INPUT', argument: 'orderBy' } }],
+  });
 });

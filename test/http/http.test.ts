@@ -222,7 +222,8 @@ describe('error responses', () => {
     ['field', '{ caess { totalCount } }', undefined, 400, 'Cannot query field "caess" on type "Query".'],
     ['nested field', '{ cases { nodes { refrence } } }', undefined, 400, 'Cannot query field "refrence" on type "Case".'],
     ['argument', '{ cases(frist: 1) { totalCount } }', undefined, 400, 'Unknown argument "frist" on field "Query.cases".'],
-    ['enum value', '{ cases(orderBy: HARMM) { totalCount } }', undefined, 400, 'Value "HARMM" does not exist in "CaseOrder" enum.'],
+    ['enum value', '{ cases(orderBy: HARMM) { totalCount } }', undefined, 400, 'orderBy: Value "HARMM" does not exist in "CaseOrder" enum.'],
+    ['input field', '{ cases(filter: { tlpp: RED }) { totalCount } }', undefined, 400, 'filter: Field "tlpp" is not defined by type "CaseFilter".'],
     ['type in a fragment', '{ cases { nodes { ... on Cas { id } } } }', undefined, 400, 'Unknown type "Cas".'],
     ['enum value in a variable', 'query($o: CaseOrder!) { cases(orderBy: $o) { totalCount } }', { o: 'HARMM' }, 400,
       'orderBy: Value "HARMM" does not exist in "CaseOrder" enum.'],
@@ -262,6 +263,28 @@ describe('error responses', () => {
           messages: [message],
           data: undefined,
         });
+      });
+
+      test('a literal that does not fit its argument is 400 BAD_USER_INPUT naming the argument, as the same value in a variable', async () => {
+        const literals: Array<[string, string, string]> = [
+          ['{ networkReport(from: "notadate", to: "2026-01-01T00:00:00Z") { callsHeld } }', 'from', 'from: DateTime cannot represent an invalid date-time-string notadate.'],
+          ['{ cases(first: "x") { totalCount } }', 'first', 'first: Int cannot represent non-integer value: "x"'],
+          ['{ cases(filter: { tlp: PURPLE }) { totalCount } }', 'filter.tlp', 'filter.tlp: Value "PURPLE" does not exist in "Tlp" enum.'],
+          ['mutation { openCase(input: { reference: "X-1", title: "abc", tlp: GREEN, countryCodes: ["GB"] }) { id } }', 'input.categories', 'input.categories: is required ([HarmCategory!]!)'],
+          ['mutation { openCase(input: { reference: "X-1", title: "abc", tlp: GREEN, countryCodes: ["GB"], categories: [SPAM, GOSSIP] }) { id } }', 'input.categories[1]', 'input.categories[1]: Value "GOSSIP" does not exist in "HarmCategory" enum.'],
+          ['{ cases { nodes { id @include(if: "yes") } } }', 'if', 'if: Boolean cannot represent a non boolean value: "yes"'],
+        ];
+        for (const [query, argument, message] of literals) {
+          const r = await post(url, query);
+          noLeak(r.text);
+          expect({ status: r.status, body: JSON.parse(r.text) }).toEqual({
+            status: 400,
+            body: { errors: [{ message, locations: [expect.any(Object)], extensions: { code: 'BAD_USER_INPUT', argument } }] },
+          });
+        }
+        // Any other validation error stays GRAPHQL_VALIDATION_FAILED.
+        const unknown = await post(url, '{ cases(frist: 1) { totalCount } }');
+        expect(JSON.parse(unknown.text).errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
       });
 
       test('a syntax error and a document over 5,000 tokens are 400 GRAPHQL_PARSE_FAILED, never a server error', async () => {
