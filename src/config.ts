@@ -103,6 +103,9 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   return raw;
 }
 
+/** The `sslmode` values of DATABASE_URL that node-postgres knows. */
+const SSL_MODES = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full', 'no-verify'];
+
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = nonEmpty(env, name);
   if (raw === null) return fallback;
@@ -171,6 +174,12 @@ export function loadConfig(env: Env = process.env): Config {
   const metricsToken = nonEmpty(env, 'METRICS_TOKEN');
   if (metricsToken !== null && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  // node-postgres takes any other sslmode silently (a misspelt `verify-full` connected with TLS unverified, or without
+  // TLS the server then refused, reported as the server's fault): named here.
+  const sslmode = databaseUrl === null ? null : new URL(databaseUrl).searchParams.get('sslmode');
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+    throw new ConfigError(`DATABASE_URL: sslmode must be one of ${SSL_MODES.join(', ')}, got "${sslmode}"`);
+  }
   const rateLimitStore = oneOf(env, 'RATE_LIMIT_STORE', ['memory', 'postgres', 'redis'] as const, 'memory');
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
   if (rateLimitStore === 'redis' && !redisUrl) throw new ConfigError('RATE_LIMIT_STORE=redis needs REDIS_URL');

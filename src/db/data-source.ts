@@ -91,6 +91,9 @@ export function connectionProblem(url: string, err: unknown): string {
       if (/does not support SSL/i.test(e.message ?? '')) {
         return `the server at ${where} does not accept TLS connections, and DATABASE_URL asks for TLS (sslmode): enable ssl on the server, or remove sslmode`;
       }
+      // PostgreSQL's own refusal (an SQLSTATE, e.g. 57014 when DATABASE_URL's options set a statement_timeout too short
+      // for the migrations): its words with the code, not the code alone.
+      if (e.code && /^[0-9A-Z]{5}$/.test(e.code) && e.message) return `the database at ${where} refused the hub: ${e.message} (SQLSTATE ${e.code})`;
       return `cannot reach the database at ${where}: ${e.code ?? e.message}`;
   }
 }

@@ -510,6 +510,8 @@ describe('configuration', () => {
     [{ RATE_LIMIT_STORE: 'redis' }, 'RATE_LIMIT_STORE=redis needs REDIS_URL'],
     [{ RATE_LIMIT_STORE: 'postgres' }, 'RATE_LIMIT_STORE=postgres needs DATABASE_URL (the embedded database serves one instance: use memory)'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL must start with redis:// or rediss://'],
+    [{ DATABASE_URL: 'postgres://hub@db.example:5432/laphub?sslmode=bogus' }, 'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify, got "bogus"'],
+    [{ DATABASE_URL: 'postgres://hub@db.example:5432/laphub?sslmode=verify_full' }, 'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify, got "verify_full"'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be true, false, a number of proxies or addresses/subnets (loopback, 10.0.0.0/8), got "maybe"'],
     // The shape of an address, but none: refused here by name, not later by Express's own message.
     [{ TRUST_PROXY: '999.999.999.999' }, 'TRUST_PROXY must be true, false, a number of proxies or addresses/subnets (loopback, 10.0.0.0/8), got "999.999.999.999"'],
@@ -608,6 +610,17 @@ describe('configuration', () => {
       'the server at db.example:5432/laphub does not accept TLS connections, and DATABASE_URL asks for TLS (sslmode): enable ssl on the server, or remove sslmode',
     );
     expect(connectionProblem(url, new Error('something else'))).toBe('cannot reach the database at db.example:5432/laphub: something else');
+  });
+
+  (process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)('PostgreSQL’s own refusal is named in its words with its SQLSTATE (a statement_timeout in DATABASE_URL too short for the migrations)', async () => {
+    const short = new URL(process.env.LAPHUB_TEST_DB_URL!);
+    short.searchParams.set('options', '-c statement_timeout=1');
+    const refusal = await openDatabase(short.toString(), 1).then(
+      () => null,
+      (err: Error) => err,
+    );
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect(refusal!.message).toMatch(/^(the database at \S+ refused the hub: canceling statement due to statement timeout \(SQLSTATE 57014\)|cannot apply the migrations to \S+: canceling statement due to statement timeout)$/);
   });
 
   (process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)('a real server without TLS, asked for TLS, is named as such', async () => {
