@@ -193,7 +193,12 @@ export class AccountabilityData {
   requests(filter: { status?: CaseAccessRequestStatus | null; caseId?: string | null }, args: PageArgs): Promise<Page<CaseAccessRequest>> {
     const conditions: Sql[] = [];
     if (filter.status) conditions.push(sql`r.status = ${filter.status}`);
-    if (filter.caseId) conditions.push(isUuid(filter.caseId) ? sql`r.case_id = ${filter.caseId}` : sql`false`);
+    // A case the viewer no longer sees (its TLP raised, its share revoked) is answered as an id that never existed
+    // (DOMAIN §3: no filter behaves differently because of a hidden row), though the request itself stays listed, its
+    // `case` null: the case's own policy decides, in the same statement.
+    if (filter.caseId) {
+      conditions.push(isUuid(filter.caseId) ? sql`r.case_id = ${filter.caseId} AND EXISTS (SELECT 1 FROM enforcement_case c WHERE c.id = r.case_id)` : sql`false`);
+    }
     return paginate(this.db, {
       from: sql`case_access_request r`,
       select: this.requestColumns(),

@@ -176,6 +176,13 @@ describe('asking, granting, declining', () => {
     // Claire no longer sees the case; her request is still hers to follow.
     const mine = await hub.gql(`query($id: ID!) { caseAccessRequest(id: $id) { status case { reference } } }`, { as: cast.claire, variables: { id } });
     expect(mine.body.data.caseAccessRequest).toEqual({ status: 'PENDING', case: null });
+    // Filtering by the case she lost answers as for an id that never existed (DOMAIN §3); unfiltered, the request is listed.
+    const filtered = await hub.gql(`query($c: ID!, $never: ID!) { hidden: caseAccessRequests(caseId: $c) { totalCount nodes { id } } never: caseAccessRequests(caseId: $never) { totalCount nodes { id } } all: caseAccessRequests { nodes { id case { reference } } } }`, {
+      as: cast.claire, variables: { c: caseId('KISA-2004-002'), never: '5a0c1f0e-8d7b-4a55-9c1e-2f3b4c5d6e7f' },
+    });
+    expect(filtered.body.data.hidden).toEqual({ totalCount: 0, nodes: [] });
+    expect(filtered.body.data.hidden).toEqual(filtered.body.data.never);
+    expect(filtered.body.data.all.nodes).toContainEqual({ id, case: null });
     const before = await state();
     const org = await hub.gql(GRANT, { as: cast.minjun, variables: { id, scope: 'ORGANIZATION' } });
     expect(codes(org)).toEqual([['BAD_USER_INPUT', 'scope: a TLP:RED case is shared with named persons only: grant with scope PERSON']]);
