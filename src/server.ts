@@ -213,6 +213,13 @@ function presentsSecret(header: string | undefined, secret: string): boolean {
   return timingSafeEqual(given, createHash('sha256').update(secret).digest());
 }
 
+/** A request from this host itself: a loopback peer, and no proxy's forwarding headers (a proxy on this host relays others'). */
+function fromThisHost(req: http.IncomingMessage): boolean {
+  const peer = req.socket.remoteAddress ?? '';
+  const loopback = peer === '::1' || /^(::ffff:)?127\./.test(peer);
+  return loopback && req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined && req.headers['x-real-ip'] === undefined;
+}
+
 export async function createHub(options: HubOptions): Promise<Hub> {
   const { config, ds, logger } = options;
   const now = options.now ?? (() => new Date());
@@ -330,6 +337,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   app.get('/metrics', async (req, res) => {
     if (config.metricsToken && !presentsSecret(req.headers.authorization, config.metricsToken)) {
       res.status(401).setHeader('www-authenticate', 'Bearer').json({ error: 'metrics need METRICS_TOKEN' });
+      return;
+    }
+    // In production without METRICS_TOKEN, the metrics are this host's only: a scraper on the loopback interface, not a
+    // request relayed by a proxy. Requests by operation and outcome, statements and subscriptions are the network's
+    // activity, which nobody on the internet should watch; METRICS_TOKEN lets a scraper elsewhere in.
+    if (!config.metricsToken && config.nodeEnv === 'production' && !fromThisHost(req)) {
+      res.status(403).json({ error: 'metrics are served to this host only: set METRICS_TOKEN to scrape them from elsewhere' });
       return;
     }
     res.setHeader('content-type', registry.contentType);

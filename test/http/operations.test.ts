@@ -161,6 +161,33 @@ describe('GET /metrics (Prometheus)', () => {
       await other.hub.stop();
     }
   });
+
+  test('in production without METRICS_TOKEN, metrics are this host’s only: loopback, not relayed by a proxy', async () => {
+    const { logger } = capturingLogger();
+    const other = await createHub({ config: loadConfig({ ...testHubEnv(), NODE_ENV: 'production' }), ds: hub.ds, logger });
+    // On every interface, so that a non-loopback address of this machine reaches it as another host would.
+    const port = await other.listen(0, '0.0.0.0');
+    try {
+      const local = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(local.status).toBe(200);
+      expect(await local.text()).toContain('laphub_graphql_requests_total');
+      for (const header of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }] as Array<Record<string, string>>) {
+        const relayed = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: header });
+        expect([relayed.status, await relayed.json()]).toEqual([403, { error: 'metrics are served to this host only: set METRICS_TOKEN to scrape them from elsewhere' }]);
+      }
+      const external = Object.values(require('node:os').networkInterfaces() as Record<string, Array<{ family: string; internal: boolean; address: string }>>)
+        .flat()
+        .find((i) => i.family === 'IPv4' && !i.internal);
+      if (external) {
+        const remote = await fetch(`http://${external.address}:${port}/metrics`);
+        expect(remote.status).toBe(403);
+      }
+    } finally {
+      await other.stop();
+    }
+    // Outside production (npm start on a laptop), as before: open.
+    expect((await fetch(`${base}/metrics`)).status).toBe(200);
+  });
 });
 
 describe('rate limits', () => {
