@@ -28,7 +28,7 @@ import {
 } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
-import { coercedVariables, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
+import { coercedVariables, LITERAL_KINDS, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
 import type { RedactionEntry } from '../policy/redaction';
 import { clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, gatewayLive, GatewayLive } from './live';
@@ -101,8 +101,6 @@ export function compiledWhen(supergraph: string): (args: ExecutionArgs) => boole
     return compiled;
   };
 }
-
-const LITERAL_KINDS = new Set<Kind>([Kind.STRING, Kind.INT, Kind.FLOAT, Kind.BOOLEAN, Kind.ENUM, Kind.LIST, Kind.OBJECT, Kind.NULL]);
 
 function hubOnlyQuery(args: ExecutionArgs, foreign: ReadonlySet<string>): boolean {
   // One operation per document: the plugin keeps one compiled query per parsed document (which the gateway's parse

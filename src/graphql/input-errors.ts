@@ -63,7 +63,8 @@ export function nameArgumentOf(error: GraphQLError, operation: OperationDefiniti
   }
 }
 
-const VALUE_KINDS = new Set<Kind>([Kind.STRING, Kind.INT, Kind.FLOAT, Kind.BOOLEAN, Kind.ENUM, Kind.LIST, Kind.OBJECT, Kind.NULL]);
+/** The kinds of a literal value in a document (not a variable). */
+export const LITERAL_KINDS: ReadonlySet<Kind> = new Set<Kind>([Kind.STRING, Kind.INT, Kind.FLOAT, Kind.BOOLEAN, Kind.ENUM, Kind.LIST, Kind.OBJECT, Kind.NULL]);
 
 /**
  * Where `target` (a value, or a field of an input-object value) is written in the document's arguments: `from`,
@@ -96,7 +97,7 @@ function literalPath(document: DocumentNode, target: ASTNode): string | null {
 export function nameLiteralArgumentOf(error: GraphQLError, document: DocumentNode | null | undefined): void {
   const target = error.nodes?.[0];
   if (!document || error.extensions?.code !== 'GRAPHQL_VALIDATION_FAILED' || !target) return;
-  if (!VALUE_KINDS.has(target.kind) && target.kind !== Kind.OBJECT_FIELD) return;
+  if (!LITERAL_KINDS.has(target.kind) && target.kind !== Kind.OBJECT_FIELD) return;
   const at = literalPath(document, target);
   if (at === null) return;
   const required = /^Field "[^"]+\.([_A-Za-z][_0-9A-Za-z]*)" of required type "([^"]+)" was not provided\.$/.exec(error.message);
