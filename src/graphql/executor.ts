@@ -1,10 +1,11 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import {
-  ArgumentNode, DocumentNode, execute, ExecutionResult, getOperationAST, getVariableValues, GraphQLError, GraphQLSchema, isAbstractType, Kind,
+  ArgumentNode, DocumentNode, execute, ExecutionResult, getOperationAST, GraphQLError, GraphQLSchema, isAbstractType, Kind,
   OperationTypeNode, ValidationRule, visit,
 } from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
+import { coercedVariables } from './input-errors';
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
 type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
@@ -53,8 +54,8 @@ export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' =
       return { errors: [new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at this path, not over HTTP.', { nodes: operation, extensions: { code: 'BAD_REQUEST', http: { status: 400 } } })] };
     }
     if (!operation || operation.operation !== OperationTypeNode.QUERY) return interpreted();
-    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 50 });
-    if (coerced.errors) return { errors: coerced.errors.map(asBadInput) };
+    const coerced = coercedVariables(schema, operation, request.variables);
+    if (coerced.errors) return { errors: coerced.errors };
     const nullCondition = nullDirectiveCondition(document, coerced.coerced);
     if (nullCondition) return { errors: [nullCondition] };
     if (engine === 'graphql-js') return interpreted();
