@@ -12,6 +12,7 @@ import {
   EnumValueNode,
   ExecutionArgs,
   ExecutionResult,
+  FieldNode,
   getNamedType,
   getOperationAST,
   GraphQLError,
@@ -73,6 +74,33 @@ function collapsed(p: Path | undefined): string[] {
 }
 
 /**
+ * From the supergraph: the fields another subgraph resolves (`Type.field`; the types only other subgraphs define
+ * included), and for each hub entity another subgraph also names, a non-null scalar field only the hub resolves
+ * (`Case` → `reference`).
+ */
+function supergraphFacts(supergraph: string): { foreign: Set<string>; hubFieldOf: Map<string, string> } {
+  const foreign = new Set<string>();
+  const hubFieldOf = new Map<string, string>();
+  const graphsOf = (directives: readonly ConstDirectiveNode[] | undefined, name: string) =>
+    (directives ?? []).filter((d) => d.name.value === name).flatMap((d) => d.arguments?.filter((a) => a.name.value === 'graph').map((a) => (a.value as EnumValueNode).value) ?? []);
+  for (const def of parse(supergraph).definitions) {
+    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
+    const typeGraphs = graphsOf(def.directives, 'join__type');
+    for (const field of def.fields ?? []) {
+      const graphs = graphsOf(field.directives, 'join__field');
+      const owners = graphs.length ? graphs : typeGraphs;
+      if (!owners.includes('HUB')) foreign.add(`${def.name.value}.${field.name.value}`);
+      const scalarNonNull = field.type.kind === Kind.NON_NULL_TYPE && field.type.type.kind === Kind.NAMED_TYPE && ['String', 'ID', 'Int', 'Float', 'Boolean'].includes(field.type.type.name.value);
+      const others = typeGraphs.some((g) => g !== 'HUB');
+      if (others && typeGraphs.includes('HUB') && scalarNonNull && graphs.length === 1 && graphs[0] === 'HUB' && !hubFieldOf.has(def.name.value)) {
+        hubFieldOf.set(def.name.value, field.name.value);
+      }
+    }
+  }
+  return { foreign, hubFieldOf };
+}
+
+/**
  * When the gateway executes an operation with graphql-jit (compiled once per document, as the hub does) rather than
  * graphql-js: a query whose every field the hub alone resolves — the case board, a case, the calls. The gateway's work
  * there is copying the hub's answer into the response, row by row, field by field (a 500-row board: ~10,000 fields),
@@ -81,19 +109,7 @@ function collapsed(p: Path | undefined): string[] {
  * and reports a missing entity's non-null fields differently.
  */
 export function compiledWhen(supergraph: string): (args: ExecutionArgs) => boolean {
-  // Fields another subgraph resolves, as `Type.field`, and the types only other subgraphs define.
-  const foreign = new Set<string>();
-  for (const def of parse(supergraph).definitions) {
-    if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
-    const graphsOf = (directives: readonly ConstDirectiveNode[] | undefined, name: string) =>
-      (directives ?? []).filter((d) => d.name.value === name).flatMap((d) => d.arguments?.filter((a) => a.name.value === 'graph').map((a) => (a.value as EnumValueNode).value) ?? []);
-    const typeGraphs = graphsOf(def.directives, 'join__type');
-    for (const field of def.fields ?? []) {
-      const graphs = graphsOf(field.directives, 'join__field');
-      const owners = graphs.length ? graphs : typeGraphs;
-      if (!owners.includes('HUB')) foreign.add(`${def.name.value}.${field.name.value}`);
-    }
-  }
+  const { foreign } = supergraphFacts(supergraph);
   const decided = new WeakMap<DocumentNode, boolean>();
   return (args) => {
     let compiled = decided.get(args.document);
@@ -222,29 +238,94 @@ function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
  * an error per case it may not see, and Apollo Client or urql with their default error policy would drop the whole
  * result. Such an error is dropped when all of these hold:
  * - it is that error of the gateway's graphql-js itself (a located plain Error; a subgraph's error is not one);
- * - the object it is in came out `null` in the response (the link reads null);
- * - no other error of the response is about that object or below it (a hub that failed on the entity reports its
- *   own error there, and then both stay).
+ * - the object it is in came out `null` in the response (the link reads null), or lies under one that did;
+ * - every other error of the response about that object or below it is such an error too (a hub that failed on the
+ *   entity reports its own error there, and then they all stay).
  * The hub never answers null for a non-null field of an entity it returns (graphql-js at the hub would fail it with
  * an error of its own), so the dropped error never hides a failure. It tells nothing either way: a hidden case and a
  * case id that does not exist read the same, with or without it.
  */
 export function hiddenLinksPlugin(): GatewayPlugin {
-  const hiddenLink = (e: GraphQLError, all: readonly GraphQLError[], data: unknown): boolean => {
+  // graphql-js's own error about a non-null field that resolved null, in an object that came out null itself or lies
+  // under one that did (a link to a hidden case inside the complaints of another: both are asked for at once).
+  const candidate = (e: GraphQLError, data: unknown): boolean => {
     // graphql-js's own: the plain Error its executor throws, located at the field (a subgraph's error is not one).
     const own = e.originalError?.constructor === Error && e.originalError.message === e.message;
     if (!own || !NON_NULL_NULL.test(e.message) || !e.path || e.path.length < 2) return false;
-    const object = e.path.slice(0, -1);
-    if (valueAt(data, object) !== null) return false;
-    return all.every((other) => other === e || !other.path || !object.every((key, i) => other.path![i] === key));
+    for (let end = e.path.length - 1; end > 0; end--) if (valueAt(data, e.path.slice(0, end)) === null) return true;
+    return false;
   };
+  const under = (path: readonly (string | number)[] | undefined, object: readonly (string | number)[]) =>
+    !!path && object.every((key, i) => path[i] === key);
   return onEachResult((r) => {
     if (!r.errors?.length || !r.data) return null;
-    const kept = r.errors.filter((e) => !hiddenLink(e, r.errors!, r.data));
+    const candidates = new Set(r.errors.filter((e) => candidate(e, r.data)));
+    // Dropped only when every error about its object or below is such an error too: a hub that failed there keeps all.
+    const kept = r.errors.filter((e) => !candidates.has(e) || r.errors!.some((other) => !candidates.has(other) && under(other.path, e.path!.slice(0, -1))));
     if (kept.length === r.errors.length) return null;
     const { errors: _dropped, ...rest } = r;
     return kept.length ? { ...rest, errors: kept } : rest;
   });
+}
+
+/** The response key under which the gateway asks the hub for one of its fields of a linked entity (`hubLinksPlugin`). */
+const HUB_LINK_PROBE = 'lapHubLink__';
+
+/**
+ * A hub entity another subgraph links to (`Complaint.case`) is the hub's to show: a link to a case this caller may
+ * not see reads `null`, whatever the client selects of it. Without this, a selection of the key alone (`case { id }`)
+ * never reached the hub, and one of nullable fields only (`case { id confidential { summary } }`) came back as an
+ * object of nulls: both showed a hidden case's id, where the hub's own `case(id)` shows nothing. Every selection of
+ * such an entity under another subgraph's field gets one field more, a non-null field only the hub resolves
+ * (`reference` for a case, under the alias `lapHubLink__`): the gateway asks the hub for it; when the hub answers
+ * `null` for the entity, the link becomes `null` (hiddenLinksPlugin drops the gateway's own error about it). The
+ * alias is taken out of the response.
+ */
+export function hubLinksPlugin(supergraph: string): GatewayPlugin {
+  const { foreign, hubFieldOf } = supergraphFacts(supergraph);
+  const probed = new WeakMap<DocumentNode, DocumentNode | null>();
+  const withProbes = (schema: GraphQLSchema, document: DocumentNode): DocumentNode | null => {
+    const typeInfo = new TypeInfo(schema);
+    let changed = false;
+    const next = visit(
+      document,
+      visitWithTypeInfo(typeInfo, {
+        Field(node) {
+          const parent = typeInfo.getParentType();
+          const type = typeInfo.getType();
+          const hubField = type ? hubFieldOf.get(getNamedType(type).name) : undefined;
+          if (!parent || !hubField || !node.selectionSet || !foreign.has(`${parent.name}.${node.name.value}`)) return undefined;
+          changed = true;
+          const probe: FieldNode = { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: HUB_LINK_PROBE }, name: { kind: Kind.NAME, value: hubField } };
+          return { ...node, selectionSet: { ...node.selectionSet, selections: [...node.selectionSet.selections, probe] } };
+        },
+      }),
+    );
+    return changed ? next : null;
+  };
+  const withoutProbes = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(withoutProbes);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (k !== HUB_LINK_PROBE) out[k] = withoutProbes(v);
+    return out;
+  };
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      let document = probed.get(args.document);
+      if (document === undefined) probed.set(args.document, (document = withProbes(args.schema, args.document)));
+      if (!document) return;
+      const probedDocument = document;
+      setExecuteFn((a) => executeFn({ ...a, document: probedDocument }));
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in (result as object)) return;
+          const r = result as ExecutionResult;
+          if (r.data) setResult({ ...r, data: withoutProbes(r.data) as ExecutionResult['data'] });
+        },
+      };
+    },
+  };
 }
 
 /** A plugin that may replace the result of every query and mutation (`change` answers null to keep it). */
@@ -640,7 +721,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [limitsPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
+    plugins: () => [limitsPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).

@@ -91,6 +91,29 @@ test.each(viewers)('complaints → case: %s gets the hub’s rules for the cases
   expect(res.body.errors).toBeUndefined();
 });
 
+test.each(viewers)('complaints → case: %s gets null for a case the hub does not show, whatever is selected of it: its id alone, nullable fields only, a fragment, nested', async (viewer) => {
+  const sees = (ref: string | null) => ref !== null && caseAccess[viewer].sees.includes(ref);
+  const as = emailOf(viewer);
+  const ids = complaintCases.map(([id, ref]) => ({ id, case: sees(ref) ? { id: caseId(ref!) } : null }));
+  for (const query of [
+    `{ complaints { id case { id } } }`,
+    `{ complaints { id case { ...F } } } fragment F on Case { id }`,
+    `{ complaints { id case { ... on Case { id } } } }`,
+  ]) {
+    const res = await viaGateway(query, as);
+    expect(res).toEqual({ status: 200, body: { data: { complaints: ids } } });
+  }
+  const nullable = await viaGateway(`{ complaints { id case { id confidential { summary } } } }`, as);
+  expect(nullable.body.data.complaints.map((c: any) => [c.id, c.case?.id ?? null])).toEqual(ids.map((c) => [c.id, c.case?.id ?? null]));
+  expect(nullable.body.errors).toBeUndefined();
+  // Through a case the caller sees, to the complaints about it and their case again.
+  const nested = await viaGateway(`{ complaints { id case { id complaints { id case { id } } } } }`, as);
+  for (const c of nested.body.data.complaints) {
+    for (const inner of c.case?.complaints ?? []) expect(inner.case).toEqual(c.case ? { id: c.case.id } : null);
+  }
+  expect(JSON.stringify(nested.body)).not.toContain('lapHubLink__');
+});
+
 test('a link to a case id that does not exist reads as a hidden one: null, no error; with the hub failing on the entity, its error stays', async () => {
   // The complaints example's demo store links no missing id: a stand-in hub answers `_entities` with nulls (as the hub
   // does for a hidden or a missing case), or with an error for the entity (a hub that failed).
