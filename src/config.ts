@@ -114,6 +114,11 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 }
 
 /** A comma-separated list of browser origins (`scheme://host[:port]`, nothing after it). */
+/** CORS_ORIGINS, checked (the gateway reads it too). */
+export function corsOriginsOf(env: Env): string[] {
+  return origins(env, 'CORS_ORIGINS');
+}
+
 function origins(env: Env, name: string): string[] {
   const raw = nonEmpty(env, name);
   if (raw === null) return [];

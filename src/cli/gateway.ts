@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, hubUrlsOf, repositoryRoot } from '../federation/gateway';
+import { corsOriginsOf } from '../config';
 import { startScriptNodeArgs } from './start-options';
 import { checkPort, shownHost } from '../startup';
 
@@ -48,6 +49,8 @@ async function main(): Promise<void> {
   const host = process.env.HOST || '0.0.0.0';
   const complaintsPort = env('COMPLAINTS_PORT', 4002);
   let hubUrls = hubUrlsOf(process.env.HUB_URL);
+  // The browser origins the gateway answers, read and checked as the hub reads them (CORS_ORIGINS).
+  const corsOrigins = corsOriginsOf(process.env);
   // Every port this command listens on is checked before anything starts: a port in use is named, and a hub already
   // listening on HUB_PORT is never taken for the one started here.
   await checkPort({ port, host });
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
     graphiql: process.env.NODE_ENV !== 'production',
     introspection: process.env.NODE_ENV !== 'production',
     maxQueryDepth: queryDepth(),
+    corsOrigins,
   });
   const actual = await gateway.listen(port, host);
   const shown = shownHost(host);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import path from 'node:path';
 import { useGraphQlJit } from '@envelop/graphql-jit';
@@ -6,6 +7,7 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { Attributes, createGatewayRuntime, GatewayPlugin, GatewayRuntime, JSONLogWriter, Logger, LogLevel, LogWriter } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
 import { composeServices } from '@theguild/federation-composition';
+import { GraphQLDateTimeISO } from 'graphql-scalars';
 import {
   ConstDirectiveNode,
   DocumentNode,
@@ -29,8 +31,11 @@ import {
 } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
+import { badTextIn } from '../graphql/input-text';
 import { coercedVariables, LITERAL_KINDS, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
+import { corsFor } from '../http/cors';
+import { sendJson } from '../http/respond';
 import type { RedactionEntry } from '../policy/redaction';
 import { clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, gatewayLive, GatewayLive } from './live';
 
@@ -466,6 +471,32 @@ function partialAnswersPlugin(): GatewayPlugin {
   });
 }
 
+/** Schemas whose DateTimeISO checks its values (`checkingDateTimes`). */
+const dateTimesChecked = new WeakSet<GraphQLSchema>();
+
+/**
+ * The supergraph's DateTimeISO is a scalar the gateway passes on unread: a value that is no date-time reached the hub
+ * field by field (a mutation's first field committed before its second was refused). Here it is checked as the hub
+ * checks it (graphql-scalars' DateTimeISO, the hub's), in validation (a literal) and in the variables' coercion, and
+ * passed on unchanged.
+ */
+function checkingDateTimes(schema: GraphQLSchema): void {
+  if (dateTimesChecked.has(schema)) return;
+  dateTimesChecked.add(schema);
+  const type = schema.getType('DateTimeISO');
+  if (!type || !isScalarType(type)) return;
+  const parseValue = type.parseValue.bind(type);
+  const parseLiteral = type.parseLiteral.bind(type);
+  type.parseValue = (value) => {
+    GraphQLDateTimeISO.parseValue(value);
+    return parseValue(value);
+  };
+  type.parseLiteral = (node, variables) => {
+    GraphQLDateTimeISO.parseLiteral(node, variables);
+    return parseLiteral(node, variables);
+  };
+}
+
 /**
  * Variables (and literals) that do not fit the operation's types are refused as at the hub: 400 with one BAD_USER_INPUT error per
  * problem, naming the argument (`input.tlp: Value "PURPLE" does not exist in "Tlp" enum.`). Left to the gateway's own
@@ -477,11 +508,21 @@ function variablesPlugin(): GatewayPlugin {
     args: { schema: GraphQLSchema; document: DocumentNode; operationName?: string | null; variableValues?: Record<string, unknown> | null },
     stop: (result: ExecutionResult) => void,
   ) => {
+    checkingDateTimes(args.schema);
     const operation = getOperationAST(args.document, args.operationName);
-    const errors = operation ? coercedVariables(args.schema, operation, args.variableValues).errors : undefined;
+    if (!operation) return;
+    let errors = coercedVariables(args.schema, operation, args.variableValues).errors;
+    // Text the hub would refuse (a NUL, a lone surrogate), literal or variable: refused here for the whole request, as
+    // the hub refuses it before anything runs. The gateway sends each mutation field to the hub on its own: left to the
+    // hub, a document whose second field carried such text had its first field committed.
+    const bad = errors ? null : badTextIn(args.document, operation, args.variableValues ?? undefined);
+    if (bad) errors = [new GraphQLError(`${bad.argument}: ${bad.problem}`, { extensions: { code: 'BAD_USER_INPUT', argument: bad.argument } })];
     if (errors) stop({ errors: errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, http: { status: 400 } } })) });
   };
   return {
+    onSchemaChange({ schema }) {
+      checkingDateTimes(schema);
+    },
     onExecute({ args, setResultAndStopExecution }) {
       refuse(args, setResultAndStopExecution);
     },
@@ -542,6 +583,8 @@ export interface GatewayOptions {
   keepAliveTimeoutMs?: number;
   /** The deepest query accepted (the hub's MAX_QUERY_DEPTH, 12 by default). */
   maxQueryDepth?: number;
+  /** Browser origins allowed to call the gateway (the hub's CORS_ORIGINS); none by default. */
+  corsOrigins?: string[];
 }
 
 /**
@@ -605,6 +648,66 @@ function refusedAsCsrf(req: http.IncomingMessage, res: http.ServerResponse, grap
   return true;
 }
 
+/** A JSON error answer, as the hub's. */
+function refuse(res: http.ServerResponse, status: number, message: string, extensions: Record<string, unknown>): void {
+  sendJson(res, status, { errors: [{ message, extensions }] });
+}
+
+/**
+ * A GET's `variables` or `extensions` that is not JSON is the client's mistake, refused as at the hub (400, its words);
+ * Hive Gateway answered it 500 "Unexpected error." and logged the parse error, part of the client's value in it.
+ */
+function refusedSearchParameters(req: http.IncomingMessage, res: http.ServerResponse, graphqlPath: string): boolean {
+  if (req.method !== 'GET') return false;
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  if (url.pathname !== graphqlPath) return false;
+  const invalid = (name: string) => {
+    const raw = url.searchParams.get(name);
+    if (raw === null) return false;
+    try {
+      JSON.parse(raw);
+      return false;
+    } catch {
+      return true;
+    }
+  };
+  if (invalid('variables')) refuse(res, 400, 'The variables search parameter contains invalid JSON.', { code: 'BAD_REQUEST' });
+  else if (invalid('extensions')) refuse(res, 400, 'extensions: is not valid JSON', { code: 'BAD_USER_INPUT', argument: 'extensions' });
+  else return false;
+  req.resume();
+  return true;
+}
+
+/**
+ * A POST's body is read here, whole, before Hive Gateway sees it, and refused as at the hub when it is not text the hub
+ * would take: a charset other than UTF-8 is 415, bytes that are not well-formed UTF-8 are 400 (Hive Gateway decoded
+ * them with U+FFFD in their place, and a mutation stored the altered text). The body then goes on as read.
+ */
+function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, graphqlPath: string, next: () => void): void {
+  if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://gateway').pathname !== graphqlPath) return next();
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+    refuse(res, 415, `unsupported charset "${charset.toUpperCase()}"`, { code: 'BAD_REQUEST' });
+    req.resume();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= GATEWAY_BODY_LIMIT_BYTES) chunks.push(chunk);
+  });
+  req.on('end', () => {
+    if (res.headersSent || size > GATEWAY_BODY_LIMIT_BYTES) return;
+    const body = Buffer.concat(chunks);
+    if (!isUtf8(body)) return refuse(res, 400, 'The request body is not well-formed UTF-8', { code: 'BAD_REQUEST' });
+    // Hive Gateway (@whatwg-node/server) takes a body already read from `req.body`.
+    if (body.length > 0) (req as http.IncomingMessage & { body?: Buffer }).body = body;
+    next();
+  });
+  req.on('error', () => undefined);
+}
+
 /**
  * A request whose body is larger than `GATEWAY_BODY_LIMIT_BYTES` is answered 413 before anything reads it (by its
  * Content-Length), or cut once that much has arrived (a chunked body).
@@ -641,8 +744,8 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** The keys of a log line's attributes whose values are never written: what a client sent (its query, variables, body). */
-const UNLOGGED = new Set(['body', 'variables', 'request', 'query', 'params', 'document']);
+/** The keys of a log line's attributes whose values are never written: what a client sent (its query, variables, body), and stacks. */
+const UNLOGGED = new Set(['body', 'variables', 'request', 'query', 'params', 'document', 'stack']);
 
 /**
  * A log line's attributes without what a client sent. Hive Gateway logs a failed subgraph request with the request
@@ -678,6 +781,9 @@ export function scrubbed(value: unknown, depth = 0): unknown {
 function scrubbedText(text: string): string {
   return text
     .replace(/^(Unexpected response:).*$/s, '$1 [not logged]')
+    // A JSON parse error quotes what it could not parse (a client's variables): named, not quoted.
+    .replace(/^.*\bis not valid JSON\b.*$/s, 'invalid JSON [not logged]')
+    .replace(/^(Unexpected (token|end of JSON input)\b).*$/s, '$1 [not logged]')
     .replace(/\bBearer\s+\S+/gi, 'Bearer [not logged]')
     .replace(/\blapk_[A-Za-z0-9_-]+/g, 'lapk_[not logged]');
 }
@@ -711,6 +817,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     graphiql: options.graphiql ? { title: 'LAP Hub — composed graph' } : false,
     ...(options.introspection === false ? { disableIntrospection: { disableIf: () => true } } : {}),
     landingPage: false,
+    // CORS is the hub's own step in front (corsFor, below).
+    cors: false,
     logging,
     propagateHeaders: {
       // A WebSocket client's token is its connection_init's (for the fields of its subscription events that the
@@ -727,10 +835,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     // entities is still one request (batch delegation is unaffected).
     __experimental__batchExecution: false,
   });
+  // CORS as at the hub (CORS_ORIGINS: only the listed origins, with credentials; a preflight from any other is 403),
+  // not Hive Gateway's default, which allowed every origin with credentials.
+  const cors = corsFor(options.corsOrigins ?? []);
   // As at the hub (src/server.ts): several Authorization headers are refused.
   const httpServer = http.createServer((req, res) => {
-    if (severalAuthorizations(req)) refuseSeveralAuthorizations(res);
-    else if (!refusedAsTooLarge(req, res) && !refusedAsCsrf(req, res, runtime.graphqlEndpoint)) void runtime(req, res);
+    cors(req, res, () => {
+      if (severalAuthorizations(req)) refuseSeveralAuthorizations(res);
+      else if (!refusedAsTooLarge(req, res) && !refusedAsCsrf(req, res, runtime.graphqlEndpoint) && !refusedSearchParameters(req, res, runtime.graphqlEndpoint)) {
+        withCheckedBody(req, res, runtime.graphqlEndpoint, () => void runtime(req, res));
+      }
+    });
   });
   // As the hub's (KEEP_ALIVE_TIMEOUT_MS, src/config.ts): idle client connections outlive a load balancer's 60 s.
   httpServer.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;

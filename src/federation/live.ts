@@ -8,7 +8,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { connectionAuthorization } from '../auth/connection-params';
 import { conditionalRootRefusalOfText } from '../graphql/conditional-root';
-import { coercedVariables } from '../graphql/input-errors';
+import { coercedVariables, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
+import { badTextIn } from '../graphql/input-text';
 import { quietClientFrameErrors, subscriptionsOnly } from '../live/websocket';
 
 /** The largest request body (HTTP) and WebSocket message the gateway accepts, as the hub: 1 MiB. */
@@ -245,8 +246,9 @@ function closingWith<T>(events: AsyncIterable<T>, client: Client): AsyncIterable
 /**
  * What the hub refuses before a subscription starts, refused here too, in its words and codes: a document whose
  * operation is a query or a mutation (subscriptions only), and variables that do not fit their types (BAD_USER_INPUT
- * naming the argument; left to the gateway, such a subscription ran and ended with errors that had no code). Null for a
- * document that does not parse, names no operation or does not validate: the gateway's own validation answers those.
+ * naming the argument; left to the gateway, such a subscription ran and ended with errors that had no code), text the
+ * hub cannot store, and a document that does not validate (sent as an event, with the gateway's internal `http`
+ * extension, before). Null for a document that does not parse or names no operation: the gateway answers those.
  */
 function refusedBeforeSubscribing(schema: GraphQLSchema, query: unknown, operationName: unknown, variables: unknown): GraphQLError[] | null {
   if (typeof query !== 'string') return null;
@@ -259,8 +261,21 @@ function refusedBeforeSubscribing(schema: GraphQLSchema, query: unknown, operati
   const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
   if (!operation) return null;
   if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return [subscriptionsOnly()];
-  if (validate(schema, document).length) return null;
-  return coercedVariables(schema, operation, variables && typeof variables === 'object' ? (variables as Record<string, unknown>) : null).errors ?? null;
+  // Validation errors as the hub sends them: an error message (not an event), coded, without suggestions, a literal
+  // that does not fit naming its argument.
+  const invalid = validate(schema, document);
+  if (invalid.length) {
+    return invalid.map((e) => {
+      const error = new GraphQLError(withoutSuggestion(e.message), { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+      nameLiteralArgumentOf(error, document);
+      return error;
+    });
+  }
+  const values = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : null;
+  const coerced = coercedVariables(schema, operation, values);
+  if (coerced.errors) return coerced.errors;
+  const bad = badTextIn(document, operation, values ?? undefined);
+  return bad ? [new GraphQLError(`${bad.argument}: ${bad.problem}`, { extensions: { code: 'BAD_USER_INPUT', argument: bad.argument } })] : null;
 }
 
 /** Close codes the gateway passes on to its client as the hub gave them; anything else is 1011. */

@@ -4,7 +4,7 @@ import {
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
 import { connectionAuthorization } from '../auth/connection-params';
-import { coercedVariables, nameLiteralArgumentOf } from '../graphql/input-errors';
+import { coercedVariables, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
 import { badTextIn } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
 import { useServer } from 'graphql-ws/use/ws';
@@ -266,6 +266,8 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
           // As over HTTP: a literal that does not fit its argument is BAD_USER_INPUT naming it.
           return errors.map((e) => {
             const error = withCode(e, 'GRAPHQL_VALIDATION_FAILED');
+            // As over HTTP: no "Did you mean …" in production.
+            error.message = withoutSuggestion(error.message);
             nameLiteralArgumentOf(error, document);
             return error;
           });

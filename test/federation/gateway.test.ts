@@ -8,7 +8,7 @@ import { openDatabase } from '../../src/db/data-source';
 import { buildSchema, parse } from 'graphql';
 import { DETAIL_QUERY, AGENDA_QUERY } from '../../bench/board';
 import { MemoryLogWriter } from '@graphql-hive/gateway-runtime';
-import { compiledWhen, composeSupergraph, createGateway, Gateway, hubUrlsOf } from '../../src/federation/gateway';
+import { compiledWhen, composeSupergraph, createGateway, Gateway, hubUrlsOf, scrubbed } from '../../src/federation/gateway';
 import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
@@ -692,4 +692,80 @@ test('a literal that does not fit its argument is BAD_USER_INPUT naming it, with
   expect((await post(url, queries[0], 'isla.morgan@ico.example')).body).toEqual({
     errors: [{ message: 'orderBy: Value "HARMM" does not exist in "CaseOrder" enum.', locations: [{ line: 1, column: 18 }], extensions: { code: 'BAD_USER_INPUT', argument: 'orderBy' } }],
   });
+});
+
+describe('the gateway’s front door is the hub’s', () => {
+  type Raw = { method?: string; headers?: Record<string, string>; body?: Buffer | string; search?: string };
+  const raw = async (target: string, init: Raw) => {
+    const res = await fetch(`${target}${init.search ?? ''}`, { method: init.method ?? 'POST', headers: init.headers, body: init.body as BodyInit | undefined });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null, allowOrigin: res.headers.get('access-control-allow-origin'), credentials: res.headers.get('access-control-allow-credentials') };
+  };
+
+  test('CORS: no origin is allowed unless listed (a preflight from another is 403, as at the hub); a listed one gets its own origin back with credentials', async () => {
+    const preflight = { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } };
+    const [atHub, atGateway] = [await raw(hub.url, preflight), await raw(url, preflight)];
+    expect(atGateway).toEqual({ status: 403, body: { errors: [{ message: 'Origin https://evil.example is not allowed (CORS_ORIGINS)', extensions: { code: 'FORBIDDEN' } }] }, allowOrigin: null, credentials: null });
+    expect(atGateway).toEqual(atHub);
+    const post = await raw(url, { headers: { origin: 'https://evil.example', 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { kind } }' }) });
+    expect(post).toMatchObject({ status: 200, allowOrigin: null, credentials: null });
+    const listed = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, corsOrigins: ['https://dash.example.org'] });
+    const listedUrl = `http://127.0.0.1:${await listed.listen(0, '127.0.0.1')}/graphql`;
+    try {
+      const ok = await raw(listedUrl, { method: 'OPTIONS', headers: { ...preflight.headers, origin: 'https://dash.example.org' } });
+      expect(ok).toEqual({ status: 204, body: null, allowOrigin: 'https://dash.example.org', credentials: 'true' });
+      expect((await raw(listedUrl, preflight)).status).toBe(403);
+    } finally {
+      await listed.stop();
+    }
+  });
+
+  test('a body that is not well-formed UTF-8, another charset, and GET parameters that are not JSON: refused as at the hub, nothing run', async () => {
+    const before = await hub.ds.query(`SELECT investigator_notes FROM case_confidential WHERE case_id = $1`, [caseId('FTC-2004-017')]);
+    const mutation = `mutation($n: String) { updateCase(id: "${caseId('FTC-2004-017')}", input: { investigatorNotes: $n }) { id } }`;
+    const token = await hub.tokenFor(personId(cast.ann), cast.ann);
+    const requests: Raw[] = [
+      { headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: Buffer.concat([Buffer.from(JSON.stringify({ query: mutation, variables: { n: 'x' } }).replace('"x"', '"x')), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]) },
+      { headers: { 'content-type': 'application/json; charset=iso-8859-1', authorization: `Bearer ${token}` }, body: Buffer.from(JSON.stringify({ query: mutation, variables: { n: 'caf\u00e9' } }), 'latin1') },
+      { method: 'GET', headers: { 'apollo-require-preflight': 'true' }, search: `?query=${encodeURIComponent('query($n: Int) { cases(first: $n) { totalCount } }')}&variables=${encodeURIComponent('{n:1')}` },
+      { method: 'GET', headers: { 'apollo-require-preflight': 'true' }, search: `?query=${encodeURIComponent('{ me { kind } }')}&extensions=${encodeURIComponent('{x')}` },
+    ];
+    for (const request of requests) {
+      const [atHub, atGateway] = [await raw(hub.url, request), await raw(url, request)];
+      expect(atGateway.status).toBeGreaterThanOrEqual(400);
+      expect(atGateway.status).toBeLessThan(500);
+      expect(atGateway).toEqual(atHub);
+    }
+    expect(await hub.ds.query(`SELECT investigator_notes FROM case_confidential WHERE case_id = $1`, [caseId('FTC-2004-017')])).toEqual(before);
+  });
+
+  test('a mutation document with text the hub cannot store, or a value that is no date-time, in its second field: 400 for the whole request, its first field not run', async () => {
+    const before = await hub.ds.query(`SELECT title, investigator_notes FROM enforcement_case e JOIN case_confidential c ON c.case_id = e.id WHERE e.id = $1`, [caseId('FTC-2004-017')]);
+    const keysBefore = await hub.ds.query(`SELECT count(*)::int AS n FROM api_key`);
+    const id = caseId('FTC-2004-017');
+    const cases: Array<[string, Record<string, unknown> | undefined, string]> = [
+      [`mutation($a: String!, $b: String!) { a: updateCase(id: "${id}", input: { investigatorNotes: $a }) { id } b: updateCase(id: "${id}", input: { title: $b }) { id } }`, { a: 'via the gateway', b: 'bad\u0000title' }, 'input.title'],
+      [`mutation { a: updateCase(id: "${id}", input: { investigatorNotes: "via the gateway" }) { id } b: updateCase(id: "${id}", input: { title: "bad\\u0000title" }) { id } }`, undefined, 'input.title'],
+      [`mutation($e: DateTimeISO) { a: updateCase(id: "${id}", input: { investigatorNotes: "via the gateway" }) { id } b: createApiKey(name: "probe", expiresAt: $e) { apiKey { id } } }`, { e: 'notadate' }, 'expiresAt'],
+      [`mutation { a: updateCase(id: "${id}", input: { investigatorNotes: "via the gateway" }) { id } b: createApiKey(name: "probe", expiresAt: "notadate") { apiKey { id } } }`, undefined, 'expiresAt'],
+    ];
+    for (const [query, variables, argument] of cases) {
+      const [atHub, atGateway] = [await post(hub.url, query, cast.ann, {}, variables), await post(url, query, cast.ann, {}, variables)];
+      expect(atHub.status).toBe(400);
+      expect(atGateway.body.data).toBeUndefined();
+      expect(atGateway.body.errors.map((e: any) => [e.extensions.code, e.extensions.argument])).toEqual([['BAD_USER_INPUT', argument]]);
+      expect(atGateway.body.errors[0].message).toBe(atHub.body.errors[0].message);
+    }
+    expect(await hub.ds.query(`SELECT title, investigator_notes FROM enforcement_case e JOIN case_confidential c ON c.case_id = e.id WHERE e.id = $1`, [id])).toEqual(before);
+    expect(await hub.ds.query(`SELECT count(*)::int AS n FROM api_key`)).toEqual(keysBefore);
+  });
+});
+
+test('the gateway’s log lines keep no stack and no JSON a client sent (a parse error quotes it)', () => {
+  expect(scrubbed({ stack: 'SyntaxError: x\n    at JSON.parse', message: 'Unexpected token \'S\', "SECRET-sus"... is not valid JSON' })).toEqual({
+    stack: '[not logged]',
+    message: 'invalid JSON [not logged]',
+  });
+  expect(scrubbed(new SyntaxError('Unexpected token S in JSON at position 0'))).toEqual({ class: 'SyntaxError', message: 'Unexpected token [not logged]' });
+  expect(scrubbed(new SyntaxError('Unexpected end of JSON input'))).toEqual({ class: 'SyntaxError', message: 'Unexpected end of JSON input [not logged]' });
 });

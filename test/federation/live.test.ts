@@ -365,6 +365,29 @@ describe('a subscription whose variables do not fit is refused at the gateway as
     expect(dispatcher().subscribers).toBe(0);
   });
 
+  test('a subscription that does not validate, or carries a NUL: the same error message at the gateway as at the hub, no suggestion, not an event', async () => {
+    const refused: Array<[string, Record<string, unknown>]> = [
+      [`subscription { caseChanged { referenc } }`, {}],
+      [`subscription($id: ID) { caseChanged(id: $id) { reference } }`, { id: 'a\u0000b' }],
+    ];
+    for (const [query, variables] of refused) {
+      const answers = [];
+      for (const target of [hub.url, gatewayUrl]) {
+        const { client } = await LiveClient.connect(target, {});
+        try {
+          const sub = client.subscribe(query, variables);
+          await client.until(() => sub.errors !== null || sub.completed);
+          answers.push({ errors: sub.errors, received: sub.received });
+        } finally {
+          await client.close();
+        }
+      }
+      expect(answers[0].errors).not.toBeNull();
+      expect(JSON.stringify(answers)).not.toMatch(/Did you mean|Suggestion|"http"/);
+      expect(answers[1]).toEqual(answers[0]);
+    }
+  });
+
   test.each(bad)('over HTTP (server-sent events): %s %j', async (query, variables, message) => {
     const res = await fetch(gatewayUrl, { method: 'POST', headers: { accept: 'application/graphql-response+json', 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(10_000) });
     expect(res.status).toBe(400);
