@@ -7,7 +7,6 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { Attributes, createGatewayRuntime, GatewayPlugin, GatewayRuntime, JSONLogWriter, Logger, LogLevel, LogWriter } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
 import { composeServices } from '@theguild/federation-composition';
-import { GraphQLDateTimeISO } from 'graphql-scalars';
 import {
   ConstDirectiveNode,
   DocumentNode,
@@ -32,7 +31,7 @@ import {
 import type { Path } from 'graphql/jsutils/Path';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
 import { badTextIn } from '../graphql/input-text';
-import { coercedVariables, LITERAL_KINDS, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
+import { checkingDateTimes, coercedVariables, LITERAL_KINDS, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
 import { corsFor } from '../http/cors';
 import { sendJson } from '../http/respond';
@@ -471,32 +470,6 @@ function partialAnswersPlugin(): GatewayPlugin {
   });
 }
 
-/** Schemas whose DateTimeISO checks its values (`checkingDateTimes`). */
-const dateTimesChecked = new WeakSet<GraphQLSchema>();
-
-/**
- * The supergraph's DateTimeISO is a scalar the gateway passes on unread: a value that is no date-time reached the hub
- * field by field (a mutation's first field committed before its second was refused). Here it is checked as the hub
- * checks it (graphql-scalars' DateTimeISO, the hub's), in validation (a literal) and in the variables' coercion, and
- * passed on unchanged.
- */
-function checkingDateTimes(schema: GraphQLSchema): void {
-  if (dateTimesChecked.has(schema)) return;
-  dateTimesChecked.add(schema);
-  const type = schema.getType('DateTimeISO');
-  if (!type || !isScalarType(type)) return;
-  const parseValue = type.parseValue.bind(type);
-  const parseLiteral = type.parseLiteral.bind(type);
-  type.parseValue = (value) => {
-    GraphQLDateTimeISO.parseValue(value);
-    return parseValue(value);
-  };
-  type.parseLiteral = (node, variables) => {
-    GraphQLDateTimeISO.parseLiteral(node, variables);
-    return parseLiteral(node, variables);
-  };
-}
-
 /**
  * Variables (and literals) that do not fit the operation's types are refused as at the hub: 400 with one BAD_USER_INPUT error per
  * problem, naming the argument (`input.tlp: Value "PURPLE" does not exist in "Tlp" enum.`). Left to the gateway's own
@@ -534,6 +507,7 @@ function variablesPlugin(): GatewayPlugin {
     // hub (src/graphql/input-errors.ts `nameLiteralArgumentOf`). And no validation error suggests a name ("Did you
     // mean the enum value …?", armor's "[Suggestion hidden]"), as at the hub.
     onValidate({ params }) {
+      checkingDateTimes(params.schema);
       return ({ result, setResult }) => {
         if (!result.length) return;
         setResult(

@@ -8,7 +8,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { connectionAuthorization } from '../auth/connection-params';
 import { conditionalRootRefusalOfText } from '../graphql/conditional-root';
-import { coercedVariables, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
+import { checkingDateTimes, coercedVariables, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
 import { badTextIn } from '../graphql/input-text';
 import { quietClientFrameErrors, subscriptionsOnly } from '../live/websocket';
 
@@ -261,6 +261,7 @@ function refusedBeforeSubscribing(schema: GraphQLSchema, query: unknown, operati
   const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
   if (!operation) return null;
   if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return [subscriptionsOnly()];
+  checkingDateTimes(schema);
   // Validation errors as the hub sends them: an error message (not an event), coded, without suggestions, a literal
   // that does not fit naming its argument.
   const invalid = validate(schema, document);

@@ -769,3 +769,19 @@ test('the gateway’s log lines keep no stack and no JSON a client sent (a parse
   expect(scrubbed(new SyntaxError('Unexpected token S in JSON at position 0'))).toEqual({ class: 'SyntaxError', message: 'Unexpected token [not logged]' });
   expect(scrubbed(new SyntaxError('Unexpected end of JSON input'))).toEqual({ class: 'SyntaxError', message: 'Unexpected end of JSON input [not logged]' });
 });
+
+test('a fresh gateway checks DateTimeISO from its first request: a literal that is no date-time writes nothing', async () => {
+  const fresh = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false });
+  const freshUrl = `http://127.0.0.1:${await fresh.listen(0, '127.0.0.1')}/graphql`;
+  const id = caseId('FTC-2004-017');
+  const before = await hub.ds.query(`SELECT investigator_notes FROM case_confidential WHERE case_id = $1`, [id]);
+  try {
+    const r = await post(freshUrl, `mutation { a: updateCase(id: "${id}", input: { investigatorNotes: "first request" }) { id } b: createApiKey(name: "probe", expiresAt: "notadate") { apiKey { id } } }`, cast.ann);
+    expect(r.body).toEqual({
+      errors: [{ message: 'expiresAt: DateTime cannot represent an invalid date-time-string notadate.', locations: [expect.any(Object)], extensions: { code: 'BAD_USER_INPUT', argument: 'expiresAt' } }],
+    });
+  } finally {
+    await fresh.stop();
+  }
+  expect(await hub.ds.query(`SELECT investigator_notes FROM case_confidential WHERE case_id = $1`, [id])).toEqual(before);
+});
