@@ -314,33 +314,60 @@ export function hubLinksPlugin(supergraph: string): GatewayPlugin {
     for (const [k, v] of Object.entries(value)) if (k !== HUB_LINK_PROBE) out[k] = withoutProbes(v);
     return out;
   };
+  const probedOf = (schema: GraphQLSchema, document: DocumentNode): DocumentNode | null => {
+    let found = probed.get(document);
+    if (found === undefined) probed.set(document, (found = withProbes(schema, document)));
+    return found;
+  };
+  const strip = ({ result, setResult }: { result: ExecutionResult; setResult: (r: ExecutionResult) => void }) => {
+    if (result.data) setResult({ ...result, data: withoutProbes(result.data) as ExecutionResult['data'] });
+  };
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
-      let document = probed.get(args.document);
-      if (document === undefined) probed.set(args.document, (document = withProbes(args.schema, args.document)));
+      const document = probedOf(args.schema, args.document);
       if (!document) return;
-      const probedDocument = document;
-      setExecuteFn((a) => executeFn({ ...a, document: probedDocument }));
+      setExecuteFn((a) => executeFn({ ...a, document }));
       return {
         onExecuteDone({ result, setResult }) {
-          if (Symbol.asyncIterator in (result as object)) return;
-          const r = result as ExecutionResult;
-          if (r.data) setResult({ ...r, data: withoutProbes(r.data) as ExecutionResult['data'] });
+          if (!(Symbol.asyncIterator in (result as object))) strip({ result: result as ExecutionResult, setResult });
+        },
+      };
+    },
+    // A subscription's events fetch the same links (`caseChanged { complaints { case { id } } }`): the same probe.
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+      const document = probedOf(args.schema, args.document);
+      if (!document) return;
+      setSubscribeFn((a) => subscribeFn({ ...a, document }));
+      return {
+        onSubscribeResult({ result }) {
+          return Symbol.asyncIterator in (result as object) ? { onNext: strip } : undefined;
         },
       };
     },
   };
 }
 
-/** A plugin that may replace the result of every query and mutation (`change` answers null to keep it). */
+/**
+ * A plugin that may replace the result of every query and mutation, and every event of a subscription (`change`
+ * answers null to keep it).
+ */
 function onEachResult(change: (result: ExecutionResult) => ExecutionResult | null): GatewayPlugin {
+  const each = ({ result, setResult }: { result: ExecutionResult; setResult: (r: ExecutionResult) => void }) => {
+    const next = change(result);
+    if (next) setResult(next);
+  };
   return {
     onExecute() {
       return {
         onExecuteDone({ result, setResult }) {
-          if (Symbol.asyncIterator in (result as object)) return;
-          const next = change(result as ExecutionResult);
-          if (next) setResult(next);
+          if (!(Symbol.asyncIterator in (result as object))) each({ result: result as ExecutionResult, setResult });
+        },
+      };
+    },
+    onSubscribe() {
+      return {
+        onSubscribeResult({ result }) {
+          return Symbol.asyncIterator in (result as object) ? { onNext: each } : undefined;
         },
       };
     },
