@@ -30,8 +30,8 @@ import {
 } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
-import { badTextIn } from '../graphql/input-text';
-import { checkingDateTimes, coercedVariables, LITERAL_KINDS, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
+import { checkedVariables } from '../graphql/input-text';
+import { asValidationError, checkingDateTimes, LITERAL_KINDS } from '../graphql/input-errors';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
 import { corsFor } from '../http/cors';
 import { sendJson } from '../http/respond';
@@ -511,12 +511,10 @@ function variablesPlugin(): GatewayPlugin {
     checkingDateTimes(args.schema);
     const operation = getOperationAST(args.document, args.operationName);
     if (!operation) return;
-    let errors = coercedVariables(args.schema, operation, args.variableValues).errors;
-    // Text the hub would refuse (a NUL, a lone surrogate), literal or variable: refused here for the whole request, as
-    // the hub refuses it before anything runs. The gateway sends each mutation field to the hub on its own: left to the
-    // hub, a document whose second field carried such text had its first field committed.
-    const bad = errors ? null : badTextIn(args.document, operation, args.variableValues ?? undefined);
-    if (bad) errors = [new GraphQLError(`${bad.argument}: ${bad.problem}`, { extensions: { code: 'BAD_USER_INPUT', argument: bad.argument } })];
+    // With text the hub would refuse (a NUL, a lone surrogate), literal or variable: refused here for the whole request,
+    // as the hub refuses it before anything runs. The gateway sends each mutation field to the hub on its own: left to
+    // the hub, a document whose second field carried such text had its first field committed.
+    const { errors } = checkedVariables(args.schema, args.document, operation, args.variableValues);
     if (errors) stop({ errors: errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, http: { status: 400 } } })) });
   };
   return {
@@ -537,13 +535,7 @@ function variablesPlugin(): GatewayPlugin {
       checkingDateTimes(params.schema);
       return ({ result, setResult }) => {
         if (!result.length) return;
-        setResult(
-          result.map((e) => {
-            const error = new GraphQLError(withoutSuggestion(e.message), { nodes: e.nodes, source: e.source, positions: e.positions, originalError: e.originalError, extensions: { ...e.extensions, code: e.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' } });
-            nameLiteralArgumentOf(error, params.documentAST);
-            return error;
-          }),
-        );
+        setResult(result.map((e) => asValidationError(e, params.documentAST)));
       };
     },
   };

@@ -8,8 +8,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { connectionAuthorization } from '../auth/connection-params';
 import { conditionalRootRefusalOfText } from '../graphql/conditional-root';
-import { checkingDateTimes, coercedVariables, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
-import { badTextIn } from '../graphql/input-text';
+import { asValidationError, checkingDateTimes } from '../graphql/input-errors';
+import { checkedVariables } from '../graphql/input-text';
 import { quietClientFrameErrors, subscriptionsOnly } from '../live/websocket';
 
 /** The largest request body (HTTP) and WebSocket message the gateway accepts, as the hub: 1 MiB. */
@@ -265,18 +265,9 @@ function refusedBeforeSubscribing(schema: GraphQLSchema, query: unknown, operati
   // Validation errors as the hub sends them: an error message (not an event), coded, without suggestions, a literal
   // that does not fit naming its argument.
   const invalid = validate(schema, document);
-  if (invalid.length) {
-    return invalid.map((e) => {
-      const error = new GraphQLError(withoutSuggestion(e.message), { nodes: e.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-      nameLiteralArgumentOf(error, document);
-      return error;
-    });
-  }
+  if (invalid.length) return invalid.map((e) => asValidationError(e, document));
   const values = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : null;
-  const coerced = coercedVariables(schema, operation, values);
-  if (coerced.errors) return coerced.errors;
-  const bad = badTextIn(document, operation, values ?? undefined);
-  return bad ? [new GraphQLError(`${bad.argument}: ${bad.problem}`, { extensions: { code: 'BAD_USER_INPUT', argument: bad.argument } })] : null;
+  return checkedVariables(schema, document, operation, values).errors ?? null;
 }
 
 /** Close codes the gateway passes on to its client as the hub gave them; anything else is 1011. */

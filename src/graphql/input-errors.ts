@@ -108,6 +108,19 @@ export function nameLiteralArgumentOf(error: GraphQLError, document: DocumentNod
   error.extensions.argument = argument;
 }
 
+/**
+ * A validation error as every path answers it: GRAPHQL_VALIDATION_FAILED (unless it has a code), without suggestions,
+ * and a literal that does not fit its argument BAD_USER_INPUT naming it (`nameLiteralArgumentOf`).
+ */
+export function asValidationError(e: GraphQLError, document: DocumentNode): GraphQLError {
+  const error = new GraphQLError(withoutSuggestion(e.message), {
+    nodes: e.nodes, source: e.source, positions: e.positions, path: e.path, originalError: e.originalError,
+    extensions: { ...e.extensions, code: e.extensions?.code ?? 'GRAPHQL_VALIDATION_FAILED' },
+  });
+  nameLiteralArgumentOf(error, document);
+  return error;
+}
+
 /** Every error without "Did you mean" suggestions (ENGINEERING: no suggestions in responses). */
 export function withoutSuggestion(message: string): string {
   return message.replace(suggestion, '');

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ASTNode, DocumentNode, GraphQLError, Kind, OperationDefinitionNode, ValueNode, visit } from 'graphql';
-import { argumentPathOfVariable } from './input-errors';
+import { ASTNode, DocumentNode, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, ValueNode, visit } from 'graphql';
+import { argumentPathOfVariable, coercedVariables } from './input-errors';
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -128,14 +128,32 @@ export function inputTextPlugin<T extends object>(): ApolloServerPlugin<T> {
       return {
         async didResolveOperation({ document, operation, request }) {
           if (!operation) return;
-          const bad = badTextIn(document, operation, request.variables);
-          if (bad) {
-            throw new GraphQLError(`${bad.argument}: ${bad.problem}`, {
-              extensions: { code: 'BAD_USER_INPUT', argument: bad.argument, http: { status: 400 } },
-            });
-          }
+          const refused = refusedText(document, operation, request.variables);
+          if (refused) throw new GraphQLError(refused.message, { extensions: { ...refused.extensions, http: { status: 400 } } });
         },
       };
     },
   };
+}
+
+/** `badTextIn` as the error every path answers: BAD_USER_INPUT naming the argument (`input.title: must not contain …`). */
+export function refusedText(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown> | null | undefined): GraphQLError | null {
+  const bad = badTextIn(document, operation, variables ?? undefined);
+  return bad ? new GraphQLError(`${bad.argument}: ${bad.problem}`, { extensions: { code: 'BAD_USER_INPUT', argument: bad.argument } }) : null;
+}
+
+/**
+ * The variables coerced to their types (`coercedVariables`) and every text in the operation checked (`refusedText`),
+ * for the paths that check them themselves before anything runs (a subscription over WebSocket, the gateway).
+ */
+export function checkedVariables(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown> | null | undefined,
+): { coerced: Record<string, unknown>; errors?: never } | { errors: GraphQLError[] } {
+  const coerced = coercedVariables(schema, operation, variables);
+  if (coerced.errors) return coerced;
+  const refused = refusedText(document, operation, variables);
+  return refused ? { errors: [refused] } : coerced;
 }

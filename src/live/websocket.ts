@@ -4,8 +4,8 @@ import {
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
 import { connectionAuthorization } from '../auth/connection-params';
-import { coercedVariables, nameLiteralArgumentOf, withoutSuggestion } from '../graphql/input-errors';
-import { badTextIn } from '../graphql/input-text';
+import { asValidationError } from '../graphql/input-errors';
+import { checkedVariables } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -262,28 +262,17 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         const conditional = conditionalRootRefusal(document);
         if (conditional) return [conditional];
         const errors = validate(o.schema, document, rules);
-        if (errors.length) {
-          // As over HTTP: a literal that does not fit its argument is BAD_USER_INPUT naming it.
-          return errors.map((e) => {
-            const error = withCode(e, 'GRAPHQL_VALIDATION_FAILED');
-            // As over HTTP: no "Did you mean …" in production.
-            error.message = withoutSuggestion(error.message);
-            nameLiteralArgumentOf(error, document);
-            return error;
-          });
-        }
+        // As over HTTP: coded, no suggestions, a literal that does not fit naming its argument.
+        if (errors.length) return errors.map((e) => asValidationError(e, document));
         const operationName = payload.operationName ?? undefined;
         const operation = getOperationAST(document, operationName);
         if (!operation) return [new GraphQLError('Unable to identify operation', { extensions: { code: 'BAD_USER_INPUT' } })];
         if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
           return [subscriptionsOnly()];
         }
-        // As over HTTP: BAD_USER_INPUT naming the argument.
-        const coerced = coercedVariables(o.schema, operation, payload.variables);
+        // As over HTTP: BAD_USER_INPUT naming the argument; text PostgreSQL cannot store, or would store altered, refused.
+        const coerced = checkedVariables(o.schema, document, operation, payload.variables);
         if (coerced.errors) return coerced.errors;
-        // Text PostgreSQL cannot store, or would store altered, is refused as over HTTP (src/graphql/input-text.ts).
-        const bad = badTextIn(document, operation, payload.variables ?? undefined);
-        if (bad) return [new GraphQLError(`${bad.argument}: ${bad.problem}`, { extensions: { code: 'BAD_USER_INPUT', argument: bad.argument } })];
         const field = rootField(operation.selectionSet, document);
         const subscriptionType = o.schema.getSubscriptionType()!;
         const definition = field ? subscriptionType.getFields()[field.name.value] : undefined;
