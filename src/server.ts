@@ -150,8 +150,12 @@ function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): Apo
           const log = contextValue.log ?? logger;
           // Commit before anything is sent: a write the database refuses at commit must not be answered as done. A
           // read-only transaction's COMMIT is sent but not waited for (`ViewerDb.finish`): it has nothing to lose.
+          // A mutation document answered with `data: null` (a refused or failed field nulled the whole answer) is rolled
+          // back in full: the answer shows none of its fields' writes, so none is kept (ViewerDb.discard).
+          const db = contextValue.db;
           try {
-            await contextValue.db?.finish((err) => log.error({ err }, 'the read-only request transaction could not be ended'));
+            if (db && !db.readOnly && response.body.singleResult.data == null) await db.discard();
+            else await db?.finish((err) => log.error({ err }, 'the read-only request transaction could not be ended'));
           } catch (err) {
             log.error({ err }, 'the request transaction could not be committed');
             response.body.singleResult.data = null;

@@ -115,6 +115,8 @@ export class ViewerDb {
   private finished = false;
   /** The client went away before the answer was sent (`abandon`). */
   private abandoned = false;
+  /** The answer reports none of the request's writes (`discard`). */
+  private discarded = false;
   private savepoints = 0;
   /** Where the events of this transaction go once it commits; none: they are dropped (scripts, tests of the data layer). */
   live: LiveSink | null = null;
@@ -305,6 +307,17 @@ export class ViewerDb {
   }
 
   /**
+   * Ends the transaction of a request whose answer reports none of what it wrote — a mutation document answered with
+   * `data: null`, because a later field was refused or failed and its non-null type nulled the whole answer: rolled
+   * back, so that an answer that shows no write leaves none behind (the client could not tell which fields had run).
+   * Its live events are dropped with it.
+   */
+  discard(): Promise<void> {
+    if (!this.finished) this.discarded = true;
+    return this.finish();
+  }
+
+  /**
    * Ends the request's transaction: commits what the mutations wrote (a query has nothing to commit) and frees the
    * connection.
    *
@@ -328,8 +341,8 @@ export class ViewerDb {
     } catch {
       return;
     }
-    if (this.abandoned) {
-      // Nobody will hear the answer: nothing of the request is kept.
+    if (this.abandoned || this.discarded) {
+      // Nobody will hear the answer, or it reports nothing done: nothing of the request is kept.
       this.events = [];
       this.client = null;
       await this.last;

@@ -812,6 +812,13 @@ onPostgres('on a PostgreSQL server: LISTEN/NOTIFY', () => {
     try {
       const refused = await hub.gql(updateCase, { as: cast.isla, variables: { id: caseId('FTC-2004-017'), input: { title: 'Not hers to change' } } });
       expect(refused.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+      // A document whose first mutation was written and whose second was refused: answered data: null, rolled back in
+      // full, so the first's event is dropped with it.
+      const document = await hub.gql(
+        `mutation($ok: ID!, $not: ID!) { first: updateCase(id: $ok, input: { title: "Renamed, then undone" }) { id } second: updateCase(id: $not, input: { title: "Not hers" }) { id } }`,
+        { as: cast.ann, variables: { ok: caseId('FTC-2004-021'), not: caseId('ACMA-2004-011') } },
+      );
+      expect({ data: document.body.data, codes: document.body.errors?.map((e: { extensions?: { code?: string } }) => e.extensions?.code) }).toEqual({ data: null, codes: ['FORBIDDEN'] });
       const done = dispatchOf(dispatcher(), 'case', caseId('FTC-2004-021'));
       const r = await hub.gql(shareCase, {
         as: cast.ann,

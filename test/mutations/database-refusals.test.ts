@@ -156,12 +156,29 @@ describe('two mutations in one document over HTTP', () => {
   });
   const standing = async () => (await hub.ds.query(`SELECT withdrawn_at IS NULL AS s FROM call_exclusion WHERE id = $1`, [exclusionId('registro-past-1')]))[0].s;
 
-  test('the first is written; the second, refused by the database (Ann did not object), writes nothing and is FORBIDDEN', async () => {
+  test('when the second is refused by the database (Ann did not object), the answer is data: null and the first’s write is rolled back too', async () => {
+    const before = await tableRows(hub.ds, tables);
     const r = await hub.gql(`mutation { first: ${MINUTES} second: ${WITHDRAW} }`, { as: cast.ann });
-    // The mutation fields are non-null: the refused second one nulls the whole answer, after the first has run.
+    // The mutation fields are non-null: the refused second one nulls the whole answer, after the first has run. The
+    // answer shows no write, so none is kept.
     expect(answer(r.body)).toEqual({ data: null, errors: [{ path: ['second'], code: 'FORBIDDEN' }] });
-    expect(await minutes()).toBe('Agreed on a shared sinkhole.');
+    expect(await minutes()).not.toBe('Agreed on a shared sinkhole.');
     expect(await standing()).toBe(true);
+    expect(await tableRows(hub.ds, tables)).toEqual(before);
+  });
+
+  test('the same with the second refused by its input (blank minutes): nothing of the document is written', async () => {
+    const before = await tableRows(hub.ds, tables);
+    const blank = `recordMinutes(segmentId: "${segmentId('next-1/2')}", minutes: "   ") { id }`;
+    const r = await hub.gql(`mutation { first: ${MINUTES} second: ${blank} }`, { as: cast.ann });
+    expect(answer(r.body)).toEqual({ data: null, errors: [{ path: ['second'], code: 'BAD_USER_INPUT' }] });
+    expect(await tableRows(hub.ds, tables)).toEqual(before);
+  });
+
+  test('both allowed: both are written and answered', async () => {
+    const r = await hub.gql(`mutation { first: ${MINUTES} second: ${MINUTES.replace('Agreed on a shared sinkhole.', 'Second thoughts.')} }`, { as: cast.ann });
+    expect(answer(r.body)).toEqual({ data: { first: { id: segmentId('next-1/2') }, second: { id: segmentId('next-1/2') } }, errors: undefined });
+    expect(await minutes()).toBe('Second thoughts.');
   });
 
   test('when the first is refused, nothing is written and the document stops there', async () => {
