@@ -731,22 +731,25 @@ describe('cost and cleanup', () => {
     await closeAll(all);
   });
 
-  test('a rolled-back mutation emits nothing', async () => {
+  test('a rolled-back mutation emits nothing: a document whose second field is refused is rolled back in full, the first field’s event with it', async () => {
     const clients = await connect(['ann']);
     const subs = await subscribeAll(clients, `subscription { caseChanged { reference title } }`);
-    // The second mutation fails (Ann does not lead the OFT case): the whole document's writes stay, but that one's
-    // savepoint — and its event — is gone; the first one's event is delivered.
-    const report = dispatchOf(dispatcher(), 'case');
+    // The second mutation is refused (Ann does not lead the OFT case): the answer is data: null, so the whole document
+    // is rolled back, the first field's write and its event included.
     const r = await hub.gql(
-      `mutation { a: updateCase(id: "${caseId('FTC-2004-017')}", input: { title: "Kept" }) { id } b: updateCase(id: "${caseId('OFT-2004-003')}", input: { title: "Refused" }) { id } }`,
+      `mutation { a: updateCase(id: "${caseId('FTC-2004-017')}", input: { title: "Undone" }) { id } b: updateCase(id: "${caseId('OFT-2004-003')}", input: { title: "Refused" }) { id } }`,
       { as: cast.ann },
     );
-    expect(r.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect({ data: r.body.data, codes: r.body.errors?.map((e: { extensions?: { code?: string } }) => e.extensions?.code) }).toEqual({ data: null, codes: ['FORBIDDEN'] });
+    // The next change's event is the first and only one the subscriber receives.
+    const report = dispatchOf(dispatcher(), 'case');
+    const next = await hub.gql(updateCase, { as: cast.ann, variables: { id: caseId('FTC-2004-017'), input: { title: 'Kept' } } });
+    expect(next.body.errors).toBeUndefined();
     const done = await report;
     expect(done.event.id).toBe(caseId('FTC-2004-017'));
     await receivedInAll([...clients.values()], [...subs.values()], done.delivered);
-    expect(received(subs)).toEqual({ ann: [{ data: { caseChanged: { reference: 'FTC-2004-017', title: 'Kept' } } }] });
     await hub.hub.live.dispatcher.idle();
+    expect(received(subs)).toEqual({ ann: [{ data: { caseChanged: { reference: 'FTC-2004-017', title: 'Kept' } } }] });
     await closeAll(clients);
   });
 
