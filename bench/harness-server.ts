@@ -26,8 +26,8 @@ import { APPLICATION_NAMES, withApplicationName } from './peer';
  *                      And POST /case {"id": …}: the case detail (bench/board.ts DETAIL_QUERY) with the hub's own data layer
  *                      and no GraphQL: the credential looked up as the hub looks it up (the lookup begins the request's
  *                      transaction as the viewer, row-level security deciding every row), the case, its countries, its
- *                      shares and the participants and people they name read by the hub's own loaders (the same statements,
- *                      in the same round trip, as the hub's `case` field prefetches them), the answer put together by hand,
+ *                      shares and the participants and people they name read as the hub's `case` field reads them (one
+ *                      statement, `CaseData.detail`, into the hub's own loaders), the answer put together by hand,
  *                      the transaction ended as the hub ends a query's. No audit entry is written. The R10 detail's floor: what
  *                      the hub's statements cost without the layers above them.
  *
@@ -209,14 +209,11 @@ async function startRaw(): Promise<() => Promise<void>> {
       db = connection.looked ? await connection.viewerDb(viewer) : new ViewerDb(ds, viewer, at);
       const data = new Data(db, viewer);
       const key = id.toLowerCase();
-      const [c, countries, shares] = await Promise.all([
-        data.cases.caseById.load(key),
-        data.cases.countriesByCase.load(key),
-        data.cases.sharesByCase.load(key),
-        data.participants.participantsOfCases.load(key),
-        data.participants.peopleOfCaseShares.load(key),
-      ]);
+      // The hub's one statement for a case's detail, as its `case` field asks for DETAIL_QUERY; then its caches.
+      await data.cases.detail(key, { countries: true, shares: true, participants: true, people: true });
+      const c = await data.cases.caseById.load(key);
       if (!c) return null;
+      const [countries, shares] = await Promise.all([data.cases.countriesByCase.load(key), data.cases.sharesByCase.load(key)]);
       const participant = (pid: string) => data.participants.participantById.peek(pid) as Participant | null | undefined;
       const countryOf = (code: string) => {
         const co = data.participants.countryByCode.peek(code);
@@ -224,7 +221,7 @@ async function startRaw(): Promise<() => Promise<void>> {
       };
       const lead = participant(c.leadAgencyId) as Agency;
       const tier = c.confidentialTier ?? null;
-      // Already read with the case (`peopleOfCaseShares` primed the loader): no statement here.
+      // Already read with the case (`CaseData.detail` primed the loader): no statement here.
       const named = [...new Set(shares.flatMap((s) => [s.grantedById, ...s.recipientIds]))];
       const people = new Map((tier ? await data.participants.personById.loadMany(named) : []).map((p, i) => [named[i], p instanceof Error ? null : p]));
       return {

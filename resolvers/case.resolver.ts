@@ -55,53 +55,50 @@ async function prefetchListing(ctx: Context, cases: Case[], info: GraphQLResolve
 }
 
 /**
- * What a case's detail asks for, loaded in as few round trips as the data allows, through the same loaders (and so the
- * same statements and policies) as the fields would use themselves:
- * - its countries and shares with the case itself: they are keyed by the case's id, which the argument gives, so their
- *   statements leave with the case's instead of after it;
- * - so do the participants and people the case names (its lead agency, its shares' participants, grantors and
- *   recipients), read by the case's id into the caches of `participantById` and `personById`;
- * - once the case and its shares are in, whatever of those was not found is asked of those loaders by id, as the
- *   fields would.
- * Every load is read under its table's own policy, as the viewer; what a case the viewer cannot see (or whose tier they
- * cannot read) fetched is found empty or never used.
+ * What a case's detail asks for, loaded in one statement (`CaseData.detail`): the case, and as the selection asks, its
+ * countries, its shares, the participants it names (its lead agency, its shares' participants) and the people its shares
+ * name (grantors, recipients), each part the statement its loader runs, into that loader's cache — so the fields find
+ * them there, with the same policies applied, as the viewer. Then whatever of those was not found is asked of the
+ * loaders by id, as the fields would: a lead agency the selection reads as a listing row, a participant or person the
+ * statement did not return. Every load is read under its table's own policy; what a case the viewer cannot see (or
+ * whose tier they cannot read) fetched is found empty or never used. Should the statement fail, each field loads what
+ * it needs itself and answers with that failure.
  */
-function prefetchCase(ctx: Context, id: string, found: Promise<Case | null>, info: GraphQLResolveInfo): Promise<Case | null> {
-  if (!isUuid(id)) return found;
-  const key = id.toLowerCase();
+function prefetchCase(ctx: Context, id: string, info: GraphQLResolveInfo): Promise<Case | null> {
+  const cases = ctx.data.cases;
+  if (!isUuid(id)) return cases.caseById.load(id);
   const fields = selectedFields(info, []);
   const shareFields = selectedFields(info, ['confidential', 'shares']);
-  if (fields.has('countries')) ctx.data.cases.countriesByCase.load(key).catch(() => undefined);
-  // A failure here is the shares field's own, when it loads them itself.
   const sharesAsked = selectedFields(info, ['confidential']).has('shares');
-  const shares = sharesAsked ? ctx.data.cases.sharesByCase.load(key).catch(() => []) : Promise.resolve([]);
   // The lead agency by the loader its field will use (Case.leadAgency): whole rows, or listing rows (below).
   const leads = fields.has('leadAgency') ? ctx.data.participants.participantLoader(selectedFields(info, ['leadAgency'])) : null;
   const whole = ctx.data.participants.participantById;
-  // A failure of these is the fields' own, when they load what they need by id.
-  const named = [
-    leads === whole || (sharesAsked && shareFields.has('participant')) ? ctx.data.participants.participantsOfCases.load(key).catch(() => undefined) : undefined,
-    sharesAsked && (shareFields.has('grantedBy') || shareFields.has('recipients')) ? ctx.data.participants.peopleOfCaseShares.load(key).catch(() => undefined) : undefined,
-  ];
-  // The case resolves once its shares and the rows it names are in too (they come in the same round trip) and the next
-  // loads are asked for, so that its fields find the lead agency in the same batch as the shares' participants, whatever
-  // the timing.
-  return Promise.all([found, shares, ...named]).then(([c, list]) => {
-    if (!c) return c;
-    const readable = c.confidentialTier ? list : [];
-    if (leads && leads !== whole) leads.load(c.leadAgencyId).catch(() => undefined);
-    const participants = [
-      ...(leads === whole ? [c.leadAgencyId] : []),
-      ...(shareFields.has('participant') ? readable.map((s) => s.participantId) : []),
-    ];
-    const people = [
-      ...(shareFields.has('grantedBy') ? readable.map((s) => s.grantedById) : []),
-      ...(shareFields.has('recipients') ? readable.flatMap((s) => s.recipientIds) : []),
-    ];
-    if (participants.length) ctx.data.participants.participantById.loadMany([...new Set(participants)]).catch(() => undefined);
-    if (people.length) ctx.data.participants.personById.loadMany([...new Set(people)]).catch(() => undefined);
-    return c;
-  });
+  const parts = {
+    countries: fields.has('countries'),
+    shares: sharesAsked,
+    participants: leads === whole || (sharesAsked && shareFields.has('participant')),
+    people: sharesAsked && (shareFields.has('grantedBy') || shareFields.has('recipients')),
+  };
+  return cases
+    .detail(id, parts)
+    .catch(() => undefined)
+    .then(() => cases.caseById.load(id))
+    .then(async (c) => {
+      if (!c) return c;
+      const readable = c.confidentialTier && sharesAsked ? await cases.sharesByCase.load(c.id).catch(() => []) : [];
+      if (leads && leads !== whole) leads.load(c.leadAgencyId).catch(() => undefined);
+      const participants = [
+        ...(leads === whole ? [c.leadAgencyId] : []),
+        ...(shareFields.has('participant') ? readable.map((s) => s.participantId) : []),
+      ];
+      const people = [
+        ...(shareFields.has('grantedBy') ? readable.map((s) => s.grantedById) : []),
+        ...(shareFields.has('recipients') ? readable.flatMap((s) => s.recipientIds) : []),
+      ];
+      if (participants.length) ctx.data.participants.participantById.loadMany([...new Set(participants)]).catch(() => undefined);
+      if (people.length) ctx.data.participants.personById.loadMany([...new Set(people)]).catch(() => undefined);
+      return c;
+    });
 }
 
 /** Loads the case a mutation names, as the viewer sees it; a hidden case is answered as a missing one. */
@@ -118,7 +115,7 @@ export class CaseResolver {
 
   @Query(() => Case, { nullable: true, description: 'A case by id; null when it does not exist or the viewer may not see it.' })
   case(@Arg('id', () => ID) id: string, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Case | null> {
-    return prefetchCase(ctx, id, ctx.data.cases.caseById.load(id), info);
+    return prefetchCase(ctx, id, info);
   }
 
   @FieldResolver(() => [Country])

@@ -3,7 +3,7 @@ import { Case, CaseConfidential } from '../../entities/case.entity';
 import { CaseShare } from '../../entities/case-share.entity';
 import { Country } from '../../entities/country.entity';
 import { CaseOrder, HarmCategory, ParticipantStatus, Tlp } from '../../entities/enums';
-import { Agency } from '../../entities/participant.entity';
+import { Agency, Participant } from '../../entities/participant.entity';
 import { Person } from '../../entities/person.entity';
 import type { CaseFilter, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from '../../resolvers/types/case.input';
 import type { PageArgs } from '../../resolvers/types/common.args';
@@ -16,6 +16,15 @@ import { byKey, groupBy, isUuid, PeekLoader, uuidArray } from './batch';
 import type { Data } from './index';
 
 type Row = Record<string, unknown>;
+
+/** What of a case's detail `CaseData.detail` reads besides the case itself. */
+export interface DetailParts {
+  countries: boolean;
+  shares: boolean;
+  participants: boolean;
+  people: boolean;
+}
+const DETAIL_PARTS = ['countries', 'shares', 'participants', 'people'] as const;
 
 const caseOrders: Record<CaseOrder, OrderKey[]> = {
   [CaseOrder.HARM]: [
@@ -141,11 +150,13 @@ export class CaseData {
   }
 
   readonly caseById = new DataLoader<string, Case | null>(async (ids) => {
-    const rows = await this.rows(
-      sql`SELECT ${this.caseColumns('c')} FROM enforcement_case c WHERE c.id = ANY (${uuidArray(ids)})`,
-    );
-    return byKey(ids, this.hydrateCases(rows), (c) => c.id);
+    return byKey(ids, this.hydrateCases(await this.rows(this.casesSql(ids))), (c) => c.id);
   });
+
+  /** The cases by id, as `caseById` reads them. */
+  private casesSql(ids: readonly string[]): Sql {
+    return sql`SELECT ${this.caseColumns('c')} FROM enforcement_case c WHERE c.id = ANY (${uuidArray(ids)})`;
+  }
 
   /**
    * Each case's countries: one statement, one row — the codes per case, and each country they name once (a page of
@@ -155,24 +166,88 @@ export class CaseData {
    * nothing (`byCode` below).
    */
   readonly countriesByCase = new PeekLoader<string, Country[]>(async (caseIds) => {
-    const [row] = await this.rows(
-      sql`WITH cc AS MATERIALIZED (SELECT cc.case_id, cc.country_code FROM case_country cc WHERE cc.case_id = ANY (${uuidArray(caseIds)}))
+    const [row] = await this.rows(this.countriesSql(caseIds));
+    return this.countriesOf(caseIds, row);
+  });
+
+  /** `countriesByCase`'s statement: one row, the codes per case and the countries they name. */
+  private countriesSql(caseIds: readonly string[]): Sql {
+    return sql`WITH cc AS MATERIALIZED (SELECT cc.case_id, cc.country_code FROM case_country cc WHERE cc.case_id = ANY (${uuidArray(caseIds)}))
           SELECT
             (SELECT json_object_agg(g.case_id, g.codes) FROM (
               SELECT cc.case_id, array_agg(cc.country_code::text ORDER BY cc.country_code) AS codes FROM cc GROUP BY cc.case_id) g) AS codes,
-            (SELECT json_agg(co) FROM country co WHERE co.code IN (SELECT cc.country_code FROM cc)) AS countries`,
-    );
+            (SELECT json_agg(co) FROM country co WHERE co.code IN (SELECT cc.country_code FROM cc)) AS countries`;
+  }
+
+  /** Each case's countries from `countriesSql`'s row. */
+  private countriesOf(caseIds: readonly string[], row: Row | undefined): Country[][] {
     const codes = (row?.codes ?? {}) as Record<string, string[]>;
     const byCode = new Map(this.db.hydrate(Country, (row?.countries ?? []) as Row[]).map((c) => [c.code.trim(), c]));
     return caseIds.map((id) => (codes[id] ?? []).flatMap((code) => byCode.get(code.trim()) ?? []));
-  });
+  }
 
   readonly sharesByCase = new DataLoader<string, CaseShare[]>(async (caseIds) => {
-    const rows = await this.rows(
-      sql`SELECT s.case_id AS __key, s.* FROM case_share s WHERE s.case_id = ANY (${uuidArray(caseIds)}) ORDER BY s.granted_at, s.id`,
-    );
+    const rows = await this.rows(sql`${this.sharesSql(caseIds)} ORDER BY s.granted_at, s.id`);
     return groupBy(caseIds, rows, this.db.hydrate(CaseShare, rows));
   });
+
+  /** The cases' shares (`__key`: the case's id), unordered: `sharesByCase` orders them by grant, then id. */
+  private sharesSql(caseIds: readonly string[]): Sql {
+    return sql`SELECT s.case_id AS __key, s.* FROM case_share s WHERE s.case_id = ANY (${uuidArray(caseIds)})`;
+  }
+
+  /**
+   * Cases' details in one statement (`case(id:)`, resolvers/case.resolver.ts): the cases, and as the fields ask, their
+   * countries, their shares, the participants they name (lead agency, shares' participants) and the people their shares
+   * name — each part the very statement its loader runs (`casesSql`, `countriesSql`, `sharesSql`,
+   * `participantsOfCasesSql`, `peopleOfCaseSharesSql`), as a JSON value of one row, read as the viewer under every
+   * table's own policy — into the loaders' caches, where the fields find them. One statement instead of five: each
+   * costs the hub more to send, parse and hand over than PostgreSQL takes to run it. The `case` fields of one request
+   * (aliases, a gateway's `_entities`) share one statement, which reads every part any of them asks for. What it does
+   * not find (a case the viewer cannot see, a participant or person they cannot read) is left to the loaders, which
+   * answer as before. Resolves once the caches are filled.
+   */
+  detail(id: string, parts: DetailParts): Promise<true> {
+    for (const part of DETAIL_PARTS) if (parts[part]) this.detailParts[part] = true;
+    return this.details.load(id);
+  }
+
+  /** The parts the `detail` calls since the last statement ask for: their union is read for every case of the batch. */
+  private detailParts: DetailParts = { countries: false, shares: false, participants: false, people: false };
+
+  private readonly details = new DataLoader<string, true>(
+    async (ids) => {
+      const parts = this.detailParts;
+      this.detailParts = { countries: false, shares: false, participants: false, people: false };
+      await this.readDetails(ids, parts);
+      return ids.map(() => true as const);
+    },
+    { cache: false },
+  );
+
+  private async readDetails(ids: readonly string[], parts: DetailParts): Promise<void> {
+    const agg = (part: Sql, order = '') => sql`(SELECT json_agg(q${raw(order)}) FROM (${part}) q)`;
+    const none = raw('NULL');
+    const participants = this.data.participants;
+    const [row] = await this.rows(
+      sql`SELECT ${agg(this.casesSql(ids))} AS cases,
+        ${parts.countries ? sql`(SELECT row_to_json(q) FROM (${this.countriesSql(ids)}) q)` : none} AS countries,
+        ${parts.shares ? agg(this.sharesSql(ids), ' ORDER BY q.granted_at, q.id') : none} AS shares,
+        ${parts.participants ? agg(participants.participantsOfCasesSql(ids)) : none} AS participants,
+        ${parts.people ? agg(participants.peopleOfCaseSharesSql(ids)) : none} AS people`,
+    );
+    // Primed under each case's own id (`hydrateCases`), and under the argument as given (an id in capitals names it too).
+    const found = this.hydrateCases(this.db.fromJson(Case, (row.cases ?? []) as Row[]));
+    byKey(ids, found, (c) => c.id).forEach((c, i) => this.caseById.prime(ids[i], c));
+    const keys = found.map((c) => c.id);
+    if (parts.countries) this.countriesOf(keys, row.countries as Row | undefined).forEach((countries, i) => this.countriesByCase.prime(keys[i], countries));
+    if (parts.shares) {
+      const rows = this.db.fromJson(CaseShare, (row.shares ?? []) as Row[]);
+      groupBy(keys, rows, this.db.hydrate(CaseShare, rows)).forEach((shares, i) => this.sharesByCase.prime(keys[i], shares));
+    }
+    if (parts.participants) participants.primeParticipants(this.db.fromJson(Participant, (row.participants ?? []) as Row[]));
+    if (parts.people) participants.primePeople(this.db.fromJson(Person, (row.people ?? []) as Row[]));
+  }
 
   /**
    * A share by id: row-level security returns it only to those who read its case's confidential tier

@@ -75,21 +75,24 @@ export class ParticipantData {
 
   /**
    * The participants a case's detail names — its lead agency and its shares' participants — read by the case's id, so
-   * that they come in the round trip of the case itself instead of one after it (resolvers/case.resolver.ts
-   * `prefetchCase`). The same columns and country join as `participantById`, whose cache they fill. Each participant is
-   * read under its own policy and each case and share under theirs, as the viewer: a case the viewer cannot see, or
-   * whose tier they cannot read, names nobody here. A participant this does not find is left to `participantById`.
+   * that they come in the statement of the case itself instead of one after it (`CaseData.detail`). The same columns and
+   * country join as `participantById`, whose cache they fill (`primeParticipants`). Each participant is read under its
+   * own policy and each case and share under theirs, as the viewer: a case the viewer cannot see, or whose tier they
+   * cannot read, names nobody here. A participant this does not find is left to `participantById`.
    */
-  readonly participantsOfCases = new DataLoader<string, true>(async (caseIds) => {
+  participantsOfCasesSql(caseIds: readonly string[]): Sql {
     const ids = uuidArray(caseIds);
-    const found = await this.readParticipants(
+    return this.participantsSql(
       participantColumns('p'),
       sql`p.id IN (SELECT c.lead_agency_id FROM enforcement_case c WHERE c.id = ANY (${ids})
                    UNION SELECT s.participant_id FROM case_share s WHERE s.case_id = ANY (${ids}))`,
     );
-    for (const participant of found) this.participantById.prime(participant.id, participant);
-    return caseIds.map(() => true as const);
-  });
+  }
+
+  /** Whole participant rows (`participantColumns`, with their country) into `participantById`'s cache. */
+  primeParticipants(rows: Row[]): void {
+    for (const participant of this.participantsFrom(rows)) this.participantById.prime(participant.id, participant);
+  }
 
   /**
    * Participants as a list's rows need them when the rows ask for nothing but `PARTICIPANT_LISTING_FIELDS` (a case
@@ -124,11 +127,19 @@ export class ParticipantData {
 
   /** The participants `p` matching `where`, with `select` and their country, which primes `countryByCode`. */
   private async readParticipants(select: Sql, where: Sql): Promise<Participant[]> {
+    return this.participantsFrom(await this.rows(this.participantsSql(select, where)));
+  }
+
+  /** The participants `p` matching `where`, with `select` and their country's columns as `__country_<column>`. */
+  private participantsSql(select: Sql, where: Sql): Sql {
     const columns = this.db.metadata(Country).columns.map((c) => c.databaseName);
-    const rows = await this.rows(
-      sql`SELECT ${select}, ${raw(columns.map((c) => `co.${c} AS __country_${c}`).join(', '))}
-          FROM participant p LEFT JOIN country co ON co.code = p.country_code WHERE ${where}`,
-    );
+    return sql`SELECT ${select}, ${raw(columns.map((c) => `co.${c} AS __country_${c}`).join(', '))}
+          FROM participant p LEFT JOIN country co ON co.code = p.country_code WHERE ${where}`;
+  }
+
+  /** Participants from rows of `participantsSql`; their countries prime `countryByCode`. */
+  private participantsFrom(rows: Row[]): Participant[] {
+    const columns = this.db.metadata(Country).columns.map((c) => c.databaseName);
     const countries = new Map<unknown, Row>();
     for (const r of rows) {
       const code = r.__country_code;
@@ -146,21 +157,22 @@ export class ParticipantData {
   });
 
   /**
-   * The people a case's shares name — who granted each, whom each names — read by the case's id, in the round trip of
-   * the case itself (`prefetchCase`), into `personById`'s cache. The shares are read under their policy (only a reader
-   * of the case's tier sees them) and the people under person_read, as the viewer; a person this does not find is left
-   * to `personById`.
+   * The people a case's shares name — who granted each, whom each names — read by the case's id, in the statement of
+   * the case itself (`CaseData.detail`), into `personById`'s cache (`primePeople`). The shares are read under their
+   * policy (only a reader of the case's tier sees them) and the people under person_read, as the viewer; a person this
+   * does not find is left to `personById`.
    */
-  readonly peopleOfCaseShares = new DataLoader<string, true>(async (caseIds) => {
+  peopleOfCaseSharesSql(caseIds: readonly string[]): Sql {
     const ids = uuidArray(caseIds);
-    const rows = await this.rows(
-      sql`SELECT pe.* FROM person pe
+    return sql`SELECT pe.* FROM person pe
           WHERE pe.id IN (SELECT s.granted_by_id FROM case_share s WHERE s.case_id = ANY (${ids})
-                          UNION SELECT unnest(s.recipient_ids) FROM case_share s WHERE s.case_id = ANY (${ids}))`,
-    );
+                          UNION SELECT unnest(s.recipient_ids) FROM case_share s WHERE s.case_id = ANY (${ids}))`;
+  }
+
+  /** Person rows into `personById`'s cache. */
+  primePeople(rows: Row[]): void {
     for (const person of this.db.hydrate(Person, rows)) this.personById.prime(person.id, person);
-    return caseIds.map(() => true as const);
-  });
+  }
 
   readonly countryByCode = new PeekLoader<string, Country | null>(async (codes) => {
     const rows = await this.rows(sql`SELECT co.* FROM country co WHERE co.code = ANY (${[...codes]}::text[])`);

@@ -20,3 +20,29 @@ export function hydrate<T extends ObjectLiteral>(ds: DataSource, target: EntityT
     return entity as T;
   });
 }
+
+const timestampColumns = new WeakMap<object, string[]>();
+
+/**
+ * Rows read as JSON (`json_agg` of a statement's rows) made what the driver makes of the same rows read as rows: a
+ * timestamp column of the entity becomes a `Date` (JSON has only its text). Every other column type the entities use
+ * (text, uuid, integer, boolean, their arrays, and JSON values) reads the same either way. In place; returns the rows.
+ */
+export function fromJson<T extends ObjectLiteral>(ds: DataSource, target: EntityTarget<T>, rows: Record<string, unknown>[]): Record<string, unknown>[] {
+  const key = target as object;
+  let columns = timestampColumns.get(key);
+  if (!columns) {
+    columns = ds
+      .getMetadata(target)
+      .columns.filter((c) => c.type === 'timestamptz' || c.type === 'timestamp with time zone' || c.type === Date)
+      .map((c) => c.databaseName);
+    timestampColumns.set(key, columns);
+  }
+  for (const row of rows) {
+    for (const column of columns) {
+      const v = row[column];
+      if (typeof v === 'string') row[column] = new Date(v);
+    }
+  }
+  return rows;
+}

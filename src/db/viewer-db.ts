@@ -4,7 +4,7 @@ import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Viewer } from '../policy/viewer';
 import { encodeEvents, LIVE_CHANNEL, LiveEvent, mergeEvents } from '../live/events';
 import { clientClosedRequest } from '../graphql/errors';
-import { hydrate } from './hydrate';
+import { fromJson, hydrate } from './hydrate';
 import { countOn, StatementCount } from './statement-counter';
 import type { Sql } from './sql';
 
@@ -287,6 +287,11 @@ export class ViewerDb {
   /** Builds entity instances from rows with TypeORM's column metadata (no statement). */
   hydrate<T extends ObjectLiteral>(target: EntityTarget<T>, rows: Row[], pick?: (row: Row) => EntityTarget<T>): T[] {
     return hydrate(this.ds, target, rows, pick);
+  }
+
+  /** Rows read as JSON made what the driver makes of rows (`fromJson`, no statement). */
+  fromJson<T extends ObjectLiteral>(target: EntityTarget<T>, rows: Row[]): Row[] {
+    return fromJson(this.ds, target, rows);
   }
 
   /** Why a statement asked for after `finish` is refused. */

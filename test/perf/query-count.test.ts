@@ -1,4 +1,4 @@
-import { GqlResult, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
+import { caseId, cast, GqlResult, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
 
 /**
  * SQL statements per request do not grow with the size of a list (ENGINEERING "Tests"): the hub reports them in the
@@ -234,4 +234,19 @@ test('the statement header counts what the request ran (a sanity check of the me
   expect(base.statements).toBe(REQUEST_OVERHEAD);
   // Reading adds only the data statements: the segment, then its discussed cases.
   expect(more.statements - base.statements).toBe(2);
+});
+
+test('a case’s detail is one data statement, and the cases of one request share it (aliases, as a gateway’s _entities)', async () => {
+  const DETAIL = `id reference countries { code } leadAgency { name status country { code } }
+    confidential { summary shares { id grantedBy { name } participant { name status } recipients { name } } }`;
+  const one = await hub.gql(`{ case(id: "${caseId('FTC-2004-021')}") { ${DETAIL} } }`, { as: cast.ann });
+  expect(one.body.errors).toBeUndefined();
+  // The case, its countries, its shares, the participants and the people they name: one statement.
+  expect(one.statements).toBe(REQUEST_OVERHEAD + 1);
+  expect(one.body.data.case.confidential.shares.length).toBeGreaterThan(0);
+  const refs = ['FTC-2004-021', 'FTC-2004-017', 'OFT-2004-003', 'ACMA-2004-011', 'KISA-2004-002'];
+  const many = await hub.gql(`{ ${refs.map((ref, i) => `c${i}: case(id: "${caseId(ref)}") { ${DETAIL} }`).join(' ')} }`, { as: cast.ann });
+  expect(many.body.errors).toBeUndefined();
+  expect(many.statements).toBe(one.statements);
+  expect(many.body.data.c0).toEqual(one.body.data.case);
 });

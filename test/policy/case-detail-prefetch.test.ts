@@ -2,8 +2,9 @@ import { caseAccess, emailOf, harmOrder, readsConfidential, ViewerName, viewers 
 import { caseId, startTestHub, TestHub } from '../support/hub';
 
 /**
- * `case(id:)` reads the participants and people its case names by the case's id, in the case's own round trip
- * (resolvers/case.resolver.ts `prefetchCase`: `participantsOfCases`, `peopleOfCaseShares`), where a board reads them by
+ * `case(id:)` reads the participants and people its case names by the case's id, in the case's own statement
+ * (resolvers/case.resolver.ts `prefetchCase`, `CaseData.detail`: the case, its countries and shares, the participants
+ * and people they name, each as a JSON part of one statement), where a board reads them by
  * id a round trip later. For every demo viewer and every demo case — each alone, all at once, and for cases the viewer
  * cannot see — the detail answers exactly what the board answers of the same case: the same lead agency, the same
  * shares with the same participants, grantors and recipients, and nothing for a case or tier the viewer may not read.
