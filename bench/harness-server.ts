@@ -210,7 +210,7 @@ async function startRaw(): Promise<() => Promise<void>> {
       const data = new Data(db, viewer);
       const key = id.toLowerCase();
       // The hub's one statement for a case's detail, as its `case` field asks for DETAIL_QUERY; then its caches.
-      await data.cases.detail(key, { countries: true, shares: true, participants: true, people: true });
+      await data.cases.detail(key, ['countries', 'shares', 'participants', 'people']);
       const c = await data.cases.caseById.load(key);
       if (!c) return null;
       const [countries, shares] = await Promise.all([data.cases.countriesByCase.load(key), data.cases.sharesByCase.load(key)]);

@@ -8,7 +8,7 @@ import { Agency, Participant } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
 import { isUuid, required } from '../src/data/batch';
-import type { CaseQuery } from '../src/data/cases';
+import type { CaseQuery, DetailPart } from '../src/data/cases';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { selectedFields, selectedHere, selectedOnRows } from '../src/graphql/selection';
 import { CasesArgs, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from './types/case.input';
@@ -73,12 +73,11 @@ function prefetchCase(ctx: Context, id: string, info: GraphQLResolveInfo): Promi
   // The lead agency by the loader its field will use (Case.leadAgency): whole rows, or listing rows (below).
   const leads = fields.has('leadAgency') ? ctx.data.participants.participantLoader(selectedFields(info, ['leadAgency'])) : null;
   const whole = ctx.data.participants.participantById;
-  const parts = {
-    countries: fields.has('countries'),
-    shares: sharesAsked,
-    participants: leads === whole || (sharesAsked && shareFields.has('participant')),
-    people: sharesAsked && (shareFields.has('grantedBy') || shareFields.has('recipients')),
-  };
+  const parts: DetailPart[] = [];
+  if (fields.has('countries')) parts.push('countries');
+  if (sharesAsked) parts.push('shares');
+  if (leads === whole || (sharesAsked && shareFields.has('participant'))) parts.push('participants');
+  if (sharesAsked && (shareFields.has('grantedBy') || shareFields.has('recipients'))) parts.push('people');
   return cases
     .detail(id, parts)
     .catch(() => undefined)

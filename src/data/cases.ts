@@ -17,14 +17,8 @@ import type { Data } from './index';
 
 type Row = Record<string, unknown>;
 
-/** What of a case's detail `CaseData.detail` reads besides the case itself. */
-export interface DetailParts {
-  countries: boolean;
-  shares: boolean;
-  participants: boolean;
-  people: boolean;
-}
-const DETAIL_PARTS = ['countries', 'shares', 'participants', 'people'] as const;
+/** What of a case's detail `CaseData.detail` may read besides the case itself. */
+export type DetailPart = 'countries' | 'shares' | 'participants' | 'people';
 
 const caseOrders: Record<CaseOrder, OrderKey[]> = {
   [CaseOrder.HARM]: [
@@ -207,46 +201,46 @@ export class CaseData {
    * not find (a case the viewer cannot see, a participant or person they cannot read) is left to the loaders, which
    * answer as before. Resolves once the caches are filled.
    */
-  detail(id: string, parts: DetailParts): Promise<true> {
-    for (const part of DETAIL_PARTS) if (parts[part]) this.detailParts[part] = true;
+  detail(id: string, parts: readonly DetailPart[]): Promise<true> {
+    for (const part of parts) this.detailParts.add(part);
     return this.details.load(id);
   }
 
   /** The parts the `detail` calls since the last statement ask for: their union is read for every case of the batch. */
-  private detailParts: DetailParts = { countries: false, shares: false, participants: false, people: false };
+  private detailParts = new Set<DetailPart>();
 
   private readonly details = new DataLoader<string, true>(
     async (ids) => {
       const parts = this.detailParts;
-      this.detailParts = { countries: false, shares: false, participants: false, people: false };
+      this.detailParts = new Set();
       await this.readDetails(ids, parts);
       return ids.map(() => true as const);
     },
     { cache: false },
   );
 
-  private async readDetails(ids: readonly string[], parts: DetailParts): Promise<void> {
+  private async readDetails(ids: readonly string[], parts: ReadonlySet<DetailPart>): Promise<void> {
     const agg = (part: Sql, order = '') => sql`(SELECT json_agg(q${raw(order)}) FROM (${part}) q)`;
     const none = raw('NULL');
     const participants = this.data.participants;
     const [row] = await this.rows(
       sql`SELECT ${agg(this.casesSql(ids))} AS cases,
-        ${parts.countries ? sql`(SELECT row_to_json(q) FROM (${this.countriesSql(ids)}) q)` : none} AS countries,
-        ${parts.shares ? agg(this.sharesSql(ids), ' ORDER BY q.granted_at, q.id') : none} AS shares,
-        ${parts.participants ? agg(participants.participantsOfCasesSql(ids)) : none} AS participants,
-        ${parts.people ? agg(participants.peopleOfCaseSharesSql(ids)) : none} AS people`,
+        ${parts.has('countries') ? sql`(SELECT row_to_json(q) FROM (${this.countriesSql(ids)}) q)` : none} AS countries,
+        ${parts.has('shares') ? agg(this.sharesSql(ids), ' ORDER BY q.granted_at, q.id') : none} AS shares,
+        ${parts.has('participants') ? agg(participants.participantsOfCasesSql(ids)) : none} AS participants,
+        ${parts.has('people') ? agg(participants.peopleOfCaseSharesSql(ids)) : none} AS people`,
     );
     // Primed under each case's own id (`hydrateCases`), and under the argument as given (an id in capitals names it too).
     const found = this.hydrateCases(this.db.fromJson(Case, (row.cases ?? []) as Row[]));
     byKey(ids, found, (c) => c.id).forEach((c, i) => this.caseById.prime(ids[i], c));
     const keys = found.map((c) => c.id);
-    if (parts.countries) this.countriesOf(keys, row.countries as Row | undefined).forEach((countries, i) => this.countriesByCase.prime(keys[i], countries));
-    if (parts.shares) {
+    if (parts.has('countries')) this.countriesOf(keys, row.countries as Row | undefined).forEach((countries, i) => this.countriesByCase.prime(keys[i], countries));
+    if (parts.has('shares')) {
       const rows = this.db.fromJson(CaseShare, (row.shares ?? []) as Row[]);
       groupBy(keys, rows, this.db.hydrate(CaseShare, rows)).forEach((shares, i) => this.sharesByCase.prime(keys[i], shares));
     }
-    if (parts.participants) participants.primeParticipants(this.db.fromJson(Participant, (row.participants ?? []) as Row[]));
-    if (parts.people) participants.primePeople(this.db.fromJson(Person, (row.people ?? []) as Row[]));
+    if (parts.has('participants')) participants.primeParticipants(this.db.fromJson(Participant, (row.participants ?? []) as Row[]));
+    if (parts.has('people')) participants.primePeople(this.db.fromJson(Person, (row.people ?? []) as Row[]));
   }
 
   /**
