@@ -15,26 +15,47 @@ import { ParticipantData } from './participants';
  * each other through it (a case list loads its lead agencies through `participants`).
  */
 export class Data {
-  readonly participants: ParticipantData;
-  readonly cases: CaseData;
-  readonly calls: CallData;
-  readonly cooperation: CooperationData;
-  readonly outreach: OutreachData;
-  readonly accountability: AccountabilityData;
-  readonly live: LiveData;
+  /**
+   * Each area is made on its first use: a request reads one or two of them, and every area's loaders (a DataLoader
+   * and its cache per kind of row) were otherwise allocated for every request, then outlived it in the young
+   * generation's collections.
+   */
+  private areas: {
+    participants?: ParticipantData;
+    cases?: CaseData;
+    calls?: CallData;
+    cooperation?: CooperationData;
+    outreach?: OutreachData;
+    accountability?: AccountabilityData;
+    live?: LiveData;
+  } = {};
 
   constructor(
     readonly db: ViewerDb,
     readonly viewer: Viewer,
     /** What the request's response carries that the audit trail records (DOMAIN §9); absent where nothing is answered. */
     readonly audit?: AuditTrail,
-  ) {
-    this.participants = new ParticipantData(this);
-    this.cases = new CaseData(this);
-    this.calls = new CallData(this);
-    this.cooperation = new CooperationData(this);
-    this.outreach = new OutreachData(this);
-    this.accountability = new AccountabilityData(this);
-    this.live = new LiveData(this);
+  ) {}
+
+  get participants(): ParticipantData {
+    return (this.areas.participants ??= new ParticipantData(this));
+  }
+  get cases(): CaseData {
+    return (this.areas.cases ??= new CaseData(this));
+  }
+  get calls(): CallData {
+    return (this.areas.calls ??= new CallData(this));
+  }
+  get cooperation(): CooperationData {
+    return (this.areas.cooperation ??= new CooperationData(this));
+  }
+  get outreach(): OutreachData {
+    return (this.areas.outreach ??= new OutreachData(this));
+  }
+  get accountability(): AccountabilityData {
+    return (this.areas.accountability ??= new AccountabilityData(this));
+  }
+  get live(): LiveData {
+    return (this.areas.live ??= new LiveData(this));
   }
 }
