@@ -193,9 +193,10 @@ export class CaseData {
   /**
    * Cases' details in one statement (`case(id:)`, resolvers/case.resolver.ts): the cases, and as the fields ask, their
    * countries, their shares, the participants they name (lead agency, shares' participants) and the people their shares
-   * name — each part the very statement its loader runs (`casesSql`, `countriesSql`, `sharesSql`,
-   * `participantsOfCasesSql`, `peopleOfCaseSharesSql`), as a JSON value of one row, read as the viewer under every
-   * table's own policy — into the loaders' caches, where the fields find them. One statement instead of five: each
+   * name — the cases, countries and shares each by the very statement its loader runs (`casesSql`, `countriesSql`,
+   * `sharesSql`), the participants and people by the ids those rows name (`participantsWithIdIn`, `peopleWithIdIn`),
+   * each part a JSON value of one row, read as the viewer under every table's own policy — into the loaders' caches,
+   * where the fields find them. One statement instead of five: each
    * costs the hub more to send, parse and hand over than PostgreSQL takes to run it. The `case` fields of one request
    * (aliases, a gateway's `_entities`) share one statement, which reads every part any of them asks for. What it does
    * not find (a case the viewer cannot see, a participant or person they cannot read) is left to the loaders, which
@@ -220,15 +221,20 @@ export class CaseData {
   );
 
   private async readDetails(ids: readonly string[], parts: ReadonlySet<DetailPart>): Promise<void> {
-    const agg = (part: Sql, order = '') => sql`(SELECT json_agg(q${raw(order)}) FROM (${part}) q)`;
+    const agg = (part: Sql) => sql`(SELECT json_agg(q) FROM (${part}) q)`;
     const none = raw('NULL');
     const participants = this.data.participants;
+    // The cases (`c`) and their shares (`s`) are read once, each by its loader's own statement under its table's
+    // policy, and the parts that name participants and people read their ids from those rows: every table's policy
+    // is expanded once for the statement, not once per part that needs the rows.
+    const withShares = parts.has('shares') || parts.has('participants') || parts.has('people');
     const [row] = await this.rows(
-      sql`SELECT ${agg(this.casesSql(ids))} AS cases,
+      sql`WITH c AS MATERIALIZED (${this.casesSql(ids)})${withShares ? sql`, s AS MATERIALIZED (${this.sharesSql(ids)})` : raw('')}
+        SELECT (SELECT json_agg(q) FROM c q) AS cases,
         ${parts.has('countries') ? sql`(SELECT row_to_json(q) FROM (${this.countriesSql(ids)}) q)` : none} AS countries,
-        ${parts.has('shares') ? agg(this.sharesSql(ids), ' ORDER BY q.granted_at, q.id') : none} AS shares,
-        ${parts.has('participants') ? agg(participants.participantsOfCasesSql(ids)) : none} AS participants,
-        ${parts.has('people') ? agg(participants.peopleOfCaseSharesSql(ids)) : none} AS people`,
+        ${parts.has('shares') ? raw('(SELECT json_agg(q ORDER BY q.granted_at, q.id) FROM s q)') : none} AS shares,
+        ${parts.has('participants') ? agg(participants.participantsWithIdIn(raw('SELECT c.lead_agency_id FROM c UNION SELECT s.participant_id FROM s'))) : none} AS participants,
+        ${parts.has('people') ? agg(participants.peopleWithIdIn(raw('SELECT s.granted_by_id FROM s UNION SELECT unnest(s.recipient_ids) FROM s'))) : none} AS people`,
     );
     // Primed under each case's own id (`hydrateCases`), and under the argument as given (an id in capitals names it too).
     const found = this.hydrateCases(this.db.fromJson(Case, (row.cases ?? []) as Row[]));

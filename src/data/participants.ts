@@ -74,19 +74,15 @@ export class ParticipantData {
   readonly participantById = new PeekLoader<string, Participant | null>((ids) => this.withCountries(participantColumns('p'), ids));
 
   /**
-   * The participants a case's detail names — its lead agency and its shares' participants — read by the case's id, so
-   * that they come in the statement of the case itself instead of one after it (`CaseData.detail`). The same columns and
-   * country join as `participantById`, whose cache they fill (`primeParticipants`). Each participant is read under its
-   * own policy and each case and share under theirs, as the viewer: a case the viewer cannot see, or whose tier they
-   * cannot read, names nobody here. A participant this does not find is left to `participantById`.
+   * The participants a case's detail names — its lead agency and its shares' participants — in the statement of the
+   * case itself instead of one after it (`CaseData.detail`): `ids` is a query over that statement's own case and share
+   * rows, read under their policies as the viewer, so a case the viewer cannot see, or whose tier they cannot read,
+   * names nobody here. The same columns and country join as `participantById`, whose cache they fill
+   * (`primeParticipants`); each participant is read under its own policy. One this does not find is left to
+   * `participantById`.
    */
-  participantsOfCasesSql(caseIds: readonly string[]): Sql {
-    const ids = uuidArray(caseIds);
-    return this.participantsSql(
-      participantColumns('p'),
-      sql`p.id IN (SELECT c.lead_agency_id FROM enforcement_case c WHERE c.id = ANY (${ids})
-                   UNION SELECT s.participant_id FROM case_share s WHERE s.case_id = ANY (${ids}))`,
-    );
+  participantsWithIdIn(ids: Sql): Sql {
+    return this.participantsSql(participantColumns('p'), sql`p.id IN (${ids})`);
   }
 
   /** Whole participant rows (`participantColumns`, with their country) into `participantById`'s cache. */
@@ -157,16 +153,13 @@ export class ParticipantData {
   });
 
   /**
-   * The people a case's shares name — who granted each, whom each names — read by the case's id, in the statement of
-   * the case itself (`CaseData.detail`), into `personById`'s cache (`primePeople`). The shares are read under their
-   * policy (only a reader of the case's tier sees them) and the people under person_read, as the viewer; a person this
-   * does not find is left to `personById`.
+   * The people a case's shares name — who granted each, whom each names — in the statement of the case itself
+   * (`CaseData.detail`), into `personById`'s cache (`primePeople`): `ids` is a query over that statement's share rows
+   * (read under their policy: only a reader of the case's tier sees them), the people are read under person_read, as
+   * the viewer. A person this does not find is left to `personById`.
    */
-  peopleOfCaseSharesSql(caseIds: readonly string[]): Sql {
-    const ids = uuidArray(caseIds);
-    return sql`SELECT pe.* FROM person pe
-          WHERE pe.id IN (SELECT s.granted_by_id FROM case_share s WHERE s.case_id = ANY (${ids})
-                          UNION SELECT unnest(s.recipient_ids) FROM case_share s WHERE s.case_id = ANY (${ids}))`;
+  peopleWithIdIn(ids: Sql): Sql {
+    return sql`SELECT pe.* FROM person pe WHERE pe.id IN (${ids})`;
   }
 
   /** Person rows into `personById`'s cache. */
