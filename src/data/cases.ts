@@ -196,11 +196,11 @@ export class CaseData {
    * name — the cases, countries and shares each by the very statement its loader runs (`casesSql`, `countriesSql`,
    * `sharesSql`), the participants and people by the ids those rows name (`participantsWithIdIn`, `peopleWithIdIn`),
    * each part a JSON value of one row, read as the viewer under every table's own policy — into the loaders' caches,
-   * where the fields find them. One statement instead of five: each
-   * costs the hub more to send, parse and hand over than PostgreSQL takes to run it. The `case` fields of one request
-   * (aliases, a gateway's `_entities`) share one statement, which reads every part any of them asks for. What it does
-   * not find (a case the viewer cannot see, a participant or person they cannot read) is left to the loaders, which
-   * answer as before. Resolves once the caches are filled.
+   * where the fields find them. One statement instead of five: each costs the hub more to send, parse and hand over
+   * than PostgreSQL takes to run it. The `case` fields of one request (aliases, a gateway's `_entities`) share one
+   * statement, which reads every part any of them asks for. What it does not find (a case the viewer cannot see, a
+   * participant or person they cannot read) is left to the loaders, which answer as before. Resolves once the caches
+   * are filled.
    */
   detail(id: string, parts: readonly DetailPart[]): Promise<true> {
     for (const part of parts) this.detailParts.add(part);
