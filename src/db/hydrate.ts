@@ -1,24 +1,39 @@
 import { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 
-type Mapping = Array<[column: string, property: string]>;
-const mappings = new WeakMap<object, Mapping>();
+type Row = Record<string, unknown>;
+type Maker = new (row: Row) => object;
+const makers = new WeakMap<object, Maker>();
+
+/**
+ * The maker of one entity class's instances from raw rows: a constructor whose prototype is the class's (so the
+ * instances are the class's, its constructor never run, as `Object.create` made them), written once per class from
+ * TypeORM's column metadata with one assignment per column. Each assignment is a property access of its own, by a
+ * constant name (the names are JSON string literals, never identifiers pasted into code), so V8 sees one shape per
+ * class at each and gives the instances room for every column up front; a loop over the columns reads and writes
+ * every name at one site, the slow megamorphic path, and grows each instance's property store as it goes.
+ */
+function makerOf(ds: DataSource, cls: { prototype: object }): Maker {
+  let maker = makers.get(cls);
+  if (!maker) {
+    const columns = ds.getMetadata(cls as EntityTarget<ObjectLiteral>).columns;
+    const body = columns.map((c) => `this[${JSON.stringify(c.propertyName)}] = row[${JSON.stringify(c.databaseName)}];`).join('\n');
+    maker = new Function('row', body) as unknown as Maker;
+    maker.prototype = cls.prototype;
+    makers.set(cls, maker);
+  }
+  return maker;
+}
 
 /**
  * Builds entity instances from raw rows (`SELECT alias.*`) with TypeORM's column metadata. The scoped loaders select
  * raw rows so that the columns a statement computes with a row (the policies' answers) travel in the same statement as the row.
  */
-export function hydrate<T extends ObjectLiteral>(ds: DataSource, target: EntityTarget<T>, rows: Record<string, unknown>[], pick?: (row: Record<string, unknown>) => EntityTarget<T>): T[] {
-  return rows.map((row) => {
-    const cls = (pick ? pick(row) : target) as { prototype: T };
-    let mapping = mappings.get(cls);
-    if (!mapping) {
-      mapping = ds.getMetadata(cls as EntityTarget<T>).columns.map((c) => [c.databaseName, c.propertyName]);
-      mappings.set(cls, mapping);
-    }
-    const entity = Object.create(cls.prototype) as Record<string, unknown>;
-    for (const [column, property] of mapping) entity[property] = row[column];
-    return entity as T;
-  });
+export function hydrate<T extends ObjectLiteral>(ds: DataSource, target: EntityTarget<T>, rows: Row[], pick?: (row: Row) => EntityTarget<T>): T[] {
+  if (!pick) {
+    const Make = makerOf(ds, target as { prototype: object });
+    return rows.map((row) => new Make(row) as T);
+  }
+  return rows.map((row) => new (makerOf(ds, pick(row) as { prototype: object }))(row) as T);
 }
 
 const timestampColumns = new WeakMap<object, string[]>();
@@ -28,7 +43,7 @@ const timestampColumns = new WeakMap<object, string[]>();
  * timestamp column of the entity becomes a `Date` (JSON has only its text). Every other column type the entities use
  * (text, uuid, integer, boolean, their arrays, and JSON values) reads the same either way. In place; returns the rows.
  */
-export function fromJson<T extends ObjectLiteral>(ds: DataSource, target: EntityTarget<T>, rows: Record<string, unknown>[]): Record<string, unknown>[] {
+export function fromJson<T extends ObjectLiteral>(ds: DataSource, target: EntityTarget<T>, rows: Row[]): Row[] {
   const key = target as object;
   let columns = timestampColumns.get(key);
   if (!columns) {
