@@ -130,11 +130,12 @@ const MAX_ENTRIES_PER_WRITE = 5_000;
  * Writes the trail and API keys' `lastUsedAt`, outside every request's transaction (queries run READ ONLY and never
  * write), as the owner: these are the system's records of a read, not a viewer's writes.
  *
- * Group commit: the first entries to arrive wait `gatherMs` (20 ms) for others, and while a write is running, the
- * entries of the requests answered meanwhile wait for it; each wait ends in one statement, one transaction, for every
- * entry gathered (a busy hub writes one statement for several requests; an idle one writes each request's 20 ms after
- * it). A commit costs PostgreSQL more than the row it writes. Nothing waits longer when the hub stops: `settled()`
- * writes at once what is gathered. The statement writes one row per batch and lead agency, naming its cases (`case_ids`), so a 50-row board is
+ * Group commit: at most one statement every `gatherMs` (20 ms). The first entries to arrive wait up to 20 ms for
+ * others, and the entries of the requests answered while a statement runs wait until 20 ms after it was sent; each
+ * wait ends in one statement, one transaction, for every entry gathered (a busy hub writes one statement for every
+ * 20 ms of requests; an idle one writes each request's 20 ms after it). A commit costs PostgreSQL more than the rows it
+ * writes: writing again as soon as a statement ended made a busy hub commit a handful of rows every few milliseconds.
+ * Nothing waits longer when the hub stops: `settled()` writes at once what is gathered. The statement writes one row per batch and lead agency, naming its cases (`case_ids`), so a 50-row board is
  * one row, not fifty. It is prepared once per connection on PostgreSQL (not on the embedded database, whose
  * connections share one session).
  */
@@ -148,6 +149,8 @@ export class AuditWriter {
   private writing: Promise<void> | null = null;
   /** Ends the gathering wait now (when the hub stops, or when a statement's worth of entries is queued). */
   private writeNow: (() => void) | null = null;
+  /** `settled()` calls under way: while there are any, nothing waits to gather. */
+  private settling = 0;
   private named: Promise<boolean> | null = null;
 
   constructor(
@@ -175,26 +178,33 @@ export class AuditWriter {
     else if (this.queued >= MAX_ENTRIES_PER_WRITE) this.writeNow?.();
   }
 
-  /** Gathers, then writes the queue, one statement at a time, until it is empty. */
+  /**
+   * Gathers, then writes the queue, one statement at a time, until it is empty: each statement sent `gatherMs` after the
+   * one before (or after the first entry came, for the first), unless a statement's worth is queued or the hub stops.
+   */
   private async drain(): Promise<void> {
     try {
-      if (this.gatherMs > 0 && this.queued < MAX_ENTRIES_PER_WRITE) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.gatherMs);
-          this.writeNow = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.writeNow = null;
-      }
-      while (this.queue.length) {
+      let sentAt: number | null = null;
+      for (;;) {
+        const wait = sentAt === null ? this.gatherMs : this.gatherMs - (performance.now() - sentAt);
+        if (wait > 0 && this.queued < MAX_ENTRIES_PER_WRITE && this.settling === 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, wait);
+            this.writeNow = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.writeNow = null;
+        }
+        if (!this.queue.length) break;
         let entries = 0;
         let n = 0;
         while (n < this.queue.length && (n === 0 || entries + this.queue[n].caseIds.length <= MAX_ENTRIES_PER_WRITE)) entries += this.queue[n++].caseIds.length;
         const batches = n === this.queue.length ? this.queue : this.queue.slice(0, n);
         this.queue = batches === this.queue ? [] : this.queue.slice(n);
         this.queued -= entries;
+        sentAt = performance.now();
         // Written outside the request: not in its transaction, not in its statement count.
         await this.write(batches).catch((err) => {
           // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
@@ -267,9 +277,14 @@ export class AuditWriter {
 
   /** Resolves when every write started so far has ended (tests and shutdown wait for it; requests never do). */
   async settled(): Promise<void> {
-    while (this.pending.size > 0) {
-      this.writeNow?.();
-      await Promise.all([...this.pending]);
+    this.settling++;
+    try {
+      while (this.pending.size > 0) {
+        this.writeNow?.();
+        await Promise.all([...this.pending]);
+      }
+    } finally {
+      this.settling--;
     }
   }
 }

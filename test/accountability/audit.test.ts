@@ -222,6 +222,53 @@ describe('group commit', () => {
   });
 });
 
+describe('one statement per gathering window', () => {
+  test('entries recorded while a statement runs are written one window after it was sent, not as soon as it ends', async () => {
+    // Each statement notes when it was sent and takes 200 ms: the second reader's entry arrives while the first runs.
+    await hub.ds.query(`CREATE SEQUENCE audit_probe_statements`);
+    await hub.ds.query(`CREATE TABLE audit_probe_sent (n int, at timestamptz)`);
+    await hub.ds.query(`CREATE FUNCTION audit_probe_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN INSERT INTO audit_probe_sent VALUES (nextval('audit_probe_statements'), statement_timestamp()); PERFORM pg_sleep(0.2); RETURN NULL; END $$`);
+    await hub.ds.query(`CREATE TRIGGER audit_probe_slow BEFORE INSERT ON case_access_log FOR EACH STATEMENT EXECUTE FUNCTION audit_probe_slow()`);
+    const gatherMs = 400;
+    const writer = new AuditWriter(hub.ds, pino({ level: 'silent' }), false, gatherMs);
+    try {
+      const readers = [
+        { email: cast.ann, org: 'ftc', ref: 'FTC-2004-017' },
+        { email: cast.oliver, org: 'oft', ref: 'FTC-2004-021' },
+      ];
+      const record = (r: (typeof readers)[number]) => {
+        const trail = new AuditTrail({ kind: ViewerKind.AGENCY, personId: personId(r.email), ownOrgId: orgId(r.org), memberOrgId: orgId(r.org) }, clock);
+        trail.tier({ id: caseId(r.ref), leadAgencyId: orgId('ftc') });
+        writer.record(trail);
+      };
+      const statementsStarted = async () => {
+        const [{ n }] = await hub.ds.query(`SELECT CASE WHEN is_called THEN last_value::int ELSE 0 END AS n FROM audit_probe_statements`);
+        return n as number;
+      };
+      const until = async (what: () => Promise<boolean>) => {
+        for (const end = Date.now() + 10_000; !(await what()); ) {
+          if (Date.now() > end) throw new Error('timed out');
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      };
+      record(readers[0]);
+      await until(async () => (await statementsStarted()) === 1);
+      record(readers[1]);
+      // Not settled(): that writes at once. Both entries committed, each by a statement of its own.
+      await until(async () => (await hub.ds.query(`SELECT count(*)::int AS n FROM case_access_log`))[0].n === 2);
+      const sent = (await hub.ds.query(`SELECT n, extract(epoch FROM at) * 1000 AS ms FROM audit_probe_sent ORDER BY n`)) as Array<{ n: number; ms: number }>;
+      expect(sent.map((s) => s.n)).toEqual([1, 2]);
+      // Written as soon as the first statement ended, the second would have been sent 200 ms after it.
+      expect(sent[1].ms - sent[0].ms).toBeGreaterThanOrEqual(gatherMs - 5);
+      expect(await trail()).toEqual(sorted(readers.map((r) => entry(r.ref, r.email, r.org, true))));
+    } finally {
+      await writer.settled();
+      await hub.ds.query(`DROP TRIGGER audit_probe_slow ON case_access_log; DROP FUNCTION audit_probe_slow(); DROP TABLE audit_probe_sent; DROP SEQUENCE audit_probe_statements`);
+    }
+  });
+});
+
 describe('a lost audit write', () => {
   test('never fails or changes the read, and is logged loudly with every lost entry', async () => {
     const lines: string[] = [];
