@@ -135,9 +135,9 @@ const MAX_ENTRIES_PER_WRITE = 5_000;
  * wait ends in one statement, one transaction, for every entry gathered (a busy hub writes one statement for every
  * 20 ms of requests; an idle one writes each request's 20 ms after it). A commit costs PostgreSQL more than the rows it
  * writes: writing again as soon as a statement ended made a busy hub commit a handful of rows every few milliseconds.
- * Nothing waits longer when the hub stops: `settled()` writes at once what is gathered. The statement writes one row per batch and lead agency, naming its cases (`case_ids`), so a 50-row board is
- * one row, not fifty. It is prepared once per connection on PostgreSQL (not on the embedded database, whose
- * connections share one session).
+ * Nothing waits longer when the hub stops: `settled()` writes at once what is gathered. The statement writes one row
+ * per batch and lead agency, naming its cases (`case_ids`), so a 50-row board is one row, not fifty. It is prepared
+ * once per connection on PostgreSQL (not on the embedded database, whose connections share one session).
  */
 export class AuditWriter {
   private readonly pending = new Set<Promise<void>>();
