@@ -120,6 +120,29 @@ export interface AuditBatch {
   accessedAt: Date;
 }
 
+/** Rows of the trail as the parameters of the statement that writes them: one array per column, one element per row. */
+interface AuditRows {
+  /** Each row's cases, as a PostgreSQL array literal (`{id,id}`). */
+  caseIds: string[];
+  leadAgencyId: string[];
+  personId: Array<string | null>;
+  apiKeyId: Array<string | null>;
+  apiKeyName: Array<string | null>;
+  apiKeyPrefix: Array<string | null>;
+  organizationId: Array<string | null>;
+  path: string[];
+  confidential: boolean[];
+  /** ISO 8601. */
+  accessedAt: string[];
+  /** Entries (cases) in all: a statement writes at most MAX_ENTRIES_PER_WRITE of them, unless one batch is larger. */
+  entries: number;
+}
+
+const emptyRows = (): AuditRows => ({
+  caseIds: [], leadAgencyId: [], personId: [], apiKeyId: [], apiKeyName: [], apiKeyPrefix: [], organizationId: [], path: [], confidential: [],
+  accessedAt: [], entries: 0,
+});
+
 /** How often an API key's `lastUsedAt` is written at most (DOMAIN §8 lists it; a write per request would be waste). */
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
@@ -143,8 +166,12 @@ export class AuditWriter {
   private readonly pending = new Set<Promise<void>>();
   /** When each key's `lastUsedAt` was last written by this instance. */
   private readonly keyWritten = new Map<string, number>();
-  /** Batches waiting for the write running now to end. */
-  private queue: AuditBatch[] = [];
+  /**
+   * Rows waiting to be written, as the parameters of the statements that will write them (one array per column, at
+   * most a statement's worth of entries each unless one request's batch is larger): kept as a few arrays of strings
+   * rather than an object per batch, since they wait up to 20 ms and so outlive a young-generation collection or two.
+   */
+  private queue: AuditRows[] = [];
   private queued = 0;
   private writing: Promise<void> | null = null;
   /** Ends the gathering wait now (when the hub stops, or when a statement's worth of entries is queued). */
@@ -171,7 +198,19 @@ export class AuditWriter {
     const batches = trail.take();
     if (this.skip) return;
     for (const batch of batches) {
-      this.queue.push(batch);
+      let rows = this.queue[this.queue.length - 1];
+      if (!rows || (rows.entries > 0 && rows.entries + batch.caseIds.length > MAX_ENTRIES_PER_WRITE)) this.queue.push((rows = emptyRows()));
+      rows.caseIds.push(`{${batch.caseIds.join(',')}}`);
+      rows.leadAgencyId.push(batch.leadAgencyId);
+      rows.personId.push(batch.personId);
+      rows.apiKeyId.push(batch.apiKeyId);
+      rows.apiKeyName.push(batch.apiKeyName);
+      rows.apiKeyPrefix.push(batch.apiKeyPrefix);
+      rows.organizationId.push(batch.organizationId);
+      rows.path.push(batch.path);
+      rows.confidential.push(batch.confidential);
+      rows.accessedAt.push(batch.accessedAt.toISOString());
+      rows.entries += batch.caseIds.length;
       this.queued += batch.caseIds.length;
     }
     if (!this.writing) this.track((this.writing = this.drain()));
@@ -197,18 +236,16 @@ export class AuditWriter {
           });
           this.writeNow = null;
         }
-        if (!this.queue.length) break;
-        let entries = 0;
-        let n = 0;
-        while (n < this.queue.length && (n === 0 || entries + this.queue[n].caseIds.length <= MAX_ENTRIES_PER_WRITE)) entries += this.queue[n++].caseIds.length;
-        const batches = n === this.queue.length ? this.queue : this.queue.slice(0, n);
-        this.queue = batches === this.queue ? [] : this.queue.slice(n);
-        this.queued -= entries;
+        const rows = this.queue.shift();
+        if (!rows) break;
+        this.queued -= rows.entries;
         sentAt = performance.now();
         // Written outside the request: not in its transaction, not in its statement count.
-        await this.write(batches).catch((err) => {
+        await this.write(rows).catch((err) => {
           // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
-          const lost = batches.flatMap((b) => b.caseIds.map((c) => ({ case: c, person: b.personId, apiKey: b.apiKeyId, path: b.path, at: b.accessedAt })));
+          const lost = rows.caseIds.flatMap((ids, i) =>
+            ids.slice(1, -1).split(',').map((c) => ({ case: c, person: rows.personId[i], apiKey: rows.apiKeyId[i], path: rows.path[i], at: rows.accessedAt[i] })),
+          );
           this.logger.error(
             { err, lostAuditEntries: lost },
             `AUDIT TRAIL: ${lost.length} case access entr${lost.length === 1 ? 'y' : 'ies'} could not be written and ${lost.length === 1 ? 'is' : 'are'} lost`,
@@ -249,8 +286,7 @@ export class AuditWriter {
     }
   }
 
-  private async write(batches: AuditBatch[]): Promise<void> {
-    const col = <K extends keyof AuditBatch>(k: K) => batches.map((b) => b[k]);
+  private async write(rows: AuditRows): Promise<void> {
     this.named ??= this.onConnection((client) => client.query(`SELECT ${SHARED_SESSION_PROBE} AS shared`))
       .then((r) => r.rows[0]?.shared === false)
       .catch(() => false);
@@ -264,8 +300,8 @@ export class AuditWriter {
        FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::boolean[], $10::timestamptz[])
          AS b(case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)`,
       values: [
-        batches.map((b) => `{${b.caseIds.join(',')}}`), col('leadAgencyId'), col('personId'), col('apiKeyId'), col('apiKeyName'),
-        col('apiKeyPrefix'), col('organizationId'), col('path'), col('confidential'), batches.map((b) => b.accessedAt.toISOString()),
+        rows.caseIds, rows.leadAgencyId, rows.personId, rows.apiKeyId, rows.apiKeyName, rows.apiKeyPrefix, rows.organizationId, rows.path,
+        rows.confidential, rows.accessedAt,
       ],
     }));
   }
