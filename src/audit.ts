@@ -172,12 +172,18 @@ export class AuditWriter {
    * rather than an object per batch, since they wait up to 20 ms and so outlive a young-generation collection or two.
    */
   private queue: AuditRows[] = [];
-  private queued = 0;
   private writing: Promise<void> | null = null;
   /** Ends the gathering wait now (when the hub stops, or when a statement's worth of entries is queued). */
   private writeNow: (() => void) | null = null;
   /** `settled()` calls under way: while there are any, nothing waits to gather. */
   private settling = 0;
+
+  /** Entries waiting to be written (the queue holds a statement's worth or two: one chunk, or a few after a backlog). */
+  private get queued(): number {
+    let entries = 0;
+    for (const rows of this.queue) entries += rows.entries;
+    return entries;
+  }
   private named: Promise<boolean> | null = null;
 
   constructor(
@@ -211,7 +217,6 @@ export class AuditWriter {
       rows.confidential.push(batch.confidential);
       rows.accessedAt.push(batch.accessedAt.toISOString());
       rows.entries += batch.caseIds.length;
-      this.queued += batch.caseIds.length;
     }
     if (!this.writing) this.track((this.writing = this.drain()));
     else if (this.queued >= MAX_ENTRIES_PER_WRITE) this.writeNow?.();
@@ -238,7 +243,6 @@ export class AuditWriter {
         }
         const rows = this.queue.shift();
         if (!rows) break;
-        this.queued -= rows.entries;
         sentAt = performance.now();
         // Written outside the request: not in its transaction, not in its statement count.
         await this.write(rows).catch((err) => {
