@@ -16,7 +16,7 @@ export class Case {
   @PrimaryColumn('uuid')
   id: string;
 
-  @Field({ description: 'The lead agency’s reference, e.g. FTC-2004-017.' })
+  @Field({ description: 'The lead agency’s reference, e.g. FTC-2004-017: unique among the lead agency’s cases, not across agencies (read it with `leadAgency`).' })
   @Column('text')
   reference: string;
 

@@ -46,7 +46,12 @@ export class CasesArgs extends PageArgs {
 
 @InputType({ description: 'A new case; the viewer’s agency becomes its lead agency.' })
 export class OpenCaseInput {
-  @Field({ description: 'The lead agency’s reference: 3–40 capitals, digits and dashes, unique, e.g. FTC-2004-017.' })
+  @Field({
+    description:
+      'The lead agency’s reference: 3–40 capitals, digits and dashes, unique among the lead agency’s own cases, e.g. FTC-2004-017. ' +
+      'Another agency’s case may carry the same text (a reference is read with its `leadAgency`): uniqueness across agencies would tell ' +
+      'whether a case the viewer cannot see exists.',
+  })
   @Matches(/^[A-Z0-9][A-Z0-9-]{2,39}$/, { message: 'must be 3–40 capital letters, digits and dashes' })
   reference: string;
 

@@ -272,8 +272,24 @@ export function hiddenLinksPlugin(): GatewayPlugin {
   });
 }
 
-/** The response key under which the gateway asks the hub for one of its fields of a linked entity (`hubLinksPlugin`). */
+/**
+ * The response key under which the gateway asks the hub for one of its fields of a linked entity (`hubLinksPlugin`):
+ * this, or this with underscores added until no name of the client's document is the same.
+ */
 const HUB_LINK_PROBE = 'lapHubLink__';
+
+/** A response key no name of `document` uses (a field, alias, fragment, argument or variable): the probe's for it. */
+function probeKeyFor(document: DocumentNode): string {
+  const names = new Set<string>();
+  visit(document, {
+    Name(node) {
+      names.add(node.value);
+    },
+  });
+  let key = HUB_LINK_PROBE;
+  while (names.has(key)) key += '_';
+  return key;
+}
 
 /**
  * A hub entity another subgraph links to (`Complaint.case`) is the hub's to show: a link to a case this caller may
@@ -284,12 +300,17 @@ const HUB_LINK_PROBE = 'lapHubLink__';
  * (`reference` for a case, under the alias `lapHubLink__`): the gateway asks the hub for it; when the hub answers
  * `null` for the entity, the link becomes `null` (hiddenLinksPlugin drops the gateway's own error about it). The
  * alias is taken out of the response.
+ *
+ * The alias is one the client's document does not use (`probeKeyFor`). A client's own field under the same response
+ * key (`case { lapHubLink__: id }`) would otherwise be merged with the probe by graphql-js's field collection — one
+ * field, the client's, so the hub was never asked and the hidden case's id came back.
  */
 export function hubLinksPlugin(supergraph: string): GatewayPlugin {
   const { foreign, hubFieldOf } = supergraphFacts(supergraph);
-  const probed = new WeakMap<DocumentNode, DocumentNode | null>();
-  const withProbes = (schema: GraphQLSchema, document: DocumentNode): DocumentNode | null => {
+  const probed = new WeakMap<DocumentNode, { document: DocumentNode; key: string } | null>();
+  const withProbes = (schema: GraphQLSchema, document: DocumentNode): { document: DocumentNode; key: string } | null => {
     const typeInfo = new TypeInfo(schema);
+    const key = probeKeyFor(document);
     let changed = false;
     const next = visit(
       document,
@@ -300,47 +321,49 @@ export function hubLinksPlugin(supergraph: string): GatewayPlugin {
           const hubField = type ? hubFieldOf.get(getNamedType(type).name) : undefined;
           if (!parent || !hubField || !node.selectionSet || !foreign.has(`${parent.name}.${node.name.value}`)) return undefined;
           changed = true;
-          const probe: FieldNode = { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: HUB_LINK_PROBE }, name: { kind: Kind.NAME, value: hubField } };
+          const probe: FieldNode = { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: key }, name: { kind: Kind.NAME, value: hubField } };
           return { ...node, selectionSet: { ...node.selectionSet, selections: [...node.selectionSet.selections, probe] } };
         },
       }),
     );
-    return changed ? next : null;
+    return changed ? { document: next, key } : null;
   };
-  const withoutProbes = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(withoutProbes);
+  const withoutProbes = (value: unknown, key: string): unknown => {
+    if (Array.isArray(value)) return value.map((v) => withoutProbes(v, key));
     if (value === null || typeof value !== 'object') return value;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (k !== HUB_LINK_PROBE) out[k] = withoutProbes(v);
+    for (const [k, v] of Object.entries(value)) if (k !== key) out[k] = withoutProbes(v, key);
     return out;
   };
-  const probedOf = (schema: GraphQLSchema, document: DocumentNode): DocumentNode | null => {
+  const probedOf = (schema: GraphQLSchema, document: DocumentNode) => {
     let found = probed.get(document);
     if (found === undefined) probed.set(document, (found = withProbes(schema, document)));
     return found;
   };
-  const strip = ({ result, setResult }: { result: ExecutionResult; setResult: (r: ExecutionResult) => void }) => {
-    if (result.data) setResult({ ...result, data: withoutProbes(result.data) as ExecutionResult['data'] });
-  };
+  const strip =
+    (key: string) =>
+    ({ result, setResult }: { result: ExecutionResult; setResult: (r: ExecutionResult) => void }) => {
+      if (result.data) setResult({ ...result, data: withoutProbes(result.data, key) as ExecutionResult['data'] });
+    };
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
-      const document = probedOf(args.schema, args.document);
-      if (!document) return;
-      setExecuteFn((a) => executeFn({ ...a, document }));
+      const found = probedOf(args.schema, args.document);
+      if (!found) return;
+      setExecuteFn((a) => executeFn({ ...a, document: found.document }));
       return {
         onExecuteDone({ result, setResult }) {
-          if (!(Symbol.asyncIterator in (result as object))) strip({ result: result as ExecutionResult, setResult });
+          if (!(Symbol.asyncIterator in (result as object))) strip(found.key)({ result: result as ExecutionResult, setResult });
         },
       };
     },
     // A subscription's events fetch the same links (`caseChanged { complaints { case { id } } }`): the same probe.
     onSubscribe({ args, subscribeFn, setSubscribeFn }) {
-      const document = probedOf(args.schema, args.document);
-      if (!document) return;
-      setSubscribeFn((a) => subscribeFn({ ...a, document }));
+      const found = probedOf(args.schema, args.document);
+      if (!found) return;
+      setSubscribeFn((a) => subscribeFn({ ...a, document: found.document }));
       return {
         onSubscribeResult({ result }) {
-          return Symbol.asyncIterator in (result as object) ? { onNext: strip } : undefined;
+          return Symbol.asyncIterator in (result as object) ? { onNext: strip(found.key) } : undefined;
         },
       };
     },

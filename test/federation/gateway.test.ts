@@ -112,6 +112,17 @@ test.each(viewers)('complaints → case: %s gets null for a case the hub does no
     for (const inner of c.case?.complaints ?? []) expect(inner.case).toEqual(c.case ? { id: c.case.id } : null);
   }
   expect(JSON.stringify(nested.body)).not.toContain('lapHubLink__');
+  // A client's own field under the probe's response key is not merged with the probe (which then never reached the
+  // hub, and the hidden case's id came back): the probe takes a key the document does not use.
+  for (const [query, shape] of [
+    [`{ complaints { id case { lapHubLink__: id id } } }`, (ref: string) => ({ lapHubLink__: caseId(ref), id: caseId(ref) })],
+    [`{ complaints { id case { lapHubLink__: id x: id } } }`, (ref: string) => ({ lapHubLink__: caseId(ref), x: caseId(ref) })],
+    [`{ complaints { id case { ... on Case { lapHubLink__: id } id } } }`, (ref: string) => ({ lapHubLink__: caseId(ref), id: caseId(ref) })],
+    [`{ complaints { id case { lapHubLink__: id lapHubLink___: reference } } }`, (ref: string) => ({ lapHubLink__: caseId(ref), lapHubLink___: ref })],
+  ] as const) {
+    const res = await viaGateway(query, as);
+    expect(res).toEqual({ status: 200, body: { data: { complaints: complaintCases.map(([id, ref]) => ({ id, case: sees(ref) ? shape(ref!) : null })) } } });
+  }
 });
 
 test('a link to a case id that does not exist reads as a hidden one: null, no error; with the hub failing on the entity, its error stays', async () => {

@@ -253,6 +253,13 @@ test('an event joins the complaints subgraph: the case from the hub, its complai
   ]);
 });
 
+test('a client’s field under the probe’s response key is the client’s: kept in the event, not merged with the probe', async () => {
+  const grace = await connect('gateway', 'grace');
+  const [g] = await subscribeAll([grace], `subscription { caseChanged(id: "${caseId('OFT-2004-003')}") { reference title complaints { id case { lapHubLink__: id } } } }`);
+  await rename('OFT-2004-003', 'oliver', 'Green renamed again', [grace], [g], 1);
+  expect(g.received).toEqual([{ data: { caseChanged: { reference: 'OFT-2004-003', title: 'Green renamed again', complaints: [{ id: 'c-1004', case: { lapHubLink__: caseId('OFT-2004-003') } }] } } }]);
+});
+
 describe('over HTTP (server-sent events, as GraphiQL subscribes)', () => {
   /** Reads `event: next` payloads of a text/event-stream response until `count` arrived or the stream ended. */
   async function sse(as: ViewerName | 'bad', subscription: string, count: number, started: () => Promise<void>) {
