@@ -24,7 +24,7 @@ import { corsFor } from './http/cors';
 import { apolloStep, isGraphqlPost, runSteps } from './http/graphql-endpoint';
 import { respondToError, sendJson, Step } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
-import { persistedQueryCheck } from './http/persisted-query';
+import { persistedQueries, persistedQueryCheck } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
 import { createRateLimits, Refusal, tooManyRequests } from './http/rate-limit';
 import { accessLog, factsOf, noteErrorRequest, outcomeOfStatus, requestLoggerOf } from './http/request-log';
@@ -272,7 +272,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     validationRules: [...armor.validationRules, reservedNamesRule],
     // Every per-query cache is bounded by entries: parsed documents here, compiled queries in src/graphql/executor.ts.
     documentStore: documentStore(),
-    persistedQueries: { cache: persistedQueryStore() },
+    // Automatic persisted queries are kept per credential before Apollo sees the request (src/http/persisted-query.ts).
+    persistedQueries: false,
     // Compact JSON: a 500-row page is large enough without indentation.
     stringifyResult: (value) => JSON.stringify(value),
     plugins: [
@@ -490,7 +491,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     };
   }
 
-  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), persistedQueryCheck, conditionalSubscriptionCheck, (req, res, next) => {
+  const persisted = persistedQueries(persistedQueryStore(), clientIp);
+  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), persistedQueryCheck, persisted, conditionalSubscriptionCheck, (req, res, next) => {
     const started = process.hrtime.bigint();
     const facts = factsOf(req);
     res.once('finish', () => {

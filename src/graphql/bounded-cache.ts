@@ -13,6 +13,10 @@ export class BoundedStore<V extends object | string> {
   async set(key: string, value: V): Promise<void> {
     this.lru.set(key, value);
   }
+  /** The value now, without waiting (what `get` resolves to). */
+  peek(key: string): V | undefined {
+    return this.lru.get(key);
+  }
   async delete(key: string): Promise<boolean> {
     return this.lru.delete(key);
   }
@@ -31,7 +35,7 @@ export function documentStore(): BoundedStore<DocumentNode> {
   return new BoundedStore<DocumentNode>({ max: 500 });
 }
 
-/** Automatic persisted queries: query texts by hash, at most ~8 MB of text. */
+/** Automatic persisted queries: query texts by credential and hash (src/http/persisted-query.ts), at most ~8 MB of text. */
 export function persistedQueryStore(): BoundedStore<string> {
   return new BoundedStore<string>({ maxSize: 4 * 1024 * 1024, sizeOf: (text) => Math.max(1, text.length) });
 }

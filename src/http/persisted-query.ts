@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BoundedStore } from '../graphql/bounded-cache';
+import { factsOf } from './request-log';
 import { sendJson, Step } from './respond';
 
 /** The problem with a request's `extensions` (an automatic persisted query, APQ), or null when it is well formed. */
@@ -59,4 +61,70 @@ export const persistedQueryCheck: Step = (req, res, next) => {
 
 function refuse(res: ServerResponse, { argument, problem }: { argument: string; problem: string }): void {
   sendJson(res, 400, { errors: [{ message: `${argument}: ${problem}`, extensions: { code: 'BAD_USER_INPUT', argument } }] });
+}
+
+/**
+ * Automatic persisted queries, kept per credential. Apollo Server's own keep one text per hash for every caller: a
+ * hash one viewer registered answered any other caller with the query's result instead of PERSISTED_QUERY_NOT_FOUND,
+ * so anyone could tell whether someone had run a given text (a search for a suspect's name, a case id written into
+ * a query). Here the text is kept under the hash *and* the caller's credential (the `Authorization` header as sent;
+ * without one, the client's address): only a request with the same credential finds it. Another token of the same
+ * person registers again, once, as the protocol does for any cache miss.
+ *
+ * A request that sends its query with the hash registers it and goes on with the query alone; one that sends the hash
+ * alone gets the text kept for its credential, or Apollo's answer to an unknown hash (200, PERSISTED_QUERY_NOT_FOUND,
+ * `cache-control: private, no-cache, must-revalidate`). Either way Apollo Server (whose own persisted queries are
+ * off) sees a plain request: the POST's body or the GET's query string carries the query, and `extensions` no
+ * `persistedQuery`. Runs after `persistedQueryCheck`, which refused malformed extensions.
+ */
+export function persistedQueries(store: BoundedStore<string>, addressOf: (req: IncomingMessage) => string | undefined): Step {
+  return (req, res, next) => {
+    const isGet = req.method === 'GET';
+    let params: URLSearchParams | null = null;
+    let extensions: Record<string, unknown> | undefined;
+    let query: unknown;
+    if (isGet) {
+      const url = req.url ?? '';
+      const at = url.indexOf('?');
+      if (at < 0) return next();
+      params = new URLSearchParams(url.slice(at + 1));
+      const raw = params.get('extensions');
+      if (raw === null) return next();
+      extensions = JSON.parse(raw) as Record<string, unknown>; // well-formed JSON: persistedQueryCheck refused anything else
+      query = params.get('query') ?? undefined;
+    } else {
+      const body = (req as IncomingMessage & { body?: unknown }).body;
+      if (!body || typeof body !== 'object' || Array.isArray(body)) return next();
+      ({ extensions, query } = body as { extensions?: Record<string, unknown>; query?: unknown });
+    }
+    const pq = extensions?.persistedQuery as { sha256Hash: string } | undefined | null;
+    if (!extensions || !pq) return next();
+    const authorization = req.headers.authorization;
+    const credential = authorization !== undefined ? `authorization ${authorization}` : `address ${addressOf(req) ?? 'unknown'}`;
+    const key = `${createHash('sha256').update(credential).digest('base64url')}:${pq.sha256Hash}`;
+    if (typeof query === 'string' && query !== '') {
+      void store.set(key, query);
+    } else {
+      const kept = store.peek(key);
+      if (kept === undefined) {
+        factsOf(req).outcome = 'PERSISTED_QUERY_NOT_FOUND';
+        res.setHeader('cache-control', 'private, no-cache, must-revalidate');
+        return sendJson(res, 200, { errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
+      }
+      query = kept;
+    }
+    const { persistedQuery: _taken, ...rest } = extensions;
+    if (isGet) {
+      params!.set('query', query as string);
+      if (Object.keys(rest).length) params!.set('extensions', JSON.stringify(rest));
+      else params!.delete('extensions');
+      req.url = `${(req.url ?? '').slice(0, (req.url ?? '').indexOf('?'))}?${params!.toString()}`;
+    } else {
+      const body = (req as IncomingMessage & { body: Record<string, unknown> }).body;
+      body.query = query;
+      if (Object.keys(rest).length) body.extensions = rest;
+      else delete body.extensions;
+    }
+    next();
+  };
 }

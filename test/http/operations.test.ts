@@ -702,6 +702,32 @@ describe('bad input is BAD_USER_INPUT', () => {
     expect((await post(hub.url, { extensions })).body).toEqual({ data: { me: { kind: 'ANONYMOUS', __typename: 'Viewer' } } });
   });
 
+  test('a persisted query is kept for the credential that sent it: another caller with its hash alone gets PERSISTED_QUERY_NOT_FOUND', async () => {
+    // A query text that names a case: whether anyone ran it is not for others to learn.
+    const text = `{ case(id: "${caseId('FTC-2004-021')}") { reference } }`;
+    const extensions = { persistedQuery: { version: 1, sha256Hash: hash(text) } };
+    const tom = { authorization: `Bearer ${await tokenOf('tom.baker@meridianbank.example')}` };
+    const grace = { authorization: `Bearer ${await tokenOf('grace.lin@northstar.example')}` };
+    const notFound = { errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] };
+    const found = { data: { case: { reference: 'FTC-2004-021' } } };
+    expect((await post(hub.url, { query: text, extensions }, tom)).body).toEqual(found);
+    // Tom's credential finds it, over POST and GET.
+    expect((await post(hub.url, { extensions }, tom)).body).toEqual(found);
+    const get = await fetch(`${hub.url}?extensions=${encodeURIComponent(JSON.stringify(extensions))}`, { headers: { ...tom, 'apollo-require-preflight': 'true' } });
+    expect([get.status, await get.json()]).toEqual([200, found]);
+    // Nobody else does: anonymous, another person, Tom's organization's colleague alike.
+    for (const headers of [{}, grace, { authorization: `Bearer ${await tokenOf('priya.shah@meridianbank.example')}` }]) {
+      const r = await post(hub.url, { extensions }, headers);
+      expect([r.status, r.headers.get('cache-control'), r.body]).toEqual([200, 'private, no-cache, must-revalidate', notFound]);
+    }
+    // Grace registering the same text gets her own answer (the case is not hers: null), and Tom's stays his.
+    expect((await post(hub.url, { query: text, extensions }, grace)).body).toEqual({ data: { case: null } });
+    expect((await post(hub.url, { extensions }, grace)).body).toEqual({ data: { case: null } });
+    expect((await post(hub.url, { extensions }, tom)).body).toEqual(found);
+    // Extensions besides the persisted query's travel on with it.
+    expect((await post(hub.url, { extensions: { ...extensions, other: { x: 1 } } }, tom)).body).toEqual(found);
+  });
+
   test('more than 50 variable errors: every error has its code (a query and a mutation)', async () => {
     // 60 fields a filter does not have: one error each, and graphql-js stops after 50 with one more.
     const filter = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`nope${i}`, 1]));
