@@ -118,4 +118,10 @@ for bad in "DATABASE_URL=mysql://x" "DATABASE_URL=postgres://postgres@127.0.0.1:
   [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q '^lap-hub: ' || fail "$bad gave: $out"
   echo "  $bad -> $out"
 done
+echo "smoke: an unreachable Redis stops start-up before the database is made"
+fresh=$(mktemp -d)
+out=$(DATA_DIR="$fresh" RATE_LIMIT_STORE=redis REDIS_URL=redis://127.0.0.1:1 timeout 60 node dist/src/main.js 2>&1 || true)
+[ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q '^lap-hub: REDIS_URL: cannot use Redis at 127.0.0.1:1 ' || fail "unreachable Redis gave: $out"
+[ ! -e "$fresh/pgdata" ] || fail "the embedded database was made before Redis was checked: $(ls "$fresh")"
+rm -rf "$fresh"
 echo "smoke: ok"

@@ -5,6 +5,7 @@ import { checkPort, shownHost } from './startup';
 import { ensureWritableDir } from './db/embedded';
 import { openConfiguredDatabase } from './db/open';
 import { isEmpty, loadDemo } from './db/seed/demo';
+import { checkRedis } from './http/rate-limit';
 import { createLogger } from './logger';
 import { createHub } from './server';
 
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) ensureWritableDir(config.dataDir);
   // The token secret (generated into DATA_DIR outside production) or the JWKS configuration.
   new TokenService(config);
+  // The rate limits' Redis: a bad REDIS_URL stops the hub before the database is migrated or seeded.
+  await checkRedis(config);
   const db = await openConfiguredDatabase(config);
   let hub;
   try {

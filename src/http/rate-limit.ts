@@ -40,29 +40,46 @@ interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * A connection to `REDIS_URL`, checked: connected, its database selected, a PING answered. Every problem is a
+ * ConfigError of one line (the hub stops with it). `npm start` calls it before the database is opened
+ * (`checkRedis`), so that a bad REDIS_URL stops the hub before migrations run or the demo is loaded.
+ */
+async function connectRedis(config: Config): Promise<import('ioredis').Redis> {
+  // Loaded only for this store.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Redis } = require('ioredis') as typeof import('ioredis');
+  const client = new Redis(config.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  // At start-up every problem stops the hub with one line (a refused SELECT of the URL's database comes as an
+  // 'error' event, not as a failed connect); once running, Redis going away is a warning and the limits count here.
+  let startupError: Error | null = null;
+  const onStartupError = (err: Error) => (startupError ??= err);
+  client.on('error', onStartupError);
+  try {
+    await client.connect();
+    await client.ping();
+    // The SELECT of the URL's database is answered before the PING.
+    if (startupError) throw startupError;
+  } catch (err) {
+    client.disconnect();
+    // ioredis's own message for a connection that never opened is "Connection is closed.": the first error event
+    // says why (ECONNREFUSED, a name that does not resolve, a refused AUTH or SELECT).
+    throw new ConfigError(`REDIS_URL: cannot use Redis at ${describeRedis(config.redisUrl!)} (${((startupError ?? err) as Error).message})`);
+  }
+  client.off('error', onStartupError);
+  return client;
+}
+
+/** With `RATE_LIMIT_STORE=redis`: that Redis can be used (`connectRedis`), else a ConfigError. Nothing stays open. */
+export async function checkRedis(config: Config): Promise<void> {
+  if (config.rateLimitStore !== 'redis') return;
+  const client = await connectRedis(config);
+  await client.quit().catch(() => client.disconnect());
+}
+
 async function openStore(config: Config, pool: Pool | null, logger: Logger): Promise<Store> {
   if (config.rateLimitStore === 'redis') {
-    // Loaded only for this store.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { Redis } = require('ioredis') as typeof import('ioredis');
-    const client = new Redis(config.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
-    // At start-up every problem stops the hub with one line (a refused SELECT of the URL's database comes as an
-    // 'error' event, not as a failed connect); once running, Redis going away is a warning and the limits count here.
-    let startupError: Error | null = null;
-    const onStartupError = (err: Error) => (startupError ??= err);
-    client.on('error', onStartupError);
-    try {
-      await client.connect();
-      await client.ping();
-      // The SELECT of the URL's database is answered before the PING.
-      if (startupError) throw startupError;
-    } catch (err) {
-      client.disconnect();
-      // ioredis's own message for a connection that never opened is "Connection is closed.": the first error event
-      // says why (ECONNREFUSED, a name that does not resolve, a refused AUTH or SELECT).
-      throw new ConfigError(`REDIS_URL: cannot use Redis at ${describeRedis(config.redisUrl!)} (${((startupError ?? err) as Error).message})`);
-    }
-    client.off('error', onStartupError);
+    const client = await connectRedis(config);
     // While Redis is away, ioredis reports every reconnection attempt: a warning once when it goes, then at most once
     // a minute while it stays away, and a line when it is back.
     let away = false;
