@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import pg from 'pg';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Viewer } from '../policy/viewer';
@@ -237,7 +238,13 @@ export class ViewerDb {
     this.last = run.catch(() => undefined);
     // Never read before the transaction is known to have begun (`open`).
     await begun;
-    return (await run).rows as T[];
+    try {
+      return (await run).rows as T[];
+    } catch (err) {
+      // Cancelled because the client went away (`finish`): abandoned work, not a failure.
+      if (this.abandoned) throw this.finishedError();
+      throw err;
+    }
   }
 
   /** Runs a fragment built with `sql` as the viewer. */
@@ -350,6 +357,7 @@ export class ViewerDb {
       // Nobody will hear the answer, or it reports nothing done: nothing of the request is kept.
       this.events = [];
       this.client = null;
+      if (this.abandoned && sharedSession.get(client) === false) await cancelIfStillRunning(client, this.last);
       await this.last;
       await rollBack(client);
       return;
@@ -548,6 +556,48 @@ export class RequestConnection {
 }
 
 /** Rolls the connection's transaction back and gives the connection to the pool (discarded if the rollback failed). */
+/** How long the statement of a request whose client went away may go on before it is cancelled. */
+const CANCEL_ABANDONED_AFTER_MS = 100;
+
+/**
+ * When the client of a request went away (or a stopping hub cut its connection after SHUTDOWN_GRACE_MS) while one of
+ * its statements runs — a long scan, a write waiting for another session's lock — that statement is cancelled once it
+ * has gone on for another 100 ms: nobody will read its answer, and the transaction is rolled back behind it anyway.
+ * Without it, the connection stayed taken until the statement ended on its own, and a stopping hub waited for it past
+ * its grace. Not on an embedded database (one session serves every connection: nothing there waits for another).
+ */
+async function cancelIfStillRunning(client: pg.PoolClient, last: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const ended = await Promise.race([last.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, CANCEL_ABANDONED_AFTER_MS, false)))]);
+  clearTimeout(timer);
+  if (!ended) await cancelRequest(client);
+}
+
+/**
+ * The protocol's CancelRequest for what a connection is running, sent on a connection of its own (no pool connection
+ * is needed: it works while the hub stops, with every pool connection taken). PostgreSQL signals the backend before
+ * it closes that connection. A cancel that reaches the backend after its statement ended is dropped by the server (an
+ * idle backend ignores it); one that reaches the `ROLLBACK` behind it fails that `ROLLBACK`, and the connection is
+ * then closed rather than reused (`rollBack`). Settles, never rejects: a cancel that cannot be sent leaves the
+ * statement to end on its own.
+ */
+function cancelRequest(client: pg.PoolClient): Promise<void> {
+  const c = client as unknown as { processID?: number | null; secretKey?: number | null; host?: string; port?: number };
+  if (typeof c.processID !== 'number' || typeof c.secretKey !== 'number' || !c.host || !c.port) return Promise.resolve();
+  const message = Buffer.alloc(16);
+  message.writeInt32BE(16, 0);
+  message.writeInt32BE(80877102, 4); // the CancelRequest code
+  message.writeInt32BE(c.processID, 8);
+  message.writeInt32BE(c.secretKey, 12);
+  return new Promise((resolve) => {
+    const socket = c.host!.startsWith('/') ? net.connect(`${c.host}/.s.PGSQL.${c.port}`) : net.connect(c.port!, c.host);
+    socket.setTimeout(2000, () => socket.destroy());
+    socket.once('connect', () => socket.end(message));
+    socket.once('error', () => undefined);
+    socket.once('close', () => resolve());
+  });
+}
+
 async function rollBack(client: pg.PoolClient): Promise<void> {
   try {
     await client.query('ROLLBACK');

@@ -205,6 +205,12 @@ describe('a client that closes its connection before the answer', () => {
       const cutting = cut({ controller, hub: logging.hub });
       if (env.SHUTDOWN_GRACE_MS !== undefined) stopping = cutting;
       await expect(request).rejects.toThrow();
+      // The call's statement, which nobody will read, is cancelled while the lock is still held: the connection is
+      // not kept waiting (nor a stopping hub's database, whose close waits for every connection).
+      const waiting = async () =>
+        (await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'conference_call'::regclass`)).rows[0].n;
+      for (let i = 0; i < 300 && (await waiting()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(await waiting()).toBe(0);
       await locker.query('COMMIT');
       // Whatever the request still does after the lock is gone, nothing of it is committed.
       for (let i = 0; i < 50; i++) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -257,6 +263,11 @@ describe('a client that closes its connection before the answer', () => {
       await expect(request).rejects.toThrow();
       const access = async () => lines.find((l) => l.req?.id === 'gone-1' && l.graphql);
       for (let i = 0; i < 200 && !(await access()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      // The statement nobody will read is cancelled while the lock is still held: it waits no more.
+      const waiting = async () =>
+        (await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'enforcement_case'::regclass`)).rows[0].n;
+      for (let i = 0; i < 300 && (await waiting()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(await waiting()).toBe(0);
       await locker.query('COMMIT');
       // The case statement answers; the resolvers' next statements are refused. Then the hub answers others as before.
       const next = await hub.gql(`{ me { kind } }`, { as: cast.ann });
