@@ -3,6 +3,7 @@ import { TokenService } from './auth/tokens';
 import { ConfigError, loadConfig } from './config';
 import { checkPort, shownHost } from './startup';
 import { ensureWritableDir } from './db/embedded';
+import { withMigrationLock } from './db/data-source';
 import { openConfiguredDatabase } from './db/open';
 import { isEmpty, loadDemo } from './db/seed/demo';
 import { checkRedis } from './http/rate-limit';
@@ -27,9 +28,14 @@ async function main(): Promise<void> {
   const db = await openConfiguredDatabase(config);
   let hub;
   try {
-    if (config.seedDemo && (await isEmpty(db.ds))) {
-      await loadDemo(db.ds);
-      logger.info('loaded the demo network into the empty database');
+    if (config.seedDemo) {
+      const seed = async () => {
+        if (!(await isEmpty(db.ds))) return;
+        await loadDemo(db.ds);
+        logger.info('loaded the demo network into the empty database');
+      };
+      // Instances started at once on one new database take turns: the first loads the demo, the others find it there.
+      await (db.embedded ? seed() : withMigrationLock(db.ds, seed));
     }
     db.markReady();
     hub = await createHub({ config, ds: db.ds, logger, liveEvents: db.embedded ? 'in-process' : 'postgres' });

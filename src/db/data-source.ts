@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 import { entities } from '../../entities';
 import { ConfigError } from '../config';
 import { migrations } from './migrations';
@@ -98,6 +98,53 @@ export function connectionProblem(url: string, err: unknown): string {
   }
 }
 
+/** The advisory lock the migrations are applied under (any bigint the hub alone uses: "LAPHUBMG" in ASCII). */
+export const MIGRATION_LOCK = '5494761291966991687';
+
+/**
+ * Applies the pending migrations, each in its own transaction, holding a session-level advisory lock on the same
+ * connection throughout: several instances started at once on one database (replicas of a deployment) take turns, and
+ * each one after the first finds the migrations applied. Without it the second failed on objects the first had just
+ * made (`relation "migrations" already exists`) and stopped. On an embedded database (one session, one process by
+ * DATA_DIR's lock) the lock is taken and never waited for.
+ */
+async function migrateLocked(ds: DataSource): Promise<void> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+    try {
+      const executor = new MigrationExecutor(ds, runner);
+      executor.transaction = 'each';
+      await executor.executePendingMigrations();
+    } finally {
+      await runner.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+/**
+ * Runs `fn` holding the same advisory lock on a connection of its own (`fn` uses the pool's others): the demo network's
+ * load into an empty database (`npm start`), which instances started at once would otherwise both begin. Not for an
+ * embedded database, whose one connection the lock would hold.
+ */
+export async function withMigrationLock<T>(ds: DataSource, fn: () => Promise<T>): Promise<T> {
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
+    try {
+      return await fn();
+    } finally {
+      await runner.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
 /** Connects and applies the migrations; a database that cannot be reached is a configuration error. */
 export async function openDatabase(url: string, poolSize: number, disableJit = false): Promise<DataSource> {
   const ds = createDataSource(url, poolSize, disableJit);
@@ -107,7 +154,7 @@ export async function openDatabase(url: string, poolSize: number, disableJit = f
     throw new ConfigError(connectionProblem(url, err));
   }
   try {
-    await ds.runMigrations({ transaction: 'each' });
+    await migrateLocked(ds);
   } catch (err) {
     await ds.destroy().catch(() => undefined);
     throw new ConfigError(`cannot apply the migrations to ${describeUrl(url)}: ${(err as Error).message}`);
