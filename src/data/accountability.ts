@@ -274,6 +274,9 @@ export class AccountabilityData {
         throw refusedByPolicy(err);
       });
     if (shared.length !== 1) throw forbidden();
+    // As `shareCase`'s: the tier changed, and the requester's organization or person now reads it (a grant only
+    // widens a share, so nobody loses what it reached).
+    this.db.emit({ topic: 'case', id: c.id, tier: true });
     await this.decide(
       request.id,
       sql`UPDATE case_access_request SET status = 'GRANTED', decided_at = ${now}, decided_by_id = lap.viewer_person(), granted_scope = ${granted}

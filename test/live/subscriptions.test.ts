@@ -169,6 +169,29 @@ describe('caseChanged: shares granted and revoked', () => {
     await closeAll(clients);
   });
 
+  test('a request for access granted (grantCaseAccess) is a share granted: the tier’s readers and the requester’s organization hear of it', async () => {
+    const asked = await hub.gql(`mutation($c: ID!) { requestCaseAccess(caseId: $c, justification: "Canadian victims reported it.") { id } }`, {
+      as: cast.claire,
+      variables: { c: caseId('ACMA-2004-011') },
+    });
+    expect(asked.body.errors).toBeUndefined();
+    const clients = await connect(viewers);
+    const subs = await subscribeAll(clients, query);
+    const grant = `mutation($id: ID!) { grantCaseAccess(id: $id) { status } }`;
+    await changed('case', caseId('ACMA-2004-011'), grant, 'liam', { id: asked.body.data.requestCaseAccess.id }, clients, subs);
+    const shares = ['Canadian Radio-television and Telecommunications Commission', 'Korea Information Security Agency', 'NorthStar Broadband'].map((name) => ({ participant: { name } }));
+    const got = received(subs);
+    const receivers = Object.entries(got).filter(([, list]) => list.length).map(([v]) => v).sort();
+    // The CRTC's people (Claire, the requester, and no other in the demo) now read the tier; nobody else new does.
+    expect(receivers).toEqual(['claire', 'grace', 'liam', 'minjun']);
+    for (const v of receivers) {
+      expect(got[v]).toHaveLength(1);
+      expect((got[v][0] as any).data.caseChanged.reference).toBe('ACMA-2004-011');
+      expect([...(got[v][0] as any).data.caseChanged.confidential.shares].sort((a: any, b: any) => a.participant.name.localeCompare(b.participant.name))).toEqual(shares);
+    }
+    await closeAll(clients);
+  });
+
   test('a share revoked reaches the remaining readers; the participant who lost the row gets nothing, then nothing more', async () => {
     const [share] = await hub.ds.query(`SELECT id FROM case_share WHERE case_id = $1 AND participant_id = $2`, [caseId('ACMA-2004-011'), orgId('northstar')]);
     const clients = await connect(viewers);
