@@ -115,6 +115,10 @@ export class NetworkReportResolver {
   async networkReport(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: Context): Promise<NetworkReport> {
     if (Number.isNaN(from.getTime())) throw badInput('from', 'is not a date');
     if (Number.isNaN(to.getTime())) throw badInput('to', 'is not a date');
+    // Years of four digits, from the network's century on: a report's quarters are labelled by year (2025-Q1), and a
+    // year 0000 came out as "-1-Q1".
+    if (from.getUTCFullYear() < 1900 || from.getUTCFullYear() > 9999) throw badInput('from', 'must be in the years 1900–9999');
+    if (to.getUTCFullYear() < 1900 || to.getUTCFullYear() > 9999) throw badInput('to', 'must be in the years 1900–9999');
     if (to.getTime() <= from.getTime()) throw badInput('to', 'must be after from');
     if (to.getTime() - from.getTime() > 10 * 366 * 86_400_000) throw badInput('to', 'the period may span at most ten years');
     return ctx.data.cooperation.networkReport(from, to);

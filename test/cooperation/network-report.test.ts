@@ -147,6 +147,14 @@ test.each([[null], [cast.grace], [cast.paulo]])('%s gets no network report (null
 test('bad periods are bad input', async () => {
   const r = await hub.gql(`{ networkReport(from: "2026-01-01T00:00:00Z", to: "2025-01-01T00:00:00Z") { callsHeld } }`, { as: cast.isla });
   expect(r.body.errors?.[0]).toMatchObject({ message: 'to: must be after from', extensions: { code: 'BAD_USER_INPUT' } });
+  // Years of four digits from 1900: a year 0000 was labelled "-1-Q1".
+  for (const [f, t, message] of [
+    ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', 'from: must be in the years 1900–9999'],
+    ['1899-12-31T00:00:00Z', '1900-06-01T00:00:00Z', 'from: must be in the years 1900–9999'],
+  ]) {
+    const bad = await hub.gql(`query($f: DateTimeISO!, $t: DateTimeISO!) { networkReport(from: $f, to: $t) { callsHeld } }`, { as: cast.isla, variables: { f, t } });
+    expect(bad.body.errors?.map((e: any) => [e.message, e.extensions.code])).toEqual([[message, 'BAD_USER_INPUT']]);
+  }
 });
 
 describe('GET /reports/network.csv', () => {
@@ -193,6 +201,8 @@ describe('GET /reports/network.csv', () => {
     const token = await hub.tokenFor(personId(cast.isla), cast.isla);
     const res = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=2025-01-01&to=2024-01-01`, { headers: { authorization: `Bearer ${token}` } });
     expect([res.status, await res.json()]).toEqual([400, { errors: [{ message: 'to: must be after from', extensions: { code: 'BAD_USER_INPUT', argument: 'to' } }] }]);
+    const year0 = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=0000-01-01&to=0001-01-01`, { headers: { authorization: `Bearer ${token}` } });
+    expect([year0.status, await year0.json()]).toEqual([400, { errors: [{ message: 'from: must be in the years 1900–9999', extensions: { code: 'BAD_USER_INPUT', argument: 'from' } }] }]);
   });
 
   test('others are refused: 403 for a private-sector member or anonymous, 401 for a bad token', async () => {
