@@ -62,12 +62,15 @@ export async function credentialFromHeader(
 ): Promise<{ viewer: Viewer; credential: Credential }> {
   if (header === undefined || header === '') return { viewer: anonymousViewer, credential: { kind: 'anonymous' } };
   const presented = bearerCredential(header);
+  // Not one credential after the Bearer scheme (another scheme, none, two): the header's form is wrong.
+  if (presented === '' || /\s/.test(presented)) throw unauthenticated('The Authorization header must be "Bearer <token>"');
   if (presented.startsWith('lapk_')) {
     const viewer = await viewerFromApiKey(presented, ds, now, lookups);
     return { viewer, credential: { kind: 'apiKey', keyId: viewer.apiKey!.id, expiresAt: viewer.apiKey!.expiresAt } };
   }
   const match = /^([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(presented);
-  if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
+  // A Bearer credential that is neither a token (three dot-separated parts) nor an API key: the credential is wrong.
+  if (!match) throw unauthenticated('The token is not valid');
   let claims;
   try {
     claims = await tokens.verify(match[1]);

@@ -91,9 +91,15 @@ describe('a token that is present but not good: HTTP 401, UNAUTHENTICATED, no da
     ['Basic credentials', async () => 'Basic YW5uOnNlY3JldA=='],
     ['"Bearer" alone', async () => 'Bearer'],
     ['two tokens', async () => `Bearer ${await token()} ${await token()}`],
-    ['a token that is not a JWT', async () => 'Bearer not-a-token'],
   ])('a malformed header (%s)', async (_what, header) => {
     expect(await withHeader(await header())).toEqual(unauthenticated('The Authorization header must be "Bearer <token>"'));
+  });
+
+  test.each([
+    ['a token that is not a JWT', 'Bearer not-a-token'],
+    ['an API key with its prefix in capitals', 'Bearer LAPK_abcdefgh_' + 'A'.repeat(43)],
+  ])('a Bearer header whose credential is no token (%s): the token is not valid', async (_what, header) => {
+    expect(await withHeader(header)).toEqual(unauthenticated('The token is not valid'));
   });
 
   test.each([
