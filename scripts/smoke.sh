@@ -99,6 +99,15 @@ PERSON=$(gql '{"query":"{ me { person { id } } }"}' "$TOKEN" | sed -E 's/.*"id":
 CALL=$(gql '{"query":"{ calls(first: 1) { nodes { id } } }"}' "$TOKEN" | sed -E 's/.*"id":"([^"]+)".*/\1/')
 MEMBER=$(gql '{"query":"{ participants(filter: {kind: PRIVATE_SECTOR}, first: 1) { nodes { id } } }"}' "$TOKEN" | sed -E 's/.*"id":"([^"]+)".*/\1/')
 gql "{\"query\":\"mutation { excludeFromCall(input: {callId: \\\"$CALL\\\", memberId: \\\"$MEMBER\\\", reason: \\\"smoke test objection\\\"}) { id } }\"}" "$TOKEN" | grep -q '"excludeFromCall":{"id"' || fail "excludeFromCall"
+echo "smoke: npm run admin founds an agency whose person signs in, through the running hub's database"
+npm run --silent admin -- country FI Finland | grep -q '^country FI Finland added to the embedded database of process ' || fail "admin country"
+out=$(npm run --silent admin -- country FI Again 2>&1 || true)
+[ "$out" = 'admin: the country FI exists already (Finland)' ] || fail "admin country twice: $out"
+npm run --silent admin -- agency "Smoke Agency" --country FI --competence TELECOMMUNICATIONS | grep -q '^agency Smoke Agency (FI) endorsed' || fail "admin agency"
+npm run --silent admin -- person aino@smoke.example --name "Aino Smoke" --organization "smoke agency" --point-of-contact | grep -q '^aino@smoke.example added to Smoke Agency as its point of contact' || fail "admin person"
+npm run --silent admin -- list | grep -Eq '^Smoke Agency +FI +AGENCY +ENDORSED +1 person, contact aino@smoke.example$' || fail "admin list: $(npm run --silent admin -- list)"
+AINO=$(npm run --silent token -- aino@smoke.example)
+gql '{"query":"{ me { kind organization { name } } }"}' "$AINO" | grep -q '"me":{"kind":"AGENCY","organization":{"name":"Smoke Agency"}}' || fail "the founded agency's person"
 stop_hub
 
 echo "smoke: restart keeps the change"

@@ -4,6 +4,7 @@ import { generateApiKey } from '../auth/api-keys';
 import { TokenService } from '../auth/tokens';
 import { Config, ConfigError, loadConfig } from '../config';
 import { embeddedUrl, readLiveLock, startEmbedded } from '../db/embedded';
+import { withDatabase } from './owner-database';
 
 const usage = `usage: npm run token -- <email>                      print a bearer token for that person
        npm run token -- --api-key <email> [--name N]  create an API key for that person's organization (DOMAIN §8), print it
@@ -50,42 +51,6 @@ async function readPeople(config: Config): Promise<PersonRow[]> {
     try {
       if (config.seedDemo && (await isEmpty(ds))) await loadDemo(ds);
       return (await ds.query(peopleQuery)) as PersonRow[];
-    } finally {
-      await ds.destroy();
-    }
-  } finally {
-    await embedded.stop();
-  }
-}
-
-/** Runs `fn` on the database the CLI reaches (as `readPeople` does), as the owner; `fn` is told which one it is. */
-async function withDatabase<T>(config: Config, fn: (query: (text: string, values?: unknown[]) => Promise<any[]>, description: string) => Promise<T>): Promise<T> {
-  const viaUrl = async (url: string, description: string) => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10000 });
-    try {
-      await client.connect();
-    } catch (err) {
-      throw new ConfigError(`cannot reach ${description}: ${(err as Error).message || (err as NodeJS.ErrnoException).code}`);
-    }
-    try {
-      return await fn(async (text, values) => (await client.query(text, values as unknown[])).rows, description);
-    } finally {
-      await client.end();
-    }
-  };
-  if (config.databaseUrl) return viaUrl(config.databaseUrl, `the database at ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}`);
-  const holder = readLiveLock(config.dataDir);
-  if (holder) {
-    if (!holder.ready || !holder.socketDir) throw new ConfigError('the hub is still starting; try again in a moment');
-    return viaUrl(embeddedUrl(holder.socketDir), `the embedded database of process ${holder.pid}`);
-  }
-  /* eslint-disable-next-line @typescript-eslint/no-require-imports */
-  const { openDatabase } = require('../db/data-source') as typeof import('../db/data-source');
-  const embedded = await startEmbedded(config.dataDir, 'command');
-  try {
-    const ds = await openDatabase(embedded.url, 1);
-    try {
-      return await fn((text, values) => ds.query(text, values), `the embedded database in ${config.dataDir}`);
     } finally {
       await ds.destroy();
     }

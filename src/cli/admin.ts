@@ -1,0 +1,121 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config';
+import { addCountry, addParticipant, addPerson, listOrganizations, OwnerQuery } from '../db/bootstrap';
+import { withDatabase } from './owner-database';
+
+const usage = `usage: npm run admin -- country <CODE> <name> [--developing]
+       npm run admin -- agency <name> --country <CODE> [--coordinator] [--competence <C>]...
+       npm run admin -- member <name> --country <CODE> --sector <SECTOR> [--guidance <text>]
+       npm run admin -- person <email> --name <name> --organization <name or id> [--phone <p>] [--title <t>] [--point-of-contact]
+       npm run admin -- list
+
+Founds a network on an empty database (SEED_DEMO=false, as in production): its countries, its founding agencies and
+private-sector members (endorsed at once) and their people, who then sign in (npm run token, or your identity
+provider's tokens naming their email) and do the rest in the hub. Later participants join by the endorsement procedure
+(recordApplication). Writes as the database's owner, to the database DATABASE_URL or DATA_DIR names.`;
+
+const options = {
+  developing: { type: 'boolean' },
+  country: { type: 'string' },
+  coordinator: { type: 'boolean' },
+  competence: { type: 'string', multiple: true },
+  sector: { type: 'string' },
+  guidance: { type: 'string' },
+  name: { type: 'string' },
+  organization: { type: 'string' },
+  phone: { type: 'string' },
+  title: { type: 'string' },
+  'point-of-contact': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Which options each command takes (any other is refused, so that a typo is not silently ignored). */
+const allowed: Record<string, string[]> = {
+  country: ['developing'],
+  agency: ['country', 'coordinator', 'competence'],
+  member: ['country', 'sector', 'guidance'],
+  person: ['name', 'organization', 'phone', 'title', 'point-of-contact'],
+  list: [],
+};
+const positionalCount: Record<string, number> = { country: 2, agency: 1, member: 1, person: 1, list: 0 };
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ options, allowPositionals: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  const [command, ...args] = positionals;
+  if (!command || !(command in allowed)) {
+    process.stderr.write(`${command ? `unknown command ${command}\n` : ''}${usage}\n`);
+    return 2;
+  }
+  const extra = Object.keys(values).filter((o) => o !== 'help' && !allowed[command].includes(o));
+  if (extra.length || args.length !== positionalCount[command]) {
+    process.stderr.write(`${extra.length ? `${command} takes no --${extra.join(', --')}\n` : `${command} takes ${positionalCount[command]} argument(s)\n`}${usage}\n`);
+    return 2;
+  }
+  const config = loadConfig();
+  return withDatabase(config, async (query: OwnerQuery, where) => {
+    const say = (line: string) => process.stdout.write(`${line}\n`);
+    switch (command) {
+      case 'country': {
+        const c = await addCountry(query, { code: args[0], name: args[1], developing: !!values.developing });
+        say(`country ${c.code} ${c.name}${c.developing ? ' (developing)' : ''} added to ${where}`);
+        break;
+      }
+      case 'agency':
+      case 'member': {
+        const p = await addParticipant(query, {
+          kind: command === 'agency' ? 'AGENCY' : 'PRIVATE_SECTOR',
+          name: args[0],
+          country: values.country ?? '',
+          competences: values.competence,
+          coordinator: values.coordinator,
+          sector: values.sector,
+          requestGuidance: values.guidance,
+        });
+        say(`${command === 'agency' ? (values.coordinator ? 'coordinating agency' : 'agency') : 'private-sector member'} ${p.name} (${p.country}) endorsed as a founding participant in ${where}: id ${p.id}`);
+        break;
+      }
+      case 'person': {
+        const p = await addPerson(query, {
+          email: args[0],
+          name: values.name ?? '',
+          organization: values.organization ?? '',
+          phone: values.phone,
+          title: values.title,
+          pointOfContact: values['point-of-contact'],
+        });
+        say(`${p.email} added to ${p.organization}${values['point-of-contact'] ? ' as its point of contact' : ''} in ${where}: id ${p.id}`);
+        break;
+      }
+      case 'list': {
+        const rows = await listOrganizations(query);
+        if (!rows.length) say(`no organizations in ${where} yet`);
+        const width = Math.max(0, ...rows.map((r) => r.name.length));
+        for (const r of rows) {
+          const kind = r.kind === 'AGENCY' ? (r.coordinator ? 'COORDINATOR' : 'AGENCY') : 'PRIVATE_SECTOR';
+          say(`${r.name.padEnd(width)}  ${r.country}  ${kind.padEnd(14)}  ${r.status.padEnd(9)}  ${r.people} ${r.people === 1 ? 'person' : 'people'}${r.pointOfContact ? `, contact ${r.pointOfContact}` : ''}`);
+        }
+        break;
+      }
+    }
+    return 0;
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`admin: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+    process.exit(1);
+  },
+);

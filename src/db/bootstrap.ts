@@ -1,0 +1,163 @@
+import { AgencyCompetence, Sector } from '../../entities/enums';
+import { ConfigError } from '../config';
+
+/**
+ * What an operator writes as the database's owner to found a network (`npm run admin`): its countries, its founding
+ * participants (endorsed from the moment they are added) and their people. Everything else is done in the hub by
+ * those people under the policy: a coordinator records the applications of those who join later (the endorsement
+ * paragraph after §D), agencies designate points of contact, and so on. A production database starts empty
+ * (`SEED_DEMO=false`): without this, nobody could sign in to do the rest.
+ *
+ * Every function checks its input and says what is wrong in one line (a ConfigError: the command prints it and exits
+ * 1), and writes in one statement: all of it or nothing.
+ */
+
+/** A statement as the database's owner: rows as plain objects. */
+export type OwnerQuery = (text: string, values?: unknown[]) => Promise<any[]>;
+
+const competences = Object.values(AgencyCompetence) as string[];
+const sectors = Object.values(Sector) as string[];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function text(what: string, value: string | undefined, max: number, required = true): string | null {
+  const v = value?.trim() ?? '';
+  if (!v) {
+    if (required) throw new ConfigError(`${what} is required`);
+    return null;
+  }
+  if (v.length > max) throw new ConfigError(`${what} must be at most ${max} characters`);
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw new ConfigError(`${what} must not contain control characters`);
+  return v;
+}
+
+/** A statement, with a table that does not exist yet said as what to do about it. */
+async function run(query: OwnerQuery, sql: string, values: unknown[]): Promise<any[]> {
+  try {
+    return await query(sql, values);
+  } catch (err) {
+    if ((err as { code?: string }).code === '42P01') throw new ConfigError('the database has no LAP Hub tables yet: start the hub once (it applies the migrations)');
+    throw err;
+  }
+}
+
+async function countryName(query: OwnerQuery, code: string): Promise<string> {
+  const [row] = await run(query, `SELECT name FROM country WHERE code = $1`, [code]);
+  if (!row) throw new ConfigError(`no country ${code}: add it first (npm run admin -- country ${code} "<name>")`);
+  return row.name;
+}
+
+function countryCode(value: string | undefined): string {
+  const code = (value ?? '').trim().toUpperCase();
+  if (!/^[A-Z]{2}$/.test(code)) throw new ConfigError(`a country code is two letters (ISO 3166-1 alpha-2, e.g. GB): ${value === undefined ? 'none given' : JSON.stringify(value)}`);
+  return code;
+}
+
+export async function addCountry(query: OwnerQuery, input: { code: string; name: string; developing: boolean }): Promise<{ code: string; name: string; developing: boolean }> {
+  const code = countryCode(input.code);
+  const name = text('the country’s name', input.name, 100)!;
+  const [row] = await run(query, `INSERT INTO country (code, name, developing) VALUES ($1, $2, $3) ON CONFLICT (code) DO NOTHING RETURNING code`, [code, name, input.developing]);
+  if (!row) throw new ConfigError(`the country ${code} exists already (${await countryName(query, code)})`);
+  return { code, name, developing: input.developing };
+}
+
+export interface FoundingParticipant {
+  kind: 'AGENCY' | 'PRIVATE_SECTOR';
+  name: string;
+  country: string;
+  /** Agencies. */
+  competences?: string[];
+  coordinator?: boolean;
+  /** Private-sector members. */
+  sector?: string;
+  requestGuidance?: string;
+}
+
+export async function addParticipant(query: OwnerQuery, input: FoundingParticipant, now = new Date()): Promise<{ id: string; name: string; country: string }> {
+  const name = text('the organization’s name', input.name, 200)!;
+  const country = countryCode(input.country);
+  await countryName(query, country);
+  let competenceList: string[] = [];
+  let sector: string | null = null;
+  let guidance: string | null = null;
+  if (input.kind === 'AGENCY') {
+    if (input.sector !== undefined || input.requestGuidance !== undefined) throw new ConfigError('an agency has competences, not a sector or request guidance');
+    competenceList = [...new Set((input.competences ?? []).map((c) => c.trim().toUpperCase()))];
+    const unknown = competenceList.filter((c) => !competences.includes(c));
+    if (unknown.length) throw new ConfigError(`unknown competence ${unknown.join(', ')}: one of ${competences.join(', ')}`);
+  } else {
+    if (input.coordinator || input.competences?.length) throw new ConfigError('a private-sector member has a sector, not competences or a coordinator’s role');
+    sector = (input.sector ?? '').trim().toUpperCase();
+    if (!sector) throw new ConfigError(`a private-sector member needs its sector: one of ${sectors.join(', ')}`);
+    if (!sectors.includes(sector)) throw new ConfigError(`unknown sector ${sector}: one of ${sectors.join(', ')}`);
+    guidance = text('the request guidance', input.requestGuidance, 2000, false);
+  }
+  // Two organizations of one name would be told apart by id only: refused (names are how people are added to them).
+  const [row] = await run(
+    query,
+    `INSERT INTO participant (kind, name, country_code, status, applied_at, endorsed_at, competences, is_coordinator, sector, request_guidance)
+     SELECT $1, $2, $3, 'ENDORSED', $4, $4, $5::text[], $6, $7, $8
+     WHERE NOT EXISTS (SELECT 1 FROM participant WHERE lower(name) = lower($2))
+     RETURNING id`,
+    [input.kind, name, country, now, competenceList, input.kind === 'AGENCY' && !!input.coordinator, sector, guidance],
+  );
+  if (!row) throw new ConfigError(`an organization named "${name}" exists already`);
+  return { id: row.id, name, country };
+}
+
+export interface NewPerson {
+  email: string;
+  name: string;
+  /** The organization's exact name (any case) or id. */
+  organization: string;
+  phone?: string;
+  title?: string;
+  pointOfContact?: boolean;
+}
+
+export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ id: string; email: string; organization: string }> {
+  const email = text('the email', input.email, 200)!;
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new ConfigError(`not an email address: ${email}`);
+  const name = text('the person’s name', input.name, 200)!;
+  const phone = text('the phone', input.phone, 50, false);
+  const title = text('the title', input.title, 200, false);
+  const which = text('the organization', input.organization, 200)!;
+  const orgs = await run(query, `SELECT id, name FROM participant WHERE ${UUID.test(which) ? 'id = $1::uuid' : 'lower(name) = lower($1)'}`, [which]);
+  if (orgs.length !== 1) throw new ConfigError(`no organization ${UUID.test(which) ? 'with the id' : 'named'} "${which}" (npm run admin -- list)`);
+  const org = orgs[0] as { id: string; name: string };
+  const [row] = await run(
+    query,
+    `WITH added AS (
+       INSERT INTO person (organization_id, name, email, phone, title)
+       SELECT $1, $2, $3, $4, $5 WHERE NOT EXISTS (SELECT 1 FROM person WHERE lower(email) = lower($3))
+       RETURNING id
+     ), contact AS (
+       UPDATE participant SET point_of_contact_id = added.id FROM added WHERE participant.id = $1 AND $6::boolean RETURNING 1
+     )
+     SELECT id FROM added`,
+    [org.id, name, email, phone, title, !!input.pointOfContact],
+  );
+  if (!row) throw new ConfigError(`a person with the email ${email} exists already`);
+  return { id: row.id, email, organization: org.name };
+}
+
+export interface OrganizationLine {
+  name: string;
+  kind: string;
+  status: string;
+  country: string;
+  coordinator: boolean;
+  people: number;
+  pointOfContact: string | null;
+}
+
+export async function listOrganizations(query: OwnerQuery): Promise<OrganizationLine[]> {
+  const rows = await run(
+    query,
+    `SELECT p.name, p.kind, p.status, p.country_code AS country, p.is_coordinator AS coordinator,
+            (SELECT count(*)::int FROM person pe WHERE pe.organization_id = p.id) AS people,
+            (SELECT email FROM person pe WHERE pe.id = p.point_of_contact_id) AS "pointOfContact"
+       FROM participant p ORDER BY p.kind, p.name`,
+    [],
+  );
+  return rows as OrganizationLine[];
+}

@@ -1,0 +1,81 @@
+import { ConfigError } from '../../src/config';
+import { addCountry, addParticipant, addPerson, listOrganizations, OwnerQuery } from '../../src/db/bootstrap';
+import { cast, startTestHub, TestHub } from '../support/hub';
+
+/**
+ * Founding a network on a database (`npm run admin`, src/db/bootstrap.ts): countries, founding participants endorsed
+ * at once, their people — who then sign in as the viewers their organizations make them. Run here on the test
+ * database beside the demo network (reset after each test).
+ */
+let hub: TestHub;
+let query: OwnerQuery;
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  query = (text, values) => hub.ds.query(text, values as unknown[]);
+});
+afterAll(() => hub.close());
+afterEach(() => hub.reset());
+
+/** What the refusals must leave unchanged. */
+async function counts() {
+  return (await hub.ds.query(`SELECT (SELECT count(*)::int FROM country) AS countries, (SELECT count(*)::int FROM participant) AS participants, (SELECT count(*)::int FROM person) AS people`))[0];
+}
+
+test('a country, a coordinating agency and a private-sector member with their people: each signs in as the viewer the organization makes them', async () => {
+  expect(await addCountry(query, { code: 'fi', name: ' Finland ', developing: false })).toEqual({ code: 'FI', name: 'Finland', developing: false });
+  const agency = await addParticipant(query, { kind: 'AGENCY', name: 'Finnish Transport and Communications Agency', country: 'FI', coordinator: true, competences: ['telecommunications', 'TELECOMMUNICATIONS'] });
+  const member = await addParticipant(query, { kind: 'PRIVATE_SECTOR', name: 'Nordic Mail', country: 'fi', sector: 'internet_service_provider', requestGuidance: 'Write to abuse@nordic.example' });
+  const aino = await addPerson(query, { email: 'aino@traficom.example', name: 'Aino Virtanen', organization: 'finnish transport and communications agency', title: 'Head of unit', pointOfContact: true });
+  const mika = await addPerson(query, { email: 'mika@nordic.example', name: 'Mika Laine', organization: member.id, phone: '+358 1 234' });
+  expect(aino).toEqual({ id: expect.any(String), email: 'aino@traficom.example', organization: 'Finnish Transport and Communications Agency' });
+  expect(await hub.ds.query(`SELECT kind, status, country_code, competences, is_coordinator, sector, request_guidance, point_of_contact_id, endorsed_at IS NOT NULL AS endorsed FROM participant WHERE id = ANY($1) ORDER BY kind`, [[agency.id, member.id]])).toEqual([
+    { kind: 'AGENCY', status: 'ENDORSED', country_code: 'FI', competences: ['TELECOMMUNICATIONS'], is_coordinator: true, sector: null, request_guidance: null, point_of_contact_id: aino.id, endorsed: true },
+    { kind: 'PRIVATE_SECTOR', status: 'ENDORSED', country_code: 'FI', competences: [], is_coordinator: false, sector: 'INTERNET_SERVICE_PROVIDER', request_guidance: 'Write to abuse@nordic.example', point_of_contact_id: null, endorsed: true },
+  ]);
+
+  const me = `{ me { kind person { name } organization { name } } cases(first: 50) { totalCount } }`;
+  const asAino = await hub.gql(me, { token: await hub.tokenFor(aino.id, aino.email) });
+  const asMika = await hub.gql(me, { token: await hub.tokenFor(mika.id, mika.email) });
+  // The demo network's cases as a new agency and a new member see them: as another agency does; the CLEAR and GREEN ones.
+  const asIsla = await hub.gql(`{ cases(first: 50) { totalCount } }`, { as: cast.isla });
+  const [clearOrGreen] = await hub.ds.query(`SELECT count(*)::int AS n FROM enforcement_case WHERE tlp IN ('CLEAR', 'GREEN')`);
+  expect(asAino.body).toEqual({ data: { me: { kind: 'COORDINATOR', person: { name: 'Aino Virtanen' }, organization: { name: 'Finnish Transport and Communications Agency' } }, cases: { totalCount: asIsla.body.data.cases.totalCount } } });
+  expect(asMika.body).toEqual({ data: { me: { kind: 'PRIVATE', person: { name: 'Mika Laine' }, organization: { name: 'Nordic Mail' } }, cases: { totalCount: clearOrGreen.n } } });
+  // The agency can act at once: it opens a case of its own.
+  const opened = await hub.gql(`mutation { openCase(input: { reference: "FI-2027-001", title: "Open relays", categories: [SPAM], countryCodes: ["FI"], tlp: GREEN }) { leadAgency { name } } }`, {
+    token: await hub.tokenFor(aino.id, aino.email),
+  });
+  expect(opened.body).toEqual({ data: { openCase: { leadAgency: { name: 'Finnish Transport and Communications Agency' } } } });
+
+  const listed = await listOrganizations(query);
+  expect(listed.filter((o) => ['Finnish Transport and Communications Agency', 'Nordic Mail'].includes(o.name))).toEqual([
+    { name: 'Finnish Transport and Communications Agency', kind: 'AGENCY', status: 'ENDORSED', country: 'FI', coordinator: true, people: 1, pointOfContact: 'aino@traficom.example' },
+    { name: 'Nordic Mail', kind: 'PRIVATE_SECTOR', status: 'ENDORSED', country: 'FI', coordinator: false, people: 1, pointOfContact: null },
+  ]);
+});
+
+test.each<[string, () => Promise<unknown>, string | RegExp]>([
+  ['a country code of three letters', () => addCountry(query, { code: 'FIN', name: 'Finland', developing: false }), 'a country code is two letters (ISO 3166-1 alpha-2, e.g. GB): "FIN"'],
+  ['a country that exists', () => addCountry(query, { code: 'gb', name: 'Britain', developing: false }), 'the country GB exists already (United Kingdom)'],
+  ['a country without a name', () => addCountry(query, { code: 'FI', name: '  ', developing: false }), 'the country’s name is required'],
+  ['an agency in a country not added', () => addParticipant(query, { kind: 'AGENCY', name: 'X', country: 'FI' }), 'no country FI: add it first (npm run admin -- country FI "<name>")'],
+  ['an unknown competence', () => addParticipant(query, { kind: 'AGENCY', name: 'X', country: 'GB', competences: ['SPAM'] }), 'unknown competence SPAM: one of DATA_PROTECTION, TELECOMMUNICATIONS, CONSUMER_PROTECTION, CRIMINAL_LAW, OTHER'],
+  ['an agency with a sector', () => addParticipant(query, { kind: 'AGENCY', name: 'X', country: 'GB', sector: 'MOBILE_OPERATOR' }), 'an agency has competences, not a sector or request guidance'],
+  ['a member without a sector', () => addParticipant(query, { kind: 'PRIVATE_SECTOR', name: 'X', country: 'GB' }), /^a private-sector member needs its sector: one of FINANCIAL_INSTITUTION, INTERNET_SERVICE_PROVIDER, .*, DISPUTE_RESOLUTION_PROVIDER$/],
+  ['a coordinating member', () => addParticipant(query, { kind: 'PRIVATE_SECTOR', name: 'X', country: 'GB', sector: 'MOBILE_OPERATOR', coordinator: true }), 'a private-sector member has a sector, not competences or a coordinator’s role'],
+  ['a second organization of one name', () => addParticipant(query, { kind: 'PRIVATE_SECTOR', name: 'northstar broadband', country: 'US', sector: 'MOBILE_OPERATOR' }), 'an organization named "northstar broadband" exists already'],
+  ['a person whose email is taken (any case)', () => addPerson(query, { email: cast.ann.toUpperCase(), name: 'Ann', organization: 'Meridian Bank' }), `a person with the email ${cast.ann.toUpperCase()} exists already`],
+  ['a person of no organization', () => addPerson(query, { email: 'new@x.example', name: 'New', organization: 'Nobody Ltd' }), 'no organization named "Nobody Ltd" (npm run admin -- list)'],
+  ['a person with no email address', () => addPerson(query, { email: 'new-at-x', name: 'New', organization: 'Meridian Bank' }), 'not an email address: new-at-x'],
+  ['a name with a control character', () => addPerson(query, { email: 'new@x.example', name: 'New\u0007', organization: 'Meridian Bank' }), 'the person’s name must not contain control characters'],
+])('refused, nothing written: %s', async (_what, write, message) => {
+  const before = await counts();
+  const poc = await hub.ds.query(`SELECT id, point_of_contact_id FROM participant ORDER BY id`);
+  const refusal = write();
+  await expect(refusal).rejects.toBeInstanceOf(ConfigError);
+  if (typeof message === 'string') await expect(refusal).rejects.toEqual(new ConfigError(message));
+  else await expect(refusal).rejects.toThrow(message);
+  expect(await counts()).toEqual(before);
+  expect(await hub.ds.query(`SELECT id, point_of_contact_id FROM participant ORDER BY id`)).toEqual(poc);
+});
