@@ -217,11 +217,14 @@ function presentsSecret(header: string | undefined, secret: string): boolean {
   return timingSafeEqual(given, createHash('sha256').update(secret).digest());
 }
 
+/** Headers by which proxies and CDNs name the client they relay for: any of them means the request is not this host's own. */
+const RELAYED_FOR = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-cluster-client-ip', 'x-forwarded-host', 'via'];
+
 /** A request from this host itself: a loopback peer, and no proxy's forwarding headers (a proxy on this host relays others'). */
 function fromThisHost(req: http.IncomingMessage): boolean {
   const peer = req.socket.remoteAddress ?? '';
   const loopback = peer === '::1' || /^(::ffff:)?127\./.test(peer);
-  return loopback && req.headers['x-forwarded-for'] === undefined && req.headers.forwarded === undefined && req.headers['x-real-ip'] === undefined;
+  return loopback && RELAYED_FOR.every((h) => req.headers[h] === undefined);
 }
 
 export async function createHub(options: HubOptions): Promise<Hub> {

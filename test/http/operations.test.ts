@@ -171,7 +171,11 @@ describe('GET /metrics (Prometheus)', () => {
       const local = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(local.status).toBe(200);
       expect(await local.text()).toContain('laphub_graphql_requests_total');
-      for (const header of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }] as Array<Record<string, string>>) {
+      for (const header of [
+        { 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }, { 'x-client-ip': '203.0.113.9' },
+        { 'true-client-ip': '203.0.113.9' }, { 'cf-connecting-ip': '203.0.113.9' }, { 'fastly-client-ip': '203.0.113.9' }, { 'x-cluster-client-ip': '203.0.113.9' },
+        { 'x-forwarded-host': 'hub.example.org' }, { via: '1.1 proxy' },
+      ] as Array<Record<string, string>>) {
         const relayed = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: header });
         expect([relayed.status, await relayed.json()]).toEqual([403, { error: 'metrics are served to this host only: set METRICS_TOKEN to scrape them from elsewhere' }]);
       }
