@@ -84,7 +84,7 @@ export class NetworkReport {
   @Field(() => Int, { description: 'Calls the reader can list held in the period (scheduled before now).' })
   callsHeld: number;
 
-  @Field(() => [QuarterCalls], { description: 'Every quarter the period touches, with the calls the reader can list.' })
+  @Field(() => [QuarterCalls], { description: 'Every quarter the period touches, with the calls the reader can list held in it (scheduled before now, as `callsHeld`): a quarter still to come counts none yet.' })
   callsPerQuarter: QuarterCalls[];
 
   @Field(() => Int, { description: 'Quarters of the period with no call: the plan asks for at least one a quarter (§A.3).' })

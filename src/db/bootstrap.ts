@@ -121,9 +121,13 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
   const phone = text('the phone', input.phone, 50, false);
   const title = text('the title', input.title, 200, false);
   const which = text('the organization', input.organization, 200)!;
-  const orgs = await run(query, `SELECT id, name FROM participant WHERE ${UUID.test(which) ? 'id = $1::uuid' : 'lower(name) = lower($1)'}`, [which]);
+  // By id, else by its exact name, else by its name in any case (when only one organization has it so).
+  let orgs = await run(query, `SELECT id, name FROM participant WHERE ${UUID.test(which) ? 'id = $1::uuid' : 'name = $1'}`, [which]);
+  if (!orgs.length && !UUID.test(which)) orgs = await run(query, `SELECT id, name FROM participant WHERE lower(name) = lower($1)`, [which]);
+  if (orgs.length > 1) throw new ConfigError(`${orgs.length} organizations are named "${which}" but for case: give the exact name or the id (npm run admin -- list)`);
   if (orgs.length !== 1) throw new ConfigError(`no organization ${UUID.test(which) ? 'with the id' : 'named'} "${which}" (npm run admin -- list)`);
   const org = orgs[0] as { id: string; name: string };
+  const taken = () => new ConfigError(`a person with the email ${email} exists already`);
   const [row] = await run(
     query,
     `WITH added AS (
@@ -135,8 +139,11 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
      )
      SELECT id FROM added`,
     [org.id, name, email, phone, title, !!input.pointOfContact],
-  );
-  if (!row) throw new ConfigError(`a person with the email ${email} exists already`);
+  ).catch((err) => {
+    // Added by another command at the same moment: the unique index on emails decides.
+    throw (err as { code?: string }).code === '23505' ? taken() : err;
+  });
+  if (!row) throw taken();
   return { id: row.id, email, organization: org.name };
 }
 

@@ -357,7 +357,14 @@ export class ViewerDb {
       // Nobody will hear the answer, or it reports nothing done: nothing of the request is kept.
       this.events = [];
       this.client = null;
-      if (this.abandoned && sharedSession.get(client) === false) await cancelIfStillRunning(client, this.last);
+      if (this.abandoned && sharedSession.get(client) === false && !(await settlesWithin(this.last, CANCEL_ABANDONED_AFTER_MS))) {
+        // Still running: cancelled, and the connection closed rather than reused (its transaction ends with it), so
+        // that a cancel reaching the server late can never land on another request's statement.
+        await cancelRunning(client, this.ds);
+        countOn(client, null);
+        client.release(new Error('the request’s client went away while a statement ran: the statement was cancelled and the connection closed'));
+        return;
+      }
       await this.last;
       await rollBack(client);
       return;
@@ -555,39 +562,49 @@ export class RequestConnection {
   }
 }
 
-/** Rolls the connection's transaction back and gives the connection to the pool (discarded if the rollback failed). */
 /** How long the statement of a request whose client went away may go on before it is cancelled. */
 const CANCEL_ABANDONED_AFTER_MS = 100;
 
-/**
- * When the client of a request went away (or a stopping hub cut its connection after SHUTDOWN_GRACE_MS) while one of
- * its statements runs — a long scan, a write waiting for another session's lock — that statement is cancelled once it
- * has gone on for another 100 ms: nobody will read its answer, and the transaction is rolled back behind it anyway.
- * Without it, the connection stayed taken until the statement ended on its own, and a stopping hub waited for it past
- * its grace. Not on an embedded database (one session serves every connection: nothing there waits for another).
- */
-async function cancelIfStillRunning(client: pg.PoolClient, last: Promise<unknown>): Promise<void> {
+/** Whether `promise` (one that never rejects) settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const ended = await Promise.race([last.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, CANCEL_ABANDONED_AFTER_MS, false)))]);
+  const settled = await Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)))]);
   clearTimeout(timer);
-  if (!ended) await cancelRequest(client);
+  return settled;
 }
 
 /**
- * The protocol's CancelRequest for what a connection is running, sent on a connection of its own (no pool connection
- * is needed: it works while the hub stops, with every pool connection taken). PostgreSQL signals the backend before
- * it closes that connection. A cancel that reaches the backend after its statement ended is dropped by the server (an
- * idle backend ignores it); one that reaches the `ROLLBACK` behind it fails that `ROLLBACK`, and the connection is
- * then closed rather than reused (`rollBack`). Settles, never rejects: a cancel that cannot be sent leaves the
- * statement to end on its own.
+ * Cancels what a connection is running, for a request whose client went away (or a stopping hub cut it after
+ * SHUTDOWN_GRACE_MS) while one of its statements still ran 100 ms later — a long scan, a write waiting for another
+ * session's lock: nobody will read its answer. Without it the connection stayed taken until the statement ended on its
+ * own, and a stopping hub waited for it past its grace. The connection is closed afterwards, never reused (`finish`).
+ * Not on an embedded database (one session serves every connection: nothing there waits for another).
+ *
+ * On a connection without TLS, the protocol's CancelRequest on a socket of its own (no pool connection is needed: it
+ * works while the hub stops with every pool connection taken). On one with TLS, whose CancelRequest would go in
+ * clear text, `pg_cancel_backend` through the pool (the same login may cancel its own sessions), given up after 2 s.
+ * Settles, never rejects: a cancel that cannot be sent leaves the statement to end on its own (its connection is
+ * closed all the same, and its transaction with it).
  */
-function cancelRequest(client: pg.PoolClient): Promise<void> {
-  const c = client as unknown as { processID?: number | null; secretKey?: number | null; host?: string; port?: number };
-  if (typeof c.processID !== 'number' || typeof c.secretKey !== 'number' || !c.host || !c.port) return Promise.resolve();
+function cancelRunning(client: pg.PoolClient, ds: DataSource): Promise<void> {
+  const c = client as unknown as { processID?: number | null; secretKey?: number | null; host?: string; port?: number; ssl?: unknown };
+  if (typeof c.processID !== 'number') return Promise.resolve();
+  const pid = c.processID;
+  if (c.ssl) {
+    let timer: NodeJS.Timeout | undefined;
+    const cancelled = poolOf(ds)
+      .query('SELECT pg_cancel_backend($1)', [pid])
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+    return Promise.race([cancelled, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]).finally(() => clearTimeout(timer));
+  }
+  if (typeof c.secretKey !== 'number' || !c.host || !c.port) return Promise.resolve();
   const message = Buffer.alloc(16);
   message.writeInt32BE(16, 0);
   message.writeInt32BE(80877102, 4); // the CancelRequest code
-  message.writeInt32BE(c.processID, 8);
+  message.writeInt32BE(pid, 8);
   message.writeInt32BE(c.secretKey, 12);
   return new Promise((resolve) => {
     const socket = c.host!.startsWith('/') ? net.connect(`${c.host}/.s.PGSQL.${c.port}`) : net.connect(c.port!, c.host);
@@ -598,6 +615,7 @@ function cancelRequest(client: pg.PoolClient): Promise<void> {
   });
 }
 
+/** Rolls the connection's transaction back and gives the connection to the pool (discarded if the rollback failed). */
 async function rollBack(client: pg.PoolClient): Promise<void> {
   try {
     await client.query('ROLLBACK');

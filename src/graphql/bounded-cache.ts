@@ -4,8 +4,10 @@ import { LRUCache } from 'lru-cache';
 /** Apollo Server's cache interface (`KeyValueCache` of @apollo/utils.keyvaluecache), over lru-cache. */
 export class BoundedStore<V extends object | string> {
   private readonly lru: LRUCache<string, V>;
-  constructor(options: { max: number } | { maxSize: number; sizeOf: (value: V) => number }) {
-    this.lru = 'max' in options ? new LRUCache({ max: options.max }) : new LRUCache({ maxSize: options.maxSize, sizeCalculation: options.sizeOf });
+  constructor(options: { max: number; maxSize?: number; sizeOf?: (value: V, key: string) => number }) {
+    this.lru = options.maxSize
+      ? new LRUCache({ max: options.max, maxSize: options.maxSize, sizeCalculation: options.sizeOf ?? (() => 1) })
+      : new LRUCache({ max: options.max });
   }
   async get(key: string): Promise<V | undefined> {
     return this.lru.get(key);
@@ -35,7 +37,11 @@ export function documentStore(): BoundedStore<DocumentNode> {
   return new BoundedStore<DocumentNode>({ max: 500 });
 }
 
-/** Automatic persisted queries: query texts by credential and hash (src/http/persisted-query.ts), at most ~8 MB of text. */
+/**
+ * Automatic persisted queries: query texts by credential and hash (src/http/persisted-query.ts), at most 20,000 of them
+ * and ~4 M characters of keys and texts with an allowance per entry (~8–16 MB of heap): a stream of tiny texts under
+ * ever new credentials stops at the entry count.
+ */
 export function persistedQueryStore(): BoundedStore<string> {
-  return new BoundedStore<string>({ maxSize: 4 * 1024 * 1024, sizeOf: (text) => Math.max(1, text.length) });
+  return new BoundedStore<string>({ max: 20_000, maxSize: 4 * 1024 * 1024, sizeOf: (text, key) => text.length + key.length + 64 });
 }

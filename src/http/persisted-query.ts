@@ -68,54 +68,70 @@ function refuse(res: ServerResponse, { argument, problem }: { argument: string; 
  * hash one viewer registered answered any other caller with the query's result instead of PERSISTED_QUERY_NOT_FOUND,
  * so anyone could tell whether someone had run a given text (a search for a suspect's name, a case id written into
  * a query). Here the text is kept under the hash *and* the caller's credential (the `Authorization` header as sent;
- * without one, the client's address): only a request with the same credential finds it. Another token of the same
- * person registers again, once, as the protocol does for any cache miss.
+ * without one, or an empty one, the client's address, which callers behind one address share): only a request with
+ * the same credential finds it. Another token of the same person registers again, once, as the protocol does for any
+ * cache miss.
  *
- * A request that sends its query with the hash registers it and goes on with the query alone; one that sends the hash
- * alone gets the text kept for its credential, or Apollo's answer to an unknown hash (200, PERSISTED_QUERY_NOT_FOUND,
- * `cache-control: private, no-cache, must-revalidate`). Either way Apollo Server (whose own persisted queries are
- * off) sees a plain request: the POST's body or the GET's query string carries the query, and `extensions` no
- * `persistedQuery`. Runs after `persistedQueryCheck`, which refused malformed extensions.
+ * A request that sends its query with the hash goes on with the query alone, and the text is kept once it has been
+ * answered 200 — parsed, validated, its credential accepted, past CSRF prevention: what Apollo kept, after what Apollo
+ * checked — under a hash computed here from the very text kept. One that sends the hash alone gets the text kept for
+ * its credential, or Apollo's answer to an unknown hash (200, PERSISTED_QUERY_NOT_FOUND, `cache-control: private,
+ * no-cache, must-revalidate`). Either way Apollo Server (whose own persisted queries are off) sees a plain request: the
+ * POST's body or the GET's query string carries the query, and `extensions` no `persistedQuery`. A GET's parameters
+ * are read here as Apollo reads them (URLSearchParams), and each of `query` and `extensions` may be given once.
  */
 export function persistedQueries(store: BoundedStore<string>, addressOf: (req: IncomingMessage) => string | undefined): Step {
   return (req, res, next) => {
     const isGet = req.method === 'GET';
     let params: URLSearchParams | null = null;
-    let extensions: Record<string, unknown> | undefined;
+    let extensions: unknown;
     let query: unknown;
     if (isGet) {
       const url = req.url ?? '';
       const at = url.indexOf('?');
       if (at < 0) return next();
       params = new URLSearchParams(url.slice(at + 1));
-      const raw = params.get('extensions');
-      if (raw === null) return next();
-      extensions = JSON.parse(raw) as Record<string, unknown>; // well-formed JSON: persistedQueryCheck refused anything else
+      if (!params.has('extensions')) return next();
+      for (const name of ['query', 'extensions']) {
+        if (params.getAll(name).length > 1) return refuse(res, { argument: name, problem: 'is given more than once' });
+      }
+      try {
+        extensions = JSON.parse(params.get('extensions')!);
+      } catch {
+        return refuse(res, { argument: 'extensions', problem: 'is not valid JSON' });
+      }
       query = params.get('query') ?? undefined;
     } else {
       const body = (req as IncomingMessage & { body?: unknown }).body;
       if (!body || typeof body !== 'object' || Array.isArray(body)) return next();
-      ({ extensions, query } = body as { extensions?: Record<string, unknown>; query?: unknown });
+      ({ extensions, query } = body as { extensions?: unknown; query?: unknown });
     }
-    const pq = extensions?.persistedQuery as { sha256Hash: string } | undefined | null;
-    if (!extensions || !pq) return next();
-    const authorization = req.headers.authorization;
-    const credential = authorization !== undefined ? `authorization ${authorization}` : `address ${addressOf(req) ?? 'unknown'}`;
-    const key = `${createHash('sha256').update(credential).digest('base64url')}:${pq.sha256Hash}`;
-    if (typeof query === 'string' && query !== '') {
-      void store.set(key, query);
-    } else {
-      const kept = store.peek(key);
+    // The same checks as `persistedQueryCheck`, on the values read here (a GET's parameters as Apollo reads them).
+    const problem = extensionsProblem(extensions, query);
+    if (problem) return refuse(res, problem);
+    const pq = (extensions as Record<string, unknown> | null | undefined)?.persistedQuery as { sha256Hash: string } | undefined | null;
+    if (!pq) return next();
+    const authorization = req.headers.authorization?.trim();
+    const credential = authorization ? `authorization ${authorization}` : `address ${addressOf(req) ?? 'unknown'}`;
+    const scope = createHash('sha256').update(credential).digest('base64url');
+    if (query === undefined) {
+      const kept = store.peek(`${scope}:${pq.sha256Hash}`);
       if (kept === undefined) {
         factsOf(req).outcome = 'PERSISTED_QUERY_NOT_FOUND';
         res.setHeader('cache-control', 'private, no-cache, must-revalidate');
         return sendJson(res, 200, { errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] });
       }
       query = kept;
+    } else if (typeof query === 'string' && query !== '') {
+      const text = query;
+      res.once('finish', () => {
+        if (res.statusCode === 200) void store.set(`${scope}:${createHash('sha256').update(text).digest('hex')}`, text);
+      });
     }
-    const { persistedQuery: _taken, ...rest } = extensions;
+    // Anything else (an empty query, one that is not a string) goes on without the hash: Apollo refuses it as it would.
+    const { persistedQuery: _taken, ...rest } = extensions as Record<string, unknown>;
     if (isGet) {
-      params!.set('query', query as string);
+      if (typeof query === 'string') params!.set('query', query);
       if (Object.keys(rest).length) params!.set('extensions', JSON.stringify(rest));
       else params!.delete('extensions');
       req.url = `${(req.url ?? '').slice(0, (req.url ?? '').indexOf('?'))}?${params!.toString()}`;

@@ -732,6 +732,41 @@ describe('bad input is BAD_USER_INPUT', () => {
     expect((await post(hub.url, { extensions: { ...extensions, other: { x: 1 } } }, tom)).body).toEqual(found);
   });
 
+  test('a persisted query is kept only once it was answered 200, under the hash of the text kept; a GET reads each parameter once', async () => {
+    const text = '{ me { kind } }';
+    const extensions = { persistedQuery: { version: 1, sha256Hash: hash(text) } };
+    const notFound = { errors: [{ message: 'PersistedQueryNotFound', extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }] };
+    const isla = { authorization: `Bearer ${await tokenOf(cast.isla)}` };
+    const get = (params: string, headers: Record<string, string> = {}) =>
+      fetch(`${hub.url}?${params}`, { headers: { 'apollo-require-preflight': 'true', ...headers } }).then(async (r) => [r.status, await r.json()]);
+    const ext = encodeURIComponent(JSON.stringify(extensions));
+    // Two `query` parameters (one to be hashed, another to be kept): refused, nothing kept.
+    expect(await get(`query=${encodeURIComponent('{ __typename }')}&query=${encodeURIComponent(text)}&extensions=${ext}`, isla)).toEqual([
+      400, { errors: [{ message: 'query: is given more than once', extensions: { code: 'BAD_USER_INPUT', argument: 'query' } }] },
+    ]);
+    expect((await post(hub.url, { extensions }, isla)).body).toEqual(notFound);
+    // Blocked by CSRF prevention (a GET without its header): not kept.
+    const blocked = await fetch(`${hub.url}?query=${encodeURIComponent(text)}&extensions=${ext}`, { headers: isla });
+    expect(blocked.status).toBe(400);
+    expect((await post(hub.url, { extensions }, isla)).body).toEqual(notFound);
+    // A bad token: 401, not kept under it.
+    const bad = { authorization: 'Bearer not-a-token' };
+    expect((await post(hub.url, { query: text, extensions }, bad)).status).toBe(401);
+    expect((await post(hub.url, { extensions }, bad)).body).toEqual(notFound);
+    // A query that does not validate: not kept.
+    const invalid = '{ me { nope } }';
+    const invalidExtensions = { persistedQuery: { version: 1, sha256Hash: hash(invalid) } };
+    expect((await post(hub.url, { query: invalid, extensions: invalidExtensions }, isla)).status).toBe(400);
+    expect((await post(hub.url, { extensions: invalidExtensions }, isla)).body).toEqual(notFound);
+    // Registered over GET: then found over GET and POST, by Isla's credential only.
+    expect(await get(`query=${encodeURIComponent(text)}&extensions=${ext}`, isla)).toEqual([200, { data: { me: { kind: 'AGENCY' } } }]);
+    expect(await get(`extensions=${ext}`, isla)).toEqual([200, { data: { me: { kind: 'AGENCY' } } }]);
+    expect((await post(hub.url, { extensions }, isla)).body).toEqual({ data: { me: { kind: 'AGENCY' } } });
+    // An empty Authorization header is no credential: the caller's address, as with none at all.
+    expect((await post(hub.url, { query: text, extensions }, { authorization: '' })).body).toEqual({ data: { me: { kind: 'ANONYMOUS' } } });
+    expect((await post(hub.url, { extensions })).body).toEqual({ data: { me: { kind: 'ANONYMOUS' } } });
+  });
+
   test('more than 50 variable errors: every error has its code (a query and a mutation)', async () => {
     // 60 fields a filter does not have: one error each, and graphql-js stops after 50 with one more.
     const filter = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`nope${i}`, 1]));
