@@ -16,27 +16,30 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$DATA_DIR" "$LOG"; }
 trap cleanup EXIT
 fail() { echo "gateway smoke: FAIL: $*"; echo "--- log"; cat "$LOG"; exit 1; }
+# `… | has PATTERN`: grep -q on the whole of a command's output. A pipe straight into grep -q fails under pipefail
+# whenever grep has matched and exited before the command wrote its last bytes (SIGPIPE, EPIPE).
+has() { local text; text=$(cat); grep -q "$@" <<< "$text"; }
 gql() { curl -s -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' ${2:+-H "authorization: Bearer $2"} -d "$1"; }
 
 npm run --silent build
 node dist/src/cli/gateway.js >"$LOG" 2>&1 &
 pid=$!
 for _ in $(seq 1 120); do
-  gql '{"query":"{ me { kind } }"}' 2>/dev/null | grep -q ANONYMOUS && break
+  gql '{"query":"{ me { kind } }"}' 2>/dev/null | has ANONYMOUS && break
   kill -0 "$pid" 2>/dev/null || fail "the gateway exited during start-up"
   sleep 0.5
 done
-gql '{"query":"{ me { kind } }"}' | grep -q ANONYMOUS || fail "the gateway did not answer"
-curl -sf -H 'accept: text/html' "http://127.0.0.1:$PORT/graphql" | grep -q '<title>LAP Hub' || fail "GraphiQL page on the gateway"
+gql '{"query":"{ me { kind } }"}' | has ANONYMOUS || fail "the gateway did not answer"
+curl -sf -H 'accept: text/html' "http://127.0.0.1:$PORT/graphql" | has '<title>LAP Hub' || fail "GraphiQL page on the gateway"
 
 Q='{"query":"{ complaints { id case { reference confidential { summary } } } }"}'
 anon=$(gql "$Q")
-echo "$anon" | grep -q '"reference":"FTC-2004-017"' || fail "anonymous: the CLEAR case through the complaints example: $anon"
-echo "$anon" | grep -q 'FTC-2004-021' && fail "anonymous: the RED case leaked: $anon"
-echo "$anon" | grep -q '"path":"complaints.case.confidential"' || fail "anonymous: no redaction entry with the composed path: $anon"
+grep -q '"reference":"FTC-2004-017"' <<< "$anon" || fail "anonymous: the CLEAR case through the complaints example: $anon"
+grep -q 'FTC-2004-021' <<< "$anon" && fail "anonymous: the RED case leaked: $anon"
+grep -q '"path":"complaints.case.confidential"' <<< "$anon" || fail "anonymous: no redaction entry with the composed path: $anon"
 TOKEN=$(node dist/src/cli/token.js tom.baker@meridianbank.example | tail -1)
 tom=$(gql "$Q" "$TOKEN")
-echo "$tom" | grep -q '"reference":"FTC-2004-021","confidential":{"summary"' || fail "tom: the RED case shared with him, tier included: $tom"
+grep -q '"reference":"FTC-2004-021","confidential":{"summary"' <<< "$tom" || fail "tom: the RED case shared with him, tier included: $tom"
 # A forged token: the hub refuses it, and so does the gateway, with 401 and no data.
 status=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' -H "authorization: Bearer ${TOKEN%????}AAAA" -d "$Q")
 [ "$status" = 401 ] || fail "a forged token through the gateway: expected 401, got $status"
@@ -58,9 +61,9 @@ client.subscribe({ query: "subscription { caseChanged { reference status confide
 ' >"$SUB" 2>&1 &
 sub_pid=$!
 # Until the hub holds the subscription (its metrics, on the hub's loopback port).
-for _ in $(seq 1 120); do curl -s "http://127.0.0.1:$HUB_PORT/metrics" | grep -q '^laphub_subscriptions_active 1' && break; sleep 0.5; done
-curl -s "http://127.0.0.1:$HUB_PORT/metrics" | grep -q '^laphub_subscriptions_active 1' || fail "the subscription did not reach the hub: $(cat "$SUB")"
-gql '{"query":"mutation { updateCase(id: \"85a532e5-40f4-4c5f-8ec2-85973b967105\", input: { status: CLOSED }) { status } }"}' "$ANN" | grep -q CLOSED || fail "ann: updateCase through the gateway"
+for _ in $(seq 1 120); do curl -s "http://127.0.0.1:$HUB_PORT/metrics" | has '^laphub_subscriptions_active 1' && break; sleep 0.5; done
+curl -s "http://127.0.0.1:$HUB_PORT/metrics" | has '^laphub_subscriptions_active 1' || fail "the subscription did not reach the hub: $(cat "$SUB")"
+gql '{"query":"mutation { updateCase(id: \"85a532e5-40f4-4c5f-8ec2-85973b967105\", input: { status: CLOSED }) { status } }"}' "$ANN" | has CLOSED || fail "ann: updateCase through the gateway"
 wait "$sub_pid" || fail "subscription through the gateway: $(cat "$SUB")"
 grep -q '"reference":"FTC-2004-021","status":"CLOSED","confidential":{"summary"' "$SUB" || fail "subscription: Tom's event: $(cat "$SUB")"
 grep -q '"complaints":\[{"id":"c-1003"}\]' "$SUB" || fail "subscription: the complaints example's rows in the event: $(cat "$SUB")"

@@ -14,6 +14,9 @@ pid=""
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$DATA_DIR" "$LOG" "$LOG.key"; }
 trap cleanup EXIT
 fail() { echo "smoke: FAIL: $*"; echo "--- hub log"; cat "$LOG"; exit 1; }
+# `… | has PATTERN`: grep -q on the whole of a command's output. A pipe straight into grep -q fails under pipefail
+# whenever grep has matched and exited before the command wrote its last bytes (SIGPIPE, EPIPE).
+has() { local text; text=$(cat); grep -q "$@" <<< "$text"; }
 
 start_hub() {
   npm start >"$LOG" 2>&1 &
@@ -41,7 +44,7 @@ stop_hub() {
 gql() { curl -s -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' ${2:+-H "authorization: Bearer $2"} -d "$1"; }
 
 start_hub
-curl -sf "http://127.0.0.1:$PORT/readyz" | grep -q ready || fail "/readyz"
+curl -sf "http://127.0.0.1:$PORT/readyz" | has ready || fail "/readyz"
 echo "smoke: the embedded database is the hub's alone (a Unix socket in a private folder, no TCP port)"
 grep -q '"port"' "$DATA_DIR/hub.lock" && fail "the lock file names a TCP port: $(cat "$DATA_DIR/hub.lock")"
 [ -S "$DATA_DIR/socket/.s.PGSQL.5432" ] || fail "no database socket in $DATA_DIR/socket"
@@ -62,7 +65,7 @@ if [ -f examples/dashboard/dist/index.html ]; then
   if grep -Eq '<(script|link)[^>]+(src|href)="https?://' "$DASH"; then fail "the dashboard loads from the network"; fi
   SCRIPT=$(grep -oE 'src="/dashboard/assets/[^"]+\.js"' "$DASH" | sed -E 's/src="([^"]+)"/\1/')
   [ -n "$SCRIPT" ] || fail "the dashboard page names no script: $(cat "$DASH")"
-  curl -sf -D - -o /dev/null "http://127.0.0.1:$PORT$SCRIPT" | grep -qi '^content-type: text/javascript' || fail "$SCRIPT"
+  curl -sf -D - -o /dev/null "http://127.0.0.1:$PORT$SCRIPT" | has -i '^content-type: text/javascript' || fail "$SCRIPT"
 else
   [ "$(curl -s -o "$DASH" -w '%{http_code}' "http://127.0.0.1:$PORT/dashboard")" = 404 ] || fail "/dashboard (not built) is not a 404"
   grep -q 'npm run dashboard:build' "$DASH" || fail "/dashboard (not built) does not say how to build it"
@@ -70,52 +73,52 @@ fi
 
 echo "smoke: request ids and metrics"
 curl -s -D - -o /dev/null -H 'x-request-id: smoke-request-1' -H 'content-type: application/json' -X POST \
-  -d '{"query":"query SmokeProbe { me { kind } }"}' "http://127.0.0.1:$PORT/graphql" | tr -d '\r' | grep -qi '^x-request-id: smoke-request-1$' ||
+  -d '{"query":"query SmokeProbe { me { kind } }"}' "http://127.0.0.1:$PORT/graphql" | tr -d '\r' | has -i '^x-request-id: smoke-request-1$' ||
   fail "the request id is not echoed"
 grep -q '"id":"smoke-request-1"' "$LOG" || fail "no access-log line with the request id"
 METRICS=$(curl -sf "http://127.0.0.1:$PORT/metrics") || fail "/metrics"
-echo "$METRICS" | grep -q '^laphub_graphql_requests_total{operation="SmokeProbe",outcome="ok"} 1$' || fail "/metrics does not count the probe"
-echo "$METRICS" | grep -q '^laphub_db_pool_connections ' || fail "/metrics has no pool gauge"
+grep -q '^laphub_graphql_requests_total{operation="SmokeProbe",outcome="ok"} 1$' <<< "$METRICS" || fail "/metrics does not count the probe"
+grep -q '^laphub_db_pool_connections ' <<< "$METRICS" || fail "/metrics has no pool gauge"
 echo "smoke: a port in use is named before anything starts"
 out=$(DATA_DIR=$(mktemp -d) timeout 30 node dist/src/main.js 2>&1 || true)
 [ "$out" = "lap-hub: PORT $PORT on 0.0.0.0 is in use by another process" ] || fail "port in use gave: $out"
 
 LIST=$(npm run --silent token -- --list)
-echo "$LIST" | grep -Eq '^ann.carter@ftc.example +US Federal Trade Commission +COORDINATOR$' || fail "token --list while running: $LIST"
+grep -Eq '^ann.carter@ftc.example +US Federal Trade Commission +COORDINATOR$' <<< "$LIST" || fail "token --list while running: $LIST"
 TOKEN=$(npm run --silent token -- isla.morgan@ico.example)
-gql '{"query":"{ me { kind } }"}' "$TOKEN" | grep -q '"kind":"AGENCY"' || fail "token for Isla Morgan"
-gql '{"query":"mutation { designatePointOfContact(personId: \"x\") { id } }"}' "$TOKEN" | grep -q BAD_USER_INPUT || fail "bad input"
+gql '{"query":"{ me { kind } }"}' "$TOKEN" | has '"kind":"AGENCY"' || fail "token for Isla Morgan"
+gql '{"query":"mutation { designatePointOfContact(personId: \"x\") { id } }"}' "$TOKEN" | has BAD_USER_INPUT || fail "bad input"
 echo "smoke: an API key from npm run token reads as its organization, read-only"
 KEY=$(npm run --silent token -- --api-key grace.lin@northstar.example --name "smoke dashboard" 2>"$LOG.key")
-echo "$KEY" | grep -Eq '^lapk_[a-z2-7]{8}_[A-Za-z0-9_-]{43}$' || fail "token --api-key: $KEY"
+grep -Eq '^lapk_[a-z2-7]{8}_[A-Za-z0-9_-]{43}$' <<< "$KEY" || fail "token --api-key: $KEY"
 # It says where the key is: the running hub's own database, reached through the hub's socket.
 grep -Eq '^API key "smoke dashboard" of NorthStar Broadband, kept in the embedded database of process [0-9]+: ' "$LOG.key" \
   || fail "token --api-key on stderr: $(cat "$LOG.key")"
 gql '{"query":"{ me { kind person { id } organization { name } apiKey { name } } }"}' "$KEY" \
-  | grep -q '"me":{"kind":"PRIVATE","person":null,"organization":{"name":"NorthStar Broadband"},"apiKey":{"name":"smoke dashboard"}}' \
+  | has '"me":{"kind":"PRIVATE","person":null,"organization":{"name":"NorthStar Broadband"},"apiKey":{"name":"smoke dashboard"}}' \
   || fail "me with the API key: $(gql '{"query":"{ me { kind } }"}' "$KEY")"
-gql '{"query":"mutation { createApiKey(name: \"x\") { secret } }"}' "$KEY" | grep -q FORBIDDEN || fail "an API key's mutation is not FORBIDDEN"
+gql '{"query":"mutation { createApiKey(name: \"x\") { secret } }"}' "$KEY" | has FORBIDDEN || fail "an API key's mutation is not FORBIDDEN"
 PERSON=$(gql '{"query":"{ me { person { id } } }"}' "$TOKEN" | sed -E 's/.*"id":"([^"]+)".*/\1/')
 CALL=$(gql '{"query":"{ calls(first: 1) { nodes { id } } }"}' "$TOKEN" | sed -E 's/.*"id":"([^"]+)".*/\1/')
 MEMBER=$(gql '{"query":"{ participants(filter: {kind: PRIVATE_SECTOR}, first: 1) { nodes { id } } }"}' "$TOKEN" | sed -E 's/.*"id":"([^"]+)".*/\1/')
-gql "{\"query\":\"mutation { excludeFromCall(input: {callId: \\\"$CALL\\\", memberId: \\\"$MEMBER\\\", reason: \\\"smoke test objection\\\"}) { id } }\"}" "$TOKEN" | grep -q '"excludeFromCall":{"id"' || fail "excludeFromCall"
+gql "{\"query\":\"mutation { excludeFromCall(input: {callId: \\\"$CALL\\\", memberId: \\\"$MEMBER\\\", reason: \\\"smoke test objection\\\"}) { id } }\"}" "$TOKEN" | has '"excludeFromCall":{"id"' || fail "excludeFromCall"
 echo "smoke: npm run admin founds an agency whose person signs in, through the running hub's database"
-npm run --silent admin -- country FI Finland | grep -q '^country FI Finland added to the embedded database of process ' || fail "admin country"
+npm run --silent admin -- country FI Finland | has '^country FI Finland added to the embedded database of process ' || fail "admin country"
 out=$(npm run --silent admin -- country FI Again 2>&1 || true)
 [ "$out" = 'admin: the country FI exists already (Finland)' ] || fail "admin country twice: $out"
-npm run --silent admin -- agency "Smoke Agency" --country FI --competence TELECOMMUNICATIONS | grep -q '^agency Smoke Agency (FI) endorsed' || fail "admin agency"
-npm run --silent admin -- person aino@smoke.example --name "Aino Smoke" --organization "smoke agency" --point-of-contact | grep -q '^aino@smoke.example added to Smoke Agency as its point of contact' || fail "admin person"
-npm run --silent admin -- list | grep -Eq '^Smoke Agency +FI +AGENCY +ENDORSED +1 person, contact aino@smoke.example$' || fail "admin list: $(npm run --silent admin -- list)"
+npm run --silent admin -- agency "Smoke Agency" --country FI --competence TELECOMMUNICATIONS | has '^agency Smoke Agency (FI) endorsed' || fail "admin agency"
+npm run --silent admin -- person aino@smoke.example --name "Aino Smoke" --organization "smoke agency" --point-of-contact | has '^aino@smoke.example added to Smoke Agency as its point of contact' || fail "admin person"
+npm run --silent admin -- list | has -E '^Smoke Agency +FI +AGENCY +ENDORSED +1 person, contact aino@smoke.example$' || fail "admin list: $(npm run --silent admin -- list)"
 AINO=$(npm run --silent token -- aino@smoke.example)
-gql '{"query":"{ me { kind organization { name } } }"}' "$AINO" | grep -q '"me":{"kind":"AGENCY","organization":{"name":"Smoke Agency"}}' || fail "the founded agency's person"
+gql '{"query":"{ me { kind organization { name } } }"}' "$AINO" | has '"me":{"kind":"AGENCY","organization":{"name":"Smoke Agency"}}' || fail "the founded agency's person"
 stop_hub
 
 echo "smoke: restart keeps the change"
 start_hub
-gql "{\"query\":\"{ call(id: \\\"$CALL\\\") { exclusions { reason } } }\"}" "$TOKEN" | grep -q 'smoke test objection' || fail "the exclusion did not survive a restart"
+gql "{\"query\":\"{ call(id: \\\"$CALL\\\") { exclusions { reason } } }\"}" "$TOKEN" | has 'smoke test objection' || fail "the exclusion did not survive a restart"
 echo "smoke: a second hub on the same data folder is refused"
 out=$(PORT=$((PORT + 1)) node dist/src/main.js 2>&1 || true)
-[ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q 'in use by process' || fail "second hub: $out"
+[ "$(echo "$out" | wc -l)" -eq 1 ] && grep -q 'in use by process' <<< "$out" || fail "second hub: $out"
 stop_hub
 
 echo "smoke: bad configuration stops start-up with one line"
@@ -124,13 +127,13 @@ for bad in "DATABASE_URL=mysql://x" "DATABASE_URL=postgres://postgres@127.0.0.1:
   "DATABASE_URL=postgres://postgres@127.0.0.1:5432/lap_hub_smoke_missing"; do
   # Each must fail at once with one line (a DATA_DIR under /proc used to spin for ever: the timeout catches that).
   out=$(env $bad timeout 60 node dist/src/main.js 2>&1 || true)
-  [ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q '^lap-hub: ' || fail "$bad gave: $out"
+  [ "$(echo "$out" | wc -l)" -eq 1 ] && grep -q '^lap-hub: ' <<< "$out" || fail "$bad gave: $out"
   echo "  $bad -> $out"
 done
 echo "smoke: an unreachable Redis stops start-up before the database is made"
 fresh=$(mktemp -d)
 out=$(DATA_DIR="$fresh" RATE_LIMIT_STORE=redis REDIS_URL=redis://127.0.0.1:1 timeout 60 node dist/src/main.js 2>&1 || true)
-[ "$(echo "$out" | wc -l)" -eq 1 ] && echo "$out" | grep -q '^lap-hub: REDIS_URL: cannot use Redis at 127.0.0.1:1 ' || fail "unreachable Redis gave: $out"
+[ "$(echo "$out" | wc -l)" -eq 1 ] && grep -q '^lap-hub: REDIS_URL: cannot use Redis at 127.0.0.1:1 ' <<< "$out" || fail "unreachable Redis gave: $out"
 [ ! -e "$fresh/pgdata" ] || fail "the embedded database was made before Redis was checked: $(ls "$fresh")"
 rm -rf "$fresh"
 echo "smoke: ok"
