@@ -1,18 +1,21 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
-import { addCountry, addParticipant, addPerson, listOrganizations, OwnerQuery } from '../db/bootstrap';
+import { addCountry, addParticipant, addPerson, listOrganizations, OwnerQuery, withdrawParticipant } from '../db/bootstrap';
 import { withDatabase } from './owner-database';
 
 const usage = `usage: npm run admin -- country <CODE> <name> [--developing]
        npm run admin -- agency <name> --country <CODE> [--coordinator] [--competence <C>]...
        npm run admin -- member <name> --country <CODE> --sector <SECTOR> [--guidance <text>]
        npm run admin -- person <email> --name <name> --organization <name or id> [--phone <p>] [--title <t>] [--point-of-contact]
+       npm run admin -- withdraw <organization name or id>
        npm run admin -- list
 
 Founds a network on an empty database (SEED_DEMO=false, as in production): its countries, its founding agencies and
 private-sector members (endorsed at once) and their people, who then sign in (npm run token, or your identity
 provider's tokens naming their email) and do the rest in the hub. Later participants join by the endorsement procedure
-(recordApplication). Writes as the database's owner, to the database DATABASE_URL or DATA_DIR names.`;
+(recordApplication). withdraw takes an endorsed participant out: its people are anonymous from their next request,
+its API keys refused; its records stay. Writes as the database's owner, to the database DATABASE_URL or DATA_DIR
+names.`;
 
 const options = {
   developing: { type: 'boolean' },
@@ -35,9 +38,10 @@ const allowed: Record<string, string[]> = {
   agency: ['country', 'coordinator', 'competence'],
   member: ['country', 'sector', 'guidance'],
   person: ['name', 'organization', 'phone', 'title', 'point-of-contact'],
+  withdraw: [],
   list: [],
 };
-const positionalCount: Record<string, number> = { country: 2, agency: 1, member: 1, person: 1, list: 0 };
+const positionalCount: Record<string, number> = { country: 2, agency: 1, member: 1, person: 1, withdraw: 1, list: 0 };
 
 async function main(): Promise<number> {
   let parsed;
@@ -95,6 +99,11 @@ async function main(): Promise<number> {
           pointOfContact: values['point-of-contact'],
         });
         say(`${p.email} added to ${p.organization}${values['point-of-contact'] ? ' as its point of contact' : ''} in ${where}: id ${p.id}`);
+        break;
+      }
+      case 'withdraw': {
+        const p = await withdrawParticipant(query, args[0]);
+        say(`${p.name} withdrawn in ${where}: its people are anonymous viewers from their next request, its API keys refused`);
         break;
       }
       case 'list': {

@@ -33,7 +33,11 @@ function text(what: string, value: string | undefined, max: number, required = t
 /** A statement, with a table that does not exist yet said as what to do about it. */
 async function run(query: OwnerQuery, sql: string, values: unknown[]): Promise<any[]> {
   try {
-    return await query(sql, values);
+    const result = await query(sql, values);
+    // TypeORM's `DataSource.query` (the embedded database opened by the command itself) answers an UPDATE or DELETE
+    // as [rows, affected]: the rows, as a server's client gives them.
+    if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0];
+    return result;
   } catch (err) {
     if ((err as { code?: string }).code === '42P01') throw new ConfigError('the database has no LAP Hub tables yet: start the hub once (it applies the migrations)');
     throw err;
@@ -121,12 +125,7 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
   const phone = text('the phone', input.phone, 50, false);
   const title = text('the title', input.title, 200, false);
   const which = text('the organization', input.organization, 200)!;
-  // By id, else by its exact name, else by its name in any case (when only one organization has it so).
-  let orgs = await run(query, `SELECT id, name FROM participant WHERE ${UUID.test(which) ? 'id = $1::uuid' : 'name = $1'}`, [which]);
-  if (!orgs.length && !UUID.test(which)) orgs = await run(query, `SELECT id, name FROM participant WHERE lower(name) = lower($1)`, [which]);
-  if (orgs.length > 1) throw new ConfigError(`${orgs.length} organizations are named "${which}" but for case: give the exact name or the id (npm run admin -- list)`);
-  if (orgs.length !== 1) throw new ConfigError(`no organization ${UUID.test(which) ? 'with the id' : 'named'} "${which}" (npm run admin -- list)`);
-  const org = orgs[0] as { id: string; name: string };
+  const org = await organization(query, which);
   const taken = () => new ConfigError(`a person with the email ${email} exists already`);
   const [row] = await run(
     query,
@@ -145,6 +144,28 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
   });
   if (!row) throw taken();
   return { id: row.id, email, organization: org.name };
+}
+
+/** An organization by id, else by its exact name, else by its name in any case (when only one organization has it so). */
+async function organization(query: OwnerQuery, which: string): Promise<{ id: string; name: string; status: string }> {
+  let orgs = await run(query, `SELECT id, name, status FROM participant WHERE ${UUID.test(which) ? 'id = $1::uuid' : 'name = $1'}`, [which]);
+  if (!orgs.length && !UUID.test(which)) orgs = await run(query, `SELECT id, name, status FROM participant WHERE lower(name) = lower($1)`, [which]);
+  if (orgs.length > 1) throw new ConfigError(`${orgs.length} organizations are named "${which}" but for case: give the exact name or the id (npm run admin -- list)`);
+  if (orgs.length !== 1) throw new ConfigError(`no organization ${UUID.test(which) ? 'with the id' : 'named'} "${which}" (npm run admin -- list)`);
+  return orgs[0];
+}
+
+/**
+ * Withdraws an endorsed participant from the network (it leaves, or is asked to): from that moment its people are
+ * anonymous viewers on their next request or subscription delivery (DOMAIN §2: a person of an organization that is
+ * not endorsed), its API keys are refused, and shares to it reach nobody; its records stay, and it stays listed as
+ * WITHDRAWN. Not undone here: it joins again by the endorsement procedure.
+ */
+export async function withdrawParticipant(query: OwnerQuery, which: string): Promise<{ id: string; name: string }> {
+  const org = await organization(query, text('the organization', which, 200)!);
+  const [row] = await run(query, `UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1 AND status = 'ENDORSED' RETURNING id`, [org.id]);
+  if (!row) throw new ConfigError(`${org.name} is not an endorsed participant (${org.status}): nothing to withdraw`);
+  return { id: org.id, name: org.name };
 }
 
 export interface OrganizationLine {

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../src/config';
-import { addCountry, addParticipant, addPerson, listOrganizations, OwnerQuery } from '../../src/db/bootstrap';
-import { cast, startTestHub, TestHub } from '../support/hub';
+import { addCountry, addParticipant, addPerson, listOrganizations, OwnerQuery, withdrawParticipant } from '../../src/db/bootstrap';
+import { caseId, cast, startTestHub, TestHub } from '../support/hub';
 
 /**
  * Founding a network on a database (`npm run admin`, src/db/bootstrap.ts): countries, founding participants endorsed
@@ -53,6 +53,28 @@ test('a country, a coordinating agency and a private-sector member with their pe
     { name: 'Finnish Transport and Communications Agency', kind: 'AGENCY', status: 'ENDORSED', country: 'FI', coordinator: true, people: 1, pointOfContact: 'aino@traficom.example' },
     { name: 'Nordic Mail', kind: 'PRIVATE_SECTOR', status: 'ENDORSED', country: 'FI', coordinator: false, people: 1, pointOfContact: null },
   ]);
+});
+
+test('a participant withdrawn: its people are anonymous on their next request, its API key refused, its shares reach nobody; it stays listed', async () => {
+  const key = await hub.gql(`mutation { createApiKey(name: "bank dashboard") { secret } }`, { as: cast.tom });
+  const secret = key.body.data.createApiKey.secret as string;
+  const red = `query($id: ID!) { me { kind } case(id: $id) { reference confidential { summary } } }`;
+  const before = await hub.gql(red, { as: cast.tom, variables: { id: caseId('FTC-2004-021') } });
+  expect(before.body.data.me.kind).toBe('PRIVATE');
+  expect(before.body.data.case.reference).toBe('FTC-2004-021');
+  expect(await hub.gql(`{ me { kind } }`, { token: secret })).toMatchObject({ status: 200, body: { data: { me: { kind: 'PRIVATE' } } } });
+
+  expect(await withdrawParticipant(query, 'meridian bank')).toEqual({ id: expect.any(String), name: 'Meridian Bank' });
+  const after = await hub.gql(red, { as: cast.tom, variables: { id: caseId('FTC-2004-021') } });
+  expect(after.body).toEqual({ data: { me: { kind: 'ANONYMOUS' }, case: null } });
+  expect(await hub.gql(`{ me { kind } }`, { token: secret })).toMatchObject({ status: 401, body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
+  const listed = await hub.gql(`{ participants(first: 100, filter: { status: WITHDRAWN }) { nodes { name status } } }`, { as: cast.isla });
+  expect(listed.body.data.participants.nodes).toContainEqual({ name: 'Meridian Bank', status: 'WITHDRAWN' });
+  // Only an endorsed participant is withdrawn; the database is left as it was otherwise.
+  const statuses = await hub.ds.query(`SELECT id, status FROM participant ORDER BY id`);
+  await expect(withdrawParticipant(query, 'Meridian Bank')).rejects.toEqual(new ConfigError('Meridian Bank is not an endorsed participant (WITHDRAWN): nothing to withdraw'));
+  await expect(withdrawParticipant(query, 'Nobody Ltd')).rejects.toEqual(new ConfigError('no organization named "Nobody Ltd" (npm run admin -- list)'));
+  expect(await hub.ds.query(`SELECT id, status FROM participant ORDER BY id`)).toEqual(statuses);
 });
 
 test.each<[string, () => Promise<unknown>, string | RegExp]>([
