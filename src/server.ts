@@ -24,7 +24,7 @@ import { corsFor } from './http/cors';
 import { apolloStep, isGraphqlPost, runSteps } from './http/graphql-endpoint';
 import { respondToError, sendJson, Step } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
-import { persistedQueries, persistedQueryCheck } from './http/persisted-query';
+import { persistedQueries } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
 import { createRateLimits, Refusal, tooManyRequests } from './http/rate-limit';
 import { accessLog, factsOf, noteErrorRequest, outcomeOfStatus, requestLoggerOf } from './http/request-log';
@@ -495,7 +495,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   }
 
   const persisted = persistedQueries(persistedQueryStore(), clientIp);
-  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), persistedQueryCheck, persisted, conditionalSubscriptionCheck, (req, res, next) => {
+  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), persisted, conditionalSubscriptionCheck, (req, res, next) => {
     const started = process.hrtime.bigint();
     const facts = factsOf(req);
     res.once('finish', () => {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config';
+import { loadConfig } from '../config';
 import { addCountry, addParticipant, addPerson, listOrganizations, OwnerQuery, withdrawParticipant } from '../db/bootstrap';
-import { withDatabase } from './owner-database';
+import { runCommand, withDatabase } from './command';
 
 const usage = `usage: npm run admin -- country <CODE> <name> [--developing]
        npm run admin -- agency <name> --country <CODE> [--coordinator] [--competence <C>]...
@@ -121,10 +121,4 @@ async function main(): Promise<number> {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`admin: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCommand('admin', main);

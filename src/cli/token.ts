@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { generateApiKey } from '../auth/api-keys';
 import { TokenService } from '../auth/tokens';
 import { Config, ConfigError, loadConfig } from '../config';
-import { embeddedUrl, readLiveLock, startEmbedded } from '../db/embedded';
-import { withDatabase } from './owner-database';
+import { runCommand, withDatabase } from './command';
 
 const usage = `usage: npm run token -- <email>                      print a bearer token for that person
        npm run token -- --api-key <email> [--name N]  create an API key for that person's organization (DOMAIN §8), print it
@@ -23,40 +21,11 @@ const peopleQuery = `SELECT pe.id, pe.email, p.name AS organization, v.kind AS v
   ORDER BY p.name, pe.email`;
 
 /**
- * Reads the people without ever opening the embedded database from a second process: when a hub holds the data
- * folder, the CLI connects to that hub's database socket (in a folder only this OS user may enter); otherwise it opens
- * the folder itself (taking the same lock), applying the migrations and the demo data exactly as `npm start` would on a
- * fresh install.
+ * Reads the people as a request's lookup would judge them (`withDatabase`: through a running hub's own database socket,
+ * or the data folder opened here with the demo network loaded when empty, as `npm start` would on a fresh install).
  */
-async function readPeople(config: Config): Promise<PersonRow[]> {
-  if (config.databaseUrl) return queryUrl(config.databaseUrl, `the database at ${new URL(config.databaseUrl).host}${new URL(config.databaseUrl).pathname}`);
-  let holder = readLiveLock(config.dataDir);
-  // A hub that is still migrating or loading the demo network: wait for it rather than read half a database.
-  for (let waited = 0; holder && !holder.ready && waited < 60_000; waited += 250) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    holder = readLiveLock(config.dataDir);
-  }
-  if (holder) {
-    if (!holder.ready || !holder.socketDir) throw new ConfigError('the hub is still starting; try again in a moment');
-    return queryUrl(embeddedUrl(holder.socketDir), `the embedded database of process ${holder.pid}`);
-  }
-  // Only now the database machinery (PGlite, TypeORM, the entities): while a hub runs, the CLI needs none of it.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { openDatabase } = require('../db/data-source') as typeof import('../db/data-source');
-  const { isEmpty, loadDemo } = require('../db/seed/demo') as typeof import('../db/seed/demo');
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const embedded = await startEmbedded(config.dataDir, 'command');
-  try {
-    const ds = await openDatabase(embedded.url, 1);
-    try {
-      if (config.seedDemo && (await isEmpty(ds))) await loadDemo(ds);
-      return (await ds.query(peopleQuery)) as PersonRow[];
-    } finally {
-      await ds.destroy();
-    }
-  } finally {
-    await embedded.stop();
-  }
+function readPeople(config: Config): Promise<PersonRow[]> {
+  return withDatabase(config, async (query) => (await query(peopleQuery)) as PersonRow[], { seedDemo: config.seedDemo });
 }
 
 /**
@@ -76,22 +45,6 @@ async function mintApiKey(config: Config, person: PersonRow, name: string): Prom
     return description;
   });
   return { secret: key.secret, where };
-}
-
-async function queryUrl(url: string, description: string): Promise<PersonRow[]> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10000 });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw new ConfigError(`cannot reach ${description}: ${(err as Error).message || (err as NodeJS.ErrnoException).code}`);
-  }
-  try {
-    return (await client.query(peopleQuery)).rows as PersonRow[];
-  } catch (err) {
-    throw new ConfigError(`${description} has no LAP Hub tables yet: start the hub once (${(err as Error).message})`);
-  } finally {
-    await client.end();
-  }
 }
 
 async function main(): Promise<number> {
@@ -144,10 +97,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`token: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCommand('token', main);

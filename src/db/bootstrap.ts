@@ -30,18 +30,13 @@ function text(what: string, value: string | undefined, max: number, required = t
   return v;
 }
 
-/** A statement, with a table that does not exist yet said as what to do about it. */
+/**
+ * A statement's rows. TypeORM's `DataSource.query` (the embedded database a command opened itself) answers an UPDATE
+ * or DELETE as [rows, affected]; a server's client gives the rows.
+ */
 async function run(query: OwnerQuery, sql: string, values: unknown[]): Promise<any[]> {
-  try {
-    const result = await query(sql, values);
-    // TypeORM's `DataSource.query` (the embedded database opened by the command itself) answers an UPDATE or DELETE
-    // as [rows, affected]: the rows, as a server's client gives them.
-    if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0];
-    return result;
-  } catch (err) {
-    if ((err as { code?: string }).code === '42P01') throw new ConfigError('the database has no LAP Hub tables yet: start the hub once (it applies the migrations)');
-    throw err;
-  }
+  const result = await query(sql, values);
+  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number' ? result[0] : result;
 }
 
 async function countryName(query: OwnerQuery, code: string): Promise<string> {

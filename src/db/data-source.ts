@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import pg from 'pg';
-import { DataSource, MigrationExecutor } from 'typeorm';
+import { DataSource, MigrationExecutor, QueryRunner } from 'typeorm';
 import { entities } from '../../entities';
 import { ConfigError } from '../config';
 import { migrations } from './migrations';
@@ -102,21 +102,18 @@ export function connectionProblem(url: string, err: unknown): string {
 export const MIGRATION_LOCK = '5494761291966991687';
 
 /**
- * Applies the pending migrations, each in its own transaction, holding a session-level advisory lock on the same
- * connection throughout: several instances started at once on one database (replicas of a deployment) take turns, and
- * each one after the first finds the migrations applied. Without it the second failed on objects the first had just
- * made (`relation "migrations" already exists`) and stopped. On an embedded database (one session, one process by
- * DATA_DIR's lock) the lock is taken and never waited for.
+ * Runs `fn` holding the hub's advisory lock on a connection of its own, handed to `fn`: several instances started at
+ * once on one database (replicas of a deployment) take turns. The migrations run on that connection (`openDatabase`);
+ * the demo network's load into an empty database (`npm start`) runs beside it on the pool's others — not on an
+ * embedded database, whose one connection the lock holds.
  */
-async function migrateLocked(ds: DataSource): Promise<void> {
+export async function withMigrationLock<T>(ds: DataSource, fn: (runner: QueryRunner) => Promise<T>): Promise<T> {
   const runner = ds.createQueryRunner();
   await runner.connect();
   try {
     await runner.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
     try {
-      const executor = new MigrationExecutor(ds, runner);
-      executor.transaction = 'each';
-      await executor.executePendingMigrations();
+      return await fn(runner);
     } finally {
       await runner.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
     }
@@ -126,23 +123,17 @@ async function migrateLocked(ds: DataSource): Promise<void> {
 }
 
 /**
- * Runs `fn` holding the same advisory lock on a connection of its own (`fn` uses the pool's others): the demo network's
- * load into an empty database (`npm start`), which instances started at once would otherwise both begin. Not for an
- * embedded database, whose one connection the lock would hold.
+ * Applies the pending migrations, each in its own transaction, under the advisory lock: each instance after the first
+ * finds them applied. Without it the second failed on objects the first had just made (`relation "migrations" already
+ * exists`) and stopped. On an embedded database (one session, one process by DATA_DIR's lock) the lock is never
+ * waited for.
  */
-export async function withMigrationLock<T>(ds: DataSource, fn: () => Promise<T>): Promise<T> {
-  const runner = ds.createQueryRunner();
-  await runner.connect();
-  try {
-    await runner.query(`SELECT pg_advisory_lock(${MIGRATION_LOCK})`);
-    try {
-      return await fn();
-    } finally {
-      await runner.query(`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`).catch(() => undefined);
-    }
-  } finally {
-    await runner.release();
-  }
+function migrateLocked(ds: DataSource): Promise<unknown> {
+  return withMigrationLock(ds, (runner) => {
+    const executor = new MigrationExecutor(ds, runner);
+    executor.transaction = 'each';
+    return executor.executePendingMigrations();
+  });
 }
 
 /** Connects and applies the migrations; a database that cannot be reached is a configuration error. */

@@ -10,7 +10,7 @@ export class BoundedStore<V extends object | string> {
       : new LRUCache({ max: options.max });
   }
   async get(key: string): Promise<V | undefined> {
-    return this.lru.get(key);
+    return this.peek(key);
   }
   async set(key: string, value: V): Promise<void> {
     this.lru.set(key, value);

@@ -24,41 +24,6 @@ export function extensionsProblem(extensions: unknown, query: unknown): { argume
   return null;
 }
 
-/**
- * Apollo Server answers a malformed `extensions.persistedQuery` (not an object, another version, a hash that is not a
- * string or does not match the query) with an error that has no code, which becomes INTERNAL_SERVER_ERROR. Such input is
- * the client's mistake: 400 BAD_USER_INPUT naming the part, before Apollo sees it. A well-formed hash Apollo does not
- * know stays Apollo's PERSISTED_QUERY_NOT_FOUND, which is how a client learns to send the query with it.
- */
-export const persistedQueryCheck: Step = (req, res, next) => {
-  let extensions: unknown;
-  let query: unknown;
-  const { body } = req as IncomingMessage & { body?: unknown };
-  if (req.method === 'GET') {
-    // Express parses a GET's query string (GET is served through Express: src/server.ts).
-    const params = (req as IncomingMessage & { query?: Record<string, unknown> }).query ?? {};
-    const raw = params.extensions;
-    query = params.query;
-    if (raw === undefined) return next();
-    if (typeof raw !== 'string') {
-      extensions = raw;
-    } else {
-      try {
-        extensions = JSON.parse(raw);
-      } catch {
-        return refuse(res, { argument: 'extensions', problem: 'is not valid JSON' });
-      }
-    }
-  } else if (body && typeof body === 'object' && !Array.isArray(body)) {
-    ({ extensions, query } = body as { extensions?: unknown; query?: unknown });
-  } else {
-    return next();
-  }
-  const problem = extensionsProblem(extensions, query);
-  if (problem) return refuse(res, problem);
-  next();
-};
-
 function refuse(res: ServerResponse, { argument, problem }: { argument: string; problem: string }): void {
   sendJson(res, 400, { errors: [{ message: `${argument}: ${problem}`, extensions: { code: 'BAD_USER_INPUT', argument } }] });
 }
@@ -79,6 +44,10 @@ function refuse(res: ServerResponse, { argument, problem }: { argument: string; 
  * no-cache, must-revalidate`). Either way Apollo Server (whose own persisted queries are off) sees a plain request: the
  * POST's body or the GET's query string carries the query, and `extensions` no `persistedQuery`. A GET's parameters
  * are read here as Apollo reads them (URLSearchParams), and each of `query` and `extensions` may be given once.
+ *
+ * Malformed extensions (not an object; a `persistedQuery` that is not an object, of another version, with a hash that
+ * is not a string or not the query's) are the client's mistake: 400 BAD_USER_INPUT naming the part
+ * (`extensionsProblem`). Apollo Server answered them with an error without a code, which became INTERNAL_SERVER_ERROR.
  */
 export function persistedQueries(store: BoundedStore<string>, addressOf: (req: IncomingMessage) => string | undefined): Step {
   return (req, res, next) => {
@@ -106,7 +75,6 @@ export function persistedQueries(store: BoundedStore<string>, addressOf: (req: I
       if (!body || typeof body !== 'object' || Array.isArray(body)) return next();
       ({ extensions, query } = body as { extensions?: unknown; query?: unknown });
     }
-    // The same checks as `persistedQueryCheck`, on the values read here (a GET's parameters as Apollo reads them).
     const problem = extensionsProblem(extensions, query);
     if (problem) return refuse(res, problem);
     const pq = (extensions as Record<string, unknown> | null | undefined)?.persistedQuery as { sha256Hash: string } | undefined | null;
