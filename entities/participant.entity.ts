@@ -35,7 +35,10 @@ export abstract class Participant {
   @Column('text')
   status: ParticipantStatus;
 
-  @Field(() => Date, { description: 'When the application was recorded.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the application was recorded. Members of the network only: not in the public listing (null, noted in `extensions.redacted`, for anyone else).',
+  })
   @Column({ name: 'applied_at', type: 'timestamptz' })
   appliedAt: Date;
 

@@ -58,7 +58,11 @@ const participantFields = (type: string) => ({
   kind: open('public listing field of a visible participant'),
   name: open('public listing field of a visible participant'),
   status: open('public listing field of a visible participant (the endorsement paragraph after §D)'),
-  appliedAt: open('public listing field of a visible participant'),
+  appliedAt: viewerRule(
+    `${type}.appliedAt`,
+    (v) => isMember(v),
+    'the public listing of an endorsed participant is its name, country, kind, sector or competences and endorsement (§C.1); when it applied is the network’s record of the procedure (the endorsement paragraph after §D): members only',
+  ),
   endorsedAt: open('public listing field of a visible participant'),
   country: open('public listing field of a visible participant (§A.2)'),
   pointOfContact: contactRule(
