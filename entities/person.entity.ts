@@ -30,4 +30,13 @@ export class Person {
   @Field(() => String, { nullable: true })
   @Column('text', { nullable: true })
   title: string | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When the person left the network (their organization stays): they no longer sign in and are no longer among its people; ' +
+      'records they made (shares granted, reports, minutes) keep naming them. Null while they are a member.',
+  })
+  @Column({ name: 'left_at', type: 'timestamptz', nullable: true })
+  leftAt: Date | null;
 }

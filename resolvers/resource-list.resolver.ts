@@ -78,6 +78,7 @@ export class ResourceListResolver {
     if (!found) throw notFound('input.personId', 'person');
     // Whether the person is one of the viewer's organization's came from the policy's function (lap.resource_entry_manageable).
     if (!found.listable) throw badInput('input.personId', 'is not a person of your organization');
+    if (found.person.leftAt) throw badInput('input.personId', `${found.person.name} has left the network`);
     const id = await ctx.data.outreach.addResourceListEntry(
       { personId: found.person.id, expertise: [...new Set(input.expertise)], languages: [...new Set(input.languages)] },
       ctx.now(),

@@ -111,6 +111,17 @@ npm run --silent admin -- person aino@smoke.example --name "Aino Smoke" --organi
 npm run --silent admin -- list | has -E '^Smoke Agency +FI +AGENCY +ENDORSED +1 person, contact aino@smoke.example$' || fail "admin list: $(npm run --silent admin -- list)"
 AINO=$(npm run --silent token -- aino@smoke.example)
 gql '{"query":"{ me { kind organization { name } } }"}' "$AINO" | has '"me":{"kind":"AGENCY","organization":{"name":"Smoke Agency"}}' || fail "the founded agency's person"
+npm run --silent admin -- person eero@smoke.example --name "Eero Smoke" --organization "Smoke Agency" | has '^eero@smoke.example added to Smoke Agency in ' || fail "admin second person"
+EERO=$(npm run --silent token -- eero@smoke.example)
+npm run --silent admin -- leave eero@smoke.example | has '^eero@smoke.example (Eero Smoke) has left Smoke Agency in ' || fail "admin leave"
+gql '{"query":"{ me { kind } }"}' "$EERO" | has '"The token is for no known person"' || fail "a person who left still signs in"
+out=$(npm run --silent token -- eero@smoke.example 2>&1 || true)
+[ "$out" = 'eero@smoke.example has left the network: the hub refuses their tokens (npm run admin -- reinstate eero@smoke.example)' ] || fail "token for a person who left: $out"
+out=$(npm run --silent admin -- leave aino@smoke.example 2>&1 || true)
+has '^admin: aino@smoke.example is the point of contact of Smoke Agency: designate someone else first' <<< "$out" || fail "admin leave of a point of contact: $out"
+npm run --silent admin -- list | has -E '^Smoke Agency +FI +AGENCY +ENDORSED +1 person \(1 left\), contact aino@smoke.example$' || fail "admin list after leave: $(npm run --silent admin -- list)"
+npm run --silent admin -- reinstate eero@smoke.example | has '^eero@smoke.example (Eero Smoke) of Smoke Agency reinstated in ' || fail "admin reinstate"
+gql '{"query":"{ me { kind } }"}' "$EERO" | has '"me":{"kind":"AGENCY"}' || fail "a reinstated person"
 stop_hub
 
 echo "smoke: restart keeps the change"

@@ -1,20 +1,23 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
-import { addCountry, addParticipant, addPerson, listOrganizations, OwnerQuery, withdrawParticipant } from '../db/bootstrap';
+import { addCountry, addParticipant, addPerson, leavePerson, listOrganizations, OwnerQuery, reinstatePerson, withdrawParticipant } from '../db/bootstrap';
 import { runCommand, withDatabase } from './command';
 
 const usage = `usage: npm run admin -- country <CODE> <name> [--developing]
        npm run admin -- agency <name> --country <CODE> [--coordinator] [--competence <C>]...
        npm run admin -- member <name> --country <CODE> --sector <SECTOR> [--guidance <text>]
        npm run admin -- person <email> --name <name> --organization <name or id> [--phone <p>] [--title <t>] [--point-of-contact]
+       npm run admin -- leave <email>
+       npm run admin -- reinstate <email>
        npm run admin -- withdraw <organization name or id>
        npm run admin -- list
 
 Founds a network on an empty database (SEED_DEMO=false, as in production): its countries, its founding agencies and
 private-sector members (endorsed at once) and their people, who then sign in (npm run token, or your identity
 provider's tokens naming their email) and do the rest in the hub. Later participants join by the endorsement procedure
-(recordApplication). withdraw takes an endorsed participant out: its people are anonymous from their next request,
-its API keys refused; its records stay. Writes as the database's owner, to the database DATABASE_URL or DATA_DIR
+(recordApplication). leave ends one person's access while their organization stays (their tokens refused from their
+next request, no longer among its people; the records naming them stay); reinstate undoes it. withdraw takes an
+endorsed participant out: its people are anonymous from their next request, its API keys refused; its records stay. Writes as the database's owner, to the database DATABASE_URL or DATA_DIR
 names.`;
 
 const options = {
@@ -38,10 +41,12 @@ const allowed: Record<string, string[]> = {
   agency: ['country', 'coordinator', 'competence'],
   member: ['country', 'sector', 'guidance'],
   person: ['name', 'organization', 'phone', 'title', 'point-of-contact'],
+  leave: [],
+  reinstate: [],
   withdraw: [],
   list: [],
 };
-const positionalCount: Record<string, number> = { country: 2, agency: 1, member: 1, person: 1, withdraw: 1, list: 0 };
+const positionalCount: Record<string, number> = { country: 2, agency: 1, member: 1, person: 1, leave: 1, reinstate: 1, withdraw: 1, list: 0 };
 
 async function main(): Promise<number> {
   let parsed;
@@ -101,6 +106,17 @@ async function main(): Promise<number> {
         say(`${p.email} added to ${p.organization}${values['point-of-contact'] ? ' as its point of contact' : ''} in ${where}: id ${p.id}`);
         break;
       }
+      case 'leave': {
+        const p = await leavePerson(query, args[0]);
+        say(`${args[0]} (${p.name}) has left ${p.organization} in ${where}: their tokens are refused from their next request`);
+        if (p.apiKeys) say(`${p.apiKeys} API ${p.apiKeys === 1 ? 'key' : 'keys'} they created for ${p.organization} stay valid: its people can revoke them (revokeApiKey)`);
+        break;
+      }
+      case 'reinstate': {
+        const p = await reinstatePerson(query, args[0]);
+        say(`${args[0]} (${p.name}) of ${p.organization} reinstated in ${where}: they sign in again`);
+        break;
+      }
       case 'withdraw': {
         const p = await withdrawParticipant(query, args[0]);
         say(`${p.name} withdrawn in ${where}: its people are anonymous viewers from their next request, its API keys refused`);
@@ -112,7 +128,8 @@ async function main(): Promise<number> {
         const width = Math.max(0, ...rows.map((r) => r.name.length));
         for (const r of rows) {
           const kind = r.kind === 'AGENCY' ? (r.coordinator ? 'COORDINATOR' : 'AGENCY') : 'PRIVATE_SECTOR';
-          say(`${r.name.padEnd(width)}  ${r.country}  ${kind.padEnd(14)}  ${r.status.padEnd(9)}  ${r.people} ${r.people === 1 ? 'person' : 'people'}${r.pointOfContact ? `, contact ${r.pointOfContact}` : ''}`);
+          const left = r.left ? ` (${r.left} left)` : '';
+          say(`${r.name.padEnd(width)}  ${r.country}  ${kind.padEnd(14)}  ${r.status.padEnd(9)}  ${r.people} ${r.people === 1 ? 'person' : 'people'}${left}${r.pointOfContact ? `, contact ${r.pointOfContact}` : ''}`);
         }
         break;
       }

@@ -12,12 +12,12 @@ interface PersonRow {
   id: string;
   email: string;
   organization: string;
-  /** The kind of viewer a token of theirs makes now (lap.viewer_of, as a request would ask). */
+  /** The kind of viewer a token of theirs makes now (lap.viewer_of, as a request would ask); LEFT: none, they have left the network. */
   viewer: string;
 }
 
-const peopleQuery = `SELECT pe.id, pe.email, p.name AS organization, v.kind AS viewer
-  FROM person pe JOIN participant p ON p.id = pe.organization_id CROSS JOIN LATERAL lap.viewer_of(pe.id, NULL, now()) v
+const peopleQuery = `SELECT pe.id, pe.email, p.name AS organization, coalesce(v.kind, 'LEFT') AS viewer
+  FROM person pe JOIN participant p ON p.id = pe.organization_id LEFT JOIN LATERAL lap.viewer_of(pe.id, NULL, now()) v ON true
   ORDER BY p.name, pe.email`;
 
 /**
@@ -82,6 +82,10 @@ async function main(): Promise<number> {
   const person = people.find((p) => p.email.toLowerCase() === email);
   if (!person) {
     process.stderr.write(`no person with the email ${positionals[0]}; see npm run token -- --list\n`);
+    return 1;
+  }
+  if (person.viewer === 'LEFT') {
+    process.stderr.write(`${person.email} has left the network: the hub refuses their tokens (npm run admin -- reinstate ${person.email})\n`);
     return 1;
   }
   if (values['api-key']) {

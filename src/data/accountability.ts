@@ -256,6 +256,9 @@ export class AccountabilityData {
     }
     const org = await this.data.participants.participantById.load(request.requesterOrgId);
     if (!org || org.status !== ParticipantStatus.ENDORSED) throw badInput('id', 'the requester’s organization is no longer an endorsed participant');
+    if (granted === CaseAccessScope.PERSON && (await this.data.participants.personById.load(request.requesterId))?.leftAt) {
+      throw badInput('scope', 'the requester has left the network: grant with scope ORGANIZATION, or decline');
+    }
     const recipients = granted === CaseAccessScope.PERSON ? [request.requesterId] : [];
     const recipientsOnConflict =
       granted === CaseAccessScope.PERSON

@@ -172,9 +172,9 @@ export class ParticipantData {
     return byKey(codes, this.db.hydrate(Country, rows), (c) => c.code.trim());
   });
 
-  /** Of these organizations, the ones with at least one person the viewer may see (person_read). */
+  /** Of these organizations, the ones with at least one of their people (not one who left) the viewer may see (person_read). */
   readonly hasVisiblePeople = new DataLoader<string, boolean>(async (orgIds) => {
-    const rows = await this.rows(sql`SELECT DISTINCT pe.organization_id AS id FROM person pe WHERE pe.organization_id = ANY (${uuidArray(orgIds)})`);
+    const rows = await this.rows(sql`SELECT DISTINCT pe.organization_id AS id FROM person pe WHERE pe.organization_id = ANY (${uuidArray(orgIds)}) AND pe.left_at IS NULL`);
     const found = new Set(rows.map((r) => String(r.id).toLowerCase()));
     return orgIds.map((id) => found.has(id.toLowerCase()));
   });
@@ -222,7 +222,8 @@ export class ParticipantData {
     return paginate(this.db, {
       from: sql`person pe`,
       select: sql`pe.*`,
-      where: sql`pe.organization_id = ${organizationId}`,
+      // Its people now: someone who has left (left_at) is no longer one of them, though records keep naming them.
+      where: sql`pe.organization_id = ${organizationId} AND pe.left_at IS NULL`,
       order: [
         { expr: 'pe.name', direction: 'ASC', type: 'text' },
         { expr: 'pe.id', direction: 'ASC', type: 'uuid' },
@@ -248,9 +249,11 @@ export class ParticipantData {
 
   // ---- writes --------------------------------------------------------------------------------------------------------
 
+  /** A person the viewer can see who has not left the network (`left_at`): the one a designation may name. */
   private async visiblePerson(argument: string, id: string): Promise<Person> {
     const person = await this.personById.load(id);
     if (!person) throw notFound(argument, 'person');
+    if (person.leftAt) throw badInput(argument, `${person.name} has left the network`);
     return person;
   }
 

@@ -163,6 +163,60 @@ export async function withdrawParticipant(query: OwnerQuery, which: string): Pro
   return { id: org.id, name: org.name };
 }
 
+/**
+ * A person leaves the network while their organization stays (they change jobs, or their access is to end now): from
+ * that moment their tokens are refused (lap.viewer_of finds nobody), their open subscriptions are closed at the next
+ * delivery, they are no longer among their organization's people and their resource-list entry is withheld; the person
+ * row stays, so the shares, reports, minutes and requests that name them keep doing so. A point of contact or a
+ * country's primary contact cannot leave until someone else is designated: the network would be left with a contact
+ * nobody answers for. API keys they created belong to their organization and stay valid (`createdBy` names them).
+ */
+export async function leavePerson(query: OwnerQuery, email: string): Promise<{ id: string; name: string; organization: string; apiKeys: number }> {
+  const person = await personByEmail(query, email);
+  if (person.left_at) throw new ConfigError(`${person.email} left the network already (${new Date(person.left_at).toISOString()})`);
+  const roles = await run(
+    query,
+    `SELECT 'the point of contact of ' || p.name AS role FROM participant p WHERE p.point_of_contact_id = $1
+     UNION ALL SELECT 'the primary contact of ' || c.name FROM country c WHERE c.primary_contact_id = $1 ORDER BY 1`,
+    [person.id],
+  );
+  if (roles.length) {
+    throw new ConfigError(
+      `${person.email} is ${roles.map((r) => r.role).join(' and ')}: designate someone else first (designatePointOfContact, designateCountryPrimaryContact, or npm run admin -- person … --point-of-contact)`,
+    );
+  }
+  // The check and the write in one statement, so that a designation made meanwhile is not undone behind its back.
+  const [row] = await run(
+    query,
+    `UPDATE person SET left_at = now() WHERE id = $1 AND left_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM participant WHERE point_of_contact_id = $1)
+       AND NOT EXISTS (SELECT 1 FROM country WHERE primary_contact_id = $1)
+     RETURNING (SELECT count(*)::int FROM api_key k WHERE k.created_by_id = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())) AS keys`,
+    [person.id],
+  );
+  if (!row) throw new ConfigError(`${person.email} changed while this ran: try again`);
+  return { id: person.id, name: person.name, organization: person.organization, apiKeys: row.keys };
+}
+
+/** Undoes `leavePerson` (a mistake, or they are back): they sign in again as their organization makes them. */
+export async function reinstatePerson(query: OwnerQuery, email: string): Promise<{ id: string; name: string; organization: string }> {
+  const person = await personByEmail(query, email);
+  const [row] = await run(query, `UPDATE person SET left_at = NULL WHERE id = $1 AND left_at IS NOT NULL RETURNING id`, [person.id]);
+  if (!row) throw new ConfigError(`${person.email} has not left the network: nothing to reinstate`);
+  return { id: person.id, name: person.name, organization: person.organization };
+}
+
+async function personByEmail(query: OwnerQuery, email: string) {
+  const address = text('the email', email, 200)!;
+  const [person] = await run(
+    query,
+    `SELECT pe.id, pe.name, pe.email, pe.left_at, p.name AS organization FROM person pe JOIN participant p ON p.id = pe.organization_id WHERE lower(pe.email) = lower($1)`,
+    [address],
+  );
+  if (!person) throw new ConfigError(`no person with the email ${address} (npm run token -- --list)`);
+  return person as { id: string; name: string; email: string; left_at: Date | null; organization: string };
+}
+
 export interface OrganizationLine {
   name: string;
   kind: string;
@@ -170,6 +224,8 @@ export interface OrganizationLine {
   country: string;
   coordinator: boolean;
   people: number;
+  /** People who have left the network (not counted in `people`). */
+  left: number;
   pointOfContact: string | null;
 }
 
@@ -177,7 +233,8 @@ export async function listOrganizations(query: OwnerQuery): Promise<Organization
   const rows = await run(
     query,
     `SELECT p.name, p.kind, p.status, p.country_code AS country, p.is_coordinator AS coordinator,
-            (SELECT count(*)::int FROM person pe WHERE pe.organization_id = p.id) AS people,
+            (SELECT count(*)::int FROM person pe WHERE pe.organization_id = p.id AND pe.left_at IS NULL) AS people,
+            (SELECT count(*)::int FROM person pe WHERE pe.organization_id = p.id AND pe.left_at IS NOT NULL) AS "left",
             (SELECT email FROM person pe WHERE pe.id = p.point_of_contact_id) AS "pointOfContact"
        FROM participant p ORDER BY p.kind, p.name`,
     [],

@@ -182,7 +182,7 @@ const participantTree: PermissionTree = {
     ),
   },
   Person: Object.fromEntries(
-    ['id', 'name', 'email', 'phone', 'title', 'organization'].map((f) => [f, open('the person policy admits members of the network and oneself')]),
+    ['id', 'name', 'email', 'phone', 'title', 'organization', 'leftAt'].map((f) => [f, open('the person policy admits members of the network and oneself')]),
   ),
   Country: {
     code: open('countries are public (§A.2, §A.7)'),

@@ -1,6 +1,6 @@
 import { ConfigError } from '../../src/config';
-import { addCountry, addParticipant, addPerson, listOrganizations, OwnerQuery, withdrawParticipant } from '../../src/db/bootstrap';
-import { caseId, cast, startTestHub, TestHub } from '../support/hub';
+import { addCountry, addParticipant, addPerson, leavePerson, listOrganizations, OwnerQuery, reinstatePerson, withdrawParticipant } from '../../src/db/bootstrap';
+import { caseId, cast, orgId, personId, startTestHub, TestHub } from '../support/hub';
 
 /**
  * Founding a network on a database (`npm run admin`, src/db/bootstrap.ts): countries, founding participants endorsed
@@ -50,8 +50,8 @@ test('a country, a coordinating agency and a private-sector member with their pe
 
   const listed = await listOrganizations(query);
   expect(listed.filter((o) => ['Finnish Transport and Communications Agency', 'Nordic Mail'].includes(o.name))).toEqual([
-    { name: 'Finnish Transport and Communications Agency', kind: 'AGENCY', status: 'ENDORSED', country: 'FI', coordinator: true, people: 1, pointOfContact: 'aino@traficom.example' },
-    { name: 'Nordic Mail', kind: 'PRIVATE_SECTOR', status: 'ENDORSED', country: 'FI', coordinator: false, people: 1, pointOfContact: null },
+    { name: 'Finnish Transport and Communications Agency', kind: 'AGENCY', status: 'ENDORSED', country: 'FI', coordinator: true, people: 1, left: 0, pointOfContact: 'aino@traficom.example' },
+    { name: 'Nordic Mail', kind: 'PRIVATE_SECTOR', status: 'ENDORSED', country: 'FI', coordinator: false, people: 1, left: 0, pointOfContact: null },
   ]);
 });
 
@@ -75,6 +75,71 @@ test('a participant withdrawn: its people are anonymous on their next request, i
   await expect(withdrawParticipant(query, 'Meridian Bank')).rejects.toEqual(new ConfigError('Meridian Bank is not an endorsed participant (WITHDRAWN): nothing to withdraw'));
   await expect(withdrawParticipant(query, 'Nobody Ltd')).rejects.toEqual(new ConfigError('no organization named "Nobody Ltd" (npm run admin -- list)'));
   expect(await hub.ds.query(`SELECT id, status FROM participant ORDER BY id`)).toEqual(statuses);
+});
+
+test('a person leaves, their organization stays: their token refused, no longer among its people, records keep naming them; reinstated, all of it back', async () => {
+  const priya = personId(cast.priya);
+  const tomToken = { as: cast.tom };
+  // Before: Priya signs in; Tom puts her on the resource list; she asks the FTC for a case's tier.
+  expect((await hub.gql(`{ me { kind person { name } } }`, { as: cast.priya })).body).toEqual({ data: { me: { kind: 'PRIVATE', person: { name: 'Priya Shah' } } } });
+  const listed = await hub.gql(`mutation($p: ID!) { addResourceListEntry(input: { personId: $p, expertise: ["card fraud"], languages: ["en"] }) { id } }`, { ...tomToken, variables: { p: priya } });
+  const entryId = listed.body.data.addResourceListEntry.id as string;
+  const asked = await hub.gql(`mutation($c: ID!) { requestCaseAccess(caseId: $c, justification: "Mule accounts at the bank") { id } }`, { as: cast.priya, variables: { c: caseId('FTC-2004-017') } });
+  const requestId = asked.body.data.requestCaseAccess.id as string;
+  const people = `query($o: ID!) { participant(id: $o) { people { totalCount nodes { name } } } }`;
+  const seen = `query($p: ID!, $e: ID!) { person(id: $p) { name leftAt } resourceListEntry(id: $e) { person { name } } }`;
+  expect((await hub.gql(people, { ...tomToken, variables: { o: orgId('meridian') } })).body.data.participant.people).toEqual({
+    totalCount: 2, nodes: [{ name: 'Priya Shah' }, { name: 'Tom Baker' }],
+  });
+
+  expect(await leavePerson(query, 'PRIYA.SHAH@meridianbank.example')).toEqual({ id: priya, name: 'Priya Shah', organization: 'Meridian Bank', apiKeys: 0 });
+  expect(await hub.gql(`{ me { kind } }`, { as: cast.priya })).toMatchObject({
+    status: 401, body: { errors: [{ message: 'The token is for no known person', extensions: { code: 'UNAUTHENTICATED' } }] },
+  });
+  // Her organization's people, as a colleague and as an agency: without her. The record of her stays readable.
+  for (const as of [cast.tom, cast.ann]) {
+    const r = await hub.gql(people, { as, variables: { o: orgId('meridian') } });
+    expect(r.body).toEqual({ data: { participant: { people: { totalCount: 1, nodes: [{ name: 'Tom Baker' }] } } } });
+    const s = await hub.gql(seen, { as, variables: { p: priya, e: entryId } });
+    expect(s.body).toEqual({ data: { person: { name: 'Priya Shah', leftAt: expect.stringMatching(/^\d{4}-/) }, resourceListEntry: null } });
+  }
+  const directory = await hub.gql(`{ resourceList(first: 100) { nodes { person { name } } } }`, { as: cast.ann });
+  expect(directory.body.data.resourceList.nodes.map((n: { person: { name: string } }) => n.person.name)).not.toContain('Priya Shah');
+  expect((await listOrganizations(query)).find((o) => o.name === 'Meridian Bank')).toMatchObject({ people: 1, left: 1 });
+
+  // Nothing may name her anew: refused as bad input, nothing written.
+  const before = await hub.ds.query(`SELECT (SELECT point_of_contact_id FROM participant WHERE id = $1) AS poc, (SELECT count(*)::int FROM case_share) AS shares, (SELECT status FROM case_access_request WHERE id = $2) AS request`, [orgId('meridian'), requestId]);
+  const refusals: Array<[string, Record<string, unknown>, string]> = [
+    [`mutation($p: ID!) { designatePointOfContact(personId: $p) { id } }`, { ...tomToken, variables: { p: priya } }, 'Priya Shah has left the network'],
+    [`mutation($c: ID!, $o: ID!, $p: ID!) { shareCase(input: { caseId: $c, participantId: $o, recipientIds: [$p] }) { id } }`,
+      { as: cast.ann, variables: { c: caseId('FTC-2004-017'), o: orgId('meridian'), p: priya } }, `have left the network: ${priya}`],
+    [`mutation($r: ID!) { grantCaseAccess(id: $r, scope: PERSON) { id } }`, { as: cast.ann, variables: { r: requestId } }, 'the requester has left the network: grant with scope ORGANIZATION, or decline'],
+    [`mutation($p: ID!) { publishReport(input: { kind: EARLY_WARNING, title: "Mule accounts", body: "Seen this quarter", tlp: RED, recipientIds: [$p] }) { id } }`,
+      { ...tomToken, variables: { p: priya } }, `have left the network: ${priya}`],
+  ];
+  for (const [mutation, options, message] of refusals) {
+    const r = await hub.gql(mutation, options);
+    expect(r.body.errors).toEqual([expect.objectContaining({ message: expect.stringContaining(message), extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+  }
+  expect(await hub.ds.query(`SELECT (SELECT point_of_contact_id FROM participant WHERE id = $1) AS poc, (SELECT count(*)::int FROM case_share) AS shares, (SELECT status FROM case_access_request WHERE id = $2) AS request`, [orgId('meridian'), requestId])).toEqual(before);
+
+  // Refused: leaving twice, a point of contact, a country's primary contact, nobody; nothing changed.
+  const leftAt = await hub.ds.query(`SELECT id, left_at FROM person ORDER BY id`);
+  await expect(leavePerson(query, cast.priya)).rejects.toThrow(/^priya\.shah@meridianbank\.example left the network already \(\d{4}-/);
+  await expect(leavePerson(query, cast.tom)).rejects.toEqual(new ConfigError(
+    'tom.baker@meridianbank.example is the point of contact of Meridian Bank: designate someone else first (designatePointOfContact, designateCountryPrimaryContact, or npm run admin -- person … --point-of-contact)',
+  ));
+  await expect(leavePerson(query, cast.ann)).rejects.toThrow(/^ann\.carter@ftc\.example is the point of contact of US Federal Trade Commission and the primary contact of United States: designate/);
+  await expect(leavePerson(query, 'nobody@x.example')).rejects.toEqual(new ConfigError('no person with the email nobody@x.example (npm run token -- --list)'));
+  await expect(reinstatePerson(query, cast.tom)).rejects.toEqual(new ConfigError('tom.baker@meridianbank.example has not left the network: nothing to reinstate'));
+  expect(await hub.ds.query(`SELECT id, left_at FROM person ORDER BY id`)).toEqual(leftAt);
+
+  expect(await reinstatePerson(query, cast.priya)).toEqual({ id: priya, name: 'Priya Shah', organization: 'Meridian Bank' });
+  expect((await hub.gql(`{ me { kind } }`, { as: cast.priya })).body).toEqual({ data: { me: { kind: 'PRIVATE' } } });
+  expect((await hub.gql(seen, { ...tomToken, variables: { p: priya, e: entryId } })).body).toEqual({
+    data: { person: { name: 'Priya Shah', leftAt: null }, resourceListEntry: { person: { name: 'Priya Shah' } } },
+  });
+  expect((await hub.gql(people, { ...tomToken, variables: { o: orgId('meridian') } })).body.data.participant.people.totalCount).toBe(2);
 });
 
 test.each<[string, () => Promise<unknown>, string | RegExp]>([

@@ -641,6 +641,20 @@ describe('identity', () => {
     await closeAll(clients);
   });
 
+  test('a person who left the network hears nothing from then on, and the credential sweep closes their connection', async () => {
+    const clients = await connect(['priya', 'grace']);
+    const subs = await subscribeAll(clients, `subscription { caseChanged { reference } }`);
+    await hub.ds.query(`UPDATE person SET left_at = now() WHERE id = $1`, [personId(cast.priya)]);
+    const { report } = await changed('case', caseId('FTC-2004-017'), updateCase, 'ann', { id: caseId('FTC-2004-017'), input: { title: 'Clear, heard by members' } }, clients, subs);
+    expect(report.delivered).toBe(1);
+    expect(received(subs)).toEqual({ priya: [], grace: [{ data: { caseChanged: { reference: 'FTC-2004-017' } } }] });
+    await dispatcher().sweep();
+    expect(await clients.get('priya')!.closed).toEqual({ code: 4403, reason: 'the token is for no known person' });
+    expect(clients.get('grace')!.socket.readyState).toBe(1); // OPEN
+    clients.delete('priya');
+    await closeAll(clients);
+  });
+
   test('only subscriptions run over WebSocket; queries are refused with an error, the connection stays', async () => {
     const clients = await connect(['ann']);
     const client = clients.get('ann')!;

@@ -13,6 +13,7 @@ import { SegmentsTakingPart1764900000000 } from './1764900000000-SegmentsTakingP
 import { ListedPeople1764910000000 } from './1764910000000-ListedPeople';
 import { DefinerPlansKept1764920000000 } from './1764920000000-DefinerPlansKept';
 import { AccessRequestsMembersOnly1764930000000 } from './1764930000000-AccessRequestsMembersOnly';
+import { PeopleWhoLeft1764940000000 } from './1764940000000-PeopleWhoLeft';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   ListedPeople1764910000000,
   DefinerPlansKept1764920000000,
   AccessRequestsMembersOnly1764930000000,
+  PeopleWhoLeft1764940000000,
 ];
