@@ -21,7 +21,8 @@ import { inputTextPlugin } from './graphql/input-text';
 import { defaultDashboardDir, mountDashboard } from './http/dashboard';
 import { GraphiqlPage } from './http/graphiql';
 import { corsFor } from './http/cors';
-import { apolloStep, isGraphqlPost, runSteps } from './http/graphql-endpoint';
+import { apolloAnswer, isGraphqlPost, runSteps } from './http/graphql-endpoint';
+import { KnownQueries, knownQueryStep } from './http/known-query';
 import { respondToError, sendJson, Step } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
 import { persistedQueries } from './http/persisted-query';
@@ -83,6 +84,8 @@ export interface Hub {
    * `skip` is the benchmark's switch (`HubOptions.skipAuditTrail`), never set by the product.
    */
   audit: Pick<AuditWriter, 'settled' | 'skip'>;
+  /** The query texts answered without Apollo's request pipeline (src/http/known-query.ts): how many, and how often. */
+  knownQueries: Pick<KnownQueries, 'hits' | 'size'>;
   /** Live updates: the dispatcher (subscribers, deliveries) and the WebSocket server. */
   live: { dispatcher: LiveDispatcher; server: LiveServer };
   listen(port: number, host: string): Promise<number>;
@@ -115,7 +118,7 @@ function rateLimitedError(refusal: Refusal): GraphQLError {
   });
 }
 
-type ContextWithCounter = Context & {
+export type ContextWithCounter = Context & {
   statements: { statements: number };
   /** What the access log and the metrics say about this request. */
   facts?: ReturnType<typeof factsOf>;
@@ -124,8 +127,72 @@ type ContextWithCounter = Context & {
 };
 
 /**
+ * What a request's resolved operation sets up before it runs (Apollo's `didResolveOperation`, and the known-query path
+ * of src/http/known-query.ts, which runs without Apollo): a query reads one snapshot, read only, a mutation writes in the
+ * same transaction (each field in a savepoint); a federation gateway's `_entities` request records what it carries as
+ * read through that path; the access log and the metrics learn the operation.
+ */
+export function operationResolved(contextValue: ContextWithCounter, operation: OperationDefinitionNode | undefined, operationName: string | null): void {
+  if (contextValue.db) contextValue.db.readOnly = operation?.operation === 'query';
+  if (contextValue.audit && operation && isEntitiesOperation(operation)) contextValue.audit.path = CaseAccessPath.ENTITIES;
+  if (contextValue.facts) {
+    contextValue.facts.type = operation?.operation;
+    contextValue.facts.operation = operationName ?? undefined;
+  }
+}
+
+/**
+ * What a request's answer gets before it is sent (Apollo's `willSendResponse`, and the known-query path): the request's
+ * transaction ended, the audit trail's entries and an API key's use handed to the writer, `extensions.redacted`, the
+ * statement count when configured, the outcome for the access log and the metrics. Returns the status the answer must
+ * have when ending the transaction failed (500), else undefined.
+ */
+export async function answerReady(
+  contextValue: ContextWithCounter,
+  result: { data?: unknown; errors?: ReadonlyArray<GraphQLFormattedError>; extensions?: Record<string, unknown> },
+  headers: { set(name: string, value: string): unknown },
+  config: Config,
+  logger: Logger,
+  audit: AuditWriter,
+): Promise<number | undefined> {
+  let status: number | undefined;
+  const log = contextValue.log ?? logger;
+  // Commit before anything is sent: a write the database refuses at commit must not be answered as done. A
+  // read-only transaction's COMMIT is sent but not waited for (`ViewerDb.finish`): it has nothing to lose.
+  // A mutation document answered with `data: null` (a refused or failed field nulled the whole answer) is rolled
+  // back in full: the answer shows none of its fields' writes, so none is kept (ViewerDb.discard).
+  const db = contextValue.db;
+  try {
+    if (db && !db.readOnly && result.data == null) await db.discard();
+    else await db?.finish((err) => log.error({ err }, 'the read-only request transaction could not be ended'));
+  } catch (err) {
+    log.error({ err }, 'the request transaction could not be committed');
+    result.data = null;
+    result.errors = [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
+    status = 500;
+  }
+  // After the response is computed and the request's transaction ended, never awaited: the audit trail and the
+  // key's last use are written on their own connection (src/audit.ts), and a failure there is logged, not answered.
+  // A response whose data is null (a failed commit, an error up to the root) carries no case.
+  if (contextValue.audit && result.data != null) audit.record(contextValue.audit);
+  if (contextValue.viewer?.apiKey) audit.touchApiKey(contextValue.viewer.apiKey.id, contextValue.now());
+  const { redactions } = contextValue;
+  if (redactions && redactions.size > 0) {
+    result.extensions = { ...result.extensions, redacted: redactions.entries() };
+  }
+  if (config.reportSqlStatements && contextValue.statements) {
+    headers.set('x-sql-statements', String(contextValue.statements.statements));
+  }
+  if (contextValue.facts) {
+    const code = result.errors?.[0]?.extensions?.code;
+    contextValue.facts.outcome = code === undefined ? 'ok' : String(code);
+  }
+  return status;
+}
+
+/**
  * Adds `extensions.redacted` (DOMAIN §3) and, when configured, the statement count of the request; tells the access
- * log and the metrics the operation and its outcome.
+ * log and the metrics the operation and its outcome (`operationResolved`, `answerReady`).
  */
 function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): ApolloServerPlugin<ContextWithCounter> {
   return {
@@ -136,48 +203,12 @@ function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): Apo
           for (const error of errors) noteErrorRequest(error, contextValue.log);
         },
         async didResolveOperation({ operation, operationName, contextValue }) {
-          // A query reads one snapshot, read only; a mutation writes in the same transaction, each in a savepoint.
-          if (contextValue.db) contextValue.db.readOnly = operation?.operation === 'query';
-          // A federation gateway's `_entities` request: what it carries is recorded as read through that path.
-          if (contextValue.audit && operation && isEntitiesOperation(operation)) contextValue.audit.path = CaseAccessPath.ENTITIES;
-          if (contextValue.facts) {
-            contextValue.facts.type = operation?.operation;
-            contextValue.facts.operation = operationName ?? undefined;
-          }
+          operationResolved(contextValue, operation, operationName);
         },
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== 'single') return;
-          const log = contextValue.log ?? logger;
-          // Commit before anything is sent: a write the database refuses at commit must not be answered as done. A
-          // read-only transaction's COMMIT is sent but not waited for (`ViewerDb.finish`): it has nothing to lose.
-          // A mutation document answered with `data: null` (a refused or failed field nulled the whole answer) is rolled
-          // back in full: the answer shows none of its fields' writes, so none is kept (ViewerDb.discard).
-          const db = contextValue.db;
-          try {
-            if (db && !db.readOnly && response.body.singleResult.data == null) await db.discard();
-            else await db?.finish((err) => log.error({ err }, 'the read-only request transaction could not be ended'));
-          } catch (err) {
-            log.error({ err }, 'the request transaction could not be committed');
-            response.body.singleResult.data = null;
-            response.body.singleResult.errors = [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
-            response.http.status = 500;
-          }
-          // After the response is computed and the request's transaction ended, never awaited: the audit trail and the
-          // key's last use are written on their own connection (src/audit.ts), and a failure there is logged, not answered.
-          // A response whose data is null (a failed commit, an error up to the root) carries no case.
-          if (contextValue.audit && response.body.singleResult.data != null) audit.record(contextValue.audit);
-          if (contextValue.viewer?.apiKey) audit.touchApiKey(contextValue.viewer.apiKey.id, contextValue.now());
-          const { redactions } = contextValue;
-          if (redactions && redactions.size > 0) {
-            response.body.singleResult.extensions = { ...response.body.singleResult.extensions, redacted: redactions.entries() };
-          }
-          if (config.reportSqlStatements && contextValue.statements) {
-            response.http.headers.set('x-sql-statements', String(contextValue.statements.statements));
-          }
-          if (contextValue.facts) {
-            const code = response.body.singleResult.errors?.[0]?.extensions?.code;
-            contextValue.facts.outcome = code === undefined ? 'ok' : String(code);
-          }
+          const status = await answerReady(contextValue, response.body.singleResult, response.http.headers, config, logger, audit);
+          if (status !== undefined) response.http.status = status;
         },
       };
     },
@@ -262,8 +293,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     blockFieldSuggestion: { enabled: true },
   }).protect();
 
+  // Query texts Apollo has accepted, answered again without its request pipeline (src/http/known-query.ts).
+  const known = new KnownQueries();
   const apollo = new ApolloServer<ContextWithCounter>({
-    gateway: hubGateway(schema, options.executor ?? 'jit'),
+    gateway: hubGateway(schema, options.executor ?? 'jit', 100, known),
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: development,
@@ -494,6 +527,21 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     };
   }
 
+  /**
+   * The context as `buildContext` made it, before anything ran: the same viewer, transaction and statement count as
+   * then, fresh loaders, no redactions, an empty audit trail (the known-query path hands a request whose answer has
+   * errors to Apollo, which runs it again).
+   */
+  function freshContext(context: ContextWithCounter): void {
+    context.audit = new AuditTrail(context.viewer, context.audit.at, CaseAccessPath.QUERY);
+    context.data = new Data(context.db, context.viewer, context.audit);
+    context.redactions = new Redactions();
+    const before = statementsAtRun.get(context);
+    if (context.statements && before !== undefined) context.statements.statements = before;
+  }
+  const statementsAtRun = new WeakMap<ContextWithCounter, number>();
+  const answerWithApollo = apolloAnswer(apollo);
+
   const persisted = persistedQueries(persistedQueryStore(), clientIp);
   const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), persisted, conditionalSubscriptionCheck, (req, res, next) => {
     const started = process.hrtime.bigint();
@@ -506,7 +554,18 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     // Count the statements of this request when asked to (tests and the benchmark read them from a header).
     if (config.reportSqlStatements) (req as unknown as { statements: StatementCount }).statements = { statements: 0 };
     next();
-  }, apolloStep(apollo, (req, res) => buildContext(req, res, CaseAccessPath.QUERY))];
+  }, knownQueryStep<ContextWithCounter>({
+    schema,
+    known,
+    context: (req, res) => buildContext(req, res, CaseAccessPath.QUERY),
+    apollo: answerWithApollo,
+    resolved: (context, query) => {
+      if (context.statements) statementsAtRun.set(context, context.statements.statements);
+      operationResolved(context, query.operation, query.operation.name?.value ?? null);
+    },
+    fresh: (context) => freshContext(context),
+    ready: (context, result, headers) => answerReady(context, result as never, headers, config, logger, audit),
+  }), (req, res, next) => answerWithApollo(req, res, () => buildContext(req, res, CaseAccessPath.QUERY), next)];
   // GraphQL over HTTP is GET and POST (OPTIONS: CORS preflights, answered before): any other method is 405.
   app.all('/graphql', (req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'POST' || req.method === 'OPTIONS') return next();
@@ -587,6 +646,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     app,
     httpServer,
     audit,
+    knownQueries: known,
     live: { dispatcher, server: liveServer },
     listen(port: number, host: string) {
       return new Promise<number>((resolve, reject) => {

@@ -5,6 +5,7 @@ import {
 } from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
+import type { KnownQueries } from '../http/known-query';
 import { coercedVariables } from './input-errors';
 
 type Gateway = ApolloServerOptionsWithGateway<BaseContext>['gateway'];
@@ -29,8 +30,11 @@ type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
  * - A subscription over HTTP is refused with 400 BAD_REQUEST: subscriptions are served over WebSocket (src/live/).
  *
  * `engine: 'graphql-js'` runs everything on graphql-js with the same checks: the tests compare the two engines.
+ *
+ * Each query text it runs compiled is handed to `known` (src/http/known-query.ts), which answers its next POSTs without
+ * Apollo's request pipeline.
  */
-export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' = 'jit', cacheSize = 100): Gateway {
+export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' = 'jit', cacheSize = 100, known?: KnownQueries): Gateway {
   // graphql-jit takes the value a type resolver returns as the type name; a promise would fail every abstract field.
   for (const type of Object.values(schema.getTypeMap())) {
     if (isAbstractType(type) && type.resolveType?.constructor.name === 'AsyncFunction') {
@@ -61,6 +65,7 @@ export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' =
     if (engine === 'graphql-js') return interpreted();
     const query = compiled.get(schema, document, operationName);
     if (!isCompiledQuery(query)) return { ...query, errors: query.errors?.map(asGraphQLError) };
+    if (known && typeof request.query === 'string') known.remember(request.query, operationName, { document, operation, compiled: query });
     // The coerced values (defaults of input fields filled in, which graphql-jit's own coercion skips for non-null
     // fields); coercing them again is the identity: every enum's value is its name, DateTimeISO takes a Date.
     const result = await query.query(undefined, rc.context, coerced.coerced);
@@ -88,7 +93,7 @@ export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' =
 const conditionsOf = new WeakMap<DocumentNode, Array<{ directive: string; variable: string; node: ArgumentNode }>>();
 
 /** The first `@skip(if: $v)` / `@include(if: $v)` of the document whose variable is null, as a BAD_USER_INPUT error. */
-function nullDirectiveCondition(document: DocumentNode, variables: Record<string, unknown>): GraphQLError | null {
+export function nullDirectiveCondition(document: DocumentNode, variables: Record<string, unknown>): GraphQLError | null {
   let conditions = conditionsOf.get(document);
   if (!conditions) {
     const found: Array<{ directive: string; variable: string; node: ArgumentNode }> = [];

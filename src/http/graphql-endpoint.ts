@@ -12,7 +12,13 @@ export function apolloStep<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
   context: (req: IncomingMessage, res: ServerResponse) => Promise<TContext>,
 ): Step {
-  return (req, res, next) => {
+  const answer = apolloAnswer(apollo);
+  return (req, res, next) => answer(req, res, () => context(req, res), next);
+}
+
+/** Apollo's answer to a request, with the context `context` gives (built already, or to be built by it). */
+export function apolloAnswer<TContext extends BaseContext>(apollo: ApolloServer<TContext>) {
+  return (req: IncomingMessage, res: ServerResponse, context: () => Promise<TContext>, next: (err?: unknown) => void): void => {
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
@@ -22,7 +28,7 @@ export function apolloStep<TContext extends BaseContext>(
     apollo
       .executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: (req.method ?? 'GET').toUpperCase(), headers, search: q < 0 ? '' : url.slice(q), body: (req as IncomingMessage & { body?: unknown }).body },
-        context: () => context(req, res),
+        context,
       })
       .then(async (answer) => {
         for (const [key, value] of answer.headers) res.setHeader(key, value);

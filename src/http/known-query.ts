@@ -1,0 +1,126 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { CompiledQuery } from 'graphql-jit';
+import { LRUCache } from 'lru-cache';
+import { nullDirectiveCondition } from '../graphql/executor';
+import { coercedVariables } from '../graphql/input-errors';
+import { refusedText } from '../graphql/input-text';
+import { introspectionFieldIn } from '../graphql/introspection';
+import type { Step } from './respond';
+
+/** A query document Apollo has parsed, validated and run, with its operation and its compiled form. */
+export interface KnownQuery {
+  document: DocumentNode;
+  operation: OperationDefinitionNode;
+  compiled: CompiledQuery;
+}
+
+/**
+ * The query texts Apollo has accepted: parsed, validated with every rule (graphql-armor's limits, reserved names),
+ * resolved to a query operation and compiled, by text and operation name. Only documents that select no introspection
+ * field (`introspectionFieldIn`: whether a viewer may introspect depends on the viewer) and only queries (a mutation's
+ * fields run one after the other on graphql-js, a subscription is refused over HTTP) are kept. Bounded in entries and in
+ * the characters of the texts kept; a text evicted is simply Apollo's again.
+ */
+export class KnownQueries {
+  private readonly entries: LRUCache<string, Map<string, KnownQuery>>;
+  /** Requests answered from here (tests and the benchmark read it). */
+  hits = 0;
+
+  constructor(max = 200, maxChars = 2_000_000) {
+    this.entries = new LRUCache({ max, maxSize: maxChars, sizeCalculation: (_v, text) => Math.max(1, text.length) });
+  }
+
+  remember(text: string, operationName: string | undefined, query: KnownQuery): void {
+    if (query.operation.operation !== 'query' || introspectionFieldIn(query.document) !== null) return;
+    let byName = this.entries.get(text);
+    if (!byName) {
+      byName = new Map();
+      this.entries.set(text, byName);
+    }
+    byName.set(operationName ?? '', query);
+  }
+
+  find(text: string, operationName: string | undefined): KnownQuery | undefined {
+    return this.entries.get(text)?.get(operationName ?? '');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** What the known-query step needs of the hub: how a request's context is built, how Apollo answers, how an answer is finished. */
+export interface KnownQueryRoute<C> {
+  schema: GraphQLSchema;
+  known: KnownQueries;
+  context(req: IncomingMessage, res: ServerResponse): Promise<C>;
+  /** Apollo's answer to the request, with this context (built already, or failed). */
+  apollo(req: IncomingMessage, res: ServerResponse, context: () => Promise<C>, next: (err?: unknown) => void): void;
+  /** Before the operation runs: what Apollo's `didResolveOperation` does (`operationResolved`). */
+  resolved(context: C, known: KnownQuery): void;
+  /** Makes the context as it was before anything ran, for Apollo to run the request again (`freshContext`). */
+  fresh(context: C): void;
+  /** After it ran without errors: what Apollo's `willSendResponse` does (`answerReady`); the status when it is not 200. */
+  ready(context: C, result: { data?: unknown; errors?: ReadonlyArray<unknown>; extensions?: Record<string, unknown> }, headers: Map<string, string>): Promise<number | undefined>;
+}
+
+const isRecord = (o: unknown): o is Record<string, unknown> => !!o && typeof o === 'object' && !Buffer.isBuffer(o) && !Array.isArray(o);
+
+/**
+ * Accept headers whose answer is `application/json; charset=utf-8`, as Apollo negotiates it (no header, or one that
+ * prefers JSON); any other goes to Apollo, which negotiates (`application/graphql-response+json`, 406, …).
+ */
+const JSON_ACCEPTS = new Set(['*/*', 'application/json', 'application/json, */*', 'application/json,*/*']);
+
+/**
+ * POST /graphql of a query text Apollo has already accepted (`KnownQueries`), answered without Apollo's request
+ * pipeline: the same context (`buildContext`: the credential, the rate limit, the viewer's transaction), the same checks
+ * of the variables before anything runs (their coercion, text PostgreSQL cannot store, a null `@skip`/`@include`
+ * condition), the same compiled query (graphql-jit over the same schema: the same shield rules, resolvers, loaders and
+ * row-level security), the same `operationResolved` before and `answerReady` after, the same body and headers. Apollo
+ * stays the one that answers anything else: a request not in that form, an unknown text, variables that fail a check
+ * (before the context is built), a context that fails (Apollo formats that error), and any answer with errors (Apollo
+ * runs the request again on the same transaction with a fresh context — what it answers is what it would have answered
+ * alone; nothing is written by a query, and the audit trail records only what the answer sent carries).
+ */
+export function knownQueryStep<C>(route: KnownQueryRoute<C>): Step {
+  return (req, res, next) => {
+    const body = (req as IncomingMessage & { body?: unknown }).body;
+    if (!isRecord(body) || typeof body.query !== 'string') return next();
+    const { operationName, variables, extensions } = body;
+    if (operationName != null && typeof operationName !== 'string') return next();
+    if (variables != null && !isRecord(variables)) return next();
+    if (extensions != null) return next();
+    const accept = req.headers.accept;
+    if (accept !== undefined && !JSON_ACCEPTS.has(accept.trim())) return next();
+    const known = route.known.find(body.query, operationName ?? undefined);
+    if (!known) return next();
+    const given = variables ?? undefined;
+    const coerced = coercedVariables(route.schema, known.operation, given);
+    if (coerced.errors || refusedText(known.document, known.operation, given) || nullDirectiveCondition(known.document, coerced.coerced)) return next();
+    route.known.hits++;
+    route.context(req, res).then(
+      async (context) => {
+        route.resolved(context, known);
+        const result = await known.compiled.query(undefined, context, coerced.coerced);
+        if (result.errors?.length) {
+          route.fresh(context);
+          route.apollo(req, res, () => Promise.resolve(context), next);
+          return;
+        }
+        const answer: { data?: unknown; errors?: ReadonlyArray<unknown>; extensions?: Record<string, unknown> } = { data: result.data };
+        const headers = new Map<string, string>();
+        const status = await route.ready(context, answer, headers);
+        // Apollo's order of the fields (errors, data, extensions) and its compact JSON (`stringifyResult`).
+        const text = JSON.stringify({ errors: answer.errors, data: answer.data, extensions: answer.extensions });
+        for (const [name, value] of headers) res.setHeader(name, value);
+        res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.setHeader('content-length', Buffer.byteLength(text));
+        res.statusCode = status ?? 200;
+        res.end(text);
+      },
+      (err) => route.apollo(req, res, () => Promise.reject(err), next),
+    ).catch(next);
+  };
+}
