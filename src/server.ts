@@ -118,7 +118,7 @@ function rateLimitedError(refusal: Refusal): GraphQLError {
   });
 }
 
-export type ContextWithCounter = Context & {
+type ContextWithCounter = Context & {
   statements: { statements: number };
   /** What the access log and the metrics say about this request. */
   facts?: ReturnType<typeof factsOf>;
@@ -132,7 +132,7 @@ export type ContextWithCounter = Context & {
  * same transaction (each field in a savepoint); a federation gateway's `_entities` request records what it carries as
  * read through that path; the access log and the metrics learn the operation.
  */
-export function operationResolved(contextValue: ContextWithCounter, operation: OperationDefinitionNode | undefined, operationName: string | null): void {
+function operationResolved(contextValue: ContextWithCounter, operation: OperationDefinitionNode | undefined, operationName: string | null): void {
   if (contextValue.db) contextValue.db.readOnly = operation?.operation === 'query';
   if (contextValue.audit && operation && isEntitiesOperation(operation)) contextValue.audit.path = CaseAccessPath.ENTITIES;
   if (contextValue.facts) {
@@ -147,7 +147,7 @@ export function operationResolved(contextValue: ContextWithCounter, operation: O
  * statement count when configured, the outcome for the access log and the metrics. Returns the status the answer must
  * have when ending the transaction failed (500), else undefined.
  */
-export async function answerReady(
+async function answerReady(
   contextValue: ContextWithCounter,
   result: { data?: unknown; errors?: ReadonlyArray<GraphQLFormattedError>; extensions?: Record<string, unknown> },
   headers: { set(name: string, value: string): unknown },

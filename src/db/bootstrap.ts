@@ -121,7 +121,11 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
   const title = text('the title', input.title, 200, false);
   const which = text('the organization', input.organization, 200)!;
   const org = await organization(query, which);
-  const taken = () => new ConfigError(`a person with the email ${email} exists already`);
+  const taken = async () => {
+    const [existing] = await run(query, `SELECT left_at FROM person WHERE lower(email) = lower($1)`, [email]);
+    const left = existing?.left_at ? ` (they left the network: npm run admin -- reinstate ${email})` : '';
+    return new ConfigError(`a person with the email ${email} exists already${left}`);
+  };
   const [row] = await run(
     query,
     `WITH added AS (
@@ -133,11 +137,11 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
      )
      SELECT id FROM added`,
     [org.id, name, email, phone, title, !!input.pointOfContact],
-  ).catch((err) => {
+  ).catch(async (err) => {
     // Added by another command at the same moment: the unique index on emails decides.
-    throw (err as { code?: string }).code === '23505' ? taken() : err;
+    throw (err as { code?: string }).code === '23505' ? await taken() : err;
   });
-  if (!row) throw taken();
+  if (!row) throw await taken();
   return { id: row.id, email, organization: org.name };
 }
 

@@ -6,17 +6,9 @@ import type { Step } from './respond';
  * Apollo Server on Node's own request and response: the request's method, headers, query string and parsed body (a
  * JSON body parser runs before) go to `executeHTTPGraphQLRequest`, its status, headers and body come back. This is the
  * whole of an Apollo integration (Apollo's "building an integration"); Express's own (`@as-integrations/express5`) did
- * the same through Express's `res.send`.
+ * the same through Express's `res.send`. `context` gives the request's context: built by it, or built already (the
+ * known-query path hands Apollo a request it will not answer itself, src/http/known-query.ts).
  */
-export function apolloStep<TContext extends BaseContext>(
-  apollo: ApolloServer<TContext>,
-  context: (req: IncomingMessage, res: ServerResponse) => Promise<TContext>,
-): Step {
-  const answer = apolloAnswer(apollo);
-  return (req, res, next) => answer(req, res, () => context(req, res), next);
-}
-
-/** Apollo's answer to a request, with the context `context` gives (built already, or to be built by it). */
 export function apolloAnswer<TContext extends BaseContext>(apollo: ApolloServer<TContext>) {
   return (req: IncomingMessage, res: ServerResponse, context: () => Promise<TContext>, next: (err?: unknown) => void): void => {
     const headers = new HeaderMap();

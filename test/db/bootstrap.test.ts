@@ -131,6 +131,9 @@ test('a person leaves, their organization stays: their token refused, no longer 
   ));
   await expect(leavePerson(query, cast.ann)).rejects.toThrow(/^ann\.carter@ftc\.example is the point of contact of US Federal Trade Commission and the primary contact of United States: designate/);
   await expect(leavePerson(query, 'nobody@x.example')).rejects.toEqual(new ConfigError('no person with the email nobody@x.example (npm run token -- --list)'));
+  await expect(addPerson(query, { email: cast.priya, name: 'Priya Shah', organization: 'Meridian Bank' })).rejects.toEqual(
+    new ConfigError(`a person with the email ${cast.priya} exists already (they left the network: npm run admin -- reinstate ${cast.priya})`),
+  );
   await expect(reinstatePerson(query, cast.tom)).rejects.toEqual(new ConfigError('tom.baker@meridianbank.example has not left the network: nothing to reinstate'));
   expect(await hub.ds.query(`SELECT id, left_at FROM person ORDER BY id`)).toEqual(leftAt);
 
