@@ -17,17 +17,17 @@ export interface KnownQuery {
 
 /**
  * The query texts Apollo has accepted: parsed, validated with every rule (graphql-armor's limits, reserved names),
- * resolved to a query operation and compiled, by text and operation name. Only documents that select no introspection
- * field (`introspectionFieldIn`: whether a viewer may introspect depends on the viewer) and only queries (a mutation's
- * fields run one after the other on graphql-js, a subscription is refused over HTTP) are kept. Bounded in entries and in
- * the characters of the texts kept; a text evicted is simply Apollo's again.
+ * resolved to a query operation and compiled, by text and operation name: at most 100 (as many compiled queries as the
+ * executor's own cache keeps) and 2 M characters of text; a text evicted is simply Apollo's again. Only queries (a
+ * mutation's fields run one after the other on graphql-js, a subscription is refused over HTTP) that select no
+ * introspection field (`introspectionFieldIn`: whether a viewer may introspect depends on the viewer) are kept.
  */
 export class KnownQueries {
   private readonly entries: LRUCache<string, Map<string, KnownQuery>>;
   /** Requests answered from here (tests and the benchmark read it). */
   hits = 0;
 
-  constructor(max = 200, maxChars = 2_000_000) {
+  constructor(max = 100, maxChars = 2_000_000) {
     this.entries = new LRUCache({ max, maxSize: maxChars, sizeCalculation: (_v, text) => Math.max(1, text.length) });
   }
 
