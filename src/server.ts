@@ -528,9 +528,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   }
 
   /**
-   * The context as `buildContext` made it, before anything ran: the same viewer, transaction and statement count as
-   * then, fresh loaders, no redactions, an empty audit trail (the known-query path hands a request whose answer has
-   * errors to Apollo, which runs it again).
+   * The context as `buildContext` made it, before anything ran: the same viewer and statement count as then, fresh
+   * loaders, no redactions, an empty audit trail (the known-query path hands a request whose answer has errors to
+   * Apollo, which runs it again, on the transaction `ViewerDb.restart` began again).
    */
   function freshContext(context: ContextWithCounter): void {
     context.audit = new AuditTrail(context.viewer, context.audit.at, CaseAccessPath.QUERY);
@@ -563,7 +563,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       if (context.statements) statementsAtRun.set(context, context.statements.statements);
       operationResolved(context, query.operation, query.operation.name?.value ?? null);
     },
-    fresh: (context) => freshContext(context),
+    fresh: async (context) => {
+      await context.db.restart();
+      freshContext(context);
+    },
     ready: (context, result, headers) => answerReady(context, result as never, headers, config, logger, audit),
   }), (req, res, next) => answerWithApollo(req, res, () => buildContext(req, res, CaseAccessPath.QUERY), next)];
   // GraphQL over HTTP is GET and POST (OPTIONS: CORS preflights, answered before): any other method is 405.

@@ -224,6 +224,23 @@ export class ViewerDb {
     });
   }
 
+  /**
+   * Begins the request's read-only transaction again on its connection (`ROLLBACK`, then the same `BEGIN` message): a
+   * new snapshot, no statement of the first run behind it, and a transaction a failed statement had aborted usable
+   * again. For the known-query path (src/http/known-query.ts), which hands a query whose answer has errors to Apollo to
+   * run again. Nothing to do when nothing has begun yet.
+   */
+  async restart(): Promise<void> {
+    if (this.finished || !this.opened || !this.readOnly) return;
+    const { client, begun } = await this.opened;
+    await begun.catch(() => undefined);
+    await this.last;
+    if (this.client !== client) return;
+    this.begunReadOnly = false;
+    this.opened = this.begin(client, 'ROLLBACK; ');
+    await this.opened;
+  }
+
   /** Runs one statement as the viewer; rows as plain objects. */
   async query<T = Row>(text: string, values?: unknown[]): Promise<T[]> {
     const { client, begun } = await this.open();

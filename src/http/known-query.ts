@@ -59,8 +59,8 @@ export interface KnownQueryRoute<C> {
   apollo(req: IncomingMessage, res: ServerResponse, context: () => Promise<C>, next: (err?: unknown) => void): void;
   /** Before the operation runs: what Apollo's `didResolveOperation` does (`operationResolved`). */
   resolved(context: C, known: KnownQuery): void;
-  /** Makes the context as it was before anything ran, for Apollo to run the request again (`freshContext`). */
-  fresh(context: C): void;
+  /** Makes the context as it was before anything ran, its transaction begun again, for Apollo to run the request again (`freshContext`). */
+  fresh(context: C): Promise<void>;
   /** After it ran without errors: what Apollo's `willSendResponse` does (`answerReady`); the status when it is not 200. */
   ready(context: C, result: { data?: unknown; errors?: ReadonlyArray<unknown>; extensions?: Record<string, unknown> }, headers: Map<string, string>): Promise<number | undefined>;
 }
@@ -87,9 +87,11 @@ const JSON_ACCEPTS = new Set(['*/*', 'application/json', 'application/json, */*'
 export function knownQueryStep<C>(route: KnownQueryRoute<C>): Step {
   return (req, res, next) => {
     const body = (req as IncomingMessage & { body?: unknown }).body;
-    if (!isRecord(body) || typeof body.query !== 'string') return next();
+    // POST only: Express serves GET (and HEAD) of /graphql through the same steps, and parses a JSON body on them too.
+    if (req.method !== 'POST' || !isRecord(body) || typeof body.query !== 'string') return next();
     const { operationName, variables, extensions } = body;
-    if (operationName != null && typeof operationName !== 'string') return next();
+    // An empty name names no operation (Apollo refuses it); absent and null ask for the only one.
+    if (operationName === '' || (operationName != null && typeof operationName !== 'string')) return next();
     if (variables != null && !isRecord(variables)) return next();
     if (extensions != null) return next();
     const accept = req.headers.accept;
@@ -105,7 +107,7 @@ export function knownQueryStep<C>(route: KnownQueryRoute<C>): Step {
         route.resolved(context, known);
         const result = await known.compiled.query(undefined, context, coerced.coerced);
         if (result.errors?.length) {
-          route.fresh(context);
+          await route.fresh(context);
           route.apollo(req, res, () => Promise.resolve(context), next);
           return;
         }

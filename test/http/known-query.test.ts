@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { emailOf, ViewerName } from '../support/demo-access';
 import { caseId, orgId, personId, startTestHub, TestHub } from '../support/hub';
 
@@ -92,6 +93,17 @@ describe('answered as Apollo answers it, from the known path', () => {
     expect(JSON.parse(known.text).errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
   });
 
+  test('a statement that fails in the first run (an overflowing cursor): Apollo runs it again on a transaction begun again', async () => {
+    // A cursor of the right shape whose harm score overflows PostgreSQL's integer: the statement fails and aborts the
+    // transaction; answered alone, Apollo says BAD_USER_INPUT, and so must the known path's second run.
+    const cursor = Buffer.from(JSON.stringify(['9999999999', caseId('ACMA-2004-011')])).toString('base64');
+    const q = `query P($c: String) { cases(first: 1, after: $c) { totalCount nodes { reference } } countries(first: 2) { totalCount } me { kind } }`;
+    const { known, apollo, taken } = await both('isla', q, { variables: { c: cursor } });
+    expect(taken).toBe(1);
+    expect(known).toEqual(apollo);
+    expect(JSON.parse(known.text).errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['BAD_USER_INPUT']);
+  });
+
   test('the audit trail records a known query’s reads as Apollo’s: the same rows, the same path', async () => {
     await hub.reset();
     const id = caseId('ACMA-2004-011');
@@ -128,6 +140,40 @@ describe('left to Apollo', () => {
     const { known, apollo, taken } = await both(viewer, query, extra, headers);
     expect(taken).toBe(0);
     expect(known).toEqual(apollo);
+  });
+
+  test('an empty operation name names no operation', async () => {
+    await send('ann', `query Q { me { kind } }`); // known without a name, the only operation
+    const { known, apollo, taken } = await both('ann', `query Q { me { kind } }`, { operationName: '' });
+    expect(taken).toBe(0);
+    expect(known).toEqual(apollo);
+    expect(known.status).toBe(400);
+  });
+
+  test.each(['GET', 'HEAD'])('%s with a JSON body is never answered from the body', async (method) => {
+    const query = `{ me { kind } }`;
+    await send('ann', query);
+    const token = await hub.tokenFor(personId(emailOf('ann')!), emailOf('ann')!);
+    const ask = (text: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const url = new URL(`${hub.url}?query=${encodeURIComponent('{ __typename }')}`);
+        const body = JSON.stringify({ query: text });
+        const headers = { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), authorization: `Bearer ${token}`, connection: 'close' };
+        const req = http.request(url, { method, headers, agent: false }, (res) => {
+          let answer = '';
+          res.on('data', (c) => (answer += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: answer }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const before = hub.hub.knownQueries.hits;
+    const known = await ask(query);
+    const apollo = await ask(`${query}\n# ${++fresh}`);
+    expect(hub.hub.knownQueries.hits).toBe(before);
+    expect(known).toEqual(apollo);
+    expect(known.status).toBe(method === 'GET' ? 200 : 405);
+    if (method === 'GET') expect(JSON.parse(known.body)).toEqual({ data: { __typename: 'Query' } });
   });
 
   test('a credential that is refused: the known path built the context, Apollo answers its error', async () => {
