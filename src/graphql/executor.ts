@@ -1,7 +1,7 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import {
-  ArgumentNode, DocumentNode, execute, ExecutionResult, getOperationAST, GraphQLError, GraphQLSchema, isAbstractType, Kind,
-  OperationTypeNode, ValidationRule, visit,
+  ArgumentNode, ASTNode, DocumentNode, execute, ExecutionResult, getOperationAST, GraphQLError, GraphQLInputType, GraphQLSchema, isAbstractType,
+  isNonNullType, Kind, OperationTypeNode, TypeInfo, ValidationRule, ValueNode, visit, visitWithTypeInfo,
 } from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
@@ -57,9 +57,16 @@ export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' =
     if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
       return { errors: [new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at this path, not over HTTP.', { nodes: operation, extensions: { code: 'BAD_REQUEST', http: { status: 400 } } })] };
     }
+    if (operation?.operation === OperationTypeNode.MUTATION) {
+      const given = coercedVariables(schema, operation, request.variables);
+      const nullArgument = given.errors ? null : nullIntoNonNull(schema, document, given.coerced);
+      if (nullArgument) return { errors: [nullArgument] };
+    }
     if (!operation || operation.operation !== OperationTypeNode.QUERY) return interpreted();
     const coerced = coercedVariables(schema, operation, request.variables);
     if (coerced.errors) return { errors: coerced.errors };
+    const nullArgument = nullIntoNonNull(schema, document, coerced.coerced);
+    if (nullArgument) return { errors: [nullArgument] };
     const nullCondition = nullDirectiveCondition(document, coerced.coerced);
     if (nullCondition) return { errors: [nullCondition] };
     if (engine === 'graphql-js') return interpreted();
@@ -110,6 +117,49 @@ export function nullDirectiveCondition(document: DocumentNode, variables: Record
   const bad = conditions.find((c) => (variables[c.variable] ?? null) === null);
   if (!bad) return null;
   return new GraphQLError(`Argument "if" of @${bad.directive} must not be null (variable "$${bad.variable}").`, {
+    nodes: bad.node,
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
+}
+
+/** Per document: the non-null arguments and input fields given a variable of a nullable type (one with a default). */
+const nonNullUsesOf = new WeakMap<DocumentNode, Array<{ variable: string; what: string; type: string; node: ASTNode }>>();
+
+/**
+ * A variable of a nullable type with a default may stand where a non-null value is needed (`$id: ID = "x"` in
+ * `case(id: $id)`, GraphQL's "variables in allowed positions"); given an explicit null, the field then fails at run
+ * time with an error of no code, which would be answered as an INTERNAL_SERVER_ERROR. It is the client's input: the
+ * first such use is refused before anything runs, as BAD_USER_INPUT.
+ */
+export function nullIntoNonNull(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): GraphQLError | null {
+  let uses = nonNullUsesOf.get(document);
+  if (!uses) {
+    const nullable = new Set<string>();
+    for (const def of document.definitions) {
+      if (def.kind !== Kind.OPERATION_DEFINITION) continue;
+      for (const v of def.variableDefinitions ?? []) if (v.type.kind !== Kind.NON_NULL_TYPE) nullable.add(v.variable.name.value);
+    }
+    const found: Array<{ variable: string; what: string; type: string; node: ASTNode }> = [];
+    if (nullable.size > 0) {
+      const typeInfo = new TypeInfo(schema);
+      const note = (value: ValueNode, type: GraphQLInputType | null | undefined, what: string, node: ASTNode) => {
+        if (value.kind === Kind.VARIABLE && isNonNullType(type) && nullable.has(value.name.value)) found.push({ variable: value.name.value, what, type: String(type), node });
+      };
+      visit(document, visitWithTypeInfo(typeInfo, {
+        Argument(node) {
+          note(node.value, typeInfo.getArgument()?.type, `Argument "${node.name.value}"`, node);
+        },
+        ObjectField(node) {
+          note(node.value, typeInfo.getInputType(), `Input field "${node.name.value}"`, node);
+        },
+      }));
+    }
+    uses = found;
+    nonNullUsesOf.set(document, uses);
+  }
+  const bad = uses.find((u) => Object.prototype.hasOwnProperty.call(variables, u.variable) && variables[u.variable] === null);
+  if (!bad) return null;
+  return new GraphQLError(`${bad.what} of non-null type "${bad.type}" must not be null (variable "$${bad.variable}").`, {
     nodes: bad.node,
     extensions: { code: 'BAD_USER_INPUT' },
   });

@@ -338,6 +338,45 @@ describe('error responses', () => {
           ]);
         }
       });
+
+      test('an explicit null for a variable with a default, where a non-null value is needed: bad input, before anything runs', async () => {
+        const token = await tokenFor('tom.baker@meridianbank.example');
+        const ask = async (query: string, variables: Record<string, unknown>) => {
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+          return { status: res.status, body: await res.json() };
+        };
+        const contact = async () => (await hub.ds.query(`SELECT point_of_contact_id FROM participant WHERE name = 'Meridian Bank'`))[0];
+        const before = await contact();
+        const asked: Array<[string, string]> = [
+          ['query($id: ID = "x") { me { kind } case(id: $id) { id } }', 'Argument "id" of non-null type "ID!" must not be null (variable "$id").'],
+          ['query($c: String = "GB") { country(code: $c) { name } }', 'Argument "code" of non-null type "String!" must not be null (variable "$c").'],
+          ['mutation($p: ID = "x") { designatePointOfContact(personId: $p) { id } }', 'Argument "personId" of non-null type "ID!" must not be null (variable "$p").'],
+        ];
+        for (const [query, message] of asked) {
+          for (let i = 0; i < 2; i++) {
+            // Twice: the second time a query is a known query (src/http/known-query.ts), which leaves it to Apollo.
+            const r = await ask(query, { id: null, c: null, p: null });
+            noLeak(JSON.stringify(r.body));
+            expect(r.body.errors.map((e: { message: string; extensions: { code: string } }) => [e.message, e.extensions.code])).toEqual([[message, 'BAD_USER_INPUT']]);
+            expect(r.body.data).toBeUndefined();
+          }
+        }
+        expect(await contact()).toEqual(before);
+      });
+
+      test('a forged cursor out of its key\'s range fails its own field only: it never reaches the database, whose error would abort the request\'s transaction', async () => {
+        const after = Buffer.from(JSON.stringify(['9999999999', '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+        const asked = `query($after: String) { me { kind person { name } } page: cases(first: 1, after: $after) { totalCount } countries(first: 2) { totalCount } }`;
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor('isla.morgan@ico.example')}` },
+          body: JSON.stringify({ query: asked, variables: { after } }),
+        });
+        const body = await res.json();
+        expect(body.errors.map((e: { message: string; path: string[]; extensions: { code: string } }) => [e.message, e.path, e.extensions.code])).toEqual([
+          ['after: is not a cursor of this list', ['page'], 'BAD_USER_INPUT'],
+        ]);
+      });
     });
   }
 
