@@ -77,12 +77,13 @@ const JSON_ACCEPTS = new Set(['*/*', 'application/json', 'application/json, */*'
  * POST /graphql of a query text Apollo has already accepted (`KnownQueries`), answered without Apollo's request
  * pipeline: the same context (`buildContext`: the credential, the rate limit, the viewer's transaction), the same checks
  * of the variables before anything runs (their coercion, text PostgreSQL cannot store, a null `@skip`/`@include`
- * condition), the same compiled query (graphql-jit over the same schema: the same shield rules, resolvers, loaders and
- * row-level security), the same `operationResolved` before and `answerReady` after, the same body and headers. Apollo
- * stays the one that answers anything else: a request not in that form, an unknown text, variables that fail a check
- * (before the context is built), a context that fails (Apollo formats that error), and any answer with errors (Apollo
- * runs the request again on the same transaction with a fresh context — what it answers is what it would have answered
- * alone; nothing is written by a query, and the audit trail records only what the answer sent carries).
+ * condition, a null where a non-null value is needed), the same compiled query (graphql-jit over the same schema: the
+ * same shield rules, resolvers, loaders and row-level security), the same `operationResolved` before and `answerReady`
+ * after, the same body and headers. Apollo stays the one that answers anything else: a request not in that form, an
+ * unknown text, variables that fail a check (before the context is built), a context that fails (Apollo formats that
+ * error), and any answer with errors (Apollo runs the request again with a fresh context, on the connection's
+ * transaction begun again: what it answers is what it would have answered alone; nothing is written by a query, and
+ * the audit trail records only what the answer sent carries).
  */
 export function knownQueryStep<C>(route: KnownQueryRoute<C>): Step {
   return (req, res, next) => {
