@@ -123,13 +123,14 @@ export function nullDirectiveCondition(document: DocumentNode, variables: Record
 }
 
 /** Per document: the non-null arguments and input fields given a variable of a nullable type (one with a default). */
-const nonNullUsesOf = new WeakMap<DocumentNode, Array<{ variable: string; what: string; type: string; node: ASTNode }>>();
+const nonNullUsesOf = new WeakMap<DocumentNode, Array<{ variable: string; argument: string; type: string; node: ASTNode }>>();
 
 /**
  * A variable of a nullable type with a default may stand where a non-null value is needed (`$id: ID = "x"` in
  * `case(id: $id)`, GraphQL's "variables in allowed positions"); given an explicit null, the field then fails at run
  * time with an error of no code, which would be answered as an INTERNAL_SERVER_ERROR. It is the client's input: the
- * first such use is refused before anything runs, as BAD_USER_INPUT.
+ * first such use is refused before anything runs, as a variable that does not fit is (`id: must not be null (ID!)`,
+ * BAD_USER_INPUT naming the argument).
  */
 export function nullIntoNonNull(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): GraphQLError | null {
   let uses = nonNullUsesOf.get(document);
@@ -139,18 +140,33 @@ export function nullIntoNonNull(schema: GraphQLSchema, document: DocumentNode, v
       if (def.kind !== Kind.OPERATION_DEFINITION) continue;
       for (const v of def.variableDefinitions ?? []) if (v.type.kind !== Kind.NON_NULL_TYPE) nullable.add(v.variable.name.value);
     }
-    const found: Array<{ variable: string; what: string; type: string; node: ASTNode }> = [];
+    const found: Array<{ variable: string; argument: string; type: string; node: ASTNode }> = [];
     if (nullable.size > 0) {
       const typeInfo = new TypeInfo(schema);
-      const note = (value: ValueNode, type: GraphQLInputType | null | undefined, what: string, node: ASTNode) => {
-        if (value.kind === Kind.VARIABLE && isNonNullType(type) && nullable.has(value.name.value)) found.push({ variable: value.name.value, what, type: String(type), node });
+      const path: string[] = [];
+      const note = (value: ValueNode, type: GraphQLInputType | null | undefined, node: ASTNode) => {
+        if (value.kind === Kind.VARIABLE && isNonNullType(type) && nullable.has(value.name.value)) {
+          found.push({ variable: value.name.value, argument: path.join('.'), type: String(type), node });
+        }
       };
       visit(document, visitWithTypeInfo(typeInfo, {
-        Argument(node) {
-          note(node.value, typeInfo.getArgument()?.type, `Argument "${node.name.value}"`, node);
+        Argument: {
+          enter(node) {
+            path.push(node.name.value);
+            note(node.value, typeInfo.getArgument()?.type, node);
+          },
+          leave() {
+            path.pop();
+          },
         },
-        ObjectField(node) {
-          note(node.value, typeInfo.getInputType(), `Input field "${node.name.value}"`, node);
+        ObjectField: {
+          enter(node) {
+            path.push(node.name.value);
+            note(node.value, typeInfo.getInputType(), node);
+          },
+          leave() {
+            path.pop();
+          },
         },
       }));
     }
@@ -159,9 +175,9 @@ export function nullIntoNonNull(schema: GraphQLSchema, document: DocumentNode, v
   }
   const bad = uses.find((u) => Object.prototype.hasOwnProperty.call(variables, u.variable) && variables[u.variable] === null);
   if (!bad) return null;
-  return new GraphQLError(`${bad.what} of non-null type "${bad.type}" must not be null (variable "$${bad.variable}").`, {
+  return new GraphQLError(`${bad.argument}: must not be null (${bad.type})`, {
     nodes: bad.node,
-    extensions: { code: 'BAD_USER_INPUT' },
+    extensions: { code: 'BAD_USER_INPUT', argument: bad.argument },
   });
 }
 

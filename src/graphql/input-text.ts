@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ASTNode, DocumentNode, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, ValueNode, visit } from 'graphql';
+import { nullIntoNonNull } from './executor';
 import { argumentPathOfVariable, coercedVariables } from './input-errors';
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -143,8 +144,8 @@ export function refusedText(document: DocumentNode, operation: OperationDefiniti
 }
 
 /**
- * The variables coerced to their types (`coercedVariables`) and every text in the operation checked (`refusedText`),
- * for the paths that check them themselves before anything runs (a subscription over WebSocket, the gateway).
+ * The variables coerced to their types (`coercedVariables`), every text in the operation checked (`refusedText`) and no
+ * null where a non-null value is needed (`nullIntoNonNull`), for the paths that check them themselves before anything runs (a subscription over WebSocket, the gateway).
  */
 export function checkedVariables(
   schema: GraphQLSchema,
@@ -154,6 +155,6 @@ export function checkedVariables(
 ): { coerced: Record<string, unknown>; errors?: never } | { errors: GraphQLError[] } {
   const coerced = coercedVariables(schema, operation, variables);
   if (coerced.errors) return coerced;
-  const refused = refusedText(document, operation, variables);
+  const refused = refusedText(document, operation, variables) ?? nullIntoNonNull(schema, document, coerced.coerced);
   return refused ? { errors: [refused] } : coerced;
 }

@@ -670,6 +670,7 @@ test('variables that do not fit their types are refused as at the hub: 400, BAD_
     ['query($n: Int) { cases(first: $n) { totalCount } }', { n: 2 ** 40 }],
     ['query($i: ID!) { case(id: $i) { id } }', undefined],
     ['query($i: ID!) { case(id: $i) { id } }', { i: null }],
+    ['query($i: ID = "x") { case(id: $i) { id } }', { i: null }],
     ['query($i: ID!, $f: CaseFilter) { case(id: $i) { id } cases(filter: $f) { totalCount } }', { f: { tlp: 'PURPLE', nope: 1 } }],
   ];
   for (const [query, variables] of cases) {

@@ -348,16 +348,25 @@ describe('error responses', () => {
         const contact = async () => (await hub.ds.query(`SELECT point_of_contact_id FROM participant WHERE name = 'Meridian Bank'`))[0];
         const before = await contact();
         const asked: Array<[string, string]> = [
-          ['query($id: ID = "x") { me { kind } case(id: $id) { id } }', 'Argument "id" of non-null type "ID!" must not be null (variable "$id").'],
-          ['query($c: String = "GB") { country(code: $c) { name } }', 'Argument "code" of non-null type "String!" must not be null (variable "$c").'],
-          ['mutation($p: ID = "x") { designatePointOfContact(personId: $p) { id } }', 'Argument "personId" of non-null type "ID!" must not be null (variable "$p").'],
+          ['query($id: ID = "x") { me { kind } case(id: $id) { id } }', 'id: must not be null (ID!)'],
+          ['query($c: String = "GB") { country(code: $c) { name } }', 'code: must not be null (String!)'],
+          ['mutation($p: ID = "x") { designatePointOfContact(personId: $p) { id } }', 'personId: must not be null (ID!)'],
+          ['query($t: Tlp = RED) { cases(first: 1, filter: { tlp: $t }) { totalCount } }', ''],
+          ['mutation($t: String = "x") { openCase(input: { reference: "N-1", title: $t, categories: [SPAM], countryCodes: ["GB"], tlp: GREEN }) { id } }', 'input.title: must not be null (String!)'],
         ];
         for (const [query, message] of asked) {
           for (let i = 0; i < 2; i++) {
             // Twice: the second time a query is a known query (src/http/known-query.ts), which leaves it to Apollo.
-            const r = await ask(query, { id: null, c: null, p: null });
+            const r = await ask(query, { id: null, c: null, p: null, t: null });
             noLeak(JSON.stringify(r.body));
-            expect(r.body.errors.map((e: { message: string; extensions: { code: string } }) => [e.message, e.extensions.code])).toEqual([[message, 'BAD_USER_INPUT']]);
+            if (!message) {
+              // A nullable input field given null: no error, the filter is off.
+              expect(r.body.errors).toBeUndefined();
+              continue;
+            }
+            expect(r.status).toBe(400);
+            expect(r.body.errors.map((e: { message: string; extensions: { code: string; argument: string } }) => [e.message, e.extensions.code, e.extensions.argument]))
+              .toEqual([[message, 'BAD_USER_INPUT', message.slice(0, message.indexOf(':'))]]);
             expect(r.body.data).toBeUndefined();
           }
         }
