@@ -117,12 +117,15 @@ function keysetAfter(order: OrderKey[], values: string[]): Sql {
 /**
  * Whether a cursor's value can be cast to its key's type. Checked before the statement is sent: a value PostgreSQL
  * refuses would fail the statement and abort the request's transaction, failing every other field of the request too.
- * (A date that does not exist, 30 February, still reaches PostgreSQL: bad input all the same, `paginate`'s catch.)
+ * (`paginate`'s catch still answers a value PostgreSQL refuses as bad input, should one get past these.)
  */
 const validKey: Record<OrderKey['type'], (v: string) => boolean> = {
   integer: (v) => /^-?\d{1,10}$/.test(v) && Number(v) >= -2147483648 && Number(v) <= 2147483647,
   uuid: (v) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
-  timestamptz: (v) =>
-    /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-5])(:[0-5]\d)?$/.test(v),
+  timestamptz: (v) => {
+    const m = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]) ([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?[+-](0\d|1[0-5])(:[0-5]\d)?$/.exec(v);
+    // A day the month has (no 30 February); years 0001–9999, PostgreSQL's range for these.
+    return !!m && Number(m[1]) >= 1 && new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))).getUTCDate() === Number(m[3]);
+  },
   text: () => true,
 };

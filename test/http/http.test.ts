@@ -374,17 +374,19 @@ describe('error responses', () => {
       });
 
       test('a forged cursor out of its key\'s range fails its own field only: it never reaches the database, whose error would abort the request\'s transaction', async () => {
-        const after = Buffer.from(JSON.stringify(['9999999999', '00000000-0000-4000-8000-000000000000'])).toString('base64url');
-        const asked = `query($after: String) { me { kind person { name } } page: cases(first: 1, after: $after) { totalCount } countries(first: 2) { totalCount } }`;
-        const res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor('isla.morgan@ico.example')}` },
-          body: JSON.stringify({ query: asked, variables: { after } }),
-        });
-        const body = await res.json();
-        expect(body.errors.map((e: { message: string; path: string[]; extensions: { code: string } }) => [e.message, e.path, e.extensions.code])).toEqual([
-          ['after: is not a cursor of this list', ['page'], 'BAD_USER_INPUT'],
-        ]);
+        for (const [key, order] of [['9999999999', 'HARM'], ['2024-02-30 00:00:00+00', 'OPENED_AT'], ['0000-01-01 00:00:00+00', 'OPENED_AT']]) {
+          const after = Buffer.from(JSON.stringify([key, '00000000-0000-4000-8000-000000000000'])).toString('base64url');
+          const asked = `query($after: String) { me { kind person { name } } page: cases(first: 1, after: $after, orderBy: ${order}) { totalCount } countries(first: 2) { totalCount } }`;
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${await tokenFor('isla.morgan@ico.example')}` },
+            body: JSON.stringify({ query: asked, variables: { after } }),
+          });
+          const body = await res.json();
+          expect([key, body.errors.map((e: { message: string; path: string[]; extensions: { code: string } }) => [e.message, e.path, e.extensions.code])]).toEqual([key, [
+            ['after: is not a cursor of this list', ['page'], 'BAD_USER_INPUT'],
+          ]]);
+        }
       });
     });
   }
