@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { addCountry, addParticipant, addPerson, leavePerson, listOrganizations, OwnerQuery, reinstatePerson, withdrawParticipant } from '../db/bootstrap';
-import { runCommand, withDatabase } from './command';
+import { commandLine, runCommand, withDatabase } from './command';
 
 const usage = `usage: npm run admin -- country <CODE> <name> [--developing]
        npm run admin -- agency <name> --country <CODE> [--coordinator] [--competence <C>]...
@@ -49,18 +48,9 @@ const allowed: Record<string, string[]> = {
 const positionalCount: Record<string, number> = { country: 2, agency: 1, member: 1, person: 1, leave: 1, reinstate: 1, withdraw: 1, list: 0 };
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ options, allowPositionals: true });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
-    return 2;
-  }
+  const parsed = commandLine(options, usage);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
   const [command, ...args] = positionals;
   if (!command || !(command in allowed)) {
     process.stderr.write(`${command ? `unknown command ${command}\n` : ''}${usage}\n`);

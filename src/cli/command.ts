@@ -1,7 +1,27 @@
+import { parseArgs, ParseArgsConfig } from 'node:util';
 import pg from 'pg';
 import { Config, ConfigError } from '../config';
 import { embeddedUrl, readLiveLock, startEmbedded } from '../db/embedded';
 import type { OwnerQuery } from '../db/bootstrap';
+
+/**
+ * The command line as `parseArgs` reads it with `options` and positionals, or the exit code when there is nothing to
+ * run: 2 after a line it cannot read (its message and `usage` on stderr), 0 after `--help` (`usage` on stdout).
+ */
+export function commandLine<O extends NonNullable<ParseArgsConfig['options']>>(options: O, usage: string) {
+  let parsed;
+  try {
+    parsed = parseArgs({ options, allowPositionals: true });
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
+    return 2;
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  return parsed;
+}
 
 /**
  * Runs `fn` on the database this environment names, as its owner (`npm run token`, `npm run admin`), and tells it

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { generateApiKey } from '../auth/api-keys';
 import { TokenService } from '../auth/tokens';
 import { Config, ConfigError, loadConfig } from '../config';
-import { runCommand, withDatabase } from './command';
+import { commandLine, runCommand, withDatabase } from './command';
 
 const usage = `usage: npm run token -- <email>                      print a bearer token for that person
        npm run token -- --api-key <email> [--name N]  create an API key for that person's organization (DOMAIN §8), print it
@@ -48,21 +47,12 @@ async function mintApiKey(config: Config, person: PersonRow, name: string): Prom
 }
 
 async function main(): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: { list: { type: 'boolean' }, 'api-key': { type: 'boolean' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-    });
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${usage}\n`);
-    return 2;
-  }
+  const parsed = commandLine(
+    { list: { type: 'boolean' }, 'api-key': { type: 'boolean' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const,
+    usage,
+  );
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(usage + '\n');
-    return 0;
-  }
   if ((values.list ? positionals.length > 0 : positionals.length !== 1) || (values.name !== undefined && !values['api-key'])) {
     process.stderr.write(usage + '\n');
     return 2;
