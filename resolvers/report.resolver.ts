@@ -52,8 +52,7 @@ export class SectorReportResolver {
     const people = await ctx.data.participants.personById.loadMany(recipientIds.filter(isUuid));
     const unknown = recipientIds.filter((id) => !people.some((p) => p instanceof Person && p.id === id));
     if (unknown.length) throw badInput('input.recipientIds', `no person with id ${unknown.join(', ')}`);
-    const gone = people.filter((p): p is Person => p instanceof Person && p.leftAt !== null);
-    if (gone.length) throw badInput('input.recipientIds', `have left the network: ${gone.map((p) => p.id).join(', ')}`);
+    ctx.data.participants.refuseWhoLeft('input.recipientIds', people);
     const id = await ctx.data.cooperation.publishReport({ kind: input.kind, title: input.title, body: input.body, tlp: input.tlp, recipientIds });
     return required(await ctx.data.cooperation.reportById.load(id), 'new report');
   }

@@ -472,8 +472,7 @@ export class CaseData {
     const people = await this.data.participants.personById.loadMany(recipientIds.filter(isUuid));
     const strangers = recipientIds.filter((rid) => !people.some((p) => p instanceof Person && p.id === rid && p.organizationId === participant.id));
     if (strangers.length) throw badInput('input.recipientIds', `not people of ${participant.name}: ${strangers.join(', ')}`);
-    const gone = people.filter((p): p is Person => p instanceof Person && p.leftAt !== null);
-    if (gone.length) throw badInput('input.recipientIds', `have left the network: ${gone.map((p) => p.id).join(', ')}`);
+    this.data.participants.refuseWhoLeft('input.recipientIds', people);
     // `former`: whom the share named before, when this replaces one (read in the statement's snapshot, before the write).
     const [row] = await this.db
       .query<{ id: string; former: string[] | null }>(

@@ -249,6 +249,15 @@ export class ParticipantData {
 
   // ---- writes --------------------------------------------------------------------------------------------------------
 
+  /**
+   * Refuses people who have left the network (`left_at`) where an argument names people anew (a share's or a report's
+   * recipients): BAD_USER_INPUT naming them.
+   */
+  refuseWhoLeft(argument: string, people: ReadonlyArray<Person | Error | null>): void {
+    const gone = people.filter((p): p is Person => p instanceof Person && p.leftAt !== null);
+    if (gone.length) throw badInput(argument, `have left the network: ${gone.map((p) => p.id).join(', ')}`);
+  }
+
   /** A person the viewer can see who has not left the network (`left_at`): the one a designation may name. */
   private async visiblePerson(argument: string, id: string): Promise<Person> {
     const person = await this.personById.load(id);

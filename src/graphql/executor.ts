@@ -58,8 +58,8 @@ export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' =
       return { errors: [new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) at this path, not over HTTP.', { nodes: operation, extensions: { code: 'BAD_REQUEST', http: { status: 400 } } })] };
     }
     if (operation?.operation === OperationTypeNode.MUTATION) {
-      const given = coercedVariables(schema, operation, request.variables);
-      const nullArgument = given.errors ? null : nullIntoNonNull(schema, document, given.coerced);
+      // A variable given null is null coerced too (graphql-js coerces a mutation's variables itself, in `execute`).
+      const nullArgument = nullIntoNonNull(schema, document, request.variables ?? {});
       if (nullArgument) return { errors: [nullArgument] };
     }
     if (!operation || operation.operation !== OperationTypeNode.QUERY) return interpreted();

@@ -2,9 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DocumentNode, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
-import { nullDirectiveCondition, nullIntoNonNull } from '../graphql/executor';
-import { coercedVariables } from '../graphql/input-errors';
-import { refusedText } from '../graphql/input-text';
+import { nullDirectiveCondition } from '../graphql/executor';
+import { checkedVariables } from '../graphql/input-text';
 import { introspectionFieldIn } from '../graphql/introspection';
 import type { Step } from './respond';
 
@@ -100,9 +99,8 @@ export function knownQueryStep<C>(route: KnownQueryRoute<C>): Step {
     const known = route.known.find(body.query, operationName ?? undefined);
     if (!known) return next();
     const given = variables ?? undefined;
-    const coerced = coercedVariables(route.schema, known.operation, given);
-    if (coerced.errors || refusedText(known.document, known.operation, given) || nullDirectiveCondition(known.document, coerced.coerced)) return next();
-    if (nullIntoNonNull(route.schema, known.document, coerced.coerced)) return next();
+    const coerced = checkedVariables(route.schema, known.document, known.operation, given);
+    if (coerced.errors || nullDirectiveCondition(known.document, coerced.coerced)) return next();
     route.known.hits++;
     route.context(req, res).then(
       async (context) => {
