@@ -110,6 +110,27 @@ describe('request ids and the access log', () => {
     expect(access).toMatchObject({ graphql: { outcome: 'INTERNAL_SERVER_ERROR' } });
   });
 
+  test('a request answered 500 has its access line at level error, with the request bound and the status as its error', async () => {
+    const token = await tokenOf(cast.isla);
+    let res: Response;
+    await hub.ds.query(`ALTER TABLE enforcement_case RENAME TO enforcement_case_away`);
+    try {
+      res = await fetch(`${logging.base}/reports/network.csv?from=2004-01-01&to=2004-12-31`, { headers: { authorization: `Bearer ${token}`, 'x-request-id': 'csv-500' } });
+      await res.text();
+    } finally {
+      await hub.ds.query(`ALTER TABLE enforcement_case_away RENAME TO enforcement_case`);
+    }
+    expect([res.status, res.headers.get('x-request-id')]).toEqual([500, 'csv-500']);
+    const lines = logging.lines.filter((l) => l.req?.id === 'csv-500');
+    // The error logged while the request was handled, then its access line: both with the request's id and address.
+    expect(lines.map((l) => [l.level, l.msg, l.clientIp !== undefined])).toEqual([
+      [50, 'unexpected error in a GraphQL request', true],
+      [50, 'GET /reports/network.csv 500', true],
+    ]);
+    expect(lines[1]).toMatchObject({ req: { id: 'csv-500', method: 'GET', path: '/reports/network.csv' }, res: { statusCode: 500 }, err: { message: 'failed with status code 500' } });
+    expect(typeof lines[1].responseTime).toBe('number');
+  });
+
   test('an unauthenticated request is logged with its outcome too', async () => {
     const r = await post(logging.url, { query: '{ me { kind } }' }, { authorization: 'Bearer not.a.token', 'x-request-id': 'unauth-1' });
     expect(r.status).toBe(401);
