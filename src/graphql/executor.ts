@@ -1,7 +1,7 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import {
-  ArgumentNode, ASTNode, DocumentNode, execute, ExecutionResult, getOperationAST, GraphQLError, GraphQLInputType, GraphQLSchema, isAbstractType,
-  isNonNullType, Kind, OperationTypeNode, TypeInfo, ValidationRule, ValueNode, visit, visitWithTypeInfo,
+  ArgumentNode, ASTNode, BREAK, DocumentNode, execute, ExecutionResult, getNamedType, getOperationAST, GraphQLError, GraphQLInputType, GraphQLSchema,
+  isAbstractType, isNonNullType, isScalarType, Kind, OperationTypeNode, TypeInfo, ValidationRule, ValueNode, visit, visitWithTypeInfo,
 } from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
@@ -26,7 +26,8 @@ type Executor = NonNullable<Awaited<ReturnType<Gateway['load']>>['executor']>;
  * - `@skip`/`@include` whose `if` is a variable that is null is refused as bad input (graphql-js fails it as an
  *   internal error, graphql-jit would silently drop the field).
  * - Mutations run on graphql-js: its serial execution stops at the first failed field, where graphql-jit would go on
- *   writing the fields after it. So do documents without a runnable operation (graphql-js's errors for them).
+ *   writing the fields after it. So do documents without a runnable operation (graphql-js's errors for them), and
+ *   queries with a variable inside a scalar's literal (`variableInScalarLiteral`), which graphql-jit reads as absent.
  * - A subscription over HTTP is refused with 400 BAD_REQUEST: subscriptions are served over WebSocket (src/live/).
  *
  * `engine: 'graphql-js'` runs everything on graphql-js with the same checks: the tests compare the two engines.
@@ -69,7 +70,7 @@ export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' =
     if (nullArgument) return { errors: [nullArgument] };
     const nullCondition = nullDirectiveCondition(document, coerced.coerced);
     if (nullCondition) return { errors: [nullCondition] };
-    if (engine === 'graphql-js') return interpreted();
+    if (engine === 'graphql-js' || variableInScalarLiteral(schema, document)) return interpreted();
     const query = compiled.get(schema, document, operationName);
     if (!isCompiledQuery(query)) return { ...query, errors: query.errors?.map(asGraphQLError) };
     if (known && typeof request.query === 'string') known.remember(request.query, operationName, { document, operation, compiled: query });
@@ -94,6 +95,50 @@ export function hubGateway(schema: GraphQLSchema, engine: 'jit' | 'graphql-js' =
       // nothing to release
     },
   };
+}
+
+/** Per document: whether a scalar's literal in it holds a variable (`variableInScalarLiteral`), found once. */
+const scalarLiteralVariables = new WeakMap<DocumentNode, boolean>();
+
+/**
+ * Whether an object or list literal the schema reads as one scalar value holds a variable: federation's `_Any`, as in
+ * `_entities(representations: [{ __typename: "Case", id: $id }])`. graphql-js hands the variables to the scalar's
+ * `parseLiteral`; graphql-jit parses such a literal when it compiles the query, with no variables, so `$id` would be
+ * read as absent. Such documents run on graphql-js (`hubGateway`).
+ */
+export function variableInScalarLiteral(schema: GraphQLSchema, document: DocumentNode): boolean {
+  let found = scalarLiteralVariables.get(document);
+  if (found === undefined) {
+    found = false;
+    const typeInfo = new TypeInfo(schema);
+    const holdsVariable = (node: ValueNode): boolean => {
+      let holds = false;
+      visit(node, {
+        Variable() {
+          holds = true;
+          return BREAK;
+        },
+      });
+      return holds;
+    };
+    visit(
+      document,
+      visitWithTypeInfo(typeInfo, {
+        enter(node) {
+          if (node.kind !== Kind.OBJECT && node.kind !== Kind.LIST) return undefined;
+          const type = typeInfo.getInputType();
+          // A list of scalars is a list (its items are read one by one, a variable item as a variable): only a literal
+          // that is itself the scalar's value.
+          if (!type || !isScalarType(getNamedType(type)) || (node.kind === Kind.LIST && getNamedType(type) !== (isNonNullType(type) ? type.ofType : type))) return undefined;
+          if (!holdsVariable(node)) return false;
+          found = true;
+          return BREAK;
+        },
+      }),
+    );
+    scalarLiteralVariables.set(document, found);
+  }
+  return found;
 }
 
 /** Per document: its `@skip(if: $v)` / `@include(if: $v)` conditions, found once (documents are reused by Apollo). */

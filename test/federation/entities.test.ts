@@ -222,6 +222,29 @@ test('a representation no gateway sends is bad input naming it; nothing is looke
   }
 });
 
+test('a variable inside a representation written in the query is read, as a whole list given as a variable is', async () => {
+  const ftc = caseId('FTC-2004-017');
+  const selection = `{ __typename ... on Case { reference confidential { summary } } ... on Person { email } }`;
+  const asVariable = await hub.gql(`query($r: [_Any!]!) { _entities(representations: $r) ${selection} }`, {
+    as: cast.ann,
+    variables: { r: [{ __typename: 'Case', id: ftc }, { __typename: 'Person', id: personId(cast.isla) }] },
+  });
+  expect(asVariable.body.errors).toBeUndefined();
+  expect(asVariable.body.data._entities.map((e: { __typename: string }) => e.__typename)).toEqual(['Case', 'Person']);
+  // The same representations with their keys (or a whole representation) as variables inside the literal list.
+  for (const [query, variables] of [
+    [`query($c: ID!, $p: ID!) { _entities(representations: [{ __typename: "Case", id: $c }, { __typename: "Person", id: $p }]) ${selection} }`, { c: ftc, p: personId(cast.isla) }],
+    [`query($c: _Any!, $p: ID!) { _entities(representations: [$c, { __typename: "Person", id: $p }]) ${selection} }`, { c: { __typename: 'Case', id: ftc }, p: personId(cast.isla) }],
+    [`query($c: ID!) { _entities(representations: [{ __typename: "Case", id: $c, extra: [$c, { nested: $c }] }, { __typename: "Person", id: "${personId(cast.isla)}" }]) ${selection} }`, { c: ftc }],
+  ] as Array<[string, Record<string, unknown>]>) {
+    const res = await hub.gql(query, { as: cast.ann, variables });
+    expect([query, res.status, res.body]).toEqual([query, 200, asVariable.body]);
+  }
+  // A variable not given is no key: bad input naming it, as an absent key is.
+  const missing = await hub.gql(`query($c: ID) { _entities(representations: [{ __typename: "Case", id: $c }]) { __typename } }`, { as: cast.ann });
+  expect(missing.body.errors).toEqual([expect.objectContaining({ message: 'representations[0].id: must be the id of the Case, a string', extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
+});
+
 test('a page of representations costs what one costs: one statement per entity type', async () => {
   const all = (await hub.ds.query(`SELECT id::text AS k FROM enforcement_case`)) as Array<{ k: string }>;
   const people = (await hub.ds.query(`SELECT id::text AS k FROM person`)) as Array<{ k: string }>;
