@@ -44,23 +44,24 @@ function inLiteral(value: ValueNode, path: string): Problem | null {
   }
 }
 
-/** The first string of a variable's JSON value that is bad text, with its path. */
+/**
+ * The first string of a variable's JSON value that is bad text, with its path. Walked with a stack of its own, not by
+ * recursion: a value nested thousands of levels deep (a JSON body allows it) is walked as any other, never overflowing
+ * the call stack (a RangeError was an internal error).
+ */
 function inJson(value: unknown, path: string): Problem | null {
-  if (typeof value === 'string') {
-    const problem = textProblem(value);
-    return problem ? { argument: path, problem } : null;
-  }
-  if (Array.isArray(value)) {
-    for (const [i, item] of value.entries()) {
-      const found = inJson(item, `${path}[${i}]`);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const found = inJson(item, `${path}.${key}`);
-      if (found) return found;
+  const pending: Array<[unknown, string]> = [[value, path]];
+  while (pending.length > 0) {
+    const [item, at] = pending.pop()!;
+    if (typeof item === 'string') {
+      const problem = textProblem(item);
+      if (problem) return { argument: at, problem };
+    } else if (Array.isArray(item)) {
+      // In order: the first bad string is the first one found walking the value as written.
+      for (let i = item.length - 1; i >= 0; i--) pending.push([item[i], `${at}[${i}]`]);
+    } else if (item !== null && typeof item === 'object') {
+      const entries = Object.entries(item);
+      for (let i = entries.length - 1; i >= 0; i--) pending.push([entries[i][1], `${at}.${entries[i][0]}`]);
     }
   }
   return null;
