@@ -15,7 +15,7 @@ import { credentialFromHeader, ownLookups, requestLookups } from './auth/viewer'
 import type { Config } from './config';
 import type { Context } from './context';
 import type { StatementCount } from './db/statement-counter';
-import { hubGateway, reservedNamesRule } from './graphql/executor';
+import { hubGateway, literalNestingRule, reservedNamesRule } from './graphql/executor';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { inputTextPlugin } from './graphql/input-text';
 import { defaultDashboardDir, mountDashboard } from './http/dashboard';
@@ -305,7 +305,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     // main.ts drains and closes the database itself on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: 5000 },
-    validationRules: [...armor.validationRules, reservedNamesRule],
+    validationRules: [...armor.validationRules, reservedNamesRule, literalNestingRule],
     // Every per-query cache is bounded by entries: parsed documents here, compiled queries in src/graphql/executor.ts.
     documentStore: documentStore(),
     // Automatic persisted queries are kept per credential before Apollo sees the request (src/http/persisted-query.ts).
@@ -432,7 +432,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       if (found.viewer.apiKey) audit.touchApiKey(found.viewer.apiKey.id, at);
       return found;
     },
-    validationRules: [...armor.validationRules, reservedNamesRule],
+    validationRules: [...armor.validationRules, reservedNamesRule, literalNestingRule],
     logger,
     production: config.nodeEnv === 'production',
     clientIp: (request) => clientIp(request) ?? 'unknown',

@@ -244,6 +244,34 @@ export const reservedNamesRule: ValidationRule = (context) => ({
   },
 });
 
+/** How deep a value written in a query (lists and objects inside one another) may be nested. */
+export const MAX_LITERAL_NESTING = 32;
+
+/**
+ * Values written in the query are nested at most `MAX_LITERAL_NESTING` levels deep (a representation written into
+ * `_entities`, an input object, a list): the steps after validation read a literal by recursion (graphql-jit compiles
+ * it into its query with `JSON.stringify`), and a literal a few thousand levels deep, which the token limit still lets
+ * through, overflowed the call stack there — an internal error. No argument of this schema needs more than a few
+ * levels; a deeper value can be sent as a variable, whose JSON is read without recursion.
+ */
+export const literalNestingRule: ValidationRule = (context) => {
+  let depth = 0;
+  const enter = (node: ASTNode): false | undefined => {
+    depth++;
+    if (depth <= MAX_LITERAL_NESTING) return undefined;
+    context.reportError(
+      new GraphQLError(`A value written in the query is nested more than ${MAX_LITERAL_NESTING} levels deep: send a value so deep as a variable.`, { nodes: node }),
+    );
+    depth--;
+    // Not walked further (its own depth is known to be too much); the walk goes on after it.
+    return false;
+  };
+  const leave = (): void => {
+    depth--;
+  };
+  return { ListValue: { enter, leave }, ObjectValue: { enter, leave } };
+};
+
 /**
  * graphql-jit reports errors as objects of its own that only look like graphql-js's GraphQLError (read-only message, no
  * `nodes`); Apollo's error handling and its plugins expect the real class, as graphql-js's execute returns it.

@@ -373,6 +373,54 @@ describe('error responses', () => {
         expect(await contact()).toEqual(before);
       });
 
+      test('a variable nested thousands of levels deep is read as any other: bad input where its type refuses it, never an internal error', async () => {
+        // The body written out by hand: JSON.stringify itself recurses, and gives up long before a JSON body must.
+        const ask = async (query: string, variables: string) => {
+          const body = `{"query":${JSON.stringify(query)},"variables":${variables}}`;
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+          return { status: res.status, body: await res.json() };
+        };
+        const nested = (depth: number, inner: string): string => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
+        for (let i = 0; i < 2; i++) {
+          // Twice: the second time a query is a known query (src/http/known-query.ts).
+          const text = await ask('query($c: String!) { country(code: $c) { name } }', `{"c":${nested(4000, '[]')}}`);
+          expect([text.status, text.body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)]).toEqual([400, ['BAD_USER_INPUT']]);
+          // A representation is taken as it comes (`_Any`): only its __typename and key are read.
+          const entities = 'query($r: [_Any!]!) { _entities(representations: $r) { __typename ... on Country { name } } }';
+          const deep = await ask(entities, `{"r":[{"__typename":"Country","code":"GB","deep":${nested(20000, '"x"')}}]}`);
+          expect([deep.status, deep.body]).toEqual([200, { data: { _entities: [{ __typename: 'Country', name: 'United Kingdom' }] } }]);
+          // Text PostgreSQL cannot store is found at any depth, and named.
+          const bad = await ask(entities, `{"r":[{"__typename":"Country","code":"GB","deep":${nested(20000, '"a\\u0000b"')}}]}`);
+          expect(bad.status).toBe(400);
+          expect(bad.body.errors.map((e: { message: string; extensions: { code: string; argument: string } }) => [e.message, e.extensions.code, e.extensions.argument]))
+            .toEqual([[`representations[0].deep${'[0]'.repeat(20000)}: must not contain a NUL character (U+0000)`, 'BAD_USER_INPUT', `representations[0].deep${'[0]'.repeat(20000)}`]]);
+        }
+      });
+
+      test('a value written in the query is nested at most 32 levels deep: deeper is bad input naming where, at any depth the parser takes', async () => {
+        const entities = (depth: number) =>
+          `{ _entities(representations: [{ __typename: "Country", code: "GB", deep: ${'['.repeat(depth)}1${']'.repeat(depth)} }]) { __typename } }`;
+        // The representation's object and list count as two levels.
+        const fits = await post(url, entities(30));
+        expect([fits.status, JSON.parse(fits.text)]).toEqual([200, { data: { _entities: [{ __typename: 'Country' }] } }]);
+        for (const depth of [31, 100, 1000, 2000, 2400]) {
+          const r = await post(url, entities(depth));
+          const body = JSON.parse(r.text);
+          expect([depth, r.status, body.data]).toEqual([depth, 400, undefined]);
+          // Below the depth at which graphql-js's own parser gives up (a parse error, 400), the rule names the limit and,
+          // as for any literal that does not fit, the argument: where the 33rd level begins.
+          const [error] = body.errors;
+          const argument = `representations[0].deep${'[0]'.repeat(30)}`;
+          if (error.extensions.code === 'GRAPHQL_PARSE_FAILED') expect(depth).toBeGreaterThanOrEqual(1000);
+          else {
+            expect([error.message, error.extensions.code, error.extensions.argument]).toEqual([
+              `${argument}: A value written in the query is nested more than 32 levels deep: send a value so deep as a variable.`, 'BAD_USER_INPUT', argument,
+            ]);
+          }
+          expect(body.errors).toHaveLength(1);
+        }
+      });
+
       test('a forged cursor out of its key\'s range fails its own field only: it never reaches the database, whose error would abort the request\'s transaction', async () => {
         for (const [key, order] of [['9999999999', 'HARM'], ['2024-02-30 00:00:00+00', 'OPENED_AT'], ['0000-01-01 00:00:00+00', 'OPENED_AT']]) {
           const after = Buffer.from(JSON.stringify([key, '00000000-0000-4000-8000-000000000000'])).toString('base64url');
