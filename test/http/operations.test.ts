@@ -562,6 +562,9 @@ describe('configuration', () => {
     [{ RATE_LIMIT_STORE: 'redis' }, 'RATE_LIMIT_STORE=redis needs REDIS_URL'],
     [{ RATE_LIMIT_STORE: 'postgres' }, 'RATE_LIMIT_STORE=postgres needs DATABASE_URL (the embedded database serves one instance: use memory)'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL must start with redis:// or rediss://'],
+    // Not a database number: Redis would be asked to SELECT NaN (the hub stopped with a stack trace).
+    [{ REDIS_URL: 'redis://127.0.0.1:6379/abc' }, 'REDIS_URL: the path names a Redis database by its number (redis://host:6379/2), got "/abc"'],
+    [{ REDIS_URL: 'redis://127.0.0.1:6379/1/2' }, 'REDIS_URL: the path names a Redis database by its number (redis://host:6379/2), got "/1/2"'],
     [{ DATABASE_URL: 'postgres://hub@db.example:5432/laphub?sslmode=bogus' }, 'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify, got "bogus"'],
     [{ DATABASE_URL: 'postgres://hub@db.example:5432/laphub?sslmode=verify_full' }, 'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify, got "verify_full"'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be true, false, a number of proxies or addresses/subnets (loopback, 10.0.0.0/8), got "maybe"'],
