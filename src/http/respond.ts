@@ -32,7 +32,25 @@ export function respondToError(logger: Logger) {
       res.destroy();
       return;
     }
-    const message = status === 500 ? 'Internal server error' : String(e.message);
+    const message = status === 500 ? 'Internal server error' : messageOf(e);
     sendJson(res, status, { errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   };
+}
+
+/**
+ * What a client's mistake is called: the body parser's own message, except for JSON that is not an object or a list
+ * (`null`, `42`, `"x"`), which it refuses with the wording of a syntax error ("… is not valid JSON"): said as it is.
+ */
+function messageOf(e: { message?: string; type?: string; body?: unknown }): string {
+  if (e.type === 'entity.parse.failed' && typeof e.body === 'string') {
+    let value: unknown;
+    try {
+      value = JSON.parse(e.body);
+    } catch {
+      return String(e.message);
+    }
+    const kind = value === null ? 'null' : typeof value === 'number' ? 'a number' : typeof value === 'string' ? 'a string' : typeof value === 'boolean' ? 'a boolean' : null;
+    if (kind) return `The request body must be a JSON object ({"query": "…", "variables": {…}}), not ${kind}`;
+  }
+  return String(e.message);
 }

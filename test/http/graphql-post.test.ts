@@ -71,13 +71,16 @@ test('which requests skip Express: a POST to /graphql exactly, with or without a
 
 describe('every kind of POST is answered as Express answers it', () => {
   const port = () => Number(new URL(hub.url).port);
-  const requests: Array<{ what: string; headers: Record<string, string>; body: () => string | Buffer; query?: string; status: number; code?: string }> = [
+  const requests: Array<{ what: string; headers: Record<string, string>; body: () => string | Buffer; query?: string; status: number; code?: string; message?: string }> = [
     { what: 'a query as a member', headers: { ...json, authorization: 'Bearer <token>' }, body: () => JSON.stringify({ query: '{ me { kind organization { name } } }' }), status: 200 },
     { what: 'a query without a token', headers: json, body: () => JSON.stringify({ query: '{ me { kind } }' }), status: 200 },
     { what: 'a token that is not one', headers: { ...json, authorization: 'Bearer nope' }, body: () => typename, status: 401, code: 'UNAUTHENTICATED' },
     { what: 'a mutation refused to an anonymous viewer', headers: json, body: () => JSON.stringify({ query: 'mutation { openCase(input: { reference: "X-1", title: "t", categories: [SPAM], countryCodes: ["GB"], tlp: AMBER }) { id } }' }), status: 200, code: 'FORBIDDEN' },
-    { what: 'a body that is not JSON', headers: json, body: () => '{"query": ', status: 400, code: 'BAD_REQUEST' },
-    { what: 'a JSON string instead of an object', headers: json, body: () => '"x"', status: 400, code: 'BAD_REQUEST' },
+    { what: 'a body that is not JSON', headers: json, body: () => '{"query": ', status: 400, code: 'BAD_REQUEST', message: 'Unexpected end of JSON input' },
+    { what: 'a JSON string instead of an object', headers: json, body: () => '"x"', status: 400, code: 'BAD_REQUEST', message: 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not a string' },
+    { what: 'JSON null instead of an object', headers: json, body: () => ' null ', status: 400, code: 'BAD_REQUEST', message: 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not null' },
+    { what: 'a JSON number instead of an object', headers: json, body: () => '42', status: 400, code: 'BAD_REQUEST', message: 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not a number' },
+    { what: 'JSON true instead of an object', headers: json, body: () => 'true', status: 400, code: 'BAD_REQUEST', message: 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not a boolean' },
     { what: 'an empty body', headers: json, body: () => '', status: 400, code: 'BAD_REQUEST' },
     { what: 'a body over 1 MiB', headers: json, body: () => JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(1100000) } }), status: 413, code: 'BAD_REQUEST' },
     // Refused, not stored with U+FFFD in place of the broken bytes.
@@ -100,13 +103,14 @@ describe('every kind of POST is answered as Express answers it', () => {
     { what: 'a request id of the client', headers: { ...json, 'x-request-id': 'probe-42' }, body: () => typename, status: 200 },
     { what: 'an origin (none is configured)', headers: { ...json, origin: 'https://elsewhere.example' }, body: () => typename, status: 200 },
   ];
-  test.each(requests)('$what', async ({ headers, body, query, status, code }) => {
+  test.each(requests)('$what', async ({ headers, body, query, status, code, message }) => {
     const sent = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace('<token>', token)]));
     const [lean, express] = await bothWays(port(), sent, body(), query);
     expect(lean).toEqual(express);
     expect(lean.status).toBe(status);
-    const answer = JSON.parse(lean.body) as { errors?: Array<{ extensions?: { code?: string } }> };
+    const answer = JSON.parse(lean.body) as { errors?: Array<{ message?: string; extensions?: { code?: string } }> };
     expect(answer.errors?.[0]?.extensions?.code).toBe(code);
+    if (message) expect(answer.errors?.[0]?.message).toBe(message);
   });
 });
 
