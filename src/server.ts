@@ -455,7 +455,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   let graphiql: GraphiqlPage | undefined;
   app.get('/graphql', (req, res, next) => {
     // A browser asking for a page, not a GET query: serve GraphiQL (GRAPHIQL; off in production unless asked for).
-    if (!config.graphiql || req.query.query !== undefined || req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
+    if (req.query.query !== undefined || req.accepts(['application/json', 'text/html']) !== 'text/html') return next();
+    if (!config.graphiql) {
+      // Said to the operator who opens the address in a browser, rather than Apollo's refusal of a GET without a query.
+      res.status(406).setHeader('content-type', 'text/plain; charset=utf-8');
+      res.end('GraphiQL is off on this hub (GRAPHIQL=true serves it; in production it is off unless set). GraphQL requests are POSTed here as JSON.\n');
+      return;
+    }
     graphiql ??= new GraphiqlPage('/graphql');
     res.setHeader('content-type', 'text/html; charset=utf-8');
     res.setHeader('cache-control', 'no-cache');

@@ -529,9 +529,14 @@ describe('introspection and GraphiQL in production: signed-in members only', () 
   });
 
   test('GraphiQL is not served in production unless GRAPHIQL=true', async () => {
-    const page = await fetch(production.url, { headers: { accept: 'text/html' } });
-    expect([page.status, page.headers.get('content-type')]).toEqual([400, 'application/json; charset=utf-8']);
-    expect(await page.text()).not.toContain('GraphiQL');
+    // A browser's request for the page is told so (406: no HTML here), not answered with a refused GET query.
+    const page = await fetch(production.url, { headers: { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' } });
+    expect([page.status, page.headers.get('content-type'), await page.text()]).toEqual([
+      406, 'text/plain; charset=utf-8', 'GraphiQL is off on this hub (GRAPHIQL=true serves it; in production it is off unless set). GraphQL requests are POSTed here as JSON.\n',
+    ]);
+    // A GET query, asking for JSON, is a query as before.
+    const query = await fetch(`${production.url}?query=${encodeURIComponent('{ me { kind } }')}`, { headers: { accept: 'application/json', 'apollo-require-preflight': 'true' } });
+    expect([query.status, await query.json()]).toEqual([200, { data: { me: { kind: 'ANONYMOUS' } } }]);
     const withPage = await otherHub({ NODE_ENV: 'production', GRAPHIQL: 'true' });
     try {
       const res = await fetch(withPage.url, { headers: { accept: 'text/html' } });
