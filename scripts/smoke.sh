@@ -122,6 +122,16 @@ has '^admin: aino@smoke.example is the point of contact of Smoke Agency: designa
 npm run --silent admin -- list | has -E '^Smoke Agency +FI +AGENCY +ENDORSED +1 person \(1 left\), contact aino@smoke.example$' || fail "admin list after leave: $(npm run --silent admin -- list)"
 npm run --silent admin -- reinstate eero@smoke.example | has '^eero@smoke.example (Eero Smoke) of Smoke Agency reinstated in ' || fail "admin reinstate"
 gql '{"query":"{ me { kind } }"}' "$EERO" | has '"me":{"kind":"AGENCY"}' || fail "a reinstated person"
+
+echo "smoke: a command given a DATA_DIR with no database says it makes one (a mistyped DATA_DIR is not silent)"
+other=$(mktemp -d)/typo
+list=$(DATA_DIR="$other" npm run --silent token -- --list 2>"$LOG.key")
+[ "$(wc -l <<< "$list")" = 18 ] || fail "token --list on a new DATA_DIR: $list"
+[ "$(cat "$LOG.key")" = "note: DATA_DIR $other held no database: a new one is made there, as npm start would (if you meant a hub's existing database, check DATA_DIR)" ] \
+  || fail "token --list on a new DATA_DIR, stderr: $(cat "$LOG.key")"
+DATA_DIR="$other" npm run --silent token -- --list 2>"$LOG.key" >/dev/null
+[ ! -s "$LOG.key" ] || fail "token --list on that DATA_DIR the second time, stderr: $(cat "$LOG.key")"
+rm -rf "$(dirname "$other")"
 stop_hub
 
 echo "smoke: restart keeps the change"

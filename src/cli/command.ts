@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import pg from 'pg';
 import { Config, ConfigError } from '../config';
@@ -65,6 +67,11 @@ export async function withDatabase<T>(config: Config, fn: (query: OwnerQuery, de
   const { openDatabase } = require('../db/data-source') as typeof import('../db/data-source');
   const { isEmpty, loadDemo } = require('../db/seed/demo') as typeof import('../db/seed/demo');
   /* eslint-enable @typescript-eslint/no-require-imports */
+  // A folder with no database yet gets one, as `npm start` makes it; said on stderr, since a mistyped DATA_DIR would
+  // otherwise answer from a new, empty (or demo) network, with a secret of its own, without a word.
+  if (!fs.existsSync(path.join(config.dataDir, 'pgdata'))) {
+    process.stderr.write(`note: DATA_DIR ${config.dataDir} held no database: a new one is made there, as npm start would (if you meant a hub's existing database, check DATA_DIR)\n`);
+  }
   const embedded = await startEmbedded(config.dataDir, 'command');
   try {
     const ds = await openDatabase(embedded.url, 1);

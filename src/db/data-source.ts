@@ -12,7 +12,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 export function describeUrl(url: string): string {
   try {
     const u = new URL(url);
-    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+    // No host in the URL (postgres:///laphub): node-postgres connects to localhost.
+    return `${u.hostname || 'localhost'}:${u.port || 5432}${u.pathname}`;
   } catch {
     return 'the configured database';
   }

@@ -654,6 +654,8 @@ describe('configuration', () => {
     expect(connectionProblem(url, { code: '3D000' })).toBe('the database "laphub" does not exist at db.example:5432/laphub: create it first (createdb "laphub") or fix DATABASE_URL');
     expect(connectionProblem(url, { code: '28P01' })).toBe('password authentication failed for user "hub" at db.example:5432/laphub: check DATABASE_URL');
     expect(connectionProblem(url, { code: 'ECONNREFUSED' })).toBe('nothing answers at db.example:5432/laphub: is PostgreSQL running there? (DATABASE_URL)');
+    // No host in the URL: node-postgres goes to localhost, and the message says so.
+    expect(connectionProblem('postgres://', { code: '28000' })).toBe('the server at localhost:5432 does not let user "postgres" in (pg_hba.conf or the role): check DATABASE_URL');
   });
 
   test('a TLS problem is named, with what to do', () => {
