@@ -38,6 +38,8 @@ export interface Config {
    * be the client, or a request it sends at that moment meets a closed socket.
    */
   keepAliveTimeoutMs: number;
+  /** How long a client may take to send a whole request, headers and body (Node's `requestTimeout`). */
+  requestTimeoutMs: number;
   /** Days agencies have to object to an application (the paragraph after §D). */
   endorsementObjectionDays: number;
   /** pino's level. */
@@ -221,6 +223,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 3, 100),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65000, 1000, 3600000),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 60000, 1000, 600000),
     endorsementObjectionDays: integer(env, 'ENDORSEMENT_OBJECTION_DAYS', 14, 1, 365),
     logLevel: oneOf(env, 'LOG_LEVEL', logLevels, nodeEnv === 'test' ? 'silent' : 'info'),
     introspection: oneOf(env, 'INTROSPECTION', ['everyone', 'members'] as const, production ? 'members' : 'everyone'),

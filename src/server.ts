@@ -273,7 +273,17 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // POST /graphql — the API's every query and mutation — runs its steps without Express's router (runSteps, below):
   // the same functions Express runs for every other request, at a fraction of the cost per request.
   let servePost: ReturnType<typeof runSteps> | undefined;
-  const httpServer = http.createServer((req, res) => (servePost && isGraphqlPost(req) ? servePost(req, res) : app(req, res)));
+  // A client has REQUEST_TIMEOUT_MS to send a whole request, headers and body (Node's default: 300 s, during which a
+  // client trickling a body holds its connection, and a stop for its whole grace); then Node answers 408 and closes
+  // it. Checked at a quarter of that (Node's default checks every 30 s), the answer sent in time does not wait.
+  const httpServer = http.createServer(
+    {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.requestTimeoutMs / 4))),
+    },
+    (req, res) => (servePost && isGraphqlPost(req) ? servePost(req, res) : app(req, res)),
+  );
   // Node's default is 5 s: a load balancer or proxy keeping its idle connections longer sends requests on connections
   // the hub has just closed (ECONNRESET, a 502 at the balancer). Stopping closes idle connections at once either way.
   httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;

@@ -584,8 +584,36 @@ describe('configuration', () => {
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters'],
     [{ KEEP_ALIVE_TIMEOUT_MS: '65s' }, 'KEEP_ALIVE_TIMEOUT_MS must be a whole number, got "65s"'],
     [{ KEEP_ALIVE_TIMEOUT_MS: '500' }, 'KEEP_ALIVE_TIMEOUT_MS must be between 1000 and 3600000, got 500'],
+    [{ REQUEST_TIMEOUT_MS: '0' }, 'REQUEST_TIMEOUT_MS must be between 1000 and 600000, got 0'],
   ])('%j is refused with one line', (env, message) => {
     expect(() => loadConfig(env as Record<string, string>)).toThrow(new ConfigError(message));
+  });
+
+  test('a client still sending its request after REQUEST_TIMEOUT_MS (60 s by default) is answered 408 and its connection closed', async () => {
+    expect(loadConfig({}).requestTimeoutMs).toBe(60000);
+    const short = await otherHub({ REQUEST_TIMEOUT_MS: '1000' });
+    try {
+      const { hostname, port } = new URL(short.base);
+      // Headers and a tenth of the body announced, then nothing more.
+      const answer = await new Promise<{ text: string; ms: number }>((resolve, reject) => {
+        const started = Date.now();
+        const socket = net.connect(Number(port), hostname);
+        let text = '';
+        socket.on('error', reject);
+        socket.on('data', (chunk) => (text += chunk.toString()));
+        socket.on('close', () => resolve({ text, ms: Date.now() - started }));
+        socket.write('POST /graphql HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":');
+        setTimeout(() => socket.destroy(new Error('not closed by the hub within 10 s')), 10000);
+      });
+      expect(answer.text.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+      // The timeout, then at most one check of Node's (a quarter of it) and a little time for the test's own work.
+      expect(answer.ms).toBeGreaterThanOrEqual(1000);
+      expect(answer.ms).toBeLessThan(4000);
+      // A request sent in time on another connection is answered as usual.
+      expect((await post(short.url, { query: '{ me { kind } }' })).body).toEqual({ data: { me: { kind: 'ANONYMOUS' } } });
+    } finally {
+      await short.hub.stop();
+    }
   });
 
   test('an idle keep-alive connection is kept KEEP_ALIVE_TIMEOUT_MS (65 s by default), longer than a load balancer keeps its own', async () => {
