@@ -191,8 +191,9 @@ export function loadConfig(env: Env = process.env): Config {
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
   // Its path names a database by number (redis://host:6379/2), or none (database 0): anything else would reach Redis as
   // `SELECT NaN`.
-  if (redisUrl && !/^\/?(\d+)?$/.test(new URL(redisUrl).pathname)) {
-    throw new ConfigError(`REDIS_URL: the path names a Redis database by its number (redis://host:6379/2), got "${new URL(redisUrl).pathname}"`);
+  const redisPath = redisUrl ? new URL(redisUrl).pathname : '';
+  if (!/^\/?(\d+)?$/.test(redisPath)) {
+    throw new ConfigError(`REDIS_URL: the path names a Redis database by its number (redis://host:6379/2), got "${redisPath}"`);
   }
   if (rateLimitStore === 'redis' && !redisUrl) throw new ConfigError('RATE_LIMIT_STORE=redis needs REDIS_URL');
   if (rateLimitStore === 'postgres' && !databaseUrl) {

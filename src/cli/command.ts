@@ -1,9 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import pg from 'pg';
 import { Config, ConfigError } from '../config';
-import { embeddedUrl, readLiveLock, startEmbedded } from '../db/embedded';
+import { embeddedUrl, holdsDatabase, readLiveLock, startEmbedded } from '../db/embedded';
 import type { OwnerQuery } from '../db/bootstrap';
 
 /**
@@ -69,7 +67,7 @@ export async function withDatabase<T>(config: Config, fn: (query: OwnerQuery, de
   /* eslint-enable @typescript-eslint/no-require-imports */
   // A folder with no database yet gets one, as `npm start` makes it; said on stderr, since a mistyped DATA_DIR would
   // otherwise answer from a new, empty (or demo) network, with a secret of its own, without a word.
-  if (!fs.existsSync(path.join(config.dataDir, 'pgdata'))) {
+  if (!holdsDatabase(config.dataDir)) {
     process.stderr.write(`note: DATA_DIR ${config.dataDir} held no database: a new one is made there, as npm start would (if you meant a hub's existing database, check DATA_DIR)\n`);
   }
   const embedded = await startEmbedded(config.dataDir, 'command');

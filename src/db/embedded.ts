@@ -44,6 +44,16 @@ const socketFile = '.s.PGSQL.5432';
 const maxSocketPath = 103;
 
 /** The `pg` connection URL of an embedded database listening in `socketDir`. */
+/** Where the embedded database's files are kept in a data folder. */
+function pgdataOf(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'pgdata');
+}
+
+/** Whether a data folder holds an embedded database already (a hub or a command has made one there). */
+export function holdsDatabase(dataDir: string): boolean {
+  return fs.existsSync(pgdataOf(dataDir));
+}
+
 export function embeddedUrl(socketDir: string): string {
   return `postgres:///postgres?host=${encodeURIComponent(socketDir)}&user=postgres`;
 }
@@ -134,7 +144,7 @@ export async function startEmbedded(dataDir: string, role: 'hub' | 'command' = '
   let socketDir: string | undefined;
   let temporarySocketDir = false;
   try {
-    const pgdata = path.join(path.resolve(dataDir), 'pgdata');
+    const pgdata = pgdataOf(dataDir);
     privateDir(pgdata);
     // Loaded here, not at the top: the token CLI reads the lock through this module without ever opening a database.
     /* eslint-disable @typescript-eslint/no-require-imports */

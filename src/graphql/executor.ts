@@ -1,7 +1,7 @@
 import type { ApolloServerOptionsWithGateway, BaseContext } from '@apollo/server';
 import {
-  ArgumentNode, ASTNode, BREAK, DocumentNode, execute, ExecutionResult, getNamedType, getOperationAST, GraphQLError, GraphQLInputType, GraphQLSchema,
-  isAbstractType, isNonNullType, isScalarType, Kind, OperationTypeNode, TypeInfo, ValidationRule, ValueNode, visit, visitWithTypeInfo,
+  ArgumentNode, ASTNode, BREAK, DocumentNode, execute, ExecutionResult, getNamedType, getNullableType, getOperationAST, GraphQLError, GraphQLInputType, GraphQLSchema,
+  isAbstractType, isListType, isNonNullType, isScalarType, Kind, OperationTypeNode, TypeInfo, ValidationRule, ValueNode, visit, visitWithTypeInfo,
 } from 'graphql';
 import { CompiledQuery, compileQuery, isCompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
@@ -129,7 +129,7 @@ export function variableInScalarLiteral(schema: GraphQLSchema, document: Documen
           const type = typeInfo.getInputType();
           // A list of scalars is a list (its items are read one by one, a variable item as a variable): only a literal
           // that is itself the scalar's value.
-          if (!type || !isScalarType(getNamedType(type)) || (node.kind === Kind.LIST && getNamedType(type) !== (isNonNullType(type) ? type.ofType : type))) return undefined;
+          if (!type || !isScalarType(getNamedType(type)) || isListType(getNullableType(type))) return undefined;
           if (!holdsVariable(node)) return false;
           found = true;
           return BREAK;
