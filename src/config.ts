@@ -117,6 +117,31 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
 
 /** A comma-separated list of browser origins (`scheme://host[:port]`, nothing after it). */
 /** CORS_ORIGINS, checked (the gateway reads it too). */
+/**
+ * KEEP_ALIVE_TIMEOUT_MS and REQUEST_TIMEOUT_MS, read and checked as the hub reads them: `npm run gateway`'s gateway
+ * keeps its client connections by the same rules.
+ */
+export function connectionTimeoutsOf(env: Env): { keepAliveTimeoutMs: number; requestTimeoutMs: number } {
+  return {
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65000, 1000, 3600000),
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 60000, 1000, 600000),
+  };
+}
+
+/**
+ * Node's `http.createServer` options for a request timeout: the whole request, headers and body, within
+ * `requestTimeoutMs` (Node's default: 300 s, during which a client trickling a body holds its connection, and a stop
+ * for its whole grace), then 408 and the connection closed; checked at a quarter of that (Node's default checks every
+ * 30 s), so that the answer sent in time does not wait.
+ */
+export function requestTimeoutOptions(requestTimeoutMs: number): { requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number } {
+  return {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(requestTimeoutMs / 4))),
+  };
+}
+
 export function corsOriginsOf(env: Env): string[] {
   return origins(env, 'CORS_ORIGINS');
 }
@@ -223,8 +248,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize: 1000,
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 3, 100),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
-    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65000, 1000, 3600000),
-    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 60000, 1000, 600000),
+    ...connectionTimeoutsOf(env),
     endorsementObjectionDays: integer(env, 'ENDORSEMENT_OBJECTION_DAYS', 14, 1, 365),
     logLevel: oneOf(env, 'LOG_LEVEL', logLevels, nodeEnv === 'test' ? 'silent' : 'info'),
     introspection: oneOf(env, 'INTROSPECTION', ['everyone', 'members'] as const, production ? 'members' : 'everyone'),

@@ -12,7 +12,7 @@ import type { DataSource } from 'typeorm';
 import { AuditTrail, AuditWriter } from './audit';
 import { IdentityProviderUnavailable, TokenService } from './auth/tokens';
 import { credentialFromHeader, ownLookups, requestLookups } from './auth/viewer';
-import type { Config } from './config';
+import { requestTimeoutOptions, type Config } from './config';
 import type { Context } from './context';
 import type { StatementCount } from './db/statement-counter';
 import { hubGateway, literalNestingRule, reservedNamesRule } from './graphql/executor';
@@ -273,15 +273,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // POST /graphql — the API's every query and mutation — runs its steps without Express's router (runSteps, below):
   // the same functions Express runs for every other request, at a fraction of the cost per request.
   let servePost: ReturnType<typeof runSteps> | undefined;
-  // A client has REQUEST_TIMEOUT_MS to send a whole request, headers and body (Node's default: 300 s, during which a
-  // client trickling a body holds its connection, and a stop for its whole grace); then Node answers 408 and closes
-  // it. Checked at a quarter of that (Node's default checks every 30 s), the answer sent in time does not wait.
+  // A client has REQUEST_TIMEOUT_MS to send a whole request, headers and body; then Node answers 408 and closes it.
   const httpServer = http.createServer(
-    {
-      requestTimeout: config.requestTimeoutMs,
-      headersTimeout: Math.min(60_000, config.requestTimeoutMs),
-      connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(config.requestTimeoutMs / 4))),
-    },
+    requestTimeoutOptions(config.requestTimeoutMs),
     (req, res) => (servePost && isGraphqlPost(req) ? servePost(req, res) : app(req, res)),
   );
   // Node's default is 5 s: a load balancer or proxy keeping its idle connections longer sends requests on connections

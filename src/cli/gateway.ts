@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, hubUrlsOf, repositoryRoot } from '../federation/gateway';
-import { corsOriginsOf } from '../config';
+import { connectionTimeoutsOf, corsOriginsOf } from '../config';
 import { startScriptNodeArgs } from './start-options';
 import { checkPort, shownHost } from '../startup';
 
@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   let hubUrls = hubUrlsOf(process.env.HUB_URL);
   // The browser origins the gateway answers, read and checked as the hub reads them (CORS_ORIGINS).
   const corsOrigins = corsOriginsOf(process.env);
+  // Client connections kept and timed out as the hub's (KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS).
+  const timeouts = connectionTimeoutsOf(process.env);
   // Every port this command listens on is checked before anything starts: a port in use is named, and a hub already
   // listening on HUB_PORT is never taken for the one started here.
   await checkPort({ port, host });
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     introspection: process.env.NODE_ENV !== 'production',
     maxQueryDepth: queryDepth(),
     corsOrigins,
+    ...timeouts,
   });
   const actual = await gateway.listen(port, host);
   const shown = shownHost(host);

@@ -29,6 +29,7 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
+import { requestTimeoutOptions } from '../config';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
 import { checkedVariables } from '../graphql/input-text';
 import { asValidationError, checkingDateTimes, LITERAL_KINDS } from '../graphql/input-errors';
@@ -597,6 +598,8 @@ export interface GatewayOptions {
   compile?: boolean;
   /** How long an idle client connection is kept open (65 s by default, as the hub's KEEP_ALIVE_TIMEOUT_MS). */
   keepAliveTimeoutMs?: number;
+  /** How long a client may take to send a whole request (60 s by default, as the hub's REQUEST_TIMEOUT_MS): then 408. */
+  requestTimeoutMs?: number;
   /** The deepest query accepted (the hub's MAX_QUERY_DEPTH, 12 by default). */
   maxQueryDepth?: number;
   /** Browser origins allowed to call the gateway (the hub's CORS_ORIGINS); none by default. */
@@ -855,7 +858,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   // not Hive Gateway's default, which allowed every origin with credentials.
   const cors = corsFor(options.corsOrigins ?? []);
   // As at the hub (src/server.ts): several Authorization headers are refused.
-  const httpServer = http.createServer((req, res) => {
+  const httpServer = http.createServer(requestTimeoutOptions(options.requestTimeoutMs ?? 60_000), (req, res) => {
     cors(req, res, () => {
       if (severalAuthorizations(req)) refuseSeveralAuthorizations(res);
       else if (!refusedAsTooLarge(req, res) && !refusedAsCsrf(req, res, runtime.graphqlEndpoint) && !refusedSearchParameters(req, res, runtime.graphqlEndpoint)) {

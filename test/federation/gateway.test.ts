@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -14,7 +15,7 @@ import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
 import { caseId, cast, orgId, personId, startTestHub, TEST_SECRET, testHubEnv, TestHub } from '../support/hub';
 import { SignJWT } from 'jose';
-import { loadConfig } from '../../src/config';
+import { ConfigError, connectionTimeoutsOf, loadConfig } from '../../src/config';
 
 /**
  * The composed graph through Hive Gateway, from the committed supergraph: the hub and the complaints example as real
@@ -270,6 +271,39 @@ test('the gateway keeps an idle client connection 65 s, as the hub does (longer 
     expect(header).toBe('timeout=65');
   } finally {
     agent.destroy();
+  }
+});
+
+test('a client still sending its request after the request timeout is answered 408, as at the hub (REQUEST_TIMEOUT_MS)', async () => {
+  // npm run gateway reads both variables as the hub does, with the same defaults and ranges.
+  expect(connectionTimeoutsOf({})).toEqual({ keepAliveTimeoutMs: 65000, requestTimeoutMs: 60000 });
+  expect(connectionTimeoutsOf({ REQUEST_TIMEOUT_MS: '1000', KEEP_ALIVE_TIMEOUT_MS: '2000' })).toEqual({ keepAliveTimeoutMs: 2000, requestTimeoutMs: 1000 });
+  expect(() => connectionTimeoutsOf({ REQUEST_TIMEOUT_MS: '999' })).toThrow(new ConfigError('REQUEST_TIMEOUT_MS must be between 1000 and 600000, got 999'));
+  const short = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, requestTimeoutMs: 1000 });
+  const port = await short.listen(0, '127.0.0.1');
+  try {
+    // Headers and a tenth of the body announced, then nothing more.
+    const answer = await new Promise<{ text: string; ms: number }>((resolve, reject) => {
+      const started = Date.now();
+      const socket = net.connect(port, '127.0.0.1');
+      let text = '';
+      socket.on('error', reject);
+      socket.on('data', (chunk) => (text += chunk.toString()));
+      const deadline = setTimeout(() => socket.destroy(new Error('not closed by the gateway within 10 s')), 10000);
+      socket.on('close', () => {
+        clearTimeout(deadline);
+        resolve({ text, ms: Date.now() - started });
+      });
+      socket.write('POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":');
+    });
+    expect(answer.text.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    // The timeout, then at most one check of Node's (a quarter of it) and a little time for the test's own work.
+    expect(answer.ms).toBeGreaterThanOrEqual(1000);
+    expect(answer.ms).toBeLessThan(4000);
+    // A request sent in time on another connection is answered as usual.
+    expect((await post(`http://127.0.0.1:${port}/graphql`, `{ me { kind } }`, cast.ann)).body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+  } finally {
+    await short.stop();
   }
 });
 
