@@ -15,7 +15,8 @@ import { credentialFromHeader, ownLookups, requestLookups } from './auth/viewer'
 import { requestTimeoutOptions, type Config } from './config';
 import type { Context } from './context';
 import type { StatementCount } from './db/statement-counter';
-import { hubGateway, literalNestingRule, reservedNamesRule } from './graphql/executor';
+import { hubGateway, literalNestingRule, MAX_LITERAL_NESTING, reservedNamesRule } from './graphql/executor';
+import { parsedTooDeep, tooDeepToParse } from './graphql/errors';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { inputTextPlugin } from './graphql/input-text';
 import { defaultDashboardDir, mountDashboard } from './http/dashboard';
@@ -229,9 +230,10 @@ function isEntitiesOperation(operation: OperationDefinitionNode): boolean {
 }
 
 /** Error formatting of responses and live payloads: known codes as they are; anything else logged, no internals outside development. */
-function errorFormatter(logger: Logger, development: boolean) {
+function errorFormatter(logger: Logger, development: boolean, maxQueryDepth: number) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code as string | undefined;
+    if (code === 'GRAPHQL_PARSE_FAILED' && parsedTooDeep(error)) return { ...formatted, message: tooDeepToParse(maxQueryDepth, MAX_LITERAL_NESTING) };
     if (code && knownCodes.has(code)) return formatted;
     // Logged with the request's id (the logger of the request it arose in, noted by `responsePlugin` or
     // `buildContext`), which the client got as X-Request-Id.
@@ -329,7 +331,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       inputErrorsPlugin<ContextWithCounter>(),
       inputTextPlugin<ContextWithCounter>(),
     ],
-    formatError: errorFormatter(logger, development),
+    formatError: errorFormatter(logger, development, config.maxQueryDepth),
   });
   await apollo.start();
 
@@ -411,7 +413,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // subscribers, graphql-ws carries them at the same path as queries.
   const bus: LiveBus = (options.liveEvents ?? 'postgres') === 'postgres' ? new PostgresBus(ds, logger) : inProcessBus(ds);
   await bus.start();
-  const formatError = errorFormatter(logger, development);
+  const formatError = errorFormatter(logger, development, config.maxQueryDepth);
   const dispatcher = new LiveDispatcher({
     ds, schema, config, logger, now, audit, formatError: (e) => formatError(e.toJSON(), e), credentialSweepMs: options.liveCredentialSweepMs,
   });
@@ -437,6 +439,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       return found;
     },
     validationRules: [...armor.validationRules, reservedNamesRule, literalNestingRule],
+    maxQueryDepth: config.maxQueryDepth,
     logger,
     production: config.nodeEnv === 'production',
     clientIp: (request) => clientIp(request) ?? 'unknown',

@@ -31,6 +31,8 @@ import {
 import type { Path } from 'graphql/jsutils/Path';
 import { requestTimeoutOptions } from '../config';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
+import { parsedTooDeep, tooDeepToParse } from '../graphql/errors';
+import { MAX_LITERAL_NESTING } from '../graphql/executor';
 import { checkedVariables } from '../graphql/input-text';
 import { asValidationError, checkingDateTimes, LITERAL_KINDS } from '../graphql/input-errors';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
@@ -635,6 +637,23 @@ function limitsPlugin(maxDepth: number): GatewayPlugin {
   }) as GatewayPlugin;
 }
 
+/**
+ * A document nested deeper than graphql-js's parser reads (it parses by recursion, and the call stack ends some
+ * thousands of levels down, within the token limit) is a parse failure told so, as at the hub; Hive Gateway answered
+ * the parser's RangeError as an unexpected error (500 INTERNAL_SERVER_ERROR).
+ */
+function tooDeepPlugin(maxDepth: number): GatewayPlugin {
+  return {
+    onParse() {
+      return ({ result, replaceParseResult }) => {
+        if (parsedTooDeep(result)) {
+          replaceParseResult(new GraphQLError(tooDeepToParse(maxDepth, MAX_LITERAL_NESTING), { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }));
+        }
+      };
+    },
+  };
+}
+
 /** Content types a browser sends across sites without a CORS preflight. */
 const NON_PREFLIGHTED_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
 const CSRF_PREVENTION_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight'];
@@ -848,7 +867,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [limitsPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
+    plugins: () => [limitsPlugin(options.maxQueryDepth ?? 12), tooDeepPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).

@@ -47,3 +47,20 @@ export function clientClosedRequest(): GraphQLError {
 export function notFound(argument: string, what: string): GraphQLError {
   return badInput(argument, `no ${what} with this id`);
 }
+
+/**
+ * What a document too deeply nested for graphql-js's parser (which reads it by recursion, some thousands of levels
+ * before the call stack ends) is told, instead of the parser's "Maximum call stack size exceeded": still 400
+ * GRAPHQL_PARSE_FAILED. `deepestQuery`: MAX_QUERY_DEPTH; values written in a query nest at most `deepestLiteral`.
+ */
+export function tooDeepToParse(deepestQuery: number, deepestLiteral: number): string {
+  return `Syntax Error: the document nests too deeply to be read (selections nest at most ${deepestQuery} levels, values written in the query at most ${deepestLiteral})`;
+}
+
+/** Whether a parse failed because the document nested deeper than the call stack reaches (`error` or what it wraps). */
+export function parsedTooDeep(error: unknown): boolean {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { originalError?: unknown }).originalError, depth++) {
+    if (e instanceof RangeError) return true;
+  }
+  return false;
+}

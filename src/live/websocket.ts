@@ -7,6 +7,8 @@ import { connectionAuthorization } from '../auth/connection-params';
 import { asValidationError } from '../graphql/input-errors';
 import { checkedVariables } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
+import { parsedTooDeep, tooDeepToParse } from '../graphql/errors';
+import { MAX_LITERAL_NESTING } from '../graphql/executor';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -83,6 +85,8 @@ export interface LiveServerOptions {
   authenticate(header: string | undefined): Promise<{ viewer: Viewer; credential: Credential }>;
   /** The query limits of HTTP requests (depth, aliases, reserved names …), applied to subscription documents too. */
   validationRules: readonly ValidationRule[];
+  /** MAX_QUERY_DEPTH, named when a document nests too deeply to be parsed at all. */
+  maxQueryDepth: number;
   logger: Logger;
   production: boolean;
   /** The client address of an upgrade request, worked out as for an HTTP request (TRUST_PROXY). */
@@ -256,6 +260,7 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
           document = parse(payload.query, { maxTokens: 5000 });
         } catch (err) {
           // The codes an HTTP request gets for the same mistakes (Apollo's): GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED.
+          if (parsedTooDeep(err)) return [withCode(new GraphQLError(tooDeepToParse(o.maxQueryDepth, MAX_LITERAL_NESTING)), 'GRAPHQL_PARSE_FAILED')];
           return [withCode(err instanceof GraphQLError ? err : new GraphQLError('Syntax error'), 'GRAPHQL_PARSE_FAILED')];
         }
         // Before validation, which would throw on such a directive with a variable (conditionalSubscriptionRoot).

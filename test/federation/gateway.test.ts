@@ -622,6 +622,12 @@ test('the hub’s limits hold at the gateway: aliases, depth and tokens refused 
   const tokens = await post(url, `{ ${'__typename '.repeat(6000)}}`, null);
   expect(tokens.body.errors.map((e: any) => e.extensions?.code)).toEqual(['GRAPHQL_PARSE_FAILED']);
   expect(tokens.body.data).toBeUndefined();
+  // Deeper than graphql-js's parser reads, within the token limit: a parse failure told so, as at the hub (it was a 500).
+  const tooDeep = await post(url, `{ case(id: ${'['.repeat(2490)}"x"${']'.repeat(2490)}) { id } }`, null);
+  expect([tooDeep.status, tooDeep.body]).toEqual([200, { errors: [{
+    message: 'Syntax Error: the document nests too deeply to be read (selections nest at most 12 levels, values written in the query at most 32)',
+    extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+  }] }]);
   // None of them reached the hub.
   expect(hubRequests).toBe(0);
   hub.hub.httpServer.off('request', counting);

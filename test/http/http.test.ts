@@ -210,6 +210,9 @@ describe('GraphQL over GET', () => {
   });
 });
 
+/** A document deeper than graphql-js's parser reads, told so (the test hubs' MAX_QUERY_DEPTH is the default, 12). */
+const TOO_DEEP = 'Syntax Error: the document nests too deeply to be read (selections nest at most 12 levels, values written in the query at most 32)';
+
 describe('error responses', () => {
   const noLeak = (text: string) => {
     expect(text).not.toMatch(/Did you mean|Suggestion/i);
@@ -285,6 +288,17 @@ describe('error responses', () => {
         // Any other validation error stays GRAPHQL_VALIDATION_FAILED.
         const unknown = await post(url, '{ cases(frist: 1) { totalCount } }');
         expect(JSON.parse(unknown.text).errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      });
+
+      test('a document nested deeper than graphql-js\'s parser reads (its call stack ends) is 400 GRAPHQL_PARSE_FAILED saying so, not "Maximum call stack size exceeded"', async () => {
+        // A list written in the query 2,490 levels deep, within the 5,000 tokens (selections or list types deep enough
+        // are over them).
+        const r = await post(url, `{ case(id: ${'['.repeat(2490)}"x"${']'.repeat(2490)}) { id } }`);
+        noLeak(r.text);
+        const body = JSON.parse(r.text);
+        expect([r.status, body.data, body.errors.map((e: { message: string; extensions: { code: string } }) => [e.message, e.extensions.code])]).toEqual([
+          400, undefined, [[TOO_DEEP, 'GRAPHQL_PARSE_FAILED']],
+        ]);
       });
 
       test('a syntax error and a document over 5,000 tokens are 400 GRAPHQL_PARSE_FAILED, never a server error', async () => {
@@ -411,7 +425,10 @@ describe('error responses', () => {
           // as for any literal that does not fit, the argument: where the 33rd level begins.
           const [error] = body.errors;
           const argument = `representations[0].deep${'[0]'.repeat(30)}`;
-          if (error.extensions.code === 'GRAPHQL_PARSE_FAILED') expect(depth).toBeGreaterThanOrEqual(1000);
+          if (error.extensions.code === 'GRAPHQL_PARSE_FAILED') {
+            expect(depth).toBeGreaterThanOrEqual(1000);
+            expect(error.message).toBe(TOO_DEEP);
+          }
           else {
             expect([error.message, error.extensions.code, error.extensions.argument]).toEqual([
               `${argument}: A value written in the query is nested more than 32 levels deep: send a value so deep as a variable.`, 'BAD_USER_INPUT', argument,

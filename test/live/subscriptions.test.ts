@@ -672,6 +672,8 @@ describe('identity', () => {
     const client = clients.get('ann')!;
     const cases: Array<[string, Record<string, unknown>, string, string?]> = [
       [`subscription { caseChanged { reference }`, {}, 'GRAPHQL_PARSE_FAILED'],
+      [`subscription { caseChanged(id: ${'['.repeat(2490)}"x"${']'.repeat(2490)}) { reference } }`, {}, 'GRAPHQL_PARSE_FAILED',
+        'Syntax Error: the document nests too deeply to be read (selections nest at most 12 levels, values written in the query at most 32)'],
       [`subscription { caseChanged { nope } }`, {}, 'GRAPHQL_VALIDATION_FAILED'],
       [`subscription($id: ID) { caseChanged(id: $id) { reference } }`, { id: { not: 'an id' } }, 'BAD_USER_INPUT', 'id: ID cannot represent value: { not: "an id" }'],
       [`subscription($id: ID!) { caseChanged(id: $id) { reference } }`, {}, 'BAD_USER_INPUT', 'id: is required (ID!)'],
