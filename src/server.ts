@@ -16,6 +16,7 @@ import { requestTimeoutOptions, type Config } from './config';
 import type { Context } from './context';
 import type { StatementCount } from './db/statement-counter';
 import { hubGateway, literalNestingRule, MAX_LITERAL_NESTING, reservedNamesRule } from './graphql/executor';
+import { pageCostRule } from './graphql/cost';
 import { parsedTooDeep, tooDeepToParse } from './graphql/errors';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { inputTextPlugin } from './graphql/input-text';
@@ -287,6 +288,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // Armor's refusals say "Syntax Error: …" of a query that parsed; they are validation errors (400
   // GRAPHQL_VALIDATION_FAILED), reported as such without that prefix.
   const refusal = { propagateOnRejection: false, onReject: [reportWithoutSyntaxPrefix] };
+  // Generous enough for a full page (first: 1000) of a dashboard's case board; nested pages multiply.
+  const costRule = pageCostRule(refusal);
   const armor = new ApolloArmor({
     maxDepth: { n: config.maxQueryDepth, ...refusal },
     maxAliases: { n: 50, ...refusal },
@@ -294,8 +297,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     // The token limit is graphql-js's own (parseOptions below): armor's version re-parses in a plugin hook, where a
     // syntax error became a 500 instead of Apollo's 400 GRAPHQL_PARSE_FAILED.
     maxTokens: { enabled: false },
-    // Generous enough for a full page (first: 1000) of a dashboard's case board; nested pages multiply.
-    costLimit: { maxCost: 250000, ...refusal },
+    // The cost limit is armor's rule counting a page as at most 1,000 rows (pageCostRule, below).
+    costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   }).protect();
 
@@ -311,7 +314,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     // main.ts drains and closes the database itself on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: 5000 },
-    validationRules: [...armor.validationRules, reservedNamesRule, literalNestingRule],
+    validationRules: [costRule, ...armor.validationRules, reservedNamesRule, literalNestingRule],
     // Every per-query cache is bounded by entries: parsed documents here, compiled queries in src/graphql/executor.ts.
     documentStore: documentStore(),
     // Automatic persisted queries are kept per credential before Apollo sees the request (src/http/persisted-query.ts).
@@ -438,7 +441,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       if (found.viewer.apiKey) audit.touchApiKey(found.viewer.apiKey.id, at);
       return found;
     },
-    validationRules: [...armor.validationRules, reservedNamesRule, literalNestingRule],
+    validationRules: [costRule, ...armor.validationRules, reservedNamesRule, literalNestingRule],
     maxQueryDepth: config.maxQueryDepth,
     logger,
     production: config.nodeEnv === 'production',

@@ -31,6 +31,7 @@ import {
 import type { Path } from 'graphql/jsutils/Path';
 import { requestTimeoutOptions } from '../config';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
+import { pageCostRule } from '../graphql/cost';
 import { parsedTooDeep, tooDeepToParse } from '../graphql/errors';
 import { MAX_LITERAL_NESTING } from '../graphql/executor';
 import { checkedVariables } from '../graphql/input-text';
@@ -615,7 +616,7 @@ export interface GatewayOptions {
  * tokens was parsed, validated and kept in the gateway's document cache. Field suggestions ("Did you mean …") are
  * never given, as at the hub.
  */
-function limitsPlugin(maxDepth: number): GatewayPlugin {
+function limitsPlugins(maxDepth: number): GatewayPlugin[] {
   // A refusal is a validation error (GRAPHQL_VALIDATION_FAILED), worded as at the hub (no "Syntax Error: " prefix).
   const refusal = {
     propagateOnRejection: false,
@@ -627,14 +628,19 @@ function limitsPlugin(maxDepth: number): GatewayPlugin {
       },
     ],
   };
-  return EnvelopArmorPlugin({
-    maxTokens: { n: 5000 },
-    maxDepth: { n: maxDepth, ...refusal },
-    maxAliases: { n: 50, ...refusal },
-    maxDirectives: { n: 50, ...refusal },
-    costLimit: { maxCost: 250000, ...refusal },
-    blockFieldSuggestion: { enabled: true },
-  }) as GatewayPlugin;
+  // The cost limit is the hub's: armor's rule counting a page as at most 1,000 rows (pageCostRule).
+  const costRule = pageCostRule(refusal);
+  return [
+    EnvelopArmorPlugin({
+      maxTokens: { n: 5000 },
+      maxDepth: { n: maxDepth, ...refusal },
+      maxAliases: { n: 50, ...refusal },
+      maxDirectives: { n: 50, ...refusal },
+      costLimit: { enabled: false },
+      blockFieldSuggestion: { enabled: true },
+    }) as GatewayPlugin,
+    { onValidate: ({ addValidationRule }) => addValidationRule(costRule) },
+  ];
 }
 
 /**
@@ -867,7 +873,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [limitsPlugin(options.maxQueryDepth ?? 12), tooDeepPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
+    plugins: () => [...limitsPlugins(options.maxQueryDepth ?? 12), tooDeepPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).

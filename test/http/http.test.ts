@@ -595,4 +595,30 @@ describe('query limits (graphql-armor)', () => {
       expect([res.status, body.errors.map((e) => [e.message, e.extensions.code])]).toEqual([400, [[message, 'GRAPHQL_VALIDATION_FAILED']]]);
     }
   });
+
+  test('a page counts at most 1,000 rows in the cost: a larger first is the page\'s own bad input however large, never a cost refusal', async () => {
+    const answer = async (query: string, variables?: Record<string, unknown>) => {
+      const res = await post(hub.url, query, variables);
+      const body = JSON.parse(res.text) as { data?: unknown; errors: Array<{ message: string; extensions: { code: string; argument?: string } }> };
+      return [res.status, body.data, body.errors.map((e) => [e.message, e.extensions.code, e.extensions.argument])];
+    };
+    const tooLarge = [200, null, [['first: must be at most 1000', 'BAD_USER_INPUT', 'first']]];
+    // Written in the query, small or large (armor multiplied the cost by 71,429 and refused it), or as a variable: alike.
+    expect(await answer('{ cases(first: 5000) { totalCount } }')).toEqual(tooLarge);
+    expect(await answer('{ cases(first: 71429) { totalCount } }')).toEqual(tooLarge);
+    expect(await answer('{ cases(first: 2147483647) { totalCount } }')).toEqual(tooLarge);
+    expect(await answer('query($f: Int) { cases(first: $f) { totalCount } }', { f: 100000 })).toEqual(tooLarge);
+    // Also in a fragment.
+    expect(await answer('{ ...F } fragment F on Query { cases(first: 100000) { nodes { countries { name } } } }')).toEqual(tooLarge);
+    // Beyond 32 bits: only the value's own error (the cost error came first).
+    expect(await answer('{ cases(first: 2147483648) { totalCount } }')).toEqual([
+      400, undefined, [['first: Int cannot represent non 32-bit signed integer value: 2147483648', 'BAD_USER_INPUT', 'first']],
+    ]);
+    // Pages of 1,000 nested in pages of 1,000 still cost what they cost, written as 1,000 or as more.
+    for (const first of [1000, 5000]) {
+      expect(await answer(`{ cases(first: ${first}) { nodes { countries { participants(first: ${first}) { nodes { name } } } } } }`)).toEqual([
+        400, undefined, [['Query Cost limit of 250000 exceeded, found 24478250.', 'GRAPHQL_VALIDATION_FAILED', undefined]],
+      ]);
+    }
+  });
 });
