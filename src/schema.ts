@@ -79,10 +79,39 @@ async function validateArgument(value: unknown, _type: unknown, data: ResolverDa
   const items = Array.isArray(value) ? value : [value];
   for (const item of items) {
     if (item === null || typeof item !== 'object') continue;
-    const errors = await classValidate(item as object, { skipMissingProperties: true, forbidUnknownValues: false });
-    const problem = firstProblem(errors, argName ?? '');
+    const problem = await problemIn(item as object, argName ?? '', 0);
     if (problem) throw badInput(problem.path, problem.message);
   }
+}
+
+/**
+ * The first problem class-validator finds in an input object or in the input objects it holds, at any depth (the
+ * filter of `cases(filter:)` is an input object inside the field's arguments: its rules were never asked), named by
+ * its path (`filter.countryCode`, `input.answers[2].text`). Input objects are the instances type-graphql makes of the
+ * input classes; plain objects (a scalar's JSON value, a representation) are values, not inputs with rules.
+ */
+async function problemIn(item: object, prefix: string, depth: number): Promise<{ path: string; message: string } | null> {
+  const problem = firstProblem(await classValidate(item, { skipMissingProperties: true, forbidUnknownValues: false }), prefix);
+  if (problem || depth >= MAX_INPUT_NESTING) return problem;
+  for (const [key, v] of Object.entries(item)) {
+    const at = prefix ? `${prefix}.${key}` : key;
+    const nested = Array.isArray(v) ? v.map((x, i) => [x, `${at}[${i}]`] as const) : [[v, at] as const];
+    for (const [x, path] of nested) {
+      if (!isInputObject(x)) continue;
+      const found = await problemIn(x, path, depth + 1);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** Input objects nest no deeper than the schema's input types do (a few levels); values written deeper are refused by the literal rule. */
+const MAX_INPUT_NESTING = 8;
+
+function isInputObject(v: unknown): v is object {
+  if (v === null || typeof v !== 'object' || v instanceof Date || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as object | null;
+  return proto !== null && proto !== Object.prototype;
 }
 
 /** The schema without authorization: what type-graphql builds from the entities and resolvers. */

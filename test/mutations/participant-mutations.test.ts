@@ -141,6 +141,8 @@ describe('designateCountryPrimaryContact', () => {
 
   test.each([
     ['an unknown country', { code: 'ZZ' }, 'countryCode: no country with this code'],
+    ['a code in lower case', { code: 'gb' }, 'countryCode: must be an ISO 3166-1 alpha-2 code such as GB'],
+    ['not a code at all', { code: 'G' }, 'countryCode: must be an ISO 3166-1 alpha-2 code such as GB'],
     ['a person of another country’s agency', { person: personId(cast.ann) }, 'personId: is not a person of an endorsed agency of GB'],
     ['a private-sector person of the country', { person: personId(cast.tom) }, 'personId: is not a person of an endorsed agency of GB'],
     ['the applicant’s person', { person: personId(cast.paulo) }, 'personId: is not a person of an endorsed agency of GB'],

@@ -208,6 +208,16 @@ describe('filters never reveal a hidden case', () => {
     expect(r.body.errors).toHaveLength(1);
     expect(r.body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument: 'filter.countryCode' });
   });
+
+  // The filter's rule (ISO 3166-1 alpha-2) is asked, as for every input object: a filter is one inside the arguments.
+  test.each([
+    ['cases', 'gb'], ['cases', 'G'], ['cases', 'GBR'], ['participants', 'gb'], ['participants', ''],
+  ])('%s(filter: { countryCode: "%s" }) is told it is not a country code, not that no country has it', async (field, code) => {
+    const r = await gql('isla', `{ ${field}(filter: { countryCode: "${code}" }) { totalCount } }`);
+    expect([r.body.data, r.body.errors!.map((e) => [e.message, e.extensions, e.path])]).toEqual([
+      null, [['filter.countryCode: must be an ISO 3166-1 alpha-2 code such as GB', { code: 'BAD_USER_INPUT', argument: 'filter.countryCode' }, [field]]],
+    ]);
+  });
 });
 
 describe('order', () => {
