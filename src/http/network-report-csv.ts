@@ -70,12 +70,13 @@ export function reportDate(name: 'from' | 'to', raw: unknown): { value: string }
   if (raw === undefined || raw === '') return { argument: name, problem: `is required: ${wanted.replace(/^must be /, '')}` };
   if (typeof raw !== 'string') return { argument: name, problem: `${wanted}, given once` };
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
-  const dateTime = /^(\d{4})-(\d{2})-(\d{2})T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.exec(raw);
+  // RFC 3339 (§5.6) lets the T and the Z be written in lower case, as the GraphQL DateTime argument does.
+  const dateTime = /^(\d{4})-(\d{2})-(\d{2})[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$/.exec(raw);
   const parts = date ?? dateTime;
   if (!parts) return { argument: name, problem: wanted };
   const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
   const calendar = new Date(Date.UTC(year, month - 1, day));
-  const parsed = new Date(date ? `${raw}T00:00:00Z` : raw);
+  const parsed = new Date(date ? `${raw}T00:00:00Z` : raw.toUpperCase());
   if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day || Number.isNaN(parsed.getTime())) {
     return { argument: name, problem: `${wanted}; ${raw} is not a day of the calendar or a time of day` };
   }

@@ -921,5 +921,12 @@ describe('clients', () => {
     test('reportDate keeps the instant of a date-time with an offset', () => {
       expect(reportDate('from', '2025-06-01T12:00:00+02:00')).toEqual({ value: '2025-06-01T10:00:00.000Z' });
     });
+
+    test('reportDate takes the T and the Z in lower case (RFC 3339 §5.6), as the GraphQL DateTime argument does', () => {
+      for (const raw of ['2026-01-01t00:00:00z', '2026-01-01T00:00:00z', '2026-01-01t00:00:00Z']) {
+        expect(reportDate('to', raw)).toEqual({ value: '2026-01-01T00:00:00.000Z' });
+      }
+      expect(reportDate('to', '2026-01-01x00:00:00Z')).toEqual({ argument: 'to', problem: 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)' });
+    });
   });
 });
