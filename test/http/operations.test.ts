@@ -509,6 +509,17 @@ describe('introspection and GraphiQL in production: signed-in members only', () 
     expect([r.status, r.body]).toEqual([200, { data: { __typename: 'Query', me: { __typename: 'Viewer', kind: 'ANONYMOUS' } } }]);
   });
 
+  test('an API key of a member organization may introspect (a dashboard build generating its types), as README says', async () => {
+    const created = await post(production.url, { query: 'mutation { createApiKey(name: "codegen") { apiKey { id } secret } }' }, { authorization: `Bearer ${await tokenOf(cast.tom)}` });
+    const { apiKey, secret } = created.body.data.createApiKey;
+    try {
+      const r = await post(production.url, { query: schemaQuery }, { authorization: `Bearer ${secret}` });
+      expect([r.status, r.body]).toEqual([200, { data: { __schema: { queryType: { name: 'Query' } } } }]);
+    } finally {
+      await hub.ds.query('DELETE FROM api_key WHERE id = $1', [apiKey.id]);
+    }
+  });
+
   test('`_service` (federation’s SDL) is introspection too: the same one function decides', () => {
     const config = { introspection: 'members' as const };
     const member = { kind: ViewerKind.AGENCY, personId: personId(cast.isla), ownOrgId: 'x', memberOrgId: 'x' };
