@@ -105,7 +105,7 @@ async function problemIn(item: object, prefix: string, depth: number): Promise<{
   return null;
 }
 
-/** Input objects nest no deeper than the schema's input types do (a few levels); values written deeper are refused by the literal rule. */
+/** A bound on the walk: the schema's input types nest two levels below the arguments, and none holds itself. */
 const MAX_INPUT_NESTING = 8;
 
 function isInputObject(v: unknown): v is object {
