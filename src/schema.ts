@@ -106,7 +106,7 @@ async function problemIn(item: object, prefix: string, depth: number): Promise<{
 }
 
 /** A bound on the walk: the schema's input types nest two levels below the arguments, and none holds itself. */
-const MAX_INPUT_NESTING = 8;
+export const MAX_INPUT_NESTING = 8;
 
 function isInputObject(v: unknown): v is object {
   if (v === null || typeof v !== 'object' || v instanceof Date || Array.isArray(v)) return false;

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { getNamedType, getNullableType, GraphQLSchema, isListType, isObjectType } from 'graphql';
+import { getNamedType, getNullableType, GraphQLInputObjectType, GraphQLSchema, isInputObjectType, isListType, isObjectType } from 'graphql';
 import { allow } from 'graphql-shield';
 import { permissions } from '../../src/policy/permissions';
 import { printSubgraphSdl } from '../../src/federation/subgraph';
-import { buildBareSchema, buildServedSchema, printSchemaFile } from '../../src/schema';
+import { buildBareSchema, buildServedSchema, MAX_INPUT_NESTING, printSchemaFile } from '../../src/schema';
 
 /** The schema the hub serves (the public one plus Federation's `_entities` and `_service`): what the rules must cover. */
 let schema: GraphQLSchema;
@@ -92,4 +92,16 @@ test('the served schema is the public one plus Federation’s fields and types, 
   expect(added(publicSchema, schema)).toEqual([]);
   const queryFields = (s: GraphQLSchema) => Object.keys(s.getQueryType()!.getFields());
   expect(queryFields(schema).filter((f) => !queryFields(publicSchema).includes(f)).sort()).toEqual(['_entities', '_service']);
+});
+
+test('input objects nest within the bound of the walk that asks their rules (MAX_INPUT_NESTING), and none holds itself', () => {
+  const depthOf = (type: GraphQLInputObjectType, seen: string[]): number => {
+    if (seen.includes(type.name)) throw new Error(`input ${type.name} holds itself: ${[...seen, type.name].join(' → ')}`);
+    const inner = Object.values(type.getFields()).map((f) => getNamedType(f.type)).filter(isInputObjectType);
+    return 1 + Math.max(0, ...inner.map((t) => depthOf(t, [...seen, type.name])));
+  };
+  const inputs = Object.values(schema.getTypeMap()).filter(isInputObjectType).filter((t) => !t.name.startsWith('__'));
+  const deepest = Math.max(...inputs.map((t) => depthOf(t, [])));
+  // The arguments of a field are one level above its input objects.
+  expect(deepest + 1).toBeLessThanOrEqual(MAX_INPUT_NESTING);
 });
