@@ -1,6 +1,6 @@
 import { costLimitRule, type CostLimitOptions } from '@escape.tech/graphql-armor-cost-limit';
 import { ASTNode, FragmentDefinitionNode, Kind, OperationDefinitionNode, ValidationContext, ValidationRule, visit } from 'graphql';
-import { MAX_PAGE_SIZE } from './connection';
+import { MAX_PAGE_SIZE } from './page-size';
 
 /** The hub's cost limit: a query costing more is refused before it runs (GRAPHQL_VALIDATION_FAILED). */
 export const MAX_QUERY_COST = 250000;
