@@ -1,3 +1,5 @@
+import { visit } from 'jsonc-parser';
+
 /**
  * The credential of a graphql-ws `connection_init` payload: its `authorization` entry, the key in any case (as an HTTP
  * header name). `undefined` for none (anonymous). Refused (`null`) when the payload names it more than once — which
@@ -13,4 +15,21 @@ export function connectionAuthorization(params: unknown): string | undefined | n
   const value = entries[0][1];
   if (value === undefined || value === null) return undefined;
   return typeof value === 'string' ? value : null;
+}
+
+/**
+ * Whether a `connection_init` message, as its client sent it, names `authorization` (in any case) more than once in
+ * its payload: parsing the message keeps the last of two identical keys silently, so `connectionAuthorization` sees
+ * one; this reads the text itself. `undefined` (no text kept): false.
+ */
+export function authorizationNamedTwice(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  let named = 0;
+  visit(text, {
+    onObjectProperty(property, _offset, _length, _line, _column, path) {
+      const at = path();
+      if (at.length === 1 && at[0] === 'payload' && property.toLowerCase() === 'authorization') named++;
+    },
+  });
+  return named > 1;
 }

@@ -6,11 +6,11 @@ import { getOperationAST, GraphQLError, GraphQLSchema, OperationTypeNode, parse,
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { connectionAuthorization } from '../auth/connection-params';
+import { authorizationNamedTwice, connectionAuthorization } from '../auth/connection-params';
 import { conditionalRootRefusalOfText } from '../graphql/conditional-root';
 import { asValidationError, checkingDateTimes } from '../graphql/input-errors';
 import { checkedVariables } from '../graphql/input-text';
-import { quietClientFrameErrors, subscriptionsOnly } from '../live/websocket';
+import { keepFirstMessages, quietClientFrameErrors, subscriptionsOnly, takeFirstMessage } from '../live/websocket';
 
 /** The largest request body (HTTP) and WebSocket message the gateway accepts, as the hub: 1 MiB. */
 export const GATEWAY_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -319,6 +319,7 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
       wss = new WebSocketServer({ server: httpServer, path, maxPayload: GATEWAY_BODY_LIMIT_BYTES });
       // A client's malformed frame: ws closes the socket with the protocol's code; nothing to log.
       quietClientFrameErrors(wss, () => undefined);
+      keepFirstMessages(wss);
       const base = getGraphQLWSOptions<Record<string, unknown>, { socket: WebSocket; request: http.IncomingMessage; link?: HubLink }>(
         runtime as never,
         async (ctx) => {
@@ -357,7 +358,7 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
           async onConnect(ctx) {
             // As at the hub: an authorization that is not a string, or named more than once, is refused.
             const header = connectionAuthorization(ctx.connectionParams);
-            if (header === null) return false;
+            if (header === null || authorizationNamedTwice(takeFirstMessage(ctx.extra.socket))) return false;
             const socket = ctx.extra.socket;
             // With several hubs, one that cannot be reached (stopped, restarting: the connection closes before the
             // hub acknowledged it, 1006) is passed over for the next, as HTTP requests are; nothing was started on it.

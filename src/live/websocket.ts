@@ -3,7 +3,7 @@ import {
   DocumentNode, FieldNode, getArgumentValues, getOperationAST, GraphQLError, GraphQLSchema, Kind, OperationTypeNode, parse,
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
-import { connectionAuthorization } from '../auth/connection-params';
+import { authorizationNamedTwice, connectionAuthorization } from '../auth/connection-params';
 import { asValidationError } from '../graphql/input-errors';
 import { checkedVariables } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
@@ -166,6 +166,29 @@ export function quietClientFrameErrors(wss: WebSocketServer, note: (err: Error &
   });
 }
 
+/** Each socket's first message as its client sent it (graphql-ws's `connection_init`), until `takeFirstMessage`. */
+const firstMessages = new WeakMap<WebSocket, string>();
+
+/**
+ * Keeps the text of each connection's first message, for what parsing it loses (a key named twice:
+ * `authorizationNamedTwice`). Installed before graphql-ws's own listener, so that the text is kept when graphql-ws
+ * reads the message and asks `onConnect`.
+ */
+export function keepFirstMessages(wss: WebSocketServer): void {
+  wss.on('connection', (socket: WebSocket) => {
+    socket.once('message', (data: WebSocket.RawData) => {
+      firstMessages.set(socket, Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8'));
+    });
+  });
+}
+
+/** The first message `keepFirstMessages` kept of this socket, no longer kept. */
+export function takeFirstMessage(socket: WebSocket): string | undefined {
+  const text = firstMessages.get(socket);
+  firstMessages.delete(socket);
+  return text;
+}
+
 /**
  * GraphQL over WebSocket (graphql-ws, `graphql-transport-ws`) on the hub's HTTP server, at the same path as queries.
  *
@@ -198,6 +221,7 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
     },
   });
   quietClientFrameErrors(wss, (err) => o.logger.info({ code: err.code }, `a WebSocket client sent a malformed frame: ${err.message}`));
+  keepFirstMessages(wss);
   const open = new Set<WsConnection>();
   let waiting: Array<() => void> = [];
   const settle = () => {
@@ -214,7 +238,7 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
       connectionInitWaitTimeout: 10_000,
       async onConnect(ctx) {
         const header = connectionAuthorization(ctx.connectionParams);
-        if (header === null) return false;
+        if (header === null || authorizationNamedTwice(takeFirstMessage(ctx.extra.socket))) return false;
         let auth;
         try {
           auth = await o.authenticate(header);

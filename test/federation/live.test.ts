@@ -186,6 +186,16 @@ describe('identity is the hub’s decision, closed as the hub closes it', () => 
     expect(hub.hub.live.server.connections).toBe(0);
   });
 
+  test('a connection_init naming authorization twice as written (parsing keeps the last) is refused as at the hub, 4403', async () => {
+    const [grace, tom] = [(await paramsOf('grace')).authorization, (await paramsOf('tom')).authorization];
+    const text = `{"type":"connection_init","payload":{"authorization":"${grace}","authorization":"${tom}"}}`;
+    const direct = await LiveClient.connect(hub.url, {}, text);
+    const through = await LiveClient.connect(gatewayUrl, {}, text);
+    expect([direct.acknowledged, through.acknowledged]).toEqual([false, false]);
+    expect(await through.client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+    expect(await direct.client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+  });
+
   test('a token signed with another secret is refused the same way', async () => {
     const forged = await new SignJWT({ email: cast.ann })
       .setProtectedHeader({ alg: 'HS256' })

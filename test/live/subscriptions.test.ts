@@ -595,6 +595,22 @@ describe('identity', () => {
     expect(hub.hub.live.server.connections).toBe(0);
   });
 
+  test.each([
+    ['the same key twice', (a: string, b: string) => `{"type":"connection_init","payload":{"authorization":"${a}","authorization":"${b}"}}`],
+    ['the key twice, once written with an escape', (a: string, b: string) => `{"type":"connection_init","payload":{"authorization":"${a}","\\u0061uthorization":"${b}"}}`],
+    ['the payload twice', (a: string, b: string) => `{"type":"connection_init","payload":{"authorization":"${a}"},"payload":{"authorization":"${b}"}}`],
+  ])('a connection_init naming authorization twice as written (%s: parsing keeps the last) closes with 4403', async (_what, text) => {
+    const [grace, tom] = [`Bearer ${await hub.tokenFor(personId(cast.grace), cast.grace)}`, `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}`];
+    const { client, acknowledged } = await LiveClient.connect(hub.url, {}, text(grace, tom));
+    expect(acknowledged).toBe(false);
+    expect(await client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+    expect(hub.hub.live.server.connections).toBe(0);
+    // Named once, as written, the same token is taken.
+    const once = await LiveClient.connect(hub.url, {}, `{"type":"connection_init","payload":{"authorization":"${tom}"}}`);
+    opened.add(once.client);
+    expect(once.acknowledged).toBe(true);
+  });
+
   test('the authorization key in any case is the credential (as an HTTP header name)', async () => {
     const { client, acknowledged } = await LiveClient.connect(hub.url, { AUTHORIZATION: `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}` });
     opened.add(client);

@@ -38,8 +38,11 @@ export class LiveClient {
     });
   }
 
-  /** Opens a socket on the hub's GraphQL URL and sends `connection_init`; resolves once acknowledged or closed. */
-  static async connect(httpUrl: string, params: Record<string, unknown> = {}): Promise<{ client: LiveClient; acknowledged: boolean }> {
+  /**
+   * Opens a socket on the hub's GraphQL URL and sends `connection_init`; resolves once acknowledged or closed.
+   * `text`: the message exactly as written (what a JSON object cannot hold, such as a key named twice), instead.
+   */
+  static async connect(httpUrl: string, params: Record<string, unknown> = {}, text?: string): Promise<{ client: LiveClient; acknowledged: boolean }> {
     const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
     const client = new LiveClient(socket);
     await new Promise<void>((resolve, reject) => {
@@ -55,7 +58,7 @@ export class LiveClient {
       };
       socket.on('message', onMessage);
       socket.once('close', () => resolve(false));
-      socket.send(JSON.stringify({ type: 'connection_init', payload: params }));
+      socket.send(text ?? JSON.stringify({ type: 'connection_init', payload: params }));
     });
     return { client, acknowledged };
   }
