@@ -5,7 +5,7 @@ import { ApolloServer, ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import express from 'express';
-import { GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode, ValidationContext } from 'graphql';
+import { GraphQLError, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { CaseAccessPath } from '../entities/enums';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -16,7 +16,7 @@ import { requestTimeoutOptions, type Config } from './config';
 import type { Context } from './context';
 import type { StatementCount } from './db/statement-counter';
 import { hubGateway, literalNestingRule, MAX_LITERAL_NESTING, reservedNamesRule } from './graphql/executor';
-import { pageCostRule } from './graphql/cost';
+import { queryLimitRules } from './graphql/limits';
 import { parsedTooDeep, tooDeepToParse } from './graphql/errors';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { inputTextPlugin } from './graphql/input-text';
@@ -217,13 +217,6 @@ function responsePlugin(config: Config, logger: Logger, audit: AuditWriter): Apo
   };
 }
 
-/** A refusal of graphql-armor, reported as a validation error without its "Syntax Error: " prefix. */
-function reportWithoutSyntaxPrefix(context: ValidationContext | null, error: GraphQLError): void {
-  const refused = new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes, extensions: error.extensions });
-  if (context) context.reportError(refused);
-  else throw refused;
-}
-
 /** An operation whose root fields are all federation's `_entities` (a gateway fetching entities). */
 function isEntitiesOperation(operation: OperationDefinitionNode): boolean {
   const fields = operation.selectionSet.selections;
@@ -285,19 +278,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // the hub has just closed (ECONNRESET, a 502 at the balancer). Stopping closes idle connections at once either way.
   httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
 
-  // Armor's refusals say "Syntax Error: …" of a query that parsed; they are validation errors (400
-  // GRAPHQL_VALIDATION_FAILED), reported as such without that prefix.
-  const refusal = { propagateOnRejection: false, onReject: [reportWithoutSyntaxPrefix] };
-  // Generous enough for a full page (first: 1000) of a dashboard's case board; nested pages multiply.
-  const costRule = pageCostRule(refusal);
+  // The limits on a query (src/graphql/limits.ts); armor's plugin here only keeps field suggestions out of errors.
+  const limitRules = queryLimitRules(config.maxQueryDepth);
   const armor = new ApolloArmor({
-    maxDepth: { n: config.maxQueryDepth, ...refusal },
-    maxAliases: { n: 50, ...refusal },
-    maxDirectives: { n: 50, ...refusal },
-    // The token limit is graphql-js's own (parseOptions below): armor's version re-parses in a plugin hook, where a
-    // syntax error became a 500 instead of Apollo's 400 GRAPHQL_PARSE_FAILED.
+    maxDepth: { enabled: false },
+    maxAliases: { enabled: false },
+    maxDirectives: { enabled: false },
     maxTokens: { enabled: false },
-    // The cost limit is armor's rule counting a page as at most 1,000 rows (pageCostRule, below).
     costLimit: { enabled: false },
     blockFieldSuggestion: { enabled: true },
   }).protect();
@@ -314,7 +301,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     // main.ts drains and closes the database itself on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: 5000 },
-    validationRules: [costRule, ...armor.validationRules, reservedNamesRule, literalNestingRule],
+    validationRules: [...limitRules, reservedNamesRule, literalNestingRule],
     // Every per-query cache is bounded by entries: parsed documents here, compiled queries in src/graphql/executor.ts.
     documentStore: documentStore(),
     // Automatic persisted queries are kept per credential before Apollo sees the request (src/http/persisted-query.ts).
@@ -441,7 +428,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       if (found.viewer.apiKey) audit.touchApiKey(found.viewer.apiKey.id, at);
       return found;
     },
-    validationRules: [costRule, ...armor.validationRules, reservedNamesRule, literalNestingRule],
+    validationRules: [...limitRules, reservedNamesRule, literalNestingRule],
     maxQueryDepth: config.maxQueryDepth,
     logger,
     production: config.nodeEnv === 'production',

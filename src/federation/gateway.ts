@@ -849,7 +849,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const urls = Object.fromEntries(
     Object.entries(options.subgraphs).map(([name, u]) => [name, Array.isArray(u) ? u : [u]]),
   ) as Record<SubgraphName, string[]>;
-  const live = gatewayLive(urls.hub);
+  const live = gatewayLive(urls.hub, options.maxQueryDepth ?? 12);
   const compiled = options.compile === false ? null : compiledWhen(options.supergraph);
   const logging = options.logging === false ? false : gatewayLogger(options.logging ?? 'error', options.logWriter);
   const runtime = createGatewayRuntime({

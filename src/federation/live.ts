@@ -2,15 +2,15 @@ import type http from 'node:http';
 import { getGraphQLWSOptions, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { buildGraphQLWSExecutor } from '@graphql-tools/executor-graphql-ws';
 import type { Executor } from '@graphql-tools/utils';
-import { getOperationAST, GraphQLError, GraphQLSchema, OperationTypeNode, parse, validate } from 'graphql';
+import { GraphQLError, GraphQLSchema, specifiedRules, ValidationRule } from 'graphql';
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { authorizationNamedTwice, connectionAuthorization } from '../auth/connection-params';
-import { conditionalRootRefusalOfText } from '../graphql/conditional-root';
-import { asValidationError, checkingDateTimes } from '../graphql/input-errors';
-import { checkedVariables } from '../graphql/input-text';
-import { keepFirstMessages, quietClientFrameErrors, subscriptionsOnly, takeFirstMessage } from '../live/websocket';
+import { checkingDateTimes } from '../graphql/input-errors';
+import { checkedSubscription, keepFirstMessages, quietClientFrameErrors, takeFirstMessage } from '../live/websocket';
+import { queryLimitRules } from '../graphql/limits';
+import { literalNestingRule, reservedNamesRule } from '../graphql/executor';
 
 /** The largest request body (HTTP) and WebSocket message the gateway accepts, as the hub: 1 MiB. */
 export const GATEWAY_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -244,30 +244,16 @@ function closingWith<T>(events: AsyncIterable<T>, client: Client): AsyncIterable
 }
 
 /**
- * What the hub refuses before a subscription starts, refused here too, in its words and codes: a document whose
- * operation is a query or a mutation (subscriptions only), and variables that do not fit their types (BAD_USER_INPUT
- * naming the argument; left to the gateway, such a subscription ran and ended with errors that had no code), text the
- * hub cannot store, and a document that does not validate (sent as an event, with the gateway's internal `http`
- * extension, before). Null for a document that does not parse or names no operation: the gateway answers those.
+ * What the hub refuses before a subscription starts, refused here too, as the hub refuses it (`checkedSubscription`,
+ * the hub's own checks, with its limits on a query): graphql-ws's `error` message, in the hub's words and codes. Left
+ * to the gateway, a document over a limit, one that does not parse or validate, or whose operation cannot be told was
+ * answered as an event (`next` with errors and the gateway's internal `http` extension, then `complete`), and
+ * variables that do not fit ran and ended with errors that had no code.
  */
-function refusedBeforeSubscribing(schema: GraphQLSchema, query: unknown, operationName: unknown, variables: unknown): GraphQLError[] | null {
-  if (typeof query !== 'string') return null;
-  let document;
-  try {
-    document = parse(query, { maxTokens: 5000 });
-  } catch {
-    return null;
-  }
-  const operation = getOperationAST(document, typeof operationName === 'string' ? operationName : undefined);
-  if (!operation) return null;
-  if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return [subscriptionsOnly()];
+function refusedBeforeSubscribing(schema: GraphQLSchema, payload: { query?: unknown; operationName?: unknown; variables?: unknown }, rules: readonly ValidationRule[], maxDepth: number): GraphQLError[] | null {
   checkingDateTimes(schema);
-  // Validation errors as the hub sends them: an error message (not an event), coded, without suggestions, a literal
-  // that does not fit naming its argument.
-  const invalid = validate(schema, document);
-  if (invalid.length) return invalid.map((e) => asValidationError(e, document));
-  const values = variables && typeof variables === 'object' && !Array.isArray(variables) ? (variables as Record<string, unknown>) : null;
-  return checkedVariables(schema, document, operation, values).errors ?? null;
+  const checked = checkedSubscription(schema, payload, rules, maxDepth);
+  return 'errors' in checked ? checked.errors : null;
 }
 
 /** Close codes the gateway passes on to its client as the hub gave them; anything else is 1011. */
@@ -285,7 +271,9 @@ export interface GatewayLive {
 }
 
 /** Subscriptions to the hubs at `hubUrls` (their HTTP GraphQL URLs; several are used in turn, one per connection). */
-export function gatewayLive(hubUrls: string[]): GatewayLive {
+export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
+  // The hub's validation of a subscription, with its limits on a query (src/live/websocket.ts).
+  const rules = [...specifiedRules, ...queryLimitRules(maxDepth), reservedNamesRule, literalNestingRule];
   let next = 0;
   const pick = () => hubUrls[next++ % hubUrls.length];
   let wss: WebSocketServer | null = null;
@@ -347,11 +335,9 @@ export function gatewayLive(hubUrls: string[]): GatewayLive {
           // As at the hub (src/live/websocket.ts): a subscription whose root field could be skipped is refused before
           // anything runs (Hive Gateway would fail on it with an internal error).
           async onSubscribe(ctx, id, payload) {
-            const conditional = conditionalRootRefusalOfText(payload.query);
-            if (conditional) return [conditional];
             // As at the hub: subscriptions only (queries and mutations go over HTTP: CSRF prevention, one request
             // each), with variables that fit.
-            const refusal = refusedBeforeSubscribing(await runtime.getSchema(), payload.query, payload.operationName, payload.variables);
+            const refusal = refusedBeforeSubscribing(await runtime.getSchema(), payload, rules, maxDepth);
             return refusal ?? base.onSubscribe!(ctx, id, payload);
           },
           connectionInitWaitTimeout: 10_000,

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import {
-  DocumentNode, FieldNode, getArgumentValues, getOperationAST, GraphQLError, GraphQLSchema, Kind, OperationTypeNode, parse,
+  DocumentNode, FieldNode, getArgumentValues, getOperationAST, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, OperationTypeNode, parse,
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
 import { authorizationNamedTwice, connectionAuthorization } from '../auth/connection-params';
@@ -166,6 +166,46 @@ export function quietClientFrameErrors(wss: WebSocketServer, note: (err: Error &
   });
 }
 
+/**
+ * The checks a subscription's document and variables get before it starts, in the words and codes an HTTP request gets
+ * for the same mistakes: no query (BAD_USER_INPUT), a parse failure (GRAPHQL_PARSE_FAILED), a root field that could be
+ * skipped, a validation error under `rules` (GRAPHQL_VALIDATION_FAILED, no suggestions, a literal that does not fit
+ * naming its argument), an operation that cannot be told (OPERATION_RESOLUTION_FAILURE, Apollo's words), a query or
+ * mutation (subscriptions only), variables that do not fit or hold text PostgreSQL cannot store (BAD_USER_INPUT). The
+ * hub's WebSocket and the gateway's ask the same.
+ */
+export function checkedSubscription(
+  schema: GraphQLSchema,
+  payload: { query?: unknown; operationName?: unknown; variables?: unknown },
+  rules: readonly ValidationRule[],
+  maxQueryDepth: number,
+): { errors: GraphQLError[] } | { document: DocumentNode; operation: OperationDefinitionNode; operationName: string | undefined; coerced: Record<string, unknown> } {
+  if (typeof payload.query !== 'string') return { errors: [new GraphQLError('The subscription needs a query', { extensions: { code: 'BAD_USER_INPUT' } })] };
+  let document: DocumentNode;
+  try {
+    document = parse(payload.query, { maxTokens: 5000 });
+  } catch (err) {
+    if (parsedTooDeep(err)) return { errors: [withCode(new GraphQLError(tooDeepToParse(maxQueryDepth, MAX_LITERAL_NESTING)), 'GRAPHQL_PARSE_FAILED')] };
+    return { errors: [withCode(err instanceof GraphQLError ? err : new GraphQLError('Syntax error'), 'GRAPHQL_PARSE_FAILED')] };
+  }
+  // Before validation, which would throw on such a directive with a variable (conditionalSubscriptionRoot).
+  const conditional = conditionalRootRefusal(document);
+  if (conditional) return { errors: [conditional] };
+  const errors = validate(schema, document, rules);
+  if (errors.length) return { errors: errors.map((e) => asValidationError(e, document)) };
+  const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
+  const operation = getOperationAST(document, operationName);
+  if (!operation) {
+    const message = operationName === undefined ? 'Must provide operation name if query contains multiple operations.' : `Unknown operation named "${operationName}".`;
+    return { errors: [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })] };
+  }
+  if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return { errors: [subscriptionsOnly()] };
+  const variables = payload.variables && typeof payload.variables === 'object' && !Array.isArray(payload.variables) ? (payload.variables as Record<string, unknown>) : undefined;
+  const checked = checkedVariables(schema, document, operation, variables);
+  if ('errors' in checked && checked.errors) return { errors: checked.errors };
+  return { document, operation, operationName, coerced: (checked as { coerced: Record<string, unknown> }).coerced };
+}
+
 /** Each socket's first message as its client sent it (graphql-ws's `connection_init`), until `takeFirstMessage`. */
 const firstMessages = new WeakMap<WebSocket, string>();
 
@@ -278,49 +318,28 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         if (refusal) {
           return [new GraphQLError(tooManyRequests(refusal), { extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refusal.retryAfterSeconds } })];
         }
-        if (typeof payload.query !== 'string') return [new GraphQLError('The subscription needs a query', { extensions: { code: 'BAD_USER_INPUT' } })];
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: 5000 });
-        } catch (err) {
-          // The codes an HTTP request gets for the same mistakes (Apollo's): GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED.
-          if (parsedTooDeep(err)) return [withCode(new GraphQLError(tooDeepToParse(o.maxQueryDepth, MAX_LITERAL_NESTING)), 'GRAPHQL_PARSE_FAILED')];
-          return [withCode(err instanceof GraphQLError ? err : new GraphQLError('Syntax error'), 'GRAPHQL_PARSE_FAILED')];
-        }
-        // Before validation, which would throw on such a directive with a variable (conditionalSubscriptionRoot).
-        const conditional = conditionalRootRefusal(document);
-        if (conditional) return [conditional];
-        const errors = validate(o.schema, document, rules);
-        // As over HTTP: coded, no suggestions, a literal that does not fit naming its argument.
-        if (errors.length) return errors.map((e) => asValidationError(e, document));
-        const operationName = payload.operationName ?? undefined;
-        const operation = getOperationAST(document, operationName);
-        if (!operation) return [new GraphQLError('Unable to identify operation', { extensions: { code: 'BAD_USER_INPUT' } })];
-        if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
-          return [subscriptionsOnly()];
-        }
-        // As over HTTP: BAD_USER_INPUT naming the argument; text PostgreSQL cannot store, or would store altered, refused.
-        const coerced = checkedVariables(o.schema, document, operation, payload.variables);
-        if (coerced.errors) return coerced.errors;
+        const checked = checkedSubscription(o.schema, payload, rules, o.maxQueryDepth);
+        if ('errors' in checked) return checked.errors;
+        const { document, operation, operationName, coerced } = checked;
         const field = rootField(operation.selectionSet, document);
         const subscriptionType = o.schema.getSubscriptionType()!;
         const definition = field ? subscriptionType.getFields()[field.name.value] : undefined;
         if (!field || !definition || !topicOf[field.name.value]) {
           return [new GraphQLError('The subscription selects no subscription field', { extensions: { code: 'BAD_USER_INPUT' } })];
         }
-        const args = getArgumentValues(definition, field, coerced.coerced);
+        const args = getArgumentValues(definition, field, coerced);
         const selection: LiveSelection = {
           document,
           operationName,
-          variables: coerced.coerced,
-          key: `${payload.query}\u0000${operationName ?? ''}\u0000${JSON.stringify(coerced.coerced)}`,
+          variables: coerced,
+          key: `${payload.query}\u0000${operationName ?? ''}\u0000${JSON.stringify(coerced)}`,
         };
         const filterId = typeof args.id === 'string' ? args.id : null;
         return {
           schema: o.schema,
           document,
           operationName,
-          variableValues: coerced.coerced,
+          variableValues: coerced,
           contextValue: { connection, topic: topicOf[field.name.value], filterId, selection },
         };
       },

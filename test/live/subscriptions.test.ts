@@ -705,6 +705,20 @@ describe('identity', () => {
     await closeAll(clients);
   });
 
+  test('an operation that cannot be told is OPERATION_RESOLUTION_FAILURE in Apollo\'s words, as over HTTP', async () => {
+    const clients = await connect(['ann']);
+    const client = clients.get('ann')!;
+    const two = client.subscribe(`subscription A { caseChanged { id } } subscription B { callChanged { id } }`);
+    const unknown = client.subscribe(`subscription A { caseChanged { id } }`, {}, 'B');
+    await client.until(() => two.errors !== null && unknown.errors !== null);
+    expect([two.errors, unknown.errors]).toEqual([
+      [{ message: 'Must provide operation name if query contains multiple operations.', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }],
+      [{ message: 'Unknown operation named "B".', extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } }],
+    ]);
+    expect(dispatcher().subscribers).toBe(0);
+    await closeAll(clients);
+  });
+
   // A skipped root field never runs: its `{}` would tell the subscriber that a row it may not see changed.
   test.each([
     ['on the field', `subscription { a: caseChanged @skip(if: true) { reference } }`, {}],

@@ -63,11 +63,11 @@ export class LiveClient {
     return { client, acknowledged };
   }
 
-  subscribe(query: string, variables?: Record<string, unknown>): LiveSubscription {
+  subscribe(query: string, variables?: Record<string, unknown>, operationName?: string): LiveSubscription {
     const id = String(this.nextId++);
     const sub: LiveSubscription = { id, received: [], errors: null, completed: false };
     this.subscriptions.set(id, sub);
-    this.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables } }));
+    this.socket.send(JSON.stringify({ id, type: 'subscribe', payload: { query, variables, operationName } }));
     return sub;
   }
 
