@@ -1,5 +1,4 @@
 import http from 'node:http';
-import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -13,6 +12,7 @@ import { compiledWhen, composeSupergraph, createGateway, Gateway, hubUrlsOf, scr
 import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
+import { trickledRequest } from '../support/trickle';
 import { caseId, cast, orgId, personId, startTestHub, TEST_SECRET, testHubEnv, TestHub } from '../support/hub';
 import { SignJWT } from 'jose';
 import { ConfigError, connectionTimeoutsOf, loadConfig } from '../../src/config';
@@ -283,20 +283,8 @@ test('a client still sending its request after the request timeout is answered 4
   const port = await short.listen(0, '127.0.0.1');
   try {
     // Headers and a tenth of the body announced, then nothing more.
-    const answer = await new Promise<{ text: string; ms: number }>((resolve, reject) => {
-      const started = Date.now();
-      const socket = net.connect(port, '127.0.0.1');
-      let text = '';
-      socket.on('error', reject);
-      socket.on('data', (chunk) => (text += chunk.toString()));
-      const deadline = setTimeout(() => socket.destroy(new Error('not closed by the gateway within 10 s')), 10000);
-      socket.on('close', () => {
-        clearTimeout(deadline);
-        resolve({ text, ms: Date.now() - started });
-      });
-      socket.write('POST /graphql HTTP/1.1\r\nHost: gateway\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":');
-    });
-    expect(answer.text.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+    const answer = await trickledRequest(port, '127.0.0.1');
+    expect(answer.statusLine).toBe('HTTP/1.1 408 Request Timeout');
     // The timeout, then at most one check of Node's (a quarter of it) and a little time for the test's own work.
     expect(answer.ms).toBeGreaterThanOrEqual(1000);
     expect(answer.ms).toBeLessThan(4000);

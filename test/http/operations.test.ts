@@ -17,6 +17,7 @@ import { checkPort } from '../../src/startup';
 import { caseId, cast, personId, startTestHub, testHubEnv, TestHub } from '../support/hub';
 import { capturingLogger } from '../support/log';
 import { LiveClient } from '../support/live';
+import { trickledRequest } from '../support/trickle';
 
 /**
  * Operations and production defaults (ENGINEERING "Errors and production defaults"): request ids and the access log,
@@ -606,20 +607,8 @@ describe('configuration', () => {
     try {
       const { hostname, port } = new URL(short.base);
       // Headers and a tenth of the body announced, then nothing more.
-      const answer = await new Promise<{ text: string; ms: number }>((resolve, reject) => {
-        const started = Date.now();
-        const socket = net.connect(Number(port), hostname);
-        let text = '';
-        socket.on('error', reject);
-        socket.on('data', (chunk) => (text += chunk.toString()));
-        const deadline = setTimeout(() => socket.destroy(new Error('not closed by the hub within 10 s')), 10000);
-      socket.on('close', () => {
-        clearTimeout(deadline);
-        resolve({ text, ms: Date.now() - started });
-      });
-        socket.write('POST /graphql HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":');
-        });
-      expect(answer.text.split('\r\n')[0]).toBe('HTTP/1.1 408 Request Timeout');
+      const answer = await trickledRequest(Number(port), hostname);
+      expect(answer.statusLine).toBe('HTTP/1.1 408 Request Timeout');
       // The timeout, then at most one check of Node's (a quarter of it) and a little time for the test's own work.
       expect(answer.ms).toBeGreaterThanOrEqual(1000);
       expect(answer.ms).toBeLessThan(4000);
