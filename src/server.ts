@@ -15,8 +15,8 @@ import { credentialFromHeader, ownLookups, requestLookups } from './auth/viewer'
 import { requestTimeoutOptions, type Config } from './config';
 import type { Context } from './context';
 import type { StatementCount } from './db/statement-counter';
-import { hubGateway, literalNestingRule, MAX_LITERAL_NESTING, reservedNamesRule } from './graphql/executor';
-import { queryLimitRules } from './graphql/limits';
+import { hubGateway, MAX_LITERAL_NESTING } from './graphql/executor';
+import { hubValidationRules } from './graphql/limits';
 import { parsedTooDeep, tooDeepToParse } from './graphql/errors';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { inputTextPlugin } from './graphql/input-text';
@@ -279,7 +279,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
 
   // The limits on a query (src/graphql/limits.ts); armor's plugin here only keeps field suggestions out of errors.
-  const limitRules = queryLimitRules(config.maxQueryDepth);
+  const validationRules = hubValidationRules(config.maxQueryDepth);
   const armor = new ApolloArmor({
     maxDepth: { enabled: false },
     maxAliases: { enabled: false },
@@ -301,7 +301,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     // main.ts drains and closes the database itself on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
     parseOptions: { maxTokens: 5000 },
-    validationRules: [...limitRules, reservedNamesRule, literalNestingRule],
+    validationRules,
     // Every per-query cache is bounded by entries: parsed documents here, compiled queries in src/graphql/executor.ts.
     documentStore: documentStore(),
     // Automatic persisted queries are kept per credential before Apollo sees the request (src/http/persisted-query.ts).
@@ -428,7 +428,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       if (found.viewer.apiKey) audit.touchApiKey(found.viewer.apiKey.id, at);
       return found;
     },
-    validationRules: [...limitRules, reservedNamesRule, literalNestingRule],
+    validationRules,
     maxQueryDepth: config.maxQueryDepth,
     logger,
     production: config.nodeEnv === 'production',

@@ -24,14 +24,13 @@ import {
   OperationDefinitionNode,
   parse,
   TypeInfo,
-  ValidationContext,
   visit,
   visitWithTypeInfo,
 } from 'graphql';
 import type { Path } from 'graphql/jsutils/Path';
 import { requestTimeoutOptions } from '../config';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
-import { pageCostRule } from '../graphql/cost';
+import { queryLimitRules } from '../graphql/limits';
 import { parsedTooDeep, tooDeepToParse } from '../graphql/errors';
 import { MAX_LITERAL_NESTING } from '../graphql/executor';
 import { checkedVariables } from '../graphql/input-text';
@@ -610,36 +609,25 @@ export interface GatewayOptions {
 }
 
 /**
- * The hub's limits on a query, at the gateway too (graphql-armor, with the hub's numbers: src/server.ts): one request
+ * The hub's limits on a query, at the gateway too (its rules: src/graphql/limits.ts): one request
  * to the gateway becomes a request to the hub per root field it delegates, so a document of a thousand aliases would
  * have become a thousand hub requests, each under the hub's own limits; and a document of hundreds of thousands of
  * tokens was parsed, validated and kept in the gateway's document cache. Field suggestions ("Did you mean …") are
  * never given, as at the hub.
  */
 function limitsPlugins(maxDepth: number): GatewayPlugin[] {
-  // A refusal is a validation error (GRAPHQL_VALIDATION_FAILED), worded as at the hub (no "Syntax Error: " prefix).
-  const refusal = {
-    propagateOnRejection: false,
-    onReject: [
-      (context: ValidationContext | null, error: GraphQLError) => {
-        const refused = new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
-        if (context) context.reportError(refused);
-        else throw refused;
-      },
-    ],
-  };
-  // The cost limit is the hub's: armor's rule counting a page as at most 1,000 rows (pageCostRule).
-  const costRule = pageCostRule(refusal);
+  const rules = queryLimitRules(maxDepth);
   return [
+    // Armor's own plugin for the token limit and to keep field suggestions out; the other limits are the hub's rules.
     EnvelopArmorPlugin({
       maxTokens: { n: 5000 },
-      maxDepth: { n: maxDepth, ...refusal },
-      maxAliases: { n: 50, ...refusal },
-      maxDirectives: { n: 50, ...refusal },
+      maxDepth: { enabled: false },
+      maxAliases: { enabled: false },
+      maxDirectives: { enabled: false },
       costLimit: { enabled: false },
       blockFieldSuggestion: { enabled: true },
     }) as GatewayPlugin,
-    { onValidate: ({ addValidationRule }) => addValidationRule(costRule) },
+    { onValidate: ({ addValidationRule }) => rules.forEach(addValidationRule) },
   ];
 }
 

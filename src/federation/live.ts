@@ -9,8 +9,7 @@ import WebSocket, { WebSocketServer } from 'ws';
 import { authorizationNamedTwice, connectionAuthorization } from '../auth/connection-params';
 import { checkingDateTimes } from '../graphql/input-errors';
 import { checkedSubscription, keepFirstMessages, quietClientFrameErrors, takeFirstMessage } from '../live/websocket';
-import { queryLimitRules } from '../graphql/limits';
-import { literalNestingRule, reservedNamesRule } from '../graphql/executor';
+import { hubValidationRules } from '../graphql/limits';
 
 /** The largest request body (HTTP) and WebSocket message the gateway accepts, as the hub: 1 MiB. */
 export const GATEWAY_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -273,7 +272,7 @@ export interface GatewayLive {
 /** Subscriptions to the hubs at `hubUrls` (their HTTP GraphQL URLs; several are used in turn, one per connection). */
 export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
   // The hub's validation of a subscription, with its limits on a query (src/live/websocket.ts).
-  const rules = [...specifiedRules, ...queryLimitRules(maxDepth), reservedNamesRule, literalNestingRule];
+  const rules = [...specifiedRules, ...hubValidationRules(maxDepth)];
   let next = 0;
   const pick = () => hubUrls[next++ % hubUrls.length];
   let wss: WebSocketServer | null = null;

@@ -1,10 +1,11 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, ValidationContext, ValidationRule } from 'graphql';
 import { pageCostRule } from './cost';
+import { literalNestingRule, reservedNamesRule } from './executor';
 
-/** A refusal of graphql-armor, reported as a validation error without its "Syntax Error: " prefix. */
+/** A refusal of graphql-armor, reported as a validation error (GRAPHQL_VALIDATION_FAILED) without its "Syntax Error: " prefix. */
 function reportWithoutSyntaxPrefix(context: ValidationContext | null, error: GraphQLError): void {
-  const refused = new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes, extensions: error.extensions });
+  const refused = new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } });
   if (context) context.reportError(refused);
   else throw refused;
 }
@@ -13,8 +14,8 @@ function reportWithoutSyntaxPrefix(context: ValidationContext | null, error: Gra
  * The hub's limits on a query, as validation rules (graphql-armor's): its cost (a page counted as at most 1,000 rows,
  * `pageCostRule`; generous enough for a full page of a dashboard's case board, nested pages multiply), then a depth of
  * `maxDepth` (MAX_QUERY_DEPTH), 50 aliases and 50 directives. Refusals are validation errors said plainly (no "Syntax
- * Error:" of a query that parsed). The same rules for HTTP requests and subscriptions, at the hub and at the gateway's
- * WebSocket. The token limit is graphql-js's own (`parse(…, { maxTokens: 5000 })`), where each path parses.
+ * Error:" of a query that parsed). The same rules for HTTP requests and subscriptions, at the hub and at the gateway.
+ * The token limit is graphql-js's own (`parse(…, { maxTokens: 5000 })`), where each path parses.
  */
 export function queryLimitRules(maxDepth: number): ValidationRule[] {
   const refusal = { propagateOnRejection: false, onReject: [reportWithoutSyntaxPrefix] };
@@ -27,4 +28,12 @@ export function queryLimitRules(maxDepth: number): ValidationRule[] {
     blockFieldSuggestion: { enabled: false },
   }).protect();
   return [pageCostRule(refusal), ...armor.validationRules];
+}
+
+/**
+ * Every rule the hub validates a document with besides graphql-js's own: the limits, no reserved `__` names for
+ * aliases and variables, values written in the query nested at most 32 levels.
+ */
+export function hubValidationRules(maxDepth: number): ValidationRule[] {
+  return [...queryLimitRules(maxDepth), reservedNamesRule, literalNestingRule];
 }
