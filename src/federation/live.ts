@@ -34,6 +34,11 @@ export const GATEWAY_BODY_LIMIT_BYTES = 1024 * 1024;
 /** Where the hub link of a client's WebSocket travels in the gateway's GraphQL context. */
 const LINK = 'lapHubLink';
 
+/** Whether an operation's context is one of the gateway's WebSocket connections (not an HTTP request). */
+export function isWebSocketContext(context: object): boolean {
+  return LINK in context;
+}
+
 type WsExecutor = ReturnType<typeof buildGraphQLWSExecutor>;
 
 function wsUrl(httpUrl: string): string {
@@ -111,6 +116,19 @@ function hubClient(
   });
 }
 
+/**
+ * Closes a hub connection without waiting for it. graphql-ws's `dispose` waits for a connection still being made and
+ * rejects with its close event when the hub refuses it (a bad token: 4403) or goes away: left unhandled, that rejection
+ * stopped the gateway's process — a client that sent a bad token and went away at once (an SSE request aborted, a
+ * WebSocket closed before its `connection_ack`) could take the gateway down. How the hub ended it is not the gateway's
+ * to report here: the client has gone.
+ */
+function disposeQuietly(client: Client): void {
+  Promise.resolve()
+    .then(() => client.dispose())
+    .catch(() => undefined);
+}
+
 /** A client WebSocket's connection to a hub, with the client's token. */
 class HubLink {
   readonly ready: Promise<void>;
@@ -144,7 +162,7 @@ class HubLink {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    void this.client.dispose();
+    disposeQuietly(this.client);
   }
 }
 
@@ -213,7 +231,7 @@ function closingWith<T>(events: AsyncIterable<T>, client: Client): AsyncIterable
   const close = () => {
     if (!open) return;
     open = false;
-    void client.dispose();
+    disposeQuietly(client);
   };
   return {
     [Symbol.asyncIterator]() {
@@ -295,7 +313,7 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
           const events = buildGraphQLWSExecutor(client)(request) as unknown;
           if (events && typeof events === 'object' && Symbol.asyncIterator in events) return closingWith(relayingHubErrors(events) as AsyncIterable<never>, client);
           // Not a subscription (the gateway sends only those here): one answer, then the connection closes.
-          return Promise.resolve(events as never).finally(() => void client.dispose());
+          return Promise.resolve(events as never).finally(() => disposeQuietly(client));
         };
         return hubSubscription;
       },

@@ -327,6 +327,33 @@ describe('over HTTP (server-sent events, as GraphiQL subscribes)', () => {
     const events = await sse('bad', `subscription { caseChanged { reference } }`, 1, async () => undefined);
     expect(events).toEqual([{ errors: [{ message: 'The hub refused the token', locations: [{ line: 1, column: 1 }], extensions: { code: 'UNAUTHENTICATED' } }] }]);
   });
+
+  test('clients with a bad token that go away at once (a stream aborted, a socket closed after connection_init) leave the gateway serving', async () => {
+    // The hub refuses each of their hub connections (4403) after the client has gone; the gateway's closing of such a
+    // connection used to reject unhandled there, which ends a Node process: two requests took the gateway down.
+    const body = JSON.stringify({ query: 'subscription { caseChanged { reference } }' });
+    for (let i = 0; i < 3; i++) {
+      const stop = new AbortController();
+      const res = await fetch(gatewayUrl, { method: 'POST', headers: { accept: 'text/event-stream', 'content-type': 'application/json', authorization: 'Bearer not-a-token' }, body, signal: stop.signal });
+      expect(res.status).toBe(200);
+      stop.abort();
+      const socket = new WebSocket(gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => {
+          socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: 'Bearer not-a-token' } }), () => {
+            socket.close(1000);
+            resolve();
+          });
+        });
+        socket.once('error', reject);
+      });
+    }
+    // Every hub connection they opened has been refused and closed.
+    await hub.hub.live.server.drained();
+    expect(hub.hub.live.server.connections).toBe(0);
+    const after = await fetch(gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { kind } }' }) });
+    expect([after.status, await after.json()]).toEqual([200, { data: { me: { kind: 'ANONYMOUS' } } }]);
+  });
 });
 
 describe('a subscription whose root field could be skipped is refused at the gateway as at the hub', () => {
