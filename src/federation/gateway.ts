@@ -40,6 +40,7 @@ import { corsFor } from '../http/cors';
 import { sendJson } from '../http/respond';
 import type { RedactionEntry } from '../policy/redaction';
 import { clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, gatewayLive, GatewayLive } from './live';
+import { bodyAnswer, requestShapePlugin } from './request-shape';
 
 /** The repository's root (from the source tree and from the compiled `dist/`). */
 export const repositoryRoot = path.resolve(__dirname, fs.existsSync(path.resolve(__dirname, '../../package.json')) ? '../..' : '../../..');
@@ -733,11 +734,24 @@ function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, gr
     if (res.headersSent || size > GATEWAY_BODY_LIMIT_BYTES) return;
     const body = Buffer.concat(chunks);
     if (!isUtf8(body)) return refuse(res, 400, 'The request body is not well-formed UTF-8', { code: 'BAD_REQUEST' });
+    // A JSON body the hub would refuse before any GraphQL runs is refused here in its words (src/federation/request-shape.ts).
+    const answer = isJsonBody(req) ? bodyAnswer(body.toString('utf8')) : null;
+    if (answer && 'status' in answer) {
+      for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+      return refuse(res, answer.status, answer.message, answer.extensions);
+    }
+    const forwarded = answer ? Buffer.from(answer.body) : body;
+    if (answer) req.headers['content-length'] = String(forwarded.length);
     // Hive Gateway (@whatwg-node/server) takes a body already read from `req.body`.
-    if (body.length > 0) (req as http.IncomingMessage & { body?: Buffer }).body = body;
+    if (forwarded.length > 0) (req as http.IncomingMessage & { body?: Buffer }).body = forwarded;
     next();
   });
   req.on('error', () => undefined);
+}
+
+/** A body the hub's JSON parser reads: content type application/json (any parameters). */
+function isJsonBody(req: http.IncomingMessage): boolean {
+  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
 }
 
 /**
@@ -861,7 +875,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [...limitsPlugins(options.maxQueryDepth ?? 12), tooDeepPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
+    plugins: () => [...limitsPlugins(options.maxQueryDepth ?? 12), tooDeepPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), requestShapePlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).

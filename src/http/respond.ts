@@ -42,15 +42,21 @@ export function respondToError(logger: Logger) {
  * (`null`, `42`, `"x"`), which it refuses with the wording of a syntax error ("… is not valid JSON"): said as it is.
  */
 function messageOf(e: { message?: string; type?: string; body?: unknown }): string {
-  if (e.type === 'entity.parse.failed' && typeof e.body === 'string') {
-    let value: unknown;
-    try {
-      value = JSON.parse(e.body);
-    } catch {
-      return String(e.message);
-    }
-    const kind = value === null ? 'null' : typeof value === 'number' ? 'a number' : typeof value === 'string' ? 'a string' : typeof value === 'boolean' ? 'a boolean' : null;
-    if (kind) return `The request body must be a JSON object ({"query": "…", "variables": {…}}), not ${kind}`;
-  }
+  if (e.type === 'entity.parse.failed' && typeof e.body === 'string') return unreadableBodyMessage(e.body, String(e.message));
   return String(e.message);
+}
+
+/**
+ * How a JSON body the body parser refused (`parserMessage`, its own words) is named to the client: JSON that is not an
+ * object or a list is said as it is; anything else keeps the parser's words. The gateway names a body as the hub does.
+ */
+export function unreadableBodyMessage(body: string, parserMessage: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return parserMessage;
+  }
+  const kind = value === null ? 'null' : typeof value === 'number' ? 'a number' : typeof value === 'string' ? 'a string' : typeof value === 'boolean' ? 'a boolean' : null;
+  return kind ? `The request body must be a JSON object ({"query": "…", "variables": {…}}), not ${kind}` : parserMessage;
 }

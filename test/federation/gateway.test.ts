@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,6 +11,7 @@ import { buildSchema, parse } from 'graphql';
 import { DETAIL_QUERY, AGENDA_QUERY } from '../../bench/board';
 import { MemoryLogWriter } from '@graphql-hive/gateway-runtime';
 import { compiledWhen, composeSupergraph, createGateway, Gateway, hubUrlsOf, scrubbed } from '../../src/federation/gateway';
+import { STREAM_NOT_ACCEPTED } from '../../src/federation/request-shape';
 import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
@@ -801,6 +804,92 @@ describe('the gateway’s front door is the hub’s', () => {
     }
     expect(await hub.ds.query(`SELECT title, investigator_notes FROM enforcement_case e JOIN case_confidential c ON c.case_id = e.id WHERE e.id = $1`, [id])).toEqual(before);
     expect(await hub.ds.query(`SELECT count(*)::int AS n FROM api_key`)).toEqual(keysBefore);
+  });
+
+  test('a body the hub refuses before any GraphQL runs is refused in its words and status: its JSON, its shape, the operation it names', async () => {
+    const json = { 'content-type': 'application/json' };
+    const bodies: Array<[string, number, string, string]> = [
+      ['{"query":', 400, 'BAD_REQUEST', 'Unexpected end of JSON input'],
+      ['', 400, 'BAD_REQUEST', 'POST body missing, invalid Content-Type, or JSON object has no keys.'],
+      ['{}', 400, 'BAD_REQUEST', 'POST body missing, invalid Content-Type, or JSON object has no keys.'],
+      ['   ', 400, 'BAD_REQUEST', 'Unexpected end of JSON input'],
+      ['null', 400, 'BAD_REQUEST', 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not null'],
+      ['42', 400, 'BAD_REQUEST', 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not a number'],
+      ['"x"', 400, 'BAD_REQUEST', 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not a string'],
+      ['  nope', 400, 'BAD_REQUEST', 'Unexpected token \'n\', "  nope" is not valid JSON'],
+      ['{x}', 400, 'BAD_REQUEST', "Expected property name or '}' in JSON at position 1"],
+      ['[{"query":"{ __typename }"}]', 400, 'BAD_REQUEST', 'Operation batching disabled.'],
+      ['{"query":5}', 400, 'BAD_REQUEST', 'GraphQL queries must be strings.'],
+      ['{"query":""}', 400, 'BAD_REQUEST', 'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.'],
+      ['{"variables":{}}', 400, 'BAD_REQUEST', 'GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.'],
+      ['{"query":"{ __typename }","variables":"{}"}', 400, 'BAD_REQUEST', '`variables` in a POST body should be provided as an object, not a recursively JSON-encoded string.'],
+      ['{"query":"{ __typename }","variables":[]}', 400, 'BAD_REQUEST', '`variables` in a POST body must be an object if provided.'],
+      ['{"query":"{ __typename }","operationName":5}', 400, 'BAD_REQUEST', '`operationName` in a POST body must be a string if provided.'],
+      ['{"query":"{ __typename }","extensions":"x"}', 400, 'BAD_USER_INPUT', 'extensions: must be a JSON object'],
+      ['{"query":"query A { __typename } query B { __typename }"}', 400, 'OPERATION_RESOLUTION_FAILURE', 'Must provide operation name if query contains multiple operations.'],
+      ['{"query":"query A { __typename }","operationName":"B"}', 400, 'OPERATION_RESOLUTION_FAILURE', 'Unknown operation named "B".'],
+      ['{"query":"query A { __typename }","operationName":""}', 400, 'OPERATION_RESOLUTION_FAILURE', 'Unknown operation named "".'],
+    ];
+    for (const [body, status, code, message] of bodies) {
+      const [atHub, atGateway] = [await raw(hub.url, { headers: json, body }), await raw(url, { headers: json, body })];
+      const extensions = code === 'BAD_USER_INPUT' ? { code, argument: 'extensions' } : { code };
+      expect([body, atGateway]).toEqual([body, { status, body: { errors: [{ message, extensions }] }, allowOrigin: null, credentials: null }]);
+      expect([body, atGateway]).toEqual([body, atHub]);
+    }
+    // A key the protocol does not know is ignored at both doors; a name of the document picks its operation.
+    for (const body of ['{"query":"{ __typename }","id":"x"}', '{"query":"query A { a: __typename } query B { b: __typename }","operationName":"B"}']) {
+      const [atHub, atGateway] = [await raw(hub.url, { headers: json, body }), await raw(url, { headers: json, body })];
+      expect(atGateway.status).toBe(200);
+      expect(atGateway).toEqual(atHub);
+    }
+  });
+
+  test('automatic persisted queries are the hub’s alone: a hash without its query is PERSISTED_QUERY_NOT_SUPPORTED at the gateway, so a client sends the query itself', async () => {
+    const query = '{ me { kind } }';
+    const sha256Hash = createHash('sha256').update(query).digest('hex');
+    const persistedQuery = { version: 1, sha256Hash };
+    const hashOnly = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ extensions: { persistedQuery } }) });
+    expect(hashOnly.status).toBe(200);
+    expect(hashOnly.headers.get('cache-control')).toBe('private, no-cache, must-revalidate');
+    expect(await hashOnly.json()).toEqual({ errors: [{ message: 'PersistedQueryNotSupported', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } }] });
+    // What Apollo Client does next: the query with its hash; and a hash that is not the query's is the hub's 400.
+    expect(await raw(url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, extensions: { persistedQuery } }) })).toMatchObject({
+      status: 200,
+      body: { data: { me: { kind: 'ANONYMOUS' } } },
+    });
+    const wrong = { query: '{ __typename }', extensions: { persistedQuery } };
+    const [atHub, atGateway] = [await raw(hub.url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(wrong) }), await raw(url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(wrong) })];
+    expect(atGateway).toEqual({
+      status: 400,
+      body: { errors: [{ message: 'extensions.persistedQuery.sha256Hash: is not the SHA-256 of the query sent with it', extensions: { code: 'BAD_USER_INPUT', argument: 'extensions.persistedQuery.sha256Hash' } }] },
+      allowOrigin: null,
+      credentials: null,
+    });
+    expect(atGateway).toEqual(atHub);
+  });
+
+  test('a subscription POSTed by a client that accepts only JSON: 406 saying how subscriptions are served, before anything is subscribed at the hub', async () => {
+    const body = JSON.stringify({ query: 'subscription { caseChanged { id } }' });
+    let upgrades = 0;
+    const counted = () => upgrades++;
+    hub.hub.httpServer.on('upgrade', counted);
+    try {
+      for (const accept of ['application/json', 'application/graphql-response+json']) {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body });
+        expect([res.status, res.headers.get('accept'), res.headers.get('content-type')]).toEqual([406, 'text/event-stream', `${accept}; charset=utf-8`]);
+        expect(await res.json()).toEqual({ errors: [{ message: STREAM_NOT_ACCEPTED, extensions: { code: 'BAD_REQUEST' } }] });
+      }
+      // The same subscription as server-sent events is subscribed at the hub (a connection of its own): only that one.
+      const upgraded = once(hub.hub.httpServer, 'upgrade');
+      const stop = new AbortController();
+      const streamed = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream' }, body, signal: stop.signal });
+      expect([streamed.status, streamed.headers.get('content-type')]).toEqual([200, 'text/event-stream']);
+      await upgraded;
+      stop.abort();
+      expect(upgrades).toBe(1);
+    } finally {
+      hub.hub.httpServer.off('upgrade', counted);
+    }
   });
 });
 
