@@ -55,8 +55,11 @@ export function nameArgumentOf(error: GraphQLError, operation: OperationDefiniti
     new RegExp(`^Variable "\\$${variable}" got invalid value [\\s\\S]*?; ()([\\s\\S]*)$`).exec(error.message);
   const missing = new RegExp(`^Variable "\\$${variable}" of (?:required|non-null) type "([^"]+)" (was not provided|must not be null)\\.$`).exec(error.message);
   if (invalid) {
-    const at = `${argument}${invalid[1]}`;
-    error.message = `${at}: ${invalid[2]}`;
+    // A field of an input object left out is named by its own path, as in a literal (`input.categories: is required
+    // ([HarmCategory!]!)`), not as the object's problem (`input: Field "categories" of required type … was not provided.`).
+    const field = /^Field "([_A-Za-z][_0-9A-Za-z]*)" of required type "([^"]+)" was not provided\.$/.exec(invalid[2]);
+    const at = `${argument}${invalid[1]}${field ? `.${field[1]}` : ''}`;
+    error.message = field ? `${at}: is required (${field[2]})` : `${at}: ${invalid[2]}`;
     error.extensions.argument = at;
   } else if (missing) {
     error.message = `${argument}: ${missing[2] === 'was not provided' ? 'is required' : missing[2]} (${missing[1]})`;

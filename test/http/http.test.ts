@@ -285,6 +285,20 @@ describe('error responses', () => {
             body: { errors: [{ message, locations: [expect.any(Object)], extensions: { code: 'BAD_USER_INPUT', argument } }] },
           });
         }
+        // The same mistakes in variables are named the same way.
+        const variables: Array<[string, Record<string, unknown>, string, string]> = [
+          ['mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }', { i: { reference: 'X-1', title: 'abc', tlp: 'GREEN', countryCodes: ['GB'] } }, 'input.categories', 'input.categories: is required ([HarmCategory!]!)'],
+          ['mutation($i: OpenCaseInput!) { openCase(input: $i) { id } }', { i: { reference: 'X-1', title: 'abc', tlp: 'GREEN', countryCodes: ['GB'], categories: ['SPAM', 'GOSSIP'] } }, 'input.categories[1]', 'input.categories[1]: Value "GOSSIP" does not exist in "HarmCategory" enum.'],
+          ['query($f: CaseFilter) { cases(filter: $f) { totalCount } }', { f: { tlp: 'PURPLE' } }, 'filter.tlp', 'filter.tlp: Value "PURPLE" does not exist in "Tlp" enum.'],
+        ];
+        for (const [query, values, argument, message] of variables) {
+          const r = await post(url, query, values);
+          noLeak(r.text);
+          expect({ status: r.status, body: JSON.parse(r.text) }).toEqual({
+            status: 400,
+            body: { errors: [{ message, locations: [expect.any(Object)], extensions: { code: 'BAD_USER_INPUT', argument } }] },
+          });
+        }
         // Any other validation error stays GRAPHQL_VALIDATION_FAILED.
         const unknown = await post(url, '{ cases(frist: 1) { totalCount } }');
         expect(JSON.parse(unknown.text).errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(['GRAPHQL_VALIDATION_FAILED']);

@@ -118,7 +118,7 @@ describe('openCase', () => {
     ['negative loss', { estimatedLossUsd: -5 }, 'input.estimatedLossUsd: must not be less than 0'],
     ['malformed reference', { reference: 'new case' }, 'input.reference: must be 3–40 capital letters, digits and dashes'],
     ['a reference the agency already uses', { reference: 'FTC-2004-017' }, 'input.reference: your agency already has a case with this reference'],
-    ['a missing title', { title: undefined }, 'input: Field "title" of required type "String!" was not provided.'],
+    ['a missing title', { title: undefined }, 'input.title: is required (String!)'],
   ])('bad input (%s) is BAD_USER_INPUT naming the argument, nothing written', async (_what, change, message) => {
     await expectRefused(hub, cast.ann, OPEN, { input: { ...newCase, ...change } }, { code: 'BAD_USER_INPUT', message });
   });
