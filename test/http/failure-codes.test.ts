@@ -232,6 +232,56 @@ describe('a client that closes its connection before the answer', () => {
     await unansweredMutation(({ hub: other }) => other.stop(), { SHUTDOWN_GRACE_MS: '0' });
   });
 
+  // A lock on `person` keeps the credential's lookup (which begins the request's transaction) waiting while the client
+  // goes away; the request is one Apollo refuses before running anything, so no plugin of the hub ends its transaction.
+  (embedded ? test.skip : test)('a client gone while its credential is looked up, with a body refused before anything runs: the transaction is ended, the pool stays whole', async () => {
+    const logging = await loggingHub();
+    const { lines } = logging;
+    const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await locker.connect();
+    const others = `datname = current_database() AND pid <> pg_backend_pid()`;
+    const count = async (where: string) => (await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${others} AND ${where}`)).rows[0].n as number;
+    const waiting = async () => (await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'person'::regclass`)).rows[0].n as number;
+    const token = await hub.tokenFor(personId(cast.tom), cast.tom);
+    const bodies = ['{"query":5}', '{"query":"{ me { kind } }","variables":"x"}', '[{"query":"{ me { kind } }"}]'];
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE person IN ACCESS EXCLUSIVE MODE');
+      for (const [i, body] of bodies.entries()) {
+        const controller = new AbortController();
+        const request = fetch(logging.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-request-id': `gone-early-${i}` },
+          body,
+          signal: controller.signal,
+        });
+        // Its lookup waits for the lock (pg_locks: pg_stat_activity is read once per transaction, and the locker is in one).
+        for (let n = 0; n < 300 && (await waiting()) < i + 1; n++) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(await waiting()).toBe(i + 1);
+        controller.abort();
+        await expect(request).rejects.toThrow();
+      }
+      // The hub has seen every client go (each request's access line is written when its connection closes)…
+      const gone = () => bodies.every((_b, i) => lines.some((l) => l.req?.id === `gone-early-${i}`));
+      for (let n = 0; n < 300 && !gone(); n++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(gone()).toBe(true);
+      // …before their lookups end, which they do when the lock goes: then each transaction is ended at once.
+      await locker.query('COMMIT');
+      // Every connection of the hub back to idle (a lookup still running is 'active'; a transaction left open is 'idle in
+      // transaction' for good).
+      const busy = () => count(`state <> 'idle'`);
+      for (let n = 0; n < 300 && (await busy()) > 0; n++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(await count(`state <> 'idle'`)).toBe(0);
+      const next = await fetch(logging.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: '{"query":"{ me { kind } }"}' });
+      expect([next.status, await next.json()]).toEqual([200, { data: { me: { kind: 'PRIVATE' } } }]);
+      expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await logging.hub.stop();
+    }
+  });
+
   // A lock held by another session keeps the request's first statement waiting (on an embedded database every
   // connection shares one session: no other session can hold it).
   (embedded ? test.skip : test)('its remaining statements are refused as abandoned work: no error logged, the access log says CLIENT_CLOSED_REQUEST, the pool stays whole', async () => {
