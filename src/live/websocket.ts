@@ -166,6 +166,35 @@ export function quietClientFrameErrors(wss: WebSocketServer, note: (err: Error &
   });
 }
 
+/** Errors of a write to a client that has gone: its socket ended or was reset while a message was on its way. */
+const GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+/**
+ * A message to a client that has gone is dropped without an error. graphql-ws checks that a socket is open before it
+ * sends, but a client that left an instant earlier fails the write itself (EPIPE, ECONNRESET), or the socket closes
+ * before it is written (ws: "WebSocket is not open"); graphql-ws then printed "Internal error occurred during message
+ * handling. Please check your implementation." and a stack on standard error, outside the JSON log, once per message:
+ * a client that sent a burst of messages and left flooded the log. The client is gone and its socket's close ends its
+ * subscriptions; any other error of a send goes on as before. Installed on every connection, hub and gateway.
+ */
+export function quietSendsToGoneClients(wss: WebSocketServer): void {
+  wss.on('connection', (socket: WebSocket) => {
+    const send = socket.send;
+    socket.send = function (this: WebSocket, data: unknown, options?: unknown, cb?: (err?: Error) => void): void {
+      const done = typeof options === 'function' ? (options as (err?: Error) => void) : cb;
+      // Called with null or undefined when the message was written.
+      const quiet = (err?: Error | null) => {
+        if (err === null || err === undefined) return done?.();
+        const code = (err as { code?: unknown }).code;
+        const gone = (typeof code === 'string' && GONE.has(code)) || /^WebSocket is not open/.test(String(err.message));
+        done?.(gone ? undefined : err);
+      };
+      const sendWith = send as (this: WebSocket, data: unknown, options: object, cb: (err?: Error) => void) => void;
+      return sendWith.call(this, data, typeof options === 'object' && options !== null ? options : {}, quiet);
+    } as typeof socket.send;
+  });
+}
+
 /**
  * The checks a subscription's document and variables get before it starts, in the words and codes an HTTP request gets
  * for the same mistakes: no query (BAD_USER_INPUT), a parse failure (GRAPHQL_PARSE_FAILED), a root field that could be
@@ -261,6 +290,7 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
     },
   });
   quietClientFrameErrors(wss, (err) => o.logger.info({ code: err.code }, `a WebSocket client sent a malformed frame: ${err.message}`));
+  quietSendsToGoneClients(wss);
   keepFirstMessages(wss);
   const open = new Set<WsConnection>();
   let waiting: Array<() => void> = [];

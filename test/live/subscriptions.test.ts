@@ -1,5 +1,6 @@
 import { SignJWT } from 'jose';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { poolOf } from '../../src/db/viewer-db';
 import { caseAccess, emailOf, readsConfidential, segmentsSeen, summaries, ViewerName, viewers } from '../support/demo-access';
 import { callId, caseId, cast, orgId, personId, segmentId, startSiblingHub, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
@@ -756,6 +757,37 @@ describe('identity', () => {
 
 describe('cost and cleanup', () => {
   beforeEach(() => hub.reset());
+
+  test('clients that send a burst of subscriptions and leave at once: nothing on standard error (graphql-ws printed a stack per message it could not send), the hub whole', async () => {
+    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const valid = 'subscription { caseChanged { reference } }';
+      const invalid = 'subscription { caseChanged { reference nope } }';
+      await Promise.all(
+        Array.from({ length: 20 }, (_, c) =>
+          new Promise<void>((resolve) => {
+            const socket = new WebSocket(hub.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+            socket.on('error', () => undefined);
+            socket.on('close', () => resolve());
+            socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: {} })));
+            socket.once('message', () => {
+              for (let i = 0; i < 30; i++) socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: c % 2 ? valid : invalid } }));
+              // Gone without a close frame, while the hub answers those messages.
+              (socket as unknown as { _socket: { destroy(): void } })._socket.destroy();
+            });
+          }),
+        ),
+      );
+      await hub.hub.live.server.drained();
+      await unsubscribedAll(dispatcher());
+      expect(hub.hub.live.server.connections).toBe(0);
+      expect(printed.mock.calls.map((args) => String(args[0]))).toEqual([]);
+    } finally {
+      printed.mockRestore();
+    }
+    const r = await hub.gql(`{ me { kind } }`);
+    expect(r.body).toEqual({ data: { me: { kind: 'ANONYMOUS' } } });
+  });
 
   test('a connection holds at most 50 subscriptions at once: the 51st is refused (BAD_REQUEST) until one completes', async () => {
     const clients = await connect(['anonymous']);
