@@ -22,6 +22,7 @@ import {
   isSpecifiedScalarType,
   Kind,
   OperationDefinitionNode,
+  OperationTypeNode,
   parse,
   TypeInfo,
   visit,
@@ -437,8 +438,21 @@ export function refusedCredentialPlugin(): GatewayPlugin {
 
 /** Whether a fetch failed because nothing accepted the connection: the request never reached the instance. */
 function connectionRefused(err: unknown): boolean {
+  return errorCodeIn(err, ['ECONNREFUSED']);
+}
+
+/**
+ * The instance took the request and closed its connection without an answer (`socket hang up`): a hub stopping closes
+ * its idle keep-alive connections, and a request the gateway sent on one at that moment is lost with it; so is one
+ * whose hub was killed while it ran. The gateway cannot tell which, so whether it ran is not known.
+ */
+function connectionLost(err: unknown): boolean {
+  return errorCodeIn(err, ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+}
+
+function errorCodeIn(err: unknown, codes: string[]): boolean {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (e.code === 'ECONNREFUSED') return true;
+    if (typeof e.code === 'string' && codes.includes(e.code)) return true;
   }
   return false;
 }
@@ -468,18 +482,30 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
   const next = new Map<string, number>();
   const byPlaceholder = new Map((Object.keys(urls) as SubgraphName[]).map((name) => [placeholderUrls[name], name]));
   return {
-    onFetch({ url, setURL, fetchFn, setFetchFn }) {
+    onFetch({ url, setURL, fetchFn, setFetchFn, executionRequest, info }) {
       const name = byPlaceholder.get(url);
       if (!name) return;
       const list = urls[name];
       const i = next.get(name) ?? 0;
       next.set(name, (i + 1) % list.length);
       setURL(list[i]);
+      const mutation = (executionRequest?.operationType ?? info?.operation?.operation) === OperationTypeNode.MUTATION;
+      let lostOnce = false;
       setFetchFn(async (_target, ...rest) => {
         for (let k = 0; ; k++) {
           try {
             return await fetchFn(list[(i + k) % list.length], ...rest);
           } catch (err) {
+            if (connectionLost(err)) {
+              // A read is sent again, once, to the next instance (or the same one, on a new connection); a mutation is
+              // not: it may have been written. Either way the client is told what happened, not "Unexpected error."
+              logger?.error({ subgraph: name, instance: list[(i + k) % list.length], code: 'ECONNRESET', mutation }, `an instance of the ${name} subgraph closed the connection without answering`);
+              if (!mutation && !lostOnce) {
+                lostOnce = true;
+                continue;
+              }
+              throw lostAnswer(name, mutation);
+            }
             if (!connectionRefused(err)) throw err;
             if (k + 1 >= list.length) {
               // The operator's to know; the client gets SERVICE_UNAVAILABLE (`unavailable`).
@@ -502,6 +528,20 @@ function unavailable(name: SubgraphName): GraphQLError {
   return new GraphQLError(`The ${name === 'hub' ? 'hub' : `${name} service`} is unavailable: send the request again`, {
     extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: { 'Retry-After': '1' } } },
   });
+}
+
+/**
+ * An instance closed the connection without answering (`connectionLost`), twice for a read: 502. For a mutation the
+ * message says that whether it was applied is not known (the client reads before sending it again); no Retry-After.
+ */
+function lostAnswer(name: SubgraphName, mutation: boolean): GraphQLError {
+  const who = name === 'hub' ? 'The hub' : `The ${name} service`;
+  return new GraphQLError(
+    mutation
+      ? `${who} closed the connection without answering: whether the mutation was applied is not known; read before sending it again`
+      : `${who} closed the connection without answering: send the request again`,
+    { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 502 } } },
+  );
 }
 
 /**

@@ -554,6 +554,41 @@ test('of several hubs, one that refuses connections (stopped) is passed over: ev
   }
 });
 
+test('an instance that closes the connection without answering (a hub stopping as the request arrives): a read goes to the next one, a mutation is not sent again and the client is told', async () => {
+  // Reads each request whole, then closes its connection without a word.
+  let hungUp = 0;
+  const silent = http.createServer((req) => {
+    req.resume();
+    req.on('end', () => {
+      hungUp++;
+      req.socket.destroy();
+    });
+  });
+  const silentUrl = `http://127.0.0.1:${await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)))}/graphql`;
+  const pair = createGateway({ supergraph: supergraph(), subgraphs: { hub: [silentUrl, hub.url], complaints: complaints.url }, logging: false });
+  const alone = createGateway({ supergraph: supergraph(), subgraphs: { hub: [silentUrl], complaints: complaints.url }, logging: false });
+  const pairUrl = `http://127.0.0.1:${await pair.listen(0, '127.0.0.1')}/graphql`;
+  const aloneUrl = `http://127.0.0.1:${await alone.listen(0, '127.0.0.1')}/graphql`;
+  const schedule = 'mutation { scheduleCall(input: { title: "Lost on its way", scheduledAt: "2031-01-01T00:00:00Z" }) { id } }';
+  try {
+    // The first read is sent to the silent instance, then to the hub; the second goes to the hub.
+    for (let i = 0; i < 2; i++) expect((await post(pairUrl, `{ me { kind } }`, cast.ann)).body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+    expect(hungUp).toBe(1);
+    const lost = (message: string, field: string) => ({ status: 502, body: { data: null, errors: [{ message, path: [field], extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'hub' } }] } });
+    // A mutation is sent once; a read twice, then told to send the request again.
+    expect(await post(aloneUrl, schedule, cast.ann)).toEqual(
+      lost('The hub closed the connection without answering: whether the mutation was applied is not known; read before sending it again', 'scheduleCall'),
+    );
+    expect(hungUp).toBe(2);
+    expect(await post(aloneUrl, `{ me { kind } }`, cast.ann)).toEqual(lost('The hub closed the connection without answering: send the request again', 'me'));
+    expect(hungUp).toBe(4);
+  } finally {
+    await pair.stop();
+    await alone.stop();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
+});
+
 test('several Authorization headers are refused at the gateway as at the hub: 400 BAD_REQUEST, never the first one alone', async () => {
   const good = `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}`;
   for (const values of [['', good], [good, 'Bearer garbage']]) {
