@@ -8,7 +8,7 @@ import { required } from '../src/data/batch';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { CaseConnection, caseConnection } from './case.resolver';
 import { PageArgs } from './types/common.args';
-import { ParticipantsArgs } from './types/participant.input';
+import { DesignateCountryPrimaryContactArgs, ParticipantsArgs } from './types/participant.input';
 
 export const ParticipantConnection = Connection(Participant, 'Participant');
 export type ParticipantConnection = InstanceType<typeof ParticipantConnection>;
@@ -64,11 +64,7 @@ export class ParticipantResolver {
   @Mutation(() => Country, {
     description: 'Designates the primary contact coordinating a country’s agencies (§A.2): agencies of that country, one of their people.',
   })
-  designateCountryPrimaryContact(
-    @Arg('countryCode') countryCode: string,
-    @Arg('personId', () => ID) personId: string,
-    @Ctx() ctx: Context,
-  ): Promise<Country> {
+  designateCountryPrimaryContact(@Args() { countryCode, personId }: DesignateCountryPrimaryContactArgs, @Ctx() ctx: Context): Promise<Country> {
     return ctx.data.participants.designateCountryPrimaryContact(countryCode, personId);
   }
 }

@@ -12,8 +12,7 @@ import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { CaseOrder, CaseStatus, HarmCategory, Tlp } from '../../entities/enums';
 import { PageArgs } from './common.args';
-
-const countryCode = /^[A-Z]{2}$/;
+import { COUNTRY_CODE, COUNTRY_CODE_MESSAGE, COUNTRY_CODES_MESSAGE } from './country-code';
 
 @InputType({ description: 'Filters on the cases the viewer may see; a filter never reveals a hidden case.' })
 export class CaseFilter {
@@ -28,7 +27,7 @@ export class CaseFilter {
 
   @Field(() => String, { nullable: true, description: 'Cases concerning this country (ISO 3166-1 alpha-2).' })
   @IsOptional()
-  @Matches(countryCode, { message: 'must be an ISO 3166-1 alpha-2 code such as GB' })
+  @Matches(COUNTRY_CODE, { message: COUNTRY_CODE_MESSAGE })
   countryCode?: string;
 
   @Field(() => ID, { nullable: true })
@@ -71,7 +70,7 @@ export class OpenCaseInput {
   @Field(() => [String], { description: 'Countries the case concerns (ISO 3166-1 alpha-2).' })
   @ArrayMinSize(1)
   @ArrayMaxSize(60)
-  @Matches(countryCode, { each: true, message: 'must be ISO 3166-1 alpha-2 codes such as GB' })
+  @Matches(COUNTRY_CODE, { each: true, message: COUNTRY_CODES_MESSAGE })
   countryCodes: string[];
 
   @Field(() => Tlp)
@@ -134,7 +133,7 @@ export class UpdateCaseInput {
   @IsOptional()
   @ArrayMinSize(1)
   @ArrayMaxSize(60)
-  @Matches(countryCode, { each: true, message: 'must be ISO 3166-1 alpha-2 codes such as GB' })
+  @Matches(COUNTRY_CODE, { each: true, message: COUNTRY_CODES_MESSAGE })
   countryCodes?: string[];
 
   @Field(() => Tlp, { nullable: true })

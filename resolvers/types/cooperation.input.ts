@@ -13,6 +13,7 @@ import {
   Tlp,
 } from '../../entities/enums';
 import { PageArgs } from './common.args';
+import { COUNTRY_CODE, COUNTRY_CODE_MESSAGE } from './country-code';
 
 @InputType({ description: 'The applicant’s single contact for enforcement communications (§A.1, §B.1).' })
 export class ContactInput {
@@ -48,7 +49,7 @@ export class RecordApplicationInput {
   kind: ParticipantKind;
 
   @Field()
-  @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code such as GB' })
+  @Matches(COUNTRY_CODE, { message: COUNTRY_CODE_MESSAGE })
   countryCode: string;
 
   @Field(() => Sector, { nullable: true, description: 'Required for a private-sector applicant, not allowed for an agency.' })

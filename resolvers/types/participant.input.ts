@@ -1,7 +1,8 @@
 import { IsOptional, Matches } from 'class-validator';
-import { ArgsType, Field, InputType } from 'type-graphql';
+import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { ParticipantKind, ParticipantStatus, Sector } from '../../entities/enums';
 import { PageArgs } from './common.args';
+import { COUNTRY_CODE, COUNTRY_CODE_MESSAGE } from './country-code';
 
 @InputType({ description: 'Filters on the participants the viewer may see.' })
 export class ParticipantFilter {
@@ -10,7 +11,7 @@ export class ParticipantFilter {
 
   @Field(() => String, { nullable: true })
   @IsOptional()
-  @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code such as GB' })
+  @Matches(COUNTRY_CODE, { message: COUNTRY_CODE_MESSAGE })
   countryCode?: string;
 
   @Field(() => Sector, { nullable: true, description: 'Private-sector members of this sector.' })
@@ -24,4 +25,14 @@ export class ParticipantFilter {
 export class ParticipantsArgs extends PageArgs {
   @Field(() => ParticipantFilter, { nullable: true })
   filter?: ParticipantFilter | null;
+}
+
+@ArgsType()
+export class DesignateCountryPrimaryContactArgs {
+  @Field()
+  @Matches(COUNTRY_CODE, { message: COUNTRY_CODE_MESSAGE })
+  countryCode!: string;
+
+  @Field(() => ID)
+  personId!: string;
 }

@@ -3,6 +3,7 @@ import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { Sector } from '../../entities/enums';
 import { PageArgs } from './common.args';
+import { COUNTRY_CODE, COUNTRY_CODE_MESSAGE } from './country-code';
 
 const language = /^[a-z]{2}$/;
 
@@ -13,7 +14,7 @@ export class ResourceListFilter {
 
   @Field(() => String, { nullable: true, description: 'People of members of this country (ISO 3166-1 alpha-2).' })
   @IsOptional()
-  @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 code such as GB' })
+  @Matches(COUNTRY_CODE, { message: COUNTRY_CODE_MESSAGE })
   countryCode?: string | null;
 
   @Field(() => String, { nullable: true, description: 'People who work in this language (ISO 639-1, e.g. fr).' })

@@ -294,8 +294,6 @@ export class ParticipantData {
    * policy lets only the country's own agencies change it: anyone else changes no row, FORBIDDEN.
    */
   async designateCountryPrimaryContact(countryCode: string, personId: string): Promise<Country> {
-    // As every other argument naming a country (the inputs' ISO 3166-1 alpha-2 rule): not a code at all is told so.
-    if (!/^[A-Z]{2}$/.test(countryCode)) throw badInput('countryCode', 'must be an ISO 3166-1 alpha-2 code such as GB');
     const country = await this.countryByCode.load(countryCode);
     if (!country) throw badInput('countryCode', 'no country with this code');
     const person = await this.visiblePerson('personId', personId);
