@@ -16,7 +16,7 @@ import { requestTimeoutOptions, type Config } from './config';
 import type { Context } from './context';
 import type { StatementCount } from './db/statement-counter';
 import { hubGateway, MAX_LITERAL_NESTING } from './graphql/executor';
-import { hubValidationRules } from './graphql/limits';
+import { hubValidationRules, MAX_QUERY_TOKENS } from './graphql/limits';
 import { parsedTooDeep, tooDeepToParse } from './graphql/errors';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { inputTextPlugin } from './graphql/input-text';
@@ -300,7 +300,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     allowBatchedHttpRequests: false,
     // main.ts drains and closes the database itself on SIGINT/SIGTERM.
     stopOnTerminationSignals: false,
-    parseOptions: { maxTokens: 5000 },
+    parseOptions: { maxTokens: MAX_QUERY_TOKENS },
     validationRules,
     // Every per-query cache is bounded by entries: parsed documents here, compiled queries in src/graphql/executor.ts.
     documentStore: documentStore(),

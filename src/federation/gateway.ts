@@ -31,7 +31,7 @@ import {
 import type { Path } from 'graphql/jsutils/Path';
 import { requestTimeoutOptions } from '../config';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
-import { queryLimitRules } from '../graphql/limits';
+import { MAX_QUERY_TOKENS, queryLimitRules } from '../graphql/limits';
 import { parsedTooDeep, tooDeepToParse } from '../graphql/errors';
 import { MAX_LITERAL_NESTING } from '../graphql/executor';
 import { checkedVariables } from '../graphql/input-text';
@@ -438,7 +438,7 @@ export function refusedCredentialPlugin(): GatewayPlugin {
 
 /** Whether a fetch failed because nothing accepted the connection: the request never reached the instance. */
 function connectionRefused(err: unknown): boolean {
-  return errorCodeIn(err, ['ECONNREFUSED']);
+  return errorCodeIn(err, ['ECONNREFUSED']) !== null;
 }
 
 /**
@@ -446,15 +446,16 @@ function connectionRefused(err: unknown): boolean {
  * its idle keep-alive connections, and a request the gateway sent on one at that moment is lost with it; so is one
  * whose hub was killed while it ran. The gateway cannot tell which, so whether it ran is not known.
  */
-function connectionLost(err: unknown): boolean {
+function connectionLost(err: unknown): string | null {
   return errorCodeIn(err, ['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
 }
 
-function errorCodeIn(err: unknown, codes: string[]): boolean {
+/** The first of `codes` that `err` or an error it was caused by carries, or null. */
+function errorCodeIn(err: unknown, codes: string[]): string | null {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && codes.includes(e.code)) return true;
+    if (typeof e.code === 'string' && codes.includes(e.code)) return e.code;
   }
-  return false;
+  return null;
 }
 
 /**
@@ -496,10 +497,11 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
           try {
             return await fetchFn(list[(i + k) % list.length], ...rest);
           } catch (err) {
-            if (connectionLost(err)) {
+            const lost = connectionLost(err);
+            if (lost) {
               // A read is sent again, once, to the next instance (or the same one, on a new connection); a mutation is
               // not: it may have been written. Either way the client is told what happened, not "Unexpected error."
-              logger?.error({ subgraph: name, instance: list[(i + k) % list.length], code: 'ECONNRESET', mutation }, `an instance of the ${name} subgraph closed the connection without answering`);
+              logger?.error({ subgraph: name, instance: list[(i + k) % list.length], code: lost, mutation }, `an instance of the ${name} subgraph closed the connection without answering`);
               if (!mutation && !lostOnce) {
                 lostOnce = true;
                 continue;
@@ -661,7 +663,7 @@ function limitsPlugins(maxDepth: number): GatewayPlugin[] {
   return [
     // Armor's own plugin for the token limit and to keep field suggestions out; the other limits are the hub's rules.
     EnvelopArmorPlugin({
-      maxTokens: { n: 5000 },
+      maxTokens: { n: MAX_QUERY_TOKENS },
       maxDepth: { enabled: false },
       maxAliases: { enabled: false },
       maxDirectives: { enabled: false },

@@ -8,7 +8,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
 import { authorizationNamedTwice, connectionAuthorization } from '../auth/connection-params';
 import { checkingDateTimes } from '../graphql/input-errors';
-import { checkedSubscription, keepFirstMessages, quietClientFrameErrors, quietSendsToGoneClients, takeFirstMessage } from '../live/websocket';
+import { checkedSubscription, guardClientSockets, takeFirstMessage } from '../live/websocket';
 import { hubValidationRules } from '../graphql/limits';
 
 /** The largest request body (HTTP) and WebSocket message the gateway accepts, as the hub: 1 MiB. */
@@ -323,9 +323,7 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
       // A message larger than an HTTP body may be (1 MiB, as at the hub) closes the socket with 1009.
       wss = new WebSocketServer({ server: httpServer, path, maxPayload: GATEWAY_BODY_LIMIT_BYTES });
       // A client's malformed frame: ws closes the socket with the protocol's code; nothing to log.
-      quietClientFrameErrors(wss, () => undefined);
-      quietSendsToGoneClients(wss);
-      keepFirstMessages(wss);
+      guardClientSockets(wss, () => undefined);
       const base = getGraphQLWSOptions<Record<string, unknown>, { socket: WebSocket; request: http.IncomingMessage; link?: HubLink }>(
         runtime as never,
         async (ctx) => {

@@ -1,6 +1,8 @@
 import { GraphQLError, Kind, parse } from 'graphql';
 import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { extensionsProblem } from '../http/persisted-query';
+import { unresolvedOperation } from '../graphql/errors';
+import { MAX_QUERY_TOKENS } from '../graphql/limits';
 import { unreadableBodyMessage } from '../http/respond';
 import { isWebSocketContext } from './live';
 
@@ -141,7 +143,7 @@ export function requestShapePlugin(): GatewayPlugin {
       const errors = (result as { errors?: readonly GraphQLError[] }).errors;
       if (errors?.length !== 1 || errors[0].message !== UNRESOLVED) return;
       const params = asked.get(request);
-      const message = params ? unresolvedOperation(params.query, params.operationName) : null;
+      const message = params ? unresolvedOperationOf(params.query, params.operationName) : null;
       if (message) setResult({ errors: [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } } })] });
     },
   };
@@ -153,17 +155,12 @@ function acceptsStream(accept: string | null): boolean {
   return accept.split(',').some((range) => ['*/*', 'text/*', 'text/event-stream'].includes(range.split(';')[0].trim().toLowerCase()));
 }
 
-/** graphql-js's words for the operation `operationName` does not pick out of `query`, or null when it does. */
-function unresolvedOperation(query: unknown, operationName: unknown): string | null {
+/** `unresolvedOperation` of the request's text (parsed again: this is the error path alone), or null. */
+function unresolvedOperationOf(query: unknown, operationName: unknown): string | null {
   if (typeof query !== 'string') return null;
-  let operations: Array<{ name?: { value: string } }>;
   try {
-    operations = parse(query, { noLocation: true, maxTokens: 5000 }).definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    return unresolvedOperation(parse(query, { noLocation: true, maxTokens: MAX_QUERY_TOKENS }), typeof operationName === 'string' ? operationName : undefined);
   } catch {
     return null;
   }
-  if (typeof operationName === 'string') return operations.some((o) => o.name?.value === operationName) ? null : `Unknown operation named "${operationName}".`;
-  if (operations.length === 0) return 'Must provide an operation.';
-  if (operations.length > 1) return 'Must provide operation name if query contains multiple operations.';
-  return null;
 }

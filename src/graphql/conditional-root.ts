@@ -1,4 +1,5 @@
 import { DocumentNode, GraphQLError, Kind, OperationTypeNode, parse, SelectionSetNode } from 'graphql';
+import { MAX_QUERY_TOKENS } from './limits';
 
 /** The answer to a subscription whose root field could be skipped (HTTP and WebSocket alike). */
 export const CONDITIONAL_ROOT_MESSAGE = 'A subscription’s root field cannot be conditional: @skip and @include are not allowed on its top level';
@@ -31,7 +32,7 @@ export function conditionalRootRefusal(document: DocumentNode): GraphQLError | n
 export function conditionalRootRefusalOfText(query: unknown): GraphQLError | null {
   if (typeof query !== 'string' || !query.includes('subscription') || !query.includes('@')) return null;
   try {
-    return conditionalRootRefusal(parse(query, { maxTokens: 5000 }));
+    return conditionalRootRefusal(parse(query, { maxTokens: MAX_QUERY_TOKENS }));
   } catch {
     return null;
   }

@@ -1,5 +1,5 @@
 import { HeaderMap } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { DocumentNode, GraphQLError, Kind } from 'graphql';
 
 /** Bad input: names the argument and the problem; nothing was written. */
 export function badInput(argument: string, problem: string): GraphQLError {
@@ -63,4 +63,16 @@ export function parsedTooDeep(error: unknown): boolean {
     if (e instanceof RangeError) return true;
   }
   return false;
+}
+
+/**
+ * graphql-js's words (and so Apollo's, OPERATION_RESOLUTION_FAILURE) for the operation `operationName` does not pick
+ * out of `document`, or null when it picks one: the hub's WebSocket and the gateway name it as Apollo does over HTTP.
+ */
+export function unresolvedOperation(document: DocumentNode, operationName: string | undefined): string | null {
+  const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+  if (operationName !== undefined) return operations.some((o) => o.name?.value === operationName) ? null : `Unknown operation named "${operationName}".`;
+  if (operations.length === 0) return 'Must provide an operation.';
+  if (operations.length > 1) return 'Must provide operation name if query contains multiple operations.';
+  return null;
 }

@@ -3,6 +3,9 @@ import { GraphQLError, ValidationContext, ValidationRule } from 'graphql';
 import { pageCostRule } from './cost';
 import { literalNestingRule, reservedNamesRule } from './executor';
 
+/** The most tokens a document may have: every path parses with graphql-js's own limit (`parse(…, { maxTokens })`). */
+export const MAX_QUERY_TOKENS = 5000;
+
 /** A refusal of graphql-armor, reported as a validation error (GRAPHQL_VALIDATION_FAILED) without its "Syntax Error: " prefix. */
 function reportWithoutSyntaxPrefix(context: ValidationContext | null, error: GraphQLError): void {
   const refused = new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } });
@@ -15,7 +18,7 @@ function reportWithoutSyntaxPrefix(context: ValidationContext | null, error: Gra
  * `pageCostRule`; generous enough for a full page of a dashboard's case board, nested pages multiply), then a depth of
  * `maxDepth` (MAX_QUERY_DEPTH), 50 aliases and 50 directives. Refusals are validation errors said plainly (no "Syntax
  * Error:" of a query that parsed). The same rules for HTTP requests and subscriptions, at the hub and at the gateway.
- * The token limit is graphql-js's own (`parse(…, { maxTokens: 5000 })`), where each path parses.
+ * The token limit is graphql-js's own (`MAX_QUERY_TOKENS`), where each path parses.
  */
 export function queryLimitRules(maxDepth: number): ValidationRule[] {
   const refusal = { propagateOnRejection: false, onReject: [reportWithoutSyntaxPrefix] };

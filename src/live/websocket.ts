@@ -7,7 +7,8 @@ import { authorizationNamedTwice, connectionAuthorization } from '../auth/connec
 import { asValidationError } from '../graphql/input-errors';
 import { checkedVariables } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
-import { parsedTooDeep, tooDeepToParse } from '../graphql/errors';
+import { parsedTooDeep, tooDeepToParse, unresolvedOperation } from '../graphql/errors';
+import { MAX_QUERY_TOKENS } from '../graphql/limits';
 import { MAX_LITERAL_NESTING } from '../graphql/executor';
 import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
@@ -134,7 +135,7 @@ function rootField(selectionSet: SelectionSetNode, document: DocumentNode): Fiel
 export const MAX_SUBSCRIPTIONS_PER_CONNECTION = 50;
 
 /** The refusal of a query or mutation sent over WebSocket (at the hub and, in the same words, at the gateway). */
-export function subscriptionsOnly(): GraphQLError {
+function subscriptionsOnly(): GraphQLError {
   return new GraphQLError('Over WebSocket this hub serves subscriptions only: send queries and mutations over HTTP.', { extensions: { code: 'BAD_REQUEST' } });
 }
 
@@ -152,7 +153,7 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
  * handed to `note` instead (a client's mistake, not the server's); any other error of a socket goes on as before.
  * Installed before graphql-ws's own listener, on every connection.
  */
-export function quietClientFrameErrors(wss: WebSocketServer, note: (err: Error & { code: string }) => void): void {
+function quietClientFrameErrors(wss: WebSocketServer, note: (err: Error & { code: string }) => void): void {
   wss.on('connection', (socket: WebSocket) => {
     const emit = socket.emit;
     socket.emit = function (this: WebSocket, event: string | symbol, ...args: unknown[]): boolean {
@@ -177,7 +178,7 @@ const GONE = new Set(['EPIPE', 'ECONNRESET', 'ERR_STREAM_DESTROYED', 'ERR_STREAM
  * a client that sent a burst of messages and left flooded the log. The client is gone and its socket's close ends its
  * subscriptions; any other error of a send goes on as before. Installed on every connection, hub and gateway.
  */
-export function quietSendsToGoneClients(wss: WebSocketServer): void {
+function quietSendsToGoneClients(wss: WebSocketServer): void {
   wss.on('connection', (socket: WebSocket) => {
     const send = socket.send;
     socket.send = function (this: WebSocket, data: unknown, options?: unknown, cb?: (err?: Error) => void): void {
@@ -212,7 +213,7 @@ export function checkedSubscription(
   if (typeof payload.query !== 'string') return { errors: [new GraphQLError('The subscription needs a query', { extensions: { code: 'BAD_USER_INPUT' } })] };
   let document: DocumentNode;
   try {
-    document = parse(payload.query, { maxTokens: 5000 });
+    document = parse(payload.query, { maxTokens: MAX_QUERY_TOKENS });
   } catch (err) {
     if (parsedTooDeep(err)) return { errors: [withCode(new GraphQLError(tooDeepToParse(maxQueryDepth, MAX_LITERAL_NESTING)), 'GRAPHQL_PARSE_FAILED')] };
     return { errors: [withCode(err instanceof GraphQLError ? err : new GraphQLError('Syntax error'), 'GRAPHQL_PARSE_FAILED')] };
@@ -225,8 +226,7 @@ export function checkedSubscription(
   const operationName = typeof payload.operationName === 'string' ? payload.operationName : undefined;
   const operation = getOperationAST(document, operationName);
   if (!operation) {
-    const message = operationName === undefined ? 'Must provide operation name if query contains multiple operations.' : `Unknown operation named "${operationName}".`;
-    return { errors: [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })] };
+    return { errors: [new GraphQLError(unresolvedOperation(document, operationName) ?? 'Must provide an operation.', { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })] };
   }
   if (operation.operation !== OperationTypeNode.SUBSCRIPTION) return { errors: [subscriptionsOnly()] };
   const variables = payload.variables && typeof payload.variables === 'object' && !Array.isArray(payload.variables) ? (payload.variables as Record<string, unknown>) : undefined;
@@ -243,12 +243,23 @@ const firstMessages = new WeakMap<WebSocket, string>();
  * `authorizationNamedTwice`). Installed before graphql-ws's own listener, so that the text is kept when graphql-ws
  * reads the message and asks `onConnect`.
  */
-export function keepFirstMessages(wss: WebSocketServer): void {
+function keepFirstMessages(wss: WebSocketServer): void {
   wss.on('connection', (socket: WebSocket) => {
     socket.once('message', (data: WebSocket.RawData) => {
       firstMessages.set(socket, Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8'));
     });
   });
+}
+
+/**
+ * What every client socket of a graphql-ws server gets, the hub's and the gateway's alike, before graphql-ws's own
+ * listener: a malformed frame handed to `noteMalformedFrame` (`quietClientFrameErrors`), messages to a client that has
+ * gone dropped quietly (`quietSendsToGoneClients`), the first message's text kept (`keepFirstMessages`).
+ */
+export function guardClientSockets(wss: WebSocketServer, noteMalformedFrame: (err: Error & { code: string }) => void): void {
+  quietClientFrameErrors(wss, noteMalformedFrame);
+  quietSendsToGoneClients(wss);
+  keepFirstMessages(wss);
 }
 
 /** The first message `keepFirstMessages` kept of this socket, no longer kept. */
@@ -289,9 +300,7 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
       );
     },
   });
-  quietClientFrameErrors(wss, (err) => o.logger.info({ code: err.code }, `a WebSocket client sent a malformed frame: ${err.message}`));
-  quietSendsToGoneClients(wss);
-  keepFirstMessages(wss);
+  guardClientSockets(wss, (err) => o.logger.info({ code: err.code }, `a WebSocket client sent a malformed frame: ${err.message}`));
   const open = new Set<WsConnection>();
   let waiting: Array<() => void> = [];
   const settle = () => {
