@@ -708,7 +708,7 @@ function refusedAsCsrf(req: http.IncomingMessage, res: http.ServerResponse, grap
   if (req.method !== 'GET' && req.method !== 'POST') return false;
   const contentType = req.headers['content-type'];
   if (contentType !== undefined) {
-    const essence = contentType.split(';')[0].trim().toLowerCase();
+    const essence = essenceOf(contentType);
     // Not a content type at all: Apollo lets it through to be refused by the body's parsing.
     if (!/^[^\s/]+\/[^\s/]+$/.test(essence) || !NON_PREFLIGHTED_CONTENT_TYPES.includes(essence)) return false;
   }
@@ -793,7 +793,12 @@ function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, gr
 
 /** A body the hub's JSON parser reads: content type application/json (any parameters). */
 function isJsonBody(req: http.IncomingMessage): boolean {
-  return (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/json';
+  return essenceOf(req.headers['content-type'] ?? '') === 'application/json';
+}
+
+/** A content type's type and subtype, in lower case, without its parameters. */
+function essenceOf(contentType: string): string {
+  return contentType.split(';')[0].trim().toLowerCase();
 }
 
 /**
