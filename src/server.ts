@@ -487,19 +487,6 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     // Where this request's statements are counted, when they are reported (`X-SQL-Statements`).
     const count = (req as unknown as { statements?: StatementCount }).statements ?? null;
     const connection = foldLookup ? new RequestConnection(ds, at, count) : null;
-    // Watched from the start: the client may go away while the credential is looked up (which begins the request's
-    // transaction), and a request Apollo then refuses before running anything (a malformed body: no plugin hook, no
-    // answer sent) had its transaction ended by nothing — its connection stayed `idle in transaction` for good, and a
-    // few such requests took every connection of the pool (the embedded database's only one with the first).
-    // (It may have gone already, while the body was read.)
-    let gone = res.closed;
-    let ended: (() => void) | null = null;
-    if (!gone) {
-      res.once('close', () => {
-        gone = true;
-        ended?.();
-      });
-    }
     let db: ViewerDb;
     let viewer;
     try {
@@ -523,12 +510,17 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const facts = factsOf(req);
     const log = (req as unknown as { log?: Logger }).log ?? logger;
     db.live = bus;
-    ended = () => {
+    const end = () => {
       // Before the answer was sent: the client went away (what the resolvers still ask for is refused, not logged).
       const abandoned = !res.writableFinished;
       (abandoned ? db.abandon() : db.finish()).catch((err) => log.error({ err }, 'the request transaction could not be ended'));
     };
-    if (gone) ended();
+    // The client may have gone already, while the body was read or the credential looked up (which began the
+    // transaction): a request Apollo then refuses before running anything (a malformed body: no plugin hook, no answer
+    // sent) had its transaction ended by nothing, `idle in transaction` for good, and a few such requests took every
+    // connection of the pool (the embedded database's only one with the first).
+    if (res.closed) end();
+    else res.once('close', end);
     const trail = new AuditTrail(viewer, at, path);
     return {
       viewer,
