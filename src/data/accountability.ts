@@ -6,7 +6,7 @@ import type { PageArgs } from '../../resolvers/types/common.args';
 import { generateApiKey } from '../auth/api-keys';
 import { and, Sql, sql } from '../db/sql';
 import type { Page } from '../graphql/connection';
-import { badInput, forbidden, notFound, refusedByPolicy } from '../graphql/errors';
+import { badInput, forbidden, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
 import { OrderKey, paginate } from '../graphql/paginate';
 import { byKey, isUuid, uuidArray } from './batch';
 import type { Data } from './index';
@@ -251,9 +251,7 @@ export class AccountabilityData {
     const request = await this.pendingRequest(id);
     const c = await this.data.cases.visible('id', request.caseId);
     const granted = scope ?? (c.tlp === Tlp.RED ? CaseAccessScope.PERSON : CaseAccessScope.ORGANIZATION);
-    if (c.tlp === Tlp.RED && granted === CaseAccessScope.ORGANIZATION) {
-      throw badInput('scope', 'a TLP:RED case is shared with named persons only: grant with scope PERSON');
-    }
+    if (c.tlp === Tlp.RED && granted === CaseAccessScope.ORGANIZATION) throw redGrantsPersons();
     const org = await this.data.participants.participantById.load(request.requesterOrgId);
     if (!org || org.status !== ParticipantStatus.ENDORSED) throw badInput('id', 'the requester’s organization is no longer an endorsed participant');
     if (granted === CaseAccessScope.PERSON && (await this.data.participants.personById.load(request.requesterId))?.leftAt) {
@@ -274,7 +272,8 @@ export class AccountabilityData {
         [c.id, org.id, recipients, now],
       )
       .catch((err) => {
-        throw refusedByPolicy(err);
+        // The case made RED at the same moment (lap.case_share_red_named, under the case row's lock).
+        throw refusedByRule(err, 'case_share_red_named', redGrantsPersons());
       });
     if (shared.length !== 1) throw forbidden();
     // As `shareCase`'s: the tier changed, and the requester's organization or person now reads it (a grant only
@@ -318,3 +317,6 @@ export class AccountabilityData {
     throw forbidden();
   }
 }
+
+/** A grant to a whole organization on a TLP:RED case. */
+const redGrantsPersons = () => badInput('scope', 'a TLP:RED case is shared with named persons only: grant with scope PERSON');

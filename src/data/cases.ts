@@ -9,7 +9,7 @@ import type { CaseFilter, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from 
 import type { PageArgs } from '../../resolvers/types/common.args';
 import { and, join, raw, Sql, sql } from '../db/sql';
 import type { Page } from '../graphql/connection';
-import { badInput, forbidden, notFound, refusedByPolicy } from '../graphql/errors';
+import { badInput, forbidden, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
 import { OrderKey, paginate } from '../graphql/paginate';
 import { harmScore } from '../harm';
 import { byKey, groupBy, isUuid, PeekLoader, uuidArray } from './batch';
@@ -392,7 +392,7 @@ export class CaseData {
             `SELECT count(*)::int AS n FROM case_share WHERE case_id = $1 AND cardinality(recipient_ids) = 0`,
             [c.id],
           );
-          if (n > 0) throw badInput('input.tlp', 'TLP:RED is for named persons: narrow or revoke the shares to whole organizations first');
+          if (n > 0) throw orgWideSharesFirst();
         }
         const given = <T>(v: T | null | undefined): v is T => v !== undefined && v !== null;
         const assessment = {
@@ -444,7 +444,8 @@ export class CaseData {
         else if (tierChanged) this.db.emit({ topic: 'case', id: c.id, tier: true });
       })
       .catch((err) => {
-        throw refusedByPolicy(err);
+        // A share to a whole organization granted at the same moment (lap.case_red_named, under the row's lock).
+        throw refusedByRule(err, 'case_red_named', orgWideSharesFirst());
       });
     return this.reload(c.id);
   }
@@ -466,9 +467,7 @@ export class CaseData {
     if (!participant || participant.status !== ParticipantStatus.ENDORSED) throw notFound('input.participantId', 'endorsed participant');
     if (participant.id === c.leadAgencyId) throw badInput('input.participantId', 'the lead agency already reads its own case');
     const recipientIds = [...new Set(input.recipientIds)];
-    if (c.tlp === Tlp.RED && recipientIds.length === 0) {
-      throw badInput('input.recipientIds', 'a TLP:RED case is shared with named persons only: name at least one');
-    }
+    if (c.tlp === Tlp.RED && recipientIds.length === 0) throw redNamesPersons();
     const people = await this.data.participants.personById.loadMany(recipientIds.filter(isUuid));
     const strangers = recipientIds.filter((rid) => !people.some((p) => p instanceof Person && p.id === rid && p.organizationId === participant.id));
     if (strangers.length) throw badInput('input.recipientIds', `not people of ${participant.name}: ${strangers.join(', ')}`);
@@ -484,7 +483,8 @@ export class CaseData {
         [c.id, participant.id, recipientIds],
       )
       .catch((err) => {
-        throw refusedByPolicy(err);
+        // The case made RED at the same moment (lap.case_share_red_named, under the case row's lock).
+        throw refusedByRule(err, 'case_share_red_named', redNamesPersons());
       });
     if (!row) throw forbidden();
     // Shares are part of the confidential tier (and a share can make the row visible to its participant); a share
@@ -514,6 +514,9 @@ export class CaseData {
         throw refusedByPolicy(err);
       });
     if (!row) {
+      // Read again, not from the loader: the shield's rule loaded the share before the DELETE, and another request
+      // may have revoked it since (then it no longer exists: bad input, as for a second revoke sent later).
+      this.shareById.clear(id);
       if (!(await this.shareById.load(id))) throw notFound('id', 'share');
       throw forbidden();
     }
@@ -522,3 +525,9 @@ export class CaseData {
     return this.reload(row.case_id);
   }
 }
+
+/** A case made TLP:RED while a share of it reaches a whole organization. */
+const orgWideSharesFirst = () => badInput('input.tlp', 'TLP:RED is for named persons: narrow or revoke the shares to whole organizations first');
+
+/** A share naming nobody on a TLP:RED case. */
+const redNamesPersons = () => badInput('input.recipientIds', 'a TLP:RED case is shared with named persons only: name at least one');

@@ -20,6 +20,16 @@ export function refusedByPolicy(err: unknown): unknown {
 }
 
 /**
+ * A write a database rule refused (a trigger's `check_violation` naming `constraint`: a rule decided under a row's lock,
+ * where two writes at once could each pass a policy's check) is `answer`, the bad input the same write gets when the
+ * data layer sees the problem first; any other error as `refusedByPolicy`.
+ */
+export function refusedByRule(err: unknown, constraint: string, answer: GraphQLError): unknown {
+  const e = err as { code?: string; constraint?: string } | null;
+  return e?.code === '23514' && e.constraint === constraint ? answer : refusedByPolicy(err);
+}
+
+/**
  * The hub cannot answer for a moment through no fault of the request (HTTP 503 with `Retry-After`): try again.
  * `cause`: what it ran into, for the operator's log (never sent).
  */

@@ -14,6 +14,7 @@ import { ListedPeople1764910000000 } from './1764910000000-ListedPeople';
 import { DefinerPlansKept1764920000000 } from './1764920000000-DefinerPlansKept';
 import { AccessRequestsMembersOnly1764930000000 } from './1764930000000-AccessRequestsMembersOnly';
 import { PeopleWhoLeft1764940000000 } from './1764940000000-PeopleWhoLeft';
+import { RedSharesNamed1764950000000 } from './1764950000000-RedSharesNamed';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   DefinerPlansKept1764920000000,
   AccessRequestsMembersOnly1764930000000,
   PeopleWhoLeft1764940000000,
+  RedSharesNamed1764950000000,
 ];
