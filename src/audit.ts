@@ -198,11 +198,21 @@ export class AuditWriter {
     private readonly gatherMs = 20,
   ) {}
 
-  /** Records what the trail collected, without waiting; never throws. */
-  record(trail: AuditTrail): void {
+  /**
+   * Records what the trail collected, without waiting; never throws. `responses`: how many responses carried it (a live
+   * payload resolved once for one viewer and delivered on several of their subscriptions is that many responses).
+   */
+  record(trail: AuditTrail, responses = 1): void {
     if (trail.size === 0) return;
     const batches = trail.take();
     if (this.skip) return;
+    for (let n = 0; n < responses; n++) this.enqueue(batches);
+    if (!this.writing) this.track((this.writing = this.drain()));
+    else if (this.queued >= MAX_ENTRIES_PER_WRITE) this.writeNow?.();
+  }
+
+  /** Appends the batches' rows to the queue's last statement, or to a new one when it would hold too many entries. */
+  private enqueue(batches: AuditBatch[]): void {
     for (const batch of batches) {
       let rows = this.queue[this.queue.length - 1];
       if (!rows || (rows.entries > 0 && rows.entries + batch.caseIds.length > MAX_ENTRIES_PER_WRITE)) this.queue.push((rows = emptyRows()));
@@ -218,8 +228,6 @@ export class AuditWriter {
       rows.accessedAt.push(batch.accessedAt.toISOString());
       rows.entries += batch.caseIds.length;
     }
-    if (!this.writing) this.track((this.writing = this.drain()));
-    else if (this.queued >= MAX_ENTRIES_PER_WRITE) this.writeNow?.();
   }
 
   /**

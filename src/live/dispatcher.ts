@@ -274,8 +274,9 @@ export class LiveDispatcher extends EventEmitter {
         let delivered = 0;
         for (const s of subscribers) if (this.deliver(s, event, r)) delivered++;
         report.delivered += delivered;
-        // The group is one viewer: a payload it received is recorded once (a tier or a RED row it carried).
-        if (delivered > 0 && r.trail) this.o.audit?.record(r.trail);
+        // The group is one viewer: a payload it received is recorded once per delivery (a tier or a RED row it
+        // carried), as each HTTP response is — two connections of one viewer are two consumers (DOMAIN §9).
+        if (delivered > 0 && r.trail) this.o.audit?.record(r.trail, delivered);
         // A key that receives live updates is in use (DOMAIN §8 `lastUsedAt`), as one that sends requests.
         if (delivered > 0 && viewer.apiKey) this.o.audit?.touchApiKey(viewer.apiKey.id, now);
       });

@@ -1,5 +1,5 @@
 import { caseId, cast, orgId, personId, startSiblingHub, startTestHub, TestHub } from '../support/hub';
-import { dispatchOf, LiveClient, subscribed, unsubscribedAll } from '../support/live';
+import { dispatchOf, LiveClient, LiveSubscription, subscribed, unsubscribedAll } from '../support/live';
 
 /**
  * API keys and the audit trail on live updates (DOMAIN §7, §8, §9): a key subscribes like a token; its deliveries are
@@ -47,6 +47,36 @@ test('a key’s subscription receives its organization’s view, and the deliver
     ]);
   } finally {
     await client.close();
+    await unsubscribedAll(dispatcher());
+  }
+});
+
+test('one payload delivered on two connections of one key (a dashboard and a second consumer) is two entries in the audit trail', async () => {
+  const key = await keyOf(cast.ben);
+  const clients: LiveClient[] = [];
+  try {
+    const subs: LiveSubscription[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization: `Bearer ${key.secret}` });
+      expect(acknowledged).toBe(true);
+      clients.push(client);
+      subs.push(client.subscribe(`subscription($id: ID) { caseChanged(id: $id) { title confidential { summary } } }`, { id: caseId('FTC-2004-021') }));
+    }
+    await subscribed(dispatcher(), 2);
+    const report = dispatchOf(dispatcher(), 'case', caseId('FTC-2004-021'));
+    const r = await hub.gql(updateCase, { as: cast.ann, variables: { id: caseId('FTC-2004-021'), input: { title: 'Phishing kit, seller charged' } } });
+    expect(r.body.errors).toBeUndefined();
+    // One group (one viewer, one selection), resolved once, delivered twice.
+    expect(await report).toMatchObject({ groups: 1, delivered: 2 });
+    await Promise.all(clients.map((c, i) => c.until(() => subs[i].received.length === 1)));
+    await hub.auditSettled();
+    const rows = await hub.ds.query(
+      `SELECT c.case_id, api_key_id, path, confidential FROM case_access_log, unnest(case_ids) AS c(case_id) WHERE path = 'SUBSCRIPTION'`,
+    );
+    const entry = { case_id: caseId('FTC-2004-021'), api_key_id: key.id, path: 'SUBSCRIPTION', confidential: true };
+    expect(rows).toEqual([entry, entry]);
+  } finally {
+    await Promise.all(clients.map((c) => c.close()));
     await unsubscribedAll(dispatcher());
   }
 });
