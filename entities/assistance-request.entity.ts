@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { ESTIMATED_LOSS_DESCRIPTION } from './case.entity';
 import { AssistanceStatus, HarmCategory } from './enums';
 
 @ObjectType({
@@ -83,7 +84,7 @@ export class AssistanceRequestDetails {
   @Field(() => Int)
   victimCount: number;
 
-  @Field()
+  @Field({ description: ESTIMATED_LOSS_DESCRIPTION })
   estimatedLossUsd: number;
 
   @Field()

@@ -2,6 +2,9 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { CaseStatus, HarmCategory, Tlp } from './enums';
 
+/** The loss fields' description, on the objects and the inputs alike (kept in a `bigint` column: whole dollars). */
+export const ESTIMATED_LOSS_DESCRIPTION = 'Estimated loss to victims in whole US dollars (0 to 10000000000000).';
+
 @ObjectType({
   description:
     'An enforcement case (§A.3.a, §A.5). Its row and listing fields follow its TLP; its confidential tier is in ' +
@@ -95,7 +98,7 @@ export class CaseConfidential {
   @Field(() => Int)
   victimCount: number;
 
-  @Field(() => Number, { description: 'Estimated loss to victims in US dollars.' })
+  @Field(() => Number, { description: ESTIMATED_LOSS_DESCRIPTION })
   estimatedLossUsd: number;
 
   @Field({ description: 'Whether the victims include vulnerable people (counts towards the harm score).' })

@@ -97,7 +97,7 @@ export class AssistanceRequestResolver {
       caseId = c.id;
     }
     const categories = [...new Set(input.categories)];
-    const estimatedLossUsd = Math.round(input.estimatedLossUsd);
+    const { estimatedLossUsd } = input;
     const id = await ctx.data.cooperation.requestAssistance({
       recipientId: recipient.id,
       caseId,

@@ -13,6 +13,8 @@ import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { CaseOrder, CaseStatus, HarmCategory, Tlp } from '../../entities/enums';
 import { PageArgs } from './common.args';
 import { COUNTRY_CODE, COUNTRY_CODE_MESSAGE, COUNTRY_CODES_MESSAGE } from './country-code';
+import { ESTIMATED_LOSS_DESCRIPTION } from '../../entities/case.entity';
+import { WholeDollars } from './whole-dollars';
 
 @InputType({ description: 'Filters on the cases the viewer may see; a filter never reveals a hidden case.' })
 export class CaseFilter {
@@ -100,9 +102,10 @@ export class OpenCaseInput {
   @Max(2_000_000_000)
   victimCount: number;
 
-  @Field({ defaultValue: 0 })
+  @Field({ defaultValue: 0, description: ESTIMATED_LOSS_DESCRIPTION })
   @Min(0)
   @Max(1e13)
+  @WholeDollars()
   estimatedLossUsd: number;
 
   @Field({ defaultValue: false })
@@ -166,10 +169,11 @@ export class UpdateCaseInput {
   @Max(2_000_000_000)
   victimCount?: number;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: ESTIMATED_LOSS_DESCRIPTION })
   @IsOptional()
   @Min(0)
   @Max(1e13)
+  @WholeDollars()
   estimatedLossUsd?: number;
 
   @Field({ nullable: true })

@@ -1,5 +1,7 @@
 import { ArrayMaxSize, ArrayMinSize, IsEmail, IsOptional, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { NotBlank } from './not-blank';
+import { ESTIMATED_LOSS_DESCRIPTION } from '../../entities/case.entity';
+import { WholeDollars } from './whole-dollars';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import {
   AgencyCompetence,
@@ -99,9 +101,10 @@ export class RequestAssistanceInput {
   @Max(2_000_000_000)
   victimCount: number;
 
-  @Field()
+  @Field({ description: ESTIMATED_LOSS_DESCRIPTION })
   @Min(0)
   @Max(1e13)
+  @WholeDollars()
   estimatedLossUsd: number;
 
   @Field({ defaultValue: false })

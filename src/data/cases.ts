@@ -341,7 +341,7 @@ export class CaseData {
              estimated_loss_usd, vulnerable_victims, ongoing_harm) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
           [
             row.id, row.lead_agency_id, input.summary, input.suspects, input.evidence ?? null, input.investigatorNotes ?? null, input.victimCount,
-            Math.round(input.estimatedLossUsd), input.vulnerableVictims, input.ongoingHarm,
+            input.estimatedLossUsd, input.vulnerableVictims, input.ongoingHarm,
           ],
         );
         await this.db.query(`INSERT INTO case_country (case_id, country_code) SELECT $1, unnest($2::text[])`, [row.id, countries]);
@@ -397,7 +397,7 @@ export class CaseData {
         const given = <T>(v: T | null | undefined): v is T => v !== undefined && v !== null;
         const assessment = {
           victimCount: input.victimCount ?? tier.victim_count,
-          estimatedLossUsd: given(input.estimatedLossUsd) ? Math.round(input.estimatedLossUsd) : Number(tier.estimated_loss_usd),
+          estimatedLossUsd: given(input.estimatedLossUsd) ? input.estimatedLossUsd : Number(tier.estimated_loss_usd),
           vulnerableVictims: input.vulnerableVictims ?? tier.vulnerable_victims,
           ongoingHarm: input.ongoingHarm ?? tier.ongoing_harm,
           categories,

@@ -131,6 +131,7 @@ describe('the request lifecycle and who may move it', () => {
     const bad: Array<[Record<string, unknown>, string]> = [
       [{ ...input, victimCount: -1 }, 'input.victimCount: must not be less than 0'],
       [{ ...input, estimatedLossUsd: -5 }, 'input.estimatedLossUsd: must not be less than 0'],
+      [{ ...input, estimatedLossUsd: 1234.5 }, 'input.estimatedLossUsd: must be a whole number of US dollars'],
       [{ ...input, recipientId: '00000000-0000-4000-8000-000000000000' }, 'input.recipientId: no endorsed participant with this id'],
       [{ ...input, recipientId: orgId('cgi') }, 'input.recipientId: no endorsed participant with this id'],
       [{ ...input, recipientId: orgId('crtc') }, 'input.recipientId: is your own organization'],

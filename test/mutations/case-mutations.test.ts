@@ -116,6 +116,8 @@ describe('openCase', () => {
     ['malformed country code', { countryCodes: ['gb'] }, 'input.countryCodes: must be ISO 3166-1 alpha-2 codes such as GB'],
     ['negative victim count', { victimCount: -1 }, 'input.victimCount: must not be less than 0'],
     ['negative loss', { estimatedLossUsd: -5 }, 'input.estimatedLossUsd: must not be less than 0'],
+    ['a loss in cents', { estimatedLossUsd: 1234.56 }, 'input.estimatedLossUsd: must be a whole number of US dollars'],
+    ['a loss past the bound by half a dollar', { estimatedLossUsd: 9999999999999.5 }, 'input.estimatedLossUsd: must be a whole number of US dollars'],
     ['malformed reference', { reference: 'new case' }, 'input.reference: must be 3–40 capital letters, digits and dashes'],
     ['a reference the agency already uses', { reference: 'FTC-2004-017' }, 'input.reference: your agency already has a case with this reference'],
     ['a missing title', { title: undefined }, 'input.title: is required (String!)'],
@@ -225,6 +227,7 @@ describe('updateCase', () => {
     ['wrong TLP', { tlp: 'BLACK' }, 'input.tlp: Value "BLACK" does not exist in "Tlp" enum.'],
     ['unknown country code', { countryCodes: ['ZZ'] }, 'input.countryCodes: no country with code ZZ'],
     ['negative victim count', { victimCount: -3 }, 'input.victimCount: must not be less than 0'],
+    ['a loss in cents', { estimatedLossUsd: 0.4 }, 'input.estimatedLossUsd: must be a whole number of US dollars'],
   ])('bad input (%s) is BAD_USER_INPUT naming the argument, nothing written', async (_what, input, message) => {
     await expectRefused(hub, cast.ann, UPDATE, { id: caseId('FTC-2004-021'), input }, { code: 'BAD_USER_INPUT', message });
   });
