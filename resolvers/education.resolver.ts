@@ -34,7 +34,7 @@ export class EducationProjectResolver {
   async educationProjects(@Args() args: EducationProjectsArgs, @Ctx() ctx: Context): Promise<EducationProjectConnection> {
     const f: EducationProjectFilter = args.filter ?? {};
     let leadOrganizationId: string | null = null;
-    if (f.leadOrganizationId) {
+    if (f.leadOrganizationId != null) {
       const lead = await ctx.data.participants.participantById.load(f.leadOrganizationId);
       if (!lead) throw notFound('filter.leadOrganizationId', 'participant');
       leadOrganizationId = lead.id;

@@ -116,7 +116,7 @@ export class CallData {
   readonly invitedBySegment = new DataLoader<string, PrivateSectorMember[]>(async (segmentIds) => {
     const rows = await this.rows(
       sql`SELECT i.segment_id AS __key, ${participantColumns('p')} FROM call_segment_invitation i JOIN participant p ON p.id = i.member_id
-          WHERE i.segment_id = ANY (${uuidArray(segmentIds)}) ORDER BY p.name, p.id`,
+          WHERE i.segment_id = ANY (${uuidArray(segmentIds)}) ORDER BY p.name COLLATE "C", p.id`,
     );
     return groupBy(segmentIds, rows, this.db.hydrate(PrivateSectorMember, rows));
   });

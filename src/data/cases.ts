@@ -290,7 +290,7 @@ export class CaseData {
       if (!(await this.data.participants.countryByCode.load(filter.countryCode))) throw badInput('filter.countryCode', 'no country with this code');
       conditions.push(sql`EXISTS (SELECT 1 FROM case_country cc WHERE cc.case_id = c.id AND cc.country_code = ${filter.countryCode})`);
     }
-    if (filter.leadAgencyId) {
+    if (filter.leadAgencyId != null) {
       const lead = await this.data.participants.participantById.load(filter.leadAgencyId);
       if (!(lead instanceof Agency)) throw notFound('filter.leadAgencyId', 'agency');
       conditions.push(sql`c.lead_agency_id = ${lead.id}`);

@@ -344,7 +344,7 @@ export class CooperationData {
   readonly recipientsByReport = new DataLoader<string, Person[]>(async (reportIds) => {
     const rows = await this.rows(
       sql`SELECT rr.report_id AS __key, pe.* FROM sector_report_recipient rr JOIN person pe ON pe.id = rr.person_id
-          WHERE rr.report_id = ANY (${uuidArray(reportIds)}) ORDER BY pe.name, pe.id`,
+          WHERE rr.report_id = ANY (${uuidArray(reportIds)}) ORDER BY pe.name COLLATE "C", pe.id`,
     );
     return groupBy(reportIds, rows, this.db.hydrate(Person, rows));
   });

@@ -13,7 +13,7 @@ import { TrainingSession } from '../../entities/training-session.entity';
 import { and, join, raw, Sql, sql } from '../db/sql';
 import type { ViewerDb } from '../db/viewer-db';
 import type { Page } from '../graphql/connection';
-import { forbidden, refusedByPolicy } from '../graphql/errors';
+import { badInput, forbidden, refusedByPolicy } from '../graphql/errors';
 import { paginate } from '../graphql/paginate';
 import { byKey, groupBy, uuidArray } from './batch';
 import type { Data } from './index';
@@ -358,6 +358,8 @@ export class OutreachData {
   trainings(filter: { audience?: TrainingAudience | null; from?: Date | null; to?: Date | null }, page: PageRequest): Promise<Page<TrainingSession>> {
     const conditions: Sql[] = [];
     if (filter.audience) conditions.push(sql`t.audience = ${filter.audience}`);
+    // A period that ends before it begins is a mistake, as at the network report: said, not answered with no rows.
+    if (filter.from && filter.to && filter.to.getTime() <= filter.from.getTime()) throw badInput('filter.to', 'must be after filter.from');
     if (filter.from) conditions.push(sql`t.scheduled_at >= ${filter.from}`);
     if (filter.to) conditions.push(sql`t.scheduled_at < ${filter.to}`);
     return paginate(this.db, {
@@ -377,7 +379,7 @@ export class OutreachData {
   readonly hostsByTraining = new DataLoader<string, Participant[]>(async (trainingIds) => {
     const rows = await this.rows(
       sql`SELECT h.training_id AS __key, ${participantColumns('p')} FROM training_host h JOIN participant p ON p.id = h.participant_id
-          WHERE h.training_id = ANY (${uuidArray(trainingIds)}) ORDER BY p.name, p.id`,
+          WHERE h.training_id = ANY (${uuidArray(trainingIds)}) ORDER BY p.name COLLATE "C", p.id`,
     );
     return groupBy(trainingIds, rows, this.db.hydrate(Participant, rows, participantClass));
   });
@@ -445,7 +447,7 @@ export class OutreachData {
   readonly partnersByProject = new DataLoader<string, Participant[]>(async (projectIds) => {
     const rows = await this.rows(
       sql`SELECT pp.project_id AS __key, ${participantColumns('p')} FROM education_project_partner pp JOIN participant p ON p.id = pp.participant_id
-          WHERE pp.project_id = ANY (${uuidArray(projectIds)}) ORDER BY p.name, p.id`,
+          WHERE pp.project_id = ANY (${uuidArray(projectIds)}) ORDER BY p.name COLLATE "C", p.id`,
     );
     return groupBy(projectIds, rows, this.db.hydrate(Participant, rows, participantClass));
   });

@@ -92,16 +92,17 @@ export function toConnection<T, C extends ConnectionState<T>>(cls: ClassType<C>,
 // The page sizes live in a module of their own, without the schema's decorators: the gateway's cost rule reads them.
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, pageSize } from './page-size';
 
-export function encodeCursor(values: unknown[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
+/** A cursor: the list's tag (`paginate`'s `listTag`) and the sort keys of a row, as PostgreSQL's text. */
+export function encodeCursor(tag: string, values: unknown[]): string {
+  return Buffer.from(JSON.stringify([tag, ...values])).toString('base64url');
 }
 
-/** Decodes a cursor made by `encodeCursor` with `arity` values; anything else is bad input. */
-export function decodeCursor(cursor: string, arity: number): unknown[] {
+/** The sort keys of a cursor made by `encodeCursor` for the list `tag` with `arity` keys; anything else is bad input. */
+export function decodeCursor(cursor: string, arity: number, tag: string): unknown[] {
   try {
     const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(values) && values.length === arity && values.every((v) => typeof v === 'string' || typeof v === 'number')) {
-      return values;
+    if (Array.isArray(values) && values.length === arity + 1 && values[0] === tag && values.every((v) => typeof v === 'string' || typeof v === 'number')) {
+      return values.slice(1);
     }
   } catch {
     // fall through

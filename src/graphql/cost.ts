@@ -26,7 +26,7 @@ function withPageSizesClamped<T extends ASTNode>(node: T): T {
 /**
  * graphql-armor's cost limit, counting a page as at most `MAX_PAGE_SIZE` rows: armor multiplies a selection's cost by
  * its `first` literal as written, so `cases(first: 71429)` was refused as too costly (400 GRAPHQL_VALIDATION_FAILED,
- * "found 250001.5") while `cases(first: 5000)` got the page's own error (BAD_USER_INPUT `first: must be at most 1000`),
+ * "found 250001.5") while `cases(first: 5000)` got the page's own error (BAD_USER_INPUT `first: must be a whole number from 0 to 1000`),
  * and a `first` beyond 32 bits had the cost error before the value's own. A page never holds more than `MAX_PAGE_SIZE`
  * rows (a larger `first` is refused where the page is read), so the cost counts it so; every other rule of armor's is
  * unchanged (the operation and its fragments are costed with those literals only replaced).

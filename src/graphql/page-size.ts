@@ -8,7 +8,6 @@ export const MAX_PAGE_SIZE = 1000;
 /** The rows a page asks for: `first`, or the default; bad input naming `first` outside 0–`MAX_PAGE_SIZE`. */
 export function pageSize(first: number | null | undefined): number {
   if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 0) throw badInput('first', 'must be a whole number from 0 to 1000');
-  if (first > MAX_PAGE_SIZE) throw badInput('first', `must be at most ${MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) throw badInput('first', `must be a whole number from 0 to ${MAX_PAGE_SIZE}`);
   return first;
 }

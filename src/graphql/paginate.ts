@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join, raw, Sql, sql } from '../db/sql';
 import type { ViewerDb } from '../db/viewer-db';
 import { badInput } from './errors';
@@ -43,32 +44,34 @@ export interface PageQuery<T> {
  */
 export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T>> {
   const limit = pageSize(q.first);
+  const order = q.order.map(bytewise);
+  const tag = listTag(q.from, order);
   let after: string[] | undefined;
   if (q.after) {
-    after = decodeCursor(q.after, q.order.length).map(String);
-    q.order.forEach((k, i) => {
+    after = decodeCursor(q.after, order.length, tag).map(String);
+    order.forEach((k, i) => {
       if (!validKey[k.type](after![i])) throw badInput('after', 'is not a cursor of this list');
     });
   }
   const keys = join(
-    q.order.map((k, i) => raw(`${k.expr}::text AS __o${i}`)),
+    order.map((k, i) => raw(`${k.expr}::text AS __o${i}`)),
     ', ',
   );
   const oneScan = q.withCount === true && q.countInOneScan === true;
   let statement: Sql;
   if (oneScan) {
     // The rows in scope once (each decided once by row-level security), their number, and the page of them.
-    const inScope = q.order.map((k, i) => ({ ...k, expr: `v.__s${i}` }));
+    const inScope = order.map((k, i) => bytewise({ ...k, expr: `v.__s${i}` }));
     const sortKeys = join(
-      q.order.map((k, i) => raw(`${k.expr} AS __s${i}`)),
+      order.map((k, i) => raw(`${k.expr} AS __s${i}`)),
       ', ',
     );
     statement = sql`WITH v AS MATERIALIZED (SELECT ${q.select}, ${keys}, ${sortKeys} FROM ${q.from} WHERE ${q.where})
       SELECT v.*, (SELECT count(*)::int FROM v) AS __total FROM v
       WHERE ${after ? keysetAfter(inScope, after) : raw('TRUE')} ORDER BY ${orderBy(inScope)} LIMIT ${limit + 1}`;
   } else {
-    const conditions = after ? [q.where, keysetAfter(q.order, after)] : [q.where];
-    statement = sql`SELECT ${q.select}, ${keys} FROM ${q.from} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderBy(q.order)} LIMIT ${limit + 1}`;
+    const conditions = after ? [q.where, keysetAfter(order, after)] : [q.where];
+    statement = sql`SELECT ${q.select}, ${keys} FROM ${q.from} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderBy(order)} LIMIT ${limit + 1}`;
   }
   // first + 1 rows (also for first: 0), to know whether there is a next page.
   const pageRows = db.rows(statement).catch((err: { code?: unknown }) => {
@@ -89,7 +92,7 @@ export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T
   const hasNextPage = rows.length > limit;
   const shown = rows.slice(0, limit);
   const nodes = q.hydrate(shown);
-  const cursor = (n: number) => encodeCursor(q.order.map((_, i) => shown[n][`__o${i}`] as string));
+  const cursor = (n: number) => encodeCursor(tag, order.map((_, i) => shown[n][`__o${i}`] as string));
   return {
     nodes,
     cursor,
@@ -97,6 +100,33 @@ export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T
     hasPreviousPage: !!q.after,
     count,
   };
+}
+
+/**
+ * A text key compared by its bytes (`COLLATE "C"`: code-point order), as the network report orders its keys: the same
+ * order, and so the same pages and cursors, on the embedded database and on any PostgreSQL, whatever its collation
+ * (an en-US one puts `Canadian…` before `CGI.br`, code-point order after it).
+ */
+function bytewise(key: OrderKey): OrderKey {
+  return key.type === 'text' ? { ...key, expr: `(${key.expr} COLLATE "C")` } : key;
+}
+
+/** The tags of the lists paginated so far, by the list's tables and order (code-chosen: a handful of entries). */
+const listTags = new Map<string, string>();
+
+/**
+ * What a cursor says of its list: the tables it pages and the order it pages them in, as a short hash. A cursor of
+ * another list or another order (of `reports` given to `cases`, of past calls given to upcoming ones) is then bad
+ * input, as a malformed one is, instead of a position read in an order it was not made in.
+ */
+function listTag(from: Sql, order: OrderKey[]): string {
+  const key = `${from.compile().text}|${order.map((k) => `${k.expr} ${k.direction}`).join(',')}`;
+  let tag = listTags.get(key);
+  if (tag === undefined) {
+    tag = createHash('sha256').update(key).digest('base64url').slice(0, 8);
+    listTags.set(key, tag);
+  }
+  return tag;
 }
 
 function orderBy(order: OrderKey[]): Sql {

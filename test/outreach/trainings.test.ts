@@ -49,6 +49,19 @@ describe('reading trainings (§A.3.f, §B.3.b)', () => {
     expect(r.body).toEqual({ data: { trainings: { nodes: [{ title: zombieDrones }] } } });
   });
 
+  test('a period that ends before it begins (or as it begins) is bad input naming `filter.to`, not an empty page', async () => {
+    for (const [from, to] of [[day(45), day(0)], [day(10), day(10)]]) {
+      const r = await hub.gql('query ($from: DateTimeISO, $to: DateTimeISO) { trainings(filter: { from: $from, to: $to }) { totalCount } }', {
+        as: cast.claire,
+        variables: { from, to },
+      });
+      expect(r.body).toEqual({
+        data: null,
+        errors: [{ message: 'filter.to: must be after filter.from', path: ['trainings'], locations: expect.any(Array), extensions: { code: 'BAD_USER_INPUT', argument: 'filter.to' } }],
+      });
+    }
+  });
+
   test.each<[Viewer, boolean]>([
     ['anonymous', false],
     ['paulo', false],

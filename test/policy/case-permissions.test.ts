@@ -1,4 +1,5 @@
 import { caseAccess, emailOf, harmOrder, openedOrder, summaries, victimCounts, ViewerName, viewers } from '../support/demo-access';
+import { forgedCursor } from '../support/cursor';
 import { caseId, cast, orgId, startTestHub, TestHub } from '../support/hub';
 
 /**
@@ -150,6 +151,14 @@ describe('filters never reveal a hidden case', () => {
       expect(r.body).toEqual(unknown.body);
     },
   );
+
+  test('an empty leadAgencyId names no agency: bad input, as an empty countryCode is, not a filter left out', async () => {
+    const r = await gql('ann', '{ cases(filter: { leadAgencyId: "" }) { totalCount } }');
+    expect([r.body.data, r.body.errors?.map((e) => [e.message, e.extensions])]).toEqual([
+      null,
+      [['filter.leadAgencyId: no agency with this id', { code: 'BAD_USER_INPUT', argument: 'filter.leadAgencyId' }]],
+    ]);
+  });
 
   test.each([
     ['tom', 'PHISHING', ['FTC-2004-021']],
@@ -341,16 +350,33 @@ describe('pagination', () => {
   });
 
   test.each([
-    ['garbage', 'not-a-cursor'],
-    ['base64 of something else', Buffer.from('{"a":1}').toString('base64url')],
-    ['a cursor with the wrong number of keys', Buffer.from('["1"]').toString('base64url')],
-    ['a cursor whose keys have the wrong type', Buffer.from(JSON.stringify(['high', '0b6f3c1e-8d2a-4f6b-9c3e-5a7d1e2f4b60'])).toString('base64url')],
-  ])('after: %s is bad input naming `after`', async (_label, after) => {
+    ['garbage', () => 'not-a-cursor'],
+    ['base64 of something else', () => Buffer.from('{"a":1}').toString('base64url')],
+    ['a cursor with the wrong number of keys', (real: string) => forgedCursor(real, ['1'])],
+    ['a cursor whose keys have the wrong type', (real: string) => forgedCursor(real, ['high', '0b6f3c1e-8d2a-4f6b-9c3e-5a7d1e2f4b60'])],
+    ['the keys of a real cursor without its list tag', (real: string) => Buffer.from(JSON.stringify(JSON.parse(Buffer.from(real, 'base64url').toString()).slice(1))).toString('base64url')],
+  ])('after: %s is bad input naming `after`', async (_label, make) => {
+    const first = await gql('ann', '{ cases(first: 1) { pageInfo { endCursor } } }');
+    const after = make(first.body.data.cases.pageInfo.endCursor as string);
     const r = await gql('ann', 'query ($after: String) { cases(after: $after) { totalCount nodes { reference } } }', { after });
     expect(r.body.data).toBeNull();
     expect(r.body.errors).toHaveLength(1);
     expect(r.body.errors![0].extensions).toEqual({ code: 'BAD_USER_INPUT', argument: 'after' });
     expect(r.body.errors![0].message).toMatch(/^after: /);
+  });
+
+  test.each([
+    ['a cursor of the sector reports', 'cases(orderBy: OPENED_AT, after: $after) { totalCount }', '{ reports(first: 1) { pageInfo { endCursor } } }', (d: any) => d.reports.pageInfo.endCursor],
+    ['a cursor of the sector reports', 'calls(when: ALL, after: $after) { totalCount }', '{ reports(first: 1) { pageInfo { endCursor } } }', (d: any) => d.reports.pageInfo.endCursor],
+    ['a cursor of the past calls', 'calls(when: UPCOMING, after: $after) { totalCount }', '{ calls(when: PAST, first: 1) { pageInfo { endCursor } } }', (d: any) => d.calls.pageInfo.endCursor],
+  ])('%s is bad input for %s: its keys have the same types, but it is not a position in that list', async (_what, list, asked, cursorOf) => {
+    const first = await gql('ann', asked);
+    const after = cursorOf(first.body.data) as string;
+    expect(typeof after).toBe('string');
+    const r = await gql('ann', `query ($after: String) { ${list} }`, { after });
+    expect(r.body.data).toBeNull();
+    expect(r.body.errors).toHaveLength(1);
+    expect([r.body.errors![0].message, r.body.errors![0].extensions]).toEqual(['after: is not a cursor of this list', { code: 'BAD_USER_INPUT', argument: 'after' }]);
   });
 
   test('a cursor of the OPENED_AT order is bad input for the HARM order', async () => {
