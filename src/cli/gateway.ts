@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
-import { createGateway, hubUrlsOf, repositoryRoot } from '../federation/gateway';
+import { createGateway, hubUrlsOf, probeHub, repositoryRoot } from '../federation/gateway';
 import { connectionTimeoutsOf, corsOriginsOf } from '../config';
 import { startScriptNodeArgs } from './start-options';
 import { checkPort, shownHost } from '../startup';
@@ -57,6 +57,14 @@ async function main(): Promise<void> {
   // listening on HUB_PORT is never taken for the one started here.
   await checkPort({ port, host });
   await checkPort({ port: complaintsPort, host: '127.0.0.1' }, 'COMPLAINTS_PORT');
+  // Hubs already running (HUB_URL): each asked once, before anything starts (`probeHub`).
+  for (const url of hubUrls) {
+    const probe = await probeHub(url);
+    if (probe.kind === 'not a hub') {
+      throw new Error(`HUB_URL ${url} is not a hub's GraphQL endpoint: ${probe.why} (a hub answers at its /graphql path, e.g. http://127.0.0.1:4001/graphql)`);
+    }
+    if (probe.kind === 'unreachable') process.stderr.write(`lap-hub gateway: warning: HUB_URL ${url} does not answer yet (${probe.why}); requests are sent to it when it does\n`);
+  }
   if (hubUrls.length === 0) {
     const hubPort = env('HUB_PORT', 4001);
     await checkPort({ port: hubPort, host: '127.0.0.1' }, 'HUB_PORT');

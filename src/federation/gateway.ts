@@ -627,6 +627,41 @@ export function hubUrlsOf(raw: string | undefined): string[] {
   return urls;
 }
 
+/** What a HUB_URL answered when the gateway started (`probeHub`). */
+export type HubProbe = { kind: 'hub' } | { kind: 'unreachable'; why: string } | { kind: 'not a hub'; why: string };
+
+/**
+ * Asks a HUB_URL for `{ __typename }` (open to anyone, as at every hub), once, before the gateway serves: a URL that
+ * answers but not as a hub's GraphQL endpoint (the hub's address without `/graphql`: 404; another service) is a
+ * mistake the operator should hear of at start-up, not from every request (`INTERNAL_SERVER_ERROR` at each hub field).
+ * A hub not reachable yet, or busy (429, 503: stopping, or its database away), may be started or recover after the
+ * gateway: that is told, not refused.
+ */
+export async function probeHub(url: string, timeoutMs = 5000): Promise<HubProbe> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    return { kind: 'unreachable', why: cause?.code ?? cause?.message ?? (err as Error).message };
+  }
+  const text = await res.text().catch(() => '');
+  if (res.status === 429 || res.status === 503) return { kind: 'unreachable', why: `it answered ${res.status} for now` };
+  let body: unknown = null;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: not a hub's answer
+  }
+  if (res.status === 200 && (body as { data?: { __typename?: unknown } } | null)?.data?.__typename === 'Query') return { kind: 'hub' };
+  return { kind: 'not a hub', why: `it answered ${res.status} ${(res.headers.get('content-type') ?? 'without a content type').split(';')[0]}, not a GraphQL answer to { __typename }` };
+}
+
 export interface GatewayOptions {
   /** The composed supergraph (the committed supergraph.graphql). */
   supergraph: string;

@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/db/data-source';
 import { buildSchema, parse } from 'graphql';
 import { DETAIL_QUERY, AGENDA_QUERY } from '../../bench/board';
 import { MemoryLogWriter } from '@graphql-hive/gateway-runtime';
-import { compiledWhen, composeSupergraph, createGateway, Gateway, hubUrlsOf, scrubbed } from '../../src/federation/gateway';
+import { compiledWhen, composeSupergraph, createGateway, Gateway, hubUrlsOf, probeHub, scrubbed } from '../../src/federation/gateway';
 import { STREAM_NOT_ACCEPTED } from '../../src/federation/request-shape';
 import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
@@ -678,6 +678,14 @@ test('HUB_URL: http(s) URLs, comma-separated; anything else is refused naming th
   for (const bad of ['notaurl', 'ftp://a/graphql', 'http://a/graphql,localhost:4001']) {
     expect(() => hubUrlsOf(bad)).toThrow(/^HUB_URL must be http:\/\/ or https:\/\/ URLs of hubs' GraphQL endpoints, comma-separated; got "/);
   }
+});
+
+test('a HUB_URL is asked once at start-up: a hub, one not answering yet, and an address that is not a hub’s endpoint', async () => {
+  const hubUrl = hub.url;
+  expect(await probeHub(hubUrl)).toEqual({ kind: 'hub' });
+  // The hub's address without /graphql (an easy mistake): it answers, but 404.
+  expect(await probeHub(hubUrl.replace(/\/graphql$/, ''))).toEqual({ kind: 'not a hub', why: 'it answered 404 application/json, not a GraphQL answer to { __typename }' });
+  expect(await probeHub(`http://127.0.0.1:${await closedPort()}/graphql`)).toEqual({ kind: 'unreachable', why: 'ECONNREFUSED' });
 });
 
 test('a hub that refuses every connection (stopped): 503 SERVICE_UNAVAILABLE with Retry-After when nothing was answered, 200 with the errors at the fields when something was', async () => {
