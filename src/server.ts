@@ -168,10 +168,16 @@ async function answerReady(
     if (db && !db.readOnly && result.data == null) await db.discard();
     else await db?.finish((err) => log.error({ err }, 'the read-only request transaction could not be ended'));
   } catch (err) {
-    log.error({ err }, 'the request transaction could not be committed');
     result.data = null;
-    result.errors = [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
-    status = 500;
+    if ((err as { code?: unknown }).code === '23514') {
+      // A rule the database decides when the transaction commits (a deferred trigger's check_violation, whose message is
+      // written for the client: lap.objection_in_window, lap.report_red_named): the request's mistake, nothing written.
+      result.errors = [{ message: (err as Error).message, extensions: { code: 'BAD_USER_INPUT' } }];
+    } else {
+      log.error({ err }, 'the request transaction could not be committed');
+      result.errors = [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
+      status = 500;
+    }
   }
   // After the response is computed and the request's transaction ended, never awaited: the audit trail and the
   // key's last use are written on their own connection (src/audit.ts), and a failure there is logged, not answered.

@@ -324,15 +324,20 @@ export class CallData {
    */
   async recordMinutes(segmentId: string, minutes: string): Promise<CallSegment> {
     const segment = await this.visibleSegment('segmentId', segmentId);
-    const rows = await this.write(() =>
-      this.db.query<{ same: boolean }>(
+    const rows = await this.write(async () => {
+      // The row locked first (segment_manage's USING: a viewer who may not record minutes locks nothing): the minutes as
+      // they were are then the ones committed last, also when another coordinator's recordMinutes was waited for (the
+      // UPDATE's own sub-select would read them as they were when the statement began, and take "M" written meanwhile
+      // for "as before": no new time, no event).
+      await this.db.query(`SELECT 1 FROM call_segment WHERE id = $1 FOR UPDATE`, [segment.id]);
+      return this.db.query<{ same: boolean }>(
         `UPDATE call_segment s SET minutes = $2::text,
            minutes_recorded_at = CASE WHEN before.minutes IS NOT DISTINCT FROM $2::text THEN before.minutes_recorded_at ELSE now() END
          FROM (SELECT id, minutes, minutes_recorded_at FROM call_segment WHERE id = $1) AS before
          WHERE s.id = before.id RETURNING before.minutes IS NOT DISTINCT FROM $2::text AS same`,
         [segment.id, minutes],
-      ),
-    );
+      );
+    });
     if (rows.length !== 1) throw forbidden();
     if (!rows[0].same) this.db.emit({ topic: 'call', id: segment.callId, segment: segment.id });
     return this.reloadSegment(segment.id);

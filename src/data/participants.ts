@@ -7,7 +7,7 @@ import type { PageArgs } from '../../resolvers/types/common.args';
 import type { ParticipantFilter } from '../../resolvers/types/participant.input';
 import { and, raw, Sql, sql } from '../db/sql';
 import type { Page } from '../graphql/connection';
-import { badInput, forbidden, notFound, refusedByPolicy } from '../graphql/errors';
+import { badInput, forbidden, notFound, refusedByRule } from '../graphql/errors';
 import { paginate } from '../graphql/paginate';
 import { byKey, PeekLoader, uuidArray } from './batch';
 import type { Data } from './index';
@@ -262,14 +262,18 @@ export class ParticipantData {
   private async visiblePerson(argument: string, id: string): Promise<Person> {
     const person = await this.personById.load(id);
     if (!person) throw notFound(argument, 'person');
-    if (person.leftAt) throw badInput(argument, `${person.name} has left the network`);
+    if (person.leftAt) throw hasLeft(argument, person);
     return person;
   }
 
-  /** An UPDATE … RETURNING of one row, in a savepoint: a policy refusal, or no row changed, is FORBIDDEN. */
-  private async changeOne(text: string, values: unknown[]): Promise<void> {
+  /**
+   * A designation of `person` as a contact, an UPDATE … RETURNING of one row, in a savepoint: a policy refusal, or no
+   * row changed, is FORBIDDEN; the person having left meanwhile (lap.contact_present, under the person row's lock), the
+   * bad input it is when they had left before.
+   */
+  private async designate(person: Person, text: string, values: unknown[]): Promise<void> {
     const rows = await this.db.atomically(() => this.db.query(text, values)).catch((err) => {
-      throw refusedByPolicy(err);
+      throw refusedByRule(err, 'contact_present', hasLeft('personId', person));
     });
     if (rows.length !== 1) throw forbidden();
   }
@@ -281,7 +285,7 @@ export class ParticipantData {
   async designatePointOfContact(personId: string): Promise<Participant> {
     const person = await this.visiblePerson('personId', personId);
     if (person.organizationId !== this.data.viewer.memberOrgId) throw badInput('personId', 'is not a person of your organization');
-    await this.changeOne(`UPDATE participant SET point_of_contact_id = $2 WHERE id = $1 RETURNING id`, [person.organizationId, person.id]);
+    await this.designate(person, `UPDATE participant SET point_of_contact_id = $2 WHERE id = $1 RETURNING id`, [person.organizationId, person.id]);
     this.participantById.clear(person.organizationId);
     this.participantListingById.clear(person.organizationId);
     const org = await this.participantById.load(person.organizationId);
@@ -301,10 +305,13 @@ export class ParticipantData {
     if (!org || org.kind !== ParticipantKind.AGENCY || org.status !== ParticipantStatus.ENDORSED || org.countryCode !== country.code) {
       throw badInput('personId', `is not a person of an endorsed agency of ${country.code}`);
     }
-    await this.changeOne(`UPDATE country SET primary_contact_id = $2 WHERE code = $1 RETURNING code`, [country.code, person.id]);
+    await this.designate(person, `UPDATE country SET primary_contact_id = $2 WHERE code = $1 RETURNING code`, [country.code, person.id]);
     this.countryByCode.clear(country.code);
     const changed = await this.countryByCode.load(country.code);
     if (!changed) throw forbidden();
     return changed;
   }
 }
+
+/** A person named who has left the network (`npm run admin -- leave`). */
+const hasLeft = (argument: string, person: Person) => badInput(argument, `${person.name} has left the network`);

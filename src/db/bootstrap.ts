@@ -189,15 +189,19 @@ export async function leavePerson(query: OwnerQuery, email: string): Promise<{ i
       `${person.email} is ${roles.map((r) => r.role).join(' and ')}: designate someone else first (designatePointOfContact, designateCountryPrimaryContact, or npm run admin -- person … --point-of-contact)`,
     );
   }
-  // The check and the write in one statement, so that a designation made meanwhile is not undone behind its back.
+  // The database decides it again under the person's row lock (lap.contact_stays): a designation made while this ran
+  // either waits for the leave and is refused, or is waited for and refuses the leave.
   const [row] = await run(
     query,
     `UPDATE person SET left_at = now() WHERE id = $1 AND left_at IS NULL
-       AND NOT EXISTS (SELECT 1 FROM participant WHERE point_of_contact_id = $1)
-       AND NOT EXISTS (SELECT 1 FROM country WHERE primary_contact_id = $1)
      RETURNING (SELECT count(*)::int FROM api_key k WHERE k.created_by_id = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())) AS keys`,
     [person.id],
-  );
+  ).catch((err: { code?: string; constraint?: string }) => {
+    if (err.code === '23514' && err.constraint === 'contact_stays') {
+      throw new ConfigError(`${person.email} was designated a contact while this ran: designate someone else first, then run it again`);
+    }
+    throw err;
+  });
   if (!row) throw new ConfigError(`${person.email} changed while this ran: try again`);
   return { id: person.id, name: person.name, organization: person.organization, apiKeys: row.keys };
 }

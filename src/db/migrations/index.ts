@@ -15,6 +15,7 @@ import { DefinerPlansKept1764920000000 } from './1764920000000-DefinerPlansKept'
 import { AccessRequestsMembersOnly1764930000000 } from './1764930000000-AccessRequestsMembersOnly';
 import { PeopleWhoLeft1764940000000 } from './1764940000000-PeopleWhoLeft';
 import { RedSharesNamed1764950000000 } from './1764950000000-RedSharesNamed';
+import { RulesAcrossRequests1764960000000 } from './1764960000000-RulesAcrossRequests';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   AccessRequestsMembersOnly1764930000000,
   PeopleWhoLeft1764940000000,
   RedSharesNamed1764950000000,
+  RulesAcrossRequests1764960000000,
 ];

@@ -1,0 +1,191 @@
+import pg from 'pg';
+import { leavePerson } from '../../src/db/bootstrap';
+import { cast, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
+
+/**
+ * Rules two requests at once could each pass and together break (DOMAIN §4 contacts and endorsement, §7 live minutes),
+ * decided where both meet: a person leaving while being designated a contact; an objection, or its withdrawal, that
+ * waited past the application's deadline; minutes recorded over minutes written meanwhile. The interleavings are forced
+ * with a second session holding one write's transaction open (PostgreSQL only: on the embedded database every
+ * connection shares one session); the rules themselves are checked on both.
+ */
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await startTestHub();
+});
+afterAll(() => hub.close());
+beforeEach(() => hub.reset());
+
+const embedded = process.env.LAPHUB_TEST_DB_KIND === 'pglite';
+const onPostgres = embedded ? test.skip : test;
+
+const POINT_OF_CONTACT = `mutation($p: ID!) { designatePointOfContact(personId: $p) { pointOfContact { email } } }`;
+const PRIMARY_CONTACT = `mutation($c: String!, $p: ID!) { designateCountryPrimaryContact(countryCode: $c, personId: $p) { primaryContact { email } } }`;
+const owner = (sql: string, values?: unknown[]) => hub.ds.query(sql, values);
+
+/** A second session, holding a transaction open while a request runs into its lock. */
+async function withLocker(fn: (locker: pg.Client, waiting: () => Promise<void>) => Promise<void>): Promise<void> {
+  const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+  await locker.connect();
+  // pg_locks: pg_stat_activity is read once per transaction.
+  const waiting = async () => {
+    for (let i = 0; i < 500; i++) {
+      const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
+      if (rows[0].n > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('the other write never waited for the lock');
+  };
+  try {
+    await fn(locker, waiting);
+  } finally {
+    await locker.query('ROLLBACK').catch(() => undefined);
+    await locker.end();
+  }
+}
+
+const outcome = (r: { body: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> } }) => ({
+  data: r.body.data,
+  errors: r.body.errors?.map((e) => [e.extensions?.code, e.message]),
+});
+
+/** Whom the FTC and the US name as contacts, and whether Ben Ortiz has left. */
+async function contacts() {
+  const [ftc] = await owner(`SELECT point_of_contact_id FROM participant WHERE id = $1`, [orgId('ftc')]);
+  const [us] = await owner(`SELECT primary_contact_id FROM country WHERE code = 'US'`);
+  const [ben] = await owner(`SELECT left_at IS NOT NULL AS left FROM person WHERE id = $1`, [personId(cast.ben)]);
+  return { ftc: ftc.point_of_contact_id, us: us.primary_contact_id, benLeft: ben.left };
+}
+
+describe('a contact who leaves', () => {
+  test('in the database: nobody who has left is designated, and no contact leaves (for any writer, the owner included)', async () => {
+    await owner(`UPDATE person SET left_at = now() WHERE id = $1`, [personId(cast.ben)]);
+    await expect(owner(`UPDATE participant SET point_of_contact_id = $2 WHERE id = $1`, [orgId('ftc'), personId(cast.ben)])).rejects.toMatchObject({
+      code: '23514', constraint: 'contact_present',
+    });
+    await expect(owner(`UPDATE country SET primary_contact_id = $1 WHERE code = 'US'`, [personId(cast.ben)])).rejects.toMatchObject({
+      code: '23514', constraint: 'contact_present',
+    });
+    await expect(owner(`UPDATE person SET left_at = now() WHERE id = $1`, [personId(cast.ann)])).rejects.toMatchObject({
+      code: '23514', constraint: 'contact_stays',
+    });
+    expect(await contacts()).toEqual({ ftc: personId(cast.ann), us: personId(cast.ann), benLeft: true });
+  });
+
+  onPostgres('leaving first: designating them, waiting for it, is refused as for someone who had left', async () => {
+    await withLocker(async (locker, waiting) => {
+      await locker.query('BEGIN');
+      await locker.query(`UPDATE person SET left_at = now() WHERE id = $1`, [personId(cast.ben)]);
+      const designated = hub.gql(POINT_OF_CONTACT, { as: cast.ann, variables: { p: personId(cast.ben) } });
+      await waiting();
+      await locker.query('COMMIT');
+      expect(outcome(await designated)).toEqual({ data: null, errors: [['BAD_USER_INPUT', 'personId: Ben Ortiz has left the network']] });
+    });
+    expect(await contacts()).toEqual({ ftc: personId(cast.ann), us: personId(cast.ann), benLeft: true });
+  });
+
+  onPostgres('leaving first: designating them primary contact of their country, waiting for it, is refused', async () => {
+    await withLocker(async (locker, waiting) => {
+      await locker.query('BEGIN');
+      await locker.query(`UPDATE person SET left_at = now() WHERE id = $1`, [personId(cast.ben)]);
+      const designated = hub.gql(PRIMARY_CONTACT, { as: cast.ann, variables: { c: 'US', p: personId(cast.ben) } });
+      await waiting();
+      await locker.query('COMMIT');
+      expect(outcome(await designated)).toEqual({ data: null, errors: [['BAD_USER_INPUT', 'personId: Ben Ortiz has left the network']] });
+    });
+    expect(await contacts()).toEqual({ ftc: personId(cast.ann), us: personId(cast.ann), benLeft: true });
+  });
+
+  onPostgres('designated first: `npm run admin -- leave`, waiting for it, is refused and they stay', async () => {
+    await withLocker(async (locker, waiting) => {
+      await locker.query('BEGIN');
+      await locker.query(`UPDATE participant SET point_of_contact_id = $2 WHERE id = $1`, [orgId('ftc'), personId(cast.ben)]);
+      const left = leavePerson((sql, values) => hub.ds.query(sql, values), cast.ben);
+      await waiting();
+      await locker.query('COMMIT');
+      await expect(left).rejects.toThrow(`${cast.ben} was designated a contact while this ran: designate someone else first, then run it again`);
+    });
+    expect(await contacts()).toEqual({ ftc: personId(cast.ben), us: personId(cast.ann), benLeft: false });
+  });
+});
+
+describe('the objection window', () => {
+  const OBJECT = `mutation($e: ID!) { objectToEndorsement(endorsementId: $e, reason: "Unknown operator") { id } }`;
+  const WITHDRAW = `mutation($id: ID!) { withdrawEndorsementObjection(id: $id) { withdrawnAt } }`;
+  const CLOSED = 'The objection window closed before this could be recorded: the application\'s status was settled at its deadline';
+
+  /** A new application whose objection deadline is `ms` from now (moved there by the owner). */
+  async function applicationClosingIn(ms: number, name: string): Promise<string> {
+    const r = await hub.gql(
+      `mutation($input: RecordApplicationInput!) { recordApplication(input: $input) { id } }`,
+      { as: cast.ann, variables: { input: { name, kind: 'PRIVATE_SECTOR', countryCode: 'FR', sector: 'MOBILE_OPERATOR', pointOfContact: { name: 'Léa Petit', email: `${name.replace(/\W/g, '').toLowerCase()}@lea.example` } } } },
+    );
+    expect(r.body.errors).toBeUndefined();
+    const id = r.body.data.recordApplication.id as string;
+    await owner(`UPDATE participant SET objection_deadline = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1`, [id, ms]);
+    return id;
+  }
+
+  const objections = (id: string) => owner(`SELECT agency_id, withdrawn_at IS NOT NULL AS withdrawn FROM endorsement_objection WHERE participant_id = $1 ORDER BY agency_id`, [id]);
+  const untilPast = async (id: string) => {
+    const [{ ms }] = await owner(`SELECT greatest(0, extract(epoch FROM objection_deadline - clock_timestamp()) * 1000)::int + 50 AS ms FROM participant WHERE id = $1`, [id]);
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  };
+
+  onPostgres('an objection that waited past the deadline (for another person of the agency objecting) is refused: the application stays ENDORSED', async () => {
+    const id = await applicationClosingIn(1000, 'Late Objection Telecom');
+    await withLocker(async (locker, waiting) => {
+      await locker.query('BEGIN');
+      // Isla's colleague objects for the ICO at the same moment (the standing-objection index: one per agency).
+      await locker.query(`INSERT INTO endorsement_objection (participant_id, agency_id, objected_by_id, reason, created_at) VALUES ($1, $2, $3, 'first', now())`, [
+        id, orgId('ico'), personId(cast.isla),
+      ]);
+      const objected = hub.gql(OBJECT, { as: cast.isla, variables: { e: id } });
+      await waiting();
+      await untilPast(id);
+      await locker.query('ROLLBACK');
+      expect(outcome(await objected)).toEqual({ data: null, errors: [['BAD_USER_INPUT', CLOSED]] });
+    });
+    expect(await objections(id)).toEqual([]);
+    const r = await hub.gql(`query($id: ID!) { endorsement(id: $id) { status } }`, { as: cast.ann, variables: { id } });
+    expect(r.body).toEqual({ data: { endorsement: { status: 'ENDORSED' } } });
+  });
+
+  onPostgres('a withdrawal that waited past the deadline is refused: the objection stood at the deadline, the application stays REJECTED', async () => {
+    const id = await applicationClosingIn(1000, 'Late Withdrawal Telecom');
+    const objected = await hub.gql(OBJECT, { as: cast.isla, variables: { e: id } });
+    expect(objected.body.errors).toBeUndefined();
+    const objection = objected.body.data.objectToEndorsement.id;
+    await withLocker(async (locker, waiting) => {
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM endorsement_objection WHERE id = $1 FOR UPDATE`, [objection]);
+      const withdrawn = hub.gql(WITHDRAW, { as: cast.isla, variables: { id: objection } });
+      await waiting();
+      await untilPast(id);
+      await locker.query('COMMIT');
+      expect(outcome(await withdrawn)).toEqual({ data: null, errors: [['BAD_USER_INPUT', CLOSED]] });
+    });
+    expect(await objections(id)).toEqual([{ agency_id: orgId('ico'), withdrawn: false }]);
+    const r = await hub.gql(`query($id: ID!) { endorsement(id: $id) { status } }`, { as: cast.ann, variables: { id } });
+    expect(r.body).toEqual({ data: { endorsement: { status: 'REJECTED' } } });
+  });
+});
+
+describe('minutes recorded over minutes written meanwhile', () => {
+  onPostgres('the minutes as they were are the ones committed last: writing back the older text is a change, with a new time', async () => {
+    const segment = segmentId('next-1/2');
+    await owner(`UPDATE call_segment SET minutes = 'X', minutes_recorded_at = now() - interval '1 hour' WHERE id = $1`, [segment]);
+    await withLocker(async (locker, waiting) => {
+      await locker.query('BEGIN');
+      // Another coordinator records "M".
+      await locker.query(`UPDATE call_segment SET minutes = 'M', minutes_recorded_at = now() WHERE id = $1`, [segment]);
+      const recorded = hub.gql(`mutation($s: ID!) { recordMinutes(segmentId: $s, minutes: "X") { minutes } }`, { as: cast.oliver, variables: { s: segment } });
+      await waiting();
+      await locker.query('COMMIT');
+      expect(outcome(await recorded)).toEqual({ data: { recordMinutes: { minutes: 'X' } }, errors: undefined });
+    });
+    const [row] = await owner(`SELECT minutes, minutes_recorded_at > now() - interval '1 minute' AS recorded_now FROM call_segment WHERE id = $1`, [segment]);
+    expect(row).toEqual({ minutes: 'X', recorded_now: true });
+  });
+});
