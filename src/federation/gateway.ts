@@ -941,7 +941,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     // The transports given, not imported by name at run time: HTTP for queries and mutations, and the hub's
     // subscription fields over graphql-ws with the subscriber's own token (src/federation/live.ts).
     transports: { http: httpTransport, 'hub-live': live.transport },
-    transportEntries: { hub: { options: { subscriptions: { kind: 'hub-live' } } } },
+    // Every client request is its own hub request: executor-http merged identical queries in flight for the same
+    // forwarded headers (one viewer asking the same thing at once) into one, and the hub's audit trail, which records
+    // each response that carries a confidential tier (DOMAIN §9), saw one where several clients were answered.
+    transportEntries: { hub: { options: { subscriptions: { kind: 'hub-live' }, deduplicateInflightRequests: false } } },
     graphiql: options.graphiql ? { title: 'LAP Hub — composed graph' } : false,
     ...(options.introspection === false ? { disableIntrospection: { disableIf: () => true } } : {}),
     landingPage: false,

@@ -680,6 +680,18 @@ test('HUB_URL: http(s) URLs, comma-separated; anything else is refused naming th
   }
 });
 
+test('the same query sent at once by one viewer is one hub request per client request: each response carrying a tier is in the audit trail', async () => {
+  await hub.reset();
+  const query = `query($id: ID!) { case(id: $id) { reference confidential { summary } } }`;
+  const answers = await Promise.all(Array.from({ length: 10 }, () => post(url, query, cast.oliver, {}, { id: caseId('FTC-2004-021') })));
+  expect(answers.map((a) => [a.status, a.body.data?.case?.confidential?.summary ?? null])).toEqual(
+    Array.from({ length: 10 }, () => [200, 'A phishing kit imitating Meridian Bank; the seller is identified.']),
+  );
+  await hub.auditSettled();
+  const [{ n }] = await hub.ds.query(`SELECT count(*)::int AS n FROM case_access_log WHERE person_id = $1 AND confidential`, [personId(cast.oliver)]);
+  expect(n).toBe(10);
+});
+
 test('a HUB_URL is asked once at start-up: a hub, one not answering yet, and an address that is not a hub’s endpoint', async () => {
   const hubUrl = hub.url;
   expect(await probeHub(hubUrl)).toEqual({ kind: 'hub' });
