@@ -116,7 +116,12 @@ function rateLimitedError(refusal: Refusal): GraphQLError {
   return new GraphQLError(tooManyRequests(refusal), {
     // Apollo merges `http.headers` into the response as a HeaderMap (the type graphql's extensions are declared with here
     // comes from another package's augmentation).
-    extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: new HeaderMap([['retry-after', String(refusal.retryAfterSeconds)]]) as never } },
+    extensions: {
+      code: 'RATE_LIMITED',
+      // In the body too, as over WebSocket: a client (or the gateway, which answers its own client 429) reads it there.
+      retryAfterSeconds: refusal.retryAfterSeconds,
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(refusal.retryAfterSeconds)]]) as never },
+    },
   });
 }
 
@@ -400,7 +405,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       const error = rateLimitedError(refusal);
       factsOf(req).outcome = 'RATE_LIMITED';
       res.setHeader('retry-after', String(refusal.retryAfterSeconds));
-      sendJson(res, 429, { errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED' } }] });
+      sendJson(res, 429, { errors: [{ message: error.message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: refusal.retryAfterSeconds } }] });
     }, next);
   };
 

@@ -408,28 +408,43 @@ function onEachResult(change: (result: ExecutionResult) => ExecutionResult | nul
  * fields each carry the refusal). The hub answers `UNAUTHENTICATED` only when it refuses the request's credential
  * (src/graphql/errors.ts `unauthenticated`), so one such error from any of its fetches decides. Only the hub checks
  * tokens: a query that reaches none of its fields is answered as the other subgraphs answer it, whatever its token.
- * Subscriptions end with the same error (src/federation/live.ts).
+ * Subscriptions end with the same error (src/federation/live.ts). So is the hub's rate limit: 429 with `Retry-After` and
+ * the hub's `RATE_LIMITED` error, whichever of the request's hub fetches met it.
  */
 export function refusedCredentialPlugin(): GatewayPlugin {
-  const refused = new WeakMap<object, string>();
+  const refused = new WeakMap<object, GraphQLError>();
   return {
     onSubgraphExecute({ subgraphName, executionRequest }) {
       const context = executionRequest.context as object | undefined;
       if (subgraphName !== 'hub' || !context) return;
       return ({ result }) => {
-        if (Symbol.asyncIterator in (result as object)) return;
-        const error = (result as ExecutionResult).errors?.find((e) => e.extensions?.code === 'UNAUTHENTICATED');
-        if (error && !refused.has(context)) refused.set(context, error.message);
+        if (Symbol.asyncIterator in (result as object) || refused.has(context)) return;
+        const errors = (result as ExecutionResult).errors ?? [];
+        const unauthenticated = errors.find((e) => e.extensions?.code === 'UNAUTHENTICATED');
+        if (unauthenticated) {
+          refused.set(context, new GraphQLError(unauthenticated.message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } }));
+          return;
+        }
+        // The hub's rate limit (each root field is a hub request of its own here, so a request may meet it part way):
+        // the whole request refused, 429 with Retry-After, as the hub answers it.
+        const limited = errors.find((e) => e.extensions?.code === 'RATE_LIMITED');
+        if (limited) {
+          const seconds = Number(limited.extensions?.retryAfterSeconds);
+          const retryAfter = Number.isInteger(seconds) && seconds > 0 ? seconds : 1;
+          refused.set(context, new GraphQLError(limited.message, {
+            extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter, http: { status: 429, headers: { 'Retry-After': String(retryAfter) } } },
+          }));
+        }
       };
     },
     onExecute({ args }) {
       const context = args.contextValue as object;
       return {
         onExecuteDone({ result, setResult }) {
-          const message = refused.get(context);
-          if (message === undefined || Symbol.asyncIterator in (result as object)) return;
+          const error = refused.get(context);
+          if (error === undefined || Symbol.asyncIterator in (result as object)) return;
           refused.delete(context);
-          setResult({ errors: [new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } })] });
+          setResult({ errors: [error] });
         },
       };
     },

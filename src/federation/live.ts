@@ -225,13 +225,13 @@ function closeError(err: unknown): unknown {
  * while the next event is awaited: not an async generator, whose `return` would wait for that event). The hub
  * refusing the token ends it with an UNAUTHENTICATED error, as the hub answers such a token over HTTP.
  */
-function closingWith<T>(events: AsyncIterable<T>, client: Client): AsyncIterableIterator<T> {
+function closingWith<T>(events: AsyncIterable<T>, dispose: () => void): AsyncIterableIterator<T> {
   const inner = events[Symbol.asyncIterator]();
   let open = true;
   const close = () => {
     if (!open) return;
     open = false;
-    disposeQuietly(client);
+    dispose();
   };
   return {
     [Symbol.asyncIterator]() {
@@ -260,6 +260,18 @@ function closingWith<T>(events: AsyncIterable<T>, client: Client): AsyncIterable
   };
 }
 
+/** A subscription's events that end at once with `err`, as a hub's connection that failed ends them (`closingWith`). */
+function failingWith(err: unknown): AsyncIterableIterator<never> {
+  return {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => Promise.reject(err),
+    return: (value?: unknown) => Promise.resolve({ done: true, value: value as never }),
+    throw: (e?: unknown) => Promise.reject(e),
+  };
+}
+
 /**
  * What the hub refuses before a subscription starts, refused here too, as the hub refuses it (`checkedSubscription`,
  * the hub's own checks, with its limits on a query): graphql-ws's `error` message, in the hub's words and codes. Left
@@ -273,7 +285,7 @@ function refusedBeforeSubscribing(schema: GraphQLSchema, payload: { query?: unkn
   return 'errors' in checked ? checked.errors : null;
 }
 
-/** Close codes the gateway passes on to its client as the hub gave them; anything else is 1011. */
+/** Close codes the gateway passes on to its client as the hub gave them; anything else is 1013 (try again later). */
 function forwardable(code: number): boolean {
   return code === 1000 || code === 1001 || (code >= 4000 && code <= 4999);
 }
@@ -292,9 +304,41 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
   // The hub's validation of a subscription, with its limits on a query (src/live/websocket.ts).
   const rules = [...specifiedRules, ...hubValidationRules(maxDepth)];
   let next = 0;
-  const pick = () => hubUrls[next++ % hubUrls.length];
+  /** The hubs in the order a connection tries them: from the next in turn, then each after it (others take turns meanwhile). */
+  const inTurn = (): string[] => {
+    const first = next++;
+    return hubUrls.map((_, i) => hubUrls[(first + i) % hubUrls.length]);
+  };
   let wss: WebSocketServer | null = null;
   let server: ReturnType<typeof useServer> | null = null;
+
+  /**
+   * A subscription carried over HTTP (server-sent events): a hub connection of its own, with the request's token, made
+   * as a client WebSocket's is — a hub that cannot be reached (the connection closes before the hub acknowledged it) is
+   * passed over for the next; when none can be, the stream's one event is the hub's unavailability (as an HTTP request
+   * is answered), not the connection's error (which named the hub's internal address). The connection closes with the
+   * subscription.
+   */
+  const subscribedOverHttp = async (request: Parameters<WsExecutor>[0], context: Record<string, unknown> | undefined): Promise<never> => {
+    const authorization = forwardedAuthorization(context, context?.request as Request | undefined);
+    const xForwardedFor = clientForwardedFor(context, context?.request as Request | undefined);
+    for (const url of inTurn()) {
+      // Lost after it was acknowledged: the events' own failure ends the stream (closingWith), nothing more to do here.
+      const link = new HubLink(url, authorization, () => undefined, xForwardedFor);
+      try {
+        await link.ready;
+      } catch (closed) {
+        link.dispose();
+        if ((closed as { code?: number }).code === 1006) continue;
+        return failingWith(closeError(closed)) as never;
+      }
+      const events = link.execute(request) as unknown;
+      if (events && typeof events === 'object' && Symbol.asyncIterator in events) return closingWith(events as AsyncIterable<never>, () => link.dispose()) as never;
+      // Not a subscription (the gateway sends only those here): one answer, then the connection closes.
+      return Promise.resolve(events as never).finally(() => link.dispose());
+    }
+    return failingWith(new GraphQLError('The hub is unavailable: send the request again', { extensions: { code: 'SERVICE_UNAVAILABLE' } })) as never;
+  };
 
   return {
     transport: {
@@ -303,17 +347,7 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
           const context = request.context as Record<string, unknown> | undefined;
           const link = context?.[LINK] as HubLink | undefined;
           if (link) return link.execute(request);
-          const client = hubClient(
-            pick(),
-            forwardedAuthorization(context, context?.request as Request | undefined),
-            true,
-            {},
-            clientForwardedFor(context, context?.request as Request | undefined),
-          );
-          const events = buildGraphQLWSExecutor(client)(request) as unknown;
-          if (events && typeof events === 'object' && Symbol.asyncIterator in events) return closingWith(relayingHubErrors(events) as AsyncIterable<never>, client);
-          // Not a subscription (the gateway sends only those here): one answer, then the connection closes.
-          return Promise.resolve(events as never).finally(() => disposeQuietly(client));
+          return subscribedOverHttp(request as Parameters<WsExecutor>[0], context);
         };
         return hubSubscription;
       },
@@ -365,12 +399,15 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
             // With several hubs, one that cannot be reached (stopped, restarting: the connection closes before the
             // hub acknowledged it, 1006) is passed over for the next, as HTTP requests are; nothing was started on it.
             let link: HubLink | null = null;
+            const urls = inTurn();
             for (let attempt = 0; link === null; attempt++) {
               const candidate = new HubLink(
-                pick(),
+                urls[attempt],
                 header || undefined,
                 (code, reason) => {
-                  if (socket.readyState === WebSocket.OPEN) socket.close(forwardable(code) ? code : 1011, forwardable(code) ? reason : 'The hub closed the connection');
+                  // Lost (killed, crashed: 1006) or any close the client has no code for: 1013, "try again later",
+                  // on which graphql-ws clients (Apollo's GraphQLWsLink, urql) connect again; on 1011 they gave up.
+                  if (socket.readyState === WebSocket.OPEN) socket.close(forwardable(code) ? code : 1013, forwardable(code) ? reason : 'Try again later: the hub closed the connection');
                 },
                 upgradeForwardedFor(ctx.extra.request),
               );
@@ -383,7 +420,7 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
                 // The hub refused the token (4403): the gateway refuses the client the same way.
                 if (code === 4403) return false;
                 if (code === 1006 && attempt + 1 < hubUrls.length && socket.readyState === WebSocket.OPEN) continue;
-                if (socket.readyState === WebSocket.OPEN) socket.close(1011, 'The hub is unavailable');
+                if (socket.readyState === WebSocket.OPEN) socket.close(1013, 'Try again later: the hub is unavailable');
                 return false;
               }
             }

@@ -492,9 +492,19 @@ describe('the client’s address reaches the hub', () => {
     try {
       // Two clients behind a proxy in front of the gateway: each has its own budget of 2 requests a minute at the hub.
       const from = (address: string) => post(frontUrl, `{ me { kind } }`, null, { 'x-forwarded-for': address });
-      const a = [await from('203.0.113.1'), await from('203.0.113.1'), await from('203.0.113.1')];
-      expect(a.map((r) => [r.status, r.body.data?.me?.kind ?? null])).toEqual([[200, 'ANONYMOUS'], [200, 'ANONYMOUS'], [200, null]]);
-      expect(a[2].body.errors.map((e: any) => e.message)).toEqual([expect.stringMatching(/^Too many requests from this address/)]);
+      const a = [await from('203.0.113.1'), await from('203.0.113.1')];
+      expect(a.map((r) => [r.status, r.body.data?.me?.kind ?? null])).toEqual([[200, 'ANONYMOUS'], [200, 'ANONYMOUS']]);
+      // The third is refused as the hub refuses it: 429 with Retry-After, the hub's RATE_LIMITED error and no data.
+      const third = await fetch(frontUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.1' },
+        body: JSON.stringify({ query: '{ me { kind } }' }),
+      });
+      const body = (await third.json()) as any;
+      expect([third.status, Number(third.headers.get('retry-after')) > 0, body.data ?? null]).toEqual([429, true, null]);
+      expect(body.errors.map((e: any) => [e.message, e.extensions.code, e.extensions.retryAfterSeconds])).toEqual([
+        [expect.stringMatching(/^Too many requests from this address: try again in \d+ s\.$/), 'RATE_LIMITED', Number(third.headers.get('retry-after'))],
+      ]);
       const b = await from('203.0.113.2');
       expect([b.status, b.body.data.me.kind]).toEqual([200, 'ANONYMOUS']);
     } finally {

@@ -509,3 +509,108 @@ test('the hub’s refusal of a subscription reaches the gateway’s client with 
   expect(shape(atHub.errors, [])).toEqual([['Alias "__type": names starting with "__" are reserved.', 'GRAPHQL_VALIDATION_FAILED']]);
   expect(shape(viaGateway.errors, viaGateway.received)).toEqual(shape(atHub.errors, []));
 });
+
+describe('hubs that cannot be reached, or are lost', () => {
+  const supergraphText = () => fs.readFileSync(path.join(__dirname, '../../supergraph.graphql'), 'utf8');
+  /** A loopback port nothing listens on (taken, then given back). */
+  async function closedPort(): Promise<number> {
+    const spare = http.createServer();
+    const port = await new Promise<number>((resolve) => spare.listen(0, '127.0.0.1', () => resolve((spare.address() as { port: number }).port)));
+    await new Promise<void>((resolve) => spare.close(() => resolve()));
+    return port;
+  }
+  async function gatewayOver(hubs: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
+    const g = createGateway({ supergraph: supergraphText(), subgraphs: { hub: hubs, complaints: complaints.url }, logging: false });
+    return { url: `http://127.0.0.1:${await g.listen(0, '127.0.0.1')}/graphql`, stop: () => g.stop() };
+  }
+  /** The `next` payloads of an SSE subscription until `count` arrived or the stream ended (then what it carried). */
+  async function sseEvents(target: string, subscription: string, count: number, started: () => Promise<void> = async () => undefined): Promise<unknown[]> {
+    const controller = new AbortController();
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: { accept: 'text/event-stream', 'content-type': 'application/json', ...((await paramsOf('ann')) as Record<string, string>) },
+      body: JSON.stringify({ query: subscription }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    const events: unknown[] = [];
+    let buffer = '';
+    let starting: Promise<void> | null = null;
+    for (;;) {
+      starting ??= started();
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += Buffer.from(value).toString('utf8');
+      for (let at = buffer.indexOf('\n\n'); at >= 0; at = buffer.indexOf('\n\n')) {
+        const data = /^event: next\ndata: (.*)$/m.exec(buffer.slice(0, at));
+        buffer = buffer.slice(at + 2);
+        if (data) events.push(JSON.parse(data[1]));
+      }
+      if (events.length >= count) break;
+    }
+    controller.abort();
+    await starting;
+    return events;
+  }
+
+  test('over SSE, a hub that cannot be reached is passed over, as for WebSocket clients and HTTP requests: both streams get their event', async () => {
+    const pair = await gatewayOver([`http://127.0.0.1:${await closedPort()}/graphql`, hub.url]);
+    try {
+      const sub = `subscription { caseChanged(id: "${caseId('FTC-2004-017')}") { title } }`;
+      // Two streams: one is first sent to the stopped hub, whichever order the gateway takes them in.
+      const before = dispatcher().subscribers;
+      let rename: Promise<unknown> | null = null;
+      const started = async () => {
+        for (let i = 0; i < 500 && dispatcher().subscribers < before + 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        rename ??= hub.gql(updateCase, { as: cast.ann, variables: { id: caseId('FTC-2004-017'), input: { title: 'Reached past a stopped hub, over SSE' } } });
+        await rename;
+      };
+      const streams = await Promise.all([sseEvents(pair.url, sub, 1, started), sseEvents(pair.url, sub, 1, started)]);
+      expect(streams).toEqual([0, 1].map(() => [{ data: { caseChanged: { title: 'Reached past a stopped hub, over SSE' } } }]));
+    } finally {
+      await pair.stop();
+    }
+  });
+
+  test('over SSE, no hub reachable: the stream’s one event says the hub is unavailable (SERVICE_UNAVAILABLE), not the connection’s error naming its address', async () => {
+    const port = await closedPort();
+    const alone = await gatewayOver([`http://127.0.0.1:${port}/graphql`]);
+    try {
+      const events = await sseEvents(alone.url, `subscription { caseChanged { title } }`, 1);
+      expect(events).toEqual([{ errors: [expect.objectContaining({ message: 'The hub is unavailable: send the request again', extensions: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE' }) })] }]);
+      expect(JSON.stringify(events)).not.toContain(String(port));
+    } finally {
+      await alone.stop();
+    }
+  });
+
+  test('over WebSocket, no hub reachable, or the hub lost after it acknowledged: 1013 "try again later", on which graphql-ws clients connect again (on 1011 they gave up)', async () => {
+    const alone = await gatewayOver([`http://127.0.0.1:${await closedPort()}/graphql`]);
+    // A "hub" that acknowledges the connection and then dies (its socket torn down, as by kill -9).
+    const dying = new WebSocket.Server({ port: 0, host: '127.0.0.1', path: '/graphql' });
+    dying.on('connection', (socket) => {
+      socket.on('message', (raw) => {
+        if (JSON.parse(raw.toString()).type === 'connection_init') {
+          socket.send(JSON.stringify({ type: 'connection_ack' }));
+          setTimeout(() => socket.terminate(), 50);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => dying.once('listening', () => resolve()));
+    const lost = await gatewayOver([`http://127.0.0.1:${(dying.address() as { port: number }).port}/graphql`]);
+    try {
+      const unavailable = await LiveClient.connect(alone.url, await paramsOf('ann'));
+      opened.add(unavailable.client);
+      expect(unavailable.acknowledged).toBe(false);
+      expect(await unavailable.client.closed).toEqual({ code: 1013, reason: 'Try again later: the hub is unavailable' });
+      const dropped = await LiveClient.connect(lost.url, await paramsOf('ann'));
+      opened.add(dropped.client);
+      expect(dropped.acknowledged).toBe(true);
+      expect(await dropped.client.closed).toEqual({ code: 1013, reason: 'Try again later: the hub closed the connection' });
+    } finally {
+      await alone.stop();
+      await lost.stop();
+      await new Promise<void>((resolve) => dying.close(() => resolve()));
+    }
+  });
+});

@@ -232,7 +232,7 @@ describe('rate limits', () => {
       const answers = await burst(other.url, 4, isla);
       expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
       const refused = answers[3];
-      expect(refused.body.errors).toEqual([{ message: expect.stringMatching(/^Too many requests from this viewer: try again in \d+ s\.$/), extensions: { code: 'RATE_LIMITED' } }]);
+      expect(refused.body.errors).toEqual([{ message: expect.stringMatching(/^Too many requests from this viewer: try again in \d+ s\.$/), extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) } }]);
       const retry = Number(refused.headers.get('retry-after'));
       expect(retry >= 1 && retry <= 60).toBe(true);
       // Tom is another person; anonymous callers are counted by address (the same one here, but its own key).
