@@ -41,7 +41,7 @@ import { corsFor } from '../http/cors';
 import { sendJson } from '../http/respond';
 import type { RedactionEntry } from '../policy/redaction';
 import { clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, gatewayLive, GatewayLive } from './live';
-import { bodyAnswer, requestShapePlugin } from './request-shape';
+import { bodyAnswer, persistedQueryAnswer, requestShapePlugin } from './request-shape';
 
 /** The repository's root (from the source tree and from the compiled `dist/`). */
 export const repositoryRoot = path.resolve(__dirname, fs.existsSync(path.resolve(__dirname, '../../package.json')) ? '../..' : '../../..');
@@ -451,6 +451,15 @@ export function refusedCredentialPlugin(): GatewayPlugin {
   };
 }
 
+/** The `X-Request-Id` header of a subgraph fetch's init (a Headers object or a plain record), if any. */
+function requestIdOf(init: unknown): string | undefined {
+  const headers = (init as { headers?: unknown } | undefined)?.headers;
+  if (!headers || typeof headers !== 'object') return undefined;
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get('x-request-id') ?? undefined;
+  const found = Object.entries(headers as Record<string, unknown>).find(([key]) => key.toLowerCase() === 'x-request-id')?.[1];
+  return typeof found === 'string' ? found : undefined;
+}
+
 /** Whether a fetch failed because nothing accepted the connection: the request never reached the instance. */
 function connectionRefused(err: unknown): boolean {
   return errorCodeIn(err, ['ECONNREFUSED']) !== null;
@@ -508,6 +517,9 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
       const mutation = (executionRequest?.operationType ?? info?.operation?.operation) === OperationTypeNode.MUTATION;
       let lostOnce = false;
       setFetchFn(async (_target, ...rest) => {
+        // The request's id (the client's X-Request-Id, or the one the gateway gave it, forwarded to the hub): each line
+        // below can be found beside the hub's lines and the client's report of the same request.
+        const requestId = requestIdOf(rest[0]);
         for (let k = 0; ; k++) {
           try {
             return await fetchFn(list[(i + k) % list.length], ...rest);
@@ -516,8 +528,11 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
             if (lost) {
               // A read is sent again, once, to the next instance (or the same one, on a new connection); a mutation is
               // not: it may have been written. Either way the client is told what happened, not "Unexpected error."
-              logger?.error({ subgraph: name, instance: list[(i + k) % list.length], code: lost, mutation }, `an instance of the ${name} subgraph closed the connection without answering`);
-              if (!mutation && !lostOnce) {
+              const again = !mutation && !lostOnce;
+              const line = { subgraph: name, instance: list[(i + k) % list.length], code: lost, mutation, requestId };
+              if (again) logger?.warn(line, `an instance of the ${name} subgraph closed the connection without answering: the read is sent again`);
+              else logger?.error(line, `an instance of the ${name} subgraph closed the connection without answering`);
+              if (again) {
                 lostOnce = true;
                 continue;
               }
@@ -526,7 +541,7 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
             if (!connectionRefused(err)) throw err;
             if (k + 1 >= list.length) {
               // The operator's to know; the client gets SERVICE_UNAVAILABLE (`unavailable`).
-              logger?.error({ subgraph: name, instances: list, code: 'ECONNREFUSED' }, `every instance of the ${name} subgraph refused the connection`);
+              logger?.error({ subgraph: name, instances: list, code: 'ECONNREFUSED', requestId }, `every instance of the ${name} subgraph refused the connection`);
               throw unavailable(name);
             }
           }
@@ -780,7 +795,8 @@ function refuse(res: http.ServerResponse, status: number, message: string, exten
 
 /**
  * A GET's `variables` or `extensions` that is not JSON is the client's mistake, refused as at the hub (400, its words);
- * Hive Gateway answered it 500 "Unexpected error." and logged the parse error, part of the client's value in it.
+ * Hive Gateway answered it 500 "Unexpected error." and logged the parse error, part of the client's value in it. Its
+ * `extensions` then go through the persisted-query checks a POST body's do (`persistedQueryAnswer`).
  */
 function refusedSearchParameters(req: http.IncomingMessage, res: http.ServerResponse, graphqlPath: string): boolean {
   if (req.method !== 'GET') return false;
@@ -796,9 +812,16 @@ function refusedSearchParameters(req: http.IncomingMessage, res: http.ServerResp
       return true;
     }
   };
+  const extensions = url.searchParams.get('extensions');
   if (invalid('variables')) refuse(res, 400, 'The variables search parameter contains invalid JSON.', { code: 'BAD_REQUEST' });
   else if (invalid('extensions')) refuse(res, 400, 'extensions: is not valid JSON', { code: 'BAD_USER_INPUT', argument: 'extensions' });
-  else return false;
+  else {
+    // A persisted query's hash sent by GET (Apollo's link with useGETForHashedQueries) is answered as over POST.
+    const answer = extensions === null ? null : persistedQueryAnswer(JSON.parse(extensions), url.searchParams.get('query') ?? undefined);
+    if (!answer) return false;
+    for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
+    refuse(res, answer.status, answer.message, answer.extensions);
+  }
   req.resume();
   return true;
 }

@@ -42,17 +42,8 @@ export function bodyAnswer(body: string): BodyAnswer {
   }
   if (Array.isArray(value)) return bad('Operation batching disabled.');
   const request = value as Record<string, unknown>;
-  const problem = extensionsProblem(request.extensions, request.query);
-  if (problem) return { status: 400, message: `${problem.argument}: ${problem.problem}`, extensions: { code: 'BAD_USER_INPUT', argument: problem.argument } };
-  const persisted = (request.extensions as Record<string, unknown> | null | undefined)?.persistedQuery;
-  if (persisted !== undefined && persisted !== null && request.query === undefined) {
-    return {
-      status: 200,
-      message: 'PersistedQueryNotSupported',
-      extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' },
-      headers: { 'cache-control': 'private, no-cache, must-revalidate' },
-    };
-  }
+  const persisted = persistedQueryAnswer(request.extensions, request.query);
+  if (persisted) return persisted;
   // Apollo Server's checks of a POST body, in its order and words.
   if (Object.keys(request).length === 0) return bad('POST body missing, invalid Content-Type, or JSON object has no keys.');
   const { query, variables, operationName } = request;
@@ -75,6 +66,27 @@ export function bodyAnswer(body: string): BodyAnswer {
   if (!query) return bad('GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.');
   if (Object.keys(request).every((key) => PARAMETERS.has(key))) return null;
   return { body: JSON.stringify({ query, variables, operationName, extensions: request.extensions }) };
+}
+
+/**
+ * A request's `extensions` (a POST body's, a GET's search parameter, parsed) as the hub's persisted-query step answers
+ * them: a malformed `persistedQuery` is bad input naming the part; a hash without its query is
+ * `PERSISTED_QUERY_NOT_SUPPORTED` (the gateway keeps no persisted queries), on which Apollo Client and urql send the
+ * query itself, over POST or GET alike. Null: the request goes on.
+ */
+export function persistedQueryAnswer(extensions: unknown, query: unknown): Exclude<BodyAnswer, { body: string } | null> | null {
+  const problem = extensionsProblem(extensions, query);
+  if (problem) return { status: 400, message: `${problem.argument}: ${problem.problem}`, extensions: { code: 'BAD_USER_INPUT', argument: problem.argument } };
+  const persisted = (extensions as Record<string, unknown> | null | undefined)?.persistedQuery;
+  if (persisted !== undefined && persisted !== null && query === undefined) {
+    return {
+      status: 200,
+      message: 'PersistedQueryNotSupported',
+      extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' },
+      headers: { 'cache-control': 'private, no-cache, must-revalidate' },
+    };
+  }
+  return null;
 }
 
 const FIRST_NON_WHITESPACE = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d]|$)/;

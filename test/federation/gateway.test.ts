@@ -524,13 +524,14 @@ test('a hub the gateway cannot reach: the error is logged, without what the clie
       lonelyUrl,
       `mutation($id: ID!, $input: UpdateCaseInput!) { updateCase(id: $id, input: $input) { id } }`,
       cast.liam,
-      {},
+      { 'x-request-id': 'unreachable-1' },
       { id: caseId('ACMA-2004-011'), input: { summary: 'SECRET-SUMMARY the suspect lives at 12 Elm St', investigatorNotes: 'SECRET-NOTE informant J. Doe' } },
     );
     expect(r.body.data?.updateCase ?? null).toBeNull();
     expect(r.body.errors.length).toBeGreaterThan(0);
-    // Logged: the failure, at error level…
+    // Logged: the failure, at error level, with the request's id…
     expect(logs.logs.filter((l) => l.level === 'error').length).toBeGreaterThan(0);
+    expect(logs.logs.find((l) => l.level === 'error' && l.msg === 'every instance of the hub subgraph refused the connection')?.attrs).toMatchObject({ requestId: 'unreachable-1' });
     // …and nothing the client sent.
     const written = JSON.stringify(logs.logs);
     expect(written).not.toContain('SECRET-');
@@ -917,6 +918,19 @@ describe('the gateway’s front door is the hub’s', () => {
     expect(hashOnly.status).toBe(200);
     expect(hashOnly.headers.get('cache-control')).toBe('private, no-cache, must-revalidate');
     expect(await hashOnly.json()).toEqual({ errors: [{ message: 'PersistedQueryNotSupported', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } }] });
+    // The same by GET (Apollo's persisted-query link with useGETForHashedQueries), and a malformed hash as at the hub.
+    const byGet = async (extensions: unknown) => {
+      const res = await fetch(`${url}?extensions=${encodeURIComponent(JSON.stringify(extensions))}`, { headers: { 'apollo-require-preflight': 'true' } });
+      return { status: res.status, cacheControl: res.headers.get('cache-control'), body: await res.json() };
+    };
+    expect(await byGet({ persistedQuery })).toEqual({
+      status: 200,
+      cacheControl: 'private, no-cache, must-revalidate',
+      body: { errors: [{ message: 'PersistedQueryNotSupported', extensions: { code: 'PERSISTED_QUERY_NOT_SUPPORTED' } }] },
+    });
+    expect((await byGet({ persistedQuery: { version: 1, sha256Hash: 'nope' } })).body).toEqual(
+      (await (await fetch(`${hub.url}?extensions=${encodeURIComponent(JSON.stringify({ persistedQuery: { version: 1, sha256Hash: 'nope' } }))}`, { headers: { 'apollo-require-preflight': 'true' } })).json()),
+    );
     // What Apollo Client does next: the query with its hash; and a hash that is not the query's is the hub's 400.
     expect(await raw(url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, extensions: { persistedQuery } }) })).toMatchObject({
       status: 200,
