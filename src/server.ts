@@ -495,9 +495,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
   async function buildContext(req: http.IncomingMessage, res: http.ServerResponse, path: CaseAccessPath): Promise<ContextWithCounter> {
     const at = now();
+    const clockReadAt = performance.now();
     // Where this request's statements are counted, when they are reported (`X-SQL-Statements`).
     const count = (req as unknown as { statements?: StatementCount }).statements ?? null;
-    const connection = foldLookup ? new RequestConnection(ds, at, count) : null;
+    const connection = foldLookup ? new RequestConnection(ds, at, count, clockReadAt) : null;
     let db: ViewerDb;
     let viewer;
     try {
@@ -509,6 +510,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       else {
         db = new ViewerDb(ds, viewer, at, options.bypassRowSecurity === true);
         db.count = count;
+        db.clockReadAt = clockReadAt;
       }
     } catch (err) {
       noteErrorRequest(err, (req as unknown as { log?: Logger }).log);

@@ -136,6 +136,12 @@ export class ViewerDb {
   private writable = false;
   /** Where the statements of this transaction are counted (`X-SQL-Statements`), if anywhere. */
   count: StatementCount | null = null;
+  /**
+   * When the request's clock (`now`) was read, on this process's monotonic clock: a read-write transaction tells the
+   * database how long it waited since (`lap.waited_ms`: for a connection of the pool, for the credential's lookup), so
+   * that a rule checked at commit at the request's clock (lap.objection_in_window) counts that time too.
+   */
+  clockReadAt = performance.now();
 
   constructor(
     private readonly ds: DataSource,
@@ -183,7 +189,9 @@ export class ViewerDb {
     const role = this.asOwner ? '' : `SET LOCAL ROLE ${VIEWER_ROLE}; `;
     const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
     this.cork(client);
-    const begun = client.query(`${before}BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${probe}`).then(
+    // Read-write only (writes are what a rule at commit judges; a read's BEGIN stays as short as it was).
+    const waited = this.readOnly ? '' : `, set_config('lap.waited_ms', '${Math.max(0, Math.round(performance.now() - this.clockReadAt))}', true)`;
+    const begun = client.query(`${before}BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${waited}${probe}`).then(
       (results) => {
         if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
       },
@@ -203,9 +211,10 @@ export class ViewerDb {
    * A ViewerDb on a connection whose transaction a credential's lookup began (`RequestConnection.viewerDb`): read only,
    * as `viewer`, its settings already checked against the viewer's.
    */
-  static adopt(ds: DataSource, viewer: Viewer, now: Date, client: pg.PoolClient, count: StatementCount | null): ViewerDb {
+  static adopt(ds: DataSource, viewer: Viewer, now: Date, client: pg.PoolClient, count: StatementCount | null, clockReadAt: number): ViewerDb {
     const db = new ViewerDb(ds, viewer, now);
     db.count = count;
+    db.clockReadAt = clockReadAt;
     db.client = client;
     db.opened = Promise.resolve({ client, begun: Promise.resolve() });
     db.begunReadOnly = true;
@@ -485,6 +494,8 @@ export class RequestConnection {
     private readonly now: Date,
     /** Where the request's statements are counted (`X-SQL-Statements`), if anywhere. */
     private readonly count: StatementCount | null = null,
+    /** When `now` was read (`ViewerDb.clockReadAt`): right before this was made, by default. */
+    private readonly clockReadAt = performance.now(),
   ) {}
 
   /** `lookupViewer`, beginning the request's transaction. */
@@ -567,7 +578,7 @@ export class RequestConnection {
       throw new Error(`the viewer's settings do not match the credential's lookup (${mismatch[0]})`);
     }
     this.client = null;
-    return ViewerDb.adopt(this.ds, viewer, this.now, client, this.count);
+    return ViewerDb.adopt(this.ds, viewer, this.now, client, this.count, this.clockReadAt);
   }
 
   /** Ends the lookup's transaction and gives the connection back (a credential refused, or a request refused before it ran). */

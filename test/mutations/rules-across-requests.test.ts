@@ -152,6 +152,29 @@ describe('the objection window', () => {
     expect(r.body).toEqual({ data: { endorsement: { status: 'ENDORSED' } } });
   });
 
+  onPostgres('an objection that arrived before the deadline and waited for a connection of the pool until after it is refused (its clock counts the wait)', async () => {
+    const id = await applicationClosingIn(1000, 'Pool Wait Telecom');
+    await withLocker(async (locker) => {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE training_session IN ACCESS EXCLUSIVE MODE');
+      // Every connection of the test hub's pool (4) taken by a read waiting for the lock.
+      const reads = Array.from({ length: 4 }, () => hub.gql(`{ trainings { totalCount } }`, { as: cast.ann }));
+      for (let i = 0; i < 500; i++) {
+        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'training_session'::regclass`);
+        if (rows[0].n >= 4) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const objected = hub.gql(OBJECT, { as: cast.isla, variables: { e: id } });
+      // Not through the hub's data source: its pool is the one held.
+      const [{ ms }] = (await locker.query(`SELECT greatest(0, extract(epoch FROM objection_deadline - clock_timestamp()) * 1000)::int + 50 AS ms FROM participant WHERE id = $1`, [id])).rows;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      await locker.query('COMMIT');
+      expect((await Promise.all(reads)).map((r) => r.body.errors)).toEqual([undefined, undefined, undefined, undefined]);
+      expect(outcome(await objected)).toEqual({ data: null, errors: [['BAD_USER_INPUT', CLOSED]] });
+    });
+    expect(await objections(id)).toEqual([]);
+  });
+
   onPostgres('a withdrawal that waited past the deadline is refused: the objection stood at the deadline, the application stays REJECTED', async () => {
     const id = await applicationClosingIn(1000, 'Late Withdrawal Telecom');
     const objected = await hub.gql(OBJECT, { as: cast.isla, variables: { e: id } });

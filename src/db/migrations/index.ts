@@ -16,6 +16,7 @@ import { AccessRequestsMembersOnly1764930000000 } from './1764930000000-AccessRe
 import { PeopleWhoLeft1764940000000 } from './1764940000000-PeopleWhoLeft';
 import { RedSharesNamed1764950000000 } from './1764950000000-RedSharesNamed';
 import { RulesAcrossRequests1764960000000 } from './1764960000000-RulesAcrossRequests';
+import { ObjectionWindowWaited1764970000000 } from './1764970000000-ObjectionWindowWaited';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   PeopleWhoLeft1764940000000,
   RedSharesNamed1764950000000,
   RulesAcrossRequests1764960000000,
+  ObjectionWindowWaited1764970000000,
 ];
