@@ -121,6 +121,11 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
   const title = text('the title', input.title, 200, false);
   const which = text('the organization', input.organization, 200)!;
   const org = await organization(query, which);
+  // An organization out of the network (withdrawn, rejected) takes nobody new: its people are anonymous, and one added
+  // now would be a member the day it joins again, unrecorded by the procedure. An applicant's people may be added.
+  if (org.status === 'WITHDRAWN' || org.status === 'REJECTED') {
+    throw new ConfigError(`${org.name} is ${org.status.toLowerCase()} (${org.status}): a person is added only to a participant or an applicant`);
+  }
   const taken = async () => {
     const [existing] = await run(query, `SELECT left_at FROM person WHERE lower(email) = lower($1)`, [email]);
     const left = existing?.left_at ? ` (they left the network: npm run admin -- reinstate ${email})` : '';
@@ -147,8 +152,10 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
 
 /** An organization by id, else by its exact name, else by its name in any case (when only one organization has it so). */
 async function organization(query: OwnerQuery, which: string): Promise<{ id: string; name: string; status: string }> {
-  let orgs = await run(query, `SELECT id, name, status FROM participant WHERE ${UUID.test(which) ? 'id = $1::uuid' : 'name = $1'}`, [which]);
-  if (!orgs.length && !UUID.test(which)) orgs = await run(query, `SELECT id, name, status FROM participant WHERE lower(name) = lower($1)`, [which]);
+  // The status as it is now (the procedure's, at an application's deadline), as the hub tells it.
+  const columns = `id, name, lap.participant_status(status, objection_deadline, id) AS status`;
+  let orgs = await run(query, `SELECT ${columns} FROM participant WHERE ${UUID.test(which) ? 'id = $1::uuid' : 'name = $1'}`, [which]);
+  if (!orgs.length && !UUID.test(which)) orgs = await run(query, `SELECT ${columns} FROM participant WHERE lower(name) = lower($1)`, [which]);
   if (orgs.length > 1) throw new ConfigError(`${orgs.length} organizations are named "${which}" but for case: give the exact name or the id (npm run admin -- list)`);
   if (orgs.length !== 1) throw new ConfigError(`no organization ${UUID.test(which) ? 'with the id' : 'named'} "${which}" (npm run admin -- list)`);
   return orgs[0];
@@ -162,7 +169,14 @@ async function organization(query: OwnerQuery, which: string): Promise<{ id: str
  */
 export async function withdrawParticipant(query: OwnerQuery, which: string): Promise<{ id: string; name: string }> {
   const org = await organization(query, text('the organization', which, 200)!);
-  const [row] = await run(query, `UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1 AND status = 'ENDORSED' RETURNING id`, [org.id]);
+  // Endorsed as it is now (lap.participant_status): one endorsed by the procedure at its deadline is still stored as
+  // APPLIED (the status is computed when read), and is withdrawn as well; when it was endorsed is kept.
+  const [row] = await run(
+    query,
+    `UPDATE participant SET status = 'WITHDRAWN', endorsed_at = lap.participant_endorsed_at(status, objection_deadline, id, endorsed_at)
+      WHERE id = $1 AND lap.participant_status(status, objection_deadline, id) = 'ENDORSED' RETURNING id`,
+    [org.id],
+  );
   if (!row) throw new ConfigError(`${org.name} is not an endorsed participant (${org.status}): nothing to withdraw`);
   return { id: org.id, name: org.name };
 }
@@ -240,7 +254,7 @@ export interface OrganizationLine {
 export async function listOrganizations(query: OwnerQuery): Promise<OrganizationLine[]> {
   const rows = await run(
     query,
-    `SELECT p.name, p.kind, p.status, p.country_code AS country, p.is_coordinator AS coordinator,
+    `SELECT p.name, p.kind, lap.participant_status(p.status, p.objection_deadline, p.id) AS status, p.country_code AS country, p.is_coordinator AS coordinator,
             (SELECT count(*)::int FROM person pe WHERE pe.organization_id = p.id AND pe.left_at IS NULL) AS people,
             (SELECT count(*)::int FROM person pe WHERE pe.organization_id = p.id AND pe.left_at IS NOT NULL) AS "left",
             (SELECT email FROM person pe WHERE pe.id = p.point_of_contact_id) AS "pointOfContact"

@@ -75,6 +75,23 @@ test('a participant withdrawn: its people are anonymous on their next request, i
   await expect(withdrawParticipant(query, 'Meridian Bank')).rejects.toEqual(new ConfigError('Meridian Bank is not an endorsed participant (WITHDRAWN): nothing to withdraw'));
   await expect(withdrawParticipant(query, 'Nobody Ltd')).rejects.toEqual(new ConfigError('no organization named "Nobody Ltd" (npm run admin -- list)'));
   expect(await hub.ds.query(`SELECT id, status FROM participant ORDER BY id`)).toEqual(statuses);
+  // Nobody is added to it.
+  await expect(addPerson(query, { email: 'new@meridianbank.example', name: 'New Person', organization: 'Meridian Bank' })).rejects.toEqual(
+    new ConfigError('Meridian Bank is withdrawn (WITHDRAWN): a person is added only to a participant or an applicant'),
+  );
+});
+
+test('an applicant endorsed by the procedure (stored APPLIED, its deadline passed with no objection standing) is listed ENDORSED and withdrawn like any participant', async () => {
+  // CGI.br's deadline moved into the past: no objection stands against it, so it is ENDORSED as of that deadline.
+  await hub.ds.query(`UPDATE participant SET objection_deadline = now() - interval '1 day' WHERE id = $1`, [orgId('cgi')]);
+  const [{ deadline }] = await hub.ds.query(`SELECT objection_deadline AS deadline FROM participant WHERE id = $1`, [orgId('cgi')]);
+  expect(await hub.ds.query(`SELECT count(*)::int AS n FROM endorsement_objection WHERE participant_id = $1 AND withdrawn_at IS NULL`, [orgId('cgi')])).toEqual([{ n: 0 }]);
+  expect((await listOrganizations(query)).find((o) => o.name === 'CGI.br Anti-Spam Working Group')).toMatchObject({ status: 'ENDORSED' });
+  expect(await withdrawParticipant(query, 'CGI.br Anti-Spam Working Group')).toEqual({ id: orgId('cgi'), name: 'CGI.br Anti-Spam Working Group' });
+  expect(await hub.ds.query(`SELECT status, endorsed_at FROM participant WHERE id = $1`, [orgId('cgi')])).toEqual([{ status: 'WITHDRAWN', endorsed_at: deadline }]);
+  expect((await listOrganizations(query)).find((o) => o.name === 'CGI.br Anti-Spam Working Group')).toMatchObject({ status: 'WITHDRAWN' });
+  // An applicant whose deadline is ahead is not a participant yet: nothing to withdraw, as its status says.
+  await expect(withdrawParticipant(query, 'QuickSend Marketing Association')).rejects.toThrow(/is not an endorsed participant \(APPLIED\): nothing to withdraw$/);
 });
 
 test('a person leaves, their organization stays: their token refused, no longer among its people, records keep naming them; reinstated, all of it back', async () => {
