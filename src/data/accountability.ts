@@ -272,8 +272,13 @@ export class AccountabilityData {
         [c.id, org.id, recipients, now],
       )
       .catch((err) => {
-        // The case made RED at the same moment (lap.case_share_red_named, under the case row's lock).
-        throw refusedByRule(err, 'case_share_red_named', redGrantsPersons());
+        // Changed at the same moment, decided under the rows' locks: the case made RED (lap.case_share_red_named), the
+        // requester gone (lap.present_named), their organization withdrawn (lap.endorsed_named).
+        throw refusedByRule(err, {
+          case_share_red_named: redGrantsPersons,
+          named_present: () => badInput('scope', 'the requester has left the network: grant with scope ORGANIZATION, or decline'),
+          endorsed_named: () => badInput('id', 'the requester’s organization is no longer an endorsed participant'),
+        });
       });
     if (shared.length !== 1) throw forbidden();
     // As `shareCase`'s: the tier changed, and the requester's organization or person now reads it (a grant only

@@ -9,7 +9,7 @@ import type { AddSegmentInput, ExcludeFromCallInput, ScheduleCallInput } from '.
 import type { PageArgs } from '../../resolvers/types/common.args';
 import { raw, Sql, sql } from '../db/sql';
 import type { Page } from '../graphql/connection';
-import { badInput, forbidden, notFound, refusedByPolicy } from '../graphql/errors';
+import { badInput, forbidden, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
 import { OrderKey, paginate } from '../graphql/paginate';
 import { byKey, groupBy, isUuid, uuidArray } from './batch';
 import type { LiveEvent } from '../live/events';
@@ -310,9 +310,14 @@ export class CallData {
       throw badInput('segmentId', 'is a LAW_ENFORCEMENT_ONLY segment: private-sector members cannot be invited');
     }
     const member = await this.endorsedMember('memberId', memberId);
-    const added = await this.write(() =>
-      this.db.query(`INSERT INTO call_segment_invitation (segment_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING segment_id`, [segment.id, member.id]),
-    );
+    const added = await this.db
+      .atomically(() =>
+        this.db.query(`INSERT INTO call_segment_invitation (segment_id, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING segment_id`, [segment.id, member.id]),
+      )
+      .catch((err) => {
+        // The member withdrawn at the same moment (lap.endorsed_named, under its row's lock).
+        throw refusedByRule(err, { endorsed_named: () => notFound('memberId', 'endorsed private-sector member') });
+      });
     // Heard by who sees the new invitation (src/data/live.ts): agencies, and the members taking part once it does.
     if (added.length) this.db.emit({ topic: 'call', id: segment.callId, segment: segment.id, member: member.id });
     return this.reloadSegment(segment.id);

@@ -445,7 +445,7 @@ export class CaseData {
       })
       .catch((err) => {
         // A share to a whole organization granted at the same moment (lap.case_red_named, under the row's lock).
-        throw refusedByRule(err, 'case_red_named', orgWideSharesFirst());
+        throw refusedByRule(err, { case_red_named: orgWideSharesFirst });
       });
     return this.reload(c.id);
   }
@@ -483,8 +483,13 @@ export class CaseData {
         [c.id, participant.id, recipientIds],
       )
       .catch((err) => {
-        // The case made RED at the same moment (lap.case_share_red_named, under the case row's lock).
-        throw refusedByRule(err, 'case_share_red_named', redNamesPersons());
+        // Changed at the same moment, decided under the rows' locks: the case made RED (lap.case_share_red_named), a
+        // recipient gone (lap.present_named), the participant withdrawn (lap.endorsed_named).
+        throw refusedByRule(err, {
+          case_share_red_named: redNamesPersons,
+          named_present: (id) => badInput('input.recipientIds', `have left the network: ${id}`),
+          endorsed_named: () => notFound('input.participantId', 'endorsed participant'),
+        });
       });
     if (!row) throw forbidden();
     // Shares are part of the confidential tier (and a share can make the row visible to its participant); a share

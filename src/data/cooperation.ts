@@ -373,7 +373,13 @@ export class CooperationData {
         if (input.kind === ReportKind.EARLY_WARNING) this.db.emit({ topic: 'earlyWarning', id: id as string });
         return id as string;
       },
-      { '23514': () => badInput('input.recipientIds', 'a TLP:RED report must name its recipients') },
+      {
+        '23514': (err) =>
+          (err as { constraint?: string }).constraint === 'named_present'
+            ? // A recipient who left at the same moment (lap.present_named, under their row's lock).
+              badInput('input.recipientIds', `have left the network: ${(err as { detail?: string }).detail ?? ''}`)
+            : badInput('input.recipientIds', 'a TLP:RED report must name its recipients'),
+      },
     );
   }
 
@@ -390,12 +396,12 @@ export class CooperationData {
    * Runs a write in a savepoint: all of it sticks or none of it does. A refusal by row-level security (SQLSTATE 42501)
    * is FORBIDDEN; the SQLSTATEs in `known` become their bad-input errors; anything else passes through.
    */
-  private async write<T>(fn: () => Promise<T>, known: Record<string, () => Error> = {}): Promise<T> {
+  private async write<T>(fn: () => Promise<T>, known: Record<string, (err: unknown) => Error> = {}): Promise<T> {
     try {
       return await this.db.atomically(fn);
     } catch (err) {
       const code = (err as { code?: unknown } | null)?.code;
-      if (typeof code === 'string' && known[code]) throw known[code]();
+      if (typeof code === 'string' && known[code]) throw known[code](err);
       throw refusedByPolicy(err);
     }
   }

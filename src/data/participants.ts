@@ -273,7 +273,11 @@ export class ParticipantData {
    */
   private async designate(person: Person, text: string, values: unknown[]): Promise<void> {
     const rows = await this.db.atomically(() => this.db.query(text, values)).catch((err) => {
-      throw refusedByRule(err, 'contact_present', hasLeft('personId', person));
+      throw refusedByRule(err, {
+        contact_present: () => hasLeft('personId', person),
+        // Their agency withdrawn at the same moment (lap.primary_contact_agency, under its row's lock).
+        primary_contact_agency: () => badInput('personId', 'is not a person of an endorsed agency of the country'),
+      });
     });
     if (rows.length !== 1) throw forbidden();
   }

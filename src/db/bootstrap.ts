@@ -169,6 +169,18 @@ async function organization(query: OwnerQuery, which: string): Promise<{ id: str
  */
 export async function withdrawParticipant(query: OwnerQuery, which: string): Promise<{ id: string; name: string }> {
   const org = await organization(query, text('the organization', which, 200)!);
+  // A country's primary contact is a person of an endorsed agency (§A.2): someone else is designated first.
+  const primaryContactFirst = async () => {
+    const lines = await run(
+      query,
+      `SELECT c.name AS country, pe.email FROM country c JOIN person pe ON pe.id = c.primary_contact_id WHERE pe.organization_id = $1 ORDER BY c.name`,
+      [org.id],
+    );
+    const roles = lines.map((l: { country: string; email: string }) => `${l.email} is the primary contact of ${l.country}`).join(', ');
+    return lines.length ? new ConfigError(`${org.name}: ${roles}: designate someone else first (designateCountryPrimaryContact)`) : null;
+  };
+  const refusal = await primaryContactFirst();
+  if (refusal) throw refusal;
   // Endorsed as it is now (lap.participant_status): one endorsed by the procedure at its deadline is still stored as
   // APPLIED (the status is computed when read), and is withdrawn as well; when it was endorsed is kept.
   const [row] = await run(

@@ -20,13 +20,15 @@ export function refusedByPolicy(err: unknown): unknown {
 }
 
 /**
- * A write a database rule refused (a trigger's `check_violation` naming `constraint`: a rule decided under a row's lock,
- * where two writes at once could each pass a policy's check) is `answer`, the bad input the same write gets when the
- * data layer sees the problem first; any other error as `refusedByPolicy`.
+ * A write a database rule refused (a trigger's `check_violation` naming its constraint: a rule decided under a row's
+ * lock, where two writes at once could each pass a policy's check) is the answer `answers` gives for that constraint —
+ * the bad input the same write gets when the data layer sees the problem first; `detail` is what the trigger named (a
+ * person's id). Any other error as `refusedByPolicy`.
  */
-export function refusedByRule(err: unknown, constraint: string, answer: GraphQLError): unknown {
-  const e = err as { code?: string; constraint?: string } | null;
-  return e?.code === '23514' && e.constraint === constraint ? answer : refusedByPolicy(err);
+export function refusedByRule(err: unknown, answers: Record<string, (detail: string) => GraphQLError>): unknown {
+  const e = err as { code?: string; constraint?: string; detail?: string } | null;
+  const answer = e?.code === '23514' && e.constraint ? answers[e.constraint] : undefined;
+  return answer ? answer(e?.detail ?? '') : refusedByPolicy(err);
 }
 
 /**

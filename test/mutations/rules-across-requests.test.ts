@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { leavePerson } from '../../src/db/bootstrap';
-import { cast, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
+import { leavePerson, withdrawParticipant } from '../../src/db/bootstrap';
+import { caseId, cast, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
 
 /**
  * Rules two requests at once could each pass and together break (DOMAIN §4 contacts and endorsement, §7 live minutes),
@@ -210,5 +210,72 @@ describe('minutes recorded over minutes written meanwhile', () => {
     });
     const [row] = await owner(`SELECT minutes, minutes_recorded_at > now() - interval '1 minute' AS recorded_now FROM call_segment WHERE id = $1`, [segment]);
     expect(row).toEqual({ minutes: 'X', recorded_now: true });
+  });
+});
+
+describe('whom a write names is present when it names them', () => {
+  const SHARE = `mutation($input: ShareCaseInput!) { shareCase(input: $input) { id } }`;
+  const INVITE = `mutation($segment: ID!, $member: ID!) { inviteToSegment(segmentId: $segment, memberId: $member) { id } }`;
+  const PUBLISH = `mutation($input: PublishReportInput!) { publishReport(input: $input) { id } }`;
+
+  /** Runs `write` while a second session's uncommitted `change` holds the row it names; commits the change; returns the write's outcome. */
+  async function afterChange(change: [string, unknown[]], write: () => Promise<{ body: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> } }>) {
+    let answer: ReturnType<typeof outcome> | undefined;
+    await withLocker(async (locker, waiting) => {
+      await locker.query('BEGIN');
+      await locker.query(change[0], change[1]);
+      const written = write();
+      await waiting();
+      await locker.query('COMMIT');
+      answer = outcome(await written);
+    });
+    return answer;
+  }
+
+  onPostgres('a share naming a person who left while it was sent is refused, as one sent after', async () => {
+    const answer = await afterChange([`UPDATE person SET left_at = now() WHERE id = $1`, [personId(cast.priya)]], () =>
+      hub.gql(SHARE, { as: cast.liam, variables: { input: { caseId: caseId('ACMA-2004-011'), participantId: orgId('meridian'), recipientIds: [personId(cast.priya)] } } }),
+    );
+    expect(answer).toEqual({ data: null, errors: [['BAD_USER_INPUT', `input.recipientIds: have left the network: ${personId(cast.priya)}`]] });
+    expect(await owner(`SELECT count(*)::int AS n FROM case_share WHERE case_id = $1 AND participant_id = $2`, [caseId('ACMA-2004-011'), orgId('meridian')])).toEqual([{ n: 0 }]);
+  });
+
+  onPostgres('a share to a participant withdrawn while it was sent is refused', async () => {
+    const answer = await afterChange([`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('sentinel')]], () =>
+      hub.gql(SHARE, { as: cast.liam, variables: { input: { caseId: caseId('ACMA-2004-011'), participantId: orgId('sentinel'), recipientIds: [] } } }),
+    );
+    expect(answer).toEqual({ data: null, errors: [['BAD_USER_INPUT', 'input.participantId: no endorsed participant with this id']] });
+    expect(await owner(`SELECT count(*)::int AS n FROM case_share WHERE case_id = $1 AND participant_id = $2`, [caseId('ACMA-2004-011'), orgId('sentinel')])).toEqual([{ n: 0 }]);
+  });
+
+  onPostgres('an invitation of a member withdrawn while it was sent is refused', async () => {
+    const answer = await afterChange([`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('registro')]], () =>
+      hub.gql(INVITE, { as: cast.oliver, variables: { segment: segmentId('next-1/2'), member: orgId('registro') } }),
+    );
+    expect(answer).toEqual({ data: null, errors: [['BAD_USER_INPUT', 'memberId: no endorsed private-sector member with this id']] });
+    expect(await owner(`SELECT count(*)::int AS n FROM call_segment_invitation WHERE segment_id = $1 AND member_id = $2`, [segmentId('next-1/2'), orgId('registro')])).toEqual([{ n: 0 }]);
+  });
+
+  onPostgres('a report naming a person who left while it was sent is refused', async () => {
+    const answer = await afterChange([`UPDATE person SET left_at = now() WHERE id = $1`, [personId(cast.ben)]], () =>
+      hub.gql(PUBLISH, { as: cast.tom, variables: { input: { kind: 'CASE', title: 'For Ben', body: 'x', tlp: 'RED', recipientIds: [personId(cast.ben)] } } }),
+    );
+    expect(answer).toEqual({ data: null, errors: [['BAD_USER_INPUT', `input.recipientIds: have left the network: ${personId(cast.ben)}`]] });
+    expect(await owner(`SELECT count(*)::int AS n FROM sector_report WHERE title = 'For Ben'`)).toEqual([{ n: 0 }]);
+  });
+
+  onPostgres('a primary contact whose agency was withdrawn while it was designated is refused', async () => {
+    const answer = await afterChange([`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('ico')]], () =>
+      hub.gql(PRIMARY_CONTACT, { as: cast.oliver, variables: { c: 'GB', p: personId(cast.isla) } }),
+    );
+    expect(answer).toEqual({ data: null, errors: [['BAD_USER_INPUT', 'personId: is not a person of an endorsed agency of the country']] });
+    expect(await owner(`SELECT primary_contact_id FROM country WHERE code = 'GB'`)).toEqual([{ primary_contact_id: personId(cast.oliver) }]);
+  });
+
+  test('`npm run admin -- withdraw` refuses an agency one of whose people is a country’s primary contact, naming them', async () => {
+    await expect(withdrawParticipant((sql, values) => hub.ds.query(sql, values), 'US Federal Trade Commission')).rejects.toThrow(
+      /^US Federal Trade Commission: ann\.carter@ftc\.example is the primary contact of .+: designate someone else first \(designateCountryPrimaryContact\)$/,
+    );
+    expect(await owner(`SELECT status FROM participant WHERE id = $1`, [orgId('ftc')])).toEqual([{ status: 'ENDORSED' }]);
   });
 });

@@ -17,6 +17,7 @@ import { PeopleWhoLeft1764940000000 } from './1764940000000-PeopleWhoLeft';
 import { RedSharesNamed1764950000000 } from './1764950000000-RedSharesNamed';
 import { RulesAcrossRequests1764960000000 } from './1764960000000-RulesAcrossRequests';
 import { ObjectionWindowWaited1764970000000 } from './1764970000000-ObjectionWindowWaited';
+import { NamedWhilePresent1764980000000 } from './1764980000000-NamedWhilePresent';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   RedSharesNamed1764950000000,
   RulesAcrossRequests1764960000000,
   ObjectionWindowWaited1764970000000,
+  NamedWhilePresent1764980000000,
 ];
