@@ -271,12 +271,12 @@ export class ParticipantData {
    * row changed, is FORBIDDEN; the person having left meanwhile (lap.contact_present, under the person row's lock), the
    * bad input it is when they had left before.
    */
-  private async designate(person: Person, text: string, values: unknown[]): Promise<void> {
+  private async designate(person: Person, text: string, values: unknown[], country?: string): Promise<void> {
     const rows = await this.db.atomically(() => this.db.query(text, values)).catch((err) => {
       throw refusedByRule(err, {
         contact_present: () => hasLeft('personId', person),
         // Their agency withdrawn at the same moment (lap.primary_contact_agency, under its row's lock).
-        primary_contact_agency: () => badInput('personId', 'is not a person of an endorsed agency of the country'),
+        primary_contact_agency: () => notAgencyOf(country ?? ''),
       });
     });
     if (rows.length !== 1) throw forbidden();
@@ -307,9 +307,9 @@ export class ParticipantData {
     const person = await this.visiblePerson('personId', personId);
     const org = await this.participantById.load(person.organizationId);
     if (!org || org.kind !== ParticipantKind.AGENCY || org.status !== ParticipantStatus.ENDORSED || org.countryCode !== country.code) {
-      throw badInput('personId', `is not a person of an endorsed agency of ${country.code}`);
+      throw notAgencyOf(country.code);
     }
-    await this.designate(person, `UPDATE country SET primary_contact_id = $2 WHERE code = $1 RETURNING code`, [country.code, person.id]);
+    await this.designate(person, `UPDATE country SET primary_contact_id = $2 WHERE code = $1 RETURNING code`, [country.code, person.id], country.code);
     this.countryByCode.clear(country.code);
     const changed = await this.countryByCode.load(country.code);
     if (!changed) throw forbidden();
@@ -319,3 +319,6 @@ export class ParticipantData {
 
 /** A person named who has left the network (`npm run admin -- leave`). */
 const hasLeft = (argument: string, person: Person) => badInput(argument, `${person.name} has left the network`);
+
+/** A primary contact named who is not a person of an endorsed agency of the country. */
+const notAgencyOf = (country: string) => badInput('personId', `is not a person of an endorsed agency of ${country}`);

@@ -268,7 +268,7 @@ describe('whom a write names is present when it names them', () => {
     const answer = await afterChange([`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('ico')]], () =>
       hub.gql(PRIMARY_CONTACT, { as: cast.oliver, variables: { c: 'GB', p: personId(cast.isla) } }),
     );
-    expect(answer).toEqual({ data: null, errors: [['BAD_USER_INPUT', 'personId: is not a person of an endorsed agency of the country']] });
+    expect(answer).toEqual({ data: null, errors: [['BAD_USER_INPUT', 'personId: is not a person of an endorsed agency of GB']] });
     expect(await owner(`SELECT primary_contact_id FROM country WHERE code = 'GB'`)).toEqual([{ primary_contact_id: personId(cast.oliver) }]);
   });
 
