@@ -188,7 +188,11 @@ export async function withdrawParticipant(query: OwnerQuery, which: string): Pro
     `UPDATE participant SET status = 'WITHDRAWN', endorsed_at = lap.participant_endorsed_at(status, objection_deadline, id, endorsed_at)
       WHERE id = $1 AND lap.participant_status(status, objection_deadline, id) = 'ENDORSED' RETURNING id`,
     [org.id],
-  );
+  ).catch(async (err: { code?: string; constraint?: string }) => {
+    // One of its people designated while this ran (lap.withdrawn_no_primary_contact, under its row's lock).
+    if (err.code === '23514' && err.constraint === 'primary_contact_stays') throw (await primaryContactFirst()) ?? err;
+    throw err;
+  });
   if (!row) throw new ConfigError(`${org.name} is not an endorsed participant (${org.status}): nothing to withdraw`);
   return { id: org.id, name: org.name };
 }

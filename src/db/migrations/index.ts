@@ -18,6 +18,7 @@ import { RedSharesNamed1764950000000 } from './1764950000000-RedSharesNamed';
 import { RulesAcrossRequests1764960000000 } from './1764960000000-RulesAcrossRequests';
 import { ObjectionWindowWaited1764970000000 } from './1764970000000-ObjectionWindowWaited';
 import { NamedWhilePresent1764980000000 } from './1764980000000-NamedWhilePresent';
+import { WithdrawnNoPrimaryContact1764990000000 } from './1764990000000-WithdrawnNoPrimaryContact';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -41,4 +42,5 @@ export const migrations = [
   RulesAcrossRequests1764960000000,
   ObjectionWindowWaited1764970000000,
   NamedWhilePresent1764980000000,
+  WithdrawnNoPrimaryContact1764990000000,
 ];
