@@ -333,8 +333,10 @@ export class CallData {
       // The row locked first (segment_manage's USING: a viewer who may not record minutes locks nothing): the minutes as
       // they were are then the ones committed last, also when another coordinator's recordMinutes was waited for (the
       // UPDATE's own sub-select would read them as they were when the statement began, and take "M" written meanwhile
-      // for "as before": no new time, no event).
-      await this.db.query(`SELECT 1 FROM call_segment WHERE id = $1 FOR UPDATE`, [segment.id]);
+      // for "as before": no new time, no event). FOR NO KEY UPDATE, the lock the UPDATE takes anyway: FOR UPDATE also
+      // waited for the key-share locks of rows that reference the segment (a case linked, a member invited), and two
+      // requests doing that and then recording minutes deadlocked.
+      await this.db.query(`SELECT 1 FROM call_segment WHERE id = $1 FOR NO KEY UPDATE`, [segment.id]);
       return this.db.query<{ same: boolean }>(
         `UPDATE call_segment s SET minutes = $2::text,
            minutes_recorded_at = CASE WHEN before.minutes IS NOT DISTINCT FROM $2::text THEN before.minutes_recorded_at ELSE now() END

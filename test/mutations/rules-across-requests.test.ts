@@ -213,6 +213,18 @@ describe('minutes recorded over minutes written meanwhile', () => {
   });
 });
 
+onPostgres('recording minutes does not wait for another request that links a case to the segment (no deadlock between two such requests)', async () => {
+  const segment = segmentId('next-1/2');
+  await withLocker(async (locker) => {
+    await locker.query('BEGIN');
+    // Another request links a case: its row references the segment (a key-share lock on the segment's row).
+    await locker.query(`INSERT INTO call_segment_case (segment_id, case_id) VALUES ($1, $2)`, [segment, caseId('FTC-2004-017')]);
+    const recorded = await hub.gql(`mutation($s: ID!) { recordMinutes(segmentId: $s, minutes: "Recorded beside a link") { minutes } }`, { as: cast.oliver, variables: { s: segment } });
+    expect(outcome(recorded)).toEqual({ data: { recordMinutes: { minutes: 'Recorded beside a link' } }, errors: undefined });
+    await locker.query('COMMIT');
+  });
+});
+
 describe('whom a write names is present when it names them', () => {
   const SHARE = `mutation($input: ShareCaseInput!) { shareCase(input: $input) { id } }`;
   const INVITE = `mutation($segment: ID!, $member: ID!) { inviteToSegment(segmentId: $segment, memberId: $member) { id } }`;
