@@ -110,6 +110,9 @@ async function main(): Promise<number> {
       case 'withdraw': {
         const p = await withdrawParticipant(query, args[0]);
         say(`${p.name} withdrawn in ${where}: its people are anonymous viewers from their next request, its API keys refused`);
+        if (p.primaryContactOf.length) {
+          say(`${p.primaryContactOf.join(', ')} ${p.primaryContactOf.length === 1 ? 'has' : 'have'} no primary contact now: one of ${p.primaryContactOf.length === 1 ? 'its' : 'their'} agencies designates one (designateCountryPrimaryContact)`);
+        }
         break;
       }
       case 'list': {

@@ -167,20 +167,13 @@ async function organization(query: OwnerQuery, which: string): Promise<{ id: str
  * not endorsed), its API keys are refused, and shares to it reach nobody; its records stay, and it stays listed as
  * WITHDRAWN. Not undone here: it joins again by the endorsement procedure.
  */
-export async function withdrawParticipant(query: OwnerQuery, which: string): Promise<{ id: string; name: string }> {
+export async function withdrawParticipant(query: OwnerQuery, which: string): Promise<{ id: string; name: string; primaryContactOf: string[] }> {
   const org = await organization(query, text('the organization', which, 200)!);
-  // A country's primary contact is a person of an endorsed agency (§A.2): someone else is designated first.
-  const primaryContactFirst = async () => {
-    const lines = await run(
-      query,
-      `SELECT c.name AS country, pe.email FROM country c JOIN person pe ON pe.id = c.primary_contact_id WHERE pe.organization_id = $1 ORDER BY c.name`,
-      [org.id],
-    );
-    const roles = lines.map((l: { country: string; email: string }) => `${l.email} is the primary contact of ${l.country}`).join(', ');
-    return lines.length ? new ConfigError(`${org.name}: ${roles}: designate someone else first (designateCountryPrimaryContact)`) : null;
-  };
-  const refusal = await primaryContactFirst();
-  if (refusal) throw refusal;
+  // The countries one of its people is the primary contact of: the withdrawal clears them (lap.withdrawn_contacts_cleared,
+  // §A.2: the contact is among the country's agencies) until one of their agencies designates someone.
+  const primaryContactOf = (
+    await run(query, `SELECT c.name FROM country c JOIN person pe ON pe.id = c.primary_contact_id WHERE pe.organization_id = $1 ORDER BY c.name`, [org.id])
+  ).map((r: { name: string }) => r.name);
   // Endorsed as it is now (lap.participant_status): one endorsed by the procedure at its deadline is still stored as
   // APPLIED (the status is computed when read), and is withdrawn as well; when it was endorsed is kept.
   const [row] = await run(
@@ -188,13 +181,9 @@ export async function withdrawParticipant(query: OwnerQuery, which: string): Pro
     `UPDATE participant SET status = 'WITHDRAWN', endorsed_at = lap.participant_endorsed_at(status, objection_deadline, id, endorsed_at)
       WHERE id = $1 AND lap.participant_status(status, objection_deadline, id) = 'ENDORSED' RETURNING id`,
     [org.id],
-  ).catch(async (err: { code?: string; constraint?: string }) => {
-    // One of its people designated while this ran (lap.withdrawn_no_primary_contact, under its row's lock).
-    if (err.code === '23514' && err.constraint === 'primary_contact_stays') throw (await primaryContactFirst()) ?? err;
-    throw err;
-  });
+  );
   if (!row) throw new ConfigError(`${org.name} is not an endorsed participant (${org.status}): nothing to withdraw`);
-  return { id: org.id, name: org.name };
+  return { id: org.id, name: org.name, primaryContactOf };
 }
 
 /**

@@ -64,7 +64,7 @@ test('a participant withdrawn: its people are anonymous on their next request, i
   expect(before.body.data.case.reference).toBe('FTC-2004-021');
   expect(await hub.gql(`{ me { kind } }`, { token: secret })).toMatchObject({ status: 200, body: { data: { me: { kind: 'PRIVATE' } } } });
 
-  expect(await withdrawParticipant(query, 'meridian bank')).toEqual({ id: expect.any(String), name: 'Meridian Bank' });
+  expect(await withdrawParticipant(query, 'meridian bank')).toEqual({ id: expect.any(String), name: 'Meridian Bank', primaryContactOf: [] });
   const after = await hub.gql(red, { as: cast.tom, variables: { id: caseId('FTC-2004-021') } });
   expect(after.body).toEqual({ data: { me: { kind: 'ANONYMOUS' }, case: null } });
   expect(await hub.gql(`{ me { kind } }`, { token: secret })).toMatchObject({ status: 401, body: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] } });
@@ -87,7 +87,7 @@ test('an applicant endorsed by the procedure (stored APPLIED, its deadline passe
   const [{ deadline }] = await hub.ds.query(`SELECT objection_deadline AS deadline FROM participant WHERE id = $1`, [orgId('cgi')]);
   expect(await hub.ds.query(`SELECT count(*)::int AS n FROM endorsement_objection WHERE participant_id = $1 AND withdrawn_at IS NULL`, [orgId('cgi')])).toEqual([{ n: 0 }]);
   expect((await listOrganizations(query)).find((o) => o.name === 'CGI.br Anti-Spam Working Group')).toMatchObject({ status: 'ENDORSED' });
-  expect(await withdrawParticipant(query, 'CGI.br Anti-Spam Working Group')).toEqual({ id: orgId('cgi'), name: 'CGI.br Anti-Spam Working Group' });
+  expect(await withdrawParticipant(query, 'CGI.br Anti-Spam Working Group')).toEqual({ id: orgId('cgi'), name: 'CGI.br Anti-Spam Working Group', primaryContactOf: [] });
   expect(await hub.ds.query(`SELECT status, endorsed_at FROM participant WHERE id = $1`, [orgId('cgi')])).toEqual([{ status: 'WITHDRAWN', endorsed_at: deadline }]);
   expect((await listOrganizations(query)).find((o) => o.name === 'CGI.br Anti-Spam Working Group')).toMatchObject({ status: 'WITHDRAWN' });
   // An applicant whose deadline is ahead is not a participant yet: nothing to withdraw, as its status says.

@@ -284,30 +284,31 @@ describe('whom a write names is present when it names them', () => {
     expect(await owner(`SELECT primary_contact_id FROM country WHERE code = 'GB'`)).toEqual([{ primary_contact_id: personId(cast.oliver) }]);
   });
 
-  onPostgres('designated first: `npm run admin -- withdraw` of their agency, waiting for it, is refused and the agency stays', async () => {
+  onPostgres('designated first: `npm run admin -- withdraw` of their agency, waiting for it, clears that designation too', async () => {
+    let withdrawn: Awaited<ReturnType<typeof withdrawParticipant>> | undefined;
     await withLocker(async (locker, waiting) => {
       await locker.query('BEGIN');
       // Isla (ICO) designated the UK's primary contact, by a request under way (its lock on the ICO's row).
       await locker.query(`SELECT set_config('lap.now', now()::text, true)`);
       await locker.query(`UPDATE country SET primary_contact_id = $1 WHERE code = 'GB'`, [personId(cast.isla)]);
-      const withdrawn = withdrawParticipant((sql, values) => hub.ds.query(sql, values), 'UK Information Commissioner’s Office');
+      const withdrawing = withdrawParticipant((sql, values) => hub.ds.query(sql, values), 'UK Information Commissioner’s Office');
       await waiting();
       await locker.query('COMMIT');
-      await expect(withdrawn).rejects.toThrow(
-        /^UK Information Commissioner’s Office: isla\.morgan@ico\.example is the primary contact of .+: designate someone else first \(designateCountryPrimaryContact\)$/,
-      );
+      withdrawn = await withdrawing;
     });
-    expect(await owner(`SELECT status FROM participant WHERE id = $1`, [orgId('ico')])).toEqual([{ status: 'ENDORSED' }]);
+    expect(withdrawn?.name).toBe('UK Information Commissioner’s Office');
+    expect(await owner(`SELECT status FROM participant WHERE id = $1`, [orgId('ico')])).toEqual([{ status: 'WITHDRAWN' }]);
+    expect(await owner(`SELECT primary_contact_id FROM country WHERE code = 'GB'`)).toEqual([{ primary_contact_id: null }]);
   });
 
-  test('in the database: an agency one of whose people is a country’s primary contact is not withdrawn (for any writer)', async () => {
-    await expect(owner(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('oft')])).rejects.toMatchObject({ code: '23514', constraint: 'primary_contact_stays' });
-  });
-
-  test('`npm run admin -- withdraw` refuses an agency one of whose people is a country’s primary contact, naming them', async () => {
-    await expect(withdrawParticipant((sql, values) => hub.ds.query(sql, values), 'US Federal Trade Commission')).rejects.toThrow(
-      /^US Federal Trade Commission: ann\.carter@ftc\.example is the primary contact of .+: designate someone else first \(designateCountryPrimaryContact\)$/,
-    );
-    expect(await owner(`SELECT status FROM participant WHERE id = $1`, [orgId('ftc')])).toEqual([{ status: 'ENDORSED' }]);
+  test('an agency withdrawn, for any writer: its people are no country’s primary contact any more; `npm run admin -- withdraw` says which countries have none now', async () => {
+    await owner(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('oft')]);
+    expect(await owner(`SELECT primary_contact_id FROM country WHERE code = 'GB'`)).toEqual([{ primary_contact_id: null }]);
+    // The US's only agency (no one else could be designated first).
+    const [{ name: us }] = await owner(`SELECT name FROM country WHERE code = 'US'`);
+    expect(await withdrawParticipant((sql, values) => hub.ds.query(sql, values), 'US Federal Trade Commission')).toEqual({
+      id: orgId('ftc'), name: 'US Federal Trade Commission', primaryContactOf: [us],
+    });
+    expect(await owner(`SELECT primary_contact_id FROM country WHERE code = 'US'`)).toEqual([{ primary_contact_id: null }]);
   });
 });

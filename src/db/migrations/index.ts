@@ -19,6 +19,7 @@ import { RulesAcrossRequests1764960000000 } from './1764960000000-RulesAcrossReq
 import { ObjectionWindowWaited1764970000000 } from './1764970000000-ObjectionWindowWaited';
 import { NamedWhilePresent1764980000000 } from './1764980000000-NamedWhilePresent';
 import { WithdrawnNoPrimaryContact1764990000000 } from './1764990000000-WithdrawnNoPrimaryContact';
+import { WithdrawnContactsCleared1765000000000 } from './1765000000000-WithdrawnContactsCleared';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   ObjectionWindowWaited1764970000000,
   NamedWhilePresent1764980000000,
   WithdrawnNoPrimaryContact1764990000000,
+  WithdrawnContactsCleared1765000000000,
 ];
