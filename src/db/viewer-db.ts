@@ -4,7 +4,7 @@ import pg from 'pg';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Viewer } from '../policy/viewer';
 import { encodeEvents, LIVE_CHANNEL, LiveEvent, mergeEvents } from '../live/events';
-import { clientClosedRequest } from '../graphql/errors';
+import { clientClosedRequest, serviceUnavailable } from '../graphql/errors';
 import { fromJson, hydrate } from './hydrate';
 import { countOn, StatementCount } from './statement-counter';
 import type { Sql } from './sql';
@@ -269,6 +269,14 @@ export class ViewerDb {
     } catch (err) {
       // Cancelled because the client went away (`finish`): abandoned work, not a failure.
       if (this.abandoned) throw this.finishedError();
+      // Two requests that each held a row the other wanted (a deadlock: PostgreSQL undoes one of them), or a
+      // serialization failure: nothing of this one is written (its document is answered with data null and rolled
+      // back), and sent again it goes through. Not an internal error: 503 with Retry-After, as when the hub cannot
+      // answer for a moment.
+      const code = (err as { code?: unknown }).code;
+      if (code === '40P01' || code === '40001') {
+        throw serviceUnavailable('Another request changed the same rows at this moment: this one was undone and nothing of it was written; send it again', 1, err as Error);
+      }
       throw err;
     }
   }

@@ -312,3 +312,31 @@ describe('whom a write names is present when it names them', () => {
     expect(await owner(`SELECT primary_contact_id FROM country WHERE code = 'US'`)).toEqual([{ primary_contact_id: null }]);
   });
 });
+
+onPostgres('a request that deadlocks with another (PostgreSQL undoes it) is answered 503 SERVICE_UNAVAILABLE with Retry-After, nothing of it written, not an internal error', async () => {
+  const [x, y] = [caseId('FTC-2004-017'), caseId('FTC-2004-021')];
+  const titles = () => owner(`SELECT id, title FROM enforcement_case WHERE id = ANY($1) ORDER BY id`, [[x, y]]);
+  const before = await titles();
+  const token = await hub.tokenFor(personId(cast.ann), cast.ann);
+  await withLocker(async (locker, waiting) => {
+    await locker.query('BEGIN');
+    await locker.query(`SELECT 1 FROM enforcement_case WHERE id = $1 FOR UPDATE`, [x]);
+    // The request takes y, then waits for x; the other session then waits for y: a deadlock, which the request's
+    // backend (waiting the longest) detects and is undone by.
+    const sent = fetch(hub.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: `mutation($x: ID!, $y: ID!) { a: updateCase(id: $y, input: { title: "First renamed" }) { id } b: updateCase(id: $x, input: { title: "Second renamed" }) { id } }`, variables: { x, y } }),
+    });
+    await waiting();
+    await locker.query(`SELECT 1 FROM enforcement_case WHERE id = $1 FOR UPDATE`, [y]);
+    await locker.query('ROLLBACK');
+    const res = await sent;
+    const body = (await res.json()) as { data: unknown; errors: Array<{ message: string; extensions: { code: string } }> };
+    expect([res.status, res.headers.get('retry-after'), body.data]).toEqual([503, '1', null]);
+    expect(body.errors.map((e) => [e.extensions.code, e.message])).toEqual([
+      ['SERVICE_UNAVAILABLE', 'Another request changed the same rows at this moment: this one was undone and nothing of it was written; send it again'],
+    ]);
+  });
+  expect(await titles()).toEqual(before);
+});
