@@ -85,7 +85,6 @@ function upgradeForwardedFor(request: http.IncomingMessage): string | undefined 
 function hubClient(
   url: string,
   authorization: string | undefined,
-  lazy: boolean,
   on: { connected?: () => void; closed?: (code: number, reason: string) => void } = {},
   xForwardedFor?: string,
 ): Client {
@@ -101,8 +100,7 @@ function hubClient(
   return createClient({
     url: wsUrl(url),
     webSocketImpl: Impl,
-    lazy,
-    lazyCloseTimeout: 0,
+    lazy: false,
     retryAttempts: 0,
     onNonLazyError: () => undefined,
     connectionParams: authorization ? { authorization } : {},
@@ -144,7 +142,7 @@ class HubLink {
       accept = resolve;
       refuse = reject;
     });
-    this.client = hubClient(url, authorization, false, {
+    this.client = hubClient(url, authorization, {
       connected: () => {
         this.connected = true;
         accept();

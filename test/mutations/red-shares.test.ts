@@ -1,5 +1,5 @@
-import pg from 'pg';
 import { cast, orgId, personId, startTestHub, TestHub } from '../support/hub';
+import { withLocker } from '../support/locker';
 
 /**
  * TLP:RED names individuals (DOMAIN §4; FIRST TLP 2.0): a RED case has no share to a whole organization. Each write
@@ -46,28 +46,6 @@ async function stateOf(id: string) {
     shares: await hub.ds.query(`SELECT participant_id, recipient_ids FROM case_share WHERE case_id = $1 ORDER BY participant_id`, [id]),
     reach: await hub.ds.query(`SELECT participant_id, person_id FROM case_reach WHERE case_id = $1 ORDER BY participant_id, person_id`, [id]),
   };
-}
-
-/** A second session, holding a transaction open while a request runs into its lock. */
-async function withLocker(fn: (locker: pg.Client, waiting: () => Promise<void>) => Promise<void>): Promise<void> {
-  const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
-  await locker.connect();
-  // The request waits for a lock of the locker's (a row's: its transaction id); pg_locks, since pg_stat_activity is read
-  // once per transaction.
-  const waiting = async () => {
-    for (let i = 0; i < 500; i++) {
-      const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
-      if (rows[0].n > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error('the request never waited for the lock');
-  };
-  try {
-    await fn(locker, waiting);
-  } finally {
-    await locker.query('ROLLBACK').catch(() => undefined);
-    await locker.end();
-  }
 }
 
 const refusal = (r: { body: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> } }) => ({

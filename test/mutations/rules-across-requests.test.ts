@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { leavePerson, withdrawParticipant } from '../../src/db/bootstrap';
 import { caseId, cast, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
+import { withLocker } from '../support/locker';
 
 /**
  * Rules two requests at once could each pass and together break (DOMAIN §4 contacts and endorsement, §7 live minutes),
@@ -23,27 +23,6 @@ const onPostgres = embedded ? test.skip : test;
 const POINT_OF_CONTACT = `mutation($p: ID!) { designatePointOfContact(personId: $p) { pointOfContact { email } } }`;
 const PRIMARY_CONTACT = `mutation($c: String!, $p: ID!) { designateCountryPrimaryContact(countryCode: $c, personId: $p) { primaryContact { email } } }`;
 const owner = (sql: string, values?: unknown[]) => hub.ds.query(sql, values);
-
-/** A second session, holding a transaction open while a request runs into its lock. */
-async function withLocker(fn: (locker: pg.Client, waiting: () => Promise<void>) => Promise<void>): Promise<void> {
-  const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
-  await locker.connect();
-  // pg_locks: pg_stat_activity is read once per transaction.
-  const waiting = async () => {
-    for (let i = 0; i < 500; i++) {
-      const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
-      if (rows[0].n > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error('the other write never waited for the lock');
-  };
-  try {
-    await fn(locker, waiting);
-  } finally {
-    await locker.query('ROLLBACK').catch(() => undefined);
-    await locker.end();
-  }
-}
 
 const outcome = (r: { body: { data?: unknown; errors?: Array<{ message: string; extensions?: { code?: string } }> } }) => ({
   data: r.body.data,
