@@ -51,8 +51,12 @@ export async function runGatewayBench(input: GatewayBenchInput): Promise<{ resul
     COMPLAINTS_PORT: '0',
   });
   try {
-    const one = await startServer('gateway (one hub)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base]), input.logDir, [], '/healthcheck');
+    const gatewayArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+    const one = await startServer('gateway (one hub)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base]), input.logDir, gatewayArgs, '/healthcheck');
     procs.push(one);
+    // Harness-only, side by side with it: the same gateway executing every query itself (forwarding off).
+    const executing = await startServer('gateway (executing every query)', 'dist/bench/gateway-server.js', { HUB_URL: `${input.hub.base}/graphql` }, input.logDir, gatewayArgs, '/healthcheck');
+    procs.push(executing);
     let two: Server | null = null;
     let second: Server | null = null;
     if (!input.embedded) {
@@ -62,14 +66,14 @@ export async function runGatewayBench(input: GatewayBenchInput): Promise<{ resul
       procs.push(two);
     }
     log(
-      `R8 servers: gateway as \`npm run gateway\` in production (pid ${one.child.pid}, HUB_URL = the hub)` +
+      `R8 servers: gateway as \`npm run gateway\` in production (pid ${one.child.pid}, HUB_URL = the hub); beside it, harness-only, the same gateway executing every query itself (pid ${executing.child.pid})` +
         (two ? `; a second hub on the same database (pid ${second!.child.pid}) and a gateway over both (pid ${two.child.pid})` : '; embedded database: one hub only'),
     );
 
     const target = (base: string, headers: Record<string, string>): Target => ({ url: `${base}/graphql`, body: input.body, headers });
     for (const v of input.viewers) {
       const direct = await post(target(input.hub.base, v.headers));
-      for (const g of [one, two].filter((x): x is Server => x !== null)) {
+      for (const g of [one, executing, two].filter((x): x is Server => x !== null)) {
         // Twice through the two-hub gateway: both hubs answer.
         for (let i = 0; i < 2; i++) {
           const via = await post(target(g.base, v.headers));
@@ -89,9 +93,11 @@ export async function runGatewayBench(input: GatewayBenchInput): Promise<{ resul
       const variants = [
         { key: 'hub', t: target(input.hub.base, v.headers), pid: input.hub.pid },
         { key: 'gateway', t: target(one.base, v.headers), pid: one.child.pid },
+        { key: 'executing', t: target(executing.base, v.headers), pid: executing.child.pid },
       ];
-      const p50 = new Map<string, number[]>([['hub', []], ['gateway', []]]);
+      const p50 = new Map<string, number[]>([['hub', []], ['gateway', []], ['executing', []]]);
       const cpu: number[] = [];
+      const executingCpu: number[] = [];
       let failures = 0;
       for (let round = 0; round <= input.rounds; round++) {
         for (const variant of round % 2 ? [...variants].reverse() : variants) {
@@ -100,6 +106,7 @@ export async function runGatewayBench(input: GatewayBenchInput): Promise<{ resul
           if (round === 0) continue;
           p50.get(variant.key)!.push(m.p50);
           if (variant.key === 'gateway') cpu.push(m.cpuMsPerRequest);
+          if (variant.key === 'executing') executingCpu.push(m.cpuMsPerRequest);
         }
       }
       const ratios = p50.get('gateway')!.map((g, i) => g / p50.get('hub')![i]);
@@ -114,6 +121,11 @@ export async function runGatewayBench(input: GatewayBenchInput): Promise<{ resul
         pass: r <= 1.3 && failures === 0,
       });
       notes.push(`    R8 ${v.kind}: gateway process CPU ${ms(median(cpu))} ms per case-board request (median over the rounds)${failures ? `; ${failures} failed requests` : ''}`);
+      const forwarding = p50.get('gateway')!.map((g, i) => g / p50.get('executing')![i]);
+      notes.push(
+        `    R8 ${v.kind}, side by side: the gateway executing every query itself (harness-only, forwarding off) p50 ${ms(median(p50.get('executing')!))} ms, ` +
+          `CPU ${ms(median(executingCpu))} ms per board; forwarding ÷ executing p50 ${median(forwarding).toFixed(2)}, CPU ${(median(cpu) / median(executingCpu)).toFixed(2)}`,
+      );
     }
 
     // Throughput: the same board through a gateway over one hub and over two, alternating, at twice the concurrency.

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import path from 'node:path';
-import { useGraphQlJit } from '@envelop/graphql-jit';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { Attributes, createGatewayRuntime, GatewayPlugin, GatewayRuntime, JSONLogWriter, Logger, LogLevel, LogWriter } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
@@ -14,16 +13,20 @@ import {
   ExecutionArgs,
   ExecutionResult,
   FieldNode,
+  FragmentSpreadNode,
+  getDirectiveValues,
+  GraphQLIncludeDirective,
+  GraphQLSkipDirective,
+  InlineFragmentNode,
   getNamedType,
   getOperationAST,
   GraphQLError,
   GraphQLSchema,
-  isScalarType,
-  isSpecifiedScalarType,
   Kind,
-  OperationDefinitionNode,
   OperationTypeNode,
   parse,
+  print,
+  SelectionSetNode,
   TypeInfo,
   visit,
   visitWithTypeInfo,
@@ -35,7 +38,7 @@ import { MAX_QUERY_TOKENS, queryLimitRules } from '../graphql/limits';
 import { parsedTooDeep, tooDeepToParse } from '../graphql/errors';
 import { MAX_LITERAL_NESTING } from '../graphql/executor';
 import { checkedVariables } from '../graphql/input-text';
-import { asValidationError, checkingDateTimes, LITERAL_KINDS } from '../graphql/input-errors';
+import { asValidationError, checkingDateTimes } from '../graphql/input-errors';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
 import { corsFor } from '../http/cors';
 import { sendJson } from '../http/respond';
@@ -110,52 +113,155 @@ function supergraphFacts(supergraph: string): { foreign: Set<string>; hubFieldOf
 }
 
 /**
- * When the gateway executes an operation with graphql-jit (compiled once per document, as the hub does) rather than
- * graphql-js: a query whose every field the hub alone resolves — the case board, a case, the calls. The gateway's work
- * there is copying the hub's answer into the response, row by row, field by field (a 500-row board: ~10,000 fields),
- * which is what compiling saves. Mutations, subscriptions and queries that reach another subgraph (`complaints`,
- * `Case.complaints`) run on graphql-js, whose answers for them the tests pin down: graphql-jit coerces input defaults
- * and reports a missing entity's non-null fields differently.
+ * Which queries the gateway forwards to a hub whole (`forwardPlugin`): a query whose every field the hub alone resolves
+ * — the case board, a case, the calls — and that asks nothing of the schema itself (`__schema`, `__type`: the
+ * composed graph's introspection is the gateway's to answer, not the hub's). Mutations and subscriptions are never
+ * forwarded whole (each field of a mutation runs in order, as the gateway runs it), nor is a query that reaches another
+ * subgraph's field (`complaints`, `Case.complaints`) or a document of several operations whose named one is not a query.
  */
-export function compiledWhen(supergraph: string): (args: ExecutionArgs) => boolean {
+export function forwardedWhen(supergraph: string): (args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName'>) => boolean {
   const { foreign } = supergraphFacts(supergraph);
-  const decided = new WeakMap<DocumentNode, boolean>();
+  const decided = new WeakMap<DocumentNode, Map<string, boolean>>();
   return (args) => {
-    let compiled = decided.get(args.document);
-    if (compiled === undefined) decided.set(args.document, (compiled = hubOnlyQuery(args, foreign)));
-    return compiled;
+    let byName = decided.get(args.document);
+    if (!byName) decided.set(args.document, (byName = new Map()));
+    const key = args.operationName ?? '';
+    let forwarded = byName.get(key);
+    if (forwarded === undefined) byName.set(key, (forwarded = hubOnlyQuery(args, foreign)));
+    return forwarded;
   };
 }
 
-function hubOnlyQuery(args: ExecutionArgs, foreign: ReadonlySet<string>): boolean {
-  // One operation per document: the plugin keeps one compiled query per parsed document (which the gateway's parse
-  // cache shares between requests), whatever operation a request names, so a document of several operations would
-  // run the first one compiled for every request.
-  const operations = args.document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  if (operations.length !== 1 || operations[0].operation !== 'query') return false;
+function hubOnlyQuery(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName'>, foreign: ReadonlySet<string>): boolean {
+  const operation = getOperationAST(args.document, args.operationName);
+  if (!operation || operation.operation !== 'query') return false;
   const typeInfo = new TypeInfo(args.schema);
   let hubOnly = true;
-  // Every field of the document (unused fragments' too: an over-approximation that only ever chooses graphql-js).
+  // Every field of the document (other operations' and unused fragments' too: an over-approximation that only ever
+  // chooses the gateway's own execution).
   visit(
     args.document,
     visitWithTypeInfo(typeInfo, {
-      Field() {
+      Field(node) {
         const parent = typeInfo.getParentType();
         const field = typeInfo.getFieldDef();
-        if (!parent || !field || foreign.has(`${parent.name}.${field.name}`)) hubOnly = false;
-      },
-      // A literal of the supergraph's own scalars (`networkReport(from: "2026-01-01T00:00:00Z")`): graphql-jit writes
-      // "Scalar with variable inputs detected…" on standard error for each (their parseLiteral takes the variables
-      // too), one stray line per request outside the log; graphql-js runs such a document.
-      enter(node) {
-        if (!LITERAL_KINDS.has(node.kind)) return;
-        const type = typeInfo.getInputType();
-        const named = type ? getNamedType(type) : null;
-        if (named && isScalarType(named) && !isSpecifiedScalarType(named)) hubOnly = false;
+        if (node.name.value === '__schema' || node.name.value === '__type') hubOnly = false;
+        else if (!parent || !field || foreign.has(`${parent.name}.${field.name}`)) hubOnly = false;
       },
     }),
   );
   return hubOnly;
+}
+
+/** The HTTP answers of a hub that refuse a whole request, and the header that says when to send it again. */
+const RETRY_AFTER_STATUSES = new Set([429, 503]);
+
+/**
+ * A hub error as the gateway gives it to its client, as its own execution gives a subgraph's: the hub's message, path
+ * and extensions, with `serviceName` (and no locations: the gateway's own execution gives none for a subgraph's error).
+ * A refusal of the whole request (`http`: its status) is the request's, as `refusedCredentialPlugin` answers it.
+ */
+function hubError(raw: unknown, http: Record<string, unknown> | null): GraphQLError {
+  const e = (raw && typeof raw === 'object' ? raw : {}) as { message?: unknown; path?: unknown; extensions?: unknown };
+  const message = typeof e.message === 'string' ? e.message : 'The hub answered an error without a message';
+  const path = Array.isArray(e.path) && e.path.every((k) => typeof k === 'string' || typeof k === 'number') ? (e.path as Array<string | number>) : undefined;
+  const extensions = { ...(e.extensions && typeof e.extensions === 'object' ? (e.extensions as Record<string, unknown>) : {}), ...(http ? { http } : { serviceName: 'hub' }) };
+  return new GraphQLError(message, { path, extensions });
+}
+
+/** The response keys of an operation's root fields, as its execution would give them (`@skip` and `@include` heeded). */
+function rootKeys(args: Pick<ExecutionArgs, 'document' | 'operationName' | 'variableValues'>): string[] {
+  const operation = getOperationAST(args.document, args.operationName);
+  const fragments = new Map(args.document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const keys = new Set<string>();
+  const included = (node: FieldNode | InlineFragmentNode | FragmentSpreadNode) =>
+    getDirectiveValues(GraphQLSkipDirective, node, args.variableValues ?? undefined)?.if !== true &&
+    getDirectiveValues(GraphQLIncludeDirective, node, args.variableValues ?? undefined)?.if !== false;
+  const seen = new Set<string>();
+  const collect = (set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      if (!included(selection)) continue;
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value !== '__typename') keys.add(selection.alias?.value ?? selection.name.value);
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) collect(selection.selectionSet);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) collect(fragment.selectionSet);
+      }
+    }
+  };
+  if (operation) collect(operation.selectionSet);
+  return [...keys];
+}
+
+/**
+ * A query the hub alone answers (`forwardedWhen`) is sent to a hub as the client wrote it — one hub request for the
+ * whole document, with the client's variables — and the hub's answer is the client's: its data, its errors (paths and
+ * locations of the client's own document), its `extensions.redacted`. The gateway's own execution would take the same
+ * answer apart and build it again field by field (a 500-row board: about ten thousand fields, each through the
+ * delegation's bookkeeping), which was most of the gateway's CPU per board. Everything before execution is the
+ * gateway's as for any request: the body's checks, parsing, validation against the composed schema, the limits, the
+ * variables' types. The fetch is the gateway's (its `onFetch` steps: the hubs in turn, a read sent again once after a
+ * dropped connection, the request id), with the client's `Authorization` and address chain, as every hub request.
+ *
+ * The hub's refusals of a whole request keep their status: 401 (the credential), 429 and 503 with `Retry-After`; the
+ * gateway answers them with the same status, the hub's error and no data.
+ */
+export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin {
+  const forwarded = forwardedWhen(supergraph);
+  return {
+    onExecute({ args, setExecuteFn }) {
+      const context = args.contextValue as {
+        request?: Request;
+        params?: { query?: unknown };
+        fetch?: (url: string, init: RequestInit & { headers: Record<string, string> }, context: unknown, info?: unknown) => Promise<Response>;
+      };
+      // Over HTTP only (a query sent over the gateway's WebSocket runs as the gateway runs it).
+      if (!context?.request || typeof context.fetch !== 'function' || 'connectionParams' in context || !forwarded(args)) return;
+      const fetchFn = context.fetch;
+      const query = typeof context.params?.query === 'string' ? context.params.query : print(args.document);
+      setExecuteFn(async (a) => {
+        const authorization = forwardedAuthorization(context, context.request);
+        const xForwardedFor = clientForwardedFor(context, context.request);
+        const headers: Record<string, string> = {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json, application/json;q=0.9',
+          ...(authorization ? { authorization } : {}),
+          ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}),
+        };
+        const body = JSON.stringify({ query, ...(a.operationName ? { operationName: a.operationName } : {}), ...(a.variableValues ? { variables: a.variableValues } : {}) });
+        let response: Response;
+        try {
+          response = await fetchFn(hubUrl, { method: 'POST', headers, body }, context, { executionRequest: { operationType: OperationTypeNode.QUERY, context } });
+        } catch (err) {
+          // The gateway's own answers (every hub refused the connection; a hub closed it twice), as its own execution
+          // gives them: at each root field, nothing answered.
+          if (!(err instanceof GraphQLError)) throw err;
+          return { data: null, errors: rootKeys(a).map((key) => new GraphQLError(err.message, { path: [key], extensions: { ...err.extensions, serviceName: 'hub' } })) };
+        }
+        const text = await response.text();
+        let answer: { data?: unknown; errors?: unknown; extensions?: { redacted?: unknown } } | null = null;
+        try {
+          answer = JSON.parse(text);
+        } catch {
+          // not JSON: below
+        }
+        if (!answer || typeof answer !== 'object' || (answer.data === undefined && !Array.isArray(answer.errors))) {
+          throw new Error(`the hub answered ${response.status} without a GraphQL result`);
+        }
+        // A refusal of the whole request (no data): its status, and when to send it again, as the hub answered.
+        const retryAfter = response.headers.get('retry-after');
+        const http = response.status !== 200 && answer.data == null
+          ? { status: response.status, ...(RETRY_AFTER_STATUSES.has(response.status) && retryAfter ? { headers: { 'Retry-After': retryAfter } } : {}) }
+          : null;
+        const result: ExecutionResult = { data: answer.data as ExecutionResult['data'] };
+        if (Array.isArray(answer.errors) && answer.errors.length) result.errors = answer.errors.map((e) => hubError(e, http));
+        if (Array.isArray(answer.extensions?.redacted) && answer.extensions.redacted.length) result.extensions = { redacted: answer.extensions.redacted };
+        return result;
+      });
+    },
+  };
 }
 
 /**
@@ -704,8 +810,8 @@ export interface GatewayOptions {
   logging?: 'error' | 'warn' | 'info' | 'debug' | false;
   /** Where the log lines go, scrubbed (`scrubbed`): one JSON line each on standard output by default; tests read them. */
   logWriter?: LogWriter;
-  /** Queries the hub alone answers run compiled (graphql-jit, `compiledWhen`); false: everything on graphql-js (tests compare the two). */
-  compile?: boolean;
+  /** Queries the hub alone answers are forwarded to a hub whole (`forwardPlugin`); false: the gateway executes every query itself (tests compare the two). */
+  forward?: boolean;
   /** How long an idle client connection is kept open (65 s by default, as the hub's KEEP_ALIVE_TIMEOUT_MS). */
   keepAliveTimeoutMs?: number;
   /** How long a client may take to send a whole request (60 s by default, as the hub's REQUEST_TIMEOUT_MS): then 408. */
@@ -972,7 +1078,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     Object.entries(options.subgraphs).map(([name, u]) => [name, Array.isArray(u) ? u : [u]]),
   ) as Record<SubgraphName, string[]>;
   const live = gatewayLive(urls.hub, options.maxQueryDepth ?? 12);
-  const compiled = options.compile === false ? null : compiledWhen(options.supergraph);
   const logging = options.logging === false ? false : gatewayLogger(options.logging ?? 'error', options.logWriter);
   const runtime = createGatewayRuntime({
     supergraph: options.supergraph,
@@ -998,7 +1103,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [...limitsPlugins(options.maxQueryDepth ?? 12), tooDeepPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), requestShapePlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(compiled ? [useGraphQlJit({}, { enableIf: compiled }) as GatewayPlugin] : [])],
+    plugins: () => [...limitsPlugins(options.maxQueryDepth ?? 12), tooDeepPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), requestShapePlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(options.forward === false ? [] : [forwardPlugin(options.supergraph, placeholderUrls.hub)])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).

@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/db/data-source';
 import { buildSchema, parse } from 'graphql';
 import { DETAIL_QUERY, AGENDA_QUERY } from '../../bench/board';
 import { MemoryLogWriter } from '@graphql-hive/gateway-runtime';
-import { compiledWhen, composeSupergraph, createGateway, Gateway, hubUrlsOf, probeHub, scrubbed } from '../../src/federation/gateway';
+import { composeSupergraph, forwardedWhen, createGateway, Gateway, hubUrlsOf, probeHub, scrubbed } from '../../src/federation/gateway';
 import { STREAM_NOT_ACCEPTED } from '../../src/federation/request-shape';
 import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
@@ -315,48 +315,78 @@ test('redactions of a root field keep the client’s alias; entries of several f
   ]);
 });
 
-describe('queries the hub alone answers run compiled (graphql-jit) at the gateway', () => {
-  test('which operations compile: queries whose every field the hub resolves; never a mutation, a subscription or a field of another subgraph', () => {
+describe('queries the hub alone answers are forwarded to a hub whole', () => {
+  test('which operations are forwarded: queries whose every field the hub resolves; never a mutation, a subscription, introspection or a field of another subgraph', () => {
     const schema = buildSchema(supergraph(), { assumeValidSDL: true });
-    const compiles = (source: string, operationName?: string) => compiledWhen(supergraph())({ schema, document: parse(source), operationName } as never);
-    expect(compiles(`{ cases(first: 5) { totalCount nodes { reference leadAgency { name } } } }`)).toBe(true);
-    expect(compiles(`query Q { case(id: "x") { ...F } } fragment F on Case { reference confidential { summary } }`)).toBe(true);
-    expect(compiles(`{ __schema { queryType { name } } }`)).toBe(true);
-    expect(compiles(`mutation { updateCase(input: { id: "x", title: "t" }) { reference } }`)).toBe(false);
-    expect(compiles(`subscription { caseChanged { reference } }`)).toBe(false);
-    expect(compiles(`{ complaints { id } }`)).toBe(false);
-    expect(compiles(`{ case(id: "x") { reference complaints { id } } }`)).toBe(false);
+    const forwards = (source: string, operationName?: string) => forwardedWhen(supergraph())({ schema, document: parse(source), operationName });
+    expect(forwards(`{ cases(first: 5) { totalCount nodes { reference leadAgency { name } } } }`)).toBe(true);
+    expect(forwards(`query Q { case(id: "x") { ...F } } fragment F on Case { reference confidential { summary } }`)).toBe(true);
+    expect(forwards(`{ __typename me { __typename kind } }`)).toBe(true);
+    expect(forwards(`{ networkReport(from: "2026-01-01T00:00:00Z", to: "2026-04-01T00:00:00Z") { callsHeld } }`)).toBe(true);
+    // The composed graph's introspection is the gateway's own.
+    expect(forwards(`{ __schema { queryType { name } } }`)).toBe(false);
+    expect(forwards(`{ me { kind } t: __type(name: "Case") { name } }`)).toBe(false);
+    expect(forwards(`mutation { updateCase(input: { id: "x", title: "t" }) { reference } }`)).toBe(false);
+    expect(forwards(`subscription { caseChanged { reference } }`)).toBe(false);
+    expect(forwards(`{ complaints { id } }`)).toBe(false);
+    expect(forwards(`{ case(id: "x") { reference complaints { id } } }`)).toBe(false);
     // Through a fragment, an inline fragment, an alias: still another subgraph's field.
-    expect(compiles(`{ case(id: "x") { ...F } } fragment F on Case { c: complaints { id } }`)).toBe(false);
-    expect(compiles(`{ case(id: "x") { ... on Case { complaints { id } } } }`)).toBe(false);
-    // A document of several operations runs on graphql-js, whichever it names: the plugin keeps one compiled query per
-    // document (the test below: operation B would be answered with A's data).
-    expect(compiles(`query A { me { kind } } query B { cases(first: 1) { totalCount } }`, 'A')).toBe(false);
-    expect(compiles(`query A { me { kind } } query B { complaints { id } }`, 'A')).toBe(false);
-    expect(compiles(`query A { me { kind } } mutation B { revokeApiKey(id: "x") { id } }`, 'A')).toBe(false);
-    // A literal of the supergraph's own scalar runs on graphql-js (graphql-jit would print a line on standard error);
-    // the same value as a variable compiles.
-    expect(compiles(`{ networkReport(from: "2026-01-01T00:00:00Z", to: "2026-04-01T00:00:00Z") { callsHeld } }`)).toBe(false);
-    expect(compiles(`query($from: DateTimeISO!) { networkReport(from: $from, to: $from) { callsHeld } }`)).toBe(true);
+    expect(forwards(`{ case(id: "x") { ...F } } fragment F on Case { c: complaints { id } }`)).toBe(false);
+    expect(forwards(`{ case(id: "x") { ... on Case { complaints { id } } } }`)).toBe(false);
+    // A document of several operations: decided for the operation named, the whole document's fields considered.
+    expect(forwards(`query A { me { kind } } query B { cases(first: 1) { totalCount } }`, 'A')).toBe(true);
+    expect(forwards(`query A { me { kind } } query B { cases(first: 1) { totalCount } }`, 'B')).toBe(true);
+    expect(forwards(`query A { me { kind } } query B { complaints { id } }`, 'A')).toBe(false);
+    expect(forwards(`query A { me { kind } } mutation B { revokeApiKey(id: "x") { id } }`, 'A')).toBe(true);
+    expect(forwards(`query A { me { kind } } mutation B { revokeApiKey(id: "x") { id } }`, 'B')).toBe(false);
   });
 
-  test('a literal of a scalar of the supergraph (DateTimeISO) prints nothing on standard error, and is answered as at the hub', async () => {
+  test('a literal of a scalar of the supergraph (DateTimeISO) is answered as at the hub', async () => {
     const query = `{ networkReport(from: "2004-01-01T00:00:00Z", to: "2005-01-01T00:00:00Z") { callsHeld } }`;
-    const printed = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const [atHub, atGateway] = [await post(hub.url, query, 'ann.carter@ftc.example'), await post(url, query, 'ann.carter@ftc.example')];
+    expect(atGateway).toEqual({ status: 200, body: { data: { networkReport: { callsHeld: expect.any(Number) } } } });
+    expect(atGateway).toEqual(atHub);
+  });
+
+  test('a forwarded query is one hub request, whatever its root fields, with the client’s token, address chain and request id', async () => {
+    // A recording proxy in front of the hub, and a gateway of its own sending to it.
+    const seen: Array<{ body: string; authorization?: string; forwardedFor?: string; requestId?: string }> = [];
+    const proxy = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', async () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        seen.push({ body, authorization: req.headers.authorization, forwardedFor: req.headers['x-forwarded-for'] as string | undefined, requestId: req.headers['x-request-id'] as string | undefined });
+        const headers = Object.fromEntries(['content-type', 'accept', 'authorization', 'x-forwarded-for', 'x-request-id'].flatMap((h) => (req.headers[h] ? [[h, String(req.headers[h])]] : [])));
+        const answer = await fetch(hub.url, { method: 'POST', headers, body });
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text());
+      });
+    });
+    const proxyPort = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as { port: number }).port)));
+    const recorded = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${proxyPort}/graphql`, complaints: complaints.url }, logging: false });
+    const recordedUrl = `http://127.0.0.1:${await recorded.listen(0, '127.0.0.1')}/graphql`;
     try {
-      const [atHub, atGateway] = [await post(hub.url, query, 'ann.carter@ftc.example'), await post(url, query, 'ann.carter@ftc.example')];
-      expect(atGateway).toEqual({ status: 200, body: { data: { networkReport: { callsHeld: expect.any(Number) } } } });
-      expect(atGateway).toEqual(atHub);
-      expect(printed).not.toHaveBeenCalled();
+      const query = `query Two($id: ID!) { me { kind } mine: cases(first: 1) { totalCount } ...C } fragment C on Query { case(id: $id) { reference } }`;
+      const res = await fetch(recordedUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await hub.tokenFor(personId(cast.oliver), cast.oliver)}`, 'x-request-id': 'req-forwarded-1', 'x-forwarded-for': '203.0.113.9' },
+        body: JSON.stringify({ query, variables: { id: caseId('OFT-2004-003') }, operationName: 'Two' }),
+      });
+      expect([res.status, res.headers.get('x-request-id')]).toEqual([200, 'req-forwarded-1']);
+      expect(await res.json()).toEqual({ data: { me: { kind: 'COORDINATOR' }, mine: { totalCount: caseAccess.oliver.sees.length }, case: { reference: 'OFT-2004-003' } } });
+      expect(seen.map((r) => [JSON.parse(r.body), r.authorization?.startsWith('Bearer '), r.forwardedFor, r.requestId])).toEqual([
+        [{ query, operationName: 'Two', variables: { id: caseId('OFT-2004-003') } }, true, '203.0.113.9, 127.0.0.1', 'req-forwarded-1'],
+      ]);
     } finally {
-      printed.mockRestore();
+      await recorded.stop();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
   });
 
   let plain: Gateway;
   let plainUrl: string;
   beforeAll(async () => {
-    plain = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, compile: false });
+    plain = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, forward: false });
     plainUrl = `http://127.0.0.1:${await plain.listen(0, '127.0.0.1')}/graphql`;
   });
   afterAll(() => plain?.stop());
@@ -377,7 +407,7 @@ describe('queries the hub alone answers run compiled (graphql-jit) at the gatewa
   fragment Row on Case { id reference title status tlp harmScore openedAt categories leadAgency { name country { code } } countries { code } viewerCan { readConfidential edit share } }`;
 
   test.each(everyDemoViewer.map((email) => [email ?? 'anonymous', email] as const))(
-    'as %s, the compiled gateway answers exactly as graphql-js does: data, errors, redactions',
+    'as %s, a forwarded query is answered exactly as the gateway’s own execution answers it: status, data, errors, redactions',
     async (_name, email) => {
       const cases: Array<[string, Record<string, unknown>?]> = [
         [BOARD, { n: 20, tier: true, skipCountries: false }],
@@ -389,14 +419,14 @@ describe('queries the hub alone answers run compiled (graphql-jit) at the gatewa
         [DETAIL_QUERY, { id: '00000000-0000-4000-8000-000000000000' }],
         [`{ case(id: "not-a-uuid") { reference } cases(first: 1) { nodes { reference } } }`],
         [`{ cases(first: 1001) { totalCount } }`],
-        // Introspection (GraphiQL's, outside production) is a query of no subgraph's fields: compiled too.
+        // Introspection (GraphiQL's, outside production) is the gateway's own, whichever way.
         [`{ __typename __schema { queryType { name } types { name kind fields { name type { name kind ofType { name } } } } } }`],
         [`{ __type(name: "Case") { name fields { name args { name defaultValue } } } }`],
       ];
       for (const [query, variables] of cases) {
-        const [compiled, interpreted] = await Promise.all([post(url, query, email, {}, variables), post(plainUrl, query, email, {}, variables)]);
-        expect(compiled.status).toBe(interpreted.status);
-        expect(compiled.body).toEqual(interpreted.body);
+        const [forwarded, executed] = await Promise.all([post(url, query, email, {}, variables), post(plainUrl, query, email, {}, variables)]);
+        expect(forwarded.status).toBe(executed.status);
+        expect(forwarded.body).toEqual(executed.body);
       }
     },
   );
