@@ -113,11 +113,11 @@ function supergraphFacts(supergraph: string): { foreign: Set<string>; hubFieldOf
 }
 
 /**
- * Which queries the gateway forwards to a hub whole (`forwardPlugin`): a query whose every field the hub alone resolves
- * — the case board, a case, the calls — and that asks nothing of the schema itself (`__schema`, `__type`: the
- * composed graph's introspection is the gateway's to answer, not the hub's). Mutations and subscriptions are never
- * forwarded whole (each field of a mutation runs in order, as the gateway runs it), nor is a query that reaches another
- * subgraph's field (`complaints`, `Case.complaints`) or a document of several operations whose named one is not a query.
+ * Which operations the gateway forwards to a hub whole (`forwardPlugin`): a query or a mutation whose every field the
+ * hub alone resolves — the case board, a case, the calls, the hub's mutations — and that asks nothing of the schema
+ * itself (`__schema`, `__type`: the composed graph's introspection is the gateway's to answer, not the hub's).
+ * Subscriptions are never forwarded this way (src/federation/live.ts), nor is an operation that reaches another
+ * subgraph's field (`complaints`, `Case.complaints`).
  */
 export function forwardedWhen(supergraph: string): (args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName'>) => boolean {
   const { foreign } = supergraphFacts(supergraph);
@@ -127,14 +127,14 @@ export function forwardedWhen(supergraph: string): (args: Pick<ExecutionArgs, 's
     if (!byName) decided.set(args.document, (byName = new Map()));
     const key = args.operationName ?? '';
     let forwarded = byName.get(key);
-    if (forwarded === undefined) byName.set(key, (forwarded = hubOnlyQuery(args, foreign)));
+    if (forwarded === undefined) byName.set(key, (forwarded = hubOnlyOperation(args, foreign)));
     return forwarded;
   };
 }
 
-function hubOnlyQuery(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName'>, foreign: ReadonlySet<string>): boolean {
+function hubOnlyOperation(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName'>, foreign: ReadonlySet<string>): boolean {
   const operation = getOperationAST(args.document, args.operationName);
-  if (!operation || operation.operation !== 'query') return false;
+  if (!operation || operation.operation === OperationTypeNode.SUBSCRIPTION) return false;
   const typeInfo = new TypeInfo(args.schema);
   let hubOnly = true;
   // Every field of the document (other operations' and unused fragments' too: an over-approximation that only ever
@@ -196,14 +196,17 @@ function rootKeys(args: Pick<ExecutionArgs, 'document' | 'operationName' | 'vari
 }
 
 /**
- * A query the hub alone answers (`forwardedWhen`) is sent to a hub as the client wrote it — one hub request for the
- * whole document, with the client's variables — and the hub's answer is the client's: its data, its errors (paths and
- * locations of the client's own document), its `extensions.redacted`. The gateway's own execution would take the same
- * answer apart and build it again field by field (a 500-row board: about ten thousand fields, each through the
- * delegation's bookkeeping), which was most of the gateway's CPU per board. Everything before execution is the
- * gateway's as for any request: the body's checks, parsing, validation against the composed schema, the limits, the
- * variables' types. The fetch is the gateway's (its `onFetch` steps: the hubs in turn, a read sent again once after a
- * dropped connection, the request id), with the client's `Authorization` and address chain, as every hub request.
+ * An operation the hub alone answers (`forwardedWhen`) is sent to a hub as the client wrote it — one hub request for
+ * the whole document, with the client's variables — and the hub's answer is the client's: its data, its errors (paths
+ * of the client's own document), its `extensions.redacted`. For a query, the gateway's own execution would take the
+ * same answer apart and build it again field by field (a 500-row board: about ten thousand fields, each through the
+ * delegation's bookkeeping), which was most of the gateway's CPU per board. For a mutation of several fields, its own
+ * execution sends each field as a hub request of its own, so a refusal of a later field left the earlier ones
+ * written, where the hub runs the document in one transaction and writes all of it or nothing (README). Everything
+ * before execution is the gateway's as for any request: the body's checks, parsing, validation against the composed
+ * schema, the limits, the variables' types. The fetch is the gateway's (its `onFetch` steps: the hubs in turn, a read
+ * sent again once after a dropped connection and a mutation never, the request id), with the client's
+ * `Authorization` and address chain, as every hub request.
  *
  * The hub's refusals of a whole request keep their status: 401 (the credential), 429 and 503 with `Retry-After`; the
  * gateway answers them with the same status, the hub's error and no data.
@@ -231,9 +234,10 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
           ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}),
         };
         const body = JSON.stringify({ query, ...(a.operationName ? { operationName: a.operationName } : {}), ...(a.variableValues ? { variables: a.variableValues } : {}) });
+        const operationType = getOperationAST(a.document, a.operationName)?.operation ?? OperationTypeNode.QUERY;
         let response: Response;
         try {
-          response = await fetchFn(hubUrl, { method: 'POST', headers, body }, context, { executionRequest: { operationType: OperationTypeNode.QUERY, context } });
+          response = await fetchFn(hubUrl, { method: 'POST', headers, body }, context, { executionRequest: { operationType, context } });
         } catch (err) {
           // The gateway's own answers (every hub refused the connection; a hub closed it twice), as its own execution
           // gives them: at each root field, nothing answered.

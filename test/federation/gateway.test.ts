@@ -316,7 +316,7 @@ test('redactions of a root field keep the client’s alias; entries of several f
 });
 
 describe('queries the hub alone answers are forwarded to a hub whole', () => {
-  test('which operations are forwarded: queries whose every field the hub resolves; never a mutation, a subscription, introspection or a field of another subgraph', () => {
+  test('which operations are forwarded: queries and mutations whose every field the hub resolves; never a subscription, introspection or a field of another subgraph', () => {
     const schema = buildSchema(supergraph(), { assumeValidSDL: true });
     const forwards = (source: string, operationName?: string) => forwardedWhen(supergraph())({ schema, document: parse(source), operationName });
     expect(forwards(`{ cases(first: 5) { totalCount nodes { reference leadAgency { name } } } }`)).toBe(true);
@@ -326,7 +326,8 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
     // The composed graph's introspection is the gateway's own.
     expect(forwards(`{ __schema { queryType { name } } }`)).toBe(false);
     expect(forwards(`{ me { kind } t: __type(name: "Case") { name } }`)).toBe(false);
-    expect(forwards(`mutation { updateCase(input: { id: "x", title: "t" }) { reference } }`)).toBe(false);
+    expect(forwards(`mutation { updateCase(input: { id: "x", title: "t" }) { reference } }`)).toBe(true);
+    expect(forwards(`mutation { updateCase(input: { id: "x", title: "t" }) { reference complaints { id } } }`)).toBe(false);
     expect(forwards(`subscription { caseChanged { reference } }`)).toBe(false);
     expect(forwards(`{ complaints { id } }`)).toBe(false);
     expect(forwards(`{ case(id: "x") { reference complaints { id } } }`)).toBe(false);
@@ -338,7 +339,9 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
     expect(forwards(`query A { me { kind } } query B { cases(first: 1) { totalCount } }`, 'B')).toBe(true);
     expect(forwards(`query A { me { kind } } query B { complaints { id } }`, 'A')).toBe(false);
     expect(forwards(`query A { me { kind } } mutation B { revokeApiKey(id: "x") { id } }`, 'A')).toBe(true);
-    expect(forwards(`query A { me { kind } } mutation B { revokeApiKey(id: "x") { id } }`, 'B')).toBe(false);
+    expect(forwards(`query A { me { kind } } mutation B { revokeApiKey(id: "x") { id } }`, 'B')).toBe(true);
+    expect(forwards(`query A { complaints { id } } mutation B { revokeApiKey(id: "x") { id } }`, 'B')).toBe(false);
+    expect(forwards(`query A { me { kind } } subscription B { caseChanged { reference } }`, 'A')).toBe(true);
   });
 
   test('a literal of a scalar of the supergraph (DateTimeISO) is answered as at the hub', async () => {
@@ -381,6 +384,28 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
       await recorded.stop();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
+  });
+
+  test('a document of several mutations is all or nothing through the gateway, as at the hub: a refused later field leaves the earlier one unwritten', async () => {
+    await hub.reset();
+    const id = caseId('FTC-2004-017');
+    const notes = async () => (await hub.ds.query(`SELECT investigator_notes FROM case_confidential WHERE case_id = $1`, [id]))[0].investigator_notes;
+    const before = await notes();
+    const document = `mutation($id: ID!, $other: ID!) { first: updateCase(id: $id, input: { investigatorNotes: "written by the first field" }) { id } second: updateCase(id: $other, input: { title: "Not Ann's case" }) { id } }`;
+    const variables = { id, other: caseId('OFT-2004-003') };
+    const atHub = await post(hub.url, document, cast.ann, {}, variables);
+    expect(atHub.body.data).toBeNull();
+    expect(atHub.body.errors.map((e: any) => e.path)).toEqual([['second']]);
+    expect(await notes()).toBe(before);
+    const atGateway = await post(url, document, cast.ann, {}, variables);
+    expect(await notes()).toBe(before);
+    expect(atGateway.status).toBe(atHub.status);
+    expect(atGateway.body).toEqual({ ...atHub.body, errors: atHub.body.errors.map((e: any) => ({ message: e.message, path: e.path, extensions: { ...e.extensions, serviceName: 'hub' } })) });
+    // Both fields allowed: both written, one answer.
+    const both = await post(url, `mutation($id: ID!) { first: updateCase(id: $id, input: { investigatorNotes: "written by the first field" }) { id } second: updateCase(id: $id, input: { title: "Both written" }) { id } }`, cast.ann, {}, { id });
+    expect(both.body).toEqual({ data: { first: { id }, second: { id } } });
+    expect(await notes()).toBe('written by the first field');
+    await hub.reset();
   });
 
   let plain: Gateway;
