@@ -9,6 +9,11 @@ import type { OwnerQuery } from '../db/bootstrap';
  * run: 2 after a line it cannot read (its message and `usage` on stderr), 0 after `--help` (`usage` on stdout).
  */
 export function commandLine<O extends NonNullable<ParseArgsConfig['options']>>(options: O, usage: string) {
+  // Output read by a program that stops early (`npm run admin -- list | head -1`): the rest is not written, and the
+  // command still ends as it would (its database closed, its exit code), not with a stack trace about a closed pipe.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
   let parsed;
   try {
     parsed = parseArgs({ options, allowPositionals: true });

@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, hubUrlsOf, probeHub, repositoryRoot } from '../federation/gateway';
@@ -14,7 +15,8 @@ import { checkPort, shownHost } from '../startup';
  * committed supergraph.graphql.
  */
 function env(name: string, fallback: number): number {
-  const raw = process.env[name];
+  // Read as the hub reads its PORT (src/config.ts): spaces around the number are not part of it.
+  const raw = process.env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) > 65535) throw new Error(`${name} must be a port number, got "${raw}"`);
   return Number(raw);
@@ -26,6 +28,18 @@ function queryDepth(): number {
   if (raw === undefined || raw === '') return 12;
   if (!/^\d+$/.test(raw) || Number(raw) < 3 || Number(raw) > 100) throw new Error(`MAX_QUERY_DEPTH must be a whole number from 3 to 100, got "${raw}"`);
   return Number(raw);
+}
+
+/** Whether a URL is this machine's address at `port` where the gateway listens on `host` (loopback, or every address). */
+function namesThisGateway(url: string, port: number, host: string): boolean {
+  const parsed = new URL(url);
+  const urlPort = Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+  if (urlPort !== port) return false;
+  const name = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const local = new Set(['localhost', '127.0.0.1', '::1', '0.0.0.0', '::', os.hostname().toLowerCase()]);
+  for (const addresses of Object.values(os.networkInterfaces())) for (const a of addresses ?? []) local.add(a.address.toLowerCase());
+  const everywhere = host === '0.0.0.0' || host === '::';
+  return local.has(name) && (everywhere || name === host.toLowerCase() || (name === 'localhost' && (host === '127.0.0.1' || host === '::1')) || (host === 'localhost' && (name === '127.0.0.1' || name === '::1')));
 }
 
 async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
@@ -55,6 +69,16 @@ async function main(): Promise<void> {
   const timeouts = connectionTimeoutsOf(process.env);
   // Every port this command listens on is checked before anything starts: a port in use is named, and a hub already
   // listening on HUB_PORT is never taken for the one started here.
+  // The ports this command listens on are its own, one each: PORT, COMPLAINTS_PORT, and HUB_PORT when it starts a hub.
+  const ports: Array<[string, number]> = [['PORT', port], ['COMPLAINTS_PORT', complaintsPort], ...(hubUrls.length === 0 ? [['HUB_PORT', env('HUB_PORT', 4001)] as [string, number]] : [])];
+  for (const [i, [name, value]] of ports.entries()) {
+    const same = ports.slice(0, i).find(([, other]) => other === value && value !== 0);
+    if (same) throw new Error(`${name} and ${same[0]} are both ${value}: the gateway, the complaints example and the hub it starts each need a port of their own`);
+  }
+  // A HUB_URL naming this gateway's own address would send every request back to the gateway.
+  for (const url of hubUrls) {
+    if (namesThisGateway(url, port, host)) throw new Error(`HUB_URL ${url} is this gateway's own address (PORT ${port}): HUB_URL names running hubs (e.g. http://127.0.0.1:4001/graphql)`);
+  }
   await checkPort({ port, host });
   await checkPort({ port: complaintsPort, host: '127.0.0.1' }, 'COMPLAINTS_PORT');
   // Hubs already running (HUB_URL): each asked once, before anything starts (`probeHub`).

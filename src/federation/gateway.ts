@@ -41,9 +41,10 @@ import { checkedVariables } from '../graphql/input-text';
 import { asValidationError, checkingDateTimes } from '../graphql/input-errors';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
 import { corsFor } from '../http/cors';
+import { acceptableId } from '../http/request-log';
 import { sendJson } from '../http/respond';
 import type { RedactionEntry } from '../policy/redaction';
-import { clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, gatewayLive, GatewayLive } from './live';
+import { cameFromGateway, clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, GATEWAY_VIA, gatewayLive, GatewayLive } from './live';
 import { bodyAnswer, persistedQueryAnswer, requestShapePlugin } from './request-shape';
 
 /** The repository's root (from the source tree and from the compiled `dist/`). */
@@ -220,8 +221,9 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
         params?: { query?: unknown };
         fetch?: (url: string, init: RequestInit & { headers: Record<string, string> }, context: unknown, info?: unknown) => Promise<Response>;
       };
-      // Over HTTP only (a query sent over the gateway's WebSocket runs as the gateway runs it).
-      if (!context?.request || typeof context.fetch !== 'function' || 'connectionParams' in context || !forwarded(args)) return;
+      // Over HTTP only (a query sent over the gateway's WebSocket runs as the gateway runs it); and only when a field of
+      // the hub runs: `{ __typename }`, or a document whose every root field is skipped, is the gateway's own to answer.
+      if (!context?.request || typeof context.fetch !== 'function' || 'connectionParams' in context || !forwarded(args) || rootKeys(args).length === 0) return;
       const fetchFn = context.fetch;
       const query = typeof context.params?.query === 'string' ? context.params.query : print(args.document);
       setExecuteFn(async (a) => {
@@ -233,7 +235,12 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
           ...(authorization ? { authorization } : {}),
           ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}),
         };
-        const body = JSON.stringify({ query, ...(a.operationName ? { operationName: a.operationName } : {}), ...(a.variableValues ? { variables: a.variableValues } : {}) });
+        // The variables the operation declares, as the client sent them (others are no part of the request: the
+        // gateway's own execution never sends them on either).
+        const declared = getOperationAST(a.document, a.operationName)?.variableDefinitions ?? [];
+        const given = (a.variableValues ?? {}) as Record<string, unknown>;
+        const variables = Object.fromEntries(declared.flatMap((d) => (Object.hasOwn(given, d.variable.name.value) ? [[d.variable.name.value, given[d.variable.name.value]]] : [])));
+        const body = JSON.stringify({ query, ...(a.operationName ? { operationName: a.operationName } : {}), ...(declared.length ? { variables } : {}) });
         const operationType = getOperationAST(a.document, a.operationName)?.operation ?? OperationTypeNode.QUERY;
         let response: Response;
         try {
@@ -617,9 +624,11 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
   const next = new Map<string, number>();
   const byPlaceholder = new Map((Object.keys(urls) as SubgraphName[]).map((name) => [placeholderUrls[name], name]));
   return {
-    onFetch({ url, setURL, fetchFn, setFetchFn, executionRequest, info }) {
+    onFetch({ url, setURL, fetchFn, setFetchFn, options, setOptions, executionRequest, info }) {
       const name = byPlaceholder.get(url);
       if (!name) return;
+      // Marked as the gateway's own (`GATEWAY_VIA`): a gateway it reaches refuses it rather than sending it on again.
+      setOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), via: GATEWAY_VIA } });
       const list = urls[name];
       const i = next.get(name) ?? 0;
       next.set(name, (i + 1) % list.length);
@@ -1118,6 +1127,16 @@ export function createGateway(options: GatewayOptions): Gateway {
   const cors = corsFor(options.corsOrigins ?? []);
   // As at the hub (src/server.ts): several Authorization headers are refused.
   const httpServer = http.createServer(requestTimeoutOptions(options.requestTimeoutMs ?? 60_000), (req, res) => {
+    // A client's request id the hub would not keep (src/http/request-log.ts) is replaced here as there: the gateway
+    // gives the request a new one, which it answers and the hub logs, so one id follows the request through both logs.
+    if (cameFromGateway(req.headers)) {
+      (logging || null)?.error({ url: req.url }, 'a request came from a gateway: a HUB_URL names a gateway (this one?), not a hub; it is refused (508)');
+      refuse(res, 508, 'This request came from a gateway: a HUB_URL of that gateway names a gateway, not a hub', { code: 'LOOP_DETECTED' });
+      req.resume();
+      return;
+    }
+    const sentId = req.headers['x-request-id'];
+    if (sentId !== undefined && (typeof sentId !== 'string' || !acceptableId.test(sentId))) delete req.headers['x-request-id'];
     cors(req, res, () => {
       if (severalAuthorizations(req)) refuseSeveralAuthorizations(res);
       else if (!refusedAsTooLarge(req, res) && !refusedAsCsrf(req, res, runtime.graphqlEndpoint) && !refusedSearchParameters(req, res, runtime.graphqlEndpoint)) {

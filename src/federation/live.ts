@@ -82,6 +82,20 @@ function upgradeForwardedFor(request: http.IncomingMessage): string | undefined 
   return forwardedFor({ get: () => (typeof header === 'string' ? header : null) }, request.socket.remoteAddress);
 }
 
+/**
+ * The `Via` entry the gateway's own requests to its subgraphs carry (HTTP and WebSocket upgrades). A request that
+ * reaches a gateway with it came from a gateway: a HUB_URL that names a gateway (this one: the same port) would
+ * otherwise send each request back to itself until its headers grew too large. Such a request is refused (508).
+ */
+export const GATEWAY_VIA = '1.1 lap-hub-gateway';
+
+/** Whether a request came from a gateway (`GATEWAY_VIA` among its `Via` entries). */
+export function cameFromGateway(headers: http.IncomingHttpHeaders): boolean {
+  const via = headers.via;
+  const entries: string[] = Array.isArray(via) ? via : [via ?? ''];
+  return entries.some((v) => v.split(',').some((entry) => entry.trim() === GATEWAY_VIA));
+}
+
 function hubClient(
   url: string,
   authorization: string | undefined,
@@ -89,14 +103,12 @@ function hubClient(
   xForwardedFor?: string,
 ): Client {
   // The upgrade request to the hub carries the client's address chain (the hub's per-address limit counts it).
-  const headers = xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : undefined;
-  const Impl = headers
-    ? class extends WebSocket {
-        constructor(address: string, protocols?: string | string[]) {
-          super(address, protocols, { headers });
-        }
-      }
-    : WebSocket;
+  const headers = { via: GATEWAY_VIA, ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
+  const Impl = class extends WebSocket {
+    constructor(address: string, protocols?: string | string[]) {
+      super(address, protocols, { headers });
+    }
+  };
   return createClient({
     url: wsUrl(url),
     webSocketImpl: Impl,
@@ -353,7 +365,14 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
 
     attach(httpServer, runtime, path) {
       // A message larger than an HTTP body may be (1 MiB, as at the hub) closes the socket with 1009.
-      wss = new WebSocketServer({ server: httpServer, path, maxPayload: GATEWAY_BODY_LIMIT_BYTES });
+      wss = new WebSocketServer({
+        server: httpServer,
+        path,
+        maxPayload: GATEWAY_BODY_LIMIT_BYTES,
+        // A connection a gateway opened (a HUB_URL naming a gateway): refused, as its HTTP requests are (508).
+        verifyClient: (info: { req: http.IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) =>
+          cameFromGateway(info.req.headers) ? done(false, 508, 'Loop Detected') : done(true),
+      });
       // A client's malformed frame: ws closes the socket with the protocol's code; nothing to log.
       guardClientSockets(wss, () => undefined);
       const base = getGraphQLWSOptions<Record<string, unknown>, { socket: WebSocket; request: http.IncomingMessage; link?: HubLink }>(

@@ -31,8 +31,11 @@ export function outcomeOfStatus(status: number): string {
   return 'ok';
 }
 
-/** A request id a client or proxy sent (`X-Request-Id`) is kept when it is short and plain; otherwise a new UUID. */
-const acceptableId = /^[A-Za-z0-9._:-]{1,128}$/;
+/**
+ * A request id a client or proxy sent (`X-Request-Id`) is kept when it is short and plain; otherwise a new UUID. The
+ * gateway holds a client's id to the same rule (src/federation/gateway.ts), so the id it answers is the hub's too.
+ */
+export const acceptableId = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The logger of the request an error arose in (its lines carry the request id), noted where the request is at hand. */
 const loggerOfError = new WeakMap<object, Logger>();

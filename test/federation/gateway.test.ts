@@ -373,16 +373,54 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
       const res = await fetch(recordedUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${await hub.tokenFor(personId(cast.oliver), cast.oliver)}`, 'x-request-id': 'req-forwarded-1', 'x-forwarded-for': '203.0.113.9' },
-        body: JSON.stringify({ query, variables: { id: caseId('OFT-2004-003') }, operationName: 'Two' }),
+        // A variable the operation does not declare is no part of the request: not sent on.
+        body: JSON.stringify({ query, variables: { id: caseId('OFT-2004-003'), junk: [1e20, 'x'] }, operationName: 'Two' }),
       });
       expect([res.status, res.headers.get('x-request-id')]).toEqual([200, 'req-forwarded-1']);
       expect(await res.json()).toEqual({ data: { me: { kind: 'COORDINATOR' }, mine: { totalCount: caseAccess.oliver.sees.length }, case: { reference: 'OFT-2004-003' } } });
       expect(seen.map((r) => [JSON.parse(r.body), r.authorization?.startsWith('Bearer '), r.forwardedFor, r.requestId])).toEqual([
         [{ query, operationName: 'Two', variables: { id: caseId('OFT-2004-003') } }, true, '203.0.113.9, 127.0.0.1', 'req-forwarded-1'],
       ]);
+      // A request id the hub would not keep is replaced at the gateway, as the hub replaces it: the id the client is
+      // answered is the one the hub got.
+      seen.length = 0;
+      for (const sent of ['bad id with spaces!!', 'x'.repeat(129)]) {
+        const replaced = await fetch(recordedUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': sent }, body: JSON.stringify({ query: '{ me { kind } }' }) });
+        expect(await replaced.json()).toEqual({ data: { me: { kind: 'ANONYMOUS' } } });
+        const answered = replaced.headers.get('x-request-id');
+        expect(answered).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        expect(seen.pop()?.requestId).toBe(answered);
+      }
     } finally {
       await recorded.stop();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
+  test('a document whose only field of the hub is skipped, or that asks only for __typename, is the gateway’s own to answer: no hub request', async () => {
+    const away = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${await closedPort()}/graphql`, complaints: complaints.url }, logging: false });
+    const awayUrl = `http://127.0.0.1:${await away.listen(0, '127.0.0.1')}/graphql`;
+    try {
+      const cases: Array<[string, Record<string, unknown> | undefined, unknown]> = [
+        ['{ __typename }', undefined, { __typename: 'Query' }],
+        ['{ t: __typename }', undefined, { t: 'Query' }],
+        ['query($s: Boolean!) { me @skip(if: $s) { kind } __typename }', { s: true }, { __typename: 'Query' }],
+        ['{ ... on Query { me @include(if: false) { kind } } }', undefined, {}],
+      ];
+      for (const [query, variables, data] of cases) {
+        // With no hub reachable, and with a token no hub would take (only the hub checks tokens).
+        expect(await post(awayUrl, query, null, { authorization: 'Bearer not-a-token' }, variables)).toEqual({ status: 200, body: { data } });
+      }
+      // A field of the hub: 503, every root field that would run named.
+      expect(await post(awayUrl, 'query($s: Boolean!) { me @skip(if: $s) { kind } a: cases(first: 1) { totalCount } __typename }', null, {}, { s: false })).toEqual({
+        status: 503,
+        body: {
+          data: null,
+          errors: ['me', 'a'].map((key) => ({ message: 'The hub is unavailable: send the request again', path: [key], extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'hub' } })),
+        },
+      });
+    } finally {
+      await away.stop();
     }
   });
 
@@ -736,6 +774,23 @@ test('the hub’s limits hold at the gateway: aliases, depth and tokens refused 
   // A body just under the limit is served.
   const under = await post(url, `{ me { kind } } # ${'x'.repeat(1000 * 1000)}`, cast.ann);
   expect(under.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+});
+
+test('a HUB_URL that names a gateway (this one) is refused at the first hop: 508, not a request sent back to itself until its headers grow too large', async () => {
+  const port = await closedPort();
+  const logs = new MemoryLogWriter();
+  const looped = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logging: 'error', logWriter: logs });
+  await looped.listen(port, '127.0.0.1');
+  try {
+    const answer = await post(`http://127.0.0.1:${port}/graphql`, '{ me { kind } }', null);
+    expect(answer).toEqual({
+      status: 508,
+      body: { errors: [{ message: 'This request came from a gateway: a HUB_URL of that gateway names a gateway, not a hub', extensions: { code: 'LOOP_DETECTED' } }] },
+    });
+    expect(logs.logs.filter((l) => l.msg?.startsWith('a request came from a gateway')).length).toBe(1);
+  } finally {
+    await looped.stop();
+  }
 });
 
 test('HUB_URL: http(s) URLs, comma-separated; anything else is refused naming the variable', () => {
