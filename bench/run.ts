@@ -27,6 +27,7 @@ import { freePort, RssSampler, Server, startScriptNodeArgs, startServer, stopSer
  *   BENCH_ROUNDS         measured rounds of the side-by-side ratios, after one warm-up round (default 5)
  *   BENCH_RATIO_VIEWERS  the viewers the ratios are measured for (default AGENCY; e.g. AGENCY,PRIVATE,COORDINATOR)
  *   BENCH_HUB_NODE_ARGS  extra node arguments for the hub process, e.g. --cpu-prof --cpu-prof-dir=prof
+ *   BENCH_GATEWAY_NODE_ARGS  extra node arguments for R8's gateway processes (bench/gateway.ts)
  *   BENCH_ONLY           run only some phases (comma-separated): board (R1, R2, R7 on the board), detail (R1, R7 on
  *                        the detail), scaling (R4), table (the per-operation table, R3, R6), r9 (live updates, on a
  *                        database of its own with the demo network: alone, no network is generated), audit (the
