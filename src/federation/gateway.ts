@@ -15,6 +15,7 @@ import {
   FieldNode,
   FragmentSpreadNode,
   getDirectiveValues,
+  getVariableValues,
   GraphQLIncludeDirective,
   GraphQLSkipDirective,
   InlineFragmentNode,
@@ -170,14 +171,21 @@ function hubError(raw: unknown, http: Record<string, unknown> | null): GraphQLEr
   return new GraphQLError(message, { path, extensions });
 }
 
-/** The response keys of an operation's root fields, as its execution would give them (`@skip` and `@include` heeded). */
-function rootKeys(args: Pick<ExecutionArgs, 'document' | 'operationName' | 'variableValues'>): string[] {
+/**
+ * The response keys of an operation's root fields, as its execution would give them (`@skip` and `@include` heeded,
+ * with the variables as execution coerces them: a variable's default included), or null when its variables do not
+ * coerce (the gateway's own execution answers that).
+ */
+function rootKeys(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>): string[] | null {
   const operation = getOperationAST(args.document, args.operationName);
+  const coerced = operation ? getVariableValues(args.schema, operation.variableDefinitions ?? [], (args.variableValues ?? {}) as Record<string, unknown>) : null;
+  if (!coerced || coerced.errors) return null;
+  const variables = coerced.coerced;
   const fragments = new Map(args.document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const keys = new Set<string>();
   const included = (node: FieldNode | InlineFragmentNode | FragmentSpreadNode) =>
-    getDirectiveValues(GraphQLSkipDirective, node, args.variableValues ?? undefined)?.if !== true &&
-    getDirectiveValues(GraphQLIncludeDirective, node, args.variableValues ?? undefined)?.if !== false;
+    getDirectiveValues(GraphQLSkipDirective, node, variables)?.if !== true &&
+    getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
   const seen = new Set<string>();
   const collect = (set: SelectionSetNode) => {
     for (const selection of set.selections) {
@@ -192,7 +200,7 @@ function rootKeys(args: Pick<ExecutionArgs, 'document' | 'operationName' | 'vari
       }
     }
   };
-  if (operation) collect(operation.selectionSet);
+  collect(operation!.selectionSet);
   return [...keys];
 }
 
@@ -223,7 +231,9 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
       };
       // Over HTTP only (a query sent over the gateway's WebSocket runs as the gateway runs it); and only when a field of
       // the hub runs: `{ __typename }`, or a document whose every root field is skipped, is the gateway's own to answer.
-      if (!context?.request || typeof context.fetch !== 'function' || 'connectionParams' in context || !forwarded(args) || rootKeys(args).length === 0) return;
+      if (!context?.request || typeof context.fetch !== 'function' || 'connectionParams' in context || !forwarded(args)) return;
+      const keys = rootKeys(args);
+      if (!keys?.length) return;
       const fetchFn = context.fetch;
       const query = typeof context.params?.query === 'string' ? context.params.query : print(args.document);
       setExecuteFn(async (a) => {
@@ -249,7 +259,7 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
           // The gateway's own answers (every hub refused the connection; a hub closed it twice), as its own execution
           // gives them: at each root field, nothing answered.
           if (!(err instanceof GraphQLError)) throw err;
-          return { data: null, errors: rootKeys(a).map((key) => new GraphQLError(err.message, { path: [key], extensions: { ...err.extensions, serviceName: 'hub' } })) };
+          return { data: null, errors: keys.map((key) => new GraphQLError(err.message, { path: [key], extensions: { ...err.extensions, serviceName: 'hub' } })) };
         }
         const text = await response.text();
         let answer: { data?: unknown; errors?: unknown; extensions?: { redacted?: unknown } } | null = null;

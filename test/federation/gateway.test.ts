@@ -406,6 +406,8 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
         ['{ t: __typename }', undefined, { t: 'Query' }],
         ['query($s: Boolean!) { me @skip(if: $s) { kind } __typename }', { s: true }, { __typename: 'Query' }],
         ['{ ... on Query { me @include(if: false) { kind } } }', undefined, {}],
+        // A variable's default decides as execution decides it.
+        ['query($s: Boolean = true) { me @skip(if: $s) { kind } __typename }', undefined, { __typename: 'Query' }],
       ];
       for (const [query, variables, data] of cases) {
         // With no hub reachable, and with a token no hub would take (only the hub checks tokens).
@@ -482,6 +484,9 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
         [DETAIL_QUERY, { id: '00000000-0000-4000-8000-000000000000' }],
         [`{ case(id: "not-a-uuid") { reference } cases(first: 1) { nodes { reference } } }`],
         [`{ cases(first: 1001) { totalCount } }`],
+        // Variables' defaults, in the directives that decide which root fields run too.
+        [`query($s: Boolean = true, $n: Int = 2) { me @skip(if: $s) { kind } cases(first: $n) { totalCount } }`],
+        [`query($s: Boolean = true, $n: Int = 2) { me @skip(if: $s) { kind } cases(first: $n) { totalCount } }`, { s: false }],
         // Introspection (GraphiQL's, outside production) is the gateway's own, whichever way.
         [`{ __typename __schema { queryType { name } types { name kind fields { name type { name kind ofType { name } } } } } }`],
         [`{ __type(name: "Case") { name fields { name args { name defaultValue } } } }`],
