@@ -235,10 +235,11 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
       const keys = rootKeys(args);
       if (!keys?.length) return;
       const fetchFn = context.fetch;
+      const request = context.request;
       const query = typeof context.params?.query === 'string' ? context.params.query : print(args.document);
       setExecuteFn(async (a) => {
-        const authorization = forwardedAuthorization(context, context.request);
-        const xForwardedFor = clientForwardedFor(context, context.request);
+        const authorization = forwardedAuthorization(context, request);
+        const xForwardedFor = clientForwardedFor(context, request);
         const headers: Record<string, string> = {
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json;q=0.9',
@@ -269,7 +270,11 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
           // not JSON: below
         }
         if (!answer || typeof answer !== 'object' || (answer.data === undefined && !Array.isArray(answer.errors))) {
-          throw new Error(`the hub answered ${response.status} without a GraphQL result`);
+          // Not a hub's answer (a proxy's error page in front of a hub): the operator's to know, the client told so.
+          const line = { subgraph: 'hub', status: response.status, contentType: response.headers.get('content-type'), requestId: request.headers.get('x-request-id') ?? undefined };
+          (context as { log?: { error(attributes: object, message: string): void } }).log?.error(line, 'a hub answered without a GraphQL result');
+          const message = `The hub answered ${response.status} without a GraphQL result: send the request again${operationType === OperationTypeNode.MUTATION ? ' once you have read whether it was applied' : ''}`;
+          return { data: null, errors: keys.map((key) => new GraphQLError(message, { path: [key], extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'hub', http: { status: 502 } } })) };
         }
         // A refusal of the whole request (no data): its status, and when to send it again, as the hub answered.
         const retryAfter = response.headers.get('retry-after');
