@@ -67,9 +67,9 @@ async function main(): Promise<void> {
   const corsOrigins = corsOriginsOf(process.env);
   // Client connections kept and timed out as the hub's (KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS).
   const timeouts = connectionTimeoutsOf(process.env);
-  // Every port this command listens on is checked before anything starts: a port in use is named, and a hub already
-  // listening on HUB_PORT is never taken for the one started here.
-  // The ports this command listens on are its own, one each: PORT, COMPLAINTS_PORT, and HUB_PORT when it starts a hub.
+  // Every port this command listens on is checked before anything starts: each its own (PORT, COMPLAINTS_PORT, and
+  // HUB_PORT when it starts a hub), a port in use named, and a hub already listening on HUB_PORT never taken for the
+  // one started here.
   const ports: Array<[string, number]> = [['PORT', port], ['COMPLAINTS_PORT', complaintsPort], ...(hubUrls.length === 0 ? [['HUB_PORT', env('HUB_PORT', 4001)] as [string, number]] : [])];
   for (const [i, [name, value]] of ports.entries()) {
     const same = ports.slice(0, i).find(([, other]) => other === value && value !== 0);
