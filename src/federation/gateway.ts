@@ -253,16 +253,38 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
         const variables = Object.fromEntries(declared.flatMap((d) => (Object.hasOwn(given, d.variable.name.value) ? [[d.variable.name.value, given[d.variable.name.value]]] : [])));
         const body = JSON.stringify({ query, ...(a.operationName ? { operationName: a.operationName } : {}), ...(declared.length ? { variables } : {}) });
         const operationType = getOperationAST(a.document, a.operationName)?.operation ?? OperationTypeNode.QUERY;
+        const mutation = operationType === OperationTypeNode.MUTATION;
+        // The gateway's own answers, as its own execution gives them: at each root field, nothing answered.
+        const atEachRootField = (err: GraphQLError): ExecutionResult => ({
+          data: null,
+          errors: keys.map((key) => new GraphQLError(err.message, { path: [key], extensions: { ...err.extensions, serviceName: 'hub' } })),
+        });
+        const log = (context as { log?: { warn(attributes: object, message: string): void; error(attributes: object, message: string): void } }).log;
         let response: Response;
-        try {
-          response = await fetchFn(hubUrl, { method: 'POST', headers, body }, context, { executionRequest: { operationType, context } });
-        } catch (err) {
-          // The gateway's own answers (every hub refused the connection; a hub closed it twice), as its own execution
-          // gives them: at each root field, nothing answered.
-          if (!(err instanceof GraphQLError)) throw err;
-          return { data: null, errors: keys.map((key) => new GraphQLError(err.message, { path: [key], extensions: { ...err.extensions, serviceName: 'hub' } })) };
+        let text: string;
+        for (let attempt = 0; ; attempt++) {
+          try {
+            response = await fetchFn(hubUrl, { method: 'POST', headers, body }, context, { executionRequest: { operationType, context } });
+          } catch (err) {
+            // Every hub refused the connection; a hub closed it twice (`instancesPlugin`).
+            if (!(err instanceof GraphQLError)) throw err;
+            return atEachRootField(err);
+          }
+          try {
+            text = await response.text();
+            break;
+          } catch (err) {
+            // The connection was cut while the answer was arriving (a hub killed, or a proxy before it): as a
+            // connection closed before the answer, a read is sent once more and a mutation is not.
+            const lost = connectionLost(err);
+            if (!lost) throw err;
+            const again = !mutation && attempt === 0;
+            const line = { subgraph: 'hub', code: lost, mutation, requestId: request.headers.get('x-request-id') ?? undefined };
+            if (again) log?.warn(line, 'a hub closed the connection while answering: the read is sent again');
+            else log?.error(line, 'a hub closed the connection while answering');
+            if (!again) return atEachRootField(lostAnswer('hub', mutation));
+          }
         }
-        const text = await response.text();
         let answer: { data?: unknown; errors?: unknown; extensions?: { redacted?: unknown } } | null = null;
         try {
           answer = JSON.parse(text);
@@ -272,9 +294,9 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
         if (!answer || typeof answer !== 'object' || (answer.data === undefined && !Array.isArray(answer.errors))) {
           // Not a hub's answer (a proxy's error page in front of a hub): the operator's to know, the client told so.
           const line = { subgraph: 'hub', status: response.status, contentType: response.headers.get('content-type'), requestId: request.headers.get('x-request-id') ?? undefined };
-          (context as { log?: { error(attributes: object, message: string): void } }).log?.error(line, 'a hub answered without a GraphQL result');
-          const message = `The hub answered ${response.status} without a GraphQL result: send the request again${operationType === OperationTypeNode.MUTATION ? ' once you have read whether it was applied' : ''}`;
-          return { data: null, errors: keys.map((key) => new GraphQLError(message, { path: [key], extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'hub', http: { status: 502 } } })) };
+          log?.error(line, 'a hub answered without a GraphQL result');
+          const message = `The hub answered ${response.status} without a GraphQL result: send the request again${mutation ? ' once you have read whether it was applied' : ''}`;
+          return atEachRootField(new GraphQLError(message, { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 502 } } }));
         }
         // A refusal of the whole request (no data): its status, and when to send it again, as the hub answered.
         const retryAfter = response.headers.get('retry-after');

@@ -698,6 +698,43 @@ test('an instance that closes the connection without answering (a hub stopping a
   }
 });
 
+test('a hub whose connection is cut while its answer arrives: a forwarded read is sent once more, a mutation is not; the client is told, not "Unexpected error."', async () => {
+  let requests = 0;
+  const cut = http.createServer((req, res) => {
+    requests++;
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
+      res.write('{"data":{"updateCase":{"title":"par');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+  });
+  const port = await new Promise<number>((resolve) => cut.listen(0, '127.0.0.1', () => resolve((cut.address() as { port: number }).port)));
+  const logs = new MemoryLogWriter();
+  const cutOff = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logging: 'warn', logWriter: logs });
+  const cutUrl = `http://127.0.0.1:${await cutOff.listen(0, '127.0.0.1')}/graphql`;
+  const lost = (message: string, ...keys: string[]) => ({
+    status: 502,
+    body: { data: null, errors: keys.map((key) => ({ message, path: [key], extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'hub' } })) },
+  });
+  try {
+    expect(await post(cutUrl, `{ me { kind } n: cases(first: 1) { totalCount } }`, null)).toEqual(lost('The hub closed the connection without answering: send the request again', 'me', 'n'));
+    expect(requests).toBe(2);
+    expect(await post(cutUrl, `mutation { updateCase(id: "${caseId('FTC-2004-017')}", input: { title: "x" }) { title } }`, cast.ann)).toEqual(
+      lost('The hub closed the connection without answering: whether the mutation was applied is not known; read before sending it again', 'updateCase'),
+    );
+    expect(requests).toBe(3);
+    expect(logs.logs.map((l) => [l.level, l.msg])).toEqual([
+      ['warn', 'a hub closed the connection while answering: the read is sent again'],
+      ['error', 'a hub closed the connection while answering'],
+      ['error', 'a hub closed the connection while answering'],
+    ]);
+  } finally {
+    await cutOff.stop();
+    await new Promise<void>((resolve) => cut.close(() => resolve()));
+  }
+});
+
 test('several Authorization headers are refused at the gateway as at the hub: 400 BAD_REQUEST, never the first one alone', async () => {
   const good = `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}`;
   for (const values of [['', good], [good, 'Bearer garbage']]) {
