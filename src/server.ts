@@ -471,14 +471,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       return;
     }
     graphiql ??= new GraphiqlPage('/graphql');
-    res.setHeader('content-type', 'text/html; charset=utf-8');
-    res.setHeader('cache-control', 'no-cache');
-    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-      res.setHeader('content-encoding', 'gzip');
-      res.end(graphiql.gzipped);
-    } else {
-      res.end(graphiql.html);
-    }
+    graphiql.send(req, res);
   });
 
   /**

@@ -42,6 +42,7 @@ import { checkedVariables } from '../graphql/input-text';
 import { asValidationError, checkingDateTimes } from '../graphql/input-errors';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
 import { corsFor } from '../http/cors';
+import { GraphiqlPage } from '../http/graphiql';
 import { acceptableId } from '../http/request-log';
 import { sendJson } from '../http/respond';
 import type { RedactionEntry } from '../policy/redaction';
@@ -944,6 +945,31 @@ function refusedAsCsrf(req: http.IncomingMessage, res: http.ServerResponse, grap
   return true;
 }
 
+/**
+ * A browser asking for GraphiQL: a GET of the GraphQL path without a query, preferring HTML to JSON (as the hub decides
+ * it with Express's `req.accepts(['application/json', 'text/html'])`: on a tie, JSON).
+ */
+function wantsGraphiql(req: http.IncomingMessage, graphqlPath: string): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const url = new URL(req.url ?? '/', 'http://gateway');
+  if (url.pathname !== graphqlPath || url.searchParams.has('query') || url.searchParams.has('extensions')) return false;
+  const accepted = String(req.headers.accept ?? '*/*').split(',').map((part) => {
+    const [type, ...params] = part.trim().toLowerCase().split(';');
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return { type: type.trim(), q: q ? Number(q.slice(2)) : 1 };
+  });
+  const quality = (type: string) => {
+    const [major] = type.split('/');
+    const match = accepted.find((a) => a.type === type) ?? accepted.find((a) => a.type === `${major}/*`) ?? accepted.find((a) => a.type === '*/*');
+    return match && Number.isFinite(match.q) ? match.q : 0;
+  };
+  const html = quality('text/html');
+  return html > 0 && html > quality('application/json');
+}
+
+/** The hub's endpoints other than GraphQL and health (README, Endpoints): a gateway's client is told where they are. */
+const HUB_ONLY_PATHS = ['/metrics', '/dashboard', '/reports'];
+
 /** A JSON error answer, as the hub's. */
 function refuse(res: http.ServerResponse, status: number, message: string, extensions: Record<string, unknown>): void {
   sendJson(res, status, { errors: [{ message, extensions }] });
@@ -1138,7 +1164,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     // forwarded headers (one viewer asking the same thing at once) into one, and the hub's audit trail, which records
     // each response that carries a confidential tier (DOMAIN §9), saw one where several clients were answered.
     transportEntries: { hub: { options: { subscriptions: { kind: 'hub-live' }, deduplicateInflightRequests: false } } },
-    graphiql: options.graphiql ? { title: 'LAP Hub — composed graph' } : false,
+    // GraphiQL is the hub's own page (below), served without a CDN; Hive Gateway's loads its scripts from unpkg.com.
+    graphiql: false,
     ...(options.introspection === false ? { disableIntrospection: { disableIf: () => true } } : {}),
     landingPage: false,
     // CORS is the hub's own step in front (corsFor, below).
@@ -1159,6 +1186,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     // entities is still one request (batch delegation is unaffected).
     __experimental__batchExecution: false,
   });
+  // Rendered on the first page view only (the bundle costs tens of megabytes of memory), as at the hub.
+  const graphiql: { page?: GraphiqlPage } | null = options.graphiql ? {} : null;
   // CORS as at the hub (CORS_ORIGINS: only the listed origins, with credentials; a preflight from any other is 403),
   // not Hive Gateway's default, which allowed every origin with credentials.
   const cors = corsFor(options.corsOrigins ?? []);
@@ -1170,6 +1199,21 @@ export function createGateway(options: GatewayOptions): Gateway {
       (logging || null)?.error({ url: req.url }, 'a request came from a gateway: a HUB_URL names a gateway (this one?), not a hub; it is refused (508)');
       refuse(res, 508, 'This request came from a gateway: a HUB_URL of that gateway names a gateway, not a hub', { code: 'LOOP_DETECTED' });
       req.resume();
+      return;
+    }
+    // The hub's health paths answer here too, as the gateway's own (Hive Gateway's /healthcheck and /readiness): a load
+    // balancer or probe set up for a hub needs no other paths for the gateway.
+    const pathname = (req.url ?? '/').split('?')[0];
+    if (pathname === '/healthz') req.url = '/healthcheck';
+    else if (pathname === '/readyz') req.url = '/readiness';
+    else if (HUB_ONLY_PATHS.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
+      refuse(res, 404, `${pathname} is the hub's, not the gateway's: the gateway serves GraphQL at ${runtime.graphqlEndpoint} (and /healthz, /readyz); ask a hub for the rest`, { code: 'NOT_FOUND' });
+      req.resume();
+      return;
+    }
+    if (graphiql && wantsGraphiql(req, runtime.graphqlEndpoint)) {
+      graphiql.page ??= new GraphiqlPage(runtime.graphqlEndpoint, 'LAP Hub — composed graph');
+      graphiql.page.send(req, res);
       return;
     }
     const sentId = req.headers['x-request-id'];

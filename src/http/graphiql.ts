@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type http from 'node:http';
 import zlib from 'node:zlib';
 
 const defaultQuery = `# Welcome to LAP Hub.
@@ -73,13 +75,15 @@ const connectionInitScript = `<script>
 export class GraphiqlPage {
   readonly html: Buffer;
   readonly gzipped: Buffer;
+  /** The page's strong validator: a browser that has it already is answered 304, not sent megabytes again. */
+  readonly etag: string;
 
-  constructor(endpoint: string) {
+  constructor(endpoint: string, title = 'LAP Hub — GraphiQL') {
     // Loaded on the first page view only: the bundle costs tens of megabytes of memory.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { renderGraphiQL } = require('@graphql-yoga/render-graphiql') as typeof import('@graphql-yoga/render-graphiql');
     const page = renderGraphiQL({
-      title: 'LAP Hub — GraphiQL',
+      title,
       endpoint,
       defaultQuery,
       headerEditorEnabled: true,
@@ -91,5 +95,29 @@ export class GraphiqlPage {
     if (head === -1) throw new Error('the GraphiQL page has no <head>');
     this.html = Buffer.from(page.slice(0, head + 6) + connectionInitScript + page.slice(head + 6));
     this.gzipped = zlib.gzipSync(this.html);
+    this.etag = `"${createHash('sha256').update(this.html).digest('base64url').slice(0, 27)}"`;
+  }
+
+  /**
+   * Answers a browser's GET for the page: compressed when it accepts gzip, revalidated on every open (`no-cache`) but
+   * answered `304 Not Modified` when its copy is this one (`If-None-Match`): the page is several megabytes.
+   */
+  send(req: http.IncomingMessage, res: http.ServerResponse): void {
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('etag', this.etag);
+    res.setHeader('vary', 'Accept-Encoding');
+    const known = String(req.headers['if-none-match'] ?? '').split(',').map((tag) => tag.trim().replace(/^W\//, ''));
+    if (known.includes(this.etag) || known.includes('*')) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      res.setHeader('content-encoding', 'gzip');
+      res.end(this.gzipped);
+    } else {
+      res.end(this.html);
+    }
   }
 }

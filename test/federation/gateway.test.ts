@@ -511,6 +511,42 @@ test('the viewer is the one the forwarded Authorization header names; the gatewa
   expect((await viaGateway(me, null, { 'x-forwarded-user': personId(cast.ann), cookie: 'session=ann' })).body.data.me.kind).toBe('ANONYMOUS');
 });
 
+test('the gateway’s GraphiQL is the hub’s self-contained page, for the composed graph: nothing loaded from a CDN; 304 for a browser that has it', async () => {
+  const withPage = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, graphiql: true });
+  const pageUrl = `http://127.0.0.1:${await withPage.listen(0, '127.0.0.1')}/graphql`;
+  try {
+    const res = await fetch(pageUrl, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    const html = await res.text();
+    expect(html).toContain('<title>LAP Hub — composed graph</title>');
+    expect(html).not.toMatch(/<script\b[^>]*\bsrc\s*=/i);
+    expect(html).not.toMatch(/unpkg\.com|jsdelivr|cdnjs|esm\.sh|googleapis/i);
+    expect(html).toContain("message.type === 'connection_init'");
+    const again = await fetch(pageUrl, { headers: { accept: 'text/html', 'if-none-match': res.headers.get('etag')! } });
+    expect(again.status).toBe(304);
+    // A GET query, and a client preferring JSON, are GraphQL requests as before.
+    expect((await fetch(`${pageUrl}?query=${encodeURIComponent('{ me { kind } }')}`, { headers: { accept: 'text/html, application/json', 'apollo-require-preflight': 'true' } })).status).toBe(200);
+    expect((await fetch(pageUrl, { headers: { accept: '*/*' } })).headers.get('content-type')).not.toContain('text/html');
+    // Without GRAPHIQL (the default gateway here), no page.
+    expect((await fetch(url, { headers: { accept: 'text/html' } })).headers.get('content-type') ?? '').not.toContain('text/html');
+  } finally {
+    await withPage.stop();
+  }
+});
+
+test('the gateway answers the hub’s health paths itself, and says that the hub’s other endpoints are the hub’s', async () => {
+  const base = url.replace(/\/graphql$/, '');
+  expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  for (const p of ['/metrics', '/dashboard', '/dashboard/assets/x.js', '/reports/network.csv?from=2025-01-01&to=2026-01-01']) {
+    const res = await fetch(`${base}${p}`);
+    expect([res.status, await res.json()]).toEqual([404, { errors: [{
+      message: `${p.split('?')[0]} is the hub's, not the gateway's: the gateway serves GraphQL at /graphql (and /healthz, /readyz); ask a hub for the rest`,
+      extensions: { code: 'NOT_FOUND' },
+    }] }]);
+  }
+});
+
 test('the gateway does not expose the subgraphs’ _entities or _service', async () => {
   for (const query of [`{ _service { sdl } }`, `{ _entities(representations: [{ __typename: "Case", id: "${caseId('FTC-2004-021')}" }]) { __typename } }`]) {
     const res = await viaGateway(query, cast.ann);

@@ -134,6 +134,18 @@ describe('GraphiQL', () => {
     expect([res.status, res.headers.get('content-encoding')]).toEqual([200, 'gzip']);
     expect(await res.text()).toContain('<title>LAP Hub — GraphiQL</title>');
   });
+
+  test('a browser that has the page already is answered 304 Not Modified: its megabytes are not sent again', async () => {
+    const first = await fetch(hub.url, { headers: { accept: 'text/html' } });
+    const etag = first.headers.get('etag');
+    expect([first.status, first.headers.get('cache-control'), etag]).toEqual([200, 'no-cache', expect.stringMatching(/^"[A-Za-z0-9_-]{27}"$/)]);
+    await first.arrayBuffer();
+    const again = await fetch(hub.url, { headers: { accept: 'text/html', 'if-none-match': etag! } });
+    expect([again.status, again.headers.get('etag'), (await again.arrayBuffer()).byteLength]).toEqual([304, etag, 0]);
+    const other = await fetch(hub.url, { headers: { accept: 'text/html', 'if-none-match': '"another"' } });
+    expect(other.status).toBe(200);
+    await other.arrayBuffer();
+  });
 });
 
 test.each(['PUT', 'PATCH', 'DELETE'])('%s on /graphql is 405 with Allow: GET, POST, and nothing runs', async (method) => {
