@@ -168,7 +168,9 @@ function hubError(raw: unknown, http: Record<string, unknown> | null): GraphQLEr
   const e = (raw && typeof raw === 'object' ? raw : {}) as { message?: unknown; path?: unknown; extensions?: unknown };
   const message = typeof e.message === 'string' ? e.message : 'The hub answered an error without a message';
   const path = Array.isArray(e.path) && e.path.every((k) => typeof k === 'string' || typeof k === 'number') ? (e.path as Array<string | number>) : undefined;
-  const extensions = { ...(e.extensions && typeof e.extensions === 'object' ? (e.extensions as Record<string, unknown>) : {}), ...(http ? { http } : { serviceName: 'hub' }) };
+  // The hub's own `http` (none in its answers; a proxy's, or a broken hub's) never sets the gateway's status or headers.
+  const { http: _theirs, ...given } = e.extensions && typeof e.extensions === 'object' ? (e.extensions as Record<string, unknown>) : {};
+  const extensions = { ...given, ...(http ? { http } : { serviceName: 'hub' }) };
   return new GraphQLError(message, { path, extensions });
 }
 
@@ -278,7 +280,11 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
             // The connection was cut while the answer was arriving (a hub killed, or a proxy before it): as a
             // connection closed before the answer, a read is sent once more and a mutation is not.
             const lost = connectionLost(err);
-            if (!lost) throw err;
+            if (!lost) {
+              // A body its encoding does not decode (gzip that is not), or any other failure reading it: by its code.
+              log?.error({ subgraph: 'hub', code: anyErrorCode(err) ?? 'unknown', mutation, requestId: request.headers.get('x-request-id') ?? undefined }, 'a hub answered with something that is not a readable HTTP answer');
+              return atEachRootField(unreadableAnswer('hub', mutation));
+            }
             const again = !mutation && attempt === 0;
             const line = { subgraph: 'hub', code: lost, mutation, requestId: request.headers.get('x-request-id') ?? undefined };
             if (again) log?.warn(line, 'a hub closed the connection while answering: the read is sent again');
@@ -292,7 +298,12 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
         } catch {
           // not JSON: below
         }
-        if (!answer || typeof answer !== 'object' || (answer.data === undefined && !Array.isArray(answer.errors))) {
+        const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
+        const graphqlResult =
+          isObject(answer) &&
+          (answer!.data === null || isObject(answer!.data) || (answer!.data === undefined && Array.isArray(answer!.errors) && answer!.errors.length > 0)) &&
+          (answer!.errors === undefined || (Array.isArray(answer!.errors) && answer!.errors.every(isObject)));
+        if (!graphqlResult) {
           // Not a hub's answer (a proxy's error page in front of a hub): the operator's to know, the client told so.
           const line = { subgraph: 'hub', status: response.status, contentType: response.headers.get('content-type'), requestId: request.headers.get('x-request-id') ?? undefined };
           log?.error(line, 'a hub answered without a GraphQL result');
@@ -301,12 +312,12 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
         }
         // A refusal of the whole request (no data): its status, and when to send it again, as the hub answered.
         const retryAfter = response.headers.get('retry-after');
-        const http = response.status !== 200 && answer.data == null
+        const http = response.status !== 200 && answer!.data == null
           ? { status: response.status, ...(RETRY_AFTER_STATUSES.has(response.status) && retryAfter ? { headers: { 'Retry-After': retryAfter } } : {}) }
           : null;
-        const result: ExecutionResult = { data: answer.data as ExecutionResult['data'] };
-        if (Array.isArray(answer.errors) && answer.errors.length) result.errors = answer.errors.map((e) => hubError(e, http));
-        if (Array.isArray(answer.extensions?.redacted) && answer.extensions.redacted.length) result.extensions = { redacted: answer.extensions.redacted };
+        const result: ExecutionResult = { data: answer!.data as ExecutionResult['data'] };
+        if (Array.isArray(answer!.errors) && answer!.errors.length) result.errors = answer!.errors.map((e) => hubError(e, http));
+        if (Array.isArray(answer!.extensions?.redacted) && answer!.extensions.redacted.length) result.extensions = { redacted: answer!.extensions.redacted };
         return result;
       });
     },
@@ -615,9 +626,44 @@ function requestIdOf(init: unknown): string | undefined {
   return typeof found === 'string' ? found : undefined;
 }
 
-/** Whether a fetch failed because nothing accepted the connection: the request never reached the instance. */
-function connectionRefused(err: unknown): boolean {
-  return errorCodeIn(err, ['ECONNREFUSED']) !== null;
+/**
+ * Why a fetch failed before the request reached the instance, if it did: nothing accepted the connection, its name did
+ * not resolve (a restarting instance whose name comes and goes), or no TLS session could be made with it (a
+ * certificate refused, an https:// URL for a plain-HTTP hub). The request never ran there; another instance may take it.
+ */
+function neverReached(err: unknown): string | null {
+  return (
+    errorCodeIn(err, ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER', 'UND_ERR_CONNECT_TIMEOUT']) ??
+    errorCodeIn(err, TLS_CERTIFICATE_CODES)
+  );
+}
+
+/** Node's codes for a TLS certificate it would not accept. */
+const TLS_CERTIFICATE_CODES = [
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_UNTRUSTED', 'CERT_REJECTED',
+];
+
+/** The first code `err` or an error it was caused by carries (a string), for a log line; or null. */
+function anyErrorCode(err: unknown): string | null {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string') return e.code;
+  }
+  return null;
+}
+
+/**
+ * An instance's answer that could not be read as HTTP at all (a malformed status line or headers, a body its encoding
+ * does not decode): it may have run the request. 502, and for a mutation the client reads before sending it again.
+ */
+function unreadableAnswer(name: SubgraphName, mutation: boolean): GraphQLError {
+  const who = name === 'hub' ? 'The hub' : `The ${name} service`;
+  return new GraphQLError(
+    mutation
+      ? `${who} answered with something that is not a readable HTTP answer: whether the mutation was applied is not known; read before sending it again`
+      : `${who} answered with something that is not a readable HTTP answer: send the request again`,
+    { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 502 } } },
+  );
 }
 
 /**
@@ -653,10 +699,11 @@ function conditionalRootPlugin(): GatewayPlugin {
 
 /**
  * Spreads the requests for one subgraph over several instances of it, in turn (the scale-out story: N stateless hubs
- * on one PostgreSQL). Each request to a subgraph goes to the next URL of its list; when that instance refuses the
- * connection (stopped, restarting), to the one after it, and so on once round the list. Only a refused connection is
- * tried elsewhere: the request never reached that instance, so nothing can run twice (a mutation included); any other
- * failure is the request's.
+ * on one PostgreSQL). Each request to a subgraph goes to the next URL of its list; when that instance cannot be reached
+ * (`neverReached`: the connection refused, its name not resolving, no TLS session), to the one after it, and so on once
+ * round the list: the request never reached that instance, so nothing can run twice (a mutation included). A connection
+ * closed without an answer is `connectionLost` (a read sent again once, a mutation never); an answer that is not HTTP
+ * is 502 (`unreadableAnswer`), logged by its code only.
  */
 function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | null): GatewayPlugin {
   const next = new Map<string, number>();
@@ -695,10 +742,19 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
               }
               throw lostAnswer(name, mutation);
             }
-            if (!connectionRefused(err)) throw err;
+            const unreached = neverReached(err);
+            if (!unreached) {
+              // Anything else (an answer that is not HTTP): logged by its code only — such an error carries the
+              // instance's raw bytes, which may hold the request's variables or a confidential answer.
+              logger?.error({ subgraph: name, instance: list[(i + k) % list.length], code: anyErrorCode(err) ?? 'unknown', mutation, requestId }, `an instance of the ${name} subgraph answered with something that is not a readable HTTP answer`);
+              throw unreadableAnswer(name, mutation);
+            }
+            if (unreached !== 'ECONNREFUSED') {
+              logger?.warn({ subgraph: name, instance: list[(i + k) % list.length], code: unreached, requestId }, `an instance of the ${name} subgraph could not be reached`);
+            }
             if (k + 1 >= list.length) {
               // The operator's to know; the client gets SERVICE_UNAVAILABLE (`unavailable`).
-              logger?.error({ subgraph: name, instances: list, code: 'ECONNREFUSED', requestId }, `every instance of the ${name} subgraph refused the connection`);
+              logger?.error({ subgraph: name, instances: list, code: unreached, requestId }, `every instance of the ${name} subgraph refused the connection${unreached === 'ECONNREFUSED' ? '' : ' or could not be reached'}`);
               throw unavailable(name);
             }
           }
@@ -1093,7 +1149,7 @@ export interface Gateway {
 }
 
 /** The keys of a log line's attributes whose values are never written: what a client sent (its query, variables, body), and stacks. */
-const UNLOGGED = new Set(['body', 'variables', 'request', 'query', 'params', 'document', 'stack']);
+const UNLOGGED = new Set(['body', 'variables', 'request', 'query', 'params', 'document', 'stack', 'rawPacket']);
 
 /**
  * A log line's attributes without what a client sent. Hive Gateway logs a failed subgraph request with the request
@@ -1104,6 +1160,8 @@ const UNLOGGED = new Set(['body', 'variables', 'request', 'query', 'params', 'do
 export function scrubbed(value: unknown, depth = 0): unknown {
   if (depth > 8) return '[deeper]';
   if (typeof value === 'string') return scrubbedText(value);
+  // Bytes (Node's `rawPacket` of an HTTP parse error: what an instance sent, the request's echo included) are never written.
+  if (value instanceof Uint8Array || (value && typeof value === 'object' && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data))) return '[bytes not logged]';
   if (Array.isArray(value)) return value.map((v) => scrubbed(v, depth + 1));
   if (value instanceof Error) {
     const e = value as Error & { extensions?: unknown; cause?: unknown };

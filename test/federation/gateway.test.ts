@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
+import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
@@ -768,6 +769,74 @@ test('a hub whose connection is cut while its answer arrives: a forwarded read i
   } finally {
     await cutOff.stop();
     await new Promise<void>((resolve) => cut.close(() => resolve()));
+  }
+});
+
+test('a hub that answers something other than a GraphQL result over HTTP: 502, one line naming its code and none of its bytes; a hub whose name does not resolve is passed over', async () => {
+  // A broken hub (or a proxy before it), told what to do by the request id the gateway forwards.
+  const broken = net.createServer((socket) => {
+    let head = '';
+    socket.on('data', (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      const mode = /x-request-id: ([a-z]+)/i.exec(head)?.[1];
+      if (!mode || !head.includes('\r\n\r\n')) return;
+      const json = (body: string, extra = '') => `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`;
+      const answers: Record<string, string> = {
+        // Not HTTP at all, with the request echoed (its variables) in what Node quotes of it.
+        garbage: `HELLO WORLD ${head.replace(/\r\n/g, ' ')}\r\n\r\n`,
+        // gzip that is not.
+        badgzip: json('{"data":{"me":{"kind":"ANONYMOUS"}}}', 'content-encoding: gzip\r\n'),
+        // JSON that is no GraphQL result.
+        notresult: json('{"data":5}'),
+        // An error whose extensions would set the gateway's status.
+        theirhttp: json('{"data":null,"errors":[{"message":"x","path":["me"],"extensions":{"code":"INTERNAL_SERVER_ERROR","http":{"status":999}}}]}'),
+      };
+      socket.end(answers[mode] ?? json('{"data":null}'));
+    });
+    socket.on('error', () => undefined);
+  });
+  const port = await new Promise<number>((resolve) => broken.listen(0, '127.0.0.1', () => resolve((broken.address() as { port: number }).port)));
+  const logs = new MemoryLogWriter();
+  const fooled = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logWriter: logs });
+  const fooledUrl = `http://127.0.0.1:${await fooled.listen(0, '127.0.0.1')}/graphql`;
+  // The first hub's name does not resolve: the second answers every request.
+  const unresolved = createGateway({ supergraph: supergraph(), subgraphs: { hub: ['http://nohub.invalid:4601/graphql', hub.url], complaints: complaints.url }, logging: false });
+  const unresolvedUrl = `http://127.0.0.1:${await unresolved.listen(0, '127.0.0.1')}/graphql`;
+  const ask = async (mode: string, query: string, variables?: unknown) => {
+    const res = await fetch(fooledUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': mode }, body: JSON.stringify({ query, variables }) });
+    return { status: res.status, body: await res.json() };
+  };
+  const unreadable = (message: string, key: string) => ({
+    status: 502,
+    body: { data: null, errors: [{ message, path: [key], extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'hub' } }] },
+  });
+  try {
+    const read = 'The hub answered with something that is not a readable HTTP answer: send the request again';
+    expect(await ask('garbage', 'query($v: ID!) { me { kind } c: case(id: $v) { reference } }', { v: 'SECRET-VARIABLE' })).toEqual({
+      status: 502,
+      body: { data: null, errors: ['me', 'c'].map((key) => ({ message: read, path: [key], extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'hub' } })) },
+    });
+    expect(await ask('garbage', `mutation { updateCase(id: "${caseId('FTC-2004-017')}", input: { title: "x" }) { title } }`)).toEqual(
+      unreadable('The hub answered with something that is not a readable HTTP answer: whether the mutation was applied is not known; read before sending it again', 'updateCase'),
+    );
+    expect(await ask('badgzip', '{ me { kind } }')).toEqual(unreadable(read, 'me'));
+    expect(await ask('notresult', '{ me { kind } }')).toEqual(unreadable('The hub answered 200 without a GraphQL result: send the request again', 'me'));
+    // The hub's own `http` in an error's extensions sets nothing.
+    expect(await ask('theirhttp', '{ me { kind } }')).toEqual({ status: 200, body: { data: null, errors: [{ message: 'x', path: ['me'], extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName: 'hub' } }] } });
+    const written = JSON.stringify(logs.logs);
+    expect(written).not.toContain('SECRET-VARIABLE');
+    expect(written).not.toContain('rawPacket');
+    expect(logs.logs.filter((l) => l.level === 'error').map((l) => [l.msg, (l.attrs as any)?.code])).toEqual([
+      ['an instance of the hub subgraph answered with something that is not a readable HTTP answer', 'HPE_INVALID_CONSTANT'],
+      ['an instance of the hub subgraph answered with something that is not a readable HTTP answer', 'HPE_INVALID_CONSTANT'],
+      ['a hub answered with something that is not a readable HTTP answer', 'Z_DATA_ERROR'],
+      ['a hub answered without a GraphQL result', undefined],
+    ]);
+    for (let i = 0; i < 4; i++) expect(await post(unresolvedUrl, '{ me { kind } }', cast.ann)).toEqual({ status: 200, body: { data: { me: { kind: 'COORDINATOR' } } } });
+  } finally {
+    await fooled.stop();
+    await unresolved.stop();
+    await new Promise<void>((resolve) => broken.close(() => resolve()));
   }
 });
 
