@@ -115,8 +115,6 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return raw as T;
 }
 
-/** A comma-separated list of browser origins (`scheme://host[:port]`, nothing after it). */
-/** CORS_ORIGINS, checked (the gateway reads it too). */
 /**
  * KEEP_ALIVE_TIMEOUT_MS and REQUEST_TIMEOUT_MS, read and checked as the hub reads them: `npm run gateway`'s gateway
  * keeps its client connections by the same rules.
@@ -142,6 +140,15 @@ export function requestTimeoutOptions(requestTimeoutMs: number): { requestTimeou
   };
 }
 
+/**
+ * HUB_TIMEOUT_MS (`npm run gateway` only): how long the gateway waits for a hub's answer before it answers its client
+ * 504 — a hub, or a proxy before it, that takes a request and never answers.
+ */
+export function hubTimeoutOf(env: Env): number {
+  return integer(env, 'HUB_TIMEOUT_MS', 60000, 1000, 600000);
+}
+
+/** A comma-separated list of browser origins (`scheme://host[:port]`, nothing after it): CORS_ORIGINS, checked (the gateway reads it too). */
 export function corsOriginsOf(env: Env): string[] {
   return origins(env, 'CORS_ORIGINS');
 }

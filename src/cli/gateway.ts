@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, hubUrlsOf, probeHub, repositoryRoot } from '../federation/gateway';
-import { connectionTimeoutsOf, corsOriginsOf } from '../config';
+import { connectionTimeoutsOf, corsOriginsOf, hubTimeoutOf } from '../config';
 import { startScriptNodeArgs } from './start-options';
 import { checkPort, shownHost } from '../startup';
 
@@ -67,6 +67,8 @@ async function main(): Promise<void> {
   const corsOrigins = corsOriginsOf(process.env);
   // Client connections kept and timed out as the hub's (KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS).
   const timeouts = connectionTimeoutsOf(process.env);
+  // How long a hub's answer may take (HUB_TIMEOUT_MS).
+  const hubTimeoutMs = hubTimeoutOf(process.env);
   // Every port this command listens on is checked before anything starts: each its own (PORT, COMPLAINTS_PORT, and
   // HUB_PORT when it starts a hub), a port in use named, and a hub already listening on HUB_PORT never taken for the
   // one started here.
@@ -111,6 +113,7 @@ async function main(): Promise<void> {
     introspection: process.env.NODE_ENV !== 'production',
     maxQueryDepth: queryDepth(),
     corsOrigins,
+    hubTimeoutMs,
     ...timeouts,
   });
   const actual = await gateway.listen(port, host);

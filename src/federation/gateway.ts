@@ -223,7 +223,7 @@ function rootKeys(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationNa
  * The hub's refusals of a whole request keep their status: 401 (the credential), 429 and 503 with `Retry-After`; the
  * gateway answers them with the same status, the hub's error and no data.
  */
-export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin {
+export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: number): GatewayPlugin {
   const forwarded = forwardedWhen(supergraph);
   return {
     onExecute({ args, setExecuteFn }) {
@@ -265,9 +265,11 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
         const log = (context as { log?: { warn(attributes: object, message: string): void; error(attributes: object, message: string): void } }).log;
         let response: Response;
         let text: string;
+        // The time limit of the whole answer, its body included (`instancesPlugin` holds each fetch to the same one).
+        const deadline = AbortSignal.timeout(hubTimeoutMs);
         for (let attempt = 0; ; attempt++) {
           try {
-            response = await fetchFn(hubUrl, { method: 'POST', headers, body }, context, { executionRequest: { operationType, context } });
+            response = await fetchFn(hubUrl, { method: 'POST', headers, body, signal: deadline }, context, { executionRequest: { operationType, context } });
           } catch (err) {
             // Every hub refused the connection; a hub closed it twice (`instancesPlugin`).
             if (!(err instanceof GraphQLError)) throw err;
@@ -279,6 +281,10 @@ export function forwardPlugin(supergraph: string, hubUrl: string): GatewayPlugin
           } catch (err) {
             // The connection was cut while the answer was arriving (a hub killed, or a proxy before it): as a
             // connection closed before the answer, a read is sent once more and a mutation is not.
+            if (deadline.aborted || timedOut(err)) {
+              log?.error({ subgraph: 'hub', timeoutMs: hubTimeoutMs, mutation, requestId: request.headers.get('x-request-id') ?? undefined }, 'a hub did not answer in time');
+              return atEachRootField(lateAnswer('hub', mutation, hubTimeoutMs));
+            }
             const lost = connectionLost(err);
             if (!lost) {
               // A body its encoding does not decode (gzip that is not), or any other failure reading it: by its code.
@@ -652,6 +658,26 @@ function anyErrorCode(err: unknown): string | null {
   return null;
 }
 
+/** Whether a fetch, or the reading of its answer, ended at the time limit (`AbortSignal.timeout`). */
+function timedOut(err: unknown): boolean {
+  for (let e = err as { name?: unknown; cause?: unknown; reason?: unknown } | undefined, depth = 0; e && depth < 4; e = (e.cause ?? e.reason) as typeof e, depth++) {
+    if (e.name === 'TimeoutError') return true;
+  }
+  return false;
+}
+
+/** An instance that did not answer within the time limit: 504; it may have run the request, so a mutation is read first. */
+function lateAnswer(name: SubgraphName, mutation: boolean, timeoutMs: number): GraphQLError {
+  const who = name === 'hub' ? 'The hub' : `The ${name} service`;
+  const limit = `${timeoutMs / 1000} s`;
+  return new GraphQLError(
+    mutation
+      ? `${who} did not answer within ${limit}: whether the mutation was applied is not known; read before sending it again`
+      : `${who} did not answer within ${limit}: send the request again`,
+    { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 504 } } },
+  );
+}
+
 /**
  * An instance's answer that could not be read as HTTP at all (a malformed status line or headers, a body its encoding
  * does not decode): it may have run the request. 502, and for a mutation the client reads before sending it again.
@@ -705,7 +731,7 @@ function conditionalRootPlugin(): GatewayPlugin {
  * closed without an answer is `connectionLost` (a read sent again once, a mutation never); an answer that is not HTTP
  * is 502 (`unreadableAnswer`), logged by its code only.
  */
-function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | null): GatewayPlugin {
+function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | null, timeoutMs: number): GatewayPlugin {
   const next = new Map<string, number>();
   const byPlaceholder = new Map((Object.keys(urls) as SubgraphName[]).map((name) => [placeholderUrls[name], name]));
   return {
@@ -724,10 +750,18 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
         // The request's id (the client's X-Request-Id, or the one the gateway gave it, forwarded to the hub): each line
         // below can be found beside the hub's lines and the client's report of the same request.
         const requestId = requestIdOf(rest[0]);
+        // The answer, its body included, within the time limit (HUB_TIMEOUT_MS), whichever instance gives it.
+        const init = (rest[0] ?? {}) as RequestInit;
+        const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+        rest[0] = { ...init, signal } as (typeof rest)[0];
         for (let k = 0; ; k++) {
           try {
             return await fetchFn(list[(i + k) % list.length], ...rest);
           } catch (err) {
+            if (timedOut(err)) {
+              logger?.error({ subgraph: name, instance: list[(i + k) % list.length], timeoutMs, mutation, requestId }, `an instance of the ${name} subgraph did not answer in time`);
+              throw lateAnswer(name, mutation, timeoutMs);
+            }
             const lost = connectionLost(err);
             if (lost) {
               // A read is sent again, once, to the next instance (or the same one, on a new connection); a mutation is
@@ -921,6 +955,8 @@ export interface GatewayOptions {
   forward?: boolean;
   /** How long an idle client connection is kept open (65 s by default, as the hub's KEEP_ALIVE_TIMEOUT_MS). */
   keepAliveTimeoutMs?: number;
+  /** How long a hub's answer may take (HUB_TIMEOUT_MS, 60 s by default): then 504, and for a mutation "read before sending it again". */
+  hubTimeoutMs?: number;
   /** How long a client may take to send a whole request (60 s by default, as the hub's REQUEST_TIMEOUT_MS): then 408. */
   requestTimeoutMs?: number;
   /** The deepest query accepted (the hub's MAX_QUERY_DEPTH, 12 by default). */
@@ -1238,7 +1274,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [...limitsPlugins(options.maxQueryDepth ?? 12), tooDeepPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), requestShapePlugin(), instancesPlugin(urls, logging || null), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(options.forward === false ? [] : [forwardPlugin(options.supergraph, placeholderUrls.hub)])],
+    plugins: () => [...limitsPlugins(options.maxQueryDepth ?? 12), tooDeepPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), requestShapePlugin(), instancesPlugin(urls, logging || null, options.hubTimeoutMs ?? 60_000), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(options.forward === false ? [] : [forwardPlugin(options.supergraph, placeholderUrls.hub, options.hubTimeoutMs ?? 60_000)])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).

@@ -840,6 +840,37 @@ test('a hub that answers something other than a GraphQL result over HTTP: 502, o
   }
 });
 
+test('a hub that takes a request and does not answer in time (HUB_TIMEOUT_MS): 504, a read not sent again, a mutation told to read first', async () => {
+  let requests = 0;
+  const silent = http.createServer((req, res) => {
+    requests++;
+    req.resume();
+    // "stall": the headers and half the answer, then nothing; otherwise nothing at all.
+    if (req.headers['x-request-id'] === 'stall') req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' }).write('{"data":'));
+  });
+  const port = await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)));
+  const slow = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logging: false, hubTimeoutMs: 400 });
+  const slowUrl = `http://127.0.0.1:${await slow.listen(0, '127.0.0.1')}/graphql`;
+  const late = (message: string, key: string) => ({ status: 504, body: { data: null, errors: [{ message, path: [key], extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'hub' } }] } });
+  try {
+    expect(await post(slowUrl, '{ me { kind } }', null)).toEqual(late('The hub did not answer within 0.4 s: send the request again', 'me'));
+    expect(await post(slowUrl, '{ me { kind } }', null, { 'x-request-id': 'stall' })).toEqual(late('The hub did not answer within 0.4 s: send the request again', 'me'));
+    expect(await post(slowUrl, `mutation { updateCase(id: "${caseId('FTC-2004-017')}", input: { title: "x" }) { title } }`, cast.ann)).toEqual(
+      late('The hub did not answer within 0.4 s: whether the mutation was applied is not known; read before sending it again', 'updateCase'),
+    );
+    // Not forwarded (a field of the complaints service beside it): the same limit at the hub's field.
+    const mixed = await post(slowUrl, `{ c: case(id: "${caseId('FTC-2004-017')}") { id } complaints { id } }`, null);
+    expect([mixed.status, mixed.body.data?.c, mixed.body.data?.complaints?.length > 0, mixed.body.errors]).toEqual([
+      200, null, true, [{ message: 'The hub did not answer within 0.4 s: send the request again', path: ['c'], extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'hub' } }],
+    ]);
+    expect(requests).toBe(4);
+  } finally {
+    await slow.stop();
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
+});
+
 test('several Authorization headers are refused at the gateway as at the hub: 400 BAD_REQUEST, never the first one alone', async () => {
   const good = `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}`;
   for (const values of [['', good], [good, 'Bearer garbage']]) {
