@@ -251,11 +251,12 @@ export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: 
         };
         // The variables the operation declares, as the client sent them (others are no part of the request: the
         // gateway's own execution never sends them on either).
-        const declared = getOperationAST(a.document, a.operationName)?.variableDefinitions ?? [];
+        const operation = getOperationAST(a.document, a.operationName);
+        const declared = operation?.variableDefinitions ?? [];
         const given = (a.variableValues ?? {}) as Record<string, unknown>;
         const variables = Object.fromEntries(declared.flatMap((d) => (Object.hasOwn(given, d.variable.name.value) ? [[d.variable.name.value, given[d.variable.name.value]]] : [])));
         const body = JSON.stringify({ query, ...(a.operationName ? { operationName: a.operationName } : {}), ...(declared.length ? { variables } : {}) });
-        const operationType = getOperationAST(a.document, a.operationName)?.operation ?? OperationTypeNode.QUERY;
+        const operationType = operation?.operation ?? OperationTypeNode.QUERY;
         const mutation = operationType === OperationTypeNode.MUTATION;
         // The gateway's own answers, as its own execution gives them: at each root field, nothing answered.
         const atEachRootField = (err: GraphQLError): ExecutionResult => ({
@@ -666,31 +667,27 @@ function timedOut(err: unknown): boolean {
   return false;
 }
 
-/** An instance that did not answer within the time limit: 504; it may have run the request, so a mutation is read first. */
-function lateAnswer(name: SubgraphName, mutation: boolean, timeoutMs: number): GraphQLError {
+/**
+ * An instance that may have run the request without the client getting its answer (`what` happened: it closed the
+ * connection, did not answer in time, answered something unreadable): a read is to be sent again; a mutation is read
+ * first, since whether it was applied is not known.
+ */
+function notAnswered(name: SubgraphName, mutation: boolean, what: string, status: number): GraphQLError {
   const who = name === 'hub' ? 'The hub' : `The ${name} service`;
-  const limit = `${timeoutMs / 1000} s`;
   return new GraphQLError(
-    mutation
-      ? `${who} did not answer within ${limit}: whether the mutation was applied is not known; read before sending it again`
-      : `${who} did not answer within ${limit}: send the request again`,
-    { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 504 } } },
+    mutation ? `${who} ${what}: whether the mutation was applied is not known; read before sending it again` : `${who} ${what}: send the request again`,
+    { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status } } },
   );
 }
 
+/** An instance that did not answer within the time limit: 504. */
+const lateAnswer = (name: SubgraphName, mutation: boolean, timeoutMs: number) => notAnswered(name, mutation, `did not answer within ${timeoutMs / 1000} s`, 504);
+
 /**
  * An instance's answer that could not be read as HTTP at all (a malformed status line or headers, a body its encoding
- * does not decode): it may have run the request. 502, and for a mutation the client reads before sending it again.
+ * does not decode): it may have run the request. 502.
  */
-function unreadableAnswer(name: SubgraphName, mutation: boolean): GraphQLError {
-  const who = name === 'hub' ? 'The hub' : `The ${name} service`;
-  return new GraphQLError(
-    mutation
-      ? `${who} answered with something that is not a readable HTTP answer: whether the mutation was applied is not known; read before sending it again`
-      : `${who} answered with something that is not a readable HTTP answer: send the request again`,
-    { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 502 } } },
-  );
-}
+const unreadableAnswer = (name: SubgraphName, mutation: boolean) => notAnswered(name, mutation, 'answered with something that is not a readable HTTP answer', 502);
 
 /**
  * The instance took the request and closed its connection without an answer (`socket hang up`): a hub stopping closes
@@ -813,15 +810,7 @@ function unavailable(name: SubgraphName): GraphQLError {
  * An instance closed the connection without answering (`connectionLost`), twice for a read: 502. For a mutation the
  * message says that whether it was applied is not known (the client reads before sending it again); no Retry-After.
  */
-function lostAnswer(name: SubgraphName, mutation: boolean): GraphQLError {
-  const who = name === 'hub' ? 'The hub' : `The ${name} service`;
-  return new GraphQLError(
-    mutation
-      ? `${who} closed the connection without answering: whether the mutation was applied is not known; read before sending it again`
-      : `${who} closed the connection without answering: send the request again`,
-    { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 502 } } },
-  );
-}
+const lostAnswer = (name: SubgraphName, mutation: boolean) => notAnswered(name, mutation, 'closed the connection without answering', 502);
 
 /**
  * A response with data (a complaint list whose linked cases the hub, unavailable, could not give) is answered 200 with
