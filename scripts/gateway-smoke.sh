@@ -31,6 +31,7 @@ for _ in $(seq 1 120); do
 done
 gql '{"query":"{ me { kind } }"}' | has ANONYMOUS || fail "the gateway did not answer"
 curl -sf -H 'accept: text/html' "http://127.0.0.1:$PORT/graphql" | has '<title>LAP Hub' || fail "GraphiQL page on the gateway"
+curl -sf "http://127.0.0.1:$PORT/readyz" | has '"status":"ready"' || fail "/readyz on the gateway while its hub runs"
 
 Q='{"query":"{ complaints { id case { reference confidential { summary } } } }"}'
 anon=$(gql "$Q")

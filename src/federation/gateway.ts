@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import path from 'node:path';
@@ -1051,6 +1052,46 @@ function wantsGraphiql(req: http.IncomingMessage, graphqlPath: string): boolean 
 /** The hub's endpoints other than GraphQL and health (README, Endpoints): a gateway's client is told where they are. */
 const HUB_ONLY_PATHS = ['/metrics', '/dashboard', '/reports'];
 
+/** How long the gateway's readiness waits for a hub's `/readyz`, and how long one answer serves the probes after it. */
+const READY_CHECK_TIMEOUT_MS = 2000;
+const READY_CHECK_REUSED_MS = 1000;
+
+/**
+ * The gateway's `/readyz`: whether a hub instance is ready (its own `/readyz`, beside its GraphQL path: the database
+ * answers), asked of each instance in turn until one is, at most 2 s each. Every query reaches the hub (the complaints
+ * service alone answers nothing), so with no hub ready the gateway can serve nothing and a load balancer should send its
+ * clients elsewhere; a complaints service that is down only makes answers partial, and is not asked. Probes at once
+ * share one check, and its answer serves the probes of the next second: a busy probe does not become a stream of hub
+ * requests. Marked as the gateway's own (`Via`), as its other hub requests: a HUB_URL naming a gateway is never ready.
+ */
+export function hubReadiness(hubUrls: readonly string[], timeoutMs = READY_CHECK_TIMEOUT_MS): () => Promise<{ ready: number; of: number }> {
+  const readyUrls = hubUrls.map((u) => new URL('readyz', u).toString());
+  let last: { at: number; answer: Promise<{ ready: number; of: number }> } | null = null;
+  const askOne = async (u: string): Promise<boolean> => {
+    try {
+      const res = await fetch(u, { headers: { via: GATEWAY_VIA }, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+      await res.arrayBuffer().catch(() => undefined);
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  };
+  const check = async () => {
+    for (const u of readyUrls) if (await askOne(u)) return { ready: 1, of: readyUrls.length };
+    return { ready: 0, of: readyUrls.length };
+  };
+  return () => {
+    const now = performance.now();
+    if (!last || now - last.at > READY_CHECK_REUSED_MS) {
+      const entry = { at: Number.POSITIVE_INFINITY, answer: check() };
+      // Reused from when it was answered (a check under way serves every probe that comes meanwhile).
+      void entry.answer.then(() => (entry.at = performance.now()));
+      last = entry;
+    }
+    return last.answer;
+  };
+}
+
 /** A JSON error answer, as the hub's. */
 function refuse(res: http.ServerResponse, status: number, message: string, extensions: Record<string, unknown>): void {
   sendJson(res, status, { errors: [{ message, extensions }] });
@@ -1269,6 +1310,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     // entities is still one request (batch delegation is unaffected).
     __experimental__batchExecution: false,
   });
+  const readiness = hubReadiness(urls.hub);
   // Rendered on the first page view only (the bundle costs tens of megabytes of memory), as at the hub.
   const graphiql: { page?: GraphiqlPage } | null = options.graphiql ? {} : null;
   // CORS as at the hub (CORS_ORIGINS: only the listed origins, with credentials; a preflight from any other is 403),
@@ -1277,19 +1319,40 @@ export function createGateway(options: GatewayOptions): Gateway {
   // As at the hub (src/server.ts): several Authorization headers are refused.
   const httpServer = http.createServer(requestTimeoutOptions(options.requestTimeoutMs ?? 60_000), (req, res) => {
     // A client's request id the hub would not keep (src/http/request-log.ts) is replaced here as there: the gateway
-    // gives the request a new one, which it answers and the hub logs, so one id follows the request through both logs.
+    // gives the request a new one, which it answers (its own answers too: health, 404, 508) and the hub logs, so one id
+    // follows the request through both logs.
+    const sentId = req.headers['x-request-id'];
+    if (typeof sentId !== 'string' || !acceptableId.test(sentId)) req.headers['x-request-id'] = randomUUID();
+    res.setHeader('x-request-id', req.headers['x-request-id']!);
     if (cameFromGateway(req.headers)) {
       (logging || null)?.error({ url: req.url }, 'a request came from a gateway: a HUB_URL names a gateway (this one?), not a hub; it is refused (508)');
       refuse(res, 508, 'This request came from a gateway: a HUB_URL of that gateway names a gateway, not a hub', { code: 'LOOP_DETECTED' });
       req.resume();
       return;
     }
-    // The hub's health paths answer here too, as the gateway's own (Hive Gateway's /healthcheck and /readiness): a load
-    // balancer or probe set up for a hub needs no other paths for the gateway.
+    // The hub's health paths answer here too, as the gateway's own: a load balancer or probe set up for a hub needs no
+    // other paths for the gateway. `/healthz`: the process is up; `/readyz`: a hub is ready (`hubReadiness`), 503 otherwise.
     const pathname = (req.url ?? '/').split('?')[0];
-    if (pathname === '/healthz') req.url = '/healthcheck';
-    else if (pathname === '/readyz') req.url = '/readiness';
-    else if (HUB_ONLY_PATHS.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
+    if ((pathname === '/healthz' || pathname === '/readyz') && req.method !== 'GET' && req.method !== 'HEAD') {
+      req.resume();
+      res.setHeader('allow', 'GET, HEAD');
+      refuse(res, 405, `${req.method} is not a method of ${pathname}: use GET`, { code: 'BAD_REQUEST' });
+      return;
+    }
+    if (pathname === '/healthz') {
+      req.resume();
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if (pathname === '/readyz') {
+      req.resume();
+      void readiness().then(({ ready, of }) => {
+        if (ready) sendJson(res, 200, { status: 'ready' });
+        else sendJson(res, 503, { status: of === 1 ? 'the hub is not ready' : `none of the ${of} hubs is ready` });
+      });
+      return;
+    }
+    if (HUB_ONLY_PATHS.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
       refuse(res, 404, `${pathname} is the hub's, not the gateway's: the gateway serves GraphQL at ${runtime.graphqlEndpoint} (and /healthz, /readyz); ask a hub for the rest`, { code: 'NOT_FOUND' });
       req.resume();
       return;
@@ -1299,8 +1362,6 @@ export function createGateway(options: GatewayOptions): Gateway {
       graphiql.page.send(req, res);
       return;
     }
-    const sentId = req.headers['x-request-id'];
-    if (sentId !== undefined && (typeof sentId !== 'string' || !acceptableId.test(sentId))) delete req.headers['x-request-id'];
     cors(req, res, () => {
       if (severalAuthorizations(req)) refuseSeveralAuthorizations(res);
       else if (!refusedAsTooLarge(req, res) && !refusedAsCsrf(req, res, runtime.graphqlEndpoint) && !refusedSearchParameters(req, res, runtime.graphqlEndpoint)) {

@@ -537,14 +537,55 @@ test('the gateway’s GraphiQL is the hub’s self-contained page, for the compo
 
 test('the gateway answers the hub’s health paths itself, and says that the hub’s other endpoints are the hub’s', async () => {
   const base = url.replace(/\/graphql$/, '');
-  expect((await fetch(`${base}/healthz`)).status).toBe(200);
-  expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  const answer = async (res: Response) => [res.status, await res.json(), res.headers.get('x-request-id')];
+  const uuid = expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  expect(await answer(await fetch(`${base}/healthz`))).toEqual([200, { status: 'ok' }, uuid]);
+  expect(await answer(await fetch(`${base}/readyz`, { headers: { 'x-request-id': 'probe-1' } }))).toEqual([200, { status: 'ready' }, 'probe-1']);
+  expect((await fetch(`${base}/readyz`, { method: 'HEAD' })).status).toBe(200);
+  const posted = await fetch(`${base}/readyz`, { method: 'POST', body: '{}' });
+  expect([posted.status, posted.headers.get('allow'), await posted.json()]).toEqual([405, 'GET, HEAD', { errors: [{ message: 'POST is not a method of /readyz: use GET', extensions: { code: 'BAD_REQUEST' } }] }]);
   for (const p of ['/metrics', '/dashboard', '/dashboard/assets/x.js', '/reports/network.csv?from=2025-01-01&to=2026-01-01']) {
-    const res = await fetch(`${base}${p}`);
-    expect([res.status, await res.json()]).toEqual([404, { errors: [{
+    const res = await fetch(`${base}${p}`, { headers: { 'x-request-id': 'not a request id!' } });
+    expect(await answer(res)).toEqual([404, { errors: [{
       message: `${p.split('?')[0]} is the hub's, not the gateway's: the gateway serves GraphQL at /graphql (and /healthz, /readyz); ask a hub for the rest`,
       extensions: { code: 'NOT_FOUND' },
-    }] }]);
+    }] }, uuid]);
+  }
+});
+
+test('the gateway is ready while a hub is: /readyz is 503 when no hub answers its own /readyz with 200, and 200 again once one does', async () => {
+  // A hub whose database does not answer (its /readyz is 503), one that is not running, one that is not a hub: none ready.
+  let hubReady = false;
+  const fake = http.createServer((req, res) => {
+    const ready = req.url === '/readyz' && hubReady;
+    res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ready ? 'ready' : 'database unavailable' }));
+  });
+  const fakePort = await new Promise<number>((resolve) => fake.listen(0, '127.0.0.1', () => resolve((fake.address() as { port: number }).port)));
+  const down = await closedPort();
+  const behind = createGateway({ supergraph: supergraph(), subgraphs: { hub: [`http://127.0.0.1:${down}/graphql`, `http://127.0.0.1:${fakePort}/graphql`], complaints: complaints.url }, logging: false });
+  const base = `http://127.0.0.1:${await behind.listen(0, '127.0.0.1')}`;
+  try {
+    const first = await fetch(`${base}/readyz`);
+    expect([first.status, await first.json()]).toEqual([503, { status: 'none of the 2 hubs is ready' }]);
+    // The process itself is up.
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    hubReady = true;
+    // One check serves the probes of the next second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const again = await fetch(`${base}/readyz`);
+    expect([again.status, await again.json()]).toEqual([200, { status: 'ready' }]);
+  } finally {
+    await behind.stop();
+    await new Promise<void>((resolve) => fake.close(() => resolve()));
+  }
+  // A single hub that is down.
+  const alone = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${down}/graphql`, complaints: complaints.url }, logging: false });
+  const aloneBase = `http://127.0.0.1:${await alone.listen(0, '127.0.0.1')}`;
+  try {
+    const res = await fetch(`${aloneBase}/readyz`);
+    expect([res.status, await res.json()]).toEqual([503, { status: 'the hub is not ready' }]);
+  } finally {
+    await alone.stop();
   }
 });
 
