@@ -74,7 +74,7 @@ const client = createClient({ url: process.env.URL, webSocketImpl: require("ws")
   connectionParams: { authorization: "Bearer not-a-token" }, onNonLazyError: () => undefined,
   on: { closed: (e) => { console.log(e.code, e.reason); process.exit(0); } } });
 ')
-[ "$bad" = "4403 Forbidden" ] || fail "subscription with a bad token: expected 4403 Forbidden, got $bad"
+[ "$bad" = "4403 The token is not valid" ] || fail "subscription with a bad token: expected 4403 The token is not valid, got $bad"
 rm -f "$SUB"
 
 hub_pid=$(pgrep -f "$(pwd)/dist/src/main.js" -P "$pid" || true)

@@ -1,5 +1,16 @@
 import { visit } from 'jsonc-parser';
 
+/** The close reason (4403) of a connection whose `connection_init` names `authorization` twice, or not as a string. */
+export const AUTHORIZATION_NOT_ONE_STRING = 'The connection_init payload must name authorization at most once, as a string';
+
+/** A WebSocket close reason of at most 123 bytes of UTF-8 (the protocol's limit; `ws` throws beyond it), cut at a character. */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text) <= 123) return text;
+  let cut = text;
+  while (Buffer.byteLength(`${cut}…`) > 123) cut = cut.slice(0, -1);
+  return `${cut}…`;
+}
+
 /**
  * The credential of a graphql-ws `connection_init` payload: its `authorization` entry, the key in any case (as an HTTP
  * header name). `undefined` for none (anonymous). Refused (`null`) when the payload names it more than once — which

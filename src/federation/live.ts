@@ -6,7 +6,7 @@ import { GraphQLError, GraphQLSchema, specifiedRules, ValidationRule } from 'gra
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { authorizationNamedTwice, connectionAuthorization } from '../auth/connection-params';
+import { AUTHORIZATION_NOT_ONE_STRING, authorizationNamedTwice, closeReason, connectionAuthorization } from '../auth/connection-params';
 import { checkingDateTimes } from '../graphql/input-errors';
 import { checkedSubscription, guardClientSockets, takeFirstMessage } from '../live/websocket';
 import { hubValidationRules } from '../graphql/limits';
@@ -220,13 +220,30 @@ function hubErrors(err: unknown): GraphQLError[] | null {
   return err.map((e: { message: string; extensions?: Record<string, unknown> }) => new GraphQLError(e.message, { extensions: e.extensions }));
 }
 
+/**
+ * The message of the UNAUTHENTICATED error that ends an HTTP-carried subscription the hub closed with 4403, from the
+ * hub's close reason: the words the hub answers over HTTP ("The API key has been revoked", "The token is not valid", …)
+ * as they are; the short ones of a credential that stops working while subscribed (src/live/dispatcher.ts) in those
+ * words; anything else (graphql-ws's bare "Forbidden") as a refused credential.
+ */
+export function refusalMessage(reason: unknown): string {
+  if (typeof reason !== 'string') return 'The hub refused the token';
+  const known: Record<string, string> = {
+    'token expired': 'The token has expired',
+    'API key expired': 'The API key has expired',
+    'the API key is no longer valid': 'The API key is no longer valid',
+    'the token is for no known person': 'The token is for no known person',
+  };
+  if (known[reason]) return known[reason];
+  if (/^The (token|API key|Authorization|connection_init)\b/.test(reason)) return reason;
+  return 'The hub refused the token';
+}
+
 /** The hub closing a connection (a bad or expired token: 4403), as the error that ends an HTTP-carried subscription. */
 function closeError(err: unknown): unknown {
   const { code, reason } = (err ?? {}) as { code?: unknown; reason?: unknown };
   if (typeof code !== 'number') return err;
-  if (code === 4403) {
-    return new GraphQLError(reason === 'token expired' ? 'The token has expired' : 'The hub refused the token', { extensions: { code: 'UNAUTHENTICATED' } });
-  }
+  if (code === 4403) return new GraphQLError(refusalMessage(reason), { extensions: { code: 'UNAUTHENTICATED' } });
   return new GraphQLError(`The hub closed the subscription (${code})`, { extensions: { code: 'SUBGRAPH_UNAVAILABLE' } });
 }
 
@@ -411,8 +428,11 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
           async onConnect(ctx) {
             // As at the hub: an authorization that is not a string, or named more than once, is refused.
             const header = connectionAuthorization(ctx.connectionParams);
-            if (header === null || authorizationNamedTwice(takeFirstMessage(ctx.extra.socket))) return false;
             const socket = ctx.extra.socket;
+            if (header === null || authorizationNamedTwice(takeFirstMessage(socket))) {
+              socket.close(4403, AUTHORIZATION_NOT_ONE_STRING);
+              return false;
+            }
             // With several hubs, one that cannot be reached (stopped, restarting: the connection closes before the
             // hub acknowledged it, 1006) is passed over for the next, as HTTP requests are; nothing was started on it.
             let link: HubLink | null = null;
@@ -433,9 +453,12 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
                 link = candidate;
               } catch (closed) {
                 candidate.dispose();
-                const { code } = closed as { code: number };
-                // The hub refused the token (4403): the gateway refuses the client the same way.
-                if (code === 4403) return false;
+                const { code, reason } = closed as { code: number; reason?: string };
+                // The hub refused the token (4403): the gateway refuses the client the same way, with the hub's reason.
+                if (code === 4403) {
+                  if (socket.readyState === WebSocket.OPEN) socket.close(4403, closeReason(reason || 'Forbidden'));
+                  return false;
+                }
                 if (code === 1006 && attempt + 1 < hubUrls.length && socket.readyState === WebSocket.OPEN) continue;
                 if (socket.readyState === WebSocket.OPEN) socket.close(1013, 'Try again later: the hub is unavailable');
                 return false;

@@ -3,7 +3,7 @@ import {
   DocumentNode, FieldNode, getArgumentValues, getOperationAST, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, OperationTypeNode, parse,
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
-import { authorizationNamedTwice, connectionAuthorization } from '../auth/connection-params';
+import { AUTHORIZATION_NOT_ONE_STRING, authorizationNamedTwice, closeReason, connectionAuthorization } from '../auth/connection-params';
 import { asValidationError } from '../graphql/input-errors';
 import { checkedVariables } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
@@ -316,13 +316,21 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
       isProd: o.production,
       connectionInitWaitTimeout: 10_000,
       async onConnect(ctx) {
+        // A credential refused closes the connection with 4403 and the reason an HTTP request would be told (the token
+        // has expired, the API key has been revoked, …), not graphql-ws's bare "Forbidden".
         const header = connectionAuthorization(ctx.connectionParams);
-        if (header === null || authorizationNamedTwice(takeFirstMessage(ctx.extra.socket))) return false;
+        if (header === null || authorizationNamedTwice(takeFirstMessage(ctx.extra.socket))) {
+          ctx.extra.socket.close(4403, AUTHORIZATION_NOT_ONE_STRING);
+          return false;
+        }
         let auth;
         try {
           auth = await o.authenticate(header);
         } catch (err) {
-          if (err instanceof GraphQLError && err.extensions.code === 'UNAUTHENTICATED') return false;
+          if (err instanceof GraphQLError && err.extensions.code === 'UNAUTHENTICATED') {
+            if (ctx.extra.socket.readyState === WebSocket.OPEN) ctx.extra.socket.close(4403, closeReason(err.message));
+            return false;
+          }
           if (err instanceof GraphQLError && err.extensions.code === 'SERVICE_UNAVAILABLE') {
             // The identity provider is away (JWKS_URL): 1013, "try again later", not the client's fault.
             const cause = err.originalError ?? err;
@@ -337,6 +345,7 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         if (ctx.extra.socket.readyState !== WebSocket.OPEN) return false;
         const connection = new WsConnection(ctx.extra.socket, auth.viewer, auth.credential, o.clientIp(ctx.extra.request));
         if (auth.credential.kind === 'token' && auth.credential.expiresAt && auth.credential.expiresAt.getTime() <= Date.now()) {
+          ctx.extra.socket.close(4403, 'The token has expired');
           return false;
         }
         connection.arm(Date.now());

@@ -108,6 +108,15 @@ async function closedWithin(client: LiveClient, ms: number): Promise<{ code: num
   }
 }
 
+test('a key revoked before it connects is refused at connection_init, saying so (4403)', async () => {
+  const key = await keyOf(cast.grace);
+  const revoked = await hub.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { as: cast.grace, variables: { id: key.id } });
+  expect(revoked.body.errors).toBeUndefined();
+  const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization: `Bearer ${key.secret}` });
+  expect(acknowledged).toBe(false);
+  expect(await client.closed).toEqual({ code: 4403, reason: 'The API key has been revoked' });
+});
+
 test('a key revoked while subscribed gets nothing; an event does not close its connection, the credential sweep does (4403)', async () => {
   const key = await keyOf(cast.grace);
   const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization: `Bearer ${key.secret}` });

@@ -5,6 +5,8 @@ import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { ComplaintsService, startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, Gateway } from '../../src/federation/gateway';
+import { refusalMessage } from '../../src/federation/live';
+import { AUTHORIZATION_NOT_ONE_STRING } from '../../src/auth/connection-params';
 import { emailOf, ViewerName } from '../support/demo-access';
 import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
@@ -173,14 +175,14 @@ test('the upgrade request’s Authorization header is no identity: a connection_
 
 describe('identity is the hub’s decision, closed as the hub closes it', () => {
   test.each([
-    ['a malformed token', { authorization: 'Bearer not-a-token' }],
-    ['an authorization that is not a string', { authorization: 42 }],
-  ])('%s: the gateway refuses the connection as the hub does, 4403 Forbidden after connection_init', async (_what, params) => {
+    ['a malformed token', { authorization: 'Bearer not-a-token' }, 'The token is not valid'],
+    ['an authorization that is not a string', { authorization: 42 }, AUTHORIZATION_NOT_ONE_STRING],
+  ])('%s: the gateway refuses the connection as the hub does, 4403 with the hub’s reason after connection_init', async (_what, params, reason) => {
     const direct = await LiveClient.connect(hub.url, params);
     const through = await LiveClient.connect(gatewayUrl, params);
     expect(direct.acknowledged).toBe(false);
     expect(through.acknowledged).toBe(false);
-    expect(await through.client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+    expect(await through.client.closed).toEqual({ code: 4403, reason });
     expect(await through.client.closed).toEqual(await direct.client.closed);
     await hub.hub.live.server.drained();
     expect(hub.hub.live.server.connections).toBe(0);
@@ -192,8 +194,8 @@ describe('identity is the hub’s decision, closed as the hub closes it', () => 
     const direct = await LiveClient.connect(hub.url, {}, text);
     const through = await LiveClient.connect(gatewayUrl, {}, text);
     expect([direct.acknowledged, through.acknowledged]).toEqual([false, false]);
-    expect(await through.client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
-    expect(await direct.client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+    expect(await through.client.closed).toEqual({ code: 4403, reason: AUTHORIZATION_NOT_ONE_STRING });
+    expect(await direct.client.closed).toEqual({ code: 4403, reason: AUTHORIZATION_NOT_ONE_STRING });
   });
 
   test('a token signed with another secret is refused the same way', async () => {
@@ -204,7 +206,7 @@ describe('identity is the hub’s decision, closed as the hub closes it', () => 
       .sign(new TextEncoder().encode('another-secret-another-secret-another-secret'));
     const through = await LiveClient.connect(gatewayUrl, { authorization: `Bearer ${forged}` });
     expect(through.acknowledged).toBe(false);
-    expect(await through.client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+    expect(await through.client.closed).toEqual({ code: 4403, reason: 'The token is not valid' });
   });
 
   test('when the token expires the hub closes its connection and the gateway closes the client’s: 4403 "token expired"', async () => {
@@ -272,9 +274,10 @@ test('a client’s field under the probe’s response key is the client’s: kep
 
 describe('over HTTP (server-sent events, as GraphiQL subscribes)', () => {
   /** Reads `event: next` payloads of a text/event-stream response until `count` arrived or the stream ended. */
-  async function sse(as: ViewerName | 'bad', subscription: string, count: number, started: () => Promise<void>) {
+  async function sse(as: ViewerName | 'bad' | { authorization: string }, subscription: string, count: number, started: () => Promise<void>) {
     const headers: Record<string, string> = { accept: 'text/event-stream', 'content-type': 'application/json' };
     if (as === 'bad') headers.authorization = 'Bearer not-a-token';
+    else if (typeof as === 'object') Object.assign(headers, as);
     else Object.assign(headers, await paramsOf(as));
     const controller = new AbortController();
     const res = await fetch(gatewayUrl, { method: 'POST', headers, body: JSON.stringify({ query: subscription }), signal: controller.signal });
@@ -286,7 +289,7 @@ describe('over HTTP (server-sent events, as GraphiQL subscribes)', () => {
     // since the stream's event can arrive before `started` has seen the direct subscriber's.
     let starting: Promise<unknown> | null = null;
     for (;;) {
-      if (!starting && as !== 'bad') starting = started().then(() => null, (failure: unknown) => failure ?? new Error('started failed'));
+      if (!starting && typeof as === 'string' && as !== 'bad') starting = started().then(() => null, (failure: unknown) => failure ?? new Error('started failed'));
       const { value, done } = await reader.read();
       if (done) break;
       buffer += Buffer.from(value).toString('utf8');
@@ -325,7 +328,26 @@ describe('over HTTP (server-sent events, as GraphiQL subscribes)', () => {
 
   test('a bad token ends the subscription with UNAUTHENTICATED and no event', async () => {
     const events = await sse('bad', `subscription { caseChanged { reference } }`, 1, async () => undefined);
-    expect(events).toEqual([{ errors: [{ message: 'The hub refused the token', locations: [{ line: 1, column: 1 }], extensions: { code: 'UNAUTHENTICATED' } }] }]);
+    expect(events).toEqual([{ errors: [{ message: 'The token is not valid', locations: [{ line: 1, column: 1 }], extensions: { code: 'UNAUTHENTICATED' } }] }]);
+  });
+
+  test('the hub’s reason for refusing a credential reaches an SSE client in the words the hub answers over HTTP', async () => {
+    const expired = await new SignJWT({ email: cast.grace })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(personId(cast.grace))
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(TEST_SECRET));
+    for (const [authorization, message] of [[`Bearer ${expired}`, 'The token has expired'], ['Bearer lapk_notakey', 'The API key is not valid']]) {
+      const events = await sse({ authorization }, `subscription { caseChanged { reference } }`, 1, async () => undefined);
+      expect(events).toEqual([{ errors: [{ message, locations: [{ line: 1, column: 1 }], extensions: { code: 'UNAUTHENTICATED' } }] }]);
+    }
+    expect(refusalMessage('The API key has been revoked')).toBe('The API key has been revoked');
+    // A credential that stops working while subscribed: the hub's close reasons (src/live/dispatcher.ts, src/live/websocket.ts).
+    expect(['token expired', 'API key expired', 'the API key is no longer valid', 'the token is for no known person'].map(refusalMessage)).toEqual([
+      'The token has expired', 'The API key has expired', 'The API key is no longer valid', 'The token is for no known person',
+    ]);
+    // Anything else is a refused credential, never a text of the hub's passed on as it came.
+    expect(['Forbidden', '', 'internal detail', undefined].map(refusalMessage)).toEqual(Array(4).fill('The hub refused the token'));
   });
 
   test('clients with a bad token that go away at once (a stream aborted, a socket closed after connection_init) leave the gateway serving', async () => {

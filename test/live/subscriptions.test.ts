@@ -6,6 +6,7 @@ import { caseAccess, emailOf, readsConfidential, segmentsSeen, summaries, Viewer
 import { callId, caseId, cast, orgId, personId, segmentId, startSiblingHub, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { dispatchesOf, dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
 import { lockMemberInCall } from '../../src/data/calls';
+import { AUTHORIZATION_NOT_ONE_STRING } from '../../src/auth/connection-params';
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -574,12 +575,13 @@ describe('identity', () => {
   beforeEach(() => hub.reset());
 
   test.each([
-    ['a malformed token', { authorization: 'Bearer nonsense' }],
-    ['a token signed with another secret', { authorization: 'Bearer ' }],
-    ['an authorization that is not a string', { authorization: 42 }],
-    ['a malformed token under another spelling of the key', { AUTHORIZATION: 'Bearer nonsense' }],
-    ['an empty authorization, then a good token under another spelling', { authorization: '', Authorization: 'Bearer <ann>' }],
-  ])('%s closes the connection with 4403 after connection_init', async (_what, params) => {
+    ['a malformed token', { authorization: 'Bearer nonsense' }, 'The token is not valid'],
+    ['a token signed with another secret', { authorization: 'Bearer ' }, 'The token is not valid'],
+    ['an authorization that is not a string', { authorization: 42 }, AUTHORIZATION_NOT_ONE_STRING],
+    ['a malformed token under another spelling of the key', { AUTHORIZATION: 'Bearer nonsense' }, 'The token is not valid'],
+    ['an empty authorization, then a good token under another spelling', { authorization: '', Authorization: 'Bearer <ann>' }, AUTHORIZATION_NOT_ONE_STRING],
+    ['a header that is no bearer credential', { authorization: 'Basic YW5uOnB3' }, 'The Authorization header must be "Bearer <token>"'],
+  ])('%s closes the connection with 4403 after connection_init, saying why as an HTTP request is told', async (_what, params, reason) => {
     let p = params as Record<string, unknown>;
     if (p.Authorization === 'Bearer <ann>') p = { ...p, Authorization: `Bearer ${await hub.tokenFor(personId(cast.ann), cast.ann)}` };
     if (p.authorization === 'Bearer ') {
@@ -592,7 +594,20 @@ describe('identity', () => {
     }
     const { client, acknowledged } = await LiveClient.connect(hub.url, p);
     expect(acknowledged).toBe(false);
-    expect(await client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+    expect(await client.closed).toEqual({ code: 4403, reason });
+    expect(hub.hub.live.server.connections).toBe(0);
+  });
+
+  test('a token that has expired, or is for nobody the hub knows, is refused at connection_init with the reason', async () => {
+    const signed = (claims: { email: string; sub: string }, exp: number) =>
+      new SignJWT({ email: claims.email }).setProtectedHeader({ alg: 'HS256' }).setSubject(claims.sub).setExpirationTime(exp).sign(new TextEncoder().encode(TEST_SECRET));
+    const expired = await signed({ email: cast.ann, sub: personId(cast.ann) }, Math.floor(Date.now() / 1000) - 60);
+    const nobody = await signed({ email: 'nobody@nowhere.example', sub: '00000000-0000-4000-8000-000000000000' }, Math.floor(Date.now() / 1000) + 600);
+    for (const [token, reason] of [[expired, 'The token has expired'], [nobody, 'The token is for no known person']]) {
+      const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization: `Bearer ${token}` });
+      expect(acknowledged).toBe(false);
+      expect(await client.closed).toEqual({ code: 4403, reason });
+    }
     expect(hub.hub.live.server.connections).toBe(0);
   });
 
@@ -604,7 +619,7 @@ describe('identity', () => {
     const [grace, tom] = [`Bearer ${await hub.tokenFor(personId(cast.grace), cast.grace)}`, `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}`];
     const { client, acknowledged } = await LiveClient.connect(hub.url, {}, text(grace, tom));
     expect(acknowledged).toBe(false);
-    expect(await client.closed).toEqual({ code: 4403, reason: 'Forbidden' });
+    expect(await client.closed).toEqual({ code: 4403, reason: AUTHORIZATION_NOT_ONE_STRING });
     expect(hub.hub.live.server.connections).toBe(0);
     // Named once, as written, the same token is taken.
     const once = await LiveClient.connect(hub.url, {}, `{"type":"connection_init","payload":{"authorization":"${tom}"}}`);
