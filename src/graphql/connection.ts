@@ -63,7 +63,14 @@ export function Connection<T extends object>(node: ClassType<T> | object, name: 
 
     @Field(() => [Edge])
     edges(): Edge[] {
-      return this.nodes.map((n, i) => ({ cursor: this.cursor(i), node: n }));
+      const cursorOf = this.cursor;
+      return this.nodes.map((n, i) => ({
+        node: n,
+        // Made when the edge's cursor is read (`cursorCarried`): an edge that selects only its node pays for none.
+        get cursor() {
+          return cursorOf(i);
+        },
+      }));
     }
 
     @Field(() => Int, { description: 'How many rows the viewer may see under these filters, over all pages.' })
@@ -74,18 +81,30 @@ export function Connection<T extends object>(node: ClassType<T> | object, name: 
   return ConnectionType as ClassType<ConnectionShape<T> & ConnectionState<T>>;
 }
 
+/**
+ * The cursor of a page's i-th node as a response carries it: a cursor names its row (its id and sort keys: a case's
+ * harm score, its opening time), so a TLP:RED case whose cursor a response carries is recorded in the audit trail as
+ * if the response carried the case itself (DOMAIN §9; `Case.isTypeOf` records the rows a response resolves, src/schema.ts).
+ */
+function cursorCarried<T>(page: Page<T>, i: number): string {
+  const node = page.nodes[i] as { auditTrail?: { row(value: unknown): void } } | undefined;
+  node?.auditTrail?.row(node);
+  return page.cursor(i);
+}
+
 export function toConnection<T, C extends ConnectionState<T>>(cls: ClassType<C>, page: Page<T>): C {
   const c = new cls() as unknown as ConnectionShape<T> & ConnectionState<T>;
   const last = page.nodes.length - 1;
   c.nodes = page.nodes;
-  c.pageInfo = Object.assign(new PageInfo(), {
-    hasNextPage: page.hasNextPage,
-    hasPreviousPage: page.hasPreviousPage,
-    startCursor: last >= 0 ? page.cursor(0) : null,
-    endCursor: last >= 0 ? page.cursor(last) : null,
+  const pageInfo = Object.assign(new PageInfo(), { hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage });
+  // Made when read: a page whose pageInfo selects no cursor makes none, and records no row for one.
+  Object.defineProperties(pageInfo, {
+    startCursor: { enumerable: true, get: () => (last >= 0 ? cursorCarried(page, 0) : null) },
+    endCursor: { enumerable: true, get: () => (last >= 0 ? cursorCarried(page, last) : null) },
   });
+  c.pageInfo = pageInfo;
   c.counter = page.count;
-  c.cursor = page.cursor;
+  c.cursor = (i) => cursorCarried(page, i);
   return c as unknown as C;
 }
 

@@ -81,6 +81,17 @@ describe('what is recorded', () => {
     expect(await trail()).toEqual([entry('FTC-2004-021', cast.oliver, 'oft', false)]);
   });
 
+  test('a TLP:RED case’s cursor names its row (its id, its sort key): a response carrying it records the case; counts and page flags alone do not', async () => {
+    const red = (selection: string) => timed.gql(`{ cases(filter: { tlp: RED }) { ${selection} } }`, { as: cast.oliver });
+    expect((await red('totalCount pageInfo { hasNextPage hasPreviousPage }')).body.data.cases).toEqual({ totalCount: 1, pageInfo: { hasNextPage: false, hasPreviousPage: false } });
+    expect(await trail()).toEqual([]);
+    const edges = (await red('edges { cursor }')).body.data.cases.edges;
+    expect(edges).toHaveLength(1);
+    expect(await trail()).toEqual([entry('FTC-2004-021', cast.oliver, 'oft', false)]);
+    expect((await red('pageInfo { endCursor }')).body.data.cases.pageInfo.endCursor).toBe(edges[0].cursor);
+    expect(await trail()).toEqual([entry('FTC-2004-021', cast.oliver, 'oft', false), entry('FTC-2004-021', cast.oliver, 'oft', false)]);
+  });
+
   test('the same case several times in one response (aliases, nested paths) is one entry; the tier wins over the row', async () => {
     // Oliver (OFT, named on the RED share) sees the case by id, twice, and in the segment that discussed it.
     await timed.gql(
