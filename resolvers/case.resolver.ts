@@ -7,7 +7,7 @@ import { CaseOrder } from '../entities/enums';
 import { Agency, Participant } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
-import { isUuid, required } from '../src/data/batch';
+import { isUuid, loadAll, required } from '../src/data/batch';
 import type { CaseQuery, DetailPart } from '../src/data/cases';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { selectedFields, selectedHere, selectedOnRows } from '../src/graphql/selection';
@@ -203,7 +203,7 @@ export class CaseShareResolver {
       'nobody: `reachesWholeOrganization` says which.',
   })
   async recipients(@Root() s: CaseShare, @Ctx() ctx: Context): Promise<Person[]> {
-    const people = await ctx.data.participants.personById.loadMany(s.recipientIds);
+    const people = await loadAll(ctx.data.participants.personById, s.recipientIds);
     return people.filter((p): p is Person => p instanceof Person);
   }
 

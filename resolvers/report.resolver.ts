@@ -6,7 +6,7 @@ import { SectorReport } from '../entities/sector-report.entity';
 import type { Context } from '../src/context';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput } from '../src/graphql/errors';
-import { isUuid, required } from '../src/data/batch';
+import { isUuid, loadAll, required } from '../src/data/batch';
 import { PageArgs } from './types/common.args';
 import { PublishReportInput, ReportsArgs } from './types/cooperation.input';
 
@@ -49,7 +49,7 @@ export class SectorReportResolver {
   async publishReport(@Arg('input') input: PublishReportInput, @Ctx() ctx: Context): Promise<SectorReport> {
     const recipientIds = [...new Set(input.recipientIds)];
     // A RED report without recipients is refused by the database (sector_report_red_named), as bad input.
-    const people = await ctx.data.participants.personById.loadMany(recipientIds.filter(isUuid));
+    const people = await loadAll(ctx.data.participants.personById, recipientIds.filter(isUuid));
     const unknown = recipientIds.filter((id) => !people.some((p) => p instanceof Person && p.id === id));
     if (unknown.length) throw badInput('input.recipientIds', `no person with id ${unknown.join(', ')}`);
     ctx.data.participants.refuseWhoLeft('input.recipientIds', people);

@@ -7,7 +7,7 @@ import { TrainingSession } from '../entities/training-session.entity';
 import type { Context } from '../src/context';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput } from '../src/graphql/errors';
-import { isUuid, required } from '../src/data/batch';
+import { isUuid, loadAll, required } from '../src/data/batch';
 import { ScheduleTrainingInput, TrainingFilter, TrainingsArgs } from './types/training.input';
 
 export const TrainingSessionConnection = Connection(TrainingSession, 'TrainingSession');
@@ -19,7 +19,7 @@ export type TrainingSessionConnection = InstanceType<typeof TrainingSessionConne
  */
 export async function endorsedParticipants(ctx: Context, argument: string, ids: string[]): Promise<Participant[]> {
   const unique = [...new Set(ids)];
-  const found = await ctx.data.participants.participantById.loadMany(unique.filter(isUuid));
+  const found = await loadAll(ctx.data.participants.participantById, unique.filter(isUuid));
   const byId = new Map<string, Participant>();
   for (const p of found) if (p instanceof Participant && p.status === ParticipantStatus.ENDORSED) byId.set(p.id, p);
   const missing = unique.filter((id) => !byId.has(id));

@@ -107,6 +107,19 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  * A row the data model guarantees the viewer can see (a visible case's lead agency, a share's participant): endorsed
  * and withdrawn participants are public. Missing means broken data, reported as an internal error, never as null.
  */
+/**
+ * `loader.loadMany(keys)`, failing as `load` does: DataLoader's `loadMany` resolves with an Error in place of a value
+ * whose read failed (the database gone, a statement refused), which its callers took for a row not found — a mutation
+ * told its client "no country with code US" when the database had failed, a share's recipients listed without those
+ * whose read failed. The first such error is thrown.
+ */
+export async function loadAll<K, V>(loader: DataLoader<K, V>, keys: readonly K[]): Promise<V[]> {
+  const values = await loader.loadMany(keys);
+  const failed = values.find((v): v is Error => v instanceof Error);
+  if (failed) throw failed;
+  return values as V[];
+}
+
 export function required<T>(value: T | null, what: string): T {
   if (value === null || value === undefined) throw new Error(`integrity: ${what} not found`);
   return value;

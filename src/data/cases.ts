@@ -12,7 +12,7 @@ import type { Page } from '../graphql/connection';
 import { badInput, forbidden, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
 import { OrderKey, paginate } from '../graphql/paginate';
 import { harmScore } from '../harm';
-import { byKey, groupBy, isUuid, PeekLoader, uuidArray } from './batch';
+import { byKey, groupBy, isUuid, loadAll, PeekLoader, uuidArray } from './batch';
 import type { Data } from './index';
 
 type Row = Record<string, unknown>;
@@ -317,7 +317,7 @@ export class CaseData {
 
   private async knownCountries(argument: string, codes: string[]): Promise<string[]> {
     const unique = [...new Set(codes)];
-    const found = await this.data.participants.countryByCode.loadMany(unique);
+    const found = await loadAll(this.data.participants.countryByCode, unique);
     const missing = unique.filter((_, i) => !(found[i] instanceof Country));
     if (missing.length) throw badInput(argument, `no country with code ${missing.join(', ')}`);
     return unique;
@@ -468,7 +468,7 @@ export class CaseData {
     if (participant.id === c.leadAgencyId) throw badInput('input.participantId', 'the lead agency already reads its own case');
     const recipientIds = [...new Set(input.recipientIds)];
     if (c.tlp === Tlp.RED && recipientIds.length === 0) throw redNamesPersons();
-    const people = await this.data.participants.personById.loadMany(recipientIds.filter(isUuid));
+    const people = await loadAll(this.data.participants.personById, recipientIds.filter(isUuid));
     const strangers = recipientIds.filter((rid) => !people.some((p) => p instanceof Person && p.id === rid && p.organizationId === participant.id));
     if (strangers.length) throw badInput('input.recipientIds', `not people of ${participant.name}: ${strangers.join(', ')}`);
     this.data.participants.refuseWhoLeft('input.recipientIds', people);
