@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import { ApolloServer, ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -146,6 +147,19 @@ function operationResolved(contextValue: ContextWithCounter, operation: Operatio
     contextValue.facts.type = operation?.operation;
     contextValue.facts.operation = operationName ?? undefined;
   }
+}
+
+/** How long a stopping hub, its grace over, still waits for the answers of requests whose writes are being committed. */
+const ANSWER_AFTER_COMMIT_MS = 2000;
+
+/**
+ * Ends Node's check of requests that take longer than REQUEST_TIMEOUT_MS, once a stopped server has no connection left
+ * (http.Server's own `close` ends it at once, which `stop` must not; left running, it would keep the server). The
+ * check's timer is Node's own (Node 20); where it is not found, it stays (unref'd: it does not keep a process alive).
+ */
+function endRequestTimeoutChecks(server: http.Server): void {
+  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connectionsCheckingInterval');
+  if (key) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[key]);
 }
 
 /**
@@ -354,6 +368,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
    */
   let stopping = false;
   const underWay = new Set<http.ServerResponse>();
+  /** The transaction of each request under way, once its context is built. */
+  const transactionOf = new WeakMap<http.ServerResponse, ViewerDb>();
   firstSteps.push((req, res, next) => {
     if (stopping) {
       factsOf(req).outcome = 'SERVICE_UNAVAILABLE';
@@ -516,6 +532,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const facts = factsOf(req);
     const log = (req as unknown as { log?: Logger }).log ?? logger;
     db.live = bus;
+    transactionOf.set(res, db);
     const end = () => {
       // Before the answer was sent: the client went away (what the resolvers still ask for is refused, not logged).
       const abandoned = !res.writableFinished;
@@ -676,17 +693,43 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       });
     },
     async stop() {
+      /**
+       * The grace is over: every request under way is cut (its connection closed unanswered, its transaction rolled
+       * back: `ViewerDb.abandon`) except one whose writes are being committed, which is answered first — cut, its client
+       * would not hear that what it asked was done — for at most ANSWER_AFTER_COMMIT_MS more; then whatever is open.
+       */
+      const cutConnections = async () => {
+        const answering: http.ServerResponse[] = [];
+        for (const res of underWay) {
+          if (transactionOf.get(res)?.committing) answering.push(res);
+          else res.socket?.destroy();
+        }
+        if (answering.length) {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            Promise.all(answering.map((res) => (res.closed ? undefined : new Promise((resolve) => res.once('close', resolve))))),
+            new Promise((resolve) => (timer = setTimeout(resolve, ANSWER_AFTER_COMMIT_MS))),
+          ]);
+          clearTimeout(timer);
+        }
+        httpServer.closeAllConnections();
+      };
       // No new connection and no new request from here on (above); idle keep-alive connections close with the listener.
       stopping = true;
       for (const res of underWay) if (!res.headersSent) res.setHeader('connection', 'close');
-      const closed = new Promise<void>((resolve) => (httpServer.listening ? httpServer.close(() => resolve()) : resolve()));
+      // net.Server's close, not http.Server's: http's also ends Node's check that answers 408 to a client still sending
+      // its request after REQUEST_TIMEOUT_MS, and such a client then held every stop for the whole grace.
+      const closed = new Promise<void>((resolve) => (httpServer.listening ? net.Server.prototype.close.call(httpServer, () => resolve()) : resolve()));
       httpServer.closeIdleConnections();
       // Subscriptions end (their sockets would keep the server open); the requests under way finish and are answered,
-      // for up to SHUTDOWN_GRACE_MS, after which the connections still open are cut.
+      // for up to SHUTDOWN_GRACE_MS, after which the connections still open are cut (`cutConnections`).
       await liveServer.close();
-      const cut = setTimeout(() => httpServer.closeAllConnections(), config.shutdownGraceMs);
+      let cutting: Promise<void> | null = null;
+      const cut = setTimeout(() => (cutting = cutConnections()), config.shutdownGraceMs);
       await closed;
       clearTimeout(cut);
+      await cutting;
+      endRequestTimeoutChecks(httpServer);
       // Then Apollo stops; the events of the last commits are no longer delivered here.
       await apollo.stop();
       unlisten();

@@ -250,6 +250,14 @@ export class ViewerDb {
     await this.opened;
   }
 
+  /**
+   * The request's writes are being committed (or have been): `finish` has begun on a read-write transaction that was
+   * neither abandoned nor discarded. A stopping hub answers such a request before it cuts its connection (src/server.ts).
+   */
+  get committing(): boolean {
+    return this.finished && this.writable && !this.abandoned && !this.discarded;
+  }
+
   /** Runs one statement as the viewer; rows as plain objects. */
   async query<T = Row>(text: string, values?: unknown[]): Promise<T[]> {
     const { client, begun } = await this.open();

@@ -20,6 +20,14 @@ export function factsOf(req: IncomingMessage): RequestFacts {
   return r.lapHub;
 }
 
+/**
+ * Whether Node answered this request `408 Request Timeout` itself (its client still sending it after
+ * REQUEST_TIMEOUT_MS) and closed its connection: the steps reading its body then fail on the closed connection.
+ */
+export function timedOut(req: IncomingMessage): boolean {
+  return (req.socket as { errored?: { code?: unknown } | null } | null)?.errored?.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+}
+
 /** The outcome of a request that ended before the GraphQL layer ran (its context could not be built), by status. */
 export function outcomeOfStatus(status: number): string {
   if (status === 401) return 'UNAUTHENTICATED';
@@ -58,8 +66,9 @@ export function requestLoggerOf(error: unknown, fallback: Logger): Logger {
 function withGraphqlFacts(req: IncomingMessage, res: ServerResponse, line: Record<string, unknown>): Record<string, unknown> {
   const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
   if (!facts) return line;
-  // A response never finished: the client closed its connection first (the status is then the default, never sent).
-  const outcome = !res.writableFinished ? 'CLIENT_CLOSED_REQUEST' : facts.outcome ?? outcomeOfStatus(res.statusCode);
+  // A response never finished: the client closed its connection first (the status is then the default, never sent),
+  // unless Node answered it 408 itself (`timedOut`).
+  const outcome = facts.outcome === 'REQUEST_TIMEOUT' ? facts.outcome : !res.writableFinished ? 'CLIENT_CLOSED_REQUEST' : facts.outcome ?? outcomeOfStatus(res.statusCode);
   return { ...line, graphql: { type: facts.type, operation: facts.operation, outcome }, viewer: facts.viewer };
 }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { factsOf, timedOut } from './request-log';
 
 /**
  * The steps a request to the hub passes through are connect-style functions on Node's own request and response (no
@@ -24,6 +25,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
  */
 export function respondToError(logger: Logger) {
   return (err: unknown, req: IncomingMessage, res: ServerResponse): void => {
+    if (timedOut(req)) {
+      // Node has answered 408 and closed the connection (REQUEST_TIMEOUT_MS): the body's read failed on it. Said so in
+      // the access line, which would otherwise give the body parser's 400.
+      res.statusCode = 408;
+      factsOf(req).outcome = 'REQUEST_TIMEOUT';
+      res.destroy();
+      return;
+    }
     const e = (err ?? {}) as { status?: number; message?: string };
     const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
     if (status === 500) ((req as IncomingMessage & { log?: Logger }).log ?? logger).error({ err }, 'unexpected error');

@@ -232,6 +232,42 @@ describe('a client that closes its connection before the answer', () => {
     await unansweredMutation(({ hub: other }) => other.stop(), { SHUTDOWN_GRACE_MS: '0' });
   });
 
+  (embedded ? test.skip : test)('a mutation whose writes are being committed when a stopping hub’s grace ends is answered, not cut: its client hears it was done', async () => {
+    const logging = await loggingHub({ SHUTDOWN_GRACE_MS: '0' });
+    const original = pg.Client.prototype.query;
+    let held: (() => void) | null = null;
+    const commitHeld = new Promise<void>((resolve) => (held = resolve));
+    // The request's COMMIT is held back half a second; the stop, with no grace, begins meanwhile.
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      if (args[0] === 'COMMIT' && held) {
+        const began = held;
+        held = null;
+        began();
+        return new Promise((resolve) => setTimeout(resolve, 500)).then(() => (original as (...a: unknown[]) => unknown).apply(this, args));
+      }
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as never;
+    let stopping: Promise<void> | null = null;
+    try {
+      const token = await hub.tokenFor(personId(cast.ann), cast.ann);
+      const answer = fetch(logging.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          query: `mutation($input: OpenCaseInput!) { openCase(input: $input) { reference } }`,
+          variables: { input: { reference: 'FTC-2031-078', title: 'Committed while the hub stopped', categories: ['SPAM'], countryCodes: ['US'], tlp: 'GREEN' } },
+        }),
+      }).then(async (res) => ({ status: res.status, body: await res.json() }));
+      await commitHeld;
+      stopping = logging.hub.stop();
+      expect(await answer).toEqual({ status: 200, body: { data: { openCase: { reference: 'FTC-2031-078' } } } });
+      expect(await hub.ds.query(`SELECT count(*)::int AS n FROM enforcement_case WHERE reference = 'FTC-2031-078'`)).toEqual([{ n: 1 }]);
+    } finally {
+      pg.Client.prototype.query = original;
+      await (stopping ?? logging.hub.stop());
+    }
+  });
+
   // A lock on `person` keeps the credential's lookup (which begins the request's transaction) waiting while the client
   // goes away; the request is one Apollo refuses before running anything, so no plugin of the hub ends its transaction.
   (embedded ? test.skip : test)('a client gone while its credential is looked up, with a body refused before anything runs: the transaction is ended, the pool stays whole', async () => {

@@ -609,6 +609,10 @@ describe('configuration', () => {
       // Headers and a tenth of the body announced, then nothing more.
       const answer = await trickledRequest(Number(port), hostname);
       expect(answer.statusLine).toBe('HTTP/1.1 408 Request Timeout');
+      // Logged as what it was answered: 408 (the body parser's error when the connection closed made it a 400).
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const line = short.lines.find((l) => l.req?.path === '/graphql');
+      expect([line?.res?.statusCode, line?.graphql?.outcome]).toEqual([408, 'REQUEST_TIMEOUT']);
       // The timeout, then at most one check of Node's (a quarter of it) and a little time for the test's own work.
       expect(answer.ms).toBeGreaterThanOrEqual(1000);
       expect(answer.ms).toBeLessThan(4000);
@@ -617,6 +621,22 @@ describe('configuration', () => {
     } finally {
       await short.hub.stop();
     }
+  });
+
+  test('while the hub stops, a client still sending its request is answered 408 at REQUEST_TIMEOUT_MS, not held for the grace; the access line says 408', async () => {
+    const short = await otherHub({ REQUEST_TIMEOUT_MS: '1000', SHUTDOWN_GRACE_MS: '20000' });
+    const { hostname, port } = new URL(short.base);
+    const answer = trickledRequest(Number(port), hostname);
+    // The request has arrived (its access line is written once it ends).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    await short.hub.stop();
+    const stoppedAfter = Date.now() - started;
+    expect((await answer).statusLine).toBe('HTTP/1.1 408 Request Timeout');
+    // Within the timeout and a check of Node's after it, far from the 20 s grace.
+    expect(stoppedAfter).toBeLessThan(5000);
+    const line = short.lines.find((l) => l.req?.path === '/graphql');
+    expect([line?.res?.statusCode, line?.graphql?.outcome]).toEqual([408, 'REQUEST_TIMEOUT']);
   });
 
   test('an idle keep-alive connection is kept KEEP_ALIVE_TIMEOUT_MS (65 s by default), longer than a load balancer keeps its own', async () => {
