@@ -250,36 +250,53 @@ export class AccountabilityData {
   async grant(id: string, scope: CaseAccessScope | null | undefined, now: Date): Promise<CaseAccessRequest> {
     const request = await this.pendingRequest(id);
     const c = await this.data.cases.visible('id', request.caseId);
-    const granted = scope ?? (c.tlp === Tlp.RED ? CaseAccessScope.PERSON : CaseAccessScope.ORGANIZATION);
+    let granted = scope ?? (c.tlp === Tlp.RED ? CaseAccessScope.PERSON : CaseAccessScope.ORGANIZATION);
     if (c.tlp === Tlp.RED && granted === CaseAccessScope.ORGANIZATION) throw redGrantsPersons();
     const org = await this.data.participants.participantById.load(request.requesterOrgId);
     if (!org || org.status !== ParticipantStatus.ENDORSED) throw badInput('id', 'the requester’s organization is no longer an endorsed participant');
-    if (granted === CaseAccessScope.PERSON && (await this.data.participants.personById.load(request.requesterId))?.leftAt) {
+    const requesterLeft = async () => (await this.data.participants.personById.load(request.requesterId))?.leftAt;
+    if (granted === CaseAccessScope.PERSON && (await requesterLeft())) {
       throw badInput('scope', 'the requester has left the network: grant with scope ORGANIZATION, or decline');
     }
-    const recipients = granted === CaseAccessScope.PERSON ? [request.requesterId] : [];
-    const recipientsOnConflict =
-      granted === CaseAccessScope.PERSON
-        ? `CASE WHEN cardinality(case_share.recipient_ids) = 0 THEN case_share.recipient_ids
-                ELSE ARRAY(SELECT DISTINCT x FROM unnest(case_share.recipient_ids || EXCLUDED.recipient_ids) AS x ORDER BY x) END`
-        : `'{}'::uuid[]`;
-    const shared = await this.db
-      .query(
-        `INSERT INTO case_share (case_id, participant_id, recipient_ids, granted_by_id, granted_at) VALUES ($1, $2, $3::uuid[], lap.viewer_person(), $4)
-         ON CONFLICT (case_id, participant_id) DO UPDATE SET recipient_ids = ${recipientsOnConflict},
-           granted_by_id = EXCLUDED.granted_by_id, granted_at = EXCLUDED.granted_at
-         RETURNING id`,
-        [c.id, org.id, recipients, now],
-      )
-      .catch((err) => {
-        // Changed at the same moment, decided under the rows' locks: the case made RED (lap.case_share_red_named), the
-        // requester gone (lap.present_named), their organization withdrawn (lap.endorsed_named).
-        throw refusedByRule(err, {
-          case_share_red_named: redGrantsPersons,
-          named_present: () => badInput('scope', 'the requester has left the network: grant with scope ORGANIZATION, or decline'),
-          endorsed_named: () => badInput('id', 'the requester’s organization is no longer an endorsed participant'),
-        });
+    const share = (as: CaseAccessScope) => {
+      const recipients = as === CaseAccessScope.PERSON ? [request.requesterId] : [];
+      const recipientsOnConflict =
+        as === CaseAccessScope.PERSON
+          ? `CASE WHEN cardinality(case_share.recipient_ids) = 0 THEN case_share.recipient_ids
+                  ELSE ARRAY(SELECT DISTINCT x FROM unnest(case_share.recipient_ids || EXCLUDED.recipient_ids) AS x ORDER BY x) END`
+          : `'{}'::uuid[]`;
+      // In a savepoint of its own: a share the database refuses leaves the request's transaction usable (below).
+      return this.db.atomically(() =>
+        this.db.query(
+          `INSERT INTO case_share (case_id, participant_id, recipient_ids, granted_by_id, granted_at) VALUES ($1, $2, $3::uuid[], lap.viewer_person(), $4)
+           ON CONFLICT (case_id, participant_id) DO UPDATE SET recipient_ids = ${recipientsOnConflict},
+             granted_by_id = EXCLUDED.granted_by_id, granted_at = EXCLUDED.granted_at
+           RETURNING id`,
+          [c.id, org.id, recipients, now],
+        ),
+      );
+    };
+    // Changed at the same moment, decided under the rows' locks: the case made RED (lap.case_share_red_named), the
+    // requester gone (lap.present_named), their organization withdrawn (lap.endorsed_named).
+    const refused = (err: unknown) =>
+      refusedByRule(err, {
+        case_share_red_named: redGrantsPersons,
+        named_present: () => badInput('scope', 'the requester has left the network: grant with scope ORGANIZATION, or decline'),
+        endorsed_named: () => badInput('id', 'the requester’s organization is no longer an endorsed participant'),
       });
+    let shared: unknown[];
+    try {
+      shared = await share(granted);
+    } catch (err) {
+      // A grant that names no scope takes the case's default as it stands when the share is written: made RED since it
+      // was read above, that is PERSON, as the same grant sent after the change would have had it.
+      if (scope != null || granted !== CaseAccessScope.ORGANIZATION || (err as { constraint?: unknown }).constraint !== 'case_share_red_named') throw refused(err);
+      granted = CaseAccessScope.PERSON;
+      if (await requesterLeft()) throw badInput('scope', 'the requester has left the network: grant with scope ORGANIZATION, or decline');
+      shared = await share(granted).catch((again: unknown) => {
+        throw refused(again);
+      });
+    }
     if (shared.length !== 1) throw forbidden();
     // As `shareCase`'s: the tier changed, and the requester's organization or person now reads it (a grant only
     // widens a share, so nobody loses what it reached).

@@ -196,6 +196,39 @@ describe('asking, granting, declining', () => {
   });
 });
 
+// The case made RED by another session while a grant without a scope waits for the case's row: the grant takes RED's
+// default (PERSON) as it would have sent after the change, instead of a refusal naming a scope it did not send.
+(process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)(
+  'a grant without a scope while the case is made RED at the same moment: granted naming the requester (PERSON), as after the change',
+  async () => {
+    const asked = await hub.gql(REQUEST, { as: cast.claire, variables: { c: caseId('KISA-2004-002'), j: 'Same proxies seen in Canada.' } });
+    const id = asked.body.data.requestCaseAccess.id;
+    const other = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`UPDATE enforcement_case SET tlp = 'RED' WHERE id = $1`, [caseId('KISA-2004-002')]);
+      const answer = hub.gql(GRANT, { as: cast.minjun, variables: { id } });
+      for (let i = 0; i < 300; i++) {
+        const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
+        if (rows[0].n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect((await other.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`)).rows).toEqual([{ n: 1 }]);
+      await other.query('COMMIT');
+      const granted = await answer;
+      expect(granted.body.errors).toBeUndefined();
+      expect(granted.body.data.grantCaseAccess).toMatchObject({ status: 'GRANTED', grantedScope: 'PERSON' });
+      expect(await hub.ds.query(`SELECT recipient_ids FROM case_share WHERE case_id = $1 AND participant_id = $2`, [caseId('KISA-2004-002'), orgId('crtc')])).toEqual([
+        { recipient_ids: [personId(cast.claire)] },
+      ]);
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      await other.end();
+    }
+  },
+);
+
 // A decision committed by another session while the requests wait for the request's row: each finds it decided at its
 // UPDATE. (On an embedded database every connection shares one session: no other session can hold the row.)
 (process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)(
