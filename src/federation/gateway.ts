@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { Attributes, createGatewayRuntime, GatewayPlugin, GatewayRuntime, JSONLogWriter, Logger, LogLevel, LogWriter } from '@graphql-hive/gateway-runtime';
 import httpTransport from '@graphql-mesh/transport-http';
@@ -45,7 +46,7 @@ import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/auth
 import { corsFor } from '../http/cors';
 import { GraphiqlPage } from '../http/graphiql';
 import { acceptableId } from '../http/request-log';
-import { sendJson } from '../http/respond';
+import { sendJson, undecodableBodyMessage } from '../http/respond';
 import type { RedactionEntry } from '../policy/redaction';
 import { cameFromGateway, clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, GATEWAY_VIA, gatewayLive, GatewayLive } from './live';
 import { bodyAnswer, persistedQueryAnswer, requestShapePlugin } from './request-shape';
@@ -1151,7 +1152,9 @@ function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, gr
   });
   req.on('end', () => {
     if (res.headersSent || size > GATEWAY_BODY_LIMIT_BYTES) return;
-    const body = Buffer.concat(chunks);
+    const decoded = decodedBody(req, Buffer.concat(chunks));
+    if ('status' in decoded) return refuse(res, decoded.status, decoded.message, { code: 'BAD_REQUEST' });
+    const { body } = decoded;
     if (!isUtf8(body)) return refuse(res, 400, 'The request body is not well-formed UTF-8', { code: 'BAD_REQUEST' });
     // A JSON body the hub would refuse before any GraphQL runs is refused here in its words (src/federation/request-shape.ts).
     const answer = isJsonBody(req) ? bodyAnswer(body.toString('utf8')) : null;
@@ -1166,6 +1169,38 @@ function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, gr
     next();
   });
   req.on('error', () => undefined);
+}
+
+/** The content encodings the hub's body parser takes (body-parser on Node 20), each decoded at most to a limit. */
+const DECODERS: Record<string, (body: Buffer, options: zlib.ZlibOptions & zlib.BrotliOptions) => Buffer> = {
+  gzip: zlib.gunzipSync,
+  deflate: zlib.inflateSync,
+  br: zlib.brotliDecompressSync,
+};
+
+/**
+ * A body as the hub reads it: a compressed one (`Content-Encoding` gzip, deflate or br, which the hub takes)
+ * decompressed, its limit applying to what it decompresses to — the well-formed UTF-8 and the JSON are checked on
+ * that, and the body goes on to Hive Gateway decompressed (the gateway refused every compressed body as "not
+ * well-formed UTF-8"). Refused as at the hub: another encoding 415, a body that does not decompress 400, one that
+ * decompresses to more than the limit 413.
+ */
+function decodedBody(req: http.IncomingMessage, raw: Buffer): { body: Buffer } | { status: number; message: string } {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity') return { body: raw };
+  const decode = DECODERS[encoding];
+  if (!decode) return { status: 415, message: `unsupported content encoding "${encoding}"` };
+  let body: Buffer;
+  try {
+    body = decode(raw, { maxOutputLength: GATEWAY_BODY_LIMIT_BYTES + 1 });
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return { status: 413, message: 'request entity too large' };
+    return { status: 400, message: undecodableBodyMessage(encoding) };
+  }
+  if (body.length > GATEWAY_BODY_LIMIT_BYTES) return { status: 413, message: 'request entity too large' };
+  delete req.headers['content-encoding'];
+  if (req.headers['content-length'] !== undefined) req.headers['content-length'] = String(body.length);
+  return { body };
 }
 
 /** A body the hub's JSON parser reads: content type application/json (any parameters). */

@@ -41,7 +41,7 @@ export function respondToError(logger: Logger) {
       res.destroy();
       return;
     }
-    const message = status === 500 ? 'Internal server error' : messageOf(e);
+    const message = status === 500 ? 'Internal server error' : messageOf(e, req);
     sendJson(res, status, { errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   };
 }
@@ -50,9 +50,16 @@ export function respondToError(logger: Logger) {
  * What a client's mistake is called: the body parser's own message, except for JSON that is not an object or a list
  * (`null`, `42`, `"x"`), which it refuses with the wording of a syntax error ("… is not valid JSON"): said as it is.
  */
-function messageOf(e: { message?: string; type?: string; body?: unknown }): string {
+function messageOf(e: { message?: string; type?: string; body?: unknown; code?: unknown }, req: IncomingMessage): string {
   if (e.type === 'entity.parse.failed' && typeof e.body === 'string') return unreadableBodyMessage(e.body, String(e.message));
+  // zlib's own words ("incorrect header check") name nothing a client would recognise.
+  if (typeof e.code === 'string' && e.code.startsWith('Z_')) return undecodableBodyMessage(String(req.headers['content-encoding'] ?? ''));
   return String(e.message);
+}
+
+/** What a body that does not decompress as its `Content-Encoding` says is told (400), at the hub and the gateway. */
+export function undecodableBodyMessage(encoding: string): string {
+  return `The request body is not ${encoding.trim().toLowerCase()}-encoded data, as its Content-Encoding says`;
 }
 
 /**

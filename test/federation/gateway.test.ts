@@ -4,6 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { DataSource } from 'typeorm';
 import { ComplaintsService, startComplaintsService } from '../../examples/complaints/service';
 import { demoCases } from '../../examples/complaints/store';
@@ -1189,6 +1190,43 @@ describe('the gateway’s front door is the hub’s', () => {
       expect(atGateway).toEqual(atHub);
     }
     expect(await hub.ds.query(`SELECT investigator_notes FROM case_confidential WHERE case_id = $1`, [caseId('FTC-2004-017')])).toEqual(before);
+  });
+
+  test('a compressed body (gzip, deflate, br) is read as at the hub; another encoding, a body that does not decompress, one that decompresses past the limit: refused as at the hub', async () => {
+    const token = await hub.tokenFor(personId(cast.ann), cast.ann);
+    const text = JSON.stringify({ query: '# caf\u00e9, compressed\n{ me { kind } }' });
+    const headers = (encoding: string) => ({ 'content-type': 'application/json', 'content-encoding': encoding, authorization: `Bearer ${token}` });
+    const read: Raw[] = [
+      { headers: headers('gzip'), body: zlib.gzipSync(text) },
+      { headers: headers('deflate'), body: zlib.deflateSync(text) },
+      { headers: headers('br'), body: zlib.brotliCompressSync(text) },
+      { headers: headers('GZIP'), body: zlib.gzipSync(text) },
+    ];
+    for (const request of read) {
+      const [atHub, atGateway] = [await raw(hub.url, request), await raw(url, request)];
+      expect(atGateway).toEqual(atHub);
+      expect(atGateway.status).toBe(200);
+      expect(atGateway.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+    }
+    const refused: Raw[] = [
+      { headers: headers('compress'), body: Buffer.from(text) },
+      { headers: headers('gzip'), body: Buffer.from(text) },
+      { headers: headers('deflate'), body: zlib.gzipSync(text) },
+      // 4 MB of spaces around the query: 4 kB compressed.
+      { headers: headers('gzip'), body: zlib.gzipSync(`${' '.repeat(4_000_000)}${text}`) },
+    ];
+    const answers = [];
+    for (const request of refused) {
+      const [atHub, atGateway] = [await raw(hub.url, request), await raw(url, request)];
+      expect(atGateway).toEqual(atHub);
+      answers.push([atGateway.status, atGateway.body.errors[0].message]);
+    }
+    expect(answers).toEqual([
+      [415, 'unsupported content encoding "compress"'],
+      [400, 'The request body is not gzip-encoded data, as its Content-Encoding says'],
+      [400, 'The request body is not deflate-encoded data, as its Content-Encoding says'],
+      [413, 'request entity too large'],
+    ]);
   });
 
   test('a mutation document with text the hub cannot store, or a value that is no date-time, in its second field: 400 for the whole request, its first field not run', async () => {
