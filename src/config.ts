@@ -1,5 +1,6 @@
 import proxyAddr from 'proxy-addr';
 import path from 'node:path';
+import fs from 'node:fs';
 
 /** A configuration problem: start-up stops with this one line, never a stack. */
 export class ConfigError extends Error {
@@ -102,7 +103,33 @@ function url(env: Env, name: string, protocols: string[]): string | null {
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(`${name} must start with ${protocols.map((p) => p + '//').join(' or ')}`);
   }
+  // A % that begins no escape (two hexadecimal digits) passed here and failed later, unnamed ("URI malformed"), or
+  // was read as another user or database than the one written.
+  for (const [part, value] of [['user name', parsed.username], ['password', parsed.password], ['path', parsed.pathname]] as const) {
+    try {
+      decodeURIComponent(value);
+    } catch {
+      throw new ConfigError(`${name}: the ${part} holds a % that begins no escape (write a % itself as %25)`);
+    }
+  }
   return raw;
+}
+
+/**
+ * The files DATABASE_URL names for TLS (`sslrootcert`, `sslcert`, `sslkey`), read by the driver when it connects:
+ * one that cannot be read is named here, not reported later as the database being unreachable.
+ */
+function checkTlsFiles(databaseUrl: string): void {
+  const params = new URL(databaseUrl).searchParams;
+  for (const param of ['sslrootcert', 'sslcert', 'sslkey']) {
+    const file = params.get(param);
+    if (file === null) continue;
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+    } catch (err) {
+      throw new ConfigError(`DATABASE_URL: ${param} names ${file}, which cannot be read (${(err as { code?: string }).code ?? 'unreadable'})`);
+    }
+  }
 }
 
 /** The `sslmode` values of DATABASE_URL that node-postgres knows. */
@@ -219,6 +246,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
     throw new ConfigError(`DATABASE_URL: sslmode must be one of ${SSL_MODES.join(', ')}, got "${sslmode}"`);
   }
+  if (databaseUrl !== null) checkTlsFiles(databaseUrl);
   const rateLimitStore = oneOf(env, 'RATE_LIMIT_STORE', ['memory', 'postgres', 'redis'] as const, 'memory');
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
   // Its path names a database by number (redis://host:6379/2), or none (database 0): anything else would reach Redis as

@@ -584,6 +584,12 @@ describe('configuration', () => {
     [{ REDIS_URL: 'redis://127.0.0.1:6379/1/2' }, 'REDIS_URL: the path names a Redis database by its number (redis://host:6379/2), got "/1/2"'],
     [{ DATABASE_URL: 'postgres://hub@db.example:5432/laphub?sslmode=bogus' }, 'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify, got "bogus"'],
     [{ DATABASE_URL: 'postgres://hub@db.example:5432/laphub?sslmode=verify_full' }, 'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify, got "verify_full"'],
+    // A % that begins no escape: "URI malformed" later, unnamed, or another user or database than the one written.
+    [{ DATABASE_URL: 'postgres://u:pw%zz@127.0.0.1:5432/x' }, 'DATABASE_URL: the password holds a % that begins no escape (write a % itself as %25)'],
+    [{ DATABASE_URL: 'postgres://al%ice@127.0.0.1:5432/x' }, 'DATABASE_URL: the user name holds a % that begins no escape (write a % itself as %25)'],
+    [{ DATABASE_URL: 'postgres://alice:pw@127.0.0.1:5432/laphub%zz' }, 'DATABASE_URL: the path holds a % that begins no escape (write a % itself as %25)'],
+    // A certificate file the driver would read at connect: named here, not reported as the database being unreachable.
+    [{ DATABASE_URL: 'postgres://hub@db.example:5432/laphub?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem' }, 'DATABASE_URL: sslrootcert names /nonexistent/ca.pem, which cannot be read (ENOENT)'],
     [{ TRUST_PROXY: 'maybe' }, 'TRUST_PROXY must be true, false, a number of proxies or addresses/subnets (loopback, 10.0.0.0/8), got "maybe"'],
     // The shape of an address, but none: refused here by name, not later by Express's own message.
     [{ TRUST_PROXY: '999.999.999.999' }, 'TRUST_PROXY must be true, false, a number of proxies or addresses/subnets (loopback, 10.0.0.0/8), got "999.999.999.999"'],
