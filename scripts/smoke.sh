@@ -162,4 +162,21 @@ out=$(DATA_DIR="$fresh" RATE_LIMIT_STORE=redis REDIS_URL=redis://127.0.0.1:1 tim
 [ "$(echo "$out" | wc -l)" -eq 1 ] && grep -q '^lap-hub: REDIS_URL: cannot use Redis at 127.0.0.1:1 ' <<< "$out" || fail "unreachable Redis gave: $out"
 [ ! -e "$fresh/pgdata" ] || fail "the embedded database was made before Redis was checked: $(ls "$fresh")"
 rm -rf "$fresh"
+echo "smoke: a stop during start-up waits for a point where nothing is half done, exits 0, and the next start serves"
+fresh=$(mktemp -d)
+DATA_DIR="$fresh" PORT=$((PORT + 2)) SHUTDOWN_GRACE_MS=120000 node dist/src/main.js >"$LOG" 2>&1 &
+early=$!
+sleep 1
+kill -TERM "$early"
+rc=0
+wait "$early" || rc=$?
+[ "$rc" -eq 0 ] || fail "a stop during start-up exited with $rc"
+grep -q "stopped during start-up" "$LOG" || fail "no line saying the hub stopped during start-up"
+DATA_DIR="$fresh" PORT=$((PORT + 2)) node dist/src/main.js >"$LOG" 2>&1 &
+pid=$!
+for _ in $(seq 1 480); do curl -sf "http://127.0.0.1:$((PORT + 2))/readyz" >/dev/null 2>&1 && break; kill -0 "$pid" 2>/dev/null || fail "the hub exited when started after a stop during start-up"; sleep 0.5; done
+gql_other() { curl -s -X POST "http://127.0.0.1:$((PORT + 2))/graphql" -H 'content-type: application/json' -d "$1"; }
+gql_other '{"query":"{ cases { totalCount } }"}' | has '"totalCount":1' || fail "after a stop during start-up, the next start has no demo network: $(gql_other '{"query":"{ cases { totalCount } }"}')"
+kill -TERM "$pid"; wait "$pid" || true; pid=""
+rm -rf "$fresh"
 echo "smoke: ok"

@@ -1,3 +1,4 @@
+import { earlySignals } from './early-signals';
 import 'reflect-metadata';
 import { TokenService } from './auth/tokens';
 import { ConfigError, loadConfig } from './config';
@@ -14,6 +15,33 @@ import { createHub } from './server';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
+  // A stop asked for while the hub starts (Ctrl-C, SIGTERM) is kept and carried out at the next point where nothing is
+  // half done (before the database is opened; once it is migrated; once the demo is loaded; once serving), closing the
+  // database and exiting 0 as a stop does; the process died with no line before. A second signal, or start-up not
+  // reaching such a point within SHUTDOWN_GRACE_MS + 5 s, exits at once (1): the database's own recovery then applies.
+  let stopAsked: string | null = null;
+  let stopServing: ((signal: string) => void) | null = null;
+  const onSignal = (signal: string) => {
+    if (stopServing) return stopServing(signal);
+    if (stopAsked) {
+      logger.error({ signal }, 'stopped again during start-up: exiting now');
+      process.exit(1);
+    }
+    stopAsked = signal;
+    logger.info({ signal }, 'a stop was asked for during start-up: stopping once nothing is half done');
+    setTimeout(() => {
+      logger.error('start-up did not reach a point to stop at in time; exiting');
+      process.exit(1);
+    }, config.shutdownGraceMs + 5000).unref();
+  };
+  earlySignals.handler = onSignal;
+  if (earlySignals.asked) onSignal(earlySignals.asked);
+  const stoppedDuringStartUp = async (close?: () => Promise<void>) => {
+    if (!stopAsked) return;
+    await close?.().catch(() => undefined);
+    logger.info({ signal: stopAsked }, 'stopped during start-up: nothing was served');
+    process.exit(0);
+  };
   // Set, but not what the limits count with: said once, so that an operator who meant Redis does not run without it.
   if (config.redisUrl && config.rateLimitStore !== 'redis') {
     logger.warn(`REDIS_URL is set but RATE_LIMIT_STORE is ${config.rateLimitStore}: Redis is not used (set RATE_LIMIT_STORE=redis to count the limits there)`);
@@ -25,7 +53,9 @@ async function main(): Promise<void> {
   new TokenService(config);
   // The rate limits' Redis: a bad REDIS_URL stops the hub before the database is migrated or seeded.
   await checkRedis(config);
+  await stoppedDuringStartUp();
   const db = await openConfiguredDatabase(config);
+  await stoppedDuringStartUp(() => db.close());
   let hub;
   try {
     if (config.seedDemo) {
@@ -37,6 +67,7 @@ async function main(): Promise<void> {
       // Instances started at once on one new database take turns: the first loads the demo, the others find it there.
       await (db.embedded ? seed() : withMigrationLock(db.ds, seed));
     }
+    await stoppedDuringStartUp(() => db.close());
     db.markReady();
     hub = await createHub({ config, ds: db.ds, logger, liveEvents: db.embedded ? 'in-process' : 'postgres' });
     const port = await hub.listen(config.port, config.host).catch((err: NodeJS.ErrnoException) => {
@@ -68,8 +99,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  stopServing = (signal) => void stop(signal);
+  if (stopAsked) void stop(stopAsked);
 }
 
 main().catch((err: unknown) => {
