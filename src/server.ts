@@ -206,6 +206,8 @@ async function answerReady(
   const { redactions } = contextValue;
   if (redactions && redactions.size > 0) {
     result.extensions = { ...result.extensions, redacted: redactions.entries() };
+    const byEntity = redactions.entityEntries();
+    if (byEntity.length > 0) result.extensions.redactedEntities = byEntity;
   }
   if (config.reportSqlStatements && contextValue.statements) {
     headers.set('x-sql-statements', String(contextValue.statements.statements));

@@ -301,7 +301,7 @@ export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: 
             if (!again) return atEachRootField(lostAnswer('hub', mutation));
           }
         }
-        let answer: { data?: unknown; errors?: unknown; extensions?: { redacted?: unknown } } | null = null;
+        let answer: { data?: unknown; errors?: unknown; extensions?: { redacted?: unknown; redactedEntities?: unknown } } | null = null;
         try {
           answer = JSON.parse(text);
         } catch {
@@ -326,7 +326,10 @@ export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: 
           : null;
         const result: ExecutionResult = { data: answer!.data as ExecutionResult['data'] };
         if (Array.isArray(answer!.errors) && answer!.errors.length) result.errors = answer!.errors.map((e) => hubError(e, http));
-        if (Array.isArray(answer!.extensions?.redacted) && answer!.extensions.redacted.length) result.extensions = { redacted: answer!.extensions.redacted };
+        if (Array.isArray(answer!.extensions?.redacted) && answer!.extensions.redacted.length) {
+          result.extensions = { redacted: answer!.extensions.redacted };
+          if (Array.isArray(answer!.extensions.redactedEntities)) result.extensions.redactedEntities = answer!.extensions.redactedEntities;
+        }
         return result;
       });
     },
@@ -335,16 +338,48 @@ export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: 
 
 /**
  * Carries the hub's `extensions.redacted` over to the gateway's client (DOMAIN §3, §6), with paths of the composed
- * query: an entry the hub reported under its own root field (`case.confidential`, or `_entities.confidential` for
- * entities fetched for another subgraph's rows) is re-rooted at the gateway field the fetch resolved
- * (`case.confidential`, `complaints.case.confidential`). Entries for the same composed path are summed. Without this,
- * a client of the gateway would get the nulls without the reason. A subscription's events each carry their own.
+ * query: an entry the hub reported under its own root field (`case.confidential`) is re-rooted at the gateway field the
+ * fetch resolved. Entries for the same composed path are summed. Without this, a client of the gateway would get the
+ * nulls without the reason. A subscription's events each carry their own.
+ *
+ * Entities the gateway fetched for another subgraph's rows (`_entities`: the cases of `complaints { case { … } }`) are
+ * counted where the response carries them: one entity fetched once can stand in several places (two complaints
+ * linking the same case, under two aliases), and the fetch's own path names only one of them. The hub says which
+ * representation had what redacted (`extensions.redactedEntities`); every place of the response that holds that
+ * entity — known by the value of the link's probe (`hubLinksPlugin`: the entity's reference, read from the hub with
+ * it) — gets its entries, for the parts it selected.
  */
 export function redactionsPlugin(): GatewayPlugin {
   const byRequest = new WeakMap<object, Map<string, number>>();
+  /** Per request: for an entity by its probe value, the paths below it that the hub redacted, with their counts. */
+  const entitiesOf = new WeakMap<object, Map<unknown, Map<string, number>>>();
+  /** Per request: the response key of the probe in its document (`probeKeyFor`). */
+  const probeKeyOf = new WeakMap<object, string>();
+  const probeKeys = new WeakMap<DocumentNode, string>();
+  const noteProbeKey = (context: object, document: DocumentNode) => {
+    let key = probeKeys.get(document);
+    if (key === undefined) probeKeys.set(document, (key = probeKeyFor(document)));
+    probeKeyOf.set(context, key);
+  };
   const collect = (context: object | undefined, at: string[], result: ExecutionResult) => {
     const redacted = result.extensions?.redacted as RedactionEntry[] | undefined;
     if (!context || !Array.isArray(redacted) || redacted.length === 0) return;
+    const perEntity = result.extensions?.redactedEntities as Array<{ index: number; path: string; count: number }> | undefined;
+    const entities = (result.data as { _entities?: unknown } | null | undefined)?._entities;
+    const probeKey = probeKeyOf.get(context);
+    if (Array.isArray(perEntity) && Array.isArray(entities) && probeKey !== undefined) {
+      let byProbe = entitiesOf.get(context);
+      if (!byProbe) entitiesOf.set(context, (byProbe = new Map()));
+      for (const { index, path, count } of perEntity) {
+        const probe = probeValueOf(entities[index], probeKey);
+        if (probe === undefined) continue;
+        let paths = byProbe.get(probe);
+        if (!paths) byProbe.set(probe, (paths = new Map()));
+        // Several fetches of one entity (other selections) report the same parts: each part is counted once per place.
+        paths.set(path, Math.max(paths.get(path) ?? 0, count));
+      }
+      return;
+    }
     let counts = byRequest.get(context);
     if (!counts) byRequest.set(context, (counts = new Map()));
     for (const entry of redacted) {
@@ -352,11 +387,33 @@ export function redactionsPlugin(): GatewayPlugin {
       counts.set(composed, (counts.get(composed) ?? 0) + entry.count);
     }
   };
+  /** Every place of `data` holding an entity of `byProbe`: its redacted parts that the place selected, counted. */
+  const countPlaces = (data: unknown, key: string, byProbe: Map<unknown, Map<string, number>>, counts: Map<string, number>) => {
+    const walk = (value: unknown, at: string[]) => {
+      if (Array.isArray(value)) return value.forEach((v) => walk(v, at));
+      if (value === null || typeof value !== 'object') return;
+      const object = value as Record<string, unknown>;
+      const paths = byProbe.get(probeValueOf(object, key));
+      if (paths) {
+        for (const [path, count] of paths) {
+          if (!(path.split('.')[0] in object)) continue;
+          const composed = [...at, path].join('.');
+          counts.set(composed, (counts.get(composed) ?? 0) + count);
+        }
+      }
+      for (const [key, v] of Object.entries(object)) walk(v, [...at, key]);
+    };
+    walk(data, []);
+  };
   /** The entries collected for a response (a query's, or one event of a subscription), taken and cleared. */
   const withRedactions = (context: object, result: ExecutionResult): ExecutionResult | null => {
-    const counts = byRequest.get(context);
-    if (!counts || counts.size === 0) return null;
+    const counts = byRequest.get(context) ?? new Map<string, number>();
+    const byProbe = entitiesOf.get(context);
+    const probeKey = probeKeyOf.get(context);
+    if (byProbe && probeKey !== undefined && result.data) countPlaces(result.data, probeKey, byProbe, counts);
     byRequest.delete(context);
+    entitiesOf.delete(context);
+    if (counts.size === 0) return null;
     const redacted: RedactionEntry[] = [...counts]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([p, count]) => ({ path: p, code: 'FORBIDDEN', count }));
@@ -374,6 +431,7 @@ export function redactionsPlugin(): GatewayPlugin {
     },
     onExecute({ args }) {
       const context = args.contextValue as object;
+      noteProbeKey(context, args.document);
       return {
         onExecuteDone({ result, setResult }) {
           if (Symbol.asyncIterator in (result as object)) return;
@@ -385,6 +443,7 @@ export function redactionsPlugin(): GatewayPlugin {
     // Subscriptions: each event gets the entries of the hub's payload for that event (and of the fetches it caused).
     onSubscribe({ args }) {
       const context = args.contextValue as object;
+      noteProbeKey(context, args.document);
       return {
         onSubscribeResult() {
           return {
@@ -397,6 +456,13 @@ export function redactionsPlugin(): GatewayPlugin {
       };
     },
   };
+}
+
+/** The value of a linked hub entity's probe (`hubLinksPlugin`, under `key`) in `object`, or undefined where it has none. */
+function probeValueOf(object: unknown, key: string): unknown {
+  if (object === null || typeof object !== 'object') return undefined;
+  const value = (object as Record<string, unknown>)[key];
+  return value === null ? undefined : value;
 }
 
 /** The error graphql-js gives when a non-null field resolved null (the gateway's own, at the field's path). */
