@@ -319,6 +319,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // Query texts Apollo has accepted, answered again without its request pipeline (src/http/known-query.ts).
   const known = new KnownQueries();
   const apollo = new ApolloServer<ContextWithCounter>({
+    // Apollo's own lines (a request that arrives while it stops, …) as the hub's JSON lines, not plain text on stdout.
+    logger: logger.child({ component: 'apollo' }),
     gateway: hubGateway(schema, options.executor ?? 'jit', 100, known),
     introspection: true,
     csrfPrevention: true,
@@ -703,8 +705,18 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       const cutConnections = async () => {
         const answering: http.ServerResponse[] = [];
         for (const res of underWay) {
-          if (transactionOf.get(res)?.committing) answering.push(res);
-          else res.socket?.destroy();
+          const transaction = transactionOf.get(res);
+          if (transaction?.committing) {
+            answering.push(res);
+            continue;
+          }
+          // Abandoned now, before its connection closes: a commit that would begin between the cut and the connection's
+          // close event (which abandons it too) would otherwise still be written, unanswered.
+          void transaction?.abandon().catch(() => undefined);
+          factsOf(res.req).outcome = 'CUT_AT_STOP';
+          // Never sent: the access line says what the client got, nothing, as a refusal of a stopping hub.
+          if (!res.headersSent) res.statusCode = 503;
+          res.socket?.destroy();
         }
         if (answering.length) {
           let timer: NodeJS.Timeout | undefined;
@@ -718,7 +730,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       };
       // No new connection and no new request from here on (above); idle keep-alive connections close with the listener.
       stopping = true;
-      for (const res of underWay) if (!res.headersSent) res.setHeader('connection', 'close');
+      // Each connection closes after the last answer it owes: a client that pipelined several requests on one connection
+      // gets every one of them (an earlier answer saying "close" would end the connection before the later ones, whose
+      // work was done unanswered).
+      const lastOnSocket = new Map<unknown, http.ServerResponse>();
+      for (const res of underWay) lastOnSocket.set(res.req.socket, res);
+      for (const res of lastOnSocket.values()) if (!res.headersSent) res.setHeader('connection', 'close');
       // net.Server's close, not http.Server's: http's also ends Node's check that answers 408 to a client still sending
       // its request after REQUEST_TIMEOUT_MS, and such a client then held every stop for the whole grace.
       const closed = new Promise<void>((resolve) => (httpServer.listening ? net.Server.prototype.close.call(httpServer, () => resolve()) : resolve()));

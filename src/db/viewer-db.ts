@@ -319,7 +319,8 @@ export class ViewerDb {
    * change was made in, rolls back. Ids only; each subscriber reads the row again under its own viewer.
    */
   emit(event: LiveEvent): void {
-    if (this.finished) throw new Error('the request has finished: no more changes');
+    // After `abandon` (the client gone, or cut by a stopping hub): abandoned work, not an error to log.
+    if (this.finished) throw this.abandoned ? this.finishedError() : new Error('the request has finished: no more changes');
     this.events.push(event);
   }
 

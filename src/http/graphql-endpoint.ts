@@ -11,6 +11,9 @@ import type { Step } from './respond';
  */
 export function apolloAnswer<TContext extends BaseContext>(apollo: ApolloServer<TContext>) {
   return (req: IncomingMessage, res: ServerResponse, context: () => Promise<TContext>, next: (err?: unknown) => void): void => {
+    // Its connection is gone (the client left, or a stopping hub cut it): nobody to answer, and nothing is begun for it
+    // (a context already built ends its transaction when the connection closes).
+    if (res.destroyed) return;
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);

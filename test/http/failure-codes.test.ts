@@ -1,3 +1,4 @@
+import net from 'node:net';
 import pg from 'pg';
 import { loadConfig } from '../../src/config';
 import { createHub, Hub } from '../../src/server';
@@ -222,6 +223,7 @@ describe('a client that closes its connection before the answer', () => {
       await locker.end();
       await (stopping ?? logging.hub.stop());
     }
+    return logging.lines;
   }
 
   (embedded ? test.skip : test)('a mutation whose client went away is rolled back: a request is either answered or never run', async () => {
@@ -229,7 +231,11 @@ describe('a client that closes its connection before the answer', () => {
   });
 
   (embedded ? test.skip : test)('a mutation still running when a stopping hub cuts its connection (SHUTDOWN_GRACE_MS) is rolled back', async () => {
-    await unansweredMutation(({ hub: other }) => other.stop(), { SHUTDOWN_GRACE_MS: '0' });
+    const lines = await unansweredMutation(({ hub: other }) => other.stop(), { SHUTDOWN_GRACE_MS: '0' });
+    // Said so in the access line (the hub cut it; the client got nothing), and nothing of its abandoned work is an error.
+    const line = lines.find((l) => l.req?.path === '/graphql');
+    expect([line?.res?.statusCode, line?.graphql?.outcome]).toEqual([503, 'CUT_AT_STOP']);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
   });
 
   (embedded ? test.skip : test)('a mutation whose writes are being committed when a stopping hub’s grace ends is answered, not cut: its client hears it was done', async () => {
@@ -265,6 +271,48 @@ describe('a client that closes its connection before the answer', () => {
     } finally {
       pg.Client.prototype.query = original;
       await (stopping ?? logging.hub.stop());
+    }
+  });
+
+  (embedded ? test.skip : test)('a stopping hub answers every request a client pipelined on one connection before closing it: none is done unanswered', async () => {
+    const logging = await loggingHub();
+    const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await locker.connect();
+    const id = caseId('ICO-2004-008');
+    const before = await hub.ds.query(`SELECT title FROM enforcement_case WHERE id = $1`, [id]);
+    let stopping: Promise<void> | null = null;
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM enforcement_case WHERE id = $1 FOR UPDATE`, [id]);
+      const token = await hub.tokenFor(personId(cast.isla), cast.isla);
+      const { hostname, port } = new URL(logging.url);
+      const request = (title: string) => {
+        const body = JSON.stringify({ query: `mutation($id: ID!, $t: String!) { updateCase(id: $id, input: { title: $t }) { title } }`, variables: { id, t: title } });
+        return `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      };
+      const socket = net.connect(Number(port), hostname);
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      // Two requests at once on one connection; the first waits for the lock, the second behind it.
+      socket.write(request('Pipelined one') + request('Pipelined two'));
+      for (let i = 0; i < 300; i++) {
+        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
+        if (rows[0].n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      stopping = logging.hub.stop();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await locker.query('COMMIT');
+      await closed;
+      const answers = received.split('HTTP/1.1 ').slice(1).map((a) => [a.slice(0, 3), /"title":"([^"]*)"/.exec(a)?.[1]]);
+      expect(answers).toEqual([['200', 'Pipelined one'], ['200', 'Pipelined two']]);
+      expect(await hub.ds.query(`SELECT title FROM enforcement_case WHERE id = $1`, [id])).toEqual([{ title: 'Pipelined two' }]);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await (stopping ?? logging.hub.stop());
+      await hub.ds.query(`UPDATE enforcement_case SET title = $2 WHERE id = $1`, [id, before[0].title]);
     }
   });
 
