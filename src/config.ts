@@ -146,10 +146,11 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
  * KEEP_ALIVE_TIMEOUT_MS and REQUEST_TIMEOUT_MS, read and checked as the hub reads them: `npm run gateway`'s gateway
  * keeps its client connections by the same rules.
  */
-export function connectionTimeoutsOf(env: Env): { keepAliveTimeoutMs: number; requestTimeoutMs: number } {
+export function connectionTimeoutsOf(env: Env): { keepAliveTimeoutMs: number; requestTimeoutMs: number; shutdownGraceMs: number } {
   return {
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65000, 1000, 3600000),
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 60000, 1000, 600000),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
   };
 }
 
@@ -282,7 +283,6 @@ export function loadConfig(env: Env = process.env): Config {
     reportSqlStatements: boolean(env, 'REPORT_SQL_STATEMENTS', false),
     maxPageSize: 1000,
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 3, 100),
-    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 10000, 0, 600000),
     ...connectionTimeoutsOf(env),
     endorsementObjectionDays: integer(env, 'ENDORSEMENT_OBJECTION_DAYS', 14, 1, 365),
     logLevel: oneOf(env, 'LOG_LEVEL', logLevels, nodeEnv === 'test' ? 'silent' : 'info'),

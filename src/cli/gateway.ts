@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   let hubUrls = hubUrlsOf(process.env.HUB_URL);
   // The browser origins the gateway answers, read and checked as the hub reads them (CORS_ORIGINS).
   const corsOrigins = corsOriginsOf(process.env);
-  // Client connections kept and timed out as the hub's (KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS).
+  // Client connections kept, timed out and drained at a stop as the hub's (KEEP_ALIVE_TIMEOUT_MS, REQUEST_TIMEOUT_MS, SHUTDOWN_GRACE_MS).
   const timeouts = connectionTimeoutsOf(process.env);
   // How long a hub's answer may take (HUB_TIMEOUT_MS).
   const hubTimeoutMs = hubTimeoutOf(process.env);
@@ -126,10 +126,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     const hubExited = hub && hub.exitCode === null ? new Promise((r) => hub!.once('exit', r)) : Promise.resolve();
+    // The gateway first: it answers the requests under way (SHUTDOWN_GRACE_MS), which need the hub and the example;
+    // then those stop, the hub draining its own requests.
+    await Promise.race([gateway.stop().catch(() => undefined), new Promise((r) => setTimeout(r, timeouts.shutdownGraceMs + 5000).unref())]);
     hub?.kill('SIGTERM');
-    // The gateway and the example stop at once; the hub drains its own requests (SHUTDOWN_GRACE_MS) and exits.
-    const closed = Promise.allSettled([gateway.stop(), complaints.stop()]);
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await Promise.race([complaints.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]);
     await hubExited;
     process.exit(code);
   };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -800,9 +801,10 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
   const next = new Map<string, number>();
   const byPlaceholder = new Map((Object.keys(urls) as SubgraphName[]).map((name) => [placeholderUrls[name], name]));
   return {
-    onFetch({ url, setURL, fetchFn, setFetchFn, options, setOptions, executionRequest, info }) {
+    onFetch({ url, setURL, fetchFn, setFetchFn, options, setOptions, executionRequest, info, context }) {
       const name = byPlaceholder.get(url);
       if (!name) return;
+      const gone = clientGoneSignal(context);
       // Marked as the gateway's own (`GATEWAY_VIA`): a gateway it reaches refuses it rather than sending it on again.
       setOptions({ ...options, headers: { ...(options.headers as Record<string, string> | undefined), via: GATEWAY_VIA } });
       const list = urls[name];
@@ -817,12 +819,20 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
         const requestId = requestIdOf(rest[0]);
         // The answer, its body included, within the time limit (HUB_TIMEOUT_MS), whichever instance gives it.
         const init = (rest[0] ?? {}) as RequestInit;
-        const signal = init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+        // The client gone (its connection closed before its answer, or cut by a stopping gateway): the hub's request is
+        // given up too, so that the hub rolls it back as it does for a client of its own — a request is either
+        // answered or never run, through the gateway as at the hub.
+        const signal = AbortSignal.any([...(init.signal ? [init.signal] : []), AbortSignal.timeout(timeoutMs), ...(gone ? [gone] : [])]);
         rest[0] = { ...init, signal } as (typeof rest)[0];
         for (let k = 0; ; k++) {
           try {
+            if (gone?.aborted) throw clientGone();
             return await fetchFn(list[(i + k) % list.length], ...rest);
           } catch (err) {
+            if (gone?.aborted) {
+              logger?.info({ subgraph: name, instance: list[(i + k) % list.length], mutation, requestId }, `the client went away: its request to the ${name} subgraph was given up`);
+              throw clientGone();
+            }
             if (timedOut(err)) {
               logger?.error({ subgraph: name, instance: list[(i + k) % list.length], timeoutMs, mutation, requestId }, `an instance of the ${name} subgraph did not answer in time`);
               throw lateAnswer(name, mutation, timeoutMs);
@@ -861,6 +871,28 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
       });
     },
   };
+}
+
+/** Per client response: a signal that aborts when its connection closes before the answer was sent. */
+const goneSignals = new WeakMap<http.ServerResponse, AbortSignal>();
+
+/** The client-gone signal of an HTTP client's request (`context.res`, the gateway's own server); none for WebSocket clients. */
+function clientGoneSignal(context: unknown): AbortSignal | null {
+  const res = (context as { res?: unknown } | undefined)?.res;
+  if (!(res instanceof http.ServerResponse)) return null;
+  let signal = goneSignals.get(res);
+  if (!signal) {
+    const controller = new AbortController();
+    if (res.closed && !res.writableFinished) controller.abort();
+    else res.once('close', () => !res.writableFinished && controller.abort());
+    goneSignals.set(res, (signal = controller.signal));
+  }
+  return signal;
+}
+
+/** The error of a subgraph request given up because its client went away (nobody reads it). */
+function clientGone(): GraphQLError {
+  return new GraphQLError('The client closed its connection before the answer', { extensions: { code: 'CLIENT_CLOSED_REQUEST' } });
 }
 
 /**
@@ -1016,6 +1048,8 @@ export interface GatewayOptions {
   hubTimeoutMs?: number;
   /** How long a client may take to send a whole request (60 s by default, as the hub's REQUEST_TIMEOUT_MS): then 408. */
   requestTimeoutMs?: number;
+  /** How long a stop waits for the requests under way (10 s by default, as the hub's SHUTDOWN_GRACE_MS). */
+  shutdownGraceMs?: number;
   /** The deepest query accepted (the hub's MAX_QUERY_DEPTH, 12 by default). */
   maxQueryDepth?: number;
   /** Browser origins allowed to call the gateway (the hub's CORS_ORIGINS); none by default. */
@@ -1412,6 +1446,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     __experimental__batchExecution: false,
   });
   const readiness = hubReadiness(urls.hub);
+  let stopping = false;
+  const underWay = new Set<http.ServerResponse>();
   // Rendered on the first page view only (the bundle costs tens of megabytes of memory), as at the hub.
   const graphiql: { page?: GraphiqlPage } | null = options.graphiql ? {} : null;
   // CORS as at the hub (CORS_ORIGINS: only the listed origins, with credentials; a preflight from any other is 403),
@@ -1425,6 +1461,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     const sentId = req.headers['x-request-id'];
     if (typeof sentId !== 'string' || !acceptableId.test(sentId)) req.headers['x-request-id'] = randomUUID();
     res.setHeader('x-request-id', req.headers['x-request-id']!);
+    // Stopping (`stop`): a request that still arrives on an open connection is refused before anything runs, as at the hub.
+    if (stopping) {
+      res.setHeader('connection', 'close');
+      res.setHeader('retry-after', '1');
+      refuse(res, 503, 'The gateway is stopping: send the request again, to this or another instance', { code: 'SERVICE_UNAVAILABLE' });
+      req.resume();
+      return;
+    }
+    underWay.add(res);
+    res.once('close', () => underWay.delete(res));
     if (cameFromGateway(req.headers)) {
       (logging || null)?.error({ url: req.url }, 'a request came from a gateway: a HUB_URL names a gateway (this one?), not a hub; it is refused (508)');
       refuse(res, 508, 'This request came from a gateway: a HUB_URL of that gateway names a gateway, not a hub', { code: 'LOOP_DETECTED' });
@@ -1486,12 +1532,26 @@ export function createGateway(options: GatewayOptions): Gateway {
         });
       });
     },
+    /**
+     * As the hub stops: no new connection; a request that arrives on an open one is refused (503, `Connection: close`);
+     * the requests under way are answered, each connection closing after the last answer it owes, for up to
+     * `shutdownGraceMs`; then the connections still open are cut, and their hub requests given up with them (the hub
+     * rolls them back: `clientGoneSignal`). Subscriptions close with 1001.
+     */
     async stop() {
+      stopping = true;
+      const lastOnSocket = new Map<unknown, http.ServerResponse>();
+      for (const res of underWay) lastOnSocket.set(res.req.socket, res);
+      for (const res of lastOnSocket.values()) if (!res.headersSent) res.setHeader('connection', 'close');
+      // net.Server's close: http.Server's would also end Node's check of REQUEST_TIMEOUT_MS (see the hub's stop).
+      const closed = new Promise<void>((resolve) => (httpServer.listening ? net.Server.prototype.close.call(httpServer, () => resolve()) : resolve()));
+      httpServer.closeIdleConnections();
       await live.close();
-      await new Promise<void>((resolve) => {
-        httpServer.close(() => resolve());
-        httpServer.closeAllConnections();
-      });
+      const cut = setTimeout(() => httpServer.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
+      await closed;
+      clearTimeout(cut);
+      const key = Object.getOwnPropertySymbols(httpServer).find((sym) => sym.description === 'http.server.connectionsCheckingInterval');
+      if (key) clearInterval((httpServer as unknown as Record<symbol, NodeJS.Timeout>)[key]);
       await runtime.dispose();
     },
   };

@@ -5,6 +5,7 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { ComplaintsService, startComplaintsService } from '../../examples/complaints/service';
 import { demoCases } from '../../examples/complaints/store';
@@ -309,9 +310,9 @@ test('the gateway keeps an idle client connection 65 s, as the hub does (longer 
 });
 
 test('a client still sending its request after the request timeout is answered 408, as at the hub (REQUEST_TIMEOUT_MS)', async () => {
-  // npm run gateway reads both variables as the hub does, with the same defaults and ranges.
-  expect(connectionTimeoutsOf({})).toEqual({ keepAliveTimeoutMs: 65000, requestTimeoutMs: 60000 });
-  expect(connectionTimeoutsOf({ REQUEST_TIMEOUT_MS: '1000', KEEP_ALIVE_TIMEOUT_MS: '2000' })).toEqual({ keepAliveTimeoutMs: 2000, requestTimeoutMs: 1000 });
+  // npm run gateway reads these variables as the hub does, with the same defaults and ranges.
+  expect(connectionTimeoutsOf({})).toEqual({ keepAliveTimeoutMs: 65000, requestTimeoutMs: 60000, shutdownGraceMs: 10000 });
+  expect(connectionTimeoutsOf({ REQUEST_TIMEOUT_MS: '1000', KEEP_ALIVE_TIMEOUT_MS: '2000', SHUTDOWN_GRACE_MS: '0' })).toEqual({ keepAliveTimeoutMs: 2000, requestTimeoutMs: 1000, shutdownGraceMs: 0 });
   expect(() => connectionTimeoutsOf({ REQUEST_TIMEOUT_MS: '999' })).toThrow(new ConfigError('REQUEST_TIMEOUT_MS must be between 1000 and 600000, got 999'));
   const short = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, requestTimeoutMs: 1000 });
   const port = await short.listen(0, '127.0.0.1');
@@ -625,6 +626,80 @@ test('the gateway does not expose the subgraphs’ _entities or _service', async
     expect(res.body.data).toBeUndefined();
     expect(res.body.errors[0].message).toMatch(/^Cannot query field "_(service|entities)" on type "Query"\.$/);
   }
+});
+
+// Another session holds a case's row, so that a mutation through the gateway waits at the hub. (On an embedded database
+// every connection shares one session: no other session can hold the row.)
+(process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? describe.skip : describe)('a request is either answered or never run, through the gateway as at the hub', () => {
+  const id = caseId('ICO-2004-008');
+  const title = async () => (await hub.ds.query(`SELECT title FROM enforcement_case WHERE id = $1`, [id]))[0].title as string;
+  let original: string;
+  let locker: pg.Client;
+  beforeEach(async () => {
+    original = await title();
+    locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query(`SELECT 1 FROM enforcement_case WHERE id = $1 FOR UPDATE`, [id]);
+  });
+  afterEach(async () => {
+    await locker.query('ROLLBACK').catch(() => undefined);
+    await locker.end();
+    await hub.ds.query(`UPDATE enforcement_case SET title = $2 WHERE id = $1`, [id, original]);
+  });
+  const waiting = async () => {
+    for (let i = 0; i < 300; i++) {
+      if ((await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`)).rows[0].n > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('the mutation never waited for the row');
+  };
+  const rename = async (target: string, to: string, signal?: AbortSignal) =>
+    fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await hub.tokenFor(personId(cast.isla), cast.isla)}` },
+      body: JSON.stringify({ query: `mutation($id: ID!, $t: String!) { updateCase(id: $id, input: { title: $t }) { title } }`, variables: { id, t: to } }),
+      signal,
+    }).then(async (res) => ({ status: res.status, body: await res.json() }));
+
+  test('a client that goes away while its mutation runs: the gateway gives up its hub request, and the hub writes nothing', async () => {
+    const controller = new AbortController();
+    const answer = rename(url, 'Renamed by a client that left', controller.signal);
+    await waiting();
+    controller.abort();
+    await expect(answer).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await locker.query('COMMIT');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await title()).toBe(original);
+  });
+
+  test('a stopping gateway answers the requests under way before it closes (SHUTDOWN_GRACE_MS), and refuses none of them', async () => {
+    const stopping = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, shutdownGraceMs: 10_000 });
+    const target = `http://127.0.0.1:${await stopping.listen(0, '127.0.0.1')}/graphql`;
+    const answer = rename(target, 'Renamed while the gateway stopped');
+    await waiting();
+    const stopped = stopping.stop();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await locker.query('COMMIT');
+    expect(await answer).toEqual({ status: 200, body: { data: { updateCase: { title: 'Renamed while the gateway stopped' } } } });
+    await stopped;
+    expect(await title()).toBe('Renamed while the gateway stopped');
+  });
+
+  test('a request still under way when a stopping gateway’s grace ends is cut, and the hub rolls it back', async () => {
+    const stopping = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, shutdownGraceMs: 0 });
+    const target = `http://127.0.0.1:${await stopping.listen(0, '127.0.0.1')}/graphql`;
+    const answer = rename(target, 'Renamed and cut');
+    await waiting();
+    const stopped = stopping.stop();
+    await expect(answer).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await locker.query('COMMIT');
+    await stopped;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await title()).toBe(original);
+  });
 });
 
 describe('several hubs on one database behind the gateway', () => {
