@@ -36,7 +36,7 @@ import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
 import { Data } from './data';
-import { RequestConnection, ViewerDb } from './db/viewer-db';
+import { POOL_BUSY_MESSAGE, RequestConnection, ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
 import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } from './http/network-report-csv';
 import { buildHubSchema } from './schema';
@@ -148,6 +148,9 @@ function operationResolved(contextValue: ContextWithCounter, operation: Operatio
     contextValue.facts.operation = operationName ?? undefined;
   }
 }
+
+/** How long `/readyz` waits for the database before it says the hub is not ready. */
+const READY_WITHIN_MS = 2000;
 
 /** How long a stopping hub, its grace over, still waits for the answers of requests whose writes are being committed. */
 const ANSWER_AFTER_COMMIT_MS = 2000;
@@ -471,13 +474,20 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Answered within 2 s: a database that does not answer, or every connection of the pool in use (requests waiting for
+  // a lock, say), is "not ready" then, not a probe left waiting for the pool's 10 s.
   app.get('/readyz', async (_req, res) => {
-    try {
-      await ds.query('SELECT 1');
-      res.json({ status: 'ready' });
-    } catch {
-      res.status(503).json({ status: 'database unavailable' });
-    }
+    let timer: NodeJS.Timeout | undefined;
+    const status = await Promise.race([
+      ds.query('SELECT 1').then(
+        () => 'ready',
+        (err: Error) => (err?.message === 'timeout exceeded when trying to connect' ? 'every database connection is in use' : 'database unavailable'),
+      ),
+      new Promise<string>((resolve) => (timer = setTimeout(resolve, READY_WITHIN_MS, 'the database did not answer within 2 s (unavailable, or every connection in use)'))),
+    ]);
+    clearTimeout(timer);
+    if (status === 'ready') res.json({ status });
+    else res.status(503).json({ status });
   });
 
   let graphiql: GraphiqlPage | undefined;
@@ -530,6 +540,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       // Not the client's fault and not a bug of the hub, but the operator's to know: the identity provider is away.
       const cause = (err as { originalError?: unknown }).originalError;
       if (cause instanceof IdentityProviderUnavailable) ((req as unknown as { log?: Logger }).log ?? logger).error({ err: cause }, cause.message);
+      // Every database connection stayed in use: the operator's to know (a lock held long, a pool too small), said so.
+      if ((err as Error).message === POOL_BUSY_MESSAGE && cause instanceof Error) ((req as unknown as { log?: Logger }).log ?? logger).warn({ err: cause }, cause.message);
       await connection?.release();
       throw err;
     }

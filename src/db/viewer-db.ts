@@ -31,6 +31,27 @@ export function poolOf(ds: DataSource): pg.Pool {
   return pool;
 }
 
+/** The message of a request refused because every connection of the pool stayed taken (`requestConnection`). */
+export const POOL_BUSY_MESSAGE = 'The hub is busy: every database connection stayed in use; send the request again';
+
+/**
+ * A connection of the pool for a request. When every connection stays taken for the pool's wait (10 s: requests
+ * waiting for a lock another session holds, say), the request is refused as one the hub cannot serve for a moment —
+ * 503 SERVICE_UNAVAILABLE with Retry-After, a WebSocket connection 1013 — not an internal error whose log line
+ * ("timeout exceeded when trying to connect") reads as a database that cannot be reached.
+ */
+export async function requestConnection(ds: DataSource): Promise<pg.PoolClient> {
+  const pool = poolOf(ds);
+  try {
+    return await pool.connect();
+  } catch (err) {
+    if ((err as Error)?.message === 'timeout exceeded when trying to connect') {
+      throw serviceUnavailable(POOL_BUSY_MESSAGE, 1, Object.assign(new Error(`every connection of the database pool (${pool.options.max ?? '?'}) stayed in use while a request waited for one`), { cause: err }));
+    }
+    throw err;
+  }
+}
+
 /**
  * Statements are prepared once per connection under a name derived from their text, so that PostgreSQL parses,
  * rewrites (the policies of every table a statement reads are expanded there) and, once it has seen the statement a
@@ -172,8 +193,7 @@ export class ViewerDb {
       const adopted = this.opened!;
       this.opened = adopted.then(({ client }) => this.begin(client, 'COMMIT; '));
     }
-    this.opened ??= poolOf(this.ds)
-      .connect()
+    this.opened ??= requestConnection(this.ds)
       .then((client) => {
         this.client = client;
         countOn(client, this.count);
@@ -547,7 +567,7 @@ export class RequestConnection {
 
   private async lookup<T extends Row>(columns: string, from: string, values: Record<string, string>): Promise<T | null> {
     if (this.client) throw new Error('the request’s credential has been looked up already');
-    const client = await poolOf(this.ds).connect();
+    const client = await requestConnection(this.ds);
     this.client = client;
     countOn(client, this.count);
     const all: Record<string, string> = { ...values, 'lap.now': pg.escapeLiteral(this.now.toISOString()) };
@@ -677,7 +697,7 @@ async function rollBack(client: pg.PoolClient): Promise<void> {
  * that decide who a credential is. One round trip of its own (`BEGIN READ ONLY; SET LOCAL ROLE …; <sql>; COMMIT`).
  */
 async function readAsViewerRole<T>(ds: DataSource, sql: string, count: StatementCount | null): Promise<T[]> {
-  const client = await poolOf(ds).connect();
+  const client = await requestConnection(ds);
   countOn(client, count);
   try {
     const results = (await client.query(`BEGIN READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE};\n${sql};\nCOMMIT`)) as unknown as pg.QueryResult[];

@@ -14,6 +14,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Credential } from '../auth/viewer';
+import { POOL_BUSY_MESSAGE } from '../db/viewer-db';
 import { RateLimits, tooManyRequests } from '../http/rate-limit';
 import type { Viewer } from '../policy/viewer';
 import { LiveConnection, LiveDispatcher, LiveSelection } from './dispatcher';
@@ -332,10 +333,13 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
             return false;
           }
           if (err instanceof GraphQLError && err.extensions.code === 'SERVICE_UNAVAILABLE') {
-            // The identity provider is away (JWKS_URL): 1013, "try again later", not the client's fault.
+            // The identity provider is away (JWKS_URL), or every database connection stayed in use: 1013, "try again
+            // later", not the client's fault (on 1011 graphql-ws clients give up).
             const cause = err.originalError ?? err;
-            o.logger.error({ err: cause }, cause.message);
-            ctx.extra.socket.close(1013, 'Try again later: the identity provider cannot be reached');
+            const busy = err.message === POOL_BUSY_MESSAGE;
+            if (busy) o.logger.warn({ err: cause }, cause.message);
+            else o.logger.error({ err: cause }, cause.message);
+            ctx.extra.socket.close(1013, busy ? 'Try again later: the hub is busy' : 'Try again later: the identity provider cannot be reached');
             return false;
           }
           o.logger.error({ err }, 'a WebSocket connection could not be authenticated');

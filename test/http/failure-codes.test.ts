@@ -1,6 +1,9 @@
 import net from 'node:net';
 import pg from 'pg';
 import { loadConfig } from '../../src/config';
+import { openDatabase } from '../../src/db/data-source';
+import { poolOf } from '../../src/db/viewer-db';
+import { LiveClient } from '../support/live';
 import { createHub, Hub } from '../../src/server';
 import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { capturingLogger } from '../support/log';
@@ -313,6 +316,43 @@ describe('a client that closes its connection before the answer', () => {
       await locker.end();
       await (stopping ?? logging.hub.stop());
       await hub.ds.query(`UPDATE enforcement_case SET title = $2 WHERE id = $1`, [id, before[0].title]);
+    }
+  });
+
+  (embedded ? test.skip : test)('every database connection in use: a request is refused 503 with Retry-After (not an internal error), a WebSocket 1013, /readyz 503 at once; served again once one is free', async () => {
+    const ds = await openDatabase(process.env.LAPHUB_TEST_DB_URL!, 1);
+    // The pool's wait, 10 s in the hub, shortened for the test.
+    poolOf(ds).options.connectionTimeoutMillis = 300;
+    const { logger, lines } = capturingLogger();
+    const other = await createHub({ config: loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL }), ds, logger });
+    const base = `http://127.0.0.1:${await other.listen(0, '127.0.0.1')}`;
+    let held: { release(): void } | null = await poolOf(ds).connect();
+    const token = await hub.tokenFor(personId(cast.ann), cast.ann);
+    const me = () =>
+      fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ me { kind } }' }) }).then(
+        async (res) => ({ status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() }),
+      );
+    try {
+      const refused = await me();
+      expect([refused.status, refused.retryAfter, refused.body.data ?? null, refused.body.errors.map((e: any) => [e.message, e.extensions.code])]).toEqual([
+        503, '1', null, [['The hub is busy: every database connection stayed in use; send the request again', 'SERVICE_UNAVAILABLE']],
+      ]);
+      const live = await LiveClient.connect(base + '/graphql', { authorization: `Bearer ${token}` });
+      expect(live.acknowledged).toBe(false);
+      expect(await live.client.closed).toEqual({ code: 1013, reason: 'Try again later: the hub is busy' });
+      const ready = await fetch(`${base}/readyz`);
+      expect([ready.status, await ready.json()]).toEqual([503, { status: 'every database connection is in use' }]);
+      // Said to the operator as what it is, never as an internal error.
+      expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+      expect(lines.some((l) => l.level === 40 && /every connection of the database pool \(1\) stayed in use/.test(l.msg))).toBe(true);
+      held.release();
+      held = null;
+      expect((await me()).body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    } finally {
+      held?.release();
+      await other.stop();
+      await ds.destroy();
     }
   });
 
