@@ -799,6 +799,8 @@ function conditionalRootPlugin(): GatewayPlugin {
  */
 function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | null, timeoutMs: number): GatewayPlugin {
   const next = new Map<string, number>();
+  /** Per subgraph with no instance reachable: until when its next requests refused are only counted, and how many. */
+  const outage = new Map<string, { until: number; refused: number }>();
   const byPlaceholder = new Map((Object.keys(urls) as SubgraphName[]).map((name) => [placeholderUrls[name], name]));
   return {
     onFetch({ url, setURL, fetchFn, setFetchFn, options, setOptions, executionRequest, info, context }) {
@@ -862,8 +864,20 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
               logger?.warn({ subgraph: name, instance: list[(i + k) % list.length], code: unreached, requestId }, `an instance of the ${name} subgraph could not be reached`);
             }
             if (k + 1 >= list.length) {
-              // The operator's to know; the client gets SERVICE_UNAVAILABLE (`unavailable`).
-              logger?.error({ subgraph: name, instances: list, code: unreached, requestId }, `every instance of the ${name} subgraph refused the connection${unreached === 'ECONNREFUSED' ? '' : ' or could not be reached'}`);
+              // The operator's to know; the client gets SERVICE_UNAVAILABLE (`unavailable`). At most one line a second
+              // per subgraph while it lasts, with how many requests it refused since the last line: every request
+              // failing alike wrote a line each (thousands a second under load).
+              const quiet = outage.get(name);
+              const now = Date.now();
+              if (quiet && now < quiet.until) quiet.refused++;
+              else {
+                const earlier = quiet?.refused ?? 0;
+                outage.set(name, { until: now + 1000, refused: 0 });
+                logger?.error(
+                  { subgraph: name, instances: list, code: unreached, requestId, ...(earlier ? { alsoRefusedSinceLastLine: earlier } : {}) },
+                  `every instance of the ${name} subgraph refused the connection${unreached === 'ECONNREFUSED' ? '' : ' or could not be reached'}`,
+                );
+              }
               throw unavailable(name);
             }
           }

@@ -40,7 +40,7 @@ export function introspectionRefusal(document: DocumentNode, viewer: Viewer, con
   if (config.introspection === 'everyone' || isMember(viewer)) return null;
   const field = introspectionFieldIn(document);
   if (!field) return null;
-  return new GraphQLError(`Introspection (${field}) is only for signed-in members: send a member's bearer token.`, {
+  return new GraphQLError(`Introspection (${field}) is only for signed-in members: send a member's bearer token or API key.`, {
     extensions: { code: 'FORBIDDEN', http: { status: 403 } },
   });
 }

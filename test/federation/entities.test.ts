@@ -290,7 +290,7 @@ describe('in production', () => {
     // Refused before anything runs, by the same gate as `__schema` and `__type` (src/graphql/introspection.ts).
     expect(anonymous.status).toBe(403);
     expect(anonymous.body).toEqual({
-      errors: [{ message: "Introspection (_service) is only for signed-in members: send a member's bearer token.", extensions: { code: 'FORBIDDEN' } }],
+      errors: [{ message: "Introspection (_service) is only for signed-in members: send a member's bearer token or API key.", extensions: { code: 'FORBIDDEN' } }],
     });
     // An applicant (anonymous plus their own application) is not a member either.
     const tokens = new TokenService(hub.config);

@@ -817,6 +817,13 @@ test('a hub the gateway cannot reach: the error is logged, without what the clie
     const written = JSON.stringify(logs.logs);
     expect(written).not.toContain('SECRET-');
     expect(written).not.toContain('12 Elm St');
+    // While it lasts, one line a second, not one a request: the requests refused in between are counted in the next.
+    const lines = () => logs.logs.filter((l) => l.msg === 'every instance of the hub subgraph refused the connection');
+    for (let i = 0; i < 20; i++) await post(lonelyUrl, '{ me { kind } }', null);
+    expect(lines()).toHaveLength(1);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await post(lonelyUrl, '{ me { kind } }', null, { 'x-request-id': 'unreachable-2' });
+    expect(lines().map((l) => [(l.attrs as Record<string, unknown> | undefined)?.requestId, (l.attrs as Record<string, unknown> | undefined)?.alsoRefusedSinceLastLine])).toEqual([['unreachable-1', undefined], ['unreachable-2', 20]]);
   } finally {
     await lonely.stop();
   }

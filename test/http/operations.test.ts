@@ -488,7 +488,7 @@ describe('introspection and GraphiQL in production: signed-in members only', () 
   const typeInFragment = 'query { ...F } fragment F on Query { __type(name: "Case") { name } }';
   const refused = (field: string) => ({
     status: 403,
-    body: { errors: [{ message: `Introspection (${field}) is only for signed-in members: send a member's bearer token.`, extensions: { code: 'FORBIDDEN' } }] },
+    body: { errors: [{ message: `Introspection (${field}) is only for signed-in members: send a member's bearer token or API key.`, extensions: { code: 'FORBIDDEN' } }] },
   });
 
   test('anonymous callers and a person whose organization is not endorsed are refused, whatever the path to it', async () => {
