@@ -17,15 +17,20 @@ export class Redactions {
   private readonly byEntity = new Map<number, Map<string, number>>();
 
   note(path: Path): void {
-    const keys: Array<string | number> = [];
-    for (let p: Path | undefined = path; p; p = p.prev) keys.push(p.key);
+    const keys: string[] = [];
+    // The list index right under the root field (a representation's, under `_entities`).
+    let rootIndex: number | undefined;
+    for (let p: Path | undefined = path; p; p = p.prev) {
+      if (typeof p.key === 'string') keys.push(p.key);
+      else if (p.prev !== undefined && p.prev.prev === undefined) rootIndex = p.key;
+    }
     keys.reverse();
-    const key = keys.filter((k): k is string => typeof k === 'string').join('.');
+    const key = keys.join('.');
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    if (keys[0] === '_entities' && typeof keys[1] === 'number') {
-      const below = keys.slice(2).filter((k): k is string => typeof k === 'string').join('.');
-      let paths = this.byEntity.get(keys[1]);
-      if (!paths) this.byEntity.set(keys[1], (paths = new Map()));
+    if (rootIndex !== undefined && keys[0] === '_entities') {
+      const below = keys.slice(1).join('.');
+      let paths = this.byEntity.get(rootIndex);
+      if (!paths) this.byEntity.set(rootIndex, (paths = new Map()));
       paths.set(below, (paths.get(below) ?? 0) + 1);
     }
   }

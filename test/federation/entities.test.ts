@@ -140,6 +140,11 @@ test('the cases each viewer gets through _entities are the hand-derived ones, co
     );
     const withheld = seen.filter((e) => e!.confidential === null).length;
     expect(res.body.extensions?.redacted ?? []).toEqual(withheld ? [{ path: '_entities.confidential', code: 'FORBIDDEN', count: withheld }] : []);
+    // For a gateway: which representations had their tier withheld (`redactedEntities`), exactly the nulls it sees.
+    const entities = res.body.data._entities as Array<{ confidential: unknown } | null>;
+    expect(res.body.extensions?.redactedEntities ?? []).toEqual(
+      entities.flatMap((e, index) => (e !== null && e.confidential === null ? [{ index, path: 'confidential', count: 1 }] : [])),
+    );
   }
 });
 
