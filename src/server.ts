@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import net from 'node:net';
 import { isUtf8 } from 'node:buffer';
 import { ApolloServer, ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -25,6 +24,7 @@ import { defaultDashboardDir, mountDashboard } from './http/dashboard';
 import { GraphiqlPage } from './http/graphiql';
 import { corsFor } from './http/cors';
 import { apolloAnswer, isGraphqlPost, runSteps } from './http/graphql-endpoint';
+import { closeListener, endRequestTimeoutChecks } from './http/stopping';
 import { KnownQueries, knownQueryStep } from './http/known-query';
 import { respondToError, sendJson, Step } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
@@ -154,16 +154,6 @@ const READY_WITHIN_MS = 2000;
 
 /** How long a stopping hub, its grace over, still waits for the answers of requests whose writes are being committed. */
 const ANSWER_AFTER_COMMIT_MS = 2000;
-
-/**
- * Ends Node's check of requests that take longer than REQUEST_TIMEOUT_MS, once a stopped server has no connection left
- * (http.Server's own `close` ends it at once, which `stop` must not; left running, it would keep the server). The
- * check's timer is Node's own (Node 20); where it is not found, it stays (unref'd: it does not keep a process alive).
- */
-function endRequestTimeoutChecks(server: http.Server): void {
-  const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connectionsCheckingInterval');
-  if (key) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[key]);
-}
 
 /**
  * What a request's answer gets before it is sent (Apollo's `willSendResponse`, and the known-query path): the request's
@@ -742,16 +732,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       };
       // No new connection and no new request from here on (above); idle keep-alive connections close with the listener.
       stopping = true;
-      // Each connection closes after the last answer it owes: a client that pipelined several requests on one connection
-      // gets every one of them (an earlier answer saying "close" would end the connection before the later ones, whose
-      // work was done unanswered).
-      const lastOnSocket = new Map<unknown, http.ServerResponse>();
-      for (const res of underWay) lastOnSocket.set(res.req.socket, res);
-      for (const res of lastOnSocket.values()) if (!res.headersSent) res.setHeader('connection', 'close');
-      // net.Server's close, not http.Server's: http's also ends Node's check that answers 408 to a client still sending
-      // its request after REQUEST_TIMEOUT_MS, and such a client then held every stop for the whole grace.
-      const closed = new Promise<void>((resolve) => (httpServer.listening ? net.Server.prototype.close.call(httpServer, () => resolve()) : resolve()));
-      httpServer.closeIdleConnections();
+      const closed = closeListener(httpServer, underWay);
       // Subscriptions end (their sockets would keep the server open); the requests under way finish and are answered,
       // for up to SHUTDOWN_GRACE_MS, after which the connections still open are cut (`cutConnections`).
       await liveServer.close();

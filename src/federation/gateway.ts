@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
@@ -48,6 +47,7 @@ import { corsFor } from '../http/cors';
 import { GraphiqlPage } from '../http/graphiql';
 import { acceptableId } from '../http/request-log';
 import { sendJson, undecodableBodyMessage } from '../http/respond';
+import { closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
 import { cameFromGateway, clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, GATEWAY_VIA, gatewayLive, GatewayLive } from './live';
 import { bodyAnswer, persistedQueryAnswer, requestShapePlugin } from './request-shape';
@@ -1554,18 +1554,12 @@ export function createGateway(options: GatewayOptions): Gateway {
      */
     async stop() {
       stopping = true;
-      const lastOnSocket = new Map<unknown, http.ServerResponse>();
-      for (const res of underWay) lastOnSocket.set(res.req.socket, res);
-      for (const res of lastOnSocket.values()) if (!res.headersSent) res.setHeader('connection', 'close');
-      // net.Server's close: http.Server's would also end Node's check of REQUEST_TIMEOUT_MS (see the hub's stop).
-      const closed = new Promise<void>((resolve) => (httpServer.listening ? net.Server.prototype.close.call(httpServer, () => resolve()) : resolve()));
-      httpServer.closeIdleConnections();
+      const closed = closeListener(httpServer, underWay);
       await live.close();
       const cut = setTimeout(() => httpServer.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
       await closed;
       clearTimeout(cut);
-      const key = Object.getOwnPropertySymbols(httpServer).find((sym) => sym.description === 'http.server.connectionsCheckingInterval');
-      if (key) clearInterval((httpServer as unknown as Record<symbol, NodeJS.Timeout>)[key]);
+      endRequestTimeoutChecks(httpServer);
       await runtime.dispose();
     },
   };

@@ -674,12 +674,16 @@ test('the gateway does not expose the subgraphs’ _entities or _service', async
     expect(await title()).toBe(original);
   });
 
-  test('a stopping gateway answers the requests under way before it closes (SHUTDOWN_GRACE_MS), and refuses none of them', async () => {
-    const stopping = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, shutdownGraceMs: 10_000 });
-    const target = `http://127.0.0.1:${await stopping.listen(0, '127.0.0.1')}/graphql`;
-    const answer = rename(target, 'Renamed while the gateway stopped');
+  /** A gateway of this grace, a rename through it waiting at the hub for the row, and the gateway's stop begun. */
+  const stopWhileRenaming = async (shutdownGraceMs: number, to: string) => {
+    const stopping = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, shutdownGraceMs });
+    const answer = rename(`http://127.0.0.1:${await stopping.listen(0, '127.0.0.1')}/graphql`, to);
     await waiting();
-    const stopped = stopping.stop();
+    return { answer, stopped: stopping.stop() };
+  };
+
+  test('a stopping gateway answers the requests under way before it closes (SHUTDOWN_GRACE_MS), and refuses none of them', async () => {
+    const { answer, stopped } = await stopWhileRenaming(10_000, 'Renamed while the gateway stopped');
     await new Promise((resolve) => setTimeout(resolve, 200));
     await locker.query('COMMIT');
     expect(await answer).toEqual({ status: 200, body: { data: { updateCase: { title: 'Renamed while the gateway stopped' } } } });
@@ -688,11 +692,7 @@ test('the gateway does not expose the subgraphs’ _entities or _service', async
   });
 
   test('a request still under way when a stopping gateway’s grace ends is cut, and the hub rolls it back', async () => {
-    const stopping = createGateway({ supergraph: supergraph(), subgraphs: { hub: hub.url, complaints: complaints.url }, logging: false, shutdownGraceMs: 0 });
-    const target = `http://127.0.0.1:${await stopping.listen(0, '127.0.0.1')}/graphql`;
-    const answer = rename(target, 'Renamed and cut');
-    await waiting();
-    const stopped = stopping.stop();
+    const { answer, stopped } = await stopWhileRenaming(0, 'Renamed and cut');
     await expect(answer).rejects.toThrow();
     await new Promise((resolve) => setTimeout(resolve, 300));
     await locker.query('COMMIT');
