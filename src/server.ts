@@ -149,6 +149,9 @@ function operationResolved(contextValue: ContextWithCounter, operation: Operatio
   }
 }
 
+/** What a request a stopping hub could not finish is told (503): it was rolled back. */
+const STOPPED_BEFORE_DONE = 'The hub stopped before this request was done: nothing of it was written; send it again';
+
 /** How long `/readyz` waits for the database before it says the hub is not ready. */
 const READY_WITHIN_MS = 2000;
 
@@ -181,7 +184,12 @@ async function answerReady(
     else await db?.finish((err) => log.error({ err }, 'the read-only request transaction could not be ended'));
   } catch (err) {
     result.data = null;
-    if ((err as { code?: unknown }).code === '23514') {
+    if (db?.cancelledAtStop) {
+      // A stopping hub cancelled the commit (it waited past the grace): nothing was written, and the client is told so.
+      result.errors = [{ message: STOPPED_BEFORE_DONE, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 1 } }];
+      headers.set('retry-after', '1');
+      status = 503;
+    } else if ((err as { code?: unknown }).code === '23514') {
       // A rule the database decides when the transaction commits (a deferred trigger's check_violation, whose message is
       // written for the client: lap.objection_in_window, lap.report_red_named): the request's mistake, nothing written.
       result.errors = [{ message: (err as Error).message, extensions: { code: 'BAD_USER_INPUT' } }];
@@ -705,28 +713,45 @@ export async function createHub(options: HubOptions): Promise<Hub> {
        * would not hear that what it asked was done — for at most ANSWER_AFTER_COMMIT_MS more; then whatever is open.
        */
       const cutConnections = async () => {
+        const waitFor = async (responses: http.ServerResponse[], ms: number) => {
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([
+            Promise.all(responses.map((res) => (res.closed ? undefined : new Promise((resolve) => res.once('close', resolve))))),
+            new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+          ]);
+          clearTimeout(timer);
+        };
+        const lastOnSocket = new Map<unknown, http.ServerResponse>();
+        for (const res of underWay) lastOnSocket.set(res.req.socket, res);
         const answering: http.ServerResponse[] = [];
+        const committing: http.ServerResponse[] = [];
         for (const res of underWay) {
           const transaction = transactionOf.get(res);
           if (transaction?.committing) {
-            answering.push(res);
+            committing.push(res);
             continue;
           }
-          // Abandoned now, before its connection closes: a commit that would begin between the cut and the connection's
-          // close event (which abandons it too) would otherwise still be written, unanswered.
+          // Rolled back now, before anything else: a commit that would begin after this moment is not made.
           void transaction?.abandon().catch(() => undefined);
-          factsOf(res.req).outcome = 'CUT_AT_STOP';
-          // Never sent: the access line says what the client got, nothing, as a refusal of a stopping hub.
-          if (!res.headersSent) res.statusCode = 503;
-          res.socket?.destroy();
+          factsOf(res.req).cutAtStop = true;
+          if (res.headersSent) {
+            res.socket?.destroy();
+            continue;
+          }
+          // Answered, not cut: its client hears that nothing of it was written, and an answer its connection owes after
+          // this one (a request pipelined behind it, perhaps done) still goes out. Whatever its own steps still try to
+          // answer is dropped (the response has ended).
+          if (lastOnSocket.get(res.req.socket) === res) res.setHeader('connection', 'close');
+          res.setHeader('retry-after', '1');
+          sendJson(res, 503, { errors: [{ message: STOPPED_BEFORE_DONE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] });
+          answering.push(res);
         }
-        if (answering.length) {
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            Promise.all(answering.map((res) => (res.closed ? undefined : new Promise((resolve) => res.once('close', resolve))))),
-            new Promise((resolve) => (timer = setTimeout(resolve, ANSWER_AFTER_COMMIT_MS))),
-          ]);
-          clearTimeout(timer);
+        // The commits under way are waited for (at most ANSWER_AFTER_COMMIT_MS), then cancelled: answered as not written.
+        await waitFor([...committing, ...answering], ANSWER_AFTER_COMMIT_MS);
+        const late = committing.filter((res) => !res.closed);
+        if (late.length) {
+          await Promise.all(late.map((res) => transactionOf.get(res)?.cancelCommit().catch(() => undefined)));
+          await waitFor(late, ANSWER_AFTER_COMMIT_MS);
         }
         httpServer.closeAllConnections();
       };

@@ -278,6 +278,22 @@ export class ViewerDb {
     return this.finished && this.writable && !this.abandoned && !this.discarded;
   }
 
+  /** The request's commit was cancelled by a stopping hub (`cancelCommit`): it was not written. */
+  cancelledAtStop = false;
+
+  /**
+   * A stopping hub whose grace, and the time it gave the commits under way after it, are over: a commit still waiting
+   * (for a lock its deferred checks need) is cancelled, so that it fails and writes nothing, and the request is answered
+   * so, rather than its connection cut while the commit could still succeed. Not on an embedded database (one session,
+   * nothing there waits for another).
+   */
+  async cancelCommit(): Promise<void> {
+    const client = this.client;
+    if (!this.committing || !client || sharedSession.get(client) !== false) return;
+    this.cancelledAtStop = true;
+    await cancelRunning(client, this.ds);
+  }
+
   /** Runs one statement as the viewer; rows as plain objects. */
   async query<T = Row>(text: string, values?: unknown[]): Promise<T[]> {
     const { client, begun } = await this.open();
@@ -457,7 +473,9 @@ export class ViewerDb {
       }
       await client.query('COMMIT');
       countOn(client, null);
-      client.release();
+      // A connection a stop's cancel may still reach (`cancelCommit`) is closed, never handed to another request.
+      if (this.cancelledAtStop) client.release(new Error('a stopping hub cancelled this connection’s commit'));
+      else client.release();
       if (events.length && this.live?.mode === 'in-process') this.live.committed(events);
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);

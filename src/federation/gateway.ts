@@ -283,6 +283,8 @@ export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: 
             text = await response.text();
             break;
           } catch (err) {
+            const gone = clientGoneSignal(context);
+            if (gone?.aborted) return atEachRootField(givenUp(gone, 'hub', mutation));
             // The connection was cut while the answer was arriving (a hub killed, or a proxy before it): as a
             // connection closed before the answer, a read is sent once more and a mutation is not.
             if (deadline.aborted || timedOut(err)) {
@@ -828,12 +830,13 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
         rest[0] = { ...init, signal } as (typeof rest)[0];
         for (let k = 0; ; k++) {
           try {
-            if (gone?.aborted) throw clientGone();
+            if (gone?.aborted) throw givenUp(gone, name, mutation);
             return await fetchFn(list[(i + k) % list.length], ...rest);
           } catch (err) {
             if (gone?.aborted) {
-              logger?.info({ subgraph: name, instance: list[(i + k) % list.length], mutation, requestId }, `the client went away: its request to the ${name} subgraph was given up`);
-              throw clientGone();
+              const why = gone.reason === STOPPED ? 'the gateway stopped before it answered' : 'the client went away';
+              logger?.info({ subgraph: name, instance: list[(i + k) % list.length], mutation, requestId }, `${why}: the request to the ${name} subgraph was given up`);
+              throw givenUp(gone, name, mutation);
             }
             if (timedOut(err)) {
               logger?.error({ subgraph: name, instance: list[(i + k) % list.length], timeoutMs, mutation, requestId }, `an instance of the ${name} subgraph did not answer in time`);
@@ -887,26 +890,50 @@ function instancesPlugin(urls: Record<SubgraphName, string[]>, logger: Logger | 
   };
 }
 
-/** Per client response: a signal that aborts when its connection closes before the answer was sent. */
-const goneSignals = new WeakMap<http.ServerResponse, AbortSignal>();
+/**
+ * Per client response: aborted when its connection closes before the answer was sent, or with `STOPPED` when a
+ * stopping gateway's grace ends with the request still under way (`stopRequest`).
+ */
+const goneControllers = new WeakMap<http.ServerResponse, AbortController>();
+/** The reason a stopping gateway gives up a request's subgraph requests. */
+const STOPPED = Symbol('the gateway stopped');
+
+function goneController(res: http.ServerResponse): AbortController {
+  let controller = goneControllers.get(res);
+  if (!controller) {
+    const created = new AbortController();
+    if (res.closed && !res.writableFinished) created.abort();
+    else res.once('close', () => !res.writableFinished && created.abort());
+    goneControllers.set(res, (controller = created));
+  }
+  return controller;
+}
 
 /** The client-gone signal of an HTTP client's request (`context.res`, the gateway's own server); none for WebSocket clients. */
 function clientGoneSignal(context: unknown): AbortSignal | null {
   const res = (context as { res?: unknown } | undefined)?.res;
-  if (!(res instanceof http.ServerResponse)) return null;
-  let signal = goneSignals.get(res);
-  if (!signal) {
-    const controller = new AbortController();
-    if (res.closed && !res.writableFinished) controller.abort();
-    else res.once('close', () => !res.writableFinished && controller.abort());
-    goneSignals.set(res, (signal = controller.signal));
-  }
-  return signal;
+  return res instanceof http.ServerResponse ? goneController(res).signal : null;
 }
 
-/** The error of a subgraph request given up because its client went away (nobody reads it). */
-function clientGone(): GraphQLError {
-  return new GraphQLError('The client closed its connection before the answer', { extensions: { code: 'CLIENT_CLOSED_REQUEST' } });
+/** A stopping gateway gives up the subgraph requests of a request still under way when its grace ends: it is answered. */
+function stopRequest(res: http.ServerResponse): void {
+  goneController(res).abort(STOPPED);
+}
+
+/**
+ * The error of a subgraph request given up: its client went away (nobody reads it), or the gateway stopped before the
+ * answer came (the client is told; a hub that had not begun to commit rolls the request back, one that had may have
+ * written it, so a mutation's client reads first).
+ */
+function givenUp(signal: AbortSignal, name: SubgraphName, mutation: boolean): GraphQLError {
+  if (signal.reason !== STOPPED) return new GraphQLError('The client closed its connection before the answer', { extensions: { code: 'CLIENT_CLOSED_REQUEST' } });
+  const what = name === 'hub' ? 'the hub' : `the ${name} service`;
+  return new GraphQLError(
+    mutation
+      ? `The gateway stopped before ${what} answered: whether the mutation was applied is not known; read before sending it again`
+      : `The gateway stopped before ${what} answered: send the request again`,
+    { extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503, headers: mutation ? {} : { 'Retry-After': '1' } } } },
+  );
 }
 
 /**
@@ -1166,6 +1193,9 @@ function wantsGraphiql(req: http.IncomingMessage, graphqlPath: string): boolean 
 
 /** The hub's endpoints other than GraphQL and health (README, Endpoints): a gateway's client is told where they are. */
 const HUB_ONLY_PATHS = ['/metrics', '/dashboard', '/reports'];
+
+/** The signals on which Hive Gateway would dispose itself (`createGateway` takes its handlers out). */
+const TERMINATE_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
 
 /** How long the gateway's readiness waits for a hub's `/readyz`, and how long one answer serves the probes after it. */
 const READY_CHECK_TIMEOUT_MS = 2000;
@@ -1428,6 +1458,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   ) as Record<SubgraphName, string[]>;
   const live = gatewayLive(urls.hub, options.maxQueryDepth ?? 12);
   const logging = options.logging === false ? false : gatewayLogger(options.logging ?? 'error', options.logWriter);
+  // Hive Gateway registers SIGINT/SIGTERM handlers of its own that dispose the runtime at once, breaking off every
+  // request under way; the gateway's own stop (`stop`) answers them first, so those handlers are taken out again.
+  const signalListeners = new Map(TERMINATE_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
   const runtime = createGatewayRuntime({
     supergraph: options.supergraph,
     // The transports given, not imported by name at run time: HTTP for queries and mutations, and the hub's
@@ -1462,6 +1495,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const readiness = hubReadiness(urls.hub);
   let stopping = false;
   const underWay = new Set<http.ServerResponse>();
+  for (const [signal, before] of signalListeners) for (const listener of process.listeners(signal)) if (!before.has(listener)) process.removeListener(signal, listener);
   // Rendered on the first page view only (the bundle costs tens of megabytes of memory), as at the hub.
   const graphiql: { page?: GraphiqlPage } | null = options.graphiql ? {} : null;
   // CORS as at the hub (CORS_ORIGINS: only the listed origins, with credentials; a preflight from any other is 403),
@@ -1556,9 +1590,24 @@ export function createGateway(options: GatewayOptions): Gateway {
       stopping = true;
       const closed = closeListener(httpServer, underWay);
       await live.close();
-      const cut = setTimeout(() => httpServer.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
+      // The grace over: the requests still under way give up their subgraph requests and are answered so (503; a
+      // mutation told to read first), for at most 2 s more; then whatever is still open is cut.
+      let cutting: Promise<void> | null = null;
+      const cut = setTimeout(() => {
+        const answering = [...underWay].filter((res) => !res.headersSent);
+        for (const res of answering) stopRequest(res);
+        let timer: NodeJS.Timeout | undefined;
+        cutting = Promise.race([
+          Promise.all(answering.map((res) => (res.closed ? undefined : new Promise((resolve) => res.once('close', resolve))))),
+          new Promise((resolve) => (timer = setTimeout(resolve, 2000))),
+        ]).then(() => {
+          clearTimeout(timer);
+          httpServer.closeAllConnections();
+        });
+      }, options.shutdownGraceMs ?? 10_000);
       await closed;
       clearTimeout(cut);
+      await cutting;
       endRequestTimeoutChecks(httpServer);
       await runtime.dispose();
     },

@@ -26,6 +26,8 @@ export function apolloAnswer<TContext extends BaseContext>(apollo: ApolloServer<
         context,
       })
       .then(async (answer) => {
+        // Answered meanwhile (a stopping hub, its grace over, answered it 503: src/server.ts).
+        if (res.headersSent) return;
         for (const [key, value] of answer.headers) res.setHeader(key, value);
         res.statusCode = answer.status ?? 200;
         if (answer.body.kind === 'complete') {

@@ -114,6 +114,8 @@ export function knownQueryStep<C>(route: KnownQueryRoute<C>): Step {
         const answer: { data?: unknown; errors?: ReadonlyArray<unknown>; extensions?: Record<string, unknown> } = { data: result.data };
         const headers = new Map<string, string>();
         const status = await route.ready(context, answer, headers);
+        // Answered meanwhile (a stopping hub, its grace over, answered it 503: src/server.ts).
+        if (res.headersSent) return;
         // Apollo's order of the fields (errors, data, extensions) and its compact JSON (`stringifyResult`).
         const text = JSON.stringify({ errors: answer.errors, data: answer.data, extensions: answer.extensions });
         for (const [name, value] of headers) res.setHeader(name, value);

@@ -7,6 +7,8 @@ import { pinoHttp, HttpLogger } from 'pino-http';
 export interface RequestFacts {
   /** `query` or `mutation` once known. */
   type?: string;
+  /** A stopping hub's grace ended with the request under way: answered 503 (or its connection cut), rolled back. */
+  cutAtStop?: boolean;
   operation?: string;
   /** `ok`, or the code of the answer's first error. */
   outcome?: string;
@@ -68,8 +70,13 @@ function withGraphqlFacts(req: IncomingMessage, res: ServerResponse, line: Recor
   if (!facts) return line;
   // A response never finished: the client closed its connection first (the status is then the default, never sent),
   // unless Node answered it 408 itself (`timedOut`).
-  const outcome =
-    facts.outcome === 'REQUEST_TIMEOUT' || facts.outcome === 'CUT_AT_STOP' ? facts.outcome : !res.writableFinished ? 'CLIENT_CLOSED_REQUEST' : facts.outcome ?? outcomeOfStatus(res.statusCode);
+  const outcome = facts.cutAtStop
+    ? 'CUT_AT_STOP'
+    : facts.outcome === 'REQUEST_TIMEOUT'
+      ? facts.outcome
+      : !res.writableFinished
+        ? 'CLIENT_CLOSED_REQUEST'
+        : facts.outcome ?? outcomeOfStatus(res.statusCode);
   return { ...line, graphql: { type: facts.type, operation: facts.operation, outcome }, viewer: facts.viewer };
 }
 

@@ -37,8 +37,10 @@ export function respondToError(logger: Logger) {
     const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
     if (status === 500) ((req as IncomingMessage & { log?: Logger }).log ?? logger).error({ err }, 'unexpected error');
     if (res.headersSent) {
-      // Part of an answer is out: it cannot become an error answer any more; the client sees the connection end.
-      res.destroy();
+      // Answered already (a stopping hub answered it, src/server.ts): nothing to add, and the connection may still owe
+      // the answers of requests pipelined behind it. Part of an answer out: it cannot become an error answer any more;
+      // the client sees the connection end.
+      if (!res.writableEnded) res.destroy();
       return;
     }
     const message = status === 500 ? 'Internal server error' : messageOf(e, req);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
@@ -682,6 +683,26 @@ test('the gateway does not expose the subgraphs’ _entities or _service', async
     return { answer, stopped: stopping.stop() };
   };
 
+  test('Hive Gateway’s own SIGINT/SIGTERM handlers, which would break off every request under way at the signal, are taken out', () => {
+    // In a process of its own: Hive registers them once per process, with the first gateway.
+    const root = path.join(__dirname, '../..');
+    const script = `
+      const fs = require('node:fs');
+      const ts = require('typescript');
+      require.extensions['.ts'] = (module, file) => module._compile(ts.transpileModule(fs.readFileSync(file, 'utf8'), {
+        fileName: file,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, experimentalDecorators: true, emitDecoratorMetadata: true },
+      }).outputText, file);
+      require('reflect-metadata');
+      const { createGateway } = require(${JSON.stringify(path.join(root, 'src/federation/gateway.ts'))});
+      const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+      const g = createGateway({ supergraph: fs.readFileSync(${JSON.stringify(path.join(root, 'supergraph.graphql'))}, 'utf8'), subgraphs: { hub: 'http://127.0.0.1:9/graphql', complaints: 'http://127.0.0.1:9/graphql' }, logging: false });
+      process.stdout.write(JSON.stringify([before, [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')]]));
+      g.stop().then(() => process.exit(0));`;
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    expect(JSON.parse(out)).toEqual([[0, 0], [0, 0]]);
+  });
+
   test('a stopping gateway answers the requests under way before it closes (SHUTDOWN_GRACE_MS), and refuses none of them', async () => {
     const { answer, stopped } = await stopWhileRenaming(10_000, 'Renamed while the gateway stopped');
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -691,9 +712,12 @@ test('the gateway does not expose the subgraphs’ _entities or _service', async
     expect(await title()).toBe('Renamed while the gateway stopped');
   });
 
-  test('a request still under way when a stopping gateway’s grace ends is cut, and the hub rolls it back', async () => {
+  test('a request still under way when a stopping gateway’s grace ends gives up its hub request (the hub rolls it back) and is answered so', async () => {
     const { answer, stopped } = await stopWhileRenaming(0, 'Renamed and cut');
-    await expect(answer).rejects.toThrow();
+    const answered = await answer;
+    expect([answered.status, answered.body.errors.map((e: any) => [e.message, e.extensions.code])]).toEqual([
+      503, [['The gateway stopped before the hub answered: whether the mutation was applied is not known; read before sending it again', 'SERVICE_UNAVAILABLE']],
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await locker.query('COMMIT');
     await stopped;

@@ -207,8 +207,16 @@ describe('a client that closes its connection before the answer', () => {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       const cutting = cut({ controller, hub: logging.hub });
-      if (env.SHUTDOWN_GRACE_MS !== undefined) stopping = cutting;
-      await expect(request).rejects.toThrow();
+      if (env.SHUTDOWN_GRACE_MS !== undefined) {
+        stopping = cutting;
+        // A stopping hub, its grace over, answers it rather than cutting it: nothing of it was written.
+        const answered = await request;
+        expect({ status: answered.status, retryAfter: answered.headers.get('retry-after'), body: await answered.json() }).toEqual({
+          status: 503,
+          retryAfter: '1',
+          body: { errors: [{ message: 'The hub stopped before this request was done: nothing of it was written; send it again', extensions: { code: 'SERVICE_UNAVAILABLE' } }] },
+        });
+      } else await expect(request).rejects.toThrow();
       // The call's statement, which nobody will read, is cancelled while the lock is still held: the connection is
       // not kept waiting (nor a stopping hub's database, whose close waits for every connection).
       const waiting = async () =>
@@ -233,7 +241,7 @@ describe('a client that closes its connection before the answer', () => {
     await unansweredMutation(async ({ controller }) => controller.abort());
   });
 
-  (embedded ? test.skip : test)('a mutation still running when a stopping hub cuts its connection (SHUTDOWN_GRACE_MS) is rolled back', async () => {
+  (embedded ? test.skip : test)('a mutation still running when a stopping hub’s grace ends (SHUTDOWN_GRACE_MS) is answered 503 and rolled back', async () => {
     const lines = await unansweredMutation(({ hub: other }) => other.stop(), { SHUTDOWN_GRACE_MS: '0' });
     // Said so in the access line (the hub cut it; the client got nothing), and nothing of its abandoned work is an error.
     const line = lines.find((l) => l.req?.path === '/graphql');
@@ -316,6 +324,96 @@ describe('a client that closes its connection before the answer', () => {
       await locker.end();
       await (stopping ?? logging.hub.stop());
       await hub.ds.query(`UPDATE enforcement_case SET title = $2 WHERE id = $1`, [id, before[0].title]);
+    }
+  });
+
+  (embedded ? test.skip : test)('the grace over, a request still waiting is answered 503 (not written) and one pipelined behind it that was done is answered too', async () => {
+    const logging = await loggingHub({ SHUTDOWN_GRACE_MS: '300' });
+    const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await locker.connect();
+    const [waits, done] = [caseId('ICO-2004-008'), caseId('FTC-2004-017')];
+    const before = await hub.ds.query(`SELECT id, title FROM enforcement_case WHERE id = ANY($1) ORDER BY id`, [[waits, done]]);
+    let stopping: Promise<void> | null = null;
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM enforcement_case WHERE id = $1 FOR UPDATE`, [waits]);
+      const token = await hub.tokenFor(personId(cast.ann), cast.ann);
+      const isla = await hub.tokenFor(personId(cast.isla), cast.isla);
+      const { hostname, port } = new URL(logging.url);
+      const request = (as: string, id: string, title: string) => {
+        const body = JSON.stringify({ query: `mutation($id: ID!, $t: String!) { updateCase(id: $id, input: { title: $t }) { title } }`, variables: { id, t: title } });
+        return `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${as}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+      };
+      const socket = net.connect(Number(port), hostname);
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      // The first waits for the lock; the second (another case, its lead agency's) is done at once, its answer owed after the first's.
+      socket.write(request(isla, waits, 'Waited past the grace') + request(token, done, 'Done behind it'));
+      for (let i = 0; i < 300; i++) {
+        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
+        if (rows[0].n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      stopping = logging.hub.stop();
+      await closed;
+      await locker.query('COMMIT');
+      const answers = received.split('HTTP/1.1 ').slice(1).map((a) => [a.slice(0, 3), /"title":"([^"]*)"|"message":"([^"]*)"/.exec(a)?.slice(1).find(Boolean)]);
+      expect(answers).toEqual([
+        ['503', 'The hub stopped before this request was done: nothing of it was written; send it again'],
+        ['200', 'Done behind it'],
+      ]);
+      await stopping;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const after = new Map((await hub.ds.query(`SELECT id, title FROM enforcement_case WHERE id = ANY($1)`, [[waits, done]])).map((r: any) => [r.id, r.title]));
+      expect([after.get(waits), after.get(done)]).toEqual([before.find((r: any) => r.id === waits).title, 'Done behind it']);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await (stopping ?? logging.hub.stop());
+      for (const r of before) await hub.ds.query(`UPDATE enforcement_case SET title = $2 WHERE id = $1`, [r.id, r.title]);
+    }
+  });
+
+  (embedded ? test.skip : test)('the grace over, a commit that still waits (a deferred check on a row another session holds) is cancelled: answered 503, nothing written', async () => {
+    const logging = await loggingHub({ SHUTDOWN_GRACE_MS: '200' });
+    const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await locker.connect();
+    const applicants = async () => (await hub.ds.query(`SELECT count(*)::int AS n FROM participant WHERE name = 'Held Applicant'`))[0].n;
+    let stopping: Promise<void> | null = null;
+    try {
+      // recordApplication's recorded_by_id is a deferred foreign key to Ann: checked at COMMIT, which waits for her row.
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM person WHERE id = $1 FOR UPDATE`, [personId(cast.ann)]);
+      const token = await hub.tokenFor(personId(cast.ann), cast.ann);
+      const answer = fetch(logging.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({
+          query: `mutation($input: RecordApplicationInput!) { recordApplication(input: $input) { id } }`,
+          variables: { input: { name: 'Held Applicant', kind: 'PRIVATE_SECTOR', sector: 'INTERNET_SERVICE_PROVIDER', countryCode: 'US', pointOfContact: { name: 'Held Contact', email: 'held@applicant.example' } } },
+        }),
+      }).then(async (res) => ({ status: res.status, body: await res.json() }));
+      for (let i = 0; i < 300; i++) {
+        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query = 'COMMIT'`);
+        if (rows[0].n > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      stopping = logging.hub.stop();
+      expect(await answer).toEqual({
+        status: 503,
+        body: { errors: [{ message: 'The hub stopped before this request was done: nothing of it was written; send it again', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 1 } }], data: null },
+      });
+      await locker.query('COMMIT');
+      await stopping;
+      expect(await applicants()).toBe(0);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+      await (stopping ?? logging.hub.stop());
+      await hub.ds.query(`DELETE FROM person WHERE email = 'held@applicant.example'`).catch(() => undefined);
+      await hub.ds.query(`DELETE FROM participant WHERE name = 'Held Applicant'`).catch(() => undefined);
     }
   });
 
