@@ -475,6 +475,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // Answered within 2 s: a database that does not answer, or every connection of the pool in use (requests waiting for
   // a lock, say), is "not ready" then, not a probe left waiting for the pool's 10 s.
   app.get('/readyz', async (_req, res) => {
+    // Every connection taken and requests waiting for one: said at once, without joining the queue.
+    if (pool && pool.totalCount >= (pool.options.max ?? 10) && pool.idleCount === 0 && pool.waitingCount > 0) {
+      res.status(503).json({ status: 'every database connection is in use' });
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     const status = await Promise.race([
       ds.query('SELECT 1').then(

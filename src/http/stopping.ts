@@ -11,10 +11,18 @@ import net from 'node:net';
  * request after REQUEST_TIMEOUT_MS, and such a client then held every stop for its whole grace. The check is ended by
  * `endRequestTimeoutChecks` once the last connection is gone.
  */
-export function closeListener(server: http.Server, underWay: Iterable<http.ServerResponse>): Promise<void> {
+export function closeListener(server: http.Server, underWay: Set<http.ServerResponse>): Promise<void> {
   const lastOnSocket = new Map<unknown, http.ServerResponse>();
   for (const res of underWay) lastOnSocket.set(res.req.socket, res);
   for (const res of lastOnSocket.values()) if (!res.headersSent) res.setHeader('connection', 'close');
+  // A connection whose answers are all out is closed then, whatever its last answer said (one sent keep-alive before
+  // the stop began): left open, an idle client would hold the stop for its whole grace.
+  for (const res of underWay) {
+    res.once('finish', () => {
+      const socket = res.req.socket;
+      if (![...underWay].some((other) => other !== res && other.req.socket === socket)) socket.end();
+    });
+  }
   const closed = new Promise<void>((resolve) => (server.listening ? net.Server.prototype.close.call(server, () => resolve()) : resolve()));
   server.closeIdleConnections();
   return closed;

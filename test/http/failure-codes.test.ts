@@ -440,11 +440,18 @@ describe('a client that closes its connection before the answer', () => {
       expect(await live.client.closed).toEqual({ code: 1013, reason: 'Try again later: the hub is busy' });
       const ready = await fetch(`${base}/readyz`);
       expect([ready.status, await ready.json()]).toEqual([503, { status: 'every database connection is in use' }]);
+      // With requests waiting for a connection (for longer than /readyz's own 2 s), said at once, without joining them.
+      poolOf(ds).options.connectionTimeoutMillis = 60_000;
+      const queued = me();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const atOnce = await fetch(`${base}/readyz`);
+      expect([atOnce.status, await atOnce.json()]).toEqual([503, { status: 'every database connection is in use' }]);
       // Said to the operator as what it is, never as an internal error.
       expect(lines.filter((l) => l.level >= 50)).toEqual([]);
       expect(lines.some((l) => l.level === 40 && /every connection of the database pool \(1\) stayed in use/.test(l.msg))).toBe(true);
       held.release();
       held = null;
+      expect((await queued).body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
       expect((await me()).body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
     } finally {
