@@ -171,6 +171,42 @@ describe('a database failure inside a shield rule is an internal error, never FO
   });
 });
 
+/** A GraphQL POST with a bearer token: its status and JSON body. */
+async function postGraphql(url: string, token: string, query: string, variables: Record<string, unknown>): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+  return { status: res.status, body: await res.json() };
+}
+
+/** Until another session waits for a lock (the locker's, say): at most 3 s. */
+async function someoneWaits(locker: pg.Client): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
+    if (rows[0].n > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * Renames cases with requests written at once on one connection (HTTP pipelining), each `[token, case id, title]`;
+ * resolves, once the hub closes the connection, with each answer's status and title (or error message), in order.
+ */
+function pipelined(url: string, renames: Array<[string, string, string]>): Promise<Array<[string, string | undefined]>> {
+  const { hostname, port } = new URL(url);
+  const request = ([token, id, title]: [string, string, string]) => {
+    const body = JSON.stringify({ query: `mutation($id: ID!, $t: String!) { updateCase(id: $id, input: { title: $t }) { title } }`, variables: { id, t: title } });
+    return `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  };
+  const socket = net.connect(Number(port), hostname);
+  let received = '';
+  socket.on('data', (chunk) => (received += chunk.toString()));
+  socket.write(renames.map(request).join(''));
+  return new Promise((resolve) =>
+    socket.on('close', () =>
+      resolve(received.split('HTTP/1.1 ').slice(1).map((a) => [a.slice(0, 3), /"title":"([^"]*)"|"message":"([^"]*)"/.exec(a)?.slice(1).find(Boolean)])),
+    ),
+  );
+}
+
 describe('a client that closes its connection before the answer', () => {
   const embedded = process.env.LAPHUB_TEST_DB_KIND === 'pglite';
   afterEach(() => hub.reset());
@@ -267,14 +303,9 @@ describe('a client that closes its connection before the answer', () => {
     let stopping: Promise<void> | null = null;
     try {
       const token = await hub.tokenFor(personId(cast.ann), cast.ann);
-      const answer = fetch(logging.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({
-          query: `mutation($input: OpenCaseInput!) { openCase(input: $input) { reference } }`,
-          variables: { input: { reference: 'FTC-2031-078', title: 'Committed while the hub stopped', categories: ['SPAM'], countryCodes: ['US'], tlp: 'GREEN' } },
-        }),
-      }).then(async (res) => ({ status: res.status, body: await res.json() }));
+      const answer = postGraphql(logging.url, token, `mutation($input: OpenCaseInput!) { openCase(input: $input) { reference } }`, {
+        input: { reference: 'FTC-2031-078', title: 'Committed while the hub stopped', categories: ['SPAM'], countryCodes: ['US'], tlp: 'GREEN' },
+      });
       await commitHeld;
       stopping = logging.hub.stop();
       expect(await answer).toEqual({ status: 200, body: { data: { openCase: { reference: 'FTC-2031-078' } } } });
@@ -296,28 +327,13 @@ describe('a client that closes its connection before the answer', () => {
       await locker.query('BEGIN');
       await locker.query(`SELECT 1 FROM enforcement_case WHERE id = $1 FOR UPDATE`, [id]);
       const token = await hub.tokenFor(personId(cast.isla), cast.isla);
-      const { hostname, port } = new URL(logging.url);
-      const request = (title: string) => {
-        const body = JSON.stringify({ query: `mutation($id: ID!, $t: String!) { updateCase(id: $id, input: { title: $t }) { title } }`, variables: { id, t: title } });
-        return `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-      };
-      const socket = net.connect(Number(port), hostname);
-      let received = '';
-      socket.on('data', (chunk) => (received += chunk.toString()));
-      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
       // Two requests at once on one connection; the first waits for the lock, the second behind it.
-      socket.write(request('Pipelined one') + request('Pipelined two'));
-      for (let i = 0; i < 300; i++) {
-        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
-        if (rows[0].n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      const connection = pipelined(logging.url, [[token, id, 'Pipelined one'], [token, id, 'Pipelined two']]);
+      await someoneWaits(locker);
       stopping = logging.hub.stop();
       await new Promise((resolve) => setTimeout(resolve, 200));
       await locker.query('COMMIT');
-      await closed;
-      const answers = received.split('HTTP/1.1 ').slice(1).map((a) => [a.slice(0, 3), /"title":"([^"]*)"/.exec(a)?.[1]]);
-      expect(answers).toEqual([['200', 'Pipelined one'], ['200', 'Pipelined two']]);
+      expect(await connection).toEqual([['200', 'Pipelined one'], ['200', 'Pipelined two']]);
       expect(await hub.ds.query(`SELECT title FROM enforcement_case WHERE id = $1`, [id])).toEqual([{ title: 'Pipelined two' }]);
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
@@ -339,27 +355,13 @@ describe('a client that closes its connection before the answer', () => {
       await locker.query(`SELECT 1 FROM enforcement_case WHERE id = $1 FOR UPDATE`, [waits]);
       const token = await hub.tokenFor(personId(cast.ann), cast.ann);
       const isla = await hub.tokenFor(personId(cast.isla), cast.isla);
-      const { hostname, port } = new URL(logging.url);
-      const request = (as: string, id: string, title: string) => {
-        const body = JSON.stringify({ query: `mutation($id: ID!, $t: String!) { updateCase(id: $id, input: { title: $t }) { title } }`, variables: { id, t: title } });
-        return `POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nAuthorization: Bearer ${as}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-      };
-      const socket = net.connect(Number(port), hostname);
-      let received = '';
-      socket.on('data', (chunk) => (received += chunk.toString()));
-      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
       // The first waits for the lock; the second (another case, its lead agency's) is done at once, its answer owed after the first's.
-      socket.write(request(isla, waits, 'Waited past the grace') + request(token, done, 'Done behind it'));
-      for (let i = 0; i < 300; i++) {
-        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
-        if (rows[0].n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      const connection = pipelined(logging.url, [[isla, waits, 'Waited past the grace'], [token, done, 'Done behind it']]);
+      await someoneWaits(locker);
       await new Promise((resolve) => setTimeout(resolve, 200));
       stopping = logging.hub.stop();
-      await closed;
+      const answers = await connection;
       await locker.query('COMMIT');
-      const answers = received.split('HTTP/1.1 ').slice(1).map((a) => [a.slice(0, 3), /"title":"([^"]*)"|"message":"([^"]*)"/.exec(a)?.slice(1).find(Boolean)]);
       expect(answers).toEqual([
         ['503', 'The hub stopped before this request was done: nothing of it was written; send it again'],
         ['200', 'Done behind it'],
@@ -387,14 +389,9 @@ describe('a client that closes its connection before the answer', () => {
       await locker.query('BEGIN');
       await locker.query(`SELECT 1 FROM person WHERE id = $1 FOR UPDATE`, [personId(cast.ann)]);
       const token = await hub.tokenFor(personId(cast.ann), cast.ann);
-      const answer = fetch(logging.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body: JSON.stringify({
-          query: `mutation($input: RecordApplicationInput!) { recordApplication(input: $input) { id } }`,
-          variables: { input: { name: 'Held Applicant', kind: 'PRIVATE_SECTOR', sector: 'INTERNET_SERVICE_PROVIDER', countryCode: 'US', pointOfContact: { name: 'Held Contact', email: 'held@applicant.example' } } },
-        }),
-      }).then(async (res) => ({ status: res.status, body: await res.json() }));
+      const answer = postGraphql(logging.url, token, `mutation($input: RecordApplicationInput!) { recordApplication(input: $input) { id } }`, {
+        input: { name: 'Held Applicant', kind: 'PRIVATE_SECTOR', sector: 'INTERNET_SERVICE_PROVIDER', countryCode: 'US', pointOfContact: { name: 'Held Contact', email: 'held@applicant.example' } },
+      });
       for (let i = 0; i < 300; i++) {
         const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query = 'COMMIT'`);
         if (rows[0].n > 0) break;
