@@ -16,8 +16,18 @@ import type { Viewer } from './policy/viewer';
  * of its own, as the system (the owner role: the viewer role cannot write the trail), off the response's critical
  * path. A failed write is logged as an error naming every lost entry, never surfaced to the reader.
  */
+interface Entry {
+  leadAgencyId: string;
+  confidential: boolean;
+  path: CaseAccessPath;
+  /** The response paths where the tier was handed out (its `confidential` field), where known. */
+  tierAt: Array<ReadonlyArray<string | number>>;
+  /** The row was noted as a TLP:RED row (`row`), at a place of the response not known. */
+  rowNoted: boolean;
+}
+
 export class AuditTrail {
-  private readonly entries = new Map<string, { leadAgencyId: string; confidential: boolean; path: CaseAccessPath }>();
+  private readonly entries = new Map<string, Entry>();
 
   constructor(
     readonly viewer: Viewer,
@@ -37,13 +47,27 @@ export class AuditTrail {
   }
 
   private note(c: AuditedCase, confidential: boolean, info?: GraphQLResolveInfo): void {
-    const seen = this.entries.get(c.id);
-    if (seen && (seen.confidential || !confidential)) return;
-    this.entries.set(c.id, {
-      leadAgencyId: c.leadAgencyId,
-      confidential: confidential || (seen?.confidential ?? false),
-      path: seen?.path ?? this.pathOf(info),
-    });
+    let entry = this.entries.get(c.id);
+    if (!entry) this.entries.set(c.id, (entry = { leadAgencyId: c.leadAgencyId, confidential: false, path: this.pathOf(info), tierAt: [], rowNoted: false }));
+    if (confidential) {
+      entry.confidential = true;
+      if (info) entry.tierAt.push(responsePath(info));
+    } else entry.rowNoted = true;
+  }
+
+  /**
+   * For a response with errors, whose data may have lost what was handed out (a non-null field below a case that
+   * failed nulls the case, its tier with it): a tier noted only at places the response's data no longer holds is not
+   * recorded as read. The case stays recorded as a TLP:RED row when it was noted as one (the row's place is not known,
+   * and a trail must not leave out a read). Entries noted without a place (a path with no resolver info) stay as they are.
+   */
+  keepCarried(data: unknown): void {
+    for (const [caseId, entry] of this.entries) {
+      if (!entry.confidential || entry.tierAt.length === 0) continue;
+      if (entry.tierAt.some((at) => valueAt(data, at) != null)) continue;
+      if (entry.rowNoted) entry.confidential = false;
+      else this.entries.delete(caseId);
+    }
   }
 
   private pathOf(info?: GraphQLResolveInfo): CaseAccessPath {
@@ -89,6 +113,23 @@ export class AuditTrail {
     this.entries.clear();
     return [...batches.values()];
   }
+}
+
+/** The response path of a field (its keys and list indexes). */
+function responsePath(info: GraphQLResolveInfo): Array<string | number> {
+  const keys: Array<string | number> = [];
+  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) keys.push(p.key);
+  return keys.reverse();
+}
+
+/** The value at `path` in `data`, or undefined where the path leaves it. */
+function valueAt(data: unknown, path: ReadonlyArray<string | number>): unknown {
+  let at: unknown = data;
+  for (const key of path) {
+    if (at === null || typeof at !== 'object') return undefined;
+    at = (at as Record<string | number, unknown>)[key];
+  }
+  return at;
 }
 
 /** The root field a response key of the operation stands for. */

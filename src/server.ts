@@ -202,7 +202,10 @@ async function answerReady(
   // After the response is computed and the request's transaction ended, never awaited: the audit trail and the
   // key's last use are written on their own connection (src/audit.ts), and a failure there is logged, not answered.
   // A response whose data is null (a failed commit, an error up to the root) carries no case.
-  if (contextValue.audit && result.data != null) audit.record(contextValue.audit);
+  if (contextValue.audit && result.data != null) {
+    if (result.errors?.length) contextValue.audit.keepCarried(result.data);
+    audit.record(contextValue.audit);
+  }
   if (contextValue.viewer?.apiKey) audit.touchApiKey(contextValue.viewer.apiKey.id, contextValue.now());
   const { redactions } = contextValue;
   if (redactions && redactions.size > 0) {

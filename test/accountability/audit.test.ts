@@ -92,6 +92,24 @@ describe('what is recorded', () => {
     expect(await trail()).toEqual([entry('FTC-2004-021', cast.oliver, 'oft', false), entry('FTC-2004-021', cast.oliver, 'oft', false)]);
   });
 
+  test('a tier the response no longer carries (an error below nulled its case) is not recorded as read; a RED case stays recorded as a row', async () => {
+    const failing = (id: string, as: string) =>
+      timed.gql(`query($id: ID!) { case(id: $id) { reference confidential { summary } leadAgency { cases(first: 5000) { totalCount } } } }`, { as, variables: { id } });
+    const isla = await failing(caseId('OFT-2004-003'), cast.isla);
+    expect([isla.body.data, isla.body.errors?.map((e: any) => e.message)]).toEqual([{ case: null }, ['first: must be a whole number from 0 to 1000']]);
+    expect(await trail()).toEqual([]);
+    // The RED case: its row was noted where the response's data cannot tell; it stays, without the tier.
+    const oliver = await failing(caseId('FTC-2004-021'), cast.oliver);
+    expect(oliver.body.data).toEqual({ case: null });
+    expect(await trail()).toEqual([entry('FTC-2004-021', cast.oliver, 'oft', false)]);
+    // The same read without the error: the tier is recorded.
+    await timed.gql(`query($id: ID!) { case(id: $id) { reference confidential { summary } } }`, { as: cast.isla, variables: { id: caseId('OFT-2004-003') } });
+    expect((await trail()).map((r) => [r.case, r.person, r.confidential]).sort()).toEqual([
+      ['FTC-2004-021', personId(cast.oliver), false],
+      ['OFT-2004-003', personId(cast.isla), true],
+    ]);
+  });
+
   test('the same case several times in one response (aliases, nested paths) is one entry; the tier wins over the row', async () => {
     // Oliver (OFT, named on the RED share) sees the case by id, twice, and in the segment that discussed it.
     await timed.gql(
