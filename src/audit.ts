@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { CaseAccessPath } from '../entities/enums';
 import { poolOf, SHARED_SESSION_PROBE } from './db/viewer-db';
 import type { Viewer } from './policy/viewer';
+import { responsePath, valueAt } from './graphql/response-path';
 
 /**
  * The audit trail (DOMAIN §9): every response that carries a case's confidential tier, or a TLP:RED case's row, is
@@ -113,23 +114,6 @@ export class AuditTrail {
     this.entries.clear();
     return [...batches.values()];
   }
-}
-
-/** The response path of a field (its keys and list indexes). */
-function responsePath(info: GraphQLResolveInfo): Array<string | number> {
-  const keys: Array<string | number> = [];
-  for (let p: GraphQLResolveInfo['path'] | undefined = info.path; p; p = p.prev) keys.push(p.key);
-  return keys.reverse();
-}
-
-/** The value at `path` in `data`, or undefined where the path leaves it. */
-function valueAt(data: unknown, path: ReadonlyArray<string | number>): unknown {
-  let at: unknown = data;
-  for (const key of path) {
-    if (at === null || typeof at !== 'object') return undefined;
-    at = (at as Record<string | number, unknown>)[key];
-  }
-  return at;
 }
 
 /** The root field a response key of the operation stands for. */

@@ -24,7 +24,7 @@ import { defaultDashboardDir, mountDashboard } from './http/dashboard';
 import { GraphiqlPage } from './http/graphiql';
 import { corsFor } from './http/cors';
 import { apolloAnswer, isGraphqlPost, runSteps } from './http/graphql-endpoint';
-import { closeListener, endRequestTimeoutChecks } from './http/stopping';
+import { closedWithin, closeListener, endRequestTimeoutChecks } from './http/stopping';
 import { KnownQueries, knownQueryStep } from './http/known-query';
 import { respondToError, sendJson, Step } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
@@ -36,7 +36,7 @@ import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
 import { Data } from './data';
-import { POOL_BUSY_MESSAGE, RequestConnection, ViewerDb } from './db/viewer-db';
+import { POOL_BUSY_MESSAGE, poolWaitEnded, RequestConnection, ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
 import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } from './http/network-report-csv';
 import { buildHubSchema } from './schema';
@@ -487,7 +487,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const status = await Promise.race([
       ds.query('SELECT 1').then(
         () => 'ready',
-        (err: Error) => (err?.message === 'timeout exceeded when trying to connect' ? 'every database connection is in use' : 'database unavailable'),
+        (err: unknown) => (poolWaitEnded(err) ? 'every database connection is in use' : 'database unavailable'),
       ),
       new Promise<string>((resolve) => (timer = setTimeout(resolve, READY_WITHIN_MS, 'the database did not answer within 2 s (unavailable, or every connection in use)'))),
     ]);
@@ -721,14 +721,6 @@ export async function createHub(options: HubOptions): Promise<Hub> {
        * would not hear that what it asked was done — for at most ANSWER_AFTER_COMMIT_MS more; then whatever is open.
        */
       const cutConnections = async () => {
-        const waitFor = async (responses: http.ServerResponse[], ms: number) => {
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            Promise.all(responses.map((res) => (res.closed ? undefined : new Promise((resolve) => res.once('close', resolve))))),
-            new Promise((resolve) => (timer = setTimeout(resolve, ms))),
-          ]);
-          clearTimeout(timer);
-        };
         const lastOnSocket = new Map<unknown, http.ServerResponse>();
         for (const res of underWay) lastOnSocket.set(res.req.socket, res);
         const answering: http.ServerResponse[] = [];
@@ -755,11 +747,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
           answering.push(res);
         }
         // The commits under way are waited for (at most ANSWER_AFTER_COMMIT_MS), then cancelled: answered as not written.
-        await waitFor([...committing, ...answering], ANSWER_AFTER_COMMIT_MS);
+        await closedWithin([...committing, ...answering], ANSWER_AFTER_COMMIT_MS);
         const late = committing.filter((res) => !res.closed);
         if (late.length) {
           await Promise.all(late.map((res) => transactionOf.get(res)?.cancelCommit().catch(() => undefined)));
-          await waitFor(late, ANSWER_AFTER_COMMIT_MS);
+          await closedWithin(late, ANSWER_AFTER_COMMIT_MS);
         }
         httpServer.closeAllConnections();
       };

@@ -31,6 +31,11 @@ export function poolOf(ds: DataSource): pg.Pool {
   return pool;
 }
 
+/** Whether `err` is the pool's own: every connection stayed taken for its whole wait (pg-pool's `connectionTimeoutMillis`). */
+export function poolWaitEnded(err: unknown): boolean {
+  return (err as Error | undefined)?.message === 'timeout exceeded when trying to connect';
+}
+
 /** The message of a request refused because every connection of the pool stayed taken (`requestConnection`). */
 export const POOL_BUSY_MESSAGE = 'The hub is busy: every database connection stayed in use; send the request again';
 
@@ -45,7 +50,7 @@ export async function requestConnection(ds: DataSource): Promise<pg.PoolClient> 
   try {
     return await pool.connect();
   } catch (err) {
-    if ((err as Error)?.message === 'timeout exceeded when trying to connect') {
+    if (poolWaitEnded(err)) {
       throw serviceUnavailable(POOL_BUSY_MESSAGE, 1, Object.assign(new Error(`every connection of the database pool (${pool.options.max ?? '?'}) stayed in use while a request waited for one`), { cause: err }));
     }
     throw err;

@@ -38,6 +38,7 @@ import type { Path } from 'graphql/jsutils/Path';
 import { requestTimeoutOptions } from '../config';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
 import { MAX_QUERY_TOKENS, queryLimitRules } from '../graphql/limits';
+import { valueAt } from '../graphql/response-path';
 import { parsedTooDeep, tooDeepToParse } from '../graphql/errors';
 import { MAX_LITERAL_NESTING } from '../graphql/executor';
 import { checkedVariables } from '../graphql/input-text';
@@ -47,7 +48,7 @@ import { corsFor } from '../http/cors';
 import { GraphiqlPage } from '../http/graphiql';
 import { acceptableId } from '../http/request-log';
 import { sendJson, undecodableBodyMessage } from '../http/respond';
-import { closeListener, endRequestTimeoutChecks } from '../http/stopping';
+import { closedWithin, closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
 import { cameFromGateway, clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, GATEWAY_VIA, gatewayLive, GatewayLive } from './live';
 import { bodyAnswer, persistedQueryAnswer, requestShapePlugin } from './request-shape';
@@ -471,15 +472,6 @@ function probeValueOf(object: unknown, key: string): unknown {
 /** The error graphql-js gives when a non-null field resolved null (the gateway's own, at the field's path). */
 const NON_NULL_NULL = /^Cannot return null for non-nullable field [A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*\.$/;
 
-/** The value at `path` in `data`, or undefined where the path leaves it. */
-function valueAt(data: unknown, path: readonly (string | number)[]): unknown {
-  let at: unknown = data;
-  for (const key of path) {
-    if (at === null || typeof at !== 'object') return undefined;
-    at = (at as Record<string | number, unknown>)[key];
-  }
-  return at;
-}
 
 /**
  * A link to a row the hub does not show this caller reads `null`, with no error, as the hub's own lookup answers
@@ -1596,14 +1588,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const cut = setTimeout(() => {
         const answering = [...underWay].filter((res) => !res.headersSent);
         for (const res of answering) stopRequest(res);
-        let timer: NodeJS.Timeout | undefined;
-        cutting = Promise.race([
-          Promise.all(answering.map((res) => (res.closed ? undefined : new Promise((resolve) => res.once('close', resolve))))),
-          new Promise((resolve) => (timer = setTimeout(resolve, 2000))),
-        ]).then(() => {
-          clearTimeout(timer);
-          httpServer.closeAllConnections();
-        });
+        cutting = closedWithin(answering, 2000).then(() => httpServer.closeAllConnections());
       }, options.shutdownGraceMs ?? 10_000);
       await closed;
       clearTimeout(cut);

@@ -37,3 +37,13 @@ export function endRequestTimeoutChecks(server: http.Server): void {
   const key = Object.getOwnPropertySymbols(server).find((s) => s.description === 'http.server.connectionsCheckingInterval');
   if (key) clearInterval((server as unknown as Record<symbol, NodeJS.Timeout>)[key]);
 }
+
+/** Resolves once each of these responses has closed, or after `ms`, whichever comes first. */
+export async function closedWithin(responses: readonly http.ServerResponse[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(responses.map((res) => (res.closed ? undefined : new Promise((resolve) => res.once('close', resolve))))),
+    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
+}

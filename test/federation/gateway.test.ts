@@ -55,11 +55,21 @@ async function post(target: string, query: string, as?: string | null, extraHead
   const res = await fetch(target, { method: 'POST', headers, body: JSON.stringify({ query, variables, operationName }) });
   return { status: res.status, body: (await res.json()) as any };
 }
+/** Listens on a free loopback port; resolves with it. */
+function listening(server: net.Server): Promise<number> {
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)));
+}
+
+/** Closes a server; resolves once it has closed. */
+function closing(server: net.Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
 /** A loopback port nothing listens on (taken, then given back). */
 async function closedPort(): Promise<number> {
   const spare = http.createServer();
-  const port = await new Promise<number>((resolve) => spare.listen(0, '127.0.0.1', () => resolve((spare.address() as { port: number }).port)));
-  await new Promise<void>((resolve) => spare.close(() => resolve()));
+  const port = await listening(spare);
+  await closing(spare);
   return port;
 }
 const viaGateway = (query: string, as?: string | null, headers?: Record<string, string>) => post(url, query, as, headers);
@@ -174,7 +184,7 @@ test('a link to a case id that does not exist reads as a hidden one: null, no er
       req.resume();
       req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer)));
     });
-    const port = await new Promise<number>((resolve) => standIn.listen(0, '127.0.0.1', () => resolve((standIn.address() as { port: number }).port)));
+    const port = await listening(standIn);
     const logs = new MemoryLogWriter();
     const g = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logWriter: logs });
     const gUrl = `http://127.0.0.1:${await g.listen(0, '127.0.0.1')}/graphql`;
@@ -197,7 +207,7 @@ test('a link to a case id that does not exist reads as a hidden one: null, no er
       }
     } finally {
       await g.stop();
-      await new Promise<void>((resolve) => standIn.close(() => resolve()));
+      await closing(standIn);
     }
   }
 });
@@ -398,7 +408,7 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
         res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text());
       });
     });
-    const proxyPort = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as { port: number }).port)));
+    const proxyPort = await listening(proxy);
     const recorded = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${proxyPort}/graphql`, complaints: complaints.url }, logging: false });
     const recordedUrl = `http://127.0.0.1:${await recorded.listen(0, '127.0.0.1')}/graphql`;
     try {
@@ -426,7 +436,7 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
       }
     } finally {
       await recorded.stop();
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await closing(proxy);
     }
   });
 
@@ -592,7 +602,7 @@ test('the gateway is ready while a hub is: /readyz is 503 when no hub answers it
     const ready = req.url === '/readyz' && hubReady;
     res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ready ? 'ready' : 'database unavailable' }));
   });
-  const fakePort = await new Promise<number>((resolve) => fake.listen(0, '127.0.0.1', () => resolve((fake.address() as { port: number }).port)));
+  const fakePort = await listening(fake);
   const down = await closedPort();
   const behind = createGateway({ supergraph: supergraph(), subgraphs: { hub: [`http://127.0.0.1:${down}/graphql`, `http://127.0.0.1:${fakePort}/graphql`], complaints: complaints.url }, logging: false });
   const base = `http://127.0.0.1:${await behind.listen(0, '127.0.0.1')}`;
@@ -608,7 +618,7 @@ test('the gateway is ready while a hub is: /readyz is 503 when no hub answers it
     expect([again.status, await again.json()]).toEqual([200, { status: 'ready' }]);
   } finally {
     await behind.stop();
-    await new Promise<void>((resolve) => fake.close(() => resolve()));
+    await closing(fake);
   }
   // A single hub that is down.
   const alone = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${down}/graphql`, complaints: complaints.url }, logging: false });
@@ -887,7 +897,7 @@ test('an instance that closes the connection without answering (a hub stopping a
       req.socket.destroy();
     });
   });
-  const silentUrl = `http://127.0.0.1:${await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)))}/graphql`;
+  const silentUrl = `http://127.0.0.1:${await listening(silent)}/graphql`;
   const pair = createGateway({ supergraph: supergraph(), subgraphs: { hub: [silentUrl, hub.url], complaints: complaints.url }, logging: false });
   const alone = createGateway({ supergraph: supergraph(), subgraphs: { hub: [silentUrl], complaints: complaints.url }, logging: false });
   const pairUrl = `http://127.0.0.1:${await pair.listen(0, '127.0.0.1')}/graphql`;
@@ -908,7 +918,7 @@ test('an instance that closes the connection without answering (a hub stopping a
   } finally {
     await pair.stop();
     await alone.stop();
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    await closing(silent);
   }
 });
 
@@ -923,7 +933,7 @@ test('a hub whose connection is cut while its answer arrives: a forwarded read i
       setTimeout(() => res.socket?.destroy(), 20);
     });
   });
-  const port = await new Promise<number>((resolve) => cut.listen(0, '127.0.0.1', () => resolve((cut.address() as { port: number }).port)));
+  const port = await listening(cut);
   const logs = new MemoryLogWriter();
   const cutOff = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logging: 'warn', logWriter: logs });
   const cutUrl = `http://127.0.0.1:${await cutOff.listen(0, '127.0.0.1')}/graphql`;
@@ -945,7 +955,7 @@ test('a hub whose connection is cut while its answer arrives: a forwarded read i
     ]);
   } finally {
     await cutOff.stop();
-    await new Promise<void>((resolve) => cut.close(() => resolve()));
+    await closing(cut);
   }
 });
 
@@ -972,7 +982,7 @@ test('a hub that answers something other than a GraphQL result over HTTP: 502, o
     });
     socket.on('error', () => undefined);
   });
-  const port = await new Promise<number>((resolve) => broken.listen(0, '127.0.0.1', () => resolve((broken.address() as { port: number }).port)));
+  const port = await listening(broken);
   const logs = new MemoryLogWriter();
   const fooled = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logWriter: logs });
   const fooledUrl = `http://127.0.0.1:${await fooled.listen(0, '127.0.0.1')}/graphql`;
@@ -1013,7 +1023,7 @@ test('a hub that answers something other than a GraphQL result over HTTP: 502, o
   } finally {
     await fooled.stop();
     await unresolved.stop();
-    await new Promise<void>((resolve) => broken.close(() => resolve()));
+    await closing(broken);
   }
 });
 
@@ -1025,7 +1035,7 @@ test('a hub that takes a request and does not answer in time (HUB_TIMEOUT_MS): 5
     // "stall": the headers and half the answer, then nothing; otherwise nothing at all.
     if (req.headers['x-request-id'] === 'stall') req.on('end', () => res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' }).write('{"data":'));
   });
-  const port = await new Promise<number>((resolve) => silent.listen(0, '127.0.0.1', () => resolve((silent.address() as { port: number }).port)));
+  const port = await listening(silent);
   const slow = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logging: false, hubTimeoutMs: 400 });
   const slowUrl = `http://127.0.0.1:${await slow.listen(0, '127.0.0.1')}/graphql`;
   const late = (message: string, key: string) => ({ status: 504, body: { data: null, errors: [{ message, path: [key], extensions: { code: 'SERVICE_UNAVAILABLE', serviceName: 'hub' } }] } });
@@ -1044,7 +1054,7 @@ test('a hub that takes a request and does not answer in time (HUB_TIMEOUT_MS): 5
   } finally {
     await slow.stop();
     silent.closeAllConnections();
-    await new Promise<void>((resolve) => silent.close(() => resolve()));
+    await closing(silent);
   }
 });
 
@@ -1072,7 +1082,7 @@ test('a subgraph answer that echoes the request (a proxy in front of a hub) is l
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end(`not json: ${body} auth=${req.headers.authorization ?? ''}`));
   });
-  const port = await new Promise<number>((resolve) => echo.listen(0, '127.0.0.1', () => resolve((echo.address() as { port: number }).port)));
+  const port = await listening(echo);
   const logs = new MemoryLogWriter();
   const fooled = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${port}/graphql`, complaints: complaints.url }, logWriter: logs });
   const fooledUrl = `http://127.0.0.1:${await fooled.listen(0, '127.0.0.1')}/graphql`;
@@ -1103,7 +1113,7 @@ test('a subgraph answer that echoes the request (a proxy in front of a hub) is l
     expect(written).not.toContain(token.slice(0, 20));
   } finally {
     await fooled.stop();
-    await new Promise<void>((resolve) => echo.close(() => resolve()));
+    await closing(echo);
   }
 });
 
