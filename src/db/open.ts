@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import { openDatabase } from './data-source';
+import { payOwedCommits } from './statement-counter';
 import { EmbeddedDatabase, startEmbedded } from './embedded';
 
 export interface OpenedDatabase {
@@ -33,6 +34,8 @@ export async function openConfiguredDatabase(config: Config): Promise<OpenedData
         embedded?.markReady();
       },
       async close() {
+        // A read-only transaction's COMMIT a connection still owes (src/db/statement-counter.ts) is sent, not cut.
+        await payOwedCommits();
         await ds.destroy();
         if (embedded) await embedded.stop();
       },

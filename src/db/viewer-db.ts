@@ -6,7 +6,7 @@ import type { Viewer } from '../policy/viewer';
 import { encodeEvents, LIVE_CHANNEL, LiveEvent, mergeEvents } from '../live/events';
 import { clientClosedRequest, serviceUnavailable } from '../graphql/errors';
 import { fromJson, hydrate } from './hydrate';
-import { countOn, StatementCount } from './statement-counter';
+import { countOn, oweCommit, StatementCount } from './statement-counter';
 import type { Sql } from './sql';
 
 type Row = Record<string, any>;
@@ -418,9 +418,11 @@ export class ViewerDb {
    * connection.
    *
    * `answerBeforeReadOnlyCommit` (a GraphQL request over HTTP, `src/server.ts`): a read-only transaction's `COMMIT` is
-   * sent behind its last statement but not waited for, so that the answer leaves one round trip sooner; the connection
-   * goes back to the pool once PostgreSQL acknowledges it, and a failure then (the connection lost) is handed to the
-   * callback to be logged. Nothing is lost by not waiting: the transaction wrote nothing, and every row the answer
+   * not waited for, so that the answer leaves one round trip sooner: the connection goes back to the pool at once,
+   * owing the `COMMIT`, which it sends in front of whatever is sent on it next (`oweCommit`: the next request's first
+   * statement, in the same write), and a failure then (the connection lost) is handed to the callback to be logged. On
+   * an embedded database (one session for every connection) it is sent now, and the connection goes back to the pool
+   * once it is acknowledged. Nothing is lost by not waiting: the transaction wrote nothing, and every row the answer
    * carries was read on its snapshot before `finish` was called. A transaction begun read-write, or one with live
    * events, is always committed before `finish` resolves: a write the database refuses at commit must not be answered
    * as done.
@@ -457,6 +459,13 @@ export class ViewerDb {
     this.events = [];
     if (answerBeforeReadOnlyCommit && !this.writable && events.length === 0) {
       this.client = null;
+      if (sharedSession.get(client) === false) {
+        // Sent in front of the next statement on this connection, whoever sends it (`oweCommit`).
+        oweCommit(client, answerBeforeReadOnlyCommit);
+        countOn(client, null);
+        client.release();
+        return;
+      }
       void client.query('COMMIT').then(
         () => {
           countOn(client, null);
@@ -562,7 +571,8 @@ export class RequestConnection {
   async lookupViewer(personId: string | null, email: string | null): Promise<ViewerRow | null> {
     return this.lookup<ViewerRow>(
       `v.person_id, v.own_org, v.kind`,
-      `${viewerOfCall(personId, email, this.now)} AS v`,
+      `lap.viewer_of($1::uuid, $2::text, $3::timestamptz) AS v`,
+      [personId, email],
       {
         'lap.kind': `v.kind`,
         'lap.person_id': `coalesce(v.person_id::text, '')`,
@@ -577,7 +587,8 @@ export class RequestConnection {
   async lookupApiKey(prefix: string, hash: Buffer): Promise<ApiKeyRow | null> {
     return this.lookup<ApiKeyRow>(
       `v.api_key_id, v.name, v.prefix, v.expires_at, v.own_org, v.kind, v.revoked, v.expired`,
-      `${apiKeyViewerCall(prefix, hash, this.now)} AS v`,
+      `lap.api_key_viewer($1::text, $2::bytea, $3::timestamptz) AS v`,
+      [prefix, hash],
       {
         'lap.kind': `v.kind`,
         'lap.person_id': `''`,
@@ -588,33 +599,53 @@ export class RequestConnection {
     );
   }
 
-  private async lookup<T extends Row>(columns: string, from: string, values: Record<string, string>): Promise<T | null> {
+  /**
+   * Sends the lookup: the `BEGIN` (with the role, and the generic plans) as one message of the simple protocol, and the
+   * lookup's statement behind it in the same write — prepared once per connection (`statementName`), its values as
+   * parameters (`$1`, `$2`, the clock as `$3`, and as text for `lap.now`, `$4`), so that PostgreSQL does not parse and
+   * plan it again for every request. Its row is used only if both succeeded: a statement that ran without the
+   * transaction (a `BEGIN` PostgreSQL refused) is never read.
+   */
+  private async lookup<T extends Row>(columns: string, from: string, args: unknown[], values: Record<string, string>): Promise<T | null> {
     if (this.client) throw new Error('the request’s credential has been looked up already');
     const client = await requestConnection(this.ds);
     this.client = client;
-    countOn(client, this.count);
-    const all: Record<string, string> = { ...values, 'lap.now': pg.escapeLiteral(this.now.toISOString()) };
+    const all: Record<string, string> = { ...values, 'lap.now': `$4::text` };
     const sets = Object.entries(all).map(([name, value], i) => `set_config(${pg.escapeLiteral(name)}, ${value}, true) AS __s${i}`);
-    const probe = sharedSession.has(client) ? '' : `; SELECT ${SHARED_SESSION_PROBE} AS shared`;
-    let results: pg.QueryResult[];
+    // The lookup runs before the settings are made: the function in FROM (SECURITY DEFINER, never inlined) returns its
+    // rows first, then the SELECT list is evaluated for the one row kept.
+    const text = `SELECT ${columns}, ${sets.join(', ')} FROM ${from} LIMIT 1`;
+    const probe = !sharedSession.has(client);
+    const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
+    const corks = typeof stream?.cork === 'function' && typeof stream.uncork === 'function';
+    if (corks) stream!.cork!();
+    let begun: Promise<pg.QueryResult[]>;
+    let looked: Promise<pg.QueryResult>;
     try {
-      // The lookup runs before the settings are made: the function in FROM (SECURITY DEFINER, never inlined) returns its
-      // rows first, then the SELECT list is evaluated for the one row kept.
-      results = (await client.query(
-        `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${GENERIC_PLANS}` +
-          `SELECT ${columns}, ${sets.join(', ')} FROM ${from} LIMIT 1${probe}`,
-      )) as unknown as pg.QueryResult[];
-    } catch (err) {
+      // The two count as one statement (`X-SQL-Statements`), the lookup: one write, one answer.
+      countOn(client, null);
+      begun = client.query(
+        `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${GENERIC_PLANS}${probe ? `SELECT ${SHARED_SESSION_PROBE} AS shared` : ''}`,
+      ) as unknown as Promise<pg.QueryResult[]>;
+      countOn(client, this.count);
+      const now = this.now.toISOString();
+      looked = client.query({ text, values: [...args, now, now], name: statementName(client, text) });
+    } finally {
+      if (corks) stream!.uncork!();
+    }
+    const [b, l] = await Promise.allSettled([begun, looked]);
+    if (b.status === 'rejected' || l.status === 'rejected') {
+      const err = (b.status === 'rejected' ? b.reason : (l as PromiseRejectedResult).reason) as Error;
       this.client = null;
       await client.query('ROLLBACK').catch(() => undefined);
       countOn(client, null);
-      client.release(err as Error);
+      client.release(err);
       throw err;
     }
-    if (probe) sharedSession.set(client, Boolean(results.at(-1)?.rows[0]?.shared));
+    if (probe) sharedSession.set(client, Boolean(b.value.at(-1)?.rows[0]?.shared));
     // At most one row (a person's email is unique; a key's prefix too), as `lookupViewer` takes the first: LIMIT 1 makes
     // sure the settings are the ones of the row handed back.
-    const row = results[probe ? results.length - 2 : results.length - 1].rows[0];
+    const row = l.value.rows[0];
     if (!row) {
       await this.release();
       return null;

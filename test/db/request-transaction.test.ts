@@ -1,17 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { poolOf } from '../../src/db/viewer-db';
+import { OWED_COMMIT_IDLE_MS, owedCommits, owesCommit, payOwedCommits } from '../../src/db/statement-counter';
+import { lookupViewer, poolOf, ViewerDb } from '../../src/db/viewer-db';
+import { ViewerKind } from '../../entities/enums';
 import { caseId, personId, startTestHub, TestHub } from '../support/hub';
 
 /**
  * The request's transaction (src/db/viewer-db.ts): a signed-in request's credential lookup begins it — read only, as
  * `lap_viewer`, the viewer's settings made from the row the lookup found — and a mutation's first statement replaces it
- * with a read-write one. A credential the lookup refuses ends the transaction and gives the connection back. The messages
- * sent to the database are recorded here by wrapping `pg`'s `query`.
+ * with a read-write one. A credential the lookup refuses ends the transaction and gives the connection back. A query's
+ * `COMMIT` is owed by its connection, sent in front of the next statement on it or on its own a few milliseconds later.
+ * The messages sent to the database are recorded here by wrapping `pg`'s `query`.
  */
 
 let hub: TestHub;
 let messages: string[] | null = null;
+/** The values of each message recorded (`messages`), by index. */
+let valuesSent: unknown[][] = [];
 let original: typeof pg.Client.prototype.query;
 
 beforeAll(async () => {
@@ -19,8 +24,9 @@ beforeAll(async () => {
   // Wrapped after the hub's statement counter (src/db/statement-counter.ts), which stays in place underneath.
   original = pg.Client.prototype.query;
   pg.Client.prototype.query = function recorded(this: pg.Client, ...args: unknown[]) {
-    const first = args[0] as string | { text?: string };
+    const first = args[0] as string | { text?: string; values?: unknown[] };
     messages?.push(typeof first === 'string' ? first : String(first?.text));
+    if (messages) valuesSent[messages.length - 1] = typeof first === 'string' ? ((args[1] as unknown[]) ?? []) : (first?.values ?? []);
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof pg.Client.prototype.query;
 });
@@ -33,19 +39,34 @@ afterAll(async () => {
 /** The audit trail's own statements, written on a connection of their own after the response (src/audit.ts). */
 const auditStatement = /^\s*(INSERT INTO case_access_log|UPDATE api_key SET last_used_at|SELECT strpos\(version\(\), 'PGlite'\) > 0 AS shared$)/;
 
-/** The messages a request sent for its own transaction (the audit trail's, written after the response, are left out). */
-async function recording<T>(fn: () => Promise<T>): Promise<{ result: T; sent: string[] }> {
+/** Until no connection owes a `COMMIT` (each sends it on its own `OWED_COMMIT_IDLE_MS` after it was owed). */
+async function owedCommitsSent(): Promise<void> {
+  for (let i = 0; i < 200 && owedCommits() > 0; i++) await new Promise((r) => setTimeout(r, OWED_COMMIT_IDLE_MS));
+  expect(owedCommits()).toBe(0);
+}
+
+/**
+ * The messages a request sent for its own transaction (the audit trail's, written after the response, are left out),
+ * up to its `COMMIT`, which its connection sends on its own when nothing else is sent on it (`owedCommitsSent`).
+ */
+async function recording<T>(fn: () => Promise<T>): Promise<{ result: T; sent: string[]; values: unknown[][] }> {
   await hub.auditSettled();
+  await payOwedCommits();
   messages = [];
+  valuesSent = [];
   try {
     const result = await fn();
-    return { result, sent: messages.filter((m) => !auditStatement.test(m)) };
+    await owedCommitsSent();
+    const kept = messages.map((m, i) => [m, i] as const).filter(([m]) => !auditStatement.test(m));
+    return { result, sent: kept.map(([m]) => m), values: kept.map(([, i]) => valuesSent[i] ?? []) };
   } finally {
     messages = null;
   }
 }
 
 const ANN = 'ann.carter@ftc.example';
+/** The embedded PGlite (no TEST_DATABASE_URL): one session for every connection, where a COMMIT is never owed. */
+const embedded = !process.env.TEST_DATABASE_URL;
 
 /** Until every connection of the pool is back (a query's COMMIT is acknowledged after its answer has left). */
 async function allIdle(pool: pg.Pool): Promise<void> {
@@ -72,16 +93,19 @@ async function commitsHeld<T>(fn: (release: () => void) => Promise<T>): Promise<
   }
 }
 
-test('a signed-in query: the lookup begins the read-only transaction, as the viewer role, in the same message', async () => {
-  const { result, sent } = await recording(() => hub.gql(`query($id: ID!) { case(id: $id) { reference countries { code } } }`, { as: ANN, variables: { id: caseId('FTC-2004-021') } }));
+test('a signed-in query: the lookup begins the read-only transaction, as the viewer role, in the same write', async () => {
+  const { result, sent, values } = await recording(() => hub.gql(`query($id: ID!) { case(id: $id) { reference countries { code } } }`, { as: ANN, variables: { id: caseId('FTC-2004-021') } }));
   expect(result.body.errors).toBeUndefined();
   expect(result.body.data.case.reference).toBe('FTC-2004-021');
-  expect(sent[0]).toMatch(/^BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE lap_viewer; .*FROM lap\.viewer_of\(/s);
-  expect(sent[0]).toContain(`'${personId(ANN)}'::uuid`);
+  expect(sent[0]).toMatch(/^BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE lap_viewer; SET LOCAL plan_cache_mode = force_generic_plan; /);
+  // The lookup, its values as parameters (a prepared statement): the person, no email, the request's clock twice.
+  expect(sent[1]).toMatch(/^SELECT v\.person_id, v\.own_org, v\.kind, set_config\('lap\.kind', v\.kind, true\).* FROM lap\.viewer_of\(\$1::uuid, \$2::text, \$3::timestamptz\) AS v LIMIT 1$/s);
+  expect(values[1]).toEqual([personId(ANN), null, expect.stringMatching(/^\d{4}-\d\d-\d\dT/), values[1][2]]);
   // No other BEGIN, no other lookup: the data statements, then COMMIT.
-  expect(sent.slice(1).filter((m) => /\bBEGIN\b|viewer_of/.test(m))).toEqual([]);
+  expect(sent.slice(2).filter((m) => /\bBEGIN\b|viewer_of/.test(m))).toEqual([]);
   expect(sent.at(-1)).toBe('COMMIT');
-  expect(result.statements).toBe(sent.length);
+  // The BEGIN and the lookup count as one statement (X-SQL-Statements), as they were one message before.
+  expect(result.statements).toBe(sent.length - 1);
 });
 
 test('a signed-in mutation: its first statement ends the lookup’s read-only transaction and begins a read-write one as the same viewer', async () => {
@@ -92,10 +116,11 @@ test('a signed-in mutation: its first statement ends the lookup’s read-only tr
     }),
   );
   expect(result.body).toEqual({ data: { updateCase: { title: 'Renamed in a read-write transaction' } } });
-  expect(sent[0]).toMatch(/^BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; .*lap\.viewer_of\(/s);
-  expect(sent[1]).toMatch(/^COMMIT; BEGIN READ WRITE; SET LOCAL ROLE lap_viewer; .*set_config\('lap\.person_id', '[0-9a-f-]{36}', true\)/s);
-  expect(sent[1]).toContain(`'${personId(ANN)}'`);
-  expect(sent.slice(2).filter((m) => /\bBEGIN\b/.test(m))).toEqual([]);
+  expect(sent[0]).toMatch(/^BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; /);
+  expect(sent[1]).toMatch(/lap\.viewer_of\(/);
+  expect(sent[2]).toMatch(/^COMMIT; BEGIN READ WRITE; SET LOCAL ROLE lap_viewer; .*set_config\('lap\.person_id', '[0-9a-f-]{36}', true\)/s);
+  expect(sent[2]).toContain(`'${personId(ANN)}'`);
+  expect(sent.slice(3).filter((m) => /\bBEGIN\b/.test(m))).toEqual([]);
   expect(sent.at(-1)).toBe('COMMIT');
   const [row] = await hub.ds.query(`SELECT title FROM enforcement_case WHERE id = $1`, [caseId('FTC-2004-017')]);
   expect(row.title).toBe('Renamed in a read-write transaction');
@@ -109,9 +134,10 @@ test('an unknown person’s token: UNAUTHENTICATED as before, the lookup’s tra
     const { result, sent } = await recording(() => hub.gql(`{ me { kind } }`, { token }));
     expect(result.status).toBe(401);
     expect(result.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['The token is for no known person', 'UNAUTHENTICATED']]);
-    expect(sent).toHaveLength(2);
-    expect(sent[0]).toMatch(/lap\.viewer_of\(/);
-    expect(sent[1]).toBe('ROLLBACK');
+    expect(sent).toHaveLength(3);
+    expect(sent[0]).toMatch(/^BEGIN /);
+    expect(sent[1]).toMatch(/lap\.viewer_of\(/);
+    expect(sent[2]).toBe('ROLLBACK');
   }
   const ok = await hub.gql(`{ me { kind } }`, { as: ANN });
   expect(ok.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
@@ -123,8 +149,9 @@ test('an API key the lookup does not find: UNAUTHENTICATED as before, and its co
     const { result, sent } = await recording(() => hub.gql(`{ me { kind } }`, { token: key }));
     expect(result.status).toBe(401);
     expect(result.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['The API key is not valid', 'UNAUTHENTICATED']]);
-    expect(sent[0]).toMatch(/lap\.api_key_viewer\(/);
-    expect(sent[1]).toBe('ROLLBACK');
+    expect(sent).toHaveLength(3);
+    expect(sent[1]).toMatch(/lap\.api_key_viewer\(\$1::text, \$2::bytea, \$3::timestamptz\)/);
+    expect(sent[2]).toBe('ROLLBACK');
   }
   const ok = await hub.gql(`{ me { kind } }`, { as: ANN });
   expect(ok.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
@@ -173,9 +200,10 @@ test('viewers in turn on the pool’s connections: each gets its own answer, and
   }
 });
 
-test('a query is answered before its read-only COMMIT is acknowledged; the connection goes back once it is, with nothing left on it', async () => {
+test('a query is answered before its read-only COMMIT is sent; its connection goes back at once and sends the COMMIT on its own', async () => {
   const pool = poolOf(hub.ds);
   await hub.auditSettled();
+  await payOwedCommits();
   await allIdle(pool);
   // A CLEAR case without its tier: nothing for the audit trail, whose write would take a connection of the pool
   // 20 ms after the answer (on a slow machine, before the count below).
@@ -188,8 +216,13 @@ test('a query is answered before its read-only COMMIT is acknowledged; the conne
     const result = await hub.gql(query, { as: ANN, variables });
     expect(result.status).toBe(200);
     expect(result.body).toEqual(expected.body);
-    // Answered, and its connection still out: the COMMIT's acknowledgement has not arrived.
-    expect(pool.totalCount - pool.idleCount).toBe(1);
+    // Answered while the COMMIT's acknowledgement is held back (on an embedded database, where it is sent before the
+    // answer, its connection is out until it arrives; on a server the connection went back owing it, then sent it).
+    if (embedded) expect(pool.totalCount - pool.idleCount).toBe(1);
+    else {
+      expect(pool.idleCount).toBe(pool.totalCount);
+      await owedCommitsSent();
+    }
     release();
     await allIdle(pool);
     expect(pool.idleCount).toBe(pool.totalCount);
@@ -203,6 +236,51 @@ test('a query is answered before its read-only COMMIT is acknowledged; the conne
   } finally {
     client.release();
   }
+});
+
+test('a connection taken while it owes a read-only COMMIT: what is sent on it next runs after the COMMIT, as the pool’s own role with no viewer', async () => {
+  if (embedded) return; // one session for every connection: the COMMIT is sent at once there, never owed
+  const pool = poolOf(hub.ds);
+  await hub.auditSettled();
+  await payOwedCommits();
+  await allIdle(pool);
+  const row = (await lookupViewer(hub.ds, personId(ANN), null, new Date()))!;
+  const viewer = { kind: row.kind as ViewerKind, personId: row.person_id, ownOrgId: row.own_org, memberOrgId: row.own_org };
+  for (const via of ['client', 'pool'] as const) {
+    const db = new ViewerDb(hub.ds, viewer, new Date());
+    db.readOnly = true;
+    const [seen] = await db.query<{ person: string; role: string }>(`SELECT current_setting('lap.person_id') AS person, current_user AS role`);
+    expect(seen).toEqual({ person: personId(ANN), role: 'lap_viewer' });
+    const failures: Error[] = [];
+    await db.finish((err) => failures.push(err));
+    // Taken again at once (the pool hands out the connection given back last), before it sends the COMMIT itself.
+    const client = await pool.connect();
+    try {
+      expect(owesCommit(client)).toBe(true);
+      const probe = `SELECT current_user = session_user AS own_role, coalesce(current_setting('lap.person_id', true), '') AS person, now() = statement_timestamp() AS own_transaction, current_setting('transaction_read_only') AS read_only`;
+      const { rows } = via === 'client' ? await client.query(probe) : await (client.release(), pool.query(probe));
+      expect(rows).toEqual([{ own_role: true, person: '', own_transaction: true, read_only: 'off' }]);
+      expect(owesCommit(client)).toBe(false);
+    } finally {
+      if (via === 'client') client.release();
+    }
+    expect(failures).toEqual([]);
+  }
+  await owedCommitsSent();
+});
+
+test('no connection stays in a transaction: a connection nobody takes sends its owed COMMIT on its own', async () => {
+  const pool = poolOf(hub.ds);
+  await hub.auditSettled();
+  for (let i = 0; i < 8; i++) await Promise.all([hub.gql(`{ me { kind } }`, { as: ANN }), hub.gql(`{ cases(first: 3) { totalCount } }`)]);
+  await hub.auditSettled();
+  await owedCommitsSent();
+  await allIdle(pool);
+  if (embedded) return;
+  const pids = (pool as unknown as { _clients: Array<{ processID: number }> })._clients.map((c) => c.processID);
+  const states = await hub.ds.query(`SELECT state FROM pg_stat_activity WHERE pid = ANY ($1) AND pid <> pg_backend_pid()`, [pids]);
+  expect(states.length).toBeGreaterThan(0);
+  expect(states.filter((r: { state: string }) => r.state !== 'idle')).toEqual([]);
 });
 
 test('a mutation is answered only once its COMMIT is acknowledged', async () => {
