@@ -6,7 +6,7 @@ import { GraphQLError, GraphQLSchema, specifiedRules, ValidationRule } from 'gra
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { AUTHORIZATION_NOT_ONE_STRING, authorizationNamedTwice, closeReason, connectionAuthorization } from '../auth/connection-params';
+import { AUTHORIZATION_NOT_ONE_STRING, authorizationNamedTwice, closeReason, connectionAuthorization, misplacedCredential, misplacedCredentialReason } from '../auth/connection-params';
 import { checkingDateTimes } from '../graphql/input-errors';
 import { checkedSubscription, guardClientSockets, takeFirstMessage } from '../live/websocket';
 import { hubValidationRules } from '../graphql/limits';
@@ -431,6 +431,11 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
             const socket = ctx.extra.socket;
             if (header === null || authorizationNamedTwice(takeFirstMessage(socket))) {
               socket.close(4403, AUTHORIZATION_NOT_ONE_STRING);
+              return false;
+            }
+            const misplaced = misplacedCredential(ctx.connectionParams);
+            if (misplaced !== null) {
+              socket.close(4403, misplacedCredentialReason(misplaced));
               return false;
             }
             // With several hubs, one that cannot be reached (stopped, restarting: the connection closes before the

@@ -205,7 +205,8 @@ export class LiveDispatcher extends EventEmitter {
     const subscriber: Subscriber = {
       connection,
       topic,
-      filterId,
+      // An id in capitals names the same row (as `case(id:)` reads it); events carry ids as PostgreSQL writes them.
+      filterId: filterId !== null && isUuid(filterId) ? filterId.toLowerCase() : filterId,
       selection,
       history: new History(filterId ? 1 : 1000),
       channel: new Channel(

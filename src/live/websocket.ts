@@ -3,7 +3,7 @@ import {
   DocumentNode, FieldNode, getArgumentValues, getOperationAST, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, OperationTypeNode, parse,
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
-import { AUTHORIZATION_NOT_ONE_STRING, authorizationNamedTwice, closeReason, connectionAuthorization } from '../auth/connection-params';
+import { AUTHORIZATION_NOT_ONE_STRING, authorizationNamedTwice, closeReason, connectionAuthorization, misplacedCredential, misplacedCredentialReason } from '../auth/connection-params';
 import { asValidationError } from '../graphql/input-errors';
 import { checkedVariables } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
@@ -322,6 +322,11 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         const header = connectionAuthorization(ctx.connectionParams);
         if (header === null || authorizationNamedTwice(takeFirstMessage(ctx.extra.socket))) {
           ctx.extra.socket.close(4403, AUTHORIZATION_NOT_ONE_STRING);
+          return false;
+        }
+        const misplaced = misplacedCredential(ctx.connectionParams);
+        if (misplaced !== null) {
+          ctx.extra.socket.close(4403, misplacedCredentialReason(misplaced));
           return false;
         }
         let auth;

@@ -6,7 +6,7 @@ import WebSocket from 'ws';
 import { ComplaintsService, startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, Gateway } from '../../src/federation/gateway';
 import { refusalMessage } from '../../src/federation/live';
-import { AUTHORIZATION_NOT_ONE_STRING } from '../../src/auth/connection-params';
+import { AUTHORIZATION_NOT_ONE_STRING, misplacedCredentialReason } from '../../src/auth/connection-params';
 import { emailOf, ViewerName } from '../support/demo-access';
 import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
@@ -177,6 +177,7 @@ describe('identity is the hub’s decision, closed as the hub closes it', () => 
   test.each([
     ['a malformed token', { authorization: 'Bearer not-a-token' }, 'The token is not valid'],
     ['an authorization that is not a string', { authorization: 42 }, AUTHORIZATION_NOT_ONE_STRING],
+    ['a token under a key the hub does not read', { authToken: 'Bearer not-a-token' }, misplacedCredentialReason('authToken')],
   ])('%s: the gateway refuses the connection as the hub does, 4403 with the hub’s reason after connection_init', async (_what, params, reason) => {
     const direct = await LiveClient.connect(hub.url, params);
     const through = await LiveClient.connect(gatewayUrl, params);

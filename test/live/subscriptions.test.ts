@@ -6,7 +6,7 @@ import { caseAccess, emailOf, readsConfidential, segmentsSeen, summaries, Viewer
 import { callId, caseId, cast, orgId, personId, segmentId, startSiblingHub, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { dispatchesOf, dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
 import { lockMemberInCall } from '../../src/data/calls';
-import { AUTHORIZATION_NOT_ONE_STRING } from '../../src/auth/connection-params';
+import { AUTHORIZATION_NOT_ONE_STRING, misplacedCredentialReason } from '../../src/auth/connection-params';
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -134,6 +134,16 @@ describe('caseChanged: who receives an edit, per TLP', () => {
     }
     expect(subs.get('isla')!.received).toEqual([]);
     expect(subs.get('tom')!.received[0].data.caseChanged.status).toBe('CLOSED');
+    await closeAll(clients);
+  });
+
+  test('an id written in capitals names the same case, as case(id) reads it: its changes are delivered', async () => {
+    const names: ViewerName[] = ['ann', 'tom', 'isla'];
+    const clients = await connect(names);
+    const subs = await subscribeAll(clients, `subscription($id: ID) { caseChanged(id: $id) { reference title } }`, { id: caseId('FTC-2004-021').toUpperCase() });
+    await changed('case', caseId('FTC-2004-021'), updateCase, 'ann', { id: caseId('FTC-2004-021'), input: { title: 'Named in capitals' } }, clients, subs);
+    const payload = [{ data: { caseChanged: { reference: 'FTC-2004-021', title: 'Named in capitals' } } }];
+    expect(received(subs)).toEqual({ ann: payload, tom: payload, isla: [] });
     await closeAll(clients);
   });
 
@@ -581,6 +591,9 @@ describe('identity', () => {
     ['a malformed token under another spelling of the key', { AUTHORIZATION: 'Bearer nonsense' }, 'The token is not valid'],
     ['an empty authorization, then a good token under another spelling', { authorization: '', Authorization: 'Bearer <ann>' }, AUTHORIZATION_NOT_ONE_STRING],
     ['a header that is no bearer credential', { authorization: 'Basic YW5uOnB3' }, 'The Authorization header must be "Bearer <token>"'],
+    ['a token under a key the hub does not read', { token: 'Bearer nonsense' }, misplacedCredentialReason('token')],
+    ['an API key in the headers under a key the hub does not read', { headers: { 'X-API-Key': 'lapk_abcdefgh_x' } }, misplacedCredentialReason('headers.X-API-Key')],
+    ['authorization both in the payload and in its headers', { authorization: 'Bearer a', headers: { Authorization: 'Bearer b' } }, AUTHORIZATION_NOT_ONE_STRING],
   ])('%s closes the connection with 4403 after connection_init, saying why as an HTTP request is told', async (_what, params, reason) => {
     let p = params as Record<string, unknown>;
     if (p.Authorization === 'Bearer <ann>') p = { ...p, Authorization: `Bearer ${await hub.tokenFor(personId(cast.ann), cast.ann)}` };
@@ -634,6 +647,16 @@ describe('identity', () => {
     const subs = new Map([['tom' as ViewerName, client.subscribe(`subscription { caseChanged { reference } }`)]]);
     await subscribed(dispatcher(), 1);
     // FTC's RED phishing-kit case names Tom: anonymous would not hear of it.
+    await changed('case', caseId('FTC-2004-021'), updateCase, 'ann', { id: caseId('FTC-2004-021'), input: { title: 'Renamed' } }, new Map([['tom' as ViewerName, client]]), subs);
+    expect(received(subs)).toEqual({ tom: [{ data: { caseChanged: { reference: 'FTC-2004-021' } } }] });
+  });
+
+  test('the authorization of the payload’s headers is the credential too (as some clients send it)', async () => {
+    const { client, acknowledged } = await LiveClient.connect(hub.url, { headers: { Authorization: `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}` } });
+    opened.add(client);
+    expect(acknowledged).toBe(true);
+    const subs = new Map([['tom' as ViewerName, client.subscribe(`subscription { caseChanged { reference } }`)]]);
+    await subscribed(dispatcher(), 1);
     await changed('case', caseId('FTC-2004-021'), updateCase, 'ann', { id: caseId('FTC-2004-021'), input: { title: 'Renamed' } }, new Map([['tom' as ViewerName, client]]), subs);
     expect(received(subs)).toEqual({ tom: [{ data: { caseChanged: { reference: 'FTC-2004-021' } } }] });
   });
