@@ -49,6 +49,14 @@ export class TokenService {
    */
   private readonly verified = new Map<string, { claims: TokenClaims; until: number }>();
 
+  /**
+   * The tokens are an external identity provider's (JWKS_URL): its `sub` is its own naming of the user (a UUID at many
+   * providers, never the hub's person id), so the person is the one its `email` claim names.
+   */
+  get external(): boolean {
+    return this.jwks !== null;
+  }
+
   constructor(private readonly config: Config) {
     if (config.jwksUrl) {
       const remote = createRemoteJWKSet(new URL(config.jwksUrl));

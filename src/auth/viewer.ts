@@ -80,10 +80,11 @@ export async function credentialFromHeader(
     const code = (err as { code?: string }).code;
     throw unauthenticated(code === 'ERR_JWT_EXPIRED' ? 'The token has expired' : 'The token is not valid');
   }
-  // Our own tokens carry the person id; an external identity provider's carry the email. The database decides the
-  // kind of viewer (lap.viewer_of: a person is a member only while their organization is endorsed at this moment).
-  const person = isUuid(claims.sub) ? claims.sub : null;
-  if (!person && !claims.email) throw unauthenticated('The token is for no known person');
+  // Our own tokens carry the person id; an external identity provider's name the person by their email only, whatever
+  // its `sub` looks like (a provider's UUID subject is no person id of the hub's). The database decides the kind of
+  // viewer (lap.viewer_of: a person is a member only while their organization is endorsed at this moment).
+  const person = !tokens.external && isUuid(claims.sub) ? claims.sub : null;
+  if (!person && !claims.email) throw unauthenticated(tokens.external ? 'The token has no email claim to name its person by' : 'The token is for no known person');
   const row = await lookups.viewerOf(person, person ? null : claims.email ?? null);
   if (!row) throw unauthenticated('The token is for no known person');
   return {

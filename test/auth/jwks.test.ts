@@ -4,7 +4,8 @@ import { exportJWK, generateKeyPair, KeyLike, SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { loadConfig } from '../../src/config';
 import { createHub, Hub } from '../../src/server';
-import { cast, startTestHub, TestHub } from '../support/hub';
+import { randomUUID } from 'node:crypto';
+import { cast, personId, startTestHub, TestHub } from '../support/hub';
 import { capturingLogger } from '../support/log';
 
 /**
@@ -95,6 +96,34 @@ test('the provider away: 503 SERVICE_UNAVAILABLE with Retry-After and an error l
       status: 401,
       retryAfter: null,
       body: { errors: [{ message: 'The token is not valid', extensions: { code: 'UNAUTHENTICATED' } }] },
+    });
+  } finally {
+    await hub.stop();
+    await keys.close();
+  }
+});
+
+test('a provider’s token names its person by the email claim, whatever its sub: a UUID subject is no person id of the hub', async () => {
+  const good = await keyPair('k1');
+  const keys = await keyServer([good.jwk]);
+  keys.state.up = true;
+  const { hub, url } = await jwksHub(keys.url);
+  const signed = (claims: Record<string, unknown>, sub: string) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).setSubject(sub).setIssuedAt().setExpirationTime('10m').sign(good.privateKey);
+  try {
+    // A provider whose subjects are UUIDs (Keycloak, Cognito): the person is the one the email names.
+    expect(await me(url, await signed({ email: cast.isla }, randomUUID()))).toEqual({ status: 200, retryAfter: null, body: { data: { me: { kind: 'AGENCY', person: { email: cast.isla } } } } });
+    // A subject that is another person's id of the hub names nobody: the email decides.
+    expect(await me(url, await signed({ email: cast.grace }, personId(cast.ann)))).toEqual({
+      status: 200,
+      retryAfter: null,
+      body: { data: { me: { kind: 'PRIVATE', person: { email: cast.grace } } } },
+    });
+    // No email: nobody, and the answer says what is missing.
+    expect(await me(url, await signed({}, personId(cast.ann)))).toEqual({
+      status: 401,
+      retryAfter: null,
+      body: { errors: [{ message: 'The token has no email claim to name its person by', extensions: { code: 'UNAUTHENTICATED' } }] },
     });
   } finally {
     await hub.stop();
