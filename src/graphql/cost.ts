@@ -1,5 +1,19 @@
 import { costLimitRule, type CostLimitOptions } from '@escape.tech/graphql-armor-cost-limit';
-import { ASTNode, FragmentDefinitionNode, Kind, OperationDefinitionNode, ValidationContext, ValidationRule, visit } from 'graphql';
+import {
+  ArgumentNode,
+  ASTNode,
+  DocumentNode,
+  FieldNode,
+  FragmentDefinitionNode,
+  GraphQLError,
+  GraphQLSchema,
+  Kind,
+  OperationDefinitionNode,
+  validate,
+  ValidationContext,
+  ValidationRule,
+  visit,
+} from 'graphql';
 import { MAX_PAGE_SIZE } from './page-size';
 
 /** The hub's cost limit: a query costing more is refused before it runs (GRAPHQL_VALIDATION_FAILED). */
@@ -54,4 +68,70 @@ export function pageCostRule(options: CostLimitOptions = {}): ValidationRule {
       },
     };
   };
+}
+
+const PAGE_ARGUMENTS = new Set(['first', 'last']);
+
+/** Whether a document's cost depends on its variables: a page size given by a variable, or `_entities`. */
+const sizedByVariables = new WeakMap<DocumentNode, boolean>();
+export function costDependsOnVariables(document: DocumentNode): boolean {
+  let found = sizedByVariables.get(document);
+  if (found === undefined) {
+    found = false;
+    visit(document, {
+      Field(field) {
+        if (field.name.value === '_entities' || field.arguments?.some((a) => PAGE_ARGUMENTS.has(a.name.value) && a.value.kind === Kind.VARIABLE)) {
+          found = true;
+          return false;
+        }
+        return undefined;
+      },
+    });
+    sizedByVariables.set(document, found);
+  }
+  return found;
+}
+
+const intValue = (n: number) => ({ kind: Kind.INT, value: String(n) }) as const;
+
+/**
+ * The cost limit (`pageCostRule`) of an operation counted with its variables' values — what validation, which runs
+ * before the variables are known, cannot count: a page size given by a variable (`cases(first: $n)`, or a default
+ * `$n: Int = 1000`) counts as the page it asks for, as it would written in the query, and `_entities` counts its
+ * selection once per representation (a list written in the query or a variable's). Without it, a query refused with
+ * its page sizes written in (`cases(first: 1000) { … cases(first: 1000) … }`) ran with the same sizes as variables.
+ * The refusal is armor's, as for a literal: GRAPHQL_VALIDATION_FAILED. Null when under the limit, or when the cost
+ * does not depend on variables (most documents: checked once per document).
+ */
+export function variableCostRefusal(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): GraphQLError | null {
+  if (!costDependsOnVariables(document)) return null;
+  const sized = (field: FieldNode): FieldNode => {
+    let args: ArgumentNode[] = (field.arguments ?? []).map((arg) => {
+      if (!PAGE_ARGUMENTS.has(arg.name.value) || arg.value.kind !== Kind.VARIABLE) return arg;
+      const value = variables[arg.value.name.value];
+      return typeof value === 'number' && Number.isFinite(value) ? { ...arg, value: intValue(Math.max(0, Math.trunc(value))) } : arg;
+    });
+    if (field.name.value === '_entities') {
+      const given = args.find((a) => a.name.value === 'representations')?.value;
+      const count =
+        given?.kind === Kind.LIST ? given.values.length : given?.kind === Kind.VARIABLE && Array.isArray(variables[given.name.value]) ? (variables[given.name.value] as unknown[]).length : 1;
+      // Armor multiplies a selection by the first `first` or `last` it finds among the field's arguments.
+      args = [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'first' }, value: intValue(count) }, ...args];
+    }
+    return { ...field, arguments: args };
+  };
+  const definitions = document.definitions
+    .filter((d) => d === operation || d.kind === Kind.FRAGMENT_DEFINITION)
+    .map((d) => visit(d, { Field: (field: FieldNode) => sized(field) }));
+  let refusal: GraphQLError | null = null;
+  const rule = pageCostRule({
+    propagateOnRejection: false,
+    onReject: [
+      (_context, error) => {
+        refusal ??= new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+      },
+    ],
+  });
+  validate(schema, { ...document, definitions }, [rule]);
+  return refusal;
 }

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ASTNode, DocumentNode, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, ValueNode, visit } from 'graphql';
+import { costDependsOnVariables, variableCostRefusal } from './cost';
 import { nullIntoNonNull } from './executor';
 import { argumentPathOfVariable, coercedVariables } from './input-errors';
 
@@ -128,9 +129,14 @@ export function inputTextPlugin<T extends object>(): ApolloServerPlugin<T> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation, request }) {
+        async didResolveOperation({ document, operation, request, schema }) {
           if (!operation) return;
-          const refused = refusedText(document, operation, request.variables);
+          let refused = refusedText(document, operation, request.variables);
+          if (!refused && costDependsOnVariables(document)) {
+            // The cost limit with the variables' values (page sizes, representations), once they are known.
+            const coerced = coercedVariables(schema, operation, request.variables);
+            if (!coerced.errors) refused = variableCostRefusal(schema, document, operation, coerced.coerced);
+          }
           if (refused) throw new GraphQLError(refused.message, { extensions: { ...refused.extensions, http: { status: 400 } } });
         },
       };
@@ -156,6 +162,6 @@ export function checkedVariables(
 ): { coerced: Record<string, unknown>; errors?: never } | { errors: GraphQLError[] } {
   const coerced = coercedVariables(schema, operation, variables);
   if (coerced.errors) return coerced;
-  const refused = refusedText(document, operation, variables) ?? nullIntoNonNull(schema, document, coerced.coerced);
+  const refused = refusedText(document, operation, variables) ?? nullIntoNonNull(schema, document, coerced.coerced) ?? variableCostRefusal(schema, document, operation, coerced.coerced);
   return refused ? { errors: [refused] } : coerced;
 }

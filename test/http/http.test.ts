@@ -8,7 +8,7 @@ import { buildBareSchema } from '../../src/schema';
 import { createHub, Hub } from '../../src/server';
 import { TokenService } from '../../src/auth/tokens';
 import { forgedCursor } from '../support/cursor';
-import { cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
+import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 
 /**
  * The hub over HTTP (ENGINEERING "Errors and safety defaults"): health endpoints, the self-contained GraphiQL page,
@@ -623,6 +623,38 @@ describe('query limits (graphql-armor)', () => {
       const body = JSON.parse(res.text) as { errors: Array<{ message: string; extensions: { code: string } }> };
       expect([res.status, body.errors.map((e) => [e.message, e.extensions.code])]).toEqual([400, [[message, 'GRAPHQL_VALIDATION_FAILED']]]);
     }
+  });
+
+  test('the cost counts the variables’ values: page sizes given as variables (or their defaults) and _entities’ representations, as if written in the query', async () => {
+    const answer = async (query: string, variables?: Record<string, unknown>) => {
+      const res = await post(hub.url, query, variables);
+      const body = JSON.parse(res.text) as { data?: any; errors?: Array<{ message: string; extensions: { code: string } }> };
+      return [res.status, body.errors?.map((e) => [e.message, e.extensions.code]) ?? body.data];
+    };
+    const refused = (found: string) => [400, [[`Query Cost limit of 250000 exceeded, found ${found}.`, 'GRAPHQL_VALIDATION_FAILED']]];
+    const nested = (a: string, b: string) => `{ cases(first: ${a}) { nodes { countries { participants(first: ${b}) { nodes { name } } } } } }`;
+    expect(await answer(nested('1000', '1000'))).toEqual(refused('24478250'));
+    // As variables, as defaults, in a fragment; sent twice (the second time the hub answers a query text it knows).
+    for (let i = 0; i < 2; i++) {
+      expect(await answer(`query($a: Int, $b: Int) ${nested('$a', '$b')}`, { a: 1000, b: 1000 })).toEqual(refused('24478250'));
+      expect(await answer(`query($a: Int = 1000, $b: Int = 1000) ${nested('$a', '$b')}`)).toEqual(refused('24478250'));
+      // Armor counts a fragment's depth so: the same figure as with the sizes written in.
+      expect(await answer(`{ ...F } fragment F on Query ${nested('1000', '1000')}`)).toEqual(refused('55076066.5'));
+      expect(await answer(`query($a: Int, $b: Int) { ...F } fragment F on Query ${nested('$a', '$b')}`, { a: 1000, b: 1000 })).toEqual(refused('55076066.5'));
+    }
+    // The same query with small pages is answered.
+    const small = await answer(`query($a: Int, $b: Int) ${nested('$a', '$b')}`, { a: 2, b: 2 });
+    expect(small).toEqual([200, { cases: { nodes: [{ countries: expect.any(Array) }] } }]);
+    // _entities: its selection once per representation, given in the query or as a variable.
+    const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { countries { participants(first: 1000) { nodes { name } } } } } }`;
+    const rep = { __typename: 'Case', id: caseId('FTC-2004-017') };
+    expect(await answer(entities, { r: Array.from({ length: 1000 }, () => rep) })).toEqual(refused('24478250'));
+    const few = await answer(entities, { r: [rep, rep] });
+    expect(few[0]).toBe(200);
+    expect((few[1] as any)._entities).toHaveLength(2);
+    // Written in the query (200 of them: the token limit allows no more).
+    const written = `{ _entities(representations: [${Array.from({ length: 200 }, () => `{ __typename: "Case", id: "${rep.id}" }`).join(', ')}]) { ... on Case { countries { participants(first: 1000) { nodes { name } } } } } }`;
+    expect(await answer(written)).toEqual(refused('4895650'));
   });
 
   test('a page counts at most 1,000 rows in the cost: a larger first is the page\'s own bad input however large, never a cost refusal', async () => {
