@@ -26,7 +26,7 @@ export class CallCadence {
   @Field(() => [Int], { description: 'Calls held or scheduled in Q1..Q4.' })
   callsPerQuarter: number[];
 
-  @Field(() => [Int], { description: 'The quarters (1–4) with no call.' })
+  @Field(() => [Int], { description: 'The quarters (1–4) with no call held or scheduled, a quarter still to come included (a plan for the year: `networkReport` counts only quarters that ended with none held).' })
   quartersWithoutCall: number[];
 }
 

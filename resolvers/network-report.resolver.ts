@@ -87,7 +87,7 @@ export class NetworkReport {
   @Field(() => [QuarterCalls], { description: 'Every quarter the period touches, with the calls the reader can list held in it (scheduled before now, as `callsHeld`): a quarter still to come counts none yet.' })
   callsPerQuarter: QuarterCalls[];
 
-  @Field(() => Int, { description: 'Quarters of the period with no call: the plan asks for at least one a quarter (§A.3).' })
+  @Field(() => Int, { description: 'Quarters of the period that ended with no call held (the plan asks for at least one a quarter, §A.3): a quarter under way or still to come is not counted, whatever it holds yet.' })
   quartersWithoutCall: number;
 
   @Field(() => [KeyCount], { description: 'Cases the reader can list opened in the period, by category (a case counts once under each of its categories).' })

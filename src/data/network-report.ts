@@ -61,7 +61,8 @@ export async function networkReportFigures(db: ViewerDb, from: Date, to: Date): 
     // time zone), so that adding 3 months and reading the year and quarter never go through the server's zone.
     q(sql`SELECT extract(year FROM qs)::int AS year, extract(quarter FROM qs)::int AS quarter,
             (SELECT count(*)::int FROM conference_call c WHERE c.scheduled_at >= greatest(qs AT TIME ZONE 'UTC', ${from}::timestamptz)
-               AND c.scheduled_at < least((qs + interval '3 months') AT TIME ZONE 'UTC', ${to}::timestamptz) AND c.scheduled_at < lap.now()) AS calls
+               AND c.scheduled_at < least((qs + interval '3 months') AT TIME ZONE 'UTC', ${to}::timestamptz) AND c.scheduled_at < lap.now()) AS calls,
+            least((qs + interval '3 months') AT TIME ZONE 'UTC', ${to}::timestamptz) <= lap.now() AS ended
           FROM generate_series(date_trunc('quarter', ${from}::timestamptz AT TIME ZONE 'UTC'),
                                (${to}::timestamptz - interval '1 microsecond') AT TIME ZONE 'UTC', interval '3 months') AS qs ORDER BY qs`),
     q(sql`SELECT c.status AS key, count(*)::int AS count FROM enforcement_case c WHERE ${period('c.opened_at')}
@@ -84,6 +85,9 @@ export async function networkReportFigures(db: ViewerDb, from: Date, to: Date): 
   ]);
   const countries = db.hydrate(Country, byCountry);
   const perQuarter = quarters.map((x) => ({ year: Number(x.year), quarter: Number(x.quarter), calls: Number(x.calls) }));
+  // A quarter (its part in the period) is without a call once it has ended with none held: one under way or to come
+  // may still have its call.
+  const ended = quarters.map((x) => x.ended === true);
   const keyCounts = (rows: Row[]) => rows.map((x) => ({ key: String(x.key), count: Number(x.count) }));
   const m = median[0]?.median;
   return {
@@ -99,7 +103,7 @@ export async function networkReportFigures(db: ViewerDb, from: Date, to: Date): 
     developingCountriesParticipating: countries.filter((c) => c.developing).length,
     callsHeld: perQuarter.reduce((n, x) => n + x.calls, 0),
     callsPerQuarter: perQuarter,
-    quartersWithoutCall: perQuarter.filter((x) => x.calls === 0).length,
+    quartersWithoutCall: perQuarter.filter((x, i) => x.calls === 0 && ended[i]).length,
     casesByCategory: keyCounts(casesByCategory),
     casesByStatus: keyCounts(casesByStatus),
     assistanceRequestsByStatus: keyCounts(requests),
