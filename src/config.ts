@@ -33,6 +33,8 @@ export interface Config {
   /** Deepest selection a query may nest. */
   maxQueryDepth: number;
   shutdownGraceMs: number;
+  /** How long a request's statement may go unanswered by the database before the request is answered 503 (`DATABASE_TIMEOUT_MS`). */
+  databaseTimeoutMs: number;
   /**
    * How long an idle keep-alive connection is kept open. Longer than the idle timeout of whatever sits in front (a load
    * balancer or reverse proxy keeps idle connections 60 s and more): the side that closes an idle connection first must
@@ -77,7 +79,8 @@ function nonEmpty(env: Env, name: string): string | null {
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = nonEmpty(env, name);
   if (raw === null) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  // A negative whole number is out of range (every range here starts at 0 or above), said so.
+  if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   const n = Number(raw);
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
@@ -247,6 +250,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
     throw new ConfigError(`DATABASE_URL: sslmode must be one of ${SSL_MODES.join(', ')}, got "${sslmode}"`);
   }
+  // node-postgres connects to the database named after the user when the URL names none: the hub would migrate (and
+  // load the demo into) whatever database that is.
+  if (databaseUrl !== null && /^\/?$/.test(new URL(databaseUrl).pathname)) {
+    throw new ConfigError('DATABASE_URL names no database: postgres://user@host:5432/<database>');
+  }
   if (databaseUrl !== null) checkTlsFiles(databaseUrl);
   const rateLimitStore = oneOf(env, 'RATE_LIMIT_STORE', ['memory', 'postgres', 'redis'] as const, 'memory');
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
@@ -261,6 +269,7 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('RATE_LIMIT_STORE=postgres needs DATABASE_URL (the embedded database serves one instance: use memory)');
   }
   const tokenTtl = nonEmpty(env, 'TOKEN_TTL') ?? '12h';
+  if (/^0+$/.test(tokenTtl)) throw new ConfigError(`TOKEN_TTL must be more than zero, got "${tokenTtl}"`);
   if (!/^\d+[smhd]$/.test(tokenTtl)) throw new ConfigError(`TOKEN_TTL must look like 30m, 12h or 7d, got "${tokenTtl}"`);
   // A token expired when printed is a mistake, not a setting (short ones are not: a test of expiry uses seconds).
   if (Number(tokenTtl.slice(0, -1)) === 0) throw new ConfigError(`TOKEN_TTL must be more than zero, got "${tokenTtl}"`);
@@ -283,6 +292,7 @@ export function loadConfig(env: Env = process.env): Config {
     reportSqlStatements: boolean(env, 'REPORT_SQL_STATEMENTS', false),
     maxPageSize: 1000,
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 3, 100),
+    databaseTimeoutMs: integer(env, 'DATABASE_TIMEOUT_MS', 30000, 1000, 600000),
     ...connectionTimeoutsOf(env),
     endorsementObjectionDays: integer(env, 'ENDORSEMENT_OBJECTION_DAYS', 14, 1, 365),
     logLevel: oneOf(env, 'LOG_LEVEL', logLevels, nodeEnv === 'test' ? 'silent' : 'info'),

@@ -36,7 +36,7 @@ import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
 import { Data } from './data';
-import { POOL_BUSY_MESSAGE, poolWaitEnded, RequestConnection, ViewerDb } from './db/viewer-db';
+import { databaseUnavailable, POOL_BUSY_MESSAGE, poolWaitEnded, reportUnavailableTo, RequestConnection, setAnswerTimeout, ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
 import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } from './http/network-report-csv';
 import { buildHubSchema } from './schema';
@@ -134,6 +134,9 @@ type ContextWithCounter = Context & {
   log?: Logger;
 };
 
+/** A write whose commit the database did not confirm (it stopped answering, or the connection ended meanwhile). */
+export const COMMIT_NOT_CONFIRMED = 'The database did not confirm the commit: it is not known whether this request was written; read before sending it again';
+
 /**
  * What a request's resolved operation sets up before it runs (Apollo's `didResolveOperation`, and the known-query path
  * of src/http/known-query.ts, which runs without Apollo): a query reads one snapshot, read only, a mutation writes in the
@@ -188,6 +191,12 @@ async function answerReady(
       // A stopping hub cancelled the commit (it waited past the grace): nothing was written, and the client is told so.
       result.errors = [{ message: STOPPED_BEFORE_DONE, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 1 } }];
       headers.set('retry-after', '1');
+      status = 503;
+    } else if (databaseUnavailable(err)) {
+      // The database stopped answering, or the connection ended, while the commit was under way: whether it was
+      // written cannot be known here.
+      result.errors = [{ message: COMMIT_NOT_CONFIRMED, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 } }];
+      headers.set('retry-after', '5');
       status = 503;
     } else if ((err as { code?: unknown }).code === '23514') {
       // A rule the database decides when the transaction commits (a deferred trigger's check_violation, whose message is
@@ -291,6 +300,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const development = config.nodeEnv === 'development';
   const tokens = new TokenService(config);
   const audit = new AuditWriter(ds, logger, options.skipAuditTrail === true);
+  setAnswerTimeout(ds, config.databaseTimeoutMs);
+  // One line a second at most while the database cannot be reached (each request is answered 503 meanwhile).
+  reportUnavailableTo((err, refused) => logger.warn({ err, refused }, `the database cannot be reached: ${refused} request(s) answered 503 since the last such line`));
   const schema = options.schema ?? (await buildHubSchema());
   const app = express();
   app.disable('x-powered-by');

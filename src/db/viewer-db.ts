@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
+import { GraphQLError } from 'graphql';
 import pg from 'pg';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
 import type { Viewer } from '../policy/viewer';
@@ -36,6 +37,90 @@ export function poolWaitEnded(err: unknown): boolean {
   return (err as Error | undefined)?.message === 'timeout exceeded when trying to connect';
 }
 
+/** How long a request's statement may go unanswered by default (`DATABASE_TIMEOUT_MS`). */
+export const DEFAULT_ANSWER_TIMEOUT_MS = 30_000;
+const answerTimeouts = new WeakMap<DataSource, number>();
+
+/** `DATABASE_TIMEOUT_MS` for the requests on `ds` (`createHub`). */
+export function setAnswerTimeout(ds: DataSource, ms: number): void {
+  answerTimeouts.set(ds, ms);
+}
+
+/**
+ * How long a statement of a request may go unanswered on `ds`: then node-postgres gives up on it and closes its
+ * connection (every statement pipelined behind it fails too), and the request is answered 503 (`databaseUnavailable`).
+ * A database that stops answering without closing its connections (a host switched off, a network cut) held every
+ * request on it, and its connection, for good.
+ */
+function answerTimeout(ds: DataSource): number {
+  return answerTimeouts.get(ds) ?? DEFAULT_ANSWER_TIMEOUT_MS;
+}
+
+/** A statement given up after `answerTimeout(ds)` (node-postgres's `query_timeout`, which its types do not name). */
+function timed(ds: DataSource, query: pg.QueryConfig): pg.QueryConfig {
+  return { ...query, query_timeout: answerTimeout(ds) } as pg.QueryConfig;
+}
+
+/** Connection errors of Node (the socket) and node-postgres's words for a connection that ended. */
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const ENDED = /^(Connection terminated|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|Query read timeout)/;
+
+/** The message of a request whose database did not answer in time, or could not be reached. */
+export const DATABASE_UNAVAILABLE_MESSAGE = 'The database cannot be reached at the moment: send the request again shortly';
+
+/**
+ * The error a request is answered with when its database cannot be reached, or stopped answering: 503
+ * SERVICE_UNAVAILABLE with Retry-After (the request's fault it is not, nor the hub's), or null for any other failure.
+ * PostgreSQL refusing connections (starting, shutting down, too many clients: SQLSTATE 57P01–57P03, 53300, class 08),
+ * the socket failing, a connection that ended or a statement unanswered for `DATABASE_TIMEOUT_MS`.
+ */
+export function databaseUnavailable(err: unknown): GraphQLError | null {
+  if (!unreachable(err)) return null;
+  noteUnavailable(err as Error);
+  return serviceUnavailable(DATABASE_UNAVAILABLE_MESSAGE, 5, err as Error);
+}
+
+/** Whether `err` says the database cannot be reached or stopped answering (`databaseUnavailable`). */
+function unreachable(err: unknown): boolean {
+  if (err instanceof GraphQLError) return false;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return UNREACHABLE_CODES.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code) || ENDED.test(message);
+}
+
+/** Where the database's unavailability is reported (`createHub`: the hub's logger). */
+let unavailableLog: ((err: Error, refused: number) => void) | null = null;
+let unavailableLoggedAt = 0;
+/** Requests answered 503 since the last line, the last failure among them, and the timer that will say so. */
+let unavailablePending = 0;
+let unavailableLast: Error | null = null;
+let unavailableTimer: NodeJS.Timeout | null = null;
+
+/** Reports the database's unavailability to `log`: one line a second at most, with the number of requests refused meanwhile. */
+export function reportUnavailableTo(log: (err: Error, refused: number) => void): void {
+  unavailableLog = log;
+}
+
+function noteUnavailable(err: Error): void {
+  unavailablePending++;
+  unavailableLast = err;
+  const wait = unavailableLoggedAt + 1000 - Date.now();
+  if (wait <= 0) sayUnavailable();
+  else unavailableTimer ??= setTimeout(sayUnavailable, wait).unref();
+}
+
+function sayUnavailable(): void {
+  if (unavailableTimer) clearTimeout(unavailableTimer);
+  unavailableTimer = null;
+  if (unavailablePending === 0 || !unavailableLast) return;
+  unavailableLoggedAt = Date.now();
+  const [err, refused] = [unavailableLast, unavailablePending];
+  unavailablePending = 0;
+  unavailableLast = null;
+  unavailableLog?.(err, refused);
+}
+
 /** The message of a request refused because every connection of the pool stayed taken (`requestConnection`). */
 export const POOL_BUSY_MESSAGE = 'The hub is busy: every database connection stayed in use; send the request again';
 
@@ -53,7 +138,7 @@ export async function requestConnection(ds: DataSource): Promise<pg.PoolClient> 
     if (poolWaitEnded(err)) {
       throw serviceUnavailable(POOL_BUSY_MESSAGE, 1, Object.assign(new Error(`every connection of the database pool (${pool.options.max ?? '?'}) stayed in use while a request waited for one`), { cause: err }));
     }
-    throw err;
+    throw databaseUnavailable(err) ?? err;
   }
 }
 
@@ -216,7 +301,7 @@ export class ViewerDb {
     this.cork(client);
     // Read-write only (writes are what a rule at commit judges; a read's BEGIN stays as short as it was).
     const waited = this.readOnly ? '' : `, set_config('lap.waited_ms', '${Math.max(0, Math.round(performance.now() - this.clockReadAt))}', true)`;
-    const begun = client.query(`${before}BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${waited}${probe}`).then(
+    const begun = client.query(timed(this.ds, { text: `${before}BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${waited}${probe}` })).then(
       (results) => {
         if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
       },
@@ -224,7 +309,7 @@ export class ViewerDb {
         this.client = null;
         countOn(client, null);
         client.release(err as Error);
-        throw err;
+        throw databaseUnavailable(err) ?? err;
       },
     );
     this.last = begun.catch(() => undefined);
@@ -266,7 +351,14 @@ export class ViewerDb {
    */
   async restart(): Promise<void> {
     if (this.finished || !this.opened || !this.readOnly) return;
-    const { client, begun } = await this.opened;
+    let opened;
+    try {
+      opened = await this.opened;
+    } catch {
+      // No connection was had (the database cannot be reached): nothing began; the run again fails as this one did.
+      return;
+    }
+    const { client, begun } = opened;
     await begun.catch(() => undefined);
     await this.last;
     if (this.client !== client) return;
@@ -309,7 +401,7 @@ export class ViewerDb {
     }
     const name = statementName(client, text);
     this.cork(client);
-    const run = client.query({ text, values: values as unknown[], name });
+    const run = client.query(timed(this.ds, { text, values: values as unknown[], name }));
     this.last = run.catch(() => undefined);
     // Never read before the transaction is known to have begun (`open`).
     await begun;
@@ -326,7 +418,7 @@ export class ViewerDb {
       if (code === '40P01' || code === '40001') {
         throw serviceUnavailable('Another request changed the same rows at this moment: this one was undone and nothing of it was written; send it again', 1, err as Error);
       }
-      throw err;
+      throw databaseUnavailable(err) ?? err;
     }
   }
 
@@ -460,8 +552,11 @@ export class ViewerDb {
     if (answerBeforeReadOnlyCommit && !this.writable && events.length === 0) {
       this.client = null;
       if (sharedSession.get(client) === false) {
-        // Sent in front of the next statement on this connection, whoever sends it (`oweCommit`).
-        oweCommit(client, answerBeforeReadOnlyCommit);
+        // Sent in front of the next statement on this connection, whoever sends it (`oweCommit`). A connection that
+        // ended meanwhile took the transaction with it (nothing to lose): the next statement's failure says so.
+        oweCommit(client, (err) => {
+          if (!unreachable(err)) answerBeforeReadOnlyCommit(err);
+        });
         countOn(client, null);
         client.release();
         return;
@@ -483,9 +578,9 @@ export class ViewerDb {
       await this.last;
       if (events.length && this.live?.mode === 'postgres') {
         // Delivered by PostgreSQL at commit to every instance listening (this one too), dropped on rollback.
-        for (const payload of encodeEvents(events)) await client.query(`SELECT pg_notify($1, $2)`, [LIVE_CHANNEL, payload]);
+        for (const payload of encodeEvents(events)) await client.query(timed(this.ds, { text: `SELECT pg_notify($1, $2)`, values: [LIVE_CHANNEL, payload] }));
       }
-      await client.query('COMMIT');
+      await client.query(timed(this.ds, { text: 'COMMIT' }));
       countOn(client, null);
       // A connection a stop's cancel may still reach (`cancelCommit`) is closed, never handed to another request.
       if (this.cancelledAtStop) client.release(new Error('a stopping hub cancelled this connection’s commit'));
@@ -625,11 +720,11 @@ export class RequestConnection {
       // The two count as one statement (`X-SQL-Statements`), the lookup: one write, one answer.
       countOn(client, null);
       begun = client.query(
-        `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${GENERIC_PLANS}${probe ? `SELECT ${SHARED_SESSION_PROBE} AS shared` : ''}`,
+        timed(this.ds, { text: `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${GENERIC_PLANS}${probe ? `SELECT ${SHARED_SESSION_PROBE} AS shared` : ''}` }),
       ) as unknown as Promise<pg.QueryResult[]>;
       countOn(client, this.count);
       const now = this.now.toISOString();
-      looked = client.query({ text, values: [...args, now, now], name: statementName(client, text) });
+      looked = client.query(timed(this.ds, { text, values: [...args, now, now], name: statementName(client, text) }));
     } finally {
       if (corks) stream!.uncork!();
     }
@@ -640,7 +735,7 @@ export class RequestConnection {
       await client.query('ROLLBACK').catch(() => undefined);
       countOn(client, null);
       client.release(err);
-      throw err;
+      throw databaseUnavailable(err) ?? err;
     }
     if (probe) sharedSession.set(client, Boolean(b.value.at(-1)?.rows[0]?.shared));
     // At most one row (a person's email is unique; a key's prefix too), as `lookupViewer` takes the first: LIMIT 1 makes

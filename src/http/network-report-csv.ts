@@ -73,7 +73,11 @@ export function reportDate(name: 'from' | 'to', raw: unknown): { value: string }
   // RFC 3339 (§5.6) lets the T and the Z be written in lower case, as the GraphQL DateTime argument does.
   const dateTime = /^(\d{4})-(\d{2})-(\d{2})[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$/.exec(raw);
   const parts = date ?? dateTime;
-  if (!parts) return { argument: name, problem: wanted };
+  if (!parts) {
+    // A zone written +02:00 in a URL's query string arrives as " 02:00": a + there means a space.
+    const plus = /^\d{4}-\d{2}-\d{2}[Tt][\d:.]+ \d{2}:\d{2}$/.test(raw) ? ' (a + in a query string is read as a space: write it %2B)' : '';
+    return { argument: name, problem: `${wanted}, got ${JSON.stringify(raw)}${plus}` };
+  }
   const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
   const calendar = new Date(Date.UTC(year, month - 1, day));
   const parsed = new Date(date ? `${raw}T00:00:00Z` : raw.toUpperCase());

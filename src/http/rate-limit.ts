@@ -49,7 +49,7 @@ async function connectRedis(config: Config): Promise<import('ioredis').Redis> {
   // Loaded only for this store.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { Redis } = require('ioredis') as typeof import('ioredis');
-  const client = new Redis(config.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+  const client = new Redis(config.redisUrl!, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, commandTimeout: STORE_TIMEOUT_MS });
   // At start-up every problem stops the hub with one line (a refused SELECT of the URL's database comes as an
   // 'error' event, not as a failed connect); once running, Redis going away is a warning and the limits count here.
   let startupError: Error | null = null;
@@ -133,9 +133,34 @@ async function openStore(config: Config, pool: Pool | null, logger: Logger): Pro
 }
 
 /**
+ * How long a request waits for the shared store's count (Redis, PostgreSQL) before it is counted in memory instead: a
+ * store that stops answering without closing its connection held every request, anonymous ones too, for as long.
+ */
+export const STORE_TIMEOUT_MS = 1000;
+
+/** `promise`, or a failure once `STORE_TIMEOUT_MS` have passed without its answer. */
+function withinStoreTimeout<T>(promise: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the store did not answer within ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
  * Rate limits per client address and per viewer (rate-limiter-flexible), counted over fixed one-minute windows, in this
  * process (`memory`) or shared by every instance (`postgres`: a table of the hub's database; `redis`). When the shared
- * store fails, counting goes on in memory (logged) rather than refusing or waving every request through.
+ * store fails, or does not answer within `STORE_TIMEOUT_MS`, counting goes on in memory (logged) rather than refusing or
+ * waving every request through.
  */
 export async function createRateLimits(config: Config, pool: Pool | null, logger: Logger): Promise<RateLimits> {
   const store = await openStore(config, pool, logger);
@@ -147,7 +172,7 @@ export async function createRateLimits(config: Config, pool: Pool | null, logger
     const fallback = config.rateLimitStore === 'memory' ? null : new RateLimiterMemory({ keyPrefix: prefix, points, duration: 60 });
     return async (key: string): Promise<Refusal | null> => {
       try {
-        await shared.consume(key);
+        await withinStoreTimeout(shared.consume(key));
         return null;
       } catch (err) {
         if (err instanceof RateLimiterRes) {

@@ -80,6 +80,15 @@ function withGraphqlFacts(req: IncomingMessage, res: ServerResponse, line: Recor
   return { ...line, graphql: { type: facts.type, operation: facts.operation, outcome }, viewer: facts.viewer };
 }
 
+/**
+ * The status the access line gives: what was sent, or 499 (nginx's "client closed request") for a request whose client
+ * closed its connection before any answer was sent — its status was never sent, and its default (200) would read as
+ * an answer.
+ */
+function loggedStatus(req: IncomingMessage, res: ServerResponse): number {
+  return !res.headersSent && !res.writableFinished && !timedOut(req) ? 499 : res.statusCode;
+}
+
 /** Routes whose every request is not worth a log line: probes and scrapes. */
 const quiet = new Set(['/healthz', '/readyz', '/metrics']);
 
@@ -106,8 +115,8 @@ export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => st
       if (res.statusCode === 429) return 'warn';
       return 'info';
     },
-    customSuccessMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${res.statusCode}`,
+    customSuccessMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${loggedStatus(req, res)}`,
+    customErrorMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${loggedStatus(req, res)}`,
     // When the request arrives: bound to the request's logger, so that every line it logs has the address (`req.log`).
     // When it ends, nothing: the address is bound already, and for an empty object pino-http makes no further logger.
     customProps(req) {
@@ -129,7 +138,7 @@ export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => st
         remoteAddress: req.socket?.remoteAddress,
         userAgent: req.headers['user-agent'],
       }),
-      res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
+      res: (res: ServerResponse) => ({ statusCode: res.req ? loggedStatus(res.req, res) : res.statusCode }),
     },
   });
 }

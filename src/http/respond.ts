@@ -73,6 +73,10 @@ export function unreadableBodyMessage(body: string, parserMessage: string): stri
   try {
     value = JSON.parse(body);
   } catch {
+    // A GraphQL document sent as the body itself (curl -d '{ me { kind } }'), not inside a JSON object.
+    if (/^\s*(\{\s*[_A-Za-z]|(query|mutation|subscription)\b)/.test(body)) {
+      return `${parserMessage}: the request body must be a JSON object with the query in it, {"query": "{ me { kind } }"}`;
+    }
     return parserMessage;
   }
   const kind = value === null ? 'null' : typeof value === 'number' ? 'a number' : typeof value === 'string' ? 'a string' : typeof value === 'boolean' ? 'a boolean' : null;

@@ -5,6 +5,9 @@ import { lookupViewer, poolOf, ViewerDb } from '../../src/db/viewer-db';
 import { ViewerKind } from '../../entities/enums';
 import { caseId, personId, startTestHub, TestHub } from '../support/hub';
 
+/** A statement's text, as pg's `query` is given it: a string, or a config object with `text`. */
+const textOf = (q: unknown): string | undefined => (typeof q === 'string' ? q : (q as { text?: string } | null)?.text);
+
 /**
  * The request's transaction (src/db/viewer-db.ts): a signed-in request's credential lookup begins it — read only, as
  * `lap_viewer`, the viewer's settings made from the row the lookup found — and a mutation's first statement replaces it
@@ -83,7 +86,7 @@ async function commitsHeld<T>(fn: (release: () => void) => Promise<T>): Promise<
   const gate = new Promise<void>((resolve) => (open = resolve));
   pg.Client.prototype.query = function held(this: pg.Client, ...args: unknown[]) {
     const answer = (underneath as (...a: unknown[]) => unknown).apply(this, args);
-    return args[0] === 'COMMIT' ? gate.then(() => answer) : answer;
+    return textOf(args[0]) === 'COMMIT' ? gate.then(() => answer) : answer;
   } as typeof pg.Client.prototype.query;
   try {
     return await fn(open);
@@ -265,6 +268,25 @@ test('a connection taken while it owes a read-only COMMIT: what is sent on it ne
       if (via === 'client') client.release();
     }
     expect(failures).toEqual([]);
+  }
+  await owedCommitsSent();
+});
+
+test('viewers at once on the pool’s connections, reused while they owe their COMMIT: every answer is its own viewer’s', async () => {
+  const TOM = 'tom.baker@meridianbank.example';
+  const ISLA = 'isla.morgan@ico.example';
+  const query = `query($id: ID!) { me { kind person { email } } case(id: $id) { reference confidential { summary } } cases(first: 50) { totalCount nodes { reference confidential { summary } } } }`;
+  const variables = { id: caseId('FTC-2004-021') };
+  const viewers = [ANN, TOM, ISLA, null] as const;
+  const alone = new Map<string | null, unknown>();
+  for (const as of viewers) alone.set(as, (await hub.gql(query, { as, variables })).body);
+  expect(new Set([...alone.values()].map((b) => JSON.stringify(b))).size).toBe(viewers.length);
+  // Many at once, in a shuffled order, more than the pool has connections: each connection is handed from viewer to
+  // viewer while it still owes the last one's COMMIT.
+  for (let round = 0; round < 5; round++) {
+    const order = Array.from({ length: 40 }, (_, i) => viewers[(i * 7 + round) % viewers.length]);
+    const answers = await Promise.all(order.map((as) => hub.gql(query, { as, variables })));
+    answers.forEach((answer, i) => expect([order[i], answer.body]).toEqual([order[i], alone.get(order[i])]));
   }
   await owedCommitsSent();
 });

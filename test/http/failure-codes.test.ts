@@ -8,6 +8,9 @@ import { createHub, Hub } from '../../src/server';
 import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { capturingLogger } from '../support/log';
 
+/** A statement's text, as pg's `query` is given it: a string, or a config object with `text`. */
+const textOf = (q: unknown): string | undefined => (typeof q === 'string' ? q : (q as { text?: string } | null)?.text);
+
 /**
  * Failures are named right (ENGINEERING "Errors and production defaults"): a database failure while a graphql-shield
  * rule is evaluated is an INTERNAL_SERVER_ERROR, logged — never a FORBIDDEN; text PostgreSQL cannot store (a NUL
@@ -292,7 +295,7 @@ describe('a client that closes its connection before the answer', () => {
     const commitHeld = new Promise<void>((resolve) => (held = resolve));
     // The request's COMMIT is held back half a second; the stop, with no grace, begins meanwhile.
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      if (args[0] === 'COMMIT' && held) {
+      if (textOf(args[0]) === 'COMMIT' && held) {
         const began = held;
         held = null;
         began();
@@ -549,7 +552,7 @@ describe('a client that closes its connection before the answer', () => {
       const next = await hub.gql(`{ me { kind } }`, { as: cast.ann });
       expect(next.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
       await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(await access()).toMatchObject({ level: 30, graphql: { type: 'query', outcome: 'CLIENT_CLOSED_REQUEST' } });
+      expect(await access()).toMatchObject({ level: 30, msg: 'POST /graphql 499', res: { statusCode: 499 }, graphql: { type: 'query', outcome: 'CLIENT_CLOSED_REQUEST' } });
       expect(lines.filter((l) => l.level >= 50)).toEqual([]);
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);

@@ -332,6 +332,53 @@ describe('rate limits', () => {
     }
   });
 
+  (process.env.TEST_REDIS_URL ? test : test.skip)('Redis that stops answering without closing its connection: requests are counted in memory after 1 s, not held', async () => {
+    const target = new URL(process.env.TEST_REDIS_URL!);
+    // A proxy in front of the machine's Redis that can hold everything sent either way (a stalled Redis, a cut network).
+    let stalled = false;
+    const sockets = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port || 6379), target.hostname);
+      for (const s of [client, upstream]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => sockets.delete(s));
+      }
+      client.on('data', (chunk) => !stalled && upstream.write(chunk));
+      upstream.on('data', (chunk) => !stalled && client.write(chunk));
+    });
+    const port = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as net.AddressInfo).port)));
+    const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_PER_IP: '1000', RATE_LIMIT_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` });
+    const { logger, lines } = capturingLogger();
+    const other = await createHub({ config, ds: hub.ds, logger });
+    const url = `http://127.0.0.1:${await other.listen(0, '127.0.0.1')}/graphql`;
+    const ask = async () => {
+      const started = Date.now();
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ me { kind } }"}' });
+      return { status: res.status, body: await res.json(), ms: Date.now() - started };
+    };
+    try {
+      expect(await ask()).toMatchObject({ status: 200, body: { data: { me: { kind: 'ANONYMOUS' } } } });
+      stalled = true;
+      for (let i = 0; i < 3; i++) {
+        const answer = await ask();
+        expect(answer).toMatchObject({ status: 200, body: { data: { me: { kind: 'ANONYMOUS' } } } });
+        expect(answer.ms).toBeLessThan(2500);
+      }
+      expect(lines.filter((l) => l.msg === 'rate limits: the redis store failed; counting in memory').map((l) => [l.level, l.err.message])).toEqual([
+        // ioredis's own command timeout (1 s, as the hub's own deadline on every store).
+        [40, 'Command timed out'],
+      ]);
+    } finally {
+      stalled = false;
+      await other.stop();
+      await new Promise<void>((resolve) => {
+        proxy.close(() => resolve());
+        for (const s of sockets) s.destroy();
+      });
+    }
+  });
+
   (process.env.TEST_REDIS_URL ? test : test.skip)('the Redis store (TEST_REDIS_URL) with a database Redis does not have: start-up stops with one line', async () => {
     const url = new URL(process.env.TEST_REDIS_URL!);
     url.pathname = '/99999';
@@ -575,13 +622,20 @@ describe('configuration', () => {
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS lists origins one by one; "*" is not accepted'],
     [{ CORS_ORIGINS: 'https://dash.example.org/app' }, 'CORS_ORIGINS: "https://dash.example.org/app" is not an origin like https://dashboard.example.org (scheme, host and port only)'],
     [{ INTROSPECTION: 'some' }, 'INTROSPECTION must be one of everyone, members, got "some"'],
-    [{ RATE_LIMIT_PER_VIEWER: 'many' }, 'RATE_LIMIT_PER_VIEWER must be a whole number, got "many"'],
+    [{ RATE_LIMIT_PER_VIEWER: 'many' }, 'RATE_LIMIT_PER_VIEWER must be a whole number from 0 to 1000000, got "many"'],
+    // Negative: out of the range, said as such (it was "must be a whole number").
+    [{ PORT: '-1' }, 'PORT must be between 0 and 65535, got -1'],
+    [{ TOKEN_TTL: '0' }, 'TOKEN_TTL must be more than zero, got "0"'],
     [{ RATE_LIMIT_STORE: 'redis' }, 'RATE_LIMIT_STORE=redis needs REDIS_URL'],
     [{ RATE_LIMIT_STORE: 'postgres' }, 'RATE_LIMIT_STORE=postgres needs DATABASE_URL (the embedded database serves one instance: use memory)'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL must start with redis:// or rediss://'],
     // Not a database number: Redis would be asked to SELECT NaN (the hub stopped with a stack trace).
     [{ REDIS_URL: 'redis://127.0.0.1:6379/abc' }, 'REDIS_URL: the path names a Redis database by its number (redis://host:6379/2), got "/abc"'],
     [{ REDIS_URL: 'redis://127.0.0.1:6379/1/2' }, 'REDIS_URL: the path names a Redis database by its number (redis://host:6379/2), got "/1/2"'],
+    // No database: node-postgres would take the one named after the user (and the hub migrate it).
+    [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/' }, 'DATABASE_URL names no database: postgres://user@host:5432/<database>'],
+    [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432' }, 'DATABASE_URL names no database: postgres://user@host:5432/<database>'],
+    [{ DATABASE_TIMEOUT_MS: '999' }, 'DATABASE_TIMEOUT_MS must be between 1000 and 600000, got 999'],
     [{ DATABASE_URL: 'postgres://hub@db.example:5432/laphub?sslmode=bogus' }, 'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify, got "bogus"'],
     [{ DATABASE_URL: 'postgres://hub@db.example:5432/laphub?sslmode=verify_full' }, 'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify, got "verify_full"'],
     // A % that begins no escape: "URI malformed" later, unnamed, or another user or database than the one written.
@@ -600,7 +654,7 @@ describe('configuration', () => {
     [{ TOKEN_TTL: '367d' }, 'TOKEN_TTL must be at most 366d, got "367d"'],
     [{ TOKEN_TTL: '99999999999999999999d' }, 'TOKEN_TTL must be at most 366d, got "99999999999999999999d"'],
     [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters'],
-    [{ KEEP_ALIVE_TIMEOUT_MS: '65s' }, 'KEEP_ALIVE_TIMEOUT_MS must be a whole number, got "65s"'],
+    [{ KEEP_ALIVE_TIMEOUT_MS: '65s' }, 'KEEP_ALIVE_TIMEOUT_MS must be a whole number from 1000 to 3600000, got "65s"'],
     [{ KEEP_ALIVE_TIMEOUT_MS: '500' }, 'KEEP_ALIVE_TIMEOUT_MS must be between 1000 and 3600000, got 500'],
     [{ REQUEST_TIMEOUT_MS: '0' }, 'REQUEST_TIMEOUT_MS must be between 1000 and 600000, got 0'],
   ])('%j is refused with one line', (env, message) => {
@@ -903,8 +957,10 @@ describe('clients', () => {
     test.each([
       ['from=&to=2026-01-01', 'from', 'is required: a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)'],
       ['to=2026-01-01', 'from', 'is required: a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)'],
-      ['from=01/02/2025&to=2026-01-01', 'from', 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)'],
-      ['from=2025-01-01T00:00:00&to=2026-01-01', 'from', 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)'],
+      ['from=01/02/2025&to=2026-01-01', 'from', 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z), got "01/02/2025"'],
+      ['from=2025-01-01T00:00:00&to=2026-01-01', 'from', 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z), got "2025-01-01T00:00:00"'],
+      // README's own example pasted as it is: the + of the zone arrives as a space.
+      ['from=2025-01-01T09:30:00+02:00&to=2026-01-01', 'from', 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z), got "2025-01-01T09:30:00 02:00" (a + in a query string is read as a space: write it %2B)'],
       ['from=2025-01-01&to=2025-02-30', 'to', 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z); 2025-02-30 is not a day of the calendar or a time of day'],
       ['from=2025-01-01&to=2026-01-01&to=2027-01-01', 'to', 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z), given once'],
     ])('?%s: 400 BAD_USER_INPUT naming %s', async (query, argument, problem) => {
@@ -952,7 +1008,7 @@ describe('clients', () => {
       for (const raw of ['2026-01-01t00:00:00z', '2026-01-01T00:00:00z', '2026-01-01t00:00:00Z']) {
         expect(reportDate('to', raw)).toEqual({ value: '2026-01-01T00:00:00.000Z' });
       }
-      expect(reportDate('to', '2026-01-01x00:00:00Z')).toEqual({ argument: 'to', problem: 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)' });
+      expect(reportDate('to', '2026-01-01x00:00:00Z')).toEqual({ argument: 'to', problem: 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z), got "2026-01-01x00:00:00Z"' });
     });
   });
 });

@@ -1,0 +1,136 @@
+import net from 'node:net';
+import type { DataSource } from 'typeorm';
+import { loadConfig } from '../../src/config';
+import { createDataSource } from '../../src/db/data-source';
+import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/db/viewer-db';
+import { createHub, Hub } from '../../src/server';
+import { cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
+import { capturingLogger } from '../support/log';
+
+/**
+ * A PostgreSQL server that stops answering without closing its connections (a host switched off, a network cut), or
+ * that refuses them: every request is answered — 503 SERVICE_UNAVAILABLE with Retry-After within DATABASE_TIMEOUT_MS —
+ * and the hub serves again once the database answers. The hub reaches the test database through a proxy of the test's
+ * that forwards, swallows (`blackhole`) or refuses. On a PostgreSQL server only (the embedded database is in process).
+ */
+
+type Mode = 'pass' | 'blackhole' | 'refuse';
+
+async function proxyTo(upstream: URL): Promise<{ url: string; mode(m: Mode): void; close(): Promise<void> }> {
+  let mode: Mode = 'pass';
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    if (mode === 'refuse') return void client.destroy();
+    const server = net.connect(Number(upstream.port || 5432), upstream.hostname);
+    for (const s of [client, server]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        sockets.delete(s);
+        (s === client ? server : client).destroy();
+      });
+    }
+    client.on('data', (chunk) => mode === 'pass' && server.write(chunk));
+    server.on('data', (chunk) => mode === 'pass' && client.write(chunk));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = new URL(upstream.href);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.href,
+    mode(m) {
+      mode = m;
+      if (m === 'refuse') for (const s of sockets) s.destroy();
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
+
+(onServer ? describe : describe.skip)('a database that cannot be reached', () => {
+  let base: TestHub;
+  let proxy: Awaited<ReturnType<typeof proxyTo>>;
+  let ds: DataSource;
+  let hub: Hub;
+  let url: string;
+  let lines: Array<Record<string, any>>;
+  let ann: string;
+
+  beforeAll(async () => {
+    base = await startTestHub();
+    ann = await base.tokenFor(personId(cast.ann), cast.ann);
+    proxy = await proxyTo(new URL(process.env.LAPHUB_TEST_DB_URL!));
+    ds = createDataSource(proxy.url, 4);
+    await ds.initialize();
+    const captured = capturingLogger();
+    lines = captured.lines;
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: proxy.url, DATABASE_TIMEOUT_MS: '1000', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_VIEWER: '0' });
+    hub = await createHub({ config, ds, logger: captured.logger });
+    url = `http://127.0.0.1:${await hub.listen(0, '127.0.0.1')}/graphql`;
+  });
+  afterAll(async () => {
+    proxy.mode('pass');
+    await hub.stop().catch(() => undefined);
+    await ds.destroy().catch(() => undefined);
+    await proxy.close();
+    await base.close();
+  });
+
+  async function ask(query: string, token?: string) {
+    const started = Date.now();
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify({ query }),
+    });
+    const body = (await res.json()) as { data?: unknown; errors?: Array<{ message: string; extensions: { code: string } }> };
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), errors: body.errors?.map((e) => [e.message, e.extensions.code]), data: body.data, ms: Date.now() - started };
+  }
+  const unavailable = { status: 503, retryAfter: '5', errors: [[DATABASE_UNAVAILABLE_MESSAGE, 'SERVICE_UNAVAILABLE']] };
+
+  test('a database that stops answering: each request is answered 503 within DATABASE_TIMEOUT_MS, and served again once it answers', async () => {
+    const query = `{ me { kind } cases(first: 1) { totalCount } }`;
+    expect(await ask(query, ann)).toMatchObject({ status: 200, data: { me: { kind: 'COORDINATOR' } } });
+    expect(await ask(query)).toMatchObject({ status: 200, data: { me: { kind: 'ANONYMOUS' } } });
+    proxy.mode('blackhole');
+    for (const token of [ann, undefined]) {
+      const answer = await ask(query, token);
+      expect(answer).toMatchObject(unavailable);
+      // DATABASE_TIMEOUT_MS for a statement on a connection the hub has; a new connection is given up after 10 s.
+      expect(answer.ms).toBeLessThan(token ? 5000 : 12000);
+    }
+    // A mutation: its credential's lookup is not answered either; nothing was sent to be written.
+    expect(await ask(`mutation { updateCase(id: "${personId(cast.ann)}", input: { title: "x" }) { title } }`, ann)).toMatchObject(unavailable);
+    proxy.mode('pass');
+    expect(await ask(query, ann)).toMatchObject({ status: 200, data: { me: { kind: 'COORDINATOR' } } });
+    expect(await ask(query)).toMatchObject({ status: 200, data: { me: { kind: 'ANONYMOUS' } } });
+    // The lines say what happened, as warnings (not errors with stacks for every request).
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    expect(lines.filter((l) => /^the database cannot be reached: \d+ request\(s\) answered 503/.test(l.msg)).length).toBeGreaterThan(0);
+  });
+
+  test('a database that refuses connections: 503, and one line a second at most however many requests', async () => {
+    const query = `{ me { kind } cases(first: 1) { totalCount } }`;
+    expect(await ask(query, ann)).toMatchObject({ status: 200 });
+    const before = lines.length;
+    proxy.mode('refuse');
+    for (let i = 0; i < 12; i++) expect(await ask(query, i % 2 ? ann : undefined)).toMatchObject(unavailable);
+    // Those of the last second are counted in a line at its end.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const said = lines.slice(before);
+    // No error line per request (the live-events connection, of its own, says when it loses the database and while it
+    // cannot have it back, every 2 s at most).
+    expect(said.filter((l) => l.level >= 50 && !/live[- ]events/.test(l.msg))).toEqual([]);
+    const outages = said.filter((l) => /^the database cannot be reached/.test(l.msg));
+    expect(outages.length).toBeGreaterThanOrEqual(1);
+    expect(outages.length).toBeLessThanOrEqual(3);
+    expect(outages.map((l) => l.refused).reduce((a, b) => a + b, 0)).toBe(12);
+    proxy.mode('pass');
+    expect(await ask(query, ann)).toMatchObject({ status: 200, data: { me: { kind: 'COORDINATOR' } } });
+  });
+});
