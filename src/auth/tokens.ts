@@ -26,6 +26,8 @@ const VERIFIED_FOR_MS = 60_000;
 export interface TokenClaims {
   sub: string;
   email?: string;
+  /** The provider's `email_verified` claim, when it has one (an external identity provider's token). */
+  emailVerified?: boolean;
   /** When the token stops being valid (seconds since the epoch, the `exp` claim): open subscriptions close then. */
   exp?: number;
 }
@@ -116,7 +118,12 @@ export class TokenService {
     } else {
       ({ payload } = await jwtVerify(token, this.secret!, { ...this.verifyOptions, algorithms: ['HS256'] }));
     }
-    return { sub: String(payload.sub), email: typeof payload.email === 'string' ? payload.email : undefined, exp: payload.exp };
+    return {
+      sub: String(payload.sub),
+      email: typeof payload.email === 'string' ? payload.email : undefined,
+      emailVerified: typeof payload.email_verified === 'boolean' ? payload.email_verified : undefined,
+      exp: payload.exp,
+    };
   }
 }
 

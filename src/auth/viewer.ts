@@ -85,6 +85,14 @@ export async function credentialFromHeader(
   // viewer (lap.viewer_of: a person is a member only while their organization is endorsed at this moment).
   const person = !tokens.external && isUuid(claims.sub) ? claims.sub : null;
   if (!person && !claims.email) throw unauthenticated(tokens.external ? 'The token has no email claim to name its person by' : 'The token is for no known person');
+  if (tokens.external) {
+    // An address the provider says it has not verified names nobody: at a provider that lets users type their own
+    // address, it would name whoever the user typed.
+    if (claims.emailVerified === false) throw unauthenticated('The identity provider has not verified the token’s email');
+    // Matched case-insensitively in ASCII only: PostgreSQL's lower() folds some other letters into ASCII ones (the
+    // dotted capital İ into i), so that another address would name a person of the hub.
+    if (!/^[\x21-\x7e]+$/.test(claims.email!)) throw unauthenticated('The token’s email is not an address of the hub’s people (ASCII only)');
+  }
   const row = await lookups.viewerOf(person, person ? null : claims.email ?? null);
   if (!row) throw unauthenticated('The token is for no known person');
   return {

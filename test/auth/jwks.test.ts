@@ -119,6 +119,21 @@ test('a provider’s token names its person by the email claim, whatever its sub
       retryAfter: null,
       body: { data: { me: { kind: 'PRIVATE', person: { email: cast.grace } } } },
     });
+    // An address the provider has not verified names nobody; a verified one names its person.
+    expect(await me(url, await signed({ email: cast.isla, email_verified: false }, randomUUID()))).toEqual({
+      status: 401,
+      retryAfter: null,
+      body: { errors: [{ message: 'The identity provider has not verified the token’s email', extensions: { code: 'UNAUTHENTICATED' } }] },
+    });
+    expect(await me(url, await signed({ email: cast.isla, email_verified: true }, randomUUID()))).toEqual({ status: 200, retryAfter: null, body: { data: { me: { kind: 'AGENCY', person: { email: cast.isla } } } } });
+    // Another address that PostgreSQL's lower() would fold into hers (the dotted capital İ): nobody.
+    expect(await me(url, await signed({ email: 'İsla.morgan@ico.example' }, randomUUID()))).toEqual({
+      status: 401,
+      retryAfter: null,
+      body: { errors: [{ message: 'The token’s email is not an address of the hub’s people (ASCII only)', extensions: { code: 'UNAUTHENTICATED' } }] },
+    });
+    // In another case, in ASCII: the same person (addresses are matched case-insensitively).
+    expect(await me(url, await signed({ email: cast.isla.toUpperCase() }, randomUUID()))).toMatchObject({ status: 200, body: { data: { me: { kind: 'AGENCY' } } } });
     // No email: nobody, and the answer says what is missing.
     expect(await me(url, await signed({}, personId(cast.ann)))).toEqual({
       status: 401,
