@@ -11,26 +11,25 @@ export function closeReason(text: string): string {
   return `${cut}…`;
 }
 
-/** The `headers` object of a payload (`{ headers: { Authorization } }`, as some clients send it), the key in any case. */
-function headersOf(params: Record<string, unknown>): Record<string, unknown> | undefined {
-  const found = Object.entries(params).filter(([k]) => k.toLowerCase() === 'headers');
-  const value = found.length === 1 ? found[0][1] : undefined;
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
+/** The entries of `o` whose key is `name` in any case. */
+const named = (o: Record<string, unknown>, name: string) => Object.entries(o).filter(([k]) => k.toLowerCase() === name);
+
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * The credential of a graphql-ws `connection_init` payload: its `authorization` entry, the key in any case (as an HTTP
  * header name), or the `authorization` of its `headers` object (`{ headers: { Authorization: "Bearer …" } }`, as
  * several clients send it). `undefined` for none (anonymous). Refused (`null`) when the payload names it more than
  * once (both places, or one twice) — which one counts must not be a guess: an empty one before a good token would make
- * the connection anonymous — or when its value is not a string.
+ * the connection anonymous — when its value is not a string, or when `headers` is named twice or is not an object.
  */
 export function connectionAuthorization(params: unknown): string | undefined | null {
   if (params === undefined || params === null) return undefined;
-  if (typeof params !== 'object' || Array.isArray(params)) return null;
-  const named = (o: Record<string, unknown>) => Object.entries(o).filter(([k]) => k.toLowerCase() === 'authorization');
-  const headers = headersOf(params as Record<string, unknown>);
-  const entries = [...named(params as Record<string, unknown>), ...(headers ? named(headers) : [])];
+  if (!isObject(params)) return null;
+  const headers = named(params, 'headers');
+  if (headers.length > 1 || (headers.length === 1 && headers[0][1] != null && !isObject(headers[0][1]))) return null;
+  const inHeaders = headers.length === 1 && isObject(headers[0][1]) ? named(headers[0][1], 'authorization') : [];
+  const entries = [...named(params, 'authorization'), ...inHeaders];
   if (entries.length > 1) return null;
   if (entries.length === 0) return undefined;
   const value = entries[0][1];
@@ -38,22 +37,31 @@ export function connectionAuthorization(params: unknown): string | undefined | n
   return typeof value === 'string' ? value : null;
 }
 
-/** Keys (lower case, letters and digits only) under which clients put a credential the hub does not read there. */
-const CREDENTIAL_LIKE = new Set(['token', 'accesstoken', 'authtoken', 'idtoken', 'bearer', 'bearertoken', 'jwt', 'apikey', 'xapikey', 'auth', 'credential', 'credentials']);
+/** A key that looks like it carries a credential (its letters and digits, in lower case, hold one of these). */
+const CREDENTIAL_LIKE = /auth|token|apikey|key$|cookie|session|credential|bearer|jwt|secret|passw/;
 
 /**
- * The key of a `connection_init` payload (or of its `headers`) that looks like a credential the hub does not read —
- * `token`, `authToken`, `apiKey`, `Bearer`, … — or null. A connection with one is refused (`misplacedCredentialReason`)
- * rather than taken as anonymous: a credential given is never silently ignored (DOMAIN §2).
+ * Where in a `connection_init` payload a credential the hub does not read is given — a key anywhere in it (nested
+ * objects and lists included, a wrapper such as `connectionParams` too) that looks like one (`token`, `authToken`,
+ * `X-API-Key`, `x-auth-token`, `Authentication`, `sessionToken`, `Cookie`, `authorization ` with a space, …) other than
+ * the payload's and its `headers`' `authorization` — or null. A connection with one is refused
+ * (`misplacedCredentialReason`) rather than taken as anonymous: a credential given is never silently ignored (DOMAIN §2).
  */
 export function misplacedCredential(params: unknown): string | null {
-  if (!params || typeof params !== 'object' || Array.isArray(params)) return null;
-  const look = (o: Record<string, unknown>, where: string) => {
-    const key = Object.keys(o).find((k) => CREDENTIAL_LIKE.has(k.toLowerCase().replace(/[^a-z0-9]/g, '')));
-    return key === undefined ? null : `${where}${key}`;
+  const walk = (value: unknown, where: string, depth: number, accepted: boolean): string | null => {
+    if (depth > 8 || !value || typeof value !== 'object') return null;
+    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>);
+    for (const [key, inner] of entries) {
+      const lower = key.toLowerCase();
+      if (accepted && lower === 'authorization') continue;
+      const path = `${where}${key}`;
+      if (!Array.isArray(value) && CREDENTIAL_LIKE.test(lower.replace(/[^a-z0-9]/g, ''))) return path;
+      const found = walk(inner, `${path}.`, depth + 1, depth === 0 && lower === 'headers');
+      if (found) return found;
+    }
+    return null;
   };
-  const headers = headersOf(params as Record<string, unknown>);
-  return look(params as Record<string, unknown>, '') ?? (headers ? look(headers, 'headers.') : null);
+  return walk(params, '', 0, true);
 }
 
 /** The close reason (4403) of a connection whose credential is under a key the hub does not read (`misplacedCredential`). */
@@ -61,20 +69,33 @@ export function misplacedCredentialReason(key: string): string {
   return closeReason(`Put the credential in the connection_init payload's authorization ("Bearer <token>"), not in ${key}`);
 }
 
+/** The close reason (4403) of a `connection_init` message that cannot be read as its client wrote it (`initMessageProblem`). */
+export const INIT_MESSAGE_UNREADABLE = 'The connection_init message could not be read: send a JSON object, nested less deeply';
+
 /**
- * Whether a `connection_init` message, as its client sent it, names `authorization` (in any case) more than once in
- * its payload (or its payload's `headers`): parsing the message keeps the last of two identical keys silently, so `connectionAuthorization` sees
- * one; this reads the text itself. `undefined` (no text kept): false.
+ * What is wrong with a `connection_init` message as its client sent it, or null: `payload`, its `headers` or their
+ * `authorization` (in any case) named more than once — parsing the message keeps the last of two identical keys
+ * silently, so `connectionAuthorization` sees one; this reads the text itself — or a text that cannot be read (nested
+ * too deeply to walk). `undefined` (no text kept): null.
  */
-export function authorizationNamedTwice(text: string | undefined): boolean {
-  if (text === undefined) return false;
-  let named = 0;
-  visit(text, {
-    onObjectProperty(property, _offset, _length, _line, _column, path) {
-      const at = path();
-      const inHeaders = at.length === 2 && at[0] === 'payload' && typeof at[1] === 'string' && at[1].toLowerCase() === 'headers';
-      if ((at.length === 1 && at[0] === 'payload') || inHeaders) if (property.toLowerCase() === 'authorization') named++;
-    },
-  });
-  return named > 1;
+export function initMessageProblem(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  let authorizations = 0;
+  let payloads = 0;
+  let headers = 0;
+  try {
+    visit(text, {
+      onObjectProperty(property, _offset, _length, _line, _column, path) {
+        const at = path();
+        const name = property.toLowerCase();
+        if (at.length === 0 && property === 'payload') payloads++;
+        if (at.length === 1 && at[0] === 'payload' && name === 'headers') headers++;
+        const inHeaders = at.length === 2 && at[0] === 'payload' && typeof at[1] === 'string' && at[1].toLowerCase() === 'headers';
+        if ((at.length === 1 && at[0] === 'payload') || inHeaders) if (name === 'authorization') authorizations++;
+      },
+    });
+  } catch {
+    return INIT_MESSAGE_UNREADABLE;
+  }
+  return authorizations > 1 || payloads > 1 || headers > 1 ? AUTHORIZATION_NOT_ONE_STRING : null;
 }

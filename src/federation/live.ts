@@ -6,7 +6,7 @@ import { GraphQLError, GraphQLSchema, specifiedRules, ValidationRule } from 'gra
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { AUTHORIZATION_NOT_ONE_STRING, authorizationNamedTwice, closeReason, connectionAuthorization, misplacedCredential, misplacedCredentialReason } from '../auth/connection-params';
+import { AUTHORIZATION_NOT_ONE_STRING, closeReason, connectionAuthorization, initMessageProblem, misplacedCredential, misplacedCredentialReason } from '../auth/connection-params';
 import { checkingDateTimes } from '../graphql/input-errors';
 import { checkedSubscription, guardClientSockets, takeFirstMessage } from '../live/websocket';
 import { hubValidationRules } from '../graphql/limits';
@@ -429,8 +429,9 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
             // As at the hub: an authorization that is not a string, or named more than once, is refused.
             const header = connectionAuthorization(ctx.connectionParams);
             const socket = ctx.extra.socket;
-            if (header === null || authorizationNamedTwice(takeFirstMessage(socket))) {
-              socket.close(4403, AUTHORIZATION_NOT_ONE_STRING);
+            const problem = header === null ? AUTHORIZATION_NOT_ONE_STRING : initMessageProblem(takeFirstMessage(socket));
+            if (header === null || problem !== null) {
+              socket.close(4403, problem ?? AUTHORIZATION_NOT_ONE_STRING);
               return false;
             }
             const misplaced = misplacedCredential(ctx.connectionParams);

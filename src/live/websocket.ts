@@ -3,7 +3,7 @@ import {
   DocumentNode, FieldNode, getArgumentValues, getOperationAST, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, OperationTypeNode, parse,
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
-import { AUTHORIZATION_NOT_ONE_STRING, authorizationNamedTwice, closeReason, connectionAuthorization, misplacedCredential, misplacedCredentialReason } from '../auth/connection-params';
+import { AUTHORIZATION_NOT_ONE_STRING, closeReason, connectionAuthorization, initMessageProblem, misplacedCredential, misplacedCredentialReason } from '../auth/connection-params';
 import { asValidationError } from '../graphql/input-errors';
 import { checkedVariables } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
@@ -241,7 +241,7 @@ const firstMessages = new WeakMap<WebSocket, string>();
 
 /**
  * Keeps the text of each connection's first message, for what parsing it loses (a key named twice:
- * `authorizationNamedTwice`). Installed before graphql-ws's own listener, so that the text is kept when graphql-ws
+ * `initMessageProblem`). Installed before graphql-ws's own listener, so that the text is kept when graphql-ws
  * reads the message and asks `onConnect`.
  */
 function keepFirstMessages(wss: WebSocketServer): void {
@@ -320,8 +320,9 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
         // A credential refused closes the connection with 4403 and the reason an HTTP request would be told (the token
         // has expired, the API key has been revoked, …), not graphql-ws's bare "Forbidden".
         const header = connectionAuthorization(ctx.connectionParams);
-        if (header === null || authorizationNamedTwice(takeFirstMessage(ctx.extra.socket))) {
-          ctx.extra.socket.close(4403, AUTHORIZATION_NOT_ONE_STRING);
+        const problem = header === null ? AUTHORIZATION_NOT_ONE_STRING : initMessageProblem(takeFirstMessage(ctx.extra.socket));
+        if (header === null || problem !== null) {
+          ctx.extra.socket.close(4403, problem ?? AUTHORIZATION_NOT_ONE_STRING);
           return false;
         }
         const misplaced = misplacedCredential(ctx.connectionParams);

@@ -6,7 +6,7 @@ import { caseAccess, emailOf, readsConfidential, segmentsSeen, summaries, Viewer
 import { callId, caseId, cast, orgId, personId, segmentId, startSiblingHub, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { dispatchesOf, dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
 import { lockMemberInCall } from '../../src/data/calls';
-import { AUTHORIZATION_NOT_ONE_STRING, misplacedCredentialReason } from '../../src/auth/connection-params';
+import { AUTHORIZATION_NOT_ONE_STRING, INIT_MESSAGE_UNREADABLE, misplacedCredentialReason } from '../../src/auth/connection-params';
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -594,6 +594,15 @@ describe('identity', () => {
     ['a token under a key the hub does not read', { token: 'Bearer nonsense' }, misplacedCredentialReason('token')],
     ['an API key in the headers under a key the hub does not read', { headers: { 'X-API-Key': 'lapk_abcdefgh_x' } }, misplacedCredentialReason('headers.X-API-Key')],
     ['authorization both in the payload and in its headers', { authorization: 'Bearer a', headers: { Authorization: 'Bearer b' } }, AUTHORIZATION_NOT_ONE_STRING],
+    // Shapes that were taken as anonymous, a credential in them silently dropped.
+    ['headers named twice, in two cases', { headers: { authorization: 'Bearer a' }, Headers: {} }, AUTHORIZATION_NOT_ONE_STRING],
+    ['headers as a list of pairs', { headers: [['Authorization', 'Bearer a']] }, AUTHORIZATION_NOT_ONE_STRING],
+    ['a key that holds a credential', { 'x-auth-token': 'a' }, misplacedCredentialReason('x-auth-token')],
+    ['Authentication', { Authentication: 'Bearer a' }, misplacedCredentialReason('Authentication')],
+    ['a session token', { sessionToken: 'a' }, misplacedCredentialReason('sessionToken')],
+    ['a cookie in the headers', { headers: { Cookie: 'sid=a' } }, misplacedCredentialReason('headers.Cookie')],
+    ['authorization with a space after it', { 'authorization ': 'Bearer a' }, misplacedCredentialReason('authorization ')],
+    ['a wrapper around authorization', { connectionParams: { authorization: 'Bearer a' } }, misplacedCredentialReason('connectionParams.authorization')],
   ])('%s closes the connection with 4403 after connection_init, saying why as an HTTP request is told', async (_what, params, reason) => {
     let p = params as Record<string, unknown>;
     if (p.Authorization === 'Bearer <ann>') p = { ...p, Authorization: `Bearer ${await hub.tokenFor(personId(cast.ann), cast.ann)}` };
@@ -628,6 +637,8 @@ describe('identity', () => {
     ['the same key twice', (a: string, b: string) => `{"type":"connection_init","payload":{"authorization":"${a}","authorization":"${b}"}}`],
     ['the key twice, once written with an escape', (a: string, b: string) => `{"type":"connection_init","payload":{"authorization":"${a}","\\u0061uthorization":"${b}"}}`],
     ['the payload twice', (a: string, b: string) => `{"type":"connection_init","payload":{"authorization":"${a}"},"payload":{"authorization":"${b}"}}`],
+    ['the payload twice, the last one empty', (a: string) => `{"type":"connection_init","payload":{"authorization":"${a}"},"payload":{}}`],
+    ['the headers twice, the last one empty', (a: string) => `{"type":"connection_init","payload":{"headers":{"authorization":"${a}"},"headers":{}}}`],
   ])('a connection_init naming authorization twice as written (%s: parsing keeps the last) closes with 4403', async (_what, text) => {
     const [grace, tom] = [`Bearer ${await hub.tokenFor(personId(cast.grace), cast.grace)}`, `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}`];
     const { client, acknowledged } = await LiveClient.connect(hub.url, {}, text(grace, tom));
@@ -638,6 +649,13 @@ describe('identity', () => {
     const once = await LiveClient.connect(hub.url, {}, `{"type":"connection_init","payload":{"authorization":"${tom}"}}`);
     opened.add(once.client);
     expect(once.acknowledged).toBe(true);
+  });
+
+  test('a connection_init nested too deeply to read closes with 4403 saying so, not an internal error', async () => {
+    const text = `{"type":"connection_init","payload":{"x":${'['.repeat(100000)}${']'.repeat(100000)}}}`;
+    const { client, acknowledged } = await LiveClient.connect(hub.url, {}, text);
+    expect(acknowledged).toBe(false);
+    expect(await client.closed).toEqual({ code: 4403, reason: INIT_MESSAGE_UNREADABLE });
   });
 
   test('the authorization key in any case is the credential (as an HTTP header name)', async () => {
