@@ -315,11 +315,20 @@ export class AuditWriter {
    * would be sent on the connection another request gives back.
    */
   private async onConnection<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await poolOf(this.ds).connect();
-    try {
-      return await fn(client);
-    } finally {
-      client.release();
+    for (let attempt = 0; ; attempt++) {
+      const client = await poolOf(this.ds).connect();
+      try {
+        const result = await fn(client);
+        client.release();
+        return result;
+      } catch (err) {
+        // A connection that failed is discarded, not handed to the next user.
+        client.release(err as Error);
+        // One that had failed before anything was sent on it (its server process ended meanwhile): nothing was
+        // written, so the entries go on a fresh connection rather than being lost.
+        if (attempt === 0 && /is not queryable$/.test((err as Error).message ?? '')) continue;
+        throw err;
+      }
     }
   }
 

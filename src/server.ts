@@ -36,7 +36,7 @@ import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
 import { Data } from './data';
-import { databaseUnavailable, POOL_BUSY_MESSAGE, poolWaitEnded, reportUnavailableTo, RequestConnection, setAnswerTimeout, ViewerDb } from './db/viewer-db';
+import { databaseUnavailable, POOL_BUSY_MESSAGE, STATEMENT_TIMED_OUT_MESSAGE, statementTimedOut, poolWaitEnded, reportUnavailableTo, RequestConnection, setAnswerTimeout, ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
 import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } from './http/network-report-csv';
 import { buildHubSchema } from './schema';
@@ -191,6 +191,11 @@ async function answerReady(
       // A stopping hub cancelled the commit (it waited past the grace): nothing was written, and the client is told so.
       result.errors = [{ message: STOPPED_BEFORE_DONE, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 1 } }];
       headers.set('retry-after', '1');
+      status = 503;
+    } else if (statementTimedOut(err)) {
+      // PostgreSQL ended the commit at DATABASE_TIMEOUT_MS (a deferred check waiting for a lock): rolled back.
+      result.errors = [{ message: STATEMENT_TIMED_OUT_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 } }];
+      headers.set('retry-after', '5');
       status = 503;
     } else if (databaseUnavailable(err)) {
       // The database stopped answering, or the connection ended, while the commit was under way: whether it was
@@ -682,8 +687,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       const { data, errors, extensions } = result.body.singleResult;
       if (errors?.length) {
         const code = errors[0].extensions?.code;
+        // The database could not be reached, or was busy: 503 with Retry-After, as the GraphQL request is answered.
+        const retryAfter = errors[0].extensions?.retryAfterSeconds;
+        if (code === 'SERVICE_UNAVAILABLE' && typeof retryAfter === 'number') res.setHeader('retry-after', String(retryAfter));
         // Not GraphQL's locations and path of a query the reader never wrote: the message and its code.
-        res.status(code === 'INTERNAL_SERVER_ERROR' ? 500 : 400).json({ errors: errors.map((e) => ({ message: e.message, extensions: e.extensions })) });
+        res.status(code === 'INTERNAL_SERVER_ERROR' ? 500 : code === 'SERVICE_UNAVAILABLE' ? 503 : 400).json({ errors: errors.map((e) => ({ message: e.message, extensions: e.extensions })) });
         return;
       }
       const report = (data as { networkReport: NetworkReportData | null }).networkReport;

@@ -56,9 +56,38 @@ function answerTimeout(ds: DataSource): number {
   return answerTimeouts.get(ds) ?? DEFAULT_ANSWER_TIMEOUT_MS;
 }
 
-/** A statement given up after `answerTimeout(ds)` (node-postgres's `query_timeout`, which its types do not name). */
+/**
+ * A statement given up after `answerTimeout(ds)` and 2 s more (node-postgres's `query_timeout`, which its types do not
+ * name): PostgreSQL itself ends a statement that runs or waits that long (`statementTimeout`), so this one only fires
+ * when the database does not answer at all.
+ */
 function timed(ds: DataSource, query: pg.QueryConfig): pg.QueryConfig {
-  return { ...query, query_timeout: answerTimeout(ds) } as pg.QueryConfig;
+  return { ...query, query_timeout: answerTimeout(ds) + 2000 } as pg.QueryConfig;
+}
+
+/**
+ * The transaction's `statement_timeout`, in the `BEGIN` message: a statement of a request that runs, or waits for a
+ * lock, longer than `DATABASE_TIMEOUT_MS` is ended by PostgreSQL (57014), its transaction rolled back.
+ */
+function statementTimeout(ds: DataSource): string {
+  return `SET LOCAL statement_timeout = ${answerTimeout(ds)}; `;
+}
+
+/** Whether `err` is PostgreSQL ending a statement at its `statement_timeout` (`statementTimeout`). */
+export function statementTimedOut(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === '57014' && typeof e.message === 'string' && /statement timeout/.test(e.message);
+}
+
+/** The message of a request whose statement PostgreSQL ended at DATABASE_TIMEOUT_MS. */
+export const STATEMENT_TIMED_OUT_MESSAGE = 'The database did not finish this request in time (a lock held long, or a heavy statement): nothing of it was written; send it again';
+
+/**
+ * A statement node-postgres gave up on (`Query read timeout`) may still run at the server, which did not answer:
+ * cancelled, as for a client gone (`cancelRunning`), so that it does not go on holding a session beside the new ones.
+ */
+function cancelIfTimedOut(err: unknown, client: pg.PoolClient, ds: DataSource): void {
+  if ((err as { message?: unknown } | null)?.message === 'Query read timeout') void cancelRunning(client, ds);
 }
 
 /** Connection errors of Node (the socket) and node-postgres's words for a connection that ended. */
@@ -75,6 +104,7 @@ export const DATABASE_UNAVAILABLE_MESSAGE = 'The database cannot be reached at t
  * the socket failing, a connection that ended or a statement unanswered for `DATABASE_TIMEOUT_MS`.
  */
 export function databaseUnavailable(err: unknown): GraphQLError | null {
+  if (statementTimedOut(err)) return serviceUnavailable(STATEMENT_TIMED_OUT_MESSAGE, 5, err as Error);
   if (!unreachable(err)) return null;
   noteUnavailable(err as Error);
   return serviceUnavailable(DATABASE_UNAVAILABLE_MESSAGE, 5, err as Error);
@@ -301,13 +331,14 @@ export class ViewerDb {
     this.cork(client);
     // Read-write only (writes are what a rule at commit judges; a read's BEGIN stays as short as it was).
     const waited = this.readOnly ? '' : `, set_config('lap.waited_ms', '${Math.max(0, Math.round(performance.now() - this.clockReadAt))}', true)`;
-    const begun = client.query(timed(this.ds, { text: `${before}BEGIN ${mode}; ${role}${GENERIC_PLANS}${settings(this.viewer, this.now)}${waited}${probe}` })).then(
+    const begun = client.query(timed(this.ds, { text: `${before}BEGIN ${mode}; ${role}${statementTimeout(this.ds)}${GENERIC_PLANS}${settings(this.viewer, this.now)}${waited}${probe}` })).then(
       (results) => {
         if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
       },
       (err) => {
         this.client = null;
         countOn(client, null);
+        cancelIfTimedOut(err, client, this.ds);
         client.release(err as Error);
         throw databaseUnavailable(err) ?? err;
       },
@@ -418,6 +449,7 @@ export class ViewerDb {
       if (code === '40P01' || code === '40001') {
         throw serviceUnavailable('Another request changed the same rows at this moment: this one was undone and nothing of it was written; send it again', 1, err as Error);
       }
+      cancelIfTimedOut(err, client, this.ds);
       throw databaseUnavailable(err) ?? err;
     }
   }
@@ -720,7 +752,7 @@ export class RequestConnection {
       // The two count as one statement (`X-SQL-Statements`), the lookup: one write, one answer.
       countOn(client, null);
       begun = client.query(
-        timed(this.ds, { text: `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${GENERIC_PLANS}${probe ? `SELECT ${SHARED_SESSION_PROBE} AS shared` : ''}` }),
+        timed(this.ds, { text: `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${statementTimeout(this.ds)}${GENERIC_PLANS}${probe ? `SELECT ${SHARED_SESSION_PROBE} AS shared` : ''}` }),
       ) as unknown as Promise<pg.QueryResult[]>;
       countOn(client, this.count);
       const now = this.now.toISOString();
@@ -732,6 +764,7 @@ export class RequestConnection {
     if (b.status === 'rejected' || l.status === 'rejected') {
       const err = (b.status === 'rejected' ? b.reason : (l as PromiseRejectedResult).reason) as Error;
       this.client = null;
+      cancelIfTimedOut(err, client, this.ds);
       await client.query('ROLLBACK').catch(() => undefined);
       countOn(client, null);
       client.release(err);

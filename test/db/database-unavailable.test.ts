@@ -1,4 +1,5 @@
 import net from 'node:net';
+import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
@@ -112,6 +113,31 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
     // The lines say what happened, as warnings (not errors with stacks for every request).
     expect(lines.filter((l) => l.level >= 50)).toEqual([]);
     expect(lines.filter((l) => /^the database cannot be reached: \d+ request\(s\) answered 503/.test(l.msg)).length).toBeGreaterThan(0);
+  });
+
+  test('a statement that waits for a lock longer than DATABASE_TIMEOUT_MS: ended by PostgreSQL, 503 "nothing written", no session left behind; the CSV report alike', async () => {
+    const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE conference_call IN ACCESS EXCLUSIVE MODE');
+      const answer = await ask(`{ calls(when: ALL) { nodes { title } } }`, ann);
+      expect(answer).toMatchObject({
+        status: 503,
+        retryAfter: '5',
+        errors: [['The database did not finish this request in time (a lock held long, or a heavy statement): nothing of it was written; send it again', 'SERVICE_UNAVAILABLE']],
+      });
+      expect(answer.ms).toBeLessThan(3000);
+      const csv = await fetch(url.replace('/graphql', '/reports/network.csv?from=2004-01-01&to=2005-01-01'), { headers: { authorization: `Bearer ${ann}` } });
+      expect([csv.status, csv.headers.get('retry-after'), ((await csv.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code]).toEqual([503, '5', 'SERVICE_UNAVAILABLE']);
+      // Nothing of the hub's still waits for the lock.
+      const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()`);
+      expect(rows).toEqual([{ n: 0 }]);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+    expect(await ask(`{ calls(when: ALL) { nodes { title } } }`, ann)).toMatchObject({ status: 200 });
   });
 
   test('a database that refuses connections: 503, and one line a second at most however many requests', async () => {

@@ -617,6 +617,9 @@ describe('query limits (graphql-armor)', () => {
       [`{ ${Array.from({ length: 60 }, (_, i) => `a${i}: me { kind }`).join(' ')} }`, 'Aliases limit of 50 exceeded, found 60.'],
       [deep, `Query depth limit of ${hub.config.maxQueryDepth} exceeded, found 13.`],
       ['{ cases(first: 1000) { nodes { countries { participants(first: 1000) { nodes { name } } } } } }', 'Query Cost limit of 250000 exceeded, found 24478250.'],
+      // Introspection costs nothing to armor: the whole schema once per operation, however it is aliased or spread.
+      ['{ a: __schema { queryType { name } } b: __schema { queryType { name } } }', 'An operation may ask for __schema once, found 2.'],
+      ['{ a: __typename ...F } fragment F on Query { s: __schema { types { name } } ... on Query { t: __schema { types { name } } } }', 'An operation may ask for __schema once, found 2.'],
     ];
     for (const [query, message] of cases) {
       const res = await post(hub.url, query);
