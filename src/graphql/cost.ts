@@ -12,27 +12,45 @@ import {
   validate,
   ValidationContext,
   ValidationRule,
+  TypeInfo,
   visit,
+  visitWithTypeInfo,
 } from 'graphql';
-import { MAX_PAGE_SIZE } from './page-size';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page-size';
 
 /** The hub's cost limit: a query costing more is refused before it runs (GRAPHQL_VALIDATION_FAILED). */
 export const MAX_QUERY_COST = 250000;
 
-/** A document's `first` and `last` literals above the largest page, as the largest page: what a page can hold. */
-const clamped = new WeakMap<ASTNode, ASTNode>();
-function withPageSizesClamped<T extends ASTNode>(node: T): T {
-  let out = clamped.get(node);
+/**
+ * A document as the cost limit counts it: a `first` or `last` written above the largest page as the largest page (what
+ * a page can hold), and a page whose size is not given — a field that takes `first`, given neither `first` nor `last`
+ * — as the default page it returns (`DEFAULT_PAGE_SIZE`), where armor counted it as one row. Per schema and node.
+ */
+const counted = new WeakMap<GraphQLSchema, WeakMap<ASTNode, ASTNode>>();
+function withPageSizesCounted<T extends ASTNode>(node: T, schema: GraphQLSchema): T {
+  let bySchema = counted.get(schema);
+  if (!bySchema) counted.set(schema, (bySchema = new WeakMap()));
+  let out = bySchema.get(node);
   if (out === undefined) {
-    out = visit(node, {
-      Argument(arg) {
-        if ((arg.name.value === 'first' || arg.name.value === 'last') && arg.value.kind === Kind.INT && Number(arg.value.value) > MAX_PAGE_SIZE) {
-          return { ...arg, value: { ...arg.value, value: String(MAX_PAGE_SIZE) } };
-        }
-        return undefined;
-      },
-    });
-    clamped.set(node, out);
+    const typeInfo = new TypeInfo(schema);
+    out = visit(
+      node,
+      visitWithTypeInfo(typeInfo, {
+        Field(field) {
+          const args = field.arguments ?? [];
+          if (args.some((a) => PAGE_ARGUMENTS.has(a.name.value))) return undefined;
+          if (!typeInfo.getFieldDef()?.args.some((a) => a.name === 'first')) return undefined;
+          return { ...field, arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'first' }, value: intValue(DEFAULT_PAGE_SIZE) }, ...args] };
+        },
+        Argument(arg) {
+          if (PAGE_ARGUMENTS.has(arg.name.value) && arg.value.kind === Kind.INT && Number(arg.value.value) > MAX_PAGE_SIZE) {
+            return { ...arg, value: { ...arg.value, value: String(MAX_PAGE_SIZE) } };
+          }
+          return undefined;
+        },
+      }),
+    );
+    bySchema.set(node, out);
   }
   return out as T;
 }
@@ -50,7 +68,7 @@ export function pageCostRule(options: CostLimitOptions = {}): ValidationRule {
   return (context: ValidationContext) => {
     const getFragment = (name: string): FragmentDefinitionNode | null | undefined => {
       const fragment = context.getFragment(name);
-      return fragment ? withPageSizesClamped(fragment) : fragment;
+      return fragment ? withPageSizesCounted(fragment, context.getSchema()) : fragment;
     };
     const costed = new Proxy(context, {
       get(target, key) {
@@ -63,7 +81,7 @@ export function pageCostRule(options: CostLimitOptions = {}): ValidationRule {
     return {
       OperationDefinition: {
         enter(operation: OperationDefinitionNode) {
-          visitor.onOperationDefinitionEnter(withPageSizesClamped(operation));
+          visitor.onOperationDefinitionEnter(withPageSizesCounted(operation, context.getSchema()));
         },
       },
     };
@@ -109,6 +127,8 @@ export function variableCostRefusal(schema: GraphQLSchema, document: DocumentNod
     let args: ArgumentNode[] = (field.arguments ?? []).map((arg) => {
       if (!PAGE_ARGUMENTS.has(arg.name.value) || arg.value.kind !== Kind.VARIABLE) return arg;
       const value = variables[arg.value.name.value];
+      // Not given (null, or a variable left out): the default page, as the page itself reads it.
+      if (value === null || value === undefined) return { ...arg, value: intValue(DEFAULT_PAGE_SIZE) };
       return typeof value === 'number' && Number.isFinite(value) ? { ...arg, value: intValue(Math.max(0, Math.trunc(value))) } : arg;
     });
     if (field.name.value === '_entities') {

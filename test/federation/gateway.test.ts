@@ -1123,7 +1123,7 @@ test('the hub’s limits hold at the gateway: aliases, depth and tokens refused 
   hub.hub.httpServer.on('request', counting);
   const aliases = await post(url, `{ ${Array.from({ length: 51 }, (_, i) => `a${i}: case(id: "00000000-0000-4000-8000-00000000000${i % 10}") { id }`).join(' ')} }`, null);
   expect(aliases.body).toEqual({ errors: [{ message: 'Aliases limit of 50 exceeded, found 51.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
-  const deep = await post(url, `{ cases { nodes { leadAgency { cases { nodes { leadAgency { cases { nodes { leadAgency { cases { nodes { leadAgency { name } } } } } } } } } } } } }`, cast.ann);
+  const deep = await post(url, `{ cases(first: 1) { nodes { leadAgency { cases(first: 1) { nodes { leadAgency { cases(first: 1) { nodes { leadAgency { cases(first: 1) { nodes { leadAgency { name } } } } } } } } } } } } }`, cast.ann);
   expect(deep.body).toEqual({ errors: [{ message: 'Query depth limit of 12 exceeded, found 13.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
   const tokens = await post(url, `{ ${'__typename '.repeat(6000)}}`, null);
   expect(tokens.body.errors.map((e: any) => e.extensions?.code)).toEqual(['GRAPHQL_PARSE_FAILED']);

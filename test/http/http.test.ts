@@ -612,7 +612,7 @@ describe('stopping', () => {
 
 describe('query limits (graphql-armor)', () => {
   test('too many aliases, too deep, too costly: 400 GRAPHQL_VALIDATION_FAILED, said plainly (no "Syntax Error:" of a query that parsed)', async () => {
-    const deep = `{ me { person { organization { people { nodes { organization { people { nodes { organization { people { nodes { organization { name } } } } } } } } } } } } }`;
+    const deep = `{ me { person { organization { people(first: 1) { nodes { organization { people(first: 1) { nodes { organization { people(first: 1) { nodes { organization { name } } } } } } } } } } } } }`;
     const cases: Array<[string, string]> = [
       [`{ ${Array.from({ length: 60 }, (_, i) => `a${i}: me { kind }`).join(' ')} }`, 'Aliases limit of 50 exceeded, found 60.'],
       [deep, `Query depth limit of ${hub.config.maxQueryDepth} exceeded, found 13.`],
@@ -646,6 +646,14 @@ describe('query limits (graphql-armor)', () => {
       expect(await answer(`query($a: Int, $b: Int) { ...F } fragment F on Query ${nested('$a', '$b')}`, { a: 1000, b: 1000 })).toEqual(refused('55076066.5'));
     }
     // The same query with small pages is answered.
+    // A page size not given (a variable left out or null, or no first at all) counts as the default page, 50, which
+    // the page returns: three such pages nested cost what three pages of 50 written in do.
+    const deepest = (size: string) => `{ cases${size} { nodes { leadAgency { ... on Agency { cases${size} { nodes { leadAgency { ... on Agency { cases${size} { nodes { id title } } } } } } } } } } }`;
+    const [status, fifty] = (await answer(deepest('(first: 50)'))) as [number, Array<[string, string]>];
+    expect([status, fifty[0][1]]).toEqual([400, 'GRAPHQL_VALIDATION_FAILED']);
+    expect(await answer(deepest(''))).toEqual([400, fifty]);
+    expect(await answer(`query($n: Int) ${deepest('(first: $n)')}`, { n: null })).toEqual([400, fifty]);
+    expect(await answer(`query($n: Int) ${deepest('(first: $n)')}`)).toEqual([400, fifty]);
     const small = await answer(`query($a: Int, $b: Int) ${nested('$a', '$b')}`, { a: 2, b: 2 });
     expect(small).toEqual([200, { cases: { nodes: [{ countries: expect.any(Array) }] } }]);
     // _entities: its selection once per representation, given in the query or as a variable.

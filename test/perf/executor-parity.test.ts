@@ -537,7 +537,7 @@ function corpus(): Doc[] {
     cases(first: 2) { nodes { leadAgency { people(first: -1) { totalCount } } } }
   }`);
   add('bubbling: through lists of non-null cases up to the root', `{
-    calls(when: ALL) { nodes { segments { discussedCases { reference leadAgency { cases(first: 5000) { totalCount } } } } } }
+    calls(when: ALL, first: 5) { nodes { segments { discussedCases { reference leadAgency { cases(first: 5000) { totalCount } } } } } }
   }`);
   add('bubbling: a nested cursor of the wrong shape, up to the root', `{ participants { nodes { name ... on Agency { cases(after: "WzFd") { totalCount } } } } }`);
   add('bubbling: a root field fails while its siblings are still running', `{
