@@ -1,4 +1,3 @@
-import net from 'node:net';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config';
@@ -7,6 +6,7 @@ import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/db/viewer-db';
 import { createHub, Hub } from '../../src/server';
 import { cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { capturingLogger } from '../support/log';
+import { TcpProxy, tcpProxy } from '../support/tcp-proxy';
 
 /**
  * A PostgreSQL server that stops answering without closing its connections (a host switched off, a network cut), or
@@ -15,47 +15,11 @@ import { capturingLogger } from '../support/log';
  * that forwards, swallows (`blackhole`) or refuses. On a PostgreSQL server only (the embedded database is in process).
  */
 
-type Mode = 'pass' | 'blackhole' | 'refuse';
-
-async function proxyTo(upstream: URL): Promise<{ url: string; mode(m: Mode): void; close(): Promise<void> }> {
-  let mode: Mode = 'pass';
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    if (mode === 'refuse') return void client.destroy();
-    const server = net.connect(Number(upstream.port || 5432), upstream.hostname);
-    for (const s of [client, server]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        sockets.delete(s);
-        (s === client ? server : client).destroy();
-      });
-    }
-    client.on('data', (chunk) => mode === 'pass' && server.write(chunk));
-    server.on('data', (chunk) => mode === 'pass' && client.write(chunk));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const url = new URL(upstream.href);
-  url.hostname = '127.0.0.1';
-  url.port = String((server.address() as net.AddressInfo).port);
-  return {
-    url: url.href,
-    mode(m) {
-      mode = m;
-      if (m === 'refuse') for (const s of sockets) s.destroy();
-    },
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
 
 (onServer ? describe : describe.skip)('a database that cannot be reached', () => {
   let base: TestHub;
-  let proxy: Awaited<ReturnType<typeof proxyTo>>;
+  let proxy: TcpProxy;
   let ds: DataSource;
   let hub: Hub;
   let url: string;
@@ -65,12 +29,16 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
   beforeAll(async () => {
     base = await startTestHub();
     ann = await base.tokenFor(personId(cast.ann), cast.ann);
-    proxy = await proxyTo(new URL(process.env.LAPHUB_TEST_DB_URL!));
-    ds = createDataSource(proxy.url, 4);
+    const upstream = new URL(process.env.LAPHUB_TEST_DB_URL!);
+    proxy = await tcpProxy(upstream.hostname, Number(upstream.port || 5432));
+    const through = new URL(upstream.href);
+    through.hostname = '127.0.0.1';
+    through.port = String(proxy.port);
+    ds = createDataSource(through.href, 4);
     await ds.initialize();
     const captured = capturingLogger();
     lines = captured.lines;
-    const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: proxy.url, DATABASE_TIMEOUT_MS: '1000', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_VIEWER: '0' });
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: through.href, DATABASE_TIMEOUT_MS: '1000', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_VIEWER: '0' });
     hub = await createHub({ config, ds, logger: captured.logger });
     url = `http://127.0.0.1:${await hub.listen(0, '127.0.0.1')}/graphql`;
   });

@@ -16,6 +16,7 @@ import { createHub, Hub } from '../../src/server';
 import { checkPort } from '../../src/startup';
 import { caseId, cast, personId, startTestHub, testHubEnv, TestHub } from '../support/hub';
 import { capturingLogger } from '../support/log';
+import { tcpProxy } from '../support/tcp-proxy';
 import { LiveClient } from '../support/live';
 import { trickledRequest } from '../support/trickle';
 
@@ -297,57 +298,31 @@ describe('rate limits', () => {
   (process.env.TEST_REDIS_URL ? test : test.skip)('Redis going away while the hub runs: one warning, not one per reconnection attempt; a line when it is back', async () => {
     const target = new URL(process.env.TEST_REDIS_URL!);
     // A proxy in front of the machine's Redis, closed and opened again: Redis itself is left alone.
-    const sockets = new Set<net.Socket>();
-    const proxy = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port || 6379), target.hostname);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => sockets.delete(s));
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    const port = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as net.AddressInfo).port)));
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+    const port = proxy.port;
     const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` });
     const { logger, lines } = capturingLogger();
     const other = await createHub({ config, ds: hub.ds, logger });
     const warnings = () => lines.filter((l) => l.msg === 'rate limits: Redis is unavailable; counting in memory until it is back');
     try {
-      await new Promise<void>((resolve) => {
-        proxy.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+      await proxy.close();
       // ioredis tries again and again (every 50 ms, then more slowly): each attempt is an error event.
       await new Promise((r) => setTimeout(r, 2500));
       expect(warnings()).toHaveLength(1);
-      await new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', () => resolve()));
+      await proxy.reopen();
       while (!lines.some((l) => l.msg === 'rate limits: Redis is back')) await new Promise((r) => setTimeout(r, 50));
       expect(warnings()).toHaveLength(1);
     } finally {
       await other.stop();
-      await new Promise<void>((resolve) => {
-        proxy.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+      await proxy.close();
     }
   });
 
   (process.env.TEST_REDIS_URL ? test : test.skip)('Redis that stops answering without closing its connection: requests are counted in memory after 1 s, not held', async () => {
     const target = new URL(process.env.TEST_REDIS_URL!);
-    // A proxy in front of the machine's Redis that can hold everything sent either way (a stalled Redis, a cut network).
-    let stalled = false;
-    const sockets = new Set<net.Socket>();
-    const proxy = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port || 6379), target.hostname);
-      for (const s of [client, upstream]) {
-        sockets.add(s);
-        s.on('error', () => undefined);
-        s.on('close', () => sockets.delete(s));
-      }
-      client.on('data', (chunk) => !stalled && upstream.write(chunk));
-      upstream.on('data', (chunk) => !stalled && client.write(chunk));
-    });
-    const port = await new Promise<number>((resolve) => proxy.listen(0, '127.0.0.1', () => resolve((proxy.address() as net.AddressInfo).port)));
+    // A proxy in front of the machine's Redis that can swallow everything sent either way (a stalled Redis, a cut network).
+    const proxy = await tcpProxy(target.hostname, Number(target.port || 6379));
+    const port = proxy.port;
     const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_PER_IP: '1000', RATE_LIMIT_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` });
     const { logger, lines } = capturingLogger();
     const other = await createHub({ config, ds: hub.ds, logger });
@@ -359,7 +334,7 @@ describe('rate limits', () => {
     };
     try {
       expect(await ask()).toMatchObject({ status: 200, body: { data: { me: { kind: 'ANONYMOUS' } } } });
-      stalled = true;
+      proxy.mode('blackhole');
       for (let i = 0; i < 3; i++) {
         const answer = await ask();
         expect(answer).toMatchObject({ status: 200, body: { data: { me: { kind: 'ANONYMOUS' } } } });
@@ -370,12 +345,8 @@ describe('rate limits', () => {
         [40, 'Command timed out'],
       ]);
     } finally {
-      stalled = false;
       await other.stop();
-      await new Promise<void>((resolve) => {
-        proxy.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      });
+      await proxy.close();
     }
   });
 

@@ -658,23 +658,16 @@ describe('identity', () => {
     expect(await client.closed).toEqual({ code: 4403, reason: INIT_MESSAGE_UNREADABLE });
   });
 
-  test('the authorization key in any case is the credential (as an HTTP header name)', async () => {
-    const { client, acknowledged } = await LiveClient.connect(hub.url, { AUTHORIZATION: `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}` });
+  test.each([
+    ['the authorization key in any case is the credential (as an HTTP header name)', (bearer: string) => ({ AUTHORIZATION: bearer })],
+    ['the authorization of the payload’s headers is the credential too (as some clients send it)', (bearer: string) => ({ headers: { Authorization: bearer } })],
+  ])('%s', async (_what, params) => {
+    const { client, acknowledged } = await LiveClient.connect(hub.url, params(`Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}`));
     opened.add(client);
     expect(acknowledged).toBe(true);
     const subs = new Map([['tom' as ViewerName, client.subscribe(`subscription { caseChanged { reference } }`)]]);
     await subscribed(dispatcher(), 1);
     // FTC's RED phishing-kit case names Tom: anonymous would not hear of it.
-    await changed('case', caseId('FTC-2004-021'), updateCase, 'ann', { id: caseId('FTC-2004-021'), input: { title: 'Renamed' } }, new Map([['tom' as ViewerName, client]]), subs);
-    expect(received(subs)).toEqual({ tom: [{ data: { caseChanged: { reference: 'FTC-2004-021' } } }] });
-  });
-
-  test('the authorization of the payload’s headers is the credential too (as some clients send it)', async () => {
-    const { client, acknowledged } = await LiveClient.connect(hub.url, { headers: { Authorization: `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}` } });
-    opened.add(client);
-    expect(acknowledged).toBe(true);
-    const subs = new Map([['tom' as ViewerName, client.subscribe(`subscription { caseChanged { reference } }`)]]);
-    await subscribed(dispatcher(), 1);
     await changed('case', caseId('FTC-2004-021'), updateCase, 'ann', { id: caseId('FTC-2004-021'), input: { title: 'Renamed' } }, new Map([['tom' as ViewerName, client]]), subs);
     expect(received(subs)).toEqual({ tom: [{ data: { caseChanged: { reference: 'FTC-2004-021' } } }] });
   });

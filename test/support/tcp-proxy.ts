@@ -1,0 +1,55 @@
+import net from 'node:net';
+
+/** What a test proxy does with the bytes it gets: forwards them, swallows them (a host gone silent), or refuses connections. */
+export type ProxyMode = 'pass' | 'blackhole' | 'refuse';
+
+export interface TcpProxy {
+  port: number;
+  /** Switches what the proxy does; `refuse` also ends the connections it holds. */
+  mode(mode: ProxyMode): void;
+  /** Stops listening and ends every connection (the service gone: connections refused). */
+  close(): Promise<void>;
+  /** Listens again on the same port. */
+  reopen(): Promise<void>;
+}
+
+/**
+ * A TCP proxy on a loopback port of its own in front of a service of the machine (PostgreSQL, Redis), for tests of a
+ * service that stalls, goes silent, refuses or goes away — the service itself left alone.
+ */
+export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
+  let mode: ProxyMode = 'pass';
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    if (mode === 'refuse') return void client.destroy();
+    const upstream = net.connect(port, host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => {
+        sockets.delete(s);
+        (s === client ? upstream : client).destroy();
+      });
+    }
+    client.on('data', (chunk) => mode === 'pass' && upstream.write(chunk));
+    upstream.on('data', (chunk) => mode === 'pass' && client.write(chunk));
+  });
+  const listen = (at: number) => new Promise<number>((resolve) => server.listen(at, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+  const own = await listen(0);
+  const endAll = () => sockets.forEach((s) => s.destroy());
+  return {
+    port: own,
+    mode(m) {
+      mode = m;
+      if (m === 'refuse') endAll();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        endAll();
+      }),
+    reopen: async () => {
+      await listen(own);
+    },
+  };
+}
