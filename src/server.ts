@@ -11,13 +11,13 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AuditTrail, AuditWriter } from './audit';
 import { IdentityProviderUnavailable, TokenService } from './auth/tokens';
-import { credentialFromHeader, ownLookups, requestLookups } from './auth/viewer';
+import { credentialFromHeader, misplacedHttpCredential, ownLookups, requestLookups } from './auth/viewer';
 import { requestTimeoutOptions, type Config } from './config';
 import type { Context } from './context';
 import type { StatementCount } from './db/statement-counter';
 import { hubGateway, MAX_LITERAL_NESTING } from './graphql/executor';
 import { hubValidationRules, MAX_QUERY_TOKENS } from './graphql/limits';
-import { parsedTooDeep, tooDeepToParse } from './graphql/errors';
+import { parsedTooDeep, tooDeepToParse, unauthenticated } from './graphql/errors';
 import { inputErrorsPlugin } from './graphql/input-errors';
 import { inputTextPlugin } from './graphql/input-text';
 import { defaultDashboardDir, mountDashboard } from './http/dashboard';
@@ -548,6 +548,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     let db: ViewerDb;
     let viewer;
     try {
+      const misplaced = req.headers.authorization ? null : misplacedHttpCredential(req);
+      if (misplaced) throw unauthenticated(`Put the credential in the Authorization header ("Bearer <token>"), not in ${misplaced}`);
       ({ viewer } = await credentialFromHeader(req.headers.authorization, tokens, ds, at, connection ? requestLookups(connection) : ownLookups(ds, at, count)));
       factsOf(req).viewer = { kind: viewer.kind, person: viewer.personId, organization: viewer.ownOrgId };
       const refusal = await rateLimits.byViewer(viewer, clientIp(req) ?? 'unknown');

@@ -333,6 +333,24 @@ describe('keys that do not work', () => {
     expect(r.body.errors!.map((e) => [e.extensions!.code, e.message])).toEqual([['UNAUTHENTICATED', message]]);
   });
 
+  test('a credential of the hub’s in another header or a query parameter is refused, saying where it goes, never anonymous', async () => {
+    const key = await createKey(cast.ann);
+    const token = await hub.tokenFor(personId(cast.ann), cast.ann);
+    const where = (what: string) => `Put the credential in the Authorization header ("Bearer <token>"), not in ${what}`;
+    const refusedAs = async (headers: Record<string, string>, path = '/graphql') => {
+      const res = await fetch(hub.url.replace(/\/graphql$/, path), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{"query":"{ me { kind } }"}' });
+      return [res.status, ((await res.json()) as { errors?: Array<{ message: string; extensions: { code: string } }> }).errors?.map((e) => [e.extensions.code, e.message])];
+    };
+    expect(await refusedAs({ 'x-api-key': key.secret })).toEqual([401, [['UNAUTHENTICATED', where('the x-api-key header')]]]);
+    expect(await refusedAs({ 'x-auth-token': token })).toEqual([401, [['UNAUTHENTICATED', where('the x-auth-token header')]]]);
+    expect(await refusedAs({ token: `Bearer ${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the token header')]]]);
+    expect(await refusedAs({}, `/graphql?access_token=${token}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter access_token')]]]);
+    // Other headers a proxy adds, and no credential at all: anonymous, as before.
+    expect(await refusedAs({ 'x-api-key': 'a-proxy-key-of-its-own', 'x-client-version': '1.2.3' })).toEqual([200, undefined]);
+    // With the Authorization header, the credential is that one.
+    expect(await refusedAs({ authorization: `Bearer ${token}`, 'x-api-key': key.secret })).toEqual([200, undefined]);
+  });
+
   test('a right prefix with a wrong secret is UNAUTHENTICATED', async () => {
     const key = await createKey(cast.ann);
     const wrong = `${key.prefix}_${'A'.repeat(43)}`;
