@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { visit } from 'jsonc-parser';
 
 /** The close reason (4403) of a connection whose `connection_init` names `authorization` twice, or not as a string. */
@@ -98,4 +99,42 @@ export function initMessageProblem(text: string | undefined): string | null {
     return INIT_MESSAGE_UNREADABLE;
   }
   return authorizations > 1 || payloads > 1 || headers > 1 ? AUTHORIZATION_NOT_ONE_STRING : null;
+}
+
+/** A value that is one of the hub's credentials: an API key, or a JWT (its header segment begins `{"`), with or without `Bearer `. */
+const HUB_CREDENTIAL = /^(Bearer\s+)?(lapk_[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)$/i;
+/** The parameters of a GraphQL GET request, never a credential. */
+const GRAPHQL_PARAMETERS = new Set(['query', 'variables', 'operationName', 'extensions']);
+
+/**
+ * Where a request without an Authorization header carries one of the hub's credentials instead — another header
+ * (`X-API-Key: lapk_…`, `X-Auth-Token: eyJ…`) or a query parameter (`?access_token=…`) — or null. Such a request is
+ * refused (401 saying where the credential goes), not answered as anonymous: a credential given is never silently
+ * ignored (DOMAIN §2). Only values that are a credential of the hub's count: a proxy's own headers pass.
+ */
+export function misplacedHttpCredential(req: IncomingMessage): string | null {
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name === 'authorization' || name === 'cookie') continue;
+    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && HUB_CREDENTIAL.test(v.trim())) return `the ${name} header`;
+  }
+  const at = (req.url ?? '').indexOf('?');
+  if (at >= 0) {
+    for (const [name, v] of new URLSearchParams((req.url ?? '').slice(at + 1))) {
+      if (!GRAPHQL_PARAMETERS.has(name) && HUB_CREDENTIAL.test(v.trim())) return `the query parameter ${name}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * The credential a WebSocket client put on its upgrade request rather than in `connection_init` — the upgrade's
+ * Authorization header, or one of the hub's credentials in another header or the URL (`misplacedHttpCredential`) — or
+ * null. Only asked when `connection_init` names no authorization: such a connection is refused (4403 saying where the
+ * credential goes), not taken as anonymous. With an authorization in `connection_init`, that one is the credential.
+ */
+export function upgradeCredential(request: IncomingMessage | undefined): string | null {
+  if (!request) return null;
+  if (request.headers.authorization) return "the upgrade request's Authorization header";
+  const misplaced = misplacedHttpCredential(request);
+  return misplaced === null ? null : `${misplaced} of the upgrade request`;
 }

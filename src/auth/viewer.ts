@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { ViewerKind } from '../../entities/enums';
 import { apiKeyActive, lookupApiKey, lookupViewer, RequestConnection } from '../db/viewer-db';
@@ -17,31 +16,6 @@ import { bearerCredential } from '../http/authorization';
  */
 export async function viewerFromHeader(header: string | undefined, tokens: TokenService, ds: DataSource, now: Date): Promise<Viewer> {
   return (await credentialFromHeader(header, tokens, ds, now)).viewer;
-}
-
-/** A value that is one of the hub's credentials: an API key, or a JWT (its header segment begins `{"`), with or without `Bearer `. */
-const HUB_CREDENTIAL = /^(Bearer\s+)?(lapk_[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)$/i;
-/** The parameters of a GraphQL GET request, never a credential. */
-const GRAPHQL_PARAMETERS = new Set(['query', 'variables', 'operationName', 'extensions']);
-
-/**
- * Where a request without an Authorization header carries one of the hub's credentials instead — another header
- * (`X-API-Key: lapk_…`, `X-Auth-Token: eyJ…`) or a query parameter (`?access_token=…`) — or null. Such a request is
- * refused (401 saying where the credential goes), not answered as anonymous: a credential given is never silently
- * ignored (DOMAIN §2). Only values that are a credential of the hub's count: a proxy's own headers pass.
- */
-export function misplacedHttpCredential(req: IncomingMessage): string | null {
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name === 'authorization' || name === 'cookie') continue;
-    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && HUB_CREDENTIAL.test(v.trim())) return `the ${name} header`;
-  }
-  const at = (req.url ?? '').indexOf('?');
-  if (at >= 0) {
-    for (const [name, v] of new URLSearchParams((req.url ?? '').slice(at + 1))) {
-      if (!GRAPHQL_PARAMETERS.has(name) && HUB_CREDENTIAL.test(v.trim())) return `the query parameter ${name}`;
-    }
-  }
-  return null;
 }
 
 /**

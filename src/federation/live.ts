@@ -6,7 +6,7 @@ import { GraphQLError, GraphQLSchema, specifiedRules, ValidationRule } from 'gra
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { AUTHORIZATION_NOT_ONE_STRING, closeReason, connectionAuthorization, initMessageProblem, misplacedCredential, misplacedCredentialReason } from '../auth/connection-params';
+import { AUTHORIZATION_NOT_ONE_STRING, closeReason, connectionAuthorization, initMessageProblem, misplacedCredential, misplacedCredentialReason, upgradeCredential } from '../auth/connection-params';
 import { checkingDateTimes } from '../graphql/input-errors';
 import { checkedSubscription, guardClientSockets, takeFirstMessage } from '../live/websocket';
 import { hubValidationRules } from '../graphql/limits';
@@ -435,8 +435,9 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
               return false;
             }
             const misplaced = misplacedCredential(ctx.connectionParams);
-            if (misplaced !== null) {
-              socket.close(4403, misplacedCredentialReason(misplaced));
+            const onUpgrade = header === undefined ? upgradeCredential((ctx.extra as { request?: http.IncomingMessage }).request) : null;
+            if (misplaced !== null || onUpgrade !== null) {
+              socket.close(4403, misplacedCredentialReason(misplaced ?? onUpgrade!));
               return false;
             }
             // With several hubs, one that cannot be reached (stopped, restarting: the connection closes before the

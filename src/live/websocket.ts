@@ -3,7 +3,7 @@ import {
   DocumentNode, FieldNode, getArgumentValues, getOperationAST, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, OperationTypeNode, parse,
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
-import { AUTHORIZATION_NOT_ONE_STRING, closeReason, connectionAuthorization, initMessageProblem, misplacedCredential, misplacedCredentialReason } from '../auth/connection-params';
+import { AUTHORIZATION_NOT_ONE_STRING, closeReason, connectionAuthorization, initMessageProblem, misplacedCredential, misplacedCredentialReason, upgradeCredential } from '../auth/connection-params';
 import { asValidationError } from '../graphql/input-errors';
 import { checkedVariables } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
@@ -326,8 +326,9 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
           return false;
         }
         const misplaced = misplacedCredential(ctx.connectionParams);
-        if (misplaced !== null) {
-          ctx.extra.socket.close(4403, misplacedCredentialReason(misplaced));
+        const onUpgrade = header === undefined ? upgradeCredential((ctx.extra as { request?: http.IncomingMessage }).request) : null;
+        if (misplaced !== null || onUpgrade !== null) {
+          ctx.extra.socket.close(4403, misplacedCredentialReason(misplaced ?? onUpgrade!));
           return false;
         }
         let auth;

@@ -126,9 +126,16 @@ test('anonymous (no token in connection_init) gets CLEAR cases only', async () =
   ]);
 });
 
-test('the upgrade request’s Authorization header is no identity: a connection_init without a payload is anonymous, for the fields of its events fetched over HTTP too', async () => {
+test('the upgrade request’s Authorization header is no identity: alone it is refused, never taken as anonymous; beside connection_init’s, that one counts, for the fields of its events fetched over HTTP too', async () => {
   const ann = await hub.tokenFor(personId(cast.ann), cast.ann);
-  // A client that sends Ann's token as a header of the WebSocket upgrade, and no payload in connection_init.
+  const tom = await hub.tokenFor(personId(cast.tom), cast.tom);
+  // Ann's token on the upgrade and no payload in connection_init: refused, at the gateway as at the hub.
+  for (const url of [gatewayUrl, hub.url]) {
+    const alone = await LiveClient.connect(url, undefined, JSON.stringify({ type: 'connection_init' }), { authorization: `Bearer ${ann}` });
+    expect(alone.acknowledged).toBe(false);
+    expect(await alone.client.closed).toEqual({ code: 4403, reason: misplacedCredentialReason("the upgrade request's Authorization header") });
+  }
+  // Ann's token on the upgrade, Tom's in connection_init: Tom, who does not read FTC-2004-017's tier (Ann's agency leads it).
   const ws = new WebSocket(gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers: { authorization: `Bearer ${ann}` } });
   const messages: Array<{ id?: string; type: string; payload?: any }> = [];
   ws.on('message', (m) => messages.push(JSON.parse(String(m))));
@@ -139,7 +146,7 @@ test('the upgrade request’s Authorization header is no identity: a connection_
   };
   try {
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-    ws.send(JSON.stringify({ type: 'connection_init' }));
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${tom}` } }));
     await until(() => messages.some((m) => m.type === 'connection_ack'));
     // A query over WebSocket is refused as at the hub (queries and mutations go over HTTP).
     ws.send(JSON.stringify({ id: 'me', type: 'subscribe', payload: { query: '{ me { kind } }' } }));
@@ -164,7 +171,7 @@ test('the upgrade request’s Authorization header is no identity: a connection_
     await report;
     await until(() => messages.some((m) => m.id === 'live' && m.type === 'next'));
     const event = messages.find((m) => m.id === 'live' && m.type === 'next')!.payload.data.caseChanged;
-    // One viewer in one event: anonymous, in the hub's part and in the complaints' own fetch of the case.
+    // One viewer in one event: Tom, in the hub's part and in the complaints' own fetch of the case.
     expect(event.confidential).toBeNull();
     expect(event.complaints.length).toBeGreaterThan(0);
     expect(event.complaints.map((c: { case: { confidential: unknown } }) => c.case.confidential)).toEqual(event.complaints.map(() => null));

@@ -42,8 +42,14 @@ export class LiveClient {
    * Opens a socket on the hub's GraphQL URL and sends `connection_init`; resolves once acknowledged or closed.
    * `text`: the message exactly as written (what a JSON object cannot hold, such as a key named twice), instead.
    */
-  static async connect(httpUrl: string, params: Record<string, unknown> = {}, text?: string): Promise<{ client: LiveClient; acknowledged: boolean }> {
-    const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
+  static async connect(
+    httpUrl: string,
+    params: Record<string, unknown> = {},
+    text?: string,
+    /** Headers of the upgrade request itself. */
+    headers?: Record<string, string>,
+  ): Promise<{ client: LiveClient; acknowledged: boolean }> {
+    const socket = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', headers ? { headers } : undefined);
     const client = new LiveClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
