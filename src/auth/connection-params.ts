@@ -38,26 +38,34 @@ export function connectionAuthorization(params: unknown): string | undefined | n
   return typeof value === 'string' ? value : null;
 }
 
-/** A key that looks like it carries a credential (its letters and digits, in lower case, hold one of these). */
-const CREDENTIAL_LIKE = /auth|token|apikey|key$|cookie|session|credential|bearer|jwt|secret|passw/;
+/** Keys of a `connection_init` payload that name a credential (letters and digits, lower case): refused whatever they hold. */
+const CREDENTIAL_KEYS = new Set([
+  'token', 'accesstoken', 'authtoken', 'idtoken', 'sessiontoken', 'apitoken', 'bearer', 'bearertoken', 'jwt', 'xauthtoken',
+  'xaccesstoken', 'authentication', 'credential', 'credentials', 'cookie', 'password', 'secret',
+]);
 
 /**
- * Where in a `connection_init` payload a credential the hub does not read is given — a key anywhere in it (nested
- * objects and lists included, a wrapper such as `connectionParams` too) that looks like one (`token`, `authToken`,
- * `X-API-Key`, `x-auth-token`, `Authentication`, `sessionToken`, `Cookie`, `authorization ` with a space, …) other than
- * the payload's and its `headers`' `authorization` — or null. A connection with one is refused
- * (`misplacedCredentialReason`) rather than taken as anonymous: a credential given is never silently ignored (DOMAIN §2).
+ * Where in a `connection_init` payload a credential the hub does not read is given — a key that names one (`token`,
+ * `authToken`, `X-API-Key`, `x-auth-token`, `Authentication`, `Cookie`, `authorization ` with a space, …), or a value
+ * anywhere that looks like one (`lapk_…`, a JWT, `Bearer …`: under any key, in a list, in a wrapper such as
+ * `connectionParams`) — other than the payload's and its `headers`' `authorization` — or null. A connection with one is
+ * refused (`misplacedCredentialReason`) rather than taken as anonymous: a credential given is never silently ignored
+ * (DOMAIN §2). Other keys (`author`, `sessionLocale`, `cacheKey`, an API gateway's own `x-api-key` value) pass.
  */
 export function misplacedCredential(params: unknown): string | null {
   const walk = (value: unknown, where: string, depth: number, accepted: boolean): string | null => {
-    if (depth > 8 || !value || typeof value !== 'object') return null;
+    if (depth > 32) return where.replace(/\.$/, '') || 'the payload';
+    if (typeof value === 'string') return CREDENTIAL_VALUE.test(value) ? where.replace(/\.$/, '') : null;
+    if (!value || typeof value !== 'object') return null;
     const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value as Record<string, unknown>);
     for (const [key, inner] of entries) {
-      const lower = key.toLowerCase();
-      if (accepted && lower === 'authorization') continue;
+      const name = key.toLowerCase();
+      if (accepted && name === 'authorization') continue;
       const path = `${where}${key}`;
-      if (!Array.isArray(value) && CREDENTIAL_LIKE.test(lower.replace(/[^a-z0-9]/g, ''))) return path;
-      const found = walk(inner, `${path}.`, depth + 1, depth === 0 && lower === 'headers');
+      const normal = normalName(key);
+      // A key that names a credential; with a space or another character around `authorization`, it is a mistake too.
+      if (!Array.isArray(value) && (CREDENTIAL_KEYS.has(normal) || (normal === 'authorization' && name !== 'authorization'))) return path;
+      const found = walk(inner, `${path}.`, depth + 1, depth === 0 && name === 'headers');
       if (found) return found;
     }
     return null;
@@ -101,26 +109,35 @@ export function initMessageProblem(text: string | undefined): string | null {
   return authorizations > 1 || payloads > 1 || headers > 1 ? AUTHORIZATION_NOT_ONE_STRING : null;
 }
 
-/** A value that is one of the hub's credentials: an API key, or a JWT (its header segment begins `{"`), with or without `Bearer `. */
-const HUB_CREDENTIAL = /^(Bearer\s+)?(lapk_[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)$/i;
-/** The parameters of a GraphQL GET request, never a credential. */
-const GRAPHQL_PARAMETERS = new Set(['query', 'variables', 'operationName', 'extensions']);
+/**
+ * A value that looks like a credential of the hub's: an API key (`lapk_…`), a JWT, or a `Bearer`/`Token`/`ApiKey`
+ * credential, quoted or not.
+ */
+const CREDENTIAL_VALUE = /^\s*"?((Bearer|Token|ApiKey)\s+\S+|lapk_[A-Za-z0-9_-]{8,}|eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*)"?\s*$/i;
+/**
+ * Header and query parameter names under which clients send a credential instead of in `Authorization` (letters and
+ * digits only, lower case). Names only: a proxy's or a CDN's own headers (an identity-aware proxy's JWT in
+ * `cf-access-jwt-assertion`, `x-goog-iap-jwt-assertion`, `x-amzn-oidc-data`) pass as they are.
+ */
+const CREDENTIAL_NAMES = new Set(['xapikey', 'apikey', 'xauthtoken', 'authtoken', 'xaccesstoken', 'accesstoken', 'token', 'xtoken', 'apitoken', 'xapitoken', 'bearer', 'jwt', 'xjwt']);
+
+const normalName = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /**
- * Where a request without an Authorization header carries one of the hub's credentials instead — another header
- * (`X-API-Key: lapk_…`, `X-Auth-Token: eyJ…`) or a query parameter (`?access_token=…`) — or null. Such a request is
- * refused (401 saying where the credential goes), not answered as anonymous: a credential given is never silently
- * ignored (DOMAIN §2). Only values that are a credential of the hub's count: a proxy's own headers pass.
+ * Where a request without an Authorization header carries a credential instead — a header or query parameter named as
+ * one (`X-API-Key: lapk_…`, `X-Auth-Token: eyJ…`, `?access_token=…`) whose value looks like one — or null. Such a
+ * request is refused (401 saying where the credential goes), not answered as anonymous: a credential given is never
+ * silently ignored (DOMAIN §2). An API gateway's own key (`x-api-key: d41d8…`) and a proxy's own JWT headers pass.
  */
 export function misplacedHttpCredential(req: IncomingMessage): string | null {
   for (const [name, value] of Object.entries(req.headers)) {
-    if (name === 'authorization' || name === 'cookie') continue;
-    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && HUB_CREDENTIAL.test(v.trim())) return `the ${name} header`;
+    if (!CREDENTIAL_NAMES.has(normalName(name))) continue;
+    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && CREDENTIAL_VALUE.test(v)) return `the ${name} header`;
   }
   const at = (req.url ?? '').indexOf('?');
   if (at >= 0) {
     for (const [name, v] of new URLSearchParams((req.url ?? '').slice(at + 1))) {
-      if (!GRAPHQL_PARAMETERS.has(name) && HUB_CREDENTIAL.test(v.trim())) return `the query parameter ${name}`;
+      if (CREDENTIAL_NAMES.has(normalName(name)) && CREDENTIAL_VALUE.test(v)) return `the query parameter ${name}`;
     }
   }
   return null;
@@ -134,7 +151,7 @@ export function misplacedHttpCredential(req: IncomingMessage): string | null {
  */
 export function upgradeCredential(request: IncomingMessage | undefined): string | null {
   if (!request) return null;
-  if (request.headers.authorization) return "the upgrade request's Authorization header";
+  if (request.headers.authorization?.trim()) return "the upgrade request's Authorization header";
   const misplaced = misplacedHttpCredential(request);
   return misplaced === null ? null : `${misplaced} of the upgrade request`;
 }

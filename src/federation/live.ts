@@ -435,7 +435,7 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
               return false;
             }
             const misplaced = misplacedCredential(ctx.connectionParams);
-            const onUpgrade = header === undefined ? upgradeCredential((ctx.extra as { request?: http.IncomingMessage }).request) : null;
+            const onUpgrade = !header ? upgradeCredential((ctx.extra as { request?: http.IncomingMessage }).request) : null;
             if (misplaced !== null || onUpgrade !== null) {
               socket.close(4403, misplacedCredentialReason(misplaced ?? onUpgrade!));
               return false;

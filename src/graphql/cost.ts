@@ -23,8 +23,8 @@ export const MAX_QUERY_COST = 250000;
 
 /**
  * A document as the cost limit counts it: a `first` or `last` written above the largest page as the largest page (what
- * a page can hold), and a page whose size is not given — a field that takes `first`, given neither `first` nor `last`
- * — as the default page it returns (`DEFAULT_PAGE_SIZE`), where armor counted it as one row. Per schema and node.
+ * a page can hold), and a page whose size is not given — a field that takes `first`, given neither `first` nor `last`,
+ * or given them as null — as the default page it returns (`DEFAULT_PAGE_SIZE`), where armor counted it as one row. Per schema and node.
  */
 const counted = new WeakMap<GraphQLSchema, WeakMap<ASTNode, ASTNode>>();
 function withPageSizesCounted<T extends ASTNode>(node: T, schema: GraphQLSchema): T {
@@ -38,9 +38,11 @@ function withPageSizesCounted<T extends ASTNode>(node: T, schema: GraphQLSchema)
       visitWithTypeInfo(typeInfo, {
         Field(field) {
           const args = field.arguments ?? [];
-          if (args.some((a) => PAGE_ARGUMENTS.has(a.name.value))) return undefined;
+          // `first: null` written in the query asks for the default page too.
+          if (args.some((a) => PAGE_ARGUMENTS.has(a.name.value) && a.value.kind !== Kind.NULL)) return undefined;
           if (!typeInfo.getFieldDef()?.args.some((a) => a.name === 'first')) return undefined;
-          return { ...field, arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'first' }, value: intValue(DEFAULT_PAGE_SIZE) }, ...args] };
+          const rest = args.filter((a) => !PAGE_ARGUMENTS.has(a.name.value));
+          return { ...field, arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'first' }, value: intValue(DEFAULT_PAGE_SIZE) }, ...rest] };
         },
         Argument(arg) {
           if (PAGE_ARGUMENTS.has(arg.name.value) && arg.value.kind === Kind.INT && Number(arg.value.value) > MAX_PAGE_SIZE) {

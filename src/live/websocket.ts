@@ -326,7 +326,7 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
           return false;
         }
         const misplaced = misplacedCredential(ctx.connectionParams);
-        const onUpgrade = header === undefined ? upgradeCredential((ctx.extra as { request?: http.IncomingMessage }).request) : null;
+        const onUpgrade = !header ? upgradeCredential((ctx.extra as { request?: http.IncomingMessage }).request) : null;
         if (misplaced !== null || onUpgrade !== null) {
           ctx.extra.socket.close(4403, misplacedCredentialReason(misplaced ?? onUpgrade!));
           return false;

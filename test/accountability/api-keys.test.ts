@@ -345,8 +345,10 @@ describe('keys that do not work', () => {
     expect(await refusedAs({ 'x-auth-token': token })).toEqual([401, [['UNAUTHENTICATED', where('the x-auth-token header')]]]);
     expect(await refusedAs({ token: `Bearer ${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the token header')]]]);
     expect(await refusedAs({}, `/graphql?access_token=${token}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter access_token')]]]);
-    // Other headers a proxy adds, and no credential at all: anonymous, as before.
-    expect(await refusedAs({ 'x-api-key': 'a-proxy-key-of-its-own', 'x-client-version': '1.2.3' })).toEqual([200, undefined]);
+    expect(await refusedAs({ 'x-api-key': `ApiKey ${key.secret}` })).toEqual([401, [['UNAUTHENTICATED', where('the x-api-key header')]]]);
+    // Other headers a proxy adds — an API gateway's own key, an identity-aware proxy's own JWT — and no credential at all:
+    // anonymous, as before.
+    expect(await refusedAs({ 'x-api-key': 'a-proxy-key-of-its-own', 'x-client-version': '1.2.3', 'cf-access-jwt-assertion': token, 'x-amzn-oidc-data': token })).toEqual([200, undefined]);
     // With the Authorization header, the credential is that one.
     expect(await refusedAs({ authorization: `Bearer ${token}`, 'x-api-key': key.secret })).toEqual([200, undefined]);
   });

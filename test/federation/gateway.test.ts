@@ -1076,6 +1076,24 @@ test('several Authorization headers are refused at the gateway as at the hub: 40
   }
 });
 
+test('a credential sent in another header or a query parameter is refused at the gateway as at the hub: 401 saying where it goes', async () => {
+  const token = await hub.tokenFor(personId(cast.tom), cast.tom);
+  const ask = async (base: string, headers: Record<string, string>, query = '') => {
+    const res = await fetch(`${base}${query}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ me { kind } }' }) });
+    return [res.status, await res.json()];
+  };
+  for (const [headers, query, where] of [
+    [{ 'x-api-key': `Bearer ${token}` }, '', 'the x-api-key header'],
+    [{}, `?access_token=${token}`, 'the query parameter access_token'],
+  ] as const) {
+    const expected = [401, { errors: [{ message: `Put the credential in the Authorization header ("Bearer <token>"), not in ${where}`, extensions: { code: 'UNAUTHENTICATED' } }] }];
+    expect(await ask(url, headers, query)).toEqual(expected);
+    expect(await ask(hub.url, headers, query)).toEqual(expected);
+  }
+  // A proxy's own headers pass, at both.
+  for (const base of [url, hub.url]) expect(await ask(base, { 'x-api-key': 'd41d8cd98f00b204e9800998ecf8427e', 'cf-access-jwt-assertion': token })).toEqual([200, { data: { me: { kind: 'ANONYMOUS' } } }]);
+});
+
 test('a subgraph answer that echoes the request (a proxy in front of a hub) is logged without it: no variables, no token', async () => {
   const echo = http.createServer((req, res) => {
     let body = '';

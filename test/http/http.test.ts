@@ -652,6 +652,7 @@ describe('query limits (graphql-armor)', () => {
     const [status, fifty] = (await answer(deepest('(first: 50)'))) as [number, Array<[string, string]>];
     expect([status, fifty[0][1]]).toEqual([400, 'GRAPHQL_VALIDATION_FAILED']);
     expect(await answer(deepest(''))).toEqual([400, fifty]);
+    expect(await answer(deepest('(first: null)'))).toEqual([400, fifty]);
     expect(await answer(`query($n: Int) ${deepest('(first: $n)')}`, { n: null })).toEqual([400, fifty]);
     expect(await answer(`query($n: Int) ${deepest('(first: $n)')}`)).toEqual([400, fifty]);
     const small = await answer(`query($a: Int, $b: Int) ${nested('$a', '$b')}`, { a: 2, b: 2 });

@@ -603,6 +603,9 @@ describe('identity', () => {
     ['a cookie in the headers', { headers: { Cookie: 'sid=a' } }, misplacedCredentialReason('headers.Cookie')],
     ['authorization with a space after it', { 'authorization ': 'Bearer a' }, misplacedCredentialReason('authorization ')],
     ['a wrapper around authorization', { connectionParams: { authorization: 'Bearer a' } }, misplacedCredentialReason('connectionParams.authorization')],
+    // A value that is a credential, under any key or in a list.
+    ['an API key under a key of its own', { hub: 'lapk_abcdefgh_xyz' }, misplacedCredentialReason('hub')],
+    ['a bearer token in a list', { list: ['Bearer eyJhbGciOi.eyJzdWIiOi.sig'] }, misplacedCredentialReason('list.0')],
   ])('%s closes the connection with 4403 after connection_init, saying why as an HTTP request is told', async (_what, params, reason) => {
     let p = params as Record<string, unknown>;
     if (p.Authorization === 'Bearer <ann>') p = { ...p, Authorization: `Bearer ${await hub.tokenFor(personId(cast.ann), cast.ann)}` };
@@ -649,6 +652,27 @@ describe('identity', () => {
     const once = await LiveClient.connect(hub.url, {}, `{"type":"connection_init","payload":{"authorization":"${tom}"}}`);
     opened.add(once.client);
     expect(once.acknowledged).toBe(true);
+  });
+
+  test('keys that hold no credential are the client’s own: acknowledged, the authorization beside them counts', async () => {
+    const token = `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}`;
+    for (const params of [
+      { author: 'Ann' },
+      { authorization: token, authorId: 7, authorizedOnly: true, publicKey: 'abc', cacheKey: 'v2', sessionLocale: 'en-GB', monkey: 1 },
+      { authorization: token, client: { name: 'dash', sessionId: 'abc' } },
+      { headers: { Authorization: token, 'x-session-id': 'abc', 'x-api-key': 'd41d8cd98f00b204e9800998ecf8427e' } },
+    ]) {
+      const { client, acknowledged } = await LiveClient.connect(hub.url, params);
+      opened.add(client);
+      expect([params, acknowledged]).toEqual([params, true]);
+    }
+  });
+
+  test('a credential only on the upgrade request, beside an empty authorization in connection_init: refused, not anonymous', async () => {
+    const token = `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}`;
+    const { client, acknowledged } = await LiveClient.connect(hub.url, { authorization: '' }, undefined, { authorization: token });
+    expect(acknowledged).toBe(false);
+    expect(await client.closed).toEqual({ code: 4403, reason: misplacedCredentialReason("the upgrade request's Authorization header") });
   });
 
   test('a connection_init nested too deeply to read closes with 4403 saying so, not an internal error', async () => {
