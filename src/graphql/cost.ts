@@ -22,6 +22,17 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page-size';
 export const MAX_QUERY_COST = 250000;
 
 /**
+ * A refusal's message as the client reads it: armor's words without the "Syntax Error: " of a query that parsed, and
+ * for the cost limit what to do about it.
+ */
+export function limitMessage(armorMessage: string): string {
+  const message = armorMessage.replace(/^Syntax Error: /, '');
+  return /^Query Cost limit of /.test(message)
+    ? `${message} Ask for smaller pages: give each list a first (one without it counts as ${DEFAULT_PAGE_SIZE} rows).`
+    : message;
+}
+
+/**
  * A document as the cost limit counts it: a `first` or `last` written above the largest page as the largest page (what
  * a page can hold), and a page whose size is not given — a field that takes `first`, given neither `first` nor `last`,
  * or given them as null — as the default page it returns (`DEFAULT_PAGE_SIZE`), where armor counted it as one row. Per schema and node.
@@ -150,7 +161,7 @@ export function variableCostRefusal(schema: GraphQLSchema, document: DocumentNod
     propagateOnRejection: false,
     onReject: [
       (_context, error) => {
-        refusal ??= new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+        refusal ??= new GraphQLError(limitMessage(error.message), { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
       },
     ],
   });

@@ -1,6 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError, Kind, SelectionNode, ValidationContext, ValidationRule } from 'graphql';
-import { pageCostRule } from './cost';
+import { limitMessage, pageCostRule } from './cost';
 import { literalNestingRule, reservedNamesRule } from './executor';
 
 /** The most tokens a document may have: every path parses with graphql-js's own limit (`parse(…, { maxTokens })`). */
@@ -8,7 +8,7 @@ export const MAX_QUERY_TOKENS = 5000;
 
 /** A refusal of graphql-armor, reported as a validation error (GRAPHQL_VALIDATION_FAILED) without its "Syntax Error: " prefix. */
 function reportWithoutSyntaxPrefix(context: ValidationContext | null, error: GraphQLError): void {
-  const refused = new GraphQLError(error.message.replace(/^Syntax Error: /, ''), { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } });
+  const refused = new GraphQLError(limitMessage(error.message), { nodes: error.nodes, extensions: { ...error.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } });
   if (context) context.reportError(refused);
   else throw refused;
 }

@@ -616,7 +616,7 @@ describe('query limits (graphql-armor)', () => {
     const cases: Array<[string, string]> = [
       [`{ ${Array.from({ length: 60 }, (_, i) => `a${i}: me { kind }`).join(' ')} }`, 'Aliases limit of 50 exceeded, found 60.'],
       [deep, `Query depth limit of ${hub.config.maxQueryDepth} exceeded, found 13.`],
-      ['{ cases(first: 1000) { nodes { countries { participants(first: 1000) { nodes { name } } } } } }', 'Query Cost limit of 250000 exceeded, found 24478250.'],
+      ['{ cases(first: 1000) { nodes { countries { participants(first: 1000) { nodes { name } } } } } }', 'Query Cost limit of 250000 exceeded, found 24478250. Ask for smaller pages: give each list a first (one without it counts as 50 rows).'],
       // Introspection costs nothing to armor: the whole schema once per operation, however it is aliased or spread.
       ['{ a: __schema { queryType { name } } b: __schema { queryType { name } } }', 'An operation may ask for __schema once, found 2.'],
       ['{ a: __typename ...F } fragment F on Query { s: __schema { types { name } } ... on Query { t: __schema { types { name } } } }', 'An operation may ask for __schema once, found 2.'],
@@ -634,7 +634,7 @@ describe('query limits (graphql-armor)', () => {
       const body = JSON.parse(res.text) as { data?: any; errors?: Array<{ message: string; extensions: { code: string } }> };
       return [res.status, body.errors?.map((e) => [e.message, e.extensions.code]) ?? body.data];
     };
-    const refused = (found: string) => [400, [[`Query Cost limit of 250000 exceeded, found ${found}.`, 'GRAPHQL_VALIDATION_FAILED']]];
+    const refused = (found: string) => [400, [[`Query Cost limit of 250000 exceeded, found ${found}. Ask for smaller pages: give each list a first (one without it counts as 50 rows).`, 'GRAPHQL_VALIDATION_FAILED']]];
     const nested = (a: string, b: string) => `{ cases(first: ${a}) { nodes { countries { participants(first: ${b}) { nodes { name } } } } } }`;
     expect(await answer(nested('1000', '1000'))).toEqual(refused('24478250'));
     // As variables, as defaults, in a fragment; sent twice (the second time the hub answers a query text it knows).
@@ -690,7 +690,7 @@ describe('query limits (graphql-armor)', () => {
     // Pages of 1,000 nested in pages of 1,000 still cost what they cost, written as 1,000 or as more.
     for (const first of [1000, 5000]) {
       expect(await answer(`{ cases(first: ${first}) { nodes { countries { participants(first: ${first}) { nodes { name } } } } } }`)).toEqual([
-        400, undefined, [['Query Cost limit of 250000 exceeded, found 24478250.', 'GRAPHQL_VALIDATION_FAILED', undefined]],
+        400, undefined, [['Query Cost limit of 250000 exceeded, found 24478250. Ask for smaller pages: give each list a first (one without it counts as 50 rows).', 'GRAPHQL_VALIDATION_FAILED', undefined]],
       ]);
     }
   });
