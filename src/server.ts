@@ -12,7 +12,7 @@ import type { DataSource } from 'typeorm';
 import { AuditTrail, AuditWriter } from './audit';
 import { IdentityProviderUnavailable, TokenService } from './auth/tokens';
 import { credentialFromHeader, ownLookups, requestLookups } from './auth/viewer';
-import { misplacedHttpCredential } from './auth/connection-params';
+import { misplacedHttpCredentialMessage } from './auth/connection-params';
 import { requestTimeoutOptions, type Config } from './config';
 import type { Context } from './context';
 import type { StatementCount } from './db/statement-counter';
@@ -549,8 +549,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     let db: ViewerDb;
     let viewer;
     try {
-      const misplaced = req.headers.authorization ? null : misplacedHttpCredential(req);
-      if (misplaced) throw unauthenticated(`Put the credential in the Authorization header ("Bearer <token>"), not in ${misplaced}`);
+      const misplaced = misplacedHttpCredentialMessage(req);
+      if (misplaced) throw unauthenticated(misplaced);
       ({ viewer } = await credentialFromHeader(req.headers.authorization, tokens, ds, at, connection ? requestLookups(connection) : ownLookups(ds, at, count)));
       factsOf(req).viewer = { kind: viewer.kind, person: viewer.personId, organization: viewer.ownOrgId };
       const refusal = await rateLimits.byViewer(viewer, clientIp(req) ?? 'unknown');

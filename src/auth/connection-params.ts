@@ -155,3 +155,28 @@ export function upgradeCredential(request: IncomingMessage | undefined): string 
   const misplaced = misplacedHttpCredential(request);
   return misplaced === null ? null : `${misplaced} of the upgrade request`;
 }
+
+/**
+ * How a `connection_init` is refused before its credential is checked, at the hub and the gateway alike: its
+ * authorization (the credential, or `undefined` for none), or the 4403 close reason — authorization not one string,
+ * the message not readable as written (`initMessageProblem`), a credential elsewhere in the payload
+ * (`misplacedCredential`) or, with none in the payload, on the upgrade request (`upgradeCredential`).
+ */
+export function connectionInitCredential(
+  params: unknown,
+  text: string | undefined,
+  request: IncomingMessage | undefined,
+): { authorization: string | undefined } | { refused: string } {
+  const authorization = connectionAuthorization(params);
+  if (authorization === null) return { refused: AUTHORIZATION_NOT_ONE_STRING };
+  const problem = initMessageProblem(text);
+  if (problem !== null) return { refused: problem };
+  const misplaced = misplacedCredential(params) ?? (authorization ? null : upgradeCredential(request));
+  return misplaced === null ? { authorization } : { refused: misplacedCredentialReason(misplaced) };
+}
+
+/** The 401 message of a request that carries its credential elsewhere than in Authorization (`misplacedHttpCredential`), or null. */
+export function misplacedHttpCredentialMessage(req: IncomingMessage): string | null {
+  const misplaced = req.headers.authorization ? null : misplacedHttpCredential(req);
+  return misplaced === null ? null : `Put the credential in the Authorization header ("Bearer <token>"), not in ${misplaced}`;
+}

@@ -47,7 +47,7 @@ import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/auth
 import { corsFor } from '../http/cors';
 import { GraphiqlPage } from '../http/graphiql';
 import { acceptableId } from '../http/request-log';
-import { misplacedHttpCredential } from '../auth/connection-params';
+import { misplacedHttpCredentialMessage } from '../auth/connection-params';
 import { sendJson, undecodableBodyMessage } from '../http/respond';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
@@ -1551,12 +1551,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       return;
     }
     cors(req, res, () => {
-      const misplaced = req.headers.authorization ? null : misplacedHttpCredential(req);
+      const misplaced = misplacedHttpCredentialMessage(req);
       if (severalAuthorizations(req)) refuseSeveralAuthorizations(res);
       else if (misplaced) {
         // As at the hub: a credential sent elsewhere than in Authorization is refused, never answered as anonymous.
         req.resume();
-        refuse(res, 401, `Put the credential in the Authorization header ("Bearer <token>"), not in ${misplaced}`, { code: 'UNAUTHENTICATED' });
+        refuse(res, 401, misplaced, { code: 'UNAUTHENTICATED' });
       } else if (!refusedAsTooLarge(req, res) && !refusedAsCsrf(req, res, runtime.graphqlEndpoint) && !refusedSearchParameters(req, res, runtime.graphqlEndpoint)) {
         withCheckedBody(req, res, runtime.graphqlEndpoint, () => void runtime(req, res));
       }

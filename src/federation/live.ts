@@ -6,7 +6,7 @@ import { GraphQLError, GraphQLSchema, specifiedRules, ValidationRule } from 'gra
 import { Client, createClient } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import WebSocket, { WebSocketServer } from 'ws';
-import { AUTHORIZATION_NOT_ONE_STRING, closeReason, connectionAuthorization, initMessageProblem, misplacedCredential, misplacedCredentialReason, upgradeCredential } from '../auth/connection-params';
+import { closeReason, connectionAuthorization, connectionInitCredential } from '../auth/connection-params';
 import { checkingDateTimes } from '../graphql/input-errors';
 import { checkedSubscription, guardClientSockets, takeFirstMessage } from '../live/websocket';
 import { hubValidationRules } from '../graphql/limits';
@@ -427,19 +427,13 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
           connectionInitWaitTimeout: 10_000,
           async onConnect(ctx) {
             // As at the hub: an authorization that is not a string, or named more than once, is refused.
-            const header = connectionAuthorization(ctx.connectionParams);
             const socket = ctx.extra.socket;
-            const problem = header === null ? AUTHORIZATION_NOT_ONE_STRING : initMessageProblem(takeFirstMessage(socket));
-            if (header === null || problem !== null) {
-              socket.close(4403, problem ?? AUTHORIZATION_NOT_ONE_STRING);
+            const given = connectionInitCredential(ctx.connectionParams, takeFirstMessage(socket), (ctx.extra as { request?: http.IncomingMessage }).request);
+            if ('refused' in given) {
+              socket.close(4403, given.refused);
               return false;
             }
-            const misplaced = misplacedCredential(ctx.connectionParams);
-            const onUpgrade = !header ? upgradeCredential((ctx.extra as { request?: http.IncomingMessage }).request) : null;
-            if (misplaced !== null || onUpgrade !== null) {
-              socket.close(4403, misplacedCredentialReason(misplaced ?? onUpgrade!));
-              return false;
-            }
+            const header = given.authorization;
             // With several hubs, one that cannot be reached (stopped, restarting: the connection closes before the
             // hub acknowledged it, 1006) is passed over for the next, as HTTP requests are; nothing was started on it.
             let link: HubLink | null = null;

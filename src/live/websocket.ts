@@ -3,7 +3,7 @@ import {
   DocumentNode, FieldNode, getArgumentValues, getOperationAST, GraphQLError, GraphQLSchema, Kind, OperationDefinitionNode, OperationTypeNode, parse,
   SelectionSetNode, specifiedRules, validate, ValidationRule,
 } from 'graphql';
-import { AUTHORIZATION_NOT_ONE_STRING, closeReason, connectionAuthorization, initMessageProblem, misplacedCredential, misplacedCredentialReason, upgradeCredential } from '../auth/connection-params';
+import { closeReason, connectionInitCredential } from '../auth/connection-params';
 import { asValidationError } from '../graphql/input-errors';
 import { checkedVariables } from '../graphql/input-text';
 import { conditionalRootRefusal } from '../graphql/conditional-root';
@@ -319,18 +319,12 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
       async onConnect(ctx) {
         // A credential refused closes the connection with 4403 and the reason an HTTP request would be told (the token
         // has expired, the API key has been revoked, …), not graphql-ws's bare "Forbidden".
-        const header = connectionAuthorization(ctx.connectionParams);
-        const problem = header === null ? AUTHORIZATION_NOT_ONE_STRING : initMessageProblem(takeFirstMessage(ctx.extra.socket));
-        if (header === null || problem !== null) {
-          ctx.extra.socket.close(4403, problem ?? AUTHORIZATION_NOT_ONE_STRING);
+        const given = connectionInitCredential(ctx.connectionParams, takeFirstMessage(ctx.extra.socket), (ctx.extra as { request?: http.IncomingMessage }).request);
+        if ('refused' in given) {
+          ctx.extra.socket.close(4403, given.refused);
           return false;
         }
-        const misplaced = misplacedCredential(ctx.connectionParams);
-        const onUpgrade = !header ? upgradeCredential((ctx.extra as { request?: http.IncomingMessage }).request) : null;
-        if (misplaced !== null || onUpgrade !== null) {
-          ctx.extra.socket.close(4403, misplacedCredentialReason(misplaced ?? onUpgrade!));
-          return false;
-        }
+        const header = given.authorization;
         let auth;
         try {
           auth = await o.authenticate(header);
