@@ -35,6 +35,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** How long a request's statement may go unanswered by the database before the request is answered 503 (`DATABASE_TIMEOUT_MS`). */
   databaseTimeoutMs: number;
+  /** How many connections the hub keeps to a PostgreSQL server (`DATABASE_POOL_SIZE`); the embedded database has one. */
+  databasePoolSize: number;
   /**
    * How long an idle keep-alive connection is kept open. Longer than the idle timeout of whatever sits in front (a load
    * balancer or reverse proxy keeps idle connections 60 s and more): the side that closes an idle connection first must
@@ -293,6 +295,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize: 1000,
     maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 3, 100),
     databaseTimeoutMs: integer(env, 'DATABASE_TIMEOUT_MS', 30000, 1000, 600000),
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 2, 500),
     ...connectionTimeoutsOf(env),
     endorsementObjectionDays: integer(env, 'ENDORSEMENT_OBJECTION_DAYS', 14, 1, 365),
     logLevel: oneOf(env, 'LOG_LEVEL', logLevels, nodeEnv === 'test' ? 'silent' : 'info'),

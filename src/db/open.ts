@@ -25,7 +25,7 @@ export async function openConfiguredDatabase(config: Config): Promise<OpenedData
   }
   try {
     // PGlite runs one statement at a time: one connection avoids transactions queueing behind each other.
-    const ds = await openDatabase(url, embedded ? 1 : 10, !embedded);
+    const ds = await openDatabase(url, embedded ? 1 : config.databasePoolSize, !embedded);
     return {
       ds,
       embedded: embedded !== null,

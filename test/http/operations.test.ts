@@ -607,6 +607,9 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/' }, 'DATABASE_URL names no database: postgres://user@host:5432/<database>'],
     [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432' }, 'DATABASE_URL names no database: postgres://user@host:5432/<database>'],
     [{ DATABASE_TIMEOUT_MS: '999' }, 'DATABASE_TIMEOUT_MS must be between 1000 and 600000, got 999'],
+    // One connection cannot start the hub: the migrations' lock holds one while the demo network loads on another.
+    [{ DATABASE_POOL_SIZE: '1' }, 'DATABASE_POOL_SIZE must be between 2 and 500, got 1'],
+    [{ DATABASE_POOL_SIZE: 'ten' }, 'DATABASE_POOL_SIZE must be a whole number from 2 to 500, got "ten"'],
     [{ DATABASE_URL: 'postgres://hub@db.example:5432/laphub?sslmode=bogus' }, 'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify, got "bogus"'],
     [{ DATABASE_URL: 'postgres://hub@db.example:5432/laphub?sslmode=verify_full' }, 'DATABASE_URL: sslmode must be one of disable, prefer, require, verify-ca, verify-full, no-verify, got "verify_full"'],
     // A % that begins no escape: "URI malformed" later, unnamed, or another user or database than the one written.
