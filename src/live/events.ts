@@ -42,36 +42,36 @@ export interface LiveEvent {
   formerShare?: { participant: string; recipients: string[] };
 }
 
-/** How many different parts of one row a transaction announces one by one; beyond that, it announces the row. */
-export const MAX_PARTS_PER_ROW = 20;
-
 /**
  * The events of one transaction, each said once: a change to the row itself announces the row (every viewer of it
- * compares its payload) and nothing else of it; different parts of one row are announced one by one, so that each
- * reaches only who it concerns (src/data/live.ts) — up to MAX_PARTS_PER_ROW, beyond which the row is announced.
+ * compares its payload) and nothing else of it; different parts of one row are announced one by one, however many, so
+ * that each reaches only who it concerns (src/data/live.ts). A part is never announced as its row: a subscriber that
+ * sees the row but not the part would be told when the hidden change happened (a document of many mutations adding
+ * law-enforcement-only segments to one call, or sharing one case many times, did that past 20 parts).
  */
 export function mergeEvents(events: readonly LiveEvent[]): LiveEvent[] {
-  const byRow = new Map<string, LiveEvent[]>();
+  const byRow = new Map<string, { events: LiveEvent[]; parts: Set<string> }>();
   for (const e of events) {
     const key = `${e.topic}:${e.id}`;
     const seen = byRow.get(key);
-    if (!seen) byRow.set(key, [{ ...e }]);
-    else if (!isPartOnly(seen[0]) || (isPartOnly(e) && seen.some((x) => samePart(x, e)))) continue;
-    else if (!isPartOnly(e) || seen.length >= MAX_PARTS_PER_ROW) byRow.set(key, [{ topic: e.topic, id: e.id }]);
-    else seen.push({ ...e });
+    if (!seen) byRow.set(key, { events: [{ ...e }], parts: new Set([partKey(e)]) });
+    else if (!isPartOnly(seen.events[0]) || (isPartOnly(e) && seen.parts.has(partKey(e)))) continue;
+    else if (!isPartOnly(e)) byRow.set(key, { events: [{ topic: e.topic, id: e.id }], parts: new Set() });
+    else {
+      seen.events.push({ ...e });
+      seen.parts.add(partKey(e));
+    }
   }
-  return [...byRow.values()].flat();
+  return [...byRow.values()].flatMap((row) => row.events);
 }
 
 export function isPartOnly(e: LiveEvent): boolean {
   return e.tier === true || e.segment !== undefined || e.exclusion !== undefined;
 }
 
-function samePart(a: LiveEvent, b: LiveEvent): boolean {
-  return (
-    a.tier === b.tier && a.segment === b.segment && a.exclusion === b.exclusion && a.linkedCase === b.linkedCase && a.member === b.member &&
-    JSON.stringify(a.participants) === JSON.stringify(b.participants) && JSON.stringify(a.formerShare) === JSON.stringify(b.formerShare)
-  );
+/** What makes two events of one row the same part: every field but the row's. */
+function partKey(e: LiveEvent): string {
+  return JSON.stringify([e.tier ?? null, e.segment ?? null, e.exclusion ?? null, e.linkedCase ?? null, e.member ?? null, e.participants ?? null, e.formerShare ?? null]);
 }
 
 /** The NOTIFY channel of live events. */
@@ -85,12 +85,8 @@ export function encodeEvents(events: readonly LiveEvent[]): string[] {
   const payloads: string[] = [];
   let chunk: string[] = [];
   let size = 2;
-  for (const event of events) {
-    let text = JSON.stringify(event);
-    // A share naming more persons, or an exclusion changing more segments, than one payload holds (the API allows 100
-    // persons, well below it): announced as the row, which every viewer of it compares, rather than a NOTIFY
-    // PostgreSQL would refuse with the whole transaction.
-    if (text.length + 2 > MAX_PAYLOAD && (event.formerShare || event.participants)) text = JSON.stringify({ topic: event.topic, id: event.id });
+  for (const event of events.flatMap(fitted)) {
+    const text = JSON.stringify(event);
     if (size + text.length + 1 > MAX_PAYLOAD && chunk.length) {
       payloads.push(`[${chunk.join(',')}]`);
       chunk = [];
@@ -101,6 +97,25 @@ export function encodeEvents(events: readonly LiveEvent[]): string[] {
   }
   if (chunk.length) payloads.push(`[${chunk.join(',')}]`);
   return payloads;
+}
+
+/**
+ * An event that one payload cannot hold — a replaced share naming more persons, or an exclusion changing more
+ * segments, than fit (the API allows 100 persons, well below it) — as several events of the same part, each with some
+ * of the list: who any of them concerns is who the whole concerned (src/data/live.ts reads each list as "any of
+ * these"), and none has an empty list (a share naming no one reached the whole organization). Never the row: that
+ * would reach every subscriber of the row, telling it when a change it cannot see happened.
+ */
+function fitted(event: LiveEvent): LiveEvent[] {
+  const text = JSON.stringify(event);
+  if (text.length + 2 <= MAX_PAYLOAD) return [event];
+  const list = event.formerShare ? event.formerShare.recipients : event.participants;
+  if (!list || list.length < 2) return [event];
+  const half = Math.ceil(list.length / 2);
+  const [a, b] = [list.slice(0, half), list.slice(half)].map((ids): LiveEvent =>
+    event.formerShare ? { ...event, formerShare: { ...event.formerShare, recipients: ids } } : { ...event, participants: ids },
+  );
+  return [...fitted(a), ...fitted(b)];
 }
 
 /** The events of a NOTIFY payload; anything that is not a well-formed event of ours is dropped. */

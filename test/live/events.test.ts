@@ -1,4 +1,4 @@
-import { decodeEvents, encodeEvents, LiveEvent, MAX_PARTS_PER_ROW, mergeEvents } from '../../src/live/events';
+import { decodeEvents, encodeEvents, LiveEvent, mergeEvents } from '../../src/live/events';
 
 /** Live events between instances (NOTIFY payloads): every field an event carries survives the trip, nothing else does. */
 const id = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -47,18 +47,29 @@ test('different parts of one row are announced one by one, the same part once; a
   const other = { topic: 'call' as const, id: id(9), exclusion: id(10) };
   expect(mergeEvents([link, other, { topic: 'call', id: id(2) }, { ...link, linkedCase: id(6) }])).toEqual([{ topic: 'call', id: id(2) }, other]);
   expect(mergeEvents([{ topic: 'call', id: id(2) }, link])).toEqual([{ topic: 'call', id: id(2) }]);
-  // More different parts of one row than MAX_PARTS_PER_ROW: the row (a part already announced, again, changes nothing).
-  const parts = Array.from({ length: MAX_PARTS_PER_ROW }, (_, i) => ({ ...link, linkedCase: id(100 + i) }));
-  expect(mergeEvents([...parts, parts[0]])).toEqual(parts);
-  expect(mergeEvents([...parts, { ...link, linkedCase: id(99) }])).toEqual([{ topic: 'call', id: id(2) }]);
+  // However many different parts of one row: each its own event, never the row (which would reach every subscriber of
+  // it, telling those who cannot see the parts when they changed); a part already announced, again, changes nothing.
+  const parts = Array.from({ length: 200 }, (_, i) => ({ ...link, linkedCase: id(100 + i) }));
+  expect(mergeEvents([...parts, parts[0], { ...parts[7] }])).toEqual(parts);
+  const shares = Array.from({ length: 60 }, (_, i) => ({ ...revoked, formerShare: { participant: id(300 + (i % 30)), recipients: i < 30 ? [] : [id(400 + i)] } }));
+  expect(mergeEvents([...shares, ...shares])).toEqual(shares);
 });
 
-test('a replaced share naming more persons, or an exclusion changing more segments, than one NOTIFY payload holds is announced as the row', () => {
+test('a replaced share naming more persons, or an exclusion changing more segments, than one NOTIFY payload holds is announced in parts of its list, never as the row', () => {
   const many = Array.from({ length: 400 }, (_, i) => id(1000 + i));
-  const payloads = encodeEvents([
-    { topic: 'case', id: id(1), tier: true, formerShare: { participant: id(2), recipients: many } },
-    { topic: 'call', id: id(3), exclusion: id(4), member: id(5), participants: many },
-  ]);
+  const share: LiveEvent = { topic: 'case', id: id(1), tier: true, formerShare: { participant: id(2), recipients: many } };
+  const exclusion: LiveEvent = { topic: 'call', id: id(3), exclusion: id(4), member: id(5), participants: many };
+  const payloads = encodeEvents([share, exclusion]);
   expect(payloads.every((p) => p.length < 8000)).toBe(true);
-  expect(payloads.flatMap(decodeEvents)).toEqual([{ topic: 'case', id: id(1) }, { topic: 'call', id: id(3) }]);
+  const events = payloads.flatMap(decodeEvents);
+  const shares = events.filter((e) => e.topic === 'case');
+  const exclusions = events.filter((e) => e.topic === 'call');
+  expect(shares.length).toBeGreaterThan(1);
+  expect(exclusions.length).toBeGreaterThan(1);
+  // Each the same part with some of the list, none empty (a share naming no one reached the whole organization).
+  for (const e of shares) expect(e).toEqual({ ...share, formerShare: { participant: id(2), recipients: expect.any(Array) } });
+  for (const e of exclusions) expect(e).toEqual({ ...exclusion, participants: expect.any(Array) });
+  expect(shares.every((e) => e.formerShare!.recipients.length > 0) && exclusions.every((e) => e.participants!.length > 0)).toBe(true);
+  expect(shares.flatMap((e) => e.formerShare!.recipients)).toEqual(many);
+  expect(exclusions.flatMap((e) => e.participants!)).toEqual(many);
 });

@@ -478,6 +478,22 @@ describe('callChanged: segments and exclusions', () => {
     await closeAll(clients);
   });
 
+  test('a request that adds many law-enforcement-only segments to one call tells the private members nothing: each part is its own event, however many (past 20 they were announced as the call, delivered to every subscriber of it)', async () => {
+    const clients = await connect(['isla', 'tom', 'grace']);
+    const subs = await subscribeAll(clients, `subscription { callChanged { id segments { title } } }`);
+    const call = callId('next-1');
+    const adds = Array.from({ length: 25 }, (_, i) => `s${i}: addSegment(input: { callId: "${call}", audience: LAW_ENFORCEMENT_ONLY, title: "Agencies only ${i}", topic: CASES }) { id }`);
+    const dispatched = dispatchesOf(dispatcher(), 'call', call, 25);
+    const r = await hub.gql(`mutation { ${adds.join(' ')} }`, { as: cast.ann });
+    expect(r.body.errors).toBeUndefined();
+    const reports = await dispatched;
+    expect(reports.every((x) => x.event.segment !== undefined)).toBe(true);
+    await receivedInAll([...clients.values()], [...subs.values()], reports.reduce((n, x) => n + x.delivered, 0));
+    expect(Object.fromEntries([...subs].map(([v, sub]) => [v, sub.received.length]))).toEqual({ isla: 1, tom: 0, grace: 0 });
+    expect(subs.get('isla')!.received[0].data.callChanged.segments.filter((seg: { title: string }) => seg.title.startsWith('Agencies only'))).toHaveLength(25);
+    await closeAll(clients);
+  });
+
   test('an exclusion cuts the excluded member’s stream; the others see the segment without it', async () => {
     const clients = await connect(['isla', 'grace', 'tom', 'max']);
     const subs = await subscribeAll(clients, query, { id: callId('next-1') });
