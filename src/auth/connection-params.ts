@@ -73,9 +73,14 @@ export function misplacedCredential(params: unknown): string | null {
   return walk(params, '', 0, true);
 }
 
-/** The close reason (4403) of a connection whose credential is under a key the hub does not read (`misplacedCredential`). */
+/**
+ * The close reason (4403) of a connection whose credential is under a key the hub does not read (`misplacedCredential`).
+ * A close reason holds 123 bytes: the instruction is kept whole, a long key shortened (it was the end of the sentence,
+ * and the word a user needed, that was cut).
+ */
 export function misplacedCredentialReason(key: string): string {
-  return closeReason(`Put the credential in the connection_init payload's authorization ("Bearer <token>"), not in ${key}`);
+  const instruction = `Put the credential in connection_init's payload.authorization ("Bearer <token>"), not in `;
+  return closeReason(`${instruction}${key}`);
 }
 
 /** The close reason (4403) of a `connection_init` message that cannot be read as its client wrote it (`initMessageProblem`). */
@@ -151,7 +156,7 @@ export function misplacedHttpCredential(req: IncomingMessage): string | null {
  */
 export function upgradeCredential(request: IncomingMessage | undefined): string | null {
   if (!request) return null;
-  if (request.headers.authorization?.trim()) return "the upgrade request's Authorization header";
+  if (request.headers.authorization?.trim()) return "the upgrade's Authorization header";
   const misplaced = misplacedHttpCredential(request);
   return misplaced === null ? null : `${misplaced} of the upgrade request`;
 }

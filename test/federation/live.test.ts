@@ -133,7 +133,7 @@ test('the upgrade request’s Authorization header is no identity: alone it is r
   for (const url of [gatewayUrl, hub.url]) {
     const alone = await LiveClient.connect(url, undefined, JSON.stringify({ type: 'connection_init' }), { authorization: `Bearer ${ann}` });
     expect(alone.acknowledged).toBe(false);
-    expect(await alone.client.closed).toEqual({ code: 4403, reason: misplacedCredentialReason("the upgrade request's Authorization header") });
+    expect(await alone.client.closed).toEqual({ code: 4403, reason: misplacedCredentialReason("the upgrade's Authorization header") });
   }
   // Ann's token on the upgrade, Tom's in connection_init: Tom, who does not read FTC-2004-017's tier (Ann's agency leads it).
   const ws = new WebSocket(gatewayUrl.replace(/^http/, 'ws'), 'graphql-transport-ws', { headers: { authorization: `Bearer ${ann}` } });
