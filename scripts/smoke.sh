@@ -156,11 +156,11 @@ for bad in "DATABASE_URL=mysql://x" "DATABASE_URL=postgres://postgres@127.0.0.1:
   [ "$(echo "$out" | wc -l)" -eq 1 ] && grep -q '^lap-hub: ' <<< "$out" || fail "$bad gave: $out"
   echo "  $bad -> $out"
 done
-echo "smoke: an unreachable Redis stops start-up before the database is made"
+echo "smoke: an unreachable Redis stops start-up before anything is written (no data folder, token secret or database)"
 fresh=$(mktemp -d)
-out=$(DATA_DIR="$fresh" RATE_LIMIT_STORE=redis REDIS_URL=redis://127.0.0.1:1 timeout 60 node dist/src/main.js 2>&1 || true)
+out=$(DATA_DIR="$fresh/data" RATE_LIMIT_STORE=redis REDIS_URL=redis://127.0.0.1:1 timeout 60 node dist/src/main.js 2>&1 || true)
 [ "$(echo "$out" | wc -l)" -eq 1 ] && grep -q '^lap-hub: REDIS_URL: cannot use Redis at 127.0.0.1:1 ' <<< "$out" || fail "unreachable Redis gave: $out"
-[ ! -e "$fresh/pgdata" ] || fail "the embedded database was made before Redis was checked: $(ls "$fresh")"
+[ ! -e "$fresh/data" ] || fail "the data folder was written before Redis was checked: $(ls -A "$fresh/data")"
 rm -rf "$fresh"
 echo "smoke: a stop during start-up waits for a point where nothing is half done, exits 0, and the next start serves"
 fresh=$(mktemp -d)

@@ -48,11 +48,12 @@ async function main(): Promise<void> {
   }
   // Every misconfiguration that can be found without the database is named before the database is opened.
   await checkPort(config);
+  // The rate limits' Redis: a bad REDIS_URL stops the hub before anything is written (the data folder, its token
+  // secret) and before the database is migrated or seeded.
+  await checkRedis(config);
   if (!config.databaseUrl) ensureWritableDir(config.dataDir);
   // The token secret (generated into DATA_DIR outside production) or the JWKS configuration.
   new TokenService(config);
-  // The rate limits' Redis: a bad REDIS_URL stops the hub before the database is migrated or seeded.
-  await checkRedis(config);
   await stoppedDuringStartUp();
   const db = await openConfiguredDatabase(config);
   await stoppedDuringStartUp(() => db.close());
