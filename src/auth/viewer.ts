@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { ViewerKind } from '../../entities/enums';
-import { apiKeyActive, lookupApiKey, lookupViewer, RequestConnection } from '../db/viewer-db';
+import { apiKeyActive, lookupApiKey, lookupViewer, peopleWhoLeft, RequestConnection } from '../db/viewer-db';
 import type { StatementCount } from '../db/statement-counter';
 import { serviceUnavailable, unauthenticated } from '../graphql/errors';
 import { isUuid } from '../data/batch';
@@ -23,6 +23,9 @@ export async function viewerFromHeader(header: string | undefined, tokens: Token
  * again at every delivery (src/live/dispatcher.ts): for a token, the person it names and when it expires; for an API
  * key, the key (revoked, expired, or its organization no longer endorsed: it stops working, DOMAIN §8).
  */
+/** The refusal of a token whose person has left the network (`npm run admin -- leave`). */
+export const PERSON_LEFT_MESSAGE = 'The token is for a person who has left the network';
+
 export type Credential =
   | { kind: 'anonymous' }
   | { kind: 'token'; personId: string; expiresAt: Date | null }
@@ -93,8 +96,13 @@ export async function credentialFromHeader(
     // dotted capital İ into i), so that another address would name a person of the hub.
     if (!/^[\x21-\x7e]+$/.test(claims.email!)) throw unauthenticated('The token’s email is not an address of the hub’s people (ASCII only)');
   }
-  const row = await lookups.viewerOf(person, person ? null : claims.email ?? null);
-  if (!row) throw unauthenticated('The token is for no known person');
+  const email = person ? null : claims.email ?? null;
+  const row = await lookups.viewerOf(person, email);
+  if (!row) {
+    // Why nobody: a person who has left is told so (the token is theirs), not sent looking for a typo.
+    const left = (await peopleWhoLeft(ds, person ? [person] : [], email)).size > 0;
+    throw unauthenticated(left ? PERSON_LEFT_MESSAGE : 'The token is for no known person');
+  }
   return {
     viewer: viewerOfRow(row),
     credential: { kind: 'token', personId: row.person_id, expiresAt: claims.exp === undefined ? null : new Date(claims.exp * 1000) },

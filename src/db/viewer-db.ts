@@ -932,6 +932,24 @@ export async function lookupViewers(
 }
 
 /**
+ * Which of these people (by id; or the one `email` names, for an identity provider's token) have left the network:
+ * `lap.person_left`, as the viewer role, one round trip however many. Asked only of the subjects of tokens that
+ * `lap.viewer_of` found nobody for, so that their refusal says why.
+ */
+export async function peopleWhoLeft(ds: DataSource, personIds: readonly string[], email: string | null = null, count: StatementCount | null = null): Promise<Set<string>> {
+  const left = new Set<string>();
+  if (personIds.length === 0 && email === null) return left;
+  const ids = personIds.length ? `ARRAY[${personIds.map((id) => pg.escapeLiteral(id)).join(', ')}]::uuid[]` : `ARRAY[NULL]::uuid[]`;
+  const rows = await readAsViewerRole<{ id: string | null }>(
+    ds,
+    `SELECT p.id FROM unnest(${ids}) AS p(id) WHERE lap.person_left(p.id, ${email === null ? 'NULL' : pg.escapeLiteral(email)})`,
+    count,
+  );
+  for (const row of rows) left.add(row.id ?? email!);
+  return left;
+}
+
+/**
  * Who an API key names (its prefix and the SHA-256 of the whole key), asked of the database (`lap.api_key_viewer`,
  * which compares the hash in constant time and never hands it out) as the viewer role with no viewer yet.
  */

@@ -233,6 +233,7 @@ export function refusalMessage(reason: unknown): string {
     'API key expired': 'The API key has expired',
     'the API key is no longer valid': 'The API key is no longer valid',
     'the token is for no known person': 'The token is for no known person',
+    'the person has left the network': 'The token is for a person who has left the network',
   };
   if (known[reason]) return known[reason];
   if (/^The (token|API key|Authorization|connection_init)\b/.test(reason)) return reason;

@@ -11,7 +11,7 @@ import type { Context } from '../context';
 import { Data } from '../data';
 import { isUuid } from '../data/batch';
 import type { StatementCount } from '../db/statement-counter';
-import { apiKeyActive, lookupViewers, poolOf, withViewer, type ViewerDb } from '../db/viewer-db';
+import { apiKeyActive, lookupViewers, peopleWhoLeft, poolOf, withViewer, type ViewerDb } from '../db/viewer-db';
 import { Redactions } from '../policy/redaction';
 import type { Viewer } from '../policy/viewer';
 import { Channel } from './channel';
@@ -345,10 +345,13 @@ export class LiveDispatcher extends EventEmitter {
     }
     if (people.size === 0) return refused;
     const rows = await lookupViewers(this.o.ds, [...people.keys()], now, count);
+    const missing = [...people.keys()].filter((id) => !rows.has(id));
+    // Why nobody, for the close reason: a person who has left, or one the hub does not know (rare: only then a statement).
+    const left = missing.length ? await peopleWhoLeft(this.o.ds, missing, null, count) : new Set<string>();
     for (const [personId, conns] of people) {
       const row = rows.get(personId);
       for (const c of conns) {
-        if (!row) refuse(c, 'the token is for no known person');
+        if (!row) refuse(c, left.has(personId) ? 'the person has left the network' : 'the token is for no known person');
         else c.viewer = viewerOfRow(row);
       }
     }

@@ -111,7 +111,7 @@ test('a person leaves, their organization stays: their token refused, no longer 
 
   expect(await leavePerson(query, 'PRIYA.SHAH@meridianbank.example')).toEqual({ id: priya, name: 'Priya Shah', organization: 'Meridian Bank', apiKeys: 0 });
   expect(await hub.gql(`{ me { kind } }`, { as: cast.priya })).toMatchObject({
-    status: 401, body: { errors: [{ message: 'The token is for no known person', extensions: { code: 'UNAUTHENTICATED' } }] },
+    status: 401, body: { errors: [{ message: 'The token is for a person who has left the network', extensions: { code: 'UNAUTHENTICATED' } }] },
   });
   // Her organization's people, as a colleague and as an agency: without her. The record of her stays readable.
   for (const as of [cast.tom, cast.ann]) {

@@ -137,10 +137,12 @@ test('an unknown person’s token: UNAUTHENTICATED as before, the lookup’s tra
     const { result, sent } = await recording(() => hub.gql(`{ me { kind } }`, { token }));
     expect(result.status).toBe(401);
     expect(result.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['The token is for no known person', 'UNAUTHENTICATED']]);
-    expect(sent).toHaveLength(3);
+    // The lookup, rolled back; then, on a connection of its own, whether that person has left (for the message).
+    expect(sent).toHaveLength(4);
     expect(sent[0]).toMatch(/^BEGIN /);
     expect(sent[1]).toMatch(/lap\.viewer_of\(/);
     expect(sent[2]).toBe('ROLLBACK');
+    expect(sent[3]).toMatch(/lap\.person_left\(p\.id, NULL\);\nCOMMIT$/);
   }
   const ok = await hub.gql(`{ me { kind } }`, { as: ANN });
   expect(ok.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });

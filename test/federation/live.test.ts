@@ -351,8 +351,8 @@ describe('over HTTP (server-sent events, as GraphiQL subscribes)', () => {
     }
     expect(refusalMessage('The API key has been revoked')).toBe('The API key has been revoked');
     // A credential that stops working while subscribed: the hub's close reasons (src/live/dispatcher.ts, src/live/websocket.ts).
-    expect(['token expired', 'API key expired', 'the API key is no longer valid', 'the token is for no known person'].map(refusalMessage)).toEqual([
-      'The token has expired', 'The API key has expired', 'The API key is no longer valid', 'The token is for no known person',
+    expect(['token expired', 'API key expired', 'the API key is no longer valid', 'the token is for no known person', 'the person has left the network'].map(refusalMessage)).toEqual([
+      'The token has expired', 'The API key has expired', 'The API key is no longer valid', 'The token is for no known person', 'The token is for a person who has left the network',
     ]);
     // Anything else is a refused credential, never a text of the hub's passed on as it came.
     expect(['Forbidden', '', 'internal detail', undefined].map(refusalMessage)).toEqual(Array(4).fill('The hub refused the token'));

@@ -756,7 +756,7 @@ describe('identity', () => {
     expect(report.delivered).toBe(1);
     expect(received(subs)).toEqual({ priya: [], grace: [{ data: { caseChanged: { reference: 'FTC-2004-017' } } }] });
     await dispatcher().sweep();
-    expect(await clients.get('priya')!.closed).toEqual({ code: 4403, reason: 'the token is for no known person' });
+    expect(await clients.get('priya')!.closed).toEqual({ code: 4403, reason: 'the person has left the network' });
     expect(clients.get('grace')!.socket.readyState).toBe(1); // OPEN
     clients.delete('priya');
     await closeAll(clients);

@@ -20,6 +20,7 @@ import { ObjectionWindowWaited1764970000000 } from './1764970000000-ObjectionWin
 import { NamedWhilePresent1764980000000 } from './1764980000000-NamedWhilePresent';
 import { WithdrawnNoPrimaryContact1764990000000 } from './1764990000000-WithdrawnNoPrimaryContact';
 import { WithdrawnContactsCleared1765000000000 } from './1765000000000-WithdrawnContactsCleared';
+import { PersonLeft1765010000000 } from './1765010000000-PersonLeft';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   NamedWhilePresent1764980000000,
   WithdrawnNoPrimaryContact1764990000000,
   WithdrawnContactsCleared1765000000000,
+  PersonLeft1765010000000,
 ];
