@@ -62,10 +62,18 @@ export class PostgresBus implements LiveBus {
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
   private failures = 0;
+  private checker: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly ds: DataSource,
     private readonly logger: Logger,
+    /**
+     * How often the LISTEN connection is asked to answer (`SELECT 1`), and how long it has to. A connection that goes
+     * silent without closing (a firewall's or NAT's idle timeout, a failover that sends no reset) raises no error and
+     * no end: an idle LISTEN sends nothing, and would hear nothing for good while requests went on (a probe). One that
+     * does not answer in time is dropped and made again.
+     */
+    private readonly checks = { everyMs: 10_000, withinMs: 5_000 },
   ) {}
 
   committed(): void {
@@ -98,12 +106,37 @@ export class PostgresBus implements LiveBus {
     this.client = client;
     if (this.failures > 0) this.logger.info('listening for live events again');
     this.failures = 0;
+    this.checkAnswers(client);
+  }
+
+  /** Asks `client` to answer every `checks.everyMs`; one that has not answered within `checks.withinMs` is made again. */
+  private checkAnswers(client: pg.Client): void {
+    if (this.checker) clearInterval(this.checker);
+    let asking = false;
+    this.checker = setInterval(() => {
+      if (asking || this.client !== client) return;
+      asking = true;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, this.checks.withinMs, 'late')));
+      void Promise.race([client.query('SELECT 1').then(() => 'answered' as const, () => 'failed' as const), late]).then((outcome) => {
+        clearTimeout(timer);
+        asking = false;
+        if (outcome !== 'late' || this.client !== client) return;
+        this.logger.error(`the live-events connection did not answer within ${this.checks.withinMs} ms; reconnecting (events committed meanwhile are not delivered)`);
+        this.reconnect(client);
+      });
+    }, this.checks.everyMs);
+    this.checker.unref();
   }
 
   private reconnect(dead: pg.Client): void {
     if (this.stopped || this.client !== dead) return;
     this.client = null;
+    if (this.checker) clearInterval(this.checker);
+    this.checker = null;
     dead.end().catch(() => undefined);
+    // A connection gone silent never ends on its own: its socket is let go (a connection that ended is let go already).
+    (dead as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
     const pause = Math.min(2000, 250 * 2 ** this.failures++);
     this.retry = setTimeout(() => {
       this.retry = null;
@@ -120,6 +153,7 @@ export class PostgresBus implements LiveBus {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retry) clearTimeout(this.retry);
+    if (this.checker) clearInterval(this.checker);
     const client = this.client;
     this.client = null;
     if (client) await client.end().catch(() => undefined);

@@ -7,6 +7,8 @@ export interface TcpProxy {
   port: number;
   /** Switches what the proxy does; `refuse` also ends the connections it holds. */
   mode(mode: ProxyMode): void;
+  /** The connections it holds now go silent for good, without closing (a firewall forgot them); new ones pass. */
+  silenceExisting(): void;
   /** Stops listening and ends every connection (the service gone: connections refused). */
   close(): Promise<void>;
   /** Listens again on the same port. */
@@ -20,6 +22,7 @@ export interface TcpProxy {
 export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
   let mode: ProxyMode = 'pass';
   const sockets = new Set<net.Socket>();
+  const silenced = new WeakSet<net.Socket>();
   const server = net.createServer((client) => {
     if (mode === 'refuse') return void client.destroy();
     const upstream = net.connect(port, host);
@@ -31,8 +34,8 @@ export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
         (s === client ? upstream : client).destroy();
       });
     }
-    client.on('data', (chunk) => mode === 'pass' && upstream.write(chunk));
-    upstream.on('data', (chunk) => mode === 'pass' && client.write(chunk));
+    client.on('data', (chunk) => mode === 'pass' && !silenced.has(client) && upstream.write(chunk));
+    upstream.on('data', (chunk) => mode === 'pass' && !silenced.has(client) && client.write(chunk));
   });
   const listen = (at: number) => new Promise<number>((resolve) => server.listen(at, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
   const own = await listen(0);
@@ -42,6 +45,9 @@ export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
     mode(m) {
       mode = m;
       if (m === 'refuse') endAll();
+    },
+    silenceExisting() {
+      sockets.forEach((s) => silenced.add(s));
     },
     close: () =>
       new Promise<void>((resolve) => {
