@@ -9,6 +9,9 @@ import { makeFolders } from '../folders';
 const TOKEN_KEY_ERRORS = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_NOT_SUPPORTED', 'ERR_JWS_INVALID']);
 
 /** The identity provider's key set (`JWKS_URL`) could not be fetched: no token of its can be checked right now. */
+/** The algorithms of the keys a JWKS publishes (public keys): RSA, RSA-PSS, ECDSA and EdDSA signatures. */
+const PUBLIC_KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
 export class IdentityProviderUnavailable extends Error {
   constructor(
     readonly url: string,
@@ -114,7 +117,10 @@ export class TokenService {
   private async check(token: string): Promise<TokenClaims> {
     let payload: JWTPayload;
     if (this.jwks) {
-      ({ payload } = await jwtVerify(token, this.jwks, this.verifyOptions));
+      // Only what a published key can verify: a token signed with a shared secret (HS256) or none at all (`alg: none`)
+      // is refused as not valid before the key set is asked for (it was a 503 "the provider cannot be reached", and an
+      // error line, for tokens no key could ever verify while the provider was away).
+      ({ payload } = await jwtVerify(token, this.jwks, { ...this.verifyOptions, algorithms: PUBLIC_KEY_ALGORITHMS }));
     } else {
       ({ payload } = await jwtVerify(token, this.secret!, { ...this.verifyOptions, algorithms: ['HS256'] }));
     }

@@ -68,6 +68,14 @@ test('the provider away: 503 SERVICE_UNAVAILABLE with Retry-After and an error l
     });
     const errors = lines.filter((l) => l.level === 50);
     expect(errors).toHaveLength(1);
+    // Tokens no published key could verify (a shared secret's HS256, alg none) are not valid, provider away or not:
+    // 401 without asking for the keys, and no error line.
+    const hs256 = await new SignJWT({ email: cast.isla }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode('s'.repeat(32)));
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', email: cast.isla, exp: Math.floor(Date.now() / 1000) + 600 })).toString('base64url')}.`;
+    for (const bad of [hs256, none]) {
+      expect(await me(url, bad)).toEqual({ status: 401, retryAfter: null, body: { errors: [{ message: 'The token is not valid', extensions: { code: 'UNAUTHENTICATED' } }] } });
+    }
+    expect(lines.filter((l) => l.level === 50)).toHaveLength(1);
     expect(errors[0].msg).toMatch(new RegExp(`^the identity provider's keys \\(JWKS_URL ${keys.url.replace(/[.]/g, '\\.')}\\) cannot be fetched: `));
     expect(errors[0].req?.id).toEqual(expect.any(String));
     // The access line: a warning with its outcome, not a second error.
