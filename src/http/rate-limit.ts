@@ -38,6 +38,8 @@ export function viewerKey(viewer: Viewer & { apiKeyId?: string | null }, ip: str
 interface Store {
   make(prefix: string, points: number): RateLimiterAbstract;
   close(): Promise<void>;
+  /** The store did not answer in time: a connection that went silent without closing is let go and made again. */
+  stalled?(): void;
 }
 
 /**
@@ -100,6 +102,8 @@ async function openStore(config: Config, pool: Pool | null, logger: Logger): Pro
       close: async () => {
         await client.quit().catch(() => client.disconnect());
       },
+      // ioredis notices a connection that ended, not one gone silent (a firewall's idle timeout): it would be kept.
+      stalled: () => client.disconnect(true),
     };
   }
   if (config.rateLimitStore === 'postgres') {
@@ -138,10 +142,26 @@ async function openStore(config: Config, pool: Pool | null, logger: Logger): Pro
  */
 export const STORE_TIMEOUT_MS = 1000;
 
+/**
+ * After the shared store failed or did not answer, how long requests are counted in memory without asking it: a store
+ * that stalls would otherwise cost every request its `STORE_TIMEOUT_MS` once per limit (2 s a request, for as long as
+ * the stall lasted). Then the next request asks it again.
+ */
+export const STORE_PAUSE_MS = 5000;
+
+class StoreTimedOut extends Error {
+  constructor() {
+    super(`the store did not answer within ${STORE_TIMEOUT_MS} ms`);
+  }
+}
+
+/** The shared store is not asked for a while (`STORE_PAUSE_MS`): counted in memory. */
+class StorePaused extends Error {}
+
 /** `promise`, or a failure once `STORE_TIMEOUT_MS` have passed without its answer. */
 function withinStoreTimeout<T>(promise: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the store did not answer within ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new StoreTimedOut()), STORE_TIMEOUT_MS);
     timer.unref();
     promise.then(
       (value) => {
@@ -165,6 +185,8 @@ function withinStoreTimeout<T>(promise: Promise<T>): Promise<T> {
 export async function createRateLimits(config: Config, pool: Pool | null, logger: Logger): Promise<RateLimits> {
   const store = await openStore(config, pool, logger);
   let lastWarning = 0;
+  /** Until when requests are counted in memory without asking the shared store (`STORE_PAUSE_MS`), for both limits. */
+  let pausedUntil = 0;
 
   function limiter(prefix: 'ip' | 'viewer', points: number) {
     if (points === 0) return null;
@@ -172,6 +194,7 @@ export async function createRateLimits(config: Config, pool: Pool | null, logger
     const fallback = config.rateLimitStore === 'memory' ? null : new RateLimiterMemory({ keyPrefix: prefix, points, duration: 60 });
     return async (key: string): Promise<Refusal | null> => {
       try {
+        if (fallback && Date.now() < pausedUntil) throw new StorePaused();
         await withinStoreTimeout(shared.consume(key));
         return null;
       } catch (err) {
@@ -179,9 +202,16 @@ export async function createRateLimits(config: Config, pool: Pool | null, logger
           rateLimited.inc({ limit: prefix });
           return { limit: prefix, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
         }
-        if (Date.now() - lastWarning > 60_000) {
-          lastWarning = Date.now();
-          logger.warn({ err: { message: (err as Error).message } }, `rate limits: the ${config.rateLimitStore} store failed; counting in memory`);
+        if (!(err instanceof StorePaused)) {
+          if (Date.now() >= pausedUntil) {
+            pausedUntil = Date.now() + STORE_PAUSE_MS;
+            // Unanswered (the hub's deadline, or ioredis's own command timeout): the connection may have gone silent.
+            if (err instanceof StoreTimedOut || (err as Error).message === 'Command timed out') store.stalled?.();
+          }
+          if (Date.now() - lastWarning > 60_000) {
+            lastWarning = Date.now();
+            logger.warn({ err: { message: (err as Error).message } }, `rate limits: the ${config.rateLimitStore} store failed; counting in memory`);
+          }
         }
         try {
           await fallback!.consume(key);
