@@ -66,7 +66,11 @@ async function connectRedis(config: Config): Promise<import('ioredis').Redis> {
     client.disconnect();
     // ioredis's own message for a connection that never opened is "Connection is closed.": the first error event
     // says why (ECONNREFUSED, a name that does not resolve, a refused AUTH or SELECT).
-    throw new ConfigError(`REDIS_URL: cannot use Redis at ${describeRedis(config.redisUrl!)} (${((startupError ?? err) as Error).message})`);
+    const message = ((startupError ?? err) as Error).message;
+    // Something that is not Redis answered (an HTTP server, say): ioredis's "Protocol error, got "<" as reply type byte.
+    // Please report this." asks for a bug report that is not due.
+    const why = /^Protocol error/.test(message) ? 'what answers there does not speak the Redis protocol' : message;
+    throw new ConfigError(`REDIS_URL: cannot use Redis at ${describeRedis(config.redisUrl!)} (${why})`);
   }
   client.off('error', onStartupError);
   return client;

@@ -352,6 +352,20 @@ describe('rate limits', () => {
     }
   });
 
+  test('REDIS_URL naming a server that is not Redis (an HTTP server): start-up stops with one line saying so, not ioredis\'s "Please report this"', async () => {
+    const http = net.createServer((socket) => socket.on('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n<html></html>')));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', () => resolve()));
+    const port = (http.address() as net.AddressInfo).port;
+    try {
+      const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_STORE: 'redis', REDIS_URL: `redis://127.0.0.1:${port}` });
+      await expect(createHub({ config, ds: hub.ds, logger: pino({ level: 'silent' }) })).rejects.toThrow(
+        new ConfigError(`REDIS_URL: cannot use Redis at 127.0.0.1:${port} (what answers there does not speak the Redis protocol)`),
+      );
+    } finally {
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    }
+  });
+
   (process.env.TEST_REDIS_URL ? test : test.skip)('the Redis store (TEST_REDIS_URL) with a database Redis does not have: start-up stops with one line', async () => {
     const url = new URL(process.env.TEST_REDIS_URL!);
     url.pathname = '/99999';
