@@ -309,6 +309,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   setAnswerTimeout(ds, config.databaseTimeoutMs);
   // One line a second at most while the database cannot be reached (each request is answered 503 meanwhile).
   reportUnavailableTo((err, refused) => logger.warn({ err, refused }, `the database cannot be reached: ${refused} request(s) answered 503 since the last such line`));
+  /** The identity provider's keys could not be fetched: when that was last logged, and the requests answered 503 since. */
+  const providerAway = { loggedAt: 0, since: 0 };
   const schema = options.schema ?? (await buildHubSchema());
   const app = express();
   app.disable('x-powered-by');
@@ -565,7 +567,16 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       noteErrorRequest(err, (req as unknown as { log?: Logger }).log);
       // Not the client's fault and not a bug of the hub, but the operator's to know: the identity provider is away.
       const cause = (err as { originalError?: unknown }).originalError;
-      if (cause instanceof IdentityProviderUnavailable) ((req as unknown as { log?: Logger }).log ?? logger).error({ err: cause }, cause.message);
+      // At most one line a second, with how many requests were answered 503 for it since the line before: each token
+      // an anonymous client makes up would otherwise write one.
+      if (cause instanceof IdentityProviderUnavailable) {
+        providerAway.since++;
+        if (Date.now() - providerAway.loggedAt >= 1000) {
+          ((req as unknown as { log?: Logger }).log ?? logger).error({ err: cause, requestsAnswered503: providerAway.since }, cause.message);
+          providerAway.loggedAt = Date.now();
+          providerAway.since = 0;
+        }
+      }
       // Every database connection stayed in use: the operator's to know (a lock held long, a pool too small), said so.
       if ((err as Error).message === POOL_BUSY_MESSAGE && cause instanceof Error) ((req as unknown as { log?: Logger }).log ?? logger).warn({ err: cause }, cause.message);
       await connection?.release();

@@ -76,6 +76,11 @@ test('the provider away: 503 SERVICE_UNAVAILABLE with Retry-After and an error l
       expect(await me(url, bad)).toEqual({ status: 401, retryAfter: null, body: { errors: [{ message: 'The token is not valid', extensions: { code: 'UNAUTHENTICATED' } }] } });
     }
     expect(lines.filter((l) => l.level === 50)).toHaveLength(1);
+    // Tokens a client makes up in the provider's form, many at once: at most one error line a second, counting them.
+    for (let i = 0; i < 20; i++) expect((await me(url, await token(good.privateKey, `made-up-${i}`, cast.isla))).status).toBe(503);
+    const provider = lines.filter((l) => l.level === 50);
+    expect(provider.length).toBeLessThan(1 + 20);
+    expect(provider[0].requestsAnswered503).toBe(1);
     expect(errors[0].msg).toMatch(new RegExp(`^the identity provider's keys \\(JWKS_URL ${keys.url.replace(/[.]/g, '\\.')}\\) cannot be fetched: `));
     expect(errors[0].req?.id).toEqual(expect.any(String));
     // The access line: a warning with its outcome, not a second error.
