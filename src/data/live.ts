@@ -6,12 +6,13 @@ export class LiveData {
   constructor(private readonly data: Data) {}
 
   /**
-   * Whether the restricted part an event names changed for the viewer: it can see the part (the case's confidential
-   * tier, a call's segment, invitation or exclusion), asked of the same policies as every query, or it has lost the
-   * part (the share the event replaced or revoked reached it: `lap.share_reaches`, as the case policies ask it; the
-   * segments an exclusion took from its organization). One statement. Ids that name nothing are simply not seen.
+   * Whether a restricted part the events name changed for the viewer — any of them (the parts of one row one
+   * transaction changed, dispatched together): it can see the part (the case's confidential tier, a call's segment,
+   * invitation or exclusion), asked of the same policies as every query, or it has lost the part (the share the event
+   * replaced or revoked reached it: `lap.share_reaches`, as the case policies ask it; the segments an exclusion took
+   * from its organization). One statement however many parts. Ids that name nothing are simply not seen.
    */
-  async partConcerns(event: LiveEvent): Promise<boolean> {
+  async partConcerns(events: readonly LiveEvent[]): Promise<boolean> {
     // One rule per line, in order:
     // - a tier: who reads it; and whom the share it replaced or revoked reached;
     // - a segment's own change (added, minutes): who sees the segment;
@@ -23,23 +24,28 @@ export class LiveData {
     //   changed (their invited list; the member itself, once it has regained one); and the member, while it still
     //   sees the call, when it lost or regained segments. An exclusion that changed no one's participation (the
     //   member is not invited there, or another standing exclusion already kept it out) names no such segments.
+    const parts = events.map((e) => ({
+      tier: e.tier === true, id: e.id, segment: e.segment ?? null, exclusion: e.exclusion ?? null, linked_case: e.linkedCase ?? null,
+      member: e.member ?? null, participants: e.participants ?? [], former_participant: e.formerShare?.participant ?? null,
+      former_recipients: e.formerShare?.recipients ?? [],
+    }));
     const [row] = await this.data.db.query<{ visible: boolean }>(
-      `SELECT (($1::boolean AND EXISTS (SELECT 1 FROM case_confidential WHERE case_id = $2::uuid))
-            OR ($1::boolean AND $8::uuid IS NOT NULL
-                AND lap.share_reaches($8::uuid, $9::uuid[], (SELECT lap.viewer_org()), (SELECT lap.viewer_person())))
-            OR ($4::uuid IS NULL AND $5::uuid IS NULL AND $6::uuid IS NULL AND EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid))
-            OR ($4::uuid IS NULL AND $5::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM call_segment WHERE id = $3::uuid)
-                AND EXISTS (SELECT 1 FROM enforcement_case WHERE id = $5::uuid))
-            OR ($4::uuid IS NULL AND $6::uuid IS NOT NULL
-                AND EXISTS (SELECT 1 FROM call_segment_invitation WHERE segment_id = $3::uuid AND member_id = $6::uuid))
-            OR EXISTS (SELECT 1 FROM call_exclusion WHERE id = $4::uuid)
-            OR ($4::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM call_segment WHERE id = ANY ($7::uuid[])))
-            OR ($4::uuid IS NOT NULL AND cardinality($7::uuid[]) > 0 AND $6::uuid = (SELECT lap.viewer_org())
-                AND EXISTS (SELECT 1 FROM conference_call WHERE id = $2::uuid))) AS visible`,
-      [
-        event.tier === true, event.id, event.segment ?? null, event.exclusion ?? null, event.linkedCase ?? null, event.member ?? null,
-        event.participants ?? [], event.formerShare?.participant ?? null, event.formerShare?.recipients ?? [],
-      ],
+      `SELECT coalesce(bool_or(
+              (p.tier AND EXISTS (SELECT 1 FROM case_confidential WHERE case_id = p.id))
+              OR (p.tier AND p.former_participant IS NOT NULL
+                  AND lap.share_reaches(p.former_participant, p.former_recipients, (SELECT lap.viewer_org()), (SELECT lap.viewer_person())))
+              OR (p.exclusion IS NULL AND p.linked_case IS NULL AND p.member IS NULL AND EXISTS (SELECT 1 FROM call_segment WHERE id = p.segment))
+              OR (p.exclusion IS NULL AND p.linked_case IS NOT NULL AND EXISTS (SELECT 1 FROM call_segment WHERE id = p.segment)
+                  AND EXISTS (SELECT 1 FROM enforcement_case WHERE id = p.linked_case))
+              OR (p.exclusion IS NULL AND p.member IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM call_segment_invitation WHERE segment_id = p.segment AND member_id = p.member))
+              OR EXISTS (SELECT 1 FROM call_exclusion WHERE id = p.exclusion)
+              OR (p.exclusion IS NOT NULL AND EXISTS (SELECT 1 FROM call_segment WHERE id = ANY (p.participants)))
+              OR (p.exclusion IS NOT NULL AND cardinality(p.participants) > 0 AND p.member = (SELECT lap.viewer_org())
+                  AND EXISTS (SELECT 1 FROM conference_call WHERE id = p.id))), false) AS visible
+         FROM jsonb_to_recordset($1::jsonb) AS p(tier boolean, id uuid, segment uuid, exclusion uuid, linked_case uuid, member uuid,
+                                                 participants uuid[], former_participant uuid, former_recipients uuid[])`,
+      [JSON.stringify(parts)],
     );
     return row.visible === true;
   }

@@ -68,7 +68,7 @@ export class PostgresBus implements LiveBus {
     private readonly ds: DataSource,
     private readonly logger: Logger,
     /**
-     * How often the LISTEN connection is asked to answer (`SELECT 1`), and how long it has to. A connection that goes
+     * How often the LISTEN connection is asked to answer (its LISTEN again), and how long it has to. A connection that goes
      * silent without closing (a firewall's or NAT's idle timeout, a failover that sends no reset) raises no error and
      * no end: an idle LISTEN sends nothing, and would hear nothing for good while requests went on (a probe). One that
      * does not answer in time is dropped and made again.
@@ -102,7 +102,16 @@ export class PostgresBus implements LiveBus {
     });
     client.on('end', () => this.reconnect(client));
     await client.connect();
-    await client.query(`LISTEN ${LIVE_CHANNEL}`);
+    // Its LISTEN answered in time too: a connection that goes silent right after it was made (a failover, a firewall)
+    // would otherwise keep this wait, and the bus, for good — no check runs before it listens.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, this.checks.withinMs, 'late')));
+    const listened = await Promise.race([client.query(`LISTEN ${LIVE_CHANNEL}`).then(() => 'listening' as const), late]).finally(() => clearTimeout(timer));
+    if (listened === 'late') {
+      client.end().catch(() => undefined);
+      (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+      throw new Error(`the live-events connection did not answer its LISTEN within ${this.checks.withinMs} ms`);
+    }
     this.client = client;
     if (this.failures > 0) this.logger.info('listening for live events again');
     this.failures = 0;
@@ -118,11 +127,13 @@ export class PostgresBus implements LiveBus {
       asking = true;
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, this.checks.withinMs, 'late')));
-      void Promise.race([client.query('SELECT 1').then(() => 'answered' as const, () => 'failed' as const), late]).then((outcome) => {
+      // LISTEN again: a no-op on a channel already listened to, answered like any statement (and the connection's
+      // statement in pg_stat_activity stays what it is).
+      void Promise.race([client.query(`LISTEN ${LIVE_CHANNEL}`).then(() => 'answered' as const, () => 'failed' as const), late]).then((outcome) => {
         clearTimeout(timer);
         asking = false;
         if (outcome !== 'late' || this.client !== client) return;
-        this.logger.error(`the live-events connection did not answer within ${this.checks.withinMs} ms; reconnecting (events committed meanwhile are not delivered)`);
+        this.logger.warn(`the live-events connection did not answer within ${this.checks.withinMs} ms; reconnecting (events committed meanwhile are not delivered)`);
         this.reconnect(client);
       });
     }, this.checks.everyMs);

@@ -59,4 +59,25 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
       expect.arrayContaining(['the live-events connection did not answer within 300 ms; reconnecting (events committed meanwhile are not delivered)', 'listening for live events again']),
     );
   });
+
+  test('a new connection that goes silent before its LISTEN is answered is given up and made again, not waited for', async () => {
+    const captured = capturingLogger();
+    await bus?.stop();
+    bus = new PostgresBus(ds, captured.logger, { everyMs: 100, withinMs: 300 });
+    const heard: LiveEvent[] = [];
+    bus.listen((events) => heard.push(...events));
+    await bus.start();
+    // From now on every connection goes silent when it sends its LISTEN: the one held (the check sends it again) and
+    // each new one, right after it was made.
+    proxy.silenceWhenSent('LISTEN lap_live');
+    while (!captured.lines.some((l) => l.msg === 'cannot listen for live events; retrying')) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(captured.lines.find((l) => l.msg === 'cannot listen for live events; retrying')!.err.message).toBe('the live-events connection did not answer its LISTEN within 300 ms');
+    proxy.silenceWhenSent(null);
+    const event: LiveEvent = { topic: 'case', id: '00000000-0000-4000-8000-000000000077' };
+    while (heard.length === 0) {
+      await direct.query(`SELECT pg_notify($1, $2)`, [LIVE_CHANNEL, encodeEvents([event])[0]]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(heard[0]).toEqual(event);
+  });
 });

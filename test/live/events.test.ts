@@ -1,3 +1,4 @@
+import { partGroups } from '../../src/live/dispatcher';
 import { decodeEvents, encodeEvents, LiveEvent, mergeEvents } from '../../src/live/events';
 
 /** Live events between instances (NOTIFY payloads): every field an event carries survives the trip, nothing else does. */
@@ -72,4 +73,14 @@ test('a replaced share naming more persons, or an exclusion changing more segmen
   expect(shares.every((e) => e.formerShare!.recipients.length > 0) && exclusions.every((e) => e.participants!.length > 0)).toBe(true);
   expect(shares.flatMap((e) => e.formerShare!.recipients)).toEqual(many);
   expect(exclusions.flatMap((e) => e.participants!)).toEqual(many);
+});
+
+test('the parts of one row are dispatched together; a row event and other rows alone', () => {
+  const part = (n: number): LiveEvent => ({ topic: 'call', id: id(2), segment: id(100 + n) });
+  const row: LiveEvent = { topic: 'call', id: id(3) };
+  const other: LiveEvent = { topic: 'case', id: id(2), tier: true };
+  expect(partGroups([part(1), part(2), part(3), row, other, { ...other, formerShare: { participant: id(4), recipients: [] } }, part(4)])).toEqual([
+    [part(1), part(2), part(3)], [row], [other, { ...other, formerShare: { participant: id(4), recipients: [] } }], [part(4)],
+  ]);
+  expect(partGroups([row, { ...row }])).toEqual([[row], [row]]);
 });

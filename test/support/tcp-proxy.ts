@@ -9,6 +9,8 @@ export interface TcpProxy {
   mode(mode: ProxyMode): void;
   /** The connections it holds now go silent for good, without closing (a firewall forgot them); new ones pass. */
   silenceExisting(): void;
+  /** From now on, a connection that sends these bytes goes silent for good from them on (null: no more). */
+  silenceWhenSent(text: string | null): void;
   /** Stops listening and ends every connection (the service gone: connections refused). */
   close(): Promise<void>;
   /** Listens again on the same port. */
@@ -23,6 +25,7 @@ export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
   let mode: ProxyMode = 'pass';
   const sockets = new Set<net.Socket>();
   const silenced = new WeakSet<net.Socket>();
+  let silenceOn: string | null = null;
   const server = net.createServer((client) => {
     if (mode === 'refuse') return void client.destroy();
     const upstream = net.connect(port, host);
@@ -34,7 +37,10 @@ export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
         (s === client ? upstream : client).destroy();
       });
     }
-    client.on('data', (chunk) => mode === 'pass' && !silenced.has(client) && upstream.write(chunk));
+    client.on('data', (chunk: Buffer) => {
+      if (silenceOn !== null && chunk.includes(silenceOn)) silenced.add(client);
+      if (mode === 'pass' && !silenced.has(client)) upstream.write(chunk);
+    });
     upstream.on('data', (chunk) => mode === 'pass' && !silenced.has(client) && client.write(chunk));
   });
   const listen = (at: number) => new Promise<number>((resolve) => server.listen(at, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
@@ -48,6 +54,9 @@ export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
     },
     silenceExisting() {
       sockets.forEach((s) => silenced.add(s));
+    },
+    silenceWhenSent(text) {
+      silenceOn = text;
     },
     close: () =>
       new Promise<void>((resolve) => {
