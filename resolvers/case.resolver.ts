@@ -199,12 +199,16 @@ export class CaseShareResolver {
   @FieldResolver(() => [Person], {
     description:
       'The named persons the share reaches, those the viewer may see: an agency sees every person; a private-sector member ' +
-      'the people of endorsed participants (not those of a participant that has withdrawn). Empty when the share names ' +
-      'nobody: `reachesWholeOrganization` says which.',
+      'the people of endorsed participants (not those of a participant that has withdrawn); each one left out is counted ' +
+      'in `extensions.redacted`. Empty when the share names nobody: `reachesWholeOrganization` says which.',
   })
-  async recipients(@Root() s: CaseShare, @Ctx() ctx: Context): Promise<Person[]> {
+  async recipients(@Root() s: CaseShare, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Person[]> {
     const people = await loadAll(ctx.data.participants.personById, s.recipientIds);
-    return people.filter((p): p is Person => p instanceof Person);
+    const seen = people.filter((p): p is Person => p instanceof Person);
+    // Named, but a person this viewer may not see: noted in `extensions.redacted` (once each), as a hidden person
+    // reference is: `recipients: []` beside `reachesWholeOrganization: false` would otherwise read as naming nobody.
+    for (let i = seen.length; i < s.recipientIds.length; i++) ctx.redactions.note(info.path);
+    return seen;
   }
 
   @FieldResolver(() => Person, { nullable: true, description: 'Who granted the share.' })

@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ReportKind } from '../entities/enums';
 import { Participant } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
@@ -40,9 +41,13 @@ export class SectorReportResolver {
     return ctx.data.participants.personById.load(r.authorId);
   }
 
-  @FieldResolver(() => [Person], { nullable: true, description: 'The named recipients, by name. The author’s organization only.' })
-  recipients(@Root() r: SectorReport, @Ctx() ctx: Context): Promise<Person[]> {
-    return ctx.data.cooperation.recipientsByReport.load(r.id);
+  @FieldResolver(() => [Person], { nullable: true, description: 'The named recipients, by name. The author’s organization only; a named person it may no longer see (of a participant that has withdrawn) is left out and counted in `extensions.redacted`.' })
+  async recipients(@Root() r: SectorReport, @Ctx() ctx: Context, @Info() info: GraphQLResolveInfo): Promise<Person[]> {
+    const { people, hidden } = await ctx.data.cooperation.recipientsByReport.load(r.id);
+    // Named, but a person this viewer may not see: noted in `extensions.redacted` (once each), as a hidden person
+    // reference is, so that the list does not read as naming only those listed.
+    for (let i = 0; i < hidden; i++) ctx.redactions.note(info.path);
+    return people;
   }
 
   @Mutation(() => SectorReport, { description: 'Publishes a report to the network (members, §B.3.a). TLP:RED needs named recipients.' })

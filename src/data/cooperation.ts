@@ -341,12 +341,21 @@ export class CooperationData {
    * The named recipients of reports, by name: `sector_report_recipient` returns them to the author organization only
    * (lap.report_recipients_readable); people through the person policy.
    */
-  readonly recipientsByReport = new DataLoader<string, Person[]>(async (reportIds) => {
+  /**
+   * A report's named recipients the viewer may see, and how many it names that the viewer may not (a person of an
+   * organization that has withdrawn, for a private-sector reader: the person policy hides the row, the LEFT JOIN keeps
+   * the naming), so that the list does not read as naming fewer people than it does.
+   */
+  readonly recipientsByReport = new DataLoader<string, { people: Person[]; hidden: number }>(async (reportIds) => {
     const rows = await this.rows(
-      sql`SELECT rr.report_id AS __key, pe.* FROM sector_report_recipient rr JOIN person pe ON pe.id = rr.person_id
+      sql`SELECT rr.report_id AS __key, pe.* FROM sector_report_recipient rr LEFT JOIN person pe ON pe.id = rr.person_id
           WHERE rr.report_id = ANY (${uuidArray(reportIds)}) ORDER BY pe.name COLLATE "C", pe.id`,
     );
-    return groupBy(reportIds, rows, this.db.hydrate(Person, rows));
+    const seen = rows.filter((r) => r.id != null);
+    const people = groupBy(reportIds, seen, this.db.hydrate(Person, seen));
+    const hidden = new Map<string, number>();
+    for (const r of rows) if (r.id == null) hidden.set(String(r.__key), (hidden.get(String(r.__key)) ?? 0) + 1);
+    return reportIds.map((id, i) => ({ people: people[i], hidden: hidden.get(id) ?? 0 }));
   });
 
   /**

@@ -1,4 +1,4 @@
-import { cast, personId, startTestHub, TestHub } from '../support/hub';
+import { cast, orgId, personId, startTestHub, TestHub } from '../support/hub';
 import { demoId } from '../../src/db/seed/demo';
 
 let hub: TestHub;
@@ -44,6 +44,21 @@ describe('reports follow their TLP as cases do (author in the lead’s place, na
       data: { report: { recipients: null, authorOrganization: { name: 'Meridian Bank' } } },
       extensions: { redacted: [{ path: 'report.recipients', code: 'FORBIDDEN', count: 1 }] },
     });
+  });
+
+  test('a named recipient the author’s organization may no longer see is left out and noted as redacted, not a RED report that names nobody', async () => {
+    const q = `{ report(id: "${demoId('report:meridian-mules')}") { tlp recipients { name } } }`;
+    // The FTC withdraws: a private-sector member no longer sees the people of a participant that has withdrawn.
+    await hub.ds.query(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('ftc')]);
+    try {
+      expect((await hub.gql(q, { as: cast.priya })).body).toEqual({
+        data: { report: { tlp: 'RED', recipients: [] } },
+        extensions: { redacted: [{ path: 'report.recipients', code: 'FORBIDDEN', count: 1 }] },
+      });
+    } finally {
+      await hub.reset();
+    }
+    expect((await hub.gql(q, { as: cast.priya })).body).toEqual({ data: { report: { tlp: 'RED', recipients: [{ name: 'Ann Carter' }] } } });
   });
 
   test('an author the reader may not see is null and noted as redacted, not a report that names nobody', async () => {

@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { ViewerKind } from '../../entities/enums';
 import { CaseShare } from '../../entities/case-share.entity';
 import { CaseShareResolver } from '../../resolvers/case.resolver';
@@ -66,9 +67,9 @@ test('a training’s participants, a share’s recipients: a failed read is the 
   const share = Object.assign(new CaseShare(), { recipientIds: [personId(cast.tom), personId(cast.priya)] });
   await expect(asAnn((d) => {
     d.participants.personById.prime(personId(cast.priya), lost());
-    return new CaseShareResolver().recipients(share, { data: d } as unknown as Context);
+    return new CaseShareResolver().recipients(share, { data: d } as unknown as Context, {} as GraphQLResolveInfo);
   })).rejects.toThrow('Connection terminated unexpectedly');
   // Read as they are, the same calls answer.
   expect((await asAnn((d) => endorsedParticipants({ data: d } as unknown as Context, 'input.participantIds', [orgId('ftc'), orgId('oft')]))).map((p) => p.id)).toEqual([orgId('ftc'), orgId('oft')]);
-  expect((await asAnn((d) => new CaseShareResolver().recipients(share, { data: d } as unknown as Context))).map((p) => p.id)).toEqual([personId(cast.tom), personId(cast.priya)]);
+  expect((await asAnn((d) => new CaseShareResolver().recipients(share, { data: d } as unknown as Context, {} as GraphQLResolveInfo))).map((p) => p.id)).toEqual([personId(cast.tom), personId(cast.priya)]);
 });

@@ -668,11 +668,22 @@ const sortedJson = <T>(xs: T[]) => xs.map((x) => JSON.stringify(x)).sort();
  * named) of a restricted field that is null where its parent object is not, counting them, code FORBIDDEN; nothing
  * else. Restricted fields: the response keys in `restricted`.
  */
-function checkRedactions(f: Findings, who: Asker, where: string, body: GqlResult['body'], restricted: Set<string>): void {
+function checkRedactions(
+  f: Findings,
+  who: Asker,
+  where: string,
+  body: GqlResult['body'],
+  restricted: Set<string>,
+  /** Entries a list's left-out items make, by the object holding the list: [path below it, how many left out]. */
+  omitted?: (object: Record<string, unknown>) => Array<[string, number]>,
+): void {
   const counts = new Map<string, number>();
   const walk = (value: unknown, path: string[]) => {
     if (Array.isArray(value)) return value.forEach((x) => walk(x, path));
     if (value === null || typeof value !== 'object') return;
+    for (const [below, n] of omitted?.(value as Record<string, unknown>) ?? []) {
+      if (n > 0) counts.set([...path, below].join('.'), (counts.get([...path, below].join('.')) ?? 0) + n);
+    }
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
       const p = [...path, key];
       if (child === null && restricted.has(key)) counts.set(p.join('.'), (counts.get(p.join('.')) ?? 0) + 1);
@@ -912,6 +923,19 @@ async function checkViewer(hub: TestHub, net: Network, oracle: Oracle, f: Findin
     return true;
   };
 
+  // A case's tier as the response holds it: each share's named recipients this viewer may not see are left out of its
+  // `recipients` and noted in extensions.redacted, once each (a share's participant is unique per case).
+  const recipientsLeftOut = (o: Record<string, unknown>): Array<[string, number]> => {
+    const c = typeof o.id === 'string' ? oracle.case(o.id) : undefined;
+    const shares = (o.confidential as { shares?: Array<{ participant: { id: string } }> } | null | undefined)?.shares;
+    if (!c || !Array.isArray(shares)) return [];
+    const n = shares.reduce((sum, got) => {
+      const share = c.shares.find((x) => x.participant === got.participant.id);
+      return sum + (share ? share.recipients.filter((r) => !oracle.personSeen(r, v)).length : 0);
+    }, 0);
+    return [['confidential.shares.recipients', n]];
+  };
+
   // 3. case(id) lookups of every generated case and of ids that exist nowhere: aliases, a named or an inline fragment,
   // the tier under a second alias; Agency.cases of every lead agency.
   const ids = [...net.cases.map((c) => c.id), ...net.missing];
@@ -927,7 +951,7 @@ async function checkViewer(hub: TestHub, net: Network, oracle: Oracle, f: Findin
     const where = `case(id) lookups ${chunk + 1}`;
     const body = await ask(hub, f, who, where, query);
     if (!body) continue;
-    checkRedactions(f, who, where, body, new Set(['confidential', 'again']));
+    checkRedactions(f, who, where, body, new Set(['confidential', 'again']), recipientsLeftOut);
     part.forEach((id, i) => {
       const got = body.data[`c${i}`];
       const c = oracle.case(id);
@@ -1025,7 +1049,7 @@ async function checkViewer(hub: TestHub, net: Network, oracle: Oracle, f: Findin
     const query = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { ${CASE_FIELDS} } ... on ConferenceCall { ${CALL_FIELDS} } } }`;
     const body = await ask(hub, f, who, '_entities', query, { r: reps });
     if (body) {
-      checkRedactions(f, who, '_entities', body, new Set(['confidential', 'exclusions']));
+      checkRedactions(f, who, '_entities', body, new Set(['confidential', 'exclusions']), recipientsLeftOut);
       f.same(who, '_entities length', body.data._entities.length, reps.length);
       reps.forEach((r, i) => {
         const got = body.data._entities[i];

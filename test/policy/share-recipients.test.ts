@@ -17,10 +17,10 @@ afterEach(() => hub.reset());
 
 const SHARES = `query($id: ID!) { case(id: $id) { confidential { shares { participant { id } reachesWholeOrganization recipients { id } } } } }`;
 
-async function shares(as: string, reference: string) {
+async function shares(as: string, reference: string, redacted?: unknown) {
   const r = await hub.gql(SHARES, { as, variables: { id: caseId(reference) } });
   expect(r.body.errors).toBeUndefined();
-  expect(r.body.extensions?.redacted).toBeUndefined();
+  expect(r.body.extensions?.redacted).toEqual(redacted);
   return r.body.data.case.confidential.shares;
 }
 
@@ -35,10 +35,13 @@ test('a share to a whole organization says so; a share naming persons lists them
   expect(sort(await shares(cast.tom, 'FTC-2004-021'))).toEqual(sort(named));
 });
 
-test('a named recipient the reader may not see is left out of `recipients`, and the share still does not reach the whole organization', async () => {
+test('a named recipient the reader may not see is left out of `recipients`, noted in extensions.redacted, and the share still does not reach the whole organization', async () => {
   await hub.ds.query(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('oft')]);
-  const oftShare = async (as: string) =>
-    (await shares(as, 'FTC-2004-021')).find((s: { participant: { id: string } }) => s.participant.id === orgId('oft'));
-  expect(await oftShare(cast.tom)).toEqual({ participant: { id: orgId('oft') }, reachesWholeOrganization: false, recipients: [] });
+  const oftShare = async (as: string, redacted?: unknown) =>
+    (await shares(as, 'FTC-2004-021', redacted)).find((s: { participant: { id: string } }) => s.participant.id === orgId('oft'));
+  // Withheld, and said so: `recipients: []` alone would read as a share naming nobody.
+  expect(await oftShare(cast.tom, [{ path: 'case.confidential.shares.recipients', code: 'FORBIDDEN', count: 1 }])).toEqual({
+    participant: { id: orgId('oft') }, reachesWholeOrganization: false, recipients: [],
+  });
   expect(await oftShare(cast.ann)).toEqual({ participant: { id: orgId('oft') }, reachesWholeOrganization: false, recipients: [{ id: personId(cast.oliver) }] });
 });
