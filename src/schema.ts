@@ -57,7 +57,8 @@ function firstProblem(errors: ValidationError[], prefix: string): { path: string
       // A value too short and blank too ('') is told its length, as before there was a blank check.
       const failed = Object.keys(e.constraints);
       const message = e.constraints[failed.find((name) => name !== 'notBlank') ?? failed[0]]
-        .replace(new RegExp(`^(each value in )?${e.property} `), '$1')
+        // The path names the property: "each value in topics must …" is said "each value must …" (it was "each value in must").
+        .replace(new RegExp(`^(each value in )?${e.property} `), (_m, each?: string) => (each ? 'each value ' : ''))
         // class-validator's own wording of a list's size ("at least 1 elements"), said as a person would.
         .replace(/^must contain at least 1 elements$/, 'must not be empty')
         .replace(/\b(\d+) elements\b/, (_m, n: string) => `${n} ${n === '1' ? 'item' : 'items'}`);

@@ -116,6 +116,11 @@ describe('scheduleTraining', () => {
     ...extra,
   });
 
+  test('a list value that is too short is said with the list’s name in the path and "each value" in the message', async () => {
+    const r = await hub.gql(schedule, { as: cast.isla, variables: { input: input({ topics: ['x'] }) } });
+    expect(r.body.errors?.map((e: { message: string }) => e.message)).toEqual(['input.topics: each value must be longer than or equal to 2 characters']);
+  });
+
   test('an agency schedules a JOINT session; private-sector members then see it', async () => {
     const r = await hub.gql(schedule, { as: cast.isla, variables: { input: input() } });
     expect(r.body.errors).toBeUndefined();
