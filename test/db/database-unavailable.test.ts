@@ -6,7 +6,7 @@ import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/db/viewer-db';
 import { createHub, Hub } from '../../src/server';
 import { cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { capturingLogger } from '../support/log';
-import { TcpProxy, tcpProxy } from '../support/tcp-proxy';
+import { TcpProxy, testDatabaseThroughProxy } from '../support/tcp-proxy';
 
 /**
  * A PostgreSQL server that stops answering without closing its connections (a host switched off, a network cut), or
@@ -29,16 +29,13 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
   beforeAll(async () => {
     base = await startTestHub();
     ann = await base.tokenFor(personId(cast.ann), cast.ann);
-    const upstream = new URL(process.env.LAPHUB_TEST_DB_URL!);
-    proxy = await tcpProxy(upstream.hostname, Number(upstream.port || 5432));
-    const through = new URL(upstream.href);
-    through.hostname = '127.0.0.1';
-    through.port = String(proxy.port);
-    ds = createDataSource(through.href, 4);
+    const proxied = await testDatabaseThroughProxy();
+    proxy = proxied.proxy;
+    ds = createDataSource(proxied.through, 4);
     await ds.initialize();
     const captured = capturingLogger();
     lines = captured.lines;
-    const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: through.href, DATABASE_TIMEOUT_MS: '1000', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_VIEWER: '0' });
+    const config = loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: proxied.through, DATABASE_TIMEOUT_MS: '1000', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_VIEWER: '0' });
     hub = await createHub({ config, ds, logger: captured.logger });
     url = `http://127.0.0.1:${await hub.listen(0, '127.0.0.1')}/graphql`;
   });

@@ -4,7 +4,7 @@ import { createDataSource } from '../../src/db/data-source';
 import { PostgresBus } from '../../src/live/bus';
 import { encodeEvents, LIVE_CHANNEL, LiveEvent } from '../../src/live/events';
 import { capturingLogger } from '../support/log';
-import { TcpProxy, tcpProxy } from '../support/tcp-proxy';
+import { TcpProxy, testDatabaseThroughProxy } from '../support/tcp-proxy';
 
 /**
  * The LISTEN connection of live updates when it goes silent without closing (a firewall's or NAT's idle timeout, a
@@ -20,12 +20,10 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
   let bus: PostgresBus;
 
   beforeAll(async () => {
-    const upstream = new URL(process.env.LAPHUB_TEST_DB_URL!);
-    proxy = await tcpProxy(upstream.hostname, Number(upstream.port || 5432));
-    const through = new URL(upstream.href);
-    through.hostname = '127.0.0.1';
-    through.port = String(proxy.port);
-    ds = createDataSource(through.href, 2);
+    const proxied = await testDatabaseThroughProxy();
+    proxy = proxied.proxy;
+    const upstream = proxied.upstream;
+    ds = createDataSource(proxied.through, 2);
     await ds.initialize();
     direct = new pg.Client({ connectionString: upstream.href });
     await direct.connect();

@@ -68,3 +68,13 @@ export async function tcpProxy(host: string, port: number): Promise<TcpProxy> {
     },
   };
 }
+
+/** A proxy in front of the test database (LAPHUB_TEST_DB_URL), and that database's URL through it. */
+export async function testDatabaseThroughProxy(): Promise<{ proxy: TcpProxy; upstream: URL; through: string }> {
+  const upstream = new URL(process.env.LAPHUB_TEST_DB_URL!);
+  const proxy = await tcpProxy(upstream.hostname, Number(upstream.port || 5432));
+  const through = new URL(upstream.href);
+  through.hostname = '127.0.0.1';
+  through.port = String(proxy.port);
+  return { proxy, upstream, through: through.href };
+}
