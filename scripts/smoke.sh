@@ -119,7 +119,7 @@ gql '{"query":"{ me { kind organization { name } } }"}' "$AINO" | has '"me":{"ki
 npm run --silent admin -- person eero@smoke.example --name "Eero Smoke" --organization "Smoke Agency" | has '^eero@smoke.example added to Smoke Agency in ' || fail "admin second person"
 EERO=$(npm run --silent token -- eero@smoke.example)
 npm run --silent admin -- leave eero@smoke.example | has '^eero@smoke.example (Eero Smoke) has left Smoke Agency in ' || fail "admin leave"
-gql '{"query":"{ me { kind } }"}' "$EERO" | has '"The token is for no known person"' || fail "a person who left still signs in"
+gql '{"query":"{ me { kind } }"}' "$EERO" | has '"The token is for a person who has left the network"' || fail "a person who left still signs in"
 out=$(npm run --silent token -- eero@smoke.example 2>&1 || true)
 [ "$out" = 'eero@smoke.example has left the network: the hub refuses their tokens (npm run admin -- reinstate eero@smoke.example)' ] || fail "token for a person who left: $out"
 out=$(npm run --silent admin -- leave aino@smoke.example 2>&1 || true)
