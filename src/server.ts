@@ -10,6 +10,7 @@ import { CaseAccessPath } from '../entities/enums';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AuditTrail, AuditWriter } from './audit';
+import { onceEvery } from './logger';
 import { IdentityProviderUnavailable, TokenService } from './auth/tokens';
 import { credentialFromHeader, ownLookups, requestLookups } from './auth/viewer';
 import { misplacedHttpCredentialMessage } from './auth/connection-params';
@@ -309,8 +310,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   setAnswerTimeout(ds, config.databaseTimeoutMs);
   // One line a second at most while the database cannot be reached (each request is answered 503 meanwhile).
   reportUnavailableTo((err, refused) => logger.warn({ err, refused }, `the database cannot be reached: ${refused} request(s) answered 503 since the last such line`));
-  /** The identity provider's keys could not be fetched: when that was last logged, and the requests answered 503 since. */
-  const providerAway = { loggedAt: 0, since: 0 };
+  // The identity provider's keys could not be fetched: at most one line a second, with how many requests were answered
+  // 503 for it since the line before (each token an anonymous client makes up would otherwise write one).
+  const providerAway = onceEvery<{ err: IdentityProviderUnavailable; log: Logger }>(({ err, log }, count) => log.error({ err, requestsAnswered503: count }, err.message));
   const schema = options.schema ?? (await buildHubSchema());
   const app = express();
   app.disable('x-powered-by');
@@ -567,16 +569,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       noteErrorRequest(err, (req as unknown as { log?: Logger }).log);
       // Not the client's fault and not a bug of the hub, but the operator's to know: the identity provider is away.
       const cause = (err as { originalError?: unknown }).originalError;
-      // At most one line a second, with how many requests were answered 503 for it since the line before: each token
-      // an anonymous client makes up would otherwise write one.
-      if (cause instanceof IdentityProviderUnavailable) {
-        providerAway.since++;
-        if (Date.now() - providerAway.loggedAt >= 1000) {
-          ((req as unknown as { log?: Logger }).log ?? logger).error({ err: cause, requestsAnswered503: providerAway.since }, cause.message);
-          providerAway.loggedAt = Date.now();
-          providerAway.since = 0;
-        }
-      }
+      if (cause instanceof IdentityProviderUnavailable) providerAway({ err: cause, log: (req as unknown as { log?: Logger }).log ?? logger });
       // Every database connection stayed in use: the operator's to know (a lock held long, a pool too small), said so.
       if ((err as Error).message === POOL_BUSY_MESSAGE && cause instanceof Error) ((req as unknown as { log?: Logger }).log ?? logger).warn({ err: cause }, cause.message);
       await connection?.release();

@@ -8,10 +8,10 @@ import { makeFolders } from '../folders';
 /** Errors of choosing a key from the provider's set that are the token's own doing (its `kid` or `alg`). */
 const TOKEN_KEY_ERRORS = new Set(['ERR_JWKS_NO_MATCHING_KEY', 'ERR_JWKS_MULTIPLE_MATCHING_KEYS', 'ERR_JOSE_NOT_SUPPORTED', 'ERR_JWS_INVALID']);
 
-/** The identity provider's key set (`JWKS_URL`) could not be fetched: no token of its can be checked right now. */
 /** The algorithms of the keys a JWKS publishes (public keys): RSA, RSA-PSS, ECDSA and EdDSA signatures. */
 const PUBLIC_KEY_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 
+/** The identity provider's key set (`JWKS_URL`) could not be fetched: no token of its can be checked right now. */
 export class IdentityProviderUnavailable extends Error {
   constructor(
     readonly url: string,

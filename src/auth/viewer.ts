@@ -18,14 +18,14 @@ export async function viewerFromHeader(header: string | undefined, tokens: Token
   return (await credentialFromHeader(header, tokens, ds, now)).viewer;
 }
 
+/** The refusal of a token whose person has left the network (`npm run admin -- leave`). */
+export const PERSON_LEFT_MESSAGE = 'The token is for a person who has left the network';
+
 /**
  * What a connection that outlives one request (a subscription) keeps of its credential, so that it can be checked
  * again at every delivery (src/live/dispatcher.ts): for a token, the person it names and when it expires; for an API
  * key, the key (revoked, expired, or its organization no longer endorsed: it stops working, DOMAIN §8).
  */
-/** The refusal of a token whose person has left the network (`npm run admin -- leave`). */
-export const PERSON_LEFT_MESSAGE = 'The token is for a person who has left the network';
-
 export type Credential =
   | { kind: 'anonymous' }
   | { kind: 'token'; personId: string; expiresAt: Date | null }

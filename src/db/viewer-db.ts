@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { onceEvery } from '../logger';
 import net from 'node:net';
 import { GraphQLError } from 'graphql';
 import pg from 'pg';
@@ -119,36 +120,12 @@ function unreachable(err: unknown): boolean {
   return UNREACHABLE_CODES.has(code) || code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code) || ENDED.test(message);
 }
 
-/** Where the database's unavailability is reported (`createHub`: the hub's logger). */
-let unavailableLog: ((err: Error, refused: number) => void) | null = null;
-let unavailableLoggedAt = 0;
-/** Requests answered 503 since the last line, the last failure among them, and the timer that will say so. */
-let unavailablePending = 0;
-let unavailableLast: Error | null = null;
-let unavailableTimer: NodeJS.Timeout | null = null;
+/** Where the database's unavailability is reported (`reportUnavailableTo`); nowhere until a hub says. */
+let noteUnavailable: (err: Error) => void = () => undefined;
 
 /** Reports the database's unavailability to `log`: one line a second at most, with the number of requests refused meanwhile. */
 export function reportUnavailableTo(log: (err: Error, refused: number) => void): void {
-  unavailableLog = log;
-}
-
-function noteUnavailable(err: Error): void {
-  unavailablePending++;
-  unavailableLast = err;
-  const wait = unavailableLoggedAt + 1000 - Date.now();
-  if (wait <= 0) sayUnavailable();
-  else unavailableTimer ??= setTimeout(sayUnavailable, wait).unref();
-}
-
-function sayUnavailable(): void {
-  if (unavailableTimer) clearTimeout(unavailableTimer);
-  unavailableTimer = null;
-  if (unavailablePending === 0 || !unavailableLast) return;
-  unavailableLoggedAt = Date.now();
-  const [err, refused] = [unavailableLast, unavailablePending];
-  unavailablePending = 0;
-  unavailableLast = null;
-  unavailableLog?.(err, refused);
+  noteUnavailable = onceEvery(log);
 }
 
 /** The message of a request refused because every connection of the pool stayed taken (`requestConnection`). */

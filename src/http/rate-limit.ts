@@ -159,9 +159,6 @@ class StoreTimedOut extends Error {
   }
 }
 
-/** The shared store is not asked for a while (`STORE_PAUSE_MS`): counted in memory. */
-class StorePaused extends Error {}
-
 /** `promise`, or a failure once `STORE_TIMEOUT_MS` have passed without its answer. */
 function withinStoreTimeout<T>(promise: Promise<T>): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -196,34 +193,34 @@ export async function createRateLimits(config: Config, pool: Pool | null, logger
     if (points === 0) return null;
     const shared = store.make(prefix, points);
     const fallback = config.rateLimitStore === 'memory' ? null : new RateLimiterMemory({ keyPrefix: prefix, points, duration: 60 });
-    return async (key: string): Promise<Refusal | null> => {
+    /** A count's answer: admitted (null), or refused with when to try again. */
+    const consumed = async (limiter: RateLimiterAbstract, key: string): Promise<Refusal | null> => {
       try {
-        if (fallback && Date.now() < pausedUntil) throw new StorePaused();
-        await withinStoreTimeout(shared.consume(key));
+        await limiter.consume(key);
         return null;
+      } catch (res) {
+        if (!(res instanceof RateLimiterRes)) throw res;
+        rateLimited.inc({ limit: prefix });
+        return { limit: prefix, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+      }
+    };
+    return async (key: string): Promise<Refusal | null> => {
+      if (!fallback) return consumed(shared, key);
+      if (Date.now() < pausedUntil) return consumed(fallback, key);
+      try {
+        return await withinStoreTimeout(consumed(shared, key));
       } catch (err) {
-        if (err instanceof RateLimiterRes) {
-          rateLimited.inc({ limit: prefix });
-          return { limit: prefix, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+        // The first failure of a pause (requests already waiting fail too): the connection may have gone silent when it
+        // went unanswered (the hub's deadline, or ioredis's own command timeout), and is made again once.
+        if (Date.now() >= pausedUntil) {
+          pausedUntil = Date.now() + STORE_PAUSE_MS;
+          if (err instanceof StoreTimedOut || (err as Error).message === 'Command timed out') store.stalled?.();
         }
-        if (!(err instanceof StorePaused)) {
-          if (Date.now() >= pausedUntil) {
-            pausedUntil = Date.now() + STORE_PAUSE_MS;
-            // Unanswered (the hub's deadline, or ioredis's own command timeout): the connection may have gone silent.
-            if (err instanceof StoreTimedOut || (err as Error).message === 'Command timed out') store.stalled?.();
-          }
-          if (Date.now() - lastWarning > 60_000) {
-            lastWarning = Date.now();
-            logger.warn({ err: { message: (err as Error).message } }, `rate limits: the ${config.rateLimitStore} store failed; counting in memory`);
-          }
+        if (Date.now() - lastWarning > 60_000) {
+          lastWarning = Date.now();
+          logger.warn({ err: { message: (err as Error).message } }, `rate limits: the ${config.rateLimitStore} store failed; counting in memory`);
         }
-        try {
-          await fallback!.consume(key);
-          return null;
-        } catch (res) {
-          rateLimited.inc({ limit: prefix });
-          return { limit: prefix, retryAfterSeconds: Math.max(1, Math.ceil((res as RateLimiterRes).msBeforeNext / 1000)) };
-        }
+        return consumed(fallback, key);
       }
     };
   }

@@ -104,10 +104,7 @@ export class PostgresBus implements LiveBus {
     await client.connect();
     // Its LISTEN answered in time too: a connection that goes silent right after it was made (a failover, a firewall)
     // would otherwise keep this wait, and the bus, for good — no check runs before it listens.
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, this.checks.withinMs, 'late')));
-    const listened = await Promise.race([client.query(`LISTEN ${LIVE_CHANNEL}`).then(() => 'listening' as const), late]).finally(() => clearTimeout(timer));
-    if (listened === 'late') {
+    if ((await answeredWithin(client.query(`LISTEN ${LIVE_CHANNEL}`), this.checks.withinMs)) === 'late') {
       client.end().catch(() => undefined);
       (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
       throw new Error(`the live-events connection did not answer its LISTEN within ${this.checks.withinMs} ms`);
@@ -125,12 +122,9 @@ export class PostgresBus implements LiveBus {
     this.checker = setInterval(() => {
       if (asking || this.client !== client) return;
       asking = true;
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, this.checks.withinMs, 'late')));
       // LISTEN again: a no-op on a channel already listened to, answered like any statement (and the connection's
-      // statement in pg_stat_activity stays what it is).
-      void Promise.race([client.query(`LISTEN ${LIVE_CHANNEL}`).then(() => 'answered' as const, () => 'failed' as const), late]).then((outcome) => {
-        clearTimeout(timer);
+      // statement in pg_stat_activity stays what it is). A failure is the connection's 'error', handled there.
+      void answeredWithin(client.query(`LISTEN ${LIVE_CHANNEL}`).catch(() => undefined), this.checks.withinMs).then((outcome) => {
         asking = false;
         if (outcome !== 'late' || this.client !== client) return;
         this.logger.warn(`the live-events connection did not answer within ${this.checks.withinMs} ms; reconnecting (events committed meanwhile are not delivered)`);
@@ -169,4 +163,11 @@ export class PostgresBus implements LiveBus {
     this.client = null;
     if (client) await client.end().catch(() => undefined);
   }
+}
+
+/** Whether `promise` settles within `ms` ('answered') or not ('late'); a rejection is passed on. */
+async function answeredWithin(promise: Promise<unknown>, ms: number): Promise<'answered' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, ms, 'late')));
+  return Promise.race([promise.then(() => 'answered' as const), late]).finally(() => clearTimeout(timer));
 }
