@@ -24,7 +24,7 @@ import { TrainingSessionResolver } from '../resolvers/training.resolver';
 import { LiveResolver } from '../resolvers/live.resolver';
 import type { Context } from './context';
 import { withFederation } from './federation/subgraph';
-import { badInput, forbidden } from './graphql/errors';
+import { API_KEY_READ_ONLY, badInput, forbidden } from './graphql/errors';
 import { permissions, } from './policy/permissions';
 import type { PermissionTree } from './policy/rules';
 
@@ -235,14 +235,17 @@ export function printSchemaFile(schema: GraphQLSchema): string {
 }
 
 /**
- * What a denied rule answers. On a mutation: a FORBIDDEN error, nothing written. On any other field (a part of a
- * visible row, or a root query field): null, counted in `extensions.redacted` — never an entry in `errors`.
+ * What a denied rule answers. On a mutation: a FORBIDDEN error saying the rule's reason (`reasons`, by mutation; an API
+ * key's own for a key), nothing written. On any other field (a part of a visible row, or a root query field): null,
+ * counted in `extensions.redacted` — never an entry in `errors`.
  * Only a rule that answered "no" gets here: an error thrown while a rule is evaluated is not a denial (see below).
  */
-function denied(_err: unknown, _parent: unknown, _args: unknown, ctx: Context, info: GraphQLResolveInfo): unknown {
-  if (info.parentType.name === 'Mutation') return forbidden();
-  ctx.redactions.note(info.path);
-  return null;
+function deniedWith(reasons: Record<string, string>) {
+  return (_err: unknown, _parent: unknown, _args: unknown, ctx: Context, info: GraphQLResolveInfo): unknown => {
+    if (info.parentType.name === 'Mutation') return forbidden(ctx.viewer.apiKey ? API_KEY_READ_ONLY : reasons[info.fieldName]);
+    ctx.redactions.note(info.path);
+    return null;
+  };
 }
 
 type FieldMiddleware = Record<string, Record<string, unknown>>;
@@ -256,8 +259,11 @@ const ROOT_TYPES = new Set(['Query', 'Mutation', 'Subscription']);
  */
 function checked(check: NonNullable<PermissionTree[string][string]['check']>) {
   return (resolve: GraphQLFieldResolver<unknown, Context>, parent: unknown, args: Record<string, unknown>, ctx: Context, info: GraphQLResolveInfo) =>
-    check(parent, ctx) ? resolve(parent, args, ctx, info) : denied(undefined, parent, args, ctx, info);
+    check(parent, ctx) ? resolve(parent, args, ctx, info) : notRoot(undefined, parent, args, ctx, info);
 }
+
+/** `deniedWith` for a field that is not a mutation's (`checked` guards no root field): null, counted. */
+const notRoot = deniedWith({});
 
 /**
  * A reference to a row of its own (`personRef`) that the row sets but that resolves to null: row-level security hid the
@@ -290,7 +296,7 @@ export function applyPermissions(schema: GraphQLSchema, tree: PermissionTree = p
   );
   const generator = shield(rules, {
     fallbackRule: deny,
-    fallbackError: denied as never,
+    fallbackError: deniedWith(Object.fromEntries(Object.entries(tree.Mutation ?? {}).map(([f, p]) => [f, p.reason]))) as never,
     // graphql-shield turns an error thrown inside a rule (the database failing while a mutation rule loads its row)
     // into `false`, a FORBIDDEN or a redaction. `debug: true` is its only switch that rethrows it instead (it also
     // rethrows the resolver's own errors rather than returning them: the same field error for graphql-js and

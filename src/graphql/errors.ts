@@ -6,10 +6,16 @@ export function badInput(argument: string, problem: string): GraphQLError {
   return new GraphQLError(`${argument}: ${problem}`, { extensions: { code: 'BAD_USER_INPUT', argument } });
 }
 
-/** A refused mutation (or query field): nothing was written. */
-export function forbidden(_why?: string): GraphQLError {
-  return new GraphQLError('Not allowed', { extensions: { code: 'FORBIDDEN' } });
+/**
+ * A refused mutation (or query field): nothing was written. `why`, when given, is the rule's reason (the rule tree's,
+ * citing the plan), said after "Not allowed: ": the same for every row the rule refuses, so it tells nothing of a row.
+ */
+export function forbidden(why?: string): GraphQLError {
+  return new GraphQLError(why ? `Not allowed: ${why}` : 'Not allowed', { extensions: { code: 'FORBIDDEN' } });
 }
+
+/** Why an API key is refused every mutation (DOMAIN §8), whatever its organization may do. */
+export const API_KEY_READ_ONLY = 'an API key is read-only; a change needs a person’s token (DOMAIN §8)';
 
 /**
  * A write the database's row-level security refused (a `WITH CHECK` or `USING` policy: SQLSTATE 42501) is FORBIDDEN;

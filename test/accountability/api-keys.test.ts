@@ -67,7 +67,9 @@ describe('creating a key', () => {
     ['an applicant (anonymous plus their own application)', cast.paulo],
   ])('%s may not: FORBIDDEN, nothing written', async (_who, as) => {
     const r = await hub.gql(CREATE, { as, variables: { name: 'x' } });
-    expect(r.body.errors!.map((e) => e.extensions!.code)).toEqual(['FORBIDDEN']);
+    expect(r.body.errors!.map((e) => [e.extensions!.code, e.message])).toEqual([
+      ['FORBIDDEN', 'Not allowed: a person of an endorsed participant creates keys for their own organization (DOMAIN §8; api_key_create)'],
+    ]);
     expect(r.body.data).toBeNull();
     expect(await keyRows()).toEqual([]);
   });
@@ -244,7 +246,10 @@ describe('a key’s viewer: the organization as a whole, read-only', () => {
     ];
     for (const [query, variables] of mutations) {
       const r = await hub.gql(query, { token: key.secret, variables });
-      expect([query, r.body.errors?.map((e) => e.extensions!.code)]).toEqual([query, ['FORBIDDEN']]);
+      expect([query, r.body.errors?.map((e) => [e.extensions!.code, e.message])]).toEqual([
+        query,
+        [['FORBIDDEN', 'Not allowed: an API key is read-only; a change needs a person’s token (DOMAIN §8)']],
+      ]);
     }
     const after = await hub.ds.query(`SELECT (SELECT count(*) FROM enforcement_case)::int AS cases, (SELECT count(*) FROM case_share)::int AS shares,
       (SELECT count(*) FROM api_key)::int AS keys, (SELECT count(*) FROM case_access_request)::int AS requests, (SELECT title FROM enforcement_case WHERE id = $1) AS title`,

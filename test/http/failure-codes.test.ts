@@ -164,7 +164,7 @@ describe('a database failure inside a shield rule is an internal error, never FO
       });
       expect({ status: res.status, body: await res.json() }).toEqual({
         status: 200,
-        body: { data: null, errors: [{ message: 'Not allowed', locations: [{ line: 1, column: 22 }], path: ['updateCase'], extensions: { code: 'FORBIDDEN' } }] },
+        body: { data: null, errors: [{ message: 'Not allowed: originator control: only the lead agency edits', locations: [{ line: 1, column: 22 }], path: ['updateCase'], extensions: { code: 'FORBIDDEN' } }] },
       });
       expect(logging.lines.filter((l) => l.level >= 50)).toEqual([]);
       expect(await caseRows()).toEqual(before);
