@@ -129,8 +129,9 @@ const CREDENTIAL_NAMES = new Set(['xapikey', 'apikey', 'xauthtoken', 'authtoken'
 const normalName = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /**
- * Where a request without an Authorization header carries a credential instead — a header or query parameter named as
- * one (`X-API-Key: lapk_…`, `X-Auth-Token: eyJ…`, `?access_token=…`) whose value looks like one — or null. Such a
+ * Where a request without an Authorization header carries a credential instead — a header, query parameter or cookie
+ * named as one (`X-API-Key: lapk_…`, `X-Auth-Token: eyJ…`, `?access_token=…`, `Cookie: token=eyJ…`) whose value looks
+ * like one — or null. (Other cookies pass: a browser sends the cookies of every app on the host, whatever its port.) Such a
  * request is refused (401 saying where the credential goes), not answered as anonymous: a credential given is never
  * silently ignored (DOMAIN §2). An API gateway's own key (`x-api-key: d41d8…`) and a proxy's own JWT headers pass.
  */
@@ -145,7 +146,25 @@ export function misplacedHttpCredential(req: IncomingMessage): string | null {
       if (CREDENTIAL_NAMES.has(normalName(name)) && CREDENTIAL_VALUE.test(v)) return `the query parameter ${name}`;
     }
   }
+  for (const [name, v] of cookies(req.headers.cookie)) {
+    if ((CREDENTIAL_NAMES.has(normalName(name)) || normalName(name) === 'authorization') && CREDENTIAL_VALUE.test(v)) return `the cookie ${name}`;
+  }
   return null;
+}
+
+/** The cookies of a `Cookie` header (`a=1; b=2`), values percent-decoded where they can be; none for no header. */
+function cookies(header: string | undefined): Array<[string, string]> {
+  if (!header) return [];
+  return header.split(';').flatMap((pair): Array<[string, string]> => {
+    const eq = pair.indexOf('=');
+    if (eq < 0) return [];
+    const value = pair.slice(eq + 1).trim();
+    try {
+      return [[pair.slice(0, eq).trim(), decodeURIComponent(value)]];
+    } catch {
+      return [[pair.slice(0, eq).trim(), value]];
+    }
+  });
 }
 
 /**
