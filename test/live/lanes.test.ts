@@ -1,0 +1,112 @@
+import { parse } from 'graphql';
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import type { Config } from '../../src/config';
+import { DispatchReport, LiveConnection, LiveDispatcher, LiveSelection } from '../../src/live/dispatcher';
+import type { LiveEvent, LiveTopic } from '../../src/live/events';
+import type { Viewer } from '../../src/policy/viewer';
+
+/**
+ * The order the dispatcher resolves groups in (its lanes), with the resolution itself replaced by one that takes a few
+ * milliseconds and answers a new payload each time: which group's payload is resolved when, nothing of the database.
+ * Busy groups (the agencies' dashboards, many events of rows a private member does not see) must not hold back a
+ * group that had nothing to do: its payload is resolved once the resolutions already running and the other groups'
+ * first ones are done — not after every event queued before it, which let it time the others' activity.
+ */
+const CONCURRENCY = 4;
+const fakeDs = { driver: { master: { options: { max: CONCURRENCY + 1 } } } } as unknown as DataSource;
+
+function viewerOf(n: number, kind: 'AGENCY' | 'PRIVATE'): Viewer {
+  const org = `org-${n}`;
+  return { kind, personId: `person-${n}`, ownOrgId: org, memberOrgId: org, apiKey: null } as unknown as Viewer;
+}
+
+function connection(viewer: Viewer): LiveConnection {
+  // An anonymous credential: checking it again asks the database nothing.
+  return { viewer, credential: { kind: 'anonymous' }, closed: false, close: () => undefined };
+}
+
+function selection(key: string): LiveSelection {
+  return { document: parse('subscription { x }'), operationName: undefined, variables: {}, key };
+}
+
+function dispatcher(): { d: LiveDispatcher; resolved: string[] } {
+  const d = new LiveDispatcher({
+    ds: fakeDs,
+    schema: null as never,
+    config: {} as Config,
+    logger: pino({ level: 'silent' }),
+    now: () => new Date(),
+    formatError: (e) => ({ message: e.message }),
+    credentialSweepMs: 0,
+  });
+  const resolved: string[] = [];
+  let n = 0;
+  // Each resolution: which viewer and event, in the order they start; a payload that is new every time.
+  (d as unknown as { resolve: unknown }).resolve = async (viewer: Viewer, _s: LiveSelection, events: readonly LiveEvent[]) => {
+    resolved.push(`${viewer.personId} ${events[0].id}`);
+    await new Promise((r) => setTimeout(r, 3));
+    n++;
+    return { hidden: false, payload: { data: { x: n } }, hash: String(n), partConcerns: true };
+  };
+  return { d, resolved };
+}
+
+async function subscribed(d: LiveDispatcher, count: number): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const on = (n: number) => {
+      if (n < count) return;
+      d.off('subscribed', on);
+      resolve();
+    };
+    d.on('subscribed', on);
+  });
+}
+
+test('a group that had nothing to do is resolved before the busy groups’ backlog, each group’s events in order; reports in the order events came', async () => {
+  const { d, resolved } = dispatcher();
+  const AGENCIES = 30;
+  const EVENTS = 5;
+  const subs = [];
+  for (let i = 0; i < AGENCIES; i++) subs.push(d.subscribe(connection(viewerOf(i, 'AGENCY')), 'call' as LiveTopic, null, selection(`agency-${i}`)));
+  subs.push(d.subscribe(connection(viewerOf(99, 'PRIVATE')), 'earlyWarning' as LiveTopic, null, selection('grace')));
+  await subscribed(d, AGENCIES + 1);
+  const reports: DispatchReport[] = [];
+  d.on('dispatched', (r: DispatchReport) => reports.push(r));
+
+  // Five events of calls the agencies' groups resolve, then one the private member's group does.
+  for (let e = 0; e < EVENTS; e++) d.publish([{ topic: 'call', id: `call-${e}` }]);
+  d.publish([{ topic: 'earlyWarning', id: 'warning' }]);
+  await d.idle();
+
+  expect(resolved).toHaveLength(AGENCIES * EVENTS + 1);
+  // Served after the resolutions that were running and the other groups' first ones: 30 of 151, not the last.
+  expect(resolved.indexOf('person-99 warning')).toBe(AGENCIES);
+  // Every agency group resolved its events in the order they came.
+  for (let i = 0; i < AGENCIES; i++) {
+    expect(resolved.filter((r) => r.startsWith(`person-${i} `))).toEqual(Array.from({ length: EVENTS }, (_, e) => `person-${i} call-${e}`));
+  }
+  // Every report once everything of its event was resolved, in the order the events came.
+  expect(reports.map((r) => [r.event.id, r.groups, r.delivered])).toEqual([
+    ...Array.from({ length: EVENTS }, (_, e) => [`call-${e}`, AGENCIES, AGENCIES]),
+    ['warning', 1, 1],
+  ]);
+  for (const s of subs) s.end();
+});
+
+test('at most as many resolutions at once as the dispatcher’s places, whatever the number of groups', async () => {
+  const { d } = dispatcher();
+  let now = 0;
+  let most = 0;
+  (d as unknown as { resolve: unknown }).resolve = async () => {
+    most = Math.max(most, ++now);
+    await new Promise((r) => setTimeout(r, 2));
+    now--;
+    return { hidden: false, payload: { data: { x: 1 } }, hash: '1', partConcerns: true };
+  };
+  for (let i = 0; i < 12; i++) d.subscribe(connection(viewerOf(i, 'AGENCY')), 'call' as LiveTopic, null, selection(`s-${i}`));
+  await subscribed(d, 12);
+  for (let e = 0; e < 3; e++) d.publish([{ topic: 'call', id: `call-${e}` }]);
+  await d.idle();
+  expect(most).toBe(CONCURRENCY);
+});
