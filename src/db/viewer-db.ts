@@ -145,8 +145,17 @@ export async function requestConnection(ds: DataSource): Promise<pg.PoolClient> 
     if (poolWaitEnded(err)) {
       throw serviceUnavailable(POOL_BUSY_MESSAGE, 1, Object.assign(new Error(`every connection of the database pool (${pool.options.max ?? '?'}) stayed in use while a request waited for one`), { cause: err }));
     }
-    throw databaseUnavailable(err) ?? err;
+    // The database refused a new connection, whatever its reason (not accepting connections, SQLSTATE 55000; the
+    // database gone, 3D000; the hub's role refused, 28000/28P01): the hub cannot serve for now, not the request's fault.
+    throw databaseUnavailable(err) ?? connectRefused(err);
   }
+}
+
+/** `databaseUnavailable` for an error of opening a connection that is not one of its own kinds (`requestConnection`). */
+function connectRefused(err: unknown): unknown {
+  if (err instanceof GraphQLError || !(err instanceof Error)) return err;
+  noteUnavailable(err);
+  return serviceUnavailable(DATABASE_UNAVAILABLE_MESSAGE, 5, err);
 }
 
 /**

@@ -105,6 +105,33 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
     expect(await ask(`{ calls(when: ALL) { nodes { title } } }`, ann)).toMatchObject({ status: 200 });
   });
 
+  test('a database that does not accept connections (ALLOW_CONNECTIONS false: SQLSTATE 55000), or refuses the hub in any other way when it connects: 503, as when it cannot be reached', async () => {
+    const query = `{ me { kind } cases(first: 1) { totalCount } }`;
+    expect(await ask(query, ann)).toMatchObject({ status: 200 });
+    const upstream = new URL(process.env.LAPHUB_TEST_DB_URL!);
+    const database = decodeURIComponent(upstream.pathname.slice(1));
+    upstream.pathname = '/postgres';
+    const admin = new pg.Client({ connectionString: upstream.href });
+    await admin.connect();
+    const before = lines.length;
+    try {
+      await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(database)} ALLOW_CONNECTIONS false`);
+      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
+      for (let i = 0; i < 4; i++) expect(await ask(query, i % 2 ? ann : undefined)).toMatchObject(unavailable);
+      const csv = await fetch(url.replace('/graphql', '/reports/network.csv?from=2004-01-01&to=2005-01-01'), { headers: { authorization: `Bearer ${ann}` } });
+      expect([csv.status, csv.headers.get('retry-after'), await csv.json()]).toEqual([503, '5', { errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] }]);
+      // Said as the other outages are: a warning a second at most with the count, no error line per request.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const said = lines.slice(before);
+      expect(said.filter((l) => l.level >= 50 && !/live[- ]events/.test(l.msg))).toEqual([]);
+      expect(said.filter((l) => /^the database cannot be reached/.test(l.msg)).map((l) => l.refused).reduce((a, b) => a + b, 0)).toBe(5);
+    } finally {
+      await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(database)} ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    expect(await ask(query, ann)).toMatchObject({ status: 200, data: { me: { kind: 'COORDINATOR' } } });
+  });
+
   test('a database that refuses connections: 503, and one line a second at most however many requests', async () => {
     const query = `{ me { kind } cases(first: 1) { totalCount } }`;
     expect(await ask(query, ann)).toMatchObject({ status: 200 });
