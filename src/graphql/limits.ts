@@ -55,14 +55,17 @@ export const oneSchemaRule: ValidationRule = (context) => {
 /**
  * The hub's limits on a query, as validation rules (graphql-armor's): its cost (a page counted as at most 1,000 rows,
  * `pageCostRule`; generous enough for a full page of a dashboard's case board, nested pages multiply), then a depth of
- * `maxDepth` (MAX_QUERY_DEPTH), 50 aliases and 50 directives. Refusals are validation errors said plainly (no "Syntax
+ * `maxDepth` (MAX_QUERY_DEPTH; fields only: a fragment's fields are as deep as where it is spread), 50 aliases and 50
+ * directives. Refusals are validation errors said plainly (no "Syntax
  * Error:" of a query that parsed). The same rules for HTTP requests and subscriptions, at the hub and at the gateway.
  * The token limit is graphql-js's own (`MAX_QUERY_TOKENS`), where each path parses.
  */
 export function queryLimitRules(maxDepth: number): ValidationRule[] {
   const refusal = { propagateOnRejection: false, onReject: [reportWithoutSyntaxPrefix] };
   const armor = new ApolloArmor({
-    maxDepth: { n: maxDepth, ...refusal },
+    // A fragment nests nothing in the answer: its fields are as deep as where it is spread (Relay's and Apollo's
+    // fragment-per-component queries were refused a few fragments deep).
+    maxDepth: { n: maxDepth, flattenFragments: true, ...refusal },
     maxAliases: { n: 50, ...refusal },
     maxDirectives: { n: 50, ...refusal },
     maxTokens: { enabled: false },

@@ -628,6 +628,39 @@ describe('query limits (graphql-armor)', () => {
     }
   });
 
+  test('fragments add neither depth nor cost: a query split into fragments (as Relay and Apollo clients write it) is answered as the same query written out', async () => {
+    const token = await tokenFor(cast.ann);
+    const answer = async (query: string) => {
+      const response = await fetch(hub.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query }) });
+      const res = { status: response.status, text: await response.text() };
+      const body = JSON.parse(res.text) as { data?: any; errors?: Array<{ message: string; extensions: { code: string } }> };
+      return [res.status, body.errors?.map((e) => [e.message, e.extensions.code]) ?? body.data];
+    };
+    // Five levels of fields, in four nested fragments (refused before: "Query depth limit of 12 exceeded, found 13").
+    const written = await answer(`{ cases(first: 2) { edges { node { id reference leadAgency { id name } } } } }`);
+    expect(written[0]).toBe(200);
+    const split = `{ cases(first: 2) { ...L } }
+      fragment L on CaseConnection { edges { node { ...I } } }
+      fragment I on Case { id reference leadAgency { ...O } }
+      fragment O on Agency { ...N }
+      fragment N on Agency { id name }`;
+    expect(await answer(split)).toEqual(written);
+    // A chain of fragments on Query around one field, and inline fragments: as deep as the field.
+    const chain = `{ ...F0 } ${Array.from({ length: 12 }, (_, i) => `fragment F${i} on Query { ${i < 11 ? `...F${i + 1}` : 'me { kind }'} }`).join(' ')}`;
+    expect(await answer(chain)).toEqual([200, { me: { kind: 'COORDINATOR' } }]);
+    expect(await answer(`{ ... on Query { ... on Query { ... on Query { me { kind } } } } }`)).toEqual([200, { me: { kind: 'COORDINATOR' } }]);
+    // Still refused when the fields themselves nest too deep, fragments or not: the same figure.
+    const deepFields = `me { person { organization { people(first: 1) { nodes { organization { people(first: 1) { nodes { organization { people(first: 1) { nodes { organization { name } } } } } } } } } } } }`;
+    const tooDeep = [400, [[`Query depth limit of ${hub.config.maxQueryDepth} exceeded, found 13.`, 'GRAPHQL_VALIDATION_FAILED']]];
+    expect(await answer(`{ ${deepFields} }`)).toEqual(tooDeep);
+    expect(await answer(`{ ...A } fragment A on Query { ...B } fragment B on Query { ${deepFields} }`)).toEqual(tooDeep);
+    // The cost: a full page of the board in three fragments costs what it does written out, and is answered alike.
+    const board = `cases(first: 1000) { totalCount edges { node { id reference countries { code } leadAgency { id name } } } }`;
+    const boardWritten = await answer(`{ ${board} }`);
+    expect(boardWritten[0]).toBe(200);
+    expect(await answer(`{ ...A } fragment A on Query { ...B } fragment B on Query { ...C } fragment C on Query { ${board} }`)).toEqual(boardWritten);
+  });
+
   test('the cost counts the variables’ values: page sizes given as variables (or their defaults) and _entities’ representations, as if written in the query', async () => {
     const answer = async (query: string, variables?: Record<string, unknown>) => {
       const res = await post(hub.url, query, variables);
@@ -641,9 +674,9 @@ describe('query limits (graphql-armor)', () => {
     for (let i = 0; i < 2; i++) {
       expect(await answer(`query($a: Int, $b: Int) ${nested('$a', '$b')}`, { a: 1000, b: 1000 })).toEqual(refused('24478250'));
       expect(await answer(`query($a: Int = 1000, $b: Int = 1000) ${nested('$a', '$b')}`)).toEqual(refused('24478250'));
-      // Armor counts a fragment's depth so: the same figure as with the sizes written in.
-      expect(await answer(`{ ...F } fragment F on Query ${nested('1000', '1000')}`)).toEqual(refused('55076066.5'));
-      expect(await answer(`query($a: Int, $b: Int) { ...F } fragment F on Query ${nested('$a', '$b')}`, { a: 1000, b: 1000 })).toEqual(refused('55076066.5'));
+      // In a fragment: a fragment costs what its fields do, so the same figure as written in the operation.
+      expect(await answer(`{ ...F } fragment F on Query ${nested('1000', '1000')}`)).toEqual(refused('24478250'));
+      expect(await answer(`query($a: Int, $b: Int) { ...F } fragment F on Query ${nested('$a', '$b')}`, { a: 1000, b: 1000 })).toEqual(refused('24478250'));
     }
     // The same query with small pages is answered.
     // A page size not given (a variable left out or null, or no first at all) counts as the default page, 50, which
@@ -660,13 +693,13 @@ describe('query limits (graphql-armor)', () => {
     // _entities: its selection once per representation, given in the query or as a variable.
     const entities = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { countries { participants(first: 1000) { nodes { name } } } } } }`;
     const rep = { __typename: 'Case', id: caseId('FTC-2004-017') };
-    expect(await answer(entities, { r: Array.from({ length: 1000 }, () => rep) })).toEqual(refused('24478250'));
+    expect(await answer(entities, { r: Array.from({ length: 1000 }, () => rep) })).toEqual(refused('16319500'));
     const few = await answer(entities, { r: [rep, rep] });
     expect(few[0]).toBe(200);
     expect((few[1] as any)._entities).toHaveLength(2);
     // Written in the query (200 of them: the token limit allows no more).
     const written = `{ _entities(representations: [${Array.from({ length: 200 }, () => `{ __typename: "Case", id: "${rep.id}" }`).join(', ')}]) { ... on Case { countries { participants(first: 1000) { nodes { name } } } } } }`;
-    expect(await answer(written)).toEqual(refused('4895650'));
+    expect(await answer(written)).toEqual(refused('3263900'));
   });
 
   test('a page counts at most 1,000 rows in the cost: a larger first is the page\'s own bad input however large, never a cost refusal', async () => {
