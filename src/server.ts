@@ -28,7 +28,7 @@ import { corsFor } from './http/cors';
 import { apolloAnswer, isGraphqlPost, runSteps } from './http/graphql-endpoint';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from './http/stopping';
 import { KnownQueries, knownQueryStep } from './http/known-query';
-import { respondToError, sendJson, Step } from './http/respond';
+import { notUtf8Charset, respondToError, sendJson, Step } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
 import { persistedQueries } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
@@ -108,9 +108,13 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * A JSON body that is not well-formed UTF-8 is refused (400 BAD_REQUEST), not decoded with U+FFFD in place of its
- * broken bytes: text that would be stored altered is refused, as a lone surrogate is (src/graphql/input-text.ts).
+ * broken bytes: text that would be stored altered is refused, as a lone surrogate is (src/graphql/input-text.ts). A
+ * charset other than UTF-8 is 415.
  */
-function refuseMalformedUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+function refuseMalformedUtf8(req: http.IncomingMessage, _res: unknown, body: Buffer): void {
+  // A UTF-16 or UTF-32 body (which body-parser decodes) is 415 as any charset but UTF-8 is (`notUtf8Charset`).
+  const charset = notUtf8Charset(req.headers['content-type']);
+  if (charset !== null) throw Object.assign(new Error(`unsupported charset "${charset}"`), { status: 415 });
   if (!isUtf8(body)) throw Object.assign(new Error('The request body is not well-formed UTF-8'), { status: 400 });
 }
 

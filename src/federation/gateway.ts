@@ -48,7 +48,7 @@ import { corsFor } from '../http/cors';
 import { GraphiqlPage } from '../http/graphiql';
 import { acceptableId } from '../http/request-log';
 import { misplacedHttpCredentialMessage } from '../auth/connection-params';
-import { sendJson, undecodableBodyMessage } from '../http/respond';
+import { notUtf8Charset, sendJson, undecodableBodyMessage } from '../http/respond';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
 import { cameFromGateway, clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, GATEWAY_VIA, gatewayLive, GatewayLive } from './live';
@@ -1275,9 +1275,9 @@ function refusedSearchParameters(req: http.IncomingMessage, res: http.ServerResp
  */
 function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, graphqlPath: string, next: () => void): void {
   if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://gateway').pathname !== graphqlPath) return next();
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
-  if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
-    refuse(res, 415, `unsupported charset "${charset.toUpperCase()}"`, { code: 'BAD_REQUEST' });
+  const charset = notUtf8Charset(req.headers['content-type']);
+  if (charset !== null) {
+    refuse(res, 415, `unsupported charset "${charset}"`, { code: 'BAD_REQUEST' });
     req.resume();
     return;
   }

@@ -82,3 +82,13 @@ export function unreadableBodyMessage(body: string, parserMessage: string): stri
   const kind = value === null ? 'null' : typeof value === 'number' ? 'a number' : typeof value === 'string' ? 'a string' : typeof value === 'boolean' ? 'a boolean' : null;
   return kind ? `The request body must be a JSON object ({"query": "…", "variables": {…}}), not ${kind}` : parserMessage;
 }
+
+/**
+ * The charset a `Content-Type` names when it is not UTF-8 (upper case, as body-parser names one it cannot decode), or
+ * null: JSON between systems is UTF-8 (RFC 8259 §8.1), and the hub and the gateway take nothing else — a UTF-16 body,
+ * which body-parser would decode, is refused 415 as a Latin-1 one is.
+ */
+export function notUtf8Charset(contentType: string | undefined): string | null {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
+  return charset !== undefined && !/^utf-?8$/i.test(charset) ? charset.toUpperCase() : null;
+}

@@ -85,7 +85,10 @@ describe('every kind of POST is answered as Express answers it', () => {
     { what: 'a body over 1 MiB', headers: json, body: () => JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(1100000) } }), status: 413, code: 'BAD_REQUEST' },
     // Refused, not stored with U+FFFD in place of the broken bytes.
     { what: 'a body that is not well-formed UTF-8', headers: json, body: () => Buffer.concat([Buffer.from('{"query":"{ __typename }","variables":{"t":"ab'), Buffer.from([0xff, 0xfe]), Buffer.from('cd"}}')]), status: 400, code: 'BAD_REQUEST' },
-    { what: 'a charset other than UTF-8', headers: { 'content-type': 'application/json; charset=latin1' }, body: () => typename, status: 415, code: 'BAD_REQUEST' },
+    { what: 'a charset other than UTF-8', headers: { 'content-type': 'application/json; charset=latin1' }, body: () => typename, status: 415, code: 'BAD_REQUEST', message: 'unsupported charset "LATIN1"' },
+    // body-parser would decode UTF-16: refused as any charset but UTF-8 is, not answered with a garbled parse error.
+    { what: 'a UTF-16 body', headers: { 'content-type': 'application/json; charset=utf-16' }, body: () => Buffer.from(typename, 'utf16le'), status: 415, code: 'BAD_REQUEST', message: 'unsupported charset "UTF-16"' },
+    { what: 'a UTF-8 body named as such', headers: { 'content-type': 'application/json; charset="UTF-8"' }, body: () => typename, status: 200 },
     { what: 'a gzip-compressed body', headers: { ...json, 'content-encoding': 'gzip' }, body: () => zlib.gzipSync(typename), status: 200 },
     { what: 'an unknown content encoding', headers: { ...json, 'content-encoding': 'zzz' }, body: () => typename, status: 415, code: 'BAD_REQUEST' },
     { what: 'text/plain (CSRF prevention)', headers: { 'content-type': 'text/plain' }, body: () => typename, status: 400, code: 'BAD_REQUEST' },
