@@ -16,8 +16,10 @@ private-sector members (endorsed at once) and their people, who then sign in (np
 provider's tokens naming their email) and do the rest in the hub. Later participants join by the endorsement procedure
 (recordApplication). leave ends one person's access while their organization stays (their tokens refused from their
 next request, no longer among its people; the records naming them stay); reinstate undoes it. withdraw takes an
-endorsed participant out: its people are anonymous from their next request, its API keys refused; its records stay. Writes as the database's owner, to the database DATABASE_URL or DATA_DIR
-names.`;
+endorsed participant out: its people are anonymous from their next request, its API keys refused; its records stay.
+A withdrawal is not undone: the organization joins again only by the endorsement procedure (recordApplication), and
+the network's last coordinator is not withdrawn. Writes as the database's owner, to the database DATABASE_URL or
+DATA_DIR names.`;
 
 const options = {
   developing: { type: 'boolean' },
@@ -109,7 +111,7 @@ async function main(): Promise<number> {
       }
       case 'withdraw': {
         const p = await withdrawParticipant(query, args[0]);
-        say(`${p.name} withdrawn in ${where}: its people are anonymous viewers from their next request, its API keys refused`);
+        say(`${p.name} withdrawn in ${where}: its people are anonymous viewers from their next request, its API keys refused (not undone: it joins again only by the endorsement procedure)`);
         if (p.primaryContactOf.length) {
           say(`${p.primaryContactOf.join(', ')} ${p.primaryContactOf.length === 1 ? 'has' : 'have'} no primary contact now: one of ${p.primaryContactOf.length === 1 ? 'its' : 'their'} agencies designates one (designateCountryPrimaryContact)`);
         }

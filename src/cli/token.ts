@@ -61,6 +61,11 @@ async function main(): Promise<number> {
   const tokens = new TokenService(config);
   const people = await readPeople(config);
   if (values.list) {
+    if (people.length === 0) {
+      // Nothing to list is said, not an empty output (a database with no network yet: SEED_DEMO=false, as in production).
+      process.stderr.write('nobody yet: found the network first (npm run admin -- country …, agency …, person …; see the README, Operations)\n');
+      return 0;
+    }
     const width = Math.max(...people.map((p) => p.email.length));
     const orgWidth = Math.max(...people.map((p) => p.organization.length));
     for (const p of people) {

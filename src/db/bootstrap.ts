@@ -151,9 +151,9 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
 }
 
 /** An organization by id, else by its exact name, else by its name in any case (when only one organization has it so). */
-async function organization(query: OwnerQuery, which: string): Promise<{ id: string; name: string; status: string }> {
+async function organization(query: OwnerQuery, which: string): Promise<{ id: string; name: string; status: string; coordinator: boolean }> {
   // The status as it is now (the procedure's, at an application's deadline), as the hub tells it.
-  const columns = `id, name, lap.participant_status(status, objection_deadline, id) AS status`;
+  const columns = `id, name, lap.participant_status(status, objection_deadline, id) AS status, is_coordinator AS coordinator`;
   let orgs = await run(query, `SELECT ${columns} FROM participant WHERE ${UUID.test(which) ? 'id = $1::uuid' : 'name = $1'}`, [which]);
   if (!orgs.length && !UUID.test(which)) orgs = await run(query, `SELECT ${columns} FROM participant WHERE lower(name) = lower($1)`, [which]);
   if (orgs.length > 1) throw new ConfigError(`${orgs.length} organizations are named "${which}" but for case: give the exact name or the id (npm run admin -- list)`);
@@ -165,7 +165,7 @@ async function organization(query: OwnerQuery, which: string): Promise<{ id: str
  * Withdraws an endorsed participant from the network (it leaves, or is asked to): from that moment its people are
  * anonymous viewers on their next request or subscription delivery (DOMAIN §2: a person of an organization that is
  * not endorsed), its API keys are refused, and shares to it reach nobody; its records stay, and it stays listed as
- * WITHDRAWN. Not undone here: it joins again by the endorsement procedure.
+ * WITHDRAWN. Not undone here: it joins again by the endorsement procedure. The network's last coordinator is not withdrawn.
  */
 export async function withdrawParticipant(query: OwnerQuery, which: string): Promise<{ id: string; name: string; primaryContactOf: string[] }> {
   const org = await organization(query, text('the organization', which, 200)!);
@@ -176,12 +176,20 @@ export async function withdrawParticipant(query: OwnerQuery, which: string): Pro
   ).map((r: { name: string }) => r.name);
   // Endorsed as it is now (lap.participant_status): one endorsed by the procedure at its deadline is still stored as
   // APPLIED (the status is computed when read), and is withdrawn as well; when it was endorsed is kept.
+  // The network's last endorsed coordinator stays: without one nobody schedules calls or records applications (§C.2),
+  // and no command makes an agency a coordinator later — another is founded first (as a point of contact who leaves).
   const [row] = await run(
     query,
     `UPDATE participant SET status = 'WITHDRAWN', endorsed_at = lap.participant_endorsed_at(status, objection_deadline, id, endorsed_at)
-      WHERE id = $1 AND lap.participant_status(status, objection_deadline, id) = 'ENDORSED' RETURNING id`,
+      WHERE id = $1 AND lap.participant_status(status, objection_deadline, id) = 'ENDORSED'
+        AND (NOT is_coordinator OR EXISTS (SELECT 1 FROM participant o WHERE o.id <> $1 AND o.is_coordinator
+               AND lap.participant_status(o.status, o.objection_deadline, o.id) = 'ENDORSED'))
+      RETURNING id`,
     [org.id],
   );
+  if (!row && org.status === 'ENDORSED' && org.coordinator) {
+    throw new ConfigError(`${org.name} is the network's last coordinator: found another first (npm run admin -- agency <name> --country <CODE> --coordinator)`);
+  }
   if (!row) throw new ConfigError(`${org.name} is not an endorsed participant (${org.status}): nothing to withdraw`);
   return { id: org.id, name: org.name, primaryContactOf };
 }

@@ -94,6 +94,23 @@ test('an applicant endorsed by the procedure (stored APPLIED, its deadline passe
   await expect(withdrawParticipant(query, 'QuickSend Marketing Association')).rejects.toThrow(/is not an endorsed participant \(APPLIED\): nothing to withdraw$/);
 });
 
+test('the network’s last coordinator is not withdrawn (nobody would schedule calls or record applications): refused, nothing written; once another is founded, it is', async () => {
+  const coordinators = async () =>
+    (await hub.ds.query(`SELECT name FROM participant WHERE is_coordinator AND lap.participant_status(status, objection_deadline, id) = 'ENDORSED' ORDER BY name`)).map((r: { name: string }) => r.name);
+  const all = await coordinators();
+  expect(all.length).toBeGreaterThan(1);
+  for (const name of all.slice(1)) await withdrawParticipant(query, name);
+  const [last] = all;
+  const before = await hub.ds.query(`SELECT id, status, endorsed_at FROM participant ORDER BY id`);
+  await expect(withdrawParticipant(query, last)).rejects.toEqual(
+    new ConfigError(`${last} is the network's last coordinator: found another first (npm run admin -- agency <name> --country <CODE> --coordinator)`),
+  );
+  expect(await hub.ds.query(`SELECT id, status, endorsed_at FROM participant ORDER BY id`)).toEqual(before);
+  await addParticipant(query, { kind: 'AGENCY', name: 'Finnish Transport and Communications Agency', country: 'US', coordinator: true });
+  expect(await withdrawParticipant(query, last)).toMatchObject({ name: last });
+  expect(await coordinators()).toEqual(['Finnish Transport and Communications Agency']);
+});
+
 test('a person leaves, their organization stays: their token refused, no longer among its people, records keep naming them; reinstated, all of it back', async () => {
   const priya = personId(cast.priya);
   const tomToken = { as: cast.tom };
