@@ -20,7 +20,7 @@ import type { StatementCount } from './db/statement-counter';
 import { hubGateway, MAX_LITERAL_NESTING } from './graphql/executor';
 import { hubValidationRules, MAX_QUERY_TOKENS } from './graphql/limits';
 import { parsedTooDeep, tooDeepToParse, unauthenticated } from './graphql/errors';
-import { inputErrorsPlugin } from './graphql/input-errors';
+import { inputErrorsPlugin, withoutSuggestion } from './graphql/input-errors';
 import { inputTextPlugin } from './graphql/input-text';
 import { defaultDashboardDir, mountDashboard } from './http/dashboard';
 import { GraphiqlPage } from './http/graphiql';
@@ -276,7 +276,8 @@ function isEntitiesOperation(operation: OperationDefinitionNode): boolean {
 
 /** Error formatting of responses and live payloads: known codes as they are; anything else logged, no internals outside development. */
 function errorFormatter(logger: Logger, development: boolean, maxQueryDepth: number) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => withoutSuggestedNames(format(formatted, error));
+  function format(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
     const code = formatted.extensions?.code as string | undefined;
     if (code === 'GRAPHQL_PARSE_FAILED' && parsedTooDeep(error)) return { ...formatted, message: tooDeepToParse(maxQueryDepth, MAX_LITERAL_NESTING) };
     if (code && knownCodes.has(code)) return formatted;
@@ -286,7 +287,17 @@ function errorFormatter(logger: Logger, development: boolean, maxQueryDepth: num
     if (development) return formatted;
     // Never SQL text, stacks or internals outside development.
     return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-  };
+  }
+}
+
+/**
+ * An error without "Did you mean" suggestions in its development stack trace too (its first line is the message as
+ * graphql-js wrote it, suggestions included): no response names a field or type the client did not write.
+ */
+function withoutSuggestedNames(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const stack = formatted.extensions?.stacktrace;
+  if (!Array.isArray(stack)) return formatted;
+  return { ...formatted, extensions: { ...formatted.extensions, stacktrace: stack.map((line) => (typeof line === 'string' ? withoutSuggestion(line) : line)) } };
 }
 
 /** Whether `Authorization` is `Bearer <secret>` (the scheme in any case), compared in constant time. */

@@ -255,6 +255,22 @@ describe('error responses', () => {
     expect(suggested.every((m) => /Did you mean/.test(m))).toBe(true);
   });
 
+  test('NODE_ENV=development: the stack traces it shows carry no suggestion either (their first line is the message)', async () => {
+    const { url, hub: dev } = await otherHub('development');
+    try {
+      for (const [, query, variables, status, message] of misspellings) {
+        const r = await post(url, query, variables);
+        const body = JSON.parse(r.text) as { errors: Array<{ message: string; extensions: { stacktrace?: string[] } }> };
+        expect([r.status, body.errors.map((e) => e.message)]).toEqual([status, [message]]);
+        expect(r.text).not.toMatch(/Did you mean|Suggestion/i);
+        // Not vacuous: the stack traces are there, beginning with the message.
+        expect(body.errors.every((e) => Array.isArray(e.extensions.stacktrace) && e.extensions.stacktrace[0].includes(message.replace(/^[\w.]+: /, '').slice(0, 20)))).toBe(true);
+      }
+    } finally {
+      await dev.stop();
+    }
+  });
+
   for (const nodeEnv of ['test', 'production'] as const) {
     describe(`NODE_ENV=${nodeEnv}`, () => {
       let url: string;
