@@ -104,8 +104,9 @@ export class CooperationData {
 
   /**
    * Records an application and its point of contact (the policies participant_apply, person_apply and
-   * participant_contact: a coordinator, for an application it records). Returns the applicant's id. A duplicate e-mail
-   * is `BAD_USER_INPUT`; a refusal by the policies is `FORBIDDEN`; either writes nothing.
+   * participant_contact: a coordinator, for an application it records). Returns the applicant's id. A duplicate e-mail,
+   * or the name of a participant or applicant, is `BAD_USER_INPUT`; a refusal by the policies is `FORBIDDEN`; either
+   * writes nothing.
    */
   recordApplication(input: {
     kind: ParticipantKind;
@@ -118,6 +119,13 @@ export class CooperationData {
   }): Promise<string> {
     return this.write(
       async () => {
+        // One participant or applicant of a name (in any case): recipients, hosts and shares are chosen by name, and a
+        // look-alike applicant would pass for the member. A withdrawn or rejected one's name is free: it applies again.
+        const [taken] = await this.rows(
+          sql`SELECT p.name FROM participant p WHERE lower(btrim(p.name)) = lower(btrim(${input.name}))
+                AND lap.participant_status(p.status, p.objection_deadline, p.id) NOT IN ('WITHDRAWN', 'REJECTED') LIMIT 1`,
+        );
+        if (taken) throw badInput('input.name', `${String(taken.name)} is a participant or an applicant already`);
         const [{ id }] = await this.rows(
           sql`INSERT INTO participant (kind, name, country_code, status, applied_at, objection_deadline, competences, is_coordinator, sector, recorded_by_id)
               VALUES (${input.kind}, ${input.name}, ${input.countryCode}, 'APPLIED', lap.now(), lap.now() + make_interval(days => ${input.objectionDays}::int),

@@ -212,6 +212,9 @@ describe('who may act', () => {
       [{ name: 'X Corp', kind: 'PRIVATE_SECTOR', countryCode: 'FR', pointOfContact: { name: 'Xavier', email: 'x@x.example' } }, 'input.sector: a private-sector applicant needs a sector'],
       [{ name: 'X Corp', kind: 'AGENCY', countryCode: 'FR', pointOfContact: { name: 'Xavier', email: 'not-an-email' } }, 'input.pointOfContact.email: must be an e-mail address'],
       [{ name: 'X Corp', kind: 'AGENCY', countryCode: 'FR', pointOfContact: { name: 'Xavier', email: cast.tom } }, 'input.pointOfContact.email: a person with this e-mail already exists'],
+      // A participant's name, or an applicant's (any case): a look-alike applicant would pass for the member.
+      [{ name: 'northstar broadband ', kind: 'PRIVATE_SECTOR', sector: 'INTERNET_SERVICE_PROVIDER', countryCode: 'US', pointOfContact: { name: 'Xavier', email: 'x@x.example' } }, 'input.name: NorthStar Broadband is a participant or an applicant already'],
+      [{ name: 'QuickSend Marketing Association', kind: 'PRIVATE_SECTOR', sector: 'INDUSTRY_MEMBERSHIP_ORGANIZATION', countryCode: 'US', pointOfContact: { name: 'Xavier', email: 'x@x.example' } }, 'input.name: QuickSend Marketing Association is a participant or an applicant already'],
     ];
     for (const [input, message] of cases) {
       const r = await hub.gql(`mutation($input: RecordApplicationInput!) { recordApplication(input: $input) { id } }`, { as: cast.oliver, variables: { input } });
@@ -220,5 +223,14 @@ describe('who may act', () => {
     }
     expect(await count('participant')).toBe(before);
     expect(personId(cast.tom)).toBeTruthy();
+  });
+
+  test('a withdrawn participant applies again under its name: recorded, beside its withdrawn row', async () => {
+    await hub.ds.query(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('sentinel')]);
+    const [{ name }] = await hub.ds.query(`SELECT name FROM participant WHERE id = $1`, [orgId('sentinel')]);
+    const input = { name, kind: 'PRIVATE_SECTOR', sector: 'SECURITY_SOFTWARE_PROVIDER', countryCode: 'US', pointOfContact: { name: 'Xavier', email: 'x@sentinel2.example' } };
+    const r = await hub.gql(`mutation($input: RecordApplicationInput!) { recordApplication(input: $input) { id } }`, { as: cast.oliver, variables: { input } });
+    expect(r.body.errors).toBeUndefined();
+    expect(await hub.ds.query(`SELECT status FROM participant WHERE name = $1 ORDER BY applied_at`, [name])).toEqual([{ status: 'WITHDRAWN' }, { status: 'APPLIED' }]);
   });
 });
