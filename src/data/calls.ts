@@ -371,6 +371,11 @@ export class CallData {
     if (input.segmentId) {
       const segment = await this.visibleSegment('input.segmentId', input.segmentId);
       if (segment.callId !== call.id) throw badInput('input.segmentId', 'is not a segment of this call');
+      // No member takes part in it, and none can be invited to it (a segment's audience does not change): an objection
+      // there would keep nobody out, and the agencies would read it listed as if it did.
+      if (segment.audience !== SegmentAudience.PRIVATE_SECTOR_INVITED) {
+        throw badInput('input.segmentId', 'is a LAW_ENFORCEMENT_ONLY segment: no private-sector member takes part in it');
+      }
       segmentId = segment.id;
     }
     const member = await this.endorsedMember('input.memberId', input.memberId);

@@ -351,6 +351,7 @@ describe('excludeFromCall', () => {
 
   test.each([
     ['a segment of another call', { segmentId: segmentId('past-1/2') }, 'input.segmentId: is not a segment of this call'],
+    ['a law-enforcement-only segment (nobody to keep out)', { segmentId: segmentId('next-1/1') }, 'input.segmentId: is a LAW_ENFORCEMENT_ONLY segment: no private-sector member takes part in it'],
     ['an unknown segment', { segmentId: UNKNOWN }, 'input.segmentId: no segment with this id'],
     ['an unknown call', { callId: UNKNOWN }, 'input.callId: no call with this id'],
     ['an agency as member', { memberId: orgId('acma') }, 'input.memberId: no endorsed private-sector member with this id'],
