@@ -116,7 +116,7 @@ export class ConferenceCallResolver {
 
   @Mutation(() => ConferenceCall, { description: 'Schedules a conference call organized by the viewer’s agency (coordinators, §C.2).' })
   scheduleCall(@Arg('input') input: ScheduleCallInput, @Ctx() ctx: Context): Promise<ConferenceCall> {
-    return ctx.data.calls.schedule(input);
+    return ctx.data.calls.schedule(input, ctx.now());
   }
 
   @Mutation(() => CallSegment, { description: 'Adds a segment to a call (coordinators).' })

@@ -72,6 +72,8 @@ export class TrainingSessionResolver {
   })
   async scheduleTraining(@Arg('input') input: ScheduleTrainingInput, @Ctx() ctx: Context): Promise<TrainingSession> {
     validDate('input.scheduledAt', input.scheduledAt);
+    // Scheduled before it is held, as a call is.
+    if (!(input.scheduledAt.getTime() > ctx.now().getTime())) throw badInput('input.scheduledAt', 'must be in the future');
     const hosts = await endorsedParticipants(ctx, 'input.hostIds', input.hostIds);
     if (input.audience === TrainingAudience.AGENCIES_ONLY) {
       const privateHosts = hosts.filter((h) => h.kind !== ParticipantKind.AGENCY);

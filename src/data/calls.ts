@@ -262,8 +262,10 @@ export class CallData {
   }
 
   /** Schedules a call organized by the viewer's agency: the call_schedule policy admits coordinators only (§C.2). */
-  async schedule(input: ScheduleCallInput): Promise<ConferenceCall> {
+  async schedule(input: ScheduleCallInput, now: Date): Promise<ConferenceCall> {
     if (Number.isNaN(input.scheduledAt.getTime())) throw badInput('input.scheduledAt', 'is not a date');
+    // Scheduled before it is held: a call dated in the past would fill a quarter the cadence reports as without one.
+    if (!(input.scheduledAt.getTime() > now.getTime())) throw badInput('input.scheduledAt', 'must be in the future');
     const [row] = await this.write(() =>
       this.db.query<{ id: string }>(
         `INSERT INTO conference_call (title, scheduled_at, duration_minutes, organizer_id, dial_in) VALUES ($1,$2,$3,lap.viewer_org(),$4) RETURNING id`,

@@ -87,6 +87,8 @@ describe('scheduleCall', () => {
     ['too-short call', { durationMinutes: 1 }, 'input.durationMinutes: must not be less than 5'],
     ['too-long call', { durationMinutes: 481 }, 'input.durationMinutes: must not be greater than 480'],
     ['a date that is no date', { scheduledAt: 'next tuesday' }, 'input.scheduledAt: DateTime cannot represent an invalid date-time-string next tuesday.'],
+    // A call back-dated would fill a quarter the cadence reports as without one.
+    ['a date in the past', { scheduledAt: '2020-01-01T00:00:00Z' }, 'input.scheduledAt: must be in the future'],
     ['too-long dial-in', { dialIn: '9'.repeat(501) }, 'input.dialIn: must be shorter than or equal to 500 characters'],
   ])('bad input (%s) is BAD_USER_INPUT naming the argument, nothing written', async (_what, change, message) => {
     await expectRefused(hub, cast.oliver, SCHEDULE, { input: { ...newCall, ...change } }, { code: 'BAD_USER_INPUT', message });

@@ -64,7 +64,7 @@ describe('the data layer’s writes, with the rule tree bypassed', () => {
         summary: '', suspects: [], victimCount: 0, estimatedLossUsd: 0, vulnerableVictims: false, ongoingHarm: false } as never)],
     // calls: coordinators manage; only the objecting agency withdraws; agencies object
     ['Isla (not a coordinator) schedules a call', as.isla, (d) =>
-      d.calls.schedule({ title: 'A call', scheduledAt: new Date('2031-01-01T10:00:00Z'), durationMinutes: 60 })],
+      d.calls.schedule({ title: 'A call', scheduledAt: new Date('2031-01-01T10:00:00Z'), durationMinutes: 60 }, new Date('2026-01-01T00:00:00Z'))],
     ['Isla adds a segment to next-2', as.isla, (d) =>
       d.calls.addSegment({ callId: callId('next-2'), title: 'More', topic: 'CASES', audience: 'LAW_ENFORCEMENT_ONLY' } as never)],
     ['Isla invites Registro to next-1/2', as.isla, (d) => d.calls.invite(segmentId('next-1/2'), orgId('registro'))],

@@ -283,7 +283,8 @@ describe('whom a write names is present when it names them', () => {
   test('an agency withdrawn, for any writer: its people are no country’s primary contact any more; `npm run admin -- withdraw` says which countries have none now', async () => {
     await owner(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('oft')]);
     expect(await owner(`SELECT primary_contact_id FROM country WHERE code = 'GB'`)).toEqual([{ primary_contact_id: null }]);
-    // The US's only agency (no one else could be designated first).
+    // The US's only agency (no one else could be designated first); not the network's last coordinator once ACMA is one.
+    await owner(`UPDATE participant SET is_coordinator = true WHERE id = $1`, [orgId('acma')]);
     const [{ name: us }] = await owner(`SELECT name FROM country WHERE code = 'US'`);
     expect(await withdrawParticipant((sql, values) => hub.ds.query(sql, values), 'US Federal Trade Commission')).toEqual({
       id: orgId('ftc'), name: 'US Federal Trade Commission', primaryContactOf: [us],

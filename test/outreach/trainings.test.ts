@@ -166,6 +166,7 @@ describe('scheduleTraining', () => {
     ['a topic over 200 characters', 'isla', input({ topics: ['y'.repeat(201)] }), { code: 'BAD_USER_INPUT', argument: 'input.topics' }],
     ['a duration under 15 minutes', 'isla', input({ durationMinutes: 5 }), { code: 'BAD_USER_INPUT', argument: 'input.durationMinutes' }],
     ['a malformed date', 'isla', input({ scheduledAt: 'next Tuesday' }), { code: 'BAD_USER_INPUT', argument: 'input.scheduledAt' }],
+    ['a date in the past', 'isla', input({ scheduledAt: '2020-01-01T00:00:00Z' }), { code: 'BAD_USER_INPUT', argument: 'input.scheduledAt' }],
   ])('%s is refused and nothing is written', async (_what, viewer, variables, error) => {
     const before = await tableRows(hub.ds, outreachTables);
     const r = await hub.gql(schedule, { as: as(viewer), variables: { input: variables } });
