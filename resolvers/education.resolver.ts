@@ -111,7 +111,7 @@ export class EducationProjectResolver {
       },
       (current) => {
         if (input.status && statusOrder.indexOf(input.status) < statusOrder.indexOf(current.status)) {
-          throw badInput('input.status', `a ${current.status} project cannot go back to ${input.status}`);
+          throw badInput('input.status', `${/^[AEIOU]/.test(current.status) ? 'an' : 'a'} ${current.status} project cannot go back to ${input.status}`);
         }
       },
       ctx.now(),

@@ -54,9 +54,9 @@ function firstProblem(errors: ValidationError[], prefix: string): { path: string
   for (const e of errors) {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
     if (e.constraints) {
-      // A value too short and blank too ('') is told its length, as before there was a blank check.
+      // A blank value is told so, whatever else it fails ('' is too short as well): one wording for one mistake.
       const failed = Object.keys(e.constraints);
-      const message = e.constraints[failed.find((name) => name !== 'notBlank') ?? failed[0]]
+      const message = e.constraints[failed.includes('notBlank') ? 'notBlank' : failed[0]]
         // The path names the property: "each value in topics must …" is said "each value must …" (it was "each value in must").
         .replace(new RegExp(`^(each value in )?${e.property} `), (_m, each?: string) => (each ? 'each value ' : ''))
         // class-validator's own wording of a list's size ("at least 1 elements"), said as a person would.

@@ -28,6 +28,7 @@ export class ScheduleCallInput {
   @Field(() => String, { nullable: true, description: 'How to join; shown to the viewers who can see the call.' })
   @IsOptional()
   @MaxLength(500)
+  @NotBlank()
   dialIn?: string | null;
 }
 

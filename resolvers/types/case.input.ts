@@ -85,6 +85,7 @@ export class OpenCaseInput {
   @Field(() => [String], { defaultValue: [] })
   @ArrayMaxSize(100)
   @MaxLength(200, { each: true })
+  @NotBlank({ each: true })
   suspects: string[];
 
   @Field(() => String, { nullable: true })
@@ -151,6 +152,7 @@ export class UpdateCaseInput {
   @IsOptional()
   @ArrayMaxSize(100)
   @MaxLength(200, { each: true })
+  @NotBlank({ each: true })
   suspects?: string[];
 
   @Field(() => String, { nullable: true })

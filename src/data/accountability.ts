@@ -32,8 +32,9 @@ function uniqueViolation(err: unknown): boolean {
 /** Trims a free text argument and checks its length; BAD_USER_INPUT naming the argument. */
 function text(argument: string, value: string, max: number): string {
   const trimmed = value.trim();
-  if (trimmed.length === 0) throw badInput(argument, 'must not be empty');
-  if (trimmed.length > max) throw badInput(argument, `must be at most ${max} characters`);
+  // Worded as the input types' checks are (`NotBlank`, class-validator's lengths).
+  if (trimmed.length === 0) throw badInput(argument, 'must not be blank');
+  if (trimmed.length > max) throw badInput(argument, `must be shorter than or equal to ${max} characters`);
   return trimmed;
 }
 

@@ -75,8 +75,8 @@ describe('creating a key', () => {
   });
 
   test.each([
-    ['an empty name', { name: '   ' }, 'name: must not be empty'],
-    ['a name over 100 characters', { name: 'x'.repeat(101) }, 'name: must be at most 100 characters'],
+    ['an empty name', { name: '   ' }, 'name: must not be blank'],
+    ['a name over 100 characters', { name: 'x'.repeat(101) }, 'name: must be shorter than or equal to 100 characters'],
     ['an expiry in the past', { name: 'x', expiresAt: '2001-01-01T00:00:00.000Z' }, 'expiresAt: must be in the future'],
   ])('%s is BAD_USER_INPUT naming the argument, nothing written', async (_what, variables, message) => {
     const r = await hub.gql(CREATE, { as: cast.ann, variables });

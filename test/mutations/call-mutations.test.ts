@@ -90,6 +90,8 @@ describe('scheduleCall', () => {
     // A call back-dated would fill a quarter the cadence reports as without one.
     ['a date in the past', { scheduledAt: '2020-01-01T00:00:00Z' }, 'input.scheduledAt: must be in the future'],
     ['too-long dial-in', { dialIn: '9'.repeat(501) }, 'input.dialIn: must be shorter than or equal to 500 characters'],
+    // null for no dial-in; '' is not one.
+    ['an empty dial-in', { dialIn: '' }, 'input.dialIn: must not be blank'],
   ])('bad input (%s) is BAD_USER_INPUT naming the argument, nothing written', async (_what, change, message) => {
     await expectRefused(hub, cast.oliver, SCHEDULE, { input: { ...newCall, ...change } }, { code: 'BAD_USER_INPUT', message });
   });
@@ -240,7 +242,7 @@ describe('recordMinutes', () => {
   });
 
   test.each([
-    ['empty minutes', { minutes: '' }, 'minutes: must be longer than or equal to 1 characters'],
+    ['empty minutes', { minutes: '' }, 'minutes: must not be blank'],
     ['too-long minutes', { minutes: 'x'.repeat(50001) }, 'minutes: must be shorter than or equal to 50000 characters'],
     ['an unknown segment', { segment: UNKNOWN }, 'segmentId: no segment with this id'],
   ])('bad input (%s) is BAD_USER_INPUT naming the argument, nothing written', async (_what, change, message) => {

@@ -109,6 +109,9 @@ describe('openCase', () => {
     ['too-long title', { title: 'x'.repeat(201) }, 'input.title: must be shorter than or equal to 200 characters'],
     ['too-short title', { title: 'ab' }, 'input.title: must be longer than or equal to 3 characters'],
     ['a blank title', { title: '     ' }, 'input.title: must not be blank'],
+    // '' is too short as well: told that it is blank, as '   ' is.
+    ['an empty title', { title: '' }, 'input.title: must not be blank'],
+    ['a blank suspect', { suspects: ['Acme Mailers', ' '] }, 'input.suspects: each value must not be blank'],
     ['wrong TLP', { tlp: 'PURPLE' }, 'input.tlp: Value "PURPLE" does not exist in "Tlp" enum.'],
     ['wrong category', { categories: ['SPAM', 'GOSSIP'] }, 'input.categories[1]: Value "GOSSIP" does not exist in "HarmCategory" enum.'],
     ['no category', { categories: [] }, 'input.categories: must not be empty'],

@@ -169,4 +169,9 @@ describe('startEducationProject / updateEducationProject', () => {
     expect(errorsOf(r.body)).toEqual([error]);
     expect(await tableRows(hub.ds, outreachTables)).toEqual(before);
   });
+
+  test('moving a status back says which way it may go, in words', async () => {
+    const r = await hub.gql(update, { as: as('liam'), variables: { id: educationProjectId('open-relays'), input: { status: 'PLANNED' } } });
+    expect(r.body.errors?.map((e) => e.message)).toEqual(['input.status: an ACTIVE project cannot go back to PLANNED']);
+  });
 });
