@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
   // A stop asked for while the hub starts (Ctrl-C, SIGTERM) is kept and carried out at the next point where nothing is
-  // half done (before the database is opened; once it is migrated; once the demo is loaded; once serving), closing the
+  // half done (before the database is opened; once an embedded one has started, before its migrations; once it is
+  // migrated; once the demo is loaded; once serving), closing the
   // database and exiting 0 as a stop does; the process died with no line before. A second signal, or start-up not
   // reaching such a point within SHUTDOWN_GRACE_MS + 5 s, exits at once (1): the database's own recovery then applies.
   let stopAsked: string | null = null;
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   // The token secret (generated into DATA_DIR outside production) or the JWKS configuration.
   new TokenService(config);
   await stoppedDuringStartUp();
-  const db = await openConfiguredDatabase(config);
+  const db = await openConfiguredDatabase(config, (close) => stoppedDuringStartUp(close));
   await stoppedDuringStartUp(() => db.close());
   let hub;
   try {

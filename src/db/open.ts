@@ -16,12 +16,22 @@ export interface OpenedDatabase {
 }
 
 /** The configured database: DATABASE_URL, or the embedded PGlite under DATA_DIR; migrations applied. */
-export async function openConfiguredDatabase(config: Config): Promise<OpenedDatabase> {
+export async function openConfiguredDatabase(
+  config: Config,
+  /**
+   * Called once an embedded database has started, before the migrations, with what closes it: a point where nothing is
+   * half done (a stop asked for meanwhile is carried out there; the next start migrates). Creating the database on a
+   * first start holds the process for seconds, in which nothing else runs.
+   */
+  started?: (close: () => Promise<void>) => Promise<void>,
+): Promise<OpenedDatabase> {
   let embedded: EmbeddedDatabase | null = null;
   let url = config.databaseUrl;
   if (!url) {
-    embedded = await startEmbedded(config.dataDir);
+    const opened = await startEmbedded(config.dataDir);
+    embedded = opened;
     url = embedded.url;
+    await started?.(() => opened.stop());
   }
   try {
     // PGlite runs one statement at a time: one connection avoids transactions queueing behind each other.
