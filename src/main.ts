@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   await checkPort(config);
   // The rate limits' Redis: a bad REDIS_URL stops the hub before anything is written (the data folder, its token
   // secret) and before the database is migrated or seeded.
-  await checkRedis(config);
+  await checkRedis(config, logger);
   if (!config.databaseUrl) ensureWritableDir(config.dataDir);
   // The token secret (generated into DATA_DIR outside production) or the JWKS configuration.
   new TokenService(config);

@@ -76,15 +76,37 @@ async function connectRedis(config: Config): Promise<import('ioredis').Redis> {
   return client;
 }
 
+/**
+ * ioredis writes a few warnings of its own with `console.warn` as plain text (`[WARN] This Redis server's `default` user
+ * does not require a password, but a password was supplied`), among the hub's JSON lines: from the first Redis
+ * connection on, they are logged through `logger` as warnings instead (the "[WARN] " dropped). Anything else written with
+ * `console.warn` is written as before.
+ */
+function ioredisWarningsTo(logger: Logger): void {
+  warningsLogger = logger;
+  if (console.warn === redirected) return;
+  const write = console.warn;
+  redirected = (...args: unknown[]) => {
+    const [first] = args;
+    if (args.length === 1 && typeof first === 'string' && /^\[WARN\] .*\bRedis\b/.test(first)) warningsLogger!.warn(`rate limits: ${first.slice('[WARN] '.length)}`);
+    else write.apply(console, args);
+  };
+  console.warn = redirected;
+}
+let warningsLogger: Logger | null = null;
+let redirected: ((...args: unknown[]) => void) | null = null;
+
 /** With `RATE_LIMIT_STORE=redis`: that Redis can be used (`connectRedis`), else a ConfigError. Nothing stays open. */
-export async function checkRedis(config: Config): Promise<void> {
+export async function checkRedis(config: Config, logger: Logger): Promise<void> {
   if (config.rateLimitStore !== 'redis') return;
+  ioredisWarningsTo(logger);
   const client = await connectRedis(config);
   await client.quit().catch(() => client.disconnect());
 }
 
 async function openStore(config: Config, pool: Pool | null, logger: Logger): Promise<Store> {
   if (config.rateLimitStore === 'redis') {
+    ioredisWarningsTo(logger);
     const client = await connectRedis(config);
     // While Redis is away, ioredis reports every reconnection attempt: a warning once when it goes, then at most once
     // a minute while it stays away, and a line when it is back.

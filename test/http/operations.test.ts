@@ -366,6 +366,30 @@ describe('rate limits', () => {
     }
   });
 
+  (process.env.TEST_REDIS_URL ? test : test.skip)('a password given to a Redis that needs none: ioredis’s plain-text warning is a JSON warning of the hub, and the store works', async () => {
+    const url = new URL(process.env.TEST_REDIS_URL!);
+    url.password = 'not-needed';
+    const config = loadConfig({ ...testHubEnv(), RATE_LIMIT_STORE: 'redis', REDIS_URL: url.toString() });
+    const { logger, lines } = capturingLogger();
+    // What reaches the process's console.warn (ioredis writes its warnings there).
+    const plain = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const other = await createHub({ config, ds: hub.ds, logger });
+      try {
+        // Whatever else writes with console.warn is written as before.
+        console.warn('something else');
+        expect(lines.filter((l) => /password/.test(String(l.msg))).map((l) => [l.level, l.msg])).toEqual([
+          [40, expect.stringMatching(/^rate limits: (Redis server does not require a password|This Redis server's `default` user does not require a password), but a password was supplied\.?$/)],
+        ]);
+        expect(plain.mock.calls).toEqual([['something else']]);
+      } finally {
+        await other.stop();
+      }
+    } finally {
+      plain.mockRestore();
+    }
+  });
+
   (process.env.TEST_REDIS_URL ? test : test.skip)('the Redis store (TEST_REDIS_URL) with a database Redis does not have: start-up stops with one line', async () => {
     const url = new URL(process.env.TEST_REDIS_URL!);
     url.pathname = '/99999';
