@@ -175,11 +175,12 @@ export const CREDENTIAL_SWEEP_MS = 5000;
  *
  * Scheduling. Events are taken in order, one at a time (the credentials, the groups); each group's resolution then
  * waits in that group's own lane (`Lane`: one per viewer and selection, its events in order), and a few resolutions
- * run at a time, taken from the lanes in turn — a lane that had nothing to do first (`fresh`), then the busy ones
- * round-robin. So one group's deliveries wait for its own earlier events and for the resolutions already running,
- * not for every other group's backlog: when the agencies' dashboards are busy with law-enforcement-only changes, a
- * private member's own event is resolved next (a probe timed 3 s behind ten such changes with 100 agency groups when
- * every event's groups were resolved before the next event's), and its delay does not tell it how busy they are.
+ * run at a time, taken from the lanes in turn — a lane that had nothing to do first (`freshLanes`), then the busy ones
+ * round-robin (`busyLanes`). So one group's deliveries wait for its own earlier events, the resolutions already
+ * running and the other groups' first ones, not for every other group's backlog: when the agencies' dashboards are
+ * busy with law-enforcement-only changes, a private member's own event is resolved within a round (a probe timed 3 s
+ * behind ten such changes with 100 agency groups when every event's groups were resolved before the next event's),
+ * and its delay does not grow with how busy they are.
  */
 export class LiveDispatcher extends EventEmitter {
   private readonly byTopic = new Map<LiveTopic, Set<Subscriber>>();
@@ -198,7 +199,7 @@ export class LiveDispatcher extends EventEmitter {
   /** Dispatches taken and not yet reported, in the order they were taken: reports are emitted in that order. */
   private readonly unreported: Dispatch[] = [];
   /** Called when no lane has a job (`idle`). */
-  private drained: Array<() => void> = [];
+  private readonly drained: Array<() => void> = [];
   private count = 0;
   private readonly sweeper: NodeJS.Timeout | null = null;
   /** A sweep is queued and has not started yet: the timer queues no second one behind it. */
