@@ -58,10 +58,10 @@ const participantFields = (type: string) => ({
   kind: open('public listing field of a visible participant'),
   name: open('public listing field of a visible participant'),
   status: open('public listing field of a visible participant (the endorsement paragraph after §D)'),
-  appliedAt: viewerRule(
+  appliedAt: rowRule(
     `${type}.appliedAt`,
-    (v) => isMember(v),
-    'the public listing of an endorsed participant is its name, country, kind, sector or competences and endorsement (§C.1); when it applied is the network’s record of the procedure (the endorsement paragraph after §D): members only',
+    (v, p: Participant) => isMember(v) || (v.ownOrgId != null && v.ownOrgId === p.id),
+    'the public listing of an endorsed participant is its name, country, kind, sector or competences and endorsement (§C.1); when it applied is the network’s record of the procedure (the endorsement paragraph after §D): members only, and the applicant’s own people (its endorsement tells them)',
   ),
   endorsedAt: open('public listing field of a visible participant'),
   country: open('public listing field of a visible participant (§A.2)'),

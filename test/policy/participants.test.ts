@@ -104,18 +104,19 @@ describe('public listing fields', () => {
     );
     expect(r.body.errors).toBeUndefined();
     // When a participant applied is not in the public listing (DOMAIN §4: name, country, kind, sector or competences,
-    // endorsement): members of the network read it; anyone else gets null, noted once per participant.
+    // endorsement): members of the network read it, and an applicant's person its own (its endorsement tells it); anyone
+    // else gets null, noted once per participant.
     const member = ['agency', 'private'].includes(groupOf[viewer]);
-    expect(r.body.extensions).toEqual(
-      member ? undefined : { redacted: [{ path: 'participants.nodes.appliedAt', code: 'FORBIDDEN', count: listedFor(viewer).length }] },
-    );
+    const own = (o: Org) => groupOf[viewer] === 'applicant' && o.key === 'cgi';
+    const hidden = listedFor(viewer).filter((o) => !member && !own(o)).length;
+    expect(r.body.extensions).toEqual(member ? undefined : { redacted: [{ path: 'participants.nodes.appliedAt', code: 'FORBIDDEN', count: hidden }] });
     const expected = listedFor(viewer).map((o) => ({
       id: orgId(o.key),
       name: o.name,
       kind: o.agency ? 'AGENCY' : 'PRIVATE_SECTOR',
       status: o.status,
       endorsedAt: o.status === 'ENDORSED' ? daysBefore(780) : null,
-      appliedAt: member ? daysBefore(o.appliedDaysAgo ?? 800) : null,
+      appliedAt: member || own(o) ? daysBefore(o.appliedDaysAgo ?? 800) : null,
       country: { code: o.country },
       ...(o.agency ? o.agency : { sector: o.sector }),
     }));
