@@ -15,7 +15,7 @@ import { apiKeyActive, lookupViewers, peopleWhoLeft, poolOf, withViewer, type Vi
 import { Redactions } from '../policy/redaction';
 import type { Viewer } from '../policy/viewer';
 import { Channel } from './channel';
-import { isPartOnly, LiveEvent, LiveTopic } from './events';
+import { isPartOnly, LiveEvent, LiveTopic, mergeEvents } from './events';
 
 /** The code of the error a subscription field throws when its row is not visible to the viewer: nothing is delivered. */
 export const NOT_VISIBLE = 'LIVE_NOT_VISIBLE';
@@ -90,13 +90,36 @@ interface Dispatch {
   remaining: number;
 }
 
+/** One event (or the parts of one row) for one group: its subscribers when it was taken, and when. */
+interface Job {
+  viewer: Viewer;
+  selection: LiveSelection;
+  subscribers: Subscriber[];
+  events: readonly LiveEvent[];
+  now: Date;
+  dispatch: Dispatch;
+}
+
 /**
- * A group's resolutions, one at a time, in the order of their events (`LiveDispatcher.addJob`): kept while one waits or
- * runs; a lane whose job runs is in neither list of waiting lanes.
+ * A group's jobs, in the order of their events (`LiveDispatcher.addJob`): kept while one waits or runs; a lane whose
+ * turn runs is in neither list of waiting lanes. A turn takes the first job's row, with every later job of that row
+ * (`turnOf`).
  */
 interface Lane {
   key: string;
-  jobs: Array<{ run: () => Promise<void>; dispatch: Dispatch }>;
+  jobs: Job[];
+}
+
+/**
+ * Jobs of one row of one group, in their order, as one resolution answers them: their events merged as one
+ * transaction's would be (`mergeEvents`), every subscriber any of them had, the latest viewer and time. A payload is
+ * read when it is resolved, so the row's latest state answers all of its jobs at once.
+ */
+function turnOf(jobs: readonly Job[]): Omit<Job, 'dispatch'> {
+  const last = jobs[jobs.length - 1];
+  const subscribers = [...new Set(jobs.flatMap((job) => job.subscribers))];
+  const events = jobs.length === 1 ? last.events : mergeEvents(jobs.flatMap((job) => job.events));
+  return { viewer: last.viewer, selection: last.selection, subscribers, events, now: last.now };
 }
 
 /**
@@ -117,6 +140,8 @@ function groupsOf(subscribers: readonly Subscriber[], extra: (s: Subscriber) => 
 
 /** The hash of a subscriber that cannot see the row: a later visible payload always differs from it. */
 const HIDDEN = 'hidden';
+/** The hash of a resolution whose payload was not read (parts that concern none of the group): never delivered. */
+const NOT_READ = 'not read';
 
 export interface DispatcherOptions {
   ds: DataSource;
@@ -176,11 +201,11 @@ export const CREDENTIAL_SWEEP_MS = 5000;
  * Scheduling. Events are taken in order, one at a time (the credentials, the groups); each group's resolution then
  * waits in that group's own lane (`Lane`: one per viewer and selection, its events in order), and a few resolutions
  * run at a time, taken from the lanes in turn — a lane that had nothing to do first (`freshLanes`), then the busy ones
- * round-robin (`busyLanes`). So one group's deliveries wait for its own earlier events, the resolutions already
- * running and the other groups' first ones, not for every other group's backlog: when the agencies' dashboards are
- * busy with law-enforcement-only changes, a private member's own event is resolved within a round (a probe timed 3 s
- * behind ten such changes with 100 agency groups when every event's groups were resolved before the next event's),
- * and its delay does not grow with how busy they are.
+ * round-robin (`busyLanes`) — each turn resolving one row once for every change of it the lane holds (`pump`). So one
+ * group's deliveries wait for the rows it heard of before, the resolutions already running and the other groups'
+ * turns, not for every change in every other group's backlog: when the agencies' dashboards are busy with
+ * law-enforcement-only changes, a private member's own event waits a round or two, not one round per change (probes
+ * timed 2–3 s behind ten such changes with 100 agency groups when each change of each group was its own resolution).
  */
 export class LiveDispatcher extends EventEmitter {
   private readonly byTopic = new Map<LiveTopic, Set<Subscriber>>();
@@ -346,7 +371,7 @@ export class LiveDispatcher extends EventEmitter {
       report.groups = groups.size;
       for (const [key, subscribers] of groups) {
         dispatch.remaining++;
-        this.addJob(key, () => this.resolveGroup(subscribers[0].connection.viewer, subscribers[0].selection, subscribers, events, now, report), dispatch);
+        this.addJob(key, { viewer: subscribers[0].connection.viewer, selection: subscribers[0].selection, subscribers, events, now, dispatch });
       }
     } finally {
       dispatch.remaining--;
@@ -382,28 +407,44 @@ export class LiveDispatcher extends EventEmitter {
   }
 
   /** Puts a group's job in its lane (`key`); a lane that had nothing to do goes before the busy ones. */
-  private addJob(key: string, run: () => Promise<void>, dispatch: Dispatch): void {
+  private addJob(key: string, job: Job): void {
     let lane = this.lanes.get(key);
     if (!lane) {
       this.lanes.set(key, (lane = { key, jobs: [] }));
       this.freshLanes.push(lane);
     }
-    lane.jobs.push({ run, dispatch });
+    lane.jobs.push(job);
     this.pump();
   }
 
-  /** Starts lanes' next jobs while there are places: fresh lanes first, then the busy ones in turn. */
+  /**
+   * Starts lanes' turns while there are places: fresh lanes first, then the busy ones in turn. A turn is one resolution:
+   * the lane's first job's row, with every job of that row the lane holds (`turnOf`) — a row changed many times while
+   * its groups waited is resolved once per group, at its latest state, so a backlog of changes to a few rows (the
+   * agencies working on a call) is a few turns, for the groups that see them and for those that do not (a private
+   * member's subscription to every call). A job none of whose subscribers is still there is resolved for nobody:
+   * skipped (a hub stopping, its subscriptions closed, does not resolve their backlog).
+   */
   private pump(): void {
     while (this.running < this.concurrency && this.waiting.length === 0) {
       const lane = this.freshLanes.shift() ?? this.busyLanes.shift();
       if (!lane) return;
-      const job = lane.jobs.shift()!;
+      const first = lane.jobs[0].events[0];
+      const sameRow = (job: Job) => job.events[0].topic === first.topic && job.events[0].id === first.id;
+      const jobs = lane.jobs.filter(sameRow);
+      lane.jobs = lane.jobs.filter((job) => !sameRow(job));
       this.running++;
-      void job
-        .run()
+      const turn = async () => {
+        const row = turnOf(jobs);
+        const subscribers = row.subscribers.filter((s) => !s.channel.ended && !s.connection.closed);
+        if (subscribers.length === 0) return;
+        // What it delivers and costs is told in the report of the latest event it answers.
+        await this.resolveGroup(row.viewer, row.selection, subscribers, row.events, row.now, jobs[jobs.length - 1].dispatch.report);
+      };
+      void turn()
         .catch((err) => this.o.logger.error({ err }, 'live update failed'))
         .finally(() => {
-          job.dispatch.remaining--;
+          for (const job of jobs) job.dispatch.remaining--;
           this.reportDone();
           if (lane.jobs.length > 0) this.busyLanes.push(lane);
           else this.lanes.delete(lane.key);
@@ -543,13 +584,18 @@ export class LiveDispatcher extends EventEmitter {
     const event = events[0];
     try {
       return await withViewer(this.o.ds, viewer, now, async (db) => {
-        // The credential, asked again as the first statement of this transaction: its snapshot is the one every row of
-        // the payload is read on. `recheck` asked it at the start of the dispatch, but groups are resolved a few at a
-        // time after it: a key revoked or a membership ended meanwhile (and the rows written after) must not reach a
-        // viewer the credential no longer makes. Sent with the payload's first statements, in the same round trip.
-        const stillValid = credentialStillValid(db, viewer, now);
         const trail = new AuditTrail(viewer, now, CaseAccessPath.SUBSCRIPTION);
         const context: Context = { viewer, db, data: new Data(db, viewer, trail), audit: trail, redactions: new Redactions(), config: this.o.config, now: () => now };
+        // Parts only: whether any concerns this viewer, first. When none does, no subscriber of the group is sent
+        // anything whatever the payload (`deliver`), so it is not read: one statement, not the selection's, for each
+        // change the viewer cannot see.
+        const partConcerns = withPart ? await context.data.live.partConcerns(events) : false;
+        if (withPart && !partConcerns) return { hidden: false, payload: {}, hash: NOT_READ, partConcerns: false };
+        // The credential, asked again as the first statement of the payload's reads: its snapshot is the one every row
+        // of the payload is read on. `recheck` asked it when the event was taken, but groups are resolved in turns after
+        // it: a key revoked or a membership ended meanwhile (and the rows written after) must not reach a viewer the
+        // credential no longer makes. Sent with the payload's first statements, in the same round trip.
+        const stillValid = credentialStillValid(db, viewer, now);
         const executed = execute({
           schema: this.o.schema,
           document: selection.document,
@@ -568,7 +614,6 @@ export class LiveDispatcher extends EventEmitter {
         if (result.errors?.length) payload.errors = result.errors.map((e) => this.o.formatError(e)) as unknown as GraphQLError[];
         if (context.redactions.size) payload.extensions = { redacted: context.redactions.entries() };
         const hash = crypto.createHash('sha256').update(JSON.stringify(payload)).digest('base64');
-        const partConcerns = withPart ? await context.data.live.partConcerns(events) : false;
         return { hidden: false, payload, hash, partConcerns, trail };
       }, true, count);
     } catch (err) {

@@ -94,6 +94,51 @@ test('a group that had nothing to do is resolved before the busy groups’ backl
   for (const s of subs) s.end();
 });
 
+test('changes to one row while its groups wait are resolved once per group, at its latest state: a private member subscribed to every call is not held back once per change it cannot see', async () => {
+  const { d, resolved } = dispatcher();
+  const AGENCIES = 30;
+  const HIDDEN = 5;
+  const subs = [];
+  // The agencies' dashboards follow call Y; Grace's subscription is to every call: each event of a call is hers to
+  // resolve too, and Y's are changes she cannot see.
+  for (let i = 0; i < AGENCIES; i++) subs.push(d.subscribe(connection(viewerOf(i, 'AGENCY')), 'call' as LiveTopic, 'call-Y', selection(`agency-${i}`)));
+  subs.push(d.subscribe(connection(viewerOf(99, 'PRIVATE')), 'call' as LiveTopic, null, selection('grace')));
+  await subscribed(d, AGENCIES + 1);
+  const reports: DispatchReport[] = [];
+  d.on('dispatched', (r: DispatchReport) => reports.push(r));
+
+  // The agencies change call Y five times, each its own event; then Grace's own call changes.
+  for (let e = 0; e < HIDDEN; e++) d.publish([{ topic: 'call', id: 'call-Y', segment: `segment-${e}` }]);
+  d.publish([{ topic: 'call', id: 'call-mine' }]);
+  await d.idle();
+
+  // The first event's first four turns were under way when the rest came; every other group resolved Y once, for all
+  // five changes, and Grace's own call right after the four groups whose later changes of Y waited behind their first.
+  expect(resolved).toHaveLength(4 * 2 + (AGENCIES - 4) + 2);
+  expect(resolved.indexOf('person-99 call-mine')).toBe(resolved.length - 1);
+  expect(resolved.filter((r) => r === 'person-99 call-Y')).toHaveLength(1);
+  // Before, every change was a resolution of every group in turn: Grace's call came after 5 × 31 of them.
+  expect(resolved.length).toBeLessThan(AGENCIES * HIDDEN);
+  // Every event reported, in order, each once its groups were resolved.
+  expect(reports.map((r) => [r.event.id, r.groups])).toEqual([...Array.from({ length: HIDDEN }, () => ['call-Y', AGENCIES + 1]), ['call-mine', 1]]);
+  for (const s of subs) s.end();
+});
+
+test('a backlog whose subscribers have all gone is not resolved (a hub stopping with its subscriptions closed)', async () => {
+  const { d, resolved } = dispatcher();
+  const subs = [];
+  for (let i = 0; i < 10; i++) subs.push(d.subscribe(connection(viewerOf(i, 'AGENCY')), 'call' as LiveTopic, null, selection(`s-${i}`)));
+  await subscribed(d, 10);
+  for (let e = 0; e < 3; e++) d.publish([{ topic: 'call', id: `call-${e}` }]);
+  // Every event taken, the first four turns under way; then every subscription ends.
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(resolved).toHaveLength(4);
+  for (const s of subs) s.end();
+  await d.idle();
+  // The first turns had started before the subscriptions ended; nothing after.
+  expect(resolved).toHaveLength(4);
+});
+
 test('at most as many resolutions at once as the dispatcher’s places, whatever the number of groups', async () => {
   const { d } = dispatcher();
   let now = 0;
