@@ -14,7 +14,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Credential } from '../auth/viewer';
-import { POOL_BUSY_MESSAGE } from '../db/viewer-db';
+import { DATABASE_UNAVAILABLE_MESSAGE, POOL_BUSY_MESSAGE, STATEMENT_TIMED_OUT_MESSAGE } from '../db/viewer-db';
 import { RateLimits, tooManyRequests } from '../http/rate-limit';
 import type { Viewer } from '../policy/viewer';
 import { LiveConnection, LiveDispatcher, LiveSelection } from './dispatcher';
@@ -334,13 +334,16 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
             return false;
           }
           if (err instanceof GraphQLError && err.extensions.code === 'SERVICE_UNAVAILABLE') {
-            // The identity provider is away (JWKS_URL), or every database connection stayed in use: 1013, "try again
-            // later", not the client's fault (on 1011 graphql-ws clients give up).
+            // The identity provider is away (JWKS_URL), the database cannot be reached, or every database connection
+            // stayed in use: 1013, "try again later", not the client's fault (on 1011 graphql-ws clients give up). The
+            // database's unavailability is logged as for requests (a warning a second at most, `databaseUnavailable`).
             const cause = err.originalError ?? err;
             const busy = err.message === POOL_BUSY_MESSAGE;
+            const database = err.message === DATABASE_UNAVAILABLE_MESSAGE || err.message === STATEMENT_TIMED_OUT_MESSAGE;
             if (busy) o.logger.warn({ err: cause }, cause.message);
-            else o.logger.error({ err: cause }, cause.message);
-            ctx.extra.socket.close(1013, busy ? 'Try again later: the hub is busy' : 'Try again later: the identity provider cannot be reached');
+            else if (!database) o.logger.error({ err: cause }, cause.message);
+            const why = busy ? 'the hub is busy' : database ? 'the database cannot be reached' : 'the identity provider cannot be reached';
+            ctx.extra.socket.close(1013, `Try again later: ${why}`);
             return false;
           }
           o.logger.error({ err }, 'a WebSocket connection could not be authenticated');

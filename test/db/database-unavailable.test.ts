@@ -6,6 +6,7 @@ import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/db/viewer-db';
 import { createHub, Hub } from '../../src/server';
 import { cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { capturingLogger } from '../support/log';
+import { LiveClient } from '../support/live';
 import { TcpProxy, testDatabaseThroughProxy } from '../support/tcp-proxy';
 
 /**
@@ -120,11 +121,15 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
       for (let i = 0; i < 4; i++) expect(await ask(query, i % 2 ? ann : undefined)).toMatchObject(unavailable);
       const csv = await fetch(url.replace('/graphql', '/reports/network.csv?from=2004-01-01&to=2005-01-01'), { headers: { authorization: `Bearer ${ann}` } });
       expect([csv.status, csv.headers.get('retry-after'), await csv.json()]).toEqual([503, '5', { errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] }]);
+      // A subscriber's connection: "try again later", saying why (the token's person cannot be looked up).
+      const live = await LiveClient.connect(url, { authorization: `Bearer ${ann}` });
+      expect(live.acknowledged).toBe(false);
+      expect(await live.client.closed).toEqual({ code: 1013, reason: 'Try again later: the database cannot be reached' });
       // Said as the other outages are: a warning a second at most with the count, no error line per request.
       await new Promise((resolve) => setTimeout(resolve, 1100));
       const said = lines.slice(before);
       expect(said.filter((l) => l.level >= 50 && !/live[- ]events/.test(l.msg))).toEqual([]);
-      expect(said.filter((l) => /^the database cannot be reached/.test(l.msg)).map((l) => l.refused).reduce((a, b) => a + b, 0)).toBe(5);
+      expect(said.filter((l) => /^the database cannot be reached/.test(l.msg)).map((l) => l.refused).reduce((a, b) => a + b, 0)).toBe(6);
     } finally {
       await admin.query(`ALTER DATABASE ${pg.escapeIdentifier(database)} ALLOW_CONNECTIONS true`);
       await admin.end();
