@@ -119,12 +119,13 @@ export class CooperationData {
   }): Promise<string> {
     return this.write(
       async () => {
-        // One participant or applicant of a name (in any case): recipients, hosts and shares are chosen by name, and a
-        // look-alike applicant would pass for the member. A withdrawn or rejected one's name is free: it applies again.
-        const [taken] = await this.rows(
-          sql`SELECT p.name FROM participant p WHERE lower(btrim(p.name)) = lower(btrim(${input.name}))
-                AND lap.participant_status(p.status, p.objection_deadline, p.id) NOT IN ('WITHDRAWN', 'REJECTED') LIMIT 1`,
+        // One participant or applicant of a name, as a reader would read it (`nameAsRead`): recipients, hosts and
+        // shares are chosen by name, and a look-alike applicant would pass for the member. A withdrawn or rejected
+        // one's name is free: it applies again. (A network's participants are a few hundred rows: compared here.)
+        const others = await this.rows(
+          sql`SELECT p.name FROM participant p WHERE lap.participant_status(p.status, p.objection_deadline, p.id) NOT IN ('WITHDRAWN', 'REJECTED')`,
         );
+        const taken = others.find((p) => nameAsRead(String(p.name)) === nameAsRead(input.name));
         if (taken) throw badInput('input.name', `${String(taken.name)} is a participant or an applicant already`);
         const [{ id }] = await this.rows(
           sql`INSERT INTO participant (kind, name, country_code, status, applied_at, objection_deadline, competences, is_coordinator, sector, recorded_by_id)
@@ -422,4 +423,20 @@ export class CooperationData {
       throw refusedByPolicy(err);
     }
   }
+}
+
+/**
+ * An organization's name as a reader tells it from another: compatibility forms folded (a full-width letter, a
+ * no-break space: NFKC), invisible characters dropped (zero-width spaces, joiners, soft hyphens, controls),
+ * punctuation and symbols dropped, runs of spaces as one, any case. Letters of other scripts that look alike (a
+ * Cyrillic о in a Latin name) stay apart.
+ */
+export function nameAsRead(name: string): string {
+  return name
+    .normalize('NFKC')
+    .replace(/[\p{Cf}\p{Cc}]/gu, (c) => (/\s/u.test(c) ? ' ' : ''))
+    .replace(/[\p{P}\p{S}]/gu, '')
+    .replace(/\s+/gu, ' ')
+    .trim()
+    .toLowerCase();
 }

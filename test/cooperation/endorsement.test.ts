@@ -215,6 +215,13 @@ describe('who may act', () => {
       // A participant's name, or an applicant's (any case): a look-alike applicant would pass for the member.
       [{ name: 'northstar broadband ', kind: 'PRIVATE_SECTOR', sector: 'INTERNET_SERVICE_PROVIDER', countryCode: 'US', pointOfContact: { name: 'Xavier', email: 'x@x.example' } }, 'input.name: NorthStar Broadband is a participant or an applicant already'],
       [{ name: 'QuickSend Marketing Association', kind: 'PRIVATE_SECTOR', sector: 'INDUSTRY_MEMBERSHIP_ORGANIZATION', countryCode: 'US', pointOfContact: { name: 'Xavier', email: 'x@x.example' } }, 'input.name: QuickSend Marketing Association is a participant or an applicant already'],
+      // Names that read the same: two spaces, a no-break space, a zero-width space, a full-width letter, a full stop.
+      ...['NorthStar  Broadband', 'NorthStar\u00a0Broadband', 'NorthStar Broadband\u200b', '\uff2eorthStar Broadband', 'NorthStar Broadband.'].map(
+        (name): [Record<string, unknown>, string] => [
+          { name, kind: 'PRIVATE_SECTOR', sector: 'INTERNET_SERVICE_PROVIDER', countryCode: 'US', pointOfContact: { name: 'Xavier', email: 'x@x.example' } },
+          'input.name: NorthStar Broadband is a participant or an applicant already',
+        ],
+      ),
     ];
     for (const [input, message] of cases) {
       const r = await hub.gql(`mutation($input: RecordApplicationInput!) { recordApplication(input: $input) { id } }`, { as: cast.oliver, variables: { input } });
