@@ -86,9 +86,10 @@ export function unreadableBodyMessage(body: string, parserMessage: string): stri
 /**
  * The charset a `Content-Type` names when it is not UTF-8 (upper case, as body-parser names one it cannot decode), or
  * null: JSON between systems is UTF-8 (RFC 8259 §8.1), and the hub and the gateway take nothing else — a UTF-16 body,
- * which body-parser would decode, is refused 415 as a Latin-1 one is.
+ * which body-parser would decode, is refused 415 as a Latin-1 one is. Its registered name only (`utf-8`, any case):
+ * body-parser refuses the alias `utf8`, so the gateway does too.
  */
 export function notUtf8Charset(contentType: string | undefined): string | null {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? '')?.[1];
-  return charset !== undefined && !/^utf-?8$/i.test(charset) ? charset.toUpperCase() : null;
+  return charset !== undefined && !/^utf-8$/i.test(charset) ? charset.toUpperCase() : null;
 }

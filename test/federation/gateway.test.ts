@@ -1343,6 +1343,9 @@ describe('the gateway’s front door is the hub’s', () => {
     const requests: Raw[] = [
       { headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: Buffer.concat([Buffer.from(JSON.stringify({ query: mutation, variables: { n: 'x' } }).replace('"x"', '"x')), Buffer.from([0xff, 0xfe]), Buffer.from('"}}')]) },
       { headers: { 'content-type': 'application/json; charset=iso-8859-1', authorization: `Bearer ${token}` }, body: Buffer.from(JSON.stringify({ query: mutation, variables: { n: 'caf\u00e9' } }), 'latin1') },
+      // UTF-16, which the hub's body parser would decode, and the alias utf8, which it refuses: alike at both.
+      { headers: { 'content-type': 'application/json; charset=utf-16', authorization: `Bearer ${token}` }, body: Buffer.from(JSON.stringify({ query: mutation, variables: { n: 'x' } }), 'utf16le') },
+      { headers: { 'content-type': 'application/json; charset=utf8', authorization: `Bearer ${token}` }, body: Buffer.from(JSON.stringify({ query: mutation, variables: { n: 'x' } })) },
       { method: 'GET', headers: { 'apollo-require-preflight': 'true' }, search: `?query=${encodeURIComponent('query($n: Int) { cases(first: $n) { totalCount } }')}&variables=${encodeURIComponent('{n:1')}` },
       { method: 'GET', headers: { 'apollo-require-preflight': 'true' }, search: `?query=${encodeURIComponent('{ me { kind } }')}&extensions=${encodeURIComponent('{x')}` },
     ];
