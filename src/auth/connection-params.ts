@@ -129,9 +129,9 @@ const CREDENTIAL_NAMES = new Set(['xapikey', 'apikey', 'xauthtoken', 'authtoken'
 const normalName = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /**
- * Where a request without an Authorization header carries a credential instead — a header, query parameter or cookie
- * named as one (`X-API-Key: lapk_…`, `X-Auth-Token: eyJ…`, `?access_token=…`, `Cookie: token=eyJ…`) whose value looks
- * like one — or null. (Other cookies pass: a browser sends the cookies of every app on the host, whatever its port.) Such a
+ * Where a request without an Authorization header carries a credential instead — a header or query parameter named as
+ * one (`X-API-Key: lapk_…`, `X-Auth-Token: eyJ…`, `?access_token=…`) whose value looks like one, or a cookie that is
+ * the hub's beyond doubt (below) — or null. Such a
  * request is refused (401 saying where the credential goes), not answered as anonymous: a credential given is never
  * silently ignored (DOMAIN §2). An API gateway's own key (`x-api-key: d41d8…`) and a proxy's own JWT headers pass.
  */
@@ -146,11 +146,17 @@ export function misplacedHttpCredential(req: IncomingMessage): string | null {
       if (CREDENTIAL_NAMES.has(normalName(name)) && CREDENTIAL_VALUE.test(v)) return `the query parameter ${name}`;
     }
   }
+  // Cookies: a browser sends every app's cookies of the host, whatever its port, so a `token` cookie holding a JWT may
+  // well be another app's session. Only what is the hub's beyond doubt is refused: one of its API keys (`lapk_…`)
+  // under any name, or a credential in a cookie named `Authorization`.
   for (const [name, v] of cookies(req.headers.cookie)) {
-    if ((CREDENTIAL_NAMES.has(normalName(name)) || normalName(name) === 'authorization') && CREDENTIAL_VALUE.test(v)) return `the cookie ${name}`;
+    if (HUB_API_KEY.test(v) || (normalName(name) === 'authorization' && CREDENTIAL_VALUE.test(v))) return `the cookie ${name}`;
   }
   return null;
 }
+
+/** One of the hub's API keys, alone or after a scheme (`lapk_…`, `Bearer lapk_…`): no other app's credential looks so. */
+const HUB_API_KEY = /^\s*"?((Bearer|Token|ApiKey)\s+)?lapk_[A-Za-z0-9_-]{8,}"?\s*$/i;
 
 /** The cookies of a `Cookie` header (`a=1; b=2`), values percent-decoded where they can be; none for no header. */
 function cookies(header: string | undefined): Array<[string, string]> {

@@ -351,16 +351,17 @@ describe('keys that do not work', () => {
     expect(await refusedAs({ token: `Bearer ${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the token header')]]]);
     expect(await refusedAs({}, `/graphql?access_token=${token}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter access_token')]]]);
     expect(await refusedAs({ 'x-api-key': `ApiKey ${key.secret}` })).toEqual([401, [['UNAUTHENTICATED', where('the x-api-key header')]]]);
-    // In a cookie named as one (percent-encoded or not), among a browser's other cookies.
-    expect(await refusedAs({ cookie: `theme=dark; token=${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the cookie token')]]]);
+    // In a cookie when it is the hub's beyond doubt (percent-encoded or not), among a browser's other cookies: one of its
+    // API keys under any name, a credential in a cookie named Authorization.
+    expect(await refusedAs({ cookie: `theme=dark; api_key=${key.secret}` })).toEqual([401, [['UNAUTHENTICATED', where('the cookie api_key')]]]);
+    expect(await refusedAs({ cookie: `k=Bearer%20${key.secret}` })).toEqual([401, [['UNAUTHENTICATED', where('the cookie k')]]]);
     expect(await refusedAs({ cookie: `Authorization=Bearer%20${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the cookie Authorization')]]]);
-    expect(await refusedAs({ cookie: `api_key=${key.secret}; theme=dark` })).toEqual([401, [['UNAUTHENTICATED', where('the cookie api_key')]]]);
     // Other headers a proxy adds — an API gateway's own key, an identity-aware proxy's own JWT — and no credential at all:
     // anonymous, as before.
     expect(await refusedAs({ 'x-api-key': 'a-proxy-key-of-its-own', 'x-client-version': '1.2.3', 'cf-access-jwt-assertion': token, 'x-amzn-oidc-data': token })).toEqual([200, undefined]);
-    // Another app's cookies on the same host (a browser sends them whatever the port): a session that is not named as a
-    // credential, a token cookie that holds no credential, a malformed pair.
-    expect(await refusedAs({ cookie: `session=${token}; token=light; csrf=%E0%A4%A; =x; flag` })).toEqual([200, undefined]);
+    // Another app's cookies on the same host (a browser sends them whatever the port): its JWT under `token`,
+    // `access_token` or `session`, a token cookie that holds no credential, a malformed pair.
+    expect(await refusedAs({ cookie: `session=${token}; token=${token}; access_token=${token}; csrf=%E0%A4%A; =x; flag` })).toEqual([200, undefined]);
     // With the Authorization header, the credential is that one.
     expect(await refusedAs({ authorization: `Bearer ${token}`, 'x-api-key': key.secret })).toEqual([200, undefined]);
   });
