@@ -178,18 +178,17 @@ export async function withdrawParticipant(query: OwnerQuery, which: string): Pro
   // APPLIED (the status is computed when read), and is withdrawn as well; when it was endorsed is kept.
   // The network's last endorsed coordinator stays: without one nobody schedules calls or records applications (§C.2),
   // and no command makes an agency a coordinator later — another is founded first (as a point of contact who leaves).
+  // Decided by the database under a lock (lap.last_coordinator_stays): two withdrawals at once cannot each leave the
+  // other's coordinator as the last.
+  const lastCoordinator = new ConfigError(`${org.name} is the network's last coordinator: found another first (npm run admin -- agency <name> --country <CODE> --coordinator)`);
   const [row] = await run(
     query,
     `UPDATE participant SET status = 'WITHDRAWN', endorsed_at = lap.participant_endorsed_at(status, objection_deadline, id, endorsed_at)
-      WHERE id = $1 AND lap.participant_status(status, objection_deadline, id) = 'ENDORSED'
-        AND (NOT is_coordinator OR EXISTS (SELECT 1 FROM participant o WHERE o.id <> $1 AND o.is_coordinator
-               AND lap.participant_status(o.status, o.objection_deadline, o.id) = 'ENDORSED'))
-      RETURNING id`,
+      WHERE id = $1 AND lap.participant_status(status, objection_deadline, id) = 'ENDORSED' RETURNING id`,
     [org.id],
-  );
-  if (!row && org.status === 'ENDORSED' && org.coordinator) {
-    throw new ConfigError(`${org.name} is the network's last coordinator: found another first (npm run admin -- agency <name> --country <CODE> --coordinator)`);
-  }
+  ).catch((err: { code?: string; constraint?: string }) => {
+    throw err?.code === '23514' && err.constraint === 'last_coordinator_stays' ? lastCoordinator : err;
+  });
   if (!row) throw new ConfigError(`${org.name} is not an endorsed participant (${org.status}): nothing to withdraw`);
   return { id: org.id, name: org.name, primaryContactOf };
 }

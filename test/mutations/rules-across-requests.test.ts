@@ -1,3 +1,4 @@
+import { ConfigError } from '../../src/config';
 import { leavePerson, withdrawParticipant } from '../../src/db/bootstrap';
 import { caseId, cast, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
 import { withLocker } from '../support/locker';
@@ -261,6 +262,31 @@ describe('whom a write names is present when it names them', () => {
     );
     expect(answer).toEqual({ data: null, errors: [['BAD_USER_INPUT', 'personId: is not a person of an endorsed agency of GB']] });
     expect(await owner(`SELECT primary_contact_id FROM country WHERE code = 'GB'`)).toEqual([{ primary_contact_id: personId(cast.oliver) }]);
+  });
+
+  onPostgres('two coordinators withdrawn at once (`npm run admin -- withdraw`): the second, waiting for the first, is refused as the network’s last coordinator', async () => {
+    // FTC and ACMA the only coordinators left.
+    await owner(`UPDATE participant SET is_coordinator = true WHERE id = $1`, [orgId('acma')]);
+    await owner(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('oft')]);
+    const [{ name: acma }] = await owner(`SELECT name FROM participant WHERE id = $1`, [orgId('acma')]);
+    let refusal: unknown;
+    await withLocker(async (locker, waiting) => {
+      await locker.query('BEGIN');
+      // FTC's withdrawal under way (another operator's), not committed yet.
+      await locker.query(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('ftc')]);
+      const withdrawing = withdrawParticipant((sql, values) => hub.ds.query(sql, values), acma).catch((err: unknown) => (refusal = err));
+      await waiting();
+      await locker.query('COMMIT');
+      await withdrawing;
+    });
+    expect(refusal).toEqual(new ConfigError(`${acma} is the network's last coordinator: found another first (npm run admin -- agency <name> --country <CODE> --coordinator)`));
+    expect(await owner(`SELECT id, status FROM participant WHERE is_coordinator ORDER BY id`)).toEqual(
+      [
+        { id: orgId('acma'), status: 'ENDORSED' },
+        { id: orgId('ftc'), status: 'WITHDRAWN' },
+        { id: orgId('oft'), status: 'WITHDRAWN' },
+      ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+    );
   });
 
   onPostgres('designated first: `npm run admin -- withdraw` of their agency, waiting for it, clears that designation too', async () => {

@@ -21,6 +21,7 @@ import { NamedWhilePresent1764980000000 } from './1764980000000-NamedWhilePresen
 import { WithdrawnNoPrimaryContact1764990000000 } from './1764990000000-WithdrawnNoPrimaryContact';
 import { WithdrawnContactsCleared1765000000000 } from './1765000000000-WithdrawnContactsCleared';
 import { PersonLeft1765010000000 } from './1765010000000-PersonLeft';
+import { LastCoordinatorStays1765020000000 } from './1765020000000-LastCoordinatorStays';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -47,4 +48,5 @@ export const migrations = [
   WithdrawnNoPrimaryContact1764990000000,
   WithdrawnContactsCleared1765000000000,
   PersonLeft1765010000000,
+  LastCoordinatorStays1765020000000,
 ];
