@@ -102,24 +102,28 @@ interface Job {
 
 /**
  * A group's jobs, in the order of their events (`LiveDispatcher.addJob`): kept while one waits or runs; a lane whose
- * turn runs is in neither list of waiting lanes. A turn takes the first job's row, with every later job of that row
- * (`turnOf`).
+ * turn runs is in neither list of waiting lanes. A turn takes the first job, with the later jobs of its row that
+ * concern the same subscribers (`turnOf`).
  */
 interface Lane {
   key: string;
   jobs: Job[];
 }
 
+/** Whether two jobs concern the same subscribers (their lists, made by `groupsOf` in subscription order). */
+function sameSubscribers(a: readonly Subscriber[], b: readonly Subscriber[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
 /**
- * Jobs of one row of one group, in their order, as one resolution answers them: their events merged as one
+ * Jobs of one row of one group, concerning the same subscribers, in their order, as one resolution answers them: their events merged as one
  * transaction's would be (`mergeEvents`), every subscriber any of them had, the latest viewer and time. A payload is
  * read when it is resolved, so the row's latest state answers all of its jobs at once.
  */
 function turnOf(jobs: readonly Job[]): Omit<Job, 'dispatch'> {
   const last = jobs[jobs.length - 1];
-  const subscribers = [...new Set(jobs.flatMap((job) => job.subscribers))];
   const events = jobs.length === 1 ? last.events : mergeEvents(jobs.flatMap((job) => job.events));
-  return { viewer: last.viewer, selection: last.selection, subscribers, events, now: last.now };
+  return { viewer: last.viewer, selection: last.selection, subscribers: last.subscribers, events, now: last.now };
 }
 
 /**
@@ -419,8 +423,8 @@ export class LiveDispatcher extends EventEmitter {
 
   /**
    * Starts lanes' turns while there are places: fresh lanes first, then the busy ones in turn. A turn is one resolution:
-   * the lane's first job's row, with every job of that row the lane holds (`turnOf`) — a row changed many times while
-   * its groups waited is resolved once per group, at its latest state, so a backlog of changes to a few rows (the
+   * the lane's first job, with the later jobs of its row for the same subscribers (`turnOf`) — a row changed many times
+   * while its groups waited is resolved once per group, at its latest state, so a backlog of changes to a few rows (the
    * agencies working on a call) is a few turns, for the groups that see them and for those that do not (a private
    * member's subscription to every call). A job none of whose subscribers is still there is resolved for nobody:
    * skipped (a hub stopping, its subscriptions closed, does not resolve their backlog).
@@ -429,10 +433,18 @@ export class LiveDispatcher extends EventEmitter {
     while (this.running < this.concurrency && this.waiting.length === 0) {
       const lane = this.freshLanes.shift() ?? this.busyLanes.shift();
       if (!lane) return;
-      const first = lane.jobs[0].events[0];
-      const sameRow = (job: Job) => job.events[0].topic === first.topic && job.events[0].id === first.id;
-      const jobs = lane.jobs.filter(sameRow);
-      lane.jobs = lane.jobs.filter((job) => !sameRow(job));
+      // The first job, and the jobs of its row after it while they concern the very same subscribers: a subscriber that
+      // started after a change must not be answered for it (the merged events would tell it of an earlier change it
+      // was not there for, when only a later one it cannot see concerns it — a probe).
+      const first = lane.jobs[0];
+      const taken = new Set<Job>([first]);
+      for (const job of lane.jobs.slice(1)) {
+        if (job.events[0].topic !== first.events[0].topic || job.events[0].id !== first.events[0].id) continue;
+        if (!sameSubscribers(job.subscribers, first.subscribers)) break;
+        taken.add(job);
+      }
+      const jobs = lane.jobs.filter((job) => taken.has(job));
+      lane.jobs = lane.jobs.filter((job) => !taken.has(job));
       this.running++;
       const turn = async () => {
         const row = turnOf(jobs);
