@@ -207,7 +207,8 @@ export class CaseShareResolver {
     const seen = people.filter((p): p is Person => p instanceof Person);
     // Named, but a person this viewer may not see: noted in `extensions.redacted` (once each), as a hidden person
     // reference is: `recipients: []` beside `reachesWholeOrganization: false` would otherwise read as naming nobody.
-    for (let i = seen.length; i < s.recipientIds.length; i++) ctx.redactions.note(info.path);
+    const hidden = s.recipientIds.length - seen.length;
+    if (hidden > 0) ctx.redactions.note(info.path, hidden);
     return seen;
   }
 

@@ -46,7 +46,7 @@ export class SectorReportResolver {
     const { people, hidden } = await ctx.data.cooperation.recipientsByReport.load(r.id);
     // Named, but a person this viewer may not see: noted in `extensions.redacted` (once each), as a hidden person
     // reference is, so that the list does not read as naming only those listed.
-    for (let i = 0; i < hidden; i++) ctx.redactions.note(info.path);
+    if (hidden > 0) ctx.redactions.note(info.path, hidden);
     return people;
   }
 

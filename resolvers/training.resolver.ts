@@ -6,7 +6,7 @@ import { Person } from '../entities/person.entity';
 import { TrainingSession } from '../entities/training-session.entity';
 import type { Context } from '../src/context';
 import { Connection, toConnection } from '../src/graphql/connection';
-import { badInput } from '../src/graphql/errors';
+import { badInput, mustBeInTheFuture } from '../src/graphql/errors';
 import { isUuid, loadAll, required } from '../src/data/batch';
 import { ScheduleTrainingInput, TrainingFilter, TrainingsArgs } from './types/training.input';
 
@@ -73,7 +73,7 @@ export class TrainingSessionResolver {
   async scheduleTraining(@Arg('input') input: ScheduleTrainingInput, @Ctx() ctx: Context): Promise<TrainingSession> {
     validDate('input.scheduledAt', input.scheduledAt);
     // Scheduled before it is held, as a call is.
-    if (!(input.scheduledAt.getTime() > ctx.now().getTime())) throw badInput('input.scheduledAt', 'must be in the future');
+    mustBeInTheFuture('input.scheduledAt', input.scheduledAt, ctx.now());
     const hosts = await endorsedParticipants(ctx, 'input.hostIds', input.hostIds);
     if (input.audience === TrainingAudience.AGENCIES_ONLY) {
       const privateHosts = hosts.filter((h) => h.kind !== ParticipantKind.AGENCY);

@@ -6,7 +6,7 @@ import type { PageArgs } from '../../resolvers/types/common.args';
 import { generateApiKey } from '../auth/api-keys';
 import { and, Sql, sql } from '../db/sql';
 import type { Page } from '../graphql/connection';
-import { badInput, forbidden, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
+import { badInput, forbidden, mustBeInTheFuture, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
 import { OrderKey, paginate } from '../graphql/paginate';
 import { byKey, isUuid, uuidArray } from './batch';
 import type { Data } from './index';
@@ -78,7 +78,7 @@ export class AccountabilityData {
   /** Creates a key for the viewer's organization; the secret is returned this once (api_key_create: its people only). */
   async createApiKey(name: string, expiresAt: Date | null | undefined, now: Date): Promise<CreatedApiKey> {
     const keyName = text('name', name, 100);
-    if (expiresAt && !(expiresAt.getTime() > now.getTime())) throw badInput('expiresAt', 'must be in the future');
+    if (expiresAt) mustBeInTheFuture('expiresAt', expiresAt, now);
     const key = generateApiKey();
     const [row] = await this.db
       .query<{ id: string }>(

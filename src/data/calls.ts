@@ -9,7 +9,7 @@ import type { AddSegmentInput, ExcludeFromCallInput, ScheduleCallInput } from '.
 import type { PageArgs } from '../../resolvers/types/common.args';
 import { raw, Sql, sql } from '../db/sql';
 import type { Page } from '../graphql/connection';
-import { badInput, forbidden, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
+import { badInput, forbidden, mustBeInTheFuture, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
 import { OrderKey, paginate } from '../graphql/paginate';
 import { byKey, groupBy, isUuid, uuidArray } from './batch';
 import type { LiveEvent } from '../live/events';
@@ -265,7 +265,7 @@ export class CallData {
   async schedule(input: ScheduleCallInput, now: Date): Promise<ConferenceCall> {
     if (Number.isNaN(input.scheduledAt.getTime())) throw badInput('input.scheduledAt', 'is not a date');
     // Scheduled before it is held: a call dated in the past would fill a quarter the cadence reports as without one.
-    if (!(input.scheduledAt.getTime() > now.getTime())) throw badInput('input.scheduledAt', 'must be in the future');
+    mustBeInTheFuture('input.scheduledAt', input.scheduledAt, now);
     const [row] = await this.write(() =>
       this.db.query<{ id: string }>(
         `INSERT INTO conference_call (title, scheduled_at, duration_minutes, organizer_id, dial_in) VALUES ($1,$2,$3,lap.viewer_org(),$4) RETURNING id`,

@@ -151,9 +151,9 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
 }
 
 /** An organization by id, else by its exact name, else by its name in any case (when only one organization has it so). */
-async function organization(query: OwnerQuery, which: string): Promise<{ id: string; name: string; status: string; coordinator: boolean }> {
+async function organization(query: OwnerQuery, which: string): Promise<{ id: string; name: string; status: string }> {
   // The status as it is now (the procedure's, at an application's deadline), as the hub tells it.
-  const columns = `id, name, lap.participant_status(status, objection_deadline, id) AS status, is_coordinator AS coordinator`;
+  const columns = `id, name, lap.participant_status(status, objection_deadline, id) AS status`;
   let orgs = await run(query, `SELECT ${columns} FROM participant WHERE ${UUID.test(which) ? 'id = $1::uuid' : 'name = $1'}`, [which]);
   if (!orgs.length && !UUID.test(which)) orgs = await run(query, `SELECT ${columns} FROM participant WHERE lower(name) = lower($1)`, [which]);
   if (orgs.length > 1) throw new ConfigError(`${orgs.length} organizations are named "${which}" but for case: give the exact name or the id (npm run admin -- list)`);

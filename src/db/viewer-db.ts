@@ -107,8 +107,13 @@ export const DATABASE_UNAVAILABLE_MESSAGE = 'The database cannot be reached at t
 export function databaseUnavailable(err: unknown): GraphQLError | null {
   if (statementTimedOut(err)) return serviceUnavailable(STATEMENT_TIMED_OUT_MESSAGE, 5, err as Error);
   if (!unreachable(err)) return null;
-  noteUnavailable(err as Error);
-  return serviceUnavailable(DATABASE_UNAVAILABLE_MESSAGE, 5, err as Error);
+  return unavailable(err as Error);
+}
+
+/** The 503 of a database that cannot be used now, noted for the once-a-second warning (`reportUnavailableTo`). */
+function unavailable(err: Error): GraphQLError {
+  noteUnavailable(err);
+  return serviceUnavailable(DATABASE_UNAVAILABLE_MESSAGE, 5, err);
 }
 
 /** Whether `err` says the database cannot be reached or stopped answering (`databaseUnavailable`). */
@@ -147,15 +152,8 @@ export async function requestConnection(ds: DataSource): Promise<pg.PoolClient> 
     }
     // The database refused a new connection, whatever its reason (not accepting connections, SQLSTATE 55000; the
     // database gone, 3D000; the hub's role refused, 28000/28P01): the hub cannot serve for now, not the request's fault.
-    throw databaseUnavailable(err) ?? connectRefused(err);
+    throw databaseUnavailable(err) ?? (err instanceof Error && !(err instanceof GraphQLError) ? unavailable(err) : err);
   }
-}
-
-/** `databaseUnavailable` for an error of opening a connection that is not one of its own kinds (`requestConnection`). */
-function connectRefused(err: unknown): unknown {
-  if (err instanceof GraphQLError || !(err instanceof Error)) return err;
-  noteUnavailable(err);
-  return serviceUnavailable(DATABASE_UNAVAILABLE_MESSAGE, 5, err);
 }
 
 /**

@@ -6,6 +6,11 @@ export function badInput(argument: string, problem: string): GraphQLError {
   return new GraphQLError(`${argument}: ${problem}`, { extensions: { code: 'BAD_USER_INPUT', argument } });
 }
 
+/** `date` must come after `now` (a call or training scheduled, a key's expiry): BAD_USER_INPUT naming the argument. */
+export function mustBeInTheFuture(argument: string, date: Date, now: Date): void {
+  if (!(date.getTime() > now.getTime())) throw badInput(argument, 'must be in the future');
+}
+
 /**
  * A refused mutation (or query field): nothing was written. `why`, when given, is the rule's reason (the rule tree's,
  * citing the plan), said after "Not allowed: ": the same for every row the rule refuses, so it tells nothing of a row.

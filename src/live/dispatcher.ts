@@ -116,9 +116,9 @@ function sameSubscribers(a: readonly Subscriber[], b: readonly Subscriber[]): bo
 }
 
 /**
- * Jobs of one row of one group, concerning the same subscribers, in their order, as one resolution answers them: their events merged as one
- * transaction's would be (`mergeEvents`), every subscriber any of them had, the latest viewer and time. A payload is
- * read when it is resolved, so the row's latest state answers all of its jobs at once.
+ * Jobs of one row of one group, for the same subscribers, in their order, as one resolution answers them: their events
+ * merged as one transaction's would be (`mergeEvents`), the latest viewer and time. A payload is read when it is
+ * resolved, so the row's latest state answers all of its jobs at once.
  */
 function turnOf(jobs: readonly Job[]): Omit<Job, 'dispatch'> {
   const last = jobs[jobs.length - 1];

@@ -16,7 +16,8 @@ export class Redactions {
   /** Under federation's `_entities`: by representation index, the paths below the entity and their counts. */
   private readonly byEntity = new Map<number, Map<string, number>>();
 
-  note(path: Path): void {
+  /** Notes `count` values left out or nulled at `path` (a list's hidden members: one each). */
+  note(path: Path, count = 1): void {
     const keys: string[] = [];
     // The list index right under the root field (a representation's, under `_entities`).
     let rootIndex: number | undefined;
@@ -26,12 +27,12 @@ export class Redactions {
     }
     keys.reverse();
     const key = keys.join('.');
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + count);
     if (rootIndex !== undefined && keys[0] === '_entities') {
       const below = keys.slice(1).join('.');
       let paths = this.byEntity.get(rootIndex);
       if (!paths) this.byEntity.set(rootIndex, (paths = new Map()));
-      paths.set(below, (paths.get(below) ?? 0) + 1);
+      paths.set(below, (paths.get(below) ?? 0) + count);
     }
   }
 
