@@ -89,6 +89,22 @@ export function oweCommit(client: pg.Client, failed: (err: Error) => void): void
   owing.add(c);
 }
 
+/**
+ * The `COMMIT` the connection owes (`oweCommit`), taken by a caller that sends it itself as the first statement of its
+ * own simple-protocol message (`COMMIT; BEGIN …`: one answer of PostgreSQL instead of two): `'COMMIT; '`, or `''` when
+ * nothing is owed. The transaction it ends read nothing it could lose; a failure of that message is its sender's
+ * (the connection lost, the next transaction not begun), so the owed one's `failed` is not called.
+ */
+export function takeOwedCommit(client: pg.Client): string {
+  const c = client as Counted;
+  const owed = c[OWED];
+  if (!owed) return '';
+  c[OWED] = null;
+  owing.delete(c);
+  clearTimeout(owed.timer);
+  return 'COMMIT; ';
+}
+
 /** Whether `client` owes a `COMMIT` (`oweCommit`) it has not sent yet. */
 export function owesCommit(client: pg.Client): boolean {
   return Boolean((client as Counted)[OWED]);

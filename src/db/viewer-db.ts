@@ -8,7 +8,7 @@ import type { Viewer } from '../policy/viewer';
 import { encodeEvents, LIVE_CHANNEL, LiveEvent, mergeEvents } from '../live/events';
 import { clientClosedRequest, serviceUnavailable } from '../graphql/errors';
 import { fromJson, hydrate } from './hydrate';
-import { countOn, oweCommit, StatementCount } from './statement-counter';
+import { countOn, oweCommit, StatementCount, takeOwedCommit } from './statement-counter';
 import type { Sql } from './sql';
 
 type Row = Record<string, any>;
@@ -315,7 +315,7 @@ export class ViewerDb {
     this.cork(client);
     // Read-write only (writes are what a rule at commit judges; a read's BEGIN stays as short as it was).
     const waited = this.readOnly ? '' : `, set_config('lap.waited_ms', '${Math.max(0, Math.round(performance.now() - this.clockReadAt))}', true)`;
-    const begun = client.query(timed(this.ds, { text: `${before}BEGIN ${mode}; ${role}${statementTimeout(this.ds)}${GENERIC_PLANS}${settings(this.viewer, this.now)}${waited}${probe}` })).then(
+    const begun = client.query(timed(this.ds, { text: `${before || takeOwedCommit(client)}BEGIN ${mode}; ${role}${statementTimeout(this.ds)}${GENERIC_PLANS}${settings(this.viewer, this.now)}${waited}${probe}` })).then(
       (results) => {
         if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
       },
@@ -736,7 +736,7 @@ export class RequestConnection {
       // The two count as one statement (`X-SQL-Statements`), the lookup: one write, one answer.
       countOn(client, null);
       begun = client.query(
-        timed(this.ds, { text: `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${statementTimeout(this.ds)}${GENERIC_PLANS}${probe ? `SELECT ${SHARED_SESSION_PROBE} AS shared` : ''}` }),
+        timed(this.ds, { text: `${takeOwedCommit(client)}BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${statementTimeout(this.ds)}${GENERIC_PLANS}${probe ? `SELECT ${SHARED_SESSION_PROBE} AS shared` : ''}` }),
       ) as unknown as Promise<pg.QueryResult[]>;
       countOn(client, this.count);
       const now = this.now.toISOString();

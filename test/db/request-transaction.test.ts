@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { OWED_COMMIT_IDLE_MS, owedCommits, owesCommit, payOwedCommits } from '../../src/db/statement-counter';
-import { lookupViewer, poolOf, ViewerDb } from '../../src/db/viewer-db';
+import { lookupViewer, poolOf, RequestConnection, ViewerDb } from '../../src/db/viewer-db';
 import { ViewerKind } from '../../entities/enums';
 import { caseId, personId, startTestHub, TestHub } from '../support/hub';
 
@@ -272,6 +272,57 @@ test('a connection taken while it owes a read-only COMMIT: what is sent on it ne
     expect(failures).toEqual([]);
   }
   await owedCommitsSent();
+});
+
+test('the next request on a connection that owes a COMMIT sends it in its own BEGIN message: one message, the new transaction its own', async () => {
+  if (embedded) return; // one session for every connection: the COMMIT is sent at once there, never owed
+  const pool = poolOf(hub.ds);
+  await hub.auditSettled();
+  await payOwedCommits();
+  await allIdle(pool);
+  const ann = (await lookupViewer(hub.ds, personId(ANN), null, new Date()))!;
+  const tom = (await lookupViewer(hub.ds, personId('tom.baker@meridianbank.example'), null, new Date()))!;
+  const viewerOf = (row: typeof ann) => ({ kind: row.kind as ViewerKind, personId: row.person_id, ownOrgId: row.own_org, memberOrgId: row.own_org });
+  const seen = `SELECT current_setting('lap.person_id') AS person, current_user AS role, now() AS begun, pg_current_xact_id_if_assigned() IS NULL AS nothing_written`;
+  for (const next of ['read', 'lookup'] as const) {
+    const first = new ViewerDb(hub.ds, viewerOf(ann), new Date());
+    first.readOnly = true;
+    const [before] = await first.query<{ begun: Date }>(seen);
+    expect(before).toEqual({ person: personId(ANN), role: 'lap_viewer', begun: expect.any(Date), nothing_written: true });
+    const failures: Error[] = [];
+    await first.finish((err) => failures.push(err));
+    expect(owedCommits()).toBe(1);
+    messages = [];
+    try {
+      // Taken again at once (the pool hands out the connection given back last), before it sends the COMMIT itself:
+      // Tom's transaction, begun by the message that ends Ann's.
+      let rows: { begun: Date }[];
+      if (next === 'read') {
+        const second = new ViewerDb(hub.ds, viewerOf(tom), new Date());
+        second.readOnly = true;
+        rows = await second.query<{ begun: Date }>(seen);
+        await second.finish();
+      } else {
+        const connection = new RequestConnection(hub.ds, new Date());
+        expect(await connection.lookupViewer(personId('tom.baker@meridianbank.example'), null)).toMatchObject({ person_id: tom.person_id });
+        const second = await connection.viewerDb(viewerOf(tom));
+        rows = await second.query<{ begun: Date }>(seen);
+        await second.finish();
+      }
+      // A transaction of its own, begun after Ann's (which is over): not Ann's with Tom's settings on top.
+      expect(rows).toEqual([{ person: tom.person_id, role: 'lap_viewer', begun: expect.any(Date), nothing_written: true }]);
+      expect(rows[0].begun.getTime()).toBeGreaterThan(before.begun.getTime());
+      expect(messages[0]).toMatch(next === 'read' ? /^COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE lap_viewer; / : /^COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE lap_viewer; SET LOCAL statement_timeout/);
+      // Ann's COMMIT went in that message, not in one of its own.
+      expect(messages.filter((m) => m === 'COMMIT')).toEqual(['COMMIT']);
+      expect(messages.at(-1)).toBe('COMMIT');
+    } finally {
+      messages = null;
+    }
+    expect(failures).toEqual([]);
+    await owedCommitsSent();
+    await allIdle(pool);
+  }
 });
 
 test('viewers at once on the pool’s connections, reused while they owe their COMMIT: every answer is its own viewer’s', async () => {
