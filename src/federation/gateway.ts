@@ -29,6 +29,7 @@ import {
   OperationTypeNode,
   parse,
   print,
+  SelectionNode,
   SelectionSetNode,
   TypeInfo,
   visit,
@@ -98,14 +99,23 @@ function collapsed(p: Path | undefined): string[] {
  * included), and for each hub entity another subgraph also names, a non-null scalar field only the hub resolves
  * (`Case` → `reference`).
  */
-function supergraphFacts(supergraph: string): { foreign: Set<string>; hubFieldOf: Map<string, string> } {
+function supergraphFacts(supergraph: string): { foreign: Set<string>; hubFieldOf: Map<string, string>; keysOf: Map<string, Set<string>> } {
   const foreign = new Set<string>();
   const hubFieldOf = new Map<string, string>();
+  const keysOf = new Map<string, Set<string>>();
   const graphsOf = (directives: readonly ConstDirectiveNode[] | undefined, name: string) =>
     (directives ?? []).filter((d) => d.name.value === name).flatMap((d) => d.arguments?.filter((a) => a.name.value === 'graph').map((a) => (a.value as EnumValueNode).value) ?? []);
   for (const def of parse(supergraph).definitions) {
     if (def.kind !== Kind.OBJECT_TYPE_DEFINITION && def.kind !== Kind.OBJECT_TYPE_EXTENSION) continue;
     const typeGraphs = graphsOf(def.directives, 'join__type');
+    // The fields of its keys (`key: "id"`): the top-level names of each key's selection.
+    for (const d of def.directives ?? []) {
+      const key = d.name.value === 'join__type' ? d.arguments?.find((a) => a.name.value === 'key')?.value : undefined;
+      if (key?.kind !== Kind.STRING) continue;
+      const names = keysOf.get(def.name.value) ?? new Set<string>();
+      keysOf.set(def.name.value, names);
+      for (const name of key.value.replace(/\{[^{}]*\}/g, ' ').split(/[\s,]+/)) if (name) names.add(name);
+    }
     for (const field of def.fields ?? []) {
       const graphs = graphsOf(field.directives, 'join__field');
       const owners = graphs.length ? graphs : typeGraphs;
@@ -117,7 +127,7 @@ function supergraphFacts(supergraph: string): { foreign: Set<string>; hubFieldOf
       }
     }
   }
-  return { foreign, hubFieldOf };
+  return { foreign, hubFieldOf, keysOf };
 }
 
 /**
@@ -548,7 +558,20 @@ function probeKeyFor(document: DocumentNode): string {
  * field, the client's, so the hub was never asked and the hidden case's id came back.
  */
 export function hubLinksPlugin(supergraph: string): GatewayPlugin {
-  const { foreign, hubFieldOf } = supergraphFacts(supergraph);
+  const { foreign, hubFieldOf, keysOf } = supergraphFacts(supergraph);
+  /**
+   * A key field of the link's entity that the client asks for under `@skip` or `@include` (`case { id @skip(if: true)
+   * reference }`) goes into an inline fragment with those directives (`... @skip(if: true) { id }`), the same for
+   * execution: the gateway's planner took the field for the key it needs to name the entity to the hub, so a skipped
+   * key left it nothing to name it by, and every link read null, visible cases too.
+   */
+  const conditionalKeys = (selections: readonly SelectionNode[], keys: ReadonlySet<string> | undefined): SelectionNode[] =>
+    selections.map((selection) => {
+      const conditions = selection.kind === Kind.FIELD ? (selection.directives ?? []).filter((d) => d.name.value === 'skip' || d.name.value === 'include') : [];
+      if (selection.kind !== Kind.FIELD || !keys?.has(selection.name.value) || conditions.length === 0) return selection;
+      const field: FieldNode = { ...selection, directives: selection.directives!.filter((d) => !conditions.includes(d)) };
+      return { kind: Kind.INLINE_FRAGMENT, directives: conditions, selectionSet: { kind: Kind.SELECTION_SET, selections: [field] } } satisfies InlineFragmentNode;
+    });
   const probed = new WeakMap<DocumentNode, { document: DocumentNode; key: string } | null>();
   const withProbes = (schema: GraphQLSchema, document: DocumentNode): { document: DocumentNode; key: string } | null => {
     const typeInfo = new TypeInfo(schema);
@@ -564,7 +587,8 @@ export function hubLinksPlugin(supergraph: string): GatewayPlugin {
           if (!parent || !hubField || !node.selectionSet || !foreign.has(`${parent.name}.${node.name.value}`)) return undefined;
           changed = true;
           const probe: FieldNode = { kind: Kind.FIELD, alias: { kind: Kind.NAME, value: key }, name: { kind: Kind.NAME, value: hubField } };
-          return { ...node, selectionSet: { ...node.selectionSet, selections: [...node.selectionSet.selections, probe] } };
+          const selections = conditionalKeys(node.selectionSet.selections, keysOf.get(getNamedType(type!).name));
+          return { ...node, selectionSet: { ...node.selectionSet, selections: [...selections, probe] } };
         },
       }),
     );

@@ -172,6 +172,23 @@ test.each(viewers)('complaints → case: %s gets null for a case the hub does no
   }
 });
 
+test.each(viewers)('complaints → case: %s, the case’s id under @skip or @include: the cases it sees answered as without the id (every link read null)', async (viewer) => {
+  const sees = (ref: string | null) => ref !== null && caseAccess[viewer].sees.includes(ref);
+  const as = emailOf(viewer);
+  const cases = (shape: (ref: string) => Record<string, unknown>) => ({ status: 200, body: { data: { complaints: complaintCases.map(([id, ref]) => ({ id, case: sees(ref) ? shape(ref!) : null })) } } });
+  for (const [query, variables, shape] of [
+    [`{ complaints { id case { id @skip(if: true) __typename } } }`, undefined, () => ({ __typename: 'Case' })],
+    [`{ complaints { id case { id @include(if: false) reference } } }`, undefined, (ref: string) => ({ reference: ref })],
+    [`query($skip: Boolean!) { complaints { id case { id @skip(if: $skip) reference } } }`, { skip: true }, (ref: string) => ({ reference: ref })],
+    [`query($skip: Boolean!) { complaints { id case { id @skip(if: $skip) reference } } }`, { skip: false }, (ref: string) => ({ id: caseId(ref), reference: ref })],
+    [`query($skip: Boolean = true) { complaints { id case { key: id @skip(if: $skip) reference } } }`, undefined, (ref: string) => ({ reference: ref })],
+    [`{ complaints { id case @include(if: true) { id @skip(if: true) @include(if: true) reference } } }`, undefined, (ref: string) => ({ reference: ref })],
+    [`{ complaints { id case { id @skip(if: false) reference } } }`, undefined, (ref: string) => ({ id: caseId(ref), reference: ref })],
+  ] as const) {
+    expect([query, variables, await post(url, query, as, {}, variables)]).toEqual([query, variables, cases(shape)]);
+  }
+});
+
 test('a link to a case id that does not exist reads as a hidden one: null, no error; with the hub failing on the entity, its error stays', async () => {
   // The complaints example's demo store links no missing id: a stand-in hub answers `_entities` with nulls (as the hub
   // does for a hidden or a missing case), or with an error for the entity (a hub that failed).
