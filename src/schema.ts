@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { GraphQLFieldResolver, GraphQLInterfaceType, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { GraphQLError, GraphQLFieldResolver, GraphQLInterfaceType, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, shield } from 'graphql-shield';
 import { validate as classValidate, ValidationError } from 'class-validator';
@@ -324,14 +324,27 @@ export function applyPermissions(schema: GraphQLSchema, tree: PermissionTree = p
  * its resolver: a mutation that is refused (a policy's 42501, a write that changed no row) or fails writes nothing,
  * and the transaction stays usable for the document's next mutation. Its answer's fields resolve after it, as reads.
  */
-export function applyMutationSavepoints(schema: GraphQLSchema): GraphQLSchema {
+export function applyMutationSavepoints(schema: GraphQLSchema, tree: PermissionTree = permissions): GraphQLSchema {
   const mutation = schema.getMutationType();
   if (!mutation) return schema;
+  // A refusal without a reason of its own (row-level security changed no row, a policy's 42501: `forbidden()`) says
+  // the mutation's rule, as the rule tree's denial does: an agency the database refuses is told the same rule as a
+  // private member the rule tree refuses, not a bare "Not allowed". The same words for every row (DOMAIN §3).
+  const withReason = (err: unknown, field: string): unknown => {
+    const reason = tree.Mutation?.[field]?.reason;
+    const bare = err instanceof GraphQLError && err.extensions.code === 'FORBIDDEN' && err.message === forbidden().message;
+    return bare && reason ? forbidden(reason) : err;
+  };
   const inSavepoint = (resolve: GraphQLFieldResolver<unknown, Context>, parent: unknown, args: unknown, ctx: Context, info: GraphQLResolveInfo) =>
     ctx.db.atomically(async () => {
-      const result: unknown = await resolve(parent, args as Record<string, unknown>, ctx, info);
+      let result: unknown;
+      try {
+        result = await resolve(parent, args as Record<string, unknown>, ctx, info);
+      } catch (err) {
+        throw withReason(err, info.fieldName);
+      }
       // graphql-shield returns (not throws) a resolver's error and a denied rule's: a failure all the same.
-      if (result instanceof Error) throw result;
+      if (result instanceof Error) throw withReason(result, info.fieldName);
       return result;
     });
   const fields = Object.fromEntries(Object.keys(mutation.getFields()).map((f) => [f, inSavepoint]));
