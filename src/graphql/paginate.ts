@@ -47,7 +47,8 @@ export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T
   const order = q.order.map(bytewise);
   const tag = listTag(q.from, order);
   let after: string[] | undefined;
-  if (q.after) {
+  // An empty `after` names no position: refused as any other string that is no cursor (not read as "no cursor").
+  if (q.after != null) {
     after = decodeCursor(q.after, order.length, tag).map(String);
     order.forEach((k, i) => {
       if (!validKey[k.type](after![i])) throw badInput('after', 'is not a cursor of this list');
@@ -77,7 +78,7 @@ export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T
   const pageRows = db.rows(statement).catch((err: { code?: unknown }) => {
     // A cursor whose values pass the shape checks but not PostgreSQL's (an integer or a date out of range):
     // a data exception (SQLSTATE class 22) is bad input, not an internal error.
-    if (q.after && typeof err.code === 'string' && err.code.startsWith('22')) throw badInput('after', 'is not a cursor of this list');
+    if (q.after != null && typeof err.code === 'string' && err.code.startsWith('22')) throw badInput('after', 'is not a cursor of this list');
     throw err;
   });
   const countStatement = () => db.rows(sql`SELECT count(*)::int AS n FROM ${q.from} WHERE ${q.where}`).then((r) => Number(r[0].n));
@@ -97,7 +98,7 @@ export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T
     nodes,
     cursor,
     hasNextPage,
-    hasPreviousPage: !!q.after,
+    hasPreviousPage: q.after != null,
     count,
   };
 }

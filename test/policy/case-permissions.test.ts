@@ -351,6 +351,7 @@ describe('pagination', () => {
 
   test.each([
     ['garbage', () => 'not-a-cursor'],
+    ['an empty string (not "no cursor")', () => ''],
     ['base64 of something else', () => Buffer.from('{"a":1}').toString('base64url')],
     ['a cursor with the wrong number of keys', (real: string) => forgedCursor(real, ['1'])],
     ['a cursor whose keys have the wrong type', (real: string) => forgedCursor(real, ['high', '0b6f3c1e-8d2a-4f6b-9c3e-5a7d1e2f4b60'])],
