@@ -7,6 +7,7 @@ import { generateApiKey } from '../auth/api-keys';
 import { and, Sql, sql } from '../db/sql';
 import type { Page } from '../graphql/connection';
 import { badInput, forbidden, mustBeInTheFuture, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
+import { isBlank } from '../graphql/input-text';
 import { OrderKey, paginate } from '../graphql/paginate';
 import { byKey, isUuid, uuidArray } from './batch';
 import type { Data } from './index';
@@ -33,7 +34,7 @@ function uniqueViolation(err: unknown): boolean {
 function text(argument: string, value: string, max: number): string {
   const trimmed = value.trim();
   // Worded as the input types' checks are (`NotBlank`, class-validator's lengths).
-  if (trimmed.length === 0) throw badInput(argument, 'must not be blank');
+  if (isBlank(trimmed)) throw badInput(argument, 'must not be blank');
   if (trimmed.length > max) throw badInput(argument, `must be shorter than or equal to ${max} characters`);
   return trimmed;
 }

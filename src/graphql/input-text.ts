@@ -16,6 +16,21 @@ export function textProblem(value: string): string | null {
   return null;
 }
 
+/**
+ * White space, and the characters that show nothing where they are the whole text: the format characters (zero-width
+ * space, joiners, word joiner, byte-order mark, soft hyphen, direction marks: Unicode's Cf) and the blank letters and
+ * symbols (Hangul fillers, the Mongolian vowel separator, the blank Braille pattern).
+ */
+const invisible = /^[\s\p{Cf}\u115F\u1160\u180E\u2800\u3164\uFFA0]*$/u;
+
+/**
+ * Whether a name, title, reason or answer is blank: nothing a list or a dashboard can show (`input.title: must not be
+ * blank`). Three zero-width spaces are as blank as three spaces.
+ */
+export function isBlank(value: string): boolean {
+  return invisible.test(value);
+}
+
 interface Problem {
   argument: string;
   problem: string;

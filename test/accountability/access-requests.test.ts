@@ -274,6 +274,7 @@ describe('refused: exact codes, nothing written', () => {
     ['a tier the asker already reads', cast.grace, REQUEST, { c: caseId('ACMA-2004-011'), j: 'x' }, [['BAD_USER_INPUT', 'caseId: you already read this case’s confidential tier']]],
     ['a second pending request', cast.isla, REQUEST, { c: caseId('ACMA-2004-011'), j: 'again' }, [['BAD_USER_INPUT', 'caseId: you already have a pending request for this case']]],
     ['an empty justification', cast.isla, REQUEST, { c: caseId('KISA-2004-002'), j: '  ' }, [['BAD_USER_INPUT', 'justification: must not be blank']]],
+    ['a justification of zero-width spaces', cast.isla, REQUEST, { c: caseId('KISA-2004-002'), j: '\u200b\u200b\u200b' }, [['BAD_USER_INPUT', 'justification: must not be blank']]],
     ['the requester grants their own', cast.isla, GRANT, { id: ISLA_ACMA }, [['FORBIDDEN', 'Not allowed: originators determine what they share (¶ after §A.7): the lead agency’s people decide (case_access_request_decide)']]],
     ['an agency that is not the lead grants (it cannot see the request)', cast.ann, GRANT, { id: ISLA_ACMA }, [['BAD_USER_INPUT', 'id: no access request with this id']]],
     ['a private-sector member grants', cast.grace, GRANT, { id: ISLA_ACMA }, [['FORBIDDEN', 'Not allowed: originators determine what they share (¶ after §A.7): the lead agency’s people decide (case_access_request_decide)']]],

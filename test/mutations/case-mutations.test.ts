@@ -111,6 +111,8 @@ describe('openCase', () => {
     ['a blank title', { title: '     ' }, 'input.title: must not be blank'],
     // '' is too short as well: told that it is blank, as '   ' is.
     ['an empty title', { title: '' }, 'input.title: must not be blank'],
+    ['a title of zero-width spaces', { title: '\u200b\u200b\u200b' }, 'input.title: must not be blank'],
+    ['a title of invisible characters and spaces', { title: ' \u2060\ufeff\u00ad \u200d\u3164 ' }, 'input.title: must not be blank'],
     ['a blank suspect', { suspects: ['Acme Mailers', ' '] }, 'input.suspects: each value must not be blank'],
     ['wrong TLP', { tlp: 'PURPLE' }, 'input.tlp: Value "PURPLE" does not exist in "Tlp" enum.'],
     ['wrong category', { categories: ['SPAM', 'GOSSIP'] }, 'input.categories[1]: Value "GOSSIP" does not exist in "HarmCategory" enum.'],
