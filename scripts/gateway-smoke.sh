@@ -89,4 +89,24 @@ out=$(HUB_URL="http://127.0.0.1:$PORT/graphql" npm run --silent gateway 2>&1) &&
 [ "$out" = "lap-hub gateway: HUB_URL http://127.0.0.1:$PORT/graphql is this gateway's own address (PORT $PORT): HUB_URL names running hubs (e.g. http://127.0.0.1:4001/graphql)" ] || fail "HUB_URL naming the gateway: $out"
 out=$(COMPLAINTS_PORT="$PORT" npm run --silent gateway 2>&1) && fail "COMPLAINTS_PORT = PORT started"
 [ "$out" = "lap-hub gateway: COMPLAINTS_PORT and PORT are both $PORT: the gateway, the complaints example and the hub it starts each need a port of their own" ] || fail "COMPLAINTS_PORT = PORT: $out"
+out=$(MAX_QUERY_DEPTH=abc npm run --silent gateway 2>&1) && fail "MAX_QUERY_DEPTH=abc started"
+[ "$out" = 'lap-hub gateway: MAX_QUERY_DEPTH must be a whole number from 3 to 100, got "abc"' ] || fail "MAX_QUERY_DEPTH=abc: $out"
+
+# A hub killed under the gateway (the OOM killer's SIGKILL): the gateway stops and exits 1 naming the signal, so that a
+# supervisor restarting on failure restarts it. MAX_QUERY_DEPTH with spaces around it is read as the hub reads it.
+MAX_QUERY_DEPTH=" 12 " node dist/src/cli/gateway.js >"$LOG" 2>&1 &
+pid=$!
+for _ in $(seq 1 120); do
+  gql '{"query":"{ me { kind } }"}' 2>/dev/null | has ANONYMOUS && break
+  kill -0 "$pid" 2>/dev/null || fail "the gateway exited during its second start-up"
+  sleep 0.5
+done
+hub_pid=$(pgrep -f "$(pwd)/dist/src/main.js" -P "$pid" || true)
+[ -n "$hub_pid" ] || fail "no hub process under the second gateway"
+kill -KILL "$hub_pid"
+rc=0
+wait "$pid" || rc=$?
+pid=""
+[ "$rc" = 1 ] || fail "the gateway whose hub was killed exited $rc, not 1"
+grep -q "the hub exited (signal SIGKILL); stopping" "$LOG" || fail "the gateway did not say how its hub ended"
 echo "gateway smoke: ok"

@@ -88,6 +88,11 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return n;
 }
 
+/** MAX_QUERY_DEPTH, as the hub reads it: the gateway (`npm run gateway`) refuses deeper queries too, read the same way. */
+export function maxQueryDepthOf(env: Env): number {
+  return integer(env, 'MAX_QUERY_DEPTH', 12, 3, 100);
+}
+
 function boolean(env: Env, name: string, fallback: boolean): boolean {
   const raw = nonEmpty(env, name);
   if (raw === null) return fallback;
@@ -293,7 +298,7 @@ export function loadConfig(env: Env = process.env): Config {
     tokenTtl,
     reportSqlStatements: boolean(env, 'REPORT_SQL_STATEMENTS', false),
     maxPageSize: 1000,
-    maxQueryDepth: integer(env, 'MAX_QUERY_DEPTH', 12, 3, 100),
+    maxQueryDepth: maxQueryDepthOf(env),
     databaseTimeoutMs: integer(env, 'DATABASE_TIMEOUT_MS', 30000, 1000, 600000),
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 2, 500),
     ...connectionTimeoutsOf(env),

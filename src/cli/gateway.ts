@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, hubUrlsOf, probeHub, repositoryRoot } from '../federation/gateway';
-import { connectionTimeoutsOf, corsOriginsOf, hubTimeoutOf } from '../config';
+import { connectionTimeoutsOf, corsOriginsOf, hubTimeoutOf, maxQueryDepthOf } from '../config';
 import { startScriptNodeArgs } from './start-options';
 import { checkPort, shownHost } from '../startup';
 
@@ -22,14 +22,6 @@ function env(name: string, fallback: number): number {
   return Number(raw);
 }
 
-/** MAX_QUERY_DEPTH, as the hub reads it (src/config.ts): the gateway refuses deeper queries too. */
-function queryDepth(): number {
-  const raw = process.env.MAX_QUERY_DEPTH;
-  if (raw === undefined || raw === '') return 12;
-  if (!/^\d+$/.test(raw) || Number(raw) < 3 || Number(raw) > 100) throw new Error(`MAX_QUERY_DEPTH must be a whole number from 3 to 100, got "${raw}"`);
-  return Number(raw);
-}
-
 /** Whether a URL is this machine's address at `port` where the gateway listens on `host` (loopback, or every address). */
 function namesThisGateway(url: string, port: number, host: string): boolean {
   const parsed = new URL(url);
@@ -44,7 +36,7 @@ function namesThisGateway(url: string, port: number, host: string): boolean {
 
 async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 240; i++) {
-    if (child.exitCode !== null) throw new Error(`the hub exited during start-up (code ${child.exitCode})`);
+    if (!running(child)) throw new Error(`the hub exited during start-up (${howItEnded(child.exitCode, child.signalCode)})`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -53,6 +45,16 @@ async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`the hub did not answer ${url}`);
+}
+
+/** Whether a child process still runs: it has neither exited nor been ended by a signal (then `exitCode` stays null). */
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/** How a child process ended, in words: its exit code, or the signal that ended it (`signal SIGKILL`). */
+function howItEnded(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `signal ${signal}` : `code ${code}`;
 }
 
 /** The hub this command started, if any: stopped with the gateway, also when start-up fails after it. */
@@ -69,6 +71,8 @@ async function main(): Promise<void> {
   const timeouts = connectionTimeoutsOf(process.env);
   // How long a hub's answer may take (HUB_TIMEOUT_MS).
   const hubTimeoutMs = hubTimeoutOf(process.env);
+  // The deepest query (MAX_QUERY_DEPTH), read as the hub reads it, and checked before anything starts.
+  const maxQueryDepth = maxQueryDepthOf(process.env);
   // Every port this command listens on is checked before anything starts: each its own (PORT, COMPLAINTS_PORT, and
   // HUB_PORT when it starts a hub), a port in use named, and a hub already listening on HUB_PORT never taken for the
   // one started here.
@@ -111,7 +115,7 @@ async function main(): Promise<void> {
     // from anonymous callers itself (the hub's `_service` and introspection are for members only).
     graphiql: process.env.NODE_ENV !== 'production',
     introspection: process.env.NODE_ENV !== 'production',
-    maxQueryDepth: queryDepth(),
+    maxQueryDepth,
     corsOrigins,
     hubTimeoutMs,
     ...timeouts,
@@ -125,7 +129,7 @@ async function main(): Promise<void> {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    const hubExited = hub && hub.exitCode === null ? new Promise((r) => hub!.once('exit', r)) : Promise.resolve();
+    const hubExited = hub && running(hub) ? new Promise((r) => hub!.once('exit', r)) : Promise.resolve();
     // The gateway first: it answers the requests under way (SHUTDOWN_GRACE_MS), which need the hub and the example;
     // then those stop, the hub draining its own requests.
     await Promise.race([gateway.stop().catch(() => undefined), new Promise((r) => setTimeout(r, timeouts.shutdownGraceMs + 5000).unref())]);
@@ -136,16 +140,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
-  hub?.once('exit', (code) => {
+  hub?.once('exit', (code, signal) => {
     if (stopping) return;
-    process.stderr.write(`lap-hub gateway: the hub exited (code ${code}); stopping\n`);
+    process.stderr.write(`lap-hub gateway: the hub exited (${howItEnded(code, signal)}); stopping\n`);
     void stop(1);
   });
 }
 
 main().catch((err: unknown) => {
   process.stderr.write(`lap-hub gateway: ${(err as Error).message}\n`);
-  if (hub && hub.exitCode === null) {
+  if (hub && running(hub)) {
     hub.once('exit', () => process.exit(1));
     hub.kill('SIGTERM');
   } else {
