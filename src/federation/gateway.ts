@@ -1140,14 +1140,21 @@ function limitsPlugins(maxDepth: number): GatewayPlugin[] {
 /**
  * A document nested deeper than graphql-js's parser reads (it parses by recursion, and the call stack ends some
  * thousands of levels down, within the token limit) is a parse failure told so, as at the hub; Hive Gateway answered
- * the parser's RangeError as an unexpected error (500 INTERNAL_SERVER_ERROR).
+ * the parser's RangeError as an unexpected error (500 INTERNAL_SERVER_ERROR). A document over the token limit is
+ * told so in the hub's words.
  */
+/** graphql-armor's refusal of a document over the token limit (`Syntax Error: Token limit of 5000 exceeded.`). */
+const ARMOR_TOKEN_LIMIT = /^Syntax Error: Token limit of \d+ exceeded\.$/;
+
 function tooDeepPlugin(maxDepth: number): GatewayPlugin {
   return {
     onParse() {
       return ({ result, replaceParseResult }) => {
         if (parsedTooDeep(result)) {
           replaceParseResult(new GraphQLError(tooDeepToParse(maxDepth, MAX_LITERAL_NESTING), { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }));
+        } else if (result instanceof GraphQLError && ARMOR_TOKEN_LIMIT.test(result.message)) {
+          // graphql-armor's words for the token limit; the hub's parser (graphql-js's `maxTokens`) says it its own way.
+          replaceParseResult(new GraphQLError(`Syntax Error: Document contains more that ${MAX_QUERY_TOKENS} tokens. Parsing aborted.`, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }));
         }
       };
     },

@@ -126,7 +126,12 @@ export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => st
     },
     // What the GraphQL layer learned, added to the access line itself (no logger is made for it).
     customSuccessObject: (req, res, line) => withGraphqlFacts(req, res, line),
-    customErrorObject: (req, res, _err, line) => withGraphqlFacts(req, res, line),
+    // A 5xx answer is an "error" to pino-http, which then adds one it makes itself (`failed with status code 503`, with a
+    // stack of its own code): it says nothing the status does not, and a line per request of an outage carried it.
+    customErrorObject: (req, res, err, line) => {
+      const { err: made, ...rest } = line;
+      return withGraphqlFacts(req, res, err && /^failed with status code \d+$/.test(err.message) ? rest : { ...rest, err: made });
+    },
     // The request and response as they are (not copied into pino-std-serializers' objects first): only these fields.
     wrapSerializers: false,
     serializers: {
