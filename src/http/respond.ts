@@ -54,8 +54,8 @@ export function respondToError(logger: Logger) {
  */
 function messageOf(e: { message?: string; type?: string; body?: unknown; code?: unknown }, req: IncomingMessage): string {
   if (e.type === 'entity.parse.failed' && typeof e.body === 'string') return unreadableBodyMessage(e.body, String(e.message));
-  // zlib's own words ("incorrect header check") name nothing a client would recognise.
-  if (typeof e.code === 'string' && e.code.startsWith('Z_')) return undecodableBodyMessage(String(req.headers['content-encoding'] ?? ''));
+  // zlib's own words ("incorrect header check", Brotli's "Decompression failed") name nothing a client would recognise.
+  if (typeof e.code === 'string' && /^(Z_|ERR__ERROR_)/.test(e.code)) return undecodableBodyMessage(String(req.headers['content-encoding'] ?? ''));
   return String(e.message);
 }
 
@@ -77,6 +77,8 @@ export function unreadableBodyMessage(body: string, parserMessage: string): stri
     if (/^\s*(\{\s*[_A-Za-z]|(query|mutation|subscription)\b)/.test(body)) {
       return `${parserMessage}: the request body must be a JSON object with the query in it, {"query": "{ me { kind } }"}`;
     }
+    // A body cut short, or only white space: said to be the body's JSON ("Unexpected end of JSON input" alone names nothing).
+    if (/^Unexpected end of JSON input$/.test(parserMessage)) return 'The request body is not valid JSON: it ends before its JSON does (Unexpected end of JSON input)';
     return parserMessage;
   }
   const kind = value === null ? 'null' : typeof value === 'number' ? 'a number' : typeof value === 'string' ? 'a string' : typeof value === 'boolean' ? 'a boolean' : null;

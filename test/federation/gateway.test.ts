@@ -1396,6 +1396,7 @@ describe('the gateway’s front door is the hub’s', () => {
       { headers: headers('compress'), body: Buffer.from(text) },
       { headers: headers('gzip'), body: Buffer.from(text) },
       { headers: headers('deflate'), body: zlib.gzipSync(text) },
+      { headers: headers('br'), body: Buffer.from(text) },
       // 4 MB of spaces around the query: 4 kB compressed.
       { headers: headers('gzip'), body: zlib.gzipSync(`${' '.repeat(4_000_000)}${text}`) },
     ];
@@ -1409,6 +1410,7 @@ describe('the gateway’s front door is the hub’s', () => {
       [415, 'unsupported content encoding "compress"'],
       [400, 'The request body is not gzip-encoded data, as its Content-Encoding says'],
       [400, 'The request body is not deflate-encoded data, as its Content-Encoding says'],
+      [400, 'The request body is not br-encoded data, as its Content-Encoding says'],
       [413, 'request entity too large'],
     ]);
   });
@@ -1437,10 +1439,10 @@ describe('the gateway’s front door is the hub’s', () => {
   test('a body the hub refuses before any GraphQL runs is refused in its words and status: its JSON, its shape, the operation it names', async () => {
     const json = { 'content-type': 'application/json' };
     const bodies: Array<[string, number, string, string]> = [
-      ['{"query":', 400, 'BAD_REQUEST', 'Unexpected end of JSON input'],
+      ['{"query":', 400, 'BAD_REQUEST', 'The request body is not valid JSON: it ends before its JSON does (Unexpected end of JSON input)'],
       ['', 400, 'BAD_REQUEST', 'POST body missing, invalid Content-Type, or JSON object has no keys.'],
       ['{}', 400, 'BAD_REQUEST', 'POST body missing, invalid Content-Type, or JSON object has no keys.'],
-      ['   ', 400, 'BAD_REQUEST', 'Unexpected end of JSON input'],
+      ['   ', 400, 'BAD_REQUEST', 'The request body is not valid JSON: it ends before its JSON does (Unexpected end of JSON input)'],
       ['null', 400, 'BAD_REQUEST', 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not null'],
       ['42', 400, 'BAD_REQUEST', 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not a number'],
       ['"x"', 400, 'BAD_REQUEST', 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not a string'],
