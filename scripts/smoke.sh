@@ -104,6 +104,11 @@ MEMBER=$(gql '{"query":"{ participants(filter: {kind: PRIVATE_SECTOR}, first: 1)
 gql "{\"query\":\"mutation { excludeFromCall(input: {callId: \\\"$CALL\\\", memberId: \\\"$MEMBER\\\", reason: \\\"smoke test objection\\\"}) { id } }\"}" "$TOKEN" | has '"excludeFromCall":{"id"' || fail "excludeFromCall"
 echo "smoke: npm run admin founds an agency whose person signs in, through the running hub's database"
 npm run --silent admin -- country FI Finland | has '^country FI Finland added to the embedded database of process ' || fail "admin country"
+# An option that takes one value given twice is refused, naming it (parseArgs kept the last without a word); an empty email is named.
+out=$(npm run --silent admin -- member "Twice Telecom" --country FI --sector INTERNET_SERVICE_PROVIDER --sector FINANCIAL_INSTITUTION 2>&1 | head -1 || true)
+[ "$out" = '--sector is given 2 times ("INTERNET_SERVICE_PROVIDER", "FINANCIAL_INSTITUTION"): give it once' ] || fail "admin member with two sectors: $out"
+out=$(npm run --silent token -- "" 2>&1 | head -1 || true)
+[ "$out" = "the person's email is empty; see npm run token -- --list" ] || fail "token of an empty email: $out"
 out=$(npm run --silent admin -- country FI Again 2>&1 || true)
 [ "$out" = 'admin: the country FI exists already (Finland)' ] || fail "admin country twice: $out"
 npm run --silent admin -- agency "Smoke Agency" --country FI --competence TELECOMMUNICATIONS | has '^agency Smoke Agency (FI) endorsed' || fail "admin agency"

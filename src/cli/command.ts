@@ -16,10 +16,20 @@ export function commandLine<O extends NonNullable<ParseArgsConfig['options']>>(o
   });
   let parsed;
   try {
-    parsed = parseArgs({ options, allowPositionals: true });
+    parsed = parseArgs({ options, allowPositionals: true, tokens: true });
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${usage}\n`);
     return 2;
+  }
+  // An option that takes one value given twice (`--sector A --sector B`): parseArgs keeps the last without a word, so
+  // the command would do something other than what was typed. Refused, naming it (a flag given twice says the same).
+  const seen = new Map<string, string[]>();
+  for (const t of parsed.tokens ?? []) if (t.kind === 'option' && t.value !== undefined) seen.set(t.name, [...(seen.get(t.name) ?? []), t.value]);
+  for (const [name, given] of seen) {
+    if (given.length > 1 && !(options[name] as { multiple?: boolean } | undefined)?.multiple) {
+      process.stderr.write(`--${name} is given ${given.length} times (${given.map((v) => JSON.stringify(v)).join(', ')}): give it once\n${usage}\n`);
+      return 2;
+    }
   }
   if ((parsed.values as { help?: boolean }).help) {
     process.stdout.write(usage + '\n');

@@ -57,6 +57,10 @@ async function main(): Promise<number> {
     process.stderr.write(usage + '\n');
     return 2;
   }
+  if (!values.list && positionals[0].trim() === '') {
+    process.stderr.write(`the person's email is empty; see npm run token -- --list\n${usage}\n`);
+    return 2;
+  }
   const config = loadConfig();
   const tokens = new TokenService(config);
   const people = await readPeople(config);
