@@ -559,12 +559,23 @@ export async function createHub(options: HubOptions): Promise<Hub> {
    */
   const foldLookup = !options.bypassRowSecurity && !(config.rateLimitStore === 'postgres' && config.rateLimitPerViewer > 0);
 
-  async function buildContext(req: http.IncomingMessage, res: http.ServerResponse, path: CaseAccessPath): Promise<ContextWithCounter> {
+  /**
+   * `speculate`: a query of the known-query path, which may go on as the viewer its credential named last time while
+   * the lookup is under way (`RequestConnection`), and answers only once that is confirmed. `again`: the same request
+   * run again after such an assumption failed — its rate limit was counted already.
+   */
+  async function buildContext(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: CaseAccessPath,
+    how: { speculate?: boolean; again?: boolean } = {},
+  ): Promise<ContextWithCounter> {
     const at = now();
     const clockReadAt = performance.now();
     // Where this request's statements are counted, when they are reported (`X-SQL-Statements`).
     const count = (req as unknown as { statements?: StatementCount }).statements ?? null;
-    const connection = foldLookup ? new RequestConnection(ds, at, count, clockReadAt) : null;
+    if (how.again && count) count.statements = 0;
+    const connection = foldLookup ? new RequestConnection(ds, at, count, clockReadAt, how.speculate === true) : null;
     let db: ViewerDb;
     let viewer;
     try {
@@ -572,7 +583,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       if (misplaced) throw unauthenticated(misplaced);
       ({ viewer } = await credentialFromHeader(req.headers.authorization, tokens, ds, at, connection ? requestLookups(connection) : ownLookups(ds, at, count)));
       factsOf(req).viewer = { kind: viewer.kind, person: viewer.personId, organization: viewer.ownOrgId };
-      const refusal = await rateLimits.byViewer(viewer, clientIp(req) ?? 'unknown');
+      const refusal = how.again ? null : await rateLimits.byViewer(viewer, clientIp(req) ?? 'unknown');
       if (refusal) throw rateLimitedError(refusal);
       if (connection?.looked) db = await connection.viewerDb(viewer);
       else {
@@ -650,8 +661,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   }, knownQueryStep<ContextWithCounter>({
     schema,
     known,
-    context: (req, res) => buildContext(req, res, CaseAccessPath.QUERY),
+    context: (req, res) => buildContext(req, res, CaseAccessPath.QUERY, { speculate: true }),
     apollo: answerWithApollo,
+    confirmed: (context) => context.db.confirmed(),
+    again: (req, res, next) => answerWithApollo(req, res, () => buildContext(req, res, CaseAccessPath.QUERY, { again: true }), next),
     resolved: (context, query) => {
       if (context.statements) statementsAtRun.set(context, context.statements.statements);
       operationResolved(context, query.operation, query.operation.name?.value ?? null);

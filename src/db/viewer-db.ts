@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { onceEvery } from '../logger';
 import net from 'node:net';
 import { GraphQLError } from 'graphql';
@@ -336,14 +337,53 @@ export class ViewerDb {
    * A ViewerDb on a connection whose transaction a credential's lookup began (`RequestConnection.viewerDb`): read only,
    * as `viewer`, its settings already checked against the viewer's.
    */
-  static adopt(ds: DataSource, viewer: Viewer, now: Date, client: pg.PoolClient, count: StatementCount | null, clockReadAt: number): ViewerDb {
+  static adopt(
+    ds: DataSource,
+    viewer: Viewer,
+    now: Date,
+    client: pg.PoolClient,
+    count: StatementCount | null,
+    clockReadAt: number,
+    verdict: Promise<LookupVerdict> | null = null,
+  ): ViewerDb {
     const db = new ViewerDb(ds, viewer, now);
     db.count = count;
     db.clockReadAt = clockReadAt;
     db.client = client;
-    db.opened = Promise.resolve({ client, begun: Promise.resolve() });
+    let begun: Promise<unknown> = Promise.resolve();
+    if (verdict) {
+      // A lookup still under way, sent on the assumption that the credential names the viewer it named last time
+      // (`RequestConnection`): no row of any statement is handed out before the lookup has answered that it does
+      // (`query` waits for `begun`). Otherwise the connection is given back here, its transaction rolled back, and
+      // every statement of this object refused (`confirmed()` false): the request runs again as the viewer found.
+      begun = verdict.then((v) => {
+        if (v.same) return;
+        if (db.client === client) db.client = null;
+        countOn(client, null);
+        if (v.failure) client.release(v.failure);
+        else void rollBack(client);
+        throw new Error('the credential names another viewer than the one it named last time: the request runs again');
+      });
+      db.speculation = begun.then(
+        () => true,
+        () => false,
+      );
+    }
+    db.opened = Promise.resolve({ client, begun });
     db.begunReadOnly = true;
     return db;
+  }
+
+  /** Set when this object was adopted on a lookup still under way (`adopt`): whether it named the assumed viewer. */
+  private speculation: Promise<boolean> | null = null;
+
+  /**
+   * Whether the request's viewer is the one its credential's lookup found: always, unless the transaction was adopted
+   * on a lookup still under way that has found another (`adopt`, `RequestConnection`). A request answers only once
+   * this is true; false, it is run again from its credential.
+   */
+  confirmed(): Promise<boolean> {
+    return this.speculation ?? Promise.resolve(true);
   }
 
   /** Corks the connection's socket until the end of the tick, so that the statements asked for together leave in one write. */
@@ -663,6 +703,8 @@ export class RequestConnection {
   private client: pg.PoolClient | null = null;
   /** The values the lookup's statement set, by setting name. */
   private set: Map<string, string> | null = null;
+  /** The verdict of a lookup sent on an assumption (`speculate`), once it answers. */
+  private verdict: Promise<LookupVerdict> | null = null;
 
   /** Whether a credential was looked up and found (the transaction is begun, as its viewer). */
   get looked(): boolean {
@@ -676,6 +718,12 @@ export class RequestConnection {
     private readonly count: StatementCount | null = null,
     /** When `now` was read (`ViewerDb.clockReadAt`): right before this was made, by default. */
     private readonly clockReadAt = performance.now(),
+    /**
+     * Whether the request may go on, while its lookup is under way, as the viewer its credential named last time
+     * (`lastLookups`): a query of the known-query path, which answers only once `ViewerDb.confirmed()` and otherwise
+     * runs again from its credential. Its first statements then leave in the lookup's own write.
+     */
+    private readonly speculate = false,
   ) {}
 
   /** `lookupViewer`, beginning the request's transaction. */
@@ -727,6 +775,10 @@ export class RequestConnection {
     // rows first, then the SELECT list is evaluated for the one row kept.
     const text = `SELECT ${columns}, ${sets.join(', ')} FROM ${from} LIMIT 1`;
     const probe = !sharedSession.has(client);
+    const key = `${from}\u0000${JSON.stringify(args.map((a) => (Buffer.isBuffer(a) ? a.toString('hex') : a)))}`;
+    // On a PostgreSQL server (not the embedded one, whose one session every connection shares), a credential looked up
+    // before: assumed to name the same viewer again, its lookup answered later (`speculation`).
+    const last = this.speculate && sharedSession.get(client) === false ? lastLookups.get(key) : undefined;
     const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
     const corks = typeof stream?.cork === 'function' && typeof stream.uncork === 'function';
     if (corks) stream!.cork!();
@@ -742,9 +794,14 @@ export class RequestConnection {
       const now = this.now.toISOString();
       looked = client.query(timed(this.ds, { text, values: [...args, now, now], name: statementName(client, text) }));
     } finally {
-      if (corks) stream!.uncork!();
+      // Assumed: the socket stays corked to the end of this turn of the event loop, so that the statements the request
+      // asks for meanwhile (its first, as the viewer assumed) leave in the same write as the lookup.
+      if (corks && last) setImmediate(() => stream!.uncork!());
+      else if (corks) stream!.uncork!();
     }
-    const [b, l] = await Promise.allSettled([begun, looked]);
+    const settled = Promise.allSettled([begun, looked]);
+    if (last) return this.speculation(settled, key, last, names(all), client);
+    const [b, l] = await settled;
     if (b.status === 'rejected' || l.status === 'rejected') {
       const err = (b.status === 'rejected' ? b.reason : (l as PromiseRejectedResult).reason) as Error;
       this.client = null;
@@ -757,15 +814,47 @@ export class RequestConnection {
     if (probe) sharedSession.set(client, Boolean(b.value.at(-1)?.rows[0]?.shared));
     // At most one row (a person's email is unique; a key's prefix too), as `lookupViewer` takes the first: LIMIT 1 makes
     // sure the settings are the ones of the row handed back.
-    const row = l.value.rows[0];
-    if (!row) {
+    const found = foundBy(l.value.rows[0], names(all));
+    if (!found) {
+      lastLookups.delete(key);
       await this.release();
       return null;
     }
-    const names = Object.keys(all);
-    this.set = new Map(names.map((name, i) => [name, String(row[`__s${i}`])]));
-    for (let i = 0; i < names.length; i++) delete row[`__s${i}`];
-    return row as T;
+    remember(key, found);
+    this.set = found.set;
+    return { ...found.row } as T;
+  }
+
+  /**
+   * The lookup sent, assumed to find what it found last time (`last`): answers that row at once, its settings taken
+   * as the ones the statement makes, and keeps the verdict for `viewerDb` — the same row and settings, or not (another
+   * row, none, or a failure: the connection is then given back and the request runs again, `ViewerDb.adopt`).
+   */
+  private speculation<T>(
+    settled: Promise<[PromiseSettledResult<pg.QueryResult[]>, PromiseSettledResult<pg.QueryResult>]>,
+    key: string,
+    last: FoundLookup,
+    names: string[],
+    client: pg.PoolClient,
+  ): T {
+    const now = this.now.toISOString();
+    this.set = new Map([...last.set, ['lap.now', now]]);
+    this.verdict = settled.then(([b, l]): LookupVerdict => {
+      if (b.status === 'rejected' || l.status === 'rejected') {
+        const err = (b.status === 'rejected' ? b.reason : (l as PromiseRejectedResult).reason) as Error;
+        cancelIfTimedOut(err, client, this.ds);
+        return { same: false, failure: err };
+      }
+      const found = foundBy(l.value.rows[0], names);
+      if (!found) {
+        lastLookups.delete(key);
+        return { same: false };
+      }
+      remember(key, found);
+      const same = JSON.stringify(found.row) === JSON.stringify(last.row) && found.set.size === last.set.size + 1 && [...found.set].every(([name, value]) => (name === 'lap.now' ? value === now : last.set.get(name) === value));
+      return { same };
+    });
+    return { ...last.row } as T;
   }
 
   /**
@@ -781,7 +870,7 @@ export class RequestConnection {
       throw new Error(`the viewer's settings do not match the credential's lookup (${mismatch[0]})`);
     }
     this.client = null;
-    return ViewerDb.adopt(this.ds, viewer, this.now, client, this.count, this.clockReadAt);
+    return ViewerDb.adopt(this.ds, viewer, this.now, client, this.count, this.clockReadAt, this.verdict);
   }
 
   /** Ends the lookup's transaction and gives the connection back (a credential refused, or a request refused before it ran). */
@@ -789,8 +878,56 @@ export class RequestConnection {
     const client = this.client;
     if (!client) return;
     this.client = null;
-    await rollBack(client);
+    const verdict = await this.verdict;
+    if (verdict?.failure) {
+      countOn(client, null);
+      client.release(verdict.failure);
+    } else await rollBack(client);
   }
+}
+
+/** What a lookup answered once `RequestConnection.speculation` assumed it: the same row and settings, or not. */
+interface LookupVerdict {
+  same: boolean;
+  /** The lookup failed (the connection is given back as failed). */
+  failure?: Error;
+}
+
+/** A lookup's row, without its settings' columns, and the settings it made (but `lap.now`, the request's own). */
+interface FoundLookup {
+  row: Row;
+  set: Map<string, string>;
+}
+
+/** The settings' names of a lookup statement, in the order of its `__s` columns. */
+function names(all: Record<string, string>): string[] {
+  return Object.keys(all);
+}
+
+/** A lookup's row taken apart: its own columns, and the settings it made (`__s0`, … by `names`). */
+function foundBy(raw: Row | undefined, settingNames: string[]): FoundLookup | null {
+  if (!raw) return null;
+  const row: Row = { ...raw };
+  const set = new Map<string, string>();
+  settingNames.forEach((name, i) => {
+    set.set(name, String(row[`__s${i}`]));
+    delete row[`__s${i}`];
+  });
+  return { row, set };
+}
+
+/**
+ * The last row each credential's lookup found (by the lookup and its arguments: a person, an email, a key's prefix and
+ * hash), for `RequestConnection.speculate`: at most 10,000, the least recently used dropped. Only ever what the
+ * database answered; a lookup that finds nothing drops its entry.
+ */
+const lastLookups = new LRUCache<string, FoundLookup>({ max: 10_000 });
+
+/** Keeps what a lookup found for the next request of the same credential (without `lap.now`, the request's own). */
+function remember(key: string, found: FoundLookup): void {
+  const set = new Map(found.set);
+  set.delete('lap.now');
+  lastLookups.set(key, { row: { ...found.row }, set });
 }
 
 /** How long the statement of a request whose client went away may go on before it is cancelled. */

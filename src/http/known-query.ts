@@ -58,6 +58,13 @@ export interface KnownQueryRoute<C> {
   apollo(req: IncomingMessage, res: ServerResponse, context: () => Promise<C>, next: (err?: unknown) => void): void;
   /** Before the operation runs: what Apollo's `didResolveOperation` does (`operationResolved`). */
   resolved(context: C, known: KnownQuery): void;
+  /**
+   * Whether the context's viewer is the one its credential's lookup found: the context may have been built on the
+   * viewer the credential named last time, while the lookup was under way (`ViewerDb.confirmed`).
+   */
+  confirmed(context: C): Promise<boolean>;
+  /** The request run again by Apollo from its credential, on a context of its own (a context that was not `confirmed`). */
+  again(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
   /** Makes the context as it was before anything ran, its transaction begun again, for Apollo to run the request again (`freshContext`). */
   fresh(context: C): Promise<void>;
   /** After it ran without errors: what Apollo's `willSendResponse` does (`answerReady`); the status when it is not 200. */
@@ -106,6 +113,13 @@ export function knownQueryStep<C>(route: KnownQueryRoute<C>): Step {
       async (context) => {
         route.resolved(context, known);
         const result = await known.compiled.query(undefined, context, coerced.coerced);
+        // Built on the viewer the credential named last time, and the lookup found another (or none, or failed): no row
+        // of this run was handed out (`ViewerDb.adopt`) and its transaction is gone; the request runs again from its
+        // credential, as any request not on this path.
+        if (!(await route.confirmed(context))) {
+          route.again(req, res, next);
+          return;
+        }
         if (result.errors?.length) {
           await route.fresh(context);
           route.apollo(req, res, () => Promise.resolve(context), next);

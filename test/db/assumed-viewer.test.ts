@@ -1,0 +1,121 @@
+import net from 'node:net';
+import { leavePerson, OwnerQuery, withdrawParticipant } from '../../src/db/bootstrap';
+import { payOwedCommits } from '../../src/db/statement-counter';
+import { caseId, cast, orgId, startTestHub, TestHub } from '../support/hub';
+
+/**
+ * A query of the known-query path (a text Apollo has accepted before) goes on, while its credential's lookup is under
+ * way, as the viewer that credential named last time (src/db/viewer-db.ts, `RequestConnection`): its first statements
+ * leave in the lookup's own write, and it answers only once the lookup has found that very viewer again. Found
+ * another — the organization withdrawn, made a coordinator, the person gone, the key revoked — the run is thrown away
+ * (no row of it was handed out) and the request runs again as the viewer found: the answer is always the one the
+ * credential gets now. On a PostgreSQL server only (the embedded database's one session runs everything in turn), but
+ * the answers are checked on both.
+ */
+
+let hub: TestHub;
+let query: OwnerQuery;
+const embedded = !process.env.TEST_DATABASE_URL;
+
+beforeAll(async () => {
+  hub = await startTestHub();
+  query = (text, values) => hub.ds.query(text, values as unknown[]);
+});
+afterAll(() => hub.close());
+afterEach(() => hub.reset());
+
+const WHO = `query Who($id: ID!) { me { kind organization { name } } case(id: $id) { reference confidential { summary } } cases(first: 50) { totalCount } }`;
+const ico = caseId('ICO-2004-008');
+
+/** The same query as `as`, three times: the text is known from the second, the viewer assumed from the third. */
+async function warmed(as: string) {
+  const answers = [];
+  for (let i = 0; i < 3; i++) answers.push((await hub.gql(WHO, { as, variables: { id: ico } })).body);
+  expect(new Set(answers.map((a) => JSON.stringify(a))).size).toBe(1);
+  return answers[0];
+}
+
+test('the viewer assumed and found again: the same answer as every request before, for every kind of viewer', async () => {
+  const first = await warmed(cast.isla);
+  expect(first.data.me).toEqual({ kind: 'AGENCY', organization: { name: 'UK Information Commissioner’s Office' } });
+  expect(first.data.case.confidential).not.toBeNull();
+  for (const as of [cast.ann, cast.tom, cast.grace, cast.paulo]) {
+    const alone = (await hub.gql(WHO, { as, variables: { id: ico } })).body;
+    for (let i = 0; i < 3; i++) expect((await hub.gql(WHO, { as, variables: { id: ico } })).body).toEqual(alone);
+  }
+});
+
+test('the organization withdrawn between two requests: the next answers as anonymous, its tier and its cases as anonymous sees them', async () => {
+  await warmed(cast.isla);
+  const anonymous = (await hub.gql(WHO, { variables: { id: ico } })).body;
+  await withdrawParticipant(query, 'UK Information Commissioner’s Office');
+  const after = (await hub.gql(WHO, { as: cast.isla, variables: { id: ico } })).body;
+  expect(after).toEqual({ data: { ...anonymous.data, me: { kind: 'ANONYMOUS', organization: { name: 'UK Information Commissioner’s Office' } } } });
+  expect(after.data.case).toBeNull();
+});
+
+test('the agency made a coordinator between two requests: the next answers as a coordinator', async () => {
+  await warmed(cast.isla);
+  await hub.ds.query(`UPDATE participant SET is_coordinator = true WHERE id = $1`, [orgId('ico')]);
+  const after = (await hub.gql(WHO, { as: cast.isla, variables: { id: ico } })).body;
+  expect(after.data.me).toEqual({ kind: 'COORDINATOR', organization: { name: 'UK Information Commissioner’s Office' } });
+});
+
+test('the person gone between two requests: the next is refused as for a person who has left, nothing answered', async () => {
+  await warmed(cast.priya);
+  await leavePerson(query, cast.priya);
+  const after = await hub.gql(WHO, { as: cast.priya, variables: { id: ico } });
+  expect([after.status, after.body]).toEqual([401, { errors: [{ message: 'The token is for a person who has left the network', extensions: { code: 'UNAUTHENTICATED' } }] }]);
+});
+
+test('an API key revoked between two requests: the next is refused, nothing answered', async () => {
+  const key = (await hub.gql(`mutation { createApiKey(name: "assumed") { secret apiKey { id } } }`, { as: cast.tom })).body.data.createApiKey;
+  const KEY_QUERY = `query Key { me { kind } cases(first: 50) { totalCount } }`;
+  const answers = [];
+  for (let i = 0; i < 3; i++) answers.push((await hub.gql(KEY_QUERY, { token: key.secret })).body);
+  expect(answers[2]).toEqual(answers[0]);
+  expect(answers[0].data.me.kind).toBe('PRIVATE');
+  expect((await hub.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { as: cast.tom, variables: { id: key.apiKey.id } })).body.errors).toBeUndefined();
+  const after = await hub.gql(KEY_QUERY, { token: key.secret });
+  expect([after.status, after.body]).toEqual([401, { errors: [{ message: 'The API key has been revoked', extensions: { code: 'UNAUTHENTICATED' } }] }]);
+});
+
+test('the lookup and the first statement of the known query leave in one write to the database; the request before took two', async () => {
+  if (embedded) return; // one session for every connection there: nothing is assumed
+  const port = Number(new URL(process.env.TEST_DATABASE_URL!).port || 5432);
+  const writes: number[] = [];
+  const underneath = { write: net.Socket.prototype._write, writev: net.Socket.prototype._writev };
+  let counting = false;
+  const counted = (n: number) => {
+    if (counting) writes.push(n);
+  };
+  net.Socket.prototype._write = function (this: net.Socket, ...args: Parameters<net.Socket['_write']>) {
+    if (this.remotePort === port) counted(1);
+    return underneath.write.apply(this, args);
+  };
+  net.Socket.prototype._writev = function (this: net.Socket, ...args: Parameters<NonNullable<net.Socket['_writev']>>) {
+    if (this.remotePort === port) counted(args[0].length);
+    return underneath.writev!.apply(this, args);
+  };
+  try {
+    const variables = { id: caseId('FTC-2004-017') };
+    const DETAIL = `query Detail($id: ID!) { case(id: $id) { reference title tlp } }`;
+    const run = async () => {
+      await hub.auditSettled();
+      await payOwedCommits();
+      writes.length = 0;
+      counting = true;
+      const r = await hub.gql(DETAIL, { as: cast.ann, variables });
+      counting = false;
+      expect(r.body).toEqual({ data: { case: { reference: 'FTC-2004-017', title: expect.any(String), tlp: 'CLEAR' } } });
+      return writes.length;
+    };
+    // Apollo's first (its text not known yet): the lookup, then the statement; then the known-query path, the viewer
+    // assumed (Ann's lookups before this test named her already).
+    const counts = [await run(), await run(), await run(), await run()];
+    expect(counts).toEqual([2, 1, 1, 1]);
+  } finally {
+    net.Socket.prototype._write = underneath.write;
+    net.Socket.prototype._writev = underneath.writev;
+  }
+});
