@@ -48,10 +48,10 @@ export class AddSegmentInput {
   @Field(() => SegmentAudience)
   audience: SegmentAudience;
 
-  @Field(() => Int, { nullable: true, description: 'Position in the call (1 = first); after the last segment when omitted.' })
+  // Checked where the call's segments are counted (`CallData.addSegment`): one wording for every position out of range,
+  // naming the range (`must be from 1 to 3`).
+  @Field(() => Int, { nullable: true, description: 'Position in the call (1 = first, at most one past the last segment); after the last segment when omitted.' })
   @IsOptional()
-  @Min(1)
-  @Max(100)
   order?: number | null;
 }
 

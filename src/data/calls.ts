@@ -288,7 +288,7 @@ export class CallData {
       if (locked.length !== 1) throw forbidden();
       const [{ last }] = await this.db.query<{ last: number }>(`SELECT coalesce(max(position), 0)::int AS last FROM call_segment WHERE call_id = $1`, [call.id]);
       const position = input.order ?? last + 1;
-      if (position > last + 1) throw badInput('input.order', `must be from 1 to ${last + 1}`);
+      if (position < 1 || position > last + 1) throw badInput('input.order', `must be from 1 to ${last + 1}`);
       // Shift later segments down in two steps, through positions above the last one, so that neither the unique
       // (call, position) nor the check position >= 1 fails midway.
       await this.db.query(`UPDATE call_segment SET position = position + $3 WHERE call_id = $1 AND position >= $2`, [call.id, position, last + 1]);

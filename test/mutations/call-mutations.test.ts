@@ -144,7 +144,9 @@ describe('addSegment', () => {
   test.each([
     ['unknown call', { callId: UNKNOWN }, 'input.callId: no call with this id'],
     ['a position past the end', { order: 3 }, 'input.order: must be from 1 to 2'],
-    ['position 0', { order: 0 }, 'input.order: must not be less than 1'],
+    ['position 0', { order: 0 }, 'input.order: must be from 1 to 2'],
+    ['a negative position', { order: -5 }, 'input.order: must be from 1 to 2'],
+    ['a position far past the end', { order: 1000 }, 'input.order: must be from 1 to 2'],
     ['wrong topic', { topic: 'GOSSIP' }, 'input.topic: Value "GOSSIP" does not exist in "AgendaTopic" enum.'],
     ['wrong audience', { audience: 'EVERYONE' }, 'input.audience: Value "EVERYONE" does not exist in "SegmentAudience" enum.'],
     ['too-long title', { title: 'x'.repeat(201) }, 'input.title: must be shorter than or equal to 200 characters'],
