@@ -559,6 +559,17 @@ export async function createHub(options: HubOptions): Promise<Hub> {
    */
   const foldLookup = !options.bypassRowSecurity && !(config.rateLimitStore === 'postgres' && config.rateLimitPerViewer > 0);
 
+  /** Logs and counts a request whose context could not be built, as the operator is to hear of it; returns the error. */
+  function contextRefused(req: http.IncomingMessage, err: unknown): unknown {
+    noteErrorRequest(err, (req as unknown as { log?: Logger }).log);
+    // Not the client's fault and not a bug of the hub, but the operator's to know: the identity provider is away.
+    const cause = (err as { originalError?: unknown }).originalError;
+    if (cause instanceof IdentityProviderUnavailable) providerAway({ err: cause, log: (req as unknown as { log?: Logger }).log ?? logger });
+    // Every database connection stayed in use: the operator's to know (a lock held long, a pool too small), said so.
+    if ((err as Error).message === POOL_BUSY_MESSAGE && cause instanceof Error) ((req as unknown as { log?: Logger }).log ?? logger).warn({ err: cause }, cause.message);
+    return err;
+  }
+
   /**
    * `speculate`: a query of the known-query path, which may go on as the viewer its credential named last time while
    * the lookup is under way (`RequestConnection`), and answers only once that is confirmed. `again`: the same request
@@ -592,12 +603,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         db.clockReadAt = clockReadAt;
       }
     } catch (err) {
-      noteErrorRequest(err, (req as unknown as { log?: Logger }).log);
-      // Not the client's fault and not a bug of the hub, but the operator's to know: the identity provider is away.
-      const cause = (err as { originalError?: unknown }).originalError;
-      if (cause instanceof IdentityProviderUnavailable) providerAway({ err: cause, log: (req as unknown as { log?: Logger }).log ?? logger });
-      // Every database connection stayed in use: the operator's to know (a lock held long, a pool too small), said so.
-      if ((err as Error).message === POOL_BUSY_MESSAGE && cause instanceof Error) ((req as unknown as { log?: Logger }).log ?? logger).warn({ err: cause }, cause.message);
+      contextRefused(req, err);
       await connection?.release();
       throw err;
     }
@@ -664,6 +670,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     context: (req, res) => buildContext(req, res, CaseAccessPath.QUERY, { speculate: true }),
     apollo: answerWithApollo,
     confirmed: (context) => context.db.confirmed(),
+    refused: contextRefused,
     again: (req, res, next) => answerWithApollo(req, res, () => buildContext(req, res, CaseAccessPath.QUERY, { again: true }), next),
     resolved: (context, query) => {
       if (context.statements) statementsAtRun.set(context, context.statements.statements);

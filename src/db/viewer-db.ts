@@ -360,14 +360,19 @@ export class ViewerDb {
         if (v.same) return;
         if (db.client === client) db.client = null;
         countOn(client, null);
-        if (v.failure) client.release(v.failure);
-        else void rollBack(client);
+        if (v.failure) {
+          client.release(v.failure);
+          // The lookup failed as it would have without the assumption: the request is answered so (`confirmed`).
+          throw databaseUnavailable(v.failure) ?? v.failure;
+        }
+        void rollBack(client);
         throw new Error('the credential names another viewer than the one it named last time: the request runs again');
       });
-      db.speculation = begun.then(
-        () => true,
-        () => false,
-      );
+      db.speculation = verdict.then(async (v) => {
+        await begun.catch(() => undefined);
+        if (v.failure) throw databaseUnavailable(v.failure) ?? v.failure;
+        return v.same;
+      });
     }
     db.opened = Promise.resolve({ client, begun });
     db.begunReadOnly = true;
@@ -380,7 +385,8 @@ export class ViewerDb {
   /**
    * Whether the request's viewer is the one its credential's lookup found: always, unless the transaction was adopted
    * on a lookup still under way that has found another (`adopt`, `RequestConnection`). A request answers only once
-   * this is true; false, it is run again from its credential.
+   * this is true; false, it is run again from its credential. Rejects with the lookup's own failure (the database
+   * unavailable: a 503, as the lookup's failure is without the assumption).
    */
   confirmed(): Promise<boolean> {
     return this.speculation ?? Promise.resolve(true);

@@ -63,6 +63,8 @@ export interface KnownQueryRoute<C> {
    * viewer the credential named last time, while the lookup was under way (`ViewerDb.confirmed`).
    */
   confirmed(context: C): Promise<boolean>;
+  /** What a context that failed to be built reports of its error (logged and counted as `context` does it), returned. */
+  refused(req: IncomingMessage, err: unknown): unknown;
   /** The request run again by Apollo from its credential, on a context of its own (a context that was not `confirmed`). */
   again(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): void;
   /** Makes the context as it was before anything ran, its transaction begun again, for Apollo to run the request again (`freshContext`). */
@@ -116,7 +118,15 @@ export function knownQueryStep<C>(route: KnownQueryRoute<C>): Step {
         // Built on the viewer the credential named last time, and the lookup found another (or none, or failed): no row
         // of this run was handed out (`ViewerDb.adopt`) and its transaction is gone; the request runs again from its
         // credential, as any request not on this path.
-        if (!(await route.confirmed(context))) {
+        let confirmed: boolean;
+        try {
+          confirmed = await route.confirmed(context);
+        } catch (err) {
+          // The lookup itself failed (the database unavailable): answered as a context that failed to be built.
+          route.apollo(req, res, () => Promise.reject(route.refused(req, err)), next);
+          return;
+        }
+        if (!confirmed) {
           route.again(req, res, next);
           return;
         }
