@@ -603,6 +603,23 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         db.clockReadAt = clockReadAt;
       }
     } catch (err) {
+      // Refused on the viewer the credential named last time (its rate limit, its key as it was): said only if the
+      // lookup finds that viewer again; otherwise the request is built again as the viewer found (its rate limit
+      // counted once already), and a lookup that failed is answered as its failure.
+      let right = true;
+      try {
+        right = (await connection?.assumedRight()) ?? true;
+      } catch (failure) {
+        factsOf(req).viewer = undefined;
+        contextRefused(req, failure);
+        await connection?.release();
+        throw failure;
+      }
+      if (!right) {
+        factsOf(req).viewer = undefined;
+        await connection?.release();
+        return buildContext(req, res, path, { again: true });
+      }
       contextRefused(req, err);
       await connection?.release();
       throw err;
@@ -670,7 +687,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     context: (req, res) => buildContext(req, res, CaseAccessPath.QUERY, { speculate: true }),
     apollo: answerWithApollo,
     confirmed: (context) => context.db.confirmed(),
-    refused: contextRefused,
+    refused: (req, err) => {
+      // The viewer was assumed, never confirmed: not the one to log.
+      factsOf(req).viewer = undefined;
+      return contextRefused(req, err);
+    },
     again: (req, res, next) => answerWithApollo(req, res, () => buildContext(req, res, CaseAccessPath.QUERY, { again: true }), next),
     resolved: (context, query) => {
       if (context.statements) statementsAtRun.set(context, context.statements.statements);

@@ -879,6 +879,18 @@ export class RequestConnection {
     return ViewerDb.adopt(this.ds, viewer, this.now, client, this.count, this.clockReadAt, this.verdict);
   }
 
+  /**
+   * Whether the viewer this request went on as is the one its credential's lookup found: true when nothing was assumed
+   * (`speculate`) or the lookup found that very viewer again, false when it found another or none; rejects with the
+   * lookup's failure. A refusal worked out on the assumed viewer (a rate limit, a key found expired last time) is said
+   * only when this is true.
+   */
+  async assumedRight(): Promise<boolean> {
+    const verdict = await this.verdict;
+    if (verdict?.failure) throw databaseUnavailable(verdict.failure) ?? verdict.failure;
+    return verdict?.same ?? true;
+  }
+
   /** Ends the lookup's transaction and gives the connection back (a credential refused, or a request refused before it ran). */
   async release(): Promise<void> {
     const client = this.client;

@@ -18,10 +18,11 @@ export function textProblem(value: string): string | null {
 
 /**
  * White space, and the characters that show nothing where they are the whole text: the format characters (zero-width
- * space, joiners, word joiner, byte-order mark, soft hyphen, direction marks: Unicode's Cf) and the blank letters and
- * symbols (Hangul fillers, the Mongolian vowel separator, the blank Braille pattern).
+ * space, joiners, word joiner, byte-order mark, soft hyphen, direction marks: Unicode's Cf), the default-ignorable ones
+ * (variation selectors, the combining grapheme joiner, Hangul fillers, the Mongolian vowel separator …) and the blank
+ * Braille pattern.
  */
-const invisible = /^[\s\p{Cf}\u115F\u1160\u180E\u2800\u3164\uFFA0]*$/u;
+const invisible = /^[\s\p{Cf}\p{Default_Ignorable_Code_Point}\u2800]*$/u;
 
 /**
  * Whether a name, title, reason or answer is blank: nothing a list or a dashboard can show (`input.title: must not be

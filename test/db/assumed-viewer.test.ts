@@ -1,7 +1,10 @@
 import net from 'node:net';
+import { loadConfig } from '../../src/config';
 import { leavePerson, OwnerQuery, withdrawParticipant } from '../../src/db/bootstrap';
 import { payOwedCommits } from '../../src/db/statement-counter';
-import { caseId, cast, orgId, startTestHub, TestHub } from '../support/hub';
+import { createHub } from '../../src/server';
+import { capturingLogger } from '../support/log';
+import { caseId, cast, orgId, personId, startTestHub, testHubEnv, TestHub } from '../support/hub';
 
 /**
  * A query of the known-query path (a text Apollo has accepted before) goes on, while its credential's lookup is under
@@ -118,4 +121,58 @@ test('the lookup and the first statement of the known query leave in one write t
     net.Socket.prototype._write = underneath.write;
     net.Socket.prototype._writev = underneath.writev;
   }
+});
+
+describe('a refusal worked out on the assumed viewer is said only if the lookup finds that viewer again', () => {
+  /** A hub on the same database allowing 3 requests a minute per viewer, its access log captured. */
+  async function limited() {
+    const { logger, lines } = capturingLogger();
+    const other = await createHub({ config: loadConfig({ ...testHubEnv(), RATE_LIMIT_PER_VIEWER: '3' }), ds: hub.ds, logger });
+    const url = `http://127.0.0.1:${await other.listen(0, '127.0.0.1')}/graphql`;
+    const post = async (token: string) => {
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: WHO, variables: { id: ico } }) });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    return { other, post, lines };
+  }
+
+  test('a person who has left, past their rate limit: 401 as a person who has left, not 429; their access line names no viewer', async () => {
+    const { other, post, lines } = await limited();
+    try {
+      const token = await hub.tokenFor(personId(cast.priya), cast.priya);
+      for (let i = 0; i < 3; i++) expect((await post(token)).status).toBe(200);
+      expect((await post(token)).status).toBe(429);
+      await leavePerson(query, cast.priya);
+      expect(await post(token)).toEqual({ status: 401, body: { errors: [{ message: 'The token is for a person who has left the network', extensions: { code: 'UNAUTHENTICATED' } }] } });
+      const refused = lines.filter((l) => l.res?.statusCode === 401);
+      expect(refused.map((l) => l.viewer)).toEqual([undefined]);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test('a revoked API key past its organization’s rate limit: 401 revoked, not 429', async () => {
+    const { other, post } = await limited();
+    try {
+      const key = (await hub.gql(`mutation { createApiKey(name: "limited") { secret apiKey { id } } }`, { as: cast.tom })).body.data.createApiKey;
+      for (let i = 0; i < 3; i++) expect((await post(key.secret)).status).toBe(200);
+      expect((await post(key.secret)).status).toBe(429);
+      await hub.ds.query(`UPDATE api_key SET revoked_at = now(), revoked_by_id = created_by_id WHERE id = $1`, [key.apiKey.id]);
+      expect(await post(key.secret)).toEqual({ status: 401, body: { errors: [{ message: 'The API key has been revoked', extensions: { code: 'UNAUTHENTICATED' } }] } });
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test('a key found expired last time and no longer expired: answered, not refused as it was', async () => {
+    const key = (await hub.gql(`mutation { createApiKey(name: "expiring") { secret apiKey { id } } }`, { as: cast.isla })).body.data.createApiKey;
+    expect((await hub.gql(WHO, { token: key.secret, variables: { id: ico } })).status).toBe(200);
+    await hub.ds.query(`UPDATE api_key SET expires_at = now() - interval '1 minute' WHERE id = $1`, [key.apiKey.id]);
+    for (let i = 0; i < 2; i++) {
+      expect(await hub.gql(WHO, { token: key.secret, variables: { id: ico } })).toMatchObject({ status: 401, body: { errors: [{ message: 'The API key has expired' }] } });
+    }
+    await hub.ds.query(`UPDATE api_key SET expires_at = NULL WHERE id = $1`, [key.apiKey.id]);
+    const after = await hub.gql(WHO, { token: key.secret, variables: { id: ico } });
+    expect([after.status, after.body.data?.me?.kind]).toEqual([200, 'AGENCY']);
+  });
 });

@@ -76,6 +76,15 @@ async function allIdle(pool: pg.Pool): Promise<void> {
   for (let i = 0; i < 200 && pool.idleCount < pool.totalCount; i++) await new Promise((r) => setTimeout(r, 10));
 }
 
+/** The pool once nothing of an earlier request is under way: its audit written, its COMMITs sent, every connection back. */
+async function quietPool(): Promise<pg.Pool> {
+  const pool = poolOf(hub.ds);
+  await hub.auditSettled();
+  await payOwedCommits();
+  await allIdle(pool);
+  return pool;
+}
+
 /**
  * Holds back PostgreSQL's acknowledgement of every `COMMIT` sent while `held` runs, until it returns: the statement
  * itself leaves and is done at once, only its answer reaches the hub late.
@@ -206,10 +215,7 @@ test('viewers in turn on the pool’s connections: each gets its own answer, and
 });
 
 test('a query is answered before its read-only COMMIT is sent; its connection goes back at once and sends the COMMIT on its own', async () => {
-  const pool = poolOf(hub.ds);
-  await hub.auditSettled();
-  await payOwedCommits();
-  await allIdle(pool);
+  const pool = await quietPool();
   // A CLEAR case without its tier: nothing for the audit trail, whose write would take a connection of the pool
   // 20 ms after the answer (on a slow machine, before the count below).
   const query = `query($id: ID!) { case(id: $id) { reference title } }`;
@@ -245,10 +251,7 @@ test('a query is answered before its read-only COMMIT is sent; its connection go
 
 test('a connection taken while it owes a read-only COMMIT: what is sent on it next runs after the COMMIT, as the pool’s own role with no viewer', async () => {
   if (embedded) return; // one session for every connection: the COMMIT is sent at once there, never owed
-  const pool = poolOf(hub.ds);
-  await hub.auditSettled();
-  await payOwedCommits();
-  await allIdle(pool);
+  const pool = await quietPool();
   const row = (await lookupViewer(hub.ds, personId(ANN), null, new Date()))!;
   const viewer = { kind: row.kind as ViewerKind, personId: row.person_id, ownOrgId: row.own_org, memberOrgId: row.own_org };
   for (const via of ['client', 'pool'] as const) {
@@ -276,10 +279,7 @@ test('a connection taken while it owes a read-only COMMIT: what is sent on it ne
 
 test('the next request on a connection that owes a COMMIT sends it in its own BEGIN message: one message, the new transaction its own', async () => {
   if (embedded) return; // one session for every connection: the COMMIT is sent at once there, never owed
-  const pool = poolOf(hub.ds);
-  await hub.auditSettled();
-  await payOwedCommits();
-  await allIdle(pool);
+  const pool = await quietPool();
   const ann = (await lookupViewer(hub.ds, personId(ANN), null, new Date()))!;
   const tom = (await lookupViewer(hub.ds, personId('tom.baker@meridianbank.example'), null, new Date()))!;
   const viewerOf = (row: typeof ann) => ({ kind: row.kind as ViewerKind, personId: row.person_id, ownOrgId: row.own_org, memberOrgId: row.own_org });

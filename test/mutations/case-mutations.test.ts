@@ -113,6 +113,7 @@ describe('openCase', () => {
     ['an empty title', { title: '' }, 'input.title: must not be blank'],
     ['a title of zero-width spaces', { title: '\u200b\u200b\u200b' }, 'input.title: must not be blank'],
     ['a title of invisible characters and spaces', { title: ' \u2060\ufeff\u00ad \u200d\u3164 ' }, 'input.title: must not be blank'],
+    ['a title of variation selectors and combining grapheme joiners', { title: '\ufe0f\ufe00\u034f\u180b\u17b4\udb40\udd00' }, 'input.title: must not be blank'],
     ['a blank suspect', { suspects: ['Acme Mailers', ' '] }, 'input.suspects: each value must not be blank'],
     ['wrong TLP', { tlp: 'PURPLE' }, 'input.tlp: Value "PURPLE" does not exist in "Tlp" enum.'],
     ['wrong category', { categories: ['SPAM', 'GOSSIP'] }, 'input.categories[1]: Value "GOSSIP" does not exist in "HarmCategory" enum.'],
@@ -128,6 +129,13 @@ describe('openCase', () => {
     ['a missing title', { title: undefined }, 'input.title: is required (String!)'],
   ])('bad input (%s) is BAD_USER_INPUT naming the argument, nothing written', async (_what, change, message) => {
     await expectRefused(hub, cast.ann, OPEN, { input: { ...newCase, ...change } }, { code: 'BAD_USER_INPUT', message });
+  });
+
+  test('a title whose letters are joined or varied (emoji sequences, a zero-width joiner or non-joiner in a word) is taken as written', async () => {
+    const title = 'Takedown 👨‍👩‍👧 🏳️‍🌈 क्‍ م‌ا Muñoz';
+    const r = await hub.gql(OPEN, { as: cast.ann, variables: { input: { ...newCase, title } } });
+    expect(r.body.errors).toBeUndefined();
+    expect(await hub.ds.query(`SELECT title FROM enforcement_case WHERE reference = 'NEW-2005-001'`)).toEqual([{ title }]);
   });
 
   test('a reference another agency uses — even on a case the viewer cannot see — is free: references are per lead agency', async () => {
