@@ -784,7 +784,7 @@ export class RequestConnection {
     const key = `${from}\u0000${JSON.stringify(args.map((a) => (Buffer.isBuffer(a) ? a.toString('hex') : a)))}`;
     // On a PostgreSQL server (not the embedded one, whose one session every connection shares), a credential looked up
     // before: assumed to name the same viewer again, its lookup answered later (`speculation`).
-    const last = this.speculate && sharedSession.get(client) === false ? lastLookups.get(key) : undefined;
+    const last = this.speculate && sharedSession.get(client) === false ? lastLookups(this.ds).get(key) : undefined;
     const stream = (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream;
     const corks = typeof stream?.cork === 'function' && typeof stream.uncork === 'function';
     if (corks) stream!.cork!();
@@ -822,11 +822,11 @@ export class RequestConnection {
     // sure the settings are the ones of the row handed back.
     const found = foundBy(l.value.rows[0], names(all));
     if (!found) {
-      lastLookups.delete(key);
+      lastLookups(this.ds).delete(key);
       await this.release();
       return null;
     }
-    remember(key, found);
+    remember(this.ds, key, found);
     this.set = found.set;
     return { ...found.row } as T;
   }
@@ -853,10 +853,10 @@ export class RequestConnection {
       }
       const found = foundBy(l.value.rows[0], names);
       if (!found) {
-        lastLookups.delete(key);
+        lastLookups(this.ds).delete(key);
         return { same: false };
       }
-      remember(key, found);
+      remember(this.ds, key, found);
       const same = JSON.stringify(found.row) === JSON.stringify(last.row) && found.set.size === last.set.size + 1 && [...found.set].every(([name, value]) => (name === 'lap.now' ? value === now : last.set.get(name) === value));
       return { same };
     });
@@ -935,17 +935,22 @@ function foundBy(raw: Row | undefined, settingNames: string[]): FoundLookup | nu
 }
 
 /**
- * The last row each credential's lookup found (by the lookup and its arguments: a person, an email, a key's prefix and
- * hash), for `RequestConnection.speculate`: at most 10,000, the least recently used dropped. Only ever what the
- * database answered; a lookup that finds nothing drops its entry.
+ * The last row each credential's lookup found on a database (by the lookup and its arguments: a person, an email, a
+ * key's prefix and hash), for `RequestConnection.speculate`: at most 10,000 a database, the least recently used
+ * dropped. Only ever what that database answered; a lookup that finds nothing drops its entry.
  */
-const lastLookups = new LRUCache<string, FoundLookup>({ max: 10_000 });
+const lastLookupsOf = new WeakMap<DataSource, LRUCache<string, FoundLookup>>();
+function lastLookups(ds: DataSource): LRUCache<string, FoundLookup> {
+  let cache = lastLookupsOf.get(ds);
+  if (!cache) lastLookupsOf.set(ds, (cache = new LRUCache<string, FoundLookup>({ max: 10_000 })));
+  return cache;
+}
 
 /** Keeps what a lookup found for the next request of the same credential (without `lap.now`, the request's own). */
-function remember(key: string, found: FoundLookup): void {
+function remember(ds: DataSource, key: string, found: FoundLookup): void {
   const set = new Map(found.set);
   set.delete('lap.now');
-  lastLookups.set(key, { row: { ...found.row }, set });
+  lastLookups(ds).set(key, { row: { ...found.row }, set });
 }
 
 /** How long the statement of a request whose client went away may go on before it is cancelled. */
