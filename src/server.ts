@@ -32,7 +32,8 @@ import { notUtf8Charset, respondToError, sendJson, Step } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
 import { persistedQueries } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
-import { createRateLimits, Refusal, tooManyRequests } from './http/rate-limit';
+import type { Viewer } from './policy/viewer';
+import { createRateLimits, Refusal, tooManyRequests, viewerKey } from './http/rate-limit';
 import { accessLog, factsOf, noteErrorRequest, outcomeOfStatus, requestLoggerOf } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
@@ -559,6 +560,28 @@ export async function createHub(options: HubOptions): Promise<Hub> {
    */
   const foldLookup = !options.bypassRowSecurity && !(config.rateLimitStore === 'postgres' && config.rateLimitPerViewer > 0);
 
+  /**
+   * The per-viewer rate limit of a request, counted once however many times its context is built: a request built again
+   * after its assumed viewer was not confirmed (`again`) is not counted a second time under the same key — it is given
+   * the answer that count gave, a refusal included — and is counted under a key of its own if the viewer found has one.
+   */
+  async function rateLimited(req: http.IncomingMessage, viewer: Viewer): Promise<Refusal | null> {
+    const ip = clientIp(req) ?? 'unknown';
+    const key = viewerKey(viewer, ip);
+    const counted = countedLimits.get(req);
+    if (counted?.key === key) return counted.refusal;
+    const refusal = await rateLimits.byViewer(viewer, ip);
+    countedLimits.set(req, { key, refusal });
+    return refusal;
+  }
+  const countedLimits = new WeakMap<http.IncomingMessage, { key: string; refusal: Refusal | null }>();
+
+  /** What the request's facts (its access line) say of a viewer that was assumed and not confirmed: nothing. */
+  function forgetAssumedViewer(req: http.IncomingMessage): void {
+    const facts = factsOf(req);
+    facts.viewer = undefined;
+  }
+
   /** Logs and counts a request whose context could not be built, as the operator is to hear of it; returns the error. */
   function contextRefused(req: http.IncomingMessage, err: unknown): unknown {
     noteErrorRequest(err, (req as unknown as { log?: Logger }).log);
@@ -573,7 +596,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   /**
    * `speculate`: a query of the known-query path, which may go on as the viewer its credential named last time while
    * the lookup is under way (`RequestConnection`), and answers only once that is confirmed. `again`: the same request
-   * run again after such an assumption failed — its rate limit was counted already.
+   * run again after such an assumption failed (its rate limit counted once: `rateLimited`).
    */
   async function buildContext(
     req: http.IncomingMessage,
@@ -594,7 +617,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       if (misplaced) throw unauthenticated(misplaced);
       ({ viewer } = await credentialFromHeader(req.headers.authorization, tokens, ds, at, connection ? requestLookups(connection) : ownLookups(ds, at, count)));
       factsOf(req).viewer = { kind: viewer.kind, person: viewer.personId, organization: viewer.ownOrgId };
-      const refusal = how.again ? null : await rateLimits.byViewer(viewer, clientIp(req) ?? 'unknown');
+      const refusal = await rateLimited(req, viewer);
       if (refusal) throw rateLimitedError(refusal);
       if (connection?.looked) db = await connection.viewerDb(viewer);
       else {
@@ -610,13 +633,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       try {
         right = (await connection?.assumedRight()) ?? true;
       } catch (failure) {
-        factsOf(req).viewer = undefined;
+        forgetAssumedViewer(req);
         contextRefused(req, failure);
         await connection?.release();
         throw failure;
       }
       if (!right) {
-        factsOf(req).viewer = undefined;
+        forgetAssumedViewer(req);
         await connection?.release();
         return buildContext(req, res, path, { again: true });
       }
@@ -689,10 +712,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     confirmed: (context) => context.db.confirmed(),
     refused: (req, err) => {
       // The viewer was assumed, never confirmed: not the one to log.
-      factsOf(req).viewer = undefined;
+      forgetAssumedViewer(req);
       return contextRefused(req, err);
     },
-    again: (req, res, next) => answerWithApollo(req, res, () => buildContext(req, res, CaseAccessPath.QUERY, { again: true }), next),
+    again: (req, res, next) => {
+      forgetAssumedViewer(req);
+      answerWithApollo(req, res, () => buildContext(req, res, CaseAccessPath.QUERY, { again: true }), next);
+    },
     resolved: (context, query) => {
       if (context.statements) statementsAtRun.set(context, context.statements.statements);
       operationResolved(context, query.operation, query.operation.name?.value ?? null);

@@ -151,6 +151,41 @@ describe('a refusal worked out on the assumed viewer is said only if the lookup 
     }
   });
 
+  test('a viewer changed past its rate limit stays refused (429, the same person), and a request run again is counted once', async () => {
+    const { other, post } = await limited();
+    try {
+      const token = await hub.tokenFor(personId(cast.liam), cast.liam);
+      const coordinator = (on: boolean) => hub.ds.query(`UPDATE participant SET is_coordinator = $2 WHERE id = $1`, [orgId('acma'), on]);
+      // Two answered, then the agency made a coordinator: the third is run again as a coordinator, counted once (a
+      // second count would have refused it), and the fourth is past the limit of 3.
+      expect([(await post(token)).status, (await post(token)).status]).toEqual([200, 200]);
+      await coordinator(true);
+      const third = await post(token);
+      expect([third.status, third.body.data?.me?.kind]).toEqual([200, 'COORDINATOR']);
+      expect((await post(token)).status).toBe(429);
+      // Past the limit, the viewer changed again: still refused, as the same person.
+      await coordinator(false);
+      const after = await post(token);
+      expect([after.status, after.body.errors?.[0]?.extensions?.code]).toEqual([429, 'RATE_LIMITED']);
+    } finally {
+      await other.stop();
+    }
+  });
+
+  test('a person who has left after a request answered: the 401 of the request run again names no viewer in its access line', async () => {
+    const { other, post, lines } = await limited();
+    try {
+      const token = await hub.tokenFor(personId(cast.ben), cast.ben);
+      expect((await post(token)).status).toBe(200);
+      await leavePerson(query, cast.ben);
+      expect((await post(token)).status).toBe(401);
+      const refused = lines.filter((l) => l.res?.statusCode === 401);
+      expect(refused.map((l) => [l.graphql?.outcome, l.viewer])).toEqual([['UNAUTHENTICATED', undefined]]);
+    } finally {
+      await other.stop();
+    }
+  });
+
   test('a revoked API key past its organization’s rate limit: 401 revoked, not 429', async () => {
     const { other, post } = await limited();
     try {
