@@ -561,25 +561,26 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const foldLookup = !options.bypassRowSecurity && !(config.rateLimitStore === 'postgres' && config.rateLimitPerViewer > 0);
 
   /**
-   * The per-viewer rate limit of a request, counted once however many times its context is built: a request built again
-   * after its assumed viewer was not confirmed (`again`) is not counted a second time under the same key — it is given
-   * the answer that count gave, a refusal included — and is counted under a key of its own if the viewer found has one.
+   * The per-viewer rate limit of a request, under the key of the viewer it is counted as (`countedAs`, so that a count
+   * made as an assumed viewer can be taken back: `forgetAssumedViewer`).
    */
   async function rateLimited(req: http.IncomingMessage, viewer: Viewer): Promise<Refusal | null> {
     const ip = clientIp(req) ?? 'unknown';
-    const key = viewerKey(viewer, ip);
-    const counted = countedLimits.get(req);
-    if (counted?.key === key) return counted.refusal;
-    const refusal = await rateLimits.byViewer(viewer, ip);
-    countedLimits.set(req, { key, refusal });
-    return refusal;
+    countedAs.set(req, viewerKey(viewer, ip));
+    return rateLimits.byViewer(viewer, ip);
   }
-  const countedLimits = new WeakMap<http.IncomingMessage, { key: string; refusal: Refusal | null }>();
+  const countedAs = new WeakMap<http.IncomingMessage, string>();
 
-  /** What the request's facts (its access line) say of a viewer that was assumed and not confirmed: nothing. */
-  function forgetAssumedViewer(req: http.IncomingMessage): void {
-    const facts = factsOf(req);
-    facts.viewer = undefined;
+  /**
+   * A viewer assumed and not confirmed: the request's facts (its access line) name nobody, and its rate limit's count
+   * as that viewer is taken back — the request is counted once, as the viewer found, if any (a revoked key's request
+   * counted nothing against its organization's other keys; a person past the limit is refused again when counted).
+   */
+  async function forgetAssumedViewer(req: http.IncomingMessage): Promise<void> {
+    factsOf(req).viewer = undefined;
+    const key = countedAs.get(req);
+    countedAs.delete(req);
+    if (key !== undefined) await rateLimits.giveBack(key);
   }
 
   /** Logs and counts a request whose context could not be built, as the operator is to hear of it; returns the error. */
@@ -596,7 +597,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   /**
    * `speculate`: a query of the known-query path, which may go on as the viewer its credential named last time while
    * the lookup is under way (`RequestConnection`), and answers only once that is confirmed. `again`: the same request
-   * run again after such an assumption failed (its rate limit counted once: `rateLimited`).
+   * run again after such an assumption failed (its count as the assumed viewer taken back: `forgetAssumedViewer`).
    */
   async function buildContext(
     req: http.IncomingMessage,
@@ -633,13 +634,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       try {
         right = (await connection?.assumedRight()) ?? true;
       } catch (failure) {
-        forgetAssumedViewer(req);
+        await forgetAssumedViewer(req);
         contextRefused(req, failure);
         await connection?.release();
         throw failure;
       }
       if (!right) {
-        forgetAssumedViewer(req);
+        await forgetAssumedViewer(req);
         await connection?.release();
         return buildContext(req, res, path, { again: true });
       }
@@ -711,13 +712,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     apollo: answerWithApollo,
     confirmed: (context) => context.db.confirmed(),
     refused: (req, err) => {
-      // The viewer was assumed, never confirmed: not the one to log.
-      forgetAssumedViewer(req);
+      // The viewer was assumed, never confirmed: not the one to log, nor to count.
+      void forgetAssumedViewer(req);
       return contextRefused(req, err);
     },
     again: (req, res, next) => {
-      forgetAssumedViewer(req);
-      answerWithApollo(req, res, () => buildContext(req, res, CaseAccessPath.QUERY, { again: true }), next);
+      answerWithApollo(req, res, () => forgetAssumedViewer(req).then(() => buildContext(req, res, CaseAccessPath.QUERY, { again: true })), next);
     },
     resolved: (context, query) => {
       if (context.statements) statementsAtRun.set(context, context.statements.statements);

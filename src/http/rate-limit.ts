@@ -19,6 +19,12 @@ export interface RateLimits {
   byIp(ip: string): Promise<Refusal | null>;
   /** Counts a request of this viewer: person, else the organization itself (an API key), else the client address. */
   byViewer(viewer: Viewer, ip: string): Promise<Refusal | null>;
+  /**
+   * Takes back one count of `byViewer` under a viewer key (`viewerKey`): a request counted as a viewer it turned out not
+   * to be (the known-query path's assumed viewer), counted again as the one it is. Never throws: a count not taken back
+   * (the store away) leaves the limit stricter, not looser.
+   */
+  giveBack(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -226,7 +232,7 @@ export async function createRateLimits(config: Config, pool: Pool | null, logger
         return { limit: prefix, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
       }
     };
-    return async (key: string): Promise<Refusal | null> => {
+    const count = async (key: string): Promise<Refusal | null> => {
       if (!fallback) return consumed(shared, key);
       if (Date.now() < pausedUntil) return consumed(fallback, key);
       try {
@@ -245,13 +251,20 @@ export async function createRateLimits(config: Config, pool: Pool | null, logger
         return consumed(fallback, key);
       }
     };
+    /** One count taken back, where counts go now (the shared store, or memory while it is paused). */
+    const giveBack = async (key: string): Promise<void> => {
+      const target = fallback && Date.now() < pausedUntil ? fallback : shared;
+      await withinStoreTimeout(target.reward(key, 1)).catch(() => undefined);
+    };
+    return { count, giveBack };
   }
 
   const ip = limiter('ip', config.rateLimitPerIp);
   const viewer = limiter('viewer', config.rateLimitPerViewer);
   return {
-    byIp: async (address) => (ip ? ip(address) : null),
-    byViewer: async (v, address) => (viewer ? viewer(viewerKey(v, address)) : null),
+    byIp: async (address) => (ip ? ip.count(address) : null),
+    byViewer: async (v, address) => (viewer ? viewer.count(viewerKey(v, address)) : null),
+    giveBack: async (key) => viewer?.giveBack(key),
     close: () => store.close(),
   };
 }

@@ -199,6 +199,21 @@ describe('a refusal worked out on the assumed viewer is said only if the lookup 
     }
   });
 
+  test('a key revoked after two answers: its refused request costs its organization’s other keys nothing', async () => {
+    const { other, post } = await limited();
+    try {
+      const mint = async (name: string) => (await hub.gql(`mutation($n: String!) { createApiKey(name: $n) { secret apiKey { id } } }`, { as: cast.tom, variables: { n: name } })).body.data.createApiKey;
+      const [first, second] = [await mint('first'), await mint('second')];
+      expect([(await post(first.secret)).status, (await post(first.secret)).status]).toEqual([200, 200]);
+      await hub.ds.query(`UPDATE api_key SET revoked_at = now(), revoked_by_id = created_by_id WHERE id = $1`, [first.apiKey.id]);
+      expect((await post(first.secret)).status).toBe(401);
+      // The organization's third request of the minute, then its fourth: as if the refused one had never been assumed.
+      expect([(await post(second.secret)).status, (await post(second.secret)).status]).toEqual([200, 429]);
+    } finally {
+      await other.stop();
+    }
+  });
+
   test('a key found expired last time and no longer expired: answered, not refused as it was', async () => {
     const key = (await hub.gql(`mutation { createApiKey(name: "expiring") { secret apiKey { id } } }`, { as: cast.isla })).body.data.createApiKey;
     expect((await hub.gql(WHO, { token: key.secret, variables: { id: ico } })).status).toBe(200);
