@@ -628,8 +628,8 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       }
     } catch (err) {
       // Refused on the viewer the credential named last time (its rate limit, its key as it was): said only if the
-      // lookup finds that viewer again; otherwise the request is built again as the viewer found (its rate limit
-      // counted once already), and a lookup that failed is answered as its failure.
+      // lookup finds that viewer again; otherwise the request is built again as the viewer found (its count as the
+      // assumed viewer given back), and a lookup that failed is answered as its failure.
       let right = true;
       try {
         right = (await connection?.assumedRight()) ?? true;
