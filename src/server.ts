@@ -561,26 +561,33 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const foldLookup = !options.bypassRowSecurity && !(config.rateLimitStore === 'postgres' && config.rateLimitPerViewer > 0);
 
   /**
-   * The per-viewer rate limit of a request, under the key of the viewer it is counted as (`countedAs`, so that a count
-   * made as an assumed viewer can be taken back: `forgetAssumedViewer`).
+   * The per-viewer rate limit of a request, counted once however many times its context is built. Built again after its
+   * assumed viewer was not confirmed (`again`): under the same key, it gets the answer that count gave (a refusal
+   * included) and is not counted again; under another key, the count as the assumed viewer is given back and it is
+   * counted as the viewer found (`dropCount` gives it back when the viewer found has none to count: a revoked key).
    */
   async function rateLimited(req: http.IncomingMessage, viewer: Viewer): Promise<Refusal | null> {
     const ip = clientIp(req) ?? 'unknown';
-    countedAs.set(req, viewerKey(viewer, ip));
-    return rateLimits.byViewer(viewer, ip);
+    const key = viewerKey(viewer, ip);
+    const before = countedLimits.get(req);
+    if (before?.key === key) return before.refusal;
+    if (before) await rateLimits.giveBack(before.key);
+    const refusal = await rateLimits.byViewer(viewer, ip);
+    countedLimits.set(req, { key, refusal });
+    return refusal;
   }
-  const countedAs = new WeakMap<http.IncomingMessage, string>();
+  const countedLimits = new WeakMap<http.IncomingMessage, { key: string; refusal: Refusal | null }>();
 
-  /**
-   * A viewer assumed and not confirmed: the request's facts (its access line) name nobody, and its rate limit's count
-   * as that viewer is taken back — the request is counted once, as the viewer found, if any (a revoked key's request
-   * counted nothing against its organization's other keys; a person past the limit is refused again when counted).
-   */
-  async function forgetAssumedViewer(req: http.IncomingMessage): Promise<void> {
+  /** The request's count as a viewer it turned out not to be, given back: without the assumption it was never counted. */
+  async function dropCount(req: http.IncomingMessage): Promise<void> {
+    const before = countedLimits.get(req);
+    countedLimits.delete(req);
+    if (before) await rateLimits.giveBack(before.key);
+  }
+
+  /** A viewer assumed and not confirmed: the request's facts (its access line) name nobody. */
+  function forgetAssumedViewer(req: http.IncomingMessage): void {
     factsOf(req).viewer = undefined;
-    const key = countedAs.get(req);
-    countedAs.delete(req);
-    if (key !== undefined) await rateLimits.giveBack(key);
   }
 
   /** Logs and counts a request whose context could not be built, as the operator is to hear of it; returns the error. */
@@ -597,7 +604,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   /**
    * `speculate`: a query of the known-query path, which may go on as the viewer its credential named last time while
    * the lookup is under way (`RequestConnection`), and answers only once that is confirmed. `again`: the same request
-   * run again after such an assumption failed (its count as the assumed viewer taken back: `forgetAssumedViewer`).
+   * run again after such an assumption failed (counted once: `rateLimited`, `dropCount`).
    */
   async function buildContext(
     req: http.IncomingMessage,
@@ -613,12 +620,15 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const connection = foldLookup ? new RequestConnection(ds, at, count, clockReadAt, how.speculate === true) : null;
     let db: ViewerDb;
     let viewer;
+    /** Whether this build counted the request (or found it counted under the same key). */
+    let countedHere = false;
     try {
       const misplaced = misplacedHttpCredentialMessage(req);
       if (misplaced) throw unauthenticated(misplaced);
       ({ viewer } = await credentialFromHeader(req.headers.authorization, tokens, ds, at, connection ? requestLookups(connection) : ownLookups(ds, at, count)));
       factsOf(req).viewer = { kind: viewer.kind, person: viewer.personId, organization: viewer.ownOrgId };
       const refusal = await rateLimited(req, viewer);
+      countedHere = true;
       if (refusal) throw rateLimitedError(refusal);
       if (connection?.looked) db = await connection.viewerDb(viewer);
       else {
@@ -628,22 +638,26 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       }
     } catch (err) {
       // Refused on the viewer the credential named last time (its rate limit, its key as it was): said only if the
-      // lookup finds that viewer again; otherwise the request is built again as the viewer found (its count as the
-      // assumed viewer given back), and a lookup that failed is answered as its failure.
+      // lookup finds that viewer again; otherwise the request is built again as the viewer found (counted once:
+      // `rateLimited`), and a lookup that failed is answered as its failure (its count given back).
       let right = true;
       try {
         right = (await connection?.assumedRight()) ?? true;
       } catch (failure) {
-        await forgetAssumedViewer(req);
+        forgetAssumedViewer(req);
+        await dropCount(req);
         contextRefused(req, failure);
         await connection?.release();
         throw failure;
       }
       if (!right) {
-        await forgetAssumedViewer(req);
+        forgetAssumedViewer(req);
         await connection?.release();
         return buildContext(req, res, path, { again: true });
       }
+      // Built again and refused before it was counted (the viewer found is none: a key revoked, a person gone): the
+      // count made as the assumed viewer is given back.
+      if (how.again && !countedHere) await dropCount(req);
       contextRefused(req, err);
       await connection?.release();
       throw err;
@@ -713,11 +727,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     confirmed: (context) => context.db.confirmed(),
     refused: (req, err) => {
       // The viewer was assumed, never confirmed: not the one to log, nor to count.
-      void forgetAssumedViewer(req);
+      forgetAssumedViewer(req);
+      void dropCount(req);
       return contextRefused(req, err);
     },
     again: (req, res, next) => {
-      answerWithApollo(req, res, () => forgetAssumedViewer(req).then(() => buildContext(req, res, CaseAccessPath.QUERY, { again: true })), next);
+      forgetAssumedViewer(req);
+      answerWithApollo(req, res, () => buildContext(req, res, CaseAccessPath.QUERY, { again: true }), next);
     },
     resolved: (context, query) => {
       if (context.statements) statementsAtRun.set(context, context.statements.statements);

@@ -172,6 +172,19 @@ describe('a refusal worked out on the assumed viewer is said only if the lookup 
     }
   });
 
+  test('a burst as a viewer that changed meanwhile: exactly the limit answered, the rest refused (each counted once, its answer kept)', async () => {
+    const { other, post } = await limited();
+    try {
+      const token = await hub.tokenFor(personId(cast.claire), cast.claire);
+      expect((await post(token)).status).toBe(200);
+      await hub.ds.query(`UPDATE participant SET is_coordinator = true WHERE id = $1`, [orgId('crtc')]);
+      const statuses = (await Promise.all(Array.from({ length: 8 }, () => post(token)))).map((r) => r.status).sort();
+      expect(statuses).toEqual([200, 200, 429, 429, 429, 429, 429, 429]);
+    } finally {
+      await other.stop();
+    }
+  });
+
   test('a person who has left after a request answered: the 401 of the request run again names no viewer in its access line', async () => {
     const { other, post, lines } = await limited();
     try {
