@@ -21,15 +21,20 @@ fail() { echo "gateway smoke: FAIL: $*"; echo "--- log"; cat "$LOG"; exit 1; }
 has() { local text; text=$(cat); grep -q "$@" <<< "$text"; }
 gql() { curl -s -X POST "http://127.0.0.1:$PORT/graphql" -H 'content-type: application/json' ${2:+-H "authorization: Bearer $2"} -d "$1"; }
 
+# Until the gateway started as $pid answers (at most a minute); `$1` names the start in the failure.
+answering() {
+  for _ in $(seq 1 120); do
+    gql '{"query":"{ me { kind } }"}' 2>/dev/null | has ANONYMOUS && return 0
+    kill -0 "$pid" 2>/dev/null || fail "the gateway exited during $1"
+    sleep 0.5
+  done
+  fail "the gateway did not answer after $1"
+}
+
 npm run --silent build
 node dist/src/cli/gateway.js >"$LOG" 2>&1 &
 pid=$!
-for _ in $(seq 1 120); do
-  gql '{"query":"{ me { kind } }"}' 2>/dev/null | has ANONYMOUS && break
-  kill -0 "$pid" 2>/dev/null || fail "the gateway exited during start-up"
-  sleep 0.5
-done
-gql '{"query":"{ me { kind } }"}' | has ANONYMOUS || fail "the gateway did not answer"
+answering "start-up"
 curl -sf -H 'accept: text/html' "http://127.0.0.1:$PORT/graphql" | has '<title>LAP Hub' || fail "GraphiQL page on the gateway"
 curl -sf "http://127.0.0.1:$PORT/readyz" | has '"status":"ready"' || fail "/readyz on the gateway while its hub runs"
 
@@ -96,11 +101,7 @@ out=$(MAX_QUERY_DEPTH=abc npm run --silent gateway 2>&1) && fail "MAX_QUERY_DEPT
 # supervisor restarting on failure restarts it. MAX_QUERY_DEPTH with spaces around it is read as the hub reads it.
 MAX_QUERY_DEPTH=" 12 " node dist/src/cli/gateway.js >"$LOG" 2>&1 &
 pid=$!
-for _ in $(seq 1 120); do
-  gql '{"query":"{ me { kind } }"}' 2>/dev/null | has ANONYMOUS && break
-  kill -0 "$pid" 2>/dev/null || fail "the gateway exited during its second start-up"
-  sleep 0.5
-done
+answering "its second start-up"
 hub_pid=$(pgrep -f "$(pwd)/dist/src/main.js" -P "$pid" || true)
 [ -n "$hub_pid" ] || fail "no hub process under the second gateway"
 kill -KILL "$hub_pid"
