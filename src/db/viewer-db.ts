@@ -363,14 +363,14 @@ export class ViewerDb {
         if (v.failure) {
           client.release(v.failure);
           // The lookup failed as it would have without the assumption: the request is answered so (`confirmed`).
-          throw databaseUnavailable(v.failure) ?? v.failure;
+          throw v.answer;
         }
         void rollBack(client);
         throw new Error('the credential names another viewer than the one it named last time: the request runs again');
       });
       db.speculation = verdict.then(async (v) => {
         await begun.catch(() => undefined);
-        if (v.failure) throw databaseUnavailable(v.failure) ?? v.failure;
+        if (v.failure) throw v.answer;
         return v.same;
       });
     }
@@ -849,7 +849,8 @@ export class RequestConnection {
       if (b.status === 'rejected' || l.status === 'rejected') {
         const err = (b.status === 'rejected' ? b.reason : (l as PromiseRejectedResult).reason) as Error;
         cancelIfTimedOut(err, client, this.ds);
-        return { same: false, failure: err };
+        // Made once, here: a database that cannot be reached is noted once per request for the warning's count.
+        return { same: false, failure: err, answer: databaseUnavailable(err) ?? err };
       }
       const found = foundBy(l.value.rows[0], names);
       if (!found) {
@@ -887,7 +888,7 @@ export class RequestConnection {
    */
   async assumedRight(): Promise<boolean> {
     const verdict = await this.verdict;
-    if (verdict?.failure) throw databaseUnavailable(verdict.failure) ?? verdict.failure;
+    if (verdict?.failure) throw verdict.answer;
     return verdict?.same ?? true;
   }
 
@@ -909,6 +910,8 @@ interface LookupVerdict {
   same: boolean;
   /** The lookup failed (the connection is given back as failed). */
   failure?: Error;
+  /** What the request is answered when the lookup failed: the error its failure makes without the assumption. */
+  answer?: unknown;
 }
 
 /** A lookup's row, without its settings' columns, and the settings it made (but `lap.now`, the request's own). */
