@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { GraphQLResolveInfo } from 'graphql';
 import type pg from 'pg';
 import type { Logger } from 'pino';
@@ -15,7 +16,8 @@ import { responsePath, valueAt } from './graphql/response-path';
  * `_entities` and subscription payloads, which resolve `Case` through the same resolvers, are recorded by the same
  * code); `AuditWriter` writes a request's entries in one statement after the response is computed, on a connection
  * of its own, as the system (the owner role: the viewer role cannot write the trail), off the response's critical
- * path. A failed write is logged as an error naming every lost entry, never surfaced to the reader.
+ * path. A write whose connection failed is sent again (each row carries its id, so a row that was written is never
+ * written twice); one that still fails is logged as an error naming every lost entry, never surfaced to the reader.
  */
 interface Entry {
   leadAgencyId: string;
@@ -147,6 +149,11 @@ export interface AuditBatch {
 
 /** Rows of the trail as the parameters of the statement that writes them: one array per column, one element per row. */
 interface AuditRows {
+  /**
+   * Each row's id, made here: a statement sent again after its connection failed (its answer lost, it may have
+   * committed) writes only the rows that are not there yet (`ON CONFLICT (id) DO NOTHING`).
+   */
+  id: string[];
   /** Each row's cases, as a PostgreSQL array literal (`{id,id}`). */
   caseIds: string[];
   leadAgencyId: string[];
@@ -164,12 +171,34 @@ interface AuditRows {
 }
 
 const emptyRows = (): AuditRows => ({
-  caseIds: [], leadAgencyId: [], personId: [], apiKeyId: [], apiKeyName: [], apiKeyPrefix: [], organizationId: [], path: [], confidential: [],
+  id: [], caseIds: [], leadAgencyId: [], personId: [], apiKeyId: [], apiKeyName: [], apiKeyPrefix: [], organizationId: [], path: [], confidential: [],
   accessedAt: [], entries: 0,
 });
 
 /** How often an API key's `lastUsedAt` is written at most (DOMAIN §8 lists it; a write per request would be waste). */
 export const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * How long a write whose connection failed is sent again (from its first failure), and the waits between: 50 ms,
+ * doubling, at most a second — long enough for a connection cut by the server (`pg_terminate_backend`, an idle
+ * timeout, a restart of a few seconds), short enough that a stopping hub, which waits for the trail, is not held long
+ * by a database that is gone.
+ */
+const RETRY_FOR_MS = 5_000;
+const RETRY_FIRST_WAIT_MS = 50;
+const RETRY_MAX_WAIT_MS = 1_000;
+
+/**
+ * Whether a failed write may succeed if sent again: its connection failed (no SQLSTATE: refused, reset, ended, timed
+ * out; or class 08, connection exception), the server ended the session or is starting or stopping (57P01–57P03), or
+ * lacked a resource for a moment (class 53), or the transaction lost a serialization race (40001, 40P01). Anything
+ * else PostgreSQL refused (a trigger that raises, a check that fails) would be refused again.
+ */
+function worthSendingAgain(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return code.startsWith('08') || code.startsWith('53') || ['57P01', '57P02', '57P03', '40001', '40P01'].includes(code);
+}
 
 /** The most entries (cases) one statement writes; more wait for the next statement (a larger batch goes alone). */
 const MAX_ENTRIES_PER_WRITE = 5_000;
@@ -241,6 +270,7 @@ export class AuditWriter {
     for (const batch of batches) {
       let rows = this.queue[this.queue.length - 1];
       if (!rows || (rows.entries > 0 && rows.entries + batch.caseIds.length > MAX_ENTRIES_PER_WRITE)) this.queue.push((rows = emptyRows()));
+      rows.id.push(randomUUID());
       rows.caseIds.push(`{${batch.caseIds.join(',')}}`);
       rows.leadAgencyId.push(batch.leadAgencyId);
       rows.personId.push(batch.personId);
@@ -284,7 +314,7 @@ export class AuditWriter {
             ids.slice(1, -1).split(',').map((c) => ({ case: c, person: rows.personId[i], apiKey: rows.apiKeyId[i], path: rows.path[i], at: rows.accessedAt[i] })),
           );
           this.logger.error(
-            { err, lostAuditEntries: lost },
+            { err, attempts: (err as { attempts?: number }).attempts, lostAuditEntries: lost },
             `AUDIT TRAIL: ${lost.length} case access entr${lost.length === 1 ? 'y' : 'ies'} could not be written and ${lost.length === 1 ? 'is' : 'are'} lost`,
           );
         });
@@ -332,7 +362,26 @@ export class AuditWriter {
     }
   }
 
+  /**
+   * Writes the rows, sending the statement again while the failure is the connection's or the server's (the connection
+   * ended or was cut, the server restarting or refusing connections for a moment), for up to `RETRY_FOR_MS` after the
+   * first failure; a statement PostgreSQL refused for what it says is not sent again.
+   */
   private async write(rows: AuditRows): Promise<void> {
+    let firstFailure: number | null = null;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.writeOnce(rows);
+        return;
+      } catch (err) {
+        firstFailure ??= performance.now();
+        if (!worthSendingAgain(err) || performance.now() - firstFailure >= RETRY_FOR_MS) throw Object.assign(err as Error, { attempts: attempt });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_WAIT_MS, RETRY_FIRST_WAIT_MS * 2 ** (attempt - 1))));
+      }
+    }
+  }
+
+  private async writeOnce(rows: AuditRows): Promise<void> {
     this.named ??= this.onConnection((client) => client.query(`SELECT ${SHARED_SESSION_PROBE} AS shared`))
       .then((r) => r.rows[0]?.shared === false)
       .catch(() => false);
@@ -341,12 +390,13 @@ export class AuditWriter {
     // uuid[] by the statement, which refuses anything but uuids): no join, no grouping in the statement.
     await this.onConnection((client) => client.query({
       name,
-      text: `INSERT INTO case_access_log (case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
-       SELECT b.case_ids::uuid[], b.lead_agency_id, b.person_id, b.api_key_id, b.api_key_name, b.api_key_prefix, b.organization_id, b.path, b.confidential, b.accessed_at
-       FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::uuid[], $8::text[], $9::boolean[], $10::timestamptz[])
-         AS b(case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)`,
+      text: `INSERT INTO case_access_log (id, case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
+       SELECT b.id, b.case_ids::uuid[], b.lead_agency_id, b.person_id, b.api_key_id, b.api_key_name, b.api_key_prefix, b.organization_id, b.path, b.confidential, b.accessed_at
+       FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::text[], $10::boolean[], $11::timestamptz[])
+         AS b(id, case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
+       ON CONFLICT (id) DO NOTHING`,
       values: [
-        rows.caseIds, rows.leadAgencyId, rows.personId, rows.apiKeyId, rows.apiKeyName, rows.apiKeyPrefix, rows.organizationId, rows.path,
+        rows.id, rows.caseIds, rows.leadAgencyId, rows.personId, rows.apiKeyId, rows.apiKeyName, rows.apiKeyPrefix, rows.organizationId, rows.path,
         rows.confidential, rows.accessedAt,
       ],
     }));

@@ -3,6 +3,7 @@ import { randomUUID } from 'crypto';
 import pino from 'pino';
 import { CaseAccessPath } from '../../entities/enums';
 import { AuditTrail, AuditWriter } from '../../src/audit';
+import { poolOf } from '../../src/db/viewer-db';
 import { ViewerKind } from '../../entities/enums';
 import { cast, caseId, orgId, personId, segmentId, startSiblingHub, startTestHub, TestHub } from '../support/hub';
 
@@ -351,6 +352,105 @@ describe('a lost audit write', () => {
       await hub.ds.query(`DROP TRIGGER audit_probe_refuse ON case_access_log; DROP FUNCTION audit_probe_refuse()`);
       await loud.close();
     }
+  });
+});
+
+describe('a write whose connection fails', () => {
+  const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
+  const reader = { email: cast.ann, org: 'ftc', ref: 'FTC-2004-021' };
+  const record = (writer: AuditWriter) => {
+    const trail = new AuditTrail({ kind: ViewerKind.AGENCY, personId: personId(reader.email), ownOrgId: orgId(reader.org), memberOrgId: orgId(reader.org) }, clock);
+    trail.tier({ id: caseId(reader.ref), leadAgencyId: orgId('ftc') });
+    writer.record(trail);
+  };
+  const isAuditWrite = (args: unknown[]) => /^INSERT INTO case_access_log/.test(String((args[0] as { text?: string })?.text ?? args[0]));
+
+  /**
+   * The pool's next connections, each with its `query` wrapped by `around` for the trail's statement (the connection,
+   * failed, is then discarded by the pool, not handed to anyone else).
+   */
+  function interceptAuditWrites(around: (send: () => Promise<unknown>, n: number) => Promise<unknown>): () => void {
+    const pool = poolOf(hub.ds);
+    const connect = pool.connect.bind(pool) as () => Promise<import('pg').PoolClient>;
+    let n = 0;
+    const spy = jest.spyOn(pool, 'connect').mockImplementation((async () => {
+      const client = await connect();
+      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+      (client as unknown as { query: unknown }).query = (...args: unknown[]) => (isAuditWrite(args) ? around(() => query(...args), ++n) : query(...args));
+      return client;
+    }) as never);
+    return () => spy.mockRestore();
+  }
+
+  test('its answer lost after it committed: sent again, the entry is written once', async () => {
+    const lines: string[] = [];
+    const writer = new AuditWriter(hub.ds, pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }), false, 0);
+    const restore = interceptAuditWrites(async (send, n) => {
+      const result = await send();
+      if (n === 1) throw new Error('Connection terminated unexpectedly');
+      return result;
+    });
+    try {
+      record(writer);
+      await writer.settled();
+    } finally {
+      restore();
+    }
+    expect(await trail()).toEqual([entry(reader.ref, reader.email, reader.org, true)]);
+    expect(await hub.ds.query(`SELECT count(*)::int AS n FROM case_access_log`)).toEqual([{ n: 1 }]);
+    expect(lines).toEqual([]);
+  });
+
+  test('failing before anything reached the database, again and again for 5 s: sent again meanwhile, then logged as lost with its attempts', async () => {
+    const lines: string[] = [];
+    const writer = new AuditWriter(hub.ds, pino({ level: 'error' }, { write: (line: string) => void lines.push(line) }), false, 0);
+    const restore = interceptAuditWrites(async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    });
+    const started = Date.now();
+    try {
+      record(writer);
+      await writer.settled();
+    } finally {
+      restore();
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(5_000);
+    expect(await trail()).toEqual([]);
+    const errors = lines.map((l) => JSON.parse(l));
+    expect(errors.map((e) => e.msg)).toEqual(['AUDIT TRAIL: 1 case access entry could not be written and is lost']);
+    // 50, 100, 200, 400, 800 ms, then a second at a time: about ten attempts in five seconds.
+    expect(errors[0].attempts).toBeGreaterThanOrEqual(6);
+    expect(errors[0].attempts).toBeLessThanOrEqual(12);
+    expect(errors[0].lostAuditEntries).toEqual([{ case: caseId(reader.ref), person: personId(cast.ann), apiKey: null, path: 'QUERY', at: clock.toISOString() }]);
+  });
+
+  (onServer ? test : test.skip)('its server process ended while the statement ran (pg_terminate_backend): sent again on a new connection, written once', async () => {
+    // The first statement waits a second in a trigger, long enough to end its backend from here; those after do not.
+    await hub.ds.query(`CREATE TABLE audit_probe_once (first boolean)`);
+    await hub.ds.query(`CREATE FUNCTION audit_probe_wait() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NOT EXISTS (SELECT 1 FROM audit_probe_once) THEN PERFORM pg_sleep(1); END IF; RETURN NULL; END $$`);
+    await hub.ds.query(`CREATE TRIGGER audit_probe_wait BEFORE INSERT ON case_access_log FOR EACH STATEMENT EXECUTE FUNCTION audit_probe_wait()`);
+    const lines: string[] = [];
+    const writer = new AuditWriter(hub.ds, pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }), false, 0);
+    try {
+      record(writer);
+      let ended = 0;
+      for (const end = Date.now() + 10_000; ended === 0 && Date.now() < end; ) {
+        await new Promise((r) => setTimeout(r, 20));
+        const [row] = await hub.ds.query(
+          `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'INSERT INTO case_access_log%' AND wait_event = 'PgSleep'`,
+        );
+        ended = row.n;
+        if (ended) await hub.ds.query(`INSERT INTO audit_probe_once VALUES (true)`);
+      }
+      expect(ended).toBe(1);
+      await writer.settled();
+    } finally {
+      await hub.ds.query(`DROP TRIGGER audit_probe_wait ON case_access_log; DROP FUNCTION audit_probe_wait(); DROP TABLE audit_probe_once`);
+    }
+    expect(await trail()).toEqual([entry(reader.ref, reader.email, reader.org, true)]);
+    expect(lines).toEqual([]);
   });
 });
 
