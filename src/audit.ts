@@ -179,7 +179,7 @@ const emptyRows = (): AuditRows => ({
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
- * How long a write whose connection failed is sent again (from its first failure), and the waits between: 50 ms,
+ * How long a write whose connection failed is sent again (from its first attempt), and the waits between: 50 ms,
  * doubling, at most a second — long enough for a connection cut by the server (`pg_terminate_backend`, an idle
  * timeout, a restart of a few seconds), short enough that a stopping hub, which waits for the trail, is not held long
  * by a database that is gone.
@@ -364,18 +364,18 @@ export class AuditWriter {
 
   /**
    * Writes the rows, sending the statement again while the failure is the connection's or the server's (the connection
-   * ended or was cut, the server restarting or refusing connections for a moment), for up to `RETRY_FOR_MS` after the
-   * first failure; a statement PostgreSQL refused for what it says is not sent again.
+   * ended or was cut, the server restarting or refusing connections for a moment), for up to `RETRY_FOR_MS` from the
+   * first attempt (a connection that takes the pool's whole 10 s wait to fail is not tried again: a stopping hub waits
+   * for the trail); a statement PostgreSQL refused for what it says is not sent again.
    */
   private async write(rows: AuditRows): Promise<void> {
-    let firstFailure: number | null = null;
+    const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       try {
         await this.writeOnce(rows);
         return;
       } catch (err) {
-        firstFailure ??= performance.now();
-        if (!worthSendingAgain(err) || performance.now() - firstFailure >= RETRY_FOR_MS) throw Object.assign(err as Error, { attempts: attempt });
+        if (!worthSendingAgain(err) || performance.now() - started >= RETRY_FOR_MS) throw Object.assign(err as Error, { attempts: attempt });
         await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_WAIT_MS, RETRY_FIRST_WAIT_MS * 2 ** (attempt - 1))));
       }
     }
