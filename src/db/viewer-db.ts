@@ -734,34 +734,12 @@ export class RequestConnection {
 
   /** `lookupViewer`, beginning the request's transaction. */
   async lookupViewer(personId: string | null, email: string | null): Promise<ViewerRow | null> {
-    return this.lookup<ViewerRow>(
-      `v.person_id, v.own_org, v.kind`,
-      `lap.viewer_of($1::uuid, $2::text, $3::timestamptz) AS v`,
-      [personId, email],
-      {
-        'lap.kind': `v.kind`,
-        'lap.person_id': `coalesce(v.person_id::text, '')`,
-        'lap.own_org': `coalesce(v.own_org::text, '')`,
-        'lap.member_org': `CASE WHEN v.kind = 'ANONYMOUS' THEN '' ELSE coalesce(v.own_org::text, '') END`,
-        'lap.api_key': `''`,
-      },
-    );
+    return this.lookup<ViewerRow>(VIEWER_LOOKUP, [personId, email]);
   }
 
   /** `lookupApiKey`, beginning the request's transaction. */
   async lookupApiKey(prefix: string, hash: Buffer): Promise<ApiKeyRow | null> {
-    return this.lookup<ApiKeyRow>(
-      `v.api_key_id, v.name, v.prefix, v.expires_at, v.own_org, v.kind, v.revoked, v.expired`,
-      `lap.api_key_viewer($1::text, $2::bytea, $3::timestamptz) AS v`,
-      [prefix, hash],
-      {
-        'lap.kind': `v.kind`,
-        'lap.person_id': `''`,
-        'lap.own_org': `coalesce(v.own_org::text, '')`,
-        'lap.member_org': `coalesce(v.own_org::text, '')`,
-        'lap.api_key': `coalesce(v.api_key_id::text, '')`,
-      },
-    );
+    return this.lookup<ApiKeyRow>(API_KEY_LOOKUP, [prefix, hash]);
   }
 
   /**
@@ -771,15 +749,11 @@ export class RequestConnection {
    * plan it again for every request. Its row is used only if both succeeded: a statement that ran without the
    * transaction (a `BEGIN` PostgreSQL refused) is never read.
    */
-  private async lookup<T extends Row>(columns: string, from: string, args: unknown[], values: Record<string, string>): Promise<T | null> {
+  private async lookup<T extends Row>(statement: LookupStatement, args: unknown[]): Promise<T | null> {
     if (this.client) throw new Error('the request’s credential has been looked up already');
     const client = await requestConnection(this.ds);
     this.client = client;
-    const all: Record<string, string> = { ...values, 'lap.now': `$4::text` };
-    const sets = Object.entries(all).map(([name, value], i) => `set_config(${pg.escapeLiteral(name)}, ${value}, true) AS __s${i}`);
-    // The lookup runs before the settings are made: the function in FROM (SECURITY DEFINER, never inlined) returns its
-    // rows first, then the SELECT list is evaluated for the one row kept.
-    const text = `SELECT ${columns}, ${sets.join(', ')} FROM ${from} LIMIT 1`;
+    const { text, from, settingNames } = statement;
     const probe = !sharedSession.has(client);
     const key = `${from}\u0000${JSON.stringify(args.map((a) => (Buffer.isBuffer(a) ? a.toString('hex') : a)))}`;
     // On a PostgreSQL server (not the embedded one, whose one session every connection shares), a credential looked up
@@ -806,7 +780,7 @@ export class RequestConnection {
       else if (corks) stream!.uncork!();
     }
     const settled = Promise.allSettled([begun, looked]);
-    if (last) return this.speculation(settled, key, last, names(all), client);
+    if (last) return this.speculation(settled, key, last, settingNames, client);
     const [b, l] = await settled;
     if (b.status === 'rejected' || l.status === 'rejected') {
       const err = (b.status === 'rejected' ? b.reason : (l as PromiseRejectedResult).reason) as Error;
@@ -820,7 +794,7 @@ export class RequestConnection {
     if (probe) sharedSession.set(client, Boolean(b.value.at(-1)?.rows[0]?.shared));
     // At most one row (a person's email is unique; a key's prefix too), as `lookupViewer` takes the first: LIMIT 1 makes
     // sure the settings are the ones of the row handed back.
-    const found = foundBy(l.value.rows[0], names(all));
+    const found = foundBy(l.value.rows[0], settingNames);
     if (!found) {
       lastLookups(this.ds).delete(key);
       await this.release();
@@ -920,10 +894,46 @@ interface FoundLookup {
   set: Map<string, string>;
 }
 
-/** The settings' names of a lookup statement, in the order of its `__s` columns. */
-function names(all: Record<string, string>): string[] {
-  return Object.keys(all);
+/** A lookup's statement, the function it reads (`from`), and the settings' names in the order of its `__s` columns. */
+interface LookupStatement {
+  text: string;
+  from: string;
+  settingNames: string[];
 }
+
+/**
+ * A lookup's statement: the function's columns, then the settings it makes from them (`values`: each setting's SQL
+ * expression) and `lap.now` from the clock's text (`$4`).
+ */
+function lookupStatement(columns: string, from: string, values: Record<string, string>): LookupStatement {
+  const all: Record<string, string> = { ...values, 'lap.now': `$4::text` };
+  const sets = Object.entries(all).map(([name, value], i) => `set_config(${pg.escapeLiteral(name)}, ${value}, true) AS __s${i}`);
+  // The lookup runs before the settings are made: the function in FROM (SECURITY DEFINER, never inlined) returns its
+  // rows first, then the SELECT list is evaluated for the one row kept.
+  return { text: `SELECT ${columns}, ${sets.join(', ')} FROM ${from} LIMIT 1`, from, settingNames: Object.keys(all) };
+}
+
+/** A person's token: who its person is at the request's time (`lap.viewer_of`), made once. */
+const VIEWER_LOOKUP = lookupStatement(`v.person_id, v.own_org, v.kind`, `lap.viewer_of($1::uuid, $2::text, $3::timestamptz) AS v`, {
+  'lap.kind': `v.kind`,
+  'lap.person_id': `coalesce(v.person_id::text, '')`,
+  'lap.own_org': `coalesce(v.own_org::text, '')`,
+  'lap.member_org': `CASE WHEN v.kind = 'ANONYMOUS' THEN '' ELSE coalesce(v.own_org::text, '') END`,
+  'lap.api_key': `''`,
+});
+
+/** An API key: the key and its organization at the request's time (`lap.api_key_viewer`), made once. */
+const API_KEY_LOOKUP = lookupStatement(
+  `v.api_key_id, v.name, v.prefix, v.expires_at, v.own_org, v.kind, v.revoked, v.expired`,
+  `lap.api_key_viewer($1::text, $2::bytea, $3::timestamptz) AS v`,
+  {
+    'lap.kind': `v.kind`,
+    'lap.person_id': `''`,
+    'lap.own_org': `coalesce(v.own_org::text, '')`,
+    'lap.member_org': `coalesce(v.own_org::text, '')`,
+    'lap.api_key': `coalesce(v.api_key_id::text, '')`,
+  },
+);
 
 /** A lookup's row taken apart: its own columns, and the settings it made (`__s0`, … by `names`). */
 function foundBy(raw: Row | undefined, settingNames: string[]): FoundLookup | null {
