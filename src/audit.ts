@@ -372,7 +372,7 @@ export class AuditWriter {
     const started = performance.now();
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.writeOnce(rows);
+        await this.writeOnce(rows, attempt > 1);
         return;
       } catch (err) {
         if (!worthSendingAgain(err) || performance.now() - started >= RETRY_FOR_MS) throw Object.assign(err as Error, { attempts: attempt });
@@ -381,11 +381,15 @@ export class AuditWriter {
     }
   }
 
-  private async writeOnce(rows: AuditRows): Promise<void> {
+  /**
+   * One statement for the rows. `again`: sent after an attempt whose outcome is not known, it skips the rows already
+   * written (`ON CONFLICT (id) DO NOTHING`); a first attempt, whose ids are new, inserts without that check.
+   */
+  private async writeOnce(rows: AuditRows, again: boolean): Promise<void> {
     this.named ??= this.onConnection((client) => client.query(`SELECT ${SHARED_SESSION_PROBE} AS shared`))
       .then((r) => r.rows[0]?.shared === false)
       .catch(() => false);
-    const name = (await this.named) ? 'lap_audit_write' : undefined;
+    const name = (await this.named) ? (again ? 'lap_audit_write_again' : 'lap_audit_write') : undefined;
     // One row per batch. Each batch's cases travel as one array literal (`{id,id,…}`, a parameter's value, cast to
     // uuid[] by the statement, which refuses anything but uuids): no join, no grouping in the statement.
     await this.onConnection((client) => client.query({
@@ -393,8 +397,8 @@ export class AuditWriter {
       text: `INSERT INTO case_access_log (id, case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
        SELECT b.id, b.case_ids::uuid[], b.lead_agency_id, b.person_id, b.api_key_id, b.api_key_name, b.api_key_prefix, b.organization_id, b.path, b.confidential, b.accessed_at
        FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::uuid[], $9::text[], $10::boolean[], $11::timestamptz[])
-         AS b(id, case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)
-       ON CONFLICT (id) DO NOTHING`,
+         AS b(id, case_ids, lead_agency_id, person_id, api_key_id, api_key_name, api_key_prefix, organization_id, path, confidential, accessed_at)${again ? `
+       ON CONFLICT (id) DO NOTHING` : ''}`,
       values: [
         rows.id, rows.caseIds, rows.leadAgencyId, rows.personId, rows.apiKeyId, rows.apiKeyName, rows.apiKeyPrefix, rows.organizationId, rows.path,
         rows.confidential, rows.accessedAt,
