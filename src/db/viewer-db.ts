@@ -1089,9 +1089,11 @@ export async function lookupViewers(
 }
 
 /**
- * Which of these people (by id; or the one `email` names, for an identity provider's token) have left the network:
- * `lap.person_left`, as the viewer role, one round trip however many. Asked only of the subjects of tokens that
- * `lap.viewer_of` found nobody for, so that their refusal says why.
+ * Which of these people (by id; or the one `email` names, for an identity provider's token) had left the network when
+ * `lap.viewer_of` found nobody for them: the ones the hub knows at all (`lap.person_known`; a person who has not left
+ * is always found, and people are never deleted), as the viewer role, one round trip however many. Asked only of the
+ * subjects of tokens that the lookup found nobody for, so that their refusal says why — in the lookup's terms, not in
+ * those of a later read (a person reinstated in between had left at the lookup's moment).
  */
 export async function peopleWhoLeft(ds: DataSource, personIds: readonly string[], email: string | null = null, count: StatementCount | null = null): Promise<Set<string>> {
   const left = new Set<string>();
@@ -1099,7 +1101,7 @@ export async function peopleWhoLeft(ds: DataSource, personIds: readonly string[]
   const ids = personIds.length ? `ARRAY[${personIds.map((id) => pg.escapeLiteral(id)).join(', ')}]::uuid[]` : `ARRAY[NULL]::uuid[]`;
   const rows = await readAsViewerRole<{ id: string | null }>(
     ds,
-    `SELECT p.id FROM unnest(${ids}) AS p(id) WHERE lap.person_left(p.id, ${email === null ? 'NULL' : pg.escapeLiteral(email)})`,
+    `SELECT p.id FROM unnest(${ids}) AS p(id) WHERE lap.person_known(p.id, ${email === null ? 'NULL' : pg.escapeLiteral(email)})`,
     count,
   );
   for (const row of rows) left.add(row.id ?? email!);

@@ -151,7 +151,7 @@ test('an unknown person’s token: UNAUTHENTICATED as before, the lookup’s tra
     expect(sent[0]).toMatch(/^BEGIN /);
     expect(sent[1]).toMatch(/lap\.viewer_of\(/);
     expect(sent[2]).toBe('ROLLBACK');
-    expect(sent[3]).toMatch(/lap\.person_left\(p\.id, NULL\);\nCOMMIT$/);
+    expect(sent[3]).toMatch(/lap\.person_known\(p\.id, NULL\);\nCOMMIT$/);
   }
   const ok = await hub.gql(`{ me { kind } }`, { as: ANN });
   expect(ok.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });

@@ -22,6 +22,7 @@ import { WithdrawnNoPrimaryContact1764990000000 } from './1764990000000-Withdraw
 import { WithdrawnContactsCleared1765000000000 } from './1765000000000-WithdrawnContactsCleared';
 import { PersonLeft1765010000000 } from './1765010000000-PersonLeft';
 import { LastCoordinatorStays1765020000000 } from './1765020000000-LastCoordinatorStays';
+import { PersonKnown1765030000000 } from './1765030000000-PersonKnown';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -49,4 +50,5 @@ export const migrations = [
   WithdrawnContactsCleared1765000000000,
   PersonLeft1765010000000,
   LastCoordinatorStays1765020000000,
+  PersonKnown1765030000000,
 ];
