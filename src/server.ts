@@ -585,9 +585,15 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     if (before) await rateLimits.giveBack(before.key);
   }
 
-  /** A viewer assumed and not confirmed: the request's facts (its access line) name nobody. */
+  /**
+   * A viewer assumed and not confirmed: the request's facts (its access line, its metrics) keep nothing of the run as
+   * that viewer — no viewer, no operation — as for a request refused before it ran; the run again learns them anew.
+   */
   function forgetAssumedViewer(req: http.IncomingMessage): void {
-    factsOf(req).viewer = undefined;
+    const facts = factsOf(req);
+    facts.viewer = undefined;
+    facts.type = undefined;
+    facts.operation = undefined;
   }
 
   /** Logs and counts a request whose context could not be built, as the operator is to hear of it; returns the error. */
