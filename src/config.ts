@@ -98,7 +98,7 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   if (raw === null) return fallback;
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
-  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  throw new ConfigError(`${name} must be true or false (or 1/0, yes/no, on/off), got "${raw}"`);
 }
 
 function url(env: Env, name: string, protocols: string[]): string | null {

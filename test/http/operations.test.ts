@@ -626,6 +626,7 @@ describe('configuration', () => {
     const p = loadConfig(prod);
     expect([p.seedDemo, p.introspection, p.graphiql, p.corsOrigins]).toEqual([false, 'members', false, []]);
     expect(loadConfig({ ...prod, SEED_DEMO: 'true' }).seedDemo).toBe(true);
+    expect(['1', 'YES', 'on', '0', 'No', 'OFF'].map((v) => loadConfig({ ...prod, SEED_DEMO: v }).seedDemo)).toEqual([true, true, true, false, false, false]);
     const d = loadConfig({});
     expect([d.seedDemo, d.introspection, d.graphiql, d.logLevel, d.rateLimitStore]).toEqual([true, 'everyone', true, 'info', 'memory']);
   });
@@ -673,6 +674,8 @@ describe('configuration', () => {
     [{ KEEP_ALIVE_TIMEOUT_MS: '65s' }, 'KEEP_ALIVE_TIMEOUT_MS must be a whole number from 1000 to 3600000, got "65s"'],
     [{ KEEP_ALIVE_TIMEOUT_MS: '500' }, 'KEEP_ALIVE_TIMEOUT_MS must be between 1000 and 3600000, got 500'],
     [{ REQUEST_TIMEOUT_MS: '0' }, 'REQUEST_TIMEOUT_MS must be between 1000 and 600000, got 0'],
+    // The other spellings a switch takes are named (SEED_DEMO=1 starts the hub; "true or false" alone hid that).
+    [{ SEED_DEMO: 'maybe' }, 'SEED_DEMO must be true or false (or 1/0, yes/no, on/off), got "maybe"'],
   ])('%j is refused with one line', (env, message) => {
     expect(() => loadConfig(env as Record<string, string>)).toThrow(new ConfigError(message));
   });
