@@ -110,7 +110,7 @@ export class NetworkReport {
 export class NetworkReportResolver {
   @Query(() => NetworkReport, {
     nullable: true,
-    description: 'The network report for [from, to) (agencies only). Also as CSV: GET /reports/network.csv?from=…&to=… with the same bearer token.',
+    description: 'The network report for [from, to) (agencies only): to after from, both within the years 1900–9999, at most ten years apart. Also as CSV: GET /reports/network.csv?from=…&to=… with the same bearer token.',
   })
   async networkReport(@Arg('from', () => Date) from: Date, @Arg('to', () => Date) to: Date, @Ctx() ctx: Context): Promise<NetworkReport> {
     if (Number.isNaN(from.getTime())) throw badInput('from', 'is not a date');
@@ -120,7 +120,7 @@ export class NetworkReportResolver {
     if (from.getUTCFullYear() < 1900 || from.getUTCFullYear() > 9999) throw badInput('from', 'must be in the years 1900–9999');
     if (to.getUTCFullYear() < 1900 || to.getUTCFullYear() > 9999) throw badInput('to', 'must be in the years 1900–9999');
     if (to.getTime() <= from.getTime()) throw badInput('to', 'must be after from');
-    if (to.getTime() - from.getTime() > 10 * 366 * 86_400_000) throw badInput('to', 'the period may span at most ten years');
+    if (to.getTime() - from.getTime() > 10 * 366 * 86_400_000) throw badInput('to', `the period may span at most ten years: ${from.toISOString()} to ${to.toISOString()} is longer`);
     return ctx.data.cooperation.networkReport(from, to);
   }
 }

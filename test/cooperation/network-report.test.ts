@@ -151,6 +151,8 @@ test('bad periods are bad input', async () => {
   for (const [f, t, message] of [
     ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', 'from: must be in the years 1900–9999'],
     ['1899-12-31T00:00:00Z', '1900-06-01T00:00:00Z', 'from: must be in the years 1900–9999'],
+    // At most ten years, said with the period received.
+    ['2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z', 'to: the period may span at most ten years: 2000-01-01T00:00:00.000Z to 2100-01-01T00:00:00.000Z is longer'],
   ]) {
     const bad = await hub.gql(`query($f: DateTimeISO!, $t: DateTimeISO!) { networkReport(from: $f, to: $t) { callsHeld } }`, { as: cast.isla, variables: { f, t } });
     expect(bad.body.errors?.map((e: any) => [e.message, e.extensions.code])).toEqual([[message, 'BAD_USER_INPUT']]);
@@ -203,6 +205,10 @@ describe('GET /reports/network.csv', () => {
     expect([res.status, await res.json()]).toEqual([400, { errors: [{ message: 'to: must be after from', extensions: { code: 'BAD_USER_INPUT', argument: 'to' } }] }]);
     const year0 = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=0000-01-01&to=0001-01-01`, { headers: { authorization: `Bearer ${token}` } });
     expect([year0.status, await year0.json()]).toEqual([400, { errors: [{ message: 'from: must be in the years 1900–9999', extensions: { code: 'BAD_USER_INPUT', argument: 'from' } }] }]);
+    const century = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=2000-01-01&to=2100-01-01`, { headers: { authorization: `Bearer ${token}` } });
+    expect([century.status, await century.json()]).toEqual([400, {
+      errors: [{ message: 'to: the period may span at most ten years: 2000-01-01T00:00:00.000Z to 2100-01-01T00:00:00.000Z is longer', extensions: { code: 'BAD_USER_INPUT', argument: 'to' } }],
+    }]);
   });
 
   test('others are refused: 403 for a private-sector member or anonymous, 401 for a bad token', async () => {
