@@ -457,6 +457,42 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
     }
   });
 
+  test('a forwarded answer the gateway passes on whole is sent as the hub wrote it; one it changes is written from what it holds', async () => {
+    // A hub stand-in answering each request with the next of these texts.
+    const texts = [
+      // An escape the hub's JSON may hold (written again, it would be the letter): the text as it came.
+      '{"data":{"me":{"kind":"AG\\u0045NCY"}}}',
+      '{"data":{"case":{"reference":"X","confidential":null}},"extensions":{"redacted":[{"path":"case.confidential","code":"FORBIDDEN","count":1}]}}',
+      // Another extension, which the gateway does not pass on: not the hub's text.
+      '{"data":{"me":{"kind":"AGENCY"}},"extensions":{"redacted":[{"path":"me.x","code":"FORBIDDEN","count":1}],"other":1}}',
+      // Spaced out (a proxy's pretty-printing): the same value, written compact.
+      '{ "data": { "me": { "kind": "AGENCY" } } }',
+      // An error: in the gateway's form.
+      '{"errors":[{"message":"Not allowed","path":["me"],"extensions":{"code":"FORBIDDEN"}}],"data":{"me":null}}',
+    ];
+    let next = 0;
+    const stand = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(texts[next++]));
+    });
+    const standPort = await listening(stand);
+    const gw = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${standPort}/graphql`, complaints: complaints.url }, logging: false });
+    const gwUrl = `http://127.0.0.1:${await gw.listen(0, '127.0.0.1')}/graphql`;
+    try {
+      const ask = async (query: string) => (await fetch(gwUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).text();
+      expect(await ask('{ me { kind } }')).toBe(texts[0]);
+      expect(await ask('{ case(id: "x") { reference confidential { summary } } }')).toBe(texts[1]);
+      expect(await ask('{ me { kind } }')).toBe('{"data":{"me":{"kind":"AGENCY"}},"extensions":{"redacted":[{"path":"me.x","code":"FORBIDDEN","count":1}]}}');
+      expect(await ask('{ me { kind } }')).toBe('{"data":{"me":{"kind":"AGENCY"}}}');
+      expect(JSON.parse(await ask('{ me { kind } }'))).toEqual({
+        errors: [{ message: 'Not allowed', path: ['me'], extensions: { code: 'FORBIDDEN', serviceName: 'hub' } }], data: { me: null },
+      });
+    } finally {
+      await gw.stop();
+      await closing(stand);
+    }
+  });
+
   test('a document whose only field of the hub is skipped, or that asks only for __typename, is the gateway’s own to answer: no hub request', async () => {
     const away = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${await closedPort()}/graphql`, complaints: complaints.url }, logging: false });
     const awayUrl = `http://127.0.0.1:${await away.listen(0, '127.0.0.1')}/graphql`;
