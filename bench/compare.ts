@@ -28,7 +28,9 @@ import { RssSampler, Server, startServer, stopServer } from './processes';
  *
  *   BENCH_COMPARE_BASE   the commit to compare with (required); its build is made in a temporary git worktree that
  *                        shares this tree's node_modules, so both must have the same package-lock.json
- *   BENCH_COMPARE_OPS    comma-separated, from board100, board500, board1000, detail, agenda (default board500,detail,agenda)
+ *   BENCH_COMPARE_OPS    comma-separated, from board100, board500, board1000, detail, agenda (default board500,detail,agenda),
+ *                        and gateway500: the 500-row board through each side's own federation gateway (`npm run gateway`
+ *                        of its commit, in production, in front of its hub), the CPU figures then the gateway process's
  *   BENCH_COMPARE_VIEWERS comma-separated, from AGENCY, PRIVATE, COORDINATOR (default AGENCY)
  *   BENCH_ROUNDS         measured rounds after the warm-up (default 7)
  */
@@ -38,12 +40,18 @@ const log = (line = '') => process.stdout.write(line + '\n');
 
 const BOARD = `query CaseBoard($first: Int!) { cases(first: $first, orderBy: HARM) { totalCount nodes { ${BOARD_NODE_FIELDS} } } }`;
 
-const OPS: Record<string, { label: string; body: (v: BenchViewer) => string; bounds: { connections: number; maxRequests: number; maxSeconds: number } }> = {
+const OPS: Record<string, { label: string; body: (v: BenchViewer) => string; bounds: { connections: number; maxRequests: number; maxSeconds: number }; viaGateway?: true }> = {
   board100: { label: 'case board, 100 rows', body: () => JSON.stringify({ query: BOARD, variables: { first: 100 } }), bounds: { connections: 4, maxRequests: 600, maxSeconds: 4 } },
   board500: { label: 'case board, 500 rows', body: () => JSON.stringify({ query: BOARD, variables: { first: 500 } }), bounds: { connections: 4, maxRequests: 200, maxSeconds: 5 } },
   board1000: { label: 'case board, 1,000 rows', body: () => JSON.stringify({ query: BOARD, variables: { first: 1000 } }), bounds: { connections: 4, maxRequests: 120, maxSeconds: 5 } },
   detail: { label: 'case detail', body: (v) => JSON.stringify({ query: DETAIL_QUERY, variables: { id: v.detailCaseId } }), bounds: { connections: 4, maxRequests: 1500, maxSeconds: 3 } },
   agenda: { label: 'call agenda, next 20', body: () => JSON.stringify({ query: AGENDA_QUERY }), bounds: { connections: 4, maxRequests: 600, maxSeconds: 4 } },
+  gateway500: {
+    label: 'board 500, via gateway',
+    body: () => JSON.stringify({ query: BOARD, variables: { first: 500 } }),
+    bounds: { connections: 4, maxRequests: 200, maxSeconds: 5 },
+    viaGateway: true,
+  },
 };
 
 function list(name: string, fallback: string, allowed: readonly string[]): string[] {
@@ -63,6 +71,8 @@ interface Side {
   db?: BenchDatabase;
   viewers?: BenchViewer[];
   hub?: Server;
+  /** Its federation gateway in front of its hub, when an operation goes through one. */
+  gateway?: Server;
   rss?: RssSampler;
 }
 
@@ -114,6 +124,7 @@ async function main(): Promise<void> {
   const cleanup = () =>
     (cleaning ??= (async () => {
       for (const side of sides) side.rss?.stop();
+      for (const side of sides) if (side.gateway) await stopServer(side.gateway);
       for (const side of sides) if (side.hub) await stopServer(side.hub);
       for (const side of sides) await side.db?.cleanup().catch(() => undefined);
       if (worktree) {
@@ -157,6 +168,14 @@ async function main(): Promise<void> {
       side.rss = new RssSampler(side.hub.child.pid!);
       log(`${side.name}: node ${nodeArgs.join(' ')}`);
     }
+    if (ops.some((op) => OPS[op].viaGateway)) {
+      for (const side of sides) {
+        const script = path.relative(root, path.join(side.dir, 'dist/src/cli/gateway.js'));
+        const env = { NODE_ENV: 'production', HUB_URL: `${side.hub!.base}/graphql`, COMPLAINTS_PORT: '0' };
+        side.gateway = await startServer(`gateway-${side === sides[0] ? 'base' : 'tree'}`, script, env, work, [], '/healthcheck');
+      }
+      log('gateways: each side\'s `npm run gateway` in production, in front of its own hub');
+    }
     const tokens = new TokenService(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret }));
     log(`rounds: ${rounds} after a warm-up, alternating, 4 connections; ratios are this tree ÷ ${commit.slice(0, 7)}, medians of the per-round ratios`);
     log('operation               viewer       p50 base   p50 tree   ratio   CPU base   CPU tree   ratio');
@@ -165,7 +184,8 @@ async function main(): Promise<void> {
       if (vBase.personId !== vTree.personId || vBase.detailCaseId !== vTree.detailCaseId) throw new Error(`the two generators made different ${kind} viewers`);
       const headers = { 'content-type': 'application/json', authorization: `Bearer ${await tokens.sign(vTree.personId, vTree.email)}` };
       for (const op of ops) {
-        const targets = sides.map((s) => ({ url: `${s.hub!.base}/graphql`, body: OPS[op].body(vTree), headers }));
+        const served = (s: Side) => (OPS[op].viaGateway ? s.gateway! : s.hub!);
+        const targets = sides.map((s) => ({ url: `${served(s).base}/graphql`, body: OPS[op].body(vTree), headers }));
         const answers = await Promise.all(targets.map(async (t) => (await fetch(t.url, { method: 'POST', headers: t.headers, body: t.body })).text()));
         const [a, b] = answers.map(comparable);
         if (a !== b) {
@@ -178,7 +198,7 @@ async function main(): Promise<void> {
         const cpu: number[][] = [[], []];
         for (let r = 0; r <= rounds; r++) {
           for (const i of r % 2 ? [1, 0] : [0, 1]) {
-            const m = await measure(targets[i], OPS[op].bounds, sides[i].hub!.child.pid);
+            const m = await measure(targets[i], OPS[op].bounds, served(sides[i]).child.pid);
             if (m.failures > 0) throw new Error(`${OPS[op].label} as ${kind}: ${m.failures} failed requests on ${sides[i].name}`);
             if (r > 0) {
               p50[i].push(m.p50);
