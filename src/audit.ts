@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { CaseAccessPath } from '../entities/enums';
+import { sqlStateOf } from './db/data-source';
 import { poolOf, SHARED_SESSION_PROBE } from './db/viewer-db';
 import type { Viewer } from './policy/viewer';
 import { responsePath, valueAt } from './graphql/response-path';
@@ -179,7 +180,7 @@ const emptyRows = (): AuditRows => ({
 export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /**
- * How long a write whose connection failed is sent again (from its first attempt), and the waits between: 50 ms,
+ * How long writes whose connection failed are sent again (from the first failed attempt, `failingSince`), and the waits between: 50 ms,
  * doubling, at most a second — long enough for a connection cut by the server (`pg_terminate_backend`, an idle
  * timeout, a restart of a few seconds), short enough that a stopping hub, which waits for the trail, is not held long
  * by a database that is gone.
@@ -189,14 +190,15 @@ const RETRY_FIRST_WAIT_MS = 50;
 const RETRY_MAX_WAIT_MS = 1_000;
 
 /**
- * Whether a failed write may succeed if sent again: its connection failed (no SQLSTATE: refused, reset, ended, timed
- * out; or class 08, connection exception), the server ended the session or is starting or stopping (57P01–57P03), or
- * lacked a resource for a moment (class 53), or the transaction lost a serialization race (40001, 40P01). Anything
- * else PostgreSQL refused (a trigger that raises, a check that fails) would be refused again.
+ * Whether a failed write may succeed if sent again: anything but PostgreSQL's own refusal (its connection failed:
+ * refused, reset, cut — `EPIPE` —, ended, timed out), or a refusal saying the same (class 08, connection exception),
+ * that the server ended the session or is starting or stopping (57P01–57P03), lacked a resource for a moment (class
+ * 53), or that the transaction lost a serialization race (40001, 40P01). Anything else PostgreSQL refused (a trigger
+ * that raises, a check that fails) would be refused again.
  */
 function worthSendingAgain(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  const code = sqlStateOf(err);
+  if (code === undefined) return true;
   return code.startsWith('08') || code.startsWith('53') || ['57P01', '57P02', '57P03', '40001', '40P01'].includes(code);
 }
 
@@ -365,21 +367,32 @@ export class AuditWriter {
   /**
    * Writes the rows, sending the statement again while the failure is the connection's or the server's (the connection
    * ended or was cut, the server restarting or refusing connections for a moment), for up to `RETRY_FOR_MS` from the
-   * first attempt (a connection that takes the pool's whole 10 s wait to fail is not tried again: a stopping hub waits
-   * for the trail); a statement PostgreSQL refused for what it says is not sent again.
+   * start of the first failed attempt of the writer's failure (`failingSince`: a connection that takes the pool's whole
+   * 10 s wait to fail is not tried again, as a stopping hub waits for the trail); a statement PostgreSQL refused for
+   * what it says is not sent again.
    */
   private async write(rows: AuditRows): Promise<void> {
-    const started = performance.now();
     for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
       try {
         await this.writeOnce(rows, attempt > 1);
+        this.failingSince = null;
         return;
       } catch (err) {
-        if (!worthSendingAgain(err) || performance.now() - started >= RETRY_FOR_MS) throw Object.assign(err as Error, { attempts: attempt });
+        if (!worthSendingAgain(err)) throw Object.assign(err as Error, { attempts: attempt });
+        this.failingSince ??= started;
+        if (performance.now() - this.failingSince >= RETRY_FOR_MS) throw Object.assign(err as Error, { attempts: attempt });
         await new Promise((resolve) => setTimeout(resolve, Math.min(RETRY_MAX_WAIT_MS, RETRY_FIRST_WAIT_MS * 2 ** (attempt - 1))));
       }
     }
   }
+
+  /**
+   * When the writes began to fail (the first failed attempt's start), until one succeeds: the 5 s of sending again are
+   * the failure's, not each statement's — the statements queued meanwhile get what is left of them (one attempt each
+   * once they are over), so that a stopping hub with a database gone waits 5 s in all, not 5 s a statement.
+   */
+  private failingSince: number | null = null;
 
   /**
    * One statement for the rows. `again`: sent after an attempt whose outcome is not known, it skips the rows already

@@ -94,9 +94,19 @@ export function connectionProblem(url: string, err: unknown): string {
       }
       // PostgreSQL's own refusal (an SQLSTATE, e.g. 57014 when DATABASE_URL's options set a statement_timeout too short
       // for the migrations): its words with the code, not the code alone.
-      if (e.code && /^[0-9A-Z]{5}$/.test(e.code) && e.message) return `the database at ${where} refused the hub: ${e.message} (SQLSTATE ${e.code})`;
+      const state = sqlStateOf(e);
+      if (state && e.message) return `the database at ${where} refused the hub: ${e.message} (SQLSTATE ${state})`;
       return `cannot reach the database at ${where}: ${e.code ?? e.message}`;
   }
+}
+
+/**
+ * The SQLSTATE of an error PostgreSQL sent (an ErrorResponse: it carries its severity), or undefined for any other —
+ * a socket's failure above all, whose code (`EPIPE`, `ECONNRESET`) can have the shape of an SQLSTATE too.
+ */
+export function sqlStateOf(err: unknown): string | undefined {
+  const e = err as { code?: unknown; severity?: unknown } | null;
+  return e && typeof e.code === 'string' && typeof e.severity === 'string' && /^[0-9A-Z]{5}$/.test(e.code) ? e.code : undefined;
 }
 
 /** The advisory lock the migrations are applied under (any bigint the hub alone uses: "LAPHUBMG" in ASCII). */

@@ -373,21 +373,32 @@ describe('a write whose connection fails', () => {
     const pool = poolOf(hub.ds);
     const connect = pool.connect.bind(pool) as () => Promise<import('pg').PoolClient>;
     let n = 0;
+    // Each connection once: the pool hands the same connection out again (wrapped twice, one statement would count twice).
+    const wrapped = new Map<object, unknown>();
     const spy = jest.spyOn(pool, 'connect').mockImplementation((async () => {
       const client = await connect();
-      const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
-      (client as unknown as { query: unknown }).query = (...args: unknown[]) => (isAuditWrite(args) ? around(() => query(...args), ++n) : query(...args));
+      if (!wrapped.has(client)) {
+        const query = client.query;
+        wrapped.set(client, query);
+        const send = query.bind(client) as (...args: unknown[]) => Promise<unknown>;
+        (client as unknown as { query: unknown }).query = (...args: unknown[]) => (isAuditWrite(args) ? around(() => send(...args), ++n) : send(...args));
+      }
       return client;
     }) as never);
-    return () => spy.mockRestore();
+    return () => {
+      spy.mockRestore();
+      for (const [client, query] of wrapped) (client as { query: unknown }).query = query;
+    };
   }
 
-  test('its answer lost after it committed: sent again, the entry is written once', async () => {
+  test('its answer lost after it committed (the connection cut: EPIPE, then ended): sent again, the entry is written once', async () => {
     const lines: string[] = [];
     const writer = new AuditWriter(hub.ds, pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }), false, 0);
+    // A socket's code of five capitals, as an SQLSTATE has: still the connection's failure, not PostgreSQL's refusal.
+    const failures = [Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }), new Error('Connection terminated unexpectedly')];
     const restore = interceptAuditWrites(async (send, n) => {
       const result = await send();
-      if (n === 1) throw new Error('Connection terminated unexpectedly');
+      if (n <= failures.length) throw failures[n - 1];
       return result;
     });
     try {
@@ -422,6 +433,36 @@ describe('a write whose connection fails', () => {
     expect(errors[0].attempts).toBeGreaterThanOrEqual(6);
     expect(errors[0].attempts).toBeLessThanOrEqual(12);
     expect(errors[0].lostAuditEntries).toEqual([{ case: caseId(reader.ref), person: personId(cast.ann), apiKey: null, path: 'QUERY', at: clock.toISOString() }]);
+  });
+
+  test('the 5 s are the failure’s, not each statement’s: a second statement queued meanwhile gets what is left of them', async () => {
+    const lines: string[] = [];
+    const writer = new AuditWriter(hub.ds, pino({ level: 'error' }, { write: (line: string) => void lines.push(line) }), false, 0);
+    const restore = interceptAuditWrites(async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    });
+    const reader = { kind: ViewerKind.AGENCY, personId: personId(cast.oliver), ownOrgId: orgId('oft'), memberOrgId: orgId('oft') };
+    const started = Date.now();
+    try {
+      // Two requests of 3,000 entries each: two statements (at most 5,000 entries one), the second queued behind the first.
+      for (let r = 0; r < 2; r++) {
+        const trail = new AuditTrail(reader, clock);
+        for (let i = 0; i < 3000; i++) trail.tier({ id: randomUUID(), leadAgencyId: orgId('ftc') });
+        writer.record(trail);
+      }
+      await writer.settled();
+    } finally {
+      restore();
+    }
+    const took = Date.now() - started;
+    expect(took).toBeGreaterThanOrEqual(5_000);
+    expect(took).toBeLessThan(7_500);
+    const lost = lines.map((l) => JSON.parse(l));
+    expect(lost.map((l) => [l.msg, l.lostAuditEntries.length])).toEqual([
+      ['AUDIT TRAIL: 3000 case access entries could not be written and are lost', 3000],
+      ['AUDIT TRAIL: 3000 case access entries could not be written and are lost', 3000],
+    ]);
+    expect(lost[1].attempts).toBe(1);
   });
 
   (onServer ? test : test.skip)('its server process ended while the statement ran (pg_terminate_backend): sent again on a new connection, written once', async () => {

@@ -786,6 +786,12 @@ describe('configuration', () => {
     expect(connectionProblem(url, { code: 'ECONNREFUSED' })).toBe('nothing answers at db.example:5432/laphub: is PostgreSQL running there? (DATABASE_URL)');
     // No host in the URL: node-postgres goes to localhost, and the message says so.
     expect(connectionProblem('postgres://', { code: '28000' })).toBe('the server at localhost:5432 does not let user "postgres" in (pg_hba.conf or the role): check DATABASE_URL');
+    // PostgreSQL's own refusal (it carries a severity) is said in its words with its SQLSTATE; a socket's code of five
+    // capitals (EPIPE) is no SQLSTATE.
+    expect(connectionProblem(url, { code: '57014', severity: 'ERROR', message: 'canceling statement due to statement timeout' })).toBe(
+      'the database at db.example:5432/laphub refused the hub: canceling statement due to statement timeout (SQLSTATE 57014)',
+    );
+    expect(connectionProblem(url, { code: 'EPIPE', message: 'write EPIPE' })).toBe('cannot reach the database at db.example:5432/laphub: EPIPE');
   });
 
   test('a TLS problem is named, with what to do', () => {
