@@ -191,7 +191,8 @@ const RETRY_MAX_WAIT_MS = 1_000;
 
 /**
  * Whether a failed write may succeed if sent again: anything but PostgreSQL's own refusal (its connection failed:
- * refused, reset, cut — `EPIPE` —, ended, timed out), or a refusal saying the same (class 08, connection exception),
+ * refused, reset, cut — `EPIPE` —, ended, timed out), a refusal that ended the session (FATAL), or one saying the
+ * connection failed (class 08, connection exception),
  * that the server ended the session or is starting or stopping (57P01–57P03), lacked a resource for a moment (class
  * 53), or that the transaction lost a serialization race (40001, 40P01). Anything else PostgreSQL refused (a trigger
  * that raises, a check that fails) would be refused again.
@@ -199,7 +200,17 @@ const RETRY_MAX_WAIT_MS = 1_000;
 function worthSendingAgain(err: unknown): boolean {
   const code = sqlStateOf(err);
   if (code === undefined) return true;
+  // FATAL: the session ended or was never let in (a database not accepting connections for a moment, 55000), so the
+  // statement was not run: nothing is lost by sending it again.
+  if (['FATAL', 'PANIC'].includes(String((err as { severity?: unknown }).severity))) return true;
   return code.startsWith('08') || code.startsWith('53') || ['57P01', '57P02', '57P03', '40001', '40P01'].includes(code);
+}
+
+/** Each entry of the rows (one per case of each row), as a lost write's log line lists them. */
+function entriesOf(rows: AuditRows): Array<{ case: string; person: string | null; apiKey: string | null; path: string; at: string }> {
+  return rows.caseIds.flatMap((ids, i) =>
+    ids.slice(1, -1).split(',').map((c) => ({ case: c, person: rows.personId[i], apiKey: rows.apiKeyId[i], path: rows.path[i], at: rows.accessedAt[i] })),
+  );
 }
 
 /** The most entries (cases) one statement writes; more wait for the next statement (a larger batch goes alone). */
@@ -309,20 +320,46 @@ export class AuditWriter {
         const rows = this.queue.shift();
         if (!rows) break;
         sentAt = performance.now();
+        this.inFlight = rows;
         // Written outside the request: not in its transaction, not in its statement count.
         await this.write(rows).catch((err) => {
           // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
-          const lost = rows.caseIds.flatMap((ids, i) =>
-            ids.slice(1, -1).split(',').map((c) => ({ case: c, person: rows.personId[i], apiKey: rows.apiKeyId[i], path: rows.path[i], at: rows.accessedAt[i] })),
-          );
+          const lost = entriesOf(rows);
           this.logger.error(
             { err, attempts: (err as { attempts?: number }).attempts, lostAuditEntries: lost },
             `AUDIT TRAIL: ${lost.length} case access entr${lost.length === 1 ? 'y' : 'ies'} could not be written and ${lost.length === 1 ? 'is' : 'are'} lost`,
           );
         });
+        this.inFlight = null;
       }
     } finally {
       this.writing = null;
+    }
+  }
+
+  /** The rows of the statement under way (sent, or being sent again), until it ends. */
+  private inFlight: AuditRows | null = null;
+
+  /**
+   * For a process about to exit before the trail is written (a stop past its time, `src/main.ts`): says, at once and
+   * synchronously, what is lost — the entries still waiting, which no statement carried, and those of the statement
+   * under way, whose outcome is not known (it may yet commit) — each listed, as a failed write lists them.
+   */
+  abandon(): void {
+    const waiting = this.queue.flatMap(entriesOf);
+    this.queue = [];
+    const underWay = this.inFlight ? entriesOf(this.inFlight) : [];
+    if (underWay.length) {
+      this.logger.error(
+        { lostAuditEntries: underWay },
+        `AUDIT TRAIL: ${underWay.length} case access entr${underWay.length === 1 ? 'y was' : 'ies were'} being written when the hub exited: whether ${underWay.length === 1 ? 'it was' : 'they were'} is not known`,
+      );
+    }
+    if (waiting.length) {
+      this.logger.error(
+        { lostAuditEntries: waiting },
+        `AUDIT TRAIL: ${waiting.length} case access entr${waiting.length === 1 ? 'y' : 'ies'} could not be written before the hub exited and ${waiting.length === 1 ? 'is' : 'are'} lost`,
+      );
     }
   }
 

@@ -88,6 +88,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'draining in-flight requests and closing the database');
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
+      // What the audit trail still holds is lost with the process: said, entry by entry, as a failed write says it.
+      hub?.audit.abandon();
       process.exit(1);
     }, config.shutdownGraceMs + 5000);
     force.unref();

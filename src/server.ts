@@ -87,9 +87,9 @@ export interface Hub {
   httpServer: http.Server;
   /**
    * The audit trail's writer: `settled()` resolves once every audit and last-used write started so far has ended;
-   * `skip` is the benchmark's switch (`HubOptions.skipAuditTrail`), never set by the product.
+   * `abandon()` logs what is lost when the process exits before that (a stop past its time); `skip` is the benchmark's switch (`HubOptions.skipAuditTrail`), never set by the product.
    */
-  audit: Pick<AuditWriter, 'settled' | 'skip'>;
+  audit: Pick<AuditWriter, 'settled' | 'skip' | 'abandon'>;
   /** The query texts answered without Apollo's request pipeline (src/http/known-query.ts): how many, and how often. */
   knownQueries: Pick<KnownQueries, 'hits' | 'size'>;
   /** Live updates: the dispatcher (subscribers, deliveries) and the WebSocket server. */

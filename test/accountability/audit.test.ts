@@ -435,6 +435,59 @@ describe('a write whose connection fails', () => {
     expect(errors[0].lostAuditEntries).toEqual([{ case: caseId(reader.ref), person: personId(cast.ann), apiKey: null, path: 'QUERY', at: clock.toISOString() }]);
   });
 
+  test('refused for a moment (the database not accepting connections: 55000, FATAL): sent again, written once', async () => {
+    const lines: string[] = [];
+    const writer = new AuditWriter(hub.ds, pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }), false, 0);
+    const refusal = Object.assign(new Error(`database "laphub" is not currently accepting connections`), { code: '55000', severity: 'FATAL' });
+    const restore = interceptAuditWrites(async (send, n) => {
+      if (n <= 2) throw refusal;
+      return send();
+    });
+    try {
+      record(writer);
+      await writer.settled();
+    } finally {
+      restore();
+    }
+    expect(await trail()).toEqual([entry(reader.ref, reader.email, reader.org, true)]);
+    expect(lines).toEqual([]);
+  });
+
+  test('a process exiting before the trail is written (a stop past its time): abandon() lists what is lost, and what was under way', async () => {
+    const lines: string[] = [];
+    const writer = new AuditWriter(hub.ds, pino({ level: 'error' }, { write: (line: string) => void lines.push(line) }), false, 0);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The first statement waits (a lock, say) until released; the entries recorded meanwhile wait behind it.
+    const restore = interceptAuditWrites(async (send) => {
+      await held;
+      return send();
+    });
+    try {
+      record(writer);
+      await new Promise((r) => setTimeout(r, 50));
+      const trail = new AuditTrail({ kind: ViewerKind.AGENCY, personId: personId(cast.oliver), ownOrgId: orgId('oft'), memberOrgId: orgId('oft') }, clock);
+      trail.tier({ id: caseId('FTC-2004-021'), leadAgencyId: orgId('ftc') });
+      writer.record(trail);
+      writer.abandon();
+      const said = lines.map((l) => JSON.parse(l));
+      expect(said.map((l) => [l.msg, l.lostAuditEntries])).toEqual([
+        [
+          'AUDIT TRAIL: 1 case access entry was being written when the hub exited: whether it was is not known',
+          [{ case: caseId(reader.ref), person: personId(cast.ann), apiKey: null, path: 'QUERY', at: clock.toISOString() }],
+        ],
+        [
+          'AUDIT TRAIL: 1 case access entry could not be written before the hub exited and is lost',
+          [{ case: caseId('FTC-2004-021'), person: personId(cast.oliver), apiKey: null, path: 'QUERY', at: clock.toISOString() }],
+        ],
+      ]);
+    } finally {
+      release();
+      await writer.settled();
+      restore();
+    }
+  });
+
   test('the 5 s are the failure’s, not each statement’s: a second statement queued meanwhile gets what is left of them', async () => {
     const lines: string[] = [];
     const writer = new AuditWriter(hub.ds, pino({ level: 'error' }, { write: (line: string) => void lines.push(line) }), false, 0);
