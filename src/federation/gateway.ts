@@ -373,9 +373,8 @@ function writtenAsReceived(answer: { data?: unknown; errors?: unknown; extension
  * what it had just parsed). Only this very object: a plugin that changes a result makes a new one (`setResult`), which
  * neither carries the property (not enumerable: a spread leaves it) nor is written by it.
  */
-export function sentAsReceived(result: ExecutionResult, text: string): ExecutionResult {
+function sentAsReceived(result: ExecutionResult, text: string): void {
   Object.defineProperty(result, 'stringify', { value: (written: unknown) => (written === result ? text : JSON.stringify(written)), enumerable: false });
-  return result;
 }
 
 /**

@@ -391,40 +391,38 @@ describe('a write whose connection fails', () => {
     };
   }
 
-  test('its answer lost after it committed (the connection cut: EPIPE, then ended): sent again, the entry is written once', async () => {
+  /** The reader's entry recorded by a writer of its own whose trail statements go through `around`; its log lines at `level`. */
+  async function recordThrough(around: Parameters<typeof interceptAuditWrites>[0], level: 'warn' | 'error'): Promise<string[]> {
     const lines: string[] = [];
-    const writer = new AuditWriter(hub.ds, pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }), false, 0);
-    // A socket's code of five capitals, as an SQLSTATE has: still the connection's failure, not PostgreSQL's refusal.
-    const failures = [Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }), new Error('Connection terminated unexpectedly')];
-    const restore = interceptAuditWrites(async (send, n) => {
-      const result = await send();
-      if (n <= failures.length) throw failures[n - 1];
-      return result;
-    });
+    const writer = new AuditWriter(hub.ds, pino({ level }, { write: (line: string) => void lines.push(line) }), false, 0);
+    const restore = interceptAuditWrites(around);
     try {
       record(writer);
       await writer.settled();
     } finally {
       restore();
     }
+    return lines;
+  }
+
+  test('its answer lost after it committed (the connection cut: EPIPE, then ended): sent again, the entry is written once', async () => {
+    // A socket's code of five capitals, as an SQLSTATE has: still the connection's failure, not PostgreSQL's refusal.
+    const failures = [Object.assign(new Error('write EPIPE'), { code: 'EPIPE', errno: -32, syscall: 'write' }), new Error('Connection terminated unexpectedly')];
+    const lines = await recordThrough(async (send, n) => {
+      const result = await send();
+      if (n <= failures.length) throw failures[n - 1];
+      return result;
+    }, 'warn');
     expect(await trail()).toEqual([entry(reader.ref, reader.email, reader.org, true)]);
     expect(await hub.ds.query(`SELECT count(*)::int AS n FROM case_access_log`)).toEqual([{ n: 1 }]);
     expect(lines).toEqual([]);
   });
 
   test('failing before anything reached the database, again and again for 5 s: sent again meanwhile, then logged as lost with its attempts', async () => {
-    const lines: string[] = [];
-    const writer = new AuditWriter(hub.ds, pino({ level: 'error' }, { write: (line: string) => void lines.push(line) }), false, 0);
-    const restore = interceptAuditWrites(async () => {
-      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    });
     const started = Date.now();
-    try {
-      record(writer);
-      await writer.settled();
-    } finally {
-      restore();
-    }
+    const lines = await recordThrough(async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    }, 'error');
     expect(Date.now() - started).toBeGreaterThanOrEqual(5_000);
     expect(await trail()).toEqual([]);
     const errors = lines.map((l) => JSON.parse(l));
@@ -436,19 +434,11 @@ describe('a write whose connection fails', () => {
   });
 
   test('refused for a moment (the database not accepting connections: 55000, FATAL): sent again, written once', async () => {
-    const lines: string[] = [];
-    const writer = new AuditWriter(hub.ds, pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }), false, 0);
     const refusal = Object.assign(new Error(`database "laphub" is not currently accepting connections`), { code: '55000', severity: 'FATAL' });
-    const restore = interceptAuditWrites(async (send, n) => {
+    const lines = await recordThrough(async (send, n) => {
       if (n <= 2) throw refusal;
       return send();
-    });
-    try {
-      record(writer);
-      await writer.settled();
-    } finally {
-      restore();
-    }
+    }, 'warn');
     expect(await trail()).toEqual([entry(reader.ref, reader.email, reader.org, true)]);
     expect(lines).toEqual([]);
   });
