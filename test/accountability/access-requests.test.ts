@@ -2,6 +2,7 @@ import pg from 'pg';
 import { demoId } from '../../src/db/seed/demo';
 import { caseAccess, emailOf, harmOrder, ViewerName, viewers } from '../support/demo-access';
 import { cast, caseId, orgId, personId, startTestHub, TestHub } from '../support/hub';
+import { untilWaiting, waitingOn } from '../support/locker';
 
 /**
  * Asking for access and explaining it (DOMAIN §9): `requestCaseAccess`, `grantCaseAccess`, `declineCaseAccess`,
@@ -209,12 +210,8 @@ describe('asking, granting, declining', () => {
       await other.query('BEGIN');
       await other.query(`UPDATE enforcement_case SET tlp = 'RED' WHERE id = $1`, [caseId('KISA-2004-002')]);
       const answer = hub.gql(GRANT, { as: cast.minjun, variables: { id } });
-      for (let i = 0; i < 300; i++) {
-        const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
-        if (rows[0].n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      expect((await other.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`)).rows).toEqual([{ n: 1 }]);
+      await untilWaiting(other);
+      expect(await waitingOn(other)).toBe(1);
       await other.query('COMMIT');
       const granted = await answer;
       expect(granted.body.errors).toBeUndefined();
@@ -248,11 +245,7 @@ describe('asking, granting, declining', () => {
         hub.gql(GRANT, { as: cast.liam, variables: { id: ISLA_ACMA, scope: 'PERSON' } }),
         hub.gql(DECLINE, { as: cast.liam, variables: { id: ISLA_ACMA, reason: 'Not now.' } }),
       ]);
-      for (let i = 0; i < 300; i++) {
-        const { rows } = await other.query(`SELECT count(DISTINCT pid)::int AS n FROM pg_locks WHERE NOT granted`);
-        if (rows[0].n >= 3) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await untilWaiting(other, 3);
       await other.query('COMMIT');
       expect((await answers).map(codes)).toEqual(Array(3).fill([['BAD_USER_INPUT', 'id: the request was already declined']]));
       const after = await state();

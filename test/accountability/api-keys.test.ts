@@ -4,6 +4,7 @@ import { viewerFromHeader, viewerStillValid } from '../../src/auth/viewer';
 import { TokenService } from '../../src/auth/tokens';
 import { caseAccess, harmOrder } from '../support/demo-access';
 import { cast, caseId, orgId, personId, startSiblingHub, startTestHub, TestHub } from '../support/hub';
+import { untilWaiting } from '../support/locker';
 
 /**
  * API keys for dashboards (DOMAIN §8), over HTTP with the demo network: created by a person of an endorsed
@@ -142,11 +143,7 @@ describe('listing and revoking', () => {
           Array.from({ length: 4 }, (_, i) => hub.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`, { as: i % 2 ? cast.ben : cast.ann, variables: { id: key.id } })),
         );
         // Every request's UPDATE waits for the row.
-        for (let i = 0; i < 300; i++) {
-          const { rows } = await other.query(`SELECT count(DISTINCT pid)::int AS n FROM pg_locks WHERE NOT granted`);
-          if (rows[0].n >= 4) break;
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
+        await untilWaiting(other, 4);
         await other.query('COMMIT');
         const outcomes = (await answers).map((r) => (r.body.errors ?? []).map((e) => `${e.extensions!.code} ${e.message}`).join());
         expect(outcomes).toEqual(Array(4).fill('BAD_USER_INPUT id: the API key is already revoked'));

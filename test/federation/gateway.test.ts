@@ -20,6 +20,7 @@ import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
 import { trickledRequest } from '../support/trickle';
+import { untilWaiting } from '../support/locker';
 import { caseId, cast, orgId, personId, startTestHub, TEST_SECRET, testHubEnv, TestHub } from '../support/hub';
 import { SignJWT } from 'jose';
 import { ConfigError, connectionTimeoutsOf, loadConfig } from '../../src/config';
@@ -711,13 +712,7 @@ test('the gateway does not expose the subgraphs’ _entities or _service', async
     await locker.end();
     await hub.ds.query(`UPDATE enforcement_case SET title = $2 WHERE id = $1`, [id, original]);
   });
-  const waiting = async () => {
-    for (let i = 0; i < 300; i++) {
-      if ((await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`)).rows[0].n > 0) return;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error('the mutation never waited for the row');
-  };
+  const waiting = () => untilWaiting(locker);
   const rename = async (target: string, to: string, signal?: AbortSignal) =>
     fetch(target, {
       method: 'POST',

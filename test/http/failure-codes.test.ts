@@ -7,6 +7,7 @@ import { LiveClient } from '../support/live';
 import { createHub, Hub } from '../../src/server';
 import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { capturingLogger } from '../support/log';
+import { untilNoneWaiting, untilWaiting, waitingOn } from '../support/locker';
 
 /** A statement's text, as pg's `query` is given it: a string, or a config object with `text`. */
 const textOf = (q: unknown): string | undefined => (typeof q === 'string' ? q : (q as { text?: string } | null)?.text);
@@ -180,14 +181,6 @@ async function postGraphql(url: string, token: string, query: string, variables:
   return { status: res.status, body: await res.json() };
 }
 
-/** Until another session waits for a lock (the locker's, say): at most 3 s. */
-async function someoneWaits(locker: pg.Client): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted`);
-    if (rows[0].n > 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /**
  * Renames cases with requests written at once on one connection (HTTP pipelining), each `[token, case id, title]`;
@@ -240,11 +233,7 @@ describe('a client that closes its connection before the answer', () => {
         signal: controller.signal,
       });
       // The case is written (in the request's transaction) and the call's statement waits for the lock.
-      for (let i = 0; i < 300; i++) {
-        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'conference_call'::regclass`);
-        if (rows[0].n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await untilWaiting(locker);
       const cutting = cut({ controller, hub: logging.hub });
       if (env.SHUTDOWN_GRACE_MS !== undefined) {
         stopping = cutting;
@@ -258,10 +247,8 @@ describe('a client that closes its connection before the answer', () => {
       } else await expect(request).rejects.toThrow();
       // The call's statement, which nobody will read, is cancelled while the lock is still held: the connection is
       // not kept waiting (nor a stopping hub's database, whose close waits for every connection).
-      const waiting = async () =>
-        (await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'conference_call'::regclass`)).rows[0].n;
-      for (let i = 0; i < 300 && (await waiting()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(await waiting()).toBe(0);
+      await untilNoneWaiting(locker);
+      expect(await waitingOn(locker)).toBe(0);
       await locker.query('COMMIT');
       // Whatever the request still does after the lock is gone, nothing of it is committed.
       for (let i = 0; i < 50; i++) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -332,7 +319,7 @@ describe('a client that closes its connection before the answer', () => {
       const token = await hub.tokenFor(personId(cast.isla), cast.isla);
       // Two requests at once on one connection; the first waits for the lock, the second behind it.
       const connection = pipelined(logging.url, [[token, id, 'Pipelined one'], [token, id, 'Pipelined two']]);
-      await someoneWaits(locker);
+      await untilWaiting(locker);
       stopping = logging.hub.stop();
       await new Promise((resolve) => setTimeout(resolve, 200));
       await locker.query('COMMIT');
@@ -360,7 +347,7 @@ describe('a client that closes its connection before the answer', () => {
       const isla = await hub.tokenFor(personId(cast.isla), cast.isla);
       // The first waits for the lock; the second (another case, its lead agency's) is done at once, its answer owed after the first's.
       const connection = pipelined(logging.url, [[isla, waits, 'Waited past the grace'], [token, done, 'Done behind it']]);
-      await someoneWaits(locker);
+      await untilWaiting(locker);
       await new Promise((resolve) => setTimeout(resolve, 200));
       stopping = logging.hub.stop();
       const answers = await connection;
@@ -470,7 +457,7 @@ describe('a client that closes its connection before the answer', () => {
     await locker.connect();
     const others = `datname = current_database() AND pid <> pg_backend_pid()`;
     const count = async (where: string) => (await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE ${others} AND ${where}`)).rows[0].n as number;
-    const waiting = async () => (await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'person'::regclass`)).rows[0].n as number;
+    const waiting = () => waitingOn(locker);
     const token = await hub.tokenFor(personId(cast.tom), cast.tom);
     const bodies = ['{"query":5}', '{"query":"{ me { kind } }","variables":"x"}', '[{"query":"{ me { kind } }"}]'];
     try {
@@ -484,7 +471,7 @@ describe('a client that closes its connection before the answer', () => {
           body,
           signal: controller.signal,
         });
-        // Its lookup waits for the lock (pg_locks: pg_stat_activity is read once per transaction, and the locker is in one).
+        // Its lookup waits for the lock.
         for (let n = 0; n < 300 && (await waiting()) < i + 1; n++) await new Promise((resolve) => setTimeout(resolve, 10));
         expect(await waiting()).toBe(i + 1);
         controller.abort();
@@ -533,20 +520,14 @@ describe('a client that closes its connection before the answer', () => {
         signal: controller.signal,
       });
       // The request's case statement waits for the lock.
-      for (let i = 0; i < 200; i++) {
-        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'enforcement_case'::regclass`);
-        if (rows[0].n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await untilWaiting(locker);
       controller.abort();
       await expect(request).rejects.toThrow();
       const access = async () => lines.find((l) => l.req?.id === 'gone-1' && l.graphql);
       for (let i = 0; i < 200 && !(await access()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
       // The statement nobody will read is cancelled while the lock is still held: it waits no more.
-      const waiting = async () =>
-        (await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'enforcement_case'::regclass`)).rows[0].n;
-      for (let i = 0; i < 300 && (await waiting()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
-      expect(await waiting()).toBe(0);
+      await untilNoneWaiting(locker);
+      expect(await waitingOn(locker)).toBe(0);
       await locker.query('COMMIT');
       // The case statement answers; the resolvers' next statements are refused. Then the hub answers others as before.
       const next = await hub.gql(`{ me { kind } }`, { as: cast.ann });

@@ -5,6 +5,7 @@ import { poolOf } from '../../src/db/viewer-db';
 import { caseAccess, emailOf, readsConfidential, segmentsSeen, summaries, ViewerName, viewers } from '../support/demo-access';
 import { callId, caseId, cast, orgId, personId, segmentId, startSiblingHub, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { dispatchesOf, dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
+import { untilWaiting, waitingOn } from '../support/locker';
 import { lockMemberInCall } from '../../src/data/calls';
 import { AUTHORIZATION_NOT_ONE_STRING, INIT_MESSAGE_UNREADABLE, misplacedCredentialReason } from '../../src/auth/connection-params';
 
@@ -1067,13 +1068,8 @@ onPostgres('on a PostgreSQL server: objections withdrawn at the same moment', ()
       const report = dispatchOf(dispatcher(), 'call', callId('next-1'));
       const withdrawn = hub.gql(`mutation($id: ID!) { withdrawExclusion(id: $id) { id } }`, { as: cast.isla, variables: { id: ico } });
       // ICO's withdrawal waits for the lock …
-      for (let i = 0; i < 200; i++) {
-        const [waiting] = await hub.ds.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
-        if (waiting.n > 0) break;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      const [waiting] = await hub.ds.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`);
-      expect(waiting.n).toBe(1);
+      await untilWaiting(other);
+      expect(await waitingOn(other)).toBe(1);
       // … and once CRTC's commits, sees it: NorthStar takes part in next-1/2 again, and Grace is told.
       await other.query('COMMIT');
       expect((await withdrawn).body.errors).toBeUndefined();

@@ -1,7 +1,7 @@
 import { ConfigError } from '../../src/config';
 import { leavePerson, withdrawParticipant } from '../../src/db/bootstrap';
 import { caseId, cast, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
-import { withLocker } from '../support/locker';
+import { untilWaiting, withLocker } from '../support/locker';
 
 /**
  * Rules two requests at once could each pass and together break (DOMAIN §4 contacts and endorsement, §7 live minutes),
@@ -139,11 +139,7 @@ describe('the objection window', () => {
       await locker.query('LOCK TABLE training_session IN ACCESS EXCLUSIVE MODE');
       // Every connection of the test hub's pool (4) taken by a read waiting for the lock.
       const reads = Array.from({ length: 4 }, () => hub.gql(`{ trainings { totalCount } }`, { as: cast.ann }));
-      for (let i = 0; i < 500; i++) {
-        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND relation = 'training_session'::regclass`);
-        if (rows[0].n >= 4) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await untilWaiting(locker, 4);
       const objected = hub.gql(OBJECT, { as: cast.isla, variables: { e: id } });
       // Not through the hub's data source: its pool is the one held.
       const [{ ms }] = (await locker.query(`SELECT greatest(0, extract(epoch FROM objection_deadline - clock_timestamp()) * 1000)::int + 50 AS ms FROM participant WHERE id = $1`, [id])).rows;
