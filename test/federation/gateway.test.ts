@@ -470,6 +470,10 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
       '{ "data": { "me": { "kind": "AGENCY" } } }',
       // An error: in the gateway's form.
       '{"errors":[{"message":"Not allowed","path":["me"],"extensions":{"code":"FORBIDDEN"}}],"data":{"me":null}}',
+      // Characters of two, three and four bytes: the answer's bytes are the hub's, and its Content-Length theirs.
+      '{"data":{"case":{"reference":"Ü-日本-😀","confidential":null}},"extensions":{"redacted":[{"path":"case.confidential","code":"FORBIDDEN","count":1}]}}',
+      // Not UTF-8 (a byte 0xFF in a string): read as U+FFFD, and the answer is that text's UTF-8, never the hub's bytes.
+      Buffer.concat([Buffer.from('{"data":{"me":{"kind":"A'), Buffer.from([0xff]), Buffer.from('"}}}')]),
     ];
     let next = 0;
     const stand = http.createServer((req, res) => {
@@ -480,7 +484,8 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
     const gw = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${standPort}/graphql`, complaints: complaints.url }, logging: false });
     const gwUrl = `http://127.0.0.1:${await gw.listen(0, '127.0.0.1')}/graphql`;
     try {
-      const ask = async (query: string) => (await fetch(gwUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) })).text();
+      const answered = (query: string) => fetch(gwUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const ask = async (query: string) => (await answered(query)).text();
       expect(await ask('{ me { kind } }')).toBe(texts[0]);
       expect(await ask('{ case(id: "x") { reference confidential { summary } } }')).toBe(texts[1]);
       expect(await ask('{ me { kind } }')).toBe('{"data":{"me":{"kind":"AGENCY"}},"extensions":{"redacted":[{"path":"me.x","code":"FORBIDDEN","count":1}]}}');
@@ -488,6 +493,11 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
       expect(JSON.parse(await ask('{ me { kind } }'))).toEqual({
         errors: [{ message: 'Not allowed', path: ['me'], extensions: { code: 'FORBIDDEN', serviceName: 'hub' } }], data: { me: null },
       });
+      for (const expected of [Buffer.from(texts[5] as string), Buffer.from('{"data":{"me":{"kind":"A\uFFFD"}}}')]) {
+        const res = await answered('{ case(id: "x") { reference confidential { summary } } }');
+        const bytes = Buffer.from(await res.arrayBuffer());
+        expect([bytes.equals(expected), res.headers.get('content-length'), res.headers.get('content-type')]).toEqual([true, String(expected.length), 'application/json; charset=utf-8']);
+      }
     } finally {
       await gw.stop();
       await closing(stand);
