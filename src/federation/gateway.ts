@@ -31,6 +31,7 @@ import {
   print,
   SelectionNode,
   SelectionSetNode,
+  Source,
   TypeInfo,
   visit,
   visitWithTypeInfo,
@@ -177,16 +178,39 @@ const RETRY_AFTER_STATUSES = new Set([429, 503]);
 /**
  * A hub error as the gateway gives it to its client, as its own execution gives a subgraph's: the hub's message, path
  * and extensions, with `serviceName` (and no locations: the gateway's own execution gives none for a subgraph's error).
- * A refusal of the whole request (`http`: its status) is the request's, as `refusedCredentialPlugin` answers it.
+ * A refusal of the whole request (`http`: its status) is the request's, as `refusedCredentialPlugin` answers it, and
+ * keeps the hub's locations when the hub was sent the client's own text (`clientText`: they are places in it), as the
+ * gateway's own refusals of a document give theirs.
  */
-function hubError(raw: unknown, http: Record<string, unknown> | null): GraphQLError {
-  const e = (raw && typeof raw === 'object' ? raw : {}) as { message?: unknown; path?: unknown; extensions?: unknown };
+function hubError(raw: unknown, http: Record<string, unknown> | null, clientText: string | null): GraphQLError {
+  const e = (raw && typeof raw === 'object' ? raw : {}) as { message?: unknown; path?: unknown; extensions?: unknown; locations?: unknown };
   const message = typeof e.message === 'string' ? e.message : 'The hub answered an error without a message';
   const path = Array.isArray(e.path) && e.path.every((k) => typeof k === 'string' || typeof k === 'number') ? (e.path as Array<string | number>) : undefined;
   // The hub's own `http` (none in its answers; a proxy's, or a broken hub's) never sets the gateway's status or headers.
   const { http: _theirs, ...given } = e.extensions && typeof e.extensions === 'object' ? (e.extensions as Record<string, unknown>) : {};
   const extensions = { ...given, ...(http ? { http } : { serviceName: 'hub' }) };
-  return new GraphQLError(message, { path, extensions });
+  const positions = http && clientText !== null ? positionsIn(clientText, e.locations) : null;
+  return positions ? new GraphQLError(message, { path, extensions, source: new Source(clientText!), positions }) : new GraphQLError(message, { path, extensions });
+}
+
+/**
+ * The offsets in `text` of `locations` as graphql-js gives them (lines 1-based, split at CRLF, LF or CR; columns
+ * 1-based, in UTF-16 code units), or null when any is not a place in `text`: the error is then given without them.
+ */
+function positionsIn(text: string, locations: unknown): number[] | null {
+  if (!Array.isArray(locations) || locations.length === 0 || locations.length > 100) return null;
+  const lineStarts = [0];
+  for (const m of text.matchAll(/\r\n|[\n\r]/g)) lineStarts.push(m.index! + m[0].length);
+  const positions: number[] = [];
+  for (const l of locations) {
+    const { line, column } = (l && typeof l === 'object' ? l : {}) as { line?: unknown; column?: unknown };
+    if (!Number.isInteger(line) || !Number.isInteger(column) || (line as number) < 1 || (column as number) < 1 || (line as number) > lineStarts.length) return null;
+    const start = lineStarts[(line as number) - 1];
+    const end = (line as number) < lineStarts.length ? lineStarts[line as number] : text.length + 1;
+    if (start + (column as number) - 1 >= end) return null;
+    positions.push(start + (column as number) - 1);
+  }
+  return positions;
 }
 
 /**
@@ -340,7 +364,8 @@ export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: 
           ? { status: response.status, ...(RETRY_AFTER_STATUSES.has(response.status) && retryAfter ? { headers: { 'Retry-After': retryAfter } } : {}) }
           : null;
         const result: ExecutionResult = { data: answer!.data as ExecutionResult['data'] };
-        if (Array.isArray(answer!.errors) && answer!.errors.length) result.errors = answer!.errors.map((e) => hubError(e, http));
+        const clientText = typeof context.params?.query === 'string' ? context.params.query : null;
+        if (Array.isArray(answer!.errors) && answer!.errors.length) result.errors = answer!.errors.map((e) => hubError(e, http, clientText));
         if (Array.isArray(answer!.extensions?.redacted) && answer!.extensions.redacted.length) {
           result.extensions = { redacted: answer!.extensions.redacted };
           if (Array.isArray(answer!.extensions.redactedEntities)) result.extensions.redactedEntities = answer!.extensions.redactedEntities;

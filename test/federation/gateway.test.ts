@@ -1477,6 +1477,19 @@ describe('the gateway’s front door is the hub’s', () => {
     expect(await hub.ds.query(`SELECT count(*)::int AS n FROM api_key`)).toEqual(keysBefore);
   });
 
+  test('a document the gateway lets through and the hub refuses as a whole is answered as the hub answers it, with the places in the client’s text (locations)', async () => {
+    for (const query of [
+      '{\r\n  __proto__: cases(first: 1) { totalCount } }',
+      'query Board {\n  cases(first: 1) { totalCount }\n\n    __proto__: me { kind }\n}',
+      '{ __proto__: me { kind } }',
+    ]) {
+      const [atHub, atGateway] = [await post(hub.url, query, cast.ann), await post(url, query, cast.ann)];
+      expect(atHub.status).toBe(400);
+      expect(atHub.body.errors[0].locations).toHaveLength(1);
+      expect(atGateway).toEqual(atHub);
+    }
+  });
+
   test('a body the hub refuses before any GraphQL runs is refused in its words and status: its JSON, its shape, the operation it names', async () => {
     const json = { 'content-type': 'application/json' };
     const bodies: Array<[string, number, string, string]> = [
