@@ -278,7 +278,9 @@ export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: 
       if (!keys?.length) return;
       const fetchFn = context.fetch;
       const request = context.request;
-      const query = typeof context.params?.query === 'string' ? context.params.query : print(args.document);
+      // The client's own text when it sent one (the hub's locations are then places in it), else the document printed.
+      const clientText = typeof context.params?.query === 'string' ? context.params.query : null;
+      const query = clientText ?? print(args.document);
       setExecuteFn(async (a) => {
         const authorization = forwardedAuthorization(context, request);
         const xForwardedFor = clientForwardedFor(context, request);
@@ -364,7 +366,6 @@ export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: 
           ? { status: response.status, ...(RETRY_AFTER_STATUSES.has(response.status) && retryAfter ? { headers: { 'Retry-After': retryAfter } } : {}) }
           : null;
         const result: ExecutionResult = { data: answer!.data as ExecutionResult['data'] };
-        const clientText = typeof context.params?.query === 'string' ? context.params.query : null;
         if (Array.isArray(answer!.errors) && answer!.errors.length) result.errors = answer!.errors.map((e) => hubError(e, http, clientText));
         if (Array.isArray(answer!.extensions?.redacted) && answer!.extensions.redacted.length) {
           result.extensions = { redacted: answer!.extensions.redacted };
