@@ -27,6 +27,7 @@ import { GraphiqlPage } from './http/graphiql';
 import { corsFor } from './http/cors';
 import { apolloAnswer, isGraphqlPost, runSteps } from './http/graphql-endpoint';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from './http/stopping';
+import { hubAccepts, notAcceptableMessage } from './http/accept';
 import { KnownQueries, knownQueryStep } from './http/known-query';
 import { notUtf8Charset, respondToError, sendJson, Step } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
@@ -714,7 +715,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const answerWithApollo = apolloAnswer(apollo);
 
   const persisted = persistedQueries(persistedQueryStore(), clientIp);
-  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), persisted, conditionalSubscriptionCheck, (req, res, next) => {
+  // An Accept the hub cannot answer in is refused before anything runs (Apollo would run the operation first).
+  const acceptable: Step = (req, res, next) => {
+    if (hubAccepts(req.headers.accept)) return next();
+    sendJson(res, 406, { errors: [{ message: notAcceptableMessage('hub'), extensions: { code: 'BAD_REQUEST' } }] });
+  };
+  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), persisted, conditionalSubscriptionCheck, acceptable, (req, res, next) => {
     const started = process.hrtime.bigint();
     const facts = factsOf(req);
     res.once('finish', () => {

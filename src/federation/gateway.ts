@@ -45,6 +45,7 @@ import { parsedTooDeep, tooDeepToParse } from '../graphql/errors';
 import { MAX_LITERAL_NESTING } from '../graphql/executor';
 import { checkedVariables } from '../graphql/input-text';
 import { asValidationError, checkingDateTimes } from '../graphql/input-errors';
+import { gatewayAccepts, notAcceptableMessage } from '../http/accept';
 import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/authorization';
 import { corsFor } from '../http/cors';
 import { GraphiqlPage } from '../http/graphiql';
@@ -1641,7 +1642,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         req.resume();
         refuse(res, 401, misplaced, { code: 'UNAUTHENTICATED' });
       } else if (!refusedAsTooLarge(req, res) && !refusedAsCsrf(req, res, runtime.graphqlEndpoint) && !refusedSearchParameters(req, res, runtime.graphqlEndpoint)) {
-        withCheckedBody(req, res, runtime.graphqlEndpoint, () => void runtime(req, res));
+        withCheckedBody(req, res, runtime.graphqlEndpoint, () => {
+          // An Accept the gateway cannot answer in is refused before anything runs (Yoga would run the operation first).
+          const graphqlRequest = (req.method === 'GET' || req.method === 'POST') && pathname === runtime.graphqlEndpoint;
+          if (!graphqlRequest || gatewayAccepts(req.headers.accept)) void runtime(req, res);
+          else refuse(res, 406, notAcceptableMessage('gateway'), { code: 'BAD_REQUEST' });
+        });
       }
     });
   });

@@ -21,6 +21,7 @@ import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
 import { trickledRequest } from '../support/trickle';
 import { untilWaiting } from '../support/locker';
+import { notAcceptableMessage } from '../../src/http/accept';
 import { caseId, cast, orgId, personId, startTestHub, TEST_SECRET, testHubEnv, TestHub } from '../support/hub';
 import { SignJWT } from 'jose';
 import { ConfigError, connectionTimeoutsOf, loadConfig } from '../../src/config';
@@ -1475,6 +1476,24 @@ describe('the gateway’s front door is the hub’s', () => {
     }
     expect(await hub.ds.query(`SELECT title, investigator_notes FROM enforcement_case e JOIN case_confidential c ON c.case_id = e.id WHERE e.id = $1`, [id])).toEqual(before);
     expect(await hub.ds.query(`SELECT count(*)::int AS n FROM api_key`)).toEqual(keysBefore);
+  });
+
+  test('a mutation with an Accept the gateway cannot answer in is refused 406 before it runs (Yoga would run it first): nothing written', async () => {
+    const id = caseId('FTC-2004-017');
+    const notes = async () => (await hub.ds.query(`SELECT investigator_notes FROM case_confidential WHERE case_id = $1`, [id]))[0].investigator_notes;
+    const before = await notes();
+    const mutation = `mutation { updateCase(id: "${id}", input: { investigatorNotes: "written, then refused" }) { id } }`;
+    for (const accept of ['application/xml', 'text/html', 'application/json; charset=latin1']) {
+      expect(await post(url, mutation, cast.ann, { accept })).toEqual({ status: 406, body: { errors: [{ message: notAcceptableMessage('gateway'), extensions: { code: 'BAD_REQUEST' } }] } });
+    }
+    expect(await notes()).toBe(before);
+    // The types Yoga answers in are taken: an event stream carries the answer.
+    const streamed = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${await hub.tokenFor(personId(cast.ann), cast.ann)}` },
+      body: JSON.stringify({ query: `{ case(id: "${id}") { reference } }` }),
+    });
+    expect([streamed.status, (await streamed.text()).includes('data: {"data":{"case":{"reference":"FTC-2004-017"}}}')]).toEqual([200, true]);
   });
 
   test('a document the gateway lets through and the hub refuses as a whole is answered as the hub answers it, with the places in the client’s text (locations)', async () => {

@@ -3,7 +3,8 @@ import zlib from 'node:zlib';
 import { loadConfig } from '../../src/config';
 import { createHub, Hub } from '../../src/server';
 import { isGraphqlPost } from '../../src/http/graphql-endpoint';
-import { cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
+import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
+import { notAcceptableMessage } from '../../src/http/accept';
 import { capturingLogger } from '../support/log';
 
 /**
@@ -115,6 +116,36 @@ describe('every kind of POST is answered as Express answers it', () => {
     expect(answer.errors?.[0]?.extensions?.code).toBe(code);
     if (message) expect(answer.errors?.[0]?.message).toBe(message);
   });
+});
+
+// Apollo Server chooses the answer's type once the operation has run: a mutation sent with an Accept it cannot answer in
+// was written, then answered 406 as if refused, and a confidential read recorded in the audit trail.
+test('a mutation or a confidential read with an Accept the hub cannot answer in is refused 406 before it runs: nothing written, nothing recorded', async () => {
+  const id = caseId('ICO-2004-008');
+  const isla = await hub.tokenFor(personId(cast.isla), cast.isla);
+  const state = async () => [
+    (await hub.ds.query(`SELECT investigator_notes FROM case_confidential WHERE case_id = $1`, [id]))[0].investigator_notes,
+    (await hub.ds.query(`SELECT count(*)::int AS n FROM case_access_log`))[0].n,
+  ];
+  const before = await state();
+  const port = Number(new URL(hub.url).port);
+  const queries = [`mutation { updateCase(id: "${id}", input: { investigatorNotes: "written, then refused" }) { id } }`, `{ case(id: "${id}") { confidential { summary } } }`];
+  for (const accept of ['application/xml', 'text/html', 'text/event-stream', 'multipart/mixed', 'application/json; charset=latin1', 'application/json;q=0, text/plain']) {
+    for (const query of queries) {
+      const res = await post(port, '/graphql', { ...json, authorization: `Bearer ${isla}`, accept }, JSON.stringify({ query }));
+      expect([accept, res.status, JSON.parse(res.body)]).toEqual([accept, 406, { errors: [{ message: notAcceptableMessage('hub'), extensions: { code: 'BAD_REQUEST' } }] }]);
+    }
+  }
+  // As a GET, the read too.
+  const get = await fetch(`${hub.url}?query=${encodeURIComponent(queries[1])}`, { headers: { authorization: `Bearer ${isla}`, accept: 'text/html', 'apollo-require-preflight': 'true' } });
+  expect(get.status).toBe(406);
+  await hub.auditSettled();
+  expect(await state()).toEqual(before);
+  // What Apollo takes is taken: JSON, either GraphQL type, any type, no header.
+  for (const accept of ['application/json', 'application/graphql-response+json', '*/*', 'application/*', 'text/html, application/json;q=0.1']) {
+    const res = await post(port, '/graphql', { ...json, authorization: `Bearer ${isla}`, accept }, JSON.stringify({ query: queries[1] }));
+    expect([accept, res.status]).toEqual([accept, 200]);
+  }
 });
 
 /** Another hub on the test database, in production, with these settings; its log lines are kept. */
