@@ -207,10 +207,38 @@ function worthSendingAgain(err: unknown): boolean {
 }
 
 /** Each entry of the rows (one per case of each row), as a lost write's log line lists them. */
-function entriesOf(rows: AuditRows): Array<{ case: string; person: string | null; apiKey: string | null; path: string; at: string }> {
+function entriesOf(rows: AuditRows): LostEntry[] {
   return rows.caseIds.flatMap((ids, i) =>
-    ids.slice(1, -1).split(',').map((c) => ({ case: c, person: rows.personId[i], apiKey: rows.apiKeyId[i], path: rows.path[i], at: rows.accessedAt[i] })),
+    ids
+      .slice(1, -1)
+      .split(',')
+      .map((c) => ({
+        case: c,
+        leadAgency: rows.leadAgencyId[i],
+        person: rows.personId[i],
+        apiKey: rows.apiKeyId[i],
+        apiKeyName: rows.apiKeyName[i],
+        apiKeyPrefix: rows.apiKeyPrefix[i],
+        organization: rows.organizationId[i],
+        path: rows.path[i],
+        confidential: rows.confidential[i],
+        at: rows.accessedAt[i],
+      })),
   );
+}
+
+/** A lost entry as its line lists it: every column of its `case_access_log` row, so that it can be written by hand. */
+interface LostEntry {
+  case: string;
+  leadAgency: string;
+  person: string | null;
+  apiKey: string | null;
+  apiKeyName: string | null;
+  apiKeyPrefix: string | null;
+  organization: string | null;
+  path: string;
+  confidential: boolean;
+  at: string;
 }
 
 /** The most entries (cases) one statement writes; more wait for the next statement (a larger batch goes alone). */
@@ -329,6 +357,9 @@ export class AuditWriter {
             { err, attempts: (err as { attempts?: number }).attempts, lostAuditEntries: lost },
             `AUDIT TRAIL: ${lost.length} case access entr${lost.length === 1 ? 'y' : 'ies'} could not be written and ${lost.length === 1 ? 'is' : 'are'} lost`,
           );
+          // The failure is over for the writer once nothing queued during it is left: a statement that fails later is
+          // a new failure, with 5 s of its own (not one attempt, as those queued during this one get).
+          if (this.queue.length === 0) this.failingSince = null;
         });
         this.inFlight = null;
       }

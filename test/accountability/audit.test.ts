@@ -328,6 +328,20 @@ describe('statement size', () => {
   });
 });
 
+/** A lost entry as its line lists it: a person's read of an FTC case's tier, through a query. */
+const lostEntry = (ref: string, email: string, org: string) => ({
+  case: caseId(ref),
+  leadAgency: orgId('ftc'),
+  person: personId(email),
+  apiKey: null,
+  apiKeyName: null,
+  apiKeyPrefix: null,
+  organization: orgId(org),
+  path: 'QUERY',
+  confidential: true,
+  at: clock.toISOString(),
+});
+
 describe('a lost audit write', () => {
   test('never fails or changes the read, and is logged loudly with every lost entry', async () => {
     const lines: string[] = [];
@@ -346,7 +360,8 @@ describe('a lost audit write', () => {
       expect(errors).toHaveLength(1);
       expect(errors[0].level).toBe(50);
       expect(errors[0].msg).toBe('AUDIT TRAIL: 1 case access entry could not be written and is lost');
-      expect(errors[0].lostAuditEntries).toEqual([{ case: caseId('FTC-2004-021'), person: personId(cast.ann), apiKey: null, path: 'QUERY', at: clock.toISOString() }]);
+      // Every column of its row: enough to write it by hand.
+      expect(errors[0].lostAuditEntries).toEqual([lostEntry('FTC-2004-021', cast.ann, 'ftc')]);
       expect(errors[0].err.message).toContain('the audit disk is full');
     } finally {
       await hub.ds.query(`DROP TRIGGER audit_probe_refuse ON case_access_log; DROP FUNCTION audit_probe_refuse()`);
@@ -430,7 +445,8 @@ describe('a write whose connection fails', () => {
     // 50, 100, 200, 400, 800 ms, then a second at a time: about ten attempts in five seconds.
     expect(errors[0].attempts).toBeGreaterThanOrEqual(6);
     expect(errors[0].attempts).toBeLessThanOrEqual(12);
-    expect(errors[0].lostAuditEntries).toEqual([{ case: caseId(reader.ref), person: personId(cast.ann), apiKey: null, path: 'QUERY', at: clock.toISOString() }]);
+    // Every column of its row: enough to write it by hand.
+    expect(errors[0].lostAuditEntries).toEqual([lostEntry(reader.ref, cast.ann, 'ftc')]);
   });
 
   test('refused for a moment (the database not accepting connections: 55000, FATAL): sent again, written once', async () => {
@@ -464,11 +480,11 @@ describe('a write whose connection fails', () => {
       expect(said.map((l) => [l.msg, l.lostAuditEntries])).toEqual([
         [
           'AUDIT TRAIL: 1 case access entry was being written when the hub exited: whether it was is not known',
-          [{ case: caseId(reader.ref), person: personId(cast.ann), apiKey: null, path: 'QUERY', at: clock.toISOString() }],
+          [lostEntry(reader.ref, cast.ann, 'ftc')],
         ],
         [
           'AUDIT TRAIL: 1 case access entry could not be written before the hub exited and is lost',
-          [{ case: caseId('FTC-2004-021'), person: personId(cast.oliver), apiKey: null, path: 'QUERY', at: clock.toISOString() }],
+          [lostEntry('FTC-2004-021', cast.oliver, 'oft')],
         ],
       ]);
     } finally {
@@ -506,6 +522,36 @@ describe('a write whose connection fails', () => {
       ['AUDIT TRAIL: 3000 case access entries could not be written and are lost', 3000],
     ]);
     expect(lost[1].attempts).toBe(1);
+  });
+
+  test('a failure after one whose entries were given up is a failure of its own: its statement is sent again, not tried once', async () => {
+    const lines: string[] = [];
+    const writer = new AuditWriter(hub.ds, pino({ level: 'error' }, { write: (line: string) => void lines.push(line) }), false, 0);
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    // An outage of more than 5 s: the entry is given up.
+    let restore = interceptAuditWrites(async () => {
+      throw refused();
+    });
+    try {
+      record(writer);
+      await writer.settled();
+    } finally {
+      restore();
+    }
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['AUDIT TRAIL: 1 case access entry could not be written and is lost']);
+    // Later, a connection that fails once: sent again, and written.
+    restore = interceptAuditWrites(async (send, n) => {
+      if (n === 1) throw refused();
+      return send();
+    });
+    try {
+      record(writer);
+      await writer.settled();
+    } finally {
+      restore();
+    }
+    expect(await trail()).toEqual([entry(reader.ref, reader.email, reader.org, true)]);
+    expect(lines).toHaveLength(1);
   });
 
   (onServer ? test : test.skip)('its server process ended while the statement ran (pg_terminate_backend): sent again on a new connection, written once', async () => {
