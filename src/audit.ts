@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { CaseAccessPath } from '../entities/enums';
 import { sqlStateOf } from './db/data-source';
+import { auditEntriesLost } from './metrics';
 import { poolOf, SHARED_SESSION_PROBE } from './db/viewer-db';
 import type { Viewer } from './policy/viewer';
 import { responsePath, valueAt } from './graphql/response-path';
@@ -291,6 +292,8 @@ export class AuditWriter {
     public skip = false,
     /** How long the first entries wait for others before they are written. */
     private readonly gatherMs = 20,
+    /** How long a statement runs before the writer warns that it has not ended (and again each time as long after). */
+    private readonly slowWriteWarnMs = 10_000,
   ) {}
 
   /**
@@ -349,10 +352,21 @@ export class AuditWriter {
         if (!rows) break;
         sentAt = performance.now();
         this.inFlight = rows;
+        // A statement that takes long (a lock on the trail's table, a database that does not answer) is said, with what
+        // waits behind it, while it lasts: the entries wait in memory until it ends, and nothing else would show it.
+        const slow = setInterval(() => {
+          const waiting = this.waitingEntries();
+          this.logger.warn(
+            { waitingMs: Math.round(performance.now() - sentAt!), waitingAuditEntries: waiting },
+            `AUDIT TRAIL: a write has not ended after ${Math.round((performance.now() - sentAt!) / 1000)} s (a lock on case_access_log, or a database that does not answer?): ${waiting} entr${waiting === 1 ? 'y waits' : 'ies wait'} in memory to be written`,
+          );
+        }, this.slowWriteWarnMs);
+        slow.unref();
         // Written outside the request: not in its transaction, not in its statement count.
         await this.write(rows).catch((err) => {
           // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
           const lost = entriesOf(rows);
+          auditEntriesLost.inc(lost.length);
           this.logger.error(
             { err, attempts: (err as { attempts?: number }).attempts, lostAuditEntries: lost },
             `AUDIT TRAIL: ${lost.length} case access entr${lost.length === 1 ? 'y' : 'ies'} could not be written and ${lost.length === 1 ? 'is' : 'are'} lost`,
@@ -361,6 +375,7 @@ export class AuditWriter {
           // a new failure, with 5 s of its own (not one attempt, as those queued during this one get).
           if (this.queue.length === 0) this.failingSince = null;
         });
+        clearInterval(slow);
         this.inFlight = null;
       }
     } finally {
@@ -370,6 +385,11 @@ export class AuditWriter {
 
   /** The rows of the statement under way (sent, or being sent again), until it ends. */
   private inFlight: AuditRows | null = null;
+
+  /** Entries of answered requests not yet written: gathering or queued, and those of the statement under way. */
+  waitingEntries(): number {
+    return this.queued + (this.inFlight?.entries ?? 0);
+  }
 
   /**
    * For a process about to exit before the trail is written (a stop past its time, `src/main.ts`): says, at once and
@@ -386,6 +406,7 @@ export class AuditWriter {
         `AUDIT TRAIL: ${underWay.length} case access entr${underWay.length === 1 ? 'y was' : 'ies were'} being written when the hub exited: whether ${underWay.length === 1 ? 'it was' : 'they were'} is not known`,
       );
     }
+    auditEntriesLost.inc(waiting.length);
     if (waiting.length) {
       this.logger.error(
         { lostAuditEntries: waiting },

@@ -50,6 +50,32 @@ export const subscriptionsActive = new Gauge({
   registers: [registry],
 });
 
+/** The audit trail's writers of this process (one per hub), read when metrics are scraped. */
+const auditWriters = new Set<{ waitingEntries(): number }>();
+
+export function observeAuditWriter(writer: { waitingEntries(): number }): () => void {
+  auditWriters.add(writer);
+  return () => auditWriters.delete(writer);
+}
+
+new Gauge({
+  name: 'laphub_audit_entries_waiting',
+  help: 'Audit trail entries of answered requests not yet written (gathering, queued, or in a statement under way)',
+  registers: [registry],
+  collect() {
+    let sum = 0;
+    for (const w of auditWriters) sum += w.waitingEntries();
+    this.set(sum);
+  },
+});
+
+/** Audit trail entries that could not be written and were logged as lost (`AUDIT TRAIL: … lost`). */
+export const auditEntriesLost = new Counter({
+  name: 'laphub_audit_entries_lost_total',
+  help: 'Audit trail entries that could not be written, each logged as lost',
+  registers: [registry],
+});
+
 interface PoolLike {
   totalCount: number;
   idleCount: number;

@@ -38,7 +38,7 @@ import { createRateLimits, Refusal, tooManyRequests, viewerKey } from './http/ra
 import { accessLog, factsOf, noteErrorRequest, outcomeOfStatus, requestLoggerOf } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
-import { graphqlDuration, graphqlRequests, httpRequests, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
+import { graphqlDuration, graphqlRequests, httpRequests, observeAuditWriter, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
 import { Data } from './data';
 import { databaseUnavailable, POOL_BUSY_MESSAGE, STATEMENT_TIMED_OUT_MESSAGE, statementTimedOut, poolWaitEnded, reportUnavailableTo, RequestConnection, setAnswerTimeout, ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
@@ -400,6 +400,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   const pool = (ds.driver as unknown as { master?: import('pg').Pool }).master ?? null;
   const rateLimits = await createRateLimits(config, config.databaseUrl ? pool : null, logger);
   const unobservePool = pool ? observePool(pool) : () => undefined;
+  const unobserveAudit = observeAuditWriter(audit);
 
   // Every request gets an id (X-Request-Id) and one access-log line; CORS answers before anything else.
   // The client's address: the socket's peer, or with TRUST_PROXY the address the trusted proxies name (Express's `req.ip`).
@@ -915,6 +916,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       await rateLimits.close();
       // The audit entries of the last requests are written before the database closes.
       await audit.settled();
+      unobserveAudit();
     },
   };
 }

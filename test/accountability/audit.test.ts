@@ -4,6 +4,7 @@ import pino from 'pino';
 import { CaseAccessPath } from '../../entities/enums';
 import { AuditTrail, AuditWriter } from '../../src/audit';
 import { poolOf } from '../../src/db/viewer-db';
+import { observeAuditWriter, registry } from '../../src/metrics';
 import { ViewerKind } from '../../entities/enums';
 import { cast, caseId, orgId, personId, segmentId, startSiblingHub, startTestHub, TestHub } from '../support/hub';
 
@@ -491,6 +492,57 @@ describe('a write whose connection fails', () => {
       release();
       await writer.settled();
       restore();
+    }
+  });
+
+  test('a write that does not end (a lock on the trail) is said while it lasts, with the entries waiting behind it; /metrics counts them, and the lost', async () => {
+    const lines: string[] = [];
+    const writer = new AuditWriter(hub.ds, pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }), false, 0, 200);
+    const unobserve = observeAuditWriter(writer);
+    const metric = async (name: string) => Number((await registry.getSingleMetricAsString(name)).split('\n').find((l) => l.startsWith(name))!.split(' ')[1]);
+    const lostBefore = await metric('laphub_audit_entries_lost_total');
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // The first statement waits (a lock, say) until released; the entries recorded meanwhile wait behind it.
+    const restore = interceptAuditWrites(async (send) => {
+      await held;
+      return send();
+    });
+    try {
+      record(writer);
+      await new Promise((r) => setTimeout(r, 50));
+      record(writer);
+      record(writer);
+      expect(await metric('laphub_audit_entries_waiting')).toBe(3);
+      await new Promise((r) => setTimeout(r, 500));
+      const said = lines.map((l) => JSON.parse(l));
+      expect(said.length).toBeGreaterThanOrEqual(2);
+      expect(said[0]).toMatchObject({ level: 40, waitingAuditEntries: 3, msg: expect.stringMatching(/^AUDIT TRAIL: a write has not ended after \d+ s \(a lock on case_access_log, or a database that does not answer\?\): 3 entries wait in memory to be written$/) });
+      expect(said[0].waitingMs).toBeGreaterThanOrEqual(200);
+      release();
+      await writer.settled();
+      expect(await metric('laphub_audit_entries_waiting')).toBe(0);
+      const count = lines.length;
+      await new Promise((r) => setTimeout(r, 400));
+      // Nothing more once it ended.
+      expect(lines).toHaveLength(count);
+    } finally {
+      release();
+      await writer.settled();
+      restore();
+    }
+    // Nothing was lost: the first statement's row, and the two written after it.
+    expect(await hub.ds.query(`SELECT count(*)::int AS n FROM case_access_log`)).toEqual([{ n: 3 }]);
+    // Entries given up are counted: here one still waiting when the process exits (the one before it is under way:
+    // abandon() runs before anything of its statement was sent).
+    try {
+      record(writer);
+      record(writer);
+      writer.abandon();
+      expect(await metric('laphub_audit_entries_lost_total')).toBe(lostBefore + 1);
+    } finally {
+      await writer.settled();
+      unobserve();
     }
   });
 
