@@ -29,6 +29,7 @@ import { apolloAnswer, isGraphqlPost, runSteps } from './http/graphql-endpoint';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from './http/stopping';
 import { hubAccepts, notAcceptableMessage } from './http/accept';
 import { KnownQueries, knownQueryStep } from './http/known-query';
+import { limitBody } from './http/body-limit';
 import { notUtf8Charset, respondToError, sendJson, Step } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
 import { persistedQueries } from './http/persisted-query';
@@ -721,7 +722,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     if (hubAccepts(req.headers.accept)) return next();
     sendJson(res, 406, { errors: [{ message: notAcceptableMessage('hub'), extensions: { code: 'BAD_REQUEST' } }] });
   };
-  const graphqlSteps: Step[] = [limitByIp, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), persisted, conditionalSubscriptionCheck, acceptable, (req, res, next) => {
+  const graphqlSteps: Step[] = [limitByIp, limitBody(BODY_LIMIT_BYTES), express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), persisted, conditionalSubscriptionCheck, acceptable, (req, res, next) => {
     const started = process.hrtime.bigint();
     const facts = factsOf(req);
     res.once('finish', () => {

@@ -51,6 +51,7 @@ import { corsFor } from '../http/cors';
 import { GraphiqlPage } from '../http/graphiql';
 import { acceptableId } from '../http/request-log';
 import { misplacedHttpCredentialMessage } from '../auth/connection-params';
+import { bodyTooLargeMessage, refuseTooLarge } from '../http/body-limit';
 import { notUtf8Charset, sendJson, undecodableBodyMessage } from '../http/respond';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
@@ -1374,7 +1375,10 @@ function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, gr
   req.on('end', () => {
     if (res.headersSent || size > GATEWAY_BODY_LIMIT_BYTES) return;
     const decoded = decodedBody(req, Buffer.concat(chunks));
-    if ('status' in decoded) return refuse(res, decoded.status, decoded.message, { code: 'BAD_REQUEST' });
+    if ('status' in decoded) {
+      if (decoded.status === 413) return refuseTooLarge(res, GATEWAY_BODY_LIMIT_BYTES);
+      return refuse(res, decoded.status, decoded.message, { code: 'BAD_REQUEST' });
+    }
     const { body } = decoded;
     if (!isUtf8(body)) return refuse(res, 400, 'The request body is not well-formed UTF-8', { code: 'BAD_REQUEST' });
     // A JSON body the hub would refuse before any GraphQL runs is refused here in its words (src/federation/request-shape.ts).
@@ -1415,10 +1419,10 @@ function decodedBody(req: http.IncomingMessage, raw: Buffer): { body: Buffer } |
   try {
     body = decode(raw, { maxOutputLength: GATEWAY_BODY_LIMIT_BYTES + 1 });
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return { status: 413, message: 'request entity too large' };
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return { status: 413, message: bodyTooLargeMessage(GATEWAY_BODY_LIMIT_BYTES) };
     return { status: 400, message: undecodableBodyMessage(encoding) };
   }
-  if (body.length > GATEWAY_BODY_LIMIT_BYTES) return { status: 413, message: 'request entity too large' };
+  if (body.length > GATEWAY_BODY_LIMIT_BYTES) return { status: 413, message: bodyTooLargeMessage(GATEWAY_BODY_LIMIT_BYTES) };
   delete req.headers['content-encoding'];
   if (req.headers['content-length'] !== undefined) req.headers['content-length'] = String(body.length);
   return { body };
@@ -1436,26 +1440,20 @@ function essenceOf(contentType: string): string {
 
 /**
  * A request whose body is larger than `GATEWAY_BODY_LIMIT_BYTES` is answered 413 before anything reads it (by its
- * Content-Length), or cut once that much has arrived (a chunked body).
+ * Content-Length), or once that much has arrived (a chunked body): as at the hub (src/http/body-limit.ts), the limit
+ * named and `Connection: close`, so that Node closes the connection after the answer and reads no more of the body.
  */
 function refusedAsTooLarge(req: http.IncomingMessage, res: http.ServerResponse): boolean {
-  const tooLarge = () => {
-    const text = JSON.stringify({ errors: [{ message: 'request entity too large', extensions: { code: 'BAD_REQUEST' } }] });
-    res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' }).end(text);
-  };
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > GATEWAY_BODY_LIMIT_BYTES) {
-    tooLarge();
-    req.resume();
+    refuseTooLarge(res, GATEWAY_BODY_LIMIT_BYTES);
     return true;
   }
   if (req.headers['transfer-encoding'] !== undefined) {
     let received = 0;
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received <= GATEWAY_BODY_LIMIT_BYTES || res.headersSent) return;
-      tooLarge();
-      req.destroy();
+      if (received > GATEWAY_BODY_LIMIT_BYTES) refuseTooLarge(res, GATEWAY_BODY_LIMIT_BYTES);
     });
   }
   return false;

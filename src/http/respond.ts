@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { refuseTooLarge } from './body-limit';
 import { factsOf, timedOut } from './request-log';
 
 /**
@@ -20,7 +21,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 
 /**
  * The answer to an error no step handled: a client's mistake that says its status (an unreadable body: 400, too large:
- * 413, an unsupported charset or encoding: 415) as BAD_REQUEST with its message; anything else logged with the request
+ * 413 naming the limit, with `Connection: close`, an unsupported charset or encoding: 415) as BAD_REQUEST with its message; anything else logged with the request
  * id and answered 500 without internals.
  */
 export function respondToError(logger: Logger) {
@@ -33,7 +34,7 @@ export function respondToError(logger: Logger) {
       res.destroy();
       return;
     }
-    const e = (err ?? {}) as { status?: number; message?: string };
+    const e = (err ?? {}) as { status?: number; message?: string; type?: string; limit?: number };
     const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
     if (status === 500) ((req as IncomingMessage & { log?: Logger }).log ?? logger).error({ err }, 'unexpected error');
     if (res.headersSent) {
@@ -43,6 +44,9 @@ export function respondToError(logger: Logger) {
       if (!res.writableEnded) res.destroy();
       return;
     }
+    // Over the body limit: told the limit, and the connection closed (src/http/body-limit.ts refuses most such bodies
+    // before the body parser gets this far; a compressed one may reach its limit there first).
+    if (e.type === 'entity.too.large' && typeof e.limit === 'number') return refuseTooLarge(res, e.limit);
     const message = status === 500 ? 'Internal server error' : messageOf(e, req);
     sendJson(res, status, { errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
   };

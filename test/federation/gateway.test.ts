@@ -20,6 +20,7 @@ import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
 import { trickledRequest } from '../support/trickle';
+import { chunk, head, jsonPieces, lastChunk, sendPaced } from '../support/paced';
 import { untilWaiting } from '../support/locker';
 import { notAcceptableMessage } from '../../src/http/accept';
 import { caseId, cast, orgId, personId, startTestHub, TEST_SECRET, testHubEnv, TestHub } from '../support/hub';
@@ -1224,10 +1225,28 @@ test('the hub’s limits hold at the gateway: aliases, depth and tokens refused 
   expect(typo.body).toEqual((await post(hub.url, `{ caes { id } }`, null)).body);
   const big = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ me { kind } } # ${'x'.repeat(1024 * 1024)}` }) });
   expect(big.status).toBe(413);
-  expect(await big.json()).toEqual({ errors: [{ message: 'request entity too large', extensions: { code: 'BAD_REQUEST' } }] });
+  expect(await big.json()).toEqual({ errors: [{ message: 'The request body is larger than the 1 MiB limit', extensions: { code: 'BAD_REQUEST' } }] });
   // A body just under the limit is served.
   const under = await post(url, `{ me { kind } } # ${'x'.repeat(1000 * 1000)}`, cast.ann);
   expect(under.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+});
+
+test('a body over 1 MiB is refused at the gateway as at the hub while it is still arriving — by its Content-Length, or once a chunked one passes the limit: 413 naming the limit, Connection: close, the connection closed', async () => {
+  const gatewayPort = Number(new URL(url).port);
+  const hubPort = Number(new URL(hub.url).port);
+  const kinds = {
+    // 60 MB announced, 2 MB of it sent (over a second), then nothing more.
+    declared: (port: number) => sendPaced(port, head('Content-Length: 60000000\r\n'), jsonPieces(2_000_000, 64 * 1024), { everyMs: 30, waitMs: 3000 }),
+    chunked: (port: number) => sendPaced(port, head('Transfer-Encoding: chunked\r\n'), jsonPieces(16 * 1024 * 1024, 64 * 1024), { everyMs: 5, framing: chunk, last: lastChunk }),
+  };
+  for (const send of Object.values(kinds)) {
+    const [atHub, atGateway] = [await send(hubPort), await send(gatewayPort)];
+    for (const outcome of [atHub, atGateway]) {
+      expect([outcome.status, outcome.headers.connection, outcome.body]).toEqual([413, 'close', { errors: [{ message: 'The request body is larger than the 1 MiB limit', extensions: { code: 'BAD_REQUEST' } }] }]);
+      expect(outcome.sentAtAnswer).toBeLessThan(4 * 1024 * 1024);
+      expect([outcome.finishedSending, outcome.closedByServer]).toEqual([false, true]);
+    }
+  }
 });
 
 test('a HUB_URL that names a gateway (this one) is refused at the first hop: 508, not a request sent back to itself until its headers grow too large', async () => {
@@ -1453,7 +1472,7 @@ describe('the gateway’s front door is the hub’s', () => {
       [400, 'The request body is not gzip-encoded data, as its Content-Encoding says'],
       [400, 'The request body is not deflate-encoded data, as its Content-Encoding says'],
       [400, 'The request body is not br-encoded data, as its Content-Encoding says'],
-      [413, 'request entity too large'],
+      [413, 'The request body is larger than the 1 MiB limit'],
     ]);
   });
 

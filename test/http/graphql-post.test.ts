@@ -83,7 +83,9 @@ describe('every kind of POST is answered as Express answers it', () => {
     { what: 'a JSON number instead of an object', headers: json, body: () => '42', status: 400, code: 'BAD_REQUEST', message: 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not a number' },
     { what: 'JSON true instead of an object', headers: json, body: () => 'true', status: 400, code: 'BAD_REQUEST', message: 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not a boolean' },
     { what: 'an empty body', headers: json, body: () => '', status: 400, code: 'BAD_REQUEST' },
-    { what: 'a body over 1 MiB', headers: json, body: () => JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(1100000) } }), status: 413, code: 'BAD_REQUEST' },
+    // Refused by its Content-Length, before it is read (test/http/body-limit.test.ts), the connection closed.
+    { what: 'a body over 1 MiB', headers: json, body: () => JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(1100000) } }), status: 413, code: 'BAD_REQUEST', message: 'The request body is larger than the 1 MiB limit' },
+    { what: 'a gzip-compressed body that decompresses past 1 MiB', headers: { ...json, 'content-encoding': 'gzip' }, body: () => zlib.gzipSync(JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(1100000) } })), status: 413, code: 'BAD_REQUEST', message: 'The request body is larger than the 1 MiB limit' },
     // Refused, not stored with U+FFFD in place of the broken bytes.
     { what: 'a body that is not well-formed UTF-8', headers: json, body: () => Buffer.concat([Buffer.from('{"query":"{ __typename }","variables":{"t":"ab'), Buffer.from([0xff, 0xfe]), Buffer.from('cd"}}')]), status: 400, code: 'BAD_REQUEST' },
     { what: 'a charset other than UTF-8', headers: { 'content-type': 'application/json; charset=latin1' }, body: () => typename, status: 415, code: 'BAD_REQUEST', message: 'unsupported charset "LATIN1"' },
@@ -115,6 +117,8 @@ describe('every kind of POST is answered as Express answers it', () => {
     const answer = JSON.parse(lean.body) as { errors?: Array<{ message?: string; extensions?: { code?: string } }> };
     expect(answer.errors?.[0]?.extensions?.code).toBe(code);
     if (message) expect(answer.errors?.[0]?.message).toBe(message);
+    // A body over the limit: the connection is closed after the answer, the rest of the body unread.
+    expect(lean.headers.connection).toBe(status === 413 ? 'close' : 'keep-alive');
   });
 });
 
