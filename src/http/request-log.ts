@@ -64,17 +64,42 @@ export function requestLoggerOf(error: unknown, fallback: Logger): Logger {
   return fallback;
 }
 
+/**
+ * Answers whose headers were written after the client's connection had closed (or was ending): nothing of them reached
+ * the client. A body the client stopped sending part way is refused by the body parser (400, or 413 for one declared
+ * over the limit) once its connection has closed: written to a closed socket, that status was never an answer.
+ */
+const unheard = new WeakSet<ServerResponse>();
+
+/** Notes, when `res`'s headers are written, whether the client's connection was still open to take them. */
+function noteUnheard(req: IncomingMessage, res: ServerResponse): void {
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<typeof writeHead>) {
+    if (req.socket && !req.socket.writable) unheard.add(res);
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+}
+
+/**
+ * Whether the client closed its connection before any answer reached it: none was sent, or the one sent was written
+ * after the connection had closed. Not a request Node answered 408 itself (`timedOut`): that answer was sent.
+ */
+function closedBeforeAnswer(req: IncomingMessage, res: ServerResponse): boolean {
+  if (timedOut(req)) return false;
+  return res.headersSent ? unheard.has(res) : !res.writableFinished;
+}
+
 /** The access line's fields plus, for GraphQL, the operation, its outcome and the viewer. */
 function withGraphqlFacts(req: IncomingMessage, res: ServerResponse, line: Record<string, unknown>): Record<string, unknown> {
   const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
   if (!facts) return line;
-  // A response never finished: the client closed its connection first (the status is then the default, never sent),
-  // unless Node answered it 408 itself (`timedOut`).
+  // A response never finished, or written when its connection had closed: the client closed its connection first (the
+  // status is then the default, never sent, or one nobody received), unless Node answered it 408 itself (`timedOut`).
   const outcome = facts.cutAtStop
     ? 'CUT_AT_STOP'
     : facts.outcome === 'REQUEST_TIMEOUT'
       ? facts.outcome
-      : !res.writableFinished
+      : !res.writableFinished || closedBeforeAnswer(req, res)
         ? 'CLIENT_CLOSED_REQUEST'
         : facts.outcome ?? outcomeOfStatus(res.statusCode);
   return { ...line, graphql: { type: facts.type, operation: facts.operation, outcome }, viewer: facts.viewer };
@@ -82,11 +107,12 @@ function withGraphqlFacts(req: IncomingMessage, res: ServerResponse, line: Recor
 
 /**
  * The status the access line gives: what was sent, or 499 (nginx's "client closed request") for a request whose client
- * closed its connection before any answer was sent — its status was never sent, and its default (200) would read as
- * an answer.
+ * closed its connection before any answer reached it — its status was never sent (its default, 200, would read as an
+ * answer), or was written to the closed connection (the body parser's 400 for a body cut short would read as the
+ * client's mistake).
  */
 function loggedStatus(req: IncomingMessage, res: ServerResponse): number {
-  return !res.headersSent && !res.writableFinished && !timedOut(req) ? 499 : res.statusCode;
+  return closedBeforeAnswer(req, res) ? 499 : res.statusCode;
 }
 
 /** Routes whose every request is not worth a log line: probes and scrapes. */
@@ -98,7 +124,7 @@ const quiet = new Set(['/healthz', '/readyz', '/metrics']);
  * `X-Request-Id` response header and is on every line logged while the request is handled (`req.log`).
  */
 export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => string | undefined): HttpLogger {
-  return pinoHttp({
+  const log = pinoHttp({
     logger,
     genReqId(req: IncomingMessage, res: ServerResponse) {
       const sent = req.headers['x-request-id'];
@@ -146,4 +172,10 @@ export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => st
       res: (res: ServerResponse) => ({ statusCode: res.req ? loggedStatus(res.req, res) : res.statusCode }),
     },
   });
+  const step = ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {
+    noteUnheard(req, res);
+    log(req, res, next);
+  }) as HttpLogger;
+  step.logger = log.logger;
+  return step;
 }

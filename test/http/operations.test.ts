@@ -1,4 +1,5 @@
 import { STORE_TIMEOUT_MS } from '../../src/http/rate-limit';
+import http from 'node:http';
 import net from 'node:net';
 import { parse } from 'graphql';
 import pino from 'pino';
@@ -12,6 +13,8 @@ import { CompiledCache } from '../../src/graphql/executor';
 import { documentStore } from '../../src/graphql/bounded-cache';
 import { introspectionRefusal } from '../../src/graphql/introspection';
 import { networkReportCsv, NetworkReportData, reportDate } from '../../src/http/network-report-csv';
+import { accessLog, factsOf } from '../../src/http/request-log';
+import { sendJson } from '../../src/http/respond';
 import { anonymousViewer } from '../../src/policy/viewer';
 import { createHub, Hub } from '../../src/server';
 import { checkPort } from '../../src/startup';
@@ -140,6 +143,79 @@ describe('request ids and the access log', () => {
     const r = await post(logging.url, { query: '{ me { kind } }' }, { authorization: 'Bearer not.a.token', 'x-request-id': 'unauth-1' });
     expect(r.status).toBe(401);
     expect(logging.lines.find((l) => l.req?.id === 'unauth-1' && l.res)).toMatchObject({ res: { statusCode: 401 }, graphql: { outcome: 'UNAUTHENTICATED' } });
+  });
+
+  /**
+   * A raw `POST /graphql` with request id `id` announcing `length` bytes of body and sending `body`; closed by the
+   * client after `closeAfterMs` (or kept until the server closes it). Resolves with what the client received.
+   */
+  function rawPost(id: string, length: number, body: string, closeAfterMs?: number): Promise<string> {
+    const { hostname, port } = new URL(logging.base);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname);
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(received));
+      socket.write(`POST /graphql HTTP/1.1\r\nHost: ${hostname}\r\nContent-Type: application/json\r\nX-Request-Id: ${id}\r\nContent-Length: ${length}\r\nConnection: close\r\n\r\n${body}`);
+      if (closeAfterMs !== undefined) setTimeout(() => socket.destroy(), closeAfterMs);
+    });
+  }
+
+  /** The access line of request `id`, once written. */
+  async function accessLineOf(id: string): Promise<Record<string, any> | undefined> {
+    for (let waited = 0; waited < 3000; waited += 20) {
+      const line = logging.lines.find((l) => l.req?.id === id && l.res);
+      if (line) return line;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return undefined;
+  }
+
+  test('a client that closes its connection part way through its body is logged 499, not the body parser\'s 400 nobody received', async () => {
+    // 15 of the 1000 bytes announced, then the client gives up after a second.
+    expect(await rawPost('cut-body-1', 1000, '{"query":"{ me ', 1000)).toBe('');
+    const line = await accessLineOf('cut-body-1');
+    expect([line?.level, line?.msg, line?.res, line?.graphql]).toEqual([30, 'POST /graphql 499', { statusCode: 499 }, undefined]);
+    // The control: the same 15 bytes as the whole body are answered 400, and logged so.
+    expect((await rawPost('cut-body-2', 15, '{"query":"{ me ')).split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+    const answered = await accessLineOf('cut-body-2');
+    expect([answered?.msg, answered?.res]).toEqual(['POST /graphql 400', { statusCode: 400 }]);
+  });
+
+  test('a body declared over the limit whose client gave up before the 413 reached it is logged 499; one whose client got the 413, 413', async () => {
+    expect(await rawPost('over-limit-1', 2_000_000, '{"query":"{ me ', 300)).toBe('');
+    const line = await accessLineOf('over-limit-1');
+    expect([line?.msg, line?.res]).toEqual(['POST /graphql 499', { statusCode: 499 }]);
+    const whole = JSON.stringify({ query: '{ me { kind } }', variables: { x: 'a'.repeat(1_100_000) } });
+    expect((await rawPost('over-limit-2', whole.length, whole)).split('\r\n')[0]).toBe('HTTP/1.1 413 Payload Too Large');
+    const answered = await accessLineOf('over-limit-2');
+    expect([answered?.msg, answered?.res]).toEqual(['POST /graphql 413', { statusCode: 413 }]);
+  });
+
+  test('a GraphQL answer written only after its client closed the connection is logged 499 CLIENT_CLOSED_REQUEST, not as answered', async () => {
+    // The access log alone, before a step that answers as the client's connection closes (as the body parser refuses a
+    // body cut short): the answer is written to the closed connection before its access line is.
+    const { logger, lines } = capturingLogger();
+    const log = accessLog(logger, () => undefined);
+    const server = http.createServer((req, res) =>
+      log(req, res, () => {
+        Object.assign(factsOf(req), { type: 'query', operation: 'Late', outcome: 'ok' });
+        req.once('aborted', () => sendJson(res, 200, { data: { me: { kind: 'ANONYMOUS' } } }));
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
+      socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nX-Request-Id: late-1\r\nContent-Length: 100\r\n\r\n{"query":');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+      for (let waited = 0; waited < 3000 && !lines.some((l) => l.res); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      const line = lines.find((l) => l.req?.id === 'late-1' && l.res);
+      expect([line?.msg, line?.res, line?.graphql]).toEqual(['POST /graphql 499', { statusCode: 499 }, { type: 'query', operation: 'Late', outcome: 'CLIENT_CLOSED_REQUEST' }]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 
