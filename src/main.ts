@@ -82,15 +82,24 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
+  /** Ends a stop at once (1): its time is up, or it was asked for again (Ctrl-C twice). */
+  const exitNow = () => {
+    // What the audit trail still holds is lost with the process: said, entry by entry, as a failed write says it.
+    hub?.audit.abandon();
+    process.exit(1);
+  };
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal while the stop waits (for requests under way, up to SHUTDOWN_GRACE_MS, or for the database):
+      // the operator will not wait, as during start-up.
+      logger.error({ signal }, 'stopped again while stopping: exiting now');
+      return exitNow();
+    }
     stopping = true;
     logger.info({ signal }, 'draining in-flight requests and closing the database');
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
-      // What the audit trail still holds is lost with the process: said, entry by entry, as a failed write says it.
-      hub?.audit.abandon();
-      process.exit(1);
+      exitNow();
     }, config.shutdownGraceMs + 5000);
     force.unref();
     try {

@@ -1,0 +1,145 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { TEST_SECRET } from '../support/hub';
+
+/**
+ * The hub's process as `npm start` runs it (src/main.ts) and the signals an operator or a service manager sends it.
+ * It runs in a child Node process with src/ compiled on the fly by TypeScript's transpiler (as test/db/embedded.test.ts
+ * runs the embedded database), on this worker's test database, in production.
+ */
+
+const root = path.resolve(__dirname, '..', '..');
+
+const hubScript = `
+const fs = require('node:fs');
+const ts = require('typescript');
+require.extensions['.ts'] = (module, file) => module._compile(ts.transpileModule(fs.readFileSync(file, 'utf8'), {
+  fileName: file,
+  compilerOptions: {
+    module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true,
+    experimentalDecorators: true, emitDecoratorMetadata: true, useDefineForClassFields: false,
+  },
+}).outputText, file);
+require(${JSON.stringify(path.join(root, 'src', 'main.ts'))});`;
+
+interface HubProcess {
+  child: ChildProcess;
+  port: number;
+  /** Its log lines so far, parsed. */
+  lines: Array<Record<string, any>>;
+  /** Resolves with its exit code, and when it exited (Date.now()). */
+  exited: Promise<{ code: number | null; at: number }>;
+  /** Resolves with the first line that `match` accepts, logged already or to come. */
+  line(match: (line: Record<string, any>) => boolean): Promise<Record<string, any>>;
+}
+
+/** Starts the hub's process with these variables on top of production ones; resolves once it serves. */
+function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
+  const child = spawn(process.execPath, ['-e', hubScript], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      JWT_SECRET: TEST_SECRET,
+      DATABASE_URL: process.env.LAPHUB_TEST_DB_URL,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Array<Record<string, any>> = [];
+  const waiting: Array<{ match: (line: Record<string, any>) => boolean; resolve: (line: Record<string, any>) => void }> = [];
+  let pending = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    pending += chunk.toString();
+    const complete = pending.split('\n');
+    pending = complete.pop()!;
+    for (const text of complete) {
+      if (!text.trim()) continue;
+      const line = JSON.parse(text) as Record<string, any>;
+      lines.push(line);
+      for (const w of waiting.filter((w) => w.match(line))) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
+  const line = (match: (line: Record<string, any>) => boolean) =>
+    new Promise<Record<string, any>>((resolve) => {
+      const found = lines.find(match);
+      if (found) resolve(found);
+      else waiting.push({ match, resolve });
+    });
+  return new Promise((resolve, reject) => {
+    void exited.then(({ code }) => reject(new Error(`the hub exited (${code}) before it served: ${stderr}${JSON.stringify(lines)}`)));
+    void line((l) => typeof l.msg === 'string' && l.msg.startsWith('LAP Hub is serving')).then((serving) =>
+      resolve({ child, port: serving.port as number, lines, exited, line }),
+    );
+  });
+}
+
+/** A client that sends a request's headers and part of its body, then nothing more: the stop waits for it. */
+function stuckRequest(port: number): net.Socket {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":`);
+  return socket;
+}
+
+describe('a second signal while the hub stops', () => {
+  let hub: HubProcess | undefined;
+  afterEach(() => {
+    if (hub && hub.child.exitCode === null && hub.child.signalCode === null) hub.child.kill('SIGKILL');
+    hub = undefined;
+  });
+
+  for (const [first, second] of [['SIGTERM', 'SIGINT'], ['SIGINT', 'SIGINT'], ['SIGTERM', 'SIGTERM']] as const) {
+    test(`${first} then ${second} during a stop held by a request under way: one line saying it stops now, exit 1 at once, not at the grace's end`, async () => {
+      hub = await startHubProcess({ SHUTDOWN_GRACE_MS: '10000', REQUEST_TIMEOUT_MS: '60000' });
+      const client = stuckRequest(hub.port);
+      try {
+        // The request has arrived (its body is being read).
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        hub.child.kill(first);
+        await hub.line((l) => l.msg === 'draining in-flight requests and closing the database');
+        // The stop is held by the request (it waits up to the 10 s grace).
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(hub.child.exitCode).toBeNull();
+        const signalled = Date.now();
+        hub.child.kill(second);
+        const { code, at } = await hub.exited;
+        expect(code).toBe(1);
+        expect(at - signalled).toBeLessThan(2000);
+        const draining = hub.lines.findIndex((l) => l.msg === 'draining in-flight requests and closing the database');
+        expect(hub.lines.slice(draining).map((l) => [l.level, l.signal, l.msg])).toEqual([
+          [30, first, 'draining in-flight requests and closing the database'],
+          [50, second, 'stopped again while stopping: exiting now'],
+        ]);
+      } finally {
+        client.destroy();
+      }
+    }, 90_000);
+  }
+
+  test('a single signal still waits for the request under way, to the grace (the control)', async () => {
+    hub = await startHubProcess({ SHUTDOWN_GRACE_MS: '2000', REQUEST_TIMEOUT_MS: '60000' });
+    const client = stuckRequest(hub.port);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const signalled = Date.now();
+      hub.child.kill('SIGTERM');
+      const { code, at } = await hub.exited;
+      expect(code).toBe(0);
+      expect(at - signalled).toBeGreaterThanOrEqual(2000);
+      expect(hub.lines.map((l) => l.msg)).toContain('stopped cleanly');
+      expect(hub.lines.map((l) => l.msg)).not.toContain('stopped again while stopping: exiting now');
+    } finally {
+      client.destroy();
+    }
+  }, 90_000);
+});
