@@ -367,6 +367,7 @@ export class AuditWriter {
           // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
           const lost = entriesOf(rows);
           auditEntriesLost.inc(lost.length);
+          this.lostEntries += lost.length;
           this.logger.error(
             { err, attempts: (err as { attempts?: number }).attempts, lostAuditEntries: lost },
             `AUDIT TRAIL: ${lost.length} case access entr${lost.length === 1 ? 'y' : 'ies'} could not be written and ${lost.length === 1 ? 'is' : 'are'} lost`,
@@ -385,6 +386,9 @@ export class AuditWriter {
 
   /** The rows of the statement under way (sent, or being sent again), until it ends. */
   private inFlight: AuditRows | null = null;
+
+  /** Entries this writer could not write and logged as lost (a stopping hub says how many, src/main.ts). */
+  lostEntries = 0;
 
   /** Entries of answered requests not yet written: gathering or queued, and those of the statement under way. */
   waitingEntries(): number {
@@ -407,6 +411,7 @@ export class AuditWriter {
       );
     }
     auditEntriesLost.inc(waiting.length);
+    this.lostEntries += waiting.length;
     if (waiting.length) {
       this.logger.error(
         { lostAuditEntries: waiting },

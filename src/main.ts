@@ -110,7 +110,10 @@ async function main(): Promise<void> {
     try {
       await hub!.stop();
       await db.close();
-      logger.info('stopped cleanly');
+      // Orderly, but not clean when the audit trail lost entries while the hub ran (each said in its own line).
+      const lost = hub!.audit.lostEntries;
+      if (lost > 0) logger.error({ lostAuditEntries: lost }, `stopped; the audit trail lost ${lost} entr${lost === 1 ? 'y' : 'ies'} while the hub ran (each listed in an AUDIT TRAIL line above)`);
+      else logger.info('stopped cleanly');
       process.exit(0);
     } catch (err) {
       logger.error({ err }, 'error while stopping');

@@ -91,7 +91,7 @@ export interface Hub {
    * The audit trail's writer: `settled()` resolves once every audit and last-used write started so far has ended;
    * `abandon()` logs what is lost when the process exits before that (a stop past its time); `skip` is the benchmark's switch (`HubOptions.skipAuditTrail`), never set by the product.
    */
-  audit: Pick<AuditWriter, 'settled' | 'skip' | 'abandon'>;
+  audit: Pick<AuditWriter, 'settled' | 'skip' | 'abandon' | 'lostEntries'>;
   /** The query texts answered without Apollo's request pipeline (src/http/known-query.ts): how many, and how often. */
   knownQueries: Pick<KnownQueries, 'hits' | 'size'>;
   /** Live updates: the dispatcher (subscribers, deliveries) and the WebSocket server. */

@@ -1,7 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { TEST_SECRET } from '../support/hub';
+import pg from 'pg';
+import { TokenService } from '../../src/auth/tokens';
+import { loadConfig } from '../../src/config';
+import { caseId, cast, personId, TEST_SECRET } from '../support/hub';
 
 /**
  * The hub's process as `npm start` runs it (src/main.ts) and the signals an operator or a service manager sends it.
@@ -163,3 +166,35 @@ describe('a second signal while the hub stops', () => {
     }
   }, 90_000);
 });
+
+// A stop is orderly when the audit trail lost entries while the hub ran, but not clean: it says how many.
+(process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)('a stop after the audit trail lost entries says how many were lost, not "stopped cleanly"', async () => {
+  const admin = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+  await admin.connect();
+  await admin.query(`CREATE FUNCTION audit_probe_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'the audit disk is full'; END $$`);
+  await admin.query(`CREATE TRIGGER audit_probe_refuse BEFORE INSERT ON case_access_log FOR EACH STATEMENT EXECUTE FUNCTION audit_probe_refuse()`);
+  let hub: HubProcess | undefined;
+  try {
+    // The demo network, loaded if this worker's database is still empty (its people sign the token).
+    hub = await startHubProcess({ SEED_DEMO: 'true' });
+    const token = await new TokenService(loadConfig({ NODE_ENV: 'production', JWT_SECRET: TEST_SECRET })).sign(personId(cast.ann), cast.ann);
+    const res = await fetch(`http://127.0.0.1:${hub.port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: `{ case(id: "${caseId('FTC-2004-021')}") { reference confidential { summary } } }` }),
+    });
+    const body = await res.json();
+    expect([res.status, body.data?.case?.reference, body.errors]).toEqual([200, "FTC-2004-021", undefined]);
+    await hub.line((l) => l.msg === 'AUDIT TRAIL: 1 case access entry could not be written and is lost');
+    hub.child.kill('SIGTERM');
+    const { code } = await hub.exited;
+    expect(code).toBe(0);
+    const last = hub.lines[hub.lines.length - 1];
+    expect([last.level, last.msg, last.lostAuditEntries]).toEqual([50, 'stopped; the audit trail lost 1 entry while the hub ran (each listed in an AUDIT TRAIL line above)', 1]);
+    expect(hub.lines.map((l) => l.msg)).not.toContain('stopped cleanly');
+  } finally {
+    if (hub && hub.child.exitCode === null && hub.child.signalCode === null) hub.child.kill('SIGKILL');
+    await admin.query(`DROP TRIGGER audit_probe_refuse ON case_access_log; DROP FUNCTION audit_probe_refuse()`);
+    await admin.end();
+  }
+}, 90_000);
