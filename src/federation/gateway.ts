@@ -51,7 +51,7 @@ import { corsFor } from '../http/cors';
 import { GraphiqlPage } from '../http/graphiql';
 import { acceptableId } from '../http/request-log';
 import { misplacedHttpCredentialMessage } from '../auth/connection-params';
-import { bodyTooLargeMessage, refuseTooLarge } from '../http/body-limit';
+import { bodyTooLargeMessage, refuseOnceOver, refuseTooLarge } from '../http/body-limit';
 import { notUtf8Charset, sendJson, undecodableBodyMessage } from '../http/respond';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
@@ -1455,6 +1455,10 @@ function refusedAsTooLarge(req: http.IncomingMessage, res: http.ServerResponse):
       received += chunk.length;
       if (received > GATEWAY_BODY_LIMIT_BYTES) refuseTooLarge(res, GATEWAY_BODY_LIMIT_BYTES);
     });
+    // A compressed one also by what it decompresses to, as it arrives (as at the hub): a few hundred kilobytes of gzip
+    // can unpack to gigabytes, and the body is decoded only once it has all arrived (`decodedBody`).
+    const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity') refuseOnceOver(req, res, GATEWAY_BODY_LIMIT_BYTES, encoding);
   }
   return false;
 }

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import zlib from 'node:zlib';
 import type { Step } from './respond';
 
@@ -51,28 +51,37 @@ export function limitBody(limit: number): Step {
     // The next step (the body parser) first, so that it is reading when the count begins: counting makes the body flow.
     next();
     if (res.headersSent || req.readableEnded) return;
-    let counted = 0;
-    const count = (chunk: Buffer) => {
-      counted += chunk.length;
-      if (counted > limit) refuseTooLarge(res, limit);
-    };
-    req.on('error', () => undefined);
-    if (encoding === 'identity') {
-      req.on('data', count);
-      return;
-    }
-    const decompressor = DECOMPRESSORS[encoding]?.();
-    if (!decompressor) return;
-    // A decompressor of its own, beside the body parser's: this one only counts (its errors are the parser's to report).
-    decompressor.on('error', () => undefined);
-    decompressor.on('data', (chunk: Buffer) => {
-      count(chunk);
-      if (counted > limit) decompressor.destroy();
-    });
-    req.on('data', (chunk: Buffer) => {
-      if (!decompressor.destroyed) decompressor.write(chunk);
-    });
-    req.once('end', () => decompressor.end());
-    res.once('close', () => decompressor.destroy());
+    refuseOnceOver(req, res, limit, encoding);
   };
+}
+
+/**
+ * Counts a body as it arrives — what it decompresses to when `encoding` is gzip, deflate or br — and answers 413
+ * (`refuseTooLarge`) as soon as the count passes `limit`. Reading it is the caller's (its listeners make it flow); an
+ * encoding it does not know is left to the caller to refuse.
+ */
+export function refuseOnceOver(req: IncomingMessage, res: ServerResponse, limit: number, encoding: string): void {
+  let counted = 0;
+  const count = (chunk: Buffer) => {
+    counted += chunk.length;
+    if (counted > limit) refuseTooLarge(res, limit);
+  };
+  req.on('error', () => undefined);
+  if (encoding === 'identity') {
+    req.on('data', count);
+    return;
+  }
+  const decompressor = DECOMPRESSORS[encoding]?.();
+  if (!decompressor) return;
+  // A decompressor of its own, beside the reader's: this one only counts (its errors are the reader's to report).
+  decompressor.on('error', () => undefined);
+  decompressor.on('data', (chunk: Buffer) => {
+    count(chunk);
+    if (counted > limit) decompressor.destroy();
+  });
+  req.on('data', (chunk: Buffer) => {
+    if (!decompressor.destroyed) decompressor.write(chunk);
+  });
+  req.once('end', () => decompressor.end());
+  res.once('close', () => decompressor.destroy());
 }

@@ -1231,18 +1231,24 @@ test('the hub’s limits hold at the gateway: aliases, depth and tokens refused 
   expect(under.body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
 });
 
-test('a body over 1 MiB is refused at the gateway as at the hub while it is still arriving — by its Content-Length, or once a chunked one passes the limit: 413 naming the limit, Connection: close, the connection closed', async () => {
+test('a body over 1 MiB is refused at the gateway as at the hub while it is still arriving — by its Content-Length, or once a chunked one passes the limit (a compressed one, by what it decompresses to): 413 naming the limit, Connection: close, the connection closed', async () => {
   const gatewayPort = Number(new URL(url).port);
   const hubPort = Number(new URL(hub.url).port);
   const kinds = {
     // 60 MB announced, 2 MB of it sent (over a second), then nothing more.
     declared: (port: number) => sendPaced(port, head('Content-Length: 60000000\r\n'), jsonPieces(2_000_000, 64 * 1024), { everyMs: 30, waitMs: 3000 }),
     chunked: (port: number) => sendPaced(port, head('Transfer-Encoding: chunked\r\n'), jsonPieces(16 * 1024 * 1024, 64 * 1024), { everyMs: 5, framing: chunk, last: lastChunk }),
+    // Gzip that unpacks to 64 MiB, chunked, and never ended: refused by what it decompresses to, while it arrives.
+    gzipChunked: (port: number) => {
+      const packed = zlib.gzipSync(Buffer.concat(jsonPieces(64 * 1024 * 1024, 1024 * 1024)));
+      const pieces = Array.from({ length: Math.ceil(packed.length / 4096) }, (_, i) => packed.subarray(i * 4096, (i + 1) * 4096));
+      return sendPaced(port, head('Content-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n'), pieces, { everyMs: 5, framing: chunk, waitMs: 3000 });
+    },
   };
-  for (const send of Object.values(kinds)) {
+  for (const [kind, send] of Object.entries(kinds)) {
     const [atHub, atGateway] = [await send(hubPort), await send(gatewayPort)];
     for (const outcome of [atHub, atGateway]) {
-      expect([outcome.status, outcome.headers.connection, outcome.body]).toEqual([413, 'close', { errors: [{ message: 'The request body is larger than the 1 MiB limit', extensions: { code: 'BAD_REQUEST' } }] }]);
+      expect([kind, outcome.status, outcome.headers.connection, outcome.body]).toEqual([kind, 413, 'close', { errors: [{ message: 'The request body is larger than the 1 MiB limit', extensions: { code: 'BAD_REQUEST' } }] }]);
       expect(outcome.sentAtAnswer).toBeLessThan(4 * 1024 * 1024);
       expect([outcome.finishedSending, outcome.closedByServer]).toEqual([false, true]);
     }
