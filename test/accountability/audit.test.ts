@@ -407,6 +407,17 @@ describe('a write whose connection fails', () => {
     };
   }
 
+  /** The trail's statements wait (a lock, say) until `release`: the entries recorded meanwhile wait behind the first. */
+  function holdAuditWrites(): { release: () => void; restore: () => void } {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const restore = interceptAuditWrites(async (send) => {
+      await held;
+      return send();
+    });
+    return { release, restore };
+  }
+
   /** The reader's entry recorded by a writer of its own whose trail statements go through `around`; its log lines at `level`. */
   async function recordThrough(around: Parameters<typeof interceptAuditWrites>[0], level: 'warn' | 'error'): Promise<string[]> {
     const lines: string[] = [];
@@ -463,13 +474,7 @@ describe('a write whose connection fails', () => {
   test('a process exiting before the trail is written (a stop past its time): abandon() lists what is lost, and what was under way', async () => {
     const lines: string[] = [];
     const writer = new AuditWriter(hub.ds, pino({ level: 'error' }, { write: (line: string) => void lines.push(line) }), false, 0);
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    // The first statement waits (a lock, say) until released; the entries recorded meanwhile wait behind it.
-    const restore = interceptAuditWrites(async (send) => {
-      await held;
-      return send();
-    });
+    const { release, restore } = holdAuditWrites();
     try {
       record(writer);
       await new Promise((r) => setTimeout(r, 50));
@@ -501,13 +506,7 @@ describe('a write whose connection fails', () => {
     const unobserve = observeAuditWriter(writer);
     const metric = async (name: string) => Number((await registry.getSingleMetricAsString(name)).split('\n').find((l) => l.startsWith(name))!.split(' ')[1]);
     const lostBefore = await metric('laphub_audit_entries_lost_total');
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    // The first statement waits (a lock, say) until released; the entries recorded meanwhile wait behind it.
-    const restore = interceptAuditWrites(async (send) => {
-      await held;
-      return send();
-    });
+    const { release, restore } = holdAuditWrites();
     try {
       record(writer);
       await new Promise((r) => setTimeout(r, 50));
@@ -580,28 +579,25 @@ describe('a write whose connection fails', () => {
     const lines: string[] = [];
     const writer = new AuditWriter(hub.ds, pino({ level: 'error' }, { write: (line: string) => void lines.push(line) }), false, 0);
     const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    const recordWith = async (around: Parameters<typeof interceptAuditWrites>[0]) => {
+      const restore = interceptAuditWrites(around);
+      try {
+        record(writer);
+        await writer.settled();
+      } finally {
+        restore();
+      }
+    };
     // An outage of more than 5 s: the entry is given up.
-    let restore = interceptAuditWrites(async () => {
+    await recordWith(async () => {
       throw refused();
     });
-    try {
-      record(writer);
-      await writer.settled();
-    } finally {
-      restore();
-    }
     expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['AUDIT TRAIL: 1 case access entry could not be written and is lost']);
     // Later, a connection that fails once: sent again, and written.
-    restore = interceptAuditWrites(async (send, n) => {
+    await recordWith(async (send, n) => {
       if (n === 1) throw refused();
       return send();
     });
-    try {
-      record(writer);
-      await writer.settled();
-    } finally {
-      restore();
-    }
     expect(await trail()).toEqual([entry(reader.ref, reader.email, reader.org, true)]);
     expect(lines).toHaveLength(1);
   });
