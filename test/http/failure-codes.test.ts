@@ -382,11 +382,7 @@ describe('a client that closes its connection before the answer', () => {
       const answer = postGraphql(logging.url, token, `mutation($input: RecordApplicationInput!) { recordApplication(input: $input) { id } }`, {
         input: { name: 'Held Applicant', kind: 'PRIVATE_SECTOR', sector: 'INTERNET_SERVICE_PROVIDER', countryCode: 'US', pointOfContact: { name: 'Held Contact', email: 'held@applicant.example' } },
       });
-      for (let i = 0; i < 300; i++) {
-        const { rows } = await locker.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query = 'COMMIT'`);
-        if (rows[0].n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await untilWaiting(locker);
       stopping = logging.hub.stop();
       expect(await answer).toEqual({
         status: 503,
