@@ -366,8 +366,7 @@ export class AuditWriter {
         await this.write(rows).catch((err) => {
           // Loud: an audit entry that could not be written is a gap in the trail someone must know about.
           const lost = entriesOf(rows);
-          auditEntriesLost.inc(lost.length);
-          this.lostEntries += lost.length;
+          this.countLost(lost.length);
           this.logger.error(
             { err, attempts: (err as { attempts?: number }).attempts, lostAuditEntries: lost },
             `AUDIT TRAIL: ${lost.length} case access entr${lost.length === 1 ? 'y' : 'ies'} could not be written and ${lost.length === 1 ? 'is' : 'are'} lost`,
@@ -390,6 +389,12 @@ export class AuditWriter {
   /** Entries this writer could not write and logged as lost (a stopping hub says how many, src/main.ts). */
   lostEntries = 0;
 
+  /** Counts entries given up: here, and in `/metrics` (`laphub_audit_entries_lost_total`). */
+  private countLost(entries: number): void {
+    auditEntriesLost.inc(entries);
+    this.lostEntries += entries;
+  }
+
   /** Entries of answered requests not yet written: gathering or queued, and those of the statement under way. */
   waitingEntries(): number {
     return this.queued + (this.inFlight?.entries ?? 0);
@@ -410,8 +415,7 @@ export class AuditWriter {
         `AUDIT TRAIL: ${underWay.length} case access entr${underWay.length === 1 ? 'y was' : 'ies were'} being written when the hub exited: whether ${underWay.length === 1 ? 'it was' : 'they were'} is not known`,
       );
     }
-    auditEntriesLost.inc(waiting.length);
-    this.lostEntries += waiting.length;
+    this.countLost(waiting.length);
     if (waiting.length) {
       this.logger.error(
         { lostAuditEntries: waiting },

@@ -1,4 +1,4 @@
-import { earlySignals, SAME_SIGNAL_MS } from './early-signals';
+import { earlySignals } from './early-signals';
 import 'reflect-metadata';
 import { TokenService } from './auth/tokens';
 import { ConfigError, loadConfig } from './config';
@@ -22,12 +22,8 @@ async function main(): Promise<void> {
   // reaching such a point within SHUTDOWN_GRACE_MS + 5 s, exits at once (1): the database's own recovery then applies.
   let stopAsked: string | null = null;
   let stopServing: ((signal: string) => void) | null = null;
-  let firstSignalAt: number | null = null;
-  const onSignal = (signal: string, at = Date.now()) => {
-    // One Ctrl-C under `npm start` arrives twice, a few milliseconds apart (`SAME_SIGNAL_MS`): a signal within 1 s of
-    // the first is taken for that same one, not for a second asking to exit at once.
-    if (firstSignalAt !== null && at - firstSignalAt < SAME_SIGNAL_MS) return;
-    firstSignalAt ??= at;
+  // A signal within 1 s of the first never reaches here: one Ctrl-C under `npm start` arrives twice (`SAME_SIGNAL_MS`).
+  const onSignal = (signal: string) => {
     if (stopServing) return stopServing(signal);
     if (stopAsked) {
       logger.error({ signal }, 'stopped again during start-up: exiting now');
@@ -41,7 +37,7 @@ async function main(): Promise<void> {
     }, config.shutdownGraceMs + 5000).unref();
   };
   earlySignals.handler = onSignal;
-  if (earlySignals.asked) onSignal(earlySignals.asked, earlySignals.askedAt);
+  if (earlySignals.asked) onSignal(earlySignals.asked);
   const stoppedDuringStartUp = async (close?: () => Promise<void>) => {
     if (!stopAsked) return;
     await close?.().catch(() => undefined);

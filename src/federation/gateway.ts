@@ -1450,11 +1450,7 @@ function refusedAsTooLarge(req: http.IncomingMessage, res: http.ServerResponse):
     return true;
   }
   if (req.headers['transfer-encoding'] !== undefined) {
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > GATEWAY_BODY_LIMIT_BYTES) refuseTooLarge(res, GATEWAY_BODY_LIMIT_BYTES);
-    });
+    refuseOnceOver(req, res, GATEWAY_BODY_LIMIT_BYTES, 'identity');
     // A compressed one also by what it decompresses to, as it arrives (as at the hub): a few hundred kilobytes of gzip
     // can unpack to gigabytes, and the body is decoded only once it has all arrived (`decodedBody`).
     const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
