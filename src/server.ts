@@ -28,9 +28,10 @@ import { corsFor } from './http/cors';
 import { apolloAnswer, isGraphqlPost, runSteps } from './http/graphql-endpoint';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from './http/stopping';
 import { hubAccepts, notAcceptableMessage } from './http/accept';
+import { essenceOf, notJsonMessage, refuseNotJson } from './http/content-type';
 import { KnownQueries, knownQueryStep } from './http/known-query';
 import { limitBody } from './http/body-limit';
-import { notUtf8Charset, respondToError, sendJson, Step } from './http/respond';
+import { bodyWithoutQueryMessage, notUtf8Charset, respondToError, sendJson, Step } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
 import { persistedQueries } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
@@ -119,6 +120,7 @@ function refuseMalformedUtf8(req: http.IncomingMessage, _res: unknown, body: Buf
   const charset = notUtf8Charset(req.headers['content-type']);
   if (charset !== null) throw Object.assign(new Error(`unsupported charset "${charset}"`), { status: 415 });
   if (!isUtf8(body)) throw Object.assign(new Error('The request body is not well-formed UTF-8'), { status: 400 });
+  if (body.length === 0) throw Object.assign(new Error(bodyWithoutQueryMessage('empty')), { status: 400 });
 }
 
 /** 429 with `Retry-After`, as a GraphQL error (the code RATE_LIMITED). */
@@ -722,7 +724,21 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     if (hubAccepts(req.headers.accept)) return next();
     sendJson(res, 406, { errors: [{ message: notAcceptableMessage('hub'), extensions: { code: 'BAD_REQUEST' } }] });
   };
-  const graphqlSteps: Step[] = [limitByIp, limitBody(BODY_LIMIT_BYTES), express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), persisted, conditionalSubscriptionCheck, acceptable, (req, res, next) => {
+  // A POST's body is a JSON object: another content type is refused 415 before the body is read (Apollo's CSRF
+  // prevention answers a simple cross-origin request first, src/http/content-type.ts).
+  const jsonOnly: Step = (req, res, next) => {
+    const message = req.method === 'POST' ? notJsonMessage(req.headers) : null;
+    if (message === null) return next();
+    refuseNotJson(res, req.headers, message);
+  };
+  // A JSON POST without a body, or with `{}`, named as such (an empty body is refused as it is read,
+  // `refuseMalformedUtf8`). Another content type got here only as a simple request, Apollo's CSRF prevention's to refuse.
+  const notEmpty: Step = (req, res, next) => {
+    const body = (req as { body?: unknown }).body;
+    if (req.method !== 'POST' || essenceOf(req.headers['content-type'] ?? '') !== 'application/json' || (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length > 0))) return next();
+    sendJson(res, 400, { errors: [{ message: bodyWithoutQueryMessage(body === undefined ? 'empty' : 'no keys'), extensions: { code: 'BAD_REQUEST' } }] });
+  };
+  const graphqlSteps: Step[] = [limitByIp, limitBody(BODY_LIMIT_BYTES), jsonOnly, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), notEmpty, persisted, conditionalSubscriptionCheck, acceptable, (req, res, next) => {
     const started = process.hrtime.bigint();
     const facts = factsOf(req);
     res.once('finish', () => {

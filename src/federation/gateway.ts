@@ -50,6 +50,7 @@ import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/auth
 import { corsFor } from '../http/cors';
 import { GraphiqlPage } from '../http/graphiql';
 import { acceptableId } from '../http/request-log';
+import { CSRF_PREVENTION_HEADERS, essenceOf, NON_PREFLIGHTED_CONTENT_TYPES, notJsonMessage, refuseNotJson, simpleRequest } from '../http/content-type';
 import { misplacedHttpCredentialMessage } from '../auth/connection-params';
 import { bodyTooLargeMessage, refuseOnceOver, refuseTooLarge } from '../http/body-limit';
 import { notUtf8Charset, sendJson, undecodableBodyMessage } from '../http/respond';
@@ -1215,10 +1216,6 @@ function tooDeepPlugin(maxDepth: number): GatewayPlugin {
   };
 }
 
-/** Content types a browser sends across sites without a CORS preflight. */
-const NON_PREFLIGHTED_CONTENT_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
-const CSRF_PREVENTION_HEADERS = ['x-apollo-operation-name', 'apollo-require-preflight'];
-
 /**
  * CSRF prevention as at the hub (Apollo Server's `csrfPrevention`, the same rule and message): a GraphQL request that a
  * browser could send across sites without a preflight (a GET, or a POST whose content type is a form's or text/plain)
@@ -1230,13 +1227,7 @@ function refusedAsCsrf(req: http.IncomingMessage, res: http.ServerResponse, grap
   if (url.pathname !== graphqlPath) return false;
   if (req.method === 'GET' && !url.searchParams.has('query') && !url.searchParams.has('extensions')) return false;
   if (req.method !== 'GET' && req.method !== 'POST') return false;
-  const contentType = req.headers['content-type'];
-  if (contentType !== undefined) {
-    const essence = essenceOf(contentType);
-    // Not a content type at all: Apollo lets it through to be refused by the body's parsing.
-    if (!/^[^\s/]+\/[^\s/]+$/.test(essence) || !NON_PREFLIGHTED_CONTENT_TYPES.includes(essence)) return false;
-  }
-  if (CSRF_PREVENTION_HEADERS.some((h) => String(req.headers[h] ?? '').length > 0)) return false;
+  if (!simpleRequest(req.headers)) return false;
   const message =
     `This operation has been blocked as a potential Cross-Site Request Forgery (CSRF). Please either specify a 'content-type' header ` +
     `(with a type that is not one of ${NON_PREFLIGHTED_CONTENT_TYPES.join(', ')}) or provide a non-empty value for one of the following headers: ` +
@@ -1360,6 +1351,10 @@ function refusedSearchParameters(req: http.IncomingMessage, res: http.ServerResp
  */
 function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, graphqlPath: string, next: () => void): void {
   if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://gateway').pathname !== graphqlPath) return next();
+  // A body that is not sent as JSON, refused as at the hub before it is read (Yoga read `application/graphql` and forms
+  // its own way, and answered any other type with an empty 415).
+  const notJson = notJsonMessage(req.headers);
+  if (notJson !== null) return refuseNotJson(res, req.headers, notJson);
   const charset = notUtf8Charset(req.headers['content-type']);
   if (charset !== null) {
     refuse(res, 415, `unsupported charset "${charset}"`, { code: 'BAD_REQUEST' });
@@ -1433,10 +1428,6 @@ function isJsonBody(req: http.IncomingMessage): boolean {
   return essenceOf(req.headers['content-type'] ?? '') === 'application/json';
 }
 
-/** A content type's type and subtype, in lower case, without its parameters. */
-function essenceOf(contentType: string): string {
-  return contentType.split(';')[0].trim().toLowerCase();
-}
 
 /**
  * A request whose body is larger than `GATEWAY_BODY_LIMIT_BYTES` is answered 413 before anything reads it (by its

@@ -3,7 +3,7 @@ import type { GatewayPlugin } from '@graphql-hive/gateway-runtime';
 import { extensionsProblem } from '../http/persisted-query';
 import { unresolvedOperation } from '../graphql/errors';
 import { MAX_QUERY_TOKENS } from '../graphql/limits';
-import { unreadableBodyMessage } from '../http/respond';
+import { bodyWithoutQueryMessage, unreadableBodyMessage } from '../http/respond';
 import { isWebSocketContext } from './live';
 
 /**
@@ -45,7 +45,7 @@ export function bodyAnswer(body: string): BodyAnswer {
   const persisted = persistedQueryAnswer(request.extensions, request.query);
   if (persisted) return persisted;
   // Apollo Server's checks of a POST body, in its order and words.
-  if (Object.keys(request).length === 0) return bad('POST body missing, invalid Content-Type, or JSON object has no keys.');
+  if (Object.keys(request).length === 0) return bad(bodyWithoutQueryMessage(body.length === 0 ? 'empty' : 'no keys'));
   const { query, variables, operationName } = request;
   if (query && typeof query !== 'string') {
     return bad(

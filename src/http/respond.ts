@@ -90,6 +90,15 @@ export function unreadableBodyMessage(body: string, parserMessage: string): stri
 }
 
 /**
+ * What a POST whose JSON body holds nothing is told (400), at the hub and the gateway: no body at all (`empty`), or
+ * `{}` (`no keys`). Apollo Server said "POST body missing, invalid Content-Type, or JSON object has no keys." to both.
+ */
+export function bodyWithoutQueryMessage(what: 'empty' | 'no keys'): string {
+  const shape = 'it must be a JSON object with the query in it, {"query": "{ me { kind } }"}';
+  return what === 'empty' ? `The request body is empty: ${shape}` : `The request body is an empty JSON object: ${shape}`;
+}
+
+/**
  * The charset a `Content-Type` names when it is not UTF-8 (upper case, as body-parser names one it cannot decode), or
  * null: JSON between systems is UTF-8 (RFC 8259 §8.1), and the hub and the gateway take nothing else — a UTF-16 body,
  * which body-parser would decode, is refused 415 as a Latin-1 one is. Its registered name only (`utf-8`, any case):

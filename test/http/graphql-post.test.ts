@@ -72,7 +72,8 @@ test('which requests skip Express: a POST to /graphql exactly, with or without a
 
 describe('every kind of POST is answered as Express answers it', () => {
   const port = () => Number(new URL(hub.url).port);
-  const requests: Array<{ what: string; headers: Record<string, string>; body: () => string | Buffer; query?: string; status: number; code?: string; message?: string }> = [
+  const notJson = 'The request body must be a JSON object ({"query": "…", "variables": {…}}) sent with Content-Type: application/json';
+  const requests: Array<{ what: string; headers: Record<string, string>; body: () => string | Buffer; query?: string; status: number; code?: string; message?: string; closes?: boolean }> = [
     { what: 'a query as a member', headers: { ...json, authorization: 'Bearer <token>' }, body: () => JSON.stringify({ query: '{ me { kind organization { name } } }' }), status: 200 },
     { what: 'a query without a token', headers: json, body: () => JSON.stringify({ query: '{ me { kind } }' }), status: 200 },
     { what: 'a token that is not one', headers: { ...json, authorization: 'Bearer nope' }, body: () => typename, status: 401, code: 'UNAUTHENTICATED' },
@@ -82,7 +83,8 @@ describe('every kind of POST is answered as Express answers it', () => {
     { what: 'JSON null instead of an object', headers: json, body: () => ' null ', status: 400, code: 'BAD_REQUEST', message: 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not null' },
     { what: 'a JSON number instead of an object', headers: json, body: () => '42', status: 400, code: 'BAD_REQUEST', message: 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not a number' },
     { what: 'JSON true instead of an object', headers: json, body: () => 'true', status: 400, code: 'BAD_REQUEST', message: 'The request body must be a JSON object ({"query": "…", "variables": {…}}), not a boolean' },
-    { what: 'an empty body', headers: json, body: () => '', status: 400, code: 'BAD_REQUEST' },
+    { what: 'an empty body', headers: json, body: () => '', status: 400, code: 'BAD_REQUEST', message: 'The request body is empty: it must be a JSON object with the query in it, {"query": "{ me { kind } }"}' },
+    { what: 'an empty JSON object', headers: json, body: () => '{}', status: 400, code: 'BAD_REQUEST', message: 'The request body is an empty JSON object: it must be a JSON object with the query in it, {"query": "{ me { kind } }"}' },
     // Refused by its Content-Length, before it is read (test/http/body-limit.test.ts), the connection closed.
     { what: 'a body over 1 MiB', headers: json, body: () => JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(1100000) } }), status: 413, code: 'BAD_REQUEST', message: 'The request body is larger than the 1 MiB limit' },
     { what: 'a gzip-compressed body that decompresses past 1 MiB', headers: { ...json, 'content-encoding': 'gzip' }, body: () => zlib.gzipSync(JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(1100000) } })), status: 413, code: 'BAD_REQUEST', message: 'The request body is larger than the 1 MiB limit' },
@@ -96,6 +98,13 @@ describe('every kind of POST is answered as Express answers it', () => {
     { what: 'an unknown content encoding', headers: { ...json, 'content-encoding': 'zzz' }, body: () => typename, status: 415, code: 'BAD_REQUEST' },
     { what: 'text/plain (CSRF prevention)', headers: { 'content-type': 'text/plain' }, body: () => typename, status: 400, code: 'BAD_REQUEST' },
     { what: 'no content type', headers: {}, body: () => typename, status: 400, code: 'BAD_REQUEST' },
+    // A body that is not sent as JSON: 415 naming the type, before the body is read (the connection closed after it).
+    { what: 'an XML content type', headers: { 'content-type': 'application/xml' }, body: () => typename, status: 415, code: 'BAD_REQUEST', message: `${notJson}; this request's is application/xml`, closes: true },
+    { what: 'application/graphql (the query as the body)', headers: { 'content-type': 'application/graphql' }, body: () => '{ __typename }', status: 415, code: 'BAD_REQUEST', message: `${notJson}; this request's is application/graphql`, closes: true },
+    { what: 'text/plain with a preflight header', headers: { 'content-type': 'text/plain', 'apollo-require-preflight': 'true' }, body: () => typename, status: 415, code: 'BAD_REQUEST', message: `${notJson}; this request's is text/plain`, closes: true },
+    { what: 'a form with a preflight header', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-apollo-operation-name': 'Q' }, body: () => 'query=%7B__typename%7D', status: 415, code: 'BAD_REQUEST', message: `${notJson}; this request's is application/x-www-form-urlencoded`, closes: true },
+    { what: 'no content type with a preflight header', headers: { 'apollo-require-preflight': 'true' }, body: () => typename, status: 415, code: 'BAD_REQUEST', message: `${notJson}; this request has no Content-Type`, closes: true },
+    { what: 'an empty content type', headers: { 'content-type': '' }, body: () => typename, status: 415, code: 'BAD_REQUEST', message: `${notJson}; this request's Content-Type is empty`, closes: true },
     { what: 'a batch', headers: json, body: () => `[${typename}]`, status: 400, code: 'BAD_REQUEST' },
     { what: 'a malformed persisted query', headers: json, body: () => JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 2, sha256Hash: 'x' } } }), status: 400, code: 'BAD_USER_INPUT' },
     { what: 'an unknown persisted query', headers: json, body: () => JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }), status: 200, code: 'PERSISTED_QUERY_NOT_FOUND' },
@@ -109,7 +118,7 @@ describe('every kind of POST is answered as Express answers it', () => {
     { what: 'a request id of the client', headers: { ...json, 'x-request-id': 'probe-42' }, body: () => typename, status: 200 },
     { what: 'an origin (none is configured)', headers: { ...json, origin: 'https://elsewhere.example' }, body: () => typename, status: 200 },
   ];
-  test.each(requests)('$what', async ({ headers, body, query, status, code, message }) => {
+  test.each(requests)('$what', async ({ headers, body, query, status, code, message, closes }) => {
     const sent = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace('<token>', token)]));
     const [lean, express] = await bothWays(port(), sent, body(), query);
     expect(lean).toEqual(express);
@@ -117,8 +126,8 @@ describe('every kind of POST is answered as Express answers it', () => {
     const answer = JSON.parse(lean.body) as { errors?: Array<{ message?: string; extensions?: { code?: string } }> };
     expect(answer.errors?.[0]?.extensions?.code).toBe(code);
     if (message) expect(answer.errors?.[0]?.message).toBe(message);
-    // A body over the limit: the connection is closed after the answer, the rest of the body unread.
-    expect(lean.headers.connection).toBe(status === 413 ? 'close' : 'keep-alive');
+    // A body over the limit, or not sent as JSON: the connection is closed after the answer, the rest of the body unread.
+    expect(lean.headers.connection).toBe(status === 413 || closes ? 'close' : 'keep-alive');
   });
 });
 
