@@ -28,10 +28,10 @@ import { corsFor } from './http/cors';
 import { apolloAnswer, isGraphqlPost, runSteps } from './http/graphql-endpoint';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from './http/stopping';
 import { hubAccepts, notAcceptableMessage } from './http/accept';
-import { essenceOf, notJsonMessage, refuseNotJson } from './http/content-type';
+import { essenceOf, notJsonMessage, refuseNotJson, simpleRequest } from './http/content-type';
 import { KnownQueries, knownQueryStep } from './http/known-query';
 import { limitBody } from './http/body-limit';
-import { bodyWithoutQueryMessage, notUtf8Charset, respondToError, sendJson, Step } from './http/respond';
+import { bodyWithoutQueryMessage, MALFORMED_QUERY_STRING, notUtf8Charset, respondToError, sendJson, Step, wellFormedQueryString } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
 import { persistedQueries } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
@@ -726,7 +726,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   };
   // A POST's body is a JSON object: another content type is refused 415 before the body is read (Apollo's CSRF
   // prevention answers a simple cross-origin request first, src/http/content-type.ts).
+  // A GET's query string is decoded as UTF-8: broken bytes in it are refused as a POST body's are (after Apollo's CSRF
+  // prevention, which refuses a simple request first).
   const jsonOnly: Step = (req, res, next) => {
+    if (req.method === 'GET' && !simpleRequest(req.headers) && !wellFormedQueryString(req.url ?? '')) {
+      return sendJson(res, 400, { errors: [{ message: MALFORMED_QUERY_STRING, extensions: { code: 'BAD_REQUEST' } }] });
+    }
     const message = req.method === 'POST' ? notJsonMessage(req.headers) : null;
     if (message === null) return next();
     refuseNotJson(res, req.headers, message);

@@ -53,7 +53,7 @@ import { acceptableId } from '../http/request-log';
 import { CSRF_PREVENTION_HEADERS, essenceOf, NON_PREFLIGHTED_CONTENT_TYPES, notJsonMessage, refuseNotJson, simpleRequest } from '../http/content-type';
 import { misplacedHttpCredentialMessage } from '../auth/connection-params';
 import { bodyTooLargeMessage, refuseOnceOver, refuseTooLarge } from '../http/body-limit';
-import { notUtf8Charset, sendJson, undecodableBodyMessage } from '../http/respond';
+import { MALFORMED_QUERY_STRING, notUtf8Charset, sendJson, undecodableBodyMessage, wellFormedQueryString } from '../http/respond';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
 import { cameFromGateway, clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, GATEWAY_VIA, gatewayLive, GatewayLive } from './live';
@@ -1320,6 +1320,11 @@ function refusedSearchParameters(req: http.IncomingMessage, res: http.ServerResp
   if (req.method !== 'GET') return false;
   const url = new URL(req.url ?? '/', 'http://gateway');
   if (url.pathname !== graphqlPath) return false;
+  if (!wellFormedQueryString(req.url ?? '')) {
+    refuse(res, 400, MALFORMED_QUERY_STRING, { code: 'BAD_REQUEST' });
+    req.resume();
+    return true;
+  }
   const invalid = (name: string) => {
     const raw = url.searchParams.get(name);
     if (raw === null) return false;

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { refuseTooLarge } from './body-limit';
@@ -97,6 +98,24 @@ export function bodyWithoutQueryMessage(what: 'empty' | 'no keys'): string {
   const shape = 'it must be a JSON object with the query in it, {"query": "{ me { kind } }"}';
   return what === 'empty' ? `The request body is empty: ${shape}` : `The request body is an empty JSON object: ${shape}`;
 }
+
+/**
+ * Whether the query string of `url` (a request's target as Node gives it) is well-formed UTF-8 once percent-decoded.
+ * A GET's `query`, `variables` and `operationName` would otherwise be read with U+FFFD in place of the broken bytes
+ * (URLSearchParams' decoding), and answered with a syntax error about a character the client never sent. A `%` that
+ * begins no escape is taken as itself, as URLSearchParams takes it.
+ */
+export function wellFormedQueryString(url: string): boolean {
+  const at = url.indexOf('?');
+  if (at === -1) return true;
+  const search = url.slice(at + 1);
+  if (!/%[89a-fA-F][0-9a-fA-F]|[^\x00-\x7f]/.test(search)) return true;
+  // Node gives the target's bytes as Latin-1 characters: each escape and each such character back to its byte.
+  return isUtf8(Buffer.from(search.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1'));
+}
+
+/** What a GET whose query string is not well-formed UTF-8 is told (400), at the hub and the gateway. */
+export const MALFORMED_QUERY_STRING = 'The query string is not well-formed UTF-8 once percent-decoded';
 
 /**
  * The charset a `Content-Type` names when it is not UTF-8 (upper case, as body-parser names one it cannot decode), or

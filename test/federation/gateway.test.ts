@@ -1433,9 +1433,15 @@ describe('the gateway’s front door is the hub’s', () => {
       { headers: { 'content-type': 'application/json; charset=utf8', authorization: `Bearer ${token}` }, body: Buffer.from(JSON.stringify({ query: mutation, variables: { n: 'x' } })) },
       { method: 'GET', headers: { 'apollo-require-preflight': 'true' }, search: `?query=${encodeURIComponent('query($n: Int) { cases(first: $n) { totalCount } }')}&variables=${encodeURIComponent('{n:1')}` },
       { method: 'GET', headers: { 'apollo-require-preflight': 'true' }, search: `?query=${encodeURIComponent('{ me { kind } }')}&extensions=${encodeURIComponent('{x')}` },
+      // Broken UTF-8 in a GET's query string: refused at both, not read with U+FFFD in its place.
+      { method: 'GET', headers: { 'apollo-require-preflight': 'true' }, search: `?query=${encodeURIComponent('{ me { kind } }')}%FF` },
+      { method: 'GET', headers: { 'apollo-require-preflight': 'true' }, search: `?query=${encodeURIComponent('query($n: String) { cases(filter: { search: $n }) { totalCount } }')}&variables=%7B%22n%22%3A%22%E2%82%22%7D` },
     ];
     for (const request of requests) {
       const [atHub, atGateway] = [await raw(hub.url, request), await raw(url, request)];
+      if (request.search?.includes('%FF') || request.search?.includes('%E2%82%22')) {
+        expect(atGateway).toEqual({ status: 400, body: { errors: [{ message: 'The query string is not well-formed UTF-8 once percent-decoded', extensions: { code: 'BAD_REQUEST' } }] }, allowOrigin: null, credentials: null });
+      }
       expect(atGateway.status).toBeGreaterThanOrEqual(400);
       expect(atGateway.status).toBeLessThan(500);
       expect(atGateway).toEqual(atHub);

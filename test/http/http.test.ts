@@ -178,6 +178,19 @@ describe('GraphQL over GET', () => {
     ]);
   });
 
+  test('a query string that is not well-formed UTF-8 once percent-decoded is refused 400, not read with U+FFFD in its place; well-formed escapes and a lone % are read', async () => {
+    const get = async (search: string) => {
+      const res = await fetch(`${hub.url}?${search}`, { headers: { 'apollo-require-preflight': 'true' } });
+      return [res.status, await res.json()];
+    };
+    const refused = [400, { errors: [{ message: 'The query string is not well-formed UTF-8 once percent-decoded', extensions: { code: 'BAD_REQUEST' } }] }];
+    const typename = encodeURIComponent('{ __typename }');
+    expect(await get(`query=%7B%20__typename%20%FF%7D`)).toEqual(refused);
+    expect(await get(`query=${typename}&operationName=%C3`)).toEqual(refused);
+    expect(await get(`query=${typename}&variables=%7B%22n%22%3A%22%ED%A0%80%22%7D`)).toEqual(refused); // a surrogate's bytes
+    expect(await get(`query=${encodeURIComponent('# café, 100%\n{ __typename }')}&x=100%`)).toEqual([200, { data: { __typename: 'Query' } }]);
+  });
+
   test('a query over GET runs as the token’s viewer (a bearer token travels in a header, which a cross-site form cannot set)', async () => {
     const res = await fetch(`${hub.url}?query=${encodeURIComponent('{ me { kind } }')}`, {
       headers: { 'apollo-require-preflight': 'true', authorization: `Bearer ${await tokenFor(cast.ann)}` },
