@@ -8,6 +8,7 @@ import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, notFound } from '../src/graphql/errors';
 import { required } from '../src/data/batch';
 import { EducationProjectFilter, EducationProjectsArgs, StartEducationProjectInput, UpdateEducationProjectInput } from './types/education.input';
+import { storedHttpsUrl } from './types/training.input';
 import { endorsedParticipants } from './training.resolver';
 
 export const EducationProjectConnection = Connection(EducationProject, 'EducationProject');
@@ -81,7 +82,7 @@ export class EducationProjectResolver {
         description: input.description,
         themes: [...new Set(input.themes)],
         status: input.status,
-        websiteUrl: input.websiteUrl ?? null,
+        websiteUrl: storedHttpsUrl(input.websiteUrl ?? null),
       },
       partnerIds,
       ctx.now(),
@@ -106,7 +107,7 @@ export class EducationProjectResolver {
         description: input.description,
         themes: input.themes ? [...new Set(input.themes)] : null,
         status: input.status,
-        websiteUrl: input.websiteUrl,
+        websiteUrl: storedHttpsUrl(input.websiteUrl),
         partnerIds,
       },
       (current) => {

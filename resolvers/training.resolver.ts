@@ -8,7 +8,7 @@ import type { Context } from '../src/context';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, mustBeInTheFuture } from '../src/graphql/errors';
 import { isUuid, loadAll, required } from '../src/data/batch';
-import { ScheduleTrainingInput, TrainingFilter, TrainingsArgs } from './types/training.input';
+import { ScheduleTrainingInput, storedHttpsUrl, TrainingFilter, TrainingsArgs } from './types/training.input';
 
 export const TrainingSessionConnection = Connection(TrainingSession, 'TrainingSession');
 export type TrainingSessionConnection = InstanceType<typeof TrainingSessionConnection>;
@@ -89,7 +89,7 @@ export class TrainingSessionResolver {
         topics: [...new Set(input.topics)],
         scheduledAt: input.scheduledAt,
         durationMinutes: input.durationMinutes,
-        materialsUrl: input.materialsUrl ?? null,
+        materialsUrl: storedHttpsUrl(input.materialsUrl ?? null),
       },
       hosts.map((h) => h.id),
       ctx.now(),

@@ -4,8 +4,19 @@ import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { TrainingAudience } from '../../entities/outreach.enums';
 import { PageArgs } from './common.args';
 
-/** An https:// URL with a host name: where training materials or a project's public material live. */
-export const httpsUrl = { protocols: ['https'], require_protocol: true, require_valid_protocol: true, require_tld: true };
+/**
+ * An https:// URL with a host name: where training materials or a project's public material live. Not one with a user
+ * name or password in it: the URL is shown to everyone its record reaches.
+ */
+export const httpsUrl = { protocols: ['https'], require_protocol: true, require_valid_protocol: true, require_tld: true, disallow_auth: true };
+
+/**
+ * An https:// URL (`httpsUrl`, checked) as it is stored: its scheme in lower case (`HTTPS://x.example` is the same
+ * URL, RFC 3986 §3.1, and the database keeps only `https://…`). Null and undefined as they are.
+ */
+export function storedHttpsUrl<T extends string | null | undefined>(url: T): T {
+  return (typeof url === 'string' ? url.replace(/^https:/i, 'https:') : url) as T;
+}
 
 @InputType({ description: 'Filters on the training sessions the viewer may see.' })
 export class TrainingFilter {

@@ -143,6 +143,7 @@ describe('startEducationProject / updateEducationProject', () => {
     ['no theme', 'eva', input({ themes: [] }), { code: 'BAD_USER_INPUT', argument: 'input.themes' }],
     ['an unknown theme', 'eva', input({ themes: ['SPAM'] }), { code: 'BAD_USER_INPUT', argument: 'input.themes[0]' }],
     ['an http:// website', 'eva', input({ websiteUrl: 'http://example.org' }), { code: 'BAD_USER_INPUT', argument: 'input.websiteUrl' }],
+    ['a website with a user name and password in it', 'eva', input({ websiteUrl: 'https://user:pw@example.org' }), { code: 'BAD_USER_INPUT', argument: 'input.websiteUrl' }],
     ['a title over 200 characters', 'eva', input({ title: 't'.repeat(201) }), { code: 'BAD_USER_INPUT', argument: 'input.title' }],
     ['a description over 10,000 characters', 'eva', input({ description: 'd'.repeat(10001) }), { code: 'BAD_USER_INPUT', argument: 'input.description' }],
   ])('starting: %s is refused and nothing is written', async (_what, viewer, variables, error) => {
@@ -168,6 +169,13 @@ describe('startEducationProject / updateEducationProject', () => {
     expect(r.body.data ?? null).toBeNull();
     expect(errorsOf(r.body)).toEqual([error]);
     expect(await tableRows(hub.ds, outreachTables)).toEqual(before);
+  });
+
+  test('a website whose scheme is written in capitals is the same https:// URL: stored with its scheme in lower case, when started and when changed', async () => {
+    const started = await hub.gql(start, { as: cast.eva, variables: { input: input({ websiteUrl: 'HTTPS://Zombie.example/Clean' }) } });
+    expect([started.body.errors, started.body.data.startEducationProject.websiteUrl]).toEqual([undefined, 'https://Zombie.example/Clean']);
+    const changed = await hub.gql(update, { as: cast.eva, variables: { id: started.body.data.startEducationProject.id, input: { websiteUrl: 'hTtPs://zombie.example/v2' } } });
+    expect([changed.body.errors, changed.body.data.updateEducationProject.websiteUrl]).toEqual([undefined, 'https://zombie.example/v2']);
   });
 
   test('moving a status back says which way it may go, in words', async () => {

@@ -140,6 +140,11 @@ describe('scheduleTraining', () => {
     expect(seen.body.data.training).toEqual({ title: 'Investigating spam-advertised websites' });
   });
 
+  test('a materials link whose scheme is written in capitals is the same https:// URL: stored with its scheme in lower case', async () => {
+    const r = await hub.gql(schedule, { as: cast.isla, variables: { input: input({ materialsUrl: 'HTTPS://Training.lap-hub.example/Websites' }) } });
+    expect([r.body.errors, r.body.data.scheduleTraining.materialsUrl]).toEqual([undefined, 'https://Training.lap-hub.example/Websites']);
+  });
+
   test('an AGENCIES_ONLY session stays hidden from private-sector members', async () => {
     const r = await hub.gql(schedule, {
       as: cast.claire,
@@ -162,11 +167,13 @@ describe('scheduleTraining', () => {
     ['no host', 'isla', input({ hostIds: [] }), { code: 'BAD_USER_INPUT', argument: 'input.hostIds' }],
     ['an http:// materials link', 'isla', input({ materialsUrl: 'http://training.lap-hub.example/websites' }), { code: 'BAD_USER_INPUT', argument: 'input.materialsUrl' }],
     ['a materials link that is no URL', 'isla', input({ materialsUrl: 'see the wiki' }), { code: 'BAD_USER_INPUT', argument: 'input.materialsUrl' }],
+    ['a materials link with a user name and password in it', 'isla', input({ materialsUrl: 'https://trainer:secret@training.lap-hub.example/websites' }), { code: 'BAD_USER_INPUT', argument: 'input.materialsUrl' }],
     ['a title over 200 characters', 'isla', input({ title: 'x'.repeat(201) }), { code: 'BAD_USER_INPUT', argument: 'input.title' }],
     ['a topic over 200 characters', 'isla', input({ topics: ['y'.repeat(201)] }), { code: 'BAD_USER_INPUT', argument: 'input.topics' }],
     ['a duration under 15 minutes', 'isla', input({ durationMinutes: 5 }), { code: 'BAD_USER_INPUT', argument: 'input.durationMinutes' }],
     ['a malformed date', 'isla', input({ scheduledAt: 'next Tuesday' }), { code: 'BAD_USER_INPUT', argument: 'input.scheduledAt' }],
     ['a date in the past', 'isla', input({ scheduledAt: '2020-01-01T00:00:00Z' }), { code: 'BAD_USER_INPUT', argument: 'input.scheduledAt' }],
+    ['a date after the year 2200', 'isla', input({ scheduledAt: '9999-01-01T00:00:00Z' }), { code: 'BAD_USER_INPUT', argument: 'input.scheduledAt' }],
   ])('%s is refused and nothing is written', async (_what, viewer, variables, error) => {
     const before = await tableRows(hub.ds, outreachTables);
     const r = await hub.gql(schedule, { as: as(viewer), variables: { input: variables } });
