@@ -6,13 +6,35 @@ import { argumentPathOfVariable, coercedVariables } from './input-errors';
 
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** The control characters of C0, DEL and C1 but tab, line feed and carriage return, which multi-line texts hold. */
+const control = /[\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
 /**
- * What is wrong with a string as PostgreSQL text, or null: PostgreSQL refuses a NUL character in text (the only
- * character a UTF-8 database rejects), and `pg` would store a lone UTF-16 surrogate as U+FFFD — silently altered.
+ * The bidirectional overrides (LRO, RLO), which show the characters after them in another order than they are written:
+ * a title that reads one way and says another (`report\u202Efdp.exe` shows as `reportexe.pdf`).
+ */
+const override = /[\u202D\u202E]/;
+
+/** A character as Unicode names it: U+0007. */
+function codePoint(ch: string): string {
+  return `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * What is wrong with a string as text of the network, or null: PostgreSQL refuses a NUL character in text (the only
+ * character a UTF-8 database rejects), and `pg` would store a lone UTF-16 surrogate as U+FFFD — silently altered. A
+ * control character (a bell, an escape, a backspace: nothing a person writes, and what a terminal or a CSV reader may
+ * act on) and a bidirectional override (text shown in another order than it is written, to every reader) are refused
+ * too; tab, line feed and carriage return stay, and so do the direction marks, embeddings and isolates of
+ * right-to-left writing.
  */
 export function textProblem(value: string): string | null {
   if (value.includes('\u0000')) return 'must not contain a NUL character (U+0000)';
   if (loneSurrogate.test(value)) return 'must be well-formed Unicode (it contains a lone surrogate)';
+  const controlled = control.exec(value);
+  if (controlled) return `must not contain a control character (${codePoint(controlled[0])})`;
+  const overridden = override.exec(value);
+  if (overridden) return `must not contain a bidirectional override (${codePoint(overridden[0])}), which shows the text in another order than it is written`;
   return null;
 }
 

@@ -70,6 +70,15 @@ describe('text PostgreSQL cannot store is bad input, naming the argument', () =>
       argument: 'input.title',
       problem: nulProblem,
     },
+    { what: 'a control character (a bell) in a title', query: openCase, variables: { input: { ...goodCase, title: 'Pharmacy\u0007spam' } }, argument: 'input.title', problem: 'must not contain a control character (U+0007)' },
+    { what: 'an escape in a summary', query: openCase, variables: { input: { ...goodCase, summary: 'see \u001b[31mred' } }, argument: 'input.summary', problem: 'must not contain a control character (U+001B)' },
+    { what: 'a C1 control character in a suspect', query: openCase, variables: { input: { ...goodCase, suspects: ['mule\u0085'] } }, argument: 'input.suspects[0]', problem: 'must not contain a control character (U+0085)' },
+    {
+      what: 'a right-to-left override in a title literal',
+      query: `mutation { openCase(input: { reference: "ICO-2031-001", title: "invoice\\u202Efdp.exe", categories: [SPAM], countryCodes: ["GB"], tlp: AMBER }) { id } }`,
+      argument: 'input.title',
+      problem: 'must not contain a bidirectional override (U+202E), which shows the text in another order than it is written',
+    },
     // The mutation rule looks the case up before the resolver runs: the refusal must come before the rule too.
     { what: 'an id a mutation rule would look up', query: `mutation($id: ID!) { updateCase(id: $id, input: { title: "New title" }) { id } }`, variables: { id: `${caseId('ICO-2004-008')}${NUL}` }, argument: 'id', problem: nulProblem },
     { what: 'a query argument inside a fragment', query: `query($c: String) { ...Board } fragment Board on Query { cases(filter: { countryCode: $c }) { totalCount } }`, variables: { c: `G${NUL}` }, argument: 'filter.countryCode', problem: nulProblem },
@@ -85,6 +94,15 @@ describe('text PostgreSQL cannot store is bad input, naming the argument', () =>
     expect(await caseRows()).toEqual(before);
   });
 
+  test('tab, line feed, carriage return and the marks, embeddings and isolates of right-to-left writing are text like any other: written as sent', async () => {
+    const summary = 'Line one\r\nline two\tindented; \u05e9\u05dc\u05d5\u05dd \u200f(RLM) \u2067\u0645\u0631\u062d\u0628\u0627\u2069 \u202b\u05d0\u202c';
+    const r = await hub.gql(`mutation($input: OpenCaseInput!) { openCase(input: $input) { reference confidential { summary } } }`, {
+      as: cast.isla,
+      variables: { input: { ...goodCase, summary } },
+    });
+    expect(r.body).toEqual({ data: { openCase: { reference: 'ICO-2031-001', confidential: { summary } } } });
+  });
+
   test('the same input without the NUL character is accepted and written (the control for the refusals above)', async () => {
     const r = await hub.gql(`mutation($input: OpenCaseInput!) { openCase(input: $input) { reference title confidential { suspects } } }`, {
       as: cast.isla,
@@ -97,8 +115,8 @@ describe('text PostgreSQL cannot store is bad input, naming the argument', () =>
     expect(await hub.ds.query(`SELECT title FROM enforcement_case WHERE reference = 'ICO-2031-001'`)).toEqual([{ title: 'Pharmacy spam' }]);
   });
 
-  test('characters PostgreSQL stores as they are (other control characters, astral-plane emoji) are accepted', async () => {
-    const title = 'Tab\tbell\u0007 and 📧 spam';
+  test('a tab and astral-plane emoji are accepted, stored as they are', async () => {
+    const title = 'Tab\there and 📧 spam';
     const r = await hub.gql(openCase, { as: cast.isla, variables: { input: { ...goodCase, title } } });
     expect([r.status, r.body.errors]).toEqual([200, undefined]);
     expect(await hub.ds.query(`SELECT title FROM enforcement_case WHERE reference = 'ICO-2031-001'`)).toEqual([{ title }]);
