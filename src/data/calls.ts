@@ -9,7 +9,7 @@ import type { AddSegmentInput, ExcludeFromCallInput, ScheduleCallInput } from '.
 import type { PageArgs } from '../../resolvers/types/common.args';
 import { raw, Sql, sql } from '../db/sql';
 import type { Page } from '../graphql/connection';
-import { badInput, forbidden, mustBeInTheFuture, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
+import { badInput, forbidden, LAST_YEAR, mustBeInTheFuture, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
 import { OrderKey, paginate } from '../graphql/paginate';
 import { byKey, groupBy, isUuid, uuidArray } from './batch';
 import type { LiveEvent } from '../live/events';
@@ -211,7 +211,7 @@ export class CallData {
 
   /** The calls the viewer may see in each quarter of `year` (UTC), and the quarters with none. */
   async cadence(year: number): Promise<Cadence> {
-    if (!Number.isInteger(year) || year < 2004 || year > 2200) throw badInput('year', 'must be a year from 2004 to 2200');
+    if (!Number.isInteger(year) || year < 2004 || year > LAST_YEAR) throw badInput('year', `must be a year from 2004 to ${LAST_YEAR}`);
     const rows = await this.rows(
       sql`SELECT extract(quarter FROM c.scheduled_at AT TIME ZONE 'UTC')::int AS q, count(*)::int AS n FROM conference_call c
           WHERE extract(year FROM c.scheduled_at AT TIME ZONE 'UTC') = ${year}

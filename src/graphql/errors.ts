@@ -6,9 +6,16 @@ export function badInput(argument: string, problem: string): GraphQLError {
   return new GraphQLError(`${argument}: ${problem}`, { extensions: { code: 'BAD_USER_INPUT', argument } });
 }
 
-/** `date` must come after `now` (a call or training scheduled, a key's expiry): BAD_USER_INPUT naming the argument. */
+/** The last year the network's calendar takes: a call's cadence is counted up to it (`callCadence(year:)`). */
+export const LAST_YEAR = 2200;
+
+/**
+ * `date` must come after `now` (a call or training scheduled, a key's expiry), and no later than the year `LAST_YEAR`
+ * (a call in the year 9999 could never be counted in a cadence): BAD_USER_INPUT naming the argument.
+ */
 export function mustBeInTheFuture(argument: string, date: Date, now: Date): void {
   if (!(date.getTime() > now.getTime())) throw badInput(argument, 'must be in the future');
+  if (date.getUTCFullYear() > LAST_YEAR) throw badInput(argument, `must be in the year ${LAST_YEAR} or before`);
 }
 
 /**

@@ -32,13 +32,13 @@ export const accountabilityPermissions: PermissionTree = {
       'createApiKey',
       isMemberPerson,
       null,
-      'a person of an endorsed participant creates keys for their own organization (DOMAIN §8; api_key_create)',
+      'a person of an endorsed participant creates keys for their own organization (DOMAIN §8)',
     ),
     revokeApiKey: mutationRule(
       'revokeApiKey',
       isMemberPerson,
       async (_v, a, ctx) => ((await ctx.data.accountability.apiKeyById.load(a.id)) ? true : notFound('id', 'API key')),
-      'the organization’s people revoke its keys (DOMAIN §8; api_key_revoke)',
+      'the organization’s people revoke its keys (DOMAIN §8)',
     ),
     requestCaseAccess: mutationRule(
       'requestCaseAccess',
@@ -53,7 +53,7 @@ export const accountabilityPermissions: PermissionTree = {
         const r = await ctx.data.accountability.requestById.load(a.id);
         return r ? r.decides === true : notFound('id', 'access request');
       },
-      'originators determine what they share (¶ after §A.7): the lead agency’s people decide (case_access_request_decide)',
+      'originators determine what they share (¶ after §A.7): the lead agency’s people decide',
     ),
     declineCaseAccess: mutationRule(
       'declineCaseAccess',
@@ -62,7 +62,7 @@ export const accountabilityPermissions: PermissionTree = {
         const r = await ctx.data.accountability.requestById.load(a.id);
         return r ? r.decides === true : notFound('id', 'access request');
       },
-      'nothing requires sharing confidential information (§D): the lead agency’s people decide (case_access_request_decide)',
+      'nothing requires sharing confidential information (§D): the lead agency’s people decide',
     ),
   },
   Case: {

@@ -297,7 +297,7 @@ const mutation: PermissionTree = {
       'designateCountryPrimaryContact',
       participantPolicy.canDesignateCountryContact,
       null,
-      'the agencies of a country designate its primary contact (§A.2); which country is the country_contact policy’s',
+      'the agencies of a country designate its primary contact (§A.2)',
     ),
   },
 };

@@ -268,13 +268,13 @@ describe('refused: exact codes, nothing written', () => {
     ['a second pending request', cast.isla, REQUEST, { c: caseId('ACMA-2004-011'), j: 'again' }, [['BAD_USER_INPUT', 'caseId: you already have a pending request for this case']]],
     ['an empty justification', cast.isla, REQUEST, { c: caseId('KISA-2004-002'), j: '  ' }, [['BAD_USER_INPUT', 'justification: must not be blank']]],
     ['a justification of zero-width spaces', cast.isla, REQUEST, { c: caseId('KISA-2004-002'), j: '\u200b\u200b\u200b' }, [['BAD_USER_INPUT', 'justification: must not be blank']]],
-    ['the requester grants their own', cast.isla, GRANT, { id: ISLA_ACMA }, [['FORBIDDEN', 'Not allowed: originators determine what they share (¶ after §A.7): the lead agency’s people decide (case_access_request_decide)']]],
+    ['the requester grants their own', cast.isla, GRANT, { id: ISLA_ACMA }, [['FORBIDDEN', 'Not allowed: originators determine what they share (¶ after §A.7): the lead agency’s people decide']]],
     ['an agency that is not the lead grants (it cannot see the request)', cast.ann, GRANT, { id: ISLA_ACMA }, [['BAD_USER_INPUT', 'id: no access request with this id']]],
-    ['a private-sector member grants', cast.grace, GRANT, { id: ISLA_ACMA }, [['FORBIDDEN', 'Not allowed: originators determine what they share (¶ after §A.7): the lead agency’s people decide (case_access_request_decide)']]],
+    ['a private-sector member grants', cast.grace, GRANT, { id: ISLA_ACMA }, [['FORBIDDEN', 'Not allowed: originators determine what they share (¶ after §A.7): the lead agency’s people decide']]],
     ['a decided request is granted', cast.ann, GRANT, { id: PRIYA_FTC }, [['BAD_USER_INPUT', 'id: the request was already declined']]],
     ['an unknown request is declined', cast.liam, DECLINE, { id: UNKNOWN, reason: 'no' }, [['BAD_USER_INPUT', 'id: no access request with this id']]],
     ['a decline without a reason', cast.liam, DECLINE, { id: ISLA_ACMA, reason: '' }, [['BAD_USER_INPUT', 'reason: must not be blank']]],
-    ['the requester declines', cast.isla, DECLINE, { id: ISLA_ACMA, reason: 'never mind' }, [['FORBIDDEN', 'Not allowed: nothing requires sharing confidential information (§D): the lead agency’s people decide (case_access_request_decide)']]],
+    ['the requester declines', cast.isla, DECLINE, { id: ISLA_ACMA, reason: 'never mind' }, [['FORBIDDEN', 'Not allowed: nothing requires sharing confidential information (§D): the lead agency’s people decide']]],
   ];
 
   test.each(cases)('%s', async (_what, as, query, variables, expected) => {

@@ -644,8 +644,15 @@ describe('query limits (graphql-armor)', () => {
     const deep = `{ me { person { organization { people(first: 1) { nodes { organization { people(first: 1) { nodes { organization { people(first: 1) { nodes { organization { name } } } } } } } } } } } } }`;
     const cases: Array<[string, string]> = [
       [`{ ${Array.from({ length: 60 }, (_, i) => `a${i}: me { kind }`).join(' ')} }`, 'Aliases limit of 50 exceeded, found 60.'],
+      // Aliases of __typename count as any other.
+      [`{ ${Array.from({ length: 1500 }, (_, i) => `t${i}: __typename`).join(' ')} }`, 'Aliases limit of 50 exceeded, found 1500.'],
       [deep, `Query depth limit of ${hub.config.maxQueryDepth} exceeded, found 13.`],
       ['{ cases(first: 1000) { nodes { countries { participants(first: 1000) { nodes { name } } } } } }', 'Query Cost limit of 250000 exceeded, found 24478250. Ask for smaller pages: give each list a first (one without it counts as 50 rows).'],
+      // Armor's cost of this one is 610146218.75: said as the whole number above it.
+      [
+        '{ cases(first: 1000) { nodes { countries { participants(first: 1000) { nodes { country { participants(first: 7) { nodes { name } } } } } } } } }',
+        'Query Cost limit of 250000 exceeded, found 610146219. Ask for smaller pages: give each list a first (one without it counts as 50 rows).',
+      ],
       // Introspection costs nothing to armor: the whole schema once per operation, however it is aliased or spread.
       ['{ a: __schema { queryType { name } } b: __schema { queryType { name } } }', 'An operation may ask for __schema once, found 2.'],
       ['{ a: __typename ...F } fragment F on Query { s: __schema { types { name } } ... on Query { t: __schema { types { name } } } }', 'An operation may ask for __schema once, found 2.'],
