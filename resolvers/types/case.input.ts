@@ -116,7 +116,7 @@ export class OpenCaseInput {
   ongoingHarm: boolean;
 }
 
-@InputType({ description: 'Changes to a case; omitted fields stay as they are.' })
+@InputType({ description: 'Changes to a case; omitted fields stay as they are, and so do fields given as null, except evidence and investigatorNotes: null removes them.' })
 export class UpdateCaseInput {
   @Field({ nullable: true })
   @IsOptional()
@@ -155,12 +155,12 @@ export class UpdateCaseInput {
   @NotBlank({ each: true })
   suspects?: string[];
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Null removes it.' })
   @IsOptional()
   @MaxLength(20000)
   evidence?: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Null removes them.' })
   @IsOptional()
   @MaxLength(20000)
   investigatorNotes?: string | null;

@@ -54,7 +54,7 @@ export class StartEducationProjectInput {
   websiteUrl?: string | null;
 }
 
-@InputType({ description: 'Changes to an education project; omitted fields stay as they are. The status only moves forward.' })
+@InputType({ description: 'Changes to an education project; omitted fields stay as they are, and so do fields given as null, except websiteUrl: null removes it. The status only moves forward.' })
 export class UpdateEducationProjectInput {
   @Field(() => String, { nullable: true })
   @IsOptional()
