@@ -24,6 +24,21 @@ export function refuseTooLarge(res: ServerResponse, limit: number): void {
   res.writeHead(413, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' }).end(text);
 }
 
+/** What a body that does not decompress as its `Content-Encoding` says is told (400), at the hub and the gateway. */
+export function undecodableBodyMessage(encoding: string): string {
+  return `The request body is not ${encoding.trim().toLowerCase()}-encoded data, as its Content-Encoding says`;
+}
+
+/**
+ * The 400 for a body that does not decompress as its `Content-Encoding` says, with `Connection: close` (as
+ * `refuseTooLarge`): said as soon as its first bytes fail, not once the client has sent all of it. Nothing if answered.
+ */
+export function refuseUndecodable(res: ServerResponse, encoding: string): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify({ errors: [{ message: undecodableBodyMessage(encoding), extensions: { code: 'BAD_REQUEST' } }] });
+  res.writeHead(400, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), connection: 'close' }).end(text);
+}
+
 /** The decompressors of the content encodings the body parser takes (body-parser on Node 20). */
 const DECOMPRESSORS: Record<string, () => zlib.Gunzip | zlib.Inflate | zlib.BrotliDecompress> = {
   gzip: () => zlib.createGunzip(),
@@ -57,7 +72,8 @@ export function limitBody(limit: number): Step {
 
 /**
  * Counts a body as it arrives — what it decompresses to when `encoding` is gzip, deflate or br — and answers 413
- * (`refuseTooLarge`) as soon as the count passes `limit`. Reading it is the caller's (its listeners make it flow); an
+ * (`refuseTooLarge`) as soon as the count passes `limit`, or 400 (`refuseUndecodable`) as soon as it fails to
+ * decompress. Reading it is the caller's (its listeners make it flow); an
  * encoding it does not know is left to the caller to refuse.
  */
 export function refuseOnceOver(req: IncomingMessage, res: ServerResponse, limit: number, encoding: string): void {
@@ -73,8 +89,9 @@ export function refuseOnceOver(req: IncomingMessage, res: ServerResponse, limit:
   }
   const decompressor = DECOMPRESSORS[encoding]?.();
   if (!decompressor) return;
-  // A decompressor of its own, beside the reader's: this one only counts (its errors are the reader's to report).
-  decompressor.on('error', () => undefined);
+  // A decompressor of its own, beside the reader's: it counts, and a body that does not decompress is refused at once
+  // (the reader would report it only once the whole body had arrived, however long the client kept sending).
+  decompressor.on('error', () => refuseUndecodable(res, encoding));
   decompressor.on('data', (chunk: Buffer) => {
     count(chunk);
     if (counted > limit) decompressor.destroy();

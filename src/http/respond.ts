@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { refuseTooLarge } from './body-limit';
+import { refuseTooLarge, undecodableBodyMessage } from './body-limit';
 import { factsOf, timedOut } from './request-log';
 
 /**
@@ -64,10 +64,6 @@ function messageOf(e: { message?: string; type?: string; body?: unknown; code?: 
   return String(e.message);
 }
 
-/** What a body that does not decompress as its `Content-Encoding` says is told (400), at the hub and the gateway. */
-export function undecodableBodyMessage(encoding: string): string {
-  return `The request body is not ${encoding.trim().toLowerCase()}-encoded data, as its Content-Encoding says`;
-}
 
 /**
  * How a JSON body the body parser refused (`parserMessage`, its own words) is named to the client: JSON that is not an

@@ -64,6 +64,26 @@ describe('a compressed body is refused as soon as what it decompresses to passes
   });
 });
 
+describe('a body that does not decompress as its Content-Encoding says is refused as soon as its first bytes fail', () => {
+  // 1 kB of bytes that are no gzip, no deflate and no Brotli stream, 1 kB every 20 ms: the whole would take 2 s.
+  const pieces = Array.from({ length: 100 }, () => Buffer.alloc(1024, 7));
+  test.each([
+    ['gzip, with its Content-Length', 'gzip', `Content-Length: ${100 * 1024}\r\n`, undefined, undefined],
+    ['gzip, chunked', 'gzip', 'Transfer-Encoding: chunked\r\n', chunk, lastChunk],
+    ['deflate, chunked', 'deflate', 'Transfer-Encoding: chunked\r\n', chunk, lastChunk],
+  ])('%s: 400 naming the encoding, Connection: close, while the client is still sending', async (_what, encoding, headers, framing, last) => {
+    const outcome = await sendPaced(port, head(`Content-Encoding: ${encoding}\r\n${headers}`), pieces, { everyMs: 20, framing, last });
+    expect([outcome.status, outcome.headers.connection, outcome.body]).toEqual([
+      400,
+      'close',
+      { errors: [{ message: `The request body is not ${encoding}-encoded data, as its Content-Encoding says`, extensions: { code: 'BAD_REQUEST' } }] },
+    ]);
+    expect(outcome.sentAtAnswer).toBeLessThan(10 * 1024);
+    expect(outcome.finishedSending).toBe(false);
+    expect(outcome.closedByServer).toBe(true);
+  });
+});
+
 test('a body within the limit is still read and answered, chunked or compressed, on a connection kept open', async () => {
   const text = JSON.stringify({ query: `{ __typename } # ${'x'.repeat(1000 * 1000)}` });
   const plain = await sendPaced(port, head('Transfer-Encoding: chunked\r\n'), jsonPieces(1000 * 1000, 64 * 1024), { everyMs: 1, framing: chunk, last: lastChunk, waitMs: 300 });
