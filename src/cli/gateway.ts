@@ -5,7 +5,7 @@ import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, hubUrlsOf, probeHub, repositoryRoot } from '../federation/gateway';
 import { connectionTimeoutsOf, corsOriginsOf, hubTimeoutOf, maxQueryDepthOf } from '../config';
-import { startScriptNodeArgs } from './start-options';
+import { startScriptNodeArgs, STOP_WITH_PARENT } from './start-options';
 import { checkPort, shownHost } from '../startup';
 
 /**
@@ -101,8 +101,13 @@ async function main(): Promise<void> {
     hub = spawn(process.execPath, [...startScriptNodeArgs(repositoryRoot), path.join(repositoryRoot, 'dist/src/main.js')], {
       // The hub's only client is this gateway, on loopback: it trusts the gateway's X-Forwarded-For, so that its rate
       // limits count each client's address, not the gateway's (unless TRUST_PROXY says otherwise).
-      env: { TRUST_PROXY: 'loopback', ...process.env, PORT: String(hubPort), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { TRUST_PROXY: 'loopback', ...process.env, PORT: String(hubPort), HOST: '127.0.0.1', [STOP_WITH_PARENT]: '1' },
+      // A process group of its own: the terminal's Ctrl-C (sent to the whole foreground group) and a SIGTERM to this
+      // command's group reach the gateway only, which stops the hub once it has answered the requests under way (the
+      // hub stopped at once beside it, and a request the gateway had taken was answered 503). The IPC channel stops
+      // the hub should the gateway die without stopping it (src/early-signals.ts).
+      detached: true,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     await waitForHealth(`http://127.0.0.1:${hubPort}/healthz`, hub);
     hubUrls = [`http://127.0.0.1:${hubPort}/graphql`];
@@ -140,6 +145,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
+  // Its terminal or ssh session closed: stopped as for SIGTERM (Node's default ended the gateway at once).
+  process.on('SIGHUP', () => void stop(0));
   hub?.once('exit', (code, signal) => {
     if (stopping) return;
     process.stderr.write(`lap-hub gateway: the hub exited (${howItEnded(code, signal)}); stopping\n`);

@@ -2,6 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 /**
+ * Set (to `1`) in the environment of a hub that `npm run gateway` starts and stops: the hub also stops when that
+ * gateway's IPC channel closes (src/early-signals.ts).
+ */
+export const STOP_WITH_PARENT = 'LAPHUB_STOP_WITH_PARENT';
+
+/**
  * The node options of `npm start` (package.json's start script, `exec node <options> dist/src/main.js`), so that a hub
  * started by another command (`npm run gateway`, the bench, the soak) runs as `npm start` runs it.
  */

@@ -38,7 +38,7 @@ interface HubProcess {
 }
 
 /** Starts the hub's process with these variables on top of production ones; resolves once it serves. */
-function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
+function startHubProcess(env: Record<string, string>, options: { ipc?: boolean } = {}): Promise<HubProcess> {
   const child = spawn(process.execPath, ['-e', hubScript], {
     cwd: root,
     env: {
@@ -50,7 +50,7 @@ function startHubProcess(env: Record<string, string>): Promise<HubProcess> {
       PORT: '0',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   const lines: Array<Record<string, any>> = [];
   const waiting: Array<{ match: (line: Record<string, any>) => boolean; resolve: (line: Record<string, any>) => void }> = [];
@@ -133,6 +133,8 @@ describe('a second signal while the hub stops', () => {
   const oneStop: Array<[string, NodeJS.Signals[]]> = [
     ['one Ctrl-C under npm start, delivered twice a few milliseconds apart (the terminal’s and npm’s),', ['SIGINT', 'SIGINT']],
     ['a single signal (the control)', ['SIGTERM']],
+    // What a hub started in a terminal gets when the terminal or the ssh session closes (Node's default: dead at once).
+    ['SIGHUP', ['SIGHUP']],
   ];
   for (const [what, signals] of oneStop) {
     test(`${what} is one stop: it waits for the request under way, to the grace, and exits 0`, async () => {
@@ -156,6 +158,36 @@ describe('a second signal while the hub stops', () => {
     }, 90_000);
   }
 });
+
+// `npm run gateway` starts its hub in a process group of its own with an IPC channel (src/cli/gateway.ts): a gateway
+// killed outright must not leave its hub running.
+test('a hub started by the gateway stops, draining what is under way, when the gateway is gone (its IPC channel closed); without the variable it does not', async () => {
+  const hub = await startHubProcess({ SHUTDOWN_GRACE_MS: '1500', LAPHUB_STOP_WITH_PARENT: '1' }, { ipc: true });
+  const other = await startHubProcess({ SHUTDOWN_GRACE_MS: '1500' }, { ipc: true });
+  const client = stuckRequest(hub.port);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const gone = Date.now();
+    hub.child.disconnect();
+    other.child.disconnect();
+    const { code, at } = await hub.exited;
+    expect(code).toBe(0);
+    // It waited for the request under way, to the grace.
+    expect(at - gone).toBeGreaterThanOrEqual(1500);
+    const draining = hub.lines.findIndex((l) => l.msg === 'draining in-flight requests and closing the database');
+    expect(hub.lines.slice(draining).map((l) => [l.signal, l.msg])).toEqual([
+      ['the gateway that started the hub is gone', 'draining in-flight requests and closing the database'],
+      // The request still sending its body at the grace's end.
+      [undefined, 'POST /graphql 503'],
+      [undefined, 'stopped cleanly'],
+    ]);
+    // The hub of `npm start` (no LAPHUB_STOP_WITH_PARENT) serves on.
+    expect([other.child.exitCode, (await fetch(`http://127.0.0.1:${other.port}/healthz`)).status]).toEqual([null, 200]);
+  } finally {
+    client.destroy();
+    for (const h of [hub, other]) if (h.child.exitCode === null && h.child.signalCode === null) h.child.kill('SIGKILL');
+  }
+}, 90_000);
 
 // A stop is orderly when the audit trail lost entries while the hub ran, but not clean: it says how many.
 (process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)('a stop after the audit trail lost entries says how many were lost, not "stopped cleanly"', async () => {
