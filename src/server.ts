@@ -31,7 +31,7 @@ import { hubAccepts, notAcceptableMessage } from './http/accept';
 import { essenceOf, notJsonMessage, refuseNotJson, simpleRequest } from './http/content-type';
 import { KnownQueries, knownQueryStep } from './http/known-query';
 import { limitBody } from './http/body-limit';
-import { bodyWithoutQueryMessage, MALFORMED_QUERY_STRING, notUtf8Charset, respondToError, sendJson, Step, wellFormedQueryString } from './http/respond';
+import { bodyWithoutQueryMessage, MALFORMED_QUERY_STRING, notUtf8Charset, respondToError, sendJson, startsWithBom, Step, wellFormedQueryString } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
 import { persistedQueries } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
@@ -120,7 +120,8 @@ function refuseMalformedUtf8(req: http.IncomingMessage, _res: unknown, body: Buf
   const charset = notUtf8Charset(req.headers['content-type']);
   if (charset !== null) throw Object.assign(new Error(`unsupported charset "${charset}"`), { status: 415 });
   if (!isUtf8(body)) throw Object.assign(new Error('The request body is not well-formed UTF-8'), { status: 400 });
-  if (body.length === 0) throw Object.assign(new Error(bodyWithoutQueryMessage('empty')), { status: 400 });
+  // Empty, or a byte-order mark alone (which the parser reads past).
+  if (body.length === 0 || (body.length === 3 && startsWithBom(body))) throw Object.assign(new Error(bodyWithoutQueryMessage('empty')), { status: 400 });
 }
 
 /** 429 with `Retry-After`, as a GraphQL error (the code RATE_LIMITED). */

@@ -53,7 +53,7 @@ import { acceptableId } from '../http/request-log';
 import { CSRF_PREVENTION_HEADERS, essenceOf, NON_PREFLIGHTED_CONTENT_TYPES, notJsonMessage, refuseNotJson, simpleRequest } from '../http/content-type';
 import { misplacedHttpCredentialMessage } from '../auth/connection-params';
 import { bodyTooLargeMessage, refuseOnceOver, refuseTooLarge, undecodableBodyMessage } from '../http/body-limit';
-import { MALFORMED_QUERY_STRING, notUtf8Charset, sendJson, wellFormedQueryString } from '../http/respond';
+import { MALFORMED_QUERY_STRING, notUtf8Charset, sendJson, startsWithBom, wellFormedQueryString } from '../http/respond';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
 import { cameFromGateway, clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, GATEWAY_VIA, gatewayLive, GatewayLive } from './live';
@@ -1360,6 +1360,9 @@ function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, gr
   // its own way, and answered any other type with an empty 415).
   const notJson = notJsonMessage(req.headers);
   if (notJson !== null) return refuseNotJson(res, req.headers, notJson);
+  // A media type is case-insensitive (RFC 9110 §8.3.1): `Application/JSON` is JSON, as at the hub (Yoga compared it
+  // case-sensitively and answered an empty 415).
+  req.headers['content-type'] = req.headers['content-type']!.replace(/^[^;]*/, (essence) => essence.trim().toLowerCase());
   const charset = notUtf8Charset(req.headers['content-type']);
   if (charset !== null) {
     refuse(res, 415, `unsupported charset "${charset}"`, { code: 'BAD_REQUEST' });
@@ -1379,7 +1382,9 @@ function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, gr
       if (decoded.status === 413) return refuseTooLarge(res, GATEWAY_BODY_LIMIT_BYTES);
       return refuse(res, decoded.status, decoded.message, { code: 'BAD_REQUEST' });
     }
-    const { body } = decoded;
+    // A byte-order mark before the JSON is read past, as the hub's body parser reads past it (Yoga's JSON.parse refused it).
+    const bom = startsWithBom(decoded.body);
+    const body = bom ? decoded.body.subarray(3) : decoded.body;
     if (!isUtf8(body)) return refuse(res, 400, 'The request body is not well-formed UTF-8', { code: 'BAD_REQUEST' });
     // A JSON body the hub would refuse before any GraphQL runs is refused here in its words (src/federation/request-shape.ts).
     const answer = isJsonBody(req) ? bodyAnswer(body.toString('utf8')) : null;
@@ -1388,7 +1393,7 @@ function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, gr
       return refuse(res, answer.status, answer.message, answer.extensions);
     }
     const forwarded = answer ? Buffer.from(answer.body) : body;
-    if (answer) req.headers['content-length'] = String(forwarded.length);
+    if (answer || bom) req.headers['content-length'] = String(forwarded.length);
     // Hive Gateway (@whatwg-node/server) takes a body already read from `req.body`.
     if (forwarded.length > 0) (req as http.IncomingMessage & { body?: Buffer }).body = forwarded;
     next();
@@ -1598,7 +1603,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     // The hub's health paths answer here too, as the gateway's own: a load balancer or probe set up for a hub needs no
     // other paths for the gateway. `/healthz`: the process is up; `/readyz`: a hub is ready (`hubReadiness`), 503 otherwise.
-    const pathname = (req.url ?? '/').split('?')[0];
+    let pathname = (req.url ?? '/').split('?')[0];
     if ((pathname === '/healthz' || pathname === '/readyz') && req.method !== 'GET' && req.method !== 'HEAD') {
       req.resume();
       res.setHeader('allow', 'GET, HEAD');
@@ -1620,6 +1625,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     if (HUB_ONLY_PATHS.some((p) => pathname === p || pathname.startsWith(`${p}/`))) {
       refuse(res, 404, `${pathname} is the hub's, not the gateway's: the gateway serves GraphQL at ${runtime.graphqlEndpoint} (and /healthz, /readyz); ask a hub for the rest`, { code: 'NOT_FOUND' });
+      req.resume();
+      return;
+    }
+    // GraphQL at its path alone, as every check here reads it: Hive Gateway also served it at `/graphql/` and
+    // `//graphql`, where none of the checks below (CSRF, content type, charset, UTF-8, GET parameters) applied. The hub
+    // (Express) takes a trailing slash: so does the gateway, as the same path; anything else is not found.
+    if (pathname === `${runtime.graphqlEndpoint}/`) {
+      req.url = runtime.graphqlEndpoint + (req.url ?? '').slice(pathname.length);
+      pathname = runtime.graphqlEndpoint;
+    } else if (pathname !== runtime.graphqlEndpoint) {
+      refuse(res, 404, `Nothing is served at ${pathname.length > 200 ? `${pathname.slice(0, 200)}…` : pathname}: the gateway serves GraphQL at ${runtime.graphqlEndpoint} (and /healthz, /readyz)`, { code: 'NOT_FOUND' });
       req.resume();
       return;
     }

@@ -95,6 +95,11 @@ export function bodyWithoutQueryMessage(what: 'empty' | 'no keys'): string {
   return what === 'empty' ? `The request body is empty: ${shape}` : `The request body is an empty JSON object: ${shape}`;
 }
 
+/** Whether a body begins with UTF-8's byte-order mark (EF BB BF), which the hub's body parser reads past. */
+export function startsWithBom(body: Buffer): boolean {
+  return body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+}
+
 /**
  * Whether the query string of `url` (a request's target as Node gives it) is well-formed UTF-8 once percent-decoded.
  * A GET's `query`, `variables` and `operationName` would otherwise be read with U+FFFD in place of the broken bytes

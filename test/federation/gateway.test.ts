@@ -1589,11 +1589,42 @@ describe('the gateway’s front door is the hub’s', () => {
       expect([headers, atGateway]).toEqual([headers, { status, body: { errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] }, allowOrigin: null, credentials: null }]);
       expect([headers, atGateway]).toEqual([headers, atHub]);
     }
+    // A media type is case-insensitive; a byte-order mark before the JSON is read past; a body of a mark alone is empty.
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const alike: Array<[Record<string, string>, Buffer, number]> = [
+      [{ 'content-type': 'Application/JSON' }, Buffer.from('{"query":"{ __typename }"}'), 200],
+      [{ 'content-type': 'APPLICATION/JSON; charset=UTF-8' }, Buffer.from('{"query":"{ __typename }"}'), 200],
+      [json, Buffer.concat([bom, Buffer.from('{"query":"{ __typename }"}')]), 200],
+      [json, bom, 400],
+    ];
+    for (const [headers, body, status] of alike) {
+      const [atHub, atGateway] = [await raw(hub.url, { headers, body }), await raw(url, { headers, body })];
+      expect([headers, body, atGateway.status]).toEqual([headers, body, status]);
+      expect([headers, body, atGateway]).toEqual([headers, body, atHub]);
+    }
     // A key the protocol does not know is ignored at both doors; a name of the document picks its operation.
     for (const body of ['{"query":"{ __typename }","id":"x"}', '{"query":"query A { a: __typename } query B { b: __typename }","operationName":"B"}']) {
       const [atHub, atGateway] = [await raw(hub.url, { headers: json, body }), await raw(url, { headers: json, body })];
       expect(atGateway.status).toBe(200);
       expect(atGateway).toEqual(atHub);
+    }
+  });
+
+  test('GraphQL is served at its path alone (with a trailing slash, as at the hub), every check of the front door applying there; any other path is 404', async () => {
+    const form = { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'query=%7B__typename%7D' };
+    // Hive Gateway served /graphql/ and //graphql without the front door's checks: a form's POST ran, unpreflighted.
+    const atHub = await raw(`${hub.url}/`, form);
+    expect(atHub.status).toBe(400);
+    expect(await raw(`${url}/`, form)).toEqual(atHub);
+    const badVariables = { method: 'GET', headers: { 'apollo-require-preflight': 'true' }, search: '?query=%7B__typename%7D&variables=notjson' };
+    expect(await raw(`${url}/`, badVariables)).toEqual(await raw(`${hub.url}/`, badVariables));
+    expect((await raw(`${url}/`, { headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })).body).toEqual({ data: { __typename: 'Query' } });
+    const base = url.replace(/\/graphql$/, '');
+    for (const path of ['//graphql', '/graphql/x', '/GRAPHQL', '/nothing']) {
+      expect([path, await raw(`${base}${path}`, { headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' }, body: '{"query":"{ __typename }"}' })]).toEqual([
+        path,
+        { status: 404, body: { errors: [{ message: `Nothing is served at ${path}: the gateway serves GraphQL at /graphql (and /healthz, /readyz)`, extensions: { code: 'NOT_FOUND' } }] }, allowOrigin: null, credentials: null },
+      ]);
     }
   });
 
