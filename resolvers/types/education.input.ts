@@ -3,7 +3,7 @@ import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { EducationProjectStatus, EducationTheme } from '../../entities/outreach.enums';
 import { PageArgs } from './common.args';
-import { httpsUrl } from './training.input';
+import { httpsUrl, NoCredentialsInUrl } from './training.input';
 
 @InputType({ description: 'Filters on the education projects the viewer may see.' })
 export class EducationProjectFilter {
@@ -51,6 +51,7 @@ export class StartEducationProjectInput {
   @IsOptional()
   @MaxLength(2000)
   @IsUrl(httpsUrl, { message: 'must be an https:// URL' })
+  @NoCredentialsInUrl()
   websiteUrl?: string | null;
 }
 
@@ -86,5 +87,6 @@ export class UpdateEducationProjectInput {
   @IsOptional()
   @MaxLength(2000)
   @IsUrl(httpsUrl, { message: 'must be an https:// URL' })
+  @NoCredentialsInUrl()
   websiteUrl?: string | null;
 }

@@ -1,14 +1,37 @@
-import { ArrayMaxSize, ArrayMinSize, IsOptional, IsUrl, Length, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, buildMessage, IsOptional, IsUrl, Length, Max, MaxLength, Min, ValidateBy, ValidationOptions } from 'class-validator';
 import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { TrainingAudience } from '../../entities/outreach.enums';
 import { PageArgs } from './common.args';
 
+/** An https:// URL with a host name: where training materials or a project's public material live. */
+export const httpsUrl = { protocols: ['https'], require_protocol: true, require_valid_protocol: true, require_tld: true };
+
 /**
- * An https:// URL with a host name: where training materials or a project's public material live. Not one with a user
- * name or password in it: the URL is shown to everyone its record reaches.
+ * A URL without a user name or password in it (`https://user:pass@host/`): the URL is shown to everyone its record
+ * reaches. Said as such (`input.websiteUrl: must not carry a user name or password`); a value that is no URL is
+ * `@IsUrl`'s to refuse.
  */
-export const httpsUrl = { protocols: ['https'], require_protocol: true, require_valid_protocol: true, require_tld: true, disallow_auth: true };
+export function NoCredentialsInUrl(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'noCredentialsInUrl',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') return true;
+          try {
+            const url = new URL(value);
+            return url.username === '' && url.password === '';
+          } catch {
+            return true;
+          }
+        },
+        defaultMessage: buildMessage((eachPrefix) => `${eachPrefix}$property must not carry a user name or password`, options),
+      },
+    },
+    options,
+  );
+}
 
 /**
  * An https:// URL (`httpsUrl`, checked) as it is stored: its scheme in lower case (`HTTPS://x.example` is the same
@@ -70,5 +93,6 @@ export class ScheduleTrainingInput {
   @IsOptional()
   @MaxLength(2000)
   @IsUrl(httpsUrl, { message: 'must be an https:// URL' })
+  @NoCredentialsInUrl()
   materialsUrl?: string | null;
 }

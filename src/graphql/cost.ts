@@ -29,8 +29,9 @@ export const MAX_QUERY_COST = 250000;
 export function limitMessage(armorMessage: string): string {
   const message = armorMessage.replace(/^Syntax Error: /, '');
   if (!/^Query Cost limit of /.test(message)) return message;
-  // Armor's cost is fractional (each level of nesting weighs 1.5): said as the whole number above it, still over the limit.
-  const whole = message.replace(/found (\d+)\.\d+/, (_, n: string) => `found ${BigInt(n) + 1n}`);
+  // Armor's cost is fractional (each level of nesting weighs 1.5): said as the whole number above it, still over the
+  // limit. One of 10^21 or more is printed with an exponent (`6.6e+28`) and stays so: its mantissa is no cost.
+  const whole = message.replace(/found (\d+)\.\d+\.$/, (_, n: string) => `found ${BigInt(n) + 1n}.`);
   return `${whole} Ask for smaller pages: give each list a first (one without it counts as ${DEFAULT_PAGE_SIZE} rows).`;
 }
 

@@ -15,7 +15,7 @@ export const LAST_YEAR = 2200;
  */
 export function mustBeInTheFuture(argument: string, date: Date, now: Date): void {
   if (!(date.getTime() > now.getTime())) throw badInput(argument, 'must be in the future');
-  if (date.getUTCFullYear() > LAST_YEAR) throw badInput(argument, `must be in the year ${LAST_YEAR} or before`);
+  if (date.getUTCFullYear() > LAST_YEAR) throw badInput(argument, `must be before ${LAST_YEAR + 1}-01-01T00:00:00Z`);
 }
 
 /**

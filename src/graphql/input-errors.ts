@@ -26,9 +26,26 @@ export function argumentPathOfVariable(operation: OperationDefinitionNode, name:
         path.pop();
       },
     },
-    Variable(node) {
+    // An item of a list value: its index (`input.suspects[1]`), as for a literal there.
+    ObjectValue: {
+      enter(_node, key) {
+        if (typeof key === 'number') path.push(`[${key}]`);
+      },
+      leave(_node, key) {
+        if (typeof key === 'number') path.pop();
+      },
+    },
+    ListValue: {
+      enter(_node, key) {
+        if (typeof key === 'number') path.push(`[${key}]`);
+      },
+      leave(_node, key) {
+        if (typeof key === 'number') path.pop();
+      },
+    },
+    Variable(node, key) {
       // Only variables used as (part of) an argument: the operation's own variable definitions sit outside any argument.
-      if (found === null && node.name.value === name && path.length > 0) found = path.join('.');
+      if (found === null && node.name.value === name && path.length > 0) found = [...path, ...(typeof key === 'number' ? [`[${key}]`] : [])].join('.').replace(/\.\[/g, '[');
     },
   });
   return found;

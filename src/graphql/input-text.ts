@@ -10,10 +10,13 @@ const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\
 const control = /[\u0001-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
 /**
- * The bidirectional overrides (LRO, RLO), which show the characters after them in another order than they are written:
- * a title that reads one way and says another (`report\u202Efdp.exe` shows as `reportexe.pdf`).
+ * The explicit bidirectional formatting characters — embeddings (LRE, RLE), overrides (LRO, RLO), their end (PDF) and
+ * the isolates (LRI, RLI, FSI, PDI) — which show the characters after them in another order than they are written: a
+ * title that reads one way and says another (`invoice\u202Efdp.exe` shows as `invoiceexe.pdf`, and so does
+ * `invoice\u2067pdf\u200F.exe`). Right-to-left text needs none of them: the Unicode bidirectional algorithm orders it,
+ * and the marks (LRM, RLM, ALM), which only set the direction of the characters beside them, stay.
  */
-const override = /[\u202D\u202E]/;
+const override = /[\u202A-\u202E\u2066-\u2069]/;
 
 /** A character as Unicode names it: U+0007. */
 function codePoint(ch: string): string {
@@ -24,9 +27,8 @@ function codePoint(ch: string): string {
  * What is wrong with a string as text of the network, or null: PostgreSQL refuses a NUL character in text (the only
  * character a UTF-8 database rejects), and `pg` would store a lone UTF-16 surrogate as U+FFFD — silently altered. A
  * control character (a bell, an escape, a backspace: nothing a person writes, and what a terminal or a CSV reader may
- * act on) and a bidirectional override (text shown in another order than it is written, to every reader) are refused
- * too; tab, line feed and carriage return stay, and so do the direction marks, embeddings and isolates of
- * right-to-left writing.
+ * act on) and an explicit bidirectional formatting character (text shown in another order than it is written, to
+ * every reader) are refused too; tab, line feed and carriage return stay, and so do the direction marks.
  */
 export function textProblem(value: string): string | null {
   if (value.includes('\u0000')) return 'must not contain a NUL character (U+0000)';
@@ -34,7 +36,7 @@ export function textProblem(value: string): string | null {
   const controlled = control.exec(value);
   if (controlled) return `must not contain a control character (${codePoint(controlled[0])})`;
   const overridden = override.exec(value);
-  if (overridden) return `must not contain a bidirectional override (${codePoint(overridden[0])}), which shows the text in another order than it is written`;
+  if (overridden) return `must not contain a bidirectional formatting character (${codePoint(overridden[0])}), which can show the text in another order than it is written`;
   return null;
 }
 

@@ -77,8 +77,18 @@ describe('text PostgreSQL cannot store is bad input, naming the argument', () =>
       what: 'a right-to-left override in a title literal',
       query: `mutation { openCase(input: { reference: "ICO-2031-001", title: "invoice\\u202Efdp.exe", categories: [SPAM], countryCodes: ["GB"], tlp: AMBER }) { id } }`,
       argument: 'input.title',
-      problem: 'must not contain a bidirectional override (U+202E), which shows the text in another order than it is written',
+      problem: 'must not contain a bidirectional formatting character (U+202E), which can show the text in another order than it is written',
     },
+    {
+      what: 'a variable as an item of a list literal',
+      query: `mutation($s: String!) { openCase(input: { reference: "ICO-2031-001", title: "Pharmacy spam", categories: [SPAM], countryCodes: ["GB"], tlp: AMBER, suspects: ["a", $s] }) { id } }`,
+      variables: { s: 'q\u0007' },
+      argument: 'input.suspects[1]',
+      problem: 'must not contain a control character (U+0007)',
+    },
+    // An isolate with a mark shows `invoiceexe.pdf` as the override does.
+    { what: 'a right-to-left isolate in a title', query: openCase, variables: { input: { ...goodCase, title: 'invoice\u2067pdf\u200F.exe' } }, argument: 'input.title', problem: 'must not contain a bidirectional formatting character (U+2067), which can show the text in another order than it is written' },
+    { what: 'a right-to-left embedding in a summary', query: openCase, variables: { input: { ...goodCase, summary: 'invoice\u202Bpdf\u200F.exe' } }, argument: 'input.summary', problem: 'must not contain a bidirectional formatting character (U+202B), which can show the text in another order than it is written' },
     // The mutation rule looks the case up before the resolver runs: the refusal must come before the rule too.
     { what: 'an id a mutation rule would look up', query: `mutation($id: ID!) { updateCase(id: $id, input: { title: "New title" }) { id } }`, variables: { id: `${caseId('ICO-2004-008')}${NUL}` }, argument: 'id', problem: nulProblem },
     { what: 'a query argument inside a fragment', query: `query($c: String) { ...Board } fragment Board on Query { cases(filter: { countryCode: $c }) { totalCount } }`, variables: { c: `G${NUL}` }, argument: 'filter.countryCode', problem: nulProblem },
@@ -94,8 +104,8 @@ describe('text PostgreSQL cannot store is bad input, naming the argument', () =>
     expect(await caseRows()).toEqual(before);
   });
 
-  test('tab, line feed, carriage return and the marks, embeddings and isolates of right-to-left writing are text like any other: written as sent', async () => {
-    const summary = 'Line one\r\nline two\tindented; \u05e9\u05dc\u05d5\u05dd \u200f(RLM) \u2067\u0645\u0631\u062d\u0628\u0627\u2069 \u202b\u05d0\u202c';
+  test('tab, line feed, carriage return, right-to-left text and its direction marks are text like any other: written as sent', async () => {
+    const summary = 'Line one\r\nline two\tindented; \u05e9\u05dc\u05d5\u05dd \u200f(RLM) \u0645\u0631\u062d\u0628\u0627 \u061c\u200e';
     const r = await hub.gql(`mutation($input: OpenCaseInput!) { openCase(input: $input) { reference confidential { summary } } }`, {
       as: cast.isla,
       variables: { input: { ...goodCase, summary } },

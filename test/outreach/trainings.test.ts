@@ -145,6 +145,15 @@ describe('scheduleTraining', () => {
     expect([r.body.errors, r.body.data.scheduleTraining.materialsUrl]).toEqual([undefined, 'https://Training.lap-hub.example/Websites']);
   });
 
+  test('a materials link with a user name or password is refused saying so; an @ in its path is not one', async () => {
+    for (const url of ['https://trainer:secret@training.lap-hub.example/x', 'HTTPS://trainer@training.lap-hub.example/x', 'https://:secret@training.lap-hub.example/x']) {
+      const r = await hub.gql(schedule, { as: cast.isla, variables: { input: input({ materialsUrl: url }) } });
+      expect([url, r.body.errors?.map((e: { message: string }) => e.message)]).toEqual([url, ['input.materialsUrl: must not carry a user name or password']]);
+    }
+    const r = await hub.gql(schedule, { as: cast.isla, variables: { input: input({ materialsUrl: 'https://training.lap-hub.example/people/@isla' }) } });
+    expect([r.body.errors, r.body.data.scheduleTraining.materialsUrl]).toEqual([undefined, 'https://training.lap-hub.example/people/@isla']);
+  });
+
   test('an AGENCIES_ONLY session stays hidden from private-sector members', async () => {
     const r = await hub.gql(schedule, {
       as: cast.claire,
