@@ -37,7 +37,7 @@ import { persistedQueries } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
 import type { Viewer } from './policy/viewer';
 import { createRateLimits, Refusal, tooManyRequests, viewerKey } from './http/rate-limit';
-import { accessLog, factsOf, noteErrorRequest, outcomeOfStatus, requestLoggerOf } from './http/request-log';
+import { accessLog, factsOf, noteErrorRequest, outcomeOf, outcomeOfStatus, requestLoggerOf, whenEnded } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observeAuditWriter, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
@@ -436,10 +436,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   });
   firstSteps.push(corsFor(config.corsOrigins));
   firstSteps.push((req, res, next) => {
-    res.once('finish', () => {
+    // Answered, or its connection closed first (499, a 408): counted with the status its access line gives.
+    whenEnded(req, res, (status) => {
       // The route's pattern, never the path itself (any path a client invents would become a label of its own).
       const route = (req as express.Request).route?.path ?? (isGraphqlPost(req) ? '/graphql' : undefined);
-      httpRequests.inc({ route: typeof route === 'string' ? route : '(none)', status: String(res.statusCode) });
+      httpRequests.inc({ route: typeof route === 'string' ? route : '(none)', status: String(status) });
     });
     next();
   });
@@ -748,9 +749,12 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     const started = process.hrtime.bigint();
     const facts = factsOf(req);
     res.once('finish', () => {
-      graphqlDuration.observe({ type: facts.type ?? 'none' }, Number(process.hrtime.bigint() - started) / 1e9);
-      graphqlRequests.inc({ operation: operationLabel(facts.operation), outcome: facts.outcome ?? outcomeOfStatus(res.statusCode) });
       facts.outcome ??= outcomeOfStatus(res.statusCode);
+    });
+    // Counted also when the client went away first (CLIENT_CLOSED_REQUEST), with the outcome of its access line.
+    whenEnded(req, res, () => {
+      graphqlDuration.observe({ type: facts.type ?? 'none' }, Number(process.hrtime.bigint() - started) / 1e9);
+      graphqlRequests.inc({ operation: operationLabel(facts.operation), outcome: outcomeOf(req, res) });
     });
     // Count the statements of this request when asked to (tests and the benchmark read them from a header).
     if (config.reportSqlStatements) (req as unknown as { statements: StatementCount }).statements = { statements: 0 };

@@ -89,20 +89,44 @@ function closedBeforeAnswer(req: IncomingMessage, res: ServerResponse): boolean 
   return res.headersSent ? unheard.has(res) : !res.writableFinished;
 }
 
-/** The access line's fields plus, for GraphQL, the operation, its outcome and the viewer. */
-function withGraphqlFacts(req: IncomingMessage, res: ServerResponse, line: Record<string, unknown>): Record<string, unknown> {
-  const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
-  if (!facts) return line;
-  // A response never finished, or written when its connection had closed: the client closed its connection first (the
-  // status is then the default, never sent, or one nobody received), unless Node answered it 408 itself (`timedOut`).
-  const outcome = facts.cutAtStop
+/**
+ * A GraphQL request's outcome as its access line and its metrics give it. A response never finished, or written when
+ * its connection had closed: the client closed its connection first (the status is then the default, never sent, or
+ * one nobody received), unless Node answered it 408 itself (`timedOut`).
+ */
+export function outcomeOf(req: IncomingMessage, res: ServerResponse): string {
+  const facts = factsOf(req);
+  return facts.cutAtStop
     ? 'CUT_AT_STOP'
     : facts.outcome === 'REQUEST_TIMEOUT'
       ? facts.outcome
       : !res.writableFinished || closedBeforeAnswer(req, res)
         ? 'CLIENT_CLOSED_REQUEST'
         : facts.outcome ?? outcomeOfStatus(res.statusCode);
-  return { ...line, graphql: { type: facts.type, operation: facts.operation, outcome }, viewer: facts.viewer };
+}
+
+/**
+ * Calls `ended` once, when a request has ended: answered, or its connection closed before (a client gone, a body
+ * timed out) — with the status its access line gives (`loggedStatus`: 499 for a client gone). A request whose
+ * connection closed first is counted once its error path has run (the body parser's failure sets a 408 then), on the
+ * next turn. Counting on `finish` alone left every such request out of the metrics.
+ */
+export function whenEnded(req: IncomingMessage, res: ServerResponse, ended: (status: number) => void): void {
+  let done = false;
+  const end = () => {
+    if (done) return;
+    done = true;
+    ended(loggedStatus(req, res));
+  };
+  res.once('finish', end);
+  res.once('close', () => setImmediate(end));
+}
+
+/** The access line's fields plus, for GraphQL, the operation, its outcome and the viewer. */
+function withGraphqlFacts(req: IncomingMessage, res: ServerResponse, line: Record<string, unknown>): Record<string, unknown> {
+  const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
+  if (!facts) return line;
+  return { ...line, graphql: { type: facts.type, operation: facts.operation, outcome: outcomeOf(req, res) }, viewer: facts.viewer };
 }
 
 /**

@@ -250,6 +250,33 @@ describe('GET /metrics (Prometheus)', () => {
     expect(after).toMatch(/^laphub_process_resident_memory_bytes \d+$/m);
   });
 
+  test('a request whose client closed first (499) and one timed out while sending its body (408) are counted as their access lines give them', async () => {
+    // prom-client's registry is the process's: a hub of its own, timing bodies out after 1 s, counted by differences.
+    const short = await otherHub({ REQUEST_TIMEOUT_MS: '1000' });
+    try {
+      const series = (status: number) => `laphub_http_requests_total{route="/graphql",status="${status}"}`;
+      const before = await scrape();
+      // 15 of the 1000 bytes announced, then the client gives up.
+      const socket = net.connect(Number(new URL(short.base).port), '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"query":"{ me ');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      socket.destroy();
+      // Another that stops sending: Node answers it 408 after REQUEST_TIMEOUT_MS.
+      expect((await trickledRequest(Number(new URL(short.base).port), '127.0.0.1')).statusLine).toBe('HTTP/1.1 408 Request Timeout');
+      let after = await scrape();
+      for (let waited = 0; waited < 3000 && value(after, series(499)) - value(before, series(499)) < 1; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        after = await scrape();
+      }
+      expect([value(after, series(499)) - value(before, series(499)), value(after, series(408)) - value(before, series(408))]).toEqual([1, 1]);
+      const lines = short.lines.filter((l) => l.res).map((l) => l.res.statusCode);
+      expect(lines.sort()).toEqual([408, 499]);
+    } finally {
+      await short.hub.stop();
+    }
+  });
+
   test('with METRICS_TOKEN set, metrics need it', async () => {
     const other = await otherHub({ METRICS_TOKEN: 'scrape-secret-0123456789' });
     try {
