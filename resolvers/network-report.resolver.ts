@@ -117,10 +117,13 @@ export class NetworkReportResolver {
     if (Number.isNaN(to.getTime())) throw badInput('to', 'is not a date');
     // Years of four digits, from the network's century on: a report's quarters are labelled by year (2025-Q1), and a
     // year 0000 came out as "-1-Q1".
-    if (from.getUTCFullYear() < 1900 || from.getUTCFullYear() > 9999) throw badInput('from', 'must be in the years 1900–9999');
-    if (to.getUTCFullYear() < 1900 || to.getUTCFullYear() > 9999) throw badInput('to', 'must be in the years 1900–9999');
-    if (to.getTime() <= from.getTime()) throw badInput('to', 'must be after from');
-    if (to.getTime() - from.getTime() > 10 * 366 * 86_400_000) throw badInput('to', `the period may span at most ten years: ${from.toISOString()} to ${to.toISOString()} is longer`);
+    if (from.getUTCFullYear() < 1900 || from.getUTCFullYear() > 9999) throw badInput('from', `must be in the years 1900–9999 (got the year ${from.getUTCFullYear()})`);
+    if (to.getUTCFullYear() < 1900 || to.getUTCFullYear() > 9999) throw badInput('to', `must be in the years 1900–9999 (got the year ${to.getUTCFullYear()})`);
+    if (to.getTime() <= from.getTime()) throw badInput('to', `must be after from (got from ${from.toISOString()}, to ${to.toISOString()})`);
+    // Ten calendar years: the same day and time ten years after from, at most.
+    const last = new Date(from.getTime());
+    last.setUTCFullYear(last.getUTCFullYear() + 10);
+    if (to.getTime() > last.getTime()) throw badInput('to', `the period may span at most ten years: ${from.toISOString()} to ${to.toISOString()} is longer`);
     return ctx.data.cooperation.networkReport(from, to);
   }
 }

@@ -84,7 +84,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   // A negative whole number is out of range (every range here starts at 0 or above), said so.
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${raw}`);
   return n;
 }
 

@@ -146,17 +146,21 @@ test.each([[null], [cast.grace], [cast.paulo]])('%s gets no network report (null
 
 test('bad periods are bad input', async () => {
   const r = await hub.gql(`{ networkReport(from: "2026-01-01T00:00:00Z", to: "2025-01-01T00:00:00Z") { callsHeld } }`, { as: cast.isla });
-  expect(r.body.errors?.[0]).toMatchObject({ message: 'to: must be after from', extensions: { code: 'BAD_USER_INPUT' } });
+  expect(r.body.errors?.[0]).toMatchObject({ message: 'to: must be after from (got from 2026-01-01T00:00:00.000Z, to 2025-01-01T00:00:00.000Z)', extensions: { code: 'BAD_USER_INPUT' } });
   // Years of four digits from 1900: a year 0000 was labelled "-1-Q1".
   for (const [f, t, message] of [
-    ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', 'from: must be in the years 1900–9999'],
-    ['1899-12-31T00:00:00Z', '1900-06-01T00:00:00Z', 'from: must be in the years 1900–9999'],
-    // At most ten years, said with the period received.
+    ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', 'from: must be in the years 1900–9999 (got the year 0)'],
+    ['1899-12-31T00:00:00Z', '1900-06-01T00:00:00Z', 'from: must be in the years 1900–9999 (got the year 1899)'],
+    // At most ten years, said with the period received: ten calendar years to the second, not 3,660 days.
     ['2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z', 'to: the period may span at most ten years: 2000-01-01T00:00:00.000Z to 2100-01-01T00:00:00.000Z is longer'],
+    ['2000-01-01T00:00:00Z', '2010-01-01T00:00:01Z', 'to: the period may span at most ten years: 2000-01-01T00:00:00.000Z to 2010-01-01T00:00:01.000Z is longer'],
   ]) {
     const bad = await hub.gql(`query($f: DateTimeISO!, $t: DateTimeISO!) { networkReport(from: $f, to: $t) { callsHeld } }`, { as: cast.isla, variables: { f, t } });
     expect(bad.body.errors?.map((e: any) => [e.message, e.extensions.code])).toEqual([[message, 'BAD_USER_INPUT']]);
   }
+  // Exactly ten years is taken.
+  const ten = await hub.gql(`{ networkReport(from: "2000-01-01T00:00:00Z", to: "2010-01-01T00:00:00Z") { callsHeld } }`, { as: cast.isla });
+  expect(ten.body.errors).toBeUndefined();
 });
 
 describe('GET /reports/network.csv', () => {
@@ -202,9 +206,9 @@ describe('GET /reports/network.csv', () => {
   test('a period that ends before it begins: 400 BAD_USER_INPUT with the message and code only (no GraphQL locations or path)', async () => {
     const token = await hub.tokenFor(personId(cast.isla), cast.isla);
     const res = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=2025-01-01&to=2024-01-01`, { headers: { authorization: `Bearer ${token}` } });
-    expect([res.status, await res.json()]).toEqual([400, { errors: [{ message: 'to: must be after from', extensions: { code: 'BAD_USER_INPUT', argument: 'to' } }] }]);
+    expect([res.status, await res.json()]).toEqual([400, { errors: [{ message: 'to: must be after from (got from 2025-01-01T00:00:00.000Z, to 2024-01-01T00:00:00.000Z)', extensions: { code: 'BAD_USER_INPUT', argument: 'to' } }] }]);
     const year0 = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=0000-01-01&to=0001-01-01`, { headers: { authorization: `Bearer ${token}` } });
-    expect([year0.status, await year0.json()]).toEqual([400, { errors: [{ message: 'from: must be in the years 1900–9999', extensions: { code: 'BAD_USER_INPUT', argument: 'from' } }] }]);
+    expect([year0.status, await year0.json()]).toEqual([400, { errors: [{ message: 'from: must be in the years 1900–9999 (got the year 0)', extensions: { code: 'BAD_USER_INPUT', argument: 'from' } }] }]);
     const century = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=2000-01-01&to=2100-01-01`, { headers: { authorization: `Bearer ${token}` } });
     expect([century.status, await century.json()]).toEqual([400, {
       errors: [{ message: 'to: the period may span at most ten years: 2000-01-01T00:00:00.000Z to 2100-01-01T00:00:00.000Z is longer', extensions: { code: 'BAD_USER_INPUT', argument: 'to' } }],

@@ -753,6 +753,9 @@ describe('configuration', () => {
     [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/' }, 'DATABASE_URL names no database: postgres://user@host:5432/<database>'],
     [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432' }, 'DATABASE_URL names no database: postgres://user@host:5432/<database>'],
     [{ DATABASE_TIMEOUT_MS: '999' }, 'DATABASE_TIMEOUT_MS must be between 1000 and 600000, got 999'],
+    // Said as written, not as the number JavaScript reads (100000000000000000000, 1e+24).
+    [{ PORT: '99999999999999999999' }, 'PORT must be between 0 and 65535, got 99999999999999999999'],
+    [{ DATABASE_TIMEOUT_MS: '1000000000000000000000000' }, 'DATABASE_TIMEOUT_MS must be between 1000 and 600000, got 1000000000000000000000000'],
     // One connection cannot start the hub: the migrations' lock holds one while the demo network loads on another.
     [{ DATABASE_POOL_SIZE: '1' }, 'DATABASE_POOL_SIZE must be between 2 and 500, got 1'],
     [{ DATABASE_POOL_SIZE: 'ten' }, 'DATABASE_POOL_SIZE must be a whole number from 2 to 500, got "ten"'],
