@@ -89,7 +89,7 @@ test('the lookup and the first statement of the known query leave in one write t
   // Only the writes of the request pool's connections (a connection the pool opens meanwhile included: pg-pool lists
   // it before it connects). The live-events connection asks its LISTEN again every 10 s on a client of its own, and
   // such a check falling inside a request was counted once as one of that request's writes.
-  const pool = poolOf(hub.ds) as unknown as { _clients: Array<{ connection: { stream: net.Socket } }> };
+  const pool = poolOf(hub.ds) as unknown as { _clients: Array<{ connection: { stream: net.Socket } }>; totalCount: number; idleCount: number };
   const ofThePool = (socket: net.Socket) => pool._clients.some((c) => c.connection.stream === socket);
   const writes: number[] = [];
   const underneath = { write: net.Socket.prototype._write, writev: net.Socket.prototype._writev };
@@ -97,8 +97,12 @@ test('the lookup and the first statement of the known query leave in one write t
   const counted = (socket: net.Socket, n: number) => {
     if (counting && ofThePool(socket)) writes.push(n);
   };
+  // A read-only transaction's COMMIT is owed, and sent alone by its 5 ms timer when no request takes the connection
+  // (src/db/statement-counter.ts): on a loaded machine that falls before the answer reaches this client. It ends the
+  // request after its statements; it is not one of the writes this test counts.
+  const commitAlone = Buffer.concat([Buffer.from('Q'), Buffer.from([0, 0, 0, 11]), Buffer.from('COMMIT\0')]);
   net.Socket.prototype._write = function (this: net.Socket, ...args: Parameters<net.Socket['_write']>) {
-    counted(this, 1);
+    if (!(Buffer.isBuffer(args[0]) && args[0].equals(commitAlone))) counted(this, 1);
     return underneath.write.apply(this, args);
   };
   net.Socket.prototype._writev = function (this: net.Socket, ...args: Parameters<NonNullable<net.Socket['_writev']>>) {
@@ -110,6 +114,10 @@ test('the lookup and the first statement of the known query leave in one write t
     const DETAIL = `query Detail($id: ID!) { case(id: $id) { reference title tlp } }`;
     const run = async () => {
       await hub.auditSettled();
+      // The request before may end its transaction (and owe its COMMIT) just after its answer: every connection back
+      // in the pool first, then what is owed paid, outside the count (a COMMIT its timer sent during the next request
+      // was counted once as one of that request's writes).
+      for (let i = 0; i < 400 && pool.idleCount !== pool.totalCount; i++) await new Promise((resolve) => setTimeout(resolve, 5));
       await payOwedCommits();
       writes.length = 0;
       counting = true;
