@@ -2,6 +2,7 @@ import { Arg, Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-g
 import { Country } from '../entities/country.entity';
 import type { Context } from '../src/context';
 import { badInput } from '../src/graphql/errors';
+import { REPORT_YEARS } from '../src/http/network-report-csv';
 
 @ObjectType({ description: 'A count under a key (a kind, sector, category or status).' })
 export class KeyCount {
@@ -117,8 +118,9 @@ export class NetworkReportResolver {
     if (Number.isNaN(to.getTime())) throw badInput('to', 'is not a date');
     // Years of four digits, from the network's century on: a report's quarters are labelled by year (2025-Q1), and a
     // year 0000 came out as "-1-Q1".
-    if (from.getUTCFullYear() < 1900 || from.getUTCFullYear() > 9999) throw badInput('from', `must be in the years 1900–9999 (got the year ${from.getUTCFullYear()})`);
-    if (to.getUTCFullYear() < 1900 || to.getUTCFullYear() > 9999) throw badInput('to', `must be in the years 1900–9999 (got the year ${to.getUTCFullYear()})`);
+    const inUtc = (d: Date) => (d.getUTCFullYear() >= 0 && d.getUTCFullYear() <= 9999 ? d.toISOString() : `the year ${d.getUTCFullYear()} in UTC`);
+    if (from.getUTCFullYear() < 1900 || from.getUTCFullYear() > 9999) throw badInput('from', `${REPORT_YEARS} (got ${inUtc(from)})`);
+    if (to.getUTCFullYear() < 1900 || to.getUTCFullYear() > 9999) throw badInput('to', `${REPORT_YEARS} (got ${inUtc(to)})`);
     if (to.getTime() <= from.getTime()) throw badInput('to', `must be after from (got from ${from.toISOString()}, to ${to.toISOString()})`);
     // Ten calendar years: the same day and time ten years after from, at most.
     const last = new Date(from.getTime());

@@ -84,7 +84,8 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   // A negative whole number is out of range (every range here starts at 0 or above), said so.
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${raw}`);
+  // -0 is a negative whole number as written (Number reads it as 0).
+  if (n < min || n > max || raw.startsWith('-')) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${raw}`);
   return n;
 }
 

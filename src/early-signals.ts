@@ -1,4 +1,4 @@
-import { STOP_WITH_PARENT } from './cli/start-options';
+import { SAME_SIGNAL_MS, STOP_WITH_PARENT } from './cli/start-options';
 
 /**
  * A stop asked for (SIGINT, SIGTERM, SIGHUP) while the hub's modules are still loading, before `main` can handle it: kept here,
@@ -7,11 +7,7 @@ import { STOP_WITH_PARENT } from './cli/start-options';
  */
 export const earlySignals: { asked: string | null; handler: ((signal: string) => void) | null } = { asked: null, handler: null };
 
-/**
- * How close behind the first a signal is taken for that same one: one Ctrl-C under `npm start` arrives twice, a few
- * milliseconds apart (the terminal's, sent to the whole process group, and npm's, which forwards the one it got).
- */
-export const SAME_SIGNAL_MS = 1000;
+export { SAME_SIGNAL_MS };
 
 /** When the first signal came: one within `SAME_SIGNAL_MS` of it is that same one, whoever handles signals by then. */
 let firstAt: number | null = null;

@@ -37,7 +37,7 @@ import { persistedQueries } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
 import type { Viewer } from './policy/viewer';
 import { createRateLimits, Refusal, tooManyRequests, viewerKey } from './http/rate-limit';
-import { accessLog, factsOf, noteErrorRequest, outcomeOf, outcomeOfStatus, requestLoggerOf, whenEnded } from './http/request-log';
+import { accessLog, factsOf, graphqlFactsOf, noteErrorRequest, outcomeOf, outcomeOfStatus, requestLoggerOf, whenEnded } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observeAuditWriter, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
@@ -413,6 +413,22 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   /** What every request passes first, whichever path serves it (Express, or runSteps for POST /graphql). */
   const firstSteps: Step[] = [];
   firstSteps.push(accessLog(logger, clientIp));
+  // Every request the access log has a line for is counted, as that line gives it — answered, or its connection closed
+  // first (499, a 408); refused at a stop (503), or as a CORS preflight, too. One whose line has a GraphQL part (an
+  // operation, an outcome) is counted by operation and outcome as well, its time with it.
+  firstSteps.push((req, res, next) => {
+    const started = process.hrtime.bigint();
+    whenEnded(req, res, (status) => {
+      // The route's pattern, never the path itself (any path a client invents would become a label of its own).
+      const route = (req as express.Request).route?.path ?? (isGraphqlPost(req) ? '/graphql' : undefined);
+      httpRequests.inc({ route: typeof route === 'string' ? route : '(none)', status: String(status) });
+      const facts = graphqlFactsOf(req);
+      if (!facts) return;
+      graphqlDuration.observe({ type: facts.type ?? 'none' }, Number(process.hrtime.bigint() - started) / 1e9);
+      graphqlRequests.inc({ operation: operationLabel(facts.operation), outcome: outcomeOf(req, res) });
+    });
+    next();
+  });
   /**
    * Stopping (`stop`): the listener is closed at once and idle keep-alive connections with it; a request that still
    * arrives on an open connection is answered 503 before anything runs, and every answer says `Connection: close`, so
@@ -435,15 +451,6 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     next();
   });
   firstSteps.push(corsFor(config.corsOrigins));
-  firstSteps.push((req, res, next) => {
-    // Answered, or its connection closed first (499, a 408): counted with the status its access line gives.
-    whenEnded(req, res, (status) => {
-      // The route's pattern, never the path itself (any path a client invents would become a label of its own).
-      const route = (req as express.Request).route?.path ?? (isGraphqlPost(req) ? '/graphql' : undefined);
-      httpRequests.inc({ route: typeof route === 'string' ? route : '(none)', status: String(status) });
-    });
-    next();
-  });
   firstSteps.push((req, res, next) => {
     if (!severalAuthorizations(req)) return next();
     factsOf(req).outcome = 'BAD_REQUEST';
@@ -746,15 +753,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     sendJson(res, 400, { errors: [{ message: bodyWithoutQueryMessage(body === undefined ? 'empty' : 'no keys'), extensions: { code: 'BAD_REQUEST' } }] });
   };
   const graphqlSteps: Step[] = [limitByIp, limitBody(BODY_LIMIT_BYTES), jsonOnly, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), notEmpty, persisted, conditionalSubscriptionCheck, acceptable, (req, res, next) => {
-    const started = process.hrtime.bigint();
+    // A GraphQL request from here on: its facts made (the access line's GraphQL part, and its metrics, read them).
     const facts = factsOf(req);
     res.once('finish', () => {
       facts.outcome ??= outcomeOfStatus(res.statusCode);
-    });
-    // Counted also when the client went away first (CLIENT_CLOSED_REQUEST), with the outcome of its access line.
-    whenEnded(req, res, () => {
-      graphqlDuration.observe({ type: facts.type ?? 'none' }, Number(process.hrtime.bigint() - started) / 1e9);
-      graphqlRequests.inc({ operation: operationLabel(facts.operation), outcome: outcomeOf(req, res) });
     });
     // Count the statements of this request when asked to (tests and the benchmark read them from a header).
     if (config.reportSqlStatements) (req as unknown as { statements: StatementCount }).statements = { statements: 0 };

@@ -17,15 +17,9 @@ export function NoCredentialsInUrl(options?: ValidationOptions): PropertyDecorat
     {
       name: 'noCredentialsInUrl',
       validator: {
-        validate: (value: unknown) => {
-          if (typeof value !== 'string') return true;
-          try {
-            const url = new URL(value);
-            return url.username === '' && url.password === '';
-          } catch {
-            return true;
-          }
-        },
+        // By the text itself, not by a URL parser: an authority with an `@` in it (before its path, query or
+        // fragment) carries user information. A host the WHATWG parser refuses but `@IsUrl` takes got past that.
+        validate: (value: unknown) => typeof value !== 'string' || !/^[^:/?#]*:\/\/[^/?#]*@/.test(value.trim()),
         defaultMessage: buildMessage((eachPrefix) => `${eachPrefix}$property must not carry a user name or password`, options),
       },
     },

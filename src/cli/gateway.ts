@@ -5,7 +5,7 @@ import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, hubUrlsOf, probeHub, repositoryRoot } from '../federation/gateway';
 import { connectionTimeoutsOf, corsOriginsOf, hubTimeoutOf, maxQueryDepthOf } from '../config';
-import { startScriptNodeArgs, STOP_WITH_PARENT } from './start-options';
+import { SAME_SIGNAL_MS, startScriptNodeArgs, STOP_WITH_PARENT } from './start-options';
 import { checkPort, shownHost } from '../startup';
 
 /**
@@ -131,9 +131,19 @@ async function main(): Promise<void> {
   process.stdout.write(`LAP Hub gateway: GraphQL${graphiql} at http://${shown}:${actual}/graphql (hub: ${hubUrls.join(', ')}; complaints: ${complaints.url})\n`);
 
   let stopping = false;
+  let stopAskedAt = 0;
   const stop = async (code: number) => {
-    if (stopping) return;
+    if (stopping) {
+      // Asked again while stopping (Ctrl-C twice), as the hub takes it: one within 1 s of the first is that same one
+      // (npm forwards the terminal's Ctrl-C, which reached the gateway already); a later one does not wait for the
+      // requests under way. The hub is asked again too, which it takes the same way.
+      if (Date.now() - stopAskedAt < SAME_SIGNAL_MS) return;
+      process.stderr.write('lap-hub gateway: stopped again while stopping: exiting now\n');
+      if (hub && running(hub)) hub.kill('SIGTERM');
+      process.exit(1);
+    }
     stopping = true;
+    stopAskedAt = Date.now();
     const hubExited = hub && running(hub) ? new Promise((r) => hub!.once('exit', r)) : Promise.resolve();
     // The gateway first: it answers the requests under way (SHUTDOWN_GRACE_MS), which need the hub and the example;
     // then those stop, the hub draining its own requests.

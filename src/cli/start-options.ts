@@ -8,6 +8,12 @@ import path from 'node:path';
 export const STOP_WITH_PARENT = 'LAPHUB_STOP_WITH_PARENT';
 
 /**
+ * How close behind the first a stop signal is taken for that same one: one Ctrl-C under npm arrives twice, a few
+ * milliseconds apart (the terminal's, sent to the whole process group, and npm's, which forwards the one it got).
+ */
+export const SAME_SIGNAL_MS = 1000;
+
+/**
  * The node options of `npm start` (package.json's start script, `exec node <options> dist/src/main.js`), so that a hub
  * started by another command (`npm run gateway`, the bench, the soak) runs as `npm start` runs it.
  */

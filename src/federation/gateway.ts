@@ -1603,6 +1603,16 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     // The hub's health paths answer here too, as the gateway's own: a load balancer or probe set up for a hub needs no
     // other paths for the gateway. `/healthz`: the process is up; `/readyz`: a hub is ready (`hubReadiness`), 503 otherwise.
+    // A target in absolute form (`POST http://host/graphql HTTP/1.1`, which a server must accept, RFC 9112 §3.2.2) is
+    // taken as its origin form, as the hub (Express) takes it.
+    if (/^https?:\/\//i.test(req.url ?? '')) {
+      try {
+        const target = new URL(req.url!);
+        req.url = target.pathname + target.search;
+      } catch {
+        // Not a URL: left as it is, and not found below.
+      }
+    }
     let pathname = (req.url ?? '/').split('?')[0];
     if ((pathname === '/healthz' || pathname === '/readyz') && req.method !== 'GET' && req.method !== 'HEAD') {
       req.resume();

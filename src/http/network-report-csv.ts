@@ -65,6 +65,9 @@ function cell(value: string | number | boolean | null): string {
  * The report's `from` / `to` query parameters: a date (`2025-01-01`, midnight UTC) or an ISO 8601 date-time with its
  * zone (`2025-01-01T00:00:00Z`, `2025-01-01T09:30:00+02:00`), as a DateTimeISO string; a problem otherwise.
  */
+/** The span of dates a network report takes, in UTC: its quarters are labelled by year (2025-Q1). */
+export const REPORT_YEARS = 'must be from 1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z';
+
 export function reportDate(name: 'from' | 'to', raw: unknown): { value: string } | { problem: string; argument: string } {
   const wanted = 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)';
   if (raw === undefined || raw === '') return { argument: name, problem: `is required: ${wanted.replace(/^must be /, '')}` };
@@ -84,6 +87,10 @@ export function reportDate(name: 'from' | 'to', raw: unknown): { value: string }
   if (calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day || Number.isNaN(parsed.getTime())) {
     return { argument: name, problem: `${wanted}; ${raw} is not a day of the calendar or a time of day` };
   }
+  // The report's bounds, in UTC, said with the value received (a time in 9999 whose zone puts it in 10000 otherwise
+  // reached the report as an ISO string of six digits, refused in words the reader never wrote).
+  const utcYear = parsed.getUTCFullYear();
+  if (utcYear < 1900 || utcYear > 9999) return { argument: name, problem: `${REPORT_YEARS} (got ${raw})` };
   return { value: parsed.toISOString() };
 }
 

@@ -122,9 +122,14 @@ export function whenEnded(req: IncomingMessage, res: ServerResponse, ended: (sta
   res.once('close', () => setImmediate(end));
 }
 
+/** A request's facts if it has any (its access line then has a GraphQL part), without making them. */
+export function graphqlFactsOf(req: IncomingMessage): RequestFacts | undefined {
+  return (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
+}
+
 /** The access line's fields plus, for GraphQL, the operation, its outcome and the viewer. */
 function withGraphqlFacts(req: IncomingMessage, res: ServerResponse, line: Record<string, unknown>): Record<string, unknown> {
-  const facts = (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
+  const facts = graphqlFactsOf(req);
   if (!facts) return line;
   return { ...line, graphql: { type: facts.type, operation: facts.operation, outcome: outcomeOf(req, res) }, viewer: facts.viewer };
 }

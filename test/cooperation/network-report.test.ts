@@ -149,8 +149,11 @@ test('bad periods are bad input', async () => {
   expect(r.body.errors?.[0]).toMatchObject({ message: 'to: must be after from (got from 2026-01-01T00:00:00.000Z, to 2025-01-01T00:00:00.000Z)', extensions: { code: 'BAD_USER_INPUT' } });
   // Years of four digits from 1900: a year 0000 was labelled "-1-Q1".
   for (const [f, t, message] of [
-    ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', 'from: must be in the years 1900–9999 (got the year 0)'],
-    ['1899-12-31T00:00:00Z', '1900-06-01T00:00:00Z', 'from: must be in the years 1900–9999 (got the year 1899)'],
+    ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', 'from: must be from 1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (got 0000-01-01T00:00:00.000Z)'],
+    ['1899-12-31T00:00:00Z', '1900-06-01T00:00:00Z', 'from: must be from 1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (got 1899-12-31T00:00:00.000Z)'],
+    // 1900 as written, 1899 in UTC: the bound is said in UTC.
+    ['1900-01-01T00:30:00+01:00', '1900-06-01T00:00:00Z', 'from: must be from 1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (got 1899-12-31T23:30:00.000Z)'],
+    ['9999-01-01T00:00:00Z', '9999-12-31T23:30:00-02:00', 'to: must be from 1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (got the year 10000 in UTC)'],
     // At most ten years, said with the period received: ten calendar years to the second, not 3,660 days.
     ['2000-01-01T00:00:00Z', '2100-01-01T00:00:00Z', 'to: the period may span at most ten years: 2000-01-01T00:00:00.000Z to 2100-01-01T00:00:00.000Z is longer'],
     ['2000-01-01T00:00:00Z', '2010-01-01T00:00:01Z', 'to: the period may span at most ten years: 2000-01-01T00:00:00.000Z to 2010-01-01T00:00:01.000Z is longer'],
@@ -208,7 +211,10 @@ describe('GET /reports/network.csv', () => {
     const res = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=2025-01-01&to=2024-01-01`, { headers: { authorization: `Bearer ${token}` } });
     expect([res.status, await res.json()]).toEqual([400, { errors: [{ message: 'to: must be after from (got from 2025-01-01T00:00:00.000Z, to 2024-01-01T00:00:00.000Z)', extensions: { code: 'BAD_USER_INPUT', argument: 'to' } }] }]);
     const year0 = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=0000-01-01&to=0001-01-01`, { headers: { authorization: `Bearer ${token}` } });
-    expect([year0.status, await year0.json()]).toEqual([400, { errors: [{ message: 'from: must be in the years 1900–9999 (got the year 0)', extensions: { code: 'BAD_USER_INPUT', argument: 'from' } }] }]);
+    expect([year0.status, await year0.json()]).toEqual([400, { errors: [{ message: 'from: must be from 1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (got 0000-01-01)', extensions: { code: 'BAD_USER_INPUT', argument: 'from' } }] }]);
+    // A time of 9999 whose zone puts it in 10000: the bound said with the value as written, not an ISO string of six digits.
+    const late = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=9999-12-31T00:00:00Z&to=9999-12-31T23:30:00-02:00`, { headers: { authorization: `Bearer ${token}` } });
+    expect([late.status, await late.json()]).toEqual([400, { errors: [{ message: 'to: must be from 1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z (got 9999-12-31T23:30:00-02:00)', extensions: { code: 'BAD_USER_INPUT', argument: 'to' } }] }]);
     const century = await fetch(`${hub.url.replace('/graphql', '')}/reports/network.csv?from=2000-01-01&to=2100-01-01`, { headers: { authorization: `Bearer ${token}` } });
     expect([century.status, await century.json()]).toEqual([400, {
       errors: [{ message: 'to: the period may span at most ten years: 2000-01-01T00:00:00.000Z to 2100-01-01T00:00:00.000Z is longer', extensions: { code: 'BAD_USER_INPUT', argument: 'to' } }],

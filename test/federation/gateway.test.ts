@@ -1620,6 +1620,18 @@ describe('the gateway’s front door is the hub’s', () => {
     expect(await raw(`${url}/`, badVariables)).toEqual(await raw(`${hub.url}/`, badVariables));
     expect((await raw(`${url}/`, { headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' })).body).toEqual({ data: { __typename: 'Query' } });
     const base = url.replace(/\/graphql$/, '');
+    // A target in absolute form, which a server must accept (RFC 9112 §3.2.2): answered as /graphql, as at the hub.
+    const absolute = async (target: string) => {
+      const { hostname, port } = new URL(target);
+      const socket = net.connect(Number(port), hostname);
+      const body = '{"query":"{ __typename }"}';
+      socket.write(`POST ${target} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      let text = '';
+      for await (const chunk of socket) text += chunk.toString();
+      return [text.split('\r\n')[0], text.slice(text.indexOf('\r\n\r\n') + 4)];
+    };
+    expect(await absolute(url)).toEqual(['HTTP/1.1 200 OK', '{"data":{"__typename":"Query"}}']);
+    expect((await absolute(hub.url))[0]).toBe('HTTP/1.1 200 OK');
     for (const path of ['//graphql', '/graphql/x', '/GRAPHQL', '/nothing']) {
       expect([path, await raw(`${base}${path}`, { headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' }, body: '{"query":"{ __typename }"}' })]).toEqual([
         path,

@@ -270,8 +270,17 @@ describe('GET /metrics (Prometheus)', () => {
         after = await scrape();
       }
       expect([value(after, series(499)) - value(before, series(499)), value(after, series(408)) - value(before, series(408))]).toEqual([1, 1]);
+      // The timed-out one's access line has a GraphQL part (outcome REQUEST_TIMEOUT): counted there too.
+      const timedOut = 'laphub_graphql_requests_total{operation="(anonymous)",outcome="REQUEST_TIMEOUT"}';
+      expect(value(after, timedOut) - value(before, timedOut)).toBe(1);
       const lines = short.lines.filter((l) => l.res).map((l) => l.res.statusCode);
       expect(lines.sort()).toEqual([408, 499]);
+      // A CORS preflight answered by the CORS step (403: no origin is allowed) is counted as its line gives it.
+      const preflight = `laphub_http_requests_total{route="(none)",status="403"}`;
+      const beforePreflight = await scrape();
+      const refused = await fetch(short.url, { method: 'OPTIONS', headers: { origin: 'https://elsewhere.example', 'access-control-request-method': 'POST' } });
+      expect(refused.status).toBe(403);
+      expect(value(await scrape(), preflight) - value(beforePreflight, preflight)).toBe(1);
     } finally {
       await short.hub.stop();
     }
@@ -755,6 +764,7 @@ describe('configuration', () => {
     [{ DATABASE_TIMEOUT_MS: '999' }, 'DATABASE_TIMEOUT_MS must be between 1000 and 600000, got 999'],
     // Said as written, not as the number JavaScript reads (100000000000000000000, 1e+24).
     [{ PORT: '99999999999999999999' }, 'PORT must be between 0 and 65535, got 99999999999999999999'],
+    [{ PORT: '-0' }, 'PORT must be between 0 and 65535, got -0'],
     [{ DATABASE_TIMEOUT_MS: '1000000000000000000000000' }, 'DATABASE_TIMEOUT_MS must be between 1000 and 600000, got 1000000000000000000000000'],
     // One connection cannot start the hub: the migrations' lock holds one while the demo network loads on another.
     [{ DATABASE_POOL_SIZE: '1' }, 'DATABASE_POOL_SIZE must be between 2 and 500, got 1'],
