@@ -1362,7 +1362,8 @@ function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, gr
   if (notJson !== null) return refuseNotJson(res, req.headers, notJson);
   // A media type is case-insensitive (RFC 9110 §8.3.1): `Application/JSON` is JSON, as at the hub (Yoga compared it
   // case-sensitively and answered an empty 415).
-  req.headers['content-type'] = req.headers['content-type']!.replace(/^[^;]*/, (essence) => essence.trim().toLowerCase());
+  const contentType = req.headers['content-type'];
+  if (contentType !== undefined) req.headers['content-type'] = contentType.replace(/^[^;]*/, (essence) => essence.trim().toLowerCase());
   const charset = notUtf8Charset(req.headers['content-type']);
   if (charset !== null) {
     refuse(res, 415, `unsupported charset "${charset}"`, { code: 'BAD_REQUEST' });
