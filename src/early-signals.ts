@@ -7,7 +7,6 @@ import { SAME_SIGNAL_MS, STOP_WITH_PARENT } from './cli/start-options';
  */
 export const earlySignals: { asked: string | null; handler: ((signal: string) => void) | null } = { asked: null, handler: null };
 
-export { SAME_SIGNAL_MS };
 
 /** When the first signal came: one within `SAME_SIGNAL_MS` of it is that same one, whoever handles signals by then. */
 let firstAt: number | null = null;

@@ -737,7 +737,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // prevention answers a simple cross-origin request first, src/http/content-type.ts).
   // A GET's query string is decoded as UTF-8: broken bytes in it are refused as a POST body's are (after Apollo's CSRF
   // prevention, which refuses a simple request first).
-  const jsonOnly: Step = (req, res, next) => {
+  const readableRequest: Step = (req, res, next) => {
     if (req.method === 'GET' && !simpleRequest(req.headers) && !wellFormedQueryString(req.url ?? '')) {
       return sendJson(res, 400, { errors: [{ message: MALFORMED_QUERY_STRING, extensions: { code: 'BAD_REQUEST' } }] });
     }
@@ -752,7 +752,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     if (req.method !== 'POST' || essenceOf(req.headers['content-type'] ?? '') !== 'application/json' || (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body) || Object.keys(body).length > 0))) return next();
     sendJson(res, 400, { errors: [{ message: bodyWithoutQueryMessage(body === undefined ? 'empty' : 'no keys'), extensions: { code: 'BAD_REQUEST' } }] });
   };
-  const graphqlSteps: Step[] = [limitByIp, limitBody(BODY_LIMIT_BYTES), jsonOnly, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), notEmpty, persisted, conditionalSubscriptionCheck, acceptable, (req, res, next) => {
+  const graphqlSteps: Step[] = [limitByIp, limitBody(BODY_LIMIT_BYTES), readableRequest, express.json({ limit: BODY_LIMIT_BYTES, verify: refuseMalformedUtf8 }), notEmpty, persisted, conditionalSubscriptionCheck, acceptable, (req, res, next) => {
     // A GraphQL request from here on: its facts made (the access line's GraphQL part, and its metrics, read them).
     const facts = factsOf(req);
     res.once('finish', () => {

@@ -50,9 +50,9 @@ import { refuseSeveralAuthorizations, severalAuthorizations } from '../http/auth
 import { corsFor } from '../http/cors';
 import { GraphiqlPage } from '../http/graphiql';
 import { acceptableId } from '../http/request-log';
-import { CSRF_PREVENTION_HEADERS, essenceOf, NON_PREFLIGHTED_CONTENT_TYPES, notJsonMessage, refuseNotJson, simpleRequest } from '../http/content-type';
+import { CSRF_PREVENTION_HEADERS, NON_PREFLIGHTED_CONTENT_TYPES, notJsonMessage, refuseNotJson, simpleRequest } from '../http/content-type';
 import { misplacedHttpCredentialMessage } from '../auth/connection-params';
-import { bodyTooLargeMessage, refuseOnceOver, refuseTooLarge, undecodableBodyMessage } from '../http/body-limit';
+import { refuseOnceOver, refuseTooLarge, undecodableBodyMessage } from '../http/body-limit';
 import { MALFORMED_QUERY_STRING, notUtf8Charset, sendJson, startsWithBom, wellFormedQueryString } from '../http/respond';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
@@ -1379,16 +1379,15 @@ function withCheckedBody(req: http.IncomingMessage, res: http.ServerResponse, gr
   req.on('end', () => {
     if (res.headersSent || size > GATEWAY_BODY_LIMIT_BYTES) return;
     const decoded = decodedBody(req, Buffer.concat(chunks));
-    if ('status' in decoded) {
-      if (decoded.status === 413) return refuseTooLarge(res, GATEWAY_BODY_LIMIT_BYTES);
-      return refuse(res, decoded.status, decoded.message, { code: 'BAD_REQUEST' });
-    }
+    if ('tooLarge' in decoded) return refuseTooLarge(res, GATEWAY_BODY_LIMIT_BYTES);
+    if ('status' in decoded) return refuse(res, decoded.status, decoded.message, { code: 'BAD_REQUEST' });
     // A byte-order mark before the JSON is read past, as the hub's body parser reads past it (Yoga's JSON.parse refused it).
     const bom = startsWithBom(decoded.body);
     const body = bom ? decoded.body.subarray(3) : decoded.body;
     if (!isUtf8(body)) return refuse(res, 400, 'The request body is not well-formed UTF-8', { code: 'BAD_REQUEST' });
     // A JSON body the hub would refuse before any GraphQL runs is refused here in its words (src/federation/request-shape.ts).
-    const answer = isJsonBody(req) ? bodyAnswer(body.toString('utf8')) : null;
+    // (Only a JSON body gets here: another was refused 415 above, or as a potential CSRF before.)
+    const answer = bodyAnswer(body.toString('utf8'));
     if (answer && 'status' in answer) {
       for (const [name, value] of Object.entries(answer.headers ?? {})) res.setHeader(name, value);
       return refuse(res, answer.status, answer.message, answer.extensions);
@@ -1416,7 +1415,7 @@ const DECODERS: Record<string, (body: Buffer, options: zlib.ZlibOptions & zlib.B
  * well-formed UTF-8"). Refused as at the hub: another encoding 415, a body that does not decompress 400, one that
  * decompresses to more than the limit 413.
  */
-function decodedBody(req: http.IncomingMessage, raw: Buffer): { body: Buffer } | { status: number; message: string } {
+function decodedBody(req: http.IncomingMessage, raw: Buffer): { body: Buffer } | { tooLarge: true } | { status: number; message: string } {
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity') return { body: raw };
   const decode = DECODERS[encoding];
@@ -1425,20 +1424,14 @@ function decodedBody(req: http.IncomingMessage, raw: Buffer): { body: Buffer } |
   try {
     body = decode(raw, { maxOutputLength: GATEWAY_BODY_LIMIT_BYTES + 1 });
   } catch (err) {
-    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return { status: 413, message: bodyTooLargeMessage(GATEWAY_BODY_LIMIT_BYTES) };
+    if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') return { tooLarge: true };
     return { status: 400, message: undecodableBodyMessage(encoding) };
   }
-  if (body.length > GATEWAY_BODY_LIMIT_BYTES) return { status: 413, message: bodyTooLargeMessage(GATEWAY_BODY_LIMIT_BYTES) };
+  if (body.length > GATEWAY_BODY_LIMIT_BYTES) return { tooLarge: true };
   delete req.headers['content-encoding'];
   if (req.headers['content-length'] !== undefined) req.headers['content-length'] = String(body.length);
   return { body };
 }
-
-/** A body the hub's JSON parser reads: content type application/json (any parameters). */
-function isJsonBody(req: http.IncomingMessage): boolean {
-  return essenceOf(req.headers['content-type'] ?? '') === 'application/json';
-}
-
 
 /**
  * A request whose body is larger than `GATEWAY_BODY_LIMIT_BYTES` is answered 413 before anything reads it (by its

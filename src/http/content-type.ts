@@ -13,7 +13,7 @@ export function essenceOf(contentType: string): string {
 }
 
 /** Whether a request carries one of `CSRF_PREVENTION_HEADERS`, not empty. */
-export function preflighted(headers: IncomingHttpHeaders): boolean {
+function preflighted(headers: IncomingHttpHeaders): boolean {
   return CSRF_PREVENTION_HEADERS.some((h) => String(headers[h] ?? '').length > 0);
 }
 

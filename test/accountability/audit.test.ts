@@ -422,6 +422,12 @@ describe('a write whose connection fails', () => {
   async function recordThrough(around: Parameters<typeof interceptAuditWrites>[0], level: 'warn' | 'error'): Promise<string[]> {
     const lines: string[] = [];
     const writer = new AuditWriter(hub.ds, pino({ level }, { write: (line: string) => void lines.push(line) }), false, 0);
+    await recordWith(writer, around);
+    return lines;
+  }
+
+  /** The reader's entry recorded by `writer`, its trail statements going through `around`; settles when written or lost. */
+  async function recordWith(writer: AuditWriter, around: Parameters<typeof interceptAuditWrites>[0]): Promise<void> {
     const restore = interceptAuditWrites(around);
     try {
       record(writer);
@@ -429,7 +435,6 @@ describe('a write whose connection fails', () => {
     } finally {
       restore();
     }
-    return lines;
   }
 
   test('its answer lost after it committed (the connection cut: EPIPE, then ended): sent again, the entry is written once', async () => {
@@ -579,22 +584,13 @@ describe('a write whose connection fails', () => {
     const lines: string[] = [];
     const writer = new AuditWriter(hub.ds, pino({ level: 'error' }, { write: (line: string) => void lines.push(line) }), false, 0);
     const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    const recordWith = async (around: Parameters<typeof interceptAuditWrites>[0]) => {
-      const restore = interceptAuditWrites(around);
-      try {
-        record(writer);
-        await writer.settled();
-      } finally {
-        restore();
-      }
-    };
     // An outage of more than 5 s: the entry is given up.
-    await recordWith(async () => {
+    await recordWith(writer, async () => {
       throw refused();
     });
     expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['AUDIT TRAIL: 1 case access entry could not be written and is lost']);
     // Later, a connection that fails once: sent again, and written.
-    await recordWith(async (send, n) => {
+    await recordWith(writer, async (send, n) => {
       if (n === 1) throw refused();
       return send();
     });
