@@ -172,7 +172,7 @@ async function main(): Promise<void> {
       for (const side of sides) {
         const script = path.relative(root, path.join(side.dir, 'dist/src/cli/gateway.js'));
         const env = { NODE_ENV: 'production', HUB_URL: `${side.hub!.base}/graphql`, COMPLAINTS_PORT: '0' };
-        side.gateway = await startServer(`gateway-${side === sides[0] ? 'base' : 'tree'}`, script, env, work, [], '/healthcheck');
+        side.gateway = await startServer(`gateway-${side === sides[0] ? 'base' : 'tree'}`, script, env, work, []);
       }
       log('gateways: each side\'s `npm run gateway` in production, in front of its own hub');
     }

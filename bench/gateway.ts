@@ -52,17 +52,17 @@ export async function runGatewayBench(input: GatewayBenchInput): Promise<{ resul
   });
   try {
     const gatewayArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-    const one = await startServer('gateway (one hub)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base]), input.logDir, gatewayArgs, '/healthcheck');
+    const one = await startServer('gateway (one hub)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base]), input.logDir, gatewayArgs);
     procs.push(one);
     // Harness-only, side by side with it: the same gateway executing every query itself (forwarding off).
-    const executing = await startServer('gateway (executing every query)', 'dist/bench/gateway-server.js', { HUB_URL: `${input.hub.base}/graphql` }, input.logDir, gatewayArgs, '/healthcheck');
+    const executing = await startServer('gateway (executing every query)', 'dist/bench/gateway-server.js', { HUB_URL: `${input.hub.base}/graphql` }, input.logDir, gatewayArgs);
     procs.push(executing);
     let two: Server | null = null;
     let second: Server | null = null;
     if (!input.embedded) {
       second = await startServer('second hub', 'dist/src/main.js', input.hub.env, input.logDir, input.hub.nodeArgs);
       procs.push(second);
-      two = await startServer('gateway (two hubs)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base, second.base]), input.logDir, [], '/healthcheck');
+      two = await startServer('gateway (two hubs)', 'dist/src/cli/gateway.js', gatewayEnv([input.hub.base, second.base]), input.logDir, []);
       procs.push(two);
     }
     log(
