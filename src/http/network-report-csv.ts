@@ -1,3 +1,5 @@
+import { textProblem } from '../graphql/input-text';
+
 /**
  * The network report as CSV (`GET /reports/network.csv?from=…&to=…`): one row per figure, made from the GraphQL
  * `networkReport` of the same request — same reader, same token, same rules, same figures — so that the CSV is the
@@ -72,6 +74,10 @@ export function reportDate(name: 'from' | 'to', raw: unknown): { value: string }
   const wanted = 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)';
   if (raw === undefined || raw === '') return { argument: name, problem: `is required: ${wanted.replace(/^must be /, '')}` };
   if (typeof raw !== 'string') return { argument: name, problem: `${wanted}, given once` };
+  // What GraphQL refuses in any argument (a control character, a bidirectional override …) is refused in the same
+  // words here, before the value is repeated in a message that would show it to the reader.
+  const bad = textProblem(raw);
+  if (bad) return { argument: name, problem: bad };
   const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
   // RFC 3339 (§5.6) lets the T and the Z be written in lower case, as the GraphQL DateTime argument does.
   const dateTime = /^(\d{4})-(\d{2})-(\d{2})[Tt]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$/.exec(raw);

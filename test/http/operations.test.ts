@@ -1151,5 +1151,18 @@ describe('clients', () => {
       }
       expect(reportDate('to', '2026-01-01x00:00:00Z')).toEqual({ argument: 'to', problem: 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z), got "2026-01-01x00:00:00Z"' });
     });
+
+    test('reportDate refuses what GraphQL refuses in any argument, in its words, and never repeats it to the reader', () => {
+      expect(reportDate('from', '\u202E2025')).toEqual({
+        argument: 'from',
+        problem: 'must not contain a bidirectional formatting character (U+202E), which can show the text in another order than it is written',
+      });
+      expect(reportDate('to', '2026-01-01\u2067')).toEqual({
+        argument: 'to',
+        problem: 'must not contain a bidirectional formatting character (U+2067), which can show the text in another order than it is written',
+      });
+      expect(reportDate('to', '\u00072026')).toEqual({ argument: 'to', problem: 'must not contain a control character (U+0007)' });
+      expect(reportDate('from', '2025\u0000')).toEqual({ argument: 'from', problem: 'must not contain a NUL character (U+0000)' });
+    });
   });
 });
