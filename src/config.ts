@@ -211,6 +211,11 @@ function origins(env: Env, name: string): string[] {
   });
 }
 
+/** TRUST_PROXY, read and checked as the hub reads it: the gateway reads it for the proxies in front of itself. */
+export function trustProxyOf(env: Env): boolean | number | string {
+  return trustProxy(env, 'TRUST_PROXY');
+}
+
 /** Express's `trust proxy`: true/false, a number of hops, or addresses and subnets (`loopback`, `10.0.0.0/8`, …). */
 function trustProxy(env: Env, name: string): boolean | number | string {
   const raw = nonEmpty(env, name);
@@ -313,6 +318,6 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerIp: integer(env, 'RATE_LIMIT_PER_IP', 1200, 0, 1_000_000),
     rateLimitStore,
     redisUrl,
-    trustProxy: trustProxy(env, 'TRUST_PROXY'),
+    trustProxy: trustProxyOf(env),
   };
 }

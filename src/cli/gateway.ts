@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, hubUrlsOf, probeHub, repositoryRoot } from '../federation/gateway';
-import { connectionTimeoutsOf, corsOriginsOf, hubTimeoutOf, maxQueryDepthOf } from '../config';
+import { connectionTimeoutsOf, corsOriginsOf, hubTimeoutOf, maxQueryDepthOf, trustProxyOf } from '../config';
 import { SAME_SIGNAL_MS, startScriptNodeArgs, STOP_WITH_PARENT } from './start-options';
 import { checkPort, shownHost } from '../startup';
 
@@ -73,6 +73,8 @@ async function main(): Promise<void> {
   const hubTimeoutMs = hubTimeoutOf(process.env);
   // The deepest query (MAX_QUERY_DEPTH), read as the hub reads it, and checked before anything starts.
   const maxQueryDepth = maxQueryDepthOf(process.env);
+  // The proxies in front of the gateway whose X-Forwarded-For names the client (TRUST_PROXY): none unless set.
+  const trustProxy = trustProxyOf(process.env);
   // Every port this command listens on is checked before anything starts: each its own (PORT, COMPLAINTS_PORT, and
   // HUB_PORT when it starts a hub), a port in use named, and a hub already listening on HUB_PORT never taken for the
   // one started here.
@@ -99,9 +101,10 @@ async function main(): Promise<void> {
     const hubPort = env('HUB_PORT', 4001);
     await checkPort({ port: hubPort, host: '127.0.0.1' }, 'HUB_PORT');
     hub = spawn(process.execPath, [...startScriptNodeArgs(repositoryRoot), path.join(repositoryRoot, 'dist/src/main.js')], {
-      // The hub's only client is this gateway, on loopback: it trusts the gateway's X-Forwarded-For, so that its rate
-      // limits count each client's address, not the gateway's (unless TRUST_PROXY says otherwise).
-      env: { TRUST_PROXY: 'loopback', ...process.env, PORT: String(hubPort), HOST: '127.0.0.1', [STOP_WITH_PARENT]: '1' },
+      // The hub's only client is this gateway, on loopback: it trusts the gateway's X-Forwarded-For (the one address the
+      // gateway resolved for its client, TRUST_PROXY being the gateway's), so that its rate limits count each client's
+      // address, not the gateway's.
+      env: { ...process.env, TRUST_PROXY: 'loopback', PORT: String(hubPort), HOST: '127.0.0.1', [STOP_WITH_PARENT]: '1' },
       // A process group of its own: the terminal's Ctrl-C (sent to the whole foreground group) and a SIGTERM to this
       // command's group reach the gateway only, which stops the hub once it has answered the requests under way (the
       // hub stopped at once beside it, and a request the gateway had taken was answered 503). The IPC channel stops
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
     introspection: process.env.NODE_ENV !== 'production',
     maxQueryDepth,
     corsOrigins,
+    trustProxy,
     hubTimeoutMs,
     ...timeouts,
   });

@@ -56,7 +56,7 @@ import { refuseOnceOver, refuseTooLarge, undecodableBodyMessage } from '../http/
 import { MALFORMED_QUERY_STRING, notUtf8Charset, sendJson, startsWithBom, wellFormedQueryString } from '../http/respond';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
-import { cameFromGateway, clientForwardedFor, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, GATEWAY_VIA, gatewayLive, GatewayLive } from './live';
+import { cameFromGateway, clientForwardedFor, compileTrust, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, GATEWAY_VIA, gatewayLive, GatewayLive, TrustProxy } from './live';
 import { bodyAnswer, persistedQueryAnswer, requestShapePlugin } from './request-shape';
 
 /** The repository's root (from the source tree and from the compiled `dist/`). */
@@ -265,7 +265,7 @@ function rootKeys(args: Pick<ExecutionArgs, 'schema' | 'document' | 'operationNa
  * The hub's refusals of a whole request keep their status: 401 (the credential), 429 and 503 with `Retry-After`; the
  * gateway answers them with the same status, the hub's error and no data.
  */
-export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: number): GatewayPlugin {
+export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: number, trust: TrustProxy): GatewayPlugin {
   const forwarded = forwardedWhen(supergraph);
   return {
     onExecute({ args, setExecuteFn }) {
@@ -286,7 +286,7 @@ export function forwardPlugin(supergraph: string, hubUrl: string, hubTimeoutMs: 
       const query = clientText ?? print(args.document);
       setExecuteFn(async (a) => {
         const authorization = forwardedAuthorization(context, request);
-        const xForwardedFor = clientForwardedFor(context, request);
+        const xForwardedFor = clientForwardedFor(context, request, trust);
         const headers: Record<string, string> = {
           'content-type': 'application/json',
           accept: 'application/graphql-response+json, application/json;q=0.9',
@@ -1167,6 +1167,11 @@ export interface GatewayOptions {
   maxQueryDepth?: number;
   /** Browser origins allowed to call the gateway (the hub's CORS_ORIGINS); none by default. */
   corsOrigins?: string[];
+  /**
+   * The proxies in front of the gateway whose `X-Forwarded-For` names the client (TRUST_PROXY, read as the hub reads
+   * it): none by default, the client being the connection's address. What the gateway sends a hub is that one address.
+   */
+  trustProxy?: boolean | number | string;
 }
 
 /**
@@ -1526,7 +1531,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const urls = Object.fromEntries(
     Object.entries(options.subgraphs).map(([name, u]) => [name, Array.isArray(u) ? u : [u]]),
   ) as Record<SubgraphName, string[]>;
-  const live = gatewayLive(urls.hub, options.maxQueryDepth ?? 12);
+  const trust = compileTrust(options.trustProxy);
+  const live = gatewayLive(urls.hub, options.maxQueryDepth ?? 12, trust);
   const logging = options.logging === false ? false : gatewayLogger(options.logging ?? 'error', options.logWriter);
   // Hive Gateway registers SIGINT/SIGTERM handlers of its own that dispose the runtime at once, breaking off every
   // request under way; the gateway's own stop (`stop`) answers them first, so those handlers are taken out again.
@@ -1552,11 +1558,11 @@ export function createGateway(options: GatewayOptions): Gateway {
       // gateway fetches over HTTP); an HTTP client's is its header.
       fromClientToSubgraphs({ request, context }) {
         const authorization = forwardedAuthorization(context, request);
-        const xForwardedFor = clientForwardedFor(context, request);
+        const xForwardedFor = clientForwardedFor(context, request, trust);
         return { ...(authorization ? { authorization } : {}), ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
       },
     },
-    plugins: () => [...limitsPlugins(options.maxQueryDepth ?? 12), tooDeepPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), requestShapePlugin(), instancesPlugin(urls, logging || null, options.hubTimeoutMs ?? 60_000), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(options.forward === false ? [] : [forwardPlugin(options.supergraph, placeholderUrls.hub, options.hubTimeoutMs ?? 60_000)])],
+    plugins: () => [...limitsPlugins(options.maxQueryDepth ?? 12), tooDeepPlugin(options.maxQueryDepth ?? 12), variablesPlugin(), conditionalRootPlugin(), requestShapePlugin(), instancesPlugin(urls, logging || null, options.hubTimeoutMs ?? 60_000), refusedCredentialPlugin(), redactionsPlugin(), hubLinksPlugin(options.supergraph), hiddenLinksPlugin(), partialAnswersPlugin(), ...(options.forward === false ? [] : [forwardPlugin(options.supergraph, placeholderUrls.hub, options.hubTimeoutMs ?? 60_000, trust)])],
     // One subgraph request per delegated field, not several root fields merged into one request under generated
     // aliases: the hub's redaction paths can then be re-rooted at the field that asked (redactionsPlugin). A page of
     // entities is still one request (batch delegation is unaffected).

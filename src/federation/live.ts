@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import proxyAddr from 'proxy-addr';
 import { getGraphQLWSOptions, GatewayRuntime } from '@graphql-hive/gateway-runtime';
 import { buildGraphQLWSExecutor } from '@graphql-tools/executor-graphql-ws';
 import type { Executor } from '@graphql-tools/utils';
@@ -56,30 +57,43 @@ export function forwardedAuthorization(context: unknown, request: { headers: { g
   return request?.headers.get('authorization') || undefined;
 }
 
+/** Which proxies in front of the gateway name the client (Express's `trust proxy`, compiled): `compileTrust`. */
+export type TrustProxy = (address: string, hop: number) => boolean;
+
 /**
- * The `X-Forwarded-For` the gateway sends a hub for a client: what the client's request carried, then the address the
- * gateway got it from. A hub behind the gateway (`npm run gateway` starts its own with `TRUST_PROXY=loopback`) then
- * counts the rate limits per address of the client, not of the gateway.
+ * TRUST_PROXY's value (src/config.ts `trustProxyOf`: true, a number of proxies, or addresses and subnets) compiled as
+ * Express compiles its `trust proxy`; nothing is trusted without one.
  */
-export function forwardedFor(headers: { get(name: string): string | null } | undefined, peer: string | undefined): string | undefined {
-  const chain = [headers?.get('x-forwarded-for')?.trim(), peer].filter((part): part is string => Boolean(part));
-  return chain.length ? chain.join(', ') : undefined;
+export function compileTrust(value: boolean | number | string | undefined): TrustProxy {
+  if (value === true) return () => true;
+  if (typeof value === 'number') return (_address, hop) => hop < value;
+  if (typeof value === 'string') return proxyAddr.compile(value.split(',').map((part) => part.trim()));
+  return () => false;
 }
 
 /**
- * The client's address chain for a request of the gateway's GraphQL context: an HTTP client's own header and the
- * address of its connection (the node request under the gateway's server); a WebSocket client's was put in the
- * request of its context when it connected.
+ * The client's address as the gateway resolves it, which is what the gateway sends a hub as `X-Forwarded-For` (one
+ * address): the address of the connection, or, where that is a proxy TRUST_PROXY names, the address the trusted
+ * proxies name (Express's `req.ip`, as at the hub). A hub behind the gateway (`npm run gateway` starts its own with
+ * `TRUST_PROXY=loopback`) counts its per-address limit and logs per client, not per gateway. The client's own
+ * `X-Forwarded-For` is never passed on as it came: a client that could reach the gateway directly named any address
+ * it liked, and the hub, trusting the gateway, took it (every request a new address: no per-address limit at all).
  */
-export function clientForwardedFor(context: unknown, request: { headers: { get(name: string): string | null } } | undefined): string | undefined {
+export function clientAddress(request: http.IncomingMessage | undefined, trust: TrustProxy): string | undefined {
+  if (!request?.socket?.remoteAddress) return undefined;
+  return proxyAddr(request, trust);
+}
+
+/**
+ * The client's address for a request of the gateway's GraphQL context (`clientAddress`): an HTTP client's from the node
+ * request under the gateway's server; a WebSocket client's was resolved when it connected and put in the request of
+ * its context (`gatewayLive`), the client's own header left out.
+ */
+export function clientForwardedFor(context: unknown, request: { headers: { get(name: string): string | null } } | undefined, trust: TrustProxy): string | undefined {
   const req = (context as { req?: http.IncomingMessage } | undefined)?.req;
-  return forwardedFor(request?.headers, req?.socket?.remoteAddress);
-}
-
-/** The client's address chain of a graphql-ws context (its upgrade request). */
-function upgradeForwardedFor(request: http.IncomingMessage): string | undefined {
-  const header = request.headers['x-forwarded-for'];
-  return forwardedFor({ get: () => (typeof header === 'string' ? header : null) }, request.socket.remoteAddress);
+  if (req) return clientAddress(req, trust);
+  if (context && typeof context === 'object' && LINK in context) return request?.headers.get('x-forwarded-for') ?? undefined;
+  return undefined;
 }
 
 /**
@@ -328,7 +342,7 @@ export interface GatewayLive {
 }
 
 /** Subscriptions to the hubs at `hubUrls` (their HTTP GraphQL URLs; several are used in turn, one per connection). */
-export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
+export function gatewayLive(hubUrls: string[], maxDepth = 12, trust: TrustProxy = compileTrust(false)): GatewayLive {
   // The hub's validation of a subscription, with its limits on a query (src/live/websocket.ts).
   const rules = [...specifiedRules, ...hubValidationRules(maxDepth)];
   let next = 0;
@@ -349,7 +363,7 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
    */
   const subscribedOverHttp = async (request: Parameters<WsExecutor>[0], context: Record<string, unknown> | undefined): Promise<never> => {
     const authorization = forwardedAuthorization(context, context?.request as Request | undefined);
-    const xForwardedFor = clientForwardedFor(context, context?.request as Request | undefined);
+    const xForwardedFor = clientForwardedFor(context, context?.request as Request | undefined, trust);
     for (const url of inTurn()) {
       // Lost after it was acknowledged: the events' own failure ends the stream (closingWith), nothing more to do here.
       const link = new HubLink(url, authorization, () => undefined, xForwardedFor);
@@ -407,7 +421,7 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
                   typeof v === 'string' && k !== 'x-forwarded-for' && k !== 'authorization' && k !== 'cookie' ? [[k, v] as [string, string]] : [],
                 ),
                 // The client's address, for the fields of its events fetched over HTTP (propagateHeaders).
-                ...((xff) => (xff ? [['x-forwarded-for', xff] as [string, string]] : []))(upgradeForwardedFor(ctx.extra.request)),
+                ...((xff) => (xff ? [['x-forwarded-for', xff] as [string, string]] : []))(clientAddress(ctx.extra.request, trust)),
               ],
             }),
             [LINK]: ctx.extra.link,
@@ -448,7 +462,7 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12): GatewayLive {
                   // on which graphql-ws clients (Apollo's GraphQLWsLink, urql) connect again; on 1011 they gave up.
                   if (socket.readyState === WebSocket.OPEN) socket.close(forwardable(code) ? code : 1013, forwardable(code) ? reason : 'Try again later: the hub closed the connection');
                 },
-                upgradeForwardedFor(ctx.extra.request),
+                clientAddress(ctx.extra.request, trust),
               );
               try {
                 await candidate.ready;

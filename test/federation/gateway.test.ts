@@ -442,7 +442,9 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
       expect([res.status, res.headers.get('x-request-id')]).toEqual([200, 'req-forwarded-1']);
       expect(await res.json()).toEqual({ data: { me: { kind: 'COORDINATOR' }, mine: { totalCount: caseAccess.oliver.sees.length }, case: { reference: 'OFT-2004-003' } } });
       expect(seen.map((r) => [JSON.parse(r.body), r.authorization?.startsWith('Bearer '), r.forwardedFor, r.requestId])).toEqual([
-        [{ query, operationName: 'Two', variables: { id: caseId('OFT-2004-003') } }, true, '203.0.113.9, 127.0.0.1', 'req-forwarded-1'],
+        // The client's own X-Forwarded-For is not passed on: the gateway trusts no proxy in front of it (TRUST_PROXY
+        // unset), so the client is the connection's address.
+        [{ query, operationName: 'Two', variables: { id: caseId('OFT-2004-003') } }, true, '127.0.0.1', 'req-forwarded-1'],
       ]);
       // A request id the hub would not keep is replaced at the gateway, as the hub replaces it: the id the client is
       // answered is the one the hub got.
@@ -862,7 +864,8 @@ describe('the client’s address reaches the hub', () => {
     const config = loadConfig({ ...testHubEnv(), TRUST_PROXY: 'loopback', RATE_LIMIT_PER_IP: '2' });
     const limited = await createHub({ config, ds: hub.ds, logger: createLogger(config) });
     const limitedUrl = `http://127.0.0.1:${await limited.listen(0, '127.0.0.1')}/graphql`;
-    const front = createGateway({ supergraph: supergraph(), subgraphs: { hub: limitedUrl, complaints: complaints.url }, logging: false });
+    // The proxy in front of the gateway is on loopback, and the gateway is told to trust it (TRUST_PROXY).
+    const front = createGateway({ supergraph: supergraph(), subgraphs: { hub: limitedUrl, complaints: complaints.url }, logging: false, trustProxy: 'loopback' });
     const frontUrl = `http://127.0.0.1:${await front.listen(0, '127.0.0.1')}/graphql`;
     try {
       // Two clients behind a proxy in front of the gateway: each has its own budget of 2 requests a minute at the hub.
@@ -884,6 +887,37 @@ describe('the client’s address reaches the hub', () => {
       expect([b.status, b.body.data.me.kind]).toEqual([200, 'ANONYMOUS']);
     } finally {
       await front.stop();
+      await limited.stop();
+    }
+  });
+
+  test('a client cannot name its own address through the gateway: without TRUST_PROXY its X-Forwarded-For is not passed on, and every request counts against its connection’s address', async () => {
+    const config = loadConfig({ ...testHubEnv(), TRUST_PROXY: 'loopback', RATE_LIMIT_PER_IP: '2' });
+    const limited = await createHub({ config, ds: hub.ds, logger: createLogger(config) });
+    const limitedUrl = `http://127.0.0.1:${await limited.listen(0, '127.0.0.1')}/graphql`;
+    const seen: Array<string | undefined> = [];
+    const recorder = http.createServer((req, res) => {
+      seen.push(req.headers['x-forwarded-for'] as string | undefined);
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', async () => {
+        const headers = Object.fromEntries(['content-type', 'accept', 'authorization', 'x-forwarded-for'].flatMap((h) => (req.headers[h] ? [[h, String(req.headers[h])]] : [])));
+        const answer = await fetch(limitedUrl, { method: 'POST', headers, body: Buffer.concat(chunks) });
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(await answer.text());
+      });
+    });
+    const recorderPort = await listening(recorder);
+    const front = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${recorderPort}/graphql`, complaints: complaints.url }, logging: false });
+    const frontUrl = `http://127.0.0.1:${await front.listen(0, '127.0.0.1')}/graphql`;
+    try {
+      // A new made-up address on every request (the probe's reproduction: all twelve were answered before).
+      const statuses: number[] = [];
+      for (let i = 1; i <= 4; i++) statuses.push((await post(frontUrl, `{ me { kind } }`, null, { 'x-forwarded-for': `10.9.${i}.1`, forwarded: `for=10.8.${i}.1` })).status);
+      expect(statuses).toEqual([200, 200, 429, 429]);
+      expect(seen).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    } finally {
+      await front.stop();
+      await closing(recorder);
       await limited.stop();
     }
   });
