@@ -124,10 +124,17 @@ export class TokenService {
     } else {
       ({ payload } = await jwtVerify(token, this.secret!, { ...this.verifyOptions, algorithms: ['HS256'] }));
     }
+    // An expiry no date can hold (past the year 275760: `exp` 1e300) is no expiry a reader of the token can keep to:
+    // an open subscription would never close, its timer firing at once forever. Refused as not valid.
+    if (payload.exp !== undefined && Number.isNaN(new Date(payload.exp * 1000).getTime())) {
+      throw Object.assign(new Error('the token expires at no representable time'), { code: 'ERR_JWT_CLAIM_VALIDATION_FAILED' });
+    }
     return {
       sub: String(payload.sub),
       email: typeof payload.email === 'string' ? payload.email : undefined,
-      emailVerified: typeof payload.email_verified === 'boolean' ? payload.email_verified : undefined,
+      // OpenID Connect's boolean; some providers write it as a string. Anything there but true or "true" is not a
+      // verification (a provider's "false" was taken as none at all, and the address as verified).
+      emailVerified: payload.email_verified === undefined ? undefined : payload.email_verified === true || payload.email_verified === 'true',
       exp: payload.exp,
     };
   }

@@ -139,6 +139,15 @@ test('a provider’s token names its person by the email claim, whatever its sub
       body: { errors: [{ message: 'The identity provider has not verified the token’s email', extensions: { code: 'UNAUTHENTICATED' } }] },
     });
     expect(await me(url, await signed({ email: cast.isla, email_verified: true }, randomUUID()))).toEqual({ status: 200, retryAfter: null, body: { data: { me: { kind: 'AGENCY', person: { email: cast.isla } } } } });
+    // Written as a string, as some providers do: "true" is a verification; "false", or anything else, is none.
+    for (const unverified of ['false', 'no', 0, null]) {
+      expect(await me(url, await signed({ email: cast.isla, email_verified: unverified }, randomUUID()))).toEqual({
+        status: 401,
+        retryAfter: null,
+        body: { errors: [{ message: 'The identity provider has not verified the token’s email', extensions: { code: 'UNAUTHENTICATED' } }] },
+      });
+    }
+    expect(await me(url, await signed({ email: cast.isla, email_verified: 'true' }, randomUUID()))).toMatchObject({ status: 200, body: { data: { me: { kind: 'AGENCY' } } } });
     // Another address that PostgreSQL's lower() would fold into hers (the dotted capital İ): nobody.
     expect(await me(url, await signed({ email: 'İsla.morgan@ico.example' }, randomUUID()))).toEqual({
       status: 401,

@@ -113,6 +113,9 @@ describe('a token that is present but not good: HTTP 401, UNAUTHENTICATED, no da
     ['signed with another algorithm', async () => token({ alg: 'HS512' })],
     ['alg "none"', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: personId(cast.ann), exp: now() + 3600 })}.`],
     ['no expiry', async () => token({ exp: null })],
+    // No date holds it: an open subscription's timer fired at once, forever, and the connection never closed.
+    ['an expiry past any date (exp 1e300)', async () => token({ exp: 1e300 })],
+    ['an expiry just past the last date (8.64e12 s + 1)', async () => token({ exp: 8.64e12 + 1 })],
   ])('an invalid token (%s)', async (_what, make) => {
     expect(await withHeader(`Bearer ${await make()}`)).toEqual(unauthenticated('The token is not valid'));
   });
