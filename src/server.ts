@@ -312,14 +312,19 @@ function presentsSecret(header: string | undefined, secret: string): boolean {
   return timingSafeEqual(given, createHash('sha256').update(secret).digest());
 }
 
-/** Headers by which proxies and CDNs name the client they relay for: any of them means the request is not this host's own. */
-const RELAYED_FOR = ['x-forwarded-for', 'forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-cluster-client-ip', 'x-forwarded-host', 'via'];
+/**
+ * Headers by which proxies and CDNs name the client they relay for, or say they relayed: any of them means the request
+ * is not this host's own. Besides these, every `X-Forwarded-*` and `X-Original-*` header (`RELAYED_PREFIX`): a TLS
+ * proxy on this host that sets only `X-Forwarded-Proto` relays others' requests all the same.
+ */
+const RELAYED_FOR = ['forwarded', 'x-real-ip', 'x-client-ip', 'true-client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-cluster-client-ip', 'x-envoy-external-address', 'via'];
+const RELAYED_PREFIX = /^x-(forwarded|original)-/;
 
 /** A request from this host itself: a loopback peer, and no proxy's forwarding headers (a proxy on this host relays others'). */
 function fromThisHost(req: http.IncomingMessage): boolean {
   const peer = req.socket.remoteAddress ?? '';
   const loopback = peer === '::1' || /^(::ffff:)?127\./.test(peer);
-  return loopback && RELAYED_FOR.every((h) => req.headers[h] === undefined);
+  return loopback && RELAYED_FOR.every((h) => req.headers[h] === undefined) && !Object.keys(req.headers).some((h) => RELAYED_PREFIX.test(h));
 }
 
 export async function createHub(options: HubOptions): Promise<Hub> {

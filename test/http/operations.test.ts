@@ -313,6 +313,9 @@ describe('GET /metrics (Prometheus)', () => {
         { 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }, { 'x-client-ip': '203.0.113.9' },
         { 'true-client-ip': '203.0.113.9' }, { 'cf-connecting-ip': '203.0.113.9' }, { 'fastly-client-ip': '203.0.113.9' }, { 'x-cluster-client-ip': '203.0.113.9' },
         { 'x-forwarded-host': 'hub.example.org' }, { via: '1.1 proxy' },
+        // A TLS proxy on this host that says only what it did (a probe: each of these was served the metrics).
+        { 'x-forwarded-proto': 'https' }, { 'x-forwarded-port': '443' }, { 'x-forwarded-server': 'edge' }, { 'x-original-forwarded-for': '203.0.113.9' },
+        { 'x-envoy-external-address': '203.0.113.9' },
       ] as Array<Record<string, string>>) {
         const relayed = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: header });
         expect([relayed.status, await relayed.json()]).toEqual([403, { error: 'metrics are served to this host only: set METRICS_TOKEN to scrape them from elsewhere' }]);
