@@ -124,26 +124,33 @@ const CREDENTIAL_VALUE = /^\s*"?((Bearer|Token|ApiKey)\s+\S+|lapk_[A-Za-z0-9_-]{
  * digits only, lower case). Names only: a proxy's or a CDN's own headers (an identity-aware proxy's JWT in
  * `cf-access-jwt-assertion`, `x-goog-iap-jwt-assertion`, `x-amzn-oidc-data`) pass as they are.
  */
-const CREDENTIAL_NAMES = new Set(['xapikey', 'apikey', 'xauthtoken', 'authtoken', 'xaccesstoken', 'accesstoken', 'token', 'xtoken', 'apitoken', 'xapitoken', 'bearer', 'jwt', 'xjwt']);
+const CREDENTIAL_NAMES = new Set([
+  'xapikey', 'apikey', 'xauthtoken', 'authtoken', 'xaccesstoken', 'accesstoken', 'token', 'xtoken', 'apitoken', 'xapitoken', 'bearer', 'jwt', 'xjwt',
+  // Authorization under another name or spelling, or in the URL (`?authorization=Bearer …`); a proxy that moved the
+  // client's header aside (`X-Forwarded-Authorization`) without putting one back.
+  'authorization', 'xauthorization', 'authorisation', 'xauthorisation', 'xforwardedauthorization', 'key', 'xkey',
+]);
 
 const normalName = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /**
  * Where a request without an Authorization header carries a credential instead — a header or query parameter named as
- * one (`X-API-Key: lapk_…`, `X-Auth-Token: eyJ…`, `?access_token=…`) whose value looks like one, or a cookie that is
- * the hub's beyond doubt (below) — or null. Such a
+ * one (`X-API-Key: eyJ…`, `X-Authorization: Bearer …`, `?access_token=…`) whose value looks like one, one of the hub's
+ * API keys (`lapk_…`) under any name, or a cookie that is the hub's beyond doubt (below) — or null. Such a
  * request is refused (401 saying where the credential goes), not answered as anonymous: a credential given is never
  * silently ignored (DOMAIN §2). An API gateway's own key (`x-api-key: d41d8…`) and a proxy's own JWT headers pass.
  */
 export function misplacedHttpCredential(req: IncomingMessage): string | null {
+  // One of the hub's API keys is the hub's under any name; another value only under a credential's name.
+  const misplaced = (name: string, value: string) => HUB_API_KEY.test(value) || (CREDENTIAL_NAMES.has(normalName(name)) && CREDENTIAL_VALUE.test(value));
   for (const [name, value] of Object.entries(req.headers)) {
-    if (!CREDENTIAL_NAMES.has(normalName(name))) continue;
-    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && CREDENTIAL_VALUE.test(v)) return `the ${name} header`;
+    if (name === 'authorization' || name === 'cookie') continue;
+    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && misplaced(name, v)) return `the ${name} header`;
   }
   const at = (req.url ?? '').indexOf('?');
   if (at >= 0) {
     for (const [name, v] of new URLSearchParams((req.url ?? '').slice(at + 1))) {
-      if (CREDENTIAL_NAMES.has(normalName(name)) && CREDENTIAL_VALUE.test(v)) return `the query parameter ${name}`;
+      if (misplaced(name, v)) return `the query parameter ${name}`;
     }
   }
   // Cookies: a browser sends every app's cookies of the host, whatever its port, so a `token` cookie holding a JWT may

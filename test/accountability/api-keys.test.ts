@@ -349,6 +349,14 @@ describe('keys that do not work', () => {
     expect(await refusedAs({ token: `Bearer ${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the token header')]]]);
     expect(await refusedAs({}, `/graphql?access_token=${token}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter access_token')]]]);
     expect(await refusedAs({ 'x-api-key': `ApiKey ${key.secret}` })).toEqual([401, [['UNAUTHENTICATED', where('the x-api-key header')]]]);
+    // Authorization under another name or in the URL, and one of the hub's API keys under any name (a probe: each was
+    // answered as anonymous).
+    expect(await refusedAs({ 'x-authorization': `Bearer ${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the x-authorization header')]]]);
+    expect(await refusedAs({ authorisation: `Bearer ${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the authorisation header')]]]);
+    expect(await refusedAs({ 'x-forwarded-authorization': `Bearer ${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the x-forwarded-authorization header')]]]);
+    expect(await refusedAs({}, `/graphql?authorization=${encodeURIComponent(`Bearer ${token}`)}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter authorization')]]]);
+    expect(await refusedAs({ 'x-key': key.secret })).toEqual([401, [['UNAUTHENTICATED', where('the x-key header')]]]);
+    expect(await refusedAs({}, `/graphql?k=${key.secret}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter k')]]]);
     // In a cookie when it is the hub's beyond doubt (percent-encoded or not), among a browser's other cookies: one of its
     // API keys under any name, a credential in a cookie named Authorization.
     expect(await refusedAs({ cookie: `theme=dark; api_key=${key.secret}` })).toEqual([401, [['UNAUTHENTICATED', where('the cookie api_key')]]]);
