@@ -113,14 +113,21 @@ export function cameFromGateway(headers: http.IncomingHttpHeaders): boolean {
 function hubClient(
   url: string,
   authorization: string | undefined,
-  on: { connected?: () => void; closed?: (code: number, reason: string) => void } = {},
+  on: { connected?: () => void; closed?: (code: number, reason: string, refusedWith: number | null) => void } = {},
   xForwardedFor?: string,
 ): Client {
   // The upgrade request to the hub carries the client's address chain (the hub's per-address limit counts it).
   const headers = { via: GATEWAY_VIA, ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
   const Impl = class extends WebSocket {
+    /** The status the hub answered the upgrade with instead of 101 (429: its per-address limit), if it did. */
+    refusedWith: number | null = null;
     constructor(address: string, protocols?: string | string[]) {
       super(address, protocols, { headers });
+      // ws says a refused upgrade only in its error's words (`Unexpected server response: 429`), then closes with 1006.
+      this.on('error', (err: Error) => {
+        const status = /^Unexpected server response: (\d{3})$/.exec(err.message);
+        if (status) this.refusedWith = Number(status[1]);
+      });
     }
   };
   return createClient({
@@ -133,8 +140,8 @@ function hubClient(
     on: {
       connected: () => on.connected?.(),
       closed: (event) => {
-        const { code, reason } = event as { code?: number; reason?: string };
-        on.closed?.(code ?? 1006, typeof reason === 'string' ? reason : '');
+        const { code, reason, target } = event as { code?: number; reason?: string; target?: { refusedWith?: number | null } };
+        on.closed?.(code ?? 1006, typeof reason === 'string' ? reason : '', target?.refusedWith ?? null);
       },
     },
   });
@@ -153,6 +160,16 @@ function disposeQuietly(client: Client): void {
     .catch(() => undefined);
 }
 
+/** How a hub connection ended before the hub acknowledged it: its close, and the HTTP status of a refused upgrade. */
+interface HubClosed {
+  code: number;
+  reason: string;
+  refusedWith: number | null;
+}
+
+/** The close of a client's connection the hub refused for its rate limit (429): said so, not "the hub is unavailable". */
+export const RATE_LIMITED_CLOSE = { code: 4429, reason: 'Too many requests from this address: try again later' };
+
 /** A client WebSocket's connection to a hub, with the client's token. */
 class HubLink {
   readonly ready: Promise<void>;
@@ -163,7 +180,7 @@ class HubLink {
 
   constructor(url: string, authorization: string | undefined, onLost: (code: number, reason: string) => void, xForwardedFor?: string) {
     let accept!: () => void;
-    let refuse!: (closed: { code: number; reason: string }) => void;
+    let refuse!: (closed: HubClosed) => void;
     this.ready = new Promise<void>((resolve, reject) => {
       accept = resolve;
       refuse = reject;
@@ -173,8 +190,8 @@ class HubLink {
         this.connected = true;
         accept();
       },
-      closed: (code, reason) => {
-        if (!this.connected) refuse({ code, reason });
+      closed: (code, reason, refusedWith) => {
+        if (!this.connected) refuse({ code, reason, refusedWith });
         else if (!this.disposed) onLost(code, reason);
         this.disposed = true;
       },
@@ -371,7 +388,10 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12, trust: TrustProxy 
         await link.ready;
       } catch (closed) {
         link.dispose();
-        if ((closed as { code?: number }).code === 1006) continue;
+        if ((closed as HubClosed).refusedWith === 429) {
+          return failingWith(new GraphQLError(RATE_LIMITED_CLOSE.reason, { extensions: { code: 'RATE_LIMITED' } })) as never;
+        }
+        if ((closed as HubClosed).code === 1006) continue;
         return failingWith(closeError(closed)) as never;
       }
       const events = link.execute(request) as unknown;
@@ -469,7 +489,13 @@ export function gatewayLive(hubUrls: string[], maxDepth = 12, trust: TrustProxy 
                 link = candidate;
               } catch (closed) {
                 candidate.dispose();
-                const { code, reason } = closed as { code: number; reason?: string };
+                const { code, reason, refusedWith } = closed as HubClosed;
+                // The hub's per-address limit (its upgrade answered 429): said as such, with a code graphql-ws clients do
+                // not reconnect on at once, and not tried again at another hub (which would be a way around the limit).
+                if (refusedWith === 429) {
+                  if (socket.readyState === WebSocket.OPEN) socket.close(RATE_LIMITED_CLOSE.code, RATE_LIMITED_CLOSE.reason);
+                  return false;
+                }
                 // The hub refused the token (4403): the gateway refuses the client the same way, with the hub's reason.
                 if (code === 4403) {
                   if (socket.readyState === WebSocket.OPEN) socket.close(4403, closeReason(reason || 'Forbidden'));

@@ -5,10 +5,13 @@ import { SignJWT } from 'jose';
 import WebSocket from 'ws';
 import { ComplaintsService, startComplaintsService } from '../../examples/complaints/service';
 import { createGateway, Gateway } from '../../src/federation/gateway';
-import { refusalMessage } from '../../src/federation/live';
+import { RATE_LIMITED_CLOSE, refusalMessage } from '../../src/federation/live';
+import { loadConfig } from '../../src/config';
+import { createLogger } from '../../src/logger';
+import { createHub } from '../../src/server';
 import { AUTHORIZATION_NOT_ONE_STRING, misplacedCredentialReason } from '../../src/auth/connection-params';
 import { emailOf, ViewerName } from '../support/demo-access';
-import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
+import { caseId, cast, personId, startTestHub, TEST_SECRET, testHubEnv, TestHub } from '../support/hub';
 import { dispatchOf, LiveClient, LiveSubscription, receivedInAll, subscribed, unsubscribedAll } from '../support/live';
 
 /**
@@ -178,6 +181,38 @@ test('the upgrade request’s Authorization header is no identity: alone it is r
   } finally {
     ws.close();
   }
+});
+
+describe('the hub’s per-address limit, through the gateway', () => {
+  test('a connection the hub refuses for its rate limit (its upgrade answered 429) is closed 4429 saying so, not 1013 "the hub is unavailable" (on which clients connect again at once)', async () => {
+    const config = loadConfig({ ...testHubEnv(), TRUST_PROXY: 'loopback', RATE_LIMIT_PER_IP: '1' });
+    const limited = await createHub({ config, ds: hub.ds, logger: createLogger(config) });
+    const limitedUrl = `http://127.0.0.1:${await limited.listen(0, '127.0.0.1')}/graphql`;
+    // Two instances of the hub, each counting alone (in memory): both have the address's budget spent below.
+    const second = await createHub({ config, ds: hub.ds, logger: createLogger(config) });
+    const secondUrl = `http://127.0.0.1:${await second.listen(0, '127.0.0.1')}/graphql`;
+    const front = createGateway({
+      supergraph: fs.readFileSync(path.join(__dirname, '../../supergraph.graphql'), 'utf8'),
+      subgraphs: { hub: [limitedUrl, secondUrl], complaints: complaints.url },
+      logging: false,
+    });
+    const frontUrl = `http://127.0.0.1:${await front.listen(0, '127.0.0.1')}/graphql`;
+    try {
+      // Each hub's one request a minute for this address, spent over HTTP.
+      for (let i = 0; i < 2; i++) {
+        const res = await fetch(frontUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { kind } }' }) });
+        expect(res.status).toBe(200);
+      }
+      const refused = await LiveClient.connect(frontUrl, {});
+      expect(refused.acknowledged).toBe(false);
+      expect(await refused.client.closed).toEqual(RATE_LIMITED_CLOSE);
+      expect(RATE_LIMITED_CLOSE).toEqual({ code: 4429, reason: 'Too many requests from this address: try again later' });
+    } finally {
+      await front.stop();
+      await second.stop();
+      await limited.stop();
+    }
+  });
 });
 
 describe('identity is the hub’s decision, closed as the hub closes it', () => {
