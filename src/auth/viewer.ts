@@ -94,7 +94,7 @@ export async function credentialFromHeader(
     if (claims.emailVerified === false) throw unauthenticated('The identity provider has not verified the token’s email');
     // Matched case-insensitively in ASCII only: PostgreSQL's lower() folds some other letters into ASCII ones (the
     // dotted capital İ into i), so that another address would name a person of the hub.
-    if (!/^[\x21-\x7e]+$/.test(claims.email!)) throw unauthenticated('The token’s email is not an address of the hub’s people (ASCII only)');
+    if (!/^[\x21-\x7e]+$/.test(claims.email!)) throw unauthenticated('The token’s email is not an address of the hub’s people (printable ASCII only, no spaces)');
   }
   const email = person ? null : claims.email ?? null;
   const row = await lookups.viewerOf(person, email);

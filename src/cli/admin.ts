@@ -101,7 +101,7 @@ async function main(): Promise<number> {
       case 'leave': {
         const p = await leavePerson(query, args[0]);
         say(`${args[0]} (${p.name}) has left ${p.organization} in ${where}: their tokens are refused from their next request`);
-        if (p.apiKeys) say(`${p.apiKeys} API ${p.apiKeys === 1 ? 'key' : 'keys'} they created for ${p.organization} stay valid: its people can revoke them (revokeApiKey)`);
+        if (p.apiKeys) say(`${p.apiKeys} API ${p.apiKeys === 1 ? 'key' : 'keys'} they created for ${p.organization} ${p.apiKeys === 1 ? 'stays' : 'stay'} valid: its people can revoke ${p.apiKeys === 1 ? 'it' : 'them'} (revokeApiKey)`);
         break;
       }
       case 'reinstate': {

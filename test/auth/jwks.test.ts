@@ -152,7 +152,13 @@ test('a provider’s token names its person by the email claim, whatever its sub
     expect(await me(url, await signed({ email: 'İsla.morgan@ico.example' }, randomUUID()))).toEqual({
       status: 401,
       retryAfter: null,
-      body: { errors: [{ message: 'The token’s email is not an address of the hub’s people (ASCII only)', extensions: { code: 'UNAUTHENTICATED' } }] },
+      body: { errors: [{ message: 'The token’s email is not an address of the hub’s people (printable ASCII only, no spaces)', extensions: { code: 'UNAUTHENTICATED' } }] },
+    });
+    // A space is ASCII, and refused all the same: the words say so.
+    expect(await me(url, await signed({ email: ` ${cast.isla}` }, randomUUID()))).toEqual({
+      status: 401,
+      retryAfter: null,
+      body: { errors: [{ message: 'The token’s email is not an address of the hub’s people (printable ASCII only, no spaces)', extensions: { code: 'UNAUTHENTICATED' } }] },
     });
     // In another case, in ASCII: the same person (addresses are matched case-insensitively).
     expect(await me(url, await signed({ email: cast.isla.toUpperCase() }, randomUUID()))).toMatchObject({ status: 200, body: { data: { me: { kind: 'AGENCY' } } } });
