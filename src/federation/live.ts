@@ -116,7 +116,7 @@ function hubClient(
   on: { connected?: () => void; closed?: (code: number, reason: string, refusedWith: number | null) => void } = {},
   xForwardedFor?: string,
 ): Client {
-  // The upgrade request to the hub carries the client's address chain (the hub's per-address limit counts it).
+  // The upgrade request to the hub carries the client's address (`clientAddress`: the hub's per-address limit counts it).
   const headers = { via: GATEWAY_VIA, ...(xForwardedFor ? { 'x-forwarded-for': xForwardedFor } : {}) };
   const Impl = class extends WebSocket {
     /** The status the hub answered the upgrade with instead of 101 (429: its per-address limit), if it did. */
