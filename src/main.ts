@@ -48,11 +48,13 @@ async function main(): Promise<void> {
   if (config.redisUrl && config.rateLimitStore !== 'redis') {
     logger.warn(`REDIS_URL is set but RATE_LIMIT_STORE is ${config.rateLimitStore}: Redis is not used (set RATE_LIMIT_STORE=redis to count the limits there)`);
   }
-  // An identity provider signs tokens for other applications too: without an audience (and an issuer) to require, any
-  // token it signed for any of them, naming a person's email, is taken here.
-  if (config.jwksUrl && (!config.jwtAudience || !config.jwtIssuer)) {
-    const missing = [!config.jwtIssuer ? 'JWT_ISSUER' : null, !config.jwtAudience ? 'JWT_AUDIENCE' : null].filter(Boolean).join(' and ');
-    logger.warn(`JWKS_URL is set without ${missing}: a token the identity provider signed for any other application, naming a person's email, is accepted here; set ${missing} to the values of this hub's tokens`);
+  // An identity provider signs tokens for other applications too, and a key set may serve more than one issuer: without
+  // an audience, any token it signed for any of them, naming a person's email, is taken here; without an issuer, any
+  // token of another issuer whose keys JWKS_URL publishes, for this audience.
+  if (config.jwksUrl && !config.jwtAudience) {
+    logger.warn(`JWKS_URL is set without JWT_AUDIENCE: a token the identity provider signed for any other application, naming a person's email, is accepted here; set JWT_AUDIENCE${config.jwtIssuer ? '' : ' and JWT_ISSUER'} to the values of this hub's tokens`);
+  } else if (config.jwksUrl && !config.jwtIssuer) {
+    logger.warn(`JWKS_URL is set without JWT_ISSUER: a token of any issuer whose keys JWKS_URL publishes, for this hub's audience, is accepted here; set JWT_ISSUER to the issuer of this hub's tokens`);
   }
   // Every misconfiguration that can be found without the database is named before the database is opened.
   await checkPort(config);

@@ -141,8 +141,10 @@ const normalName = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, ''
  * silently ignored (DOMAIN §2). An API gateway's own key (`x-api-key: d41d8…`) and a proxy's own JWT headers pass.
  */
 export function misplacedHttpCredential(req: IncomingMessage): string | null {
-  // One of the hub's API keys is the hub's under any name; another value only under a credential's name.
-  const misplaced = (name: string, value: string) => HUB_API_KEY.test(value) || (CREDENTIAL_NAMES.has(normalName(name)) && CREDENTIAL_VALUE.test(value));
+  // One of the hub's API keys is the hub's under any name; another value only under a credential's name. A header sent
+  // more than once arrives as its values joined by commas: each is looked at.
+  const misplaced = (name: string, value: string) =>
+    value.split(',').some((part) => HUB_API_KEY.test(part) || (CREDENTIAL_NAMES.has(normalName(name)) && CREDENTIAL_VALUE.test(part)));
   for (const [name, value] of Object.entries(req.headers)) {
     if (name === 'authorization' || name === 'cookie') continue;
     for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string' && misplaced(name, v)) return `the ${name} header`;
@@ -162,8 +164,12 @@ export function misplacedHttpCredential(req: IncomingMessage): string | null {
   return null;
 }
 
-/** One of the hub's API keys, alone or after a scheme (`lapk_…`, `Bearer lapk_…`): no other app's credential looks so. */
-const HUB_API_KEY = /^\s*"?((Bearer|Token|ApiKey)\s+)?lapk_[A-Za-z0-9_-]{8,}"?\s*$/i;
+/**
+ * One of the hub's API keys as the hub makes them (`API_KEY_PATTERN`: `lapk_`, its eight-letter prefix, `_`, 43
+ * characters of secret), alone or after a scheme: no other app's credential looks so. A key's prefix alone, or a label
+ * such as `lapk_dashboard`, is no credential.
+ */
+const HUB_API_KEY = /^\s*"?((Bearer|Token|ApiKey)\s+)?lapk_[a-z2-7]{8}_[A-Za-z0-9_-]{43}"?\s*$/i;
 
 /** The cookies of a `Cookie` header (`a=1; b=2`), values percent-decoded where they can be; none for no header. */
 function cookies(header: string | undefined): Array<[string, string]> {

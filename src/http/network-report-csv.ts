@@ -70,6 +70,18 @@ function cell(value: string | number | boolean | null): string {
 /** The span of dates a network report takes, in UTC: its quarters are labelled by year (2025-Q1). */
 export const REPORT_YEARS = 'must be from 1900-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z';
 
+/**
+ * A value received, quoted to be repeated in a message: what shows nothing or moves the text around it — format
+ * characters (direction marks, zero-width spaces, the byte-order mark), controls, line and paragraph separators — is
+ * written as its escape (`\u200f`), so that the reader sees what was sent.
+ */
+function shown(raw: string): string {
+  return JSON.stringify(raw).replace(/[\p{Cf}\p{Cc}\p{Zl}\p{Zp}]/gu, (ch) => {
+    const code = ch.codePointAt(0)!;
+    return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 export function reportDate(name: 'from' | 'to', raw: unknown): { value: string } | { problem: string; argument: string } {
   const wanted = 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z)';
   if (raw === undefined || raw === '') return { argument: name, problem: `is required: ${wanted.replace(/^must be /, '')}` };
@@ -85,7 +97,7 @@ export function reportDate(name: 'from' | 'to', raw: unknown): { value: string }
   if (!parts) {
     // A zone written +02:00 in a URL's query string arrives as " 02:00": a + there means a space.
     const plus = /^\d{4}-\d{2}-\d{2}[Tt][\d:.]+ \d{2}:\d{2}$/.test(raw) ? ' (a + in a query string is read as a space: write it %2B)' : '';
-    return { argument: name, problem: `${wanted}, got ${JSON.stringify(raw)}${plus}` };
+    return { argument: name, problem: `${wanted}, got ${shown(raw)}${plus}` };
   }
   const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
   const calendar = new Date(Date.UTC(year, month - 1, day));

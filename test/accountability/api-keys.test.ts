@@ -357,6 +357,12 @@ describe('keys that do not work', () => {
     expect(await refusedAs({}, `/graphql?authorization=${encodeURIComponent(`Bearer ${token}`)}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter authorization')]]]);
     expect(await refusedAs({ 'x-key': key.secret })).toEqual([401, [['UNAUTHENTICATED', where('the x-key header')]]]);
     expect(await refusedAs({}, `/graphql?k=${key.secret}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter k')]]]);
+    // Sent twice (Node joins the values with a comma): each value is looked at.
+    const twice = await fetch(hub.url, { method: 'POST', headers: [['content-type', 'application/json'], ['x-key', key.secret], ['x-key', key.secret]], body: '{"query":"{ me { kind } }"}' });
+    expect([twice.status, ((await twice.json()) as any).errors?.map((e: any) => e.message)]).toEqual([401, [where('the x-key header')]]);
+    // Under a header that names no credential, a key's public prefix, or a label that starts like one, is no credential:
+    // anonymous.
+    expect(await refusedAs({ 'x-client': 'lapk_dashboard', 'x-key-prefix': key.prefix }, `/graphql?prefix=${key.prefix}`)).toEqual([200, undefined]);
     // In a cookie when it is the hub's beyond doubt (percent-encoded or not), among a browser's other cookies: one of its
     // API keys under any name, a credential in a cookie named Authorization.
     expect(await refusedAs({ cookie: `theme=dark; api_key=${key.secret}` })).toEqual([401, [['UNAUTHENTICATED', where('the cookie api_key')]]]);

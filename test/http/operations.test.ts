@@ -1167,5 +1167,13 @@ describe('clients', () => {
       expect(reportDate('to', '\u00072026')).toEqual({ argument: 'to', problem: 'must not contain a control character (U+0007)' });
       expect(reportDate('from', '2025\u0000')).toEqual({ argument: 'from', problem: 'must not contain a NUL character (U+0000)' });
     });
+
+    test('reportDate repeats a value with what shows nothing written as its escape (a direction mark, a zero-width space, a line separator)', () => {
+      const wanted = 'must be a date (2025-01-01) or a date-time with its zone (2025-01-01T00:00:00Z), got ';
+      expect(reportDate('from', '2025-01-01\u200F')).toEqual({ argument: 'from', problem: `${wanted}"2025-01-01\\u200f"` });
+      expect(reportDate('from', '\u200B2025\u061C\uFEFF\u2028')).toEqual({ argument: 'from', problem: `${wanted}"\\u200b2025\\u061c\\ufeff\\u2028"` });
+      expect(reportDate('to', '2025\u{E0001}')).toEqual({ argument: 'to', problem: `${wanted}"2025\\u{e0001}"` });
+      expect(reportDate('to', 'soon')).toEqual({ argument: 'to', problem: `${wanted}"soon"` });
+    });
   });
 });
