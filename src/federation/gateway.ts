@@ -53,7 +53,7 @@ import { acceptableId } from '../http/request-log';
 import { CSRF_PREVENTION_HEADERS, NON_PREFLIGHTED_CONTENT_TYPES, notJsonMessage, refuseNotJson, simpleRequest } from '../http/content-type';
 import { misplacedHttpCredentialMessage } from '../auth/connection-params';
 import { refuseOnceOver, refuseTooLarge, undecodableBodyMessage } from '../http/body-limit';
-import { MALFORMED_QUERY_STRING, notUtf8Charset, sendJson, startsWithBom, wellFormedQueryString } from '../http/respond';
+import { answerClientError, MALFORMED_QUERY_STRING, notUtf8Charset, sendJson, startsWithBom, wellFormedQueryString } from '../http/respond';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
 import { cameFromGateway, clientForwardedFor, compileTrust, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, GATEWAY_VIA, gatewayLive, GatewayLive, TrustProxy } from './live';
@@ -1673,6 +1673,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   });
   // As the hub's (KEEP_ALIVE_TIMEOUT_MS, src/config.ts): idle client connections outlive a load balancer's 60 s.
   httpServer.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
+  // A request Node cannot read (headers too large, not sent in time, not HTTP) is answered with a JSON error, as at the hub.
+  httpServer.on('clientError', answerClientError);
   live.attach(httpServer, runtime, runtime.graphqlEndpoint);
   return {
     runtime,

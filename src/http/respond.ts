@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { refuseTooLarge, undecodableBodyMessage } from './body-limit';
 import { factsOf, timedOut } from './request-log';
@@ -10,6 +11,32 @@ import { factsOf, timedOut } from './request-log';
  * runs the very same functions without Express.
  */
 export type Step = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
+
+/**
+ * What Node answers a request it cannot read — headers over its 16 KB limit (431), the request not sent within
+ * REQUEST_TIMEOUT_MS (408), bytes that are not HTTP (400) — with the body every other refusal has: a JSON error saying
+ * why (Node's own answers are empty). Node's rules are kept: an answer is written only while the socket is writable and
+ * no answer to that request has begun, and the connection is closed with the error (the access log reads a timeout
+ * from it). For the `clientError` event of the hub's and the gateway's servers.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
+  if (err.code !== 'ECONNRESET' && socket.writable && !inFlight?._headerSent) {
+    const [status, text, message] =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'The request’s headers are too large (more than 16 KB in all)']
+        : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+          ? [413, 'Payload Too Large', 'The request’s chunk extensions are too large']
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? [408, 'Request Timeout', 'The request was not sent in time: the whole request, headers and body, must arrive within the server’s request timeout']
+            : [400, 'Bad Request', 'The request is not well-formed HTTP'];
+    const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    socket.write(
+      `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}
 
 /** A JSON answer, as Express's `res.status(status).json(body)` writes it. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

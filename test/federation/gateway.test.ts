@@ -19,7 +19,7 @@ import { STREAM_NOT_ACCEPTED } from '../../src/federation/request-shape';
 import { createLogger } from '../../src/logger';
 import { createHub, Hub } from '../../src/server';
 import { caseAccess, emailOf, readsConfidential, viewers } from '../support/demo-access';
-import { trickledRequest } from '../support/trickle';
+import { rawExchange, trickledRequest } from '../support/trickle';
 import { chunk, head, jsonPieces, lastChunk, sendPaced } from '../support/paced';
 import { untilWaiting } from '../support/locker';
 import { notAcceptableMessage } from '../../src/http/accept';
@@ -643,6 +643,17 @@ test('the gateway’s GraphiQL is the hub’s self-contained page, for the compo
   } finally {
     await withPage.stop();
   }
+});
+
+test('a request Node cannot read is answered by the gateway with a JSON error saying why, as at the hub', async () => {
+  const { hostname, port } = new URL(url);
+  const error = (message: string) => JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+  const large = await rawExchange(Number(port), hostname, `POST /graphql HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+  expect([large.statusLine, large.headers['content-type'], large.body]).toEqual([
+    'HTTP/1.1 431 Request Header Fields Too Large', 'application/json; charset=utf-8', error('The request’s headers are too large (more than 16 KB in all)'),
+  ]);
+  const garbage = await rawExchange(Number(port), hostname, 'HELLO THERE\r\n\r\n');
+  expect([garbage.statusLine, garbage.body]).toEqual(['HTTP/1.1 400 Bad Request', error('The request is not well-formed HTTP')]);
 });
 
 test('the gateway answers the hub’s health paths itself, and says that the hub’s other endpoints are the hub’s', async () => {

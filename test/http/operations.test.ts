@@ -22,7 +22,7 @@ import { caseId, cast, personId, startTestHub, testHubEnv, TestHub } from '../su
 import { capturingLogger } from '../support/log';
 import { tcpProxy } from '../support/tcp-proxy';
 import { LiveClient } from '../support/live';
-import { trickledRequest } from '../support/trickle';
+import { rawExchange, trickledRequest } from '../support/trickle';
 
 /**
  * Operations and production defaults (ENGINEERING "Errors and production defaults"): request ids and the access log,
@@ -807,6 +807,7 @@ describe('configuration', () => {
       // Headers and a tenth of the body announced, then nothing more.
       const answer = await trickledRequest(Number(port), hostname);
       expect(answer.statusLine).toBe('HTTP/1.1 408 Request Timeout');
+      expect(answer.body).toBe(JSON.stringify({ errors: [{ message: 'The request was not sent in time: the whole request, headers and body, must arrive within the server’s request timeout', extensions: { code: 'BAD_REQUEST' } }] }));
       // Logged as what it was answered: 408 (the body parser's error when the connection closed made it a 400).
       await new Promise((resolve) => setTimeout(resolve, 50));
       const line = short.lines.find((l) => l.req?.path === '/graphql');
@@ -819,6 +820,20 @@ describe('configuration', () => {
     } finally {
       await short.hub.stop();
     }
+  });
+
+  test('a request Node cannot read is answered with a JSON error saying why, as every other refusal (Node’s own answers were empty)', async () => {
+    const { hostname, port } = new URL(base);
+    const answer = (bytes: string) => rawExchange(Number(port), hostname, bytes);
+    const error = (message: string) => JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    const large = await answer(`POST /graphql HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect([large.statusLine, large.headers['content-type'], large.headers.connection, large.body]).toEqual([
+      'HTTP/1.1 431 Request Header Fields Too Large', 'application/json; charset=utf-8', 'close', error('The request’s headers are too large (more than 16 KB in all)'),
+    ]);
+    const garbage = await answer('HELLO THERE\r\n\r\n');
+    expect([garbage.statusLine, garbage.body]).toEqual(['HTTP/1.1 400 Bad Request', error('The request is not well-formed HTTP')]);
+    // A well-formed request on the same server is answered as usual.
+    expect((await post(hub.url, { query: '{ me { kind } }' })).body).toEqual({ data: { me: { kind: 'ANONYMOUS' } } });
   });
 
   test('while the hub stops, a client still sending its request is answered 408 at REQUEST_TIMEOUT_MS, not held for the grace; the access line says 408', async () => {
