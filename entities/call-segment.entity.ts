@@ -46,6 +46,6 @@ export class CallSegmentViewerCan {
   @Field({ description: 'Record minutes, invite members, link cases: coordinators (§C.2).' })
   manage: boolean;
 
-  @Field({ description: 'Object to a private-sector member’s participation in this segment: agencies (§B.3, last ¶).' })
+  @Field({ description: 'Object to a private-sector member’s participation in this segment: agencies (§B.3, last ¶), on a PRIVATE_SECTOR_INVITED segment.' })
   exclude: boolean;
 }

@@ -64,6 +64,6 @@ export class EndorsementObjection {
 
 @ObjectType({ description: 'What the viewer may do with an application.' })
 export class EndorsementViewerCan {
-  @Field({ description: 'Object to it now: agencies, while the objection window is open.' })
+  @Field({ description: 'Object to it now: agencies, while the objection window is open and their agency has no standing objection to it.' })
   object: boolean;
 }

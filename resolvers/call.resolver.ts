@@ -3,6 +3,7 @@ import { Arg, Args, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, ObjectTy
 import { CallExclusion } from '../entities/call-exclusion.entity';
 import { CallSegment, CallSegmentViewerCan } from '../entities/call-segment.entity';
 import { Case } from '../entities/case.entity';
+import { SegmentAudience } from '../entities/enums';
 import { ConferenceCall, ConferenceCallViewerCan } from '../entities/conference-call.entity';
 import { Agency, Participant, PrivateSectorMember } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
@@ -187,8 +188,10 @@ export class CallSegmentResolver {
   }
 
   @FieldResolver(() => CallSegmentViewerCan)
-  viewerCan(@Ctx() ctx: Context): CallSegmentViewerCan {
-    return { manage: offered(ctx.viewer, callPolicy.canManage(ctx.viewer)), exclude: offered(ctx.viewer, callPolicy.canExclude(ctx.viewer)) };
+  viewerCan(@Root() segment: CallSegment, @Ctx() ctx: Context): CallSegmentViewerCan {
+    // No private-sector member takes part in a LAW_ENFORCEMENT_ONLY segment: there is nobody to object to (excludeFromCall refuses it).
+    const invitesMembers = segment.audience === SegmentAudience.PRIVATE_SECTOR_INVITED;
+    return { manage: offered(ctx.viewer, callPolicy.canManage(ctx.viewer)), exclude: offered(ctx.viewer, invitesMembers && callPolicy.canExclude(ctx.viewer)) };
   }
 }
 

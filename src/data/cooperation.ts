@@ -44,10 +44,14 @@ export class CooperationData {
   /**
    * `SELECT` list of an application, from the view `endorsement_application` (the participant's policy and
    * lap.application_readable; the status and the objection window at lap.now()). Objections are readable, and may
-   * be made, by agencies: the objections' own policies (objection_read, objection_object).
+   * be made, by agencies: the objections' own policies (objection_read, objection_object). An agency with a standing
+   * objection to the application may not object again (one standing objection per agency): `can_object` says so.
    */
   private static readonly applicationColumns = sql`a.id, a.applied_at, a.objection_deadline, a.recorded_by_id, a.status,
-    a.objection_open, (SELECT lap.is_agency()) AS objections_readable, (SELECT lap.is_agency()) AND a.objection_open AND (SELECT lap.is_person()) AS can_object`;
+    a.objection_open, (SELECT lap.is_agency()) AS objections_readable,
+    (SELECT lap.is_agency()) AND a.objection_open AND (SELECT lap.is_person())
+      AND NOT EXISTS (SELECT 1 FROM endorsement_objection o
+                      WHERE o.participant_id = a.id AND o.agency_id = (SELECT lap.viewer_org()) AND o.withdrawn_at IS NULL) AS can_object`;
 
   private endorsementsFrom(rows: Row[]): Endorsement[] {
     return rows.map((row) => {

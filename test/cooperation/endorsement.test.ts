@@ -128,16 +128,17 @@ describe('the silent procedure over the deadline (injectable clock)', () => {
       rejected: endorsements(status: REJECTED) { totalCount nodes { applicant { name } } } applied: endorsements(status: APPLIED) { totalCount }
       endorsement(id: "${orgId('quicksend')}") { status viewerCan { object } } }`;
     const before = await hub.gql(q, { as: cast.isla });
+    // The ICO objects to QuickSend already (the demo): it may not object again.
     expect(before.body.data).toEqual({
       endorsements: {
         nodes: [
           { applicant: { name: 'CGI.br Anti-Spam Working Group' }, status: 'APPLIED', viewerCan: { object: true } },
-          { applicant: { name: 'QuickSend Marketing Association' }, status: 'APPLIED', viewerCan: { object: true } },
+          { applicant: { name: 'QuickSend Marketing Association' }, status: 'APPLIED', viewerCan: { object: false } },
         ],
       },
       rejected: { totalCount: 0, nodes: [] },
       applied: { totalCount: 2 },
-      endorsement: { status: 'APPLIED', viewerCan: { object: true } },
+      endorsement: { status: 'APPLIED', viewerCan: { object: false } },
     });
     // QuickSend's deadline (5 days ahead) has passed with the ICO's objection standing; CGI.br's (10 days) has not.
     clock = new Date(clock.getTime() + 6 * DAY);
@@ -154,6 +155,23 @@ describe('the silent procedure over the deadline (injectable clock)', () => {
       endorsement: { status: 'REJECTED', viewerCan: { object: false } },
     });
     expect(await hub.ds.query(`SELECT status, endorsed_at FROM participant WHERE id = $1`, [orgId('quicksend')])).toEqual([{ status: 'APPLIED', endorsed_at: null }]);
+  });
+
+  test('viewerCan.object tells the truth: false while the viewer’s agency has a standing objection, true again once it is withdrawn', async () => {
+    const cgi = orgId('cgi');
+    const flag = async () => (await hub.gql(`{ endorsement(id: "${cgi}") { viewerCan { object } } }`, { as: cast.isla })).body.data.endorsement.viewerCan.object;
+    expect(await flag()).toBe(true);
+    const objected = await hub.gql(`mutation { objectToEndorsement(endorsementId: "${cgi}", reason: "Flag check") { id } }`, { as: cast.isla });
+    expect(objected.body.errors).toBeUndefined();
+    expect(await flag()).toBe(false);
+    // What the flag said: objecting again is refused.
+    const again = await hub.gql(`mutation { objectToEndorsement(endorsementId: "${cgi}", reason: "Flag check") { id } }`, { as: cast.isla });
+    expect(again.body.errors?.map((e) => [e.message, e.extensions?.code])).toEqual([['endorsementId: your agency already objects to this application', 'BAD_USER_INPUT']]);
+    // A person of another agency may still object.
+    expect((await hub.gql(`{ endorsement(id: "${cgi}") { viewerCan { object } } }`, { as: cast.ann })).body.data.endorsement.viewerCan.object).toBe(true);
+    const withdrawn = await hub.gql(`mutation { withdrawEndorsementObjection(id: "${objected.body.data.objectToEndorsement.id}") { withdrawnAt } }`, { as: cast.isla });
+    expect(withdrawn.body.errors).toBeUndefined();
+    expect(await flag()).toBe(true);
   });
 
   test('after the deadline an objection can no longer be withdrawn (bad input, nothing written)', async () => {

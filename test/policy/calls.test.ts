@@ -159,7 +159,7 @@ const exclusionsOf: Record<CallKey, Array<'registro-past-1' | 'sentinel-next-1'>
 };
 
 const exclusionFields = `id call { id } segment { id } member { name } objectingAgency { name } objectedBy { email } reason createdAt withdrawnAt`;
-const segmentFields = `id order title topic audience minutes invited { name } discussedCases { reference }`;
+const segmentFields = `id order title topic audience minutes invited { name } discussedCases { reference } viewerCan { manage exclude }`;
 const callFields = `id title durationMinutes organizer { name } dialIn viewerCan { addSegment exclude readExclusions }
   segments { ${segmentFields} } exclusions { ${exclusionFields} }`;
 
@@ -184,6 +184,8 @@ function expectedSegment(viewer: Viewer, key: SegmentKey) {
     minutes: s.minutes,
     invited: (isAgency(viewer) ? s.invited : takingPart).map((name) => ({ name })),
     discussedCases: expected[viewer].segments[key]!.map((reference) => ({ reference })),
+    // Excluding is offered only where a private-sector member can take part: never on a LAW_ENFORCEMENT_ONLY segment.
+    viewerCan: { manage: expected[viewer].kind === 'coordinator', exclude: isAgency(viewer) && s.audience === 'PRIVATE_SECTOR_INVITED' },
   };
 }
 
