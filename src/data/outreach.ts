@@ -13,7 +13,7 @@ import { TrainingSession } from '../../entities/training-session.entity';
 import { and, join, raw, Sql, sql } from '../db/sql';
 import type { ViewerDb } from '../db/viewer-db';
 import type { Page } from '../graphql/connection';
-import { badInput, forbidden, refusedByPolicy } from '../graphql/errors';
+import { badInput, forbidden, notFound, refusedByPolicy } from '../graphql/errors';
 import { paginate } from '../graphql/paginate';
 import { byKey, groupBy, uuidArray } from './batch';
 import type { Data } from './index';
@@ -340,7 +340,12 @@ export class OutreachData {
     try {
       await refusing(this.db, async () => {
         const deleted = await this.db.query(`DELETE FROM resource_list_entry WHERE id = $1 RETURNING id`, [id]);
-        if (deleted.length === 0) throw forbidden();
+        if (deleted.length === 0) {
+          // Removed meanwhile by another request (two of its organization's people at once): no such entry any more,
+          // as a removal after it is told. Still there: the policy refused the removal.
+          const still = await this.db.query(`SELECT 1 FROM resource_list_entry WHERE id = $1`, [id]);
+          throw still.length === 0 ? notFound('id', 'resource-list entry') : forbidden();
+        }
       });
     } finally {
       this.resourceEntryById.clear(id);

@@ -2,6 +2,7 @@ import { ConfigError } from '../../src/config';
 import { leavePerson, withdrawParticipant } from '../../src/db/bootstrap';
 import { caseId, cast, orgId, personId, segmentId, startTestHub, TestHub } from '../support/hub';
 import { untilWaiting, withLocker } from '../support/locker';
+import { resourceEntryId } from '../outreach/outreach-ids';
 
 /**
  * Rules two requests at once could each pass and together break (DOMAIN §4 contacts and endorsement, §7 live minutes),
@@ -341,4 +342,20 @@ onPostgres('a request that deadlocks with another (PostgreSQL undoes it) is answ
     ]);
   });
   expect(await titles()).toEqual(before);
+});
+
+describe('two removals of one resource-list entry at once', () => {
+  onPostgres('the one that waited is told the entry is gone (as a removal after it is), not refused by the rule it passed', async () => {
+    const entry = resourceEntryId('grace');
+    await withLocker(async (locker, waiting) => {
+      // The first removal (another person of NorthStar, or the same one twice), not yet committed.
+      await locker.query('BEGIN');
+      await locker.query(`DELETE FROM resource_list_entry WHERE id = $1`, [entry]);
+      const second = hub.gql(`mutation($id: ID!) { removeResourceListEntry(id: $id) }`, { as: cast.grace, variables: { id: entry } });
+      await waiting();
+      await locker.query('COMMIT');
+      expect(outcome(await second)).toEqual({ data: null, errors: [['BAD_USER_INPUT', 'id: no resource-list entry with this id']] });
+    });
+    expect(await owner(`SELECT id FROM resource_list_entry WHERE id = $1`, [entry])).toEqual([]);
+  });
 });
