@@ -80,7 +80,11 @@ export async function startServer(
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`the ${name} server did not answer ${health} within 120 s:\n${tail(logPath)}`);
+    if (Date.now() > deadline) {
+      // Not left running after the bench: the caller never gets it to stop.
+      child.kill('SIGKILL');
+      throw new Error(`the ${name} server did not answer ${health} within 120 s:\n${tail(logPath)}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   return { name, base, child, logPath, exited };
