@@ -129,6 +129,8 @@ const CREDENTIAL_NAMES = new Set([
   // Authorization under another name or spelling, or in the URL (`?authorization=Bearer …`); a proxy that moved the
   // client's header aside (`X-Forwarded-Authorization`) without putting one back.
   'authorization', 'xauthorization', 'authorisation', 'xauthorisation', 'xforwardedauthorization', 'key', 'xkey',
+  // Other names clients give a bearer token: a proxy's own header, a short one, an OpenID Connect token, a session's.
+  'proxyauthorization', 'auth', 'xauth', 'idtoken', 'xidtoken', 'sessiontoken', 'xsessiontoken',
 ]);
 
 const normalName = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');

@@ -356,6 +356,11 @@ describe('keys that do not work', () => {
     expect(await refusedAs({ 'x-forwarded-authorization': `Bearer ${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the x-forwarded-authorization header')]]]);
     expect(await refusedAs({}, `/graphql?authorization=${encodeURIComponent(`Bearer ${token}`)}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter authorization')]]]);
     expect(await refusedAs({ 'x-key': key.secret })).toEqual([401, [['UNAUTHENTICATED', where('the x-key header')]]]);
+    expect(await refusedAs({ 'proxy-authorization': `Bearer ${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the proxy-authorization header')]]]);
+    expect(await refusedAs({ 'x-auth': `Bearer ${token}` })).toEqual([401, [['UNAUTHENTICATED', where('the x-auth header')]]]);
+    expect(await refusedAs({ 'x-session-token': token })).toEqual([401, [['UNAUTHENTICATED', where('the x-session-token header')]]]);
+    expect(await refusedAs({}, `/graphql?id_token=${token}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter id_token')]]]);
+    expect(await refusedAs({}, `/graphql?auth=${encodeURIComponent(`Bearer ${token}`)}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter auth')]]]);
     expect(await refusedAs({}, `/graphql?k=${key.secret}`)).toEqual([401, [['UNAUTHENTICATED', where('the query parameter k')]]]);
     // Sent twice (Node joins the values with a comma): each value is looked at.
     const twice = await fetch(hub.url, { method: 'POST', headers: [['content-type', 'application/json'], ['x-key', key.secret], ['x-key', key.secret]], body: '{"query":"{ me { kind } }"}' });
