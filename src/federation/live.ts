@@ -92,7 +92,7 @@ export function clientAddress(request: http.IncomingMessage | undefined, trust: 
 export function clientForwardedFor(context: unknown, request: { headers: { get(name: string): string | null } } | undefined, trust: TrustProxy): string | undefined {
   const req = (context as { req?: http.IncomingMessage } | undefined)?.req;
   if (req) return clientAddress(req, trust);
-  if (context && typeof context === 'object' && LINK in context) return request?.headers.get('x-forwarded-for') ?? undefined;
+  if (context && typeof context === 'object' && isWebSocketContext(context)) return request?.headers.get('x-forwarded-for') ?? undefined;
   return undefined;
 }
 

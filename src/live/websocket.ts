@@ -62,8 +62,6 @@ class WsConnection implements LiveConnection {
     const credential = this.credential;
     if (credential.kind === 'anonymous' || !credential.expiresAt) return;
     const due = credential.expiresAt.getTime();
-    // No date (a token's claims are checked for one: src/auth/tokens.ts): never armed, rather than a timer that fires at once forever.
-    if (Number.isNaN(due)) return;
     const wait = Math.max(0, due - now);
     this.timer = setTimeout(() => {
       this.timer = null;
