@@ -5,7 +5,7 @@ import { CaseAccessPath, CaseAccessRequestStatus, CaseAccessScope, ConfidentialA
 @ObjectType({
   description:
     'A request for a case’s confidential tier (DOMAIN §9): made by a person who sees the case’s row but not its tier, ' +
-    'decided by the lead agency’s people. The requester and the lead agency see it.',
+    'decided by the lead agency’s people, or withdrawn by the requester while pending. The requester and the lead agency see it.',
 })
 @Entity('case_access_request')
 export class CaseAccessRequest {
@@ -54,12 +54,18 @@ export class CaseAccessRequest {
 
   /** Set by the statement that loaded the request: the viewer is a person of the lead agency (case_access_request_decide). */
   decides?: boolean;
+
+  /** Set by the statement that loaded the request: the viewer is its requester, a person of a member (case_access_request_withdraw). */
+  withdraws?: boolean;
 }
 
 @ObjectType({ description: 'What the viewer may do with a request for access.' })
 export class CaseAccessRequestViewerCan {
   @Field({ description: 'Grant or decline it (`grantCaseAccess`, `declineCaseAccess`): the lead agency’s people, while it is pending.' })
   decide: boolean;
+
+  @Field({ description: 'Withdraw it (`withdrawCaseAccessRequest`): the requester, while it is pending.' })
+  withdraw: boolean;
 }
 
 @ObjectType({

@@ -162,6 +162,7 @@ export enum CaseAccessRequestStatus {
   PENDING = 'PENDING',
   GRANTED = 'GRANTED',
   DECLINED = 'DECLINED',
+  WITHDRAWN = 'WITHDRAWN',
 }
 registerEnumType(CaseAccessRequestStatus, {
   name: 'CaseAccessRequestStatus',

@@ -124,6 +124,15 @@ export class CaseAccessRequestResolver {
     return ctx.data.accountability.decline(id, reason, ctx.now());
   }
 
+  @Mutation(() => CaseAccessRequest, {
+    description:
+      'Withdraws your own pending request for access: it stays on record (WITHDRAWN) for you and the lead agency, who ' +
+      'can no longer decide it; you may ask again.',
+  })
+  withdrawCaseAccessRequest(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<CaseAccessRequest> {
+    return ctx.data.accountability.withdraw(id, ctx.now());
+  }
+
   @FieldResolver(() => Case, { nullable: true, description: 'The case; null if you can no longer see it.' })
   case(@Root() r: CaseAccessRequest, @Ctx() ctx: Context): Promise<Case | null> {
     return ctx.data.cases.caseById.load(r.caseId);
@@ -139,15 +148,17 @@ export class CaseAccessRequestResolver {
     return ctx.data.participants.participantById.load(r.requesterOrgId);
   }
 
-  @FieldResolver(() => Person, { nullable: true, description: 'Who granted or declined it.' })
+  @FieldResolver(() => Person, { nullable: true, description: 'Who granted or declined it, or the requester who withdrew it.' })
   decidedBy(@Root() r: CaseAccessRequest, @Ctx() ctx: Context): Promise<Person | null> {
     return r.decidedById ? ctx.data.participants.personById.load(r.decidedById) : Promise.resolve(null);
   }
 
   @FieldResolver(() => CaseAccessRequestViewerCan)
   viewerCan(@Root() r: CaseAccessRequest): CaseAccessRequestViewerCan {
-    // `decides` came with the row (case_access_request_decide's condition, in the statement that loaded it).
-    return { decide: r.decides === true && r.status === CaseAccessRequestStatus.PENDING };
+    // `decides` and `withdraws` came with the row (case_access_request_decide's and _withdraw's conditions, in the
+    // statement that loaded it).
+    const pending = r.status === CaseAccessRequestStatus.PENDING;
+    return { decide: r.decides === true && pending, withdraw: r.withdraws === true && pending };
   }
 }
 

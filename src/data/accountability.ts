@@ -165,13 +165,15 @@ export class AccountabilityData {
   // ---- requests for access -------------------------------------------------------------------------------------------
 
   private requestColumns(): Sql {
-    return sql`r.*, (r.lead_agency_id = (SELECT lap.viewer_org()) AND (SELECT lap.is_agency()) AND (SELECT lap.is_person())) AS __decides`;
+    return sql`r.*, (r.lead_agency_id = (SELECT lap.viewer_org()) AND (SELECT lap.is_agency()) AND (SELECT lap.is_person())) AS __decides,
+      (r.requester_id = (SELECT lap.viewer_person()) AND (SELECT lap.is_member()) AND (SELECT lap.is_person())) AS __withdraws`;
   }
 
   private hydrateRequests(rows: Row[]): CaseAccessRequest[] {
     const requests = this.db.hydrate(CaseAccessRequest, rows);
     requests.forEach((r, i) => {
       r.decides = rows[i].__decides === true;
+      r.withdraws = rows[i].__withdraws === true;
       this.requestById.prime(r.id, r);
     });
     return requests;
@@ -328,6 +330,23 @@ export class AccountabilityData {
     return (await this.requestById.load(request.id))!;
   }
 
+  /**
+   * Withdraws the viewer's own pending request (case_access_request_withdraw: its requester, while it is pending): it
+   * stays on record for both sides, is no longer decidable, and the requester may ask again.
+   */
+  async withdraw(id: string, now: Date): Promise<CaseAccessRequest> {
+    const request = await this.pendingRequest(id);
+    await this.decide(
+      request.id,
+      sql`UPDATE case_access_request SET status = 'WITHDRAWN', decided_at = ${now}, decided_by_id = lap.viewer_person()
+          WHERE id = ${request.id} AND status = 'PENDING' RETURNING id`,
+    );
+    this.requestById.clear(request.id);
+    this.ownLatestRequestByCase.clear(request.caseId);
+    return (await this.requestById.load(request.id))!;
+  }
+
+  /** Makes a pending request GRANTED, DECLINED or WITHDRAWN (`statement`); one decided meanwhile is told so. */
   private async decide(id: string, statement: Sql): Promise<void> {
     const rows = await this.db.rows(statement).catch((err) => {
       throw refusedByPolicy(err);

@@ -64,6 +64,15 @@ export const accountabilityPermissions: PermissionTree = {
       },
       'nothing requires sharing confidential information (§D): the lead agency’s people decide',
     ),
+    withdrawCaseAccessRequest: mutationRule(
+      'withdrawCaseAccessRequest',
+      isMemberPerson,
+      async (_v, a, ctx) => {
+        const r = await ctx.data.accountability.requestById.load(a.id);
+        return r ? r.withdraws === true : notFound('id', 'access request');
+      },
+      'the requester follows and withdraws their own request (DOMAIN §9); row-level security admits them alone (case_access_request_withdraw)',
+    ),
   },
   Case: {
     confidentialAccess: open('explains only the viewer’s own access, from the tier’s own policy facts; shares to others stay unread'),
@@ -94,7 +103,7 @@ export const accountabilityPermissions: PermissionTree = {
     case: open('the case passes the case policy'),
     viewerCan: open('the viewer’s own rights'),
   },
-  CaseAccessRequestViewerCan: { decide: open('the viewer’s own rights') },
+  CaseAccessRequestViewerCan: { decide: open('the viewer’s own rights'), withdraw: open('the viewer’s own rights') },
   CaseAccessLogEntry: {
     ...fields(['id', 'apiKeyName', 'apiKeyPrefix', 'path', 'confidential', 'accessedAt', 'organization'], 'case_access_log_read admits the lead agency only'),
     person: personRef((e: { personId: string | null }) => e.personId, 'case_access_log_read admits the lead agency only; null for a read by an API key'),

@@ -6,6 +6,7 @@ import { untilWaiting, waitingOn } from '../support/locker';
 
 /**
  * Asking for access and explaining it (DOMAIN §9): `requestCaseAccess`, `grantCaseAccess`, `declineCaseAccess`,
+ * `withdrawCaseAccessRequest`,
  * `Case.accessRequests`, `Query.caseAccessRequests`, the requester's own view, and `Case.confidentialAccess` for every
  * demo viewer and case. The demo has Isla's pending request for ACMA's botnet case and Priya's request for the FTC's
  * open-relay case, which Ann declined.
@@ -27,6 +28,8 @@ const REQUEST = `mutation($c: ID!, $j: String!) { requestCaseAccess(caseId: $c, 
 const GRANT = `mutation($id: ID!, $scope: CaseAccessScope) { grantCaseAccess(id: $id, scope: $scope) {
   id status grantedScope decidedBy { email } declineReason viewerCan { decide } } }`;
 const DECLINE = `mutation($id: ID!, $reason: String!) { declineCaseAccess(id: $id, reason: $reason) { id status declineReason decidedBy { email } } }`;
+const WITHDRAW = `mutation($id: ID!) { withdrawCaseAccessRequest(id: $id) {
+  id status decidedAt decidedBy { email } declineReason grantedScope viewerCan { decide withdraw } } }`;
 
 /** The tables a request for access may change, as the owner sees them. */
 async function state() {
@@ -169,6 +172,43 @@ describe('asking, granting, declining', () => {
     expect(again.body.data.requestCaseAccess.status).toBe('PENDING');
   });
 
+  test('Isla withdraws her pending request: WITHDRAWN for her and for Liam, no longer decidable; she may ask again', async () => {
+    const ROW = `query($id: ID!) { caseAccessRequest(id: $id) { status decidedBy { email } viewerCan { decide withdraw } } }`;
+    const before = await Promise.all([cast.isla, cast.liam].map((as) => hub.gql(ROW, { as, variables: { id: ISLA_ACMA } })));
+    expect(before.map((r) => r.body.data.caseAccessRequest)).toEqual([
+      { status: 'PENDING', decidedBy: null, viewerCan: { decide: false, withdraw: true } },
+      { status: 'PENDING', decidedBy: null, viewerCan: { decide: true, withdraw: false } },
+    ]);
+    const withdrawn = await hub.gql(WITHDRAW, { as: cast.isla, variables: { id: ISLA_ACMA } });
+    expect(withdrawn.body).toEqual({
+      data: {
+        withdrawCaseAccessRequest: {
+          id: ISLA_ACMA, status: 'WITHDRAWN', decidedAt: expect.any(String), decidedBy: { email: cast.isla }, declineReason: null, grantedScope: null,
+          viewerCan: { decide: false, withdraw: false },
+        },
+      },
+    });
+    const row = await hub.ds.query(`SELECT status, decided_by_id, decline_reason, granted_scope FROM case_access_request WHERE id = $1`, [ISLA_ACMA]);
+    expect(row).toEqual([{ status: 'WITHDRAWN', decided_by_id: personId(cast.isla), decline_reason: null, granted_scope: null }]);
+    // The lead agency sees it withdrawn, no longer among its pending requests, and cannot decide it.
+    const liam = await hub.gql(`query($id: ID!, $c: ID!) { caseAccessRequest(id: $id) { status viewerCan { decide withdraw } } case(id: $c) { accessRequests(status: PENDING) { totalCount } } }`, {
+      as: cast.liam, variables: { id: ISLA_ACMA, c: caseId('ACMA-2004-011') },
+    });
+    expect(liam.body.data).toEqual({ caseAccessRequest: { status: 'WITHDRAWN', viewerCan: { decide: false, withdraw: false } }, case: { accessRequests: { totalCount: 0 } } });
+    const unchanged = await state();
+    for (const [query, variables] of [[GRANT, { id: ISLA_ACMA }], [DECLINE, { id: ISLA_ACMA, reason: 'too late' }]] as const) {
+      expect(codes(await hub.gql(query, { as: cast.liam, variables }))).toEqual([['BAD_USER_INPUT', 'id: the request was already withdrawn']]);
+    }
+    expect(codes(await hub.gql(WITHDRAW, { as: cast.isla, variables: { id: ISLA_ACMA } }))).toEqual([['BAD_USER_INPUT', 'id: the request was already withdrawn']]);
+    expect(await state()).toEqual(unchanged);
+    const again = await hub.gql(REQUEST, { as: cast.isla, variables: { c: caseId('ACMA-2004-011'), j: 'Needed after all.' } });
+    expect(again.body.data.requestCaseAccess).toMatchObject({ status: 'PENDING', justification: 'Needed after all.' });
+    const own = await hub.gql(`query($c: ID!) { case(id: $c) { viewerAccessRequest { status justification viewerCan { withdraw } } } }`, {
+      as: cast.isla, variables: { c: caseId('ACMA-2004-011') },
+    });
+    expect(own.body.data.case.viewerAccessRequest).toEqual({ status: 'PENDING', justification: 'Needed after all.', viewerCan: { withdraw: true } });
+  });
+
   test('TLP:RED names persons: a request on a case that turned RED is granted naming the requester, never the organization', async () => {
     const asked = await hub.gql(REQUEST, { as: cast.claire, variables: { c: caseId('KISA-2004-002'), j: 'Same proxies seen in Canada.' } });
     const id = asked.body.data.requestCaseAccess.id;
@@ -229,7 +269,7 @@ describe('asking, granting, declining', () => {
 // A decision committed by another session while the requests wait for the request's row: each finds it decided at its
 // UPDATE. (On an embedded database every connection shares one session: no other session can hold the row.)
 (process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)(
-  'a request decided meanwhile by a concurrent decision: grants and declines that find it so are told it was already decided (not FORBIDDEN), nothing shared',
+  'a request decided meanwhile by a concurrent decision: grants, declines and a withdrawal that find it so are told it was already decided (not FORBIDDEN), nothing shared',
   async () => {
     const before = await state();
     const other = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
@@ -244,10 +284,11 @@ describe('asking, granting, declining', () => {
         hub.gql(GRANT, { as: cast.liam, variables: { id: ISLA_ACMA } }),
         hub.gql(GRANT, { as: cast.liam, variables: { id: ISLA_ACMA, scope: 'PERSON' } }),
         hub.gql(DECLINE, { as: cast.liam, variables: { id: ISLA_ACMA, reason: 'Not now.' } }),
+        hub.gql(WITHDRAW, { as: cast.isla, variables: { id: ISLA_ACMA } }),
       ]);
-      await untilWaiting(other, 3);
+      await untilWaiting(other, 4);
       await other.query('COMMIT');
-      expect((await answers).map(codes)).toEqual(Array(3).fill([['BAD_USER_INPUT', 'id: the request was already declined']]));
+      expect((await answers).map(codes)).toEqual(Array(4).fill([['BAD_USER_INPUT', 'id: the request was already declined']]));
       const after = await state();
       expect(after.shares).toEqual(before.shares);
       expect(after.requests.find((r: { id: string }) => r.id === ISLA_ACMA)).toMatchObject({ status: 'DECLINED', decline_reason: 'Decided elsewhere.' });
@@ -257,6 +298,8 @@ describe('asking, granting, declining', () => {
     }
   },
 );
+
+const WITHDRAW_RULE = 'the requester follows and withdraws their own request (DOMAIN §9); row-level security admits them alone (case_access_request_withdraw)';
 
 describe('refused: exact codes, nothing written', () => {
   const cases: Array<[string, string | null, string, Record<string, unknown>, Array<[string, string]>]> = [
@@ -275,6 +318,13 @@ describe('refused: exact codes, nothing written', () => {
     ['an unknown request is declined', cast.liam, DECLINE, { id: UNKNOWN, reason: 'no' }, [['BAD_USER_INPUT', 'id: no access request with this id']]],
     ['a decline without a reason', cast.liam, DECLINE, { id: ISLA_ACMA, reason: '' }, [['BAD_USER_INPUT', 'reason: must not be blank']]],
     ['the requester declines', cast.isla, DECLINE, { id: ISLA_ACMA, reason: 'never mind' }, [['FORBIDDEN', 'Not allowed: nothing requires sharing confidential information (§D): the lead agency’s people decide']]],
+    ['the lead agency withdraws a request it did not make', cast.liam, WITHDRAW, { id: ISLA_ACMA }, [['FORBIDDEN', `Not allowed: ${WITHDRAW_RULE}`]]],
+    ['an agency that is not the lead withdraws (it cannot see the request)', cast.ann, WITHDRAW, { id: ISLA_ACMA }, [['BAD_USER_INPUT', 'id: no access request with this id']]],
+    ['a person of the requester’s own organization withdraws it (only the requester sees it)', cast.tom, WITHDRAW, { id: PRIYA_FTC }, [['BAD_USER_INPUT', 'id: no access request with this id']]],
+    ['an anonymous caller withdraws', null, WITHDRAW, { id: ISLA_ACMA }, [['FORBIDDEN', `Not allowed: ${WITHDRAW_RULE}`]]],
+    ['a decided request is withdrawn', cast.priya, WITHDRAW, { id: PRIYA_FTC }, [['BAD_USER_INPUT', 'id: the request was already declined']]],
+    ['an unknown request is withdrawn', cast.isla, WITHDRAW, { id: UNKNOWN }, [['BAD_USER_INPUT', 'id: no access request with this id']]],
+    ['an id that is not one is withdrawn', cast.isla, WITHDRAW, { id: 'zzz' }, [['BAD_USER_INPUT', 'id: no access request with this id']]],
   ];
 
   test.each(cases)('%s', async (_what, as, query, variables, expected) => {

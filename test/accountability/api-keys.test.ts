@@ -2,6 +2,7 @@ import pg from 'pg';
 import { generateApiKey, hashApiKey } from '../../src/auth/api-keys';
 import { viewerFromHeader, viewerStillValid } from '../../src/auth/viewer';
 import { TokenService } from '../../src/auth/tokens';
+import { demoId } from '../../src/db/seed/demo';
 import { caseAccess, harmOrder } from '../support/demo-access';
 import { cast, caseId, orgId, personId, startSiblingHub, startTestHub, TestHub } from '../support/hub';
 import { untilWaiting } from '../support/locker';
@@ -232,7 +233,7 @@ describe('a key’s viewer: the organization as a whole, read-only', () => {
   test('every mutation is FORBIDDEN for a key, even one its organization’s people may make; nothing is written', async () => {
     const key = await createKey(cast.ann);
     const before = await hub.ds.query(`SELECT (SELECT count(*) FROM enforcement_case)::int AS cases, (SELECT count(*) FROM case_share)::int AS shares,
-      (SELECT count(*) FROM api_key)::int AS keys, (SELECT count(*) FROM case_access_request)::int AS requests, (SELECT title FROM enforcement_case WHERE id = $1) AS title`,
+      (SELECT count(*) FROM api_key)::int AS keys, (SELECT count(*) FROM case_access_request)::int AS requests, (SELECT count(*) FROM case_access_request WHERE status = 'PENDING')::int AS pending, (SELECT title FROM enforcement_case WHERE id = $1) AS title`,
       [caseId('FTC-2004-017')]);
     const mutations: Array<[string, Record<string, unknown>]> = [
       [`mutation { openCase(input: { reference: "FTC-K-1", title: "t", summary: "s", categories: [SPAM], countryCodes: ["US"], tlp: CLEAR }) { id } }`, {}],
@@ -241,6 +242,7 @@ describe('a key’s viewer: the organization as a whole, read-only', () => {
       [`mutation { createApiKey(name: "another") { secret } }`, {}],
       [`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: key.id }],
       [`mutation($c: ID!) { requestCaseAccess(caseId: $c, justification: "why") { id } }`, { c: caseId('ACMA-2004-011') }],
+      [`mutation($id: ID!) { withdrawCaseAccessRequest(id: $id) { id } }`, { id: demoId('access-request:priya-ftc') }],
     ];
     for (const [query, variables] of mutations) {
       const r = await hub.gql(query, { token: key.secret, variables });
@@ -250,7 +252,7 @@ describe('a key’s viewer: the organization as a whole, read-only', () => {
       ]);
     }
     const after = await hub.ds.query(`SELECT (SELECT count(*) FROM enforcement_case)::int AS cases, (SELECT count(*) FROM case_share)::int AS shares,
-      (SELECT count(*) FROM api_key)::int AS keys, (SELECT count(*) FROM case_access_request)::int AS requests, (SELECT title FROM enforcement_case WHERE id = $1) AS title`,
+      (SELECT count(*) FROM api_key)::int AS keys, (SELECT count(*) FROM case_access_request)::int AS requests, (SELECT count(*) FROM case_access_request WHERE status = 'PENDING')::int AS pending, (SELECT title FROM enforcement_case WHERE id = $1) AS title`,
       [caseId('FTC-2004-017')]);
     expect(after).toEqual(before);
     expect((await keyRows()).map((k) => k.revoked_at)).toEqual([null]);
@@ -319,7 +321,7 @@ describe('a key’s viewer: the organization as a whole, read-only', () => {
     expect(types.map((t) => t.name).filter((t) => !seen.get(t))).toEqual([]);
     expect([...offeredToPeople].sort()).toEqual([
       'AssistanceRequestViewerCan.answer', 'AssistanceRequestViewerCan.withdraw', 'CallSegmentViewerCan.exclude', 'CallSegmentViewerCan.manage',
-      'CaseAccessRequestViewerCan.decide', 'CaseViewerCan.edit', 'CaseViewerCan.share', 'ConferenceCallViewerCan.addSegment', 'ConferenceCallViewerCan.exclude',
+      'CaseAccessRequestViewerCan.decide', 'CaseAccessRequestViewerCan.withdraw', 'CaseViewerCan.edit', 'CaseViewerCan.share', 'ConferenceCallViewerCan.addSegment', 'ConferenceCallViewerCan.exclude',
       'EducationProjectViewerCan.update', 'EndorsementViewerCan.object', 'QuestionnaireResponseViewerCan.update', 'QuestionnaireViewerCan.respond',
       'ResourceListEntryViewerCan.remove',
     ]);

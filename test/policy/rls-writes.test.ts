@@ -53,6 +53,7 @@ const NEW_DETAIL = `INSERT INTO assistance_request_detail (request_id, requester
 const ANSWER = `UPDATE assistance_request_detail SET response = 'done' WHERE request_id = $1 RETURNING request_id`;
 const MOVE = (status: string) => `UPDATE assistance_request SET status = '${status}' WHERE id = $1 RETURNING id`;
 const NAME_RECIPIENT = `INSERT INTO sector_report_recipient (report_id, person_id, author_org_id) VALUES ($1, $2, $3) RETURNING report_id`;
+const WITHDRAW_ACCESS = `UPDATE case_access_request SET status = 'WITHDRAWN', decided_at = now(), decided_by_id = $2 WHERE id = $1 RETURNING id`;
 const NEW_TRAINING = `INSERT INTO training_session (title, audience, topics, scheduled_at, duration_minutes, organizer_id, scheduled_by_id, created_at)
   VALUES ('A session', 'JOINT', ARRAY['botnets'], now() + interval '9 days', 60, $1, $2, now()) RETURNING id`;
 
@@ -189,6 +190,27 @@ const writes: Array<[string, ViewerName, string, string, unknown[], Outcome]> = 
     `DELETE FROM resource_list_entry WHERE id = $1 RETURNING id`, [demoId('resource:grace')], wrote(1)],
   ['a private member schedules a training', 'eva', 'training_session', NEW_TRAINING, [orgId('sentinel'), person('eva')], refused],
   ['an agency schedules a training', 'emeka', 'training_session', NEW_TRAINING, [orgId('efcc'), person('emeka')], wrote(1)],
+  // ---- requests for access (DOMAIN §9): the lead agency decides, the requester withdraws, nobody does the other's part ----
+  ['the requester withdraws their pending request', 'isla', 'case_access_request',
+    WITHDRAW_ACCESS, [demoId('access-request:isla-acma'), person('isla')], wrote(1)],
+  ['the requester withdraws it in someone else’s name', 'isla', 'case_access_request',
+    WITHDRAW_ACCESS, [demoId('access-request:isla-acma'), person('liam')], refused],
+  ['the requester grants their own request', 'isla', 'case_access_request',
+    `UPDATE case_access_request SET status = 'GRANTED', decided_at = now(), decided_by_id = $2, granted_scope = 'PERSON' WHERE id = $1 RETURNING id`,
+    [demoId('access-request:isla-acma'), person('isla')], refused],
+  ['the requester withdraws a request already declined', 'priya', 'case_access_request',
+    WITHDRAW_ACCESS, [demoId('access-request:priya-ftc'), person('priya')], untouched],
+  ['the requester changes their justification', 'isla', 'case_access_request',
+    `UPDATE case_access_request SET justification = 'changed' WHERE id = $1 RETURNING id`, [demoId('access-request:isla-acma')], refused],
+  ['the lead agency withdraws a request in the requester’s name', 'liam', 'case_access_request',
+    WITHDRAW_ACCESS, [demoId('access-request:isla-acma'), person('isla')], refused],
+  ['the lead agency marks a request withdrawn by itself', 'liam', 'case_access_request',
+    WITHDRAW_ACCESS, [demoId('access-request:isla-acma'), person('liam')], breaksRule],
+  ['the lead agency declines a pending request', 'liam', 'case_access_request',
+    `UPDATE case_access_request SET status = 'DECLINED', decided_at = now(), decided_by_id = $2, decline_reason = 'no' WHERE id = $1 RETURNING id`,
+    [demoId('access-request:isla-acma'), person('liam')], wrote(1)],
+  ['another agency withdraws a request it cannot see', 'ann', 'case_access_request',
+    WITHDRAW_ACCESS, [demoId('access-request:isla-acma'), person('ann')], untouched],
 ];
 
 test.each(writes)('%s (%s): %s', async (_what, viewer, table, text, values, outcome) => {

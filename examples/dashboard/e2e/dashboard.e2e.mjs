@@ -331,6 +331,16 @@ try {
   assert.deepEqual(await requestButtons(tom), ['FTC-2004-017', 'OFT-2004-003']);
   console.log('dashboard e2e: Tom Baker asked for OPTA-2004-005\'s tier; the request is pending, on the page and in the hub');
 
+  // He withdraws it: the row says so and offers to ask again; the hub has it WITHDRAWN.
+  await tom.locator('tr[data-case="OPTA-2004-005"] button.withdraw-access').click();
+  await tom.locator('tr[data-case="OPTA-2004-005"] [data-access="WITHDRAWN"]').waitFor();
+  assert.match(await tom.locator('tr[data-case="OPTA-2004-005"] [data-access="WITHDRAWN"]').textContent(), /^You withdrew your request of .+$/);
+  assert.equal(await tom.locator('tr[data-case="OPTA-2004-005"] [data-access="PENDING"]').count(), 0);
+  assert.deepEqual(await requestButtons(tom), ['FTC-2004-017', 'OFT-2004-003', 'OPTA-2004-005']);
+  const withdrawn = await gql(token('tom.baker@meridianbank.example'), '{ caseAccessRequests { nodes { status case { reference } decidedBy { email } } } }');
+  assert.deepEqual(withdrawn.caseAccessRequests.nodes, [{ status: 'WITHDRAWN', case: { reference: 'OPTA-2004-005' }, decidedBy: { email: 'tom.baker@meridianbank.example' } }]);
+  console.log('dashboard e2e: Tom Baker withdrew it; the row offers to ask again, and the hub has it WITHDRAWN');
+
   // Max Mueller (Registro Global, PRIVATE): invited to one segment, excluded from it by ICO's standing objection, so no
   // call at all on his page; the CLEAR and GREEN cases, no tier; no request.
   const page = tom;

@@ -6,7 +6,8 @@ import { graphql } from './gql';
 
 /**
  * Asks the lead agency for a case's confidential tier (DOMAIN.md §9): the viewer sees the row, not the tier. The lead
- * agency's people grant it (a share) or decline it with a reason; the requester sees the state of their own request.
+ * agency's people grant it (a share) or decline it with a reason; the requester sees the state of their own request and
+ * may withdraw it while it is pending (then ask again).
  */
 const RequestCaseAccessMutation = graphql(`
   mutation RequestCaseAccess($caseId: ID!, $justification: String!) {
@@ -19,9 +20,21 @@ const RequestCaseAccessMutation = graphql(`
   }
 `);
 
+const WithdrawCaseAccessRequestMutation = graphql(`
+  mutation WithdrawCaseAccessRequest($id: ID!) {
+    withdrawCaseAccessRequest(id: $id) {
+      id
+      status
+      createdAt
+      declineReason
+    }
+  }
+`);
+
 /** The viewer's latest request about the case, as the board's query reads it (`Case.viewerAccessRequest`). */
 export interface LatestAccessRequest {
-  status: 'PENDING' | 'GRANTED' | 'DECLINED';
+  id: string;
+  status: 'PENDING' | 'GRANTED' | 'DECLINED' | 'WITHDRAWN';
   createdAt: string;
   declineReason?: string | null;
 }
@@ -32,7 +45,8 @@ export function RequestAccess({ caseId, reference, latest }: { caseId: string; r
   const [open, setOpen] = useState(false);
   const [justification, setJustification] = useState('');
   const [{ fetching, error, data }, requestAccess] = useMutation(RequestCaseAccessMutation);
-  // The answer of this page's own request, until the board reads the case again.
+  const [withdrawal, withdraw] = useMutation(WithdrawCaseAccessRequestMutation);
+  // The answer of this page's own request or withdrawal, until the board reads the case again.
   const current = data?.requestCaseAccess ?? latest;
 
   async function submit(event: FormEvent) {
@@ -44,11 +58,30 @@ export function RequestAccess({ caseId, reference, latest }: { caseId: string; r
     if (!result.error) setOpen(false);
   }
 
-  if (current?.status === 'PENDING') {
-    return <div className="access-state" data-access="PENDING">Access requested {formatDate(current.createdAt)}: pending with the lead agency</div>;
+  async function withdrawPending(id: string) {
+    // As for a request: the board's query reads the case again (its latest request is now the withdrawn one).
+    await withdraw({ id }, { additionalTypenames: ['Case'] });
   }
+
+  if (current?.status === 'PENDING' && withdrawal.data?.withdrawCaseAccessRequest.id !== current.id) {
+    return (
+      <div className="access-pending">
+        <div className="access-state" data-access="PENDING">Access requested {formatDate(current.createdAt)}: pending with the lead agency</div>
+        <button type="button" className="withdraw-access" onClick={() => withdrawPending(current.id)} disabled={withdrawal.fetching}>
+          Withdraw request
+        </button>
+        {withdrawal.error && <ErrorNote error={withdrawal.error} />}
+      </div>
+    );
+  }
+  const shown = withdrawal.data?.withdrawCaseAccessRequest.id === current?.id ? withdrawal.data?.withdrawCaseAccessRequest : current;
   return (
     <div className="request-access">
+      {shown?.status === 'WITHDRAWN' && (
+        <div className="access-state" data-access="WITHDRAWN">
+          You withdrew your request of {formatDate(shown.createdAt)}
+        </div>
+      )}
       {current?.status === 'DECLINED' && (
         <div className="access-state" data-access="DECLINED">
           Your request of {formatDate(current.createdAt)} was declined{current.declineReason ? `: ${current.declineReason}` : ''}

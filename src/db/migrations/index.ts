@@ -23,6 +23,7 @@ import { WithdrawnContactsCleared1765000000000 } from './1765000000000-Withdrawn
 import { PersonLeft1765010000000 } from './1765010000000-PersonLeft';
 import { LastCoordinatorStays1765020000000 } from './1765020000000-LastCoordinatorStays';
 import { PersonKnown1765030000000 } from './1765030000000-PersonKnown';
+import { AccessRequestWithdrawn1765040000000 } from './1765040000000-AccessRequestWithdrawn';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -51,4 +52,5 @@ export const migrations = [
   PersonLeft1765010000000,
   LastCoordinatorStays1765020000000,
   PersonKnown1765030000000,
+  AccessRequestWithdrawn1765040000000,
 ];
