@@ -16,11 +16,12 @@ import { callId, caseId, cast, orgId, personId, segmentId, TEST_SECRET } from '.
  */
 
 let db: PolicyDb;
-const keys: Record<'ftc' | 'meridian', { id: string; viewer: Viewer }> = {} as never;
+type KeyOrg = 'ftc' | 'meridian' | 'acma' | 'ico';
+const keys: Record<KeyOrg, { id: string; viewer: Viewer }> = {} as never;
 beforeAll(async () => {
   db = await openPolicyDb();
   const tokens = new TokenService(loadConfig({ NODE_ENV: 'test', JWT_SECRET: TEST_SECRET, DATABASE_URL: process.env.LAPHUB_TEST_DB_URL }));
-  for (const [org, creator] of [['ftc', cast.ann], ['meridian', cast.tom]] as const) {
+  for (const [org, creator] of [['ftc', cast.ann], ['meridian', cast.tom], ['acma', cast.liam], ['ico', cast.isla]] as const) {
     const key = generateApiKey();
     const [row] = await db.ds.query(
       `INSERT INTO api_key (organization_id, name, prefix, secret_hash, created_by_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
@@ -31,7 +32,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-const asKey = <T>(org: 'ftc' | 'meridian', fn: (tx: ViewerDb) => Promise<T>) => asGivenViewer(db.ds, keys[org].viewer, db.now, fn);
+const asKey = <T>(org: KeyOrg, fn: (tx: ViewerDb) => Promise<T>) => asGivenViewer(db.ds, keys[org].viewer, db.now, fn);
 
 /** Every table's row ids (or the first columns of its key), sorted, as the transaction's viewer reads them. */
 let tables: Array<{ tablename: string }>;
@@ -85,7 +86,7 @@ test('the FTC’s key reads what Ben reads (no share names him, nothing of his o
 });
 
 /** [what, the organization's person, statement, values]: a write that person may make, which its key may not. */
-const writes: Array<[string, 'ftc' | 'meridian', string, string, unknown[]]> = [
+const writes: Array<[string, KeyOrg, string, string, unknown[]]> = [
   ['edit the lead agency’s case', 'ftc', cast.ann, `UPDATE enforcement_case SET title = 'changed' WHERE id = $1 RETURNING id`, [caseId('FTC-2004-017')]],
   ['edit its confidential tier', 'ftc', cast.ann, `UPDATE case_confidential SET summary = 'changed' WHERE case_id = $1 RETURNING case_id`, [caseId('FTC-2004-017')]],
   ['add a country to its case', 'ftc', cast.ann, `INSERT INTO case_country (case_id, country_code) VALUES ($1, 'FR') RETURNING case_id`, [caseId('FTC-2004-017')]],
@@ -95,9 +96,12 @@ const writes: Array<[string, 'ftc' | 'meridian', string, string, unknown[]]> = [
   ['record minutes (a coordinator’s)', 'ftc', cast.ann, `UPDATE call_segment SET minutes = 'x' WHERE id = $1 RETURNING id`, [segmentId('next-1/1')]],
   ['lock a call (a coordinator’s)', 'ftc', cast.ann, `UPDATE conference_call SET title = 'x' WHERE id = $1 RETURNING id`, [callId('next-1')]],
   ['move its request for assistance', 'ftc', cast.ann, `UPDATE assistance_request SET status = 'WITHDRAWN' WHERE id = $1 RETURNING id`, [demoId('request:ftc-oft-mules')]],
-  ['decide a request for access to its case', 'ftc', cast.ann,
-    `UPDATE case_access_request SET status = 'DECLINED', decided_at = now(), decided_by_id = $2, decline_reason = 'no' WHERE id = $1 RETURNING id`,
-    [demoId('access-request:priya-ftc'), personId(cast.ann)]],
+  ['decide a pending request for access to its case', 'acma', cast.liam,
+    `UPDATE case_access_request SET status = 'DECLINED', decided_at = lap.now(), decided_by_id = $2, decline_reason = 'no' WHERE id = $1 RETURNING id`,
+    [demoId('access-request:isla-acma'), personId(cast.liam)]],
+  ['withdraw its own pending request for access', 'ico', cast.isla,
+    `UPDATE case_access_request SET status = 'WITHDRAWN', decided_at = lap.now(), decided_by_id = $2 WHERE id = $1 RETURNING id`,
+    [demoId('access-request:isla-acma'), personId(cast.isla)]],
   ['revoke its organization’s key', 'ftc', cast.ann, `UPDATE api_key SET revoked_at = now(), revoked_by_id = $2 WHERE organization_id = $1 RETURNING id`, [orgId('ftc'), personId(cast.ann)]],
   ['answer a request for assistance', 'meridian', cast.tom, `UPDATE assistance_request SET status = 'ACKNOWLEDGED' WHERE id = $1 RETURNING id`, [demoId('request:ico-meridian-accounts')]],
 ];

@@ -53,7 +53,9 @@ const NEW_DETAIL = `INSERT INTO assistance_request_detail (request_id, requester
 const ANSWER = `UPDATE assistance_request_detail SET response = 'done' WHERE request_id = $1 RETURNING request_id`;
 const MOVE = (status: string) => `UPDATE assistance_request SET status = '${status}' WHERE id = $1 RETURNING id`;
 const NAME_RECIPIENT = `INSERT INTO sector_report_recipient (report_id, person_id, author_org_id) VALUES ($1, $2, $3) RETURNING report_id`;
-const WITHDRAW_ACCESS = `UPDATE case_access_request SET status = 'WITHDRAWN', decided_at = now(), decided_by_id = $2 WHERE id = $1 RETURNING id`;
+/** A request for access withdrawn by `$2`, at the request's clock (as the data layer writes it). */
+const WITHDRAW_ACCESS = `UPDATE case_access_request SET status = 'WITHDRAWN', decided_at = lap.now(), decided_by_id = $2 WHERE id = $1 RETURNING id`;
+const DECLINE_ACCESS = `UPDATE case_access_request SET status = 'DECLINED', decided_at = lap.now(), decided_by_id = $2, decline_reason = 'no' WHERE id = $1 RETURNING id`;
 const NEW_TRAINING = `INSERT INTO training_session (title, audience, topics, scheduled_at, duration_minutes, organizer_id, scheduled_by_id, created_at)
   VALUES ('A session', 'JOINT', ARRAY['botnets'], now() + interval '9 days', 60, $1, $2, now()) RETURNING id`;
 
@@ -195,8 +197,11 @@ const writes: Array<[string, ViewerName, string, string, unknown[], Outcome]> = 
     WITHDRAW_ACCESS, [demoId('access-request:isla-acma'), person('isla')], wrote(1)],
   ['the requester withdraws it in someone else’s name', 'isla', 'case_access_request',
     WITHDRAW_ACCESS, [demoId('access-request:isla-acma'), person('liam')], refused],
+  ['the requester withdraws at another time than now', 'isla', 'case_access_request',
+    `UPDATE case_access_request SET status = 'WITHDRAWN', decided_at = '1970-01-01Z', decided_by_id = $2 WHERE id = $1 RETURNING id`,
+    [demoId('access-request:isla-acma'), person('isla')], refused],
   ['the requester grants their own request', 'isla', 'case_access_request',
-    `UPDATE case_access_request SET status = 'GRANTED', decided_at = now(), decided_by_id = $2, granted_scope = 'PERSON' WHERE id = $1 RETURNING id`,
+    `UPDATE case_access_request SET status = 'GRANTED', decided_at = lap.now(), decided_by_id = $2, granted_scope = 'PERSON' WHERE id = $1 RETURNING id`,
     [demoId('access-request:isla-acma'), person('isla')], refused],
   ['the requester withdraws a request already declined', 'priya', 'case_access_request',
     WITHDRAW_ACCESS, [demoId('access-request:priya-ftc'), person('priya')], untouched],
@@ -207,8 +212,13 @@ const writes: Array<[string, ViewerName, string, string, unknown[], Outcome]> = 
   ['the lead agency marks a request withdrawn by itself', 'liam', 'case_access_request',
     WITHDRAW_ACCESS, [demoId('access-request:isla-acma'), person('liam')], breaksRule],
   ['the lead agency declines a pending request', 'liam', 'case_access_request',
-    `UPDATE case_access_request SET status = 'DECLINED', decided_at = now(), decided_by_id = $2, decline_reason = 'no' WHERE id = $1 RETURNING id`,
-    [demoId('access-request:isla-acma'), person('liam')], wrote(1)],
+    DECLINE_ACCESS, [demoId('access-request:isla-acma'), person('liam')], wrote(1)],
+  ['the lead agency declines a pending request, dated another time than now', 'liam', 'case_access_request',
+    `UPDATE case_access_request SET status = 'DECLINED', decided_at = lap.now() - interval '1 day', decided_by_id = $2, decline_reason = 'no' WHERE id = $1 RETURNING id`,
+    [demoId('access-request:isla-acma'), person('liam')], refused],
+  ['the lead agency decides again a request it declined (a decision is final)', 'ann', 'case_access_request',
+    `UPDATE case_access_request SET status = 'GRANTED', decline_reason = NULL, granted_scope = 'PERSON', decided_at = lap.now(), decided_by_id = $2 WHERE id = $1 RETURNING id`,
+    [demoId('access-request:priya-ftc'), person('ann')], untouched],
   ['another agency withdraws a request it cannot see', 'ann', 'case_access_request',
     WITHDRAW_ACCESS, [demoId('access-request:isla-acma'), person('ann')], untouched],
 ];
@@ -222,6 +232,27 @@ test.each(writes)('%s (%s): %s', async (_what, viewer, table, text, values, outc
   expect(result).toEqual(outcome);
   // Rolled back either way: the table is as it was.
   expect(await tableRows(db.ds, [table])).toEqual(before);
+});
+
+test('a request its requester withdrew is no longer the lead agency’s to decide, at the database', async () => {
+  const id = demoId('access-request:isla-acma');
+  await db.ds.query(`UPDATE case_access_request SET status = 'WITHDRAWN', decided_at = now(), decided_by_id = requester_id WHERE id = $1`, [id]);
+  try {
+    const before = await tableRows(db.ds, ['case_access_request']);
+    const outcomes: Outcome[] = [];
+    for (const text of [DECLINE_ACCESS, `UPDATE case_access_request SET status = 'GRANTED', granted_scope = 'PERSON', decided_at = lap.now(), decided_by_id = $2 WHERE id = $1 RETURNING id`]) {
+      outcomes.push(
+        await db.asViewer(emailOf('liam'), async (tx) => {
+          const r = await attempt(tx, text, [id, person('liam')]);
+          return 'error' in r ? { error: r.error as '42501' } : { rows: r.rows.length };
+        }),
+      );
+    }
+    expect(outcomes).toEqual([untouched, untouched]);
+    expect(await tableRows(db.ds, ['case_access_request'])).toEqual(before);
+  } finally {
+    await db.ds.query(`UPDATE case_access_request SET status = 'PENDING', decided_at = NULL, decided_by_id = NULL WHERE id = $1`, [id]);
+  }
 });
 
 describe('reads of restricted parts at the database level', () => {
