@@ -1,5 +1,6 @@
 import { AgencyCompetence, Sector } from '../../entities/enums';
 import { ConfigError } from '../config';
+import { isBlank, textProblem } from '../graphql/input-text';
 
 /**
  * What an operator writes as the database's owner to found a network (`npm run admin`): its countries, its founding
@@ -19,15 +20,41 @@ const competences = Object.values(AgencyCompetence) as string[];
 const sectors = Object.values(Sector) as string[];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function text(what: string, value: string | undefined, max: number, required = true): string | null {
+/**
+ * A text an operator gives, held to the rules the API holds every argument to (src/graphql/input-text.ts): what no
+ * reader should be shown (a control character, a bidirectional override, a lone surrogate) is refused, and so is a
+ * text of only white space or invisible characters (blank, as three zero-width spaces are). Names are shown to every
+ * viewer; line breaks have no place in them either.
+ */
+export function text(what: string, value: string | undefined, max: number, required = true): string | null {
   const v = value?.trim() ?? '';
   if (!v) {
     if (required) throw new ConfigError(`${what} is required`);
     return null;
   }
+  if (isBlank(v)) throw new ConfigError(`${what} must not be blank (it holds only invisible characters: ${escaped(v)})`);
   if (v.length > max) throw new ConfigError(`${what} must be at most ${max} characters`);
   if (/[\u0000-\u001f\u007f]/.test(v)) throw new ConfigError(`${what} must not contain control characters`);
+  const problem = textProblem(v);
+  if (problem) throw new ConfigError(`${what} ${problem}`);
   return v;
+}
+
+/**
+ * An email as the hub's people have them: printable ASCII without spaces (as an identity provider's token must give
+ * it, src/auth/viewer.ts), an @ and a dot after it. A zero-width space or a direction override in an address would
+ * make two addresses that look alike.
+ */
+function email(value: string | undefined): string {
+  const v = text('the email', value, 200)!;
+  if (!/^[\x21-\x7e]+$/.test(v)) throw new ConfigError(`not an email address (printable ASCII only, no spaces): ${escaped(v)}`);
+  if (!/^[^@]+@[^@]+\.[^@]+$/.test(v)) throw new ConfigError(`not an email address: ${v}`);
+  return v;
+}
+
+/** A text as a message may repeat it: every character outside printable ASCII written as its escape (`\u200b`). */
+function escaped(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
@@ -114,8 +141,7 @@ export interface NewPerson {
 }
 
 export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ id: string; email: string; organization: string }> {
-  const email = text('the email', input.email, 200)!;
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new ConfigError(`not an email address: ${email}`);
+  const address = email(input.email);
   const name = text('the person’s name', input.name, 200)!;
   const phone = text('the phone', input.phone, 50, false);
   const title = text('the title', input.title, 200, false);
@@ -127,9 +153,9 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
     throw new ConfigError(`${org.name} is ${org.status.toLowerCase()} (${org.status}): a person is added only to a participant or an applicant`);
   }
   const taken = async () => {
-    const [existing] = await run(query, `SELECT left_at FROM person WHERE lower(email) = lower($1)`, [email]);
-    const left = existing?.left_at ? ` (they left the network: npm run admin -- reinstate ${email})` : '';
-    return new ConfigError(`a person with the email ${email} exists already${left}`);
+    const [existing] = await run(query, `SELECT left_at FROM person WHERE lower(email) = lower($1)`, [address]);
+    const left = existing?.left_at ? ` (they left the network: npm run admin -- reinstate ${address})` : '';
+    return new ConfigError(`a person with the email ${address} exists already${left}`);
   };
   const [row] = await run(
     query,
@@ -141,13 +167,13 @@ export async function addPerson(query: OwnerQuery, input: NewPerson): Promise<{ 
        UPDATE participant SET point_of_contact_id = added.id FROM added WHERE participant.id = $1 AND $6::boolean RETURNING 1
      )
      SELECT id FROM added`,
-    [org.id, name, email, phone, title, !!input.pointOfContact],
+    [org.id, name, address, phone, title, !!input.pointOfContact],
   ).catch(async (err) => {
     // Added by another command at the same moment: the unique index on emails decides.
     throw (err as { code?: string }).code === '23505' ? await taken() : err;
   });
   if (!row) throw await taken();
-  return { id: row.id, email, organization: org.name };
+  return { id: row.id, email: address, organization: org.name };
 }
 
 /** An organization by id, else by its exact name, else by its name in any case (when only one organization has it so). */

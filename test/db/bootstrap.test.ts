@@ -193,6 +193,21 @@ test.each<[string, () => Promise<unknown>, string | RegExp]>([
   ['a person of no organization', () => addPerson(query, { email: 'new@x.example', name: 'New', organization: 'Nobody Ltd' }), 'no organization named "Nobody Ltd" (npm run admin -- list)'],
   ['a person with no email address', () => addPerson(query, { email: 'new-at-x', name: 'New', organization: 'Meridian Bank' }), 'not an email address: new-at-x'],
   ['a name with a control character', () => addPerson(query, { email: 'new@x.example', name: 'New\u0007', organization: 'Meridian Bank' }), 'the person’s name must not contain control characters'],
+  // The API's rules for any text (src/graphql/input-text.ts): names are shown to every viewer.
+  ['an organization’s name with a right-to-left override', () => addParticipant(query, { kind: 'AGENCY', name: 'Evil\u202eAgency', country: 'GB' }),
+    'the organization’s name must not contain a bidirectional formatting character (U+202E), which can show the text in another order than it is written'],
+  ['a country’s name with an isolate', () => addCountry(query, { code: 'FI', name: 'Fin\u2067land', developing: false }),
+    'the country’s name must not contain a bidirectional formatting character (U+2067), which can show the text in another order than it is written'],
+  ['an organization’s name of zero-width spaces only', () => addParticipant(query, { kind: 'AGENCY', name: '\u200b\u200b', country: 'GB' }),
+    'the organization’s name must not be blank (it holds only invisible characters: \\u200b\\u200b)'],
+  ['a person’s name of a zero-width space', () => addPerson(query, { email: 'new@x.example', name: '\u200b', organization: 'Meridian Bank' }),
+    'the person’s name must not be blank (it holds only invisible characters: \\u200b)'],
+  ['an email with a zero-width space', () => addPerson(query, { email: 'x\u200b@y.example', name: 'New', organization: 'Meridian Bank' }),
+    'not an email address (printable ASCII only, no spaces): x\\u200b@y.example'],
+  ['an email with a right-to-left override', () => addPerson(query, { email: '\u202eq@y.example', name: 'New', organization: 'Meridian Bank' }),
+    'the email must not contain a bidirectional formatting character (U+202E), which can show the text in another order than it is written'],
+  ['a person’s title with a lone surrogate', () => addPerson(query, { email: 'new@x.example', name: 'New', title: 'Head \ud800', organization: 'Meridian Bank' }),
+    'the title must be well-formed Unicode (it contains a lone surrogate)'],
 ])('refused, nothing written: %s', async (_what, write, message) => {
   const before = await counts();
   const poc = await hub.ds.query(`SELECT id, point_of_contact_id FROM participant ORDER BY id`);
