@@ -97,7 +97,9 @@ export class PostgresBus implements LiveBus {
       if (events.length) for (const listener of [...this.listeners]) listener(events);
     });
     client.on('error', (err) => {
-      this.logger.error({ err }, 'the live-events connection failed; reconnecting');
+      // A warning, without a stack: the database going away (whose requests' 503s are warned of too), not a fault of the
+      // hub's; said once per connection lost, and once per attempt while it stays away (at most every 2 s).
+      this.logger.warn({ err: briefly(err) }, 'the live-events connection failed; reconnecting (events committed meanwhile are not delivered)');
       this.reconnect(client);
     });
     client.on('end', () => this.reconnect(client));
@@ -146,7 +148,7 @@ export class PostgresBus implements LiveBus {
     this.retry = setTimeout(() => {
       this.retry = null;
       this.connect().catch((err) => {
-        this.logger.error({ err }, 'cannot listen for live events; retrying');
+        this.logger.warn({ err: briefly(err) }, 'cannot listen for live events; retrying');
         // A client that never connected: try again later.
         this.client = new pg.Client();
         this.reconnect(this.client);
@@ -163,6 +165,12 @@ export class PostgresBus implements LiveBus {
     this.client = null;
     if (client) await client.end().catch(() => undefined);
   }
+}
+
+/** What a log line says of a connection's failure: its message and code, not the stack of pg's internals. */
+function briefly(err: unknown): { message: string; code?: string } {
+  const e = err as { message?: unknown; code?: unknown } | null;
+  return { message: String(e?.message ?? err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) };
 }
 
 /** Whether `promise` settles within `ms` ('answered') or not ('late'); a rejection is passed on. */
