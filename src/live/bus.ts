@@ -99,7 +99,7 @@ export class PostgresBus implements LiveBus {
     client.on('error', (err) => {
       // A warning, without a stack: the database going away (whose requests' 503s are warned of too), not a fault of the
       // hub's; said once per connection lost, and once per attempt while it stays away (at most every 2 s).
-      this.logger.warn({ err: briefly(err) }, 'the live-events connection failed; reconnecting (events committed meanwhile are not delivered)');
+      this.logger.warn(briefly(err), 'the live-events connection failed; reconnecting (events committed meanwhile are not delivered)');
       this.reconnect(client);
     });
     client.on('end', () => this.reconnect(client));
@@ -148,7 +148,7 @@ export class PostgresBus implements LiveBus {
     this.retry = setTimeout(() => {
       this.retry = null;
       this.connect().catch((err) => {
-        this.logger.warn({ err: briefly(err) }, 'cannot listen for live events; retrying');
+        this.logger.warn(briefly(err), 'cannot listen for live events; retrying');
         // A client that never connected: try again later.
         this.client = new pg.Client();
         this.reconnect(this.client);
@@ -167,10 +167,10 @@ export class PostgresBus implements LiveBus {
   }
 }
 
-/** What a log line says of a connection's failure: its message and code, not the stack of pg's internals. */
-function briefly(err: unknown): { message: string; code?: string } {
+/** What a log line says of a connection's failure: its reason and code, not the stack of pg's internals. */
+function briefly(err: unknown): { reason: string; code?: string } {
   const e = err as { message?: unknown; code?: unknown } | null;
-  return { message: String(e?.message ?? err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) };
+  return { reason: String(e?.message ?? err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) };
 }
 
 /** Whether `promise` settles within `ms` ('answered') or not ('late'); a rejection is passed on. */

@@ -71,7 +71,7 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
     while (!captured.lines.some((l) => l.msg === 'cannot listen for live events; retrying')) await new Promise((resolve) => setTimeout(resolve, 50));
     // A warning with the reason, not an error with pg's stack: the database away is not a fault of the hub's.
     const retrying = captured.lines.find((l) => l.msg === 'cannot listen for live events; retrying')!;
-    expect([retrying.level, retrying.err]).toEqual([40, { message: 'the live-events connection did not answer its LISTEN within 300 ms' }]);
+    expect([retrying.level, retrying.reason, retrying.err]).toEqual([40, 'the live-events connection did not answer its LISTEN within 300 ms', undefined]);
     proxy.silenceWhenSent(null);
     const event: LiveEvent = { topic: 'case', id: '00000000-0000-4000-8000-000000000077' };
     while (heard.length === 0) {
