@@ -273,6 +273,8 @@ export function loadConfig(env: Env = process.env): Config {
   const redisUrl = url(env, 'REDIS_URL', ['redis:', 'rediss:']);
   // Its path names a database by number (redis://host:6379/2), or none (database 0): anything else would reach Redis as
   // `SELECT NaN`.
+  // A URL that names no host (`redis://`, `redis:///2`) would reach Redis on 127.0.0.1:6379 unsaid.
+  if (redisUrl && new URL(redisUrl).hostname === '') throw new ConfigError('REDIS_URL names no host: redis://host:6379 (or rediss:// for TLS)');
   const redisPath = redisUrl ? new URL(redisUrl).pathname : '';
   if (!/^\/?(\d+)?$/.test(redisPath)) {
     throw new ConfigError(`REDIS_URL: the path names a Redis database by its number (redis://host:6379/2), got "${redisPath}"`);

@@ -12,8 +12,12 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 export function describeUrl(url: string): string {
   try {
     const u = new URL(url);
+    const port = u.port || 5432;
+    // A `host` parameter wins over the URL's host (pg-connection-string): a folder is a Unix socket's.
+    const host = u.searchParams.get('host');
+    if (host?.startsWith('/')) return `the Unix socket ${host.replace(/\/$/, '')}/.s.PGSQL.${port} (database ${decodeURIComponent(u.pathname.replace(/^\//, ''))})`;
     // No host in the URL (postgres:///laphub): node-postgres connects to localhost.
-    return `${u.hostname || 'localhost'}:${u.port || 5432}${u.pathname}`;
+    return `${host || u.hostname || 'localhost'}:${port}${u.pathname}`;
   } catch {
     return 'the configured database';
   }

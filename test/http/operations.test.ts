@@ -761,6 +761,9 @@ describe('configuration', () => {
     // Not a database number: Redis would be asked to SELECT NaN (the hub stopped with a stack trace).
     [{ REDIS_URL: 'redis://127.0.0.1:6379/abc' }, 'REDIS_URL: the path names a Redis database by its number (redis://host:6379/2), got "/abc"'],
     [{ REDIS_URL: 'redis://127.0.0.1:6379/1/2' }, 'REDIS_URL: the path names a Redis database by its number (redis://host:6379/2), got "/1/2"'],
+    // No host: ioredis would take 127.0.0.1:6379, unsaid.
+    [{ REDIS_URL: 'redis://' }, 'REDIS_URL names no host: redis://host:6379 (or rediss:// for TLS)'],
+    [{ REDIS_URL: 'rediss:///2' }, 'REDIS_URL names no host: redis://host:6379 (or rediss:// for TLS)'],
     // No database: node-postgres would take the one named after the user (and the hub migrate it).
     [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/' }, 'DATABASE_URL names no database: postgres://user@host:5432/<database>'],
     [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432' }, 'DATABASE_URL names no database: postgres://user@host:5432/<database>'],
@@ -942,6 +945,13 @@ describe('configuration', () => {
       'the server at db.example:5432/laphub does not accept TLS connections, and DATABASE_URL asks for TLS (sslmode): enable ssl on the server, or remove sslmode',
     );
     expect(connectionProblem(url, new Error('something else'))).toBe('cannot reach the database at db.example:5432/laphub: something else');
+    // A `host` parameter is where node-postgres connects: a folder's Unix socket, or another host.
+    expect(connectionProblem('postgres://postgres@127.0.0.1:5432/laphub?host=/tmp', { code: 'ENOENT', message: 'connect ENOENT /tmp/.s.PGSQL.5432' })).toBe(
+      'cannot reach the database at the Unix socket /tmp/.s.PGSQL.5432 (database laphub): ENOENT',
+    );
+    expect(connectionProblem('postgres://postgres@127.0.0.1:6000/laphub?host=db.example', { code: 'ECONNREFUSED' })).toBe(
+      'nothing answers at db.example:6000/laphub: is PostgreSQL running there? (DATABASE_URL)',
+    );
   });
 
   (process.env.LAPHUB_TEST_DB_KIND === 'pglite' ? test.skip : test)('PostgreSQL’s own refusal is named in its words with its SQLSTATE (a statement_timeout in DATABASE_URL too short for the migrations)', async () => {
