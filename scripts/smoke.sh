@@ -137,11 +137,16 @@ echo "smoke: a command given a DATA_DIR with no database says it makes one (a mi
 other=$(mktemp -d)/typo
 list=$(DATA_DIR="$other" npm run --silent token -- --list 2>"$LOG.key")
 [ "$(wc -l <<< "$list")" = 18 ] || fail "token --list on a new DATA_DIR: $list"
-[ "$(cat "$LOG.key")" = "note: DATA_DIR $other held no database: a new one is made there, as npm start would (if you meant a hub's existing database, check DATA_DIR)" ] \
+[ "$(cat "$LOG.key")" = "note: DATA_DIR $other held no database: a new one was made there, as npm start would (if you meant a hub's existing database, check DATA_DIR)" ] \
   || fail "token --list on a new DATA_DIR, stderr: $(cat "$LOG.key")"
 DATA_DIR="$other" npm run --silent token -- --list 2>"$LOG.key" >/dev/null
 [ ! -s "$LOG.key" ] || fail "token --list on that DATA_DIR the second time, stderr: $(cat "$LOG.key")"
 rm -rf "$(dirname "$other")"
+# A DATA_DIR that cannot hold a database (a file) is refused in one line, with no note that one was made.
+afile=$(mktemp)
+if DATA_DIR="$afile" npm run --silent token -- --list >/dev/null 2>"$LOG.key"; then fail "token --list on a DATA_DIR that is a file succeeded"; fi
+[ "$(cat "$LOG.key")" = "token: DATA_DIR $afile is not a writable folder (ENOTDIR)" ] || fail "token --list on a DATA_DIR that is a file, stderr: $(cat "$LOG.key")"
+rm -f "$afile"
 stop_hub
 
 echo "smoke: restart keeps the change"

@@ -145,9 +145,10 @@ function localSecret(config: Config): string {
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new ConfigError(`cannot read the token secret ${file}: ${(err as NodeJS.ErrnoException).code}`);
-    }
+    const code = (err as NodeJS.ErrnoException).code;
+    // DATA_DIR is a file (or under one): said as the hub says it (src/db/embedded.ts), not as a secret unreadable.
+    if (code === 'ENOTDIR') throw new ConfigError(`DATA_DIR ${config.dataDir} is not a writable folder (ENOTDIR)`);
+    if (code !== 'ENOENT') throw new ConfigError(`cannot read the token secret ${file}: ${code}`);
   }
   const secret = crypto.randomBytes(48).toString('base64url');
   try {

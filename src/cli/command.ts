@@ -81,11 +81,13 @@ export async function withDatabase<T>(config: Config, fn: (query: OwnerQuery, de
   const { isEmpty, loadDemo } = require('../db/seed/demo') as typeof import('../db/seed/demo');
   /* eslint-enable @typescript-eslint/no-require-imports */
   // A folder with no database yet gets one, as `npm start` makes it; said on stderr, since a mistyped DATA_DIR would
-  // otherwise answer from a new, empty (or demo) network, with a secret of its own, without a word.
-  if (!holdsDatabase(config.dataDir)) {
-    process.stderr.write(`note: DATA_DIR ${config.dataDir} held no database: a new one is made there, as npm start would (if you meant a hub's existing database, check DATA_DIR)\n`);
-  }
+  // otherwise answer from a new, empty (or demo) network, with a secret of its own, without a word. Said once it is
+  // made: a folder that cannot hold one (a file, a folder not writable) is refused by `startEmbedded` alone.
+  const fresh = !holdsDatabase(config.dataDir);
   const embedded = await startEmbedded(config.dataDir, 'command');
+  if (fresh) {
+    process.stderr.write(`note: DATA_DIR ${config.dataDir} held no database: a new one was made there, as npm start would (if you meant a hub's existing database, check DATA_DIR)\n`);
+  }
   try {
     const ds = await openDatabase(embedded.url, 1);
     try {
