@@ -827,8 +827,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
         // Too many requests (429), or the identity provider away (503): the status and Retry-After the error carries.
         if (err instanceof GraphQLError && (err.extensions.code === 'RATE_LIMITED' || err.extensions.code === 'SERVICE_UNAVAILABLE')) {
           const http = err.extensions.http as unknown as { status: number; headers: HeaderMap };
-          res.status(http.status).setHeader('retry-after', http.headers.get('retry-after')!);
-          res.json({ errors: [{ message: err.message, extensions: { code: err.extensions.code } }] });
+          const retryAfter = http.headers.get('retry-after')!;
+          res.status(http.status).setHeader('retry-after', retryAfter);
+          // As a GraphQL request's error says it: the code, and when to send it again.
+          res.json({ errors: [{ message: err.message, extensions: { code: err.extensions.code, retryAfterSeconds: Number(retryAfter) } }] });
           return;
         }
         throw err;

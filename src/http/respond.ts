@@ -24,7 +24,7 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   if (err.code !== 'ECONNRESET' && socket.writable && !inFlight?._headerSent) {
     const [status, text, message] =
       err.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'Request Header Fields Too Large', 'The request’s headers are too large (more than 16 KB in all)']
+        ? [431, 'Request Header Fields Too Large', 'The request’s URL and headers are too large (more than 16 KB in all): a long query goes in a POST body']
         : err.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
           ? [413, 'Payload Too Large', 'The request’s chunk extensions are too large']
           : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'

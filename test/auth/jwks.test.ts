@@ -97,7 +97,7 @@ test('the provider away: 503 SERVICE_UNAVAILABLE with Retry-After and an error l
     expect([csv.status, csv.headers.get('retry-after'), await csv.json()]).toEqual([
       503,
       '5',
-      { errors: [{ message: 'The identity provider cannot be reached to check the token: try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE' } }] },
+      { errors: [{ message: 'The identity provider cannot be reached to check the token: try again shortly', extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 } }] },
     ]);
 
     keys.state.up = true;

@@ -120,7 +120,7 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
       await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
       for (let i = 0; i < 4; i++) expect(await ask(query, i % 2 ? ann : undefined)).toMatchObject(unavailable);
       const csv = await fetch(url.replace('/graphql', '/reports/network.csv?from=2004-01-01&to=2005-01-01'), { headers: { authorization: `Bearer ${ann}` } });
-      expect([csv.status, csv.headers.get('retry-after'), await csv.json()]).toEqual([503, '5', { errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE' } }] }]);
+      expect([csv.status, csv.headers.get('retry-after'), await csv.json()]).toEqual([503, '5', { errors: [{ message: DATABASE_UNAVAILABLE_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 } }] }]);
       // A subscriber's connection: "try again later", saying why (the token's person cannot be looked up).
       const live = await LiveClient.connect(url, { authorization: `Bearer ${ann}` });
       expect(live.acknowledged).toBe(false);

@@ -650,7 +650,7 @@ test('a request Node cannot read is answered by the gateway with a JSON error sa
   const error = (message: string) => JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
   const large = await rawExchange(Number(port), hostname, `POST /graphql HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
   expect([large.statusLine, large.headers['content-type'], large.body]).toEqual([
-    'HTTP/1.1 431 Request Header Fields Too Large', 'application/json; charset=utf-8', error('The request’s headers are too large (more than 16 KB in all)'),
+    'HTTP/1.1 431 Request Header Fields Too Large', 'application/json; charset=utf-8', error('The request’s URL and headers are too large (more than 16 KB in all): a long query goes in a POST body'),
   ]);
   const garbage = await rawExchange(Number(port), hostname, 'HELLO THERE\r\n\r\n');
   expect([garbage.statusLine, garbage.body]).toEqual(['HTTP/1.1 400 Bad Request', error('The request is not well-formed HTTP')]);

@@ -370,6 +370,9 @@ describe('rate limits', () => {
       expect(answers[2].body.errors[0].message).toMatch(/^Too many requests from this address/);
       const csv = await fetch(`${other.base}/reports/network.csv?from=2025-01-01&to=2026-01-01`);
       expect(csv.status).toBe(429);
+      // As a GraphQL request's refusal says it: when to send it again, in the body as in the header.
+      const refusal = (await csv.json()) as { errors: Array<{ extensions: { code: string; retryAfterSeconds: number } }> };
+      expect(refusal.errors[0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: Number(csv.headers.get('retry-after')) });
     } finally {
       await other.hub.stop();
     }
@@ -831,7 +834,7 @@ describe('configuration', () => {
     const error = (message: string) => JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
     const large = await answer(`POST /graphql HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect([large.statusLine, large.headers['content-type'], large.headers.connection, large.body]).toEqual([
-      'HTTP/1.1 431 Request Header Fields Too Large', 'application/json; charset=utf-8', 'close', error('The request’s headers are too large (more than 16 KB in all)'),
+      'HTTP/1.1 431 Request Header Fields Too Large', 'application/json; charset=utf-8', 'close', error('The request’s URL and headers are too large (more than 16 KB in all): a long query goes in a POST body'),
     ]);
     const garbage = await answer('HELLO THERE\r\n\r\n');
     expect([garbage.statusLine, garbage.body]).toEqual(['HTTP/1.1 400 Bad Request', error('The request is not well-formed HTTP')]);
