@@ -172,7 +172,7 @@ export class CallSegmentResolver {
   }
 
   @FieldResolver(() => [PrivateSectorMember], {
-    description: 'The private-sector members invited to this segment; for a private-sector viewer only those taking part (invited and not excluded).',
+    description: 'The private-sector members invited to this segment; for a private-sector viewer only those taking part (invited, not excluded, and still an endorsed participant).',
   })
   invited(@Root() segment: CallSegment, @Ctx() ctx: Context): Promise<PrivateSectorMember[]> {
     return ctx.data.calls.invitedBySegment.load(segment.id);

@@ -1,4 +1,4 @@
-import { callId, cast, exclusionId, segmentId, startTestHub, TestHub } from '../support/hub';
+import { callId, cast, exclusionId, orgId, segmentId, startTestHub, TestHub } from '../support/hub';
 
 /**
  * Conference calls, viewer by viewer (DOMAIN §4 "Conference calls"; §A.3, §B.3). Every expected value below is written
@@ -412,5 +412,29 @@ describe('callCadence (agencies only)', () => {
     } else {
       expect(r.body).toEqual({ data: { callCadence: null }, extensions: { redacted: [{ path: 'callCadence', code: 'FORBIDDEN', count: 1 }] } });
     }
+  });
+});
+
+describe('a member withdrawn from the network takes part in no segment (DOMAIN §2: its people are anonymous)', () => {
+  afterAll(() => hub.reset());
+
+  test('Sentinel withdrawn: private-sector members invited with it no longer see it among those taking part, on any path; agencies still see every invited member', async () => {
+    await hub.ds.query(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('sentinel')]);
+    const q = `query($s: ID!, $c: ID!) {
+      callSegment(id: $s) { invited { name } }
+      call(id: $c) { segments { title invited { name } } }
+      _entities(representations: [{ __typename: "ConferenceCall", id: $c }]) { ... on ConferenceCall { segments { title invited { name } } } }
+    }`;
+    const variables = { s: segmentId('next-1/2'), c: callId('next-1') };
+    const takingPart = [{ name: 'Meridian Bank' }, { name: 'NorthStar Broadband' }];
+    for (const as of [cast.grace, cast.tom]) {
+      const r = await hub.gql(q, { as, variables });
+      expect(r.body.errors).toBeUndefined();
+      expect(r.body.data.callSegment.invited).toEqual(takingPart);
+      expect(r.body.data.call.segments).toEqual([{ title: segments['next-1/2'].title, invited: takingPart }]);
+      expect(r.body.data._entities).toEqual([{ segments: [{ title: segments['next-1/2'].title, invited: takingPart }] }]);
+    }
+    const isla = await hub.gql(q, { as: cast.isla, variables });
+    expect(isla.body.data.callSegment.invited).toEqual([...takingPart, { name: 'Sentinel Security' }]);
   });
 });

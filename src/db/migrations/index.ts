@@ -24,6 +24,7 @@ import { PersonLeft1765010000000 } from './1765010000000-PersonLeft';
 import { LastCoordinatorStays1765020000000 } from './1765020000000-LastCoordinatorStays';
 import { PersonKnown1765030000000 } from './1765030000000-PersonKnown';
 import { AccessRequestWithdrawn1765040000000 } from './1765040000000-AccessRequestWithdrawn';
+import { WithdrawnTakesNoPart1765050000000 } from './1765050000000-WithdrawnTakesNoPart';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -53,4 +54,5 @@ export const migrations = [
   LastCoordinatorStays1765020000000,
   PersonKnown1765030000000,
   AccessRequestWithdrawn1765040000000,
+  WithdrawnTakesNoPart1765050000000,
 ];
