@@ -91,7 +91,8 @@ export class AssistanceRequestResolver {
     if (!recipient || recipient.status !== ParticipantStatus.ENDORSED) throw notFound('input.recipientId', 'endorsed participant');
     if (recipient.id === ctx.viewer.memberOrgId) throw badInput('input.recipientId', 'is your own organization');
     let caseId: string | null = null;
-    if (input.caseId) {
+    // Omitted or null: about no case. Any string given names a case, or is refused as naming none ("" too).
+    if (input.caseId != null) {
       const c = await ctx.data.cases.caseById.load(input.caseId);
       if (!c) throw notFound('input.caseId', 'case');
       caseId = c.id;

@@ -370,7 +370,8 @@ export class CallData {
   async exclude(input: ExcludeFromCallInput): Promise<CallExclusion> {
     const call = await this.visibleCall('input.callId', input.callId);
     let segmentId: string | null = null;
-    if (input.segmentId) {
+    // Omitted or null: the whole call. Any string given names a segment, or is refused as naming none ("" too).
+    if (input.segmentId != null) {
       const segment = await this.visibleSegment('input.segmentId', input.segmentId);
       if (segment.callId !== call.id) throw badInput('input.segmentId', 'is not a segment of this call');
       // No member takes part in it, and none can be invited to it (a segment's audience does not change): an objection

@@ -136,6 +136,8 @@ describe('the request lifecycle and who may move it', () => {
       [{ ...input, recipientId: orgId('cgi') }, 'input.recipientId: no endorsed participant with this id'],
       [{ ...input, recipientId: orgId('crtc') }, 'input.recipientId: is your own organization'],
       [{ ...input, caseId: caseId('EFCC-2004-001') }, 'input.caseId: no case with this id'],
+      // An empty id names no case: not "about no case", which omitting it (or null) asks for.
+      [{ ...input, caseId: '' }, 'input.caseId: no case with this id'],
       [{ ...input, title: 'x'.repeat(201) }, 'input.title:'],
     ];
     for (const [variables, message] of bad) {

@@ -361,6 +361,8 @@ describe('excludeFromCall', () => {
     ['a segment of another call', { segmentId: segmentId('past-1/2') }, 'input.segmentId: is not a segment of this call'],
     ['a law-enforcement-only segment (nobody to keep out)', { segmentId: segmentId('next-1/1') }, 'input.segmentId: is a LAW_ENFORCEMENT_ONLY segment: no private-sector member takes part in it'],
     ['an unknown segment', { segmentId: UNKNOWN }, 'input.segmentId: no segment with this id'],
+    // An empty id names no segment: not the whole call, which omitting it (or null) asks for.
+    ['an empty segment id', { segmentId: '' }, 'input.segmentId: no segment with this id'],
     ['an unknown call', { callId: UNKNOWN }, 'input.callId: no call with this id'],
     ['an agency as member', { memberId: orgId('acma') }, 'input.memberId: no endorsed private-sector member with this id'],
     ['an unknown member', { memberId: UNKNOWN }, 'input.memberId: no endorsed private-sector member with this id'],
