@@ -6,6 +6,7 @@ import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { badInput, forbidden, notFound } from '../src/graphql/errors';
+import { isBlank } from '../src/graphql/input-text';
 import { required } from '../src/data/batch';
 import { EndorsementsArgs, RecordApplicationInput } from './types/cooperation.input';
 
@@ -87,7 +88,11 @@ export class EndorsementResolver {
     @Ctx() ctx: Context,
   ): Promise<EndorsementObjection> {
     const e = await visibleEndorsement(ctx, 'endorsementId', endorsementId);
-    if (reason.trim().length < 3 || reason.length > 2000) throw badInput('reason', 'must be 3 to 2000 characters');
+    // A reason that shows nothing would decide an application unexplained; lengths in characters (an emoji is one), as
+    // the input types' checks count them.
+    if (isBlank(reason)) throw badInput('reason', 'must not be blank');
+    const characters = [...reason.trim()].length;
+    if (characters < 3 || [...reason].length > 2000) throw badInput('reason', 'must be 3 to 2000 characters');
     // The window at the request's clock, as the database judged it when it loaded the application; the insert policy
     // (objection_object) judges it again.
     if (!e.objectionOpen) throw badInput('endorsementId', 'the objection window has closed');

@@ -35,7 +35,8 @@ function text(argument: string, value: string, max: number): string {
   const trimmed = value.trim();
   // Worded as the input types' checks are (`NotBlank`, class-validator's lengths).
   if (isBlank(trimmed)) throw badInput(argument, 'must not be blank');
-  if (trimmed.length > max) throw badInput(argument, `must be shorter than or equal to ${max} characters`);
+  // In characters (an emoji is one, not two UTF-16 units), as the input types' checks count them.
+  if ([...trimmed].length > max) throw badInput(argument, `must be shorter than or equal to ${max} characters`);
   return trimmed;
 }
 

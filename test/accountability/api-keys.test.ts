@@ -79,6 +79,8 @@ describe('creating a key', () => {
   test.each([
     ['an empty name', { name: '   ' }, 'name: must not be blank'],
     ['a name over 100 characters', { name: 'x'.repeat(101) }, 'name: must be shorter than or equal to 100 characters'],
+    ['a name of 101 emoji (characters, not UTF-16 units, are counted)', { name: '😀'.repeat(101) }, 'name: must be shorter than or equal to 100 characters'],
+    ['a name of zero-width spaces', { name: '\u200b\u200b' }, 'name: must not be blank'],
     ['an expiry in the past', { name: 'x', expiresAt: '2001-01-01T00:00:00.000Z' }, 'expiresAt: must be in the future'],
     ['an expiry after the year 2200', { name: 'x', expiresAt: '2201-01-01T00:00:00.000Z' }, 'expiresAt: must be before 2201-01-01T00:00:00Z'],
   ])('%s is BAD_USER_INPUT naming the argument, nothing written', async (_what, variables, message) => {

@@ -217,6 +217,27 @@ describe('who may act', () => {
     expect((await hub.ds.query(`SELECT withdrawn_at FROM endorsement_objection`))[0].withdrawn_at).toBeNull();
   });
 
+  test.each([
+    ['zero-width spaces only', '\u200b\u200b\u200b\u200b', 'reason: must not be blank'],
+    ['white space only', ' \t\n ', 'reason: must not be blank'],
+    ['two characters (two emoji are two, not four UTF-16 units)', '😀😀', 'reason: must be 3 to 2000 characters'],
+    ['2,001 characters', 'x'.repeat(2001), 'reason: must be 3 to 2000 characters'],
+  ])('an objection’s reason of %s is refused, nothing written (a standing objection decides the application)', async (_what, reason, message) => {
+    const before = await hub.ds.query(`SELECT id FROM endorsement_objection ORDER BY id`);
+    const r = await hub.gql(`mutation($e: ID!, $reason: String!) { objectToEndorsement(endorsementId: $e, reason: $reason) { id } }`, {
+      as: cast.isla, variables: { e: orgId('cgi'), reason },
+    });
+    expect(r.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', message]]);
+    expect(await hub.ds.query(`SELECT id FROM endorsement_objection ORDER BY id`)).toEqual(before);
+  });
+
+  test('an objection’s reason is counted in characters: 1,500 emoji are accepted', async () => {
+    const r = await hub.gql(`mutation($e: ID!, $reason: String!) { objectToEndorsement(endorsementId: $e, reason: $reason) { reason } }`, {
+      as: cast.isla, variables: { e: orgId('cgi'), reason: '😀'.repeat(1500) },
+    });
+    expect(r.body).toEqual({ data: { objectToEndorsement: { reason: '😀'.repeat(1500) } } });
+  });
+
   test('an agency objects once; a second objection is bad input', async () => {
     const r = await hub.gql(`mutation { objectToEndorsement(endorsementId: "${orgId('quicksend')}", reason: "Again") { id } }`, { as: cast.isla });
     expect(r.body.errors?.[0]).toMatchObject({ message: 'endorsementId: your agency already objects to this application', extensions: { code: 'BAD_USER_INPUT' } });
