@@ -4,7 +4,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 @ObjectType({
   description:
     'A user of the hub and a contact of the network (§A.1, §B.1). Visible to AGENCY and PRIVATE viewers (people of ' +
-    'endorsed participants; agencies also see applicants’ people), and to the person themself; never to anonymous callers.',
+    'endorsed participants; agencies see every person, applicants’ and those of organizations rejected or withdrawn too), ' +
+    'and to the person themself; never to anonymous callers.',
 })
 @Entity('person')
 export class Person {

@@ -106,7 +106,12 @@ async function main(): Promise<number> {
       }
       case 'reinstate': {
         const p = await reinstatePerson(query, args[0]);
-        say(`${args[0]} (${p.name}) of ${p.organization} reinstated in ${where}: they sign in again`);
+        // Their organization out of the network (withdrawn, rejected, or an applicant still): they sign in as anonymous.
+        say(
+          p.organizationStatus === 'ENDORSED'
+            ? `${args[0]} (${p.name}) of ${p.organization} reinstated in ${where}: they sign in again`
+            : `${args[0]} (${p.name}) of ${p.organization} reinstated in ${where}: they sign in again, as ANONYMOUS while ${p.organization} is ${p.organizationStatus}`,
+        );
         break;
       }
       case 'withdraw': {

@@ -225,14 +225,17 @@ export async function withdrawParticipant(query: OwnerQuery, which: string): Pro
  * delivery, they are no longer among their organization's people and their resource-list entry is withheld; the person
  * row stays, so the shares, reports, minutes and requests that name them keep doing so. A point of contact or a
  * country's primary contact cannot leave until someone else is designated: the network would be left with a contact
- * nobody answers for. API keys they created belong to their organization and stay valid (`createdBy` names them).
+ * nobody answers for (the contact of an organization withdrawn or rejected may: it answers for nothing). API keys they created belong to their organization and stay valid (`createdBy` names them).
  */
 export async function leavePerson(query: OwnerQuery, email: string): Promise<{ id: string; name: string; organization: string; apiKeys: number }> {
   const person = await personByEmail(query, email);
   if (person.left_at) throw new ConfigError(`${person.email} left the network already (${new Date(person.left_at).toISOString()})`);
   const roles = await run(
     query,
+    // An organization out of the network (withdrawn, rejected) answers for nothing, and nobody can designate another
+    // contact for it: its contact may leave (lap.contact_stays decides the same).
     `SELECT 'the point of contact of ' || p.name AS role FROM participant p WHERE p.point_of_contact_id = $1
+       AND lap.participant_status(p.status, p.objection_deadline, p.id) NOT IN ('WITHDRAWN', 'REJECTED')
      UNION ALL SELECT 'the primary contact of ' || c.name FROM country c WHERE c.primary_contact_id = $1 ORDER BY 1`,
     [person.id],
   );
@@ -259,11 +262,16 @@ export async function leavePerson(query: OwnerQuery, email: string): Promise<{ i
 }
 
 /** Undoes `leavePerson` (a mistake, or they are back): they sign in again as their organization makes them. */
-export async function reinstatePerson(query: OwnerQuery, email: string): Promise<{ id: string; name: string; organization: string }> {
+export async function reinstatePerson(query: OwnerQuery, email: string): Promise<{ id: string; name: string; organization: string; organizationStatus: string }> {
   const person = await personByEmail(query, email);
-  const [row] = await run(query, `UPDATE person SET left_at = NULL WHERE id = $1 AND left_at IS NOT NULL RETURNING id`, [person.id]);
+  const [row] = await run(
+    query,
+    `UPDATE person pe SET left_at = NULL FROM participant p WHERE pe.id = $1 AND pe.left_at IS NOT NULL AND p.id = pe.organization_id
+     RETURNING lap.participant_status(p.status, p.objection_deadline, p.id) AS status`,
+    [person.id],
+  );
   if (!row) throw new ConfigError(`${person.email} has not left the network: nothing to reinstate`);
-  return { id: person.id, name: person.name, organization: person.organization };
+  return { id: person.id, name: person.name, organization: person.organization, organizationStatus: row.status };
 }
 
 async function personByEmail(query: OwnerQuery, email: string) {

@@ -171,12 +171,30 @@ test('a person leaves, their organization stays: their token refused, no longer 
   await expect(reinstatePerson(query, cast.tom)).rejects.toEqual(new ConfigError('tom.baker@meridianbank.example has not left the network: nothing to reinstate'));
   expect(await hub.ds.query(`SELECT id, left_at FROM person ORDER BY id`)).toEqual(leftAt);
 
-  expect(await reinstatePerson(query, cast.priya)).toEqual({ id: priya, name: 'Priya Shah', organization: 'Meridian Bank' });
+  expect(await reinstatePerson(query, cast.priya)).toEqual({ id: priya, name: 'Priya Shah', organization: 'Meridian Bank', organizationStatus: 'ENDORSED' });
   expect((await hub.gql(`{ me { kind } }`, { as: cast.priya })).body).toEqual({ data: { me: { kind: 'PRIVATE' } } });
   expect((await hub.gql(seen, { ...tomToken, variables: { p: priya, e: entryId } })).body).toEqual({
     data: { person: { name: 'Priya Shah', leftAt: null }, resourceListEntry: { person: { name: 'Priya Shah' } } },
   });
   expect((await hub.gql(people, { ...tomToken, variables: { o: orgId('meridian') } })).body.data.participant.people.totalCount).toBe(2);
+});
+
+test('the point of contact of an organization withdrawn or rejected may leave (nobody could designate another); they stay named, their token refused', async () => {
+  // Meridian withdrawn: Tom, its point of contact, was an anonymous viewer whose access nothing could end.
+  await withdrawParticipant(query, 'Meridian Bank');
+  const tom = personId(cast.tom);
+  expect(await leavePerson(query, cast.tom)).toEqual({ id: tom, name: 'Tom Baker', organization: 'Meridian Bank', apiKeys: 0 });
+  expect(await hub.ds.query(`SELECT point_of_contact_id FROM participant WHERE id = $1`, [orgId('meridian')])).toEqual([{ point_of_contact_id: tom }]);
+  const r = await hub.gql(`{ me { kind } }`, { as: cast.tom });
+  expect(r.status).toBe(401);
+  // A rejected applicant's contact may leave too.
+  await hub.ds.query(`UPDATE participant SET status = 'REJECTED' WHERE id = $1`, [orgId('quicksend')]);
+  expect((await leavePerson(query, 'rick.vance@quicksend.example')).organization).toBe('QuickSend Marketing Association');
+  // An endorsed participant's contact still may not, as before; nor, at the database, whatever the command asked.
+  await expect(leavePerson(query, cast.grace)).rejects.toThrow(/^grace\.lin@northstar\.example is the point of contact of NorthStar Broadband: designate/);
+  await expect(hub.ds.query(`UPDATE person SET left_at = now() WHERE id = $1`, [personId(cast.grace)])).rejects.toMatchObject({ code: '23514', constraint: 'contact_stays' });
+  // Reinstated, Tom is told to sign in as what his organization makes him: anonymous.
+  expect(await reinstatePerson(query, cast.tom)).toEqual({ id: tom, name: 'Tom Baker', organization: 'Meridian Bank', organizationStatus: 'WITHDRAWN' });
 });
 
 test.each<[string, () => Promise<unknown>, string | RegExp]>([

@@ -25,6 +25,7 @@ import { LastCoordinatorStays1765020000000 } from './1765020000000-LastCoordinat
 import { PersonKnown1765030000000 } from './1765030000000-PersonKnown';
 import { AccessRequestWithdrawn1765040000000 } from './1765040000000-AccessRequestWithdrawn';
 import { WithdrawnTakesNoPart1765050000000 } from './1765050000000-WithdrawnTakesNoPart';
+import { ContactOfFormerMemberLeaves1765060000000 } from './1765060000000-ContactOfFormerMemberLeaves';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -55,4 +56,5 @@ export const migrations = [
   PersonKnown1765030000000,
   AccessRequestWithdrawn1765040000000,
   WithdrawnTakesNoPart1765050000000,
+  ContactOfFormerMemberLeaves1765060000000,
 ];
