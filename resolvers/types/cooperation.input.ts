@@ -161,7 +161,7 @@ export class PublishReportInput {
   @Field(() => Tlp)
   tlp: Tlp;
 
-  @Field(() => [ID], { defaultValue: [], description: 'Named persons the report reaches whatever its TLP; required for RED.' })
+  @Field(() => [ID], { defaultValue: [], description: 'Named persons the report reaches whatever its TLP (people of endorsed participants, who have not left the network); required for RED.' })
   @ArrayMaxSize(100)
   recipientIds: string[];
 }

@@ -400,7 +400,10 @@ export class CooperationData {
           (err as { constraint?: string }).constraint === 'named_present'
             ? // A recipient who left at the same moment (lap.present_named, under their row's lock).
               badInput('input.recipientIds', `have left the network: ${(err as { detail?: string }).detail ?? ''}`)
-            : badInput('input.recipientIds', 'a TLP:RED report must name its recipients'),
+            : (err as { constraint?: string }).constraint === 'endorsed_named'
+              ? // A recipient's organization withdrawn at the same moment (lap.endorsed_named, under its row's lock).
+                badInput('input.recipientIds', 'are not people of an endorsed participant')
+              : badInput('input.recipientIds', 'a TLP:RED report must name its recipients'),
       },
     );
   }

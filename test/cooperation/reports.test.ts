@@ -119,6 +119,22 @@ describe('publishing', () => {
     expect(await count()).toBe(before);
   });
 
+  test('a report names people of endorsed participants only: not an applicant’s (who would read it once endorsed), not a withdrawn one’s; nothing written', async () => {
+    const before = await count();
+    const red = (recipientIds: string[]) => ({ input: { kind: 'CASE', title: 'Secret', body: 'x', tlp: 'RED', recipientIds } });
+    // Isla (an agency) sees the people of applicants and of withdrawn organizations.
+    const applicant = await hub.gql(publish, { as: cast.isla, variables: red([personId(cast.oliver), personId(cast.paulo)]) });
+    expect(applicant.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+      ['BAD_USER_INPUT', `input.recipientIds: are not people of an endorsed participant: ${personId(cast.paulo)}`],
+    ]);
+    await hub.ds.query(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('sentinel')]);
+    const withdrawn = await hub.gql(publish, { as: cast.isla, variables: red([personId(cast.eva)]) });
+    expect(withdrawn.body.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
+      ['BAD_USER_INPUT', `input.recipientIds: are not people of an endorsed participant: ${personId(cast.eva)}`],
+    ]);
+    expect(await count()).toBe(before);
+  });
+
   test('the named recipients are written to their own table, read back by name by the author organization only', async () => {
     const r = await hub.gql(`mutation($input: PublishReportInput!) { publishReport(input: $input) { id recipients { name } } }`, {
       as: cast.tom,

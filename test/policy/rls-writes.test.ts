@@ -171,6 +171,8 @@ const writes: Array<[string, ViewerName, string, string, unknown[], Outcome]> = 
     NAME_RECIPIENT, [demoId('report:meridian-phishing-wave'), person('max'), orgId('northstar')], mismatched],
   ['the author organization names another recipient', 'priya', 'sector_report_recipient',
     NAME_RECIPIENT, [demoId('report:meridian-phishing-wave'), person('max'), orgId('meridian')], wrote(1)],
+  ['the author organization names a person of an applicant (who would read it once endorsed)', 'priya', 'sector_report_recipient',
+    NAME_RECIPIENT, [demoId('report:meridian-phishing-wave'), person('paulo'), orgId('meridian')], breaksRule],
   ['the author organization drops a recipient (no DELETE grant)', 'tom', 'sector_report_recipient',
     `DELETE FROM sector_report_recipient WHERE report_id = $1 RETURNING report_id`, [demoId('report:meridian-phishing-wave')], refused],
   ['a member answers in another member’s response', 'max', 'questionnaire_answer',

@@ -26,6 +26,7 @@ import { PersonKnown1765030000000 } from './1765030000000-PersonKnown';
 import { AccessRequestWithdrawn1765040000000 } from './1765040000000-AccessRequestWithdrawn';
 import { WithdrawnTakesNoPart1765050000000 } from './1765050000000-WithdrawnTakesNoPart';
 import { ContactOfFormerMemberLeaves1765060000000 } from './1765060000000-ContactOfFormerMemberLeaves';
+import { ReportNamesMembers1765070000000 } from './1765070000000-ReportNamesMembers';
 
 /** Every migration, oldest first. */
 export const migrations = [
@@ -57,4 +58,5 @@ export const migrations = [
   AccessRequestWithdrawn1765040000000,
   WithdrawnTakesNoPart1765050000000,
   ContactOfFormerMemberLeaves1765060000000,
+  ReportNamesMembers1765070000000,
 ];
