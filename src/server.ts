@@ -37,7 +37,7 @@ import { persistedQueries } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
 import type { Viewer } from './policy/viewer';
 import { createRateLimits, Refusal, tooManyRequests, viewerKey } from './http/rate-limit';
-import { accessLog, factsOf, graphqlFactsOf, noteErrorRequest, outcomeOf, outcomeOfStatus, requestLoggerOf, whenEnded } from './http/request-log';
+import { accessLog, endedGraphql, factsOf, noteErrorRequest, outcomeOfStatus, requestLoggerOf, whenEnded } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observeAuditWriter, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
@@ -429,10 +429,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       // The route's pattern, never the path itself (any path a client invents would become a label of its own).
       const route = (req as express.Request).route?.path ?? (isGraphqlPost(req) ? '/graphql' : undefined);
       httpRequests.inc({ route: typeof route === 'string' ? route : '(none)', status: String(status) });
-      const facts = graphqlFactsOf(req);
-      if (!facts) return;
-      graphqlDuration.observe({ type: facts.type ?? 'none' }, Number(process.hrtime.bigint() - started) / 1e9);
-      graphqlRequests.inc({ operation: operationLabel(facts.operation), outcome: outcomeOf(req, res) });
+      // As the request's access line gives it: its GraphQL part as the line has it, none if the line has none.
+      const graphql = endedGraphql(req, res);
+      if (!graphql) return;
+      graphqlDuration.observe({ type: graphql.type ?? 'none' }, Number(process.hrtime.bigint() - started) / 1e9);
+      graphqlRequests.inc({ operation: operationLabel(graphql.operation), outcome: graphql.outcome });
     });
     next();
   });

@@ -116,7 +116,7 @@ export function whenEnded(req: IncomingMessage, res: ServerResponse, ended: (sta
   const end = () => {
     if (done) return;
     done = true;
-    ended(loggedStatus(req, res));
+    ended(endedStatus(req, res));
   };
   res.once('finish', end);
   res.once('close', () => setImmediate(end));
@@ -127,11 +127,49 @@ export function graphqlFactsOf(req: IncomingMessage): RequestFacts | undefined {
   return (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
 }
 
+/**
+ * What a request's access line said, once it is written: its status and, for GraphQL, its outcome. The metrics count a
+ * request as its line gives it (README): they are counted later (a connection closed first is counted on the next
+ * turn), by when the answer may have been written after all — a cancelled request logged 499 was counted 200 `ok`.
+ */
+interface LineGraphql {
+  type?: string;
+  operation?: string;
+  outcome: string;
+}
+const said = new WeakMap<ServerResponse, { status?: number; graphql?: LineGraphql | null }>();
+
+function note(res: ServerResponse, part: { status?: number; graphql?: LineGraphql | null }): void {
+  said.set(res, { ...said.get(res), ...part });
+}
+
+/** The status a request's metrics count: its access line's, or (no line: probes, scrapes) as that line would give it. */
+export function endedStatus(req: IncomingMessage, res: ServerResponse): number {
+  return said.get(res)?.status ?? loggedStatus(req, res);
+}
+
+/**
+ * The GraphQL part a request's metrics count (its type, operation and outcome), or null: its access line's — none if
+ * the line had none (the connection closed before the operation was read, though it was read after) — or, with no
+ * line, as that line would give it.
+ */
+export function endedGraphql(req: IncomingMessage, res: ServerResponse): LineGraphql | null {
+  const line = said.get(res);
+  if (line && line.graphql !== undefined) return line.graphql;
+  const facts = graphqlFactsOf(req);
+  return facts ? { type: facts.type, operation: facts.operation, outcome: outcomeOf(req, res) } : null;
+}
+
 /** The access line's fields plus, for GraphQL, the operation, its outcome and the viewer. */
 function withGraphqlFacts(req: IncomingMessage, res: ServerResponse, line: Record<string, unknown>): Record<string, unknown> {
   const facts = graphqlFactsOf(req);
-  if (!facts) return line;
-  return { ...line, graphql: { type: facts.type, operation: facts.operation, outcome: outcomeOf(req, res) }, viewer: facts.viewer };
+  if (!facts) {
+    note(res, { graphql: null });
+    return line;
+  }
+  const graphql = { type: facts.type, operation: facts.operation, outcome: outcomeOf(req, res) };
+  note(res, { graphql });
+  return { ...line, graphql, viewer: facts.viewer };
 }
 
 /**
@@ -198,7 +236,11 @@ export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => st
         remoteAddress: req.socket?.remoteAddress,
         userAgent: req.headers['user-agent'],
       }),
-      res: (res: ServerResponse) => ({ statusCode: res.req ? loggedStatus(res.req, res) : res.statusCode }),
+      res: (res: ServerResponse) => {
+        const statusCode = res.req ? loggedStatus(res.req, res) : res.statusCode;
+        note(res, { status: statusCode });
+        return { statusCode };
+      },
     },
   });
   const step = ((req: IncomingMessage, res: ServerResponse, next?: (err?: unknown) => void) => {

@@ -250,6 +250,51 @@ describe('GET /metrics (Prometheus)', () => {
     expect(after).toMatch(/^laphub_process_resident_memory_bytes \d+$/m);
   });
 
+  test('requests whose clients close their connections at every moment of the answer are counted exactly as their access lines give them', async () => {
+    // A client that gives up while its answer is being made: the line is written when the connection closes (499),
+    // the metrics a turn later, when the answer may have been written after all. Counted as the line says, always.
+    const other = await otherHub();
+    try {
+      const token = await tokenOf(cast.isla);
+      const body = JSON.stringify({ query: 'query Cut { cases(first: 50) { nodes { id title confidential { summary shares { id } } } } }' });
+      const before = await scrape();
+      const sent = 40;
+      await Promise.all(
+        Array.from({ length: sent }, (_, i) =>
+          new Promise<void>((resolve) => {
+            const socket = net.connect(Number(new URL(other.base).port), '127.0.0.1', () => {
+              socket.write(`POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+              // From at once to after the answer: every moment of the request's handling, some after it was answered.
+              setTimeout(() => socket.destroy(), (i % 20) * 1.5);
+            });
+            socket.on('error', () => undefined);
+            socket.on('close', () => resolve());
+          }),
+        ),
+      );
+      // Every request has its line (those cut before their operation was read have no GraphQL part).
+      const logged = () => other.lines.filter((l) => l.req?.path === '/graphql' && l.res);
+      for (let waited = 0; waited < 5000 && logged().length < sent; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const after = await scrape(other.base);
+      expect(logged().length).toBe(sent);
+      const delta = (series: string) => value(after, series) - value(before, series);
+      const tally = (keys: string[]) => keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
+      // By status, as the lines give it.
+      for (const [status, n] of tally(logged().map((l) => String(l.res.statusCode)))) {
+        expect([status, delta(`laphub_http_requests_total{route="/graphql",status="${status}"}`)]).toEqual([status, n]);
+      }
+      // By outcome, for the lines of the operation: as the lines give it.
+      const cut = logged().filter((l) => l.graphql?.operation === 'Cut');
+      expect(cut.length).toBeGreaterThan(0);
+      for (const [outcome, n] of tally(cut.map((l) => l.graphql.outcome))) {
+        expect([outcome, delta(`laphub_graphql_requests_total{operation="Cut",outcome="${outcome}"}`)]).toEqual([outcome, n]);
+      }
+    } finally {
+      await other.hub.stop();
+    }
+  });
+
   test('a request whose client closed first (499) and one timed out while sending its body (408) are counted as their access lines give them', async () => {
     // prom-client's registry is the process's: a hub of its own, timing bodies out after 1 s, counted by differences.
     const short = await otherHub({ REQUEST_TIMEOUT_MS: '1000' });
