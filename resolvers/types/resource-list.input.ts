@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, IsOptional, Length, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsOptional, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
 import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { Sector } from '../../entities/enums';
@@ -39,7 +39,9 @@ export class AddResourceListEntryInput {
   @Field(() => [String], { description: 'What the person can help with: 1–20 items of 2–100 characters.' })
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
-  @Length(2, 100, { each: true })
+  // Each item's length, said of the item: class-validator's Length with `each` measures the list for its message.
+  @MinLength(2, { each: true })
+  @MaxLength(100, { each: true })
   @NotBlank({ each: true })
   expertise: string[];
 

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, buildMessage, IsOptional, IsUrl, Length, Max, MaxLength, Min, ValidateBy, ValidationOptions } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, buildMessage, IsOptional, IsUrl, Length, Max, MaxLength, Min, ValidateBy, ValidationOptions, MinLength } from 'class-validator';
 import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { TrainingAudience } from '../../entities/outreach.enums';
@@ -71,7 +71,9 @@ export class ScheduleTrainingInput {
   @Field(() => [String], { description: 'What the session covers: 1–20 topics of 2–200 characters.' })
   @ArrayMinSize(1)
   @ArrayMaxSize(20)
-  @Length(2, 200, { each: true })
+  // Each item's length, said of the item: class-validator's Length with `each` measures the list for its message.
+  @MinLength(2, { each: true })
+  @MaxLength(200, { each: true })
   @NotBlank({ each: true })
   topics: string[];
 

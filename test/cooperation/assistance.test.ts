@@ -148,6 +148,19 @@ describe('the request lifecycle and who may move it', () => {
     expect(await hub.ds.query(`SELECT count(*)::int AS n FROM assistance_request`)).toEqual(before);
   });
 
+  test.each([
+    ['1e400', 'input.estimatedLossUsd: must not be greater than 10000000000000'],
+    ['-1e400', 'input.estimatedLossUsd: must not be less than 0'],
+  ])('an amount written past what a number holds (%s, read as infinite) is said to be past its bound, not a fraction', async (literal, message) => {
+    const before = await hub.ds.query(`SELECT count(*)::int AS n FROM assistance_request`);
+    const r = await hub.gql(
+      `mutation { requestAssistance(input: { recipientId: "${orgId('sentinel')}", title: "Samples", description: "Please.", categories: [MALWARE], victimCount: 1, estimatedLossUsd: ${literal} }) { id } }`,
+      { as: cast.claire },
+    );
+    expect(r.body.errors?.map((e: { message: string; extensions?: { code?: string } }) => [e.extensions?.code, e.message])).toEqual([['BAD_USER_INPUT', message]]);
+    expect(await hub.ds.query(`SELECT count(*)::int AS n FROM assistance_request`)).toEqual(before);
+  });
+
   test('the recipient acknowledges and fulfils; others are refused and nothing changes', async () => {
     const id = req('ftc-oft-mules');
     const before = await tableRows(hub.ds, tables);

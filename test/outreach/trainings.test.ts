@@ -121,6 +121,14 @@ describe('scheduleTraining', () => {
     expect(r.body.errors?.map((e: { message: string }) => e.message)).toEqual(['input.topics: each value must be longer than or equal to 2 characters']);
   });
 
+  test.each([
+    [['x'.repeat(201)]],
+    [['WHOIS data', 'x'.repeat(201)]],
+  ])('a list value that is too long is said to be too long (not too short), however many values: %#', async (topics) => {
+    const r = await hub.gql(schedule, { as: cast.isla, variables: { input: input({ topics }) } });
+    expect(r.body.errors?.map((e: { message: string }) => e.message)).toEqual(['input.topics: each value must be shorter than or equal to 200 characters']);
+  });
+
   test('an agency schedules a JOINT session; private-sector members then see it', async () => {
     const r = await hub.gql(schedule, { as: cast.isla, variables: { input: input() } });
     expect(r.body.errors).toBeUndefined();
