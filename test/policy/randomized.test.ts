@@ -586,9 +586,14 @@ class Oracle {
     return this.net.cases.filter((c) => where(c) && this.caseRow(c, v)).map((c) => c.id);
   }
 
-  /** §4 Conference calls: a member takes part in a PRIVATE_SECTOR_INVITED segment that invites it, unless a standing exclusion keeps it out of the call or that segment. */
+  /**
+   * §4 Conference calls: a member takes part in a PRIVATE_SECTOR_INVITED segment that invites it, unless a standing
+   * exclusion keeps it out of the call or that segment — and while it is a member at all (§2: one withdrawn from the
+   * network is anonymous and takes part in nothing; its invitation stays on record for the agencies).
+   */
   takesPart(s: Segment, member: string): boolean {
     if (s.audience !== 'PRIVATE_SECTOR_INVITED' || !s.invited.includes(member)) return false;
+    if (this.statusNow(this.org(member)) !== 'ENDORSED') return false;
     const call = this.net.calls.find((k) => k.id === s.call)!;
     return !call.exclusions.some((e) => e.member === member && e.withdrawnAt === null && (e.segment === null || e.segment === s.id));
   }
