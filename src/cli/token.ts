@@ -1,7 +1,7 @@
 import { generateApiKey } from '../auth/api-keys';
 import { TokenService } from '../auth/tokens';
 import { Config, ConfigError, loadConfig } from '../config';
-import { text } from '../db/bootstrap';
+import { escaped, text } from '../db/bootstrap';
 import { commandLine, runCommand, withDatabase } from './command';
 
 const usage = `usage: npm run token -- <email>                      print a bearer token for that person
@@ -81,7 +81,7 @@ async function main(): Promise<number> {
   const email = positionals[0].toLowerCase();
   const person = people.find((p) => p.email.toLowerCase() === email);
   if (!person) {
-    process.stderr.write(`no person with the email ${positionals[0]}; see npm run token -- --list\n`);
+    process.stderr.write(`no person with the email ${escaped(positionals[0])}; see npm run token -- --list\n`);
     return 1;
   }
   if (person.viewer === 'LEFT') {

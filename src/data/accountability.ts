@@ -201,7 +201,8 @@ export class AccountabilityData {
     // A case the viewer no longer sees (its TLP raised, its share revoked) is answered as an id that never existed
     // (DOMAIN §3: no filter behaves differently because of a hidden row), though the request itself stays listed, its
     // `case` null: the case's own policy decides, in the same statement.
-    if (filter.caseId) {
+    // Omitted or null: every case. Any string given names a case ("" names none, as any id that is not one).
+    if (filter.caseId != null) {
       conditions.push(isUuid(filter.caseId) ? sql`r.case_id = ${filter.caseId} AND EXISTS (SELECT 1 FROM enforcement_case c WHERE c.id = r.case_id)` : sql`false`);
     }
     return paginate(this.db, {

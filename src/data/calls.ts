@@ -30,10 +30,13 @@ export interface Cadence {
  * and exclusion): the segments whose participants it changes — those the member is invited to within its scope (the
  * segment, or every segment of the call) where no other standing exclusion of the member covers that segment (one of
  * the same segment, or of the whole call). Empty when the member was already kept out by another agency's exclusion,
- * or is not invited there: then only who sees exclusions sees anything change. For the live event only.
+ * or is not invited there, or is no longer an endorsed participant (it takes part in nothing either way): then only who
+ * sees exclusions sees anything change. For the live event only.
  */
 const SEGMENTS_CHANGED = `ARRAY(SELECT s.id FROM call_segment_invitation i JOIN call_segment s ON s.id = i.segment_id
   WHERE i.member_id = e.member_id AND s.call_id = e.call_id AND (e.segment_id IS NULL OR s.id = e.segment_id)
+    -- a member withdrawn from the network takes part in nothing either way (lap.viewer_segment_participants)
+    AND EXISTS (SELECT 1 FROM participant p WHERE p.id = e.member_id AND lap.participant_status(p.status, p.objection_deadline, p.id) = 'ENDORSED')
     AND NOT EXISTS (SELECT 1 FROM call_exclusion o WHERE o.id <> e.id AND o.member_id = e.member_id AND o.call_id = e.call_id
                     AND o.withdrawn_at IS NULL AND (o.segment_id IS NULL OR o.segment_id = s.id)))`;
 

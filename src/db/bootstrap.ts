@@ -33,7 +33,8 @@ export function text(what: string, value: string | undefined, max: number, requi
     return null;
   }
   if (isBlank(v)) throw new ConfigError(`${what} must not be blank (it holds only invisible characters: ${escaped(v)})`);
-  if (v.length > max) throw new ConfigError(`${what} must be at most ${max} characters`);
+  // In characters (an emoji is one), as the API counts them.
+  if ([...v].length > max) throw new ConfigError(`${what} must be at most ${max} characters`);
   if (/[\u0000-\u001f\u007f]/.test(v)) throw new ConfigError(`${what} must not contain control characters`);
   const problem = textProblem(v);
   if (problem) throw new ConfigError(`${what} ${problem}`);
@@ -46,14 +47,15 @@ export function text(what: string, value: string | undefined, max: number, requi
  * make two addresses that look alike.
  */
 function email(value: string | undefined): string {
-  const v = text('the email', value, 200)!;
+  // At most 320 characters, as the API takes an email (recordApplication's point of contact).
+  const v = text('the email', value, 320)!;
   if (!/^[\x21-\x7e]+$/.test(v)) throw new ConfigError(`not an email address (printable ASCII only, no spaces): ${escaped(v)}`);
   if (!/^[^@]+@[^@]+\.[^@]+$/.test(v)) throw new ConfigError(`not an email address: ${v}`);
   return v;
 }
 
 /** A text as a message may repeat it: every character outside printable ASCII written as its escape (`\u200b`). */
-function escaped(value: string): string {
+export function escaped(value: string): string {
   return value.replace(/[^\x20-\x7e]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -275,7 +277,7 @@ export async function reinstatePerson(query: OwnerQuery, email: string): Promise
 }
 
 async function personByEmail(query: OwnerQuery, email: string) {
-  const address = text('the email', email, 200)!;
+  const address = text('the email', email, 320)!;
   const [person] = await run(
     query,
     `SELECT pe.id, pe.name, pe.email, pe.left_at, p.name AS organization FROM person pe JOIN participant p ON p.id = pe.organization_id WHERE lower(pe.email) = lower($1)`,

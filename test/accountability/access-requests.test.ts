@@ -222,6 +222,9 @@ describe('asking, granting, declining', () => {
       as: cast.claire, variables: { c: caseId('KISA-2004-002'), never: '5a0c1f0e-8d7b-4a55-9c1e-2f3b4c5d6e7f' },
     });
     expect(filtered.body.data.hidden).toEqual({ totalCount: 0, nodes: [] });
+    // An empty id names no case either (not "every case", which omitting it asks for).
+    const empty = await hub.gql(`{ caseAccessRequests(caseId: "") { totalCount nodes { id } } }`, { as: cast.claire });
+    expect(empty.body.data.caseAccessRequests).toEqual({ totalCount: 0, nodes: [] });
     expect(filtered.body.data.hidden).toEqual(filtered.body.data.never);
     expect(filtered.body.data.all.nodes).toContainEqual({ id, case: null });
     const before = await state();

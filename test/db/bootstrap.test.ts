@@ -179,6 +179,16 @@ test('a person leaves, their organization stays: their token refused, no longer 
   expect((await hub.gql(people, { ...tomToken, variables: { o: orgId('meridian') } })).body.data.participant.people.totalCount).toBe(2);
 });
 
+test('lengths as the API counts them: an email of up to 320 characters, a name of 200 emoji', async () => {
+  const email = `${'a'.repeat(64)}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(50)}.example`;
+  expect(email.length).toBe(251);
+  expect((await addPerson(query, { email, name: '😀'.repeat(200), organization: 'Meridian Bank' })).email).toBe(email);
+  expect((await leavePerson(query, email)).name).toBe('😀'.repeat(200));
+  await expect(addPerson(query, { email: 'x@y.example', name: '😀'.repeat(201), organization: 'Meridian Bank' })).rejects.toEqual(
+    new ConfigError('the person’s name must be at most 200 characters'),
+  );
+});
+
 test('the point of contact of an organization withdrawn or rejected may leave (nobody could designate another); they stay named, their token refused', async () => {
   // Meridian withdrawn: Tom, its point of contact, was an anonymous viewer whose access nothing could end.
   await withdrawParticipant(query, 'Meridian Bank');

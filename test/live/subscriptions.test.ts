@@ -378,6 +378,20 @@ describe('callChanged: segments and exclusions', () => {
     await closeAll(clients);
   });
 
+  test('an exclusion of a member withdrawn from the network, withdrawn: private-sector subscribers hear nothing (it takes part in nothing either way); agencies hear of it', async () => {
+    const exclude = `mutation($input: ExcludeFromCallInput!) { excludeFromCall(input: $input) { id } }`;
+    const made = await hub.gql(exclude, { as: cast.isla, variables: { input: { callId: callId('next-1'), memberId: orgId('sentinel'), reason: 'Conflict of interest' } } });
+    expect(made.body.errors).toBeUndefined();
+    await hub.ds.query(`UPDATE participant SET status = 'WITHDRAWN' WHERE id = $1`, [orgId('sentinel')]);
+    await hub.hub.live.dispatcher.idle();
+    const clients = await connect(['isla', 'tom', 'grace']);
+    const subs = await subscribeAll(clients, `subscription { callChanged { id segments { title invited { name } } } }`);
+    const count = () => Object.fromEntries([...subs].map(([v, sub]) => [v, sub.received.length]));
+    await changed('call', callId('next-1'), `mutation($id: ID!) { withdrawExclusion(id: $id) { id } }`, 'isla', { id: made.body.data.excludeFromCall.id }, clients, subs);
+    expect(count()).toEqual({ isla: 1, tom: 0, grace: 0 });
+    await closeAll(clients);
+  });
+
   test('a subscriber to every call with no earlier payload of it hears nothing of an exclusion, a withdrawal or an invitation that changes no one’s participation', async () => {
     const exclude = `mutation($input: ExcludeFromCallInput!) { excludeFromCall(input: $input) { id } }`;
     const withdraw = `mutation($id: ID!) { withdrawExclusion(id: $id) { id } }`;
