@@ -127,16 +127,18 @@ export function graphqlFactsOf(req: IncomingMessage): RequestFacts | undefined {
   return (req as IncomingMessage & { lapHub?: RequestFacts }).lapHub;
 }
 
-/**
- * What a request's access line said, once it is written: its status and, for GraphQL, its outcome. The metrics count a
- * request as its line gives it (README): they are counted later (a connection closed first is counted on the next
- * turn), by when the answer may have been written after all — a cancelled request logged 499 was counted 200 `ok`.
- */
+/** The GraphQL part of an access line. */
 interface LineGraphql {
   type?: string;
   operation?: string;
   outcome: string;
 }
+
+/**
+ * What a request's access line said, once it is written: its status and its GraphQL part. The metrics count a request
+ * as its line gives it (README): they are counted later (a connection closed first is counted on the next turn), by
+ * when the answer may have been written after all — a cancelled request logged 499 was counted 200 `ok`.
+ */
 const said = new WeakMap<ServerResponse, { status?: number; graphql?: LineGraphql | null }>();
 
 function note(res: ServerResponse, part: { status?: number; graphql?: LineGraphql | null }): void {
