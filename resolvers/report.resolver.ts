@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { Arg, Args, Ctx, FieldResolver, ID, Info, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { ParticipantStatus, ReportKind } from '../entities/enums';
+import { ReportKind } from '../entities/enums';
 import { Participant } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
 import { SectorReport } from '../entities/sector-report.entity';
@@ -58,12 +58,7 @@ export class SectorReportResolver {
     const unknown = recipientIds.filter((id) => !people.some((p) => p instanceof Person && p.id === id));
     if (unknown.length) throw badInput('input.recipientIds', `no person with id ${unknown.join(', ')}`);
     ctx.data.participants.refuseWhoLeft('input.recipientIds', people);
-    // People of endorsed participants only, as a share names them (lap.report_recipient_named decides it again, under
-    // the organizations' locks): a person of an applicant would read the report once it is endorsed.
-    const named = people.filter((p): p is Person => p instanceof Person);
-    const organizations = await loadAll(ctx.data.participants.participantById, named.map((p) => p.organizationId));
-    const outside = named.filter((_p, i) => (organizations[i] as Participant | null)?.status !== ParticipantStatus.ENDORSED);
-    if (outside.length) throw badInput('input.recipientIds', `are not people of an endorsed participant: ${outside.map((p) => p.id).join(', ')}`);
+    // People of endorsed participants only: lap.report_recipient_named decides, under the organizations' locks.
     const id = await ctx.data.cooperation.publishReport({ kind: input.kind, title: input.title, body: input.body, tlp: input.tlp, recipientIds });
     return required(await ctx.data.cooperation.reportById.load(id), 'new report');
   }

@@ -401,8 +401,8 @@ export class CooperationData {
             ? // A recipient who left at the same moment (lap.present_named, under their row's lock).
               badInput('input.recipientIds', `have left the network: ${(err as { detail?: string }).detail ?? ''}`)
             : (err as { constraint?: string }).constraint === 'endorsed_named'
-              ? // A recipient's organization withdrawn at the same moment (lap.endorsed_named, under its row's lock).
-                badInput('input.recipientIds', 'are not people of an endorsed participant')
+              ? // A recipient of an organization that is not (or no longer) endorsed (lap.report_recipient_named, under its lock).
+                badInput('input.recipientIds', `are not people of an endorsed participant: ${(err as { detail?: string }).detail ?? ''}`)
               : badInput('input.recipientIds', 'a TLP:RED report must name its recipients'),
       },
     );

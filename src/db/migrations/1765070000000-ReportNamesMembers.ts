@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * A report's named recipient is a person of an endorsed participant, as a share's and an invitation's are
- * (`lap.endorsed_named`, NamedWhilePresent), read under the organization's row lock. Before, only that the person had
+ * (`lap.endorsed_named`, NamedWhilePresent), read under the organization's row lock; the refusal names the person. Before, only that the person had
  * not left was asked: a TLP:RED report could name a person of an organization withdrawn or rejected, or of an
  * applicant — who, once the applicant was endorsed, read a report its author had sent before it was a member.
  * Records made before a withdrawal keep naming whom they named (the rule applies to a request's new writes only).
@@ -18,7 +18,12 @@ const NAMED = (members: boolean) => `
           END IF;
           PERFORM lap.present_named(ARRAY[NEW.person_id]);${
             members ? `
-          PERFORM lap.endorsed_named((SELECT pe.organization_id FROM person pe WHERE pe.id = NEW.person_id));` : ''
+          -- As lap.endorsed_named, under the organization's lock, naming the person (the request names people).
+          IF (SELECT lap.participant_status(p.status, p.objection_deadline, p.id) FROM participant p
+                JOIN person pe ON pe.organization_id = p.id WHERE pe.id = NEW.person_id FOR SHARE OF p) IS DISTINCT FROM 'ENDORSED' THEN
+            RAISE EXCEPTION 'a person of a participant that is not endorsed is named'
+              USING ERRCODE = 'check_violation', CONSTRAINT = 'endorsed_named', DETAIL = NEW.person_id::text;
+          END IF;` : ''
           }
           RETURN NEW;
         END $f$;
