@@ -109,6 +109,11 @@ out=$(npm run --silent admin -- member "Twice Telecom" --country FI --sector INT
 [ "$out" = '--sector is given 2 times ("INTERNET_SERVICE_PROVIDER", "FINANCIAL_INSTITUTION"): give it once' ] || fail "admin member with two sectors: $out"
 out=$(npm run --silent token -- "" 2>&1 | head -1 || true)
 [ "$out" = "the person's email is empty; see npm run token -- --list" ] || fail "token of an empty email: $out"
+# A line the command cannot run says what is wrong before its usage (it used to print the usage alone).
+out=$(npm run --silent token -- --name x grace.lin@northstar.example 2>&1 | head -1 || true)
+[ "$out" = '--name names an API key: it goes with --api-key' ] || fail "token --name without --api-key: $out"
+out=$(npm run --silent token -- --api-key 2>&1 | head -1 || true)
+[ "$out" = '--api-key needs the email of the person whose organization the key is for' ] || fail "token --api-key without an email: $out"
 out=$(npm run --silent admin -- country FI Again 2>&1 || true)
 [ "$out" = 'admin: the country FI exists already (Finland)' ] || fail "admin country twice: $out"
 npm run --silent admin -- agency "Smoke Agency" --country FI --competence TELECOMMUNICATIONS | has '^agency Smoke Agency (FI) endorsed' || fail "admin agency"

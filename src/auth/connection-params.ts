@@ -198,7 +198,8 @@ export function upgradeCredential(request: IncomingMessage | undefined): string 
   if (!request) return null;
   if (request.headers.authorization?.trim()) return "the upgrade's Authorization header";
   const misplaced = misplacedHttpCredential(request);
-  return misplaced === null ? null : `${misplaced} of the upgrade request`;
+  // "the upgrade's x-api-key header": short enough that the close reason holds it whole (123 bytes).
+  return misplaced === null ? null : misplaced.replace(/^the /, "the upgrade's ");
 }
 
 /**

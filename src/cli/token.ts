@@ -54,8 +54,21 @@ async function main(): Promise<number> {
   );
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if ((values.list ? positionals.length > 0 : positionals.length !== 1) || (values.name !== undefined && !values['api-key'])) {
-    process.stderr.write(usage + '\n');
+  // What is wrong is said on a line of its own before the usage, as for a line parseArgs cannot read.
+  const problem =
+    values.name !== undefined && !values['api-key']
+      ? '--name names an API key: it goes with --api-key'
+      : values.list && positionals.length > 0
+        ? `--list takes no email (given: ${positionals.map((p) => JSON.stringify(p)).join(', ')})`
+        : !values.list && positionals.length === 0
+          ? values['api-key']
+            ? "--api-key needs the email of the person whose organization the key is for"
+            : 'the email of the person to print a token for is missing'
+          : !values.list && positionals.length > 1
+            ? `one email only (given: ${positionals.map((p) => JSON.stringify(p)).join(', ')})`
+            : null;
+  if (problem !== null) {
+    process.stderr.write(`${problem}\n${usage}\n`);
     return 2;
   }
   if (!values.list && positionals[0].trim() === '') {

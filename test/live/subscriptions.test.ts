@@ -709,6 +709,13 @@ describe('identity', () => {
     expect(await client.closed).toEqual({ code: 4403, reason: `Put the credential in connection_init's payload.authorization ("Bearer <token>"), not in the upgrade's Authorization header` });
   });
 
+  test('a credential in another header of the upgrade request: the close reason names that header whole', async () => {
+    const token = `Bearer ${await hub.tokenFor(personId(cast.tom), cast.tom)}`;
+    const { client, acknowledged } = await LiveClient.connect(hub.url, {}, undefined, { 'x-api-key': token });
+    expect(acknowledged).toBe(false);
+    expect(await client.closed).toEqual({ code: 4403, reason: `Put the credential in connection_init's payload.authorization ("Bearer <token>"), not in the upgrade's x-api-key header` });
+  });
+
   test('a connection_init nested too deeply to read closes with 4403 saying so, not an internal error', async () => {
     const text = `{"type":"connection_init","payload":{"x":${'['.repeat(100000)}${']'.repeat(100000)}}}`;
     const { client, acknowledged } = await LiveClient.connect(hub.url, {}, text);
