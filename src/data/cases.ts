@@ -72,6 +72,9 @@ export function listingColumns(fields: ReadonlySet<string>): string {
 /** `listingColumns` per set of fields (a field's set is made once per document: `selectedHere`). */
 const columnKeys = new WeakMap<ReadonlySet<string>, string>();
 
+/** The case detail's statement text (`CaseData.readDetails`) per combination of the parts it reads: at most 16. */
+const detailTexts = new Map<string, string>();
+
 /**
  * Which cases a list asks for, within what row-level security lets the viewer read: the filters of `cases(filter:)`,
  * or the cases an agency leads (`Agency.cases`).
@@ -228,14 +231,15 @@ export class CaseData {
     // policy, and the parts that name participants and people read their ids from those rows: every table's policy
     // is expanded once for the statement, not once per part that needs the rows.
     const withShares = parts.has('shares') || parts.has('participants') || parts.has('people');
-    const [row] = await this.rows(
-      sql`WITH c AS MATERIALIZED (${this.casesSql(ids)})${withShares ? sql`, s AS MATERIALIZED (${this.sharesSql(ids)})` : raw('')}
+    const statement = sql`WITH c AS MATERIALIZED (${this.casesSql(ids)})${withShares ? sql`, s AS MATERIALIZED (${this.sharesSql(ids)})` : raw('')}
         SELECT (SELECT json_agg(q) FROM c q) AS cases,
         ${parts.has('countries') ? sql`(SELECT row_to_json(q) FROM (${this.countriesSql(ids)}) q)` : none} AS countries,
         ${parts.has('shares') ? raw('(SELECT json_agg(q ORDER BY q.granted_at, q.id) FROM s q)') : none} AS shares,
         ${parts.has('participants') ? agg(participants.participantsWithIdIn(raw('SELECT c.lead_agency_id FROM c UNION SELECT s.participant_id FROM s'))) : none} AS participants,
-        ${parts.has('people') ? agg(participants.peopleWithIdIn(raw('SELECT s.granted_by_id FROM s UNION SELECT unnest(s.recipient_ids) FROM s'))) : none} AS people`,
-    );
+        ${parts.has('people') ? agg(participants.peopleWithIdIn(raw('SELECT s.granted_by_id FROM s UNION SELECT unnest(s.recipient_ids) FROM s'))) : none} AS people`;
+    // The text is decided by the parts alone (the ids are values): built once per combination of parts.
+    const { text, values } = statement.compileKept(detailTexts, [...parts].sort().join());
+    const [row] = await this.db.query<Row>(text, values);
     // Primed under each case's own id (`hydrateCases`), and under the argument as given (an id in capitals names it too).
     const found = this.hydrateCases(this.db.fromJson(Case, (row.cases ?? []) as Row[]));
     byKey(ids, found, (c) => c.id).forEach((c, i) => this.caseById.prime(ids[i], c));
