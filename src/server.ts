@@ -535,21 +535,21 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  // Answered within 2 s: a database that does not answer, or every connection of the pool in use (requests waiting for
-  // a lock, say), is "not ready" then, not a probe left waiting for the pool's 10 s.
+  // Answered within 2 s: a database that does not answer, or every connection of the pool in use for that long
+  // (requests waiting for a lock, say), is "not ready" then, not a probe left waiting for the pool's 10 s. A pool that
+  // is only busy — every connection taken and requests queued for a moment, as under any load — is ready: the probe
+  // waits its turn like a request, and a busy hub that serves was taken out of service by a probe that did not.
   app.get('/readyz', async (_req, res) => {
-    // Every connection taken and requests waiting for one: said at once, without joining the queue.
-    if (pool && pool.totalCount >= (pool.options.max ?? 10) && pool.idleCount === 0 && pool.waitingCount > 0) {
-      res.status(503).json({ status: 'every database connection is in use' });
-      return;
-    }
+    const poolBusy = () => !!pool && pool.totalCount >= (pool.options.max ?? 10) && pool.idleCount === 0;
     let timer: NodeJS.Timeout | undefined;
     const status = await Promise.race([
       ds.query('SELECT 1').then(
         () => 'ready',
-        (err: unknown) => (poolWaitEnded(err) ? 'every database connection is in use' : 'database unavailable'),
+        (err: unknown) => (poolWaitEnded(err) ? 'every database connection stayed in use' : 'database unavailable'),
       ),
-      new Promise<string>((resolve) => (timer = setTimeout(resolve, READY_WITHIN_MS, 'the database did not answer within 2 s (unavailable, or every connection in use)'))),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve(poolBusy() ? 'every database connection stayed in use for 2 s' : 'the database did not answer within 2 s'), READY_WITHIN_MS);
+      }),
     ]);
     clearTimeout(timer);
     if (status === 'ready') res.json({ status });
