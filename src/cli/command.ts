@@ -1,8 +1,8 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
-import pg from 'pg';
 import { Config, ConfigError } from '../config';
 import { embeddedUrl, holdsDatabase, readLiveLock, startEmbedded } from '../db/embedded';
 import type { OwnerQuery } from '../db/bootstrap';
+import { DatabaseClient } from '../db/data-source';
 
 /**
  * The command line as `parseArgs` reads it with `options` and positionals, or the exit code when there is nothing to
@@ -48,7 +48,7 @@ export function commandLine<O extends NonNullable<ParseArgsConfig['options']>>(o
  */
 export async function withDatabase<T>(config: Config, fn: (query: OwnerQuery, description: string) => Promise<T>, options: { seedDemo?: boolean } = {}): Promise<T> {
   const viaUrl = async (url: string, description: string) => {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10000 });
+    const client = new DatabaseClient({ connectionString: url, connectionTimeoutMillis: 10000 });
     try {
       await client.connect();
     } catch (err) {

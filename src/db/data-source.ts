@@ -24,13 +24,44 @@ export function describeUrl(url: string): string {
 }
 
 /**
+ * The database a URL names, its path read as one percent-encoded name (`postgres://…/lap%2Fhub` names `lap/hub`), or
+ * undefined for a URL with no such path. node-postgres reads the path with `decodeURI`, which leaves the escapes of
+ * reserved characters as they are (`%2F`, `%40`, `%3A`, `%23`, `%3F` …): it asked for a database named `lap%2Fhub`,
+ * though README says those characters are percent-encoded, as they are in the user name and password (which it reads
+ * with `decodeURIComponent`).
+ */
+export function databaseOfUrl(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    if (!/^postgres(ql)?:$/.test(u.protocol) || u.pathname.length <= 1) return undefined;
+    return decodeURIComponent(u.pathname.slice(1));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A node-postgres client that reads the database of its connection string as `databaseOfUrl` does. */
+export class DatabaseClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    const url = typeof config === 'string' ? config : config?.connectionString;
+    const database = url === undefined ? undefined : databaseOfUrl(url);
+    if (database !== undefined) {
+      const self = this as unknown as { database: string; connectionParameters: { database: string } };
+      self.database = database;
+      self.connectionParameters.database = database;
+    }
+  }
+}
+
+/**
  * The pool's connections. pg-pool listens for errors only on idle connections: a connection the server ends while a
  * request holds it between two statements (PostgreSQL restarting: `57P01 terminating connection due to administrator
  * command`) emitted an `error` nobody listened to, and that ended the process. Here every connection has a listener for
  * its whole life; the failure still reaches whoever uses the connection next (its statement is refused, the request
  * answers with an error), and a connection that failed is discarded when it is released (`release(err)`).
  */
-export class PoolConnection extends pg.Client {
+export class PoolConnection extends DatabaseClient {
   constructor(config?: string | pg.ClientConfig) {
     super(config);
     this.on('error', () => undefined);

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { LiveSink, poolOf } from '../db/viewer-db';
+import { DatabaseClient } from '../db/data-source';
 import { decodeEvents, LIVE_CHANNEL, LiveEvent } from './events';
 
 export type LiveListener = (events: LiveEvent[]) => void;
@@ -90,7 +91,7 @@ export class PostgresBus implements LiveBus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client(poolOf(this.ds).options as pg.ClientConfig);
+    const client = new DatabaseClient(poolOf(this.ds).options as pg.ClientConfig);
     client.on('notification', (msg) => {
       if (msg.channel !== LIVE_CHANNEL || !msg.payload) return;
       const events = decodeEvents(msg.payload);
