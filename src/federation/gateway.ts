@@ -1102,6 +1102,13 @@ export function hubUrlsOf(raw: string | undefined): string[] {
     if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || !parsed.hostname) {
       throw new Error(`HUB_URL must be http:// or https:// URLs of hubs' GraphQL endpoints, comma-separated; got "${u}"`);
     }
+    // fetch refuses a URL with credentials in it (every request would fail), and the gateway has none to give: each
+    // request goes on with its client's own. The password is not repeated.
+    if (parsed.username || parsed.password) {
+      throw new Error(
+        `HUB_URL ${parsed.protocol}//${parsed.host}${parsed.pathname} names a user name and password: the gateway sends each request with its client's own credential, none of its own; give the hub's URL without them`,
+      );
+    }
   }
   return urls;
 }
@@ -1127,6 +1134,8 @@ export async function probeHub(url: string, timeoutMs = 5000): Promise<HubProbe>
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    // A port fetch never connects to (its "bad ports", such as 10080 or 6000, as browsers): not a hub to wait for.
+    if (cause?.message === 'bad port') return { kind: 'not a hub', why: `fetch never connects to port ${new URL(url).port} (one of the ports it blocks, as browsers do): run the hub on another port` };
     return { kind: 'unreachable', why: cause?.code ?? cause?.message ?? (err as Error).message };
   }
   const text = await res.text().catch(() => '');

@@ -1323,6 +1323,17 @@ test('HUB_URL: http(s) URLs, comma-separated; anything else is refused naming th
   for (const bad of ['notaurl', 'ftp://a/graphql', 'http://a/graphql,localhost:4001']) {
     expect(() => hubUrlsOf(bad)).toThrow(/^HUB_URL must be http:\/\/ or https:\/\/ URLs of hubs' GraphQL endpoints, comma-separated; got "/);
   }
+  // fetch refuses such a URL on every request: refused at start-up, the password not repeated.
+  expect(() => hubUrlsOf('http://a:4001/graphql, http://u:s3cret@127.0.0.1:4001/graphql')).toThrow(
+    new Error("HUB_URL http://127.0.0.1:4001/graphql names a user name and password: the gateway sends each request with its client's own credential, none of its own; give the hub's URL without them"),
+  );
+});
+
+test('a HUB_URL on a port fetch never connects to is not a hub to wait for', async () => {
+  expect(await probeHub('http://127.0.0.1:10080/graphql', 1000)).toEqual({
+    kind: 'not a hub',
+    why: 'fetch never connects to port 10080 (one of the ports it blocks, as browsers do): run the hub on another port',
+  });
 });
 
 test('the same query sent at once by one viewer is one hub request per client request: each response carrying a tier is in the audit trail', async () => {
