@@ -203,11 +203,16 @@ const PG_AGENDA = `query CallAgenda {
 }`;
 
 type Op = 'board100' | 'board' | 'board1000' | 'detail' | 'agenda';
-const OPS: Array<{ op: Op; label: string; bounds: (c: number) => Bounds; goal: number }> = [
+/**
+ * `minRounds`: at least this many measured rounds, whatever BENCH_PEER_ROUNDS says. The case detail's are short (about
+ * 2 s a variant): its goal, 0.67, was met in one run and missed in the next by the machine's noise, which a median over
+ * three rounds of a second let through; five rounds of up to 3 s cost about a minute more.
+ */
+const OPS: Array<{ op: Op; label: string; bounds: (c: number) => Bounds; goal: number; minRounds?: number }> = [
   { op: 'board100', label: 'case board, 100 rows', bounds: (c) => ({ connections: c, maxRequests: 400, maxSeconds: 2 }), goal: 1.0 },
   { op: 'board', label: 'case board, 500 rows', bounds: (c) => ({ connections: c, maxRequests: 160, maxSeconds: 3 }), goal: 0.67 },
   { op: 'board1000', label: 'case board, 1,000 rows', bounds: (c) => ({ connections: c, maxRequests: 80, maxSeconds: 4 }), goal: 1.0 },
-  { op: 'detail', label: 'case detail', bounds: (c) => ({ connections: c, maxRequests: 1000, maxSeconds: 2 }), goal: 0.67 },
+  { op: 'detail', label: 'case detail', bounds: (c) => ({ connections: c, maxRequests: 2500, maxSeconds: 3 }), goal: 0.67, minRounds: 5 },
   { op: 'agenda', label: 'call agenda, next 20', bounds: (c) => ({ connections: c, maxRequests: 600, maxSeconds: 2 }), goal: 1.0 },
 ];
 /** `BENCH_PEER_OPS` (comma-separated: board100, board, board1000, detail, agenda): only these operations; default all. */
@@ -383,9 +388,11 @@ export async function runPeer(ctx: PeerContext): Promise<PeerResult[]> {
     const samples = new Map<string, Sample[]>();
     const failures: string[] = [];
     const started = performance.now();
-    for (const { op, bounds } of ops) {
+    const roundsOf = (o: (typeof OPS)[number]) => Math.max(ctx.rounds, o.minRounds ?? 0);
+    for (const o of ops) {
+      const { op, bounds } = o;
       const variants = viewers.flatMap((v) => variantsOf(op).map((server) => ({ server, v, key: `${server}:${op}:${v.kind}` })));
-      for (let round = 0; round <= ctx.rounds; round++) {
+      for (let round = 0; round <= roundsOf(o); round++) {
         const order = round % 2 ? [...variants].reverse() : variants;
         for (const variant of order) {
           const b = bounds(ctx.connections);
@@ -406,7 +413,8 @@ export async function runPeer(ctx: PeerContext): Promise<PeerResult[]> {
     // 3. The printout.
     const med = (key: string, f: (s: Sample) => number) => median((samples.get(key) ?? []).map(f));
     log();
-    log(`PostGraphile peer, side by side at ${ctx.connections} connections (median over ${ctx.rounds} rounds after a warm-up, ${seconds.toFixed(0)} s;`);
+    const more = ops.filter((o) => roundsOf(o) !== ctx.rounds).map((o) => `the ${o.label}: ${roundsOf(o)}`);
+    log(`PostGraphile peer, side by side at ${ctx.connections} connections (median over ${ctx.rounds} rounds${more.length ? ` (${more.join(', ')})` : ''} after a warm-up, ${seconds.toFixed(0)} s;`);
     log('latency in ms; CPU in ms per request: Node = the server process, PG = the backends of its pool)');
     log(`${pad('operation', 24)}${pad('viewer', 13)}${pad('server', 14)}${lpad('req/s', 8)}${lpad('p50', 9)}${lpad('p99', 9)}${lpad('Node', 8)}${lpad('PG', 8)}${lpad('requests', 10)}`);
     for (const { op, label } of ops) {
