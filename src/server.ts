@@ -31,7 +31,7 @@ import { hubAccepts, notAcceptableMessage } from './http/accept';
 import { essenceOf, notJsonMessage, refuseNotJson, simpleRequest } from './http/content-type';
 import { KnownQueries, knownQueryStep } from './http/known-query';
 import { limitBody } from './http/body-limit';
-import { answerClientError, bodyWithoutQueryMessage, MALFORMED_QUERY_STRING, notUtf8Charset, respondToError, sendJson, startsWithBom, Step, wellFormedQueryString } from './http/respond';
+import { answerClientError, answerWhatNodeRefuses, hostMissing, refuseHostless, SERVER_OPTIONS, bodyWithoutQueryMessage, MALFORMED_QUERY_STRING, notUtf8Charset, respondToError, sendJson, startsWithBom, Step, wellFormedQueryString } from './http/respond';
 import { bearerCredential, refuseSeveralAuthorizations, severalAuthorizations } from './http/authorization';
 import { persistedQueries } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
@@ -349,15 +349,16 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // the same functions Express runs for every other request, at a fraction of the cost per request.
   let servePost: ReturnType<typeof runSteps> | undefined;
   // A client has REQUEST_TIMEOUT_MS to send a whole request, headers and body; then Node answers 408 and closes it.
-  const httpServer = http.createServer(
-    requestTimeoutOptions(config.requestTimeoutMs),
-    (req, res) => (servePost && isGraphqlPost(req) ? servePost(req, res) : app(req, res)),
-  );
+  const httpServer = http.createServer({ ...requestTimeoutOptions(config.requestTimeoutMs), ...SERVER_OPTIONS }, (req, res) => {
+    if (hostMissing(req)) return refuseHostless(res);
+    return servePost && isGraphqlPost(req) ? servePost(req, res) : app(req, res);
+  });
   // Node's default is 5 s: a load balancer or proxy keeping its idle connections longer sends requests on connections
   // the hub has just closed (ECONNRESET, a 502 at the balancer). Stopping closes idle connections at once either way.
   httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
   // A request Node cannot read (headers too large, not sent in time, not HTTP) is answered with a JSON error saying why.
   httpServer.on('clientError', answerClientError);
+  answerWhatNodeRefuses(httpServer);
 
   // The limits on a query (src/graphql/limits.ts); armor's plugin here only keeps field suggestions out of errors.
   const validationRules = hubValidationRules(config.maxQueryDepth);

@@ -53,7 +53,7 @@ import { acceptableId } from '../http/request-log';
 import { CSRF_PREVENTION_HEADERS, NON_PREFLIGHTED_CONTENT_TYPES, notJsonMessage, refuseNotJson, simpleRequest } from '../http/content-type';
 import { misplacedHttpCredentialMessage } from '../auth/connection-params';
 import { refuseOnceOver, refuseTooLarge, undecodableBodyMessage } from '../http/body-limit';
-import { answerClientError, MALFORMED_QUERY_STRING, notUtf8Charset, sendJson, startsWithBom, wellFormedQueryString } from '../http/respond';
+import { answerClientError, answerWhatNodeRefuses, hostMissing, refuseHostless, SERVER_OPTIONS, MALFORMED_QUERY_STRING, notUtf8Charset, sendJson, startsWithBom, wellFormedQueryString } from '../http/respond';
 import { closedWithin, closeListener, endRequestTimeoutChecks } from '../http/stopping';
 import type { RedactionEntry } from '../policy/redaction';
 import { cameFromGateway, clientForwardedFor, compileTrust, forwardedAuthorization, GATEWAY_BODY_LIMIT_BYTES, GATEWAY_VIA, gatewayLive, GatewayLive, TrustProxy } from './live';
@@ -1587,7 +1587,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   // not Hive Gateway's default, which allowed every origin with credentials.
   const cors = corsFor(options.corsOrigins ?? []);
   // As at the hub (src/server.ts): several Authorization headers are refused.
-  const httpServer = http.createServer(requestTimeoutOptions(options.requestTimeoutMs ?? 60_000), (req, res) => {
+  const httpServer = http.createServer({ ...requestTimeoutOptions(options.requestTimeoutMs ?? 60_000), ...SERVER_OPTIONS }, (req, res) => {
+    if (hostMissing(req)) return refuseHostless(res);
     // A client's request id the hub would not keep (src/http/request-log.ts) is replaced here as there: the gateway
     // gives the request a new one, which it answers (its own answers too: health, 404, 508) and the hub logs, so one id
     // follows the request through both logs.
@@ -1684,6 +1685,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   httpServer.keepAliveTimeout = options.keepAliveTimeoutMs ?? 65_000;
   // A request Node cannot read (headers too large, not sent in time, not HTTP) is answered with a JSON error, as at the hub.
   httpServer.on('clientError', answerClientError);
+  answerWhatNodeRefuses(httpServer);
   live.attach(httpServer, runtime, runtime.graphqlEndpoint);
   return {
     runtime,

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { refuseTooLarge, undecodableBodyMessage } from './body-limit';
@@ -36,6 +36,42 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
     );
   }
   socket.destroy(err);
+}
+
+/**
+ * Whether a request of HTTP/1.1 has no Host header, which HTTP/1.1 requires (RFC 9112 §3.2). Node refuses such a
+ * request itself with an empty 400 unless told not to (`requireHostHeader: false`, `SERVER_OPTIONS`); the hub and
+ * the gateway refuse it first thing with a JSON error saying why (`refuseHostless`).
+ */
+export function hostMissing(req: IncomingMessage): boolean {
+  return req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && !req.headers.host;
+}
+
+export function refuseHostless(res: ServerResponse): void {
+  res.setHeader('connection', 'close');
+  sendJson(res, 400, { errors: [{ message: 'An HTTP/1.1 request must carry a Host header', extensions: { code: 'BAD_REQUEST' } }] });
+}
+
+/** Node's server options the hub's and the gateway's servers add to their timeouts: a request without Host is theirs to refuse. */
+export const SERVER_OPTIONS = { requireHostHeader: false } as const;
+
+/**
+ * What Node would answer itself with an empty body, or not at all, answered with a JSON error saying why, as every
+ * other refusal: an `Expect` header other than `100-continue` (417), and a `CONNECT` (405: neither server is a proxy;
+ * Node closed the connection without a word).
+ */
+export function answerWhatNodeRefuses(server: Server): void {
+  server.on('checkExpectation', (_req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('connection', 'close');
+    sendJson(res, 417, { errors: [{ message: 'The request’s Expect header cannot be met: only "100-continue" is', extensions: { code: 'BAD_REQUEST' } }] });
+  });
+  server.on('connect', (_req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    const body = JSON.stringify({ errors: [{ message: 'CONNECT is not served here: this is not a proxy', extensions: { code: 'BAD_REQUEST' } }] });
+    socket.end(
+      `HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST, OPTIONS\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }
 
 /** A JSON answer, as Express's `res.status(status).json(body)` writes it. */

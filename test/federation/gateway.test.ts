@@ -654,6 +654,17 @@ test('a request Node cannot read is answered by the gateway with a JSON error sa
   ]);
   const garbage = await rawExchange(Number(port), hostname, 'HELLO THERE\r\n\r\n');
   expect([garbage.statusLine, garbage.body]).toEqual(['HTTP/1.1 400 Bad Request', error('The request is not well-formed HTTP')]);
+
+  // What Node answered itself with an empty body (a request of HTTP/1.1 without Host, an Expect it cannot meet) or
+  // not at all (CONNECT: the connection closed without a word).
+  const hostless = await rawExchange(Number(port), hostname, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n');
+  expect([hostless.statusLine, hostless.body]).toEqual(['HTTP/1.1 400 Bad Request', error('An HTTP/1.1 request must carry a Host header')]);
+  const teapot = await rawExchange(Number(port), hostname, 'GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n');
+  expect([teapot.statusLine, teapot.body]).toEqual(['HTTP/1.1 417 Expectation Failed', error('The request’s Expect header cannot be met: only "100-continue" is')]);
+  const tunnel = await rawExchange(Number(port), hostname, 'CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n');
+  expect([tunnel.statusLine, tunnel.body]).toEqual(['HTTP/1.1 405 Method Not Allowed', error('CONNECT is not served here: this is not a proxy')]);
+  // HTTP/1.0 has no Host to require.
+  expect((await rawExchange(Number(port), hostname, 'GET /healthz HTTP/1.0\r\n\r\n')).statusLine).toBe('HTTP/1.1 200 OK');
 });
 
 test('the gateway answers the hub’s health paths itself, and says that the hub’s other endpoints are the hub’s', async () => {
