@@ -281,11 +281,15 @@ function isEntitiesOperation(operation: OperationDefinitionNode): boolean {
 }
 
 /** Error formatting of responses and live payloads: known codes as they are; anything else logged, no internals outside development. */
+const TOKEN_LIMIT_TYPO = /contains more that(?= \d+ tokens)/;
+
 function errorFormatter(logger: Logger, development: boolean, maxQueryDepth: number) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => withoutSuggestedNames(format(formatted, error));
   function format(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
     const code = formatted.extensions?.code as string | undefined;
     if (code === 'GRAPHQL_PARSE_FAILED' && parsedTooDeep(error)) return { ...formatted, message: tooDeepToParse(maxQueryDepth, MAX_LITERAL_NESTING) };
+    // graphql-js's words for its token limit have a typo ("more that 5000 tokens").
+    if (code === 'GRAPHQL_PARSE_FAILED' && TOKEN_LIMIT_TYPO.test(formatted.message)) return { ...formatted, message: formatted.message.replace(TOKEN_LIMIT_TYPO, 'contains more than') };
     if (code && knownCodes.has(code)) return formatted;
     // Logged with the request's id (the logger of the request it arose in, noted by `responsePlugin` or
     // `buildContext`), which the client got as X-Request-Id.

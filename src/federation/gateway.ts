@@ -1222,8 +1222,9 @@ function tooDeepPlugin(maxDepth: number): GatewayPlugin {
         if (parsedTooDeep(result)) {
           replaceParseResult(new GraphQLError(tooDeepToParse(maxDepth, MAX_LITERAL_NESTING), { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }));
         } else if (result instanceof GraphQLError && ARMOR_TOKEN_LIMIT.test(result.message)) {
-          // graphql-armor's words for the token limit; the hub's parser (graphql-js's `maxTokens`) says it its own way.
-          replaceParseResult(new GraphQLError(`Syntax Error: Document contains more that ${MAX_QUERY_TOKENS} tokens. Parsing aborted.`, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }));
+          // graphql-armor's words for the token limit; the hub's parser (graphql-js's `maxTokens`) says it its own way,
+          // its typo ("more that") mended as the hub mends it.
+          replaceParseResult(new GraphQLError(`Syntax Error: Document contains more than ${MAX_QUERY_TOKENS} tokens. Parsing aborted.`, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } }));
         }
       };
     },

@@ -1261,7 +1261,7 @@ test('the hub’s limits hold at the gateway: aliases, depth and tokens refused 
   expect(deep.body).toEqual({ errors: [{ message: 'Query depth limit of 12 exceeded, found 13.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] });
   const tokens = await post(url, `{ ${'__typename '.repeat(6000)}}`, null);
   // In the hub's words (graphql-js's parser), not graphql-armor's ("Token limit of 5000 exceeded.").
-  expect(tokens.body.errors.map((e: any) => [e.extensions?.code, e.message])).toEqual([['GRAPHQL_PARSE_FAILED', 'Syntax Error: Document contains more that 5000 tokens. Parsing aborted.']]);
+  expect(tokens.body.errors.map((e: any) => [e.extensions?.code, e.message])).toEqual([['GRAPHQL_PARSE_FAILED', 'Syntax Error: Document contains more than 5000 tokens. Parsing aborted.']]);
   expect(tokens.body.data).toBeUndefined();
   // Deeper than graphql-js's parser reads, within the token limit: a parse failure told so, as at the hub (it was a 500).
   const tooDeep = await post(url, `{ case(id: ${'['.repeat(2490)}"x"${']'.repeat(2490)}) { id } }`, null);
