@@ -68,6 +68,23 @@ function timed(ds: DataSource, query: pg.QueryConfig): pg.QueryConfig {
 }
 
 /**
+ * Sends a statement as `client.query(timed(ds, { text, values, name }))` does, without the copies of its config on the
+ * way: node-postgres copies a config object it is given property by property (`Object.defineProperties`, a slow path),
+ * after `timed` spread it into another, three times a request. A `pg.Query` made from the text takes the values as
+ * they are; its name and read timeout are set on it, where `client.query` reads them, and its callback settles the
+ * promise (a query object given to `client.query` is answered through its callback, not a promise).
+ */
+function send<R = pg.QueryResult>(client: pg.PoolClient, ds: DataSource, text: string, values?: unknown[], name?: string): Promise<R> {
+  const query = new pg.Query(text, values) as pg.Query & { name?: string; query_timeout?: number; callback?: (err: Error | null, res: unknown) => void };
+  if (name !== undefined) query.name = name;
+  query.query_timeout = answerTimeout(ds) + 2000;
+  return new Promise<R>((resolve, reject) => {
+    query.callback = (err, res) => (err ? reject(err) : resolve(res as R));
+    client.query(query as unknown as pg.QueryConfig);
+  });
+}
+
+/**
  * The transaction's `statement_timeout`, in the `BEGIN` message: a statement of a request that runs, or waits for a
  * lock, longer than `DATABASE_TIMEOUT_MS` is ended by PostgreSQL (57014), its transaction rolled back.
  */
@@ -316,7 +333,7 @@ export class ViewerDb {
     this.cork(client);
     // Read-write only (writes are what a rule at commit judges; a read's BEGIN stays as short as it was).
     const waited = this.readOnly ? '' : `, set_config('lap.waited_ms', '${Math.max(0, Math.round(performance.now() - this.clockReadAt))}', true)`;
-    const begun = client.query(timed(this.ds, { text: `${before || takeOwedCommit(client)}BEGIN ${mode}; ${role}${statementTimeout(this.ds)}${GENERIC_PLANS}${settings(this.viewer, this.now)}${waited}${probe}` })).then(
+    const begun = send(client, this.ds, `${before || takeOwedCommit(client)}BEGIN ${mode}; ${role}${statementTimeout(this.ds)}${GENERIC_PLANS}${settings(this.viewer, this.now)}${waited}${probe}`).then(
       (results) => {
         if (probe) sharedSession.set(client, Boolean((results as unknown as pg.QueryResult[]).at(-1)?.rows[0]?.shared));
       },
@@ -462,7 +479,7 @@ export class ViewerDb {
     }
     const name = statementName(client, text);
     this.cork(client);
-    const run = client.query(timed(this.ds, { text, values: values as unknown[], name }));
+    const run = send(client, this.ds, text, values, name);
     this.last = run.catch(() => undefined);
     // Never read before the transaction is known to have begun (`open`).
     await begun;
@@ -767,12 +784,14 @@ export class RequestConnection {
     try {
       // The two count as one statement (`X-SQL-Statements`), the lookup: one write, one answer.
       countOn(client, null);
-      begun = client.query(
-        timed(this.ds, { text: `${takeOwedCommit(client)}BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${statementTimeout(this.ds)}${GENERIC_PLANS}${probe ? `SELECT ${SHARED_SESSION_PROBE} AS shared` : ''}` }),
-      ) as unknown as Promise<pg.QueryResult[]>;
+      begun = send<pg.QueryResult[]>(
+        client,
+        this.ds,
+        `${takeOwedCommit(client)}BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE ${VIEWER_ROLE}; ${statementTimeout(this.ds)}${GENERIC_PLANS}${probe ? `SELECT ${SHARED_SESSION_PROBE} AS shared` : ''}`,
+      );
       countOn(client, this.count);
       const now = this.now.toISOString();
-      looked = client.query(timed(this.ds, { text, values: [...args, now, now], name: statementName(client, text) }));
+      looked = send(client, this.ds, text, [...args, now, now], statementName(client, text));
     } finally {
       // Assumed: the socket stays corked to the end of this turn of the event loop, so that the statements the request
       // asks for meanwhile (its first, as the viewer assumed) leave in the same write as the lookup.
