@@ -170,6 +170,9 @@ const STOPPED_BEFORE_DONE = 'The hub stopped before this request was done: nothi
 /** How long `/readyz` waits for the database before it says the hub is not ready. */
 const READY_WITHIN_MS = 2000;
 
+/** `/readyz`'s 503 when every connection was held for its 2 s and none was given back. */
+const NO_CONNECTION_GIVEN_BACK = 'every database connection stayed in use for 2 s, none given back (statements waiting for a lock, or a database that does not answer)';
+
 /** How long a stopping hub, its grace over, still waits for the answers of requests whose writes are being committed. */
 const ANSWER_AFTER_COMMIT_MS = 2000;
 
@@ -540,23 +543,33 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  // Answered within 2 s: a database that does not answer, or every connection of the pool in use for that long
-  // (requests waiting for a lock, say), is "not ready" then, not a probe left waiting for the pool's 10 s. A pool that
-  // is only busy — every connection taken and requests queued for a moment, as under any load — is ready: the probe
-  // waits its turn like a request, and a busy hub that serves was taken out of service by a probe that did not.
+  // Answered within 2 s: a database that does not answer, or every connection of the pool held for that long with none
+  // given back (requests waiting for a lock, say), is "not ready" then, not a probe left waiting for the pool's 10 s. A
+  // busy pool — every connection taken and requests queued, as under any load — is ready: while the probe waits for a
+  // connection, one given back without an error is the database answering and the hub serving, and that is its answer
+  // (a probe that answered 503 at once, or after waiting its turn behind hundreds of requests served, took a loaded hub
+  // that served out of service).
   app.get('/readyz', async (_req, res) => {
     const poolBusy = () => !!pool && pool.totalCount >= (pool.options.max ?? 10) && pool.idleCount === 0;
     let timer: NodeJS.Timeout | undefined;
+    let served: ((err?: unknown) => void) | undefined;
     const status = await Promise.race([
       ds.query('SELECT 1').then(
         () => 'ready',
-        (err: unknown) => (poolWaitEnded(err) ? 'every database connection stayed in use' : 'database unavailable'),
+        (err: unknown) => (poolWaitEnded(err) ? NO_CONNECTION_GIVEN_BACK : 'database unavailable'),
       ),
       new Promise<string>((resolve) => {
-        timer = setTimeout(() => resolve(poolBusy() ? 'every database connection stayed in use for 2 s' : 'the database did not answer within 2 s'), READY_WITHIN_MS);
+        served = (err?: unknown) => {
+          if (!err) resolve('ready');
+        };
+        pool?.on('release', served);
+      }),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve(poolBusy() ? NO_CONNECTION_GIVEN_BACK : 'the database did not answer within 2 s'), READY_WITHIN_MS);
       }),
     ]);
     clearTimeout(timer);
+    if (served) pool?.off('release', served);
     if (status === 'ready') res.json({ status });
     else res.status(503).json({ status });
   });

@@ -450,13 +450,13 @@ describe('a client that closes its connection before the answer', () => {
       expect(live.acknowledged).toBe(false);
       expect(await live.client.closed).toEqual({ code: 1013, reason: 'Try again later: the hub is busy' });
       const ready = await fetch(`${base}/readyz`);
-      expect([ready.status, await ready.json()]).toEqual([503, { status: 'every database connection stayed in use' }]);
+      expect([ready.status, await ready.json()]).toEqual([503, { status: 'every database connection stayed in use for 2 s, none given back (statements waiting for a lock, or a database that does not answer)' }]);
       // With requests waiting for a connection for longer than /readyz's own 2 s (the pool's wait is a minute now): said by its 2 s timer.
       poolOf(ds).options.connectionTimeoutMillis = 60_000;
       const queued = me();
       await new Promise((resolve) => setTimeout(resolve, 50));
       const late = await fetch(`${base}/readyz`);
-      expect([late.status, await late.json()]).toEqual([503, { status: 'every database connection stayed in use for 2 s' }]);
+      expect([late.status, await late.json()]).toEqual([503, { status: 'every database connection stayed in use for 2 s, none given back (statements waiting for a lock, or a database that does not answer)' }]);
       // Said to the operator as what it is, never as an internal error.
       expect(lines.filter((l) => l.level >= 50)).toEqual([]);
       expect(lines.some((l) => l.level === 40 && /every connection of the database pool \(1\) stayed in use/.test(l.msg))).toBe(true);
@@ -476,6 +476,20 @@ describe('a client that closes its connection before the answer', () => {
       held = null;
       expect(await probe).toEqual([200, { status: 'ready' }]);
       expect((await waiting).body).toEqual({ data: { me: { kind: 'COORDINATOR' } } });
+      // Loaded: requests queued ahead of the probe that each hold the connection a second, so the probe's own turn comes
+      // long after its 2 s. A connection given back meanwhile is the hub serving: ready at once (it said 503 after 2 s).
+      held = await poolOf(ds).connect();
+      const ahead = Array.from({ length: 4 }, () => poolOf(ds).connect().then(async (c) => {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        c.release();
+      }));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const loaded = fetch(`${base}/readyz`).then(async (res) => [res.status, await res.json()]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      held.release();
+      held = null;
+      expect(await loaded).toEqual([200, { status: 'ready' }]);
+      await Promise.all(ahead);
     } finally {
       held?.release();
       await other.stop();
