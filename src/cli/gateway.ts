@@ -95,6 +95,7 @@ async function main(): Promise<void> {
     if (probe.kind === 'not a hub') {
       throw new Error(`HUB_URL ${url} is not a hub's GraphQL endpoint: ${probe.why} (a hub answers at its /graphql path, e.g. http://127.0.0.1:4001/graphql)`);
     }
+    if (probe.kind === 'unusable') throw new Error(`HUB_URL ${url} cannot be used: ${probe.why}`);
     if (probe.kind === 'unreachable') process.stderr.write(`lap-hub gateway: warning: HUB_URL ${url} does not answer yet (${probe.why}); requests are sent to it when it does\n`);
   }
   if (hubUrls.length === 0) {

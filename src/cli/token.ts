@@ -58,6 +58,8 @@ async function main(): Promise<number> {
   const problem =
     values.name !== undefined && !values['api-key']
       ? '--name names an API key: it goes with --api-key'
+      : values.list && values['api-key']
+        ? '--list lists people; it goes with no --api-key'
       : values.list && positionals.length > 0
         ? `--list takes no email (given: ${positionals.map((p) => JSON.stringify(p)).join(', ')})`
         : !values.list && positionals.length === 0

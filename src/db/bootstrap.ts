@@ -29,7 +29,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function text(what: string, value: string | undefined, max: number, required = true): string | null {
   const v = value?.trim() ?? '';
   if (!v) {
-    if (required) throw new ConfigError(`${what} is required`);
+    // Given, as nothing or white space (`--name ""`): said as what it is, not as missing.
+    if (required) throw new ConfigError(`${what} ${value === undefined ? 'is required' : 'is empty'}`);
     return null;
   }
   if (isBlank(v)) throw new ConfigError(`${what} must not be blank (it holds only invisible characters: ${escaped(v)})`);

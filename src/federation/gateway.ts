@@ -1106,7 +1106,7 @@ export function hubUrlsOf(raw: string | undefined): string[] {
     // request goes on with its client's own. The password is not repeated.
     if (parsed.username || parsed.password) {
       throw new Error(
-        `HUB_URL ${parsed.protocol}//${parsed.host}${parsed.pathname} names a user name and password: the gateway sends each request with its client's own credential, none of its own; give the hub's URL without them`,
+        `HUB_URL ${parsed.protocol}//${parsed.host}${parsed.pathname} carries credentials (a user name or password): the gateway sends each request with its client's own credential, none of its own; give the hub's URL without them`,
       );
     }
   }
@@ -1114,7 +1114,7 @@ export function hubUrlsOf(raw: string | undefined): string[] {
 }
 
 /** What a HUB_URL answered when the gateway started (`probeHub`). */
-export type HubProbe = { kind: 'hub' } | { kind: 'unreachable'; why: string } | { kind: 'not a hub'; why: string };
+export type HubProbe = { kind: 'hub' } | { kind: 'unreachable'; why: string } | { kind: 'not a hub'; why: string } | { kind: 'unusable'; why: string };
 
 /**
  * Asks a HUB_URL for `{ __typename }` (open to anyone, as at every hub), once, before the gateway serves: a URL that
@@ -1135,7 +1135,7 @@ export async function probeHub(url: string, timeoutMs = 5000): Promise<HubProbe>
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
     // A port fetch never connects to (its "bad ports", such as 10080 or 6000, as browsers): not a hub to wait for.
-    if (cause?.message === 'bad port') return { kind: 'not a hub', why: `fetch never connects to port ${new URL(url).port} (one of the ports it blocks, as browsers do): run the hub on another port` };
+    if (cause?.message === 'bad port') return { kind: 'unusable', why: `fetch never connects to port ${new URL(url).port} (one of the ports it blocks, as browsers do): run the hub on another port` };
     return { kind: 'unreachable', why: cause?.code ?? cause?.message ?? (err as Error).message };
   }
   const text = await res.text().catch(() => '');

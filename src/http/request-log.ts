@@ -188,6 +188,16 @@ function loggedStatus(req: IncomingMessage, res: ServerResponse): number {
 const quiet = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
+ * A request's path as its access line gives it: without the query string, and of a request in absolute form
+ * (`GET http://host/healthz HTTP/1.1`, as a client speaking to a proxy sends it) its path alone, as Node routes it.
+ */
+function pathOf(url: string | undefined): string {
+  const path = (url ?? '').split('?')[0];
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(path);
+  return absolute ? path.slice(absolute[0].length) || '/' : path;
+}
+
+/**
  * The access log (pino-http): one line per request with its id, method, path, status, time, and for GraphQL the
  * operation, its outcome and the viewer (kind, person, organization — never the token). The id is echoed in the
  * `X-Request-Id` response header and is on every line logged while the request is handled (`req.log`).
@@ -201,7 +211,7 @@ export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => st
       res.setHeader('x-request-id', id);
       return id;
     },
-    autoLogging: { ignore: (req) => quiet.has((req.url ?? '').split('?')[0]) },
+    autoLogging: { ignore: (req) => quiet.has(pathOf(req.url)) },
     customLogLevel(_req, res, err) {
       // A request refused because the hub is stopping is part of a normal stop, not an error of the hub.
       // So is one the hub could not answer for a moment (the identity provider away: that has an error line of its own).
@@ -210,8 +220,8 @@ export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => st
       if (res.statusCode === 429) return 'warn';
       return 'info';
     },
-    customSuccessMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${loggedStatus(req, res)}`,
-    customErrorMessage: (req, res) => `${req.method} ${(req.url ?? '').split('?')[0]} ${loggedStatus(req, res)}`,
+    customSuccessMessage: (req, res) => `${req.method} ${pathOf(req.url)} ${loggedStatus(req, res)}`,
+    customErrorMessage: (req, res) => `${req.method} ${pathOf(req.url)} ${loggedStatus(req, res)}`,
     // When the request arrives: bound to the request's logger, so that every line it logs has the address (`req.log`).
     // When it ends, nothing: the address is bound already, and for an empty object pino-http makes no further logger.
     customProps(req) {
@@ -234,7 +244,7 @@ export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => st
         id: req.id,
         method: req.method,
         // Without the query string: a GET query's text (and anything a client put there) stays out of the log.
-        path: (req.originalUrl ?? req.url ?? '').split('?')[0],
+        path: pathOf(req.originalUrl ?? req.url),
         remoteAddress: req.socket?.remoteAddress,
         userAgent: req.headers['user-agent'],
       }),

@@ -44,7 +44,8 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
  * the gateway refuse it first thing with a JSON error saying why (`refuseHostless`).
  */
 export function hostMissing(req: IncomingMessage): boolean {
-  return req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && !req.headers.host;
+  // An empty Host (`Host:`) is one: RFC 9112 allows it, and Node serves it.
+  return req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && req.headers.host === undefined;
 }
 
 export function refuseHostless(res: ServerResponse): void {

@@ -210,7 +210,7 @@ test('the point of contact of an organization withdrawn or rejected may leave (n
 test.each<[string, () => Promise<unknown>, string | RegExp]>([
   ['a country code of three letters', () => addCountry(query, { code: 'FIN', name: 'Finland', developing: false }), 'a country code is two letters (ISO 3166-1 alpha-2, e.g. GB): "FIN"'],
   ['a country that exists', () => addCountry(query, { code: 'gb', name: 'Britain', developing: false }), 'the country GB exists already (United Kingdom)'],
-  ['a country without a name', () => addCountry(query, { code: 'FI', name: '  ', developing: false }), 'the country’s name is required'],
+  ['a country of a blank name', () => addCountry(query, { code: 'FI', name: '  ', developing: false }), 'the country’s name is empty'],
   ['an agency in a country not added', () => addParticipant(query, { kind: 'AGENCY', name: 'X', country: 'FI' }), 'no country FI: add it first (npm run admin -- country FI "<name>")'],
   ['an unknown competence', () => addParticipant(query, { kind: 'AGENCY', name: 'X', country: 'GB', competences: ['SPAM'] }), 'unknown competence SPAM: one of DATA_PROTECTION, TELECOMMUNICATIONS, CONSUMER_PROTECTION, CRIMINAL_LAW, OTHER'],
   ['an agency with a sector', () => addParticipant(query, { kind: 'AGENCY', name: 'X', country: 'GB', sector: 'MOBILE_OPERATOR' }), 'an agency has competences, not a sector or request guidance'],

@@ -1336,13 +1336,16 @@ test('HUB_URL: http(s) URLs, comma-separated; anything else is refused naming th
   }
   // fetch refuses such a URL on every request: refused at start-up, the password not repeated.
   expect(() => hubUrlsOf('http://a:4001/graphql, http://u:s3cret@127.0.0.1:4001/graphql')).toThrow(
-    new Error("HUB_URL http://127.0.0.1:4001/graphql names a user name and password: the gateway sends each request with its client's own credential, none of its own; give the hub's URL without them"),
+    new Error("HUB_URL http://127.0.0.1:4001/graphql carries credentials (a user name or password): the gateway sends each request with its client's own credential, none of its own; give the hub's URL without them"),
+  );
+  expect(() => hubUrlsOf('http://u@127.0.0.1:4001/graphql')).toThrow(
+    new Error("HUB_URL http://127.0.0.1:4001/graphql carries credentials (a user name or password): the gateway sends each request with its client's own credential, none of its own; give the hub's URL without them"),
   );
 });
 
 test('a HUB_URL on a port fetch never connects to is not a hub to wait for', async () => {
   expect(await probeHub('http://127.0.0.1:10080/graphql', 1000)).toEqual({
-    kind: 'not a hub',
+    kind: 'unusable',
     why: 'fetch never connects to port 10080 (one of the ports it blocks, as browsers do): run the hub on another port',
   });
 });

@@ -101,6 +101,20 @@ describe('request ids and the access log', () => {
     }
   });
 
+  test('a request in absolute form (as a client speaking to a proxy writes it) is logged by its path; a probe so written is not logged', async () => {
+    const { hostname, port } = new URL(logging.url);
+    const host = `${hostname}:${port}`;
+    const body = JSON.stringify({ query: '{ me { kind } }' });
+    const asked = await rawExchange(Number(port), hostname, `POST http://${host}/graphql?x=1 HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nX-Request-Id: absolute-1\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    expect(asked.statusLine).toBe('HTTP/1.1 200 OK');
+    const probe = await rawExchange(Number(port), hostname, `GET http://${host}/healthz HTTP/1.1\r\nHost: ${host}\r\nX-Request-Id: absolute-2\r\nConnection: close\r\n\r\n`);
+    expect(probe.statusLine).toBe('HTTP/1.1 200 OK');
+    const line = await accessLineOf('absolute-1');
+    expect([line?.msg, line?.req?.path]).toEqual(['POST /graphql 200', '/graphql']);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(logging.lines.filter((l) => l.req?.id === 'absolute-2')).toEqual([]);
+  });
+
   test('a failed request leaves a trace: its error is logged with the request id the client got', async () => {
     let r;
     await hub.ds.query(`ALTER TABLE enforcement_case RENAME TO enforcement_case_away`);
@@ -897,7 +911,8 @@ describe('configuration', () => {
     expect([teapot.statusLine, teapot.body]).toEqual(['HTTP/1.1 417 Expectation Failed', error('The request’s Expect header cannot be met: only "100-continue" is')]);
     const tunnel = await answer('CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:22\r\n\r\n');
     expect([tunnel.statusLine, tunnel.body]).toEqual(['HTTP/1.1 405 Method Not Allowed', error('CONNECT is not served here: this is not a proxy')]);
-    // HTTP/1.0 has no Host to require.
+    // An empty Host is one (RFC 9112 allows it); HTTP/1.0 has no Host to require.
+    expect((await answer('GET /healthz HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n')).statusLine).toBe('HTTP/1.1 200 OK');
     expect((await answer('GET /healthz HTTP/1.0\r\n\r\n')).statusLine).toBe('HTTP/1.1 200 OK');
     // A well-formed request on the same server is answered as usual.
     expect((await post(hub.url, { query: '{ me { kind } }' })).body).toEqual({ data: { me: { kind: 'ANONYMOUS' } } });
