@@ -549,27 +549,32 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // connection, one given back without an error is the database answering and the hub serving, and that is its answer
   // (a probe that answered 503 at once, or after waiting its turn behind hundreds of requests served, took a loaded hub
   // that served out of service).
+  // The probes waiting for a connection to be given back: one listener on the pool for all of them (a listener each
+  // made Node warn of a leak past ten probes at once, as during an outage).
+  const waitingProbes = new Set<() => void>();
+  pool?.on('release', (err?: unknown) => {
+    if (err) return;
+    for (const served of waitingProbes) served();
+  });
   app.get('/readyz', async (_req, res) => {
     const poolBusy = () => !!pool && pool.totalCount >= (pool.options.max ?? 10) && pool.idleCount === 0;
     let timer: NodeJS.Timeout | undefined;
-    let served: ((err?: unknown) => void) | undefined;
+    let served: (() => void) | undefined;
     const status = await Promise.race([
       ds.query('SELECT 1').then(
         () => 'ready',
         (err: unknown) => (poolWaitEnded(err) ? NO_CONNECTION_GIVEN_BACK : 'database unavailable'),
       ),
       new Promise<string>((resolve) => {
-        served = (err?: unknown) => {
-          if (!err) resolve('ready');
-        };
-        pool?.on('release', served);
+        served = () => resolve('ready');
+        waitingProbes.add(served);
       }),
       new Promise<string>((resolve) => {
         timer = setTimeout(() => resolve(poolBusy() ? NO_CONNECTION_GIVEN_BACK : 'the database did not answer within 2 s'), READY_WITHIN_MS);
       }),
     ]);
     clearTimeout(timer);
-    if (served) pool?.off('release', served);
+    if (served) waitingProbes.delete(served);
     if (status === 'ready') res.json({ status });
     else res.status(503).json({ status });
   });
