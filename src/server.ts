@@ -552,10 +552,11 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // The probes waiting for a connection to be given back: one listener on the pool for all of them (a listener each
   // made Node warn of a leak past ten probes at once, as during an outage).
   const waitingProbes = new Set<() => void>();
-  pool?.on('release', (err?: unknown) => {
+  const givenBack = (err?: unknown) => {
     if (err) return;
     for (const served of waitingProbes) served();
-  });
+  };
+  pool?.on('release', givenBack);
   app.get('/readyz', async (_req, res) => {
     const poolBusy = () => !!pool && pool.totalCount >= (pool.options.max ?? 10) && pool.idleCount === 0;
     let timer: NodeJS.Timeout | undefined;
@@ -975,6 +976,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       await bus.stop();
       countSubscriptions(0);
       unobservePool();
+      pool?.off('release', givenBack);
       await rateLimits.close();
       // The audit entries of the last requests are written before the database closes.
       await audit.settled();
