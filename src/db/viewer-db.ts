@@ -98,6 +98,19 @@ export function statementTimedOut(err: unknown): boolean {
   return e?.code === '57014' && typeof e.message === 'string' && /statement timeout/.test(e.message);
 }
 
+/**
+ * Whether `err` is PostgreSQL cancelling a statement on request — `pg_cancel_backend` by an administrator, a cancel
+ * sent for the session — rather than at its `statement_timeout` (both are 57014). Its transaction is rolled back:
+ * nothing of the request was written, and it may be sent again. It was answered as an internal error.
+ */
+export function statementCancelled(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === '57014' && typeof e.message === 'string' && /due to user request/.test(e.message);
+}
+
+/** The message of a request whose statement was cancelled at the database (`statementCancelled`). */
+export const STATEMENT_CANCELLED_MESSAGE = 'The database cancelled this request’s statement (an administrator, say): nothing of it was written; send it again';
+
 /** The message of a request whose statement PostgreSQL ended at DATABASE_TIMEOUT_MS. */
 export const STATEMENT_TIMED_OUT_MESSAGE = 'The database did not finish this request in time (a lock held long, or a heavy statement): nothing of it was written; send it again';
 
@@ -124,6 +137,7 @@ export const DATABASE_UNAVAILABLE_MESSAGE = 'The database cannot be reached at t
  */
 export function databaseUnavailable(err: unknown): GraphQLError | null {
   if (statementTimedOut(err)) return serviceUnavailable(STATEMENT_TIMED_OUT_MESSAGE, 5, err as Error);
+  if (statementCancelled(err)) return serviceUnavailable(STATEMENT_CANCELLED_MESSAGE, 1, err as Error);
   if (!unreachable(err)) return null;
   return unavailable(err as Error);
 }

@@ -4,11 +4,11 @@ import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
 import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/db/viewer-db';
 import { createHub, Hub } from '../../src/server';
-import { cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
+import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { capturingLogger } from '../support/log';
 import { LiveClient } from '../support/live';
 import { TcpProxy, testDatabaseThroughProxy } from '../support/tcp-proxy';
-import { waitingOn } from '../support/locker';
+import { untilWaiting, waitingOn } from '../support/locker';
 
 /**
  * A PostgreSQL server that stops answering without closing its connections (a host switched off, a network cut), or
@@ -103,6 +103,34 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
       await locker.query('ROLLBACK').catch(() => undefined);
       await locker.end();
     }
+    expect(await ask(`{ calls(when: ALL) { nodes { title } } }`, ann)).toMatchObject({ status: 200 });
+  });
+
+  test('a statement cancelled at the database (pg_cancel_backend) while it waits for a lock: 503 "nothing written", not an internal error; a mutation\'s too, and it wrote nothing', async () => {
+    const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await locker.connect();
+    // The sessions waiting for the locker's locks, cancelled as an administrator would.
+    const cancelWaiting = async () => {
+      await untilWaiting(locker);
+      await locker.query(`SELECT pg_cancel_backend(l.pid) FROM pg_locks l WHERE NOT l.granted AND pg_backend_pid() = ANY (pg_blocking_pids(l.pid))`);
+    };
+    const cancelled = { status: 503, retryAfter: '1', errors: [['The database cancelled this request’s statement (an administrator, say): nothing of it was written; send it again', 'SERVICE_UNAVAILABLE']] };
+    const ftc = caseId('FTC-2004-017');
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE conference_call IN ACCESS EXCLUSIVE MODE');
+      const [read] = await Promise.all([ask(`{ calls(when: ALL) { nodes { title } } }`, ann), cancelWaiting()]);
+      expect(read).toMatchObject(cancelled);
+      await locker.query('ROLLBACK');
+      await locker.query('BEGIN');
+      await locker.query(`SELECT 1 FROM enforcement_case WHERE id = $1 FOR UPDATE`, [ftc]);
+      const [write] = await Promise.all([ask(`mutation { updateCase(id: "${ftc}", input: { title: "Cancelled title" }) { title } }`, ann), cancelWaiting()]);
+      expect(write).toMatchObject(cancelled);
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+    expect((await base.ds.query(`SELECT title FROM enforcement_case WHERE id = $1`, [ftc]))[0].title).not.toBe('Cancelled title');
     expect(await ask(`{ calls(when: ALL) { nodes { title } } }`, ann)).toMatchObject({ status: 200 });
   });
 
