@@ -180,6 +180,12 @@ export async function requestConnection(ds: DataSource): Promise<pg.PoolClient> 
     return await pool.connect();
   } catch (err) {
     if (poolWaitEnded(err)) {
+      // The pool's places held by connections still being made (the database not answering new ones, which a request
+      // then waits 10 s for): the database cannot be reached, not a busy hub.
+      const clients = (pool as unknown as { _clients?: Array<{ _connected?: unknown }> })._clients;
+      if (Array.isArray(clients) && clients.some((c) => c._connected === false)) {
+        throw unavailable(Object.assign(new Error('every connection of the database pool is still being made: the database does not answer new connections'), { cause: err }));
+      }
       throw serviceUnavailable(POOL_BUSY_MESSAGE, 1, Object.assign(new Error(`every connection of the database pool (${pool.options.max ?? '?'}) stayed in use while a request waited for one`), { cause: err }));
     }
     // The database refused a new connection, whatever its reason (not accepting connections, SQLSTATE 55000; the

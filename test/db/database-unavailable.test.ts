@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config';
 import { createDataSource } from '../../src/db/data-source';
-import { DATABASE_UNAVAILABLE_MESSAGE } from '../../src/db/viewer-db';
+import { DATABASE_UNAVAILABLE_MESSAGE, poolOf } from '../../src/db/viewer-db';
 import { createHub, Hub } from '../../src/server';
 import { caseId, cast, personId, startTestHub, TEST_SECRET, TestHub } from '../support/hub';
 import { capturingLogger } from '../support/log';
@@ -114,24 +114,55 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
       await untilWaiting(locker);
       await locker.query(`SELECT pg_cancel_backend(l.pid) FROM pg_locks l WHERE NOT l.granted AND pg_backend_pid() = ANY (pg_blocking_pids(l.pid))`);
     };
+    // On the test hub (its statements may wait 30 s: this suite's own hub ends them at 1 s, before they are cancelled).
+    const askBase = async (query: string) => {
+      const res = await fetch(base.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${ann}` }, body: JSON.stringify({ query }) });
+      const body = (await res.json()) as { errors?: Array<{ message: string; extensions: { code: string } }> };
+      return { status: res.status, retryAfter: res.headers.get('retry-after'), errors: body.errors?.map((e) => [e.message, e.extensions.code]) };
+    };
     const cancelled = { status: 503, retryAfter: '1', errors: [['The database cancelled this request’s statement (an administrator, say): nothing of it was written; send it again', 'SERVICE_UNAVAILABLE']] };
     const ftc = caseId('FTC-2004-017');
     try {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE conference_call IN ACCESS EXCLUSIVE MODE');
-      const [read] = await Promise.all([ask(`{ calls(when: ALL) { nodes { title } } }`, ann), cancelWaiting()]);
+      const [read] = await Promise.all([askBase(`{ calls(when: ALL) { nodes { title } } }`), cancelWaiting()]);
       expect(read).toMatchObject(cancelled);
       await locker.query('ROLLBACK');
       await locker.query('BEGIN');
       await locker.query(`SELECT 1 FROM enforcement_case WHERE id = $1 FOR UPDATE`, [ftc]);
-      const [write] = await Promise.all([ask(`mutation { updateCase(id: "${ftc}", input: { title: "Cancelled title" }) { title } }`, ann), cancelWaiting()]);
+      const [write] = await Promise.all([askBase(`mutation { updateCase(id: "${ftc}", input: { title: "Cancelled title" }) { title } }`), cancelWaiting()]);
       expect(write).toMatchObject(cancelled);
     } finally {
       await locker.query('ROLLBACK').catch(() => undefined);
       await locker.end();
     }
     expect((await base.ds.query(`SELECT title FROM enforcement_case WHERE id = $1`, [ftc]))[0].title).not.toBe('Cancelled title');
-    expect(await ask(`{ calls(when: ALL) { nodes { title } } }`, ann)).toMatchObject({ status: 200 });
+    expect(await askBase(`{ calls(when: ALL) { nodes { title } } }`)).toMatchObject({ status: 200 });
+  });
+
+  test('a database that does not answer new connections: a request waiting for a place in the pool is told the database cannot be reached, not that the hub is busy', async () => {
+    const options = poolOf(ds).options;
+    const before = { idle: options.idleTimeoutMillis, connect: options.connectionTimeoutMillis };
+    try {
+      // Connections closed as soon as they are idle, and a new one waited for 1.5 s (the hub's pool: 10 s).
+      options.idleTimeoutMillis = 20;
+      options.connectionTimeoutMillis = 1500;
+      expect(await ask('{ me { kind } }', ann)).toMatchObject({ status: 200 });
+      for (let i = 0; i < 100 && poolOf(ds).totalCount > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(poolOf(ds).totalCount).toBe(0);
+      // The database answering no new connection: the pool's 4 places taken by connections being made, 2 requests
+      // waiting behind them.
+      proxy.mode('blackhole');
+      const answers = await Promise.all(Array.from({ length: 6 }, () => ask('{ me { kind } }', ann)));
+      expect(answers.map((a) => [a.status, a.errors])).toEqual(Array.from({ length: 6 }, () => [503, unavailable.errors]));
+    } finally {
+      proxy.mode('pass');
+      options.idleTimeoutMillis = before.idle;
+      options.connectionTimeoutMillis = before.connect;
+    }
+    expect(await ask('{ me { kind } }', ann)).toMatchObject({ status: 200 });
+    // The outage's warning, said at most once a second, said before the next test counts its own.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
   });
 
   test('a database that does not accept connections (ALLOW_CONNECTIONS false: SQLSTATE 55000), or refuses the hub in any other way when it connects: 503, as when it cannot be reached', async () => {
