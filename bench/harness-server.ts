@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import http from 'node:http';
+import type { GraphQLSchema } from 'graphql';
 import pg from 'pg';
 import { credentialFromHeader, requestLookups } from '../src/auth/viewer';
 import { TokenService } from '../src/auth/tokens';
@@ -10,7 +11,8 @@ import { Data } from '../src/data';
 import type { Agency, Participant } from '../entities/participant.entity';
 import type { Person } from '../entities/person.entity';
 import { createLogger } from '../src/logger';
-import { buildBareSchema } from '../src/schema';
+import { applyPermissions, buildBareSchema, buildHubSchema } from '../src/schema';
+import { withFederation } from '../src/federation/subgraph';
 import { createHub } from '../src/server';
 import { APPLICATION_NAMES, withApplicationName } from './peer';
 
@@ -51,13 +53,34 @@ const databaseUrl = process.env.DATABASE_URL;
 // As the hub does: JIT off on a real server (pool > 1), untouched on the embedded one.
 const disableJit = poolSize > 1;
 
+/**
+ * The schema of the bare server (BENCH_BARE_SCHEMA): `bare`, R1's baseline, without the rules and without the
+ * Federation fields; `served`, with the Federation fields; `rules`, with the rules; `hub`, the hub's own (what `npm start`
+ * serves), which makes R1 an A/A check of the measurement itself.
+ */
+async function bareSchema(): Promise<GraphQLSchema> {
+  const variant = process.env.BENCH_BARE_SCHEMA || 'bare';
+  switch (variant) {
+    case 'bare':
+      return buildBareSchema();
+    case 'served':
+      return withFederation(await buildBareSchema());
+    case 'rules':
+      return applyPermissions(await buildBareSchema());
+    case 'hub':
+      return buildHubSchema();
+    default:
+      throw new Error(`BENCH_BARE_SCHEMA: unknown schema ${variant} (bare, served, rules, hub)`);
+  }
+}
+
 /** A hub of createHub: with the options of this mode (bare: the schema without the shield). */
 async function startHub(mode: 'bare' | 'owner' | 'audit' | 'noaudit'): Promise<() => Promise<void>> {
   const config = loadConfig(process.env);
   const logger = createLogger(config);
   const ds = await openDatabase(databaseUrl!, poolSize, disableJit);
   const options =
-    mode === 'bare' ? { schema: await buildBareSchema() } : mode === 'owner' ? { bypassRowSecurity: true } : mode === 'noaudit' ? { skipAuditTrail: true } : {};
+    mode === 'bare' ? { schema: await bareSchema() } : mode === 'owner' ? { bypassRowSecurity: true } : mode === 'noaudit' ? { skipAuditTrail: true } : {};
   // As the hub does on the embedded database (one connection, src/main.ts): live events in process, so that no server
   // of the harness holds a LISTEN connection of the database socket's few.
   const hub = await createHub({ config, ds, logger, liveEvents: poolSize > 1 ? 'postgres' : 'in-process', ...options });

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import autocannon from 'autocannon';
 
 /** One kind of request against one server. */
@@ -118,5 +119,90 @@ export function measure(target: Target, bounds: Bounds, serverPid?: number): Pro
     });
     // Belt and braces: whatever happens, the run stops by itself shortly after its time is up.
     const guard = setTimeout(() => instance.stop(), (bounds.maxSeconds + 35) * 1000);
+  });
+}
+
+/**
+ * Drives several targets at once, their requests interleaved on the same connections: each of `bounds.connections`
+ * clients sends one request to every target in turn, in an order drawn for each turn, its next request as soon as the previous
+ * one is answered, until `bounds.maxSeconds` have passed or every target has had `bounds.maxRequests`. Every target is
+ * thus measured at the same moments of the machine's life — the same other work, the same CPU frequency, the same
+ * garbage of the client — which alternating rounds of one target at a time (`measure`) only approach: a ratio of two
+ * servers that do nearly the same work is then not moved by what the machine did in one server's seconds and not the
+ * other's. Latency runs from the request's first byte written to the answer's last byte read (Node's http client, one
+ * keep-alive connection per client and target). The clients stop between turns, so nothing is left in flight when
+ * the CPU time of each server process is read: per request served, exactly.
+ */
+export async function measureInterleaved(targets: { target: Target; pid?: number }[], bounds: Bounds): Promise<Measurement[]> {
+  const n = targets.length;
+  const agents = targets.map(() => new http.Agent({ keepAlive: true, maxSockets: bounds.connections }));
+  const bodies = targets.map(({ target }) => Buffer.from(target.body));
+  const latencies = targets.map((): number[] => []);
+  const failures = targets.map(() => 0);
+  const cpuBefore = targets.map(({ pid }) => cpuMs(pid));
+  const started = performance.now();
+  const deadline = started + bounds.maxSeconds * 1000;
+  let sent = 0;
+  const send = (i: number) =>
+    new Promise<void>((resolve) => {
+      const { target } = targets[i];
+      const t0 = performance.now();
+      const req = http.request(target.url, {
+        method: 'POST',
+        agent: agents[i],
+        headers: { ...target.headers, 'content-type': 'application/json', 'content-length': String(bodies[i].length) },
+        timeout: 30_000,
+      });
+      const failed = () => {
+        failures[i]++;
+        resolve();
+      };
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', failed);
+      req.on('response', (res) => {
+        res.on('data', () => undefined);
+        res.on('error', failed);
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) latencies[i].push(performance.now() - t0);
+          else failures[i]++;
+          resolve();
+        });
+      });
+      req.end(bodies[i]);
+    });
+  // Each client goes through the targets in an order drawn anew for every turn: no target always follows the same
+  // other (whose work after its answer, an audit entry written, would then always fall on the same one's request).
+  const turn = () => {
+    const order = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    return order;
+  };
+  const client = async () => {
+    while (performance.now() < deadline && sent < bounds.maxRequests * n) {
+      for (const i of turn()) {
+        sent++;
+        await send(i);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(bounds.connections, bounds.maxRequests * n) }, () => client()));
+  const seconds = (performance.now() - started) / 1000;
+  for (const agent of agents) agent.destroy();
+  return targets.map(({ pid }, i) => {
+    const sorted = latencies[i].sort((a, b) => a - b);
+    const served = sorted.length + failures[i];
+    return {
+      requests: sorted.length,
+      seconds,
+      rps: seconds > 0 ? sorted.length / seconds : NaN,
+      p50: percentile(sorted, 0.5),
+      p99: percentile(sorted, 0.99),
+      failures: failures[i],
+      cpuMsPerRequest: served > 0 ? (cpuMs(pid) - cpuBefore[i]) / served : NaN,
+    };
   });
 }
