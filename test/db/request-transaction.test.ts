@@ -283,12 +283,14 @@ test('the next request on a connection that owes a COMMIT sends it in its own BE
   const ann = (await lookupViewer(hub.ds, personId(ANN), null, new Date()))!;
   const tom = (await lookupViewer(hub.ds, personId('tom.baker@meridianbank.example'), null, new Date()))!;
   const viewerOf = (row: typeof ann) => ({ kind: row.kind as ViewerKind, personId: row.person_id, ownOrgId: row.own_org, memberOrgId: row.own_org });
-  const seen = `SELECT current_setting('lap.person_id') AS person, current_user AS role, now() AS begun, pg_current_xact_id_if_assigned() IS NULL AS nothing_written`;
+  const seen = `SELECT current_setting('lap.person_id') AS person, current_user AS role, (extract(epoch FROM now()) * 1000000)::bigint AS begun, pg_current_xact_id_if_assigned() IS NULL AS nothing_written`;
+  // `now()` in microseconds (an int8, read as a number: exact below 2^53): two transactions begun within one millisecond
+  // have the same Date.
   for (const next of ['read', 'lookup'] as const) {
     const first = new ViewerDb(hub.ds, viewerOf(ann), new Date());
     first.readOnly = true;
-    const [before] = await first.query<{ begun: Date }>(seen);
-    expect(before).toEqual({ person: personId(ANN), role: 'lap_viewer', begun: expect.any(Date), nothing_written: true });
+    const [before] = await first.query<{ begun: number }>(seen);
+    expect(before).toEqual({ person: personId(ANN), role: 'lap_viewer', begun: expect.any(Number), nothing_written: true });
     const failures: Error[] = [];
     await first.finish((err) => failures.push(err));
     expect(owedCommits()).toBe(1);
@@ -296,22 +298,22 @@ test('the next request on a connection that owes a COMMIT sends it in its own BE
     try {
       // Taken again at once (the pool hands out the connection given back last), before it sends the COMMIT itself:
       // Tom's transaction, begun by the message that ends Ann's.
-      let rows: { begun: Date }[];
+      let rows: { begun: number }[];
       if (next === 'read') {
         const second = new ViewerDb(hub.ds, viewerOf(tom), new Date());
         second.readOnly = true;
-        rows = await second.query<{ begun: Date }>(seen);
+        rows = await second.query<{ begun: number }>(seen);
         await second.finish();
       } else {
         const connection = new RequestConnection(hub.ds, new Date());
         expect(await connection.lookupViewer(personId('tom.baker@meridianbank.example'), null)).toMatchObject({ person_id: tom.person_id });
         const second = await connection.viewerDb(viewerOf(tom));
-        rows = await second.query<{ begun: Date }>(seen);
+        rows = await second.query<{ begun: number }>(seen);
         await second.finish();
       }
       // A transaction of its own, begun after Ann's (which is over): not Ann's with Tom's settings on top.
-      expect(rows).toEqual([{ person: tom.person_id, role: 'lap_viewer', begun: expect.any(Date), nothing_written: true }]);
-      expect(rows[0].begun.getTime()).toBeGreaterThan(before.begun.getTime());
+      expect(rows).toEqual([{ person: tom.person_id, role: 'lap_viewer', begun: expect.any(Number), nothing_written: true }]);
+      expect(rows[0].begun).toBeGreaterThan(before.begun);
       expect(messages[0]).toMatch(next === 'read' ? /^COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE lap_viewer; / : /^COMMIT; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET LOCAL ROLE lap_viewer; SET LOCAL statement_timeout/);
       // Ann's COMMIT went in that message, not in one of its own.
       expect(messages.filter((m) => m === 'COMMIT')).toEqual(['COMMIT']);
