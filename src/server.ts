@@ -42,7 +42,7 @@ import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observeAuditWriter, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
 import { Data } from './data';
-import { databaseUnavailable, POOL_BUSY_MESSAGE, STATEMENT_CANCELLED_MESSAGE, STATEMENT_TIMED_OUT_MESSAGE, statementCancelled, statementTimedOut, poolWaitEnded, reportUnavailableTo, RequestConnection, setAnswerTimeout, ViewerDb } from './db/viewer-db';
+import { databaseUnavailable, POOL_BUSY_MESSAGE, statementEnded, poolWaitEnded, reportUnavailableTo, RequestConnection, setAnswerTimeout, ViewerDb } from './db/viewer-db';
 import { Redactions } from './policy/redaction';
 import { NetworkReportData, networkReportCsv, networkReportQuery, reportDate } from './http/network-report-csv';
 import { buildHubSchema } from './schema';
@@ -202,20 +202,17 @@ async function answerReady(
     else await db?.finish((err) => log.error({ err }, 'the read-only request transaction could not be ended'));
   } catch (err) {
     result.data = null;
+    const ended = statementEnded(err);
     if (db?.cancelledAtStop) {
       // A stopping hub cancelled the commit (it waited past the grace): nothing was written, and the client is told so.
       result.errors = [{ message: STOPPED_BEFORE_DONE, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 1 } }];
       headers.set('retry-after', '1');
       status = 503;
-    } else if (statementTimedOut(err)) {
-      // PostgreSQL ended the commit at DATABASE_TIMEOUT_MS (a deferred check waiting for a lock): rolled back.
-      result.errors = [{ message: STATEMENT_TIMED_OUT_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 5 } }];
-      headers.set('retry-after', '5');
-      status = 503;
-    } else if (statementCancelled(err)) {
-      // The commit cancelled at the database (an administrator's pg_cancel_backend while it waited for a lock): rolled back.
-      result.errors = [{ message: STATEMENT_CANCELLED_MESSAGE, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 1 } }];
-      headers.set('retry-after', '1');
+    } else if (ended) {
+      // PostgreSQL ended the commit — at DATABASE_TIMEOUT_MS (a deferred check waiting for a lock), or cancelled by an
+      // administrator's pg_cancel_backend: rolled back, nothing written.
+      result.errors = [{ message: ended.message, extensions: { code: 'SERVICE_UNAVAILABLE', retryAfterSeconds: ended.retryAfterSeconds } }];
+      headers.set('retry-after', String(ended.retryAfterSeconds));
       status = 503;
     } else if (databaseUnavailable(err)) {
       // The database stopped answering, or the connection ended, while the commit was under way: whether it was

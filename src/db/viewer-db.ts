@@ -115,6 +115,16 @@ export const STATEMENT_CANCELLED_MESSAGE = 'The database cancelled this requestâ
 export const STATEMENT_TIMED_OUT_MESSAGE = 'The database did not finish this request in time (a lock held long, or a heavy statement): nothing of it was written; send it again';
 
 /**
+ * What the client is told of a statement PostgreSQL ended (57014), at its timeout (`statementTimedOut`) or cancelled on
+ * request (`statementCancelled`): its transaction rolled back, nothing written. Null for any other error.
+ */
+export function statementEnded(err: unknown): { message: string; retryAfterSeconds: number } | null {
+  if (statementTimedOut(err)) return { message: STATEMENT_TIMED_OUT_MESSAGE, retryAfterSeconds: 5 };
+  if (statementCancelled(err)) return { message: STATEMENT_CANCELLED_MESSAGE, retryAfterSeconds: 1 };
+  return null;
+}
+
+/**
  * A statement node-postgres gave up on (`Query read timeout`) may still run at the server, which did not answer:
  * cancelled, as for a client gone (`cancelRunning`), so that it does not go on holding a session beside the new ones.
  */
@@ -136,8 +146,8 @@ export const DATABASE_UNAVAILABLE_MESSAGE = 'The database cannot be reached at t
  * the socket failing, a connection that ended or a statement unanswered for `DATABASE_TIMEOUT_MS`.
  */
 export function databaseUnavailable(err: unknown): GraphQLError | null {
-  if (statementTimedOut(err)) return serviceUnavailable(STATEMENT_TIMED_OUT_MESSAGE, 5, err as Error);
-  if (statementCancelled(err)) return serviceUnavailable(STATEMENT_CANCELLED_MESSAGE, 1, err as Error);
+  const ended = statementEnded(err);
+  if (ended) return serviceUnavailable(ended.message, ended.retryAfterSeconds, err as Error);
   if (!unreachable(err)) return null;
   return unavailable(err as Error);
 }
