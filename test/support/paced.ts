@@ -18,8 +18,18 @@ export interface Outcome {
  * A request sent by hand to a server on 127.0.0.1: `head` (request line and headers), then `pieces` one every `everyMs`, each counted as body
  * bytes sent (`framing` wraps each piece on the wire, e.g. as a chunk), then `last` (e.g. the last chunk). Resolves
  * once the server closes the connection, or `waitMs` after the last piece.
+ *
+ * With `stallAfter`, the client stops once it has sent that many body bytes (0: right after the head) and sends
+ * nothing more, its body unfinished, waiting `waitMs` (10 s unless told) for the answer: an answer that comes is one
+ * the server gave from those bytes alone, however slowly a loaded machine runs it — no race between the server and
+ * the client's pace.
  */
-export function sendPaced(port: number, head: string, pieces: Buffer[], options: { everyMs: number; framing?: (piece: Buffer) => Buffer; last?: Buffer; waitMs?: number }): Promise<Outcome> {
+export function sendPaced(
+  port: number,
+  head: string,
+  pieces: Buffer[],
+  options: { everyMs: number; framing?: (piece: Buffer) => Buffer; last?: Buffer; waitMs?: number; stallAfter?: number },
+): Promise<Outcome> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     let received = Buffer.alloc(0);
@@ -70,6 +80,10 @@ export function sendPaced(port: number, head: string, pieces: Buffer[], options:
     let at = 0;
     const sendNext = () => {
       if (done) return;
+      if (options.stallAfter !== undefined && sent >= options.stallAfter) {
+        timer = setTimeout(finish, options.waitMs ?? 10_000);
+        return;
+      }
       if (at === pieces.length) {
         if (options.last) socket.write(options.last);
         finishedSending = sentAtAnswer === null;
