@@ -14,7 +14,8 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Credential } from '../auth/viewer';
-import { DATABASE_UNAVAILABLE_MESSAGE, POOL_BUSY_MESSAGE, STATEMENT_TIMED_OUT_MESSAGE } from '../db/viewer-db';
+import { IdentityProviderUnavailable } from '../auth/tokens';
+import { databaseUnavailable, POOL_BUSY_MESSAGE } from '../db/viewer-db';
 import { RateLimits, tooManyRequests } from '../http/rate-limit';
 import type { Viewer } from '../policy/viewer';
 import { LiveConnection, LiveDispatcher, LiveSelection } from './dispatcher';
@@ -333,16 +334,20 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
             if (ctx.extra.socket.readyState === WebSocket.OPEN) ctx.extra.socket.close(4403, closeReason(err.message));
             return false;
           }
-          if (err instanceof GraphQLError && err.extensions.code === 'SERVICE_UNAVAILABLE') {
-            // The identity provider is away (JWKS_URL), the database cannot be reached, or every database connection
-            // stayed in use: 1013, "try again later", not the client's fault (on 1011 graphql-ws clients give up). The
-            // database's unavailability is logged as for requests (a warning a second at most, `databaseUnavailable`).
-            const cause = err.originalError ?? err;
-            const busy = err.message === POOL_BUSY_MESSAGE;
-            const database = err.message === DATABASE_UNAVAILABLE_MESSAGE || err.message === STATEMENT_TIMED_OUT_MESSAGE;
+          // A statement of the lookup the database ended (its timeout, pg_cancel_backend) or a connection lost while it
+          // ran comes as PostgreSQL's error: told as a request's would be (`databaseUnavailable`).
+          const unavailable = err instanceof GraphQLError ? err : databaseUnavailable(err);
+          if (unavailable?.extensions.code === 'SERVICE_UNAVAILABLE') {
+            // The identity provider is away (JWKS_URL), the database cannot be reached or ended the lookup, or every
+            // database connection stayed in use: 1013, "try again later", not the client's fault (on 1011 graphql-ws
+            // clients give up). The database's unavailability is logged as for requests (a warning a second at most,
+            // `databaseUnavailable`); the identity provider's is an error, as on HTTP.
+            const cause = unavailable.originalError ?? unavailable;
+            const busy = unavailable.message === POOL_BUSY_MESSAGE;
+            const provider = cause instanceof IdentityProviderUnavailable;
             if (busy) o.logger.warn({ err: cause }, cause.message);
-            else if (!database) o.logger.error({ err: cause }, cause.message);
-            const why = busy ? 'the hub is busy' : database ? 'the database cannot be reached' : 'the identity provider cannot be reached';
+            else if (provider) o.logger.error({ err: cause }, cause.message);
+            const why = busy ? 'the hub is busy' : provider ? 'the identity provider cannot be reached' : 'the database cannot be reached';
             ctx.extra.socket.close(1013, `Try again later: ${why}`);
             return false;
           }

@@ -140,6 +140,29 @@ const onServer = process.env.LAPHUB_TEST_DB_KIND !== 'pglite';
     expect(await askBase(`{ calls(when: ALL) { nodes { title } } }`)).toMatchObject({ status: 200 });
   });
 
+  test('a subscriber whose credential lookup is cancelled at the database (pg_cancel_backend): closed 1013 "the database cannot be reached", as when it times out, and no error logged — not told the identity provider is away', async () => {
+    const locker = new pg.Client({ connectionString: process.env.LAPHUB_TEST_DB_URL });
+    await locker.connect();
+    const before = lines.length;
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE person IN ACCESS EXCLUSIVE MODE');
+      const connecting = LiveClient.connect(url, { authorization: `Bearer ${ann}` });
+      await untilWaiting(locker);
+      await locker.query(`SELECT pg_cancel_backend(l.pid) FROM pg_locks l WHERE NOT l.granted AND pg_backend_pid() = ANY (pg_blocking_pids(l.pid))`);
+      const live = await connecting;
+      expect(live.acknowledged).toBe(false);
+      expect(await live.client.closed).toEqual({ code: 1013, reason: 'Try again later: the database cannot be reached' });
+    } finally {
+      await locker.query('ROLLBACK').catch(() => undefined);
+      await locker.end();
+    }
+    expect(lines.slice(before).filter((l) => l.level >= 50)).toEqual([]);
+    const again = await LiveClient.connect(url, { authorization: `Bearer ${ann}` });
+    expect(again.acknowledged).toBe(true);
+    await again.client.close();
+  });
+
   test('a database that does not answer new connections: a request waiting for a place in the pool is told the database cannot be reached, not that the hub is busy', async () => {
     const options = poolOf(ds).options;
     const before = { idle: options.idleTimeoutMillis, connect: options.connectionTimeoutMillis };
