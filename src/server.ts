@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
+import type { Duplex } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { ApolloServer, ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -366,7 +367,17 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   // the hub has just closed (ECONNRESET, a 502 at the balancer). Stopping closes idle connections at once either way.
   httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
   // A request Node cannot read (headers too large, not sent in time, not HTTP) is answered with a JSON error saying why.
-  httpServer.on('clientError', answerClientError);
+  // It has an access line, as every other request: the steps (and the access log among them) never saw it. Without
+  // method or path (Node could not read them) and without the headers' TRUST_PROXY address: the peer's.
+  httpServer.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) =>
+    answerClientError(err, socket, (refused) => {
+      logger.info(
+        { clientIp: refused.remoteAddress, req: { remoteAddress: refused.remoteAddress }, res: { statusCode: refused.status }, refusedBeforeRouting: refused.code },
+        `request refused before routing: ${refused.status} ${refused.text}`,
+      );
+      httpRequests.inc({ route: '(none)', status: String(refused.status) });
+    }),
+  );
   answerWhatNodeRefuses(httpServer);
 
   // The limits on a query (src/graphql/limits.ts); armor's plugin here only keeps field suggestions out of errors.

@@ -17,9 +17,10 @@ export type Step = (req: IncomingMessage, res: ServerResponse, next: (err?: unkn
  * REQUEST_TIMEOUT_MS (408), bytes that are not HTTP (400) — with the body every other refusal has: a JSON error saying
  * why (Node's own answers are empty). Node's rules are kept: an answer is written only while the socket is writable and
  * no answer to that request has begun, and the connection is closed with the error (the access log reads a timeout
- * from it). For the `clientError` event of the hub's and the gateway's servers.
+ * from it). For the `clientError` event of the hub's and the gateway's servers; `refusedBeforeRouting` is told of an
+ * answer given before any step saw the request (the hub writes its access line and counts it).
  */
-export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex, refusedBeforeRouting?: (refusal: RefusedBeforeRouting) => void): void {
   const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
   if (err.code !== 'ECONNRESET' && socket.writable && !inFlight?._headerSent) {
     const [status, text, message] =
@@ -34,8 +35,19 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
     socket.write(
       `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     );
+    // No request of this connection had reached the steps (a request that had, a body still arriving at its timeout,
+    // has its own access line when it ends).
+    if (!inFlight) refusedBeforeRouting?.({ status, text, code: typeof err.code === 'string' ? err.code : 'unknown', remoteAddress: (socket as { remoteAddress?: string }).remoteAddress });
   }
   socket.destroy(err);
+}
+
+/** A request `answerClientError` answered before any step saw it: its status, Node's code for why, the peer's address. */
+export interface RefusedBeforeRouting {
+  status: number;
+  text: string;
+  code: string;
+  remoteAddress: string | undefined;
 }
 
 /**

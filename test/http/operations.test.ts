@@ -918,6 +918,36 @@ describe('configuration', () => {
     expect((await post(hub.url, { query: '{ me { kind } }' })).body).toEqual({ data: { me: { kind: 'ANONYMOUS' } } });
   });
 
+  test('a request Node refuses before any route sees it has an access line (its status, why, the client’s address) and is counted, as every other request', async () => {
+    const other = await otherHub({ REQUEST_TIMEOUT_MS: '1000' });
+    try {
+      const { hostname, port } = new URL(other.base);
+      const answer = (bytes: string) => rawExchange(Number(port), hostname, bytes);
+      const counted = async (status: number) => {
+        const text = await (await fetch(`${other.base}/metrics`)).text();
+        const line = text.split('\n').find((l) => l.startsWith(`laphub_http_requests_total{route="(none)",status="${status}"} `));
+        return line ? Number(line.split(' ')[1]) : 0;
+      };
+      const before = [await counted(431), await counted(400), await counted(408)];
+      expect((await answer(`POST /graphql HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).statusLine).toBe('HTTP/1.1 431 Request Header Fields Too Large');
+      expect((await answer('HELLO THERE\r\n\r\n')).statusLine).toBe('HTTP/1.1 400 Bad Request');
+      // Headers never finished: Node's 408 at REQUEST_TIMEOUT_MS, before any route.
+      expect((await answer('POST /graphql HTTP/1.1\r\nHost: x\r\n')).statusLine).toBe('HTTP/1.1 408 Request Timeout');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const refused = other.lines.filter((l) => l.refusedBeforeRouting !== undefined);
+      expect(refused.map((l) => [l.level, l.msg, l.res, l.refusedBeforeRouting, l.clientIp, l.req])).toEqual([
+        [30, 'request refused before routing: 431 Request Header Fields Too Large', { statusCode: 431 }, 'HPE_HEADER_OVERFLOW', '127.0.0.1', { remoteAddress: '127.0.0.1' }],
+        [30, 'request refused before routing: 400 Bad Request', { statusCode: 400 }, 'HPE_INVALID_METHOD', '127.0.0.1', { remoteAddress: '127.0.0.1' }],
+        [30, 'request refused before routing: 408 Request Timeout', { statusCode: 408 }, 'ERR_HTTP_REQUEST_TIMEOUT', '127.0.0.1', { remoteAddress: '127.0.0.1' }],
+      ]);
+      expect([await counted(431), await counted(400), await counted(408)]).toEqual(before.map((n) => n + 1));
+      // A request that reached the steps has its own line, not this one: a body still arriving at the timeout.
+      expect(other.lines.filter((l) => l.req?.path !== undefined && l.refusedBeforeRouting !== undefined)).toEqual([]);
+    } finally {
+      await other.hub.stop();
+    }
+  });
+
   test('while the hub stops, a client still sending its request is answered 408 at REQUEST_TIMEOUT_MS, not held for the grace; the access line says 408', async () => {
     const short = await otherHub({ REQUEST_TIMEOUT_MS: '1000', SHUTDOWN_GRACE_MS: '20000' });
     const { hostname, port } = new URL(short.base);
