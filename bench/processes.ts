@@ -102,6 +102,9 @@ export async function stopServer(s: Server): Promise<void> {
 export class RssSampler {
   private maxRss = 0;
   private readonly timer: NodeJS.Timeout;
+  /** The phase the samples are taken in (`phase`), and the highest sample of each phase so far, in the order begun. */
+  private current = 'start';
+  private readonly byPhase = new Map<string, number>();
   constructor(private readonly pid: number) {
     this.timer = setInterval(() => this.sample(), 200);
     this.timer.unref();
@@ -115,12 +118,27 @@ export class RssSampler {
     }
   }
   sample(): void {
-    this.maxRss = Math.max(this.maxRss, this.read('VmRSS'));
+    const rss = this.read('VmRSS');
+    this.maxRss = Math.max(this.maxRss, rss);
+    this.byPhase.set(this.current, Math.max(this.byPhase.get(this.current) ?? 0, rss));
+  }
+  /** From now on, samples count for `name` (a phase named again adds to its own peak). */
+  phase(name: string): void {
+    this.sample();
+    this.current = name;
   }
   /** Bytes; read before the process exits. */
   peak(): number {
     this.sample();
     return Math.max(this.maxRss, this.read('VmHWM'));
+  }
+  /**
+   * The highest RSS sampled in each phase, in bytes (every 200 ms and at each change of phase): where the peak was.
+   * `peak` can be higher than every one of them — the kernel's high-water mark catches what falls between samples.
+   */
+  phasePeaks(): Array<{ phase: string; bytes: number }> {
+    this.sample();
+    return [...this.byPhase].map(([phase, bytes]) => ({ phase, bytes }));
   }
   stop(): void {
     clearInterval(this.timer);
