@@ -15,8 +15,9 @@ import type { GoalRow } from './processes';
  * of an agency's own cases, whose every row carries its confidential tier, so that every "on" answer records one entry
  * per case in `case_access_log` (one row naming the board's 52 cases, written after the response). Side-by-side rounds
  * as the other ratios, but in one process, as one person: each round both settings, the order reversed every other
- * round, a warm-up round first; the figure is the median of the per-round ratios of p50s. (Two processes, one per
- * setting, differed by 3–6 % when both dropped the trail: one process, switched, compares the trail and nothing else.)
+ * round, a warm-up round first, at least 11 rounds; the figure is the median of the per-round ratios of p50s. (Two
+ * processes, one per setting, differed by 3–6 % when both dropped the trail: one process, switched, compares the trail
+ * and nothing else.)
  *
  * The trail's entries are counted around every round: each "on" round wrote at least one entry per row and answered
  * request, each "off" round none.
@@ -84,7 +85,10 @@ export async function auditPhase(ctx: AuditPhaseContext): Promise<GoalRow[]> {
     const written = { on: 0, off: 0 };
     let answered = 0;
     let failures = 0;
-    for (let round = 0; round <= ctx.rounds; round++) {
+    // At least 11 rounds: A1 is a ratio near 1 whose goal leaves a tenth, and with 5 the same commit read anywhere from
+    // 1.02 to 1.15 a minute apart (7 December 2026, bench/README.md); with 11, 1.04 and 1.05.
+    const rounds = Math.max(ctx.rounds, 11);
+    for (let round = 0; round <= rounds; round++) {
       for (const key of round % 2 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
         await set(key);
         const before = await entries();
@@ -104,7 +108,7 @@ export async function auditPhase(ctx: AuditPhaseContext): Promise<GoalRow[]> {
       `audit phase: ${boardRows} rows per board, every one with its tier; case_access_log entries written during the rounds: ` +
         `on ${written.on} (${answered} answered requests × ${boardRows} = ${answered * boardRows}, plus those cut off by the time limit), off ${written.off}`,
     );
-    log(`    CPU ms per request (median over the rounds): auditing on ${ms(median(cpu.on))}, off ${ms(median(cpu.off))}`);
+    log(`    CPU ms per request (median over the ${rounds} rounds): auditing on ${ms(median(cpu.on))}, off ${ms(median(cpu.off))}`);
     if (failures) throw new Error(`audit phase: ${failures} failed requests`);
     if (written.off !== 0) throw new Error(`audit phase: the rounds without the audit trail wrote ${written.off} entries`);
     if (written.on < answered * boardRows) throw new Error(`audit phase: the audited rounds wrote ${written.on} entries, fewer than ${answered * boardRows}`);
