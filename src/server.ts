@@ -539,7 +539,10 @@ export async function createHub(options: HubOptions): Promise<Hub> {
     dispatcher,
     authenticate: async (header) => {
       const at = now();
-      const found = await credentialFromHeader(header, tokens, ds, at);
+      const found = await credentialFromHeader(header, tokens, ds, at).catch((err: unknown) => {
+        credentialRefused(err, logger);
+        throw err;
+      });
       // Connecting with a key uses it (DOMAIN §8 `lastUsedAt`); its deliveries do too (LiveDispatcher).
       if (found.viewer.apiKey) audit.touchApiKey(found.viewer.apiKey.id, at);
       return found;
@@ -658,12 +661,21 @@ export async function createHub(options: HubOptions): Promise<Hub> {
   /** Logs and counts a request whose context could not be built, as the operator is to hear of it; returns the error. */
   function contextRefused(req: http.IncomingMessage, err: unknown): unknown {
     noteErrorRequest(err, (req as unknown as { log?: Logger }).log);
+    credentialRefused(err, (req as unknown as { log?: Logger }).log ?? logger);
+    return err;
+  }
+
+  /**
+   * What the operator hears of a credential that could not be checked, for a request (`contextRefused`) or a WebSocket
+   * connection alike: the identity provider away (an error a second at most), every database connection in use (a
+   * warning). The database's unavailability is reported where it is recognized (`databaseUnavailable`).
+   */
+  function credentialRefused(err: unknown, log: Logger): void {
     // Not the client's fault and not a bug of the hub, but the operator's to know: the identity provider is away.
     const cause = (err as { originalError?: unknown }).originalError;
-    if (cause instanceof IdentityProviderUnavailable) providerAway({ err: cause, log: (req as unknown as { log?: Logger }).log ?? logger });
+    if (cause instanceof IdentityProviderUnavailable) providerAway({ err: cause, log });
     // Every database connection stayed in use: the operator's to know (a lock held long, a pool too small), said so.
-    if ((err as Error).message === POOL_BUSY_MESSAGE && cause instanceof Error) ((req as unknown as { log?: Logger }).log ?? logger).warn({ err: cause }, cause.message);
-    return err;
+    if ((err as Error).message === POOL_BUSY_MESSAGE && cause instanceof Error) log.warn({ err: cause }, cause.message);
   }
 
   /**

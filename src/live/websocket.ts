@@ -84,7 +84,10 @@ export interface LiveServerOptions {
   path: string;
   schema: GraphQLSchema;
   dispatcher: LiveDispatcher;
-  /** The viewer and credential of an Authorization value (as HTTP requests get theirs); throws UNAUTHENTICATED. */
+  /**
+   * The viewer and credential of an Authorization value (as HTTP requests get theirs); throws UNAUTHENTICATED, or
+   * SERVICE_UNAVAILABLE having said to the operator what they are to hear of it (as for a request).
+   */
   authenticate(header: string | undefined): Promise<{ viewer: Viewer; credential: Credential }>;
   /** The query limits of HTTP requests (depth, aliases, reserved names …), applied to subscription documents too. */
   validationRules: readonly ValidationRule[];
@@ -340,13 +343,9 @@ export function attachLiveServer(o: LiveServerOptions): LiveServer {
           if (unavailable?.extensions.code === 'SERVICE_UNAVAILABLE') {
             // The identity provider is away (JWKS_URL), the database cannot be reached or ended the lookup, or every
             // database connection stayed in use: 1013, "try again later", not the client's fault (on 1011 graphql-ws
-            // clients give up). The database's unavailability is logged as for requests (a warning a second at most,
-            // `databaseUnavailable`); the identity provider's is an error, as on HTTP.
-            const cause = unavailable.originalError ?? unavailable;
+            // clients give up). Logged as for requests, by `authenticate` and `databaseUnavailable`.
             const busy = unavailable.message === POOL_BUSY_MESSAGE;
-            const provider = cause instanceof IdentityProviderUnavailable;
-            if (busy) o.logger.warn({ err: cause }, cause.message);
-            else if (provider) o.logger.error({ err: cause }, cause.message);
+            const provider = unavailable.originalError instanceof IdentityProviderUnavailable;
             const why = busy ? 'the hub is busy' : provider ? 'the identity provider cannot be reached' : 'the database cannot be reached';
             ctx.extra.socket.close(1013, `Try again later: ${why}`);
             return false;
