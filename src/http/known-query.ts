@@ -73,6 +73,19 @@ export interface KnownQueryRoute<C> {
   ready(context: C, result: { data?: unknown; errors?: ReadonlyArray<unknown>; extensions?: Record<string, unknown> }, headers: Map<string, string>): Promise<number | undefined>;
 }
 
+/**
+ * The top-level members of the answer's JSON, in their order (`data`, `data,extensions`, …): the federation gateway
+ * passes an answer of `data` alone, or of `data` and an `extensions` holding only `redacted`, on as the hub wrote it
+ * without parsing its data (src/federation/gateway.ts `passedOn`), which it could otherwise know only by parsing it
+ * all. Set on this path's answers only, where the hub writes the object itself; an answer without it is parsed.
+ */
+export const ANSWER_PARTS_HEADER = 'x-answer-parts';
+
+/** The members `JSON.stringify` writes of an answer (those not undefined), in Apollo's order. */
+function answerParts(answer: { data?: unknown; errors?: unknown; extensions?: unknown }): string {
+  return (['errors', 'data', 'extensions'] as const).filter((key) => answer[key] !== undefined).join(',');
+}
+
 const isRecord = (o: unknown): o is Record<string, unknown> => !!o && typeof o === 'object' && !Buffer.isBuffer(o) && !Array.isArray(o);
 
 /**
@@ -147,6 +160,7 @@ export function knownQueryStep<C>(route: KnownQueryRoute<C>): Step {
         const body = Buffer.from(JSON.stringify({ errors: answer.errors, data: answer.data, extensions: answer.extensions }), 'utf8');
         for (const [name, value] of headers) res.setHeader(name, value);
         res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.setHeader(ANSWER_PARTS_HEADER, answerParts(answer));
         res.setHeader('content-length', body.length);
         res.statusCode = status ?? 200;
         res.end(body);

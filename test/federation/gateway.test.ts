@@ -508,6 +508,64 @@ describe('queries the hub alone answers are forwarded to a hub whole', () => {
     }
   });
 
+  test('an answer the hub says holds data, or data and extensions, is passed on without its data parsed; any other is parsed and checked', async () => {
+    // A hub stand-in answering each request with the next of these, with the hub's X-Answer-Parts where given.
+    const answers: Array<{ text: string; parts?: string; passed: boolean; sent?: string }> = [
+      { text: '{"data":{"me":{"kind":"AG\\u0045NCY"}}}', parts: 'data', passed: true },
+      {
+        text: '{"data":{"case":{"reference":"X","extensions":{"a":1},"confidential":null}},"extensions":{"redacted":[{"path":"case.confidential","code":"FORBIDDEN","count":1}]}}',
+        parts: 'data,extensions',
+        passed: true,
+      },
+      // Another extension: parsed, and the extension not passed on.
+      {
+        text: '{"data":{"me":{"kind":"AGENCY"}},"extensions":{"redacted":[{"path":"me.x","code":"FORBIDDEN","count":1}],"other":{"b":1,"extensions":{"redacted":[]}}}}',
+        parts: 'data,extensions',
+        passed: false,
+        sent: '{"data":{"me":{"kind":"AGENCY"}},"extensions":{"redacted":[{"path":"me.x","code":"FORBIDDEN","count":1}]}}',
+      },
+      // Extensions said, none there (its data holds a member of that name): parsed.
+      { text: '{"data":{"me":{"extensions":{"redacted":[1]}}}}', parts: 'data,extensions', passed: false, sent: '{"data":{"me":{"extensions":{"redacted":[1]}}}}' },
+      // Errors: parsed, in the gateway's form.
+      { text: '{"errors":[{"message":"Not allowed","path":["me"],"extensions":{"code":"FORBIDDEN"}}],"data":{"me":null}}', parts: 'errors,data', passed: false },
+      // No parts said (an answer Apollo wrote): parsed.
+      { text: '{"data":{"me":{"kind":"AGENCY"}}}', passed: false, sent: '{"data":{"me":{"kind":"AGENCY"}}}' },
+      // Parts said, but not the hub's compact text (a proxy's pretty-printing): parsed, written compact.
+      { text: '{ "data": { "me": { "kind": "AGENCY" } } }', parts: 'data', passed: false, sent: '{"data":{"me":{"kind":"AGENCY"}}}' },
+    ];
+    let next = 0;
+    const stand = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const answer = answers[next++];
+        res.writeHead(200, { 'content-type': 'application/json', ...(answer.parts ? { 'x-answer-parts': answer.parts } : {}) }).end(answer.text);
+      });
+    });
+    const standPort = await listening(stand);
+    const gw = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${standPort}/graphql`, complaints: complaints.url }, logging: false });
+    const gwUrl = `http://127.0.0.1:${await gw.listen(0, '127.0.0.1')}/graphql`;
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      for (const answer of answers) {
+        parse.mockClear();
+        const res = await fetch(gwUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ me { kind } }' }) });
+        const text = await res.text();
+        const parsed = parse.mock.calls.some(([arg]) => arg === answer.text);
+        if (answer.parts === 'errors,data') {
+          expect([res.status, JSON.parse(text), parsed]).toEqual([
+            200, { errors: [{ message: 'Not allowed', path: ['me'], extensions: { code: 'FORBIDDEN', serviceName: 'hub' } }], data: { me: null } }, true,
+          ]);
+        } else {
+          expect({ status: res.status, text, parsed }).toEqual({ status: 200, text: answer.sent ?? answer.text, parsed: !answer.passed });
+        }
+      }
+    } finally {
+      parse.mockRestore();
+      await gw.stop();
+      await closing(stand);
+    }
+  });
+
   test('a document whose only field of the hub is skipped, or that asks only for __typename, is the gateway’s own to answer: no hub request', async () => {
     const away = createGateway({ supergraph: supergraph(), subgraphs: { hub: `http://127.0.0.1:${await closedPort()}/graphql`, complaints: complaints.url }, logging: false });
     const awayUrl = `http://127.0.0.1:${await away.listen(0, '127.0.0.1')}/graphql`;

@@ -26,6 +26,9 @@ interface Sent {
   text: string;
 }
 
+/** The hub's `X-Answer-Parts` of the last answer `send` received (set on the known path's own answers only). */
+let lastParts: string | null = null;
+
 async function send(viewer: ViewerName | { token: string }, query: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Sent> {
   const auth: Record<string, string> = {};
   if (typeof viewer === 'object') auth.authorization = `Bearer ${viewer.token}`;
@@ -35,6 +38,7 @@ async function send(viewer: ViewerName | { token: string }, query: string, extra
     headers: { 'content-type': 'application/json', ...auth, ...headers },
     body: JSON.stringify({ query, ...extra }),
   });
+  lastParts = res.headers.get('x-answer-parts');
   return { status: res.status, type: res.headers.get('content-type'), statements: res.headers.get('x-sql-statements'), text: await res.text() };
 }
 
@@ -43,9 +47,10 @@ async function both(viewer: ViewerName | { token: string }, query: string, extra
   await send('ann', query, extra); // Apollo accepts the text once (as any viewer): it is known from now on.
   const before = hub.hub.knownQueries.hits;
   const known = await send(viewer, query, extra, headers);
+  const knownParts = lastParts;
   const taken = hub.hub.knownQueries.hits - before;
   const apollo = await send(viewer, `${query}\n# ${++fresh}`, extra, headers);
-  return { known, apollo, taken };
+  return { known, apollo, taken, parts: { known: knownParts, apollo: lastParts } };
 }
 
 const DETAIL = `query Detail($id: ID!) { case(id: $id) { reference title tlp countries { code } leadAgency { name }
@@ -69,11 +74,14 @@ describe('answered as Apollo answers it, from the known path', () => {
     ['federation entities', 'isla', `query($r: [_Any!]!) { _entities(representations: $r) { ... on Case { reference confidential { summary } } } }`,
       { variables: { r: [{ __typename: 'Case', id: caseId('OFT-2004-003') }, { __typename: 'Case', id: caseId('FTC-2004-021') }] } }],
   ])('%s', async (_what, viewer, query, extra) => {
-    const { known, apollo, taken } = await both(viewer, query, extra);
+    const { known, apollo, taken, parts } = await both(viewer, query, extra);
     expect(taken).toBe(1);
     expect(known).toEqual(apollo);
     expect(known.status).toBe(200);
     expect(known.type).toBe('application/json; charset=utf-8');
+    // The members of its own answers, for the gateway (`passedOn`); an answer with errors is Apollo's, and has none.
+    const members = Object.keys(JSON.parse(known.text));
+    expect(parts).toEqual({ known: members.includes('errors') ? null : members.join(','), apollo: null });
   });
 
   test('a known text answers each viewer as that viewer: one text, read by everyone in turn', async () => {
