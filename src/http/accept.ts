@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import Negotiator from 'negotiator';
 
 /**
@@ -7,12 +8,33 @@ import Negotiator from 'negotiator';
  * trail too). Each endpoint refuses such a request first, by the very test its server applies later.
  */
 
-/** The types the hub answers a GraphQL result in: Apollo Server's (`chooseContentTypeForSingleResultResponse`). */
-const HUB_TYPES = ['application/json; charset=utf-8', 'application/graphql-response+json; charset=utf-8', 'application/json; callbackSpec=1.0; charset=utf-8'];
+export const HUB_JSON = 'application/json; charset=utf-8';
+export const HUB_GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json; charset=utf-8';
+
+/** The types the hub answers a GraphQL result in: Apollo Server's (`chooseContentTypeForSingleResultResponse`), in its order. */
+const HUB_TYPES = [HUB_JSON, HUB_GRAPHQL_RESPONSE_JSON, 'application/json; callbackSpec=1.0; charset=utf-8'];
 
 /** Whether the hub can answer in a type `accept` allows: no header (or an empty one) allows JSON; else as Apollo negotiates. */
 export function hubAccepts(accept: string | undefined): boolean {
-  return !accept || new Negotiator({ headers: { accept } }).mediaType(HUB_TYPES) !== undefined;
+  return hubAnswerType(accept) !== undefined;
+}
+
+/** The answer types of the Accept headers seen last (a header is a client's text: a bounded cache). */
+const answerTypes = new LRUCache<string, string>({ max: 200 });
+
+/**
+ * The type Apollo answers a result in for this Accept header (`chooseContentTypeForSingleResultResponse`): JSON without
+ * one (or an empty one), else the first of its types by the header's preference; undefined when it allows none.
+ */
+export function hubAnswerType(accept: string | undefined): string | undefined {
+  if (!accept) return HUB_JSON;
+  // '' for none: the cache keeps strings.
+  let type = answerTypes.get(accept);
+  if (type === undefined) {
+    type = new Negotiator({ headers: { accept } }).mediaType(HUB_TYPES) ?? '';
+    answerTypes.set(accept, type);
+  }
+  return type || undefined;
 }
 
 /** The types the gateway answers in: Yoga's result processors (event stream, multipart, GraphQL response JSON, JSON). */

@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { nullDirectiveCondition } from '../graphql/executor';
 import { checkedVariables } from '../graphql/input-text';
 import { introspectionFieldIn } from '../graphql/introspection';
+import { HUB_GRAPHQL_RESPONSE_JSON, HUB_JSON, hubAnswerType } from './accept';
 import type { Step } from './respond';
 
 /** A query document Apollo has parsed, validated and run, with its operation and its compiled form. */
@@ -88,11 +89,6 @@ function answerParts(answer: { data?: unknown; errors?: unknown; extensions?: un
 
 const isRecord = (o: unknown): o is Record<string, unknown> => !!o && typeof o === 'object' && !Buffer.isBuffer(o) && !Array.isArray(o);
 
-/**
- * Accept headers whose answer is `application/json; charset=utf-8`, as Apollo negotiates it (no header, or one that
- * prefers JSON); any other goes to Apollo, which negotiates (`application/graphql-response+json`, 406, …).
- */
-const JSON_ACCEPTS = new Set(['*/*', 'application/json', 'application/json, */*', 'application/json,*/*']);
 
 /**
  * POST /graphql of a query text Apollo has already accepted (`KnownQueries`), answered without Apollo's request
@@ -116,8 +112,10 @@ export function knownQueryStep<C>(route: KnownQueryRoute<C>): Step {
     if (operationName === '' || (operationName != null && typeof operationName !== 'string')) return next();
     if (variables != null && !isRecord(variables)) return next();
     if (extensions != null) return next();
-    const accept = req.headers.accept;
-    if (accept !== undefined && !JSON_ACCEPTS.has(accept.trim())) return next();
+    // The type Apollo would answer in (JSON, or GraphQL response JSON: a client or the gateway asking for it first);
+    // any other (none allowed: Apollo's 406; the callback type of incremental delivery) is Apollo's to answer.
+    const type = hubAnswerType(req.headers.accept);
+    if (type !== HUB_JSON && type !== HUB_GRAPHQL_RESPONSE_JSON) return next();
     const known = route.known.find(body.query, operationName ?? undefined);
     if (!known) return next();
     const given = variables ?? undefined;
@@ -159,7 +157,7 @@ export function knownQueryStep<C>(route: KnownQueryRoute<C>): Step {
         // board (about 220 KB) that was 4–5 % of the hub's CPU per request, measured side by side.
         const body = Buffer.from(JSON.stringify({ errors: answer.errors, data: answer.data, extensions: answer.extensions }), 'utf8');
         for (const [name, value] of headers) res.setHeader(name, value);
-        res.setHeader('content-type', 'application/json; charset=utf-8');
+        res.setHeader('content-type', type);
         res.setHeader(ANSWER_PARTS_HEADER, answerParts(answer));
         res.setHeader('content-length', body.length);
         res.statusCode = status ?? 200;

@@ -84,6 +84,22 @@ describe('answered as Apollo answers it, from the known path', () => {
     expect(parts).toEqual({ known: members.includes('errors') ? null : members.join(','), apollo: null });
   });
 
+  test.each([
+    'application/graphql-response+json',
+    // The federation gateway's, on every request it sends a hub.
+    'application/graphql-response+json, application/json;q=0.9',
+    'application/graphql-response+json, application/json',
+    'application/json;q=0.5, application/graphql-response+json',
+    'application/json, application/graphql-response+json',
+    'text/html, */*;q=0.1',
+    '',
+  ])('in the type Apollo negotiates for Accept: %j', async (accept) => {
+    const { known, apollo, taken, parts } = await both('tom', DETAIL, { variables: { id: caseId('FTC-2004-021') } }, { accept });
+    expect(taken).toBe(1);
+    expect(known).toEqual(apollo);
+    expect([known.status, parts]).toEqual([200, { known: 'data', apollo: null }]);
+  });
+
   test('a known text answers each viewer as that viewer: one text, read by everyone in turn', async () => {
     const id = caseId('ICO-2004-008');
     for (const viewer of ['ann', 'tom', 'priya', 'grace', 'anonymous', 'paulo', 'max', 'claire'] as ViewerName[]) {
@@ -142,8 +158,8 @@ describe('left to Apollo', () => {
     ['a missing variable', 'ann', DETAIL, {}, {}],
     ['text PostgreSQL cannot store', 'ann', `query($c: String!) { country(code: $c) { name } }`, { variables: { c: 'a\u0000b' } }, {}],
     ['a null @skip condition', 'ann', `query($s: Boolean) { me { kind @skip(if: $s) } }`, { variables: { s: null } }, {}],
-    ['an Accept header asking for application/graphql-response+json', 'ann', `{ me { kind } }`, {}, { accept: 'application/graphql-response+json' }],
     ['an Accept header that accepts no JSON', 'ann', `{ me { kind } }`, {}, { accept: 'text/html' }],
+    ['an Accept header asking for the callback type of incremental delivery', 'ann', `{ me { kind } }`, {}, { accept: 'application/json; callbackSpec=1.0' }],
     ['extensions in the body', 'ann', `{ me { kind } }`, { extensions: { anything: true } }, {}],
     ['introspection (whether a viewer may introspect depends on the viewer)', 'anonymous', `{ __schema { queryType { name } } }`, {}, {}],
   ])('%s', async (_what, viewer, query, extra, headers) => {
