@@ -19,7 +19,7 @@ export function hubAccepts(accept: string | undefined): boolean {
   return hubAnswerType(accept) !== undefined;
 }
 
-/** The answer types of the Accept headers seen last (a header is a client's text: a bounded cache). */
+/** The answer types of the Accept headers seen last (a header is a client's text: a bounded cache, of short ones). */
 const answerTypes = new LRUCache<string, string>({ max: 200 });
 
 /**
@@ -32,7 +32,8 @@ export function hubAnswerType(accept: string | undefined): string | undefined {
   let type = answerTypes.get(accept);
   if (type === undefined) {
     type = new Negotiator({ headers: { accept } }).mediaType(HUB_TYPES) ?? '';
-    answerTypes.set(accept, type);
+    // A header of clients' usual length (at most 200 such kept: 40 KB).
+    if (accept.length <= 200) answerTypes.set(accept, type);
   }
   return type || undefined;
 }
