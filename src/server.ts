@@ -660,8 +660,9 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
   /** Logs and counts a request whose context could not be built, as the operator is to hear of it; returns the error. */
   function contextRefused(req: http.IncomingMessage, err: unknown): unknown {
-    noteErrorRequest(err, (req as unknown as { log?: Logger }).log);
-    credentialRefused(err, (req as unknown as { log?: Logger }).log ?? logger);
+    const log = (req as unknown as { log?: Logger }).log;
+    noteErrorRequest(err, log);
+    credentialRefused(err, log ?? logger);
     return err;
   }
 

@@ -395,8 +395,15 @@ function writtenAsReceived(answer: { data?: unknown; errors?: unknown; extension
   const keys = Object.keys(answer);
   if (keys.length === 1) return keys[0] === 'data';
   if (keys.length !== 2 || keys[0] !== 'data' || keys[1] !== 'extensions') return false;
-  const extensions = answer.extensions;
-  return extensions !== null && typeof extensions === 'object' && Object.keys(extensions).length === 1 && Array.isArray(extensions.redacted) && extensions.redacted.length > 0;
+  return onlyRedacted(answer.extensions);
+}
+
+/** Whether a hub answer's `extensions` holds nothing but a non-empty `redacted`: what the gateway passes on of them. */
+function onlyRedacted(extensions: unknown): extensions is { redacted: unknown[] } {
+  return (
+    extensions !== null && typeof extensions === 'object' && Object.keys(extensions).length === 1 &&
+    Array.isArray((extensions as { redacted?: unknown }).redacted) && (extensions as { redacted: unknown[] }).redacted.length > 0
+  );
 }
 
 /**
@@ -417,13 +424,13 @@ function passedOn(response: Response, text: string): ExecutionResult | null {
   if (parts === 'data,extensions') {
     const at = text.lastIndexOf(EXTENSIONS_MEMBER);
     if (at < 0) return null;
-    let extensions: Record<string, unknown>;
+    let extensions: unknown;
     try {
       extensions = JSON.parse(text.slice(at + EXTENSIONS_MEMBER.length, -1));
     } catch {
       return null;
     }
-    if (!writtenAsReceived({ data: {}, extensions })) return null;
+    if (!onlyRedacted(extensions)) return null;
     result.extensions = { redacted: extensions.redacted };
   }
   let data: ExecutionResult['data'];

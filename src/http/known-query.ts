@@ -89,7 +89,6 @@ function answerParts(answer: { data?: unknown; errors?: unknown; extensions?: un
 
 const isRecord = (o: unknown): o is Record<string, unknown> => !!o && typeof o === 'object' && !Buffer.isBuffer(o) && !Array.isArray(o);
 
-
 /**
  * POST /graphql of a query text Apollo has already accepted (`KnownQueries`), answered without Apollo's request
  * pipeline: the same context (`buildContext`: the credential, the rate limit, the viewer's transaction), the same checks
