@@ -354,13 +354,25 @@ export class AuditWriter {
         this.inFlight = rows;
         // A statement that takes long (a lock on the trail's table, a database that does not answer) is said, with what
         // waits behind it, while it lasts: the entries wait in memory until it ends, and nothing else would show it.
-        const slow = setInterval(() => {
-          const waiting = this.waitingEntries();
-          this.logger.warn(
-            { waitingMs: Math.round(performance.now() - sentAt!), waitingAuditEntries: waiting },
-            `AUDIT TRAIL: a write has not ended after ${Math.round((performance.now() - sentAt!) / 1000)} s (a lock on case_access_log, or a database that does not answer?): ${waiting} entr${waiting === 1 ? 'y waits' : 'ies wait'} in memory to be written`,
-          );
-        }, this.slowWriteWarnMs);
+        // Node counts a timer from the time its loop turn began, which can be before `sentAt`: a timer that fires early
+        // by this clock is set again for the rest, so that what is said has lasted at least that long.
+        const started = sentAt;
+        let sayAt = this.slowWriteWarnMs;
+        let slow: NodeJS.Timeout;
+        const sayIfSlow = () => {
+          const waitingMs = performance.now() - started;
+          if (waitingMs >= sayAt) {
+            const waiting = this.waitingEntries();
+            this.logger.warn(
+              { waitingMs: Math.floor(waitingMs), waitingAuditEntries: waiting },
+              `AUDIT TRAIL: a write has not ended after ${Math.round(waitingMs / 1000)} s (a lock on case_access_log, or a database that does not answer?): ${waiting} entr${waiting === 1 ? 'y waits' : 'ies wait'} in memory to be written`,
+            );
+            while (sayAt <= waitingMs) sayAt += this.slowWriteWarnMs;
+          }
+          slow = setTimeout(sayIfSlow, Math.max(1, Math.ceil(sayAt - waitingMs)));
+          slow.unref();
+        };
+        slow = setTimeout(sayIfSlow, sayAt);
         slow.unref();
         // Written outside the request: not in its transaction, not in its statement count.
         await this.write(rows).catch((err) => {
@@ -375,7 +387,7 @@ export class AuditWriter {
           // a new failure, with 5 s of its own (not one attempt, as those queued during this one get).
           if (this.queue.length === 0) this.failingSince = null;
         });
-        clearInterval(slow);
+        clearTimeout(slow);
         this.inFlight = null;
       }
     } finally {
