@@ -357,7 +357,8 @@ export class AuditWriter {
         // Node counts a timer from the time its loop turn began, which can be before `sentAt`: a timer that fires early
         // by this clock is set again for the rest, so that what is said has lasted at least that long.
         const started = sentAt;
-        let sayAt = this.slowWriteWarnMs;
+        const every = Math.max(1, this.slowWriteWarnMs);
+        let sayAt = every;
         let slow: NodeJS.Timeout;
         const sayIfSlow = () => {
           const waitingMs = performance.now() - started;
@@ -367,7 +368,7 @@ export class AuditWriter {
               { waitingMs: Math.floor(waitingMs), waitingAuditEntries: waiting },
               `AUDIT TRAIL: a write has not ended after ${Math.round(waitingMs / 1000)} s (a lock on case_access_log, or a database that does not answer?): ${waiting} entr${waiting === 1 ? 'y waits' : 'ies wait'} in memory to be written`,
             );
-            while (sayAt <= waitingMs) sayAt += this.slowWriteWarnMs;
+            while (sayAt <= waitingMs) sayAt += every;
           }
           slow = setTimeout(sayIfSlow, Math.max(1, Math.ceil(sayAt - waitingMs)));
           slow.unref();
