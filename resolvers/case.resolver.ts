@@ -8,7 +8,8 @@ import { Agency, Participant } from '../entities/participant.entity';
 import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
 import { isUuid, loadAll, required } from '../src/data/batch';
-import type { CaseQuery, DetailPart } from '../src/data/cases';
+import type { CasePageParts, CaseQuery, DetailPart } from '../src/data/cases';
+import { participantListingOnly } from '../src/data/participants';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { selectedFields, selectedHere, selectedOnRows } from '../src/graphql/selection';
 import { CasesArgs, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from './types/case.input';
@@ -17,41 +18,21 @@ import { PageArgs } from './types/common.args';
 export const CaseConnection = Connection(Case, 'Case');
 export type CaseConnection = InstanceType<typeof CaseConnection>;
 
-/** A page of the cases the viewer may see (row-level security) that `query` asks for (filters, a lead agency), as a connection. */
-export async function caseConnection(ctx: Context, query: CaseQuery, args: PageArgs, order: CaseOrder, info?: GraphQLResolveInfo): Promise<CaseConnection> {
-  const page = await ctx.data.cases.page(query, args, order, info ? selectedFields(info, []).has('totalCount') : false);
-  if (info) await prefetchListing(ctx, page.nodes, info);
-  return toConnection(CaseConnection, page);
-}
-
 /**
- * Loads what the page's rows ask for of their lead agency and countries in one batch each, before the rows resolve,
- * so that each row's field answers from the request's cache without a promise per row: the same loaders and
- * statements as the rows would use themselves, read with `prefetch`, which makes no promise per key either.
+ * A page of the cases the viewer may see (row-level security) that `query` asks for (filters, a lead agency), as a
+ * connection. What the rows ask for of their lead agency and countries is read with the page, in its statement
+ * (`CaseData.page`), so that each row's field answers from the request's cache without a statement or a promise per
+ * row: the lead agencies as the rows' selection reads them (listing rows when it asks for no more, Case.leadAgency).
  */
-async function prefetchListing(ctx: Context, cases: Case[], info: GraphQLResolveInfo): Promise<void> {
-  if (cases.length === 0) return;
-  const fields = selectedOnRows(info);
-  const tasks: Promise<unknown>[] = [];
-  const participants = ctx.data.participants;
-  if (fields.has('leadAgency')) {
-    const leadFields = selectedOnRows(info, ['leadAgency']);
-    // The loader the rows' `leadAgency` will peek: listing rows when the rows ask for no more (Case.leadAgency).
-    const leads = participants.participantLoader(leadFields);
-    tasks.push(
-      leads.prefetch(cases.map((c) => c.leadAgencyId)).then(() => {
-        if (!leadFields.has('country')) return undefined;
-        const codes = new Set<string>();
-        for (const c of cases) {
-          const lead = leads.peek(c.leadAgencyId);
-          if (lead) codes.add(lead.countryCode);
-        }
-        return participants.countryByCode.prefetch(codes);
-      }),
-    );
+export async function caseConnection(ctx: Context, query: CaseQuery, args: PageArgs, order: CaseOrder, info?: GraphQLResolveInfo): Promise<CaseConnection> {
+  const parts: CasePageParts = {};
+  if (info) {
+    const fields = selectedOnRows(info);
+    if (fields.has('leadAgency')) parts.leadAgencies = participantListingOnly(selectedOnRows(info, ['leadAgency'])) ? 'listing' : 'whole';
+    if (fields.has('countries')) parts.countries = true;
   }
-  if (fields.has('countries')) tasks.push(ctx.data.cases.countriesByCase.prefetch(cases.map((c) => c.id)));
-  await Promise.all(tasks);
+  const page = await ctx.data.cases.page(query, args, order, info ? selectedFields(info, []).has('totalCount') : false, parts);
+  return toConnection(CaseConnection, page);
 }
 
 /**

@@ -71,6 +71,15 @@ export class PeekLoader<K, V> extends DataLoader<K, V> {
     return waits.size === 0 ? Promise.resolve() : Promise.all(waits).then(() => undefined);
   }
 
+  /**
+   * What another statement of this request read for this key (a list's own statement read what its rows name:
+   * `CaseData.page`), kept as `prefetch` keeps what it reads — for `peek` and `load`, with no promise per key — null
+   * included (the statement looked for the key and did not find it). A key already loaded keeps its value.
+   */
+  fill(key: K, value: V): void {
+    if (!this.loaded.has(key)) this.loaded.set(key, value);
+  }
+
   /** What `prefetch` read (or a `prime` gave) answers from the request's cache; anything else is DataLoader's. */
   load(key: K): Promise<V> {
     if (this.loaded.has(key)) return Promise.resolve(this.loaded.get(key) as V);

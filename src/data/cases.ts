@@ -10,7 +10,7 @@ import type { PageArgs } from '../../resolvers/types/common.args';
 import { and, join, raw, Sql, sql } from '../db/sql';
 import type { Page } from '../graphql/connection';
 import { badInput, forbidden, notFound, refusedByPolicy, refusedByRule } from '../graphql/errors';
-import { OrderKey, paginate } from '../graphql/paginate';
+import { OrderKey, PageAround, paginate } from '../graphql/paginate';
 import { harmScore } from '../harm';
 import { byKey, groupBy, isUuid, loadAll, PeekLoader, uuidArray } from './batch';
 import type { Data } from './index';
@@ -74,6 +74,15 @@ const columnKeys = new WeakMap<ReadonlySet<string>, string>();
 
 /** The case detail's statement text (`CaseData.readDetails`) per combination of the parts it reads: at most 16. */
 const detailTexts = new Map<string, string>();
+
+/**
+ * What a page of cases reads of what its rows name, with the rows (`CaseData.page`): their lead agencies as the rows'
+ * `leadAgency` selection reads them (listing rows or whole ones: `ParticipantData.participantLoader`), their countries.
+ */
+export interface CasePageParts {
+  leadAgencies?: 'listing' | 'whole';
+  countries?: boolean;
+}
 
 /**
  * Which cases a list asks for, within what row-level security lets the viewer read: the filters of `cases(filter:)`,
@@ -269,7 +278,7 @@ export class CaseData {
    * given order; `count` counts under the same policy and filters. A filter naming an unknown country or agency is bad
    * input, answered alike for one the viewer cannot see.
    */
-  async page(query: CaseQuery, args: PageArgs, order: CaseOrder, withCount = false): Promise<Page<Case>> {
+  async page(query: CaseQuery, args: PageArgs, order: CaseOrder, withCount = false, parts: CasePageParts = {}): Promise<Page<Case>> {
     const conditions = await this.filterConditions(query.filter);
     if (query.leadAgencyId !== undefined) conditions.push(sql`c.lead_agency_id = ${query.leadAgencyId}`);
     return paginate(this.db, {
@@ -280,8 +289,60 @@ export class CaseData {
       first: args.first,
       after: args.after,
       withCount,
-      hydrate: (rows) => this.hydrateCases(rows),
+      around: this.pageParts(parts),
+      hydrate: (rows) => {
+        const cases = this.hydrateCases(rows);
+        this.fillPageParts(cases, rows, parts);
+        return cases;
+      },
     });
+  }
+
+  /**
+   * What of a page's rows `parts` asks for, read in the page's own statement (`paginate`'s `around`) instead of by the
+   * loaders once the rows are in — one statement and one round trip for the page, its lead agencies and countries:
+   * the lead agencies (`participantsNamedBy`) and the countries the rows name (the `country` rows, as `countriesSql`
+   * reads them) once, as JSON values of the page's first row; each row's country codes (its `case_country` rows, read
+   * once for both) in a column of its own. Every table under its own policy, as the viewer: the same rows the loaders'
+   * statements would read.
+   */
+  private pageParts(parts: CasePageParts): PageAround | undefined {
+    if (!parts.leadAgencies && !parts.countries) return undefined;
+    const first = (value: Sql) => sql`CASE WHEN __page.__n = 1 THEN ${value} END`;
+    const leads = parts.leadAgencies
+      ? first(sql`(SELECT json_agg(q) FROM (${this.data.participants.participantsNamedBy(raw('SELECT __page.lead_agency_id FROM __page'), parts.leadAgencies === 'listing')}) q)`)
+      : raw('NULL');
+    if (!parts.countries) return { columns: sql`${leads} AS __leads` };
+    return {
+      with: raw('__cc AS MATERIALIZED (SELECT cc.case_id, cc.country_code FROM case_country cc WHERE cc.case_id IN (SELECT __page.id FROM __page))'),
+      columns: sql`${leads} AS __leads, __codes.codes AS __country_codes,
+        ${first(raw('(SELECT json_agg(co) FROM country co WHERE co.code IN (SELECT __cc.country_code FROM __cc))'))} AS __countries`,
+      joins: raw(`LEFT JOIN (SELECT __cc.case_id, array_agg(__cc.country_code::text ORDER BY __cc.country_code) AS codes FROM __cc GROUP BY __cc.case_id) __codes
+        ON __codes.case_id = __page.id`),
+    };
+  }
+
+  /** What `pageParts` read, into the loaders the rows' fields read (`Case.leadAgency`, `Case.countries`), as their `prefetch` would. */
+  private fillPageParts(cases: Case[], rows: Row[], parts: CasePageParts): void {
+    if (cases.length === 0) return;
+    if (parts.leadAgencies) {
+      const ids = new Set<string>();
+      for (const c of cases) ids.add(c.leadAgencyId);
+      this.data.participants.fillParticipants(ids, (rows[0].__leads ?? []) as Row[], parts.leadAgencies === 'listing');
+    }
+    if (parts.countries) {
+      const byCode = new Map<string, Country>();
+      for (const country of this.db.hydrate(Country, (rows[0].__countries ?? []) as Row[])) byCode.set(country.code.trim(), country);
+      for (let i = 0; i < cases.length; i++) {
+        const codes = (rows[i].__country_codes ?? []) as string[];
+        const countries: Country[] = [];
+        for (const code of codes) {
+          const country = byCode.get(code.trim());
+          if (country) countries.push(country);
+        }
+        this.countriesByCase.fill(cases[i].id, countries);
+      }
+    }
   }
 
   private async filterConditions(filter: CaseFilter | null | undefined): Promise<Sql[]> {

@@ -111,6 +111,27 @@ export class ParticipantData {
     return ids.map((id) => known.get(id)!);
   });
 
+  /**
+   * The participants `ids` names (a query over another statement's rows: the lead agencies of a page of cases,
+   * `CaseData.page`), as `participantLoader(fields)` reads them — listing columns when `listing`, whole rows otherwise —
+   * with their country, for that statement to read in place of a statement of their own: each participant and country
+   * under its own policy, as the viewer. `fillParticipants` hands what it read to that loader.
+   */
+  participantsNamedBy(ids: Sql, listing: boolean): Sql {
+    return this.participantsSql(listing ? participantListingColumns('p') : participantColumns('p'), sql`p.id IN (${ids})`);
+  }
+
+  /**
+   * Rows of `participantsNamedBy` (read as JSON), for these ids, into the loader `listing` names — as its `prefetch`
+   * would have read them: null for an id they do not have — and their countries into `countryByCode`.
+   */
+  fillParticipants(ids: Iterable<string>, rows: Row[], listing: boolean): void {
+    const read = new Map<string, Participant>();
+    for (const p of this.participantsFrom(listing ? rows : this.db.fromJson(Participant, rows))) read.set(p.id, p);
+    const loader = listing ? this.participantListingById : this.participantById;
+    for (const id of ids) loader.fill(id, read.get(id) ?? null);
+  }
+
   /** The loader for a participant field whose selection is `fields`: listing rows when they suffice. */
   participantLoader(fields: ReadonlySet<string>): PeekLoader<string, Participant | null> {
     return participantListingOnly(fields) ? this.participantListingById : this.participantById;

@@ -34,7 +34,20 @@ export interface PageQuery<T> {
    * once rather than once for the page and again for the count. Not for large lists: the scan reads every row in scope.
    */
   countInOneScan?: boolean;
+  /**
+   * More of each row, read in the page's own statement rather than in statements of their own once its rows are in
+   * (a case board's lead agencies and countries: `CaseData.page`): the page is then a materialized CTE, `__page` — its
+   * rows (first + 1, in order) with `__n`, their place from 1 — and the statement answers `__page.*` and `columns`,
+   * `from __page` and `joins`, after `with` (CTEs of their own, which may read `__page`). Not with `countInOneScan`.
+   */
+  around?: PageAround;
   hydrate: (rows: Record<string, unknown>[]) => T[];
+}
+
+export interface PageAround {
+  with?: Sql;
+  columns: Sql;
+  joins?: Sql;
 }
 
 /**
@@ -59,6 +72,7 @@ export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T
     ', ',
   );
   const oneScan = q.withCount === true && q.countInOneScan === true;
+  if (q.around && q.countInOneScan) throw new Error('paginate: `around` is not read with `countInOneScan`');
   let statement: Sql;
   if (oneScan) {
     // The rows in scope once (each decided once by row-level security), their number, and the page of them.
@@ -71,8 +85,17 @@ export async function paginate<T>(db: ViewerDb, q: PageQuery<T>): Promise<Page<T
       SELECT v.*, (SELECT count(*)::int FROM v) AS __total FROM v
       WHERE ${after ? keysetAfter(inScope, after) : raw('TRUE')} ORDER BY ${orderBy(inScope)} LIMIT ${limit + 1}`;
   } else {
-    const conditions = after ? [q.where, keysetAfter(order, after)] : [q.where];
-    statement = sql`SELECT ${q.select}, ${keys} FROM ${q.from} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderBy(order)} LIMIT ${limit + 1}`;
+    const where = join(after ? [q.where, keysetAfter(order, after)] : [q.where], ' AND ');
+    if (q.around) {
+      // The page's rows, read once as the plain statement below reads them, then what they name, read as the viewer
+      // under their own tables' policies; the rows leave in the page's order (`__n`).
+      const { with: ctes, columns, joins } = q.around;
+      statement = sql`WITH __page AS MATERIALIZED (SELECT ${q.select}, ${keys}, (row_number() OVER (ORDER BY ${orderBy(order)}))::int AS __n
+          FROM ${q.from} WHERE ${where} ORDER BY ${orderBy(order)} LIMIT ${limit + 1})${ctes ? sql`, ${ctes}` : raw('')}
+        SELECT __page.*, ${columns} FROM __page ${joins ?? raw('')} ORDER BY __page.__n`;
+    } else {
+      statement = sql`SELECT ${q.select}, ${keys} FROM ${q.from} WHERE ${where} ORDER BY ${orderBy(order)} LIMIT ${limit + 1}`;
+    }
   }
   // first + 1 rows (also for first: 0), to know whether there is a next page.
   const pageRows = db.rows(statement).catch((err: { code?: unknown }) => {

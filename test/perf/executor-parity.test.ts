@@ -282,8 +282,6 @@ async function collectCursors(): Promise<void> {
  * differs. They stay out of the parity tests and are pinned by the `test.failing` cases at the end of this file.
  */
 const known: Record<string, string> = {
-  'bubbling: errors under two root fields (the order of errors)':
-    'the same errors in another order: graphql-jit lists those under `cases` first, graphql-js (in the order they were raised) the one under `participant` first',
   'bubbling: a root field fails while its siblings are still running':
     'graphql-jit waits for every root field and reports all their errors (and `extensions.redacted` entries); graphql-js answers data: null as soon as the first root field fails, with only the errors (and redactions) noted by then',
 };

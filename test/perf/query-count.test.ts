@@ -109,6 +109,31 @@ test('a nested case list of 10 and of 200 costs the same statements (an agency t
   expect(large.statements).toBeLessThanOrEqual(REQUEST_OVERHEAD + DATA_BUDGET);
 });
 
+test('a case board reads what its rows ask of their lead agency and countries in the page’s own statement: no statement more than the rows alone', async () => {
+  await insertAcmaCases(60);
+  const board = (row: string) => `query ($first: Int!) { cases(first: $first, filter: { category: OTHER }) { totalCount nodes { reference ${row} } } }`;
+  const listing = board('leadAgency { name country { code } } countries { code }');
+  // Whole lead agency rows (fields beyond the listing ones), and the countries' other columns.
+  const whole = board('leadAgency { id name status competences country { code name developing } } countries { code name developing }');
+  for (const as of [LIAM, 'tom.baker@meridianbank.example']) {
+    // What the viewer reads of ACMA and of the two countries when asking for them alone.
+    const acma = await hub.gql(`{ participant(id: "${orgId('acma')}") { ... on Agency { id name status competences country { code name developing } } } }`, { as });
+    const countries = await hub.gql('{ au: country(code: "AU") { code name developing } kr: country(code: "KR") { code name developing } }', { as });
+    expect(acma.body.data.participant.name).toBe('Australian Communications and Media Authority');
+    expect(countries.body.data.kr.name).toBeTruthy();
+    const rows = await hub.gql(board(''), { as, variables: { first: 60 } });
+    const a = await hub.gql(listing, { as, variables: { first: 60 } });
+    const b = await hub.gql(whole, { as, variables: { first: 60 } });
+    for (const r of [rows, a, b]) expectClean(r);
+    // The viewer's lookup and COMMIT, the page and its count: nothing per part, nothing per row.
+    expect([rows.statements, a.statements, b.statements]).toEqual([REQUEST_OVERHEAD + 2, REQUEST_OVERHEAD + 2, REQUEST_OVERHEAD + 2]);
+    const refs = rows.body.data.cases.nodes.map((c: { reference: string }) => c.reference);
+    expect(refs).toHaveLength(as === LIAM ? 60 : 42);
+    expect(a.body.data.cases.nodes).toEqual(refs.map((reference: string) => ({ reference, leadAgency: { name: acma.body.data.participant.name, country: { code: 'AU' } }, countries: [{ code: 'AU' }, { code: 'KR' }] })));
+    expect(b.body.data.cases.nodes).toEqual(refs.map((reference: string) => ({ reference, leadAgency: acma.body.data.participant, countries: [countries.body.data.au, countries.body.data.kr] })));
+  }
+});
+
 test('the same list as a private-sector viewer with mixed access costs the same statements for 10 and 200 rows', async () => {
   await insertAcmaCases(200);
   const tom = 'tom.baker@meridianbank.example';

@@ -46,6 +46,31 @@ describe('PeekLoader', () => {
     expect(batches).toEqual([['a']]);
   });
 
+  test('fill keeps what another statement read, null included, for peek, load and prefetch, without a read; a known key keeps its value; clear forgets it', async () => {
+    const { loader, batches } = make();
+    await loader.load('a');
+    loader.fill('a', 'other');
+    loader.fill('f', 'filled');
+    loader.fill('n', null);
+    expect([loader.peek('a'), loader.peek('f'), loader.peek('n')]).toEqual(['a@1', 'filled', null]);
+    expect(await loader.loadMany(['a', 'f', 'n'])).toEqual(['a@1', 'filled', null]);
+    await loader.prefetch(['f', 'n', 'b']);
+    expect(batches).toEqual([['a'], ['b']]);
+    loader.clear('f');
+    expect(loader.peek('f')).toBeUndefined();
+    expect(await loader.load('f')).toBe('f@1');
+    expect(batches).toEqual([['a'], ['b'], ['f']]);
+  });
+
+  test('a key filled while a prefetch reads it keeps the filled value: the read does not replace it', async () => {
+    const { loader, batches } = make();
+    const read = loader.prefetch(['a']);
+    loader.fill('a', 'filled');
+    await read;
+    expect([loader.peek('a'), await loader.load('a')]).toEqual(['filled', 'filled']);
+    expect(batches).toEqual([['a']]);
+  });
+
   test('prefetch reads the keys not known yet in one batch, each once, and they are peeked and loaded without reading again', async () => {
     const { loader, batches } = make();
     await loader.load('a');
