@@ -9,7 +9,6 @@ import { Person } from '../entities/person.entity';
 import type { Context } from '../src/context';
 import { isUuid, loadAll, required } from '../src/data/batch';
 import type { CasePageParts, CaseQuery, DetailPart } from '../src/data/cases';
-import { participantListingOnly } from '../src/data/participants';
 import { Connection, toConnection } from '../src/graphql/connection';
 import { selectedFields, selectedHere, selectedOnRows } from '../src/graphql/selection';
 import { CasesArgs, OpenCaseInput, ShareCaseInput, UpdateCaseInput } from './types/case.input';
@@ -28,7 +27,7 @@ export async function caseConnection(ctx: Context, query: CaseQuery, args: PageA
   const parts: CasePageParts = {};
   if (info) {
     const fields = selectedOnRows(info);
-    if (fields.has('leadAgency')) parts.leadAgencies = participantListingOnly(selectedOnRows(info, ['leadAgency'])) ? 'listing' : 'whole';
+    if (fields.has('leadAgency')) parts.leadAgencyFields = selectedOnRows(info, ['leadAgency']);
     if (fields.has('countries')) parts.countries = true;
   }
   const page = await ctx.data.cases.page(query, args, order, info ? selectedFields(info, []).has('totalCount') : false, parts);

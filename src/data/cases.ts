@@ -72,6 +72,26 @@ export function listingColumns(fields: ReadonlySet<string>): string {
 /** `listingColumns` per set of fields (a field's set is made once per document: `selectedHere`). */
 const columnKeys = new WeakMap<ReadonlySet<string>, string>();
 
+/** Per case of `cc` (a CTE of `case_country` rows), its country codes in order (`case_id`, `codes`). */
+function codesByCase(cc: string): Sql {
+  return raw(`SELECT ${cc}.case_id, array_agg(${cc}.country_code::text ORDER BY ${cc}.country_code) AS codes FROM ${cc} GROUP BY ${cc}.case_id`);
+}
+
+/** The countries the `case_country` rows of `cc` name, each once, as one JSON value (under the country's policy). */
+function countriesNamed(cc: string): Sql {
+  return raw(`(SELECT json_agg(co) FROM country co WHERE co.code IN (SELECT ${cc}.country_code FROM ${cc}))`);
+}
+
+/** A case's countries from its codes; a code naming no country the viewer reads names nothing. */
+function countriesIn(codes: readonly string[] | null | undefined, byCode: ReadonlyMap<string, Country>): Country[] {
+  const countries: Country[] = [];
+  for (const code of codes ?? []) {
+    const country = byCode.get(code.trim());
+    if (country) countries.push(country);
+  }
+  return countries;
+}
+
 /** The case detail's statement text (`CaseData.readDetails`) per combination of the parts it reads: at most 16. */
 const detailTexts = new Map<string, string>();
 
@@ -80,7 +100,8 @@ const detailTexts = new Map<string, string>();
  * `leadAgency` selection reads them (listing rows or whole ones: `ParticipantData.participantLoader`), their countries.
  */
 export interface CasePageParts {
-  leadAgencies?: 'listing' | 'whole';
+  /** The rows' `leadAgency` selection (`selectedOnRows`), when they ask for it. */
+  leadAgencyFields?: ReadonlySet<string>;
   countries?: boolean;
 }
 
@@ -180,16 +201,20 @@ export class CaseData {
   private countriesSql(caseIds: readonly string[]): Sql {
     return sql`WITH cc AS MATERIALIZED (SELECT cc.case_id, cc.country_code FROM case_country cc WHERE cc.case_id = ANY (${uuidArray(caseIds)}))
           SELECT
-            (SELECT json_object_agg(g.case_id, g.codes) FROM (
-              SELECT cc.case_id, array_agg(cc.country_code::text ORDER BY cc.country_code) AS codes FROM cc GROUP BY cc.case_id) g) AS codes,
-            (SELECT json_agg(co) FROM country co WHERE co.code IN (SELECT cc.country_code FROM cc)) AS countries`;
+            (SELECT json_object_agg(g.case_id, g.codes) FROM (${codesByCase('cc')}) g) AS codes,
+            ${countriesNamed('cc')} AS countries`;
   }
 
   /** Each case's countries from `countriesSql`'s row. */
   private countriesOf(caseIds: readonly string[], row: Row | undefined): Country[][] {
     const codes = (row?.codes ?? {}) as Record<string, string[]>;
-    const byCode = new Map(this.db.hydrate(Country, (row?.countries ?? []) as Row[]).map((c) => [c.code.trim(), c]));
-    return caseIds.map((id) => (codes[id] ?? []).flatMap((code) => byCode.get(code.trim()) ?? []));
+    const byCode = this.countriesByCode(row?.countries);
+    return caseIds.map((id) => countriesIn(codes[id], byCode));
+  }
+
+  /** The countries of `countriesNamed` (read as JSON) by code. */
+  private countriesByCode(rows: unknown): Map<string, Country> {
+    return new Map(this.db.hydrate(Country, (rows ?? []) as Row[]).map((c) => [c.code.trim(), c]));
   }
 
   readonly sharesByCase = new DataLoader<string, CaseShare[]>(async (caseIds) => {
@@ -301,47 +326,34 @@ export class CaseData {
   /**
    * What of a page's rows `parts` asks for, read in the page's own statement (`paginate`'s `around`) instead of by the
    * loaders once the rows are in — one statement and one round trip for the page, its lead agencies and countries:
-   * the lead agencies (`participantsNamedBy`) and the countries the rows name (the `country` rows, as `countriesSql`
+   * the lead agencies (`participantsWithIdIn`) and the countries the rows name (the `country` rows, as `countriesSql`
    * reads them) once, as JSON values of the page's first row; each row's country codes (its `case_country` rows, read
    * once for both) in a column of its own. Every table under its own policy, as the viewer: the same rows the loaders'
    * statements would read.
    */
   private pageParts(parts: CasePageParts): PageAround | undefined {
-    if (!parts.leadAgencies && !parts.countries) return undefined;
+    if (!parts.leadAgencyFields && !parts.countries) return undefined;
     const first = (value: Sql) => sql`CASE WHEN __page.__n = 1 THEN ${value} END`;
-    const leads = parts.leadAgencies
-      ? first(sql`(SELECT json_agg(q) FROM (${this.data.participants.participantsNamedBy(raw('SELECT __page.lead_agency_id FROM __page'), parts.leadAgencies === 'listing')}) q)`)
+    const leads = parts.leadAgencyFields
+      ? first(sql`(SELECT json_agg(q) FROM (${this.data.participants.participantsWithIdIn(raw('SELECT __page.lead_agency_id FROM __page'), parts.leadAgencyFields)}) q)`)
       : raw('NULL');
     if (!parts.countries) return { columns: sql`${leads} AS __leads` };
     return {
       with: raw('__cc AS MATERIALIZED (SELECT cc.case_id, cc.country_code FROM case_country cc WHERE cc.case_id IN (SELECT __page.id FROM __page))'),
-      columns: sql`${leads} AS __leads, __codes.codes AS __country_codes,
-        ${first(raw('(SELECT json_agg(co) FROM country co WHERE co.code IN (SELECT __cc.country_code FROM __cc))'))} AS __countries`,
-      joins: raw(`LEFT JOIN (SELECT __cc.case_id, array_agg(__cc.country_code::text ORDER BY __cc.country_code) AS codes FROM __cc GROUP BY __cc.case_id) __codes
-        ON __codes.case_id = __page.id`),
+      columns: sql`${leads} AS __leads, __codes.codes AS __country_codes, ${first(countriesNamed('__cc'))} AS __countries`,
+      joins: sql`LEFT JOIN (${codesByCase('__cc')}) __codes ON __codes.case_id = __page.id`,
     };
   }
 
   /** What `pageParts` read, into the loaders the rows' fields read (`Case.leadAgency`, `Case.countries`), as their `prefetch` would. */
   private fillPageParts(cases: Case[], rows: Row[], parts: CasePageParts): void {
     if (cases.length === 0) return;
-    if (parts.leadAgencies) {
-      const ids = new Set<string>();
-      for (const c of cases) ids.add(c.leadAgencyId);
-      this.data.participants.fillParticipants(ids, (rows[0].__leads ?? []) as Row[], parts.leadAgencies === 'listing');
+    if (parts.leadAgencyFields) {
+      this.data.participants.fillParticipants(cases.map((c) => c.leadAgencyId), (rows[0].__leads ?? []) as Row[], parts.leadAgencyFields);
     }
     if (parts.countries) {
-      const byCode = new Map<string, Country>();
-      for (const country of this.db.hydrate(Country, (rows[0].__countries ?? []) as Row[])) byCode.set(country.code.trim(), country);
-      for (let i = 0; i < cases.length; i++) {
-        const codes = (rows[i].__country_codes ?? []) as string[];
-        const countries: Country[] = [];
-        for (const code of codes) {
-          const country = byCode.get(code.trim());
-          if (country) countries.push(country);
-        }
-        this.countriesByCase.fill(cases[i].id, countries);
-      }
+      const byCode = this.countriesByCode(rows[0].__countries);
+      cases.forEach((c, i) => this.countriesByCase.fill(c.id, countriesIn(rows[i].__country_codes as string[] | null, byCode)));
     }
   }
 

@@ -74,15 +74,16 @@ export class ParticipantData {
   readonly participantById = new PeekLoader<string, Participant | null>((ids) => this.withCountries(participantColumns('p'), ids));
 
   /**
-   * The participants a case's detail names — its lead agency and its shares' participants — in the statement of the
-   * case itself instead of one after it (`CaseData.detail`): `ids` is a query over that statement's own case and share
-   * rows, read under their policies as the viewer, so a case the viewer cannot see, or whose tier they cannot read,
-   * names nobody here. The same columns and country join as `participantById`, whose cache they fill
-   * (`primeParticipants`); each participant is read under its own policy. One this does not find is left to
-   * `participantById`.
+   * The participants another statement's rows name, in that statement instead of one after it: `ids` is a query over
+   * its own rows, read under their policies as the viewer, so a row the viewer cannot see names nobody here — a case's
+   * detail (`CaseData.detail`: its lead agency and its shares' participants, whole rows into `participantById` with
+   * `primeParticipants`), a page of cases (`CaseData.page`: its lead agencies, as `participantLoader(fields)` reads them
+   * — listing columns when `fields` ask for no more — into that loader with `fillParticipants`). The same columns and
+   * country join as those loaders' own statements; each participant is read under its own policy.
    */
-  participantsWithIdIn(ids: Sql): Sql {
-    return this.participantsSql(participantColumns('p'), sql`p.id IN (${ids})`);
+  participantsWithIdIn(ids: Sql, fields?: ReadonlySet<string>): Sql {
+    const listing = fields !== undefined && participantListingOnly(fields);
+    return this.participantsSql(listing ? participantListingColumns('p') : participantColumns('p'), sql`p.id IN (${ids})`);
   }
 
   /** Whole participant rows (`participantColumns`, with their country) into `participantById`'s cache. */
@@ -112,23 +113,13 @@ export class ParticipantData {
   });
 
   /**
-   * The participants `ids` names (a query over another statement's rows: the lead agencies of a page of cases,
-   * `CaseData.page`), as `participantLoader(fields)` reads them — listing columns when `listing`, whole rows otherwise —
-   * with their country, for that statement to read in place of a statement of their own: each participant and country
-   * under its own policy, as the viewer. `fillParticipants` hands what it read to that loader.
+   * Rows of `participantsWithIdIn(ids, fields)` (read as JSON), for these ids, into `participantLoader(fields)` — as
+   * its `prefetch` would have read them: null for an id they do not have — and their countries into `countryByCode`.
    */
-  participantsNamedBy(ids: Sql, listing: boolean): Sql {
-    return this.participantsSql(listing ? participantListingColumns('p') : participantColumns('p'), sql`p.id IN (${ids})`);
-  }
-
-  /**
-   * Rows of `participantsNamedBy` (read as JSON), for these ids, into the loader `listing` names — as its `prefetch`
-   * would have read them: null for an id they do not have — and their countries into `countryByCode`.
-   */
-  fillParticipants(ids: Iterable<string>, rows: Row[], listing: boolean): void {
+  fillParticipants(ids: Iterable<string>, rows: Row[], fields: ReadonlySet<string>): void {
     const read = new Map<string, Participant>();
-    for (const p of this.participantsFrom(listing ? rows : this.db.fromJson(Participant, rows))) read.set(p.id, p);
-    const loader = listing ? this.participantListingById : this.participantById;
+    for (const p of this.participantsFrom(this.db.fromJson(Participant, rows))) read.set(p.id, p);
+    const loader = this.participantLoader(fields);
     for (const id of ids) loader.fill(id, read.get(id) ?? null);
   }
 
