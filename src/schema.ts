@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { GraphQLError, GraphQLFieldResolver, GraphQLInterfaceType, GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { applyMiddleware } from 'graphql-middleware';
 import { allow, deny, shield } from 'graphql-shield';
-import { validate as classValidate, ValidationError } from 'class-validator';
+import { validate as classValidate, ValidationError } from './validation';
 import { buildSchema, getMetadataStorage, ResolverData } from 'type-graphql';
 import { Case } from '../entities/case.entity';
 import { participantTypeName } from '../entities/participant.entity';

@@ -1,4 +1,4 @@
-import { IsOptional, Length, Max, MaxLength, Min } from 'class-validator';
+import { IsOptional, Length, Max, MaxLength, Min } from '../../src/validation';
 import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { AgendaTopic, CallWindow, SegmentAudience } from '../../entities/enums';

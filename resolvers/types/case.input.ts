@@ -7,7 +7,7 @@ import {
   Max,
   MaxLength,
   Min,
-} from 'class-validator';
+} from '../../src/validation';
 import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { CaseOrder, CaseStatus, HarmCategory, Tlp } from '../../entities/enums';

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, IsEmail, IsOptional, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsEmail, IsOptional, Length, Matches, Max, MaxLength, Min, ValidateNested } from '../../src/validation';
 import { NotBlank } from './not-blank';
 import { ESTIMATED_LOSS_DESCRIPTION } from '../../entities/case.entity';
 import { WholeDollars } from './whole-dollars';

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, IsOptional, IsUrl, Length, MaxLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsOptional, IsUrl, Length, MaxLength } from '../../src/validation';
 import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { EducationProjectStatus, EducationTheme } from '../../entities/outreach.enums';

@@ -1,4 +1,4 @@
-import { buildMessage, ValidateBy, ValidationOptions } from 'class-validator';
+import { buildMessage, ValidateBy, ValidationOptions } from '../../src/validation';
 import { isBlank } from '../../src/graphql/input-text';
 
 /**

@@ -1,4 +1,4 @@
-import { IsOptional, Matches } from 'class-validator';
+import { IsOptional, Matches } from '../../src/validation';
 import { ArgsType, Field, ID, InputType } from 'type-graphql';
 import { ParticipantKind, ParticipantStatus, Sector } from '../../entities/enums';
 import { PageArgs } from './common.args';

@@ -1,4 +1,4 @@
-import { ArrayMaxSize, ArrayMinSize, buildMessage, IsOptional, IsUrl, Length, Max, MaxLength, Min, ValidateBy, ValidationOptions, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, buildMessage, IsOptional, IsUrl, Length, Max, MaxLength, Min, ValidateBy, ValidationOptions, MinLength } from '../../src/validation';
 import { NotBlank } from './not-blank';
 import { ArgsType, Field, ID, InputType, Int } from 'type-graphql';
 import { TrainingAudience } from '../../entities/outreach.enums';

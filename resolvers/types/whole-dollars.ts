@@ -1,4 +1,4 @@
-import { IsInt } from 'class-validator';
+import { IsInt } from '../../src/validation';
 
 /**
  * An amount in US dollars, kept in a `bigint` column: a whole number, checked as one. GraphQL's `Int` is 32 bits, too
