@@ -38,7 +38,7 @@ import { persistedQueries } from './http/persisted-query';
 import { conditionalSubscriptionCheck } from './http/subscription-check';
 import type { Viewer } from './policy/viewer';
 import { createRateLimits, Refusal, tooManyRequests, viewerKey } from './http/rate-limit';
-import { accessLog, endedGraphql, factsOf, noteErrorRequest, outcomeOfStatus, requestLoggerOf, whenEnded } from './http/request-log';
+import { accessLog, endedGraphql, factsOf, noteErrorRequest, outcomeOfStatus, requestLog, requestLoggerOf, whenEnded } from './http/request-log';
 import { introspectionPlugin } from './graphql/introspection';
 import { documentStore, persistedQueryStore } from './graphql/bounded-cache';
 import { graphqlDuration, graphqlRequests, httpRequests, observeAuditWriter, observePool, operationLabel, registry, subscriptionsActive } from './metrics';
@@ -143,8 +143,8 @@ type ContextWithCounter = Context & {
   statements: { statements: number };
   /** What the access log and the metrics say about this request. */
   facts?: ReturnType<typeof factsOf>;
-  /** The request's logger: its lines carry the request id. */
-  log?: Logger;
+  /** The request's logger (its lines carry the request id and the client's address), made when first asked for. */
+  log?: () => Logger;
 };
 
 /** A write whose commit the database did not confirm (it stopped answering, or the connection ended meanwhile). */
@@ -192,7 +192,7 @@ async function answerReady(
   audit: AuditWriter,
 ): Promise<number | undefined> {
   let status: number | undefined;
-  const log = contextValue.log ?? logger;
+  const log = () => contextValue.log?.() ?? logger;
   // Commit before anything is sent: a write the database refuses at commit must not be answered as done. A
   // read-only transaction's COMMIT is sent but not waited for (`ViewerDb.finish`): it has nothing to lose.
   // A mutation document answered with `data: null` (a refused or failed field nulled the whole answer) is rolled
@@ -200,7 +200,7 @@ async function answerReady(
   const db = contextValue.db;
   try {
     if (db && !db.readOnly && result.data == null) await db.discard();
-    else await db?.finish((err) => log.error({ err }, 'the read-only request transaction could not be ended'));
+    else await db?.finish((err) => log().error({ err }, 'the read-only request transaction could not be ended'));
   } catch (err) {
     result.data = null;
     const ended = statementEnded(err);
@@ -226,7 +226,7 @@ async function answerReady(
       // written for the client: lap.objection_in_window, lap.report_red_named): the request's mistake, nothing written.
       result.errors = [{ message: (err as Error).message, extensions: { code: 'BAD_USER_INPUT' } }];
     } else {
-      log.error({ err }, 'the request transaction could not be committed');
+      log().error({ err }, 'the request transaction could not be committed');
       result.errors = [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }];
       status = 500;
     }
@@ -660,7 +660,7 @@ export async function createHub(options: HubOptions): Promise<Hub> {
 
   /** Logs and counts a request whose context could not be built, as the operator is to hear of it; returns the error. */
   function contextRefused(req: http.IncomingMessage, err: unknown): unknown {
-    const log = (req as unknown as { log?: Logger }).log;
+    const log = requestLog(req);
     noteErrorRequest(err, log);
     credentialRefused(err, log ?? logger);
     return err;
@@ -741,13 +741,13 @@ export async function createHub(options: HubOptions): Promise<Hub> {
       throw err;
     }
     const facts = factsOf(req);
-    const log = (req as unknown as { log?: Logger }).log ?? logger;
+    const log = () => requestLog(req) ?? logger;
     db.live = bus;
     transactionOf.set(res, db);
     const end = () => {
       // Before the answer was sent: the client went away (what the resolvers still ask for is refused, not logged).
       const abandoned = !res.writableFinished;
-      (abandoned ? db.abandon() : db.finish()).catch((err) => log.error({ err }, 'the request transaction could not be ended'));
+      (abandoned ? db.abandon() : db.finish()).catch((err) => log().error({ err }, 'the request transaction could not be ended'));
     };
     // The client may have gone already, while the body was read or the credential looked up (which began the
     // transaction): a request Apollo then refuses before running anything (a malformed body: no plugin hook, no answer

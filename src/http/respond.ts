@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { refuseTooLarge, undecodableBodyMessage } from './body-limit';
-import { factsOf, timedOut } from './request-log';
+import { factsOf, requestLog, timedOut } from './request-log';
 
 /**
  * The steps a request to the hub passes through are connect-style functions on Node's own request and response (no
@@ -113,7 +113,7 @@ export function respondToError(logger: Logger) {
     }
     const e = (err ?? {}) as { status?: number; message?: string; type?: string; limit?: number };
     const status = typeof e.status === 'number' && e.status >= 400 && e.status < 500 ? e.status : 500;
-    if (status === 500) ((req as IncomingMessage & { log?: Logger }).log ?? logger).error({ err }, 'unexpected error');
+    if (status === 500) (requestLog(req) ?? logger).error({ err }, 'unexpected error');
     if (res.headersSent) {
       // Answered already (a stopping hub answered it, src/server.ts): nothing to add, and the connection may still owe
       // the answers of requests pipelined behind it. Part of an answer out: it cannot become an error answer any more;

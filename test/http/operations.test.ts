@@ -88,9 +88,11 @@ describe('request ids and the access log', () => {
       viewer: { kind: 'AGENCY', person: personId(cast.isla) },
     });
     expect(typeof line!.responseTime).toBe('number');
-    // Each key once in the line as written (the request's logger binds the address when the request arrives).
+    // Each key once in the line as written, in this order: the address right after the request, as when it was bound to
+    // the request's logger (it is read when the request arrives and added to the line).
     const written = logging.raw.find((l) => l.includes('"probe-123"') && l.includes('"responseTime"'))!;
     for (const key of ['clientIp', 'graphql', 'viewer', 'req', 'res']) expect([key, written.split(`"${key}":`).length - 1]).toEqual([key, 1]);
+    expect(Object.keys(JSON.parse(written))).toEqual(['level', 'time', 'pid', 'hostname', 'req', 'clientIp', 'res', 'responseTime', 'graphql', 'viewer', 'msg']);
     expect(JSON.stringify(logging.lines)).not.toContain(token);
   });
 
