@@ -166,7 +166,9 @@ interface LineGraphql {
 const said = new WeakMap<ServerResponse, { status?: number; graphql?: LineGraphql | null }>();
 
 function note(res: ServerResponse, part: { status?: number; graphql?: LineGraphql | null }): void {
-  said.set(res, { ...said.get(res), ...part });
+  const before = said.get(res);
+  if (before) Object.assign(before, part);
+  else said.set(res, { ...part });
 }
 
 /** The status a request's metrics count: its access line's, or (no line: probes, scrapes) as that line would give it. */
@@ -195,7 +197,10 @@ function withGraphqlFacts(req: IncomingMessage, res: ServerResponse, line: Recor
   }
   const graphql = { type: facts.type, operation: facts.operation, outcome: outcomeOf(req, res) };
   note(res, { graphql });
-  return { ...line, graphql, viewer: facts.viewer };
+  // The line is the access log's own object (made for it in `customSuccessObject`, `customErrorObject`): completed.
+  line.graphql = graphql;
+  line.viewer = facts.viewer;
+  return line;
 }
 
 /**
@@ -216,6 +221,11 @@ const quiet = new Set(['/healthz', '/readyz', '/metrics']);
  * (`GET http://host/healthz HTTP/1.1`, as a client speaking to a proxy sends it) its path alone, as Node routes it.
  */
 function pathOf(url: string | undefined): string {
+  // The usual form (`/graphql`, `/healthz?x`): nothing to look for beyond the query string.
+  if (url !== undefined && url.charCodeAt(0) === 47) {
+    const query = url.indexOf('?');
+    return query < 0 ? url : url.slice(0, query);
+  }
   const path = (url ?? '').split('?')[0];
   const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(path);
   return absolute ? path.slice(absolute[0].length) || '/' : path;
