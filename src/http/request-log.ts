@@ -75,8 +75,8 @@ const boundLoggers = new WeakMap<IncomingMessage, Logger>();
 /**
  * The logger of a request the access log has seen (undefined for any other): its lines carry the request (its id,
  * method, path) and the client's address, as the access line does. Made the first time it is asked for, which most
- * requests never do (they log nothing but their access line): a logger bound to the address for every request cost
- * about 6 % of the hub's CPU per case detail, measured side by side.
+ * requests never do (they log nothing but their access line). pino-http made one for every request (`customProps`):
+ * a few per cent of the hub's CPU per case detail, measured side by side (bench/README.md, 7 December).
  */
 export function requestLog(req: IncomingMessage): Logger | undefined {
   let log = boundLoggers.get(req);
