@@ -265,8 +265,8 @@ export function accessLog(logger: Logger, clientIp: (req: IncomingMessage) => st
     // stack of its own code): it says nothing the status does not, and a line per request of an outage carried it.
     customErrorObject: (req, res, err, line) => {
       const { err: made, ...rest } = line;
-      const said = { clientIp: clientAddress.get(req), ...rest };
-      return withGraphqlFacts(req, res, err && /^failed with status code \d+$/.test(err.message) ? said : { ...said, err: made });
+      const fields = { clientIp: clientAddress.get(req), ...rest };
+      return withGraphqlFacts(req, res, err && /^failed with status code \d+$/.test(err.message) ? fields : { ...fields, err: made });
     },
     // The request and response as they are (not copied into pino-std-serializers' objects first): only these fields.
     wrapSerializers: false,
